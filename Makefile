@@ -1,0 +1,186 @@
+# asyncfg: one non-recursive GNU Makefile.
+#
+#   make                  build/asyncfgd, build/asyncfg, build/fakecloud
+#   make check            every test: unit, fuzz corpus replay, e2e, conformance
+#   make SANITIZE=address,undefined check   the same, built with sanitizers (in build/san)
+#   make deps             install the Debian packages (and npm modules) that are missing
+#   make demo             run the main job against the bundled emulator
+#   make fuzz             build the libFuzzer harnesses (clang) and run each for FUZZ_SECONDS
+#   make bench            benchmarks
+#   make install          honours PREFIX and DESTDIR
+#
+# Sources are found by wildcard: every lib/, clouds/ and reconciler/ file goes into the one
+# core library; every tests/unit/test-*.c is one test program; every tests/fuzz/fuzz-*.c is
+# one fuzzer (and one corpus replayer that make check runs).
+
+CC        ?= gcc
+FUZZ_CC   ?= clang
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+PYTHON    ?= /usr/bin/python3
+FUZZ_SECONDS ?= 60
+
+ifeq ($(SANITIZE),)
+BUILD     ?= build
+SAN_FLAGS :=
+else
+BUILD     ?= build/san
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+PKGS      := libcurl yaml-0.1 jansson libsystemd libmicrohttpd libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARNINGS  := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 \
+             -Wimplicit-fallthrough -Wno-unused-parameter -Wno-missing-field-initializers
+ifneq ($(CI),)
+WARNINGS  += -Werror
+endif
+HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+OPT       ?= -O2 -g
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+
+CPPFLAGS  += -I. -D_GNU_SOURCE -DASYNCFG_VERSION='"$(VERSION)"'
+ALL_CFLAGS = -std=gnu11 $(OPT) $(WARNINGS) $(HARDEN) $(SAN_FLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN_FLAGS) $(LDFLAGS)
+
+CORE_SRC  := $(sort $(wildcard lib/*.c clouds/*.c reconciler/*.c))
+CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+CORE_LIB  := $(BUILD)/libasyncfg.a
+
+# The emulator: everything but its main() goes into a library the fuzzers and tests link.
+FAKE_SRC  := $(sort $(filter-out tests/fakecloud/main.c,$(wildcard tests/fakecloud/*.c)))
+FAKE_OBJ  := $(FAKE_SRC:%.c=$(BUILD)/obj/%.o)
+FAKE_LIB  := $(BUILD)/libfakecloud.a
+
+UNIT_SRC  := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
+REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/tests/replay-%)
+
+BIN_DAEMON := $(BUILD)/asyncfgd
+BIN_CLI   := $(BUILD)/asyncfg
+BIN_FAKE  := $(if $(wildcard tests/fakecloud/main.c),$(BUILD)/fakecloud)
+BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all build-tests check check-unit check-fuzz check-e2e check-conformance deps demo fuzz bench \
+        bench-fakecloud install clean format
+.DEFAULT_GOAL := all
+
+all: $(BIN_DAEMON) $(BIN_CLI) $(BIN_FAKE)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(CORE_LIB): $(CORE_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(FAKE_LIB): $(FAKE_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN_DAEMON): $(BUILD)/obj/cmd/asyncfgd.o $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BIN_CLI): $(BUILD)/obj/cmd/asyncfg.o $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/fakecloud: $(BUILD)/obj/tests/fakecloud/main.o $(FAKE_LIB) $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(FAKE_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lpthread
+
+# Corpus replayers: the fuzz harness with a plain main() (tests/fuzz/replay.c), built with
+# the normal compiler, so make check needs neither clang nor libFuzzer.
+$(BUILD)/tests/replay-%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay.o $(FAKE_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(FAKE_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+build-tests: $(UNIT_BIN) $(REPLAY_BIN) $(BENCH_BIN)
+
+# ---- tests ---------------------------------------------------------------------------
+
+export ASYNCFG_BUILD_DIR := $(abspath $(BUILD))
+
+check: all check-unit check-fuzz check-e2e check-conformance
+
+check-unit: $(UNIT_BIN)
+	@tests/run-unit $(UNIT_BIN)
+
+check-fuzz: $(REPLAY_BIN)
+	@set -e; for f in $(FUZZ_NAMES); do \
+	    echo "replay $$f: tests/fuzz/corpus/$$f"; \
+	    $(BUILD)/tests/replay-$$f tests/fuzz/corpus/$$f; done
+
+check-e2e: all $(BENCH_BIN)
+	@if ls tests/e2e/test_*.py >/dev/null 2>&1; then \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e; fi
+
+check-conformance: all
+	@if [ -f tests/conformance/package.json ] && [ -z "$(SANITIZE)" ]; then \
+	    tests/conformance/run; fi
+
+# ---- fuzzing (clang, libFuzzer) ------------------------------------------------------
+
+FUZZ_BUILD := build/fuzz
+FUZZ_FLAGS := -std=gnu11 -O1 -g -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS) -I. -D_GNU_SOURCE -DASYNCFG_VERSION='"$(VERSION)"' -DFUZZING
+FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(FAKE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_CORE_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) -lpthread
+
+fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%)
+	@set -e; for f in $(FUZZ_NAMES); do \
+	    mkdir -p build/fuzz/corpus-$$f; \
+	    $(FUZZ_BUILD)/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        -dict=tests/fuzz/$$f.dict build/fuzz/corpus-$$f tests/fuzz/corpus/$$f 2>&1 | tail -n 3 || true; \
+	done
+
+# ---- the rest ------------------------------------------------------------------------
+
+deps:
+	@tests/install-deps
+
+demo: all
+	@tests/demo
+
+bench: all $(BENCH_BIN)
+	@tests/bench/run
+
+bench-fakecloud: all $(BENCH_BIN)
+	@tests/bench/run fakecloud
+
+install: $(BIN_DAEMON) $(BIN_CLI)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/asyncfg/desired.d
+	install -m 0755 $(BIN_DAEMON) $(BIN_CLI) $(DESTDIR)$(BINDIR)/
+	install -m 0644 config/asyncfgd.yaml $(DESTDIR)$(SYSCONFDIR)/asyncfg/asyncfgd.yaml
+	@if [ -f deploy/asyncfgd.service ]; then \
+	    install -d $(DESTDIR)$(UNITDIR) && \
+	    sed 's|@BINDIR@|$(BINDIR)|g' deploy/asyncfgd.service > $(DESTDIR)$(UNITDIR)/asyncfgd.service; fi
+
+format:
+	clang-format -i $(wildcard cmd/*.c lib/*.[ch] clouds/*.[ch] reconciler/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/fakecloud/*.[ch])
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

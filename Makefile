@@ -31,9 +31,10 @@ SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recove
 endif
 
 PKGS      := libcurl yaml-0.1 jansson libsystemd libmicrohttpd libcrypto
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+# Deferred (=), not immediate: "make check" on a fresh machine installs the packages first.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARNINGS  := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 \
              -Wimplicit-fallthrough -Wno-unused-parameter -Wno-missing-field-initializers
@@ -70,7 +71,7 @@ BIN_FAKE  := $(if $(wildcard tests/fakecloud/main.c),$(BUILD)/fakecloud)
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all build-tests check check-unit check-fuzz check-e2e check-conformance deps demo fuzz bench \
+.PHONY: all build-tests check check-all check-unit check-fuzz check-e2e check-conformance deps demo fuzz bench \
         bench-fakecloud install clean format
 .DEFAULT_GOAL := all
 
@@ -117,7 +118,12 @@ build-tests: $(UNIT_BIN) $(REPLAY_BIN) $(BENCH_BIN)
 
 export ASYNCFG_BUILD_DIR := $(abspath $(BUILD))
 
-check: all check-unit check-fuzz check-e2e check-conformance
+# check and demo install what they need first (README: each command works on a fresh machine).
+check:
+	@tests/install-deps
+	@$(MAKE) --no-print-directory check-all
+
+check-all: all check-unit check-fuzz check-e2e check-conformance
 
 check-unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)
@@ -160,7 +166,9 @@ fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%)
 deps:
 	@tests/install-deps
 
-demo: all
+demo:
+	@tests/install-deps
+	@$(MAKE) --no-print-directory all
 	@tests/demo
 
 bench: all $(BENCH_BIN)

@@ -28,10 +28,11 @@
  *   - the caller's headers, exactly as given, in the order given;
  *   - Content-Length: exact, for a request with a body (http_request_set_body()) and for
  *     POST/PUT/PATCH without one (Content-Length: 0); never chunked;
- *   - nothing else: no "Expect: 100-continue", not libcurl's default Accept header (any media
- *     type) unless the caller added an Accept header, no Accept-Encoding unless the caller added one (and then the response body
- *     is handed over as received, not decoded), no Content-Type unless the caller added one
- *     (libcurl's "application/x-www-form-urlencoded" default is suppressed).
+ *   - nothing else: no "Expect: 100-continue"; no Accept header unless the caller added one
+ *     (libcurl's default, any media type, is suppressed); no Accept-Encoding unless the caller
+ *     added one (and then the body is handed over as received, not decoded); no Content-Type
+ *     unless the caller added one (libcurl's "application/x-www-form-urlencoded" default for
+ *     bodies is suppressed).
  *   Redirects are not followed (a 3xx is a response like any other).
  *
  * Proxies: libcurl reads the standard environment variables itself, per transfer: http_proxy

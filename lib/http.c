@@ -53,6 +53,7 @@ struct HttpEngine {
         HttpRequestList running; /* added to the multi handle */
         HttpRequestList done;    /* result decided, callback not yet called */
         unsigned n_in_flight;    /* started, callback not yet returned */
+        int timer_error;         /* of the last timer callback */
         bool freeing;
 };
 
@@ -287,23 +288,31 @@ static int http_engine_timer_callback(CURLM *multi, long timeout_ms, void *userd
         HttpEngine *e = userdata;
         uint64_t usec;
 
-        if (timeout_ms < 0)
-                return e->timer && sd_event_source_set_enabled(e->timer, SD_EVENT_OFF) < 0 ? -1 : 0;
+        int k;
+
+        if (timeout_ms < 0) {
+                k = e->timer ? sd_event_source_set_enabled(e->timer, SD_EVENT_OFF) : 0;
+                goto finish;
+        }
 
         usec = now_monotonic_usec() + (uint64_t) timeout_ms * USEC_PER_MSEC + USEC_PER_MSEC - 1;
         usec -= usec % USEC_PER_MSEC;
 
         if (!e->timer) {
-                if (sd_event_add_time(e->event, &e->timer, CLOCK_MONOTONIC, usec, USEC_PER_MSEC,
-                                      http_engine_on_timer, e) < 0)
-                        return -1;
-                (void) sd_event_source_set_description(e->timer, "http-timer");
-                return 0;
+                k = sd_event_add_time(e->event, &e->timer, CLOCK_MONOTONIC, usec, USEC_PER_MSEC,
+                                      http_engine_on_timer, e);
+                if (k >= 0)
+                        (void) sd_event_source_set_description(e->timer, "http-timer");
+                goto finish;
         }
-        if (sd_event_source_set_time(e->timer, usec) < 0 ||
-            sd_event_source_set_enabled(e->timer, SD_EVENT_ONESHOT) < 0)
-                return -1;
-        return 0;
+        k = sd_event_source_set_time(e->timer, usec);
+        if (k >= 0)
+                k = sd_event_source_set_enabled(e->timer, SD_EVENT_ONESHOT);
+finish:
+        /* Remembered for http_request_start(), which gets only a CURLMcode back. -ESTALE: the
+         * event loop has finished. */
+        e->timer_error = k < 0 ? k : 0;
+        return k < 0 ? -1 : 0;
 }
 
 /* ---- completion ---------------------------------------------------------------------------- */
@@ -941,8 +950,15 @@ int http_request_start(HttpRequest *r, HttpCallback cb, void *userdata) {
 
         caller_tail = slist_last(r->headers);
         k = http_request_setup_easy(r);
-        if (k >= 0 && curl_multi_add_handle(e->multi, r->easy) != CURLM_OK)
-                k = -ENOMEM;
+        if (k >= 0) {
+                e->timer_error = 0;
+                if (curl_multi_add_handle(e->multi, r->easy) != CURLM_OK) {
+                        /* The handle may be in the multi handle even so (a failing timer
+                         * callback is reported after it was added). */
+                        (void) curl_multi_remove_handle(e->multi, r->easy);
+                        k = e->timer_error ?: -ENOMEM;
+                }
+        }
         if (k < 0) {
                 http_request_reset_easy(r, caller_tail);
                 return k;

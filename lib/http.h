@@ -140,8 +140,9 @@ int http_request_set_timeouts(HttpRequest *r, uint64_t connect_usec, uint64_t to
 int http_request_set_max_response_size(HttpRequest *r, size_t size);
 
 /* Hands r to the engine and starts it. cb must not be NULL. On failure (-ENOMEM, -EINVAL,
- * -ESHUTDOWN while the engine is being freed, -EBUSY if already started) nothing is started,
- * cb is never called and the caller still owns r. */
+ * -ESHUTDOWN while the engine is being freed, -EBUSY if already started, -ESTALE if the event
+ * loop has finished: sd_event_exit() was called and sd_event_loop() returned) nothing is
+ * started, cb is never called and the caller still owns r. */
 int http_request_start(HttpRequest *r, HttpCallback cb, void *userdata);
 
 /* Stops r; its callback fires once with -ECANCELED, from a defer event source (never inside

@@ -880,6 +880,8 @@ static CURLcode http_request_setup_protocol(HttpRequest *r) {
                 c = curl_easy_setopt(r->easy, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_2TLS);
         if (c == CURLE_OK) /* prefer waiting for a multiplexed stream to opening a connection */
                 c = curl_easy_setopt(r->easy, CURLOPT_PIPEWAIT, 1L);
+        if (c == CURLE_OK) /* notice dead cached connections of a long-running daemon */
+                c = curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPALIVE, 1L);
         if (c == CURLE_OK && !r->has_user_agent)
                 c = curl_easy_setopt(r->easy, CURLOPT_USERAGENT, "asyncfg/" ASYNCFG_VERSION);
         if (c == CURLE_OK)

@@ -141,6 +141,8 @@ int http_request_new(HttpEngine *e, const char *method, const char *url, HttpReq
         return 0;
 }
 
+static void http_request_clear_headers(HttpRequest *r);
+
 HttpRequest *http_request_free(HttpRequest *r) {
         if (!r)
                 return NULL;
@@ -153,10 +155,7 @@ HttpRequest *http_request_free(HttpRequest *r) {
         if (r->easy)
                 curl_easy_cleanup(r->easy);
         curl_slist_free_all(r->headers);
-        for (size_t i = 0; i < r->n_rheaders; i++) {
-                free(r->rheaders[i].name);
-                free(r->rheaders[i].value);
-        }
+        http_request_clear_headers(r);
         free(r->rheaders);
         free(r->rbody);
         free(r->body);

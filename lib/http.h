@@ -135,8 +135,8 @@ static inline void http_request_freep(HttpRequest **r) {
         http_request_free(*r);
 }
 
-/* Sent exactly as given ("name: value"). Returns -EINVAL for an empty name, or a name or value
- * with CR, LF or (name) ':' in it. Adding "Host", "User-Agent", "Accept", "Content-Type"
+/* Sent exactly as given ("name: value"; an empty value is sent as "name:"). Returns -EINVAL
+ * for an empty name, a name with white space or ':' in it, a value with CR or LF in it. Adding "Host", "User-Agent", "Accept", "Content-Type"
  * replaces what libcurl would send; "Content-Length", "Transfer-Encoding" and "Expect" are
  * refused (-EINVAL): the engine owns them. */
 int http_request_add_header(HttpRequest *r, const char *name, const char *value);

@@ -21,6 +21,7 @@ static bool sigv4_signed_by_default(const char *name) {
  * collapses empty segments; keeps the leading '/' and a trailing '/' when something is left. */
 static int remove_dot_segments(const char *path, char **ret) {
         _cleanup_strv_free_ char **segments = NULL;
+        _cleanup_free_ const char **kept = NULL;
         _cleanup_free_ char *out = NULL;
         size_t len = strlen(path), n = 0;
         char *p;
@@ -30,11 +31,12 @@ static int remove_dot_segments(const char *path, char **ret) {
         if (r < 0)
                 return r;
         p = out = malloc(len + 2);
-        if (!out)
+        kept = calloc(len + 1, sizeof(char *));
+        if (!out || !kept)
                 return -ENOMEM;
         if (path[0] == '/')
                 *p++ = '/';
-        /* Compact the kept segments to the front of the array, then join. */
+        /* A stack of the segments kept so far; ".." pops. */
         for (size_t i = 0; segments[i]; i++) {
                 if (isempty(segments[i]) || streq(segments[i], "."))
                         continue;
@@ -43,12 +45,12 @@ static int remove_dot_segments(const char *path, char **ret) {
                                 n--;
                         continue;
                 }
-                segments[n++] = segments[i];
+                kept[n++] = segments[i];
         }
         for (size_t i = 0; i < n; i++) {
                 if (i > 0)
                         *p++ = '/';
-                p = stpcpy(p, segments[i]);
+                p = stpcpy(p, kept[i]);
         }
         if (n > 0 && len > 0 && path[len - 1] == '/')
                 *p++ = '/';

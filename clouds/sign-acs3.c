@@ -44,41 +44,15 @@ const SignRules acs3_rules = {
 
 int acs3_sign(const SignInput *in, const char *access_key_id, const char *secret,
               const char *const *signed_header_names, SignResult *ret) {
-        _cleanup_free_ char *canonical = NULL, *signed_headers = NULL, *sts = NULL, *auth = NULL;
-        char hash[CRYPTO_SHA256_HEX_SIZE], signature[CRYPTO_SHA256_HEX_SIZE];
-        int r;
+        const SignScope scope = {
+                .sts_prefix = "ACS3-HMAC-SHA256\n",
+                .key = secret,
+                .key_size = secret ? strlen(secret) : 0,
+                .credential = access_key_id,
+                .separator = ",",
+        };
 
         if (!in || isempty(access_key_id) || !secret || strpbrk(access_key_id, ", "))
                 return -EINVAL;
-        r = sign_canonical_request(&acs3_rules, in, signed_header_names, &canonical,
-                                   &signed_headers);
-        if (r < 0)
-                return r;
-        r = sign_hash_canonical(canonical, hash);
-        if (r < 0)
-                return r;
-        sts = sign_strdup_printf("ACS3-HMAC-SHA256\n%s", hash);
-        if (!sts)
-                return -ENOMEM;
-        r = crypto_hmac_sha256_hex(secret, strlen(secret), sts, strlen(sts), signature);
-        if (r < 0)
-                return r;
-        auth = sign_strdup_printf("ACS3-HMAC-SHA256 Credential=%s,SignedHeaders=%s,Signature=%s",
-                                  access_key_id, signed_headers, signature);
-        return sign_result_take(ret, TAKE_PTR(canonical), TAKE_PTR(signed_headers), TAKE_PTR(sts),
-                                signature, TAKE_PTR(auth));
-}
-
-int acs3_parse_authorization(const char *value, SignAuthorization **ret) {
-        _cleanup_(sign_authorization_freep) SignAuthorization *a = NULL;
-        _cleanup_free_ char *credential = NULL;
-        int r;
-
-        r = sign_parse_authorization_params(value, SIGN_ALGORITHM_ACS3, "Credential", &a,
-                                            &credential);
-        if (r < 0)
-                return r;
-        a->access_key_id = TAKE_PTR(credential);
-        *ret = TAKE_PTR(a);
-        return 0;
+        return sign_build(&acs3_rules, in, signed_header_names, &scope, ret);
 }

@@ -60,11 +60,9 @@ const SignRules apig_rules = {
 
 int apig_sign(const SignInput *in, const char *access_key, const char *secret,
               const char *const *signed_header_names, SignResult *ret) {
-        _cleanup_free_ char *canonical = NULL, *signed_headers = NULL, *sts = NULL, *auth = NULL;
-        char hash[CRYPTO_SHA256_HEX_SIZE], signature[CRYPTO_SHA256_HEX_SIZE];
+        _cleanup_free_ char *prefix = NULL;
         const char *date;
         time_t t;
-        int r;
 
         if (!in || isempty(access_key) || !secret || strpbrk(access_key, ", "))
                 return -EINVAL;
@@ -73,34 +71,15 @@ int apig_sign(const SignInput *in, const char *access_key, const char *secret,
                 return -ENOENT;
         if (sign_parse_amz_date(date, &t) < 0)
                 return -EINVAL;
-        r = sign_canonical_request(&apig_rules, in, signed_header_names, &canonical,
-                                   &signed_headers);
-        if (r < 0)
-                return r;
-        r = sign_hash_canonical(canonical, hash);
-        if (r < 0)
-                return r;
-        sts = sign_strdup_printf("SDK-HMAC-SHA256\n%s\n%s", date, hash);
-        if (!sts)
+        if (asprintf(&prefix, "SDK-HMAC-SHA256\n%s\n", date) < 0)
                 return -ENOMEM;
-        r = crypto_hmac_sha256_hex(secret, strlen(secret), sts, strlen(sts), signature);
-        if (r < 0)
-                return r;
-        auth = sign_strdup_printf("SDK-HMAC-SHA256 Access=%s, SignedHeaders=%s, Signature=%s",
-                                  access_key, signed_headers, signature);
-        return sign_result_take(ret, TAKE_PTR(canonical), TAKE_PTR(signed_headers), TAKE_PTR(sts),
-                                signature, TAKE_PTR(auth));
-}
 
-int apig_parse_authorization(const char *value, SignAuthorization **ret) {
-        _cleanup_(sign_authorization_freep) SignAuthorization *a = NULL;
-        _cleanup_free_ char *credential = NULL;
-        int r;
-
-        r = sign_parse_authorization_params(value, SIGN_ALGORITHM_APIG, "Access", &a, &credential);
-        if (r < 0)
-                return r;
-        a->access_key_id = TAKE_PTR(credential);
-        *ret = TAKE_PTR(a);
-        return 0;
+        const SignScope scope = {
+                .sts_prefix = prefix,
+                .key = secret,
+                .key_size = strlen(secret),
+                .credential = access_key,
+                .separator = ", ",
+        };
+        return sign_build(&apig_rules, in, signed_header_names, &scope, ret);
 }

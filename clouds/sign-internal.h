@@ -29,19 +29,26 @@ extern const SignRules apig_rules;
 int sign_canonical_request(const SignRules *rules, const SignInput *in, const char *const *names,
                            char **ret_canonical, char **ret_signed_headers);
 
-/* The hex SHA-256 of a canonical request, as the last line of every string to sign. */
-int sign_hash_canonical(const char *canonical, char ret[static CRYPTO_SHA256_HEX_SIZE]);
+/* What differs between the algorithms once the canonical request exists. */
+typedef struct SignScope {
+        const char *sts_prefix;    /* the string to sign up to the canonical hash */
+        const void *key;           /* the HMAC key of the final step */
+        size_t key_size;
+        const char *credential;    /* "AK/date/region/service/aws4_request" or "AK" */
+        const char *separator;     /* between the Authorization parameters: ", " or "," */
+} SignScope;
 
-/* Fills ret from the owned strings, which it takes over even on failure (any may be NULL
- * after an allocation failure, giving -ENOMEM); signature is copied. 0 or -ENOMEM. */
-int sign_result_take(SignResult *ret, char *canonical, char *signed_headers, char *string_to_sign,
-                     const char *signature, char *authorization);
+/* Canonical request → string to sign → signature → Authorization
+ * "<ALGORITHM> <Credential|Access>=…<sep>SignedHeaders=…<sep>Signature=…". Fills ret on
+ * success. Errors as sign_canonical_request(). */
+int sign_build(const SignRules *rules, const SignInput *in, const char *const *names,
+               const SignScope *scope, SignResult *ret);
 
-/* Builds a string with open_memstream-style printf; NULL on OOM. */
-char *sign_strdup_printf(const char *format, ...) _printf_(1, 2);
+/* The name of the credential parameter: "Credential", or "Access" for APIG. */
+const char *sign_credential_key(SignAlgorithm algorithm);
 
-/* Generic Authorization parser: "SCHEME k1=v1, k2=v2, k3=v3". The credential key name is
- * "Credential" or "Access". Fills access (the raw credential), signed headers, signature. */
+/* Generic Authorization parser: "SCHEME k1=v1, k2=v2, k3=v3". Fills the signed headers and
+ * the signature, and returns the credential parameter's raw value separately; with
+ * ret_credential NULL, the credential is taken as the access key id as it is. */
 int sign_parse_authorization_params(const char *value, SignAlgorithm algorithm,
-                                    const char *credential_key, SignAuthorization **ret,
-                                    char **ret_credential);
+                                    SignAuthorization **ret, char **ret_credential);

@@ -106,15 +106,15 @@ static int sigv4_signing_key(const char *secret, const char *date, const char *r
 int sigv4_sign(const SignInput *in, const char *access_key_id, const char *secret,
                const char *region, const char *service, const char *const *signed_header_names,
                SignResult *ret) {
-        _cleanup_free_ char *canonical = NULL, *signed_headers = NULL, *sts = NULL, *auth = NULL;
-        char hash[CRYPTO_SHA256_HEX_SIZE], signature[CRYPTO_SHA256_HEX_SIZE], date[9];
+        _cleanup_free_ char *prefix = NULL, *credential = NULL;
         uint8_t key[CRYPTO_SHA256_SIZE];
         const char *amz_date;
+        char date[9];
         time_t t;
         int r;
 
         if (!in || isempty(access_key_id) || !secret || isempty(region) || isempty(service) ||
-            strchr(access_key_id, '/') || strchr(region, '/') || strchr(service, '/'))
+            strpbrk(access_key_id, "/, ") || strpbrk(region, "/, ") || strpbrk(service, "/, "))
                 return -EINVAL;
         amz_date = sign_header_get(in->headers, in->n_headers, "x-amz-date");
         if (!amz_date)
@@ -123,29 +123,25 @@ int sigv4_sign(const SignInput *in, const char *access_key_id, const char *secre
                 return -EINVAL;
         memcpy(date, amz_date, 8);
         date[8] = 0;
-
-        r = sign_canonical_request(&sigv4_rules, in, signed_header_names, &canonical,
-                                   &signed_headers);
-        if (r < 0)
-                return r;
-        r = sign_hash_canonical(canonical, hash);
-        if (r < 0)
-                return r;
-        sts = sign_strdup_printf("AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, date,
-                                 region, service, hash);
-        if (!sts)
+        if (asprintf(&prefix, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n", amz_date, date,
+                     region, service) < 0 ||
+            asprintf(&credential, "%s/%s/%s/%s/aws4_request", access_key_id, date, region,
+                     service) < 0)
                 return -ENOMEM;
         r = sigv4_signing_key(secret, date, region, service, key);
-        if (r >= 0)
-                r = crypto_hmac_sha256_hex(key, sizeof(key), sts, strlen(sts), signature);
-        explicit_bzero(key, sizeof(key));
         if (r < 0)
                 return r;
-        auth = sign_strdup_printf(
-                "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=%s, Signature=%s",
-                access_key_id, date, region, service, signed_headers, signature);
-        return sign_result_take(ret, TAKE_PTR(canonical), TAKE_PTR(signed_headers), TAKE_PTR(sts),
-                                signature, TAKE_PTR(auth));
+
+        const SignScope scope = {
+                .sts_prefix = prefix,
+                .key = key,
+                .key_size = sizeof(key),
+                .credential = credential,
+                .separator = ", ",
+        };
+        r = sign_build(&sigv4_rules, in, signed_header_names, &scope, ret);
+        explicit_bzero(key, sizeof(key));
+        return r;
 }
 
 /* Credential=AKID/YYYYMMDD/region/service/aws4_request */
@@ -155,8 +151,7 @@ int sigv4_parse_authorization(const char *value, SignAuthorization **ret) {
         _cleanup_free_ char *credential = NULL;
         int r;
 
-        r = sign_parse_authorization_params(value, SIGN_ALGORITHM_SIGV4, "Credential", &a,
-                                            &credential);
+        r = sign_parse_authorization_params(value, SIGN_ALGORITHM_SIGV4, &a, &credential);
         if (r < 0)
                 return r;
         r = urlenc_split_path(credential, &parts);

@@ -53,7 +53,7 @@ void sign_result_done(SignResult *r) {
         *r = (SignResult) {};
 }
 
-char *sign_strdup_printf(const char *format, ...) {
+static _printf_(1, 2) char *sign_strdup_printf(const char *format, ...) {
         va_list ap;
         char *s;
         int n;
@@ -64,7 +64,7 @@ char *sign_strdup_printf(const char *format, ...) {
         return n < 0 ? NULL : s;
 }
 
-int sign_result_take(SignResult *ret, char *canonical, char *signed_headers, char *string_to_sign,
+static int sign_result_take(SignResult *ret, char *canonical, char *signed_headers, char *string_to_sign,
                      const char *signature, char *authorization) {
         SignResult r = {
                 .authorization = authorization,
@@ -334,9 +334,32 @@ int sign_canonical_request(const SignRules *rules, const SignInput *in, const ch
         return 0;
 }
 
-int sign_hash_canonical(const char *canonical, char ret[static CRYPTO_SHA256_HEX_SIZE]) {
-        return crypto_sha256_hex(canonical, strlen(canonical), ret);
+int sign_build(const SignRules *rules, const SignInput *in, const char *const *names,
+               const SignScope *scope, SignResult *ret) {
+        _cleanup_free_ char *canonical = NULL, *signed_headers = NULL, *sts = NULL, *auth = NULL;
+        char hash[CRYPTO_SHA256_HEX_SIZE], signature[CRYPTO_SHA256_HEX_SIZE];
+        int r;
+
+        r = sign_canonical_request(rules, in, names, &canonical, &signed_headers);
+        if (r < 0)
+                return r;
+        r = crypto_sha256_hex(canonical, strlen(canonical), hash);
+        if (r < 0)
+                return r;
+        sts = sign_strdup_printf("%s%s", scope->sts_prefix, hash);
+        if (!sts)
+                return -ENOMEM;
+        r = crypto_hmac_sha256_hex(scope->key, scope->key_size, sts, strlen(sts), signature);
+        if (r < 0)
+                return r;
+        auth = sign_strdup_printf("%s %s=%s%sSignedHeaders=%s%sSignature=%s",
+                                  sign_algorithm_to_string(rules->algorithm),
+                                  sign_credential_key(rules->algorithm), scope->credential,
+                                  scope->separator, signed_headers, scope->separator, signature);
+        return sign_result_take(ret, TAKE_PTR(canonical), TAKE_PTR(signed_headers), TAKE_PTR(sts),
+                                signature, TAKE_PTR(auth));
 }
+
 /* ---- Authorization parsing ------------------------------------------------------------ */
 
 SignAuthorization *sign_authorization_free(SignAuthorization *a) {
@@ -414,9 +437,12 @@ static int next_param(char **p, char **ret_name, char **ret_value) {
         return 0;
 }
 
+const char *sign_credential_key(SignAlgorithm algorithm) {
+        return algorithm == SIGN_ALGORITHM_APIG ? "Access" : "Credential";
+}
+
 int sign_parse_authorization_params(const char *value, SignAlgorithm algorithm,
-                                    const char *credential_key, SignAuthorization **ret,
-                                    char **ret_credential) {
+                                    SignAuthorization **ret, char **ret_credential) {
         _cleanup_(sign_authorization_freep) SignAuthorization *a = NULL;
         _cleanup_free_ char *copy = NULL, *credential = NULL;
         const char *scheme = sign_algorithm_to_string(algorithm);
@@ -436,7 +462,7 @@ int sign_parse_authorization_params(const char *value, SignAlgorithm algorithm,
                 r = next_param(&p, &name, &v);
                 if (r < 0)
                         return r;
-                if (streq(name, credential_key))
+                if (streq(name, sign_credential_key(algorithm)))
                         slot = &cred;
                 else if (streq(name, "SignedHeaders"))
                         slot = &signed_headers;
@@ -462,8 +488,11 @@ int sign_parse_authorization_params(const char *value, SignAlgorithm algorithm,
         credential = strdup(cred);
         if (!a->signature || !credential)
                 return -ENOMEM;
+        if (ret_credential)
+                *ret_credential = TAKE_PTR(credential);
+        else
+                a->access_key_id = TAKE_PTR(credential);
         *ret = TAKE_PTR(a);
-        *ret_credential = TAKE_PTR(credential);
         return 0;
 }
 
@@ -477,6 +506,14 @@ int sign_parse_authorization(const char *value, SignAuthorization **ret) {
         if (startswith(value, "SDK-HMAC-SHA256 "))
                 return apig_parse_authorization(value, ret);
         return -EBADMSG;
+}
+
+int acs3_parse_authorization(const char *value, SignAuthorization **ret) {
+        return sign_parse_authorization_params(value, SIGN_ALGORITHM_ACS3, ret, NULL);
+}
+
+int apig_parse_authorization(const char *value, SignAuthorization **ret) {
+        return sign_parse_authorization_params(value, SIGN_ALGORITHM_APIG, ret, NULL);
 }
 
 /* ---- verification --------------------------------------------------------------------- */

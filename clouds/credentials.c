@@ -156,6 +156,7 @@ struct CredentialProvider {
 
         Credentials creds;
         bool started;
+        bool from_chain; /* metadata because nothing else was found */
         char *error;
         MetadataClient *metadata;
         sd_event_source *timer;
@@ -242,8 +243,9 @@ static int provider_arm_timer(CredentialProvider *p, uint64_t delay_usec) {
         return sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
 }
 
-/* When to fetch again: with max(5 min, 10 % of the lifetime) left, but not after half of the
- * remaining lifetime, so short-lived credentials are refreshed in time too. */
+/* When to fetch again: with max(5 min, 10 % of the remaining lifetime) left, but not before
+ * half of it has passed: short-lived credentials are then neither fetched in a loop nor
+ * refreshed too late. */
 static uint64_t refresh_delay(uint64_t remaining_usec) {
         uint64_t margin = MAX(REFRESH_MARGIN_USEC, remaining_usec / 10);
         uint64_t delay = remaining_usec > margin ? remaining_usec - margin : 0;
@@ -282,8 +284,18 @@ static void on_metadata(MetadataClient *m, int error, Credentials *creds, const 
                              p->account, metadata_client_endpoint(m)) < 0)
                         msg = NULL;
                 provider_set_error(p, msg);
-        } else if (error < 0)
-                provider_set_error(p, message ? strdup(message) : NULL);
+        } else if (error < 0) {
+                char *msg = NULL;
+                /* Someone with no credentials configured at all should learn that from the
+                 * message, not only that 169.254.169.254 did not answer. */
+                if (asprintf(&msg, "%s%s", strna(message),
+                             p->from_chain && p->n_fetches == 0
+                                     ? " (and no systemd credential, environment variables or "
+                                       "shared credentials file were found)"
+                                     : "") < 0)
+                        msg = NULL;
+                provider_set_error(p, msg);
+        }
 
         if (error < 0) {
                 p->n_failures++;
@@ -368,6 +380,7 @@ int credential_provider_start(CredentialProvider *p) {
                 log_debug("account '%s': credentials from %s", p->account, p->creds.source);
                 return 1;
         }
+        p->from_chain = p->source == CREDENTIAL_SOURCE_AUTO && !p->path && !role;
         return provider_start_metadata(p, role);
 }
 

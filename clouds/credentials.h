@@ -79,9 +79,12 @@
  *     access_key_id = AKIDEXAMPLE
  *     secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
  *
- * Refresh (metadata): when less than max(5 min, 10 % of the lifetime) remains, but never
- * later than half-way through the remaining lifetime. On failure: retried after 1 s, 2 s, 4 s,
- * ... up to 60 s; the old credentials stay in use until they expire.
+ * Refresh (metadata): when less than max(5 min, 10 % of the remaining lifetime) remains, but
+ * not before half of the remaining lifetime has passed (so credentials that live only minutes
+ * or seconds are not fetched in a tight loop). On failure: retried after 1 s, 2 s, 4 s, ... up
+ * to 60 s; the old credentials stay in use until they expire. Metadata requests time out after
+ * 1 s (connect) / 5 s (total). Note: libcurl honours http_proxy/no_proxy for these requests
+ * too; hosts with a proxy need the metadata address in no_proxy (as for the vendors' SDKs).
  *
  * Secrets: secrets and tokens are wiped (explicit_bzero) when dropped; they never appear in a
  * log line, an error message or a source description. Messages name the account, the source
@@ -159,7 +162,7 @@ typedef struct CredentialProvider CredentialProvider;
  * credential_provider_*() call): error 0 means new credentials are available through
  * credential_provider_get(); a negative error means the fetch failed (the message is in
  * credential_provider_error(); earlier credentials stay in use until they expire, and the
- * fetch is retried with backoff). */
+ * fetch is retried with backoff). The callback may free the provider. */
 typedef void (*CredentialCallback)(CredentialProvider *p, int error, void *userdata);
 
 /* http is needed only for the metadata source and may be NULL otherwise; both event and http

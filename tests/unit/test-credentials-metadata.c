@@ -571,11 +571,26 @@ static void test_expired_answer_and_connection_refused(void **state) {
         harness_init(&h, PROVIDER_AWS, url, NULL);
         assert_int_equal(credential_provider_start(h.provider), 0);
         assert_true(run_until(&h, &h.n_err, 1, 3000));
-        close(fd);
         assert_int_equal(h.last_error, -ECONNREFUSED);
         assert_true(startswith(h.last_message, "account 'meta-acct': metadata service http://127.0.0.1:"));
         assert_non_null(strstr(h.last_message, "token (PUT): Connection refused"));
+        assert_null(strstr(h.last_message, "no systemd credential"));
         harness_done(&h);
+
+        /* The same at the end of the chain: the message says that nothing else was found. */
+        h = (Harness){};
+        CredentialConfig cfg = { .provider = PROVIDER_AWS, .account = "nothing", .metadata_endpoint = url };
+        assert_int_equal(sd_event_new(&h.event), 0);
+        assert_int_equal(http_engine_new(h.event, NULL, &h.http), 0);
+        assert_int_equal(credential_provider_new(h.event, h.http, &cfg, &h.provider), 0);
+        credential_provider_set_callback(h.provider, on_credentials, &h);
+        assert_int_equal(credential_provider_start(h.provider), 0);
+        assert_true(run_until(&h, &h.n_err, 1, 3000));
+        assert_true(startswith(h.last_message, "account 'nothing': metadata service http://127.0.0.1:"));
+        assert_true(endswith(h.last_message, "Connection refused (and no systemd credential, environment "
+                                             "variables or shared credentials file were found)"));
+        harness_done(&h);
+        close(fd);
 }
 
 static void test_free_while_in_flight(void **state) {

@@ -83,8 +83,6 @@ static _printf_(3, 4) int fail(char **error, int r, const char *format, ...) {
         va_list ap;
 
         if (error) {
-                free(*error);
-                *error = NULL;
                 va_start(ap, format);
                 if (vasprintf(error, format, ap) < 0)
                         *error = NULL;
@@ -418,8 +416,9 @@ int credentials_resolve_static(const CredentialConfig *cfg, Credentials *ret, ch
         CredentialSource s = effective_source(cfg);
         int r = 0;
 
-        if ((unsigned) cfg->provider >= _PROVIDER_MAX || isempty(cfg->account))
-                return fail(error, -EINVAL, "credentials: no provider or account name given");
+        if ((unsigned) cfg->provider >= _PROVIDER_MAX || isempty(cfg->account) ||
+            (unsigned) cfg->source >= _CREDENTIAL_SOURCE_MAX)
+                return fail(error, -EINVAL, "credentials: no provider, source or account name given");
         if (ret_role)
                 *ret_role = NULL;
 

@@ -152,7 +152,8 @@ int credentials_parse_time(const char *s, uint64_t *ret_usec);
  * role to ask for or NULL; a negative errno on error, with *error set to a message (never
  * secret; the caller frees it): -ENOENT nothing found and metadata disabled, -EINVAL broken or
  * partial credentials, -EOPNOTSUPP an unsupported credential type, or an error reading a file.
- * Reads the environment (getenv) and the file system. error and ret_role may be NULL. */
+ * Reads the environment (getenv) and the file system. error and ret_role may be NULL; *error
+ * is only written on failure (and may stay NULL when out of memory). */
 int credentials_resolve_static(const CredentialConfig *cfg, Credentials *ret, char **ret_role,
                                char **error);
 

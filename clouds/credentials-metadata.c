@@ -329,8 +329,10 @@ static const char *state_step(const MetadataClient *m, FetchState s) {
 }
 
 static void handle_token(MetadataClient *m, int error, const HttpResponse *resp) {
-        bool fallback = error == -ETIMEDOUT ||
-                        (!error && (resp->status == 403 || resp->status == 404 || resp->status == 405));
+        /* botocore's rule: no IMDSv2 here (or the PUT timed out), try IMDSv1. */
+        bool fallback = error == -ETIMEDOUT || (!error && (resp->status == 403 ||
+                                                           resp->status == 404 ||
+                                                           resp->status == 405));
         int r;
 
         if (!error && resp->status == 200) {
@@ -357,7 +359,7 @@ static void handle_token(MetadataClient *m, int error, const HttpResponse *resp)
                 return;
         } else {
                 client_fail(m, -EIO, "token (PUT): HTTP %ld%s", resp->status,
-                                   fallback ? " and IMDSv1 is disabled" : "");
+                            fallback ? " and IMDSv1 is disabled" : "");
                 return;
         }
 
@@ -370,7 +372,8 @@ static void handle_role(MetadataClient *m, const HttpResponse *resp) {
         int r = metadata_parse_role(resp->body, resp->body_size, &m->role);
         if (r < 0) {
                 client_fail(m, r, "role listing: %s",
-                                   r == -ENOMEM ? "out of memory" : "no usable role name (is a role attached to the instance?)");
+                            r == -ENOMEM ? "out of memory"
+                                         : "no usable role name (is a role attached?)");
                 return;
         }
         r = client_send(m, FETCH_CREDS, "GET", m->flavour->role_path, m->role);
@@ -396,7 +399,8 @@ static void handle_creds(MetadataClient *m, const HttpResponse *resp) {
         }
         free(m->role);
         m->role = NULL;
-        log_debug("account '%s': metadata service %s: credentials fetched", m->account, m->endpoint);
+        log_debug("account '%s': metadata service %s: credentials fetched", m->account,
+                  m->endpoint);
         client_finish(m, 0, &c, NULL);
 }
 
@@ -432,7 +436,7 @@ static void on_response(HttpRequest *req, int error, const HttpResponse *resp, v
         if (error < 0) {
                 const char *detail = http_request_error_detail(req);
                 client_fail(m, error, "%s: %s%s%s", state_step(m, s), strerror(-error),
-                                   detail ? ": " : "", strempty(detail));
+                            detail ? ": " : "", strempty(detail));
                 return;
         }
         if (retry_stale_token(m, s, resp))
@@ -550,7 +554,8 @@ int metadata_parse_credentials(Provider provider, const char *body, size_t size,
         if (!root)
                 reason = "the answer is not JSON";
         else if (!json_is_object(o))
-                reason = f->wrapper ? "the answer has no 'credential' object" : "the answer is not a JSON object";
+                reason = f->wrapper ? "the answer has no 'credential' object"
+                                    : "the answer is not a JSON object";
         r = root && json_is_object(o) ? parse_fields(f, o, &c, &reason) : -EINVAL;
         json_wipe(json_is_object(o) ? o : NULL, f);
         json_decref(root);

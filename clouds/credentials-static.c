@@ -221,8 +221,9 @@ static int credentials_from_section(const IniFile *f, const char *section, const
                                                              ", but an access key id is given",
                             account);
         if (type && streq(type, "sts") && isempty(token))
-                return fail(error, -EINVAL, "%s: [%s]: type 'sts' needs 'security_token' (account '%s')",
-                            path, where, account);
+                return fail(error, -EINVAL,
+                            "%s: [%s]: type 'sts' needs 'security_token' (account '%s')", path,
+                            where, account);
         return fill(&res->creds, id, secret, token);
 }
 
@@ -375,7 +376,8 @@ static int load_one(const CredentialConfig *cfg, CredentialSource s, bool requir
         case CREDENTIAL_SOURCE_ENV: {
                 int r = load_env(cfg, v, &res->creds, error);
                 if (r == 0 && required)
-                        return fail(error, -ENOENT, "account '%s': environment: %s and %s are not set",
+                        return fail(error, -ENOENT,
+                                    "account '%s': environment: %s and %s are not set",
                                     cfg->account, v->env_id, v->env_secret);
                 return r;
         }
@@ -418,7 +420,8 @@ int credentials_resolve_static(const CredentialConfig *cfg, Credentials *ret, ch
 
         if ((unsigned) cfg->provider >= _PROVIDER_MAX || isempty(cfg->account) ||
             (unsigned) cfg->source >= _CREDENTIAL_SOURCE_MAX)
-                return fail(error, -EINVAL, "credentials: no provider, source or account name given");
+                return fail(error, -EINVAL,
+                            "credentials: no provider, source or account name given");
         if (ret_role)
                 *ret_role = NULL;
 

@@ -71,7 +71,8 @@ int credentials_copy(const Credentials *c, Credentials *ret) {
 }
 
 bool credentials_valid(const Credentials *c, uint64_t now_usec) {
-        return c && c->access_key_id && c->secret && (c->expires_usec == 0 || now_usec < c->expires_usec);
+        return c && c->access_key_id && c->secret &&
+               (c->expires_usec == 0 || now_usec < c->expires_usec);
 }
 
 /* Reads exactly n digits. */
@@ -106,7 +107,8 @@ static bool read_zone(const char **p, long *ret) {
         if (sign != '+' && sign != '-')
                 return true;
         (*p)++;
-        if (!read_digits(p, 2, &h) || !expect_char(p, ':') || !read_digits(p, 2, &m) || h > 23 || m > 59)
+        if (!read_digits(p, 2, &h) || !expect_char(p, ':') || !read_digits(p, 2, &m) || h > 23 ||
+            m > 59)
                 return false;
         *ret = (sign == '+' ? 1 : -1) * (h * 3600L + m * 60L);
         return true;
@@ -185,7 +187,8 @@ int credential_provider_new(sd_event *event, HttpEngine *http, const CredentialC
         p->http = http;
         p->provider = cfg->provider;
         p->source = cfg->source;
-        if (strdup_or_null(cfg->account, &p->account) < 0 || strdup_or_null(cfg->path, &p->path) < 0 ||
+        if (strdup_or_null(cfg->account, &p->account) < 0 ||
+            strdup_or_null(cfg->path, &p->path) < 0 ||
             strdup_or_null(cfg->profile, &p->profile) < 0 ||
             strdup_or_null(cfg->metadata_endpoint, &p->metadata_endpoint) < 0 ||
             strdup_or_null(cfg->role, &p->role) < 0)
@@ -211,7 +214,8 @@ CredentialProvider *credential_provider_free(CredentialProvider *p) {
         return NULL;
 }
 
-void credential_provider_set_callback(CredentialProvider *p, CredentialCallback cb, void *userdata) {
+void credential_provider_set_callback(CredentialProvider *p, CredentialCallback cb,
+                                      void *userdata) {
         p->cb = cb;
         p->userdata = userdata;
 }
@@ -265,7 +269,8 @@ static void provider_schedule(CredentialProvider *p, bool failed) {
         else if (p->creds.expires_usec == 0)
                 return; /* never expires: nothing to refresh */
         else
-                delay = refresh_delay(p->creds.expires_usec > now ? p->creds.expires_usec - now : 0);
+                delay = refresh_delay(p->creds.expires_usec > now ? p->creds.expires_usec - now
+                                                                  : 0);
         int r = provider_arm_timer(p, delay);
         if (r < 0)
                 log_debug_errno(r, "account '%s': cannot arm the refresh timer: %m", p->account);
@@ -332,7 +337,8 @@ static int provider_start_metadata(CredentialProvider *p, char *found_role) {
         int r;
 
         if (!p->http) {
-                if (asprintf(&msg, "account '%s': the metadata source needs an HTTP engine", p->account) < 0)
+                if (asprintf(&msg, "account '%s': the metadata source needs an HTTP engine",
+                             p->account) < 0)
                         msg = NULL;
                 provider_set_error(p, msg);
                 return -EINVAL;

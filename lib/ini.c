@@ -87,7 +87,8 @@ static int parse_section(IniParser *p, const char *line, const char *b, const ch
                          unsigned lineno) {
         const char *close = memchr(b, ']', (size_t) (e - b));
         if (!close)
-                return parser_error(p, lineno, column_of(line, b), "unterminated '[' in section header");
+                return parser_error(p, lineno, column_of(line, b),
+                                    "unterminated '[' in section header");
         const char *rest = close + 1, *rest_end = e;
         trim(&rest, &rest_end);
         if (rest != rest_end && *rest != '#' && *rest != ';')
@@ -259,7 +260,8 @@ const IniEntry *ini_find(const IniFile *f, const char *section, const char *key)
                 return NULL;
         section = section ?: "";
         for (size_t i = 0; i < f->n_entries; i++)
-                if (streq(f->entries[i].section, section) && strcasecmp(f->entries[i].key, key) == 0)
+                if (streq(f->entries[i].section, section) &&
+                    strcasecmp(f->entries[i].key, key) == 0)
                         return &f->entries[i];
         return NULL;
 }

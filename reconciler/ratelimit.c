@@ -62,17 +62,23 @@ static void ratelimit_refill(RateLimit *rl, usec_t now) {
         ratelimit_recover(rl, now);
 }
 
-usec_t ratelimit_take(RateLimit *rl, usec_t now) {
+usec_t ratelimit_wait(RateLimit *rl, usec_t now) {
         uint64_t missing;
 
         ratelimit_refill(rl, now);
-        if (rl->tokens >= TOKEN) {
-                rl->tokens -= TOKEN;
+        if (rl->tokens >= TOKEN)
                 return 0;
-        }
         /* Round up, so that after the wait the refill has added at least the missing units. */
         missing = TOKEN - rl->tokens;
         return (missing * 1000 + rl->rate_milli - 1) / rl->rate_milli;
+}
+
+usec_t ratelimit_take(RateLimit *rl, usec_t now) {
+        usec_t wait = ratelimit_wait(rl, now);
+
+        if (wait == 0)
+                rl->tokens -= TOKEN;
+        return wait;
 }
 
 int ratelimit_throttled(RateLimit *rl, usec_t now, usec_t sent) {

@@ -45,6 +45,8 @@ typedef struct RateLimit {
 int ratelimit_init(RateLimit *rl, double qps, unsigned burst, usec_t now);
 /* Takes a token: 0 when taken, otherwise (nothing taken) the usec until one is available. */
 usec_t ratelimit_take(RateLimit *rl, usec_t now);
+/* Like ratelimit_take() without taking: 0 when a token is there now, else the usec until one is. */
+usec_t ratelimit_wait(RateLimit *rl, usec_t now);
 /* A request sent at `sent` was throttled: 1 when the rate was halved, 0 when the throttle
  * belongs to an earlier decrease (see above). */
 int ratelimit_throttled(RateLimit *rl, usec_t now, usec_t sent);

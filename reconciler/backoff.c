@@ -26,8 +26,9 @@ usec_t backoff_bound(const Backoff *b) {
 }
 
 usec_t backoff_next(Backoff *b, Rng *rng, usec_t retry_after) {
-        usec_t delay = MAX(rng_uniform(rng, backoff_bound(b)), BACKOFF_FLOOR);
+        usec_t delay = rng_uniform(rng, backoff_bound(b));
 
+        delay = MAX(delay, BACKOFF_FLOOR);
         if (retry_after > 0)
                 delay = MAX(delay, MIN(retry_after, BACKOFF_RETRY_AFTER_MAX));
         if (b->attempt < BACKOFF_ATTEMPT_MAX)

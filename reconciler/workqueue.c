@@ -277,8 +277,10 @@ static void workqueue_rearm(WorkQueue *q) {
         if (q->n_in_flight < q->options.concurrency && q->n_queued > 0) {
                 now = clock_now(q->clock);
                 for (size_t i = 0; i < q->n_accounts; i++)
-                        for (WorkPriority p = 0; p < _WORK_PRIORITY_MAX; p++)
-                                wake = MIN(wake, work_account_ready_at(q->accounts[i], p, now));
+                        for (WorkPriority p = 0; p < _WORK_PRIORITY_MAX; p++) {
+                                usec_t t = work_account_ready_at(q->accounts[i], p, now);
+                                wake = MIN(wake, t);
+                        }
         }
         if (clock_timer_get(q->timer) == wake)
                 return;

@@ -196,17 +196,11 @@ static int workqueue_append_account(WorkQueue *q, WorkAccount *a) {
         return 0;
 }
 
-int workqueue_add_account(WorkQueue *q, const char *name, double qps, unsigned burst) {
+/* Creates an account (name NULL: the unlimited default one) and adds it to the queue. */
+static int workqueue_create_account(WorkQueue *q, const char *name, double qps, unsigned burst) {
         _cleanup_(work_account_freep) WorkAccount *a = NULL;
-        WorkAccount *existing = hashmap_get(q->accounts_by_name, name);
-        RateLimit probe;
         int r;
 
-        /* Validate first, so that a bad limit changes nothing. */
-        if (qps != 0 && ratelimit_init(&probe, qps, burst, 0) < 0)
-                return -EINVAL;
-        if (existing)
-                return work_account_set_limit(existing, qps, burst, clock_now(q->clock));
         r = work_account_new(name, &a);
         if (r < 0)
                 return r;
@@ -217,7 +211,28 @@ int workqueue_add_account(WorkQueue *q, const char *name, double qps, unsigned b
         if (r < 0)
                 return r;
         TAKE_PTR(a);
-        return 1;
+        return 0;
+}
+
+int workqueue_add_account(WorkQueue *q, const char *name, double qps, unsigned burst) {
+        WorkAccount *existing;
+        RateLimit probe;
+        int r;
+
+        /* Validate first, so that a bad limit changes nothing. */
+        if (!name || (qps != 0 && ratelimit_init(&probe, qps, burst, 0) < 0))
+                return -EINVAL;
+        existing = hashmap_get(q->accounts_by_name, name);
+        if (existing) {
+                /* A reload with the same limit keeps the bucket, halvings included. */
+                if (qps != 0 && existing->limited && existing->limit.qps_milli == probe.qps_milli &&
+                    existing->limit.burst == probe.burst)
+                        return 0;
+                r = work_account_set_limit(existing, qps, burst, clock_now(q->clock));
+                return r < 0 ? r : 0;
+        }
+        r = workqueue_create_account(q, name, qps, burst);
+        return r < 0 ? r : 1;
 }
 
 static int workqueue_find_account(WorkQueue *q, const char *name, WorkAccount **ret) {
@@ -351,7 +366,6 @@ static int workqueue_on_timer(ClockTimer *timer, usec_t now, void *userdata) {
 int workqueue_new(Clock *clock, const Rng *rng, const WorkQueueOptions *options,
                   workqueue_process_t process, void *userdata, WorkQueue **ret) {
         _cleanup_(workqueue_freep) WorkQueue *q = calloc(1, sizeof(WorkQueue));
-        _cleanup_(work_account_freep) WorkAccount *unlimited = NULL;
         int r;
 
         if (!q)
@@ -370,13 +384,9 @@ int workqueue_new(Clock *clock, const Rng *rng, const WorkQueueOptions *options,
         q->accounts_by_name = hashmap_new();
         if (!q->items || !q->accounts_by_name)
                 return -ENOMEM;
-        r = work_account_new(NULL, &unlimited);
+        r = workqueue_create_account(q, NULL, 0, 0);
         if (r < 0)
                 return r;
-        r = workqueue_append_account(q, unlimited);
-        if (r < 0)
-                return r;
-        TAKE_PTR(unlimited);
         r = clock_timer_new(clock, workqueue_on_timer, q, &q->timer);
         if (r < 0)
                 return r;

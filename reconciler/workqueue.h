@@ -91,8 +91,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(WorkQueue *, workqueue_free);
 /* Reload: the new options apply from the next scheduling decision on. 0 or -EINVAL. */
 int workqueue_set_options(WorkQueue *q, const WorkQueueOptions *options);
 
-/* Declares an account's rate limit (qps 0: unlimited); declaring it again replaces the limit and
- * starts a fresh bucket. Accounts are never removed. 1 added, 0 updated, -EINVAL, -ENOMEM. */
+/* Declares an account's rate limit (qps 0: unlimited). Declaring it again with the same limit
+ * keeps its bucket (and any throttling slow-down); with another limit starts a fresh bucket.
+ * Accounts are never removed. 1 added, 0 updated or unchanged, -EINVAL, -ENOMEM. */
 int workqueue_add_account(WorkQueue *q, const char *name, double qps, unsigned burst);
 
 /* Queues key (copied) to run after delay (0: at once), on account (NULL: unlimited; otherwise

@@ -300,6 +300,10 @@ static void test_throttle(void **state) {
         assert_int_equal(workqueue_get_account_qps(h->q, "b", &qps), 0);
         assert_true(qps == 10.0);
         assert_int_equal(workqueue_get_account_qps(h->q, "c", &qps), -ENOENT);
+        /* A reload with the same limit keeps the slow-down; another limit starts afresh. */
+        assert_int_equal(workqueue_add_account(h->q, "a", 10, 1), 0);
+        assert_int_equal(workqueue_get_account_qps(h->q, "a", &qps), 0);
+        assert_true(qps == 5.0);
         assert_int_equal(workqueue_get_retries_total(h->q), 1);
         /* Retry-After 30 s: not before, even when the YAML changes meanwhile. */
         assert_true(info(h, 1).due >= T0 + 30 * S);

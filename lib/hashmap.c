@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdint.h>
+#include <sys/random.h>
+
+#include "lib/hashmap.h"
+
+#define HASHMAP_MIN_BUCKETS 16u
+
+typedef struct Entry {
+        const char *key; /* NULL: the slot is free */
+        void *value;
+        uint64_t hash;
+} Entry;
+
+struct Hashmap {
+        Entry *entries;
+        size_t n_buckets; /* a power of two */
+        size_t size;
+        uint64_t seed;
+};
+
+/* FNV-1a over the seed and the key, then murmur3's finaliser so that the low bits (the bucket
+ * index) depend on every byte. */
+static uint64_t hash_string(uint64_t seed, const char *s) {
+        uint64_t h = UINT64_C(0xcbf29ce484222325) ^ seed;
+
+        for (; *s; s++) {
+                h ^= (unsigned char) *s;
+                h *= UINT64_C(0x100000001b3);
+        }
+        h ^= h >> 33;
+        h *= UINT64_C(0xff51afd7ed558ccd);
+        h ^= h >> 33;
+        h *= UINT64_C(0xc4ceb9fe1a85ec53);
+        h ^= h >> 33;
+        return h;
+}
+
+Hashmap *hashmap_new(void) {
+        Hashmap *h = calloc(1, sizeof(Hashmap));
+
+        if (!h)
+                return NULL;
+        h->entries = calloc(HASHMAP_MIN_BUCKETS, sizeof(Entry));
+        if (!h->entries) {
+                free(h);
+                return NULL;
+        }
+        h->n_buckets = HASHMAP_MIN_BUCKETS;
+        /* A failed getrandom() leaves a fixed seed: the map still works, only less hardened. */
+        if (getrandom(&h->seed, sizeof(h->seed), GRND_NONBLOCK) != sizeof(h->seed))
+                h->seed = UINT64_C(0x9e3779b97f4a7c15);
+        return h;
+}
+
+Hashmap *hashmap_free(Hashmap *h) {
+        if (!h)
+                return NULL;
+        free(h->entries);
+        free(h);
+        return NULL;
+}
+
+/* The slot holding key, or the free slot where it would go. */
+static size_t hashmap_find_slot(const Hashmap *h, const char *key, uint64_t hash) {
+        size_t mask = h->n_buckets - 1;
+
+        for (size_t i = hash & mask;; i = (i + 1) & mask) {
+                const Entry *e = &h->entries[i];
+
+                if (!e->key || (e->hash == hash && streq(e->key, key)))
+                        return i;
+        }
+}
+
+static int hashmap_resize(Hashmap *h, size_t n_buckets) {
+        Entry *old = h->entries;
+        size_t old_n = h->n_buckets;
+
+        h->entries = calloc(n_buckets, sizeof(Entry));
+        if (!h->entries) {
+                h->entries = old;
+                return -ENOMEM;
+        }
+        h->n_buckets = n_buckets;
+        for (size_t i = 0; i < old_n; i++)
+                if (old[i].key)
+                        h->entries[hashmap_find_slot(h, old[i].key, old[i].hash)] = old[i];
+        free(old);
+        return 0;
+}
+
+int hashmap_put(Hashmap *h, const char *key, void *value) {
+        uint64_t hash = hash_string(h->seed, key);
+        size_t i = hashmap_find_slot(h, key, hash);
+
+        if (h->entries[i].key)
+                return -EEXIST;
+        /* Keep the load factor at or below 3/4. */
+        if ((h->size + 1) * 4 > h->n_buckets * 3) {
+                if (h->n_buckets > SIZE_MAX / 2 / sizeof(Entry))
+                        return -ENOMEM;
+                int r = hashmap_resize(h, h->n_buckets * 2);
+                if (r < 0)
+                        return r;
+                i = hashmap_find_slot(h, key, hash);
+        }
+        h->entries[i] = (Entry){ .key = key, .value = value, .hash = hash };
+        h->size++;
+        return 1;
+}
+
+void *hashmap_get(const Hashmap *h, const char *key) {
+        size_t i = hashmap_find_slot(h, key, hash_string(h->seed, key));
+
+        return h->entries[i].key ? h->entries[i].value : NULL;
+}
+
+/* Backward-shift deletion: move later members of the probe run into the hole when the hole
+ * lies on their way from their home bucket, so no run is ever broken by a free slot. */
+static void hashmap_close_hole(Hashmap *h, size_t hole) {
+        size_t mask = h->n_buckets - 1;
+
+        for (size_t j = (hole + 1) & mask; h->entries[j].key; j = (j + 1) & mask) {
+                size_t home = h->entries[j].hash & mask;
+
+                /* j may move to hole unless home lies cyclically in (hole, j]. */
+                if (((j - home) & mask) >= ((j - hole) & mask)) {
+                        h->entries[hole] = h->entries[j];
+                        hole = j;
+                }
+        }
+        h->entries[hole] = (Entry){};
+}
+
+void *hashmap_remove(Hashmap *h, const char *key) {
+        size_t i = hashmap_find_slot(h, key, hash_string(h->seed, key));
+        void *value;
+
+        if (!h->entries[i].key)
+                return NULL;
+        value = h->entries[i].value;
+        hashmap_close_hole(h, i);
+        h->size--;
+        return value;
+}
+
+size_t hashmap_size(const Hashmap *h) {
+        return h ? h->size : 0;
+}
+
+bool hashmap_iterate(const Hashmap *h, size_t *state, const char **ret_key, void **ret_value) {
+        for (; h && *state < h->n_buckets; (*state)++) {
+                const Entry *e = &h->entries[*state];
+
+                if (!e->key)
+                        continue;
+                if (ret_key)
+                        *ret_key = e->key;
+                if (ret_value)
+                        *ret_value = e->value;
+                (*state)++;
+                return true;
+        }
+        return false;
+}

@@ -18,6 +18,18 @@
  *                                 still pending before it returns
  *   r is freed by the engine right after cb returns; the caller must drop its pointer then.
  *
+ * A callback may build, start and cancel requests (on this engine or another); it must not
+ * call http_engine_free(). There is no "run until idle" helper: a one-shot caller (the CLI)
+ * runs sd_event_loop() and calls sd_event_exit() from the callback that completes its work
+ * (http_engine_in_flight() says how many requests are left). Once the loop has finished,
+ * http_request_start() fails with -ESTALE; http_engine_free() still delivers every callback.
+ *
+ * Connections: on https, HTTP/2 is negotiated through ALPN and all requests to one host share
+ * one connection, multiplexed (checked by hand against nghttpd: 20 parallel requests, one
+ * connection). Plain http and HTTP/1.1-only servers get up to max_connections_per_host
+ * keep-alive connections, reused; requests beyond that wait for a free one. The total timeout
+ * counts from http_request_start(), that wait included.
+ *
  * What goes on the wire (so that a signer can sign exactly what is sent):
  *   - the request line: method and URL exactly as given (the URL is not re-encoded: pass it
  *     percent-encoded as it must appear on the wire);
@@ -28,10 +40,11 @@
  *   - the caller's headers, exactly as given, in the order given;
  *   - Content-Length: exact, for a request with a body (http_request_set_body()) and for
  *     POST/PUT/PATCH without one (Content-Length: 0); never chunked;
- *   - nothing else: no "Expect: 100-continue", not libcurl's default Accept header (any media
- *     type) unless the caller added an Accept header, no Accept-Encoding unless the caller added one (and then the response body
- *     is handed over as received, not decoded), no Content-Type unless the caller added one
- *     (libcurl's "application/x-www-form-urlencoded" default is suppressed).
+ *   - nothing else: no "Expect: 100-continue"; no Accept header unless the caller added one
+ *     (libcurl's default, any media type, is suppressed); no Accept-Encoding unless the caller
+ *     added one (and then the body is handed over as received, not decoded); no Content-Type
+ *     unless the caller added one (libcurl's "application/x-www-form-urlencoded" default for
+ *     bodies is suppressed).
  *   Redirects are not followed (a 3xx is a response like any other).
  *
  * Proxies: libcurl reads the standard environment variables itself, per transfer: http_proxy
@@ -122,8 +135,8 @@ static inline void http_request_freep(HttpRequest **r) {
         http_request_free(*r);
 }
 
-/* Sent exactly as given ("name: value"). Returns -EINVAL for an empty name, or a name or value
- * with CR, LF or (name) ':' in it. Adding "Host", "User-Agent", "Accept", "Content-Type"
+/* Sent exactly as given ("name: value"; an empty value is sent as "name:"). Returns -EINVAL
+ * for an empty name, a name with white space or ':' in it, a value with CR or LF in it. Adding "Host", "User-Agent", "Accept", "Content-Type"
  * replaces what libcurl would send; "Content-Length", "Transfer-Encoding" and "Expect" are
  * refused (-EINVAL): the engine owns them. */
 int http_request_add_header(HttpRequest *r, const char *name, const char *value);
@@ -139,8 +152,9 @@ int http_request_set_timeouts(HttpRequest *r, uint64_t connect_usec, uint64_t to
 int http_request_set_max_response_size(HttpRequest *r, size_t size);
 
 /* Hands r to the engine and starts it. cb must not be NULL. On failure (-ENOMEM, -EINVAL,
- * -ESHUTDOWN while the engine is being freed, -EBUSY if already started) nothing is started,
- * cb is never called and the caller still owns r. */
+ * -ESHUTDOWN while the engine is being freed, -EBUSY if already started, -ESTALE if the event
+ * loop has finished: sd_event_exit() was called and sd_event_loop() returned) nothing is
+ * started, cb is never called and the caller still owns r. */
 int http_request_start(HttpRequest *r, HttpCallback cb, void *userdata);
 
 /* Stops r; its callback fires once with -ECANCELED, from a defer event source (never inside

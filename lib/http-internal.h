@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* lib/http's insides, shared by http.c (the engine: sd-event glue, dispatch, start, cancel)
+ * and http-request.c (building a request, its easy handle, collecting its response). Not for
+ * anyone else: the contract is lib/http.h. */
+
+#include <curl/curl.h>
+
+#include "lib/http.h"
+
+#define USEC_PER_MSEC UINT64_C(1000)
+#define USEC_PER_SEC UINT64_C(1000000)
+
+typedef enum HttpRequestState {
+        HTTP_REQUEST_NEW,
+        HTTP_REQUEST_RUNNING,
+        HTTP_REQUEST_DONE,
+        HTTP_REQUEST_DISPATCHING,
+} HttpRequestState;
+
+/* A doubly linked list with a tail, so the done queue is FIFO. */
+typedef struct HttpRequestList {
+        HttpRequest *head, *tail;
+} HttpRequestList;
+
+struct HttpEngine {
+        sd_event *event;
+        CURLM *multi;
+        sd_event_source *timer;
+        sd_event_source *defer;
+        HttpEngineOptions options;
+        HttpRequestList running; /* added to the multi handle */
+        HttpRequestList done;    /* result decided, callback not yet called */
+        unsigned n_in_flight;    /* started, callback not yet returned */
+        int timer_error;         /* of the last timer callback */
+        bool freeing;
+};
+
+struct HttpRequest {
+        HttpEngine *engine;
+        HttpRequestState state;
+        HttpRequest *prev, *next;
+
+        char *method, *url, *ca_file;
+        struct curl_slist *headers;
+        bool has_user_agent, has_accept, has_content_type;
+        char *body;
+        size_t body_size;
+        bool has_body;
+        uint64_t connect_usec, total_usec;
+        size_t max_response_size;
+        struct curl_slist *caller_headers_tail; /* last of the caller's, during start */
+
+        HttpCallback callback;
+        void *userdata;
+        CURL *easy;
+        char error_buffer[CURL_ERROR_SIZE];
+        const char *error_detail; /* error_buffer, or curl_easy_strerror() */
+        int error;
+
+        /* The response, collected by the write and header callbacks. */
+        bool too_big;
+        size_t received; /* header and body bytes, against max_response_size */
+        char *rbody;
+        size_t rbody_size, rbody_allocated;
+        HttpHeader *rheaders;
+        size_t n_rheaders, rheaders_allocated;
+        HttpResponse response;
+};
+
+/* Creates and configures r->easy from r (suppressing headers appended after the caller's).
+ * On failure everything is undone and r is as before. */
+int http_request_prepare(HttpRequest *r);
+/* Undoes http_request_prepare(): r->easy freed, the caller's headers as they were. */
+void http_request_unprepare(HttpRequest *r);
+/* Fills r->response from the easy handle after a transfer that ended with a response. */
+void http_request_fill_response(HttpRequest *r);
+/* The negative errno for a finished transfer's CURLcode. */
+int http_request_errno_from_curl(HttpRequest *r, CURLcode code);

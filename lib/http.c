@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: MIT */
+
+/* libcurl's multi interface driven by sd-event, after systemd's src/shared/curl-util.c:
+ *
+ *   CURLMOPT_SOCKETFUNCTION  → one sd-event I/O source per socket, kept in curl's socket
+ *                              pointer (curl_multi_assign), events updated in place
+ *   CURLMOPT_TIMERFUNCTION   → one CLOCK_MONOTONIC timer, rounded up to whole milliseconds
+ *   after every curl_multi_socket_action()
+ *                            → curl_multi_info_read() drained; each finished transfer, found
+ *                              again through CURLOPT_PRIVATE, is queued as "done"
+ *   a defer source           → calls the callbacks of the done queue, one by one
+ *
+ * Request states:
+ *
+ *   NEW ──start──▶ RUNNING ──curl done / cancel──▶ DONE ──defer──▶ DISPATCHING ──▶ freed
+ *                            (engine free: RUNNING and DONE are dispatched at once, -ECANCELED)
+ *
+ * Callbacks are therefore never called from inside a libcurl callback, nor from inside
+ * http_request_start() or http_request_cancel(): the caller may start, cancel or build other
+ * requests from a callback. */
+
+#include <sys/epoll.h>
+#include <time.h>
+
+#include "lib/http-internal.h"
+#include "lib/log.h"
+#include "lib/macro.h"
+
+static const HttpEngineOptions http_engine_defaults = {
+        .connect_timeout_usec = 10 * USEC_PER_SEC,
+        .total_timeout_usec = 60 * USEC_PER_SEC,
+        .low_speed_limit_bytes = 1,
+        .low_speed_time_usec = 30 * USEC_PER_SEC,
+        .max_response_size = 8 * 1024 * 1024,
+        .max_connections_per_host = 8,
+        .max_total_connections = 64,
+};
+
+/* ---- lists ------------------------------------------------------------------------------- */
+
+static void list_append(HttpRequestList *l, HttpRequest *r) {
+        r->prev = l->tail;
+        r->next = NULL;
+        if (l->tail)
+                l->tail->next = r;
+        else
+                l->head = r;
+        l->tail = r;
+}
+
+static void list_remove(HttpRequestList *l, HttpRequest *r) {
+        if (r->prev)
+                r->prev->next = r->next;
+        else
+                l->head = r->next;
+        if (r->next)
+                r->next->prev = r->prev;
+        else
+                l->tail = r->prev;
+        r->prev = r->next = NULL;
+}
+
+/* ---- sd-event glue ------------------------------------------------------------------------- */
+
+static void http_engine_check_finished(HttpEngine *e);
+
+static int http_engine_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        HttpEngine *e = userdata;
+        int action = 0, running = 0;
+
+        if (revents & (EPOLLIN | EPOLLHUP))
+                action |= CURL_CSELECT_IN;
+        if (revents & EPOLLOUT)
+                action |= CURL_CSELECT_OUT;
+        if (revents & EPOLLERR)
+                action |= CURL_CSELECT_ERR;
+
+        if (curl_multi_socket_action(e->multi, fd, action, &running) != CURLM_OK)
+                log_debug("http: curl_multi_socket_action() failed on fd %d.", fd);
+
+        http_engine_check_finished(e);
+        return 0;
+}
+
+static uint32_t http_epoll_events(int what) {
+        switch (what) {
+        case CURL_POLL_IN:
+                return EPOLLIN;
+        case CURL_POLL_OUT:
+                return EPOLLOUT;
+        case CURL_POLL_INOUT:
+                return EPOLLIN | EPOLLOUT;
+        default:
+                return 0;
+        }
+}
+
+/* CURLMOPT_SOCKETFUNCTION: socketp is the socket's sd_event_source, assigned on first sight.
+ * Called from inside libcurl; must not call back into the multi handle except
+ * curl_multi_assign(). */
+static int http_engine_socket_callback(CURL *easy, curl_socket_t fd, int what, void *userdata,
+                                       void *socketp) {
+        HttpEngine *e = userdata;
+        sd_event_source *io = socketp;
+
+        if (what == CURL_POLL_REMOVE) {
+                if (io) {
+                        (void) curl_multi_assign(e->multi, fd, NULL);
+                        sd_event_source_disable_unref(io);
+                }
+                return 0;
+        }
+
+        if (io) {
+                if (sd_event_source_set_io_events(io, http_epoll_events(what)) < 0 ||
+                    sd_event_source_set_enabled(io, SD_EVENT_ON) < 0)
+                        return -1;
+                return 0;
+        }
+
+        if (sd_event_add_io(e->event, &io, fd, http_epoll_events(what), http_engine_on_io, e) < 0)
+                return -1;
+        (void) sd_event_source_set_description(io, "http-io");
+        if (curl_multi_assign(e->multi, fd, io) != CURLM_OK) {
+                sd_event_source_disable_unref(io);
+                return -1;
+        }
+        return 0;
+}
+
+static int http_engine_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        HttpEngine *e = userdata;
+        int running = 0;
+
+        if (curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running) != CURLM_OK)
+                log_debug("http: curl_multi_socket_action() failed on timeout.");
+
+        http_engine_check_finished(e);
+        return 0;
+}
+
+static uint64_t now_monotonic_usec(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* CURLMOPT_TIMERFUNCTION: -1 disables the timer, otherwise fire in timeout_ms (0 = as soon as
+ * possible, from the loop: curl must not be called back from inside this callback). The
+ * deadline is rounded up to the next whole millisecond so that the timer never fires before
+ * curl considers the timeout expired (which would just re-arm it). */
+static int http_engine_timer_callback(CURLM *multi, long timeout_ms, void *userdata) {
+        HttpEngine *e = userdata;
+        uint64_t usec;
+
+        int k;
+
+        if (timeout_ms < 0) {
+                k = e->timer ? sd_event_source_set_enabled(e->timer, SD_EVENT_OFF) : 0;
+                goto finish;
+        }
+
+        usec = now_monotonic_usec() + (uint64_t) timeout_ms * USEC_PER_MSEC + USEC_PER_MSEC - 1;
+        usec -= usec % USEC_PER_MSEC;
+
+        if (!e->timer) {
+                k = sd_event_add_time(e->event, &e->timer, CLOCK_MONOTONIC, usec, USEC_PER_MSEC,
+                                      http_engine_on_timer, e);
+                if (k >= 0)
+                        (void) sd_event_source_set_description(e->timer, "http-timer");
+                goto finish;
+        }
+        k = sd_event_source_set_time(e->timer, usec);
+        if (k >= 0)
+                k = sd_event_source_set_enabled(e->timer, SD_EVENT_ONESHOT);
+finish:
+        /* Remembered for http_request_start(), which gets only a CURLMcode back. -ESTALE: the
+         * event loop has finished. */
+        e->timer_error = k < 0 ? k : 0;
+        return k < 0 ? -1 : 0;
+}
+
+static void http_engine_schedule_dispatch(HttpEngine *e) {
+        if (sd_event_source_set_enabled(e->defer, SD_EVENT_ONESHOT) < 0)
+                log_debug("http: failed to enable the dispatch source.");
+}
+
+/* RUNNING → DONE with the given result: off the multi handle, onto the done queue. */
+static void http_request_finish(HttpRequest *r, int error) {
+        HttpEngine *e = r->engine;
+
+        (void) curl_multi_remove_handle(e->multi, r->easy);
+        list_remove(&e->running, r);
+        r->error = error;
+        if (error == 0)
+                http_request_fill_response(r);
+        list_append(&e->done, r);
+        r->state = HTTP_REQUEST_DONE;
+        http_engine_schedule_dispatch(e);
+}
+
+static void http_engine_check_finished(HttpEngine *e) {
+        CURLMsg *msg;
+        int left = 0;
+
+        while ((msg = curl_multi_info_read(e->multi, &left))) {
+                HttpRequest *r = NULL;
+
+                if (msg->msg != CURLMSG_DONE)
+                        continue;
+                if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &r) != CURLE_OK ||
+                    !r || r->state != HTTP_REQUEST_RUNNING)
+                        continue;
+
+                CURLcode code = msg->data.result; /* msg is invalid once the handle is removed */
+                if (code != CURLE_OK && !r->error_buffer[0])
+                        r->error_detail = curl_easy_strerror(code);
+                else if (code != CURLE_OK)
+                        r->error_detail = r->error_buffer;
+                http_request_finish(r, http_request_errno_from_curl(r, code));
+        }
+}
+
+/* Calls the callback of the head of the done queue, then frees the request. */
+static void http_engine_dispatch_one(HttpEngine *e) {
+        HttpRequest *r = e->done.head;
+
+        list_remove(&e->done, r);
+        r->state = HTTP_REQUEST_DISPATCHING;
+        r->callback(r, r->error, r->error == 0 ? &r->response : NULL, r->userdata);
+        e->n_in_flight--;
+        http_request_free(r);
+}
+
+static int http_engine_on_defer(sd_event_source *s, void *userdata) {
+        HttpEngine *e = userdata;
+
+        /* Requests that callbacks finish (cancel) meanwhile are picked up by the same loop. */
+        while (e->done.head && !e->freeing)
+                http_engine_dispatch_one(e);
+        return 0;
+}
+
+/* ---- the engine ---------------------------------------------------------------------------- */
+
+static int http_engine_setup_multi(HttpEngine *e) {
+        const HttpEngineOptions *o = &e->options;
+
+        e->multi = curl_multi_init();
+        if (!e->multi)
+                return -ENOMEM;
+
+        if (curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, http_engine_socket_callback) ||
+            curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e) ||
+            curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, http_engine_timer_callback) ||
+            curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e) ||
+            curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long) CURLPIPE_MULTIPLEX) ||
+            curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                              (long) o->max_connections_per_host) ||
+            curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                              (long) o->max_total_connections) ||
+            curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long) o->max_total_connections))
+                return -EIO;
+        return 0;
+}
+
+static void http_engine_apply_defaults(HttpEngineOptions *o) {
+        const HttpEngineOptions *d = &http_engine_defaults;
+
+        o->connect_timeout_usec = o->connect_timeout_usec ?: d->connect_timeout_usec;
+        o->total_timeout_usec = o->total_timeout_usec ?: d->total_timeout_usec;
+        o->low_speed_limit_bytes = o->low_speed_limit_bytes ?: d->low_speed_limit_bytes;
+        o->low_speed_time_usec = o->low_speed_time_usec ?: d->low_speed_time_usec;
+        o->max_response_size = o->max_response_size ?: d->max_response_size;
+        o->max_connections_per_host = o->max_connections_per_host ?: d->max_connections_per_host;
+        o->max_total_connections = o->max_total_connections ?: d->max_total_connections;
+}
+
+int http_engine_new(sd_event *event, const HttpEngineOptions *options, HttpEngine **ret) {
+        HttpEngine *e;
+        int r;
+
+        if (!event || !ret)
+                return -EINVAL;
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+                return -EIO;
+
+        e = calloc(1, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        e->event = sd_event_ref(event);
+        e->options = options ? *options : http_engine_defaults;
+        http_engine_apply_defaults(&e->options);
+
+        r = http_engine_setup_multi(e);
+        if (r >= 0)
+                r = sd_event_add_defer(event, &e->defer, http_engine_on_defer, e);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(e->defer, SD_EVENT_OFF);
+        if (r < 0) {
+                http_engine_free(e);
+                return r;
+        }
+        (void) sd_event_source_set_description(e->defer, "http-dispatch");
+
+        *ret = e;
+        return 0;
+}
+
+HttpEngine *http_engine_free(HttpEngine *e) {
+        if (!e)
+                return NULL;
+
+        /* Everything still running or not yet delivered is cancelled, and delivered now: no
+         * callback may be left behind once the engine is gone. */
+        e->freeing = true;
+        while (e->running.head)
+                http_request_finish(e->running.head, -ECANCELED);
+        while (e->done.head) {
+                e->done.head->error = -ECANCELED;
+                http_engine_dispatch_one(e);
+        }
+
+        /* Closes cached connections: the socket callback still removes their I/O sources. */
+        if (e->multi)
+                curl_multi_cleanup(e->multi);
+        sd_event_source_disable_unref(e->timer);
+        sd_event_source_disable_unref(e->defer);
+        sd_event_unref(e->event);
+        free(e);
+        /* curl_global_cleanup() is not called: other engines may exist; libcurl's global
+         * state is process-wide and freed at exit. */
+        return NULL;
+}
+
+unsigned http_engine_in_flight(const HttpEngine *e) {
+        return e ? e->n_in_flight : 0;
+}
+
+int http_request_start(HttpRequest *r, HttpCallback cb, void *userdata) {
+        HttpEngine *e;
+        int k;
+
+        if (!r || !cb)
+                return -EINVAL;
+        if (r->state != HTTP_REQUEST_NEW)
+                return -EBUSY;
+        e = r->engine;
+        if (e->freeing)
+                return -ESHUTDOWN;
+
+        k = http_request_prepare(r);
+        if (k >= 0) {
+                e->timer_error = 0;
+                if (curl_multi_add_handle(e->multi, r->easy) != CURLM_OK) {
+                        /* The handle may be in the multi handle even so (a failing timer
+                         * callback is reported after it was added). */
+                        (void) curl_multi_remove_handle(e->multi, r->easy);
+                        k = e->timer_error ?: -ENOMEM;
+                }
+        }
+        if (k < 0) {
+                if (r->easy)
+                        http_request_unprepare(r);
+                return k;
+        }
+
+        /* curl_multi_add_handle() arms the timer; the transfer begins from the loop. */
+        r->callback = cb;
+        r->userdata = userdata;
+        r->state = HTTP_REQUEST_RUNNING;
+        list_append(&e->running, r);
+        e->n_in_flight++;
+        return 0;
+}
+
+void http_request_cancel(HttpRequest *r) {
+        if (!r)
+                return;
+
+        switch (r->state) {
+        case HTTP_REQUEST_RUNNING:
+                r->error_detail = "Cancelled.";
+                http_request_finish(r, -ECANCELED);
+                break;
+        case HTTP_REQUEST_DONE:
+                r->error = -ECANCELED;
+                r->error_detail = "Cancelled.";
+                break;
+        default:
+                break;
+        }
+}

@@ -1,0 +1,947 @@
+/* SPDX-License-Identifier: MIT */
+
+/* lib/http against a libmicrohttpd server on 127.0.0.1 (one thread per connection, so that a
+ * delayed answer holds up only its own connection). The server records the last request it
+ * saw, byte for byte, and counts connections, so the tests check what really went on the wire.
+ *
+ * Routes:  /echo         200, body = request body, X-Echo-Method: the method
+ *          /delay        answers after 3 s, or at once when the server stops
+ *          /big          64 KiB with a Content-Length
+ *          /bigchunked   64 KiB, chunked (no Content-Length)
+ *          anything else 200 "ok"
+ *          http://...    (absolute form, a proxy's view) 200 "proxied" */
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "lib/http.h"
+#include "lib/macro.h"
+
+#define BIG_SIZE (64 * 1024)
+
+typedef struct Seen {
+        char method[16];
+        char url[512];
+        char headers[4096]; /* "name: value\n" as received */
+        char *body;
+        size_t body_size;
+} Seen;
+
+typedef struct TestServer {
+        struct MHD_Daemon *daemon;
+        uint16_t port;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        bool stopping;
+        unsigned connections;
+        unsigned requests;
+        Seen last;
+} TestServer;
+
+typedef struct Upload {
+        char *data;
+        size_t size;
+} Upload;
+
+static TestServer plain_server;
+static TestServer tls_server;
+static char tls_dir[] = "/tmp/test-http-XXXXXX";
+static bool have_tls, tls_dir_made, tls_setup_failed;
+static char *tls_key, *tls_cert; /* MHD does not copy them: they live as long as the server */
+
+/* ---- the server ---------------------------------------------------------------------------- */
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value) {
+        Seen *s = cls;
+        size_t used = strlen(s->headers);
+
+        snprintf(s->headers + used, sizeof(s->headers) - used, "%s: %s\n", key, value ?: "");
+        return MHD_YES;
+}
+
+static void server_record(TestServer *srv, struct MHD_Connection *c, const char *url,
+                          const char *method, const Upload *u) {
+        Seen s = {};
+
+        snprintf(s.method, sizeof(s.method), "%s", method);
+        snprintf(s.url, sizeof(s.url), "%s", url);
+        MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &s);
+        s.body = malloc(u->size + 1);
+        assert_non_null(s.body);
+        memcpy(s.body, u->data ?: "", u->size);
+        s.body_size = u->size;
+
+        pthread_mutex_lock(&srv->lock);
+        free(srv->last.body);
+        srv->last = s;
+        srv->requests++;
+        pthread_mutex_unlock(&srv->lock);
+}
+
+static void server_wait_delay(TestServer *srv) {
+        struct timespec deadline;
+
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += 3;
+        pthread_mutex_lock(&srv->lock);
+        while (!srv->stopping)
+                if (pthread_cond_timedwait(&srv->cond, &srv->lock, &deadline) != 0)
+                        break;
+        pthread_mutex_unlock(&srv->lock);
+}
+
+static ssize_t chunked_reader(void *cls, uint64_t pos, char *buf, size_t max) {
+        if (pos >= BIG_SIZE)
+                return MHD_CONTENT_READER_END_OF_STREAM;
+        size_t n = MIN(max, (size_t) (BIG_SIZE - pos));
+        memset(buf, 'c', n);
+        return (ssize_t) n;
+}
+
+static struct MHD_Response *server_response(TestServer *srv, const char *url, const char *method,
+                                            const Upload *u) {
+        static char big[BIG_SIZE];
+        struct MHD_Response *resp;
+
+        if (startswith(url, "http://"))
+                return MHD_create_response_from_buffer(7, (void *) "proxied", MHD_RESPMEM_PERSISTENT);
+        if (streq(url, "/echo")) {
+                resp = MHD_create_response_from_buffer(u->size, u->data, MHD_RESPMEM_MUST_COPY);
+                MHD_add_response_header(resp, "X-Echo-Method", method);
+                return resp;
+        }
+        if (streq(url, "/delay"))
+                server_wait_delay(srv);
+        if (streq(url, "/big")) {
+                memset(big, 'b', sizeof(big));
+                return MHD_create_response_from_buffer(sizeof(big), big, MHD_RESPMEM_MUST_COPY);
+        }
+        if (streq(url, "/bigchunked"))
+                return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, chunked_reader,
+                                                         NULL, NULL);
+        return MHD_create_response_from_buffer(2, (void *) "ok", MHD_RESPMEM_PERSISTENT);
+}
+
+static enum MHD_Result server_handler(void *cls, struct MHD_Connection *c, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **con_cls) {
+        TestServer *srv = cls;
+        Upload *u = *con_cls;
+        struct MHD_Response *resp;
+        enum MHD_Result ret;
+
+        if (!u) {
+                u = calloc(1, sizeof(*u));
+                *con_cls = u;
+                return u ? MHD_YES : MHD_NO;
+        }
+        if (*upload_data_size > 0) {
+                u->data = realloc(u->data, u->size + *upload_data_size);
+                memcpy(u->data + u->size, upload_data, *upload_data_size);
+                u->size += *upload_data_size;
+                *upload_data_size = 0;
+                return MHD_YES;
+        }
+
+        server_record(srv, c, url, method, u);
+        resp = server_response(srv, url, method, u);
+        ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+        MHD_destroy_response(resp);
+        return ret;
+}
+
+static void server_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                             enum MHD_RequestTerminationCode toe) {
+        Upload *u = *con_cls;
+
+        if (u)
+                free(u->data);
+        free(u);
+        *con_cls = NULL;
+}
+
+static void server_notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                                     enum MHD_ConnectionNotificationCode toe) {
+        TestServer *srv = cls;
+
+        if (toe != MHD_CONNECTION_NOTIFY_STARTED)
+                return;
+        pthread_mutex_lock(&srv->lock);
+        srv->connections++;
+        pthread_mutex_unlock(&srv->lock);
+}
+
+static int server_start(TestServer *srv, const char *key_pem, const char *cert_pem) {
+        unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
+        struct sockaddr_in sa = {
+                .sin_family = AF_INET,
+                .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+        };
+        const union MHD_DaemonInfo *info;
+
+        pthread_mutex_init(&srv->lock, NULL);
+        pthread_cond_init(&srv->cond, NULL);
+        if (key_pem)
+                srv->daemon = MHD_start_daemon(
+                        flags | MHD_USE_TLS, 0, NULL, NULL, server_handler, srv,
+                        MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_HTTPS_MEM_KEY, key_pem,
+                        MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_NOTIFY_COMPLETED,
+                        server_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
+                        server_notify_connection, srv, MHD_OPTION_END);
+        else
+                srv->daemon = MHD_start_daemon(
+                        flags, 0, NULL, NULL, server_handler, srv, MHD_OPTION_SOCK_ADDR, &sa,
+                        MHD_OPTION_NOTIFY_COMPLETED, server_completed, srv,
+                        MHD_OPTION_NOTIFY_CONNECTION, server_notify_connection, srv,
+                        MHD_OPTION_END);
+        if (!srv->daemon)
+                return -1;
+        info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+        srv->port = info ? info->port : 0;
+        return srv->port ? 0 : -1;
+}
+
+static void server_release_delays(TestServer *srv) {
+        pthread_mutex_lock(&srv->lock);
+        srv->stopping = true;
+        pthread_cond_broadcast(&srv->cond);
+        pthread_mutex_unlock(&srv->lock);
+}
+
+static void server_stop(TestServer *srv) {
+        if (!srv->daemon)
+                return;
+        server_release_delays(srv);
+        MHD_stop_daemon(srv->daemon);
+        free(srv->last.body);
+        srv->daemon = NULL;
+}
+
+/* Releases requests parked in /delay now, and lets later ones park again. */
+static void server_flush_delays(TestServer *srv) {
+        server_release_delays(srv);
+        pthread_mutex_lock(&srv->lock);
+        srv->stopping = false;
+        pthread_mutex_unlock(&srv->lock);
+}
+
+static Seen server_last(TestServer *srv) {
+        Seen s;
+
+        pthread_mutex_lock(&srv->lock);
+        s = srv->last;
+        s.body = malloc(s.body_size + 1);
+        memcpy(s.body, srv->last.body ?: "", s.body_size);
+        pthread_mutex_unlock(&srv->lock);
+        return s;
+}
+
+/* The value of header name in a Seen, or NULL; case-insensitive name, into buf. */
+static const char *seen_header(const Seen *s, const char *name, char *buf, size_t size) {
+        size_t n = strlen(name);
+
+        for (const char *p = s->headers; *p;) {
+                const char *eol = strchr(p, '\n');
+                if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+                        snprintf(buf, size, "%.*s", (int) (eol - p - n - 2), p + n + 2);
+                        return buf;
+                }
+                p = eol + 1;
+        }
+        return NULL;
+}
+
+static unsigned server_connections(TestServer *srv) {
+        unsigned n;
+
+        pthread_mutex_lock(&srv->lock);
+        n = srv->connections;
+        pthread_mutex_unlock(&srv->lock);
+        return n;
+}
+
+/* ---- running requests ---------------------------------------------------------------------- */
+
+typedef struct Result {
+        unsigned calls;
+        int error;
+        long status;
+        char *body;
+        size_t body_size;
+        char echo_method[16];
+        char http_version[8];
+        bool detail;
+} Result;
+
+typedef struct Loop {
+        sd_event *event;
+        HttpEngine *engine;
+        unsigned pending;
+} Loop;
+
+static void result_done(Result *res) {
+        free(res->body);
+        res->body = NULL;
+}
+
+static void on_done(HttpRequest *req, int error, const HttpResponse *resp, void *userdata) {
+        Result *res = userdata;
+        res->calls++;
+        res->error = error;
+        res->detail = http_request_error_detail(req) != NULL;
+        if (resp) {
+                const char *m = http_response_header(resp, "x-echo-method");
+                res->status = resp->status;
+                res->body = malloc(resp->body_size + 1);
+                memcpy(res->body, resp->body, resp->body_size + 1);
+                res->body_size = resp->body_size;
+                snprintf(res->echo_method, sizeof(res->echo_method), "%s", m ?: "");
+                snprintf(res->http_version, sizeof(res->http_version), "%s", resp->http_version);
+        }
+}
+
+/* A Result that also counts down a Loop and exits it when nothing is pending. */
+typedef struct Tracked {
+        Result res;
+        Loop *loop;
+} Tracked;
+
+static void on_tracked(HttpRequest *req, int error, const HttpResponse *resp, void *userdata) {
+        Tracked *t = userdata;
+
+        on_done(req, error, resp, &t->res);
+        assert_true(t->loop->pending > 0);
+        t->loop->pending--;
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* Runs the loop for at most timeout_usec, until nothing is pending (unless full: then for the
+ * whole time). Returns 0 when nothing is pending at the end, -ETIMEDOUT otherwise. */
+static int loop_run_full(Loop *loop, uint64_t timeout_usec, bool full) {
+        uint64_t deadline = now_usec() + timeout_usec, t;
+
+        while ((full || loop->pending > 0) && (t = now_usec()) < deadline)
+                assert_true(sd_event_run(loop->event, deadline - t) >= 0);
+        return loop->pending > 0 ? -ETIMEDOUT : 0;
+}
+
+static int loop_run(Loop *loop, uint64_t timeout_usec) {
+        return loop_run_full(loop, timeout_usec, false);
+}
+
+static void loop_new(Loop *loop, const HttpEngineOptions *options) {
+        *loop = (Loop) {};
+        assert_int_equal(sd_event_new(&loop->event), 0);
+        assert_int_equal(http_engine_new(loop->event, options, &loop->engine), 0);
+}
+
+static void loop_free(Loop *loop) {
+        loop->engine = http_engine_free(loop->engine);
+        loop->event = sd_event_unref(loop->event);
+}
+
+static char *url_for(const TestServer *srv, const char *scheme, const char *path) {
+        char *url;
+
+        assert_true(asprintf(&url, "%s://127.0.0.1:%u%s", scheme, srv->port, path) > 0);
+        return url;
+}
+
+/* Starts a request on loop, tracked in t. */
+static HttpRequest *start_tracked(Loop *loop, Tracked *t, const char *method, const char *url,
+                                  const void *body, size_t body_size) {
+        HttpRequest *req = NULL;
+
+        t->loop = loop;
+        assert_int_equal(http_request_new(loop->engine, method, url, &req), 0);
+        if (body)
+                assert_int_equal(http_request_set_body(req, body, body_size), 0);
+        assert_int_equal(http_request_start(req, on_tracked, t), 0);
+        loop->pending++;
+        return req;
+}
+
+static void run_one(Loop *loop, HttpRequest *req, Tracked *t) {
+        t->loop = loop;
+        assert_int_equal(http_request_start(req, on_tracked, t), 0);
+        loop->pending = 1;
+        assert_int_equal(loop_run(loop, 5000000), 0);
+        assert_int_equal(t->res.calls, 1);
+        assert_int_equal(http_engine_in_flight(loop->engine), 0);
+}
+
+/* ---- tests --------------------------------------------------------------------------------- */
+
+static void test_get_headers_on_the_wire(void **state) {
+        _cleanup_free_ char *url = url_for(&plain_server, "http", "/echo");
+        char host[64], buf[256];
+        HttpRequest *req = NULL;
+        Tracked t = {};
+        Loop loop;
+        Seen s;
+
+        loop_new(&loop, NULL);
+        assert_int_equal(http_request_new(loop.engine, "GET", url, &req), 0);
+        assert_int_equal(http_request_add_header(req, "X-Amz-Date", "20240101T000000Z"), 0);
+        assert_int_equal(http_request_add_header(req, "X-Empty", ""), 0);
+        run_one(&loop, req, &t);
+
+        assert_int_equal(t.res.error, 0);
+        assert_int_equal(t.res.status, 200);
+        assert_string_equal(t.res.echo_method, "GET");
+        assert_string_equal(t.res.http_version, "1.1");
+        s = server_last(&plain_server);
+        assert_string_equal(s.method, "GET");
+        snprintf(host, sizeof(host), "127.0.0.1:%u", plain_server.port);
+        assert_string_equal(seen_header(&s, "Host", buf, sizeof(buf)), host);
+        assert_string_equal(seen_header(&s, "User-Agent", buf, sizeof(buf)), "asyncfg/" ASYNCFG_VERSION);
+        assert_string_equal(seen_header(&s, "X-Amz-Date", buf, sizeof(buf)), "20240101T000000Z");
+        assert_string_equal(seen_header(&s, "X-Empty", buf, sizeof(buf)), "");
+        assert_null(seen_header(&s, "Accept", buf, sizeof(buf)));
+        assert_null(seen_header(&s, "Accept-Encoding", buf, sizeof(buf)));
+        assert_null(seen_header(&s, "Expect", buf, sizeof(buf)));
+        assert_null(seen_header(&s, "Content-Length", buf, sizeof(buf)));
+        assert_null(seen_header(&s, "Content-Type", buf, sizeof(buf)));
+        free(s.body);
+        result_done(&t.res);
+        loop_free(&loop);
+}
+
+static void test_caller_host_accept_user_agent(void **state) {
+        _cleanup_free_ char *url = url_for(&plain_server, "http", "/echo");
+        HttpRequest *req = NULL;
+        Tracked t = {};
+        char buf[256];
+        Loop loop;
+        Seen s;
+
+        loop_new(&loop, NULL);
+        assert_int_equal(http_request_new(loop.engine, "GET", url, &req), 0);
+        assert_int_equal(http_request_add_header(req, "Host", "lambda.example.test:8443"), 0);
+        assert_int_equal(http_request_add_header(req, "Accept", "application/json"), 0);
+        assert_int_equal(http_request_add_header(req, "User-Agent", "aws-sdk-js/3"), 0);
+        run_one(&loop, req, &t);
+
+        assert_int_equal(t.res.error, 0);
+        s = server_last(&plain_server);
+        assert_string_equal(seen_header(&s, "Host", buf, sizeof(buf)), "lambda.example.test:8443");
+        assert_string_equal(seen_header(&s, "Accept", buf, sizeof(buf)), "application/json");
+        assert_string_equal(seen_header(&s, "User-Agent", buf, sizeof(buf)), "aws-sdk-js/3");
+        free(s.body);
+        result_done(&t.res);
+        loop_free(&loop);
+}
+
+/* A body of size bytes with NULs and high bytes in it. */
+static char *make_body(size_t size) {
+        char *b = malloc(size);
+
+        assert_non_null(b);
+        for (size_t i = 0; i < size; i++)
+                b[i] = (char) (i * 7 + 3);
+        return b;
+}
+
+static void check_body_round_trip(const char *method, size_t size, const char *content_type) {
+        _cleanup_free_ char *url = url_for(&plain_server, "http", "/echo");
+        _cleanup_free_ char *body = make_body(size);
+        char buf[256], len[32];
+        HttpRequest *req = NULL;
+        Tracked t = {};
+        Loop loop;
+        Seen s;
+
+        loop_new(&loop, NULL);
+        assert_int_equal(http_request_new(loop.engine, method, url, &req), 0);
+        if (content_type)
+                assert_int_equal(http_request_add_header(req, "Content-Type", content_type), 0);
+        assert_int_equal(http_request_set_body(req, body, size), 0);
+        run_one(&loop, req, &t);
+
+        assert_int_equal(t.res.error, 0);
+        assert_int_equal(t.res.status, 200);
+        assert_string_equal(t.res.echo_method, method);
+        assert_int_equal(t.res.body_size, size);
+        assert_memory_equal(t.res.body, body, size);
+
+        s = server_last(&plain_server);
+        assert_string_equal(s.method, method);
+        assert_int_equal(s.body_size, size);
+        assert_memory_equal(s.body, body, size);
+        snprintf(len, sizeof(len), "%zu", size);
+        assert_string_equal(seen_header(&s, "Content-Length", buf, sizeof(buf)), len);
+        assert_null(seen_header(&s, "Expect", buf, sizeof(buf)));
+        assert_null(seen_header(&s, "Transfer-Encoding", buf, sizeof(buf)));
+        if (content_type)
+                assert_string_equal(seen_header(&s, "Content-Type", buf, sizeof(buf)), content_type);
+        else
+                assert_null(seen_header(&s, "Content-Type", buf, sizeof(buf)));
+        free(s.body);
+        result_done(&t.res);
+        loop_free(&loop);
+}
+
+static void test_put_post_bodies(void **state) {
+        check_body_round_trip("PUT", 517, "application/json");
+        check_body_round_trip("POST", 300, NULL);
+        /* Large enough that libcurl would otherwise send "Expect: 100-continue". */
+        check_body_round_trip("PUT", 1536 * 1024, "application/octet-stream");
+        check_body_round_trip("POST", 0, "application/json");
+}
+
+static void test_put_without_body_and_delete(void **state) {
+        _cleanup_free_ char *url = url_for(&plain_server, "http", "/echo");
+        HttpRequest *req = NULL;
+        Tracked t = {}, t2 = {};
+        char buf[64];
+        Loop loop;
+        Seen s;
+
+        loop_new(&loop, NULL);
+        assert_int_equal(http_request_new(loop.engine, "PUT", url, &req), 0);
+        run_one(&loop, req, &t);
+        assert_int_equal(t.res.error, 0);
+        s = server_last(&plain_server);
+        assert_string_equal(s.method, "PUT");
+        assert_string_equal(seen_header(&s, "Content-Length", buf, sizeof(buf)), "0");
+        free(s.body);
+
+        assert_int_equal(http_request_new(loop.engine, "DELETE", url, &req), 0);
+        run_one(&loop, req, &t2);
+        assert_int_equal(t2.res.error, 0);
+        assert_string_equal(t2.res.echo_method, "DELETE");
+        s = server_last(&plain_server);
+        assert_string_equal(s.method, "DELETE");
+        assert_null(seen_header(&s, "Content-Length", buf, sizeof(buf)));
+        assert_null(seen_header(&s, "Transfer-Encoding", buf, sizeof(buf)));
+        assert_int_equal(s.body_size, 0);
+        free(s.body);
+        result_done(&t.res);
+        result_done(&t2.res);
+        loop_free(&loop);
+}
+
+#define N_PARALLEL 200
+
+static void test_parallel_requests_reuse_connections(void **state) {
+        _cleanup_free_ char *url = url_for(&plain_server, "http", "/count");
+        HttpEngineOptions o = { .max_connections_per_host = 4 };
+        static Tracked t[N_PARALLEL];
+        unsigned before;
+        Loop loop;
+
+        memset(t, 0, sizeof(t));
+        loop_new(&loop, &o);
+        before = server_connections(&plain_server);
+        for (size_t i = 0; i < N_PARALLEL; i++)
+                start_tracked(&loop, &t[i], "GET", url, NULL, 0);
+        assert_int_equal(http_engine_in_flight(loop.engine), N_PARALLEL);
+
+        assert_int_equal(loop_run(&loop, 10000000), 0);
+        for (size_t i = 0; i < N_PARALLEL; i++) {
+                assert_int_equal(t[i].res.calls, 1);
+                assert_int_equal(t[i].res.error, 0);
+                assert_int_equal(t[i].res.status, 200);
+                assert_string_equal(t[i].res.body, "ok");
+                result_done(&t[i].res);
+        }
+        assert_int_equal(http_engine_in_flight(loop.engine), 0);
+        /* At most 4 connections carried all 200 requests. */
+        assert_in_range(server_connections(&plain_server) - before, 1, 4);
+        loop_free(&loop);
+}
+
+static void test_total_timeout(void **state) {
+        _cleanup_free_ char *url = url_for(&plain_server, "http", "/delay");
+        HttpRequest *req = NULL;
+        Tracked t = {};
+        uint64_t start;
+        Loop loop;
+
+        loop_new(&loop, NULL);
+        assert_int_equal(http_request_new(loop.engine, "GET", url, &req), 0);
+        assert_int_equal(http_request_set_timeouts(req, 0, 300000), 0);
+        start = now_usec();
+        run_one(&loop, req, &t);
+        assert_int_equal(t.res.error, -ETIMEDOUT);
+        assert_true(t.res.detail);
+        assert_in_range(now_usec() - start, 250000, 2000000);
+        server_flush_delays(&plain_server);
+        loop_free(&loop);
+}
+
+static void test_connection_refused(void **state) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof(sa);
+        _cleanup_free_ char *url = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        HttpRequest *req = NULL;
+        Tracked t = {};
+        Loop loop;
+
+        /* A port that is bound but not listening refuses connections, and nobody else can
+         * take it while we hold it. */
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(fd >= 0);
+        assert_int_equal(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        assert_int_equal(getsockname(fd, (struct sockaddr *) &sa, &len), 0);
+        assert_true(asprintf(&url, "http://127.0.0.1:%u/x", ntohs(sa.sin_port)) > 0);
+
+        loop_new(&loop, NULL);
+        assert_int_equal(http_request_new(loop.engine, "GET", url, &req), 0);
+        run_one(&loop, req, &t);
+        assert_int_equal(t.res.error, -ECONNREFUSED);
+        assert_true(t.res.detail);
+        loop_free(&loop);
+}
+
+static void check_too_big(const char *path) {
+        _cleanup_free_ char *url = url_for(&plain_server, "http", path);
+        HttpEngineOptions o = { .max_response_size = 1000 };
+        HttpRequest *req = NULL;
+        Tracked t = {}, t2 = {};
+        Loop loop;
+
+        loop_new(&loop, &o);
+        assert_int_equal(http_request_new(loop.engine, "GET", url, &req), 0);
+        run_one(&loop, req, &t);
+        assert_int_equal(t.res.error, -EMSGSIZE);
+
+        /* A per-request cap above the size lets it through. */
+        assert_int_equal(http_request_new(loop.engine, "GET", url, &req), 0);
+        assert_int_equal(http_request_set_max_response_size(req, BIG_SIZE + 4096), 0);
+        run_one(&loop, req, &t2);
+        assert_int_equal(t2.res.error, 0);
+        assert_int_equal(t2.res.body_size, BIG_SIZE);
+        result_done(&t2.res);
+        loop_free(&loop);
+}
+
+static void test_response_over_cap(void **state) {
+        check_too_big("/big");
+        check_too_big("/bigchunked");
+}
+
+static int on_cancel_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        HttpRequest *req = userdata;
+
+        http_request_cancel(req);
+        http_request_cancel(req); /* a second cancel changes nothing */
+        return 0;
+}
+
+static void test_cancel(void **state) {
+        _cleanup_free_ char *delay = url_for(&plain_server, "http", "/delay");
+        _cleanup_free_ char *ok = url_for(&plain_server, "http", "/ok");
+        Tracked t1 = {}, t2 = {}, t3 = {};
+        sd_event_source *timer = NULL;
+        HttpRequest *req;
+        Loop loop;
+
+        loop_new(&loop, NULL);
+
+        /* Cancelled before the loop ever ran: the callback comes from the loop, not from
+         * inside http_request_cancel(). */
+        req = start_tracked(&loop, &t1, "GET", delay, NULL, 0);
+        http_request_cancel(req);
+        assert_int_equal(t1.res.calls, 0);
+
+        /* Cancelled while the server holds it. */
+        req = start_tracked(&loop, &t2, "GET", delay, NULL, 0);
+        assert_int_equal(sd_event_add_time_relative(loop.event, &timer, CLOCK_MONOTONIC, 200000,
+                                                    1000, on_cancel_timer, req),
+                         0);
+        /* And one that completes normally after both, so the loop runs past the cancels. */
+        start_tracked(&loop, &t3, "GET", ok, NULL, 0);
+
+        assert_int_equal(loop_run(&loop, 5000000), 0);
+        assert_int_equal(t1.res.calls, 1);
+        assert_int_equal(t1.res.error, -ECANCELED);
+        assert_int_equal(t2.res.calls, 1);
+        assert_int_equal(t2.res.error, -ECANCELED);
+        assert_int_equal(t3.res.calls, 1);
+        assert_int_equal(t3.res.error, 0);
+
+        /* Keep the loop going a little: nothing may be called again. */
+        assert_int_equal(loop_run_full(&loop, 300000, true), 0);
+        assert_int_equal(t1.res.calls, 1);
+        assert_int_equal(t2.res.calls, 1);
+        assert_int_equal(http_engine_in_flight(loop.engine), 0);
+        sd_event_source_disable_unref(timer);
+        server_flush_delays(&plain_server);
+        result_done(&t3.res);
+        loop_free(&loop);
+}
+
+static void test_engine_free_cancels_in_flight(void **state) {
+        _cleanup_free_ char *delay = url_for(&plain_server, "http", "/delay");
+        Tracked t[5] = {};
+        Loop loop;
+
+        loop_new(&loop, NULL);
+        for (size_t i = 0; i < ELEMENTSOF(t); i++)
+                start_tracked(&loop, &t[i], "PUT", delay, "{}", 2);
+        /* Let them reach the server. */
+        assert_int_equal(loop_run_full(&loop, 300000, true), -ETIMEDOUT);
+        for (size_t i = 0; i < ELEMENTSOF(t); i++)
+                assert_int_equal(t[i].res.calls, 0);
+
+        loop.engine = http_engine_free(loop.engine);
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                assert_int_equal(t[i].res.calls, 1);
+                assert_int_equal(t[i].res.error, -ECANCELED);
+        }
+        server_flush_delays(&plain_server);
+        loop_free(&loop);
+}
+
+/* Callbacks may start new requests: a chain of three. */
+typedef struct Chain {
+        Loop *loop;
+        const char *url;
+        unsigned done;
+} Chain;
+
+static void on_chain(HttpRequest *req, int error, const HttpResponse *resp, void *userdata) {
+        Chain *c = userdata;
+        HttpRequest *next = NULL;
+
+        assert_int_equal(error, 0);
+        if (++c->done == 3) {
+                c->loop->pending = 0;
+                return;
+        }
+        assert_int_equal(http_request_new(c->loop->engine, "GET", c->url, &next), 0);
+        assert_int_equal(http_request_start(next, on_chain, c), 0);
+}
+
+static void test_start_from_callback(void **state) {
+        _cleanup_free_ char *url = url_for(&plain_server, "http", "/ok");
+        HttpRequest *req = NULL;
+        Loop loop;
+        Chain c;
+
+        loop_new(&loop, NULL);
+        c = (Chain) { .loop = &loop, .url = url };
+        assert_int_equal(http_request_new(loop.engine, "GET", url, &req), 0);
+        assert_int_equal(http_request_start(req, on_chain, &c), 0);
+        loop.pending = 1;
+        assert_int_equal(loop_run(&loop, 5000000), 0);
+        assert_int_equal(c.done, 3);
+        loop_free(&loop);
+}
+
+static void test_invalid_input(void **state) {
+        HttpRequest *req = NULL;
+        Tracked t = {};
+        Loop loop;
+
+        loop_new(&loop, NULL);
+        assert_int_equal(http_request_new(loop.engine, "GET", "http://127.0.0.1/a b", &req), -EINVAL);
+        assert_int_equal(http_request_new(loop.engine, "GET", "ftp://127.0.0.1/x", &req), 0);
+        assert_int_equal(http_request_add_header(req, "X-A", "a\r\nX-B: b"), -EINVAL);
+        assert_int_equal(http_request_add_header(req, "X:A", "a"), -EINVAL);
+        assert_int_equal(http_request_add_header(req, "Content-Length", "5"), -EINVAL);
+        assert_int_equal(http_request_add_header(req, "expect", "100-continue"), -EINVAL);
+        assert_int_equal(http_request_start(req, NULL, NULL), -EINVAL);
+        /* Only http and https: ftp fails from the loop, once. */
+        run_one(&loop, req, &t);
+        assert_int_equal(t.res.error, -EINVAL);
+
+        /* Never started: the caller frees it. */
+        assert_int_equal(http_request_new(loop.engine, "GET", "http://127.0.0.1/", &req), 0);
+        assert_null(http_request_free(req));
+        loop_free(&loop);
+}
+
+static void test_start_after_loop_finished(void **state) {
+        HttpRequest *req = NULL;
+        Tracked t = {};
+        Loop loop;
+
+        loop_new(&loop, NULL);
+        assert_int_equal(sd_event_exit(loop.event, 0), 0);
+        assert_int_equal(sd_event_loop(loop.event), 0);
+        assert_int_equal(http_request_new(loop.engine, "GET", "http://127.0.0.1/", &req), 0);
+        assert_int_equal(http_request_start(req, on_tracked, &t), -ESTALE);
+        /* Still the caller's, and startable state intact: free it. */
+        assert_null(http_request_free(req));
+        assert_int_equal(http_engine_in_flight(loop.engine), 0);
+        assert_int_equal(t.res.calls, 0);
+        loop_free(&loop);
+}
+
+static void test_proxy_from_environment(void **state) {
+        _cleanup_free_ char *proxy = url_for(&plain_server, "http", "");
+        HttpRequest *req = NULL;
+        Tracked t = {};
+        Loop loop;
+        Seen s;
+
+        assert_int_equal(setenv("http_proxy", proxy, 1), 0);
+        loop_new(&loop, NULL);
+        assert_int_equal(
+                http_request_new(loop.engine, "GET", "http://asyncfg-proxy-test.invalid/via", &req),
+                0);
+        run_one(&loop, req, &t);
+        unsetenv("http_proxy");
+        assert_int_equal(t.res.error, 0);
+        assert_string_equal(t.res.body, "proxied");
+        s = server_last(&plain_server);
+        assert_string_equal(s.url, "http://asyncfg-proxy-test.invalid/via");
+        free(s.body);
+        result_done(&t.res);
+        loop_free(&loop);
+}
+
+/* ---- TLS ----------------------------------------------------------------------------------- */
+
+static char *read_file(const char *dir, const char *name) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        char *data = NULL;
+        size_t size = 0;
+
+        assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+        f = fopen(path, "re");
+        if (!f)
+                return NULL;
+        data = calloc(1, 65536);
+        size = fread(data, 1, 65535, f);
+        data[size] = 0;
+        return data;
+}
+
+/* A CA, a server certificate for 127.0.0.1 signed by it, and an unrelated CA. */
+static int make_certificates(void) {
+        _cleanup_free_ char *cmd = NULL;
+
+        if (!mkdtemp(tls_dir))
+                return -1;
+        tls_dir_made = true;
+        if (asprintf(&cmd,
+                     "set -e; cd '%s'; exec 2>/dev/null >/dev/null;"
+                     "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+                     "  -keyout ca.key -out ca.pem -days 2 -subj /CN=asyncfg-test-ca;"
+                     "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+                     "  -keyout other.key -out other.pem -days 2 -subj /CN=asyncfg-other-ca;"
+                     "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+                     "  -keyout server.key -out server.csr -subj /CN=127.0.0.1;"
+                     "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf;"
+                     "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+                     "  -out server.pem -days 2 -extfile ext.cnf",
+                     tls_dir) < 0)
+                return -1;
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+static void check_tls(const char *ca_name, int expected) {
+        _cleanup_free_ char *url = url_for(&tls_server, "https", "/ok");
+        _cleanup_free_ char *ca = NULL;
+        HttpRequest *req = NULL;
+        Tracked t = {};
+        Loop loop;
+
+        loop_new(&loop, NULL);
+        assert_int_equal(http_request_new(loop.engine, "GET", url, &req), 0);
+        if (ca_name) {
+                assert_true(asprintf(&ca, "%s/%s", tls_dir, ca_name) > 0);
+                assert_int_equal(http_request_set_ca_file(req, ca), 0);
+        }
+        run_one(&loop, req, &t);
+        assert_int_equal(t.res.error, expected);
+        if (expected == 0) {
+                assert_int_equal(t.res.status, 200);
+                assert_string_equal(t.res.body, "ok");
+        } else
+                assert_true(t.res.detail);
+        result_done(&t.res);
+        loop_free(&loop);
+}
+
+static void test_tls_ca_file(void **state) {
+        assert_false(tls_setup_failed);
+        if (!have_tls)
+                skip();
+        check_tls("ca.pem", 0);
+        check_tls("other.pem", -EPROTO);
+        check_tls(NULL, -EPROTO); /* the system's trust store does not know our CA */
+        check_tls("missing.pem", -EPROTO);
+}
+
+/* ---- setup --------------------------------------------------------------------------------- */
+
+static int group_setup(void **state) {
+        if (server_start(&plain_server, NULL, NULL) < 0)
+                return -1;
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+                return 0; /* the TLS test skips: libmicrohttpd built without TLS */
+        /* From here on a failure fails the TLS test (openssl is a declared dependency). */
+        tls_setup_failed = true;
+        if (make_certificates() < 0)
+                return 0;
+        tls_key = read_file(tls_dir, "server.key");
+        tls_cert = read_file(tls_dir, "server.pem");
+        have_tls = tls_key && tls_cert && server_start(&tls_server, tls_key, tls_cert) == 0;
+        tls_setup_failed = !have_tls;
+        return 0;
+}
+
+static int group_teardown(void **state) {
+        _cleanup_free_ char *cmd = NULL;
+
+        server_stop(&plain_server);
+        server_stop(&tls_server);
+        free(tls_key);
+        free(tls_cert);
+        if (tls_dir_made && asprintf(&cmd, "rm -rf '%s'", tls_dir) > 0 && system(cmd) != 0)
+                fprintf(stderr, "could not remove %s\n", tls_dir);
+        return 0;
+}
+
+int main(void) {
+        static const char *const proxy_vars[] = {
+                "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+                "all_proxy",  "ALL_PROXY",  "no_proxy",    "NO_PROXY",
+        };
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_get_headers_on_the_wire),
+                cmocka_unit_test(test_caller_host_accept_user_agent),
+                cmocka_unit_test(test_put_post_bodies),
+                cmocka_unit_test(test_put_without_body_and_delete),
+                cmocka_unit_test(test_parallel_requests_reuse_connections),
+                cmocka_unit_test(test_total_timeout),
+                cmocka_unit_test(test_connection_refused),
+                cmocka_unit_test(test_response_over_cap),
+                cmocka_unit_test(test_cancel),
+                cmocka_unit_test(test_engine_free_cancels_in_flight),
+                cmocka_unit_test(test_start_from_callback),
+                cmocka_unit_test(test_invalid_input),
+                cmocka_unit_test(test_start_after_loop_finished),
+                cmocka_unit_test(test_proxy_from_environment),
+                cmocka_unit_test(test_tls_ca_file),
+        };
+
+        /* The tests talk to 127.0.0.1 directly; a proxy from the environment would get in the
+         * way (the proxy test sets its own). */
+        for (size_t i = 0; i < ELEMENTSOF(proxy_vars); i++)
+                unsetenv(proxy_vars[i]);
+        return cmocka_run_group_tests_name("http", tests, group_setup, group_teardown);
+}

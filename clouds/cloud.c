@@ -2,6 +2,7 @@
 #include <time.h>
 
 #include "clouds/cloud.h"
+#include "clouds/credentials.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
 
@@ -204,6 +205,19 @@ const CloudAccount *cloud_client_get_account(const CloudClient *c) {
 
 const CloudOps *cloud_client_get_ops(const CloudClient *c) {
         return c->ops;
+}
+
+int cloud_credentials_from_provider(void *userdata, CloudCredentials *ret) {
+        const Credentials *c = credential_provider_get(userdata);
+
+        if (!c)
+                return -EAGAIN;
+        *ret = (CloudCredentials){
+                .access_key_id = c->access_key_id,
+                .secret = c->secret,
+                .token = c->token,
+        };
+        return 0;
 }
 
 /* ---- requests ----------------------------------------------------------------------- */

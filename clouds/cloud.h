@@ -57,6 +57,11 @@ typedef struct CloudCredentials {
  * with class TRANSIENT (in a callback) or is returned by cloud_get() etc. */
 typedef int (*CloudCredentialsFunc)(void *userdata, CloudCredentials *ret);
 
+/* A CloudCredentialsFunc over a CredentialProvider (clouds/credentials.h), which is the
+ * userdata: the provider's current credentials, or -EAGAIN while it has none (a metadata
+ * fetch in progress, or expired). */
+int cloud_credentials_from_provider(void *userdata, CloudCredentials *ret);
+
 typedef struct CloudAccount {
         const char *name;     /* for messages */
         CloudApi api;         /* the provider follows from it */

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "clouds/cloud.h"
+#include "clouds/credentials.h"
 #include "lib/urlenc.h"
 
 #define SECRET "test-secret/K7MDENG"
@@ -477,10 +478,49 @@ static void test_failures(void **state) {
         env_free(&env);
 }
 
+/* Wired to clouds/credentials.h: the provider's keys sign the request. */
+static void test_credential_provider(void **state) {
+        _cleanup_(credential_provider_freep) CredentialProvider *p = NULL;
+        CredentialConfig cfg = { .provider = PROVIDER_AWS, .account = "t", .source = CREDENTIAL_SOURCE_ENV };
+        char endpoint[64];
+        Env env = {};
+        Result r = {};
+
+        snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%u", srv.port);
+        assert_int_equal(sd_event_new(&env.event), 0);
+        assert_int_equal(http_engine_new(env.event, NULL, &env.engine), 0);
+        assert_int_equal(credential_provider_new(env.event, NULL, &cfg, &p), 0);
+        CloudAccount a = { .name = "t", .api = CLOUD_API_AWS_LAMBDA, .region = "us-east-1",
+                           .endpoint = endpoint, .credentials = cloud_credentials_from_provider,
+                           .credentials_userdata = p };
+        assert_int_equal(cloud_client_new(env.engine, &a, &env.client), 0);
+
+        /* nothing resolved yet: nothing is sent */
+        assert_int_equal(cloud_get(env.client, &(CloudTarget){ .function = "f" }, on_config, &r, NULL), -EAGAIN);
+
+        setenv("AWS_ACCESS_KEY_ID", "AKENV", 1);
+        setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
+        setenv("AWS_SESSION_TOKEN", TOKEN, 1);
+        assert_int_equal(credential_provider_start(p), 1);
+        script((Canned[]){ { 200, NULL, NULL, "{}" } }, 1);
+        assert_int_equal(cloud_get(env.client, &(CloudTarget){ .function = "f" }, on_config, &r, NULL), 0);
+        run_until(&env, &r);
+        assert_int_equal(r.error.class, CLOUD_ERROR_NONE);
+        assert_true(srv.seen[0].signature_ok);
+        assert_true(startswith(srv.seen[0].authorization, "AWS4-HMAC-SHA256 Credential=AKENV/"));
+        assert_non_null(strstr(srv.seen[0].authorization, "x-amz-security-token"));
+        result_done(&r);
+        unsetenv("AWS_ACCESS_KEY_ID");
+        unsetenv("AWS_SECRET_ACCESS_KEY");
+        unsetenv("AWS_SESSION_TOKEN");
+        env_free(&env);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),
                 cmocka_unit_test(test_failures),
+                cmocka_unit_test(test_credential_provider),
         };
         return cmocka_run_group_tests(tests, server_start, server_stop);
 }

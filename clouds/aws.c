@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/* AWS Lambda FunctionEventInvokeConfig (docs/cloud-apis.md §1): rest-json under the API date
+ * 2019-09-25, SigV4 with service "lambda", PascalCase bodies. */
+#include <strings.h>
+
+#include "clouds/cloud-json.h"
+#include "clouds/cloud.h"
+#include "lib/urlenc.h"
+
+#define AWS_API_PREFIX "/2019-09-25/functions/"
+#define AWS_LIST_MAX_ITEMS "50"
+
+static const CloudDestinationKeys aws_destination_keys = {
+        .config = "DestinationConfig",
+        .on_success = "OnSuccess",
+        .on_failure = "OnFailure",
+        .destination = "Destination",
+};
+
+/* Does the FunctionName carry a version or alias? name:q, 123:function:name:q and
+ * arn:aws:lambda:region:123:function:name:q do. */
+static bool aws_function_is_qualified(const char *fn) {
+        size_t colons = cloud_count_char(fn, ':');
+
+        if (startswith(fn, "arn:"))
+                return colons >= 7;
+        if (strstr(fn, ":function:"))
+                return colons >= 3;
+        return colons >= 1;
+}
+
+static int aws_function_unqualified(const char *fn, char **ret) {
+        char *s = aws_function_is_qualified(fn) ? strndup(fn, (size_t) (strrchr(fn, ':') - fn))
+                                                : strdup(fn);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+static int aws_serialize_config(const AsyncConfig *c, char **ret, size_t *ret_size) {
+        json_auto_t *o = json_object();
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        if (c->has_max_retry_attempts &&
+            (r = cloud_json_set(o, "MaximumRetryAttempts", json_integer(c->max_retry_attempts))) < 0)
+                return r;
+        if (c->has_max_event_age &&
+            (r = cloud_json_set(o, "MaximumEventAgeInSeconds",
+                                json_integer(c->max_event_age_seconds))) < 0)
+                return r;
+        r = cloud_json_add_destinations(o, &aws_destination_keys, c);
+        if (r < 0)
+                return r;
+        return cloud_json_dump(o, ret, ret_size);
+}
+
+static int aws_build_request(const CloudAccount *a, CloudOp op, const CloudTarget *t,
+                             const AsyncConfig *desired, const char *page_token,
+                             CloudRequest *req) {
+        _cleanup_free_ char *fn = NULL, *label = NULL;
+        int r;
+
+        if (op == CLOUD_OP_LIST)
+                r = aws_function_unqualified(t->function, &fn);
+        else
+                r = (fn = strdup(t->function)) ? 0 : -ENOMEM;
+        if (r < 0)
+                return r;
+        /* The path label is encoded on the wire (':' → %3A); SigV4 encodes it once more. */
+        r = urlenc_escape(fn, SIZE_MAX, NULL, &label);
+        if (r < 0)
+                return r;
+
+        if (op == CLOUD_OP_LIST) {
+                req->method = "GET";
+                r = cloud_request_set_path(req, AWS_API_PREFIX "%s/event-invoke-config/list", label);
+                if (r >= 0 && page_token)
+                        r = cloud_request_add_query(req, "Marker", page_token);
+                if (r >= 0)
+                        r = cloud_request_add_query(req, "MaxItems", AWS_LIST_MAX_ITEMS);
+                return r;
+        }
+
+        req->method = op == CLOUD_OP_GET ? "GET" : op == CLOUD_OP_PUT ? "PUT" : "DELETE";
+        r = cloud_request_set_path(req, AWS_API_PREFIX "%s/event-invoke-config", label);
+        if (r < 0)
+                return r;
+        /* An explicit qualifier wins; a name that carries one needs none; else $LATEST. */
+        if (t->qualifier)
+                r = cloud_request_add_query(req, "Qualifier", t->qualifier);
+        else if (!aws_function_is_qualified(fn))
+                r = cloud_request_add_query(req, "Qualifier", cloud_ops_aws.default_qualifier);
+        if (r < 0)
+                return r;
+        if (op == CLOUD_OP_PUT)
+                return aws_serialize_config(desired, &req->body, &req->body_size);
+        return 0;
+}
+
+static int aws_sign_request(const CloudAccount *a, CloudRequest *req, const CloudCredentials *c,
+                            time_t now, const char *nonce) {
+        _cleanup_(sign_result_done) SignResult res = {};
+        char date[SIGN_AMZ_DATE_SIZE];
+        SignInput in;
+        int r;
+
+        r = sign_format_amz_date(now, date);
+        if (r < 0)
+                return r;
+        r = cloud_request_add_header(req, "X-Amz-Date", date);
+        if (r >= 0 && req->body)
+                r = cloud_request_add_header(req, "Content-Type", "application/json");
+        if (r >= 0 && !isempty(c->token))
+                r = cloud_request_add_header(req, "X-Amz-Security-Token", c->token);
+        if (r < 0)
+                return r;
+        cloud_request_sign_input(req, &in);
+        r = sigv4_sign(&in, c->access_key_id, c->secret, a->region, "lambda", NULL, &res);
+        if (r < 0)
+                return r;
+        return cloud_request_add_header(req, "Authorization", res.authorization);
+}
+
+static int aws_config_from_json(const json_t *o, AsyncConfig *ret) {
+        _cleanup_(async_config_done) AsyncConfig c = {};
+        int r;
+
+        /* LastModified (epoch seconds) and FunctionArn are echoes: never diffed. */
+        r = cloud_json_get_int(o, "MaximumRetryAttempts", &c.has_max_retry_attempts,
+                               &c.max_retry_attempts);
+        if (r < 0)
+                return r;
+        r = cloud_json_get_int(o, "MaximumEventAgeInSeconds", &c.has_max_event_age,
+                               &c.max_event_age_seconds);
+        if (r < 0)
+                return r;
+        r = cloud_json_parse_destinations(o, &aws_destination_keys, &c);
+        if (r < 0)
+                return r;
+        *ret = c;
+        c = (AsyncConfig){};
+        return 0;
+}
+
+int cloud_parse_aws_config(const char *body, size_t size, AsyncConfig *ret) {
+        json_auto_t *o = NULL;
+        int r;
+
+        r = cloud_json_parse_object(body, size, &o);
+        if (r < 0)
+                return r;
+        return aws_config_from_json(o, ret);
+}
+
+/* "arn:aws:lambda:us-east-1:123:function:name:QUALIFIER" → "QUALIFIER" ($LATEST when the ARN
+ * carries none). */
+static int aws_arn_qualifier(const char *arn, char **ret) {
+        const char *q = NULL;
+        char *s;
+
+        if (!startswith(arn, "arn:") || cloud_count_char(arn, ':') < 6)
+                return -EBADMSG;
+        if (cloud_count_char(arn, ':') >= 7)
+                q = strrchr(arn, ':') + 1;
+        s = strdup(isempty(q) ? cloud_ops_aws.default_qualifier : q);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+static int aws_list_item(const json_t *item, CloudQualifiedConfig *ret) {
+        _cleanup_free_ char *qualifier = NULL;
+        const char *arn;
+        int r;
+
+        r = cloud_json_get_string(item, "FunctionArn", &arn);
+        if (r < 0)
+                return r;
+        if (!arn)
+                return -EBADMSG; /* an item we cannot place */
+        r = aws_arn_qualifier(arn, &qualifier);
+        if (r < 0)
+                return r;
+        r = aws_config_from_json(item, &ret->config);
+        if (r < 0)
+                return r;
+        ret->qualifier = TAKE_PTR(qualifier);
+        return 0;
+}
+
+int cloud_parse_aws_list(const char *body, size_t size, CloudConfigList *ret) {
+        return cloud_json_parse_list(body, size, "FunctionEventInvokeConfigs", "NextMarker",
+                                     aws_list_item, NULL, ret);
+}
+
+int cloud_parse_aws_error(const char *body, size_t size, CloudError *ret) {
+        json_auto_t *o = NULL;
+        json_t *code, *message;
+        int r;
+
+        r = cloud_json_parse_object(body, size, &o);
+        if (r < 0)
+                return r;
+        /* botocore: body "code"/"Code" when the x-amzn-ErrorType header is missing; the JSON
+         * protocols' "__type" is a fallback of the same form. Keys case-insensitive. */
+        code = cloud_json_get_ci(o, "code") ?: cloud_json_get_ci(o, "__type");
+        message = cloud_json_get_ci(o, "message");
+        if (json_is_string(code) && !isempty(json_string_value(code))) {
+                free(ret->code);
+                ret->code = NULL;
+                r = cloud_aws_error_code_clean(json_string_value(code), &ret->code);
+                if (r < 0)
+                        return r;
+        }
+        if (json_is_string(message) && !(ret->message = strdup(json_string_value(message))))
+                return -ENOMEM;
+        return 0;
+}
+
+static void aws_classify_error(CloudOp op, CloudError *e) {
+        /* botocore retries/standard.py's throttling codes. */
+        static const char *const throttling[] = {
+                "TooManyRequestsException", "ThrottlingException", "Throttling",
+                "ThrottledException", "RequestThrottledException", "RequestThrottled",
+                "RequestLimitExceeded", "SlowDown", "TooManyRequests",
+                "ProvisionedThroughputExceededException", "BandwidthLimitExceeded",
+                "LimitExceededException", "TransactionInProgressException", NULL,
+        };
+        static const char *const auth[] = {
+                "UnrecognizedClientException", "InvalidSignatureException",
+                "AccessDeniedException", "ExpiredTokenException", "IncompleteSignature",
+                "MissingAuthenticationToken", "SignatureDoesNotMatch",
+                "InvalidClientTokenId", "KMSAccessDeniedException", NULL,
+        };
+        const char *msg = e->message ?: "";
+        long s = e->http_status;
+
+        if (s == 429 || cloud_error_code_in(e, throttling))
+                e->class = CLOUD_ERROR_THROTTLED;
+        else if (s == 401 || s == 403 || cloud_error_code_in(e, auth))
+                e->class = CLOUD_ERROR_AUTH;
+        else if (e->code && streq(e->code, "ResourceNotFoundException")) {
+                /* Both "no function" and "no config" are this 404; only the message tells them
+                 * apart ("Function not found: arn:..." vs "The function arn:... doesn't have
+                 * an EventInvokeConfig", docs/cloud-apis.md 1.6). The second wording is
+                 * UNCONFIRMED, so anything but "Function not found" on a GET or DELETE is "no
+                 * config": at worst the following PUT reports the missing function. */
+                if (strcasestr(msg, "Function not found") ||
+                    (op != CLOUD_OP_GET && op != CLOUD_OP_DELETE))
+                        e->class = CLOUD_ERROR_FUNCTION_ABSENT;
+                else
+                        e->class = CLOUD_ERROR_CONFIG_ABSENT;
+        } else if (s == 409 || (e->code && streq(e->code, "ResourceConflictException"))) {
+                e->class = CLOUD_ERROR_TRANSIENT;
+                e->note = "the function is being updated";
+        } else if (e->code && streq(e->code, "InvalidParameterValueException") &&
+                   (strcasestr(msg, "destination ARN") || strcasestr(msg, "does not have permissions"))) {
+                /* Also what a fresh role permission looks like until IAM has propagated it
+                 * (terraform-provider-aws retries these). */
+                e->class = CLOUD_ERROR_TRANSIENT;
+                e->note = "may be IAM propagation delay of the function's role; retrying";
+        } else if (s >= 500 || (e->code && streq(e->code, "ServiceException")))
+                e->class = CLOUD_ERROR_TRANSIENT;
+        else if (s == 400)
+                e->class = CLOUD_ERROR_INVALID;
+        else
+                e->class = CLOUD_ERROR_PERMANENT;
+}
+
+static int aws_check_account(const CloudAccount *a) {
+        return 0;
+}
+
+static int aws_default_endpoint(const CloudAccount *a, char **ret) {
+        return asprintf(ret, "https://lambda.%s.amazonaws.com", a->region) < 0 ? -ENOMEM : 0;
+}
+
+const CloudOps cloud_ops_aws = {
+        .api = CLOUD_API_AWS_LAMBDA,
+        .provider = PROVIDER_AWS,
+        .default_qualifier = "$LATEST",
+        .check_account = aws_check_account,
+        .default_endpoint = aws_default_endpoint,
+        .build_request = aws_build_request,
+        .sign_request = aws_sign_request,
+        .serialize_config = aws_serialize_config,
+        .parse_config = cloud_parse_aws_config,
+        .parse_list = cloud_parse_aws_list,
+        .parse_error = cloud_parse_aws_error,
+        .code_header = "x-amzn-ErrorType",
+        .request_id_header = "x-amzn-RequestId",
+        .classify_error = aws_classify_error,
+};

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <time.h>
+
+#include "clouds/cloud-error.h"
+#include "lib/macro.h"
+
+static const char *const cloud_error_class_table[_CLOUD_ERROR_CLASS_MAX] = {
+        [CLOUD_ERROR_NONE] = "none",
+        [CLOUD_ERROR_CONFIG_ABSENT] = "config-absent",
+        [CLOUD_ERROR_FUNCTION_ABSENT] = "function-absent",
+        [CLOUD_ERROR_INVALID] = "invalid",
+        [CLOUD_ERROR_AUTH] = "auth",
+        [CLOUD_ERROR_THROTTLED] = "throttled",
+        [CLOUD_ERROR_TRANSIENT] = "transient",
+        [CLOUD_ERROR_PERMANENT] = "permanent",
+};
+
+static const char *const cloud_op_table[_CLOUD_OP_MAX] = {
+        [CLOUD_OP_GET] = "get",
+        [CLOUD_OP_PUT] = "put",
+        [CLOUD_OP_DELETE] = "delete",
+        [CLOUD_OP_LIST] = "list",
+};
+
+const char *cloud_error_class_to_string(CloudErrorClass c) {
+        if (c < 0 || c >= _CLOUD_ERROR_CLASS_MAX)
+                return NULL;
+        return cloud_error_class_table[c];
+}
+
+CloudErrorClass cloud_error_class_from_string(const char *s) {
+        for (int i = 0; s && i < _CLOUD_ERROR_CLASS_MAX; i++)
+                if (streq(s, cloud_error_class_table[i]))
+                        return (CloudErrorClass) i;
+        return _CLOUD_ERROR_CLASS_INVALID;
+}
+
+const char *cloud_op_to_string(CloudOp op) {
+        if (op < 0 || op >= _CLOUD_OP_MAX)
+                return NULL;
+        return cloud_op_table[op];
+}
+
+CloudOp cloud_op_from_string(const char *s) {
+        for (int i = 0; s && i < _CLOUD_OP_MAX; i++)
+                if (streq(s, cloud_op_table[i]))
+                        return (CloudOp) i;
+        return _CLOUD_OP_INVALID;
+}
+
+bool cloud_error_class_is_retryable(CloudErrorClass c) {
+        return c == CLOUD_ERROR_THROTTLED || c == CLOUD_ERROR_TRANSIENT;
+}
+
+void cloud_error_done(CloudError *e) {
+        if (!e)
+                return;
+        free(e->code);
+        free(e->message);
+        free(e->request_id);
+        *e = (CloudError){};
+}
+
+bool cloud_error_code_in(const CloudError *e, const char *const *list) {
+        for (; e->code && *list; list++)
+                if (streq(e->code, *list))
+                        return true;
+        return false;
+}
+
+static int strdup_or_null(const char *s, char **ret) {
+        *ret = NULL;
+        if (s && !(*ret = strdup(s)))
+                return -ENOMEM;
+        return 0;
+}
+
+int cloud_error_copy(CloudError *dst, const CloudError *src) {
+        CloudError t = *src;
+
+        t.code = t.message = t.request_id = NULL;
+        if (strdup_or_null(src->code, &t.code) < 0 ||
+            strdup_or_null(src->message, &t.message) < 0 ||
+            strdup_or_null(src->request_id, &t.request_id) < 0) {
+                cloud_error_done(&t);
+                return -ENOMEM;
+        }
+        *dst = t;
+        return 0;
+}
+
+int cloud_error_format(const CloudError *e, char **ret) {
+        char status[32] = "", errbuf[64] = "", retry[48] = "";
+        char *s;
+        int r;
+
+        if (e->http_status > 0)
+                snprintf(status, sizeof(status), " HTTP %ld", e->http_status);
+        if (e->error < 0 && e->http_status <= 0)
+                snprintf(errbuf, sizeof(errbuf), " (%s)", strerror(-e->error));
+        if (e->retry_after_usec > 0)
+                snprintf(retry, sizeof(retry), ", retry after %.1fs",
+                         (double) e->retry_after_usec / 1e6);
+        r = asprintf(&s, "%s:%s%s%s%s%s%s%s%s%s%s%s%s", strna(cloud_error_class_to_string(e->class)),
+                     status, e->code ? " " : "", e->code ?: "", e->message ? ": " : "",
+                     e->message ?: "", errbuf, e->request_id ? " (request " : "",
+                     e->request_id ?: "", e->request_id ? ")" : "", retry,
+                     e->note ? "; " : "", e->note ?: "");
+        if (r < 0)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+/* Length of the longest prefix of s no longer than max that does not end inside a UTF-8
+ * sequence. */
+static size_t utf8_cut(const char *s, size_t max) {
+        size_t n = strlen(s);
+
+        if (n <= max)
+                return n;
+        while (max > 0 && ((unsigned char) s[max] & 0xC0) == 0x80)
+                max--;
+        return max;
+}
+
+static int redact_one(char **text, const char *secret) {
+        static const char mask[] = "<redacted>";
+        size_t ls = strlen(secret), n = 0;
+        char *p, *out, *w;
+        const char *q;
+
+        for (p = strstr(*text, secret); p; p = strstr(p + ls, secret))
+                n++;
+        if (n == 0)
+                return 0;
+        out = malloc(strlen(*text) + n * sizeof(mask) + 1);
+        if (!out)
+                return -ENOMEM;
+        w = out;
+        for (q = *text; (p = strstr(q, secret)); q = p + ls) {
+                w = mempcpy(w, q, (size_t) (p - q));
+                w = mempcpy(w, mask, sizeof(mask) - 1);
+        }
+        strcpy(w, q);
+        free(*text);
+        *text = out;
+        return 0;
+}
+
+int cloud_error_set_message(CloudError *e, const char *text, const char *const *redact) {
+        _cleanup_free_ char *m = NULL;
+        size_t n;
+
+        if (!text) {
+                free(e->message);
+                e->message = NULL;
+                return 0;
+        }
+        /* Bound the work on a huge message; secrets are far shorter than the slack. */
+        m = strndup(text, 8 * CLOUD_ERROR_MESSAGE_MAX);
+        if (!m)
+                return -ENOMEM;
+        /* Redact before cutting, so that a secret cut in half cannot survive. */
+        for (const char *const *s = redact; s && *s; s++)
+                if (!isempty(*s) && redact_one(&m, *s) < 0)
+                        return -ENOMEM;
+        for (char *p = m; *p; p++)
+                if ((unsigned char) *p < ' ' || *p == 0x7f)
+                        *p = ' ';
+        n = utf8_cut(m, CLOUD_ERROR_MESSAGE_MAX);
+        if (m[n]) {
+                m[n] = 0;
+                char *t;
+                if (asprintf(&t, "%s...", m) < 0)
+                        return -ENOMEM;
+                free(m);
+                m = t;
+        }
+        free(e->message);
+        e->message = TAKE_PTR(m);
+        return 0;
+}
+
+static uint64_t cap_usec(uint64_t u) {
+        return MIN(u, CLOUD_RETRY_AFTER_MAX_USEC);
+}
+
+static int parse_http_date(const char *value, time_t *ret) {
+        static const char *const formats[] = {
+                "%a, %d %b %Y %H:%M:%S GMT", /* IMF-fixdate */
+                "%A, %d-%b-%y %H:%M:%S GMT", /* RFC 850 */
+                "%a %b %e %H:%M:%S %Y",      /* asctime */
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(formats); i++) {
+                struct tm tm = {};
+                const char *end = strptime(value, formats[i], &tm);
+                if (end && *end == 0) {
+                        time_t t = timegm(&tm);
+                        if (t == (time_t) -1)
+                                return -EINVAL;
+                        *ret = t;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+int cloud_parse_retry_after(const char *value, uint64_t now_usec, uint64_t *ret_usec) {
+        time_t t;
+
+        if (isempty(value))
+                return -EINVAL;
+        if (strspn(value, "0123456789") == strlen(value)) {
+                /* More than 10 digits is more than the cap anyway. */
+                uint64_t sec = strlen(value) > 10 ? UINT64_MAX / 1000000 : strtoull(value, NULL, 10);
+                *ret_usec = cap_usec(sec * 1000000ULL);
+                return 0;
+        }
+        if (parse_http_date(value, &t) < 0)
+                return -EINVAL;
+        if (t < 0 || (uint64_t) t * 1000000ULL <= now_usec)
+                *ret_usec = 0;
+        else
+                *ret_usec = cap_usec((uint64_t) t * 1000000ULL - now_usec);
+        return 0;
+}
+
+int cloud_parse_alicloud_time_left(const char *value, uint64_t *ret_usec) {
+        const char *p;
+        size_t n;
+
+        if (!value)
+                return -ENOENT;
+        for (p = value; (p = strstr(p, "TimeLeft:")); p++)
+                if (p == value || p[-1] == ',' || p[-1] == ' ')
+                        break;
+        if (!p)
+                return -ENOENT;
+        p += strlen("TimeLeft:");
+        n = strspn(p, "0123456789");
+        if (n == 0 || (p[n] != 0 && p[n] != ',' && p[n] != ' '))
+                return -EINVAL;
+        *ret_usec = n > 10 ? CLOUD_RETRY_AFTER_MAX_USEC : cap_usec(strtoull(p, NULL, 10) * 1000ULL);
+        return 0;
+}

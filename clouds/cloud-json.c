@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+#include <strings.h>
+
+#include "clouds/cloud-json.h"
+#include "lib/macro.h"
+
+int cloud_json_parse_object(const char *body, size_t size, json_t **ret) {
+        json_error_t err;
+        json_t *v;
+
+        if (!body || size == 0)
+                return -EBADMSG;
+        v = json_loadb(body, size, JSON_REJECT_DUPLICATES, &err);
+        if (!v)
+                return -EBADMSG;
+        if (!json_is_object(v)) {
+                json_decref(v);
+                return -EBADMSG;
+        }
+        *ret = v;
+        return 0;
+}
+
+json_t *cloud_json_get_ci(const json_t *object, const char *key) {
+        const char *k;
+        json_t *v, *exact;
+
+        if (!json_is_object(object))
+                return NULL;
+        exact = json_object_get(object, key);
+        if (exact)
+                return exact;
+        json_object_foreach((json_t *) object, k, v)
+                if (strcasecmp(k, key) == 0)
+                        return v;
+        return NULL;
+}
+
+int cloud_json_get_int(const json_t *object, const char *key, bool *ret_has, int64_t *ret) {
+        json_t *v = json_object_get(object, key);
+
+        if (!v || json_is_null(v)) {
+                *ret_has = false;
+                return 0;
+        }
+        if (!json_is_integer(v))
+                return -EBADMSG;
+        *ret = json_integer_value(v);
+        *ret_has = true;
+        return 0;
+}
+
+int cloud_json_get_bool(const json_t *object, const char *key, bool *ret_has, bool *ret) {
+        json_t *v = json_object_get(object, key);
+
+        if (!v || json_is_null(v)) {
+                *ret_has = false;
+                return 0;
+        }
+        if (!json_is_boolean(v))
+                return -EBADMSG;
+        *ret = json_is_true(v);
+        *ret_has = true;
+        return 0;
+}
+
+int cloud_json_get_string(const json_t *object, const char *key, const char **ret) {
+        json_t *v = json_object_get(object, key);
+
+        if (!v || json_is_null(v)) {
+                *ret = NULL;
+                return 0;
+        }
+        if (!json_is_string(v))
+                return -EBADMSG;
+        *ret = isempty(json_string_value(v)) ? NULL : json_string_value(v);
+        return 0;
+}
+
+int cloud_json_get_object(const json_t *object, const char *key, json_t **ret) {
+        json_t *v = json_object_get(object, key);
+
+        if (!v || json_is_null(v)) {
+                *ret = NULL;
+                return 0;
+        }
+        if (!json_is_object(v))
+                return -EBADMSG;
+        *ret = v;
+        return 0;
+}
+
+int cloud_json_get_array(const json_t *object, const char *key, json_t **ret) {
+        json_t *v = json_object_get(object, key);
+
+        if (!v || json_is_null(v)) {
+                *ret = NULL;
+                return 0;
+        }
+        if (!json_is_array(v))
+                return -EBADMSG;
+        *ret = v;
+        return 0;
+}
+
+int cloud_json_dump(const json_t *value, char **ret, size_t *ret_size) {
+        char *s = json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+        if (!s)
+                return -ENOMEM;
+        *ret_size = strlen(s);
+        *ret = s;
+        return 0;
+}
+
+int cloud_json_set(json_t *object, const char *key, json_t *value) {
+        if (!value)
+                return -ENOMEM;
+        if (json_object_set_new(object, key, value) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int parse_destination(const json_t *config, const char *key, const char *dest_key,
+                             Destination *ret) {
+        json_t *d;
+        const char *s;
+        int r;
+
+        r = cloud_json_get_object(config, key, &d);
+        if (r < 0 || !d)
+                return r;
+        r = cloud_json_get_string(d, dest_key, &s);
+        if (r < 0 || !s)
+                return r;
+        ret->target = strdup(s);
+        return ret->target ? 0 : -ENOMEM;
+}
+
+int cloud_json_parse_destinations(const json_t *object, const CloudDestinationKeys *k,
+                                  AsyncConfig *c) {
+        json_t *config;
+        int r;
+
+        r = cloud_json_get_object(object, k->config, &config);
+        if (r < 0 || !config)
+                return r;
+        r = parse_destination(config, k->on_success, k->destination, &c->on_success);
+        if (r < 0)
+                return r;
+        return parse_destination(config, k->on_failure, k->destination, &c->on_failure);
+}
+
+static int add_destination(json_t *config, const char *key, const char *dest_key,
+                           const Destination *d) {
+        json_t *o;
+
+        if (!d->target)
+                return 0;
+        o = json_pack("{s:s}", dest_key, d->target);
+        return cloud_json_set(config, key, o);
+}
+
+int cloud_json_add_destinations(json_t *object, const CloudDestinationKeys *k,
+                                const AsyncConfig *c) {
+        json_t *config;
+        int r;
+
+        if (!c->on_success.target && !c->on_failure.target)
+                return 0;
+        config = json_object();
+        r = cloud_json_set(object, k->config, config);
+        if (r < 0)
+                return r;
+        if (k->failure_first)
+                r = add_destination(config, k->on_failure, k->destination, &c->on_failure);
+        if (r >= 0)
+                r = add_destination(config, k->on_success, k->destination, &c->on_success);
+        if (r >= 0 && !k->failure_first)
+                r = add_destination(config, k->on_failure, k->destination, &c->on_failure);
+        return r;
+}
+
+int cloud_json_parse_list(const char *body, size_t size, const char *items_key,
+                          const char *next_key, CloudListItemFunc item, json_t **ret_root,
+                          CloudConfigList *ret) {
+        _cleanup_(cloud_config_list_done) CloudConfigList l = {};
+        json_auto_t *o = NULL;
+        json_t *items, *v;
+        const char *next = NULL;
+        size_t i;
+        int r;
+
+        r = cloud_json_parse_object(body, size, &o);
+        if (r < 0)
+                return r;
+        r = cloud_json_get_array(o, items_key, &items);
+        if (r >= 0 && next_key)
+                r = cloud_json_get_string(o, next_key, &next);
+        if (r < 0)
+                return r;
+        if (items && json_array_size(items) > 0) {
+                l.items = calloc(json_array_size(items), sizeof(*l.items));
+                if (!l.items)
+                        return -ENOMEM;
+        }
+        json_array_foreach(items, i, v) {
+                if (!json_is_object(v))
+                        return -EBADMSG;
+                r = item(v, &l.items[l.n_items]);
+                if (r < 0)
+                        return r;
+                l.n_items++;
+        }
+        if (next && !(l.next_token = strdup(next)))
+                return -ENOMEM;
+        if (ret_root)
+                *ret_root = TAKE_PTR(o);
+        *ret = l;
+        l = (CloudConfigList){};
+        return 0;
+}

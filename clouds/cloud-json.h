@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Strict accessors for the cloud parsers: every response body is a JSON object; a key that is
+ * missing or null is "absent"; a key of the wrong type makes the whole body malformed
+ * (-EBADMSG), because a half-understood read must decide nothing (DESIGN.md §3.3). */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* body must be one JSON object (no trailing data, no duplicate keys, no NUL in strings).
+ * 0, -EBADMSG. */
+int cloud_json_parse_object(const char *body, size_t size, json_t **ret);
+
+/* The member whose name equals key ignoring ASCII case (error bodies: "message" / "Message"),
+ * or NULL. Exact matches win over case-insensitive ones. */
+json_t *cloud_json_get_ci(const json_t *object, const char *key);
+
+/* Missing or null: *ret_has = false (ret untouched). Integer: the value. Anything else
+ * (a string, a real, a bool): -EBADMSG. */
+int cloud_json_get_int(const json_t *object, const char *key, bool *ret_has, int64_t *ret);
+int cloud_json_get_bool(const json_t *object, const char *key, bool *ret_has, bool *ret);
+
+/* Missing, null or "": *ret = NULL. A string: borrowed pointer. Otherwise -EBADMSG. */
+int cloud_json_get_string(const json_t *object, const char *key, const char **ret);
+
+/* Missing or null: *ret = NULL. An object: borrowed. Otherwise -EBADMSG. */
+int cloud_json_get_object(const json_t *object, const char *key, json_t **ret);
+
+/* Missing or null: *ret = NULL. An array: borrowed. Otherwise -EBADMSG. */
+int cloud_json_get_array(const json_t *object, const char *key, json_t **ret);
+
+/* Serialises compactly, keys in insertion order, into a fresh string. 0 or -ENOMEM. */
+int cloud_json_dump(const json_t *value, char **ret, size_t *ret_size);
+
+/* json_object_set_new() that turns a NULL value or a failure into -ENOMEM (and frees value). */
+int cloud_json_set(json_t *object, const char *key, json_t *value);
+
+/* ---- destinations in the ARN clouds (AWS, Alibaba) ----------------------------------- */
+
+#include "clouds/cloud.h"
+#include "clouds/model.h"
+
+/* How a cloud spells {"DestinationConfig": {"OnSuccess": {"Destination": "arn"}, ...}}. */
+typedef struct CloudDestinationKeys {
+        const char *config;
+        const char *on_success;
+        const char *on_failure;
+        const char *destination;
+        bool failure_first; /* serialisation order (Alibaba's SDKs sort keys) */
+} CloudDestinationKeys;
+
+/* Reads both destinations into c->on_success / c->on_failure. Absent: the config object
+ * missing or null or {}, a destination missing, null or {}, its value missing, null or "".
+ * A wrong type anywhere is -EBADMSG. */
+int cloud_json_parse_destinations(const json_t *object, const CloudDestinationKeys *k,
+                                  AsyncConfig *c);
+
+/* Adds the config object with the destinations that are set; nothing when neither is. */
+int cloud_json_add_destinations(json_t *object, const CloudDestinationKeys *k,
+                                const AsyncConfig *c);
+
+/* ---- list pages ------------------------------------------------------------------------ */
+
+/* Converts one list item; on failure *ret is left empty. */
+typedef int (*CloudListItemFunc)(const json_t *item, CloudQualifiedConfig *ret);
+
+/* A list page: an object whose member items_key is an array (missing or null: no items)
+ * of objects, each converted by item. next_key (may be NULL) names a string member holding
+ * the next page's token (missing, null or "": the last page). On success *ret holds the
+ * items and the token, and *ret_root (may be NULL) the parsed object for more fields.
+ * 0, -EBADMSG, -ENOMEM. */
+int cloud_json_parse_list(const char *body, size_t size, const char *items_key,
+                          const char *next_key, CloudListItemFunc item, json_t **ret_root,
+                          CloudConfigList *ret);

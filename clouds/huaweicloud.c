@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: MIT */
+/* Huawei Cloud FunctionGraph v2 (docs/cloud-apis.md §3): the function URN raw in the path,
+ * APIG SDK-HMAC-SHA256 signing, snake_case bodies whose destination "param" is a JSON
+ * string holding an object. */
+#include <strings.h>
+
+#include "clouds/cloud-json.h"
+#include "clouds/cloud.h"
+
+#define HW_LIST_LIMIT "100"
+#define HW_URN_COLONS_UNQUALIFIED 6 /* urn:fss:region:project:function:package:name */
+
+/* The URN goes on the wire unescaped (as the SDK sends it), so only characters that need no
+ * escaping are accepted. */
+static bool hw_urn_valid(const char *urn) {
+        size_t colons = cloud_count_char(urn, ':');
+
+        return startswith(urn, "urn:fss:") &&
+               (colons == HW_URN_COLONS_UNQUALIFIED || colons == HW_URN_COLONS_UNQUALIFIED + 1) &&
+               !strstr(urn, "::") && !endswith(urn, ":") &&
+               urn[strspn(urn, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_-.$")] == 0;
+}
+
+/* The qualified URN of a target: the URN's own version, else the qualifier, else "latest";
+ * a qualifier that contradicts the URN's version is -EINVAL. */
+static int hw_target_urn(const CloudTarget *t, char **ret) {
+        const char *own;
+        char *s;
+
+        if (!hw_urn_valid(t->function))
+                return -EINVAL;
+        if (cloud_count_char(t->function, ':') > HW_URN_COLONS_UNQUALIFIED) {
+                own = strrchr(t->function, ':') + 1;
+                if (t->qualifier && !streq(t->qualifier, own))
+                        return -EINVAL;
+                s = strdup(t->function);
+        } else {
+                const char *q = t->qualifier ?: "latest";
+                if (isempty(q) || q[strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.$")])
+                        return -EINVAL;
+                if (asprintf(&s, "%s:%s", t->function, q) < 0)
+                        s = NULL;
+        }
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+static int hw_add_destination(json_t *config, const char *key, const Destination *d) {
+        _cleanup_free_ char *param = NULL;
+        json_t *o;
+        size_t n;
+        int r;
+
+        if (!d->target)
+                return 0;
+        o = json_pack("{s:s}", "destination", d->target);
+        r = cloud_json_set(config, key, o);
+        if (r < 0 || !d->param)
+                return r;
+        r = cloud_json_dump(d->param, &param, &n);
+        if (r < 0)
+                return r;
+        return cloud_json_set(o, "param", json_string(param));
+}
+
+static int hw_serialize_config(const AsyncConfig *c, char **ret, size_t *ret_size) {
+        json_auto_t *o = json_object();
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        if (c->has_max_event_age &&
+            (r = cloud_json_set(o, "max_async_event_age_in_seconds",
+                                json_integer(c->max_event_age_seconds))) < 0)
+                return r;
+        if (c->has_max_retry_attempts &&
+            (r = cloud_json_set(o, "max_async_retry_attempts", json_integer(c->max_retry_attempts))) < 0)
+                return r;
+        /* No empty destination_config: the API would store empty targets (Terraform's
+         * RemoveNil comment). */
+        if (c->on_success.target || c->on_failure.target) {
+                json_t *dc = json_object();
+                r = cloud_json_set(o, "destination_config", dc);
+                if (r >= 0)
+                        r = hw_add_destination(dc, "on_success", &c->on_success);
+                if (r >= 0)
+                        r = hw_add_destination(dc, "on_failure", &c->on_failure);
+                if (r < 0)
+                        return r;
+        }
+        if (c->has_async_status_log &&
+            (r = cloud_json_set(o, "enable_async_status_log", json_boolean(c->async_status_log))) < 0)
+                return r;
+        return cloud_json_dump(o, ret, ret_size);
+}
+
+static int hw_build_request(const CloudAccount *a, CloudOp op, const CloudTarget *t,
+                            const AsyncConfig *desired, const char *page_token,
+                            CloudRequest *req) {
+        _cleanup_free_ char *urn = NULL;
+        int r;
+
+        r = hw_target_urn(t, &urn);
+        if (r < 0)
+                return r;
+        if (op == CLOUD_OP_LIST) {
+                req->method = "GET";
+                r = cloud_request_set_path(req, "/v2/%s/fgs/functions/%s/async-invoke-configs",
+                                           a->project_id, urn);
+                if (r >= 0 && page_token)
+                        r = cloud_request_add_query(req, "marker", page_token);
+                if (r >= 0)
+                        r = cloud_request_add_query(req, "limit", HW_LIST_LIMIT);
+                return r;
+        }
+        req->method = op == CLOUD_OP_GET ? "GET" : op == CLOUD_OP_PUT ? "PUT" : "DELETE";
+        r = cloud_request_set_path(req, "/v2/%s/fgs/functions/%s/async-invoke-config",
+                                   a->project_id, urn);
+        if (r >= 0 && op == CLOUD_OP_PUT)
+                r = hw_serialize_config(desired, &req->body, &req->body_size);
+        return r;
+}
+
+static int hw_sign_request(const CloudAccount *a, CloudRequest *req, const CloudCredentials *c,
+                           time_t now, const char *nonce) {
+        _cleanup_(sign_result_done) SignResult res = {};
+        char date[SIGN_AMZ_DATE_SIZE];
+        SignInput in;
+        int r;
+
+        r = sign_format_sdk_date(now, date);
+        if (r < 0)
+                return r;
+        r = cloud_request_add_header(req, "X-Sdk-Date", date);
+        if (r >= 0)
+                r = cloud_request_add_header(req, "X-Project-Id", a->project_id);
+        if (r >= 0 && !isempty(c->token))
+                r = cloud_request_add_header(req, "X-Security-Token", c->token);
+        /* The SDK sends it on every call; the signer leaves content-type unsigned. */
+        if (r >= 0)
+                r = cloud_request_add_header(req, "Content-Type", "application/json");
+        if (r < 0)
+                return r;
+        cloud_request_sign_input(req, &in);
+        r = apig_sign(&in, c->access_key_id, c->secret, NULL, &res);
+        if (r < 0)
+                return r;
+        return cloud_request_add_header(req, "Authorization", res.authorization);
+}
+
+/* ---- parsers ----------------------------------------------------------------------------- */
+
+/* {"destination": "OBS", "param": "{\"bucket\":...}"}; "" and null are absent, and a
+ * destination without a type is absent whatever its param says. */
+static int hw_parse_destination(const json_t *config, const char *key, Destination *ret) {
+        json_t *d, *param = NULL;
+        const char *type, *text;
+        int r;
+
+        r = cloud_json_get_object(config, key, &d);
+        if (r < 0 || !d)
+                return r;
+        r = cloud_json_get_string(d, "destination", &type);
+        if (r >= 0)
+                r = cloud_json_get_string(d, "param", &text);
+        if (r < 0 || !type)
+                return r;
+        if (text) {
+                param = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+                if (!json_is_object(param)) {
+                        json_decref(param);
+                        return -EBADMSG;
+                }
+        }
+        ret->target = strdup(type);
+        if (!ret->target) {
+                json_decref(param);
+                return -ENOMEM;
+        }
+        ret->param = param;
+        return 0;
+}
+
+static int hw_config_from_json(const json_t *o, AsyncConfig *ret) {
+        _cleanup_(async_config_done) AsyncConfig c = {};
+        json_t *dc;
+        int r;
+
+        /* func_urn, created_time and last_modified (two different formats): never diffed. */
+        r = cloud_json_get_int(o, "max_async_retry_attempts", &c.has_max_retry_attempts,
+                               &c.max_retry_attempts);
+        if (r >= 0)
+                r = cloud_json_get_int(o, "max_async_event_age_in_seconds", &c.has_max_event_age,
+                                       &c.max_event_age_seconds);
+        if (r >= 0)
+                r = cloud_json_get_bool(o, "enable_async_status_log", &c.has_async_status_log,
+                                        &c.async_status_log);
+        if (r >= 0)
+                r = cloud_json_get_object(o, "destination_config", &dc);
+        if (r >= 0 && dc)
+                r = hw_parse_destination(dc, "on_success", &c.on_success);
+        if (r >= 0 && dc)
+                r = hw_parse_destination(dc, "on_failure", &c.on_failure);
+        if (r < 0)
+                return r;
+        *ret = c;
+        c = (AsyncConfig){};
+        return 0;
+}
+
+int cloud_parse_huaweicloud_config(const char *body, size_t size, AsyncConfig *ret) {
+        json_auto_t *o = NULL;
+        int r;
+
+        r = cloud_json_parse_object(body, size, &o);
+        if (r < 0)
+                return r;
+        return hw_config_from_json(o, ret);
+}
+
+static int hw_list_item(const json_t *item, CloudQualifiedConfig *ret) {
+        const char *urn;
+        int r;
+
+        r = cloud_json_get_string(item, "func_urn", &urn);
+        if (r < 0)
+                return r;
+        if (!urn || !startswith(urn, "urn:fss:"))
+                return -EBADMSG;
+        ret->qualifier = strdup(cloud_count_char(urn, ':') > HW_URN_COLONS_UNQUALIFIED
+                                        ? strrchr(urn, ':') + 1
+                                        : "latest");
+        if (!ret->qualifier)
+                return -ENOMEM;
+        r = hw_config_from_json(item, &ret->config);
+        if (r < 0) {
+                free(ret->qualifier);
+                ret->qualifier = NULL;
+        }
+        return r;
+}
+
+/* page_info.next_marker, a number (or a numeric string), is the next page's marker; the list
+ * ends when it is missing, when the page was empty, or when it reaches count. */
+static int hw_next_marker(const json_t *o, size_t n_items, char **ret) {
+        json_t *page_info, *next, *count;
+        int r;
+
+        *ret = NULL;
+        r = cloud_json_get_object(o, "page_info", &page_info);
+        if (r < 0 || !page_info || n_items == 0)
+                return r;
+        next = json_object_get(page_info, "next_marker");
+        count = json_object_get(o, "count");
+        if (count && !json_is_null(count) && !json_is_integer(count))
+                return -EBADMSG;
+        if (!next || json_is_null(next))
+                return 0;
+        if (json_is_integer(next)) {
+                if (json_integer_value(next) <= 0 ||
+                    (json_is_integer(count) && json_integer_value(next) >= json_integer_value(count)))
+                        return 0;
+                return asprintf(ret, "%" JSON_INTEGER_FORMAT, json_integer_value(next)) < 0 ? -ENOMEM : 0;
+        }
+        if (!json_is_string(next))
+                return -EBADMSG;
+        if (isempty(json_string_value(next)))
+                return 0;
+        *ret = strdup(json_string_value(next));
+        return *ret ? 0 : -ENOMEM;
+}
+
+int cloud_parse_huaweicloud_list(const char *body, size_t size, CloudConfigList *ret) {
+        _cleanup_(cloud_config_list_done) CloudConfigList l = {};
+        json_auto_t *o = NULL;
+        int r;
+
+        r = cloud_json_parse_list(body, size, "async_invoke_configs", NULL, hw_list_item, &o, &l);
+        if (r < 0)
+                return r;
+        r = hw_next_marker(o, l.n_items, &l.next_token);
+        if (r < 0)
+                return r;
+        *ret = l;
+        l = (CloudConfigList){};
+        return 0;
+}
+
+static int hw_set_string(json_t *v, char **field) {
+        if (!json_is_string(v) || isempty(json_string_value(v)))
+                return 0;
+        free(*field);
+        *field = strdup(json_string_value(v));
+        return *field ? 0 : -ENOMEM;
+}
+
+int cloud_parse_huaweicloud_error(const char *body, size_t size, CloudError *ret) {
+        json_auto_t *o = NULL;
+        json_t *nested;
+        int r;
+
+        r = cloud_json_parse_object(body, size, &o);
+        if (r < 0)
+                return r;
+        /* FunctionGraph and APIG: {"error_code","error_msg"}; IAM style: {"error":{"code",
+         * "message"}}. */
+        nested = json_object_get(o, "error");
+        if (json_is_object(nested)) {
+                r = hw_set_string(json_object_get(nested, "code"), &ret->code);
+                if (r >= 0)
+                        r = hw_set_string(json_object_get(nested, "message"), &ret->message);
+                if (r < 0)
+                        return r;
+        }
+        r = hw_set_string(json_object_get(o, "error_code"), &ret->code);
+        if (r >= 0)
+                r = hw_set_string(json_object_get(o, "error_msg"), &ret->message);
+        if (r >= 0)
+                r = hw_set_string(json_object_get(o, "request_id"), &ret->request_id);
+        return r;
+}
+
+static void hw_classify_error(CloudOp op, CloudError *e) {
+        static const char *const function_absent[] = { "FSS.1051", "FSS.1052", "FSS.1053", NULL };
+        static const char *const throttled[] = { "FSS.0429", "APIG.0308", NULL };
+        static const char *const auth[] = { "FSS.0401", "FSS.0403", "APIG.0301", "APIG.0302",
+                                            "APIG.0303", "APIG.0304", "APIG.0305", "APIG.0306",
+                                            "APIG.0307", NULL };
+        long s = e->http_status;
+
+        if (cloud_error_code_in(e, function_absent))
+                e->class = CLOUD_ERROR_FUNCTION_ABSENT;
+        else if (s == 429 || cloud_error_code_in(e, throttled))
+                e->class = CLOUD_ERROR_THROTTLED;
+        else if (s == 401 || s == 403 || cloud_error_code_in(e, auth))
+                e->class = CLOUD_ERROR_AUTH;
+        else if (s == 404)
+                /* The code of "no config" is UNCONFIRMED (docs/cloud-apis.md 3.5): a 404 that
+                 * does not name the function, version or alias means no config. */
+                e->class = (op == CLOUD_OP_GET || op == CLOUD_OP_DELETE) ? CLOUD_ERROR_CONFIG_ABSENT
+                                                                         : CLOUD_ERROR_FUNCTION_ABSENT;
+        else if (s >= 500 || s == 409)
+                e->class = CLOUD_ERROR_TRANSIENT;
+        else if (s == 400)
+                e->class = CLOUD_ERROR_INVALID;
+        else
+                e->class = CLOUD_ERROR_PERMANENT;
+}
+
+static int hw_check_account(const CloudAccount *a) {
+        if (isempty(a->project_id) ||
+            a->project_id[strspn(a->project_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")])
+                return -EINVAL;
+        return 0;
+}
+
+static int hw_default_endpoint(const CloudAccount *a, char **ret) {
+        return asprintf(ret, "https://functiongraph.%s.myhuaweicloud.com", a->region) < 0 ? -ENOMEM
+                                                                                        : 0;
+}
+
+const CloudOps cloud_ops_huaweicloud = {
+        .api = CLOUD_API_FUNCTIONGRAPH,
+        .provider = PROVIDER_HUAWEICLOUD,
+        .default_qualifier = "latest",
+        .check_account = hw_check_account,
+        .default_endpoint = hw_default_endpoint,
+        .build_request = hw_build_request,
+        .sign_request = hw_sign_request,
+        .serialize_config = hw_serialize_config,
+        .parse_config = cloud_parse_huaweicloud_config,
+        .parse_list = cloud_parse_huaweicloud_list,
+        .parse_error = cloud_parse_huaweicloud_error,
+        .request_id_header = "X-Request-Id",
+        .classify_error = hw_classify_error,
+};

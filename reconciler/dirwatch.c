@@ -157,10 +157,17 @@ static void batch_arm(Dirwatch *dw) {
         (void) sd_event_source_set_enabled(dw->debounce, SD_EVENT_ONESHOT);
 }
 
+/* "hidden" and "too-many-paths" only say that the paths are not worth listing; any other
+ * reason says more about what happened, so it replaces them. Otherwise the first one stays. */
+static bool reason_is_weak(DirwatchReason r) {
+        return r == DIRWATCH_REASON_HIDDEN || r == DIRWATCH_REASON_TOO_MANY_PATHS;
+}
+
 static void batch_add_full(Dirwatch *dw, DirwatchReason reason) {
+        if (!dw->full || (reason_is_weak(dw->reason) && !reason_is_weak(reason)))
+                dw->reason = reason;
         if (!dw->full) {
                 dw->full = true;
-                dw->reason = reason;
                 batch_clear_paths(dw);
         }
         batch_arm(dw);
@@ -269,8 +276,9 @@ static void dirwatch_set_state(Dirwatch *dw, DirwatchState state) {
 static void dirwatch_watch_failed(Dirwatch *dw, int error) {
         dw->watch_failed = true;
         dw->error = error;
-        if (dw->state == DIRWATCH_STATE_WATCHING)
-                dirwatch_set_state(dw, DIRWATCH_STATE_POLLING);
+        if (dw->state != DIRWATCH_STATE_WATCHING)
+                return; /* already polling: the poll's own full rescan covers it */
+        dirwatch_set_state(dw, DIRWATCH_STATE_POLLING);
         batch_add_full(dw, DIRWATCH_REASON_WATCH_FAILED);
 }
 
@@ -761,7 +769,7 @@ Dirwatch *dirwatch_free(Dirwatch *dw) {
 }
 
 void dirwatch_set_max_delay(Dirwatch *dw, uint64_t usec) {
-        dw->max_delay_usec = MAX(usec, dw->debounce_usec);
+        dw->max_delay_usec = usec ?: DIRWATCH_MAX_DELAY_USEC_DEFAULT;
 }
 
 void dirwatch_set_poll_interval(Dirwatch *dw, uint64_t usec) {

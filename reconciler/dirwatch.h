@@ -88,7 +88,7 @@ typedef enum DirwatchReason {
 
 typedef struct DirwatchChange {
         bool full;             /* rescan everything; paths is then empty */
-        DirwatchReason reason; /* the first reason for "full" in this batch, or ..._PATHS */
+        DirwatchReason reason; /* why "full" (the most telling reason of the batch), or PATHS */
         char *const *paths;    /* sorted, unique, relative to the root, NULL-terminated */
         size_t n_paths;
 } DirwatchChange;
@@ -113,8 +113,8 @@ static inline void dirwatch_freep(Dirwatch **dw) {
         dirwatch_free(*dw);
 }
 
-/* A burst of events cannot postpone the callback beyond this after its first event
- * (default DIRWATCH_MAX_DELAY_USEC_DEFAULT; never below the debounce). */
+/* A burst of events cannot postpone the callback beyond this after its first event; 0 means
+ * DIRWATCH_MAX_DELAY_USEC_DEFAULT (dirwatch_new() raises that to the debounce if greater). */
 void dirwatch_set_max_delay(Dirwatch *dw, uint64_t usec);
 /* Interval of full rescans while polling, and of retries while the root and its parent are
  * missing (default DIRWATCH_POLL_USEC_DEFAULT). */

@@ -37,6 +37,7 @@ struct Dirwatch {
         size_t n_dirlinks;
         DirwatchState state;
         int error;       /* why the tree is not (fully) watched, negative errno, or 0 */
+        bool root_is_link;
         bool watch_failed;
 
         /* the batch the next callback reports */
@@ -241,8 +242,12 @@ static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
 /* ---- state ------------------------------------------------------------------------------- */
 
 static void dirwatch_update_poll(Dirwatch *dw) {
+        /* A missing root is waited for through its parent's watch, except when the parent is
+         * missing too, or the root is a symlink whose target is missing (the target's
+         * directory is somewhere else). */
         bool need = dw->state == DIRWATCH_STATE_POLLING ||
-                    (dw->state == DIRWATCH_STATE_ROOT_MISSING && dw->parent_wd < 0);
+                    (dw->state == DIRWATCH_STATE_ROOT_MISSING &&
+                     (dw->parent_wd < 0 || dw->root_is_link));
         uint64_t now = 0;
 
         if (!need) {
@@ -500,6 +505,7 @@ static int dirwatch_setup(Dirwatch *dw) {
         }
         dw->error = 0;
         dirwatch_watch_parent(dw);
+        dw->root_is_link = lstat(dw->root, &st) >= 0 && S_ISLNK(st.st_mode);
         if (stat(dw->root, &st) < 0 || !S_ISDIR(st.st_mode)) {
                 dirwatch_set_state(dw, DIRWATCH_STATE_ROOT_MISSING);
                 return 0;

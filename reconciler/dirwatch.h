@@ -38,12 +38,21 @@
  * States (dirwatch_get_state()), each change of which comes with a "full" callback:
  *   watching      the whole tree is covered by inotify
  *   root-missing  the root does not exist or is not a directory; the watcher waits for it
- *                 through its parent's watch (or, if the parent is missing too, by retrying
- *                 every poll interval). The consumer decides what a missing root means
- *                 (DESIGN.md §3.2: an error that removes nothing).
+ *                 through its parent's watch (or, if the parent is missing too or the root
+ *                 is a dangling symlink, by retrying every poll interval). The consumer
+ *                 decides what a missing root means (DESIGN.md §3.2: an error that removes
+ *                 nothing).
  *   polling       inotify cannot cover the tree (watch or instance limit, a watch failed):
  *                 a full rescan every poll interval, and a new attempt to watch at each one.
  *                 Logged once at warning level when entered, at info level when left.
+ *
+ * Using a list of paths: each names a file or directory, relative to the root, that had an
+ * event; it may exist or be gone by now, and a directory's entries may or may not be listed
+ * too. Rescanning a listed path means: a file is loaded again if its stat identity changed
+ * and forgotten if it is gone; a directory is rescanned below it, and files known under a
+ * directory that is gone are forgotten. Paths of files the loader does not take (other
+ * suffixes) are listed too: a directory may be named "x.yml.d", a symlink "foo" may point to
+ * a directory. Rescanning everything with stat identity is always correct as well.
  *
  * Known limits: a symlink to a file outside the tree is not watched (edits to its target are
  * seen at the next full rescan); a file changed through a symlink is reported under the path

@@ -594,6 +594,31 @@ static void test_root_symlink_swap(void **state) {
         assert_true(seen(f, "x.yaml"));
 }
 
+static void test_root_symlink_target_gone(void **state) {
+        Fixture *f = *state;
+        char a[128];
+
+        snprintf(a, sizeof(a), "%s/a", f->tmp);
+        rm_rf(f->root);
+        assert_int_equal(mkdir(a, 0755), 0);
+        assert_int_equal(symlink("a", f->root), 0);
+        start(f);
+        dirwatch_set_poll_interval(f->dw, 100 * 1000);
+        assert_int_equal(rmdir(a), 0);
+        wait_calls(f, 1);
+        assert_true(f->last_full);
+        assert_int_equal(dirwatch_get_state(f->dw), DIRWATCH_STATE_ROOT_MISSING);
+
+        /* nothing in the root's parent changes: the retry timer finds it */
+        forget(f);
+        assert_int_equal(mkdir(a, 0755), 0);
+        wait_calls(f, 1);
+        assert_true(f->last_full);
+        assert_int_equal(f->last_reason, DIRWATCH_REASON_ROOT);
+        assert_int_equal(dirwatch_get_state(f->dw), DIRWATCH_STATE_WATCHING);
+        assert_int_equal(dirwatch_get_n_watches(f->dw), 1);
+}
+
 static void test_watch_limit_polls(void **state) {
         Fixture *f = *state;
 
@@ -659,6 +684,7 @@ int main(void) {
                 T(test_root_deleted_and_recreated),
                 T(test_root_missing_at_start),
                 T(test_root_symlink_swap),
+                T(test_root_symlink_target_gone),
                 T(test_watch_limit_polls),
                 T(test_invalid),
         };

@@ -74,6 +74,8 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 .PHONY: all build-tests check check-all check-unit check-fuzz check-e2e check-conformance deps demo fuzz bench \
         bench-fakecloud install clean format
 .DEFAULT_GOAL := all
+# Keep objects of pattern chains (replayers, tests); deleting them only forces rebuilds.
+.SECONDARY:
 
 all: $(BIN_DAEMON) $(BIN_CLI) $(BIN_FAKE)
 

@@ -82,7 +82,8 @@ int schema_parse_mapping(SchemaContext *ctx, const YamlNode *node, const char *w
         }
         for (size_t i = 0; table[i].key; i++)
                 if (table[i].required && !(seen & (UINT64_C(1) << i)) &&
-                    field_allowed(ctx, &table[i])) {
+                    (table[i].variants == 0 ||
+                     (ctx->variant >= 0 && field_allowed(ctx, &table[i])))) {
                         bad = true;
                         (void) yaml_error(ctx->diags, ctx->path, node,
                                           "missing required key '%s' in %s", table[i].key, what);

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/* The desired-state directory: scanning and skip rules, ConfigMap symlinks, symlink loops,
+ * the last-good-version API, duplicates across files, the file count limit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "reconciler/desired.h"
+#include "reconciler/limits.h"
+
+#define DOC(name, fn)                                                                              \
+        "apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\nmetadata: {name: " name "}\n"         \
+        "spec: {provider: aws, function: '" fn "'}\n"
+
+static char tmpdir[64];
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
+        return remove(p);
+}
+
+static int setup(void **state) {
+        strcpy(tmpdir, "/tmp/test-desired-XXXXXX");
+        assert_non_null(mkdtemp(tmpdir));
+        return 0;
+}
+
+static int teardown(void **state) {
+        nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return 0;
+}
+
+static char *path_in(const char *rel) {
+        static char buf[4][1024];
+        static int k;
+        char *p = buf[k++ % 4];
+        snprintf(p, 1024, "%s/%s", tmpdir, rel);
+        return p;
+}
+
+static void write_file(const char *rel, const char *content) {
+        const char *p = path_in(rel);
+        FILE *f = fopen(p, "we");
+        assert_non_null(f);
+        fputs(content, f);
+        fclose(f);
+}
+
+/* A new mtime even on file systems with coarse timestamps: rename a fresh file over it. */
+static void replace_file(const char *rel, const char *content) {
+        char tmp[512];
+        snprintf(tmp, sizeof(tmp), "%s.new", rel);
+        write_file(tmp, content);
+        assert_int_equal(rename(path_in(tmp), path_in(rel)), 0);
+}
+
+static bool has_diag(const DiagList *l, const char *path_suffix, unsigned line, unsigned col,
+                     const char *text) {
+        for (size_t i = 0; i < l->n; i++)
+                if (endswith(l->items[i].path, path_suffix) && l->items[i].line == line &&
+                    l->items[i].column == col && strstr(l->items[i].message, text))
+                        return true;
+        return false;
+}
+
+static void test_skip_rules(void **state) {
+        static const struct {
+                const char *name;
+                bool wanted;
+        } names[] = {
+                { "a.yaml", true },     { "b.yml", true },      { ".a.yaml", false },
+                { "a.yaml~", false },   { "#a.yaml#", false },  { "a.yaml.swp", false },
+                { "a.yaml.swo", false }, { "a.yaml.bak", false }, { "a.yaml.tmp", false },
+                { "a.yaml.orig", false }, { ".#a.yaml", false }, { "a.json", false },
+                { ".yaml", false },     { "README.md", false }, { "x.yml.bak", false },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                assert_int_equal(desired_file_name_wanted(names[i].name), names[i].wanted);
+}
+
+static void test_scan_tree(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+
+        assert_int_equal(mkdir(path_in("sub"), 0755), 0);
+        assert_int_equal(mkdir(path_in(".git"), 0755), 0);
+        write_file("a.yaml", DOC("a", "fa"));
+        write_file("b.yml", DOC("b", "fb"));
+        write_file("sub/c.yaml", DOC("c", "fc"));
+        write_file(".git/d.yaml", "broken: [");
+        write_file("a.yaml~", "broken: [");
+        write_file("#a.yaml#", "broken: [");
+        write_file("a.yaml.swp", "broken: [");
+        write_file(".#a.yaml", "broken: [");
+        write_file("notes.txt", "broken: [");
+        assert_int_equal(symlink(".", path_in("sub/loop")), 0); /* a loop: read once */
+        assert_int_equal(symlink("missing.yaml", path_in("dangling.yaml")), 0);
+
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_int_equal(desired_set_rescan(s, tmpdir), 3);
+        assert_int_equal(s->n_files, 3);
+        assert_int_equal(desired_set_n_resources(s), 3);
+        assert_int_equal(s->scan_diags.n_errors, 0);
+        assert_non_null(desired_set_get_file(s, path_in("sub/c.yaml")));
+        /* unchanged files are not read again */
+        assert_int_equal(desired_set_rescan(s, tmpdir), 0);
+}
+
+static void test_configmap_layout(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+        const ResourceSpec *r;
+        DesiredIterator it = {};
+
+        /* What kubelet creates: the real files in a timestamped dir, "..data" pointing at it,
+         * and each visible name a symlink through "..data". */
+        assert_int_equal(mkdir(path_in("..2024_01_01_00_00_00.1"), 0755), 0);
+        write_file("..2024_01_01_00_00_00.1/orders.yaml", DOC("orders", "orders"));
+        assert_int_equal(symlink("..2024_01_01_00_00_00.1", path_in("..data")), 0);
+        assert_int_equal(symlink("..data/orders.yaml", path_in("orders.yaml")), 0);
+
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_int_equal(desired_set_rescan(s, tmpdir), 1);
+        assert_int_equal(s->n_files, 1);
+        r = desired_set_next(s, &it);
+        assert_non_null(r);
+        assert_string_equal(r->name, "orders");
+        assert_true(endswith(r->path, "/orders.yaml"));
+        assert_null(strstr(r->path, "..")); /* read through the symlink, not the hidden dir */
+        assert_null(desired_set_next(s, &it));
+
+        /* An update swaps "..data" to a new directory: the file is seen as changed. */
+        assert_int_equal(mkdir(path_in("..2024_01_02_00_00_00.2"), 0755), 0);
+        write_file("..2024_01_02_00_00_00.2/orders.yaml", DOC("orders-v2", "orders"));
+        assert_int_equal(symlink("..2024_01_02_00_00_00.2", path_in("..data_tmp")), 0);
+        assert_int_equal(rename(path_in("..data_tmp"), path_in("..data")), 0);
+        assert_int_equal(desired_set_rescan(s, tmpdir), 1);
+        it = (DesiredIterator){};
+        assert_string_equal(desired_set_next(s, &it)->name, "orders-v2");
+}
+
+static void test_last_good_version(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+        const DesiredFile *f;
+        DesiredIterator it = {};
+
+        write_file("a.yaml", DOC("good", "orders"));
+        write_file("b.yaml", DOC("other", "other"));
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_int_equal(desired_set_rescan(s, tmpdir), 2);
+
+        /* A broken new version: rejected, the old resources stay in force. */
+        replace_file("a.yaml", DOC("good-v2", "orders") "---\nspec: [\n");
+        assert_int_equal(desired_set_rescan(s, tmpdir), 1);
+        f = desired_set_get_file(s, path_in("a.yaml"));
+        assert_int_equal(f->state, DESIRED_FILE_ERROR);
+        assert_true(f->has_good);
+        assert_int_equal(f->n_resources, 1);
+        assert_string_equal(f->resources[0]->name, "good");
+        assert_true(f->diags.n_errors > 0);
+        assert_true(has_diag(&f->diags, "a.yaml", 7, 1, "syntax error"));
+        assert_int_equal(desired_set_n_files_in_state(s, DESIRED_FILE_ERROR), 1);
+        assert_int_equal(desired_set_n_resources(s), 2);
+
+        /* Fixed: the new version replaces the old one. */
+        replace_file("a.yaml", DOC("good-v3", "orders"));
+        assert_int_equal(desired_set_rescan(s, tmpdir), 1);
+        f = desired_set_get_file(s, path_in("a.yaml"));
+        assert_int_equal(f->state, DESIRED_FILE_OK);
+        assert_int_equal(f->diags.n, 0);
+        assert_string_equal(f->resources[0]->name, "good-v3");
+
+        /* The direct API: load_file keeps the last good version too. */
+        write_file("a.yaml", "apiVersion: asyncfg.io/v1\n");
+        assert_int_equal(desired_set_load_file(s, path_in("a.yaml")), 0);
+        assert_string_equal(desired_set_get_file(s, path_in("a.yaml"))->resources[0]->name,
+                            "good-v3");
+        /* A file that cannot be read is rejected, never removed. */
+        assert_int_equal(desired_set_load_file(s, path_in("gone.yaml")), 0);
+        assert_int_equal(desired_set_get_file(s, path_in("gone.yaml"))->state, DESIRED_FILE_ERROR);
+        assert_int_equal(desired_set_remove_file(s, path_in("gone.yaml")), 1);
+
+        /* Only a file that is really gone takes its resources away. */
+        assert_int_equal(unlink(path_in("a.yaml")), 0);
+        assert_int_equal(desired_set_rescan(s, tmpdir), 1);
+        assert_null(desired_set_get_file(s, path_in("a.yaml")));
+        assert_int_equal(desired_set_n_resources(s), 1);
+        assert_string_equal(desired_set_next(s, &it)->name, "other");
+        assert_int_equal(desired_set_remove_file(s, path_in("a.yaml")), 0);
+}
+
+static void test_empty_and_missing_dir(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+
+        write_file("a.yaml", DOC("a", "fa"));
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_int_equal(desired_set_rescan(s, tmpdir), 1);
+        /* all files gone: an error, and nothing is removed */
+        assert_int_equal(unlink(path_in("a.yaml")), 0);
+        assert_int_equal(desired_set_rescan(s, tmpdir), -ENODATA);
+        assert_int_equal(desired_set_n_resources(s), 1);
+        assert_true(s->scan_diags.n_errors == 1);
+        assert_int_equal(desired_set_rescan(s, path_in("nope")), -ENOENT);
+        assert_int_equal(desired_set_n_resources(s), 1);
+}
+
+static void test_duplicates_across_files(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+        const DesiredFile *f;
+
+        /* Three spellings of one AWS function + qualifier. */
+        write_file("a.yaml", DOC("one", "orders"));
+        write_file("b.yaml", "\n" DOC("two", "arn:aws:lambda:us-east-1:123456789012:function:orders"));
+        write_file("c.yaml", DOC("three", "orders:$LATEST"));
+        write_file("d.yaml", DOC("one", "unrelated"));
+        write_file("e.yaml", DOC("five", "orders:live")); /* another qualifier: fine */
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_true(desired_set_rescan(s, tmpdir) >= 5);
+
+        assert_int_equal(desired_set_get_file(s, path_in("a.yaml"))->state, DESIRED_FILE_OK);
+        f = desired_set_get_file(s, path_in("b.yaml"));
+        assert_int_equal(f->state, DESIRED_FILE_ERROR);
+        assert_true(has_diag(&f->diags, "b.yaml", 2, 1,
+                             "duplicate resource: function 'orders' qualifier '$LATEST' is also "
+                             "declared at "));
+        assert_non_null(strstr(f->diags.items[0].message, "a.yaml:1:1"));
+        f = desired_set_get_file(s, path_in("c.yaml"));
+        assert_int_equal(f->state, DESIRED_FILE_ERROR);
+        f = desired_set_get_file(s, path_in("d.yaml"));
+        assert_int_equal(f->state, DESIRED_FILE_ERROR);
+        assert_true(has_diag(&f->diags, "d.yaml", 1, 1, "duplicate name 'one': also used at "));
+        assert_int_equal(desired_set_get_file(s, path_in("e.yaml"))->state, DESIRED_FILE_OK);
+        assert_int_equal(desired_set_n_resources(s), 2);
+
+        /* Once a.yaml lets go of the function, the next rescan accepts b.yaml (it is retried). */
+        replace_file("a.yaml", DOC("one", "payments"));
+        replace_file("c.yaml", DOC("three", "refunds"));
+        replace_file("d.yaml", DOC("four", "unrelated"));
+        assert_true(desired_set_rescan(s, tmpdir) >= 3);
+        assert_int_equal(desired_set_n_files_in_state(s, DESIRED_FILE_ERROR), 0);
+        assert_int_equal(desired_set_n_resources(s), 5);
+}
+
+static void test_duplicates_in_one_file(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+        const char *y = DOC("x", "f") "---\n" DOC("y", "f:$LATEST");
+        const DesiredFile *f;
+
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_int_equal(desired_set_load_data(s, "m.yaml", y, strlen(y)), 0);
+        f = desired_set_get_file(s, "m.yaml");
+        assert_true(has_diag(&f->diags, "m.yaml", 6, 1, "is also declared at m.yaml:1:1"));
+        assert_int_equal(f->n_resources, 0);
+}
+
+static void test_huawei_identity_duplicate(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+#define URN "urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:f"
+        const char *a = "apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\nmetadata: {name: a}\n"
+                        "spec: {provider: huaweicloud, function: '" URN ":latest'}\n";
+        const char *b = "apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\nmetadata: {name: b}\n"
+                        "spec: {provider: huaweicloud, function: '" URN "'}\n";
+        const char *c = "apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\nmetadata: {name: c}\n"
+                        "spec: {provider: huaweicloud, function: '" URN "', qualifier: v1}\n";
+
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_int_equal(desired_set_load_data(s, "a.yaml", a, strlen(a)), 1);
+        assert_int_equal(desired_set_load_data(s, "b.yaml", b, strlen(b)), 0);
+        assert_true(has_diag(&desired_set_get_file(s, "b.yaml")->diags, "b.yaml", 1, 1,
+                             "qualifier 'latest' is also declared at a.yaml:1:1"));
+        assert_int_equal(desired_set_load_data(s, "c.yaml", c, strlen(c)), 1);
+}
+
+static void test_file_count_limit(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+        char name[64];
+
+        assert_int_equal(mkdir(path_in("many"), 0755), 0);
+        for (unsigned i = 0; i <= LIMIT_FILES; i++) {
+                snprintf(name, sizeof(name), "many/f%05u.yaml", i);
+                write_file(name, "");
+        }
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_int_equal(desired_set_rescan(s, path_in("many")), -E2BIG);
+        assert_int_equal(s->n_files, 0);
+        assert_true(has_diag(&s->scan_diags, "many", 0, 0, "too many YAML files (limit 10000)"));
+        /* exactly at the limit is fine */
+        snprintf(name, sizeof(name), "many/f%05u.yaml", LIMIT_FILES);
+        assert_int_equal(unlink(path_in(name)), 0);
+        assert_int_equal(desired_set_rescan(s, path_in("many")), (int) LIMIT_FILES);
+}
+
+static void test_file_size_limit(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+        _cleanup_free_ char *big = malloc(LIMIT_FILE_SIZE + 2);
+        const DesiredFile *f;
+
+        assert_non_null(big);
+        memset(big, '#', LIMIT_FILE_SIZE + 1);
+        big[LIMIT_FILE_SIZE + 1] = 0;
+        write_file("big.yaml", big);
+        big[LIMIT_FILE_SIZE] = 0; /* exactly the limit: a comment-only file, valid */
+        write_file("ok.yaml", big);
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_int_equal(desired_set_load_file(s, path_in("big.yaml")), 0);
+        f = desired_set_get_file(s, path_in("big.yaml"));
+        assert_true(has_diag(&f->diags, "big.yaml", 1, 1, "file is too large (1048577 bytes, limit 1048576)"));
+        assert_int_equal(desired_set_load_file(s, path_in("ok.yaml")), 1);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_skip_rules),
+                cmocka_unit_test_setup_teardown(test_scan_tree, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_configmap_layout, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_last_good_version, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_empty_and_missing_dir, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_duplicates_across_files, setup, teardown),
+                cmocka_unit_test(test_duplicates_in_one_file),
+                cmocka_unit_test(test_huawei_identity_duplicate),
+                cmocka_unit_test_setup_teardown(test_file_count_limit, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_file_size_limit, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

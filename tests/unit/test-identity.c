@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/* Function identity: every spelling of every provider, its canonical form, and conflicts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "lib/macro.h"
+#include "reconciler/identity.h"
+
+#define URN "urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:fn"
+
+typedef struct Good {
+        Provider provider;
+        const char *function, *qualifier;
+        const char *canonical, *name, *canonical_qualifier, *region, *account;
+        CloudApi api;
+} Good;
+
+static const Good good[] = {
+        { PROVIDER_AWS, "orders", NULL, "orders", "orders", "$LATEST", NULL, NULL, CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_AWS, "orders", "$LATEST", "orders", "orders", "$LATEST", NULL, NULL, CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_AWS, "orders:live", NULL, "orders", "orders", "live", NULL, NULL, CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_AWS, "orders:live", "live", "orders", "orders", "live", NULL, NULL, CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_AWS, "123456789012:function:orders", NULL, "orders", "orders", "$LATEST", NULL, "123456789012", CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_AWS, "123456789012:function:orders:7", NULL, "orders", "orders", "7", NULL, "123456789012", CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:orders", NULL, "orders", "orders", "$LATEST", "us-east-1", "123456789012", CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_AWS, "arn:aws-cn:lambda:cn-north-1:123456789012:function:o_1:$LATEST.PUBLISHED", NULL, "o_1", "o_1", "$LATEST.PUBLISHED", "cn-north-1", "123456789012", CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_ALICLOUD, "image-resize", NULL, "image-resize", "image-resize", "LATEST", NULL, NULL, CLOUD_API_FC3 },
+        { PROVIDER_ALICLOUD, "image-resize", "prod", "image-resize", "image-resize", "prod", NULL, NULL, CLOUD_API_FC3 },
+        { PROVIDER_ALICLOUD, "billing/render", NULL, "billing/render", "render", "LATEST", NULL, NULL, CLOUD_API_FC2 },
+        { PROVIDER_HUAWEICLOUD, URN ":latest", NULL, URN, "fn", "latest", "cn-north-4", "0123456789abcdef0123456789abcdef", CLOUD_API_FUNCTIONGRAPH },
+        { PROVIDER_HUAWEICLOUD, URN ":LATEST", "Latest", URN, "fn", "latest", "cn-north-4", "0123456789abcdef0123456789abcdef", CLOUD_API_FUNCTIONGRAPH },
+        { PROVIDER_HUAWEICLOUD, URN, NULL, URN, "fn", "latest", "cn-north-4", "0123456789abcdef0123456789abcdef", CLOUD_API_FUNCTIONGRAPH },
+        { PROVIDER_HUAWEICLOUD, URN, "v2", URN, "fn", "v2", "cn-north-4", "0123456789abcdef0123456789abcdef", CLOUD_API_FUNCTIONGRAPH },
+        { PROVIDER_HUAWEICLOUD, URN ":v2", "v2", URN, "fn", "v2", "cn-north-4", "0123456789abcdef0123456789abcdef", CLOUD_API_FUNCTIONGRAPH },
+};
+
+static void assert_opt_equal(const char *a, const char *b) {
+        if (!a || !b)
+                assert_ptr_equal(a, b);
+        else
+                assert_string_equal(a, b);
+}
+
+static void test_good(void **state) {
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                const Good *g = &good[i];
+                _cleanup_free_ char *error = NULL;
+                FunctionId id;
+
+                assert_int_equal(function_id_parse(g->provider, g->function, g->qualifier, &id, &error), 0);
+                assert_null(error);
+                assert_string_equal(id.function, g->canonical);
+                assert_string_equal(id.name, g->name);
+                assert_string_equal(id.qualifier, g->canonical_qualifier);
+                assert_opt_equal(id.region, g->region);
+                assert_opt_equal(id.account_id, g->account);
+                assert_int_equal(id.api, g->api);
+                function_id_done(&id);
+        }
+}
+
+typedef struct Bad {
+        Provider provider;
+        const char *function, *qualifier;
+        int error; /* -EINVAL: the function, -EDOM: the qualifier */
+        const char *message;
+} Bad;
+
+static const Bad bad[] = {
+        { PROVIDER_AWS, "", NULL, -EINVAL, "invalid function name ''" },
+        { PROVIDER_AWS, "a/b", NULL, -EINVAL, "invalid function name 'a/b'" },
+        { PROVIDER_AWS, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL, -EINVAL, "invalid function name" },
+        { PROVIDER_AWS, "f:v1", "v2", -EDOM, "qualifier 'v2' conflicts with the qualifier 'v1' in the function" },
+        { PROVIDER_AWS, "f", "v 1", -EDOM, "invalid qualifier 'v 1'" },
+        { PROVIDER_AWS, "f:v 1", NULL, -EINVAL, "invalid qualifier 'v 1' in function" },
+        { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:layer:x", NULL, -EINVAL, "invalid Lambda function ARN" },
+        { PROVIDER_AWS, "arn:gcp:lambda:us-east-1:123456789012:function:x", NULL, -EINVAL, "bad partition, region or account" },
+        { PROVIDER_AWS, "12345678901x:function:f", NULL, -EINVAL, "invalid partial Lambda ARN" },
+        { PROVIDER_ALICLOUD, "svc/", NULL, -EINVAL, "invalid FC2 function 'svc/'" },
+        { PROVIDER_ALICLOUD, "/fn", NULL, -EINVAL, "invalid FC2 function '/fn'" },
+        { PROVIDER_ALICLOUD, "-fn", NULL, -EINVAL, "invalid function name '-fn'" },
+        { PROVIDER_ALICLOUD, "fn", "$LATEST", -EDOM, "invalid qualifier '$LATEST'" },
+        { PROVIDER_HUAWEICLOUD, "urn:fss:cn-north-4:p:function:default", NULL, -EINVAL, "invalid function URN" },
+        { PROVIDER_HUAWEICLOUD, "urn:obs:cn-north-4:p:function:default:f:latest", NULL, -EINVAL, "invalid function URN" },
+        { PROVIDER_HUAWEICLOUD, URN ":latest", "v1", -EDOM, "qualifier 'v1' conflicts with the qualifier 'latest'" },
+        { PROVIDER_HUAWEICLOUD, URN, "v/1", -EDOM, "invalid qualifier 'v/1'" },
+};
+
+static void test_bad(void **state) {
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *error = NULL;
+                FunctionId id = {};
+
+                assert_int_equal(function_id_parse(bad[i].provider, bad[i].function, bad[i].qualifier,
+                                                   &id, &error), bad[i].error);
+                assert_non_null(error);
+                if (!strstr(error, bad[i].message))
+                        fail_msg("case %zu: '%s' does not contain '%s'", i, error, bad[i].message);
+                assert_null(id.function);
+        }
+}
+
+static bool same(Provider p, const char *f1, const char *q1, const char *f2, const char *q2) {
+        _cleanup_free_ char *e1 = NULL, *e2 = NULL;
+        FunctionId a, b;
+        bool r;
+
+        assert_int_equal(function_id_parse(p, f1, q1, &a, &e1), 0);
+        assert_int_equal(function_id_parse(p, f2, q2, &b, &e2), 0);
+        r = function_id_same(&a, &b);
+        assert_int_equal(r, function_id_same(&b, &a));
+        function_id_done(&a);
+        function_id_done(&b);
+        return r;
+}
+
+static void test_same(void **state) {
+        assert_true(same(PROVIDER_AWS, "orders", NULL, "arn:aws:lambda:us-east-1:123456789012:function:orders", NULL));
+        assert_true(same(PROVIDER_AWS, "orders", "$LATEST", "orders:$LATEST", NULL));
+        assert_true(same(PROVIDER_AWS, "123456789012:function:orders:live", NULL, "orders", "live"));
+        assert_false(same(PROVIDER_AWS, "orders", NULL, "orders", "live"));
+        assert_false(same(PROVIDER_AWS, "orders", NULL, "Orders", NULL));
+        /* ARNs naming different accounts or regions are different functions */
+        assert_false(same(PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:o", NULL,
+                          "arn:aws:lambda:us-east-1:210987654321:function:o", NULL));
+        assert_false(same(PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:o", NULL,
+                          "arn:aws:lambda:eu-west-1:123456789012:function:o", NULL));
+        assert_true(same(PROVIDER_ALICLOUD, "fn", NULL, "fn", "LATEST"));
+        assert_false(same(PROVIDER_ALICLOUD, "svc/fn", NULL, "fn", NULL));
+        assert_true(same(PROVIDER_HUAWEICLOUD, URN ":latest", NULL, URN, NULL));
+        assert_true(same(PROVIDER_HUAWEICLOUD, URN ":v3", NULL, URN, "v3"));
+        assert_false(same(PROVIDER_HUAWEICLOUD, URN ":v3", NULL, URN, NULL));
+}
+
+static void test_validators(void **state) {
+        assert_true(aws_account_id_valid("123456789012"));
+        assert_false(aws_account_id_valid("12345678901"));
+        assert_false(aws_account_id_valid("12345678901a"));
+        assert_true(aws_qualifier_valid("$LATEST"));
+        assert_false(aws_qualifier_valid(""));
+        assert_true(huawei_function_urn_valid(URN));
+        assert_false(huawei_function_urn_valid("urn:fss:x"));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_good), cmocka_unit_test(test_bad),
+                cmocka_unit_test(test_same), cmocka_unit_test(test_validators),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -70,10 +70,7 @@ AsyncFieldSet async_config_present_fields(const AsyncConfig *c) {
         return s;
 }
 
-/* The comparable form of a Huawei param: an object (possibly empty), or, for a string that
- * does not hold a JSON object, the string itself (compared as text). null, "" and a missing
- * param are the empty object. Returns a new reference or NULL on allocation failure. */
-static json_t *param_canonical(const json_t *p) {
+json_t *destination_param_normalise(const json_t *p) {
         if (!p || json_is_null(p) || (json_is_string(p) && json_string_length(p) == 0))
                 return json_object();
         if (json_is_string(p)) {
@@ -91,7 +88,7 @@ static bool destination_equal_normalised(const Destination *a, const Destination
         if (!pa || !pb)
                 return pa == pb;
 
-        json_t *ca = param_canonical(a->param), *cb = param_canonical(b->param);
+        json_t *ca = destination_param_normalise(a->param), *cb = destination_param_normalise(b->param);
         Destination na = { .target = a->target, .param = ca };
         Destination nb = { .target = b->target, .param = cb };
         /* On allocation failure report "different": a needless PUT is harmless, a missed
@@ -130,7 +127,7 @@ static json_t *destination_to_json(const Destination *d) {
 
         if (!o || json_object_set_new(o, "destination", json_string(d->target)) < 0)
                 goto fail;
-        p = param_canonical(d->param);
+        p = destination_param_normalise(d->param);
         if (!p)
                 goto fail;
         if (!json_is_object(p) || json_object_size(p) > 0) {
@@ -170,7 +167,7 @@ static int strcmp_ptr(const void *a, const void *b) {
 
 /* "OBS {bucket: b, expires: 5, prefix: /f}": strings bare, other values as compact JSON. */
 static int destination_format(const Destination *d, FILE *f) {
-        json_t *p = param_canonical(d->param);
+        json_t *p = destination_param_normalise(d->param);
         const char *key;
         json_t *v;
         bool first = true;

@@ -49,6 +49,12 @@ AsyncFieldSet async_config_present_fields(const AsyncConfig *c);
  * config means "no configuration exists": every field absent. */
 bool async_field_equal(const AsyncConfig *a, const AsyncConfig *b, AsyncField f);
 
+/* The comparable form of a Huawei param: an object (possibly empty), or, for a string that
+ * does not hold a JSON object, the string itself (compared as text). NULL, json null, "" and
+ * {} are the empty object; a string holding a JSON object is that object. Returns a new
+ * reference, or NULL on allocation failure. */
+json_t *destination_param_normalise(const json_t *p);
+
 /* The field's value as JSON, spelled as in YAML: an integer, a boolean, {"destination": ARN}
  * or {"destination": TYPE, "param": {...}}; json null when absent. Returns a new reference, or
  * NULL on allocation failure. */

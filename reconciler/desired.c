@@ -1,0 +1,613 @@
+/* SPDX-License-Identifier: MIT */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "reconciler/desired.h"
+#include "reconciler/limits.h"
+#include "reconciler/yaml-tree.h"
+
+static const char *const file_state_table[_DESIRED_FILE_STATE_MAX] = {
+        [DESIRED_FILE_OK] = "ok",
+        [DESIRED_FILE_ERROR] = "error",
+};
+
+const char *desired_file_state_to_string(DesiredFileState s) {
+        if (s < 0 || s >= _DESIRED_FILE_STATE_MAX)
+                return NULL;
+        return file_state_table[s];
+}
+
+/* ---- files --------------------------------------------------------------------------------- */
+
+static void resources_free(ResourceSpec **l, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                resource_spec_free(l[i]);
+        free(l);
+}
+
+static DesiredFile *desired_file_free(DesiredFile *f) {
+        if (!f)
+                return NULL;
+        free(f->path);
+        diag_list_done(&f->diags);
+        resources_free(f->resources, f->n_resources);
+        free(f);
+        return NULL;
+}
+
+int desired_set_new(const DaemonConfig *config, DesiredSet **ret) {
+        DesiredSet *s = calloc(1, sizeof(*s));
+
+        if (!s)
+                return -ENOMEM;
+        s->config = config;
+        diag_list_init(&s->scan_diags);
+        *ret = s;
+        return 0;
+}
+
+DesiredSet *desired_set_free(DesiredSet *s) {
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < s->n_files; i++)
+                desired_file_free(s->files[i]);
+        free(s->files);
+        diag_list_done(&s->scan_diags);
+        free(s);
+        return NULL;
+}
+
+/* Binary search; returns the index of path, or where it would go (and *found false). */
+static size_t file_index(const DesiredSet *s, const char *path, bool *found) {
+        size_t lo = 0, hi = s->n_files;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(s->files[mid]->path, path);
+                if (c == 0) {
+                        *found = true;
+                        return mid;
+                }
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = false;
+        return lo;
+}
+
+const DesiredFile *desired_set_get_file(const DesiredSet *s, const char *path) {
+        bool found;
+        size_t i = file_index(s, path, &found);
+
+        return found ? s->files[i] : NULL;
+}
+
+static int desired_set_get_or_add(DesiredSet *s, const char *path, DesiredFile **ret) {
+        bool found;
+        size_t i = file_index(s, path, &found);
+        DesiredFile **l, *f;
+
+        if (found) {
+                *ret = s->files[i];
+                return 0;
+        }
+        l = reallocarray(s->files, s->n_files + 1, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        s->files = l;
+        f = calloc(1, sizeof(*f));
+        if (!f || !(f->path = strdup(path))) {
+                free(f);
+                return -ENOMEM;
+        }
+        diag_list_init(&f->diags);
+        f->state = DESIRED_FILE_ERROR; /* until a version is accepted */
+        memmove(s->files + i + 1, s->files + i, (s->n_files - i) * sizeof(*l));
+        s->files[i] = f;
+        s->n_files++;
+        *ret = f;
+        return 0;
+}
+
+int desired_set_remove_file(DesiredSet *s, const char *path) {
+        bool found;
+        size_t i = file_index(s, path, &found);
+
+        if (!found)
+                return 0;
+        desired_file_free(s->files[i]);
+        memmove(s->files + i, s->files + i + 1, (s->n_files - i - 1) * sizeof(*s->files));
+        s->n_files--;
+        return 1;
+}
+
+/* ---- validation of one file's candidate resources ----------------------------------------- */
+
+static bool is_duplicate_identity(const ResourceSpec *a, const ResourceSpec *b) {
+        return resource_spec_same_identity(a, b);
+}
+
+static bool is_duplicate_name(const ResourceSpec *a, const ResourceSpec *b) {
+        return a->name && b->name && streq(a->name, b->name);
+}
+
+static int report_duplicate(DiagList *diags, const ResourceSpec *r, const ResourceSpec *other,
+                            bool identity) {
+        if (identity)
+                return yaml_error_at(diags, r->path, r->line, r->column,
+                                     "duplicate resource: function '%s' qualifier '%s' is also "
+                                     "declared at %s:%u:%u",
+                                     r->id.function, r->id.qualifier, other->path, other->line,
+                                     other->column);
+        return yaml_error_at(diags, r->path, r->line, r->column,
+                             "duplicate name '%s': also used at %s:%u:%u", r->name, other->path,
+                             other->line, other->column);
+}
+
+/* The first effective resource of another file that collides with r, or NULL. */
+static const ResourceSpec *find_collision(const DesiredSet *s, const DesiredFile *self,
+                                          const ResourceSpec *r, bool *ret_identity) {
+        for (size_t i = 0; i < s->n_files; i++) {
+                const DesiredFile *f = s->files[i];
+                if (f == self)
+                        continue;
+                for (size_t j = 0; j < f->n_resources; j++) {
+                        const ResourceSpec *o = f->resources[j];
+                        if (is_duplicate_identity(r, o) || is_duplicate_name(r, o)) {
+                                *ret_identity = is_duplicate_identity(r, o);
+                                return o;
+                        }
+                }
+        }
+        return NULL;
+}
+
+static void check_duplicates(const DesiredSet *s, const DesiredFile *self, ResourceSpec **l,
+                             size_t n, DiagList *diags) {
+        for (size_t i = 0; i < n; i++) {
+                const ResourceSpec *o = NULL;
+                bool identity = false;
+
+                for (size_t j = 0; j < i && !o; j++)
+                        if (is_duplicate_identity(l[i], l[j]) || is_duplicate_name(l[i], l[j])) {
+                                o = l[j];
+                                identity = is_duplicate_identity(l[i], l[j]);
+                        }
+                if (!o)
+                        o = find_collision(s, self, l[i], &identity);
+                if (o)
+                        (void) report_duplicate(diags, l[i], o, identity);
+        }
+}
+
+static int parse_resources(const DesiredSet *s, const char *path, const void *data, size_t size,
+                           DiagList *diags, ResourceSpec ***ret, size_t *ret_n) {
+        _cleanup_(yaml_stream_freep) YamlStream *stream = NULL;
+        ResourceSpec **l = NULL;
+        size_t n = 0;
+        int r;
+
+        r = yaml_tree_parse(path, data, size, diags, &stream);
+        if (r == -ENOMEM)
+                return r;
+        if (stream && stream->n_documents > 0) {
+                l = calloc(stream->n_documents, sizeof(*l));
+                if (!l)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; stream && i < stream->n_documents; i++) {
+                ResourceSpec *spec = NULL;
+                r = resource_spec_from_node(path, stream->documents[i], diags, &spec);
+                if (r == -ENOMEM) {
+                        resources_free(l, n);
+                        return r;
+                }
+                if (r < 0)
+                        continue;
+                l[n++] = spec;
+                if (s->config && daemon_config_resolve_account(s->config, spec, diags) == -ENOMEM) {
+                        resources_free(l, n);
+                        return -ENOMEM;
+                }
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+int desired_set_load_data(DesiredSet *s, const char *path, const void *data, size_t size) {
+        DiagList diags;
+        ResourceSpec **l = NULL;
+        DesiredFile *f;
+        size_t n = 0;
+        int r;
+
+        r = desired_set_get_or_add(s, path, &f);
+        if (r < 0)
+                return r;
+        diag_list_init(&diags);
+        r = parse_resources(s, path, data, size, &diags, &l, &n);
+        if (r < 0) {
+                diag_list_done(&diags);
+                return r;
+        }
+        if (diags.n_errors == 0)
+                check_duplicates(s, f, l, n, &diags);
+        diag_list_done(&f->diags);
+        f->diags = diags;
+        if (diags.n_errors > 0) {
+                resources_free(l, n);
+                f->state = DESIRED_FILE_ERROR;
+                return 0;
+        }
+        resources_free(f->resources, f->n_resources);
+        f->resources = l;
+        f->n_resources = n;
+        f->state = DESIRED_FILE_OK;
+        f->has_good = true;
+        return 1;
+}
+
+/* Reads at most LIMIT_FILE_SIZE + 1 bytes, so that an oversized file is still "too large"
+ * and never read whole. */
+static int read_file(const char *path, char **ret, size_t *ret_size, struct stat *ret_st) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, ret_st) < 0)
+                return -errno;
+        if (!S_ISREG(ret_st->st_mode))
+                return -EBADFD;
+        buf = malloc(LIMIT_FILE_SIZE + 2);
+        if (!buf)
+                return -ENOMEM;
+        while (n < LIMIT_FILE_SIZE + 1) {
+                ssize_t k = read(fd, buf + n, LIMIT_FILE_SIZE + 1 - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_size = n;
+        return 0;
+}
+
+static void file_note_stat(DesiredFile *f, const struct stat *st) {
+        f->dev = st->st_dev;
+        f->ino = st->st_ino;
+        f->size = st->st_size;
+        f->mtime = st->st_mtim;
+}
+
+int desired_set_load_file(DesiredSet *s, const char *path) {
+        _cleanup_free_ char *data = NULL;
+        struct stat st = {};
+        DesiredFile *f;
+        size_t size = 0;
+        int r;
+
+        r = read_file(path, &data, &size, &st);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                r = desired_set_get_or_add(s, path, &f);
+                if (r < 0)
+                        return r;
+                diag_list_clear(&f->diags);
+                (void) yaml_error_at(&f->diags, path, 0, 0, "cannot read file: %s",
+                                     r == -EBADFD ? "not a regular file" : strerror(-r));
+                f->state = DESIRED_FILE_ERROR;
+                return 0;
+        }
+        r = desired_set_load_data(s, path, data, size);
+        if (r < 0)
+                return r;
+        f = (DesiredFile *) desired_set_get_file(s, path);
+        if (f)
+                file_note_stat(f, &st);
+        return r;
+}
+
+/* ---- scanning ------------------------------------------------------------------------------ */
+
+bool desired_file_name_wanted(const char *name) {
+        static const char *const backup_suffixes[] = { "~", ".swp", ".swo", ".bak", ".tmp", ".orig" };
+        size_t n = strlen(name);
+
+        if (name[0] == '.' || (name[0] == '#' && n > 1 && name[n - 1] == '#'))
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(backup_suffixes); i++)
+                if (endswith(name, backup_suffixes[i]))
+                        return false;
+        return (endswith(name, ".yaml") && n > 5) || (endswith(name, ".yml") && n > 4);
+}
+
+typedef struct Scan {
+        const char *root;
+        DiagList *diags;
+        char **paths;
+        size_t n_paths;
+        struct {
+                dev_t dev;
+                ino_t ino;
+        } *dirs; /* every directory entered: symlink loops and diamonds are read once */
+        size_t n_dirs;
+        bool incomplete; /* a directory could not be read: removing files would be a guess */
+        bool too_many;
+} Scan;
+
+static void scan_done(Scan *sc) {
+        for (size_t i = 0; i < sc->n_paths; i++)
+                free(sc->paths[i]);
+        free(sc->paths);
+        free(sc->dirs);
+}
+
+static int scan_enter_dir(Scan *sc, const struct stat *st) {
+        void *p;
+
+        for (size_t i = 0; i < sc->n_dirs; i++)
+                if (sc->dirs[i].dev == st->st_dev && sc->dirs[i].ino == st->st_ino)
+                        return 0;
+        p = reallocarray(sc->dirs, sc->n_dirs + 1, sizeof(*sc->dirs));
+        if (!p)
+                return -ENOMEM;
+        sc->dirs = p;
+        sc->dirs[sc->n_dirs].dev = st->st_dev;
+        sc->dirs[sc->n_dirs].ino = st->st_ino;
+        sc->n_dirs++;
+        return 1;
+}
+
+static int scan_add_file(Scan *sc, char *path) {
+        char **p;
+
+        if (sc->n_paths >= LIMIT_FILES) {
+                if (!sc->too_many)
+                        (void) yaml_error_at(sc->diags, sc->root, 0, 0,
+                                             "too many YAML files (limit %u); nothing was loaded",
+                                             LIMIT_FILES);
+                sc->too_many = true;
+                free(path);
+                return 0;
+        }
+        p = reallocarray(sc->paths, sc->n_paths + 1, sizeof(*p));
+        if (!p) {
+                free(path);
+                return -ENOMEM;
+        }
+        sc->paths = p;
+        sc->paths[sc->n_paths++] = path;
+        return 0;
+}
+
+static int scan_dir(Scan *sc, const char *dir, unsigned depth);
+
+static int scan_entry(Scan *sc, const char *dir, const char *name, unsigned depth) {
+        _cleanup_free_ char *path = NULL;
+        struct stat st;
+
+        if (name[0] == '.')
+                return 0; /* dotfiles, dot-dirs, ".", "..", ConfigMap "..data" */
+        if (asprintf(&path, "%s/%s", dir, name) < 0)
+                return -ENOMEM;
+        if (stat(path, &st) < 0)
+                return 0; /* a dangling symlink or a file that just went away */
+        if (S_ISDIR(st.st_mode)) {
+                int r = scan_enter_dir(sc, &st);
+                if (r <= 0)
+                        return r;
+                if (depth >= LIMIT_DIRECTORY_DEPTH) {
+                        sc->incomplete = true;
+                        return yaml_error_at(sc->diags, path, 0, 0,
+                                             "directory nesting is too deep (limit %u)",
+                                             LIMIT_DIRECTORY_DEPTH) == -EINVAL ? 0 : -ENOMEM;
+                }
+                return scan_dir(sc, path, depth + 1);
+        }
+        if (S_ISREG(st.st_mode) && desired_file_name_wanted(name))
+                return scan_add_file(sc, TAKE_PTR(path));
+        return 0;
+}
+
+static int scan_dir(Scan *sc, const char *dir, unsigned depth) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        int r = 0;
+
+        if (!d) {
+                sc->incomplete = true;
+                (void) yaml_error_at(sc->diags, dir, 0, 0, "cannot read directory: %m");
+                return 0;
+        }
+        while ((de = readdir(d)) && r >= 0)
+                r = scan_entry(sc, dir, de->d_name, depth);
+        closedir(d);
+        return r;
+}
+
+static int path_compare(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static bool file_unchanged(const DesiredFile *f, const struct stat *st) {
+        return f->state == DESIRED_FILE_OK && f->dev == st->st_dev && f->ino == st->st_ino &&
+               f->size == st->st_size && f->mtime.tv_sec == st->st_mtim.tv_sec &&
+               f->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+/* Loads what is new or changed, and re-tries what is in error (its error may have been a
+ * collision with a file that has changed since). */
+static int rescan_load(DesiredSet *s, const Scan *sc) {
+        int changed = 0, r;
+
+        for (size_t i = 0; i < sc->n_paths; i++) {
+                const DesiredFile *f = desired_set_get_file(s, sc->paths[i]);
+                struct stat st;
+
+                if (f && stat(sc->paths[i], &st) >= 0 && file_unchanged(f, &st)) {
+                        ((DesiredFile *) f)->seen = true;
+                        continue;
+                }
+                r = desired_set_load_file(s, sc->paths[i]);
+                if (r < 0)
+                        return r;
+                changed++;
+                f = desired_set_get_file(s, sc->paths[i]);
+                if (f)
+                        ((DesiredFile *) f)->seen = true;
+        }
+        return changed;
+}
+
+/* A file rejected for colliding with one that loads later in the same pass is accepted on a
+ * second pass once the other has moved its resource away. Bounded by the files in error. */
+static int rescan_retry_errors(DesiredSet *s) {
+        for (size_t pass = 0; pass < 4; pass++) {
+                bool progress = false;
+                for (size_t i = 0; i < s->n_files; i++) {
+                        DesiredFile *f = s->files[i];
+                        if (f->state != DESIRED_FILE_ERROR)
+                                continue;
+                        int r = desired_set_load_file(s, f->path);
+                        if (r < 0)
+                                return r;
+                        progress = progress || r > 0;
+                }
+                if (!progress)
+                        break;
+        }
+        return 0;
+}
+
+static int rescan_remove_gone(DesiredSet *s, const char *dir) {
+        size_t plen = strlen(dir);
+        int removed = 0;
+
+        for (size_t i = 0; i < s->n_files;) {
+                DesiredFile *f = s->files[i];
+                bool under = strneq(f->path, dir, plen) && f->path[plen] == '/';
+                struct stat st;
+
+                /* Only what the scan did not find and what stat() confirms is gone. */
+                if (under && !f->seen && stat(f->path, &st) < 0 && errno == ENOENT) {
+                        desired_set_remove_file(s, f->path);
+                        removed++;
+                        continue;
+                }
+                i++;
+        }
+        return removed;
+}
+
+int desired_set_rescan(DesiredSet *s, const char *dir) {
+        _cleanup_free_ char *root = strdup(dir);
+        Scan sc = { .diags = &s->scan_diags };
+        struct stat st;
+        int r, loaded, removed = 0;
+
+        if (!root)
+                return -ENOMEM;
+        /* "dir/" and "dir" name the same tree; keep paths free of "//". */
+        while (strlen(root) > 1 && endswith(root, "/"))
+                root[strlen(root) - 1] = 0;
+        sc.root = root;
+        diag_list_clear(&s->scan_diags);
+        if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                r = stat(root, &st) < 0 ? -errno : -ENOTDIR;
+                (void) yaml_error_at(&s->scan_diags, root, 0, 0,
+                                     "desired-state directory cannot be used: %s", strerror(-r));
+                return r;
+        }
+        r = scan_enter_dir(&sc, &st);
+        if (r >= 0)
+                r = scan_dir(&sc, root, 0);
+        if (r < 0)
+                goto finish;
+        if (sc.too_many) {
+                r = -E2BIG;
+                goto finish;
+        }
+        if (sc.n_paths == 0 && !sc.incomplete) {
+                (void) yaml_error_at(&s->scan_diags, root, 0, 0,
+                                     "no *.yaml or *.yml files found; nothing is removed");
+                r = -ENODATA;
+                goto finish;
+        }
+        qsort(sc.paths, sc.n_paths, sizeof(char *), path_compare);
+        for (size_t i = 0; i < s->n_files; i++)
+                s->files[i]->seen = false;
+        /* Removals first, so that a resource moved from a deleted file to a new one is free. */
+        if (!sc.incomplete) {
+                /* mark what the scan found before deciding what is gone */
+                for (size_t i = 0; i < sc.n_paths; i++) {
+                        DesiredFile *f = (DesiredFile *) desired_set_get_file(s, sc.paths[i]);
+                        if (f)
+                                f->seen = true;
+                }
+                removed = rescan_remove_gone(s, root);
+        }
+        loaded = rescan_load(s, &sc);
+        if (loaded < 0) {
+                r = loaded;
+                goto finish;
+        }
+        r = rescan_retry_errors(s);
+        if (r >= 0)
+                r = loaded + removed;
+finish:
+        scan_done(&sc);
+        return r;
+}
+
+/* ---- queries ------------------------------------------------------------------------------- */
+
+const ResourceSpec *desired_set_next(const DesiredSet *s, DesiredIterator *it) {
+        while (it->file < s->n_files) {
+                const DesiredFile *f = s->files[it->file];
+                if (it->index < f->n_resources)
+                        return f->resources[it->index++];
+                it->file++;
+                it->index = 0;
+        }
+        return NULL;
+}
+
+size_t desired_set_n_resources(const DesiredSet *s) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < s->n_files; i++)
+                n += s->files[i]->n_resources;
+        return n;
+}
+
+size_t desired_set_n_files_in_state(const DesiredSet *s, DesiredFileState state) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < s->n_files; i++)
+                n += s->files[i]->state == state;
+        return n;
+}
+
+int desired_set_collect_diags(const DesiredSet *s, DiagList *ret) {
+        int r = diag_list_append(ret, &s->scan_diags);
+
+        for (size_t i = 0; r >= 0 && i < s->n_files; i++)
+                r = diag_list_append(ret, &s->files[i]->diags);
+        if (r < 0)
+                return r;
+        diag_list_sort(ret);
+        return 0;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Function identity: the many spellings of "which function, which version or alias" reduced
+ * to one canonical form per provider, so that two documents naming the same function in
+ * different spellings are recognised as the same resource.
+ *
+ *   aws          name | name:qualifier | 123456789012:function:name[:q] |
+ *                arn:aws:lambda:region:123456789012:function:name[:q]
+ *                → function = name; region/account kept from an ARN; default qualifier $LATEST
+ *   alicloud     FC3 "name", FC2 "service/function" → as written; default qualifier LATEST
+ *   huaweicloud  urn:fss:region:project:function:package:name[:version]
+ *                → function = the URN without version; qualifier = version (latest lower-case),
+ *                  or the qualifier field, or latest
+ *
+ * A qualifier written in the function and a different one in the qualifier field is an error. */
+
+#include <stdbool.h>
+
+#include "clouds/model.h"
+
+typedef struct FunctionId {
+        Provider provider;
+        CloudApi api;     /* lambda, fc3 or fc2 (from the spelling), functiongraph */
+        char *function;   /* canonical function, see above */
+        char *name;       /* the bare function name (AWS/FC3 name, FC2 function, Huawei name) */
+        char *qualifier;  /* normalised, never NULL after a successful parse */
+        char *region;     /* from an ARN or URN; NULL otherwise */
+        char *account_id; /* AWS account from an ARN; Huawei project from the URN; or NULL */
+} FunctionId;
+
+/* Parses function (and the optional qualifier field, NULL when absent). On success fills *ret
+ * and returns 0. On a problem returns -EINVAL (the function is at fault) or -EDOM (the qualifier
+ * field is at fault) with a human message in *ret_error (malloc'd), or -ENOMEM. */
+int function_id_parse(Provider provider, const char *function, const char *qualifier,
+                      FunctionId *ret, char **ret_error);
+void function_id_done(FunctionId *id);
+
+/* Same function and qualifier of the same provider; region/account from an ARN or URN must
+ * agree when both sides have them. */
+bool function_id_same(const FunctionId *a, const FunctionId *b);
+
+/* Syntax checks shared with destinations. */
+bool aws_function_name_valid(const char *s);
+bool aws_qualifier_valid(const char *s);
+bool aws_account_id_valid(const char *s);
+bool huawei_function_urn_valid(const char *s);

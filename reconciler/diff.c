@@ -76,6 +76,12 @@ int diff_compute(const AsyncConfig *desired, AsyncFieldSet managed, AsyncFieldSe
         return 0;
 }
 
+int diff_resource(const ResourceSpec *spec, const AsyncConfig *live,
+                  const AsyncConfig *last_applied, Diff **ret) {
+        return diff_compute(&spec->config, async_config_present_fields(&spec->config),
+                            (AsyncFieldSet) spec->ignore, live, last_applied, ret);
+}
+
 const DiffEntry *diff_get(const Diff *d, AsyncField f) {
         for (size_t i = 0; d && i < d->n_entries; i++)
                 if (d->entries[i].field == f)

@@ -27,6 +27,7 @@
 #include "clouds/model.h"
 #include "lib/macro.h"
 #include "reconciler/field.h"
+#include "reconciler/resource.h"
 
 typedef struct DiffEntry {
         AsyncField field;
@@ -55,6 +56,11 @@ typedef struct Diff {
  * Returns 0 and a new Diff (possibly empty), or -ENOMEM. */
 int diff_compute(const AsyncConfig *desired, AsyncFieldSet managed, AsyncFieldSet ignore,
                  const AsyncConfig *live, const AsyncConfig *last_applied, Diff **ret);
+
+/* diff_compute() for a loaded document: managed = the fields its YAML sets, ignore = its
+ * spec.ignore (ResourceField bits, which are ASYNC_FIELD_BIT(AsyncField)). */
+int diff_resource(const ResourceSpec *spec, const AsyncConfig *live,
+                  const AsyncConfig *last_applied, Diff **ret);
 
 Diff *diff_free(Diff *d);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Diff *, diff_free);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "reconciler/diff.h"
+#include "reconciler/yaml-tree.h"
 
 #define B(f) ASYNC_FIELD_BIT(ASYNC_FIELD_##f)
 #define PRESENT ((AsyncFieldSet) 0xffff0000u) /* managed = the fields present in desired */
@@ -271,6 +272,48 @@ static void test_field_names(void **state) {
                             "enableAsyncStatusLog");
 }
 
+/* The loader's ResourceField bits and names are the AsyncField ones (spec.ignore is passed to
+ * the diff as is). */
+static void test_field_table_matches_loader(void **state) {
+        for (AsyncField f = 0; f < _ASYNC_FIELD_MAX; f++) {
+                assert_string_equal(resource_field_to_string((ResourceField) ASYNC_FIELD_BIT(f)),
+                                    async_field_to_string(f));
+                assert_int_equal(resource_field_from_string(async_field_to_string(f)),
+                                 ASYNC_FIELD_BIT(f));
+        }
+}
+
+/* A loaded document: managed = what its YAML sets, ignore from spec.ignore. */
+static void test_diff_resource(void **state) {
+        static const char doc[] = "apiVersion: asyncfg.io/v1\n"
+                                  "kind: AsyncInvokeConfig\n"
+                                  "metadata: {name: orders}\n"
+                                  "spec:\n"
+                                  "  provider: aws\n"
+                                  "  function: orders\n"
+                                  "  maxRetryAttempts: 0\n"
+                                  "  maxEventAgeSeconds: 60\n"
+                                  "  ignore: [maxEventAgeSeconds]\n";
+        _cleanup_(yaml_stream_freep) YamlStream *stream = NULL;
+        ResourceSpec *spec = NULL;
+        _cleanup_(diff_freep) Diff *d = NULL;
+        AsyncConfig live = {};
+        DiagList diags;
+
+        diag_list_init(&diags);
+        assert_int_equal(yaml_tree_parse("t.yaml", doc, strlen(doc), &diags, &stream), 0);
+        assert_int_equal(resource_spec_from_node("t.yaml", stream->documents[0], &diags, &spec), 0);
+        config_from("{\"maxRetryAttempts\":2,\"maxEventAgeSeconds\":600,\"onSuccess\":{\"destination\":\"arn:x\"}}",
+                    &live);
+        assert_int_equal(diff_resource(spec, &live, NULL, &d), 0);
+        char *s = diff_render(d);
+        assert_string_equal(s, "maxRetryAttempts: 2 → 0");
+        free(s);
+        async_config_done(&live);
+        resource_spec_free(spec);
+        diag_list_done(&diags);
+}
+
 static void test_config_json_rejects(void **state) {
         static const char *const bad[] = {
                 "[]",
@@ -296,6 +339,8 @@ int main(void) {
                 cmocka_unit_test(test_table),        cmocka_unit_test(test_absent_forms),
                 cmocka_unit_test(test_json),         cmocka_unit_test(test_merge_for_put),
                 cmocka_unit_test(test_field_names),  cmocka_unit_test(test_config_json_rejects),
+                cmocka_unit_test(test_field_table_matches_loader),
+                cmocka_unit_test(test_diff_resource),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "reconciler/desired.h"
 #include "reconciler/tfstate.h"
 
 #define DATA_DIR "tests/data/tfstate/"
@@ -54,6 +55,24 @@ static char *diags_text(const DiagList *d) {
         return buf;
 }
 
+/* What the import writes passes the loader's validation with zero diagnostics. */
+static void assert_valid_desired_state(const char *yaml, size_t n_resources) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+        DesiredIterator it = {};
+        size_t n = 0;
+
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        int r = desired_set_load_data(s, "import.yaml", yaml, strlen(yaml));
+        const DesiredFile *f = desired_set_get_file(s, "import.yaml");
+        assert_non_null(f);
+        diag_list_print(&f->diags, stderr);
+        assert_int_equal(f->diags.n, 0);
+        assert_int_equal(r, 1);
+        while (desired_set_next(s, &it))
+                n++;
+        assert_int_equal(n, n_resources);
+}
+
 static void convert_golden(const char *input, const char *golden, const char *skipped) {
         _cleanup_(tfstate_import_freep) TfStateImport *t = NULL;
         _cleanup_free_ char *path = NULL, *yaml = NULL, *skip = NULL;
@@ -68,6 +87,7 @@ static void convert_golden(const char *input, const char *golden, const char *sk
         assert_int_equal(diags.n, 0);
         assert_int_equal(tfstate_import_to_yaml(t, &yaml), 0);
         assert_golden(golden, yaml);
+        assert_valid_desired_state(yaml, t->n_resources);
 
         skip = strdup("");
         for (size_t i = 0; i < t->n_skipped; i++) {

@@ -151,8 +151,8 @@ static int emit_scalar(yaml_emitter_t *e, const char *s, bool plain) {
         bool quote = !plain && string_needs_quotes(s);
 
         return emit_event(e, &ev,
-                          yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) s, (int) strlen(s),
-                                                       !quote, 1,
+                          yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) s,
+                                                       (int) strlen(s), !quote, 1,
                                                        quote ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
                                                              : YAML_ANY_SCALAR_STYLE));
 }
@@ -170,7 +170,8 @@ static int emit_int(yaml_emitter_t *e, int64_t v) {
 static int emit_mapping_start(yaml_emitter_t *e) {
         yaml_event_t ev;
         return emit_event(e, &ev,
-                          yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
+                          yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+                                                              YAML_BLOCK_MAPPING_STYLE));
 }
 
 static int emit_mapping_end(yaml_emitter_t *e) {
@@ -354,7 +355,8 @@ static int emit_names(const EmitResource *r, size_t n, char ***ret) {
                         return -EINVAL;
                 if (r[i].name)
                         base = strdup(r[i].name);
-                else if (emit_resource_name(r[i].provider, r[i].function, r[i].qualifier, &base) < 0)
+                else if (emit_resource_name(r[i].provider, r[i].function, r[i].qualifier,
+                                            &base) < 0)
                         base = NULL;
                 if (!base)
                         return -ENOMEM;

@@ -88,7 +88,8 @@ static bool destination_equal_normalised(const Destination *a, const Destination
         if (!pa || !pb)
                 return pa == pb;
 
-        json_t *ca = destination_param_normalise(a->param), *cb = destination_param_normalise(b->param);
+        json_t *ca = destination_param_normalise(a->param);
+        json_t *cb = destination_param_normalise(b->param);
         Destination na = { .target = a->target, .param = ca };
         Destination nb = { .target = b->target, .param = cb };
         /* On allocation failure report "different": a needless PUT is harmless, a missed
@@ -195,7 +196,8 @@ static int destination_format(const Destination *d, FILE *f) {
                         if (json_is_string(v))
                                 fputs(json_string_value(v), f);
                         else {
-                                char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
+                                char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT |
+                                                                JSON_SORT_KEYS);
                                 fputs(strna(s), f);
                                 free(s);
                         }

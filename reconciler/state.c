@@ -166,11 +166,13 @@ static int state_load_json(StateStore *s, const json_t *root, DiagList *diags) {
         if (!json_is_object(root) || !json_is_string(format) ||
             !streq(json_string_value(format), STATE_FORMAT)) {
                 diag_error(diags, s->path, 0, 0,
-                           "not an asyncfg state file (no \"format\": \"" STATE_FORMAT "\"), not trusted");
+                           "not an asyncfg state file (no \"format\": \"" STATE_FORMAT
+                           "\"), not trusted");
                 return -EPROTONOSUPPORT;
         }
         if (!json_is_integer(version) || json_integer_value(version) != STATE_VERSION) {
-                diag_error(diags, s->path, 0, 0, "unsupported state file version (expected %d), not trusted",
+                diag_error(diags, s->path, 0, 0,
+                           "unsupported state file version (expected %d), not trusted",
                            STATE_VERSION);
                 return -EPROTONOSUPPORT;
         }
@@ -225,7 +227,8 @@ static int state_store_load(StateStore *s, DiagList *diags) {
         if (r == -ENOENT)
                 return 0;
         if (r == -EFBIG || r == -EBADMSG) {
-                diag_error(diags, s->path, 0, 0, "%s", r == -EFBIG ? "state file too large" : "not a regular file");
+                diag_error(diags, s->path, 0, 0, "%s",
+                           r == -EFBIG ? "state file too large" : "not a regular file");
                 return -EBADMSG;
         }
         if (r < 0)

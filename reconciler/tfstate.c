@@ -141,7 +141,8 @@ static int attr_block(TfResource *t, const json_t *obj, const char *key, const j
         if (!json_is_array(v))
                 return tf_error(t, "'%s' must be a list of blocks, got %s", key, json_type_name(v));
         if (json_array_size(v) > 1)
-                return tf_error(t, "'%s' has %zu blocks, expected at most one", key, json_array_size(v));
+                return tf_error(t, "'%s' has %zu blocks, expected at most one", key,
+                                json_array_size(v));
         if (!json_is_object(json_array_get(v, 0)))
                 return tf_error(t, "'%s' must hold an object, got %s", key,
                                 json_type_name(json_array_get(v, 0)));
@@ -219,7 +220,8 @@ typedef struct TfType {
 
 static const TfType tf_types[] = {
         { "aws_lambda_function_event_invoke_config", PROVIDER_AWS, NULL, "function_name",
-          "qualifier", "maximum_retry_attempts", "maximum_event_age_in_seconds", NULL, NULL, false },
+          "qualifier", "maximum_retry_attempts", "maximum_event_age_in_seconds", NULL, NULL,
+          false },
         { "alicloud_fc_function_async_invoke_config", PROVIDER_ALICLOUD, "service_name",
           "function_name", "qualifier", "maximum_retry_attempts", "maximum_event_age_in_seconds",
           "stateful_invocation", NULL, false },
@@ -458,13 +460,15 @@ static int walk_root(TfWalk *w, const json_t *root) {
         if (values) {
                 const json_t *rm = json_object_get(values, "root_module");
                 if (!json_is_object(values) || !rm)
-                        return walk_bad(w, "\"values\" without \"root_module\" (expected `terraform show -json` output)");
+                        return walk_bad(w, "\"values\" without \"root_module\" "
+                                           "(expected `terraform show -json` output)");
                 return walk_module(w, rm, 0);
         }
         if (!version)
                 return walk_bad(w, "not a Terraform state (neither \"version\" nor \"values\")");
         if (!json_is_integer(version) || json_integer_value(version) != 4)
-                return walk_bad(w, "unsupported Terraform state version (expected 4; run `terraform show -json` or upgrade the state)");
+                return walk_bad(w, "unsupported Terraform state version (expected 4; run "
+                                   "`terraform show -json` or upgrade the state)");
         return walk_v4(w, root);
 }
 

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "reconciler/field.h"
+#include "reconciler/state.h"
+
+struct StateStore {
+        char *dir;
+        char *path;
+        StateRecord *records; /* sorted by key */
+        size_t n, allocated;
+        bool dirty;
+};
+
+static void state_record_done(StateRecord *r) {
+        free(r->key);
+        async_config_done(&r->applied);
+}
+
+StateStore *state_store_free(StateStore *s) {
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < s->n; i++)
+                state_record_done(&s->records[i]);
+        free(s->records);
+        free(s->dir);
+        free(s->path);
+        free(s);
+        return NULL;
+}
+
+/* Binary search: the index of key, or of where it would be inserted; *found tells which. */
+static size_t state_store_find(const StateStore *s, const char *key, bool *found) {
+        size_t lo = 0, hi = s->n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(s->records[mid].key, key);
+                if (c == 0) {
+                        *found = true;
+                        return mid;
+                }
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = false;
+        return lo;
+}
+
+const StateRecord *state_store_get(const StateStore *s, const char *key) {
+        bool found;
+        size_t i;
+
+        if (!s || !key)
+                return NULL;
+        i = state_store_find(s, key, &found);
+        return found ? &s->records[i] : NULL;
+}
+
+size_t state_store_size(const StateStore *s) {
+        return s ? s->n : 0;
+}
+
+const StateRecord *state_store_get_nth(const StateStore *s, size_t i) {
+        return s && i < s->n ? &s->records[i] : NULL;
+}
+
+/* Takes ownership of *config on success. */
+static int state_store_insert(StateStore *s, const char *key, AsyncConfig *config,
+                              uint64_t applied_usec, bool created) {
+        bool found;
+        size_t i = state_store_find(s, key, &found);
+
+        if (found) {
+                async_config_done(&s->records[i].applied);
+                s->records[i].applied = *config;
+                s->records[i].applied_usec = applied_usec;
+                *config = (AsyncConfig){};
+                return 0;
+        }
+        if (s->n == s->allocated) {
+                size_t a = MAX(s->allocated * 2, 16u);
+                StateRecord *n = reallocarray(s->records, a, sizeof(StateRecord));
+                if (!n)
+                        return -ENOMEM;
+                s->records = n;
+                s->allocated = a;
+        }
+        char *k = strdup(key);
+        if (!k)
+                return -ENOMEM;
+        memmove(s->records + i + 1, s->records + i, (s->n - i) * sizeof(StateRecord));
+        s->records[i] = (StateRecord){
+                .key = k, .applied = *config, .applied_usec = applied_usec, .created = created
+        };
+        *config = (AsyncConfig){};
+        s->n++;
+        return 0;
+}
+
+int state_store_put(StateStore *s, const char *key, const AsyncConfig *config,
+                    uint64_t applied_usec, bool created) {
+        AsyncConfig c;
+        int r;
+
+        r = async_config_copy(&c, config);
+        if (r < 0)
+                return r;
+        r = state_store_insert(s, key, &c, applied_usec, created);
+        async_config_done(&c);
+        if (r < 0)
+                return r;
+        s->dirty = true;
+        return 0;
+}
+
+int state_store_remove(StateStore *s, const char *key) {
+        bool found;
+        size_t i = state_store_find(s, key, &found);
+
+        if (!found)
+                return 0;
+        state_record_done(&s->records[i]);
+        memmove(s->records + i, s->records + i + 1, (s->n - i - 1) * sizeof(StateRecord));
+        s->n--;
+        s->dirty = true;
+        return 1;
+}
+
+/* ---- loading ------------------------------------------------------------------------ */
+
+static int state_load_record(StateStore *s, const char *key, const json_t *v, DiagList *diags) {
+        const json_t *at = json_object_get(v, "appliedAtUsec"), *cr = json_object_get(v, "created"),
+                     *cf = json_object_get(v, "config");
+        AsyncConfig c = {};
+        int r;
+
+        if (!json_is_object(v) || !json_is_integer(at) || json_integer_value(at) < 0 ||
+            !json_is_boolean(cr) || !cf)
+                return diag_error(diags, s->path, 0, 0,
+                                  "resource '%s': expected {appliedAtUsec, created, config}", key);
+        r = async_config_from_json(cf, &c);
+        if (r == -EBADMSG)
+                return diag_error(diags, s->path, 0, 0, "resource '%s': malformed config", key);
+        if (r < 0)
+                return r;
+        r = state_store_insert(s, key, &c, (uint64_t) json_integer_value(at), json_is_true(cr));
+        async_config_done(&c);
+        return r;
+}
+
+static int state_load_json(StateStore *s, const json_t *root, DiagList *diags) {
+        const json_t *format = json_object_get(root, "format"),
+                     *version = json_object_get(root, "version"),
+                     *resources = json_object_get(root, "resources");
+        const char *key;
+        json_t *v;
+        int r, ret = 0;
+
+        if (!json_is_object(root) || !json_is_string(format) ||
+            !streq(json_string_value(format), STATE_FORMAT)) {
+                diag_error(diags, s->path, 0, 0,
+                           "not an asyncfg state file (no \"format\": \"" STATE_FORMAT
+                           "\"), not trusted");
+                return -EPROTONOSUPPORT;
+        }
+        if (!json_is_integer(version) || json_integer_value(version) != STATE_VERSION) {
+                diag_error(diags, s->path, 0, 0,
+                           "unsupported state file version (expected %d), not trusted",
+                           STATE_VERSION);
+                return -EPROTONOSUPPORT;
+        }
+        if (!json_is_object(resources)) {
+                diag_error(diags, s->path, 0, 0, "\"resources\" must be an object");
+                return -EBADMSG;
+        }
+        json_object_foreach((json_t *) resources, key, v) {
+                r = state_load_record(s, key, v, diags);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        ret = r;
+        }
+        return ret < 0 ? -EBADMSG : 0;
+}
+
+static int state_read_file(const char *path, char **ret_data, size_t *ret_size) {
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        if (fstat(fileno(f), &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        if ((uint64_t) st.st_size > STATE_FILE_MAX)
+                return -EFBIG;
+        buf = malloc((size_t) st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        size_t n = fread(buf, 1, (size_t) st.st_size, f);
+        if (ferror(f))
+                return -EIO;
+        buf[n] = 0;
+        *ret_data = TAKE_PTR(buf);
+        *ret_size = n;
+        return 0;
+}
+
+static int state_store_load(StateStore *s, DiagList *diags) {
+        _cleanup_free_ char *data = NULL;
+        json_error_t err;
+        size_t size = 0;
+        json_t *root;
+        int r;
+
+        r = state_read_file(s->path, &data, &size);
+        if (r == -ENOENT)
+                return 0;
+        if (r == -EFBIG || r == -EBADMSG) {
+                diag_error(diags, s->path, 0, 0, "%s",
+                           r == -EFBIG ? "state file too large" : "not a regular file");
+                return -EBADMSG;
+        }
+        if (r < 0)
+                return r;
+        root = json_loadb(data, size, JSON_REJECT_DUPLICATES, &err);
+        if (!root) {
+                diag_error(diags, s->path, err.line > 0 ? (unsigned) err.line : 0,
+                           err.column > 0 ? (unsigned) err.column : 0, "damaged state file: %s",
+                           err.text);
+                return -EBADMSG;
+        }
+        r = state_load_json(s, root, diags);
+        json_decref(root);
+        return r;
+}
+
+int state_store_open(const char *dir, DiagList *diags, StateStore **ret) {
+        _cleanup_(state_store_freep) StateStore *s = NULL;
+        struct stat st;
+        int r;
+
+        if (stat(dir, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        s = calloc(1, sizeof(StateStore));
+        if (!s)
+                return -ENOMEM;
+        s->dir = strdup(dir);
+        if (!s->dir || asprintf(&s->path, "%s/%s", dir, STATE_FILE_NAME) < 0) {
+                s->path = NULL;
+                return -ENOMEM;
+        }
+        r = state_store_load(s, diags);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+int state_store_quarantine(const char *dir, char **ret_path) {
+        _cleanup_free_ char *from = NULL, *to = NULL;
+
+        if (asprintf(&from, "%s/%s", dir, STATE_FILE_NAME) < 0) {
+                from = NULL;
+                return -ENOMEM;
+        }
+        if (asprintf(&to, "%s.broken-%" PRIu64, from, now_usec()) < 0) {
+                to = NULL;
+                return -ENOMEM;
+        }
+        if (rename(from, to) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (ret_path)
+                *ret_path = TAKE_PTR(to);
+        return 1;
+}
+
+/* ---- saving ------------------------------------------------------------------------- */
+
+static int state_store_to_json(const StateStore *s, json_t **ret) {
+        json_t *root, *resources;
+
+        root = json_pack("{s:s, s:i, s:{}}", "format", STATE_FORMAT, "version", STATE_VERSION,
+                         "resources");
+        if (!root)
+                return -ENOMEM;
+        resources = json_object_get(root, "resources");
+        for (size_t i = 0; i < s->n; i++) {
+                const StateRecord *r = &s->records[i];
+                json_t *config, *o;
+                if (async_config_to_json(&r->applied, &config) < 0)
+                        goto fail;
+                o = json_pack("{s:I, s:b, s:o}", "appliedAtUsec", (json_int_t) r->applied_usec,
+                              "created", r->created, "config", config);
+                if (!o || json_object_set_new(resources, r->key, o) < 0)
+                        goto fail;
+        }
+        *ret = root;
+        return 0;
+fail:
+        json_decref(root);
+        return -ENOMEM;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+        while (n > 0) {
+                ssize_t k = write(fd, p, n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+static int fsync_directory(const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return fsync(fd) < 0 ? -errno : 0;
+}
+
+/* Writes data to a temporary file next to path and renames it over path. */
+static int write_file_atomic(const char *dir, const char *path, const char *data, size_t size) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, STATE_FILE_NAME) < 0) {
+                tmp = NULL;
+                return -ENOMEM;
+        }
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = fchmod(fd, 0600) < 0 ? -errno : 0;
+        if (r >= 0)
+                r = write_all(fd, data, size);
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (r >= 0 && close(TAKE_FD(fd)) < 0)
+                r = -errno;
+        if (r >= 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(tmp);
+                return r;
+        }
+        return fsync_directory(dir);
+}
+
+int state_store_save(StateStore *s) {
+        _cleanup_free_ char *text = NULL;
+        json_t *root;
+        int r;
+
+        if (!s->dirty)
+                return 0;
+        r = state_store_to_json(s, &root);
+        if (r < 0)
+                return r;
+        text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
+        json_decref(root);
+        if (!text)
+                return -ENOMEM;
+        r = write_file_atomic(s->dir, s->path, text, strlen(text));
+        if (r < 0)
+                return r;
+        s->dirty = false;
+        return 1;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The state store: per resource, the document asyncfg last applied (PUT) and whether asyncfg
+ * created the configuration or adopted one that existed. It is what tells drift from change
+ * (DESIGN.md §3.6).
+ *
+ * One JSON file, <dir>/state.json:
+ *
+ *   {"format": "asyncfg-state", "version": 1,
+ *    "resources": {"<identity key>": {"appliedAtUsec": 1700000000000000, "created": true,
+ *                                     "config": {"maxRetryAttempts": 0, ...}}}}
+ *
+ * "format" is the owner marker: a file without it is not ours and is never trusted or
+ * overwritten. Saving is atomic (DESIGN.md §3.10): a temporary file in the same directory,
+ * fsync, rename over state.json, fsync of the directory; a crash at any moment leaves either
+ * the old or the new file, never a mix. Keys are opaque strings (the resource identity). */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "clouds/model.h"
+#include "lib/diag.h"
+#include "lib/macro.h"
+
+#define STATE_FILE_NAME "state.json"
+#define STATE_FORMAT "asyncfg-state"
+#define STATE_VERSION 1
+#define STATE_FILE_MAX (64u * 1024u * 1024u)
+
+typedef struct StateRecord {
+        char *key;
+        AsyncConfig applied;   /* the document last PUT */
+        uint64_t applied_usec; /* CLOCK_REALTIME, µs, of that PUT */
+        bool created;          /* asyncfg created the config (none existed); false: adopted */
+} StateRecord;
+
+typedef struct StateStore StateStore;
+
+/* Opens the store of dir and loads dir/state.json; a missing file is an empty store. A file
+ * that cannot be parsed, is truncated, has the wrong shape, is not ours (format marker) or has
+ * an unknown version is reported in diags (state.json:line:col where known) and the call fails
+ * with -EBADMSG (damaged) or -EPROTONOSUPPORT (foreign or newer): its content is not trusted.
+ * The caller decides: give up, or state_store_quarantine() and open again (empty). Other
+ * errors: -errno from the file system, -ENOMEM. */
+int state_store_open(const char *dir, DiagList *diags, StateStore **ret);
+
+/* Moves a bad dir/state.json aside to dir/state.json.broken-<usec> so that it is kept for
+ * inspection and the next open starts empty. Returns 1 and the new path in *ret_path
+ * (optional), 0 if there was no file, or -errno. */
+int state_store_quarantine(const char *dir, char **ret_path);
+
+StateStore *state_store_free(StateStore *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(StateStore *, state_store_free);
+
+/* The record of key, or NULL. Valid until the next put/remove/free. */
+const StateRecord *state_store_get(const StateStore *s, const char *key);
+size_t state_store_size(const StateStore *s);
+/* The i-th record in key order (i < state_store_size()). */
+const StateRecord *state_store_get_nth(const StateStore *s, size_t i);
+
+/* Records that config was applied to key at applied_usec. created is taken when the record is
+ * new; an existing record keeps its original created flag (ownership is decided by the first
+ * apply). Returns 0, or -ENOMEM (the store is then unchanged). */
+int state_store_put(StateStore *s, const char *key, const AsyncConfig *config,
+                    uint64_t applied_usec, bool created);
+/* Returns 1 if key was removed, 0 if it was not there. */
+int state_store_remove(StateStore *s, const char *key);
+
+/* Writes the store if it changed since it was opened or last saved. Returns 1 if written, 0
+ * if there was nothing to write, or -errno (the old file is then untouched). */
+int state_store_save(StateStore *s);

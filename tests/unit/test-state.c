@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: MIT */
+/* The state store: round trip, atomic save, damaged and foreign files. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "reconciler/field.h"
+#include "reconciler/state.h"
+
+static char *make_dir(void) {
+        char *d = strdup("/tmp/asyncfg-test-state-XXXXXX");
+        assert_non_null(mkdtemp(d));
+        return d;
+}
+
+static void remove_dir(char *d) {
+        DIR *dir = opendir(d);
+        struct dirent *de;
+        assert_non_null(dir);
+        while ((de = readdir(dir))) {
+                char *p;
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                assert_true(asprintf(&p, "%s/%s", d, de->d_name) >= 0);
+                assert_int_equal(unlink(p), 0);
+                free(p);
+        }
+        closedir(dir);
+        assert_int_equal(rmdir(d), 0);
+        free(d);
+}
+
+/* The names in d, sorted, joined with ",". */
+static char *list_dir(const char *d) {
+        struct dirent **names;
+        int n = scandir(d, &names, NULL, alphasort);
+        char *all = strdup("");
+        assert_true(n >= 0);
+        for (int i = 0; i < n; i++) {
+                if (names[i]->d_name[0] != '.' || (!streq(names[i]->d_name, ".") && !streq(names[i]->d_name, ".."))) {
+                        char *s;
+                        assert_true(asprintf(&s, "%s%s%s", all, *all ? "," : "", names[i]->d_name) >= 0);
+                        free(all);
+                        all = s;
+                }
+                free(names[i]);
+        }
+        free(names);
+        return all;
+}
+
+static void write_text(const char *dir, const char *name, const char *text) {
+        char *p;
+        assert_true(asprintf(&p, "%s/%s", dir, name) >= 0);
+        FILE *f = fopen(p, "we");
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+        free(p);
+}
+
+static void config_from(const char *text, AsyncConfig *ret) {
+        json_t *j = json_loads(text, 0, NULL);
+        assert_non_null(j);
+        assert_int_equal(async_config_from_json(j, ret), 0);
+        json_decref(j);
+}
+
+static void assert_config_equal(const AsyncConfig *a, const AsyncConfig *b) {
+        for (AsyncField f = 0; f < _ASYNC_FIELD_MAX; f++) {
+                assert_int_equal(async_config_field_present(a, f), async_config_field_present(b, f));
+                assert_true(async_field_equal(a, b, f));
+        }
+}
+
+#define KEY_AWS "aws/aws-prod/orders-worker/$LATEST"
+#define KEY_HW "huaweicloud/hw/urn:fss:cn-north-4:p:function:default:f:latest/latest"
+
+static void test_round_trip(void **state) {
+        char *dir = make_dir(), *names;
+        _cleanup_(state_store_freep) StateStore *s = NULL;
+        AsyncConfig aws = {}, hw = {};
+        DiagList diags;
+
+        diag_list_init(&diags);
+        config_from("{\"maxRetryAttempts\":0,\"maxEventAgeSeconds\":60,"
+                    "\"onFailure\":{\"destination\":\"arn:aws:sqs:us-east-1:1:q\"}}",
+                    &aws);
+        config_from("{\"maxRetryAttempts\":3,\"enableAsyncStatusLog\":false,"
+                    "\"onSuccess\":{\"destination\":\"OBS\",\"param\":{\"bucket\":\"b\",\"expires\":0}}}",
+                    &hw);
+
+        assert_int_equal(state_store_open(dir, &diags, &s), 0);
+        assert_int_equal(state_store_size(s), 0);
+        assert_int_equal(state_store_save(s), 0); /* nothing to write */
+        assert_int_equal(state_store_put(s, KEY_HW, &hw, 1700000000000001u, true), 0);
+        assert_int_equal(state_store_put(s, KEY_AWS, &aws, 1700000000000000u, false), 0);
+        assert_int_equal(state_store_save(s), 1);
+        assert_int_equal(state_store_save(s), 0);
+        /* No temporary file is left behind. */
+        names = list_dir(dir);
+        assert_string_equal(names, "state.json");
+        free(names);
+        s = state_store_free(s);
+
+        assert_int_equal(state_store_open(dir, &diags, &s), 0);
+        assert_int_equal(diags.n, 0);
+        assert_int_equal(state_store_size(s), 2);
+        assert_string_equal(state_store_get_nth(s, 0)->key, KEY_AWS); /* sorted */
+        const StateRecord *r = state_store_get(s, KEY_AWS);
+        assert_non_null(r);
+        assert_config_equal(&r->applied, &aws);
+        assert_true(r->applied.has_max_retry_attempts); /* 0 survives */
+        assert_int_equal(r->applied.max_retry_attempts, 0);
+        assert_int_equal(r->applied_usec, 1700000000000000u);
+        assert_false(r->created);
+        r = state_store_get(s, KEY_HW);
+        assert_non_null(r);
+        assert_config_equal(&r->applied, &hw);
+        assert_true(r->applied.has_async_status_log);
+        assert_true(r->created);
+        assert_null(state_store_get(s, "aws/other/f/$LATEST"));
+
+        /* A second put replaces the config, keeps "created" from the first. */
+        assert_int_equal(state_store_put(s, KEY_HW, &aws, 5, false), 0);
+        r = state_store_get(s, KEY_HW);
+        assert_true(r->created);
+        assert_int_equal(r->applied_usec, 5);
+        assert_config_equal(&r->applied, &aws);
+
+        assert_int_equal(state_store_remove(s, KEY_AWS), 1);
+        assert_int_equal(state_store_remove(s, KEY_AWS), 0);
+        assert_int_equal(state_store_save(s), 1);
+        s = state_store_free(s);
+        assert_int_equal(state_store_open(dir, &diags, &s), 0);
+        assert_int_equal(state_store_size(s), 1);
+        assert_null(state_store_get(s, KEY_AWS));
+
+        async_config_done(&aws);
+        async_config_done(&hw);
+        diag_list_done(&diags);
+        remove_dir(dir);
+}
+
+/* A crash between creating the temporary file and the rename leaves a stray temporary file:
+ * the store still opens the last complete state.json and ignores the stray. */
+static void test_crash_leftover(void **state) {
+        char *dir = make_dir();
+        _cleanup_(state_store_freep) StateStore *s = NULL;
+        AsyncConfig c = {};
+        DiagList diags;
+
+        diag_list_init(&diags);
+        config_from("{\"maxRetryAttempts\":1}", &c);
+        assert_int_equal(state_store_open(dir, &diags, &s), 0);
+        assert_int_equal(state_store_put(s, "k", &c, 1, true), 0);
+        assert_int_equal(state_store_save(s), 1);
+        s = state_store_free(s);
+        write_text(dir, ".state.json.abc123", "{\"format\":\"asyncfg-st");
+
+        assert_int_equal(state_store_open(dir, &diags, &s), 0);
+        assert_int_equal(diags.n, 0);
+        assert_non_null(state_store_get(s, "k"));
+        /* Saving replaces state.json whole. */
+        assert_int_equal(state_store_put(s, "k2", &c, 2, true), 0);
+        assert_int_equal(state_store_save(s), 1);
+        char *names = list_dir(dir);
+        assert_string_equal(names, ".state.json.abc123,state.json");
+        free(names);
+
+        async_config_done(&c);
+        diag_list_done(&diags);
+        remove_dir(dir);
+}
+
+typedef struct BadFile {
+        const char *text;
+        int error;
+        const char *message; /* expected substring of the diagnostic */
+} BadFile;
+
+static void test_bad_files(void **state) {
+        static const BadFile bad[] = {
+                { "", -EBADMSG, "damaged state file" },
+                { "\x01\x02garbage", -EBADMSG, "damaged state file" },
+                /* Truncated in the middle of a record. */
+                { "{\"format\":\"asyncfg-state\",\"version\":1,\"resources\":{\"k\":{\"appliedAtUsec\":1,",
+                  -EBADMSG, "damaged state file" },
+                { "{\"format\":\"asyncfg-state\",\"version\":1,\"resources\":{\"k\":{\"appliedAtUsec\":1,\"created\":true}}}",
+                  -EBADMSG, "resource 'k'" },
+                { "{\"format\":\"asyncfg-state\",\"version\":1,\"resources\":{\"k\":{\"appliedAtUsec\":1,\"created\":true,\"config\":{\"maxRetryAttempts\":\"x\"}}}}",
+                  -EBADMSG, "resource 'k': malformed config" },
+                { "{\"format\":\"asyncfg-state\",\"version\":1,\"resources\":[]}", -EBADMSG, "resources" },
+                { "{\"format\":\"asyncfg-state\",\"version\":1,\"version\":1,\"resources\":{}}", -EBADMSG,
+                  "duplicate" },
+                /* Foreign files. */
+                { "{\"version\":4,\"resources\":[]}", -EPROTONOSUPPORT, "not an asyncfg state file" },
+                { "{\"format\":\"terraform\",\"version\":1,\"resources\":{}}", -EPROTONOSUPPORT,
+                  "not an asyncfg state file" },
+                { "[1,2]", -EPROTONOSUPPORT, "not an asyncfg state file" },
+                { "{\"format\":\"asyncfg-state\",\"version\":2,\"resources\":{}}", -EPROTONOSUPPORT,
+                  "unsupported state file version" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                char *dir = make_dir(), *msg;
+                StateStore *s = NULL;
+                DiagList diags;
+
+                print_message("bad file %zu\n", i);
+                diag_list_init(&diags);
+                write_text(dir, "state.json", bad[i].text);
+                assert_int_equal(state_store_open(dir, &diags, &s), bad[i].error);
+                assert_null(s);
+                assert_true(diags.n_errors >= 1);
+                assert_int_equal(diag_format(&diags.items[0], &msg), 0);
+                print_message("  %s\n", msg);
+                assert_non_null(strstr(msg, "state.json:"));
+                assert_non_null(strstr(msg, bad[i].message));
+                free(msg);
+                diag_list_done(&diags);
+                remove_dir(dir);
+        }
+}
+
+static void test_quarantine(void **state) {
+        char *dir = make_dir(), *moved = NULL, *names;
+        StateStore *s = NULL;
+        DiagList diags;
+
+        diag_list_init(&diags);
+        assert_int_equal(state_store_quarantine(dir, &moved), 0);
+        assert_null(moved);
+        write_text(dir, "state.json", "{broken");
+        assert_int_equal(state_store_open(dir, &diags, &s), -EBADMSG);
+        assert_int_equal(state_store_quarantine(dir, &moved), 1);
+        assert_non_null(strstr(moved, "/state.json.broken-"));
+        free(moved);
+        names = list_dir(dir);
+        assert_true(startswith(names, "state.json.broken-"));
+        free(names);
+        assert_int_equal(state_store_open(dir, &diags, &s), 0);
+        assert_int_equal(state_store_size(s), 0);
+        state_store_free(s);
+        diag_list_done(&diags);
+        remove_dir(dir);
+}
+
+static void test_open_errors(void **state) {
+        StateStore *s = NULL;
+        DiagList diags;
+
+        diag_list_init(&diags);
+        assert_int_equal(state_store_open("/nonexistent/asyncfg-state", &diags, &s), -ENOENT);
+        assert_int_equal(state_store_open("/etc/hostname", &diags, &s), -ENOTDIR);
+        assert_null(s);
+        diag_list_done(&diags);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_round_trip), cmocka_unit_test(test_crash_leftover),
+                cmocka_unit_test(test_bad_files),  cmocka_unit_test(test_quarantine),
+                cmocka_unit_test(test_open_errors),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

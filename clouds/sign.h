@@ -149,6 +149,8 @@ int sign_parse_authorization(const char *value, SignAuthorization **ret);
  *   - |date - now| <= SIGN_MAX_CLOCK_SKEW_SEC → -ETIME (skipped when now is (time_t) -1);
  *   - a content-hash header, unless UNSIGNED-PAYLOAD, equals SHA-256 of the body → -EACCES;
  *   - the recomputed signature equals auth->signature (constant time) → -EACCES.
+ * The caller checks what only it knows: that auth->access_key_id is known, and for SigV4 that
+ * auth->region / auth->service are the expected ones ("lambda").
  * Returns 0 when the request is authentic. If ret is non-NULL it receives the recomputed
  * canonical request etc. whenever the signature could be computed (also on -EACCES for a
  * mismatch, so the emulator can put the canonical request into its error message, like AWS);

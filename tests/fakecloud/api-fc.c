@@ -9,7 +9,7 @@
  * Quirks as clients see them: unset destinations come back as {"destination": null}, fields
  * never set as null; PUT replaces the whole config (UNCONFIRMED upstream; a full replace is
  * what the daemon relies on anyway); DELETE answers 204. FC3 errors are
- * {"Code","Message","RequestId"}, FC2 errors {"errorCode","errorMessage"} with the id in
+ * {"Code","Message","RequestId"}, FC2 errors {"errorCode","errorMessage"} (plus the FC3 keys, which the SDK reads) with the id in
  * X-Fc-Request-Id. A missing version or alias is VersionNotFound / AliasNotFound (404): codes
  * of FC's error list, chosen here because the async-config docs do not say. */
 
@@ -45,8 +45,12 @@ typedef struct FcFields {
 /* ---- errors ---------------------------------------------------------------------------- */
 
 static void fc_fail(FakeCall *c, unsigned status, const char *code, const char *message) {
+        /* FC2's documented errorCode/errorMessage, plus the Code/Message/RequestId that the
+         * official SDK (openapi-client doRequest) reads. */
         if (c->api == FAKE_API_FC2)
-                fake_call_respond_json(c, status, json_pack("{s:s,s:s}", "errorCode", code, "errorMessage", message));
+                fake_call_respond_json(c, status,
+                                       json_pack("{s:s,s:s,s:s,s:s,s:s}", "errorCode", code, "errorMessage", message,
+                                                 "Code", code, "Message", message, "RequestId", c->request_id));
         else
                 fake_call_respond_json(c, status,
                                        json_pack("{s:s,s:s,s:s}", "Code", code, "Message", message, "RequestId",

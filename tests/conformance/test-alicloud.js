@@ -256,6 +256,18 @@ test('fc3: FunctionNotFound versus AsyncConfigNotExists', async () => {
   assert.deepEqual(aliErr(e3), { code: 'AsyncConfigNotExists', status: 404 });
 });
 
+test('fc3: a version the function does not have is VersionNotFound', async () => {
+  const name = await newFc3Function(['1']);
+  const e = await fake.rejection(fc3Put(name, { maxAsyncRetryAttempts: 1 }, '2'));
+  assert.deepEqual(aliErr(e), { code: 'VersionNotFound', status: 404 });
+});
+
+test('fc3: an unknown access key is rejected with InvalidAccessKeyID 403', async () => {
+  const name = await newFc3Function();
+  const e = await fake.rejection(fc3Get(name, 'LATEST', fc3Client({ ak: 'LTAIunknownKey0000' })));
+  assert.deepEqual(aliErr(e), { code: 'InvalidAccessKeyID', status: 403 });
+});
+
 test('fc3: a wrong secret is rejected with SignatureNotMatch 403', async () => {
   const name = await newFc3Function();
   const bad = fc3Client({ sk: `${fake.creds.alicloud.sk}x` });
@@ -277,6 +289,10 @@ test('fc3: drift set through the control API is seen by get', async () => {
   }));
   const got = await fc3Get(name, 'LATEST');
   assert.equal(got.body.maxAsyncRetryAttempts, 7);
+  assert.equal(got.body.maxAsyncEventAgeInSeconds, 3600, 'merge keeps what drift did not name');
+  await fake.clearDrift({ provider: 'alicloud', function: name });
+  const e = await fake.rejection(fc3Get(name, 'LATEST'));
+  assert.equal(aliErr(e).code, 'AsyncConfigNotExists');
 });
 
 test('fc3 fault: 5xx surfaces as a ServerError', async () => {
@@ -420,6 +436,9 @@ test('fc2: drift set through the control API is seen by get', async () => {
     maxAsyncRetryAttempts: 6,
   }));
   assert.equal((await fc2Get(svc, name, 'LATEST')).body.maxAsyncRetryAttempts, 6);
+  await fake.clearDrift({ provider: 'alicloud', service: svc, function: name });
+  const e = await fake.rejection(fc2Get(svc, name, 'LATEST'));
+  assert.equal(aliErr(e).status, 404);
 });
 
 test('fc2 fault: 5xx and 429 surface with their status', async () => {
@@ -432,4 +451,27 @@ test('fc2 fault: 5xx and 429 surface with their status', async () => {
     const e = await fake.rejection(fc2Get(svc, name, 'LATEST'));
     assert.equal(aliErr(e).status, 429);
   });
+});
+
+test('fc2 fault: latency, a dropped connection and a truncated body', async () => {
+  const { svc, name } = await newFc2Function();
+  await fc2Put(svc, name, { maxAsyncRetryAttempts: 3 }, 'LATEST');
+  await fake.withFaults(faults.latency(400), async () => {
+    const t0 = Date.now();
+    assert.equal((await fc2Get(svc, name, 'LATEST')).body.maxAsyncRetryAttempts, 3);
+    assert.ok(Date.now() - t0 >= 380, `answered after ${Date.now() - t0} ms`);
+    const e = await fake.rejection(fc2Get(svc, name, 'LATEST', fc2Client({ readTimeout: 100 })));
+    assert.equal(aliErr(e).status, undefined);
+    assert.match(`${e.name} ${e.code} ${e.message}`, /timeout|timed out/i);
+  });
+  await fake.withFaults(faults.drop(), async () => {
+    const e = await fake.rejection(fc2Get(svc, name, 'LATEST'));
+    assert.equal(aliErr(e).status, undefined);
+    assert.match(`${e.name} ${e.code} ${e.message}`, /ECONNRESET|socket hang up|EPIPE|closed|aborted/i);
+  });
+  await fake.withFaults(faults.truncate(), async () => {
+    const e = await fake.rejection(fc2Get(svc, name, 'LATEST'));
+    assert.match(`${e.name} ${e.message}`, /SyntaxError|JSON|Unexpected end|aborted/i);
+  });
+  assert.equal((await fc2Get(svc, name, 'LATEST')).body.maxAsyncRetryAttempts, 3);
 });

@@ -28,9 +28,11 @@ function client(opts = {}) {
       secretAccessKey: opts.sk || fake.creds.aws.sk,
     },
     maxAttempts: 1, /* every error must reach the test, not be retried away */
+    /* throwOnRequestTimeout: without it this handler only warns when requestTimeout passes. */
     requestHandler: {
       connectionTimeout: 2000,
       requestTimeout: opts.requestTimeout || 5000,
+      throwOnRequestTimeout: true,
     },
   });
 }
@@ -252,6 +254,14 @@ test('aws: a wrong secret is rejected with InvalidSignatureException 403', async
   assert.equal(await fake.signatureRejected('aws'), rejected0 + 2, 'both bad signatures counted');
 });
 
+test('aws: an unknown access key is rejected with UnrecognizedClientException 403', async () => {
+  const name = await newFunction();
+  const stranger = client({ ak: 'AKIDUNKNOWN0000000000' });
+  const err = await fake.rejection(stranger.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: name })));
+  assert.equal(err.name, 'UnrecognizedClientException');
+  assert.equal(err.$metadata.httpStatusCode, 403);
+});
+
 test('aws: drift set through the control API is seen by get', async () => {
   const name = await newFunction();
   await put({
@@ -267,6 +277,13 @@ test('aws: drift set through the control API is seen by get', async () => {
   const got = await get({ FunctionName: name });
   assert.equal(got.MaximumRetryAttempts, 0);
   assert.equal(got.MaximumEventAgeInSeconds, 120);
+  assert.equal(got.DestinationConfig.OnFailure.Destination, SQS_DLQ, 'merge keeps what drift did not name');
+
+  /* a config removed out of band is gone for the SDK too */
+  await fake.clearDrift({ provider: 'aws', function: name });
+  const err = await fake.rejection(get({ FunctionName: name }));
+  assert.equal(err.name, 'ResourceNotFoundException');
+  assert.match(err.message, /doesn't have an EventInvokeConfig/);
 });
 
 test('aws: the emulator keeps what the SDK put (GET /_fake/configs) and counts requests', async () => {
@@ -278,7 +295,13 @@ test('aws: the emulator keeps what the SDK put (GET /_fake/configs) and counts r
   assert.ok(faults.totalRequests(after) >= faults.totalRequests(before0) + 2,
     `stats did not count the two requests: ${JSON.stringify(before0)} -> ${JSON.stringify(after)}`);
   const all = await fake.configs();
-  assert.ok(JSON.stringify(all).includes(name), 'GET /_fake/configs does not list the config');
+  const mine = all.filter((c) => c.provider === 'aws' && c.function === name);
+  assert.equal(mine.length, 1, `GET /_fake/configs: ${JSON.stringify(all).slice(0, 500)}`);
+  assert.equal(mine[0].qualifier, '$LATEST');
+  assert.equal(mine[0].config.MaximumRetryAttempts, 1);
+  const got = await get({ FunctionName: name });
+  assert.equal(mine[0].config.FunctionArn, got.FunctionArn);
+  assert.equal(mine[0].config.LastModified * 1000, got.LastModified.getTime());
 });
 
 test('aws fault: 5xx surfaces as a server error', async () => {
@@ -298,6 +321,7 @@ test('aws fault: 429 surfaces as TooManyRequestsException with Retry-After', asy
     assert.equal(err.name, 'TooManyRequestsException');
     assert.equal(err.$metadata.httpStatusCode, 429);
     assert.equal(String(err.retryAfterSeconds), '7');
+    assert.equal(err.Reason, 'CallerRateLimitExceeded');
   });
 });
 

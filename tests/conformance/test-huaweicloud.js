@@ -7,8 +7,12 @@ const { test, before, beforeEach } = require('node:test');
 const assert = require('node:assert/strict');
 const { BasicCredentials } = require('@huaweicloud/huaweicloud-sdk-core');
 const FG = require('@huaweicloud/huaweicloud-sdk-functiongraph');
+const { Logger4jInstance } = require('@huaweicloud/huaweicloud-sdk-core/logger/log4jLogger');
 const fake = require('./lib/fake');
 const faults = require('./lib/faults').forProvider('huaweicloud');
+
+/* The SDK logs every failed request (headers and all) to stdout; the tests assert on them. */
+Logger4jInstance.level = 'off';
 
 const PROJECT = fake.creds.huaweicloud.project;
 const SMN = `urn:smn:cn-north-4:${PROJECT}:dlq`;
@@ -123,6 +127,16 @@ test('huaweicloud: param is re-serialised with another key order, same JSON', as
   assert.deepEqual(JSON.parse(back), JSON.parse(sent));
 });
 
+test('huaweicloud: unset destinations come back as {"destination":"","param":""}', async () => {
+  const name = await newFunction();
+  await update(urn(name), body(1, 600).withDestinationConfig(new FG.FuncAsyncDestinationConfig()
+    .withOnFailure(dest('SMN', JSON.stringify({ topic_urn: SMN })))));
+  const got = await show(urn(name));
+  assert.deepEqual(got.destination_config.on_success, { destination: '', param: '' });
+  assert.equal(got.destination_config.on_failure.destination, 'SMN');
+  assert.equal(got.enable_async_status_log, false, 'enable_async_status_log is always present');
+});
+
 test('huaweicloud: created_time and last_modified use two different formats', async () => {
   const name = await newFunction();
   await update(urn(name), body(1, 600));
@@ -176,6 +190,12 @@ test('huaweicloud: function missing (FSS.1051) versus config missing (404)', asy
   assert.match(String(hwErr(e3).code), /^FSS\.\d{4}$/);
 });
 
+test('huaweicloud: a version the function does not have is FSS.1052', async () => {
+  const name = await newFunction(['v1']);
+  const e = await fake.rejection(update(urn(name, 'v2'), body(1, 600)));
+  assert.deepEqual(hwErr(e), { code: 'FSS.1052', status: 404 });
+});
+
 test('huaweicloud: a wrong secret is rejected with APIG.0301 401', async () => {
   const name = await newFunction();
   const bad = client({ sk: `${fake.creds.huaweicloud.sk}x` });
@@ -195,6 +215,8 @@ test('huaweicloud: drift set through the control API is seen by show', async () 
   const got = await show(urn(name));
   assert.equal(got.max_async_retry_attempts, 3);
   assert.equal(got.max_async_event_age_in_seconds, 600);
+  await fake.clearDrift({ provider: 'huaweicloud', function: urn(name) });
+  assert.equal(hwErr(await fake.rejection(show(urn(name)))).status, 404);
 });
 
 test('huaweicloud fault: 5xx surfaces as a server error', async () => {

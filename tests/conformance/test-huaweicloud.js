@@ -255,25 +255,18 @@ test('huaweicloud fault: a dropped connection surfaces as a network error', asyn
   await fake.withFaults(faults.drop(), async () => {
     const e = await fake.rejection(show(urn(name)));
     assert.equal(e.httpStatusCode, undefined, `got HTTP ${e.httpStatusCode}`);
-    assert.match(String(e.errorMsg), /ECONNRESET|socket hang up|EPIPE|closed|aborted/i);
+    assert.match(String(e.errorMsg), /socket hang up|ECONNRESET/);
   });
 });
 
-test('huaweicloud fault: a truncated JSON body never yields the config', async () => {
+test('huaweicloud fault: a truncated JSON body comes back as an empty result', async () => {
   const name = await newFunction();
   await update(urn(name), body(2, 600));
   await fake.withFaults(faults.truncate(), async () => {
-    /* axios parses JSON silently: a body that does not parse reaches the SDK as a string,
-     * which the SDK turns into an empty result; a body cut by a closed connection is an
-     * error. Either way the caller must not see a config. */
-    let res;
-    try {
-      res = await show(urn(name));
-    } catch (e) {
-      res = { error: e };
-    }
-    assert.ok(res.error || (res.max_async_retry_attempts === undefined && res.func_urn === undefined),
-      `a truncated body produced a config: ${JSON.stringify(res)}`);
+    /* axios parses JSON silently: a 200 body that does not parse reaches the SDK as a
+     * string, which the SDK turns into an empty result with no error at all. */
+    const res = await show(urn(name));
+    assert.deepEqual({ ...res }, { httpStatusCode: 200 });
   });
   assert.equal((await show(urn(name))).max_async_retry_attempts, 2);
 });

@@ -215,6 +215,24 @@ test('fc3: LATEST and a version are kept apart; no qualifier means LATEST', asyn
   assert.equal((await fc3Get(name, 'LATEST')).body.maxAsyncRetryAttempts, 0);
 });
 
+test('fc3: list pages with limit and nextToken', async () => {
+  const name = await newFc3Function(['1', '2']);
+  for (const q of ['LATEST', '1', '2']) {
+    await fc3Put(name, { maxAsyncRetryAttempts: 1 }, q);
+  }
+  const seen = [];
+  let nextToken;
+  for (let page = 0; page < 5; page++) {
+    const out = await fc3.listAsyncInvokeConfigs(new FC3.ListAsyncInvokeConfigsRequest({ functionName: name, limit: 1, nextToken }));
+    assert.ok(out.body.configs.length <= 1);
+    seen.push(...out.body.configs.map((c) => c.functionArn));
+    nextToken = out.body.nextToken;
+    if (!nextToken) break;
+  }
+  assert.equal(seen.length, 3);
+  assert.equal(new Set(seen).size, 3, `functionArn tells the qualifiers apart: ${seen}`);
+});
+
 test('fc3: unset destinations come back as {"destination": null}', async () => {
   const name = await newFc3Function();
   await fc3Put(name, { maxAsyncRetryAttempts: 1, destinationConfig: dest3(null, FC3_FAIL) }, 'LATEST');

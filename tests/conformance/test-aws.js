@@ -177,6 +177,32 @@ test('aws: $LATEST and alias prod are kept apart (name, name:prod, ARN forms)', 
   assert.equal(still.MaximumRetryAttempts, 0, 'deleting prod must not touch $LATEST');
 });
 
+test('aws: list pages with MaxItems and NextMarker', async () => {
+  const name = await newFunction(['a1', 'b2']);
+  for (const q of ['$LATEST', 'a1', 'b2']) {
+    await put({ FunctionName: name, Qualifier: q, MaximumRetryAttempts: 1 });
+  }
+  const seen = [];
+  let marker;
+  for (let page = 0; page < 5; page++) {
+    const out = await lambda.send(new ListFunctionEventInvokeConfigsCommand({
+      FunctionName: name, MaxItems: 1, Marker: marker,
+    }));
+    assert.ok(out.FunctionEventInvokeConfigs.length <= 1);
+    seen.push(...out.FunctionEventInvokeConfigs.map((c) => c.FunctionArn.split(':').pop()));
+    marker = out.NextMarker;
+    if (!marker) break;
+  }
+  assert.deepEqual(seen.sort(), ['$LATEST', 'a1', 'b2']);
+});
+
+test('aws: a name suffix that contradicts Qualifier is rejected', async () => {
+  const name = await newFunction(['prod']);
+  const err = await fake.rejection(put({ FunctionName: `${name}:prod`, Qualifier: '$LATEST', MaximumRetryAttempts: 1 }));
+  assert.equal(err.name, 'InvalidParameterValueException');
+  assert.equal(err.$metadata.httpStatusCode, 400);
+});
+
 test('aws: a qualifier the function does not have is not found', async () => {
   const name = await newFunction(['prod']);
   const err = await fake.rejection(put({ FunctionName: name, Qualifier: 'staging', MaximumRetryAttempts: 1 }));

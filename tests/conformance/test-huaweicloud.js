@@ -166,6 +166,24 @@ test('huaweicloud: latest and another version are kept apart', async () => {
   assert.equal((await show(urn(name))).max_async_retry_attempts, 0);
 });
 
+test('huaweicloud: list pages with marker and limit', async () => {
+  const name = await newFunction(['v1', 'v2']);
+  for (const v of ['latest', 'v1', 'v2']) {
+    await update(urn(name, v), body(1, 600));
+  }
+  const seen = [];
+  let marker = '0';
+  for (let page = 0; page < 5; page++) {
+    const out = await fg.listFunctionAsyncInvokeConfig(new FG.ListFunctionAsyncInvokeConfigRequest()
+      .withFunctionUrn(urn(name)).withMarker(marker).withLimit('1'));
+    assert.equal(out.count, 3);
+    seen.push(...out.async_invoke_configs.map((c) => c.func_urn));
+    if (seen.length >= out.count) break;
+    marker = String(out.page_info.next_marker);
+  }
+  assert.deepEqual(seen.sort(), [urn(name), urn(name, 'v1'), urn(name, 'v2')].sort());
+});
+
 test('huaweicloud: out-of-range values are rejected with a 400 FSS code', async () => {
   const name = await newFunction();
   for (const [r, a] of [[9, 600], [-1, 600], [1, 0], [1, 86401]]) {

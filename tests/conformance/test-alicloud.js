@@ -3,7 +3,7 @@
  * fakecloud: FC 3.0 (@alicloud/fc20230330, API 2023-03-30) and FC 2.0
  * (@alicloud/fc-open20210406, API 2021-04-06). */
 
-const { test, before, beforeEach } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const FC3 = require('@alicloud/fc20230330');
 const { $OpenApiUtil } = require('@alicloud/openapi-core');
@@ -17,11 +17,10 @@ const MNS_OK = `acs:mns:cn-hangzhou:${UID}:/queues/ok/messages`;
 const MNS_TOPIC = `acs:mns:cn-hangzhou:${UID}:/topics/t/messages`;
 const FC3_FAIL = `acs:fc:cn-hangzhou:${UID}:functions/on-fail`;
 
-/* ---- FC 3.0 ------------------------------------------------------------------------------ */
-
-function fc3Client(opts = {}) {
-  /* autoretry is off by default in this SDK (no retryOptions): every error reaches the test. */
-  return new FC3.default(new $OpenApiUtil.Config({
+/* Both SDKs take the same configuration (each in its own Config class). With an explicit
+ * endpoint neither builds a host from region or account id. */
+function clientConfig(opts) {
+  return {
     accessKeyId: opts.ak || fake.creds.alicloud.ak,
     accessKeySecret: opts.sk || fake.creds.alicloud.sk,
     endpoint: fake.host,
@@ -29,7 +28,14 @@ function fc3Client(opts = {}) {
     regionId: 'cn-hangzhou',
     readTimeout: opts.readTimeout || 5000,
     connectTimeout: 2000,
-  }));
+  };
+}
+
+/* ---- FC 3.0 ------------------------------------------------------------------------------ */
+
+function fc3Client(opts = {}) {
+  /* autoretry is off by default in this SDK (no retryOptions): every error reaches the test. */
+  return new FC3.default(new $OpenApiUtil.Config(clientConfig(opts)));
 }
 
 const fc3 = fc3Client();
@@ -85,15 +91,8 @@ async function newFc3Function(qualifiers) {
 /* ---- FC 2.0 ------------------------------------------------------------------------------ */
 
 function fc2Client(opts = {}) {
-  return new FC2.default(new OpenApi.Config({
-    accessKeyId: opts.ak || fake.creds.alicloud.ak,
-    accessKeySecret: opts.sk || fake.creds.alicloud.sk,
-    endpoint: fake.host,
-    protocol: 'HTTP',
-    regionId: 'cn-hangzhou',
-    readTimeout: opts.readTimeout || 5000,
-    connectTimeout: 2000,
-  }));
+  /* RuntimeOptions.autoretry is unset in the SDK's convenience methods: no retries. */
+  return new FC2.default(new OpenApi.Config(clientConfig(opts)));
 }
 
 const fc2 = fc2Client();
@@ -146,13 +145,7 @@ function aliErr(e) {
   return { code: e.code, status: e.statusCode ?? e.data?.statusCode };
 }
 
-before(async () => {
-  await fake.reset();
-});
-
-beforeEach(async () => {
-  await fake.clearFaults();
-});
+fake.useFreshEmulator();
 
 /* ---- FC 3.0 tests -------------------------------------------------------------------------- */
 

@@ -1,7 +1,7 @@
 'use strict';
 /* AWS Lambda FunctionEventInvokeConfig through @aws-sdk/client-lambda against fakecloud. */
 
-const { test, before, beforeEach } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const {
   LambdaClient,
@@ -18,6 +18,12 @@ const ACCOUNT = '123456789012';
 const SQS_OK = `arn:aws:sqs:us-east-1:${ACCOUNT}:ok-queue`;
 const SQS_DLQ = `arn:aws:sqs:us-east-1:${ACCOUNT}:dlq`;
 const SNS = `arn:aws:sns:us-east-1:${ACCOUNT}:topic`;
+/* A config with every field set, to see what a later change keeps. */
+const BASELINE = {
+  MaximumRetryAttempts: 1,
+  MaximumEventAgeInSeconds: 3600,
+  DestinationConfig: { OnFailure: { Destination: SQS_DLQ } },
+};
 
 function client(opts = {}) {
   return new LambdaClient({
@@ -56,13 +62,7 @@ function get(input) {
   return lambda.send(new GetFunctionEventInvokeConfigCommand(input));
 }
 
-before(async () => {
-  await fake.reset();
-});
-
-beforeEach(async () => {
-  await fake.clearFaults();
-});
+fake.useFreshEmulator();
 
 test('aws: put, get, list, delete round trip on $LATEST', async () => {
   const name = await newFunction();
@@ -118,12 +118,7 @@ test('aws: put, get, list, delete round trip on $LATEST', async () => {
 
 test('aws: PUT replaces the whole config, POST (Update) merges', async () => {
   const name = await newFunction();
-  await put({
-    FunctionName: name,
-    MaximumRetryAttempts: 1,
-    MaximumEventAgeInSeconds: 3600,
-    DestinationConfig: { OnFailure: { Destination: SQS_DLQ } },
-  });
+  await put({ FunctionName: name, ...BASELINE });
   const upd = await lambda.send(new UpdateFunctionEventInvokeConfigCommand({
     FunctionName: name,
     MaximumRetryAttempts: 2,
@@ -290,12 +285,7 @@ test('aws: an unknown access key is rejected with UnrecognizedClientException 40
 
 test('aws: drift set through the control API is seen by get', async () => {
   const name = await newFunction();
-  await put({
-    FunctionName: name,
-    MaximumRetryAttempts: 1,
-    MaximumEventAgeInSeconds: 3600,
-    DestinationConfig: { OnFailure: { Destination: SQS_DLQ } },
-  });
+  await put({ FunctionName: name, ...BASELINE });
   await fake.setDrift(faults.drift('aws', { function: name }, {
     MaximumRetryAttempts: 0,
     MaximumEventAgeInSeconds: 120,

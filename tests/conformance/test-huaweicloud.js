@@ -3,7 +3,7 @@
  * @huaweicloud/huaweicloud-sdk-functiongraph against fakecloud. The SDK hands back the
  * response JSON as it came (snake_case keys) plus httpStatusCode. */
 
-const { test, before, beforeEach } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { BasicCredentials } = require('@huaweicloud/huaweicloud-sdk-core');
 const FG = require('@huaweicloud/huaweicloud-sdk-functiongraph');
@@ -72,13 +72,7 @@ function hwErr(e) {
   return { code: e.errorCode, status: e.httpStatusCode };
 }
 
-before(async () => {
-  await fake.reset();
-});
-
-beforeEach(async () => {
-  await fake.clearFaults();
-});
+fake.useFreshEmulator();
 
 test('huaweicloud: update, show, list, delete round trip on latest', async () => {
   const name = await newFunction();

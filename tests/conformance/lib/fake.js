@@ -3,6 +3,7 @@
  * (tests/fakecloud/README.md). Everything here talks to 127.0.0.1 only. */
 
 const assert = require('node:assert/strict');
+const { before, beforeEach } = require('node:test');
 
 const port = process.env.FAKECLOUD_PORT;
 if (!port) {
@@ -86,6 +87,12 @@ async function signatureRejected(provider) {
   return typeof n === 'number' ? n : NaN;
 }
 
+/* A test file starts from an empty emulator, and every test from one without faults. */
+function useFreshEmulator() {
+  before(reset);
+  beforeEach(clearFaults);
+}
+
 /* Unique names per test so that tests never see each other's state. */
 let counter = 0;
 function uniqueName(prefix) {
@@ -127,5 +134,5 @@ async function rejection(promise, what) {
 
 module.exports = {
   port, host, baseUrl, creds, control, controlOk, createFunctions, setFaults, clearFaults,
-  withFaults, reset, stats, signatureRejected, configs, setDrift, clearDrift, uniqueName, rejection,
+  withFaults, reset, useFreshEmulator, stats, signatureRejected, configs, setDrift, clearDrift, uniqueName, rejection,
 };

@@ -269,15 +269,6 @@ static char *fc_render(FakeCall *c, const FcId *id, const FcFields *f, int64_t c
 
 /* ---- operations ------------------------------------------------------------------------ */
 
-static void respond_copy(FakeCall *c, const char *wire) {
-        char *s = strdup(wire);
-
-        if (!s)
-                c->oom = true;
-        else
-                fake_call_respond(c, 200, s);
-}
-
 static void fc_get(FakeCall *c, const FcId *id) {
         FakeFunction *fn = fc_lock(c, id, false, true);
         FakeConfig *cfg = fn ? fake_function_get_config(fn, id->qualifier) : NULL;
@@ -285,7 +276,7 @@ static void fc_get(FakeCall *c, const FcId *id) {
         if (fn && !cfg)
                 fc_fail_no_config(c);
         else if (cfg)
-                respond_copy(c, cfg->wire);
+                fake_call_respond_copy(c, 200, cfg->wire);
         fake_store_unlock(c->fc->store, c->api, id->key);
 }
 
@@ -310,7 +301,7 @@ static void fc_put(FakeCall *c, const FcId *id) {
                 c->oom = true;
                 goto finish;
         }
-        respond_copy(c, wire);
+        fake_call_respond_copy(c, 200, wire);
 finish:
         fake_store_unlock(c->fc->store, c->api, id->key);
 }
@@ -383,17 +374,10 @@ static void fc_list_done(FcList *l) {
 }
 
 static int parse_limit(FakeCall *c, size_t *ret) {
-        const char *s = fake_call_query(c, "limit");
-        char *end;
         long v;
 
-        *ret = FC_LIST_DEFAULT;
-        if (!s)
-                return 0;
-        errno = 0;
-        v = strtol(s, &end, 10);
-        if (errno != 0 || end == s || *end || v < 1 || v > FC_LIST_MAX) {
-                fc_fail_invalid(c, "%s must be between 1 and 100", "limit");
+        if (fake_call_query_long(c, "limit", 1, FC_LIST_MAX, FC_LIST_DEFAULT, &v) < 0) {
+                fc_fail_invalid(c, "%s must be between 1 and %d", "limit", FC_LIST_MAX);
                 return -EINVAL;
         }
         *ret = (size_t) v;

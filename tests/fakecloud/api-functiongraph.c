@@ -279,15 +279,6 @@ static char *fg_render(FakeCall *c, const FakeFgId *id, const FgFields *f, int64
 
 /* ---- operations ------------------------------------------------------------------------ */
 
-static void respond_copy(FakeCall *c, const char *wire) {
-        char *s = strdup(wire);
-
-        if (!s)
-                c->oom = true;
-        else
-                fake_call_respond(c, 200, s);
-}
-
 static void fg_get(FakeCall *c, const FakeFgId *id) {
         FakeFunction *fn = fg_lock(c, id, false, true);
         FakeConfig *cfg = fn ? fake_function_get_config(fn, id->qualifier) : NULL;
@@ -295,7 +286,7 @@ static void fg_get(FakeCall *c, const FakeFgId *id) {
         if (fn && !cfg)
                 fg_fail_no_config(c);
         else if (cfg)
-                respond_copy(c, cfg->wire);
+                fake_call_respond_copy(c, 200, cfg->wire);
         fake_store_unlock(c->fc->store, FAKE_API_FUNCTIONGRAPH, id->key);
 }
 
@@ -320,7 +311,7 @@ static void fg_put(FakeCall *c, const FakeFgId *id) {
                 c->oom = true;
                 goto finish;
         }
-        respond_copy(c, wire);
+        fake_call_respond_copy(c, 200, wire);
 finish:
         fake_store_unlock(c->fc->store, FAKE_API_FUNCTIONGRAPH, id->key);
 }
@@ -336,20 +327,10 @@ static void fg_delete(FakeCall *c, const FakeFgId *id) {
 }
 
 static int parse_number(FakeCall *c, const char *key, long def, long max, long *ret) {
-        const char *s = fake_call_query(c, key);
-        char *end;
-        long v;
-
-        *ret = def;
-        if (!s)
-                return 0;
-        errno = 0;
-        v = strtol(s, &end, 10);
-        if (errno != 0 || end == s || *end || v < 0 || v > max) {
+        if (fake_call_query_long(c, key, 0, max, def, ret) < 0) {
                 fg_fail_invalid(c, "%s must be an integer between 0 and %ld", key, max);
                 return -EINVAL;
         }
-        *ret = v;
         return 0;
 }
 

@@ -362,16 +362,6 @@ static char *lambda_render(FakeCall *c, const LambdaFields *f, const char *arn) 
 
 /* ---- operations ------------------------------------------------------------------------ */
 
-static void respond_copy(FakeCall *c, unsigned status, const char *wire) {
-        char *s = strdup(wire);
-
-        if (!s) {
-                c->oom = true;
-                return;
-        }
-        fake_call_respond(c, status, s);
-}
-
 static void lambda_get(FakeCall *c, const FakeLambdaId *id) {
         FakeFunction *fn = lambda_lock(c, id, false, true);
         FakeConfig *cfg = fn ? fake_function_get_config(fn, id->qualifier) : NULL;
@@ -379,7 +369,7 @@ static void lambda_get(FakeCall *c, const FakeLambdaId *id) {
         if (fn && !cfg)
                 lambda_fail_no_config(c, fn, id);
         else if (cfg)
-                respond_copy(c, 200, cfg->wire);
+                fake_call_respond_copy(c, 200, cfg->wire);
         fake_store_unlock(c->fc->store, FAKE_API_LAMBDA, id->name);
 }
 
@@ -417,7 +407,7 @@ static void lambda_write(FakeCall *c, const FakeLambdaId *id, bool merge) {
                 c->oom = true;
                 goto finish;
         }
-        respond_copy(c, 200, wire);
+        fake_call_respond_copy(c, 200, wire);
 finish:
         fake_store_unlock(c->fc->store, FAKE_API_LAMBDA, id->name);
 }
@@ -433,16 +423,9 @@ static void lambda_delete(FakeCall *c, const FakeLambdaId *id) {
 }
 
 static int parse_max_items(FakeCall *c, size_t *ret) {
-        const char *s = fake_call_query(c, "MaxItems");
-        char *end;
         long v;
 
-        *ret = LAMBDA_LIST_MAX;
-        if (!s)
-                return 0;
-        errno = 0;
-        v = strtol(s, &end, 10);
-        if (errno != 0 || end == s || *end || v < 1 || v > LAMBDA_LIST_MAX) {
+        if (fake_call_query_long(c, "MaxItems", 1, LAMBDA_LIST_MAX, LAMBDA_LIST_MAX, &v) < 0) {
                 lambda_fail_invalid(c, "1 validation error detected: Value at 'maxItems' failed to satisfy "
                                        "constraint: Member must have value between 1 and 50");
                 return -EINVAL;

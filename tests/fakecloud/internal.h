@@ -90,6 +90,11 @@ void fake_call_respond_json(FakeCall *c, unsigned status, json_t *j);
 /* The first value of a decoded query parameter, or NULL. */
 const char *fake_call_query(const FakeCall *c, const char *key);
 const char *fake_call_header_get(const FakeCall *c, const char *name);
+/* An integer query parameter in [lo, hi]; def when absent. 0 or -EINVAL (nothing answered:
+ * each API words the error itself). */
+int fake_call_query_long(const FakeCall *c, const char *key, long lo, long hi, long def, long *ret);
+/* Answers with a copy of a stored wire JSON. */
+void fake_call_respond_copy(FakeCall *c, unsigned status, const char *wire);
 
 /* Compact JSON text of j (not consumed), with reals printed like epoch seconds.milliseconds. */
 char *fake_json_dump(const json_t *j);

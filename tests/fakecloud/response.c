@@ -80,6 +80,32 @@ const char *fake_call_query(const FakeCall *c, const char *key) {
         return NULL;
 }
 
+int fake_call_query_long(const FakeCall *c, const char *key, long lo, long hi, long def, long *ret) {
+        const char *s = fake_call_query(c, key);
+        char *end;
+        long v;
+
+        if (!s) {
+                *ret = def;
+                return 0;
+        }
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno != 0 || end == s || *end || v < lo || v > hi)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+void fake_call_respond_copy(FakeCall *c, unsigned status, const char *wire) {
+        char *s = strdup(wire);
+
+        if (!s)
+                c->oom = true;
+        else
+                fake_call_respond(c, status, s);
+}
+
 const char *fake_call_header_get(const FakeCall *c, const char *name) {
         return sign_header_get(c->req->headers, c->req->n_headers, name);
 }

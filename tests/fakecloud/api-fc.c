@@ -159,7 +159,7 @@ static FakeFunction *fc_lock(FakeCall *c, const FcId *id, bool write, bool check
         return fn;
 }
 
-static void fc_fail_no_config(FakeCall *c) {
+static void fc_fail_no_config(FakeCall *c, const FakeFunction *fn, const void *userdata) {
         fc_fail(c, 404, "AsyncConfigNotExists", "async invoke config does not exist");
 }
 
@@ -270,13 +270,7 @@ static char *fc_render(FakeCall *c, const FcId *id, const FcFields *f, int64_t c
 /* ---- operations ------------------------------------------------------------------------ */
 
 static void fc_get(FakeCall *c, const FcId *id) {
-        FakeFunction *fn = fc_lock(c, id, false, true);
-        FakeConfig *cfg = fn ? fake_function_get_config(fn, id->qualifier) : NULL;
-
-        if (fn && !cfg)
-                fc_fail_no_config(c);
-        else if (cfg)
-                fake_call_respond_copy(c, 200, cfg->wire);
+        fake_call_get_config(c, fc_lock(c, id, false, true), id->qualifier, fc_fail_no_config, NULL);
         fake_store_unlock(c->fc->store, c->api, id->key);
 }
 
@@ -285,7 +279,7 @@ static void fc_put(FakeCall *c, const FcId *id) {
         FcFields f = {};
         FakeFunction *fn;
         FakeConfig *cfg;
-        char err[256], *wire;
+        char err[256];
 
         body = fake_call_parse_body(c, err, sizeof(err));
         if (!body)
@@ -296,23 +290,13 @@ static void fc_put(FakeCall *c, const FcId *id) {
         if (!fn)
                 goto finish;
         cfg = fake_function_get_config(fn, id->qualifier);
-        wire = fc_render(c, id, &f, cfg ? cfg->created_usec : c->now_usec);
-        if (!wire || fake_function_put_config(fn, id->qualifier, wire, c->now_usec) < 0) {
-                c->oom = true;
-                goto finish;
-        }
-        fake_call_respond_copy(c, 200, wire);
+        fake_call_put_config(c, fn, id->qualifier, fc_render(c, id, &f, cfg ? cfg->created_usec : c->now_usec));
 finish:
         fake_store_unlock(c->fc->store, c->api, id->key);
 }
 
 static void fc_delete(FakeCall *c, const FcId *id) {
-        FakeFunction *fn = fc_lock(c, id, true, true);
-
-        if (fn && fake_function_delete_config(fn, id->qualifier) == 0)
-                fc_fail_no_config(c);
-        else if (fn)
-                fake_call_respond(c, 204, NULL);
+        fake_call_delete_config(c, fc_lock(c, id, true, true), id->qualifier, fc_fail_no_config, NULL);
         fake_store_unlock(c->fc->store, c->api, id->key);
 }
 

@@ -157,7 +157,7 @@ static FakeFunction *fg_lock(FakeCall *c, const FakeFgId *id, bool write, bool c
         return fn;
 }
 
-static void fg_fail_no_config(FakeCall *c) {
+static void fg_fail_no_config(FakeCall *c, const FakeFunction *fn, const void *userdata) {
         fg_fail(c, 404, "FSS.0404", "Not found the async invoke config");
 }
 
@@ -280,13 +280,7 @@ static char *fg_render(FakeCall *c, const FakeFgId *id, const FgFields *f, int64
 /* ---- operations ------------------------------------------------------------------------ */
 
 static void fg_get(FakeCall *c, const FakeFgId *id) {
-        FakeFunction *fn = fg_lock(c, id, false, true);
-        FakeConfig *cfg = fn ? fake_function_get_config(fn, id->qualifier) : NULL;
-
-        if (fn && !cfg)
-                fg_fail_no_config(c);
-        else if (cfg)
-                fake_call_respond_copy(c, 200, cfg->wire);
+        fake_call_get_config(c, fg_lock(c, id, false, true), id->qualifier, fg_fail_no_config, NULL);
         fake_store_unlock(c->fc->store, FAKE_API_FUNCTIONGRAPH, id->key);
 }
 
@@ -295,7 +289,7 @@ static void fg_put(FakeCall *c, const FakeFgId *id) {
         _cleanup_(fg_fields_done) FgFields f = {};
         FakeFunction *fn;
         FakeConfig *cfg;
-        char err[256], *wire;
+        char err[256];
 
         body = fake_call_parse_body(c, err, sizeof(err));
         if (!body)
@@ -306,23 +300,13 @@ static void fg_put(FakeCall *c, const FakeFgId *id) {
         if (!fn)
                 goto finish;
         cfg = fake_function_get_config(fn, id->qualifier);
-        wire = fg_render(c, id, &f, cfg ? cfg->created_usec : c->now_usec);
-        if (!wire || fake_function_put_config(fn, id->qualifier, wire, c->now_usec) < 0) {
-                c->oom = true;
-                goto finish;
-        }
-        fake_call_respond_copy(c, 200, wire);
+        fake_call_put_config(c, fn, id->qualifier, fg_render(c, id, &f, cfg ? cfg->created_usec : c->now_usec));
 finish:
         fake_store_unlock(c->fc->store, FAKE_API_FUNCTIONGRAPH, id->key);
 }
 
 static void fg_delete(FakeCall *c, const FakeFgId *id) {
-        FakeFunction *fn = fg_lock(c, id, true, true);
-
-        if (fn && fake_function_delete_config(fn, id->qualifier) == 0)
-                fg_fail_no_config(c);
-        else if (fn)
-                fake_call_respond(c, 204, NULL);
+        fake_call_delete_config(c, fg_lock(c, id, true, true), id->qualifier, fg_fail_no_config, NULL);
         fake_store_unlock(c->fc->store, FAKE_API_FUNCTIONGRAPH, id->key);
 }
 

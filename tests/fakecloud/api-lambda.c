@@ -217,7 +217,8 @@ static FakeFunction *lambda_lock(FakeCall *c, const FakeLambdaId *id, bool write
         return NULL;
 }
 
-static void lambda_fail_no_config(FakeCall *c, const FakeFunction *fn, const FakeLambdaId *id) {
+static void lambda_fail_no_config(FakeCall *c, const FakeFunction *fn, const void *userdata) {
+        const FakeLambdaId *id = userdata;
         char arn[512], msg[600];
 
         lambda_arn(c, fn, id, true, arn, sizeof(arn));
@@ -363,13 +364,7 @@ static char *lambda_render(FakeCall *c, const LambdaFields *f, const char *arn) 
 /* ---- operations ------------------------------------------------------------------------ */
 
 static void lambda_get(FakeCall *c, const FakeLambdaId *id) {
-        FakeFunction *fn = lambda_lock(c, id, false, true);
-        FakeConfig *cfg = fn ? fake_function_get_config(fn, id->qualifier) : NULL;
-
-        if (fn && !cfg)
-                lambda_fail_no_config(c, fn, id);
-        else if (cfg)
-                fake_call_respond_copy(c, 200, cfg->wire);
+        fake_call_get_config(c, lambda_lock(c, id, false, true), id->qualifier, lambda_fail_no_config, id);
         fake_store_unlock(c->fc->store, FAKE_API_LAMBDA, id->name);
 }
 
@@ -378,7 +373,7 @@ static void lambda_write(FakeCall *c, const FakeLambdaId *id, bool merge) {
         LambdaFields f = {};
         FakeFunction *fn;
         FakeConfig *cfg;
-        char err[256], arn[512], *wire;
+        char err[256], arn[512];
 
         body = fake_call_parse_body(c, err, sizeof(err));
         if (!body) {
@@ -402,23 +397,13 @@ static void lambda_write(FakeCall *c, const FakeLambdaId *id, bool merge) {
         if (lambda_parse_body(c, body, &f) < 0)
                 goto finish;
         lambda_arn(c, fn, id, true, arn, sizeof(arn));
-        wire = lambda_render(c, &f, arn);
-        if (!wire || fake_function_put_config(fn, id->qualifier, wire, c->now_usec) < 0) {
-                c->oom = true;
-                goto finish;
-        }
-        fake_call_respond_copy(c, 200, wire);
+        fake_call_put_config(c, fn, id->qualifier, lambda_render(c, &f, arn));
 finish:
         fake_store_unlock(c->fc->store, FAKE_API_LAMBDA, id->name);
 }
 
 static void lambda_delete(FakeCall *c, const FakeLambdaId *id) {
-        FakeFunction *fn = lambda_lock(c, id, true, true);
-
-        if (fn && fake_function_delete_config(fn, id->qualifier) == 0)
-                lambda_fail_no_config(c, fn, id);
-        else if (fn)
-                fake_call_respond(c, 204, NULL);
+        fake_call_delete_config(c, lambda_lock(c, id, true, true), id->qualifier, lambda_fail_no_config, id);
         fake_store_unlock(c->fc->store, FAKE_API_LAMBDA, id->name);
 }
 

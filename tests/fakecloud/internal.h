@@ -93,6 +93,15 @@ const char *fake_call_header_get(const FakeCall *c, const char *name);
 /* An integer query parameter in [lo, hi]; def when absent. 0 or -EINVAL (nothing answered:
  * each API words the error itself). */
 int fake_call_query_long(const FakeCall *c, const char *key, long lo, long hi, long def, long *ret);
+/* The operations every API shares, on a function its caller has locked (fn NULL: the caller
+ * already answered 404). no_config answers the API's "config missing" error. */
+typedef void (*FakeNoConfig)(FakeCall *c, const FakeFunction *fn, const void *userdata);
+void fake_call_get_config(FakeCall *c, FakeFunction *fn, const char *qualifier, FakeNoConfig no_config,
+                          const void *userdata);
+void fake_call_delete_config(FakeCall *c, FakeFunction *fn, const char *qualifier, FakeNoConfig no_config,
+                             const void *userdata);
+/* Stores wire (owned) and answers 200 with it. */
+void fake_call_put_config(FakeCall *c, FakeFunction *fn, const char *qualifier, char *wire);
 /* Answers with a copy of a stored wire JSON. */
 void fake_call_respond_copy(FakeCall *c, unsigned status, const char *wire);
 

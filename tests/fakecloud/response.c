@@ -106,6 +106,32 @@ void fake_call_respond_copy(FakeCall *c, unsigned status, const char *wire) {
                 fake_call_respond(c, status, s);
 }
 
+void fake_call_get_config(FakeCall *c, FakeFunction *fn, const char *qualifier, FakeNoConfig no_config,
+                          const void *userdata) {
+        FakeConfig *cfg = fn ? fake_function_get_config(fn, qualifier) : NULL;
+
+        if (fn && !cfg)
+                no_config(c, fn, userdata);
+        else if (cfg)
+                fake_call_respond_copy(c, 200, cfg->wire);
+}
+
+void fake_call_delete_config(FakeCall *c, FakeFunction *fn, const char *qualifier, FakeNoConfig no_config,
+                             const void *userdata) {
+        if (fn && fake_function_delete_config(fn, qualifier) == 0)
+                no_config(c, fn, userdata);
+        else if (fn)
+                fake_call_respond(c, 204, NULL);
+}
+
+void fake_call_put_config(FakeCall *c, FakeFunction *fn, const char *qualifier, char *wire) {
+        if (!wire || fake_function_put_config(fn, qualifier, wire, c->now_usec) < 0) {
+                c->oom = true;
+                return;
+        }
+        fake_call_respond_copy(c, 200, wire);
+}
+
 const char *fake_call_header_get(const FakeCall *c, const char *name) {
         return sign_header_get(c->req->headers, c->req->n_headers, name);
 }

@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -256,6 +257,17 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *connecti
         return handle_exchange(s, e, connection, method);
 }
 
+/* libmicrohttpd's own error log, minus the line it writes for every connection that an
+ * injected "drop" fault closes on purpose. */
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+        char line[512];
+
+        vsnprintf(line, sizeof(line), fmt, ap);
+        if (startswith(line, "Application reported internal error"))
+                return;
+        fprintf(stderr, "fakecloud: libmicrohttpd: %s", line);
+}
+
 static int open_listener(const FakeServerOptions *o, int *ret_fd, uint16_t *ret_port, char *error, size_t size) {
         struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai = NULL;
         struct sockaddr_storage ss;
@@ -334,7 +346,8 @@ int fake_server_start(FakeCloud *fc, const FakeServerOptions *o, FakeServer **re
         }
         s->timer_running = true;
         if (flags & MHD_USE_TLS)
-                s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_LISTEN_SOCKET,
+                s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                                             MHD_OPTION_LISTEN_SOCKET,
                                              s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0,
                                              MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED,
                                              request_completed, s, MHD_OPTION_CONNECTION_LIMIT, 20000,
@@ -343,7 +356,8 @@ int fake_server_start(FakeCloud *fc, const FakeServerOptions *o, FakeServer **re
                                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY,
                                              MHD_OPTION_END);
         else
-                s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_LISTEN_SOCKET,
+                s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                                             MHD_OPTION_LISTEN_SOCKET,
                                              s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0,
                                              MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED,
                                              request_completed, s, MHD_OPTION_CONNECTION_LIMIT, 20000,

@@ -2,17 +2,33 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <sys/random.h>
 
 #include "lib/crypto.h"
 #include "lib/macro.h"
 
+/* The digests are fetched once per process: an implicit fetch on every call (EVP_Digest with
+ * EVP_get_digestbyname, EVP_Q_mac) goes through the provider store's locks and was most of the
+ * emulator's signature-checking time. EVP_MD objects are reference counted and thread safe. */
+static EVP_MD *md_sha256, *md_md5;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void digests_fetch(void) {
+        md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+        md_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+}
+
+static const EVP_MD *digest_get(const char *name) {
+        (void) pthread_once(&md_once, digests_fetch);
+        return streq(name, "MD5") ? md_md5 : md_sha256;
+}
+
 static int digest(const char *name, const void *data, size_t size, uint8_t *ret, size_t ret_size) {
+        const EVP_MD *md = digest_get(name);
         unsigned out_size = 0;
 
-        /* EVP_Digest() with the implicit default fetch: one call, no context to leak. */
-        if (EVP_Digest(size > 0 ? data : "", size, ret, &out_size, EVP_get_digestbyname(name),
-                       NULL) != 1)
+        if (!md || EVP_Digest(size > 0 ? data : "", size, ret, &out_size, md, NULL) != 1)
                 return -EIO;
         return out_size == ret_size ? 0 : -EIO;
 }
@@ -43,15 +59,44 @@ int crypto_md5_hex(const void *data, size_t size, char ret[static CRYPTO_MD5_HEX
         return 0;
 }
 
+/* HMAC-SHA256 (RFC 2104) over the once-fetched digest: H((K^opad) || H((K^ipad) || m)). */
 int crypto_hmac_sha256(const void *key, size_t key_size, const void *data, size_t size,
                        uint8_t ret[static CRYPTO_SHA256_SIZE]) {
-        size_t out_size = 0;
+        enum { BLOCK = 64 };
+        const EVP_MD *md = digest_get("SHA256");
+        uint8_t k[BLOCK] = {}, pad[BLOCK], inner[CRYPTO_SHA256_SIZE];
+        EVP_MD_CTX *ctx;
+        int r = -EIO;
 
-        /* EVP_Q_mac() (OpenSSL 3) is the non-deprecated one-shot MAC. */
-        if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key_size > 0 ? key : "", key_size,
-                       size > 0 ? data : "", size, ret, CRYPTO_SHA256_SIZE, &out_size))
+        if (!md)
                 return -EIO;
-        return out_size == CRYPTO_SHA256_SIZE ? 0 : -EIO;
+        if (key_size > BLOCK) {
+                if (digest("SHA256", key, key_size, k, CRYPTO_SHA256_SIZE) < 0)
+                        return -EIO;
+        } else if (key_size > 0)
+                memcpy(k, key, key_size);
+
+        ctx = EVP_MD_CTX_new();
+        if (!ctx)
+                return -ENOMEM;
+        for (size_t i = 0; i < BLOCK; i++)
+                pad[i] = k[i] ^ 0x36;
+        if (EVP_DigestInit_ex2(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, pad, BLOCK) != 1 ||
+            EVP_DigestUpdate(ctx, size > 0 ? data : "", size) != 1 ||
+            EVP_DigestFinal_ex(ctx, inner, NULL) != 1)
+                goto finish;
+        for (size_t i = 0; i < BLOCK; i++)
+                pad[i] = k[i] ^ 0x5c;
+        if (EVP_DigestInit_ex2(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, pad, BLOCK) != 1 ||
+            EVP_DigestUpdate(ctx, inner, sizeof(inner)) != 1 ||
+            EVP_DigestFinal_ex(ctx, ret, NULL) != 1)
+                goto finish;
+        r = 0;
+finish:
+        EVP_MD_CTX_free(ctx);
+        OPENSSL_cleanse(k, sizeof(k));
+        OPENSSL_cleanse(pad, sizeof(pad));
+        return r;
 }
 
 int crypto_hmac_sha256_hex(const void *key, size_t key_size, const void *data, size_t size,

@@ -19,6 +19,7 @@ PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 PYTHON    ?= /usr/bin/python3
 FUZZ_SECONDS ?= 60
 
@@ -186,6 +187,8 @@ install: $(BIN_DAEMON) $(BIN_CLI)
 	@if [ -f deploy/asyncfgd.service ]; then \
 	    install -d $(DESTDIR)$(UNITDIR) && \
 	    sed 's|@BINDIR@|$(BINDIR)|g' deploy/asyncfgd.service > $(DESTDIR)$(UNITDIR)/asyncfgd.service; fi
+	install -d $(DESTDIR)$(TMPFILESDIR)
+	install -m 0644 deploy/asyncfg.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/asyncfg.conf
 
 format:
 	clang-format -i $(wildcard cmd/*.c lib/*.[ch] clouds/*.[ch] reconciler/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/fakecloud/*.[ch])

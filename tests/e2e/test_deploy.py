@@ -1,0 +1,37 @@
+"""The shipped systemd unit: installs with PREFIX/DESTDIR and stays hardened."""
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_install_honours_prefix_and_destdir(tmp_path):
+    subprocess.run(["make", "-s", "-C", ROOT, "install", f"DESTDIR={tmp_path}", "PREFIX=/opt/af",
+                    "SYSCONFDIR=/opt/af/etc"], check=True, capture_output=True)
+    for rel in ("opt/af/bin/asyncfgd", "opt/af/bin/asyncfg", "opt/af/etc/asyncfg/asyncfgd.yaml",
+                "opt/af/lib/systemd/system/asyncfgd.service", "opt/af/lib/tmpfiles.d/asyncfg.conf"):
+        assert (tmp_path / rel).exists(), rel
+    unit = (tmp_path / "opt/af/lib/systemd/system/asyncfgd.service").read_text()
+    assert "ExecStart=/opt/af/bin/asyncfgd" in unit
+    assert "@BINDIR@" not in unit
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze missing")
+def test_unit_is_hardened(tmp_path):
+    unit = tmp_path / "asyncfgd.service"
+    text = open(os.path.join(ROOT, "deploy/asyncfgd.service")).read().replace("@BINDIR@", "/usr/bin")
+    unit.write_text(text)
+    for needle in ("Type=notify", "WatchdogSec=", "DynamicUser=yes", "StateDirectory=",
+                   "ProtectSystem=strict", "CapabilityBoundingSet=\n",
+                   "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+                   "SystemCallFilter=@system-service", "ExecReload="):
+        assert needle in text, needle
+    out = subprocess.run(["systemd-analyze", "security", "--offline=true", str(unit)],
+                         capture_output=True, text=True)
+    m = re.search(r"Overall exposure level for \S+: ([0-9.]+)", out.stdout + out.stderr)
+    assert m, out.stdout + out.stderr
+    assert float(m.group(1)) <= 2.0, out.stdout

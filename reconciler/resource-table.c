@@ -25,7 +25,8 @@ Resource *resource_free(Resource *r) {
                 return NULL;
         free(r->key);
         resource_spec_free(r->spec);
-        diff_free(r->diff);
+        json_decref(r->diff_json);
+        json_decref(r->last_drift_json);
         free(r->error);
         free(r);
         return NULL;

@@ -18,6 +18,8 @@
 
 #include "clouds/cloud-error.h"
 #include "lib/hashmap.h"
+#include <jansson.h>
+
 #include "reconciler/diff.h"
 #include "reconciler/resource-state.h"
 #include "reconciler/resource.h"
@@ -26,10 +28,14 @@ typedef struct Resource {
         char *key;          /* the identity (resource_spec_identity()); the table's key */
         ResourceSpec *spec; /* the document in force (owned copy) */
         ResourceState state; /* only through the manager's one setter */
-        Diff *diff;          /* live vs desired at the last observation, NULL if equal/unknown */
+        json_t *diff_json;   /* live vs desired at the last observation (diff_to_json()), NULL
+                              * when equal or unknown */
+        json_t *last_drift_json; /* the last drift detected (diff_to_json()), NULL: none yet */
         bool drift;          /* the last observation found drift (live ≠ last applied) */
         bool spec_changed;   /* the document changed since the last run started */
         bool removed;        /* no longer desired: freed when its run in flight ends */
+        bool deleted;        /* removed, and its live config was deleted */
+        struct Manager *manager; /* the owner (for callbacks) */
         CloudErrorClass error_class; /* of the last run; NONE after a success */
         char *error;         /* the last run's error, one line, or NULL */
         uint64_t last_observed_usec; /* CLOCK_REALTIME of the last successful GET, 0: never */

@@ -246,7 +246,7 @@ void manager_report_written(Manager *m, Resource *r) {
         manager_resource_event(m, r, RESOURCE_EVENT_WRITTEN, "applied (recorded in the state store)");
 }
 
-static void manager_on_reconciled(Reconcile *rec, const ReconcileResult *res, void *userdata) {
+static void manager_on_reconciled(Reconcile *rec, ReconcileResult *res, void *userdata) {
         Resource *r = userdata;
         Manager *m = r->manager;
         WorkResult wr = WORK_RESULT_SUCCESS;
@@ -364,10 +364,14 @@ int manager_process(WorkQueue *q, const char *key, void *item_userdata, void *us
         r->run_started_usec = now_monotonic_usec();
         k = manager_start_run(m, r, a->client);
         if (k < 0) {
-                if (k != -EAGAIN)
-                        resource_log(LOG_WARNING, r, k, "cannot start a request: %s, retrying",
-                                     strerror(-k));
-                return k; /* the queue counts it as a retryable failure */
+                /* Nothing started (no credentials yet, -ENOKEY ...): a failed run all the same. */
+                _cleanup_(cloud_error_done) CloudError e = {};
+                WorkResult wr;
+
+                reconcile_error_from_errno(k, &e);
+                wr = manager_resource_failed(m, r, &e, "start");
+                manager_count_run(m, r, "error", true);
+                return workqueue_done(m->queue, key, wr, 0) < 0 ? -EIO : 0;
         }
         r->spec_changed = false;
         m->n_runs++;

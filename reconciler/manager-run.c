@@ -223,6 +223,15 @@ static void resource_keep_diff(Resource *r, const Diff *d) {
                 r->diff_json = j;
 }
 
+static void resource_keep_write(Resource *r, const Diff *d) {
+        json_t *j = NULL;
+
+        if (!d || diff_to_json(d, &j) < 0)
+                return;
+        json_decref(r->last_write_json);
+        r->last_write_json = j;
+}
+
 static void manager_note_drift(Manager *m, Resource *r, const Diff *d) {
         _cleanup_free_ char *text = NULL;
         json_t *j = NULL;
@@ -266,6 +275,7 @@ static void manager_on_reconciled(Reconcile *rec, ReconcileResult *res, void *us
         case RECONCILE_CREATED:
         case RECONCILE_UPDATED:
                 resource_keep_diff(r, NULL);
+                resource_keep_write(r, res->diff);
                 (void) resource_set_error(r, CLOUD_ERROR_NONE, NULL);
                 r->last_changed_usec = now_realtime_usec();
                 manager_resource_event(m, r, RESOURCE_EVENT_WRITING,

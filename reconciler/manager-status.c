@@ -62,6 +62,8 @@ static json_t *resource_to_json(const Manager *m, const Resource *r) {
                                                             : json_null());
         if (!o)
                 return NULL;
+        json_object_set_new(o, "last_write_diff",
+                            r->last_write_json ? json_incref(r->last_write_json) : json_null());
         if (workqueue_get_item(m->queue, r->key, &info) >= 0 && info.attempt > 0)
                 json_object_set_new(o, "attempts", json_integer(info.attempt));
         return o;

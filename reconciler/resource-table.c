@@ -27,6 +27,7 @@ Resource *resource_free(Resource *r) {
         resource_spec_free(r->spec);
         json_decref(r->diff_json);
         json_decref(r->last_drift_json);
+        json_decref(r->last_write_json);
         free(r->error);
         free(r);
         return NULL;

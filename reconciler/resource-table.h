@@ -31,6 +31,7 @@ typedef struct Resource {
         json_t *diff_json;   /* live vs desired at the last observation (diff_to_json()), NULL
                               * when equal or unknown */
         json_t *last_drift_json; /* the last drift detected (diff_to_json()), NULL: none yet */
+        json_t *last_write_json; /* what the last write fixed (diff_to_json()), NULL: none yet */
         bool drift;          /* the last observation found drift (live ≠ last applied) */
         bool spec_changed;   /* the document changed since the last run started */
         bool removed;        /* no longer desired: freed when its run in flight ends */

@@ -193,9 +193,10 @@ class Daemon:
             # WATCHDOG_PID must name the daemon: the shell execs it, keeping its own pid.
             argv = ["/bin/sh", "-c", 'WATCHDOG_PID=$$ exec "$0" "$@"', *argv]
         self.log = open(self.stderr_path, "a")
+        readies = self.ready_count()
         self.proc = subprocess.Popen(argv, env=env, stdout=self.log, stderr=self.log)
         if wait_ready:
-            wait_for(lambda: self.ready_count() >= 1 or self.proc.poll() is not None, 10,
+            wait_for(lambda: self.ready_count() > readies or self.proc.poll() is not None, 10,
                      what="READY=1")
             assert self.proc.poll() is None, self.logtext()
         return self

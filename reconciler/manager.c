@@ -82,7 +82,7 @@ void manager_schedule_save(Manager *m) {
         uint64_t when = MAX(now_monotonic_usec(), m->last_save_usec + MANAGER_SAVE_INTERVAL_USEC);
 
         if (!m->save_timer) {
-                if (sd_event_add_time(m->event, &m->save_timer, CLOCK_MONOTONIC, when, 0,
+                if (sd_event_add_time(m->event, &m->save_timer, CLOCK_MONOTONIC, when, 1000,
                                       on_save_timer, m) < 0) {
                         manager_save_now(m); /* no timer: save at once rather than not at all */
                         return;

@@ -58,7 +58,7 @@ static void manager_save_now(Manager *m) {
         m->last_save_usec = now_monotonic_usec();
         if (k < 0)
                 log_error_errno(k, "Failed to save the state store in '%s': %m; retrying.",
-                                m->gen->config->state_dir);
+                                m->gen ? m->gen->config->state_dir : "?");
         for (size_t i = 0; i < m->n_acks; i++) {
                 Resource *r = resource_table_get(&m->table, m->acks[i]);
 
@@ -252,8 +252,16 @@ int manager_new(sd_event *event, const char *config_path, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
-        /* Callbacks of runs still pending fire inside http_engine_free(): keep the table. */
+        /* Callbacks of runs still pending fire inside http_engine_free(): keep the table and
+         * the queue until then. The accounts go first, while the engine that their metadata
+         * fetches use still exists (calls in flight hold their own client references). */
         m->stopping = true;
+        while (m->retired) {
+                ManagerGeneration *g = m->retired;
+                m->retired = g->next;
+                manager_generation_free(g);
+        }
+        m->gen = manager_generation_free(m->gen);
         m->http = http_engine_free(m->http);
         sd_event_source_disable_unref(m->sig_term);
         sd_event_source_disable_unref(m->sig_int);
@@ -268,12 +276,6 @@ Manager *manager_free(Manager *m) {
         clock_free(m->clock);
         desired_set_free(m->desired);
         state_store_free(m->state);
-        while (m->retired) {
-                ManagerGeneration *g = m->retired;
-                m->retired = g->next;
-                manager_generation_free(g);
-        }
-        manager_generation_free(m->gen);
         metrics_free_asyncfg(m->metrics);
         strv_free(m->acks);
         free(m->status_line);

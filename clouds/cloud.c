@@ -17,6 +17,8 @@ struct CloudClient {
         CloudAccount account; /* strings owned */
         char *base_url;
         char *host;
+        CloudObserver observer;
+        void *observer_userdata;
 };
 
 struct CloudCall {
@@ -35,7 +37,15 @@ struct CloudCall {
         char *page_token;     /* LIST: the token of the page in flight */
         unsigned n_pages;
         char *redact[3]; /* the secret and token used to sign, to cut out of messages */
+        uint64_t sent_usec; /* CLOCK_MONOTONIC when the exchange in flight was started */
 };
+
+static uint64_t cloud_now_monotonic(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
 
 /* ---- lists --------------------------------------------------------------------------- */
 
@@ -201,6 +211,11 @@ CloudClient *cloud_client_unref(CloudClient *c) {
 
 const CloudAccount *cloud_client_get_account(const CloudClient *c) {
         return &c->account;
+}
+
+void cloud_client_set_observer(CloudClient *c, CloudObserver observer, void *userdata) {
+        c->observer = observer;
+        c->observer_userdata = userdata;
 }
 
 const CloudOps *cloud_client_get_ops(const CloudClient *c) {
@@ -419,6 +434,7 @@ static int cloud_call_start(CloudCall *call) {
         if (r < 0)
                 return r;
         call->request = TAKE_PTR(hr);
+        call->sent_usec = cloud_now_monotonic();
         log_debug("cloud %s: %s %s", strna(c->account.name), req.method, req.path);
         return 0;
 }
@@ -484,6 +500,16 @@ static void cloud_call_on_success(CloudCall *call, const HttpResponse *resp) {
         cloud_call_finish(call, &ok, &config);
 }
 
+/* Tells the client's observer (metrics) about one finished HTTP exchange. */
+static void cloud_call_observe(CloudCall *call, int error, const HttpResponse *resp) {
+        CloudClient *c = call->client;
+
+        if (!c->observer)
+                return;
+        c->observer(&c->account, c->ops->provider, call->op, error < 0 ? 0 : resp->status, error,
+                    cloud_now_monotonic() - call->sent_usec, c->observer_userdata);
+}
+
 static void cloud_call_on_response(HttpRequest *req, int error, const HttpResponse *resp,
                                    void *userdata) {
         CloudCall *call = userdata;
@@ -491,6 +517,7 @@ static void cloud_call_on_response(HttpRequest *req, int error, const HttpRespon
         struct timespec ts;
 
         call->request = NULL; /* lib/http frees req after we return */
+        cloud_call_observe(call, error, resp);
         if (error < 0) {
                 cloud_call_fail(call, error, http_request_error_detail(req));
                 return;

@@ -191,6 +191,15 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(CloudClient *, cloud_client_unref);
 const CloudAccount *cloud_client_get_account(const CloudClient *c);
 const CloudOps *cloud_client_get_ops(const CloudClient *c);
 
+/* Called after every HTTP exchange of the client's calls (each page of a list too), from the
+ * event loop, before the call's own callback: the HTTP status (0 when there was no response,
+ * then error is lib/http's negative errno) and how long the exchange took. For metrics; it must
+ * not start or cancel calls. */
+typedef void (*CloudObserver)(const CloudAccount *account, Provider provider, CloudOp op,
+                              long http_status, int error, uint64_t duration_usec,
+                              void *userdata);
+void cloud_client_set_observer(CloudClient *c, CloudObserver observer, void *userdata);
+
 /* config: GET/PUT success — the live (echoed) config; NULL otherwise. GET answers "no config"
  * with class CONFIG_ABSENT and "no function" with FUNCTION_ABSENT. */
 typedef void (*CloudConfigCallback)(CloudCall *call, const CloudError *error,

@@ -1,33 +1,87 @@
 /* SPDX-License-Identifier: MIT */
-/* asyncfg: the command line. main() only: argument parsing and wiring. Each verb is a row of
- * the verb table; plan, apply, import and status belong to other parts of the project and
- * answer "not implemented yet" (exit 1) until they land. */
+/* asyncfg: the command line (DESIGN.md §6). main() only: argument parsing and wiring; each verb
+ * is a row of the verb table and its logic lives in reconciler/ (validate.c, cli-plan.c,
+ * cli-import.c). status belongs to another part of the project and answers "not implemented
+ * yet" (exit 1) until it lands. */
 #include <getopt.h>
 #include <stdio.h>
 
 #include "lib/log.h"
+#include "reconciler/cli-import.h"
+#include "reconciler/cli-plan.h"
 #include "reconciler/validate.h"
 
 typedef struct Args {
         const char *config;
         ValidateOutput output;
+        const char *account, *function, *qualifier, *from_tfstate;
         char **paths;
         size_t n_paths;
 } Args;
 
 typedef int (*VerbFunc)(const Args *a);
 
+/* A negative return of a verb's logic is a failure of the tool itself. */
+static int verb_exit(const char *verb, int r) {
+        if (r < 0) {
+                log_error_errno(r, "%s failed: %m", verb);
+                return 1;
+        }
+        return r;
+}
+
 static int verb_validate(const Args *a) {
         if (a->n_paths == 0) {
                 log_error("validate: at least one PATH is needed.");
                 return 1;
         }
-        int r = validate_paths(a->paths, a->n_paths, a->config, a->output, stdout, stderr);
-        if (r < 0) {
-                log_error_errno(r, "validate failed: %m");
+        return verb_exit("validate", validate_paths(a->paths, a->n_paths, a->config, a->output,
+                                                    stdout, stderr));
+}
+
+static int plan_or_apply(const Args *a, const char *verb, bool apply) {
+        CliPlanOptions o = {
+                .config_path = a->config,
+                .dir = a->n_paths > 0 ? a->paths[0] : NULL,
+                .json = a->output == VALIDATE_OUTPUT_JSON,
+                .apply = apply,
+                .out = stdout,
+                .err = stderr,
+        };
+
+        if (!a->config || a->n_paths > 1) {
+                log_error("usage: asyncfg %s --config FILE [DIR]", verb);
                 return 1;
         }
-        return r;
+        return verb_exit(verb, cli_plan_run(&o));
+}
+
+static int verb_plan(const Args *a) {
+        return plan_or_apply(a, "plan", false);
+}
+
+static int verb_apply(const Args *a) {
+        return plan_or_apply(a, "apply", true);
+}
+
+static int verb_import(const Args *a) {
+        CliImportOptions o = {
+                .config_path = a->config,
+                .account = a->account,
+                .function = a->function,
+                .qualifier = a->qualifier,
+                .out = stdout,
+                .err = stderr,
+        };
+
+        if (a->from_tfstate && !a->account && !a->function && !a->qualifier && a->n_paths == 0)
+                return verb_exit("import", cli_import_tfstate(a->from_tfstate, stdout, stderr));
+        if (a->from_tfstate || !a->config || !a->account || !a->function || a->n_paths > 0) {
+                log_error("usage: asyncfg import --config FILE --account A --function F "
+                          "[--qualifier Q] | asyncfg import --from-tfstate FILE");
+                return 1;
+        }
+        return verb_exit("import", cli_import_cloud(&o));
 }
 
 static int verb_not_implemented(const Args *a) {
@@ -41,9 +95,10 @@ static const struct {
         const char *usage;
 } verbs[] = {
         { "validate", verb_validate, "validate [--config FILE] PATH...   exit 0 valid, 1 invalid" },
-        { "plan", verb_not_implemented, "plan --config FILE [DIR]          (not implemented yet)" },
-        { "apply", verb_not_implemented, "apply --config FILE [DIR]         (not implemented yet)" },
-        { "import", verb_not_implemented, "import ...                        (not implemented yet)" },
+        { "plan", verb_plan, "plan --config FILE [DIR]          field-level diff; exit 0 in sync, 2 changes, 1 error" },
+        { "apply", verb_apply, "apply --config FILE [DIR]         one-shot reconcile; exit 0 converged, 1 error" },
+        { "import", verb_import, "import --config FILE --account A --function F [--qualifier Q]\n"
+                                 "  asyncfg import --from-tfstate FILE   live config / Terraform state as YAML" },
         { "status", verb_not_implemented, "status [--endpoint URL]           (not implemented yet)" },
 };
 
@@ -56,18 +111,26 @@ static void help(FILE *f) {
         fprintf(f, "\noptions:\n"
                    "  -c, --config FILE     the daemon configuration (accounts)\n"
                    "  -o, --output FORMAT   text (default) or json\n"
+                   "      --account A       import: the account\n"
+                   "      --function F      import: the function\n"
+                   "      --qualifier Q     import: one version or alias (default: all)\n"
+                   "      --from-tfstate F  import: a Terraform state file\n"
                    "  -h, --help            this text\n"
                    "      --version         the version\n");
 }
 
 /* Returns 0 to go on, 1 when done (help/version printed), -EINVAL on a usage error. */
 static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
-        enum { ARG_VERSION = 0x100 };
+        enum { ARG_VERSION = 0x100, ARG_ACCOUNT, ARG_FUNCTION, ARG_QUALIFIER, ARG_FROM_TFSTATE };
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "output", required_argument, NULL, 'o' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
+                { "account", required_argument, NULL, ARG_ACCOUNT },
+                { "function", required_argument, NULL, ARG_FUNCTION },
+                { "qualifier", required_argument, NULL, ARG_QUALIFIER },
+                { "from-tfstate", required_argument, NULL, ARG_FROM_TFSTATE },
                 {},
         };
         int c;
@@ -86,6 +149,18 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                                 log_error("Unknown output format '%s' (text or json).", optarg);
                                 return -EINVAL;
                         }
+                        break;
+                case ARG_ACCOUNT:
+                        a->account = optarg;
+                        break;
+                case ARG_FUNCTION:
+                        a->function = optarg;
+                        break;
+                case ARG_QUALIFIER:
+                        a->qualifier = optarg;
+                        break;
+                case ARG_FROM_TFSTATE:
+                        a->from_tfstate = optarg;
                         break;
                 case 'h':
                         help(stdout);

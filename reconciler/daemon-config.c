@@ -20,11 +20,14 @@
 #define MAX_ACCOUNTS 1000u
 #define MAX_ALERTS 100u
 
+/* Indexed by clouds/credentials.h's CredentialSource (whose string functions are the ones to
+ * call); NULL-terminated for schema_parse_enum(). */
 static const char *const credential_source_table[] = {
         [CREDENTIAL_SOURCE_AUTO] = "auto",
-        [CREDENTIAL_SOURCE_ENV] = "env",
         [CREDENTIAL_SOURCE_FILE] = "file",
         [CREDENTIAL_SOURCE_SYSTEMD] = "systemd",
+        [CREDENTIAL_SOURCE_ENV] = "env",
+        [CREDENTIAL_SOURCE_SHARED_FILE] = "shared-file",
         [CREDENTIAL_SOURCE_METADATA] = "metadata",
         NULL,
 };
@@ -38,14 +41,6 @@ static const char *const alert_type_table[] = {
 
 /* What "api:" accepts: alicloud's two APIs (the others are implied by the provider). */
 static const char *const alicloud_api_names[] = { "fc3", "fc2", NULL };
-
-const char *credential_source_to_string(CredentialSource s) {
-        return s >= 0 && s < _CREDENTIAL_SOURCE_MAX ? credential_source_table[s] : NULL;
-}
-
-CredentialSource credential_source_from_string(const char *s) {
-        return (CredentialSource) schema_string_table_find(credential_source_table, s);
-}
 
 const char *alert_type_to_string(AlertType t) {
         return t >= 0 && t < _ALERT_TYPE_MAX ? alert_type_table[t] : NULL;
@@ -214,22 +209,22 @@ static const SchemaField rate_limit_fields[] = {
         {}
 };
 
-typedef struct Credentials {
+typedef struct CredentialsYaml {
         int source;
         char *path;
-} Credentials;
+} CredentialsYaml;
 
 static const SchemaField credentials_fields[] = {
-        { "source", schema_parse_enum, offsetof(Credentials, source), .required = true,
+        { "source", schema_parse_enum, offsetof(CredentialsYaml, source), .required = true,
           .data = credential_source_table },
-        { "path", schema_parse_string, offsetof(Credentials, path), .max = 4096 },
+        { "path", schema_parse_string, offsetof(CredentialsYaml, path), .max = 4096 },
         {}
 };
 
 static int parse_credentials(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
                              void *dest) {
         AccountConfig *a = dest;
-        Credentials c = {};
+        CredentialsYaml c = {};
         int r;
 
         r = schema_parse_mapping(ctx, node, "'credentials'", credentials_fields, &c, NULL);

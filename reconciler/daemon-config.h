@@ -14,20 +14,11 @@
  *   alerts[]                   see AlertConfig; names unique
  */
 
+#include "clouds/credentials.h" /* CredentialSource: one enum for the config and the providers */
 #include "clouds/model.h"
 #include "lib/diag.h"
 #include "lib/time-util.h"
 #include "reconciler/resource.h"
-
-typedef enum CredentialSource {
-        CREDENTIAL_SOURCE_AUTO,     /* not configured: the chain of DESIGN.md §5 */
-        CREDENTIAL_SOURCE_ENV,
-        CREDENTIAL_SOURCE_FILE,     /* credentials.path names the file */
-        CREDENTIAL_SOURCE_SYSTEMD,  /* $CREDENTIALS_DIRECTORY/<account name> */
-        CREDENTIAL_SOURCE_METADATA, /* the instance metadata service */
-        _CREDENTIAL_SOURCE_MAX,
-        _CREDENTIAL_SOURCE_INVALID = -22,
-} CredentialSource;
 
 typedef enum AlertType {
         ALERT_TYPE_WEBHOOK,
@@ -75,8 +66,6 @@ typedef struct DaemonConfig {
         size_t n_alerts;
 } DaemonConfig;
 
-const char *credential_source_to_string(CredentialSource s);
-CredentialSource credential_source_from_string(const char *s);
 const char *alert_type_to_string(AlertType t);
 AlertType alert_type_from_string(const char *s);
 

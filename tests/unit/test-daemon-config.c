@@ -121,7 +121,7 @@ static const Case invalid[] = {
         { "accounts: [{name: a, provider: aws, region: r, rateLimit: {qps: 0}}]\n", 1, 65, "'qps' must be more than 0" },
         { "accounts: [{name: a, provider: aws, region: r, rateLimit: {qps: x}}]\n", 1, 65, "'qps' must be a number, got a string" },
         { "accounts: [{name: a, provider: aws, region: r, rateLimit: {burst: 0}}]\n", 1, 67, "'burst' must be between 1 and 10000, got 0" },
-        { "accounts: [{name: a, provider: aws, region: r, credentials: {source: vault}}]\n", 1, 70, "'source' must be one of auto, env, file, systemd, metadata, got 'vault'" },
+        { "accounts: [{name: a, provider: aws, region: r, credentials: {source: vault}}]\n", 1, 70, "'source' must be one of auto, file, systemd, env, shared-file, metadata, got 'vault'" },
         { "accounts: [{name: a, provider: aws, region: r, credentials: {source: file}}]\n", 1, 61, "'credentials' with source file needs a 'path'" },
         { "accounts: [{name: a, provider: aws, region: r, credentials: {source: env, path: /x}}]\n", 1, 81, "'path' is only valid with source file" },
         { A1 "alerts: [{name: x, type: pager, url: 'http://x'}]\n", 2, 26, "'type' must be one of webhook, slack, alertmanager, got 'pager'" },

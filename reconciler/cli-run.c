@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "reconciler/accounts.h"
+#include "reconciler/cli-run.h"
+#include "reconciler/state.h"
+#include "reconciler/workqueue.h"
+
+#define PROGRESS_INTERVAL (100 * USEC_PER_MSEC)
+
+typedef struct Exec Exec;
+
+typedef struct ExecItem {
+        Exec *exec;
+        CliRunItem *item;
+        Account *account;
+        bool read_ok; /* some attempt read the live config */
+} ExecItem;
+
+struct Exec {
+        CliRun *run;
+        ReconcileMode mode;
+        sd_event *event;
+        WorkQueue *queue;
+        StateStore *store;
+        ExecItem *items;
+        size_t n_finished;
+        usec_t progress_drawn;
+        bool progress_visible;
+};
+
+/* ---- loading ------------------------------------------------------------------------ */
+
+static int load_desired(DesiredSet *set, const char *dir) {
+        struct stat st;
+        int r;
+
+        if (stat(dir, &st) >= 0 && !S_ISDIR(st.st_mode))
+                r = desired_set_load_file(set, dir);
+        else
+                r = desired_set_rescan(set, dir);
+        return r == -ENOMEM ? r : 0;
+}
+
+static int run_add_items(CliRun *run) {
+        DesiredIterator it = {};
+        const ResourceSpec *spec;
+        size_t n = desired_set_n_resources(run->set);
+        int r;
+
+        run->items = calloc(n ?: 1, sizeof(CliRunItem));
+        if (!run->items)
+                return -ENOMEM;
+        while ((spec = desired_set_next(run->set, &it))) {
+                CliRunItem *item = &run->items[run->n_items++];
+                item->spec = spec;
+                r = resource_spec_identity(spec, &item->key);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int cli_run_load(const char *config_path, const char *dir, FILE *err, CliRun **ret) {
+        _cleanup_(cli_run_freep) CliRun *run = calloc(1, sizeof(CliRun));
+        DiagList diags;
+        int r;
+
+        if (!run)
+                return -ENOMEM;
+        diag_list_init(&diags);
+        r = daemon_config_load(config_path, &diags, &run->config);
+        if (r == -ENOMEM)
+                goto finish;
+        if (r < 0) {
+                r = 1;
+                goto finish;
+        }
+        r = desired_set_new(run->config, &run->set);
+        if (r < 0)
+                goto finish;
+        r = load_desired(run->set, dir ?: run->config->desired_dir);
+        if (r < 0)
+                goto finish;
+        r = desired_set_collect_diags(run->set, &diags);
+        if (r < 0)
+                goto finish;
+        if (diags.n_errors > 0) {
+                r = 1;
+                goto finish;
+        }
+        r = run_add_items(run);
+        if (r < 0)
+                goto finish;
+        *ret = TAKE_PTR(run);
+finish:
+        diag_list_sort(&diags);
+        diag_list_print(&diags, err);
+        diag_list_done(&diags);
+        return r;
+}
+
+CliRun *cli_run_free(CliRun *run) {
+        if (!run)
+                return NULL;
+        for (size_t i = 0; i < run->n_items; i++) {
+                CliRunItem *item = &run->items[i];
+                free(item->key);
+                diff_free(item->diff);
+                cloud_error_done(&item->error);
+                free(item->account_error);
+        }
+        free(run->items);
+        desired_set_free(run->set);
+        daemon_config_free(run->config);
+        free(run);
+        return NULL;
+}
+
+/* ---- progress ----------------------------------------------------------------------- */
+
+static void progress_update(Exec *e, bool final) {
+        CliRun *run = e->run;
+        usec_t now = 0;
+
+        if (!run->progress || !run->progress_file)
+                return;
+        if (final) {
+                if (e->progress_visible)
+                        fputs("\r\033[K", run->progress_file);
+                fflush(run->progress_file);
+                return;
+        }
+        (void) sd_event_now(e->event, CLOCK_MONOTONIC, &now);
+        if (now < e->progress_drawn + PROGRESS_INTERVAL)
+                return;
+        e->progress_drawn = now;
+        e->progress_visible = true;
+        fprintf(run->progress_file, "\r\033[K%s: %zu/%zu resources, %u in flight", run->verb,
+                e->n_finished, run->n_items, workqueue_get_in_flight(e->queue));
+        fflush(run->progress_file);
+}
+
+/* ---- one attempt -------------------------------------------------------------------- */
+
+static WorkResult work_result_from_error(const CloudError *error) {
+        switch (error->class) {
+        case CLOUD_ERROR_NONE:
+                return WORK_RESULT_SUCCESS;
+        case CLOUD_ERROR_THROTTLED:
+                return WORK_RESULT_THROTTLED;
+        case CLOUD_ERROR_TRANSIENT:
+                return WORK_RESULT_RETRY;
+        default:
+                return WORK_RESULT_PERMANENT;
+        }
+}
+
+static void exec_item_done(ExecItem *x, const CloudError *error) {
+        Exec *e = x->exec;
+        int r;
+
+        r = workqueue_done(e->queue, x->item->key, work_result_from_error(error),
+                           error->retry_after_usec);
+        if (r == 0) {
+                x->item->done = true;
+                e->n_finished++;
+        } else if (r < 0)
+                log_debug_errno(r, "workqueue_done(%s): %m", x->item->key);
+        progress_update(e, false);
+        if (workqueue_is_idle(e->queue))
+                (void) sd_event_exit(e->event, 0);
+}
+
+static void on_result(Reconcile *rec, ReconcileResult *res, void *userdata) {
+        ExecItem *x = userdata;
+        CliRunItem *item = x->item;
+
+        item->attempts++;
+        if (res->diff && !x->read_ok) {
+                /* The first successful read: what was there before anything was written. */
+                x->read_ok = true;
+                item->live_absent = res->live_absent;
+                diff_free(item->diff);
+                item->diff = TAKE_PTR(res->diff);
+        }
+        item->put_sent = item->put_sent || res->put_sent;
+        item->outcome = res->outcome;
+        /* A PUT whose answer was lost (dropped, truncated) took effect: the retry's read finds
+         * the resource in sync, and it is reported as what was done. */
+        if (res->outcome == RECONCILE_IN_SYNC && item->put_sent)
+                item->outcome = item->live_absent ? RECONCILE_CREATED : RECONCILE_UPDATED;
+        item->error_op = res->error_op;
+        cloud_error_done(&item->error);
+        if (cloud_error_copy(&item->error, res->error) < 0)
+                item->error.class = res->error->class;
+        exec_item_done(x, res->error);
+}
+
+static int process(WorkQueue *q, const char *key, void *item_userdata, void *userdata) {
+        ExecItem *x = item_userdata;
+        Exec *e = userdata;
+        int r;
+
+        r = reconcile_start(x->account->client, x->item->spec, e->store, key, e->mode, on_result,
+                            x, NULL);
+        if (r < 0) {
+                /* Could not even start (credentials not there yet, out of memory): a failed
+                 * attempt like any other, so the queue's retry and attempt limits apply. */
+                x->item->attempts++;
+                x->item->outcome = RECONCILE_ERROR;
+                x->item->error_op = CLOUD_OP_GET;
+                cloud_error_done(&x->item->error);
+                reconcile_error_from_errno(r, &x->item->error);
+                exec_item_done(x, &x->item->error);
+        }
+        return 0;
+}
+
+/* ---- the run ------------------------------------------------------------------------ */
+
+static StateStore *open_store(const DaemonConfig *c, ReconcileMode mode, FILE *err) {
+        _cleanup_(state_store_freep) StateStore *store = NULL;
+        DiagList diags;
+        int r;
+
+        if (access(c->state_dir, mode == RECONCILE_APPLY ? W_OK | X_OK : R_OK | X_OK) < 0) {
+                if (mode == RECONCILE_APPLY)
+                        fprintf(err, "warning: stateDir '%s' is missing or not writable (%m); "
+                                     "applying without recording what was applied\n",
+                                c->state_dir);
+                return NULL;
+        }
+        diag_list_init(&diags);
+        r = state_store_open(c->state_dir, &diags, &store);
+        if (r < 0) {
+                diag_list_print(&diags, err);
+                fprintf(err, "warning: the state store in '%s' cannot be used (%s); %s\n",
+                        c->state_dir, strerror(-r),
+                        mode == RECONCILE_APPLY ? "applying without recording what was applied"
+                                                : "drift and change are not told apart");
+        }
+        diag_list_done(&diags);
+        return TAKE_PTR(store);
+}
+
+static void item_set_account_error(CliRunItem *item, const char *message) {
+        item->outcome = RECONCILE_ERROR;
+        item->error.class = CLOUD_ERROR_AUTH;
+        item->done = true;
+        item->account_error = strdup(message);
+}
+
+static int exec_queue_items(Exec *e, AccountSet *accounts) {
+        CliRun *run = e->run;
+        int r;
+
+        for (size_t i = 0; i < run->config->n_accounts; i++) {
+                const AccountConfig *a = &run->config->accounts[i];
+                r = workqueue_add_account(e->queue, a->name, a->rate_qps, a->rate_burst);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < run->n_items; i++) {
+                ExecItem *x = &e->items[i];
+                x->exec = e;
+                x->item = &run->items[i];
+                x->account = account_set_find(accounts, x->item->spec->account);
+                if (!x->account || x->account->error) {
+                        item_set_account_error(x->item, x->account ? x->account->error
+                                                                   : "no account");
+                        e->n_finished++;
+                        continue;
+                }
+                r = workqueue_add(e->queue, x->item->key, x->account->config->name,
+                                  WORK_PRIORITY_CHANGE, 0, x);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int exec_loop(Exec *e, HttpEngine *http) {
+        _cleanup_(account_set_freep) AccountSet *accounts = NULL;
+        _cleanup_(clock_freep) Clock *clock = NULL;
+        const DaemonConfig *c = e->run->config;
+        WorkQueueOptions o = {
+                .concurrency = c->concurrency,
+                .backoff = { .base = c->backoff_base, .cap = MIN(c->backoff_cap, CLI_RUN_BACKOFF_CAP) },
+                .resync = 0,
+                .max_attempts = CLI_RUN_MAX_ATTEMPTS,
+        };
+        int r;
+
+        if (o.backoff.cap < o.backoff.base)
+                o.backoff.cap = o.backoff.base;
+        r = account_set_new(e->event, http, c, &accounts);
+        if (r < 0)
+                return r;
+        r = clock_new_event(e->event, &clock);
+        if (r < 0)
+                return r;
+        r = workqueue_new(clock, NULL, &o, process, e, &e->queue);
+        if (r < 0)
+                return r;
+        r = exec_queue_items(e, accounts);
+        if (r >= 0 && !workqueue_is_idle(e->queue))
+                r = sd_event_loop(e->event);
+        progress_update(e, true);
+        /* Everything in flight must be finished before the accounts and the clock go: the
+         * engine delivers the callbacks of whatever is left (only after an error). */
+        http_engine_free(http);
+        e->queue = workqueue_free(e->queue);
+        return r < 0 ? r : 0;
+}
+
+int cli_run_execute(CliRun *run, ReconcileMode mode, FILE *err) {
+        _cleanup_(state_store_freep) StateStore *store = NULL;
+        _cleanup_free_ ExecItem *items = calloc(run->n_items ?: 1, sizeof(ExecItem));
+        sd_event *event = NULL;
+        HttpEngine *http = NULL;
+        unsigned conns = MAX(run->config->concurrency, 8u);
+        HttpEngineOptions ho = {
+                .max_connections_per_host = conns,
+                .max_total_connections = MAX(conns, 64u),
+        };
+        Exec e = { .run = run, .mode = mode, .items = items };
+        int r;
+
+        if (!items)
+                return -ENOMEM;
+        store = open_store(run->config, mode, err);
+        e.store = store;
+        r = sd_event_new(&event);
+        if (r < 0)
+                return r;
+        e.event = event;
+        r = http_engine_new(event, &ho, &http);
+        if (r >= 0)
+                r = exec_loop(&e, http); /* frees http */
+        if (r >= 0 && store && mode == RECONCILE_APPLY) {
+                int k = state_store_save(store);
+                if (k < 0)
+                        fprintf(err, "warning: could not save the state store in '%s': %s\n",
+                                run->config->state_dir, strerror(-k));
+        }
+        sd_event_unref(event);
+        return r;
+}
+
+int cli_run_item_error_message(const CliRunItem *item, char **ret) {
+        const ResourceSpec *s = item->spec;
+        _cleanup_free_ char *detail = NULL;
+        int r;
+
+        if (item->account_error)
+                r = asprintf(ret, "%s:%u:%u: error: %s", s->path, s->line, s->column,
+                             item->account_error);
+        else {
+                if (cloud_error_format(&item->error, &detail) < 0)
+                        return -ENOMEM;
+                if (item->error.class == CLOUD_ERROR_FUNCTION_ABSENT)
+                        r = asprintf(ret,
+                                     "%s:%u:%u: error: function '%s' (qualifier '%s') does not "
+                                     "exist in account '%s' (%s)",
+                                     s->path, s->line, s->column, s->function, s->id.qualifier,
+                                     strna(s->account), detail);
+                else
+                        r = asprintf(ret, "%s:%u:%u: error: %s of '%s' failed: %s", s->path,
+                                     s->line, s->column, cloud_op_to_string(item->error_op),
+                                     s->function, detail);
+        }
+        return r < 0 ? -ENOMEM : 0;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The one-shot run behind `asyncfg plan` and `asyncfg apply` (DESIGN.md §6): load the daemon
+ * configuration and the desired state, then reconcile every resource once (reconciler/
+ * reconcile.h) through the work queue — at most `concurrency` requests in flight, the
+ * per-account rate limits, retries with backoff on retryable errors (throttling with
+ * Retry-After, transient errors) up to CLI_RUN_MAX_ATTEMPTS runs per resource — and collect
+ * one final result per resource, in file order.
+ *
+ * The state store (apply): stateDir/state.json is used when stateDir exists and is writable,
+ * so the daemon later tells drift from change; the directory is never created here (it is the
+ * daemon's StateDirectory=), and a missing, read-only or damaged store only means a warning and
+ * an apply without records. plan reads the store when it can (drift/change annotations) and
+ * never writes it. */
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "clouds/cloud-error.h"
+#include "reconciler/daemon-config.h"
+#include "reconciler/desired.h"
+#include "reconciler/diff.h"
+#include "reconciler/reconcile.h"
+
+#define CLI_RUN_MAX_ATTEMPTS 10u
+/* The one-shot run waits at most this long between tries of a resource (unless the server
+ * asks for longer with Retry-After): a CLI should give up within a minute or two. */
+#define CLI_RUN_BACKOFF_CAP (10 * USEC_PER_SEC)
+
+typedef struct CliRunItem {
+        const ResourceSpec *spec; /* borrowed from the run's DesiredSet */
+        char *key;                /* the identity */
+        ReconcileOutcome outcome; /* final */
+        Diff *diff;               /* the diff before any write (NULL when never read) */
+        CloudError error;         /* outcome ERROR: the last error */
+        CloudOp error_op;
+        char *account_error;      /* the account is unusable: why (then error.class is AUTH) */
+        unsigned attempts;
+        bool put_sent;            /* some attempt sent a PUT */
+        bool live_absent;         /* the first successful read found no config */
+        bool done;
+} CliRunItem;
+
+typedef struct CliRun {
+        DaemonConfig *config;
+        DesiredSet *set;
+        CliRunItem *items;
+        size_t n_items;
+        bool progress; /* draw a progress line on stderr (a terminal) */
+        FILE *progress_file;
+        const char *verb; /* "plan" / "apply", for the progress line */
+} CliRun;
+
+/* Loads config_path and dir (NULL: the config's desiredDir; a file or a directory tree).
+ * Problems are printed to err as "path:line:col: error: ..."; returns 0 and the run, 1 when
+ * something was invalid (printed), or a negative errno. */
+int cli_run_load(const char *config_path, const char *dir, FILE *err, CliRun **ret);
+
+/* Reconciles every item once (mode plan or apply). Warnings (state store) go to err. 0 or a
+ * negative errno for a failure of the tool itself (event loop, out of memory). */
+int cli_run_execute(CliRun *run, ReconcileMode mode, FILE *err);
+
+CliRun *cli_run_free(CliRun *run);
+DEFINE_TRIVIAL_CLEANUP_FUNC(CliRun *, cli_run_free);
+
+/* One line explaining an item's error for people, located at its document:
+ * "path:line:col: error: function 'f' (qualifier 'q') does not exist in account 'a': ...". */
+int cli_run_item_error_message(const CliRunItem *item, char **ret);

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* asyncfgd's manager: everything the daemon does, on one sd-event loop (DESIGN.md §3-§5).
+ *
+ *   manager_new()    the loop's objects that need no configuration (metrics, clock)
+ *   manager_load()   the daemon configuration (an invalid one is fatal here, and only here),
+ *                    the state store (a damaged one is quarantined and reported), the
+ *                    accounts, the work queue, the desired state (one full pass; an empty or
+ *                    missing directory is reported and removes nothing)
+ *   manager_start()  the endpoint (bound before READY=1), the directory watch, signals
+ *                    (SIGTERM/SIGINT stop, SIGHUP reload), the watchdog; then READY=1 and
+ *                    STATUS=; the first reconciles are already queued
+ *   sd_event_loop()  until a stop finishes: in-flight requests get MANAGER_STOP_TIMEOUT_USEC,
+ *                    then they are cancelled, the state store is saved, the loop exits 0
+ *
+ * Logging happens here (the manager decides); the functions return 0 or a negative errno
+ * that has already been logged. */
+
+#include <systemd/sd-event.h>
+
+#include "lib/macro.h"
+
+#define MANAGER_CONFIG_DEFAULT "/etc/asyncfg/asyncfgd.yaml"
+#define MANAGER_STOP_TIMEOUT_USEC (10ULL * 1000000ULL)
+
+typedef struct Manager Manager;
+
+int manager_new(sd_event *event, const char *config_path, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+int manager_load(Manager *m);
+int manager_start(Manager *m);
+/* The loop's exit code after sd_event_loop() returned. */
+int manager_exit_status(const Manager *m);

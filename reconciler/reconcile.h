@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* One reconcile of one resource, shared by `asyncfg plan`, `asyncfg apply` and the daemon.
+ *
+ *      GET live ──failed / malformed──▶ error (unknown: nothing decided, DESIGN.md §3.3)
+ *         │ ok, or config absent
+ *         ▼
+ *      diff (desired, live, last applied from the state store) ──empty──▶ in_sync
+ *         │ differs, or no config
+ *         ├── plan / observe ──▶ would_create | would_update
+ *         ▼ apply (enforce)
+ *      ONE full PUT of the complete desired document (async_config_merge_for_put(); never
+ *      delete-then-put, never AWS's merging POST) ──ok──▶ created | updated
+ *                                                  └─failed─▶ error
+ *
+ * In apply mode with a state store, the document PUT is recorded as last applied (created
+ * when no config existed); an in-sync resource whose record is missing or stale is recorded
+ * as adopted (what is live is what the YAML says), so a later drift is told from a change.
+ * The store is not saved here (the caller saves once, at the end or on a timer).
+ *
+ * Asynchronous on sd-event through the CloudClient; the callback fires exactly once, always
+ * from the event loop, cancellation included (class TRANSIENT, error -ECANCELED); the
+ * Reconcile is freed right after it returns. */
+
+#include "clouds/cloud.h"
+#include "reconciler/diff.h"
+#include "reconciler/resource.h"
+#include "reconciler/state.h"
+
+typedef enum ReconcileMode {
+        RECONCILE_PLAN,  /* read and compare, never write */
+        RECONCILE_APPLY, /* write what differs (unless the resource is management: observe) */
+        _RECONCILE_MODE_MAX,
+        _RECONCILE_MODE_INVALID = -22,
+} ReconcileMode;
+
+typedef enum ReconcileOutcome {
+        RECONCILE_IN_SYNC,
+        RECONCILE_CREATED,
+        RECONCILE_UPDATED,
+        RECONCILE_WOULD_CREATE, /* plan, or observe: no config exists */
+        RECONCILE_WOULD_UPDATE, /* plan, or observe: live differs */
+        RECONCILE_ERROR,
+        _RECONCILE_OUTCOME_MAX,
+        _RECONCILE_OUTCOME_INVALID = -22,
+} ReconcileOutcome;
+
+typedef struct ReconcileResult {
+        ReconcileOutcome outcome;
+        /* live vs desired; NULL for an error before the diff (the read failed). For created /
+         * updated: what was different before the PUT. The callback may take it over (set the
+         * member to NULL and free it later with diff_free()). */
+        Diff *diff;
+        /* ERROR: what failed (class, message); class NONE otherwise. */
+        const CloudError *error;
+        CloudOp error_op;  /* ERROR: the operation that failed (GET or PUT) */
+        bool put_sent;     /* a PUT was started (it may have taken effect even if it failed) */
+        bool live_absent;  /* the GET said: no config (when it succeeded) */
+} ReconcileResult;
+
+typedef struct Reconcile Reconcile;
+
+typedef void (*ReconcileCallback)(Reconcile *r, ReconcileResult *result, void *userdata);
+
+/* Starts the reconcile of spec (copied) through client. store (may be NULL) and state_key
+ * (the resource identity; copied; needed with a store) give the last applied document; the
+ * store must outlive the reconcile. ret may be NULL. 0, or a negative errno when nothing was
+ * started (then the callback never fires): the start errors of cloud_get() (-EAGAIN while
+ * metadata credentials are being fetched, -ENOKEY), -ENOMEM. */
+int reconcile_start(CloudClient *client, const ResourceSpec *spec, StateStore *store,
+                    const char *state_key, ReconcileMode mode, ReconcileCallback cb,
+                    void *userdata, Reconcile **ret);
+
+/* The callback fires (from the event loop) with an error of class TRANSIENT, -ECANCELED. The
+ * Reconcile is freed after its callback: drop the pointer there (never cancel it later). */
+void reconcile_cancel(Reconcile *r);
+
+const char *reconcile_mode_to_string(ReconcileMode m);
+ReconcileMode reconcile_mode_from_string(const char *s);
+/* "in_sync", "created", "updated", "would_create", "would_update", "error" */
+const char *reconcile_outcome_to_string(ReconcileOutcome o);
+ReconcileOutcome reconcile_outcome_from_string(const char *s);
+
+/* A call that could not start (a negative errno of reconcile_start() or cloud_*()) as a
+ * CloudError: -ENOKEY is AUTH (no credentials), anything else TRANSIENT (-EAGAIN: metadata
+ * credentials still being fetched). Free with cloud_error_done(). */
+void reconcile_error_from_errno(int error, CloudError *ret);
+
+/* Deletes the live config of spec (deletionPolicy: delete, the daemon's decision); a config
+ * or function that is already gone counts as success. The callback is cloud_delete()'s. */
+int reconcile_delete(CloudClient *client, const ResourceSpec *spec, CloudDoneCallback cb,
+                     void *userdata, CloudCall **ret_call);

@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: MIT
+"""asyncfg plan and apply when things go wrong: refused credentials, a missing function, faults
+on the wire, failed reads, TLS with the right and the wrong CA."""
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import FUNCTIONS, Setup, run, start_fakecloud, stop_fakecloud, write_config, write_desired
+
+
+def test_wrong_credentials(cloud, tmp_path):
+    s = Setup(cloud, tmp_path, creds={"aws": ("AKIDFAKE", "not-the-secret")})
+    r = s.asyncfg("apply")
+    assert r.returncode == 1, r.stdout + r.stderr
+    lines = [l for l in r.stdout.splitlines() if "aws.yaml" in l]
+    assert len(lines) == 2, r.stdout
+    for l in lines:
+        assert ": error: get of '" in l and "auth: HTTP 403 InvalidSignatureException" in l, l
+    assert "not-the-secret" not in r.stdout + r.stderr
+    assert "4 created" in r.stdout and "2 errors" in r.stdout
+    # Permanent: tried once each, never retried, never written.
+    stats = cloud.stats()
+    assert stats["signatureRejectedByProvider"]["aws"] == 2
+    assert not [d for d in stats["detail"] if d["provider"] == "aws" and d["method"] == "PUT"]
+
+
+def test_missing_credentials_file(cloud, tmp_path):
+    s = Setup(cloud, tmp_path)
+    os.unlink(os.path.join(s.tmp, "huaweicloud.cred"))
+    r = s.asyncfg("plan")
+    assert r.returncode == 1
+    assert "error: account 'hw-prod': no usable credentials" in r.stdout, r.stdout
+    assert "hw.yaml:1:1: error:" in r.stdout
+
+
+def test_missing_function_names_the_document(cloud, tmp_path):
+    s = Setup(cloud, tmp_path)
+    with open(os.path.join(s.desired, "more.yaml"), "w") as f:
+        f.write("# a comment\napiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\n"
+                "metadata: {name: ghost}\nspec: {provider: aws, account: aws-prod, function: ghost,"
+                " maxRetryAttempts: 1}\n")
+    r = s.asyncfg("plan")
+    assert r.returncode == 1
+    assert ("more.yaml:2:1: error: function 'ghost' (qualifier '$LATEST') does not exist in "
+            "account 'aws-prod'") in r.stdout, r.stdout
+    r = s.asyncfg("apply")
+    assert r.returncode == 1 and "6 created" in r.stdout and "1 error." in r.stdout
+
+
+def test_faults_apply_converges(cloud, tmp_path):
+    s = Setup(cloud, tmp_path)
+    cloud.faults(error5xx=0.1, throttle=0.1, retryAfter=1, drop=0.1, truncate=0.1, seed=7)
+    start = time.monotonic()
+    r = s.asyncfg("apply", timeout=90)
+    elapsed = time.monotonic() - start
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert elapsed < 60
+    cloud.faults()
+    faults = cloud.stats()["faults"]
+    assert faults["error5xx"] + faults["throttle"] + faults["drop"] + faults["truncate"] > 0
+    r = s.asyncfg("plan")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_many_faults_many_resources(cloud, tmp_path):
+    """30 % of all requests fail (5xx, 429 with Retry-After, truncated bodies, dropped
+    connections) over 60 resources: apply still converges, in bounded time."""
+    docs, functions = {}, []
+    for i in range(60):
+        docs[f"r{i}.yaml"] = (f"apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\nmetadata: {{name: r{i}}}\n"
+                              f"spec: {{provider: aws, account: aws-prod, function: fn{i}, maxRetryAttempts: {i % 3}}}\n")
+        functions.append({"provider": "aws", "function": f"fn{i}"})
+    desired = write_desired(os.path.join(tmp_path, "desired"), docs)
+    config = write_config(str(tmp_path), cloud, desired, concurrency=16)
+    cloud.create_functions(functions)
+    # Throttling is kept rare: each 429 halves the account's rate (DESIGN.md §3.8), which is
+    # right, but slow to recover from in a test.
+    cloud.faults(error5xx=0.12, errorStatus=503, throttle=0.03, retryAfter=1, drop=0.08, truncate=0.07,
+                 seed=3)
+    start = time.monotonic()
+    r = run("apply", "--config", config, timeout=90)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr
+    assert time.monotonic() - start < 60
+    cloud.faults()
+    assert len(cloud.configs()) == 60
+    assert run("plan", "--config", config).returncode == 0
+
+
+def test_failed_reads_never_write(cloud, tmp_path):
+    s = Setup(cloud, tmp_path)
+    # Every GET fails (5xx, dropped, throttled); no PUT may follow any of them.
+    cloud.faults(error5xx=0.6, drop=0.2, throttle=0.2, method="GET", retryAfter=0)
+    r = s.asyncfg("apply", timeout=90)
+    assert r.returncode == 1
+    stats = cloud.stats()
+    assert stats["byMethod"].get("GET", 0) >= 6 * 2, stats  # retried
+    assert stats["byMethod"].get("PUT", 0) == 0, stats
+    assert cloud.configs() == []
+    assert r.stdout.count("error: get of '") == 6, r.stdout
+
+
+def test_malformed_reads_never_write(cloud, tmp_path):
+    s = Setup(cloud, tmp_path)
+    assert s.asyncfg("apply").returncode == 0
+    cloud.drift(provider="aws", function="orders-worker", config={"MaximumRetryAttempts": 0})
+    cloud.drift(provider="alicloud", function="image-resize", qualifier="prod", config={"asyncTask": False})
+    puts = cloud.stats()["byMethod"]["PUT"]
+    # Every GET answers 200 with half a body: unknown, not absent, not different.
+    cloud.faults(truncate=1.0, method="GET")
+    r = s.asyncfg("apply", timeout=90)
+    assert r.returncode == 1
+    assert r.stdout.count("error: get of '") == 6, r.stdout
+    stats = cloud.stats()
+    assert stats["faults"]["truncate"] >= 6 * 2
+    assert stats["byMethod"]["PUT"] == puts, stats
+
+
+def make_ca(d, name="ca"):
+    key, crt = os.path.join(d, f"{name}.key"), os.path.join(d, f"{name}.crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", f"/CN=asyncfg test {name}", "-keyout", key, "-out", crt],
+                   check=True, capture_output=True)
+    return key, crt
+
+
+def make_server_cert(d, ca_key, ca_crt):
+    key, csr, crt = (os.path.join(d, f"server.{x}") for x in ("key", "csr", "crt"))
+    ext = os.path.join(d, "ext.cnf")
+    with open(ext, "w") as f:
+        f.write("subjectAltName = IP:127.0.0.1, DNS:localhost\n")
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                    "-keyout", key, "-out", csr], check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key,
+                    "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", crt],
+                   check=True, capture_output=True)
+    return key, crt
+
+
+@pytest.fixture
+def tls_cloud(tmp_path):
+    d = str(tmp_path / "pki")
+    os.makedirs(d)
+    ca_key, ca_crt = make_ca(d)
+    _, other_ca = make_ca(d, "other")
+    key, crt = make_server_cert(d, ca_key, ca_crt)
+    fake = start_fakecloud("--tls-cert", crt, "--tls-key", key, scheme="https")
+    yield fake, ca_crt, other_ca
+    stop_fakecloud(fake)
+
+
+def test_https_right_and_wrong_ca(tls_cloud, tmp_path):
+    fake, ca, other = tls_cloud
+    good = tmp_path / "good"
+    good.mkdir()
+    s = Setup(fake, good, ca_file=ca)
+    r = s.asyncfg("apply")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert len(fake.configs()) == 6
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    desired = write_desired(str(bad / "desired"))
+    config = write_config(str(bad), fake, desired, ca_file=other)
+    before = fake.stats()["requests"]
+    r = run("plan", "--config", config)
+    assert r.returncode == 1
+    assert "get of '" in r.stdout and ("certificate" in r.stdout.lower() or "ssl" in r.stdout.lower()
+                                       or "tls" in r.stdout.lower()), r.stdout
+    assert fake.stats()["requests"] == before

@@ -1,0 +1,159 @@
+# SPDX-License-Identifier: MIT
+"""asyncfg plan and apply against build/fakecloud: what lands on the wire, exit codes, drift,
+JSON output, the state store."""
+
+import json
+import os
+
+from conftest import HW_URN
+
+# What the emulator must hold after apply: exactly the managed fields (DESIRED in conftest),
+# in each cloud's wire format; server-side fields (ARNs, timestamps) are left out here.
+EXPECTED = {
+    ("lambda", "orders-worker", "$LATEST"): {
+        "MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 3600,
+        "DestinationConfig": {"OnSuccess": {"Destination": "arn:aws:sqs:us-east-1:123456789012:orders-ok"},
+                              "OnFailure": {"Destination": "arn:aws:sns:us-east-1:123456789012:orders-failed"}}},
+    ("lambda", "orders-audit", "live"): {
+        "MaximumRetryAttempts": 0,
+        "DestinationConfig": {"OnSuccess": {},
+                              "OnFailure": {"Destination": "arn:aws:s3:::orders-audit-failures"}}},
+    ("fc3", "image-resize", "prod"): {
+        "maxAsyncRetryAttempts": 3, "maxAsyncEventAgeInSeconds": 86400, "asyncTask": True,
+        "destinationConfig": {
+            "onSuccess": {"destination": "acs:mns:cn-hangzhou:1234567890123456:/topics/image-done/messages"},
+            "onFailure": {"destination": None}}},
+    ("fc2", "invoice-render", "prod"): {
+        "maxAsyncRetryAttempts": 2, "maxAsyncEventAgeInSeconds": None, "statefulInvocation": False,
+        "destinationConfig": {
+            "onSuccess": {"destination": None},
+            "onFailure": {"destination": "acs:fc:cn-hangzhou:1234567890123456:functions/invoice-dead-letter"}}},
+    ("functiongraph", f"{HW_URN}:report-builder", "latest"): {
+        "max_async_retry_attempts": 2, "max_async_event_age_in_seconds": 3600,
+        "enable_async_status_log": True,
+        "destination_config": {
+            "on_success": {"destination": "OBS",
+                           "param": {"bucket": "reports-archive", "expires": 5, "prefix": "/success"}},
+            "on_failure": {"destination": "", "param": ""}}},
+    ("functiongraph", f"{HW_URN}:report-notifier", "v2"): {
+        "max_async_retry_attempts": 0, "enable_async_status_log": False,
+        "destination_config": {
+            "on_success": {"destination": "", "param": ""},
+            "on_failure": {"destination": "DIS", "param": {"stream_name": "report-dlq"}}}},
+}
+
+SERVER_FIELDS = {"FunctionArn", "LastModified", "functionArn", "createdTime", "lastModifiedTime",
+                 "service", "function", "qualifier", "func_urn", "created_time", "last_modified"}
+
+
+def wire_state(fake):
+    """{(api, function, qualifier): config without server-side fields; Huawei params parsed}."""
+    out = {}
+    for item in fake.configs():
+        config = {k: v for k, v in item["config"].items() if k not in SERVER_FIELDS}
+        for d in (config.get("destination_config") or {}).values():
+            if d.get("param"):
+                d["param"] = json.loads(d["param"])
+        out[(item["api"], item["function"], item["qualifier"])] = config
+    return out
+
+
+def test_plan_shows_creates_then_apply_converges(setup):
+    r = setup.asyncfg("plan")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stdout.count("create ") == 6, r.stdout
+    assert "Plan: 6 to create, 0 to update, 0 in sync, 0 errors." in r.stdout
+    assert "maxRetryAttempts: (none) → 1" in r.stdout
+    assert setup.fake.stats()["byMethod"].get("PUT", 0) == 0, "plan must never write"
+
+    r = setup.asyncfg("apply")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Apply: 6 created, 0 updated, 0 in sync" in r.stdout
+    assert wire_state(setup.fake) == EXPECTED
+    stats = setup.fake.stats()
+    assert stats["byMethod"]["PUT"] == 6 and "POST" not in stats["byMethod"] and "DELETE" not in stats["byMethod"]
+
+    r = setup.asyncfg("plan")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Plan: 0 to create, 0 to update, 6 in sync, 0 errors." in r.stdout
+
+    # A second apply changes nothing and writes nothing.
+    r = setup.asyncfg("apply")
+    assert r.returncode == 0 and "0 created, 0 updated, 6 in sync" in r.stdout
+    assert setup.fake.stats()["byMethod"]["PUT"] == 6
+
+
+def test_drift_is_reported_and_fixed(setup):
+    assert setup.asyncfg("apply").returncode == 0
+    setup.fake.drift(provider="aws", function="orders-worker", config={"MaximumRetryAttempts": 2})
+    setup.fake.drift(provider="huaweicloud", function=f"{HW_URN}:report-builder",
+                     config={"enable_async_status_log": False})
+
+    r = setup.asyncfg("plan")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "maxRetryAttempts: 2 → 1   (drift)" in r.stdout, r.stdout
+    assert "enableAsyncStatusLog: false → true   (drift)" in r.stdout, r.stdout
+    assert "Plan: 0 to create, 2 to update, 4 in sync, 0 errors." in r.stdout
+
+    r = setup.asyncfg("plan", "-o", "json")
+    assert r.returncode == 2
+    doc = json.loads(r.stdout)
+    updates = {x["name"]: x for x in doc["resources"] if x["action"] == "update"}
+    assert set(updates) == {"orders-worker", "report-builder"}
+    assert updates["orders-worker"]["diff"] == [
+        {"field": "maxRetryAttempts", "from": 2, "to": 1, "drift": True, "change": False}]
+    assert updates["orders-worker"]["file"].endswith("/aws.yaml") and updates["orders-worker"]["line"] == 1
+    assert doc["summary"] == {"total": 6, "in_sync": 4, "create": 0, "update": 2, "error": 0}
+
+    r = setup.asyncfg("apply")
+    assert r.returncode == 0 and "0 created, 2 updated, 4 in sync" in r.stdout, r.stdout
+    assert wire_state(setup.fake) == EXPECTED
+
+
+def test_change_versus_drift_and_state_store(setup):
+    assert setup.asyncfg("apply").returncode == 0
+    state = json.load(open(os.path.join(setup.tmp, "state", "state.json")))
+    assert state["format"] == "asyncfg-state" and len(state["resources"]) == 6
+    assert all(r["created"] for r in state["resources"].values())
+
+    path = os.path.join(setup.desired, "fc2.yaml")
+    text = open(path).read().replace("maxRetryAttempts: 2", "maxRetryAttempts: 5")
+    open(path, "w").write(text)
+    r = setup.asyncfg("plan")
+    assert r.returncode == 2
+    assert "maxRetryAttempts: 2 → 5   (change)" in r.stdout, r.stdout
+
+
+def test_apply_json_and_plan_of_a_single_file(setup):
+    r = setup.asyncfg("apply", "-o", "json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert sorted(x["action"] for x in doc["resources"]) == ["created"] * 6
+    assert doc["summary"]["created"] == 6 and doc["summary"]["error"] == 0
+
+    r = setup.asyncfg("plan", "-o", "json", os.path.join(setup.desired, "hw.yaml"))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert [x["name"] for x in doc["resources"]] == ["report-builder", "report-notifier"]
+    assert {x["qualifier"] for x in doc["resources"]} == {"latest", "v2"}
+
+
+def test_observe_is_never_written(setup):
+    path = os.path.join(setup.desired, "fc3.yaml")
+    open(path, "a").write("  management: observe\n")
+    r = setup.asyncfg("apply")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "observe " in r.stdout and "1 observed (not written)" in r.stdout
+    assert not [k for k in wire_state(setup.fake) if k[0] == "fc3"]
+    r = setup.asyncfg("plan")
+    assert r.returncode == 2 and "apply will not write it" in r.stdout
+
+
+def test_invalid_desired_state_is_located(setup):
+    with open(os.path.join(setup.desired, "bad.yaml"), "w") as f:
+        f.write("apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\nmetadata: {name: bad}\n"
+                "spec: {provider: aws, function: f, maxRetryAttempts: 7}\n")
+    r = setup.asyncfg("plan")
+    assert r.returncode == 1
+    assert "bad.yaml:4:" in r.stderr and "error:" in r.stderr
+    assert setup.fake.stats()["requests"] == 0

@@ -39,29 +39,15 @@ static const char *const alert_type_table[] = {
         NULL,
 };
 
-static const char *const provider_names[] = {
-        [PROVIDER_AWS] = "aws",
-        [PROVIDER_ALICLOUD] = "alicloud",
-        [PROVIDER_HUAWEICLOUD] = "huaweicloud",
-        NULL,
-};
-
 /* What "api:" accepts: alicloud's two APIs (the others are implied by the provider). */
 static const char *const alicloud_api_names[] = { "fc3", "fc2", NULL };
-
-static int lookup(const char *const *t, const char *s) {
-        for (int i = 0; s && t[i]; i++)
-                if (streq(t[i], s))
-                        return i;
-        return -EINVAL;
-}
 
 const char *alert_type_to_string(AlertType t) {
         return t >= 0 && t < _ALERT_TYPE_MAX ? alert_type_table[t] : NULL;
 }
 
 AlertType alert_type_from_string(const char *s) {
-        return (AlertType) lookup(alert_type_table, s);
+        return (AlertType) schema_string_table_find(alert_type_table, s);
 }
 
 static void account_config_done(AccountConfig *a) {
@@ -260,7 +246,7 @@ static int parse_credentials(SchemaContext *ctx, const YamlNode *node, const Sch
 
 static const SchemaField account_fields[] = {
         { "name", parse_name, ACC(name), .required = true },
-        { "provider", schema_parse_enum, ACC(provider), .required = true, .data = provider_names },
+        { "provider", schema_parse_enum, ACC(provider), .required = true, .data = resource_provider_names },
         { "region", schema_parse_string, ACC(region), .required = true, .max = 64 },
         { "endpoint", parse_url, ACC(endpoint), .max = 1024 },
         { "rateLimit", schema_parse_mapping_field, ACC(rate_qps), .data = rate_limit_fields },
@@ -302,7 +288,7 @@ static int parse_one_account(SchemaContext *ctx, const YamlNode *node, AccountCo
         SchemaContext sub = *ctx;
         int r;
 
-        sub.variant = lookup(provider_names, p);
+        sub.variant = schema_string_table_find(resource_provider_names, p);
         if (sub.variant < 0)
                 sub.variant = -1;
         *a = (AccountConfig){
@@ -445,7 +431,7 @@ int daemon_config_parse(const char *path, const void *data, size_t size, DiagLis
                 .diags = diags,
                 .variant = -1,
                 .variant_kind = "provider",
-                .variant_names = provider_names,
+                .variant_names = resource_provider_names,
         };
         int r;
 

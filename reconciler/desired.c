@@ -394,9 +394,9 @@ int desired_set_load_file(DesiredSet *s, const char *path) {
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                r = desired_set_get_or_add(s, path, &f);
-                if (r < 0)
-                        return r;
+                int k = desired_set_get_or_add(s, path, &f);
+                if (k < 0)
+                        return k;
                 diag_list_clear(&f->diags);
                 (void) yaml_error_at(&f->diags, path, 0, 0, "cannot read file: %s",
                                      r == -EBADFD ? "not a regular file" : strerror(-r));

@@ -19,28 +19,6 @@ static bool digits(const char *s) {
         return *s && strspn(s, "0123456789") == strlen(s);
 }
 
-/* Splits "a:b:c:d:rest" into 5 (ACS) or 6 (AWS) parts, the last keeping any ':'. Returns the
- * number of parts found; the parts point into buf (a copy of s, at most 512 bytes). */
-static int split_arn(const char *s, char *buf, size_t size, const char **parts, int max) {
-        int n = 0;
-        char *p;
-
-        if (strlen(s) >= size)
-                return -1;
-        strcpy(buf, s);
-        p = buf;
-        while (n < max - 1) {
-                char *c = strchr(p, ':');
-                if (!c)
-                        break;
-                *c = 0;
-                parts[n++] = p;
-                p = c + 1;
-        }
-        parts[n++] = p;
-        return n;
-}
-
 static bool s3_bucket_valid(const char *s) {
         size_t n = strlen(s);
 
@@ -63,18 +41,18 @@ static bool queue_name_valid(const char *s, size_t max) {
 }
 
 static bool aws_lambda_resource_valid(const char *r) {
-        char buf[512];
+        char buf[COLON_SPLIT_MAX];
         const char *parts[3];
-        int n = split_arn(r, buf, sizeof(buf), parts, 3);
+        int n = colon_split(r, buf, sizeof(buf), parts, 3);
 
         return (n == 2 || n == 3) && streq(parts[0], "function") &&
                aws_function_name_valid(parts[1]) && (n == 2 || aws_qualifier_valid(parts[2]));
 }
 
 const char *aws_destination_check(const char *arn, DestinationSide side) {
-        char buf[512];
+        char buf[COLON_SPLIT_MAX];
         const char *p[6];
-        int n = split_arn(arn, buf, sizeof(buf), p, 6);
+        int n = colon_split(arn, buf, sizeof(buf), p, 6);
 
         if (n != 6 || !streq(p[0], "arn") || !startswith(p[1], "aws") ||
             !chars_in(p[1], 3, 16, "-"))
@@ -147,9 +125,9 @@ static bool fc_resource_valid(const char *r) {
 }
 
 const char *alicloud_destination_check(const char *arn) {
-        char buf[512];
+        char buf[COLON_SPLIT_MAX];
         const char *p[5];
-        int n = split_arn(arn, buf, sizeof(buf), p, 5);
+        int n = colon_split(arn, buf, sizeof(buf), p, 5);
 
         if (n != 5 || !streq(p[0], "acs"))
                 return "is not an Alibaba Cloud ARN (acs:SERVICE:REGION:ACCOUNT:RESOURCE)";
@@ -216,9 +194,9 @@ static const struct {
 
 /* urn:smn:REGION:PROJECT:TOPIC */
 static bool smn_urn_valid(const char *s) {
-        char buf[512];
+        char buf[COLON_SPLIT_MAX];
         const char *p[6];
-        int n = split_arn(s, buf, sizeof(buf), p, 6);
+        int n = colon_split(s, buf, sizeof(buf), p, 6);
 
         return n == 5 && streq(p[0], "urn") && streq(p[1], "smn") && chars_in(p[2], 1, 64, "-") &&
                chars_in(p[3], 1, 64, "") && chars_in(p[4], 1, 256, "-_");

@@ -7,14 +7,13 @@
 #include "lib/macro.h"
 #include "reconciler/identity.h"
 
-/* Splits s at ':' into at most max parts (the last one keeps any further ':'). Returns the
- * number of parts, or -ENOMEM. The parts point into *ret_buf, which the caller frees. */
-static int split_colon(const char *s, char **parts, int max, char **ret_buf) {
-        char *buf = strdup(s), *p;
+int colon_split(const char *s, char *buf, size_t size, const char **parts, int max) {
         int n = 0;
+        char *p;
 
-        if (!buf)
-                return -ENOMEM;
+        if (strlen(s) >= size)
+                return -1;
+        strcpy(buf, s);
         p = buf;
         while (n < max - 1) {
                 char *c = strchr(p, ':');
@@ -25,7 +24,6 @@ static int split_colon(const char *s, char **parts, int max, char **ret_buf) {
                 p = c + 1;
         }
         parts[n++] = p;
-        *ret_buf = buf;
         return n;
 }
 
@@ -99,17 +97,17 @@ static int merge_qualifier(const char *embedded, const char *field, const char *
 
 static int aws_parse(const char *function, const char *qualifier, FunctionId *id,
                      char **ret_error) {
-        _cleanup_free_ char *buf = NULL;
-        char *parts[8];
+        char buf[COLON_SPLIT_MAX];
+        const char *parts[8];
         const char *name, *embedded = NULL, *region = NULL, *account = NULL;
         int n;
 
         if (qualifier && !aws_qualifier_valid(qualifier))
                 return set_error(ret_error, -EDOM, "invalid qualifier '%s' (expected $LATEST, a "
                                  "version number or an alias name)", qualifier);
-        n = split_colon(function, parts, 8, &buf);
+        n = colon_split(function, buf, sizeof(buf), parts, 8);
         if (n < 0)
-                return n;
+                return set_error(ret_error, -EINVAL, "function is too long");
         if (streq(parts[0], "arn")) {
                 if (n < 7 || n > 8 || !streq(parts[2], "lambda") || !streq(parts[5], "function"))
                         return set_error(ret_error, -EINVAL,
@@ -205,11 +203,9 @@ static const char *huawei_version_normalise(const char *s) {
 }
 
 /* Splits a function URN into its parts: 7 (unqualified) or 8 (with version) on success. */
-static int huawei_urn_split(const char *urn, char **parts, char **ret_buf) {
-        int n = split_colon(urn, parts, 9, ret_buf);
+static int huawei_urn_split(const char *urn, char *buf, size_t size, const char **parts) {
+        int n = colon_split(urn, buf, size, parts, 9);
 
-        if (n < 0)
-                return n;
         if (n < 7 || n > 8 || !streq(parts[0], "urn") || !streq(parts[1], "fss") ||
             !region_valid(parts[2]) || !chars_valid(parts[3], 1, 64, "") ||
             !streq(parts[4], "function") || !chars_valid(parts[5], 1, 64, "-_") ||
@@ -219,25 +215,23 @@ static int huawei_urn_split(const char *urn, char **parts, char **ret_buf) {
 }
 
 bool huawei_function_urn_valid(const char *s) {
-        _cleanup_free_ char *buf = NULL;
-        char *parts[9];
+        char buf[COLON_SPLIT_MAX];
+        const char *parts[9];
 
-        return huawei_urn_split(s, parts, &buf) > 0;
+        return huawei_urn_split(s, buf, sizeof(buf), parts) > 0;
 }
 
 static int huawei_parse(const char *function, const char *qualifier, FunctionId *id,
                         char **ret_error) {
-        _cleanup_free_ char *buf = NULL;
-        char *parts[9];
+        char buf[COLON_SPLIT_MAX];
+        const char *parts[9];
         const char *version;
         int n;
 
         if (qualifier && !huawei_version_valid(qualifier))
                 return set_error(ret_error, -EDOM, "invalid qualifier '%s' (expected latest, a "
                                  "version or an alias name)", qualifier);
-        n = huawei_urn_split(function, parts, &buf);
-        if (n == -ENOMEM)
-                return n;
+        n = huawei_urn_split(function, buf, sizeof(buf), parts);
         if (n < 0)
                 return set_error(ret_error, -EINVAL,
                                  "invalid function URN '%s' (expected "

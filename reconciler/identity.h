@@ -16,6 +16,7 @@
  * A qualifier written in the function and a different one in the qualifier field is an error. */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "clouds/model.h"
 
@@ -39,6 +40,12 @@ void function_id_done(FunctionId *id);
 /* Same function and qualifier of the same provider; region/account from an ARN or URN must
  * agree when both sides have them. */
 bool function_id_same(const FunctionId *a, const FunctionId *b);
+
+/* Splits s at ':' into at most max parts (the last keeps any further ':'), copying s into buf.
+ * Returns the number of parts, or -1 when s does not fit in buf. ARNs and URNs are split
+ * with it. */
+#define COLON_SPLIT_MAX 1024
+int colon_split(const char *s, char *buf, size_t size, const char **parts, int max);
 
 /* Syntax checks shared with destinations. */
 bool aws_function_name_valid(const char *s);

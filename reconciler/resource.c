@@ -19,7 +19,7 @@ static const char *const deletion_policy_table[] = {
         NULL,
 };
 
-static const char *const provider_names[] = {
+const char *const resource_provider_names[] = {
         [PROVIDER_AWS] = "aws",
         [PROVIDER_ALICLOUD] = "alicloud",
         [PROVIDER_HUAWEICLOUD] = "huaweicloud",
@@ -43,19 +43,12 @@ static const char *table_lookup(const char *const *t, size_t n, int i) {
         return i >= 0 && (size_t) i < n ? t[i] : NULL;
 }
 
-static int table_find(const char *const *t, const char *s) {
-        for (int i = 0; s && t[i]; i++)
-                if (streq(t[i], s))
-                        return i;
-        return -EINVAL;
-}
-
 const char *management_to_string(Management m) {
         return table_lookup(management_table, _MANAGEMENT_MAX, m);
 }
 
 Management management_from_string(const char *s) {
-        return (Management) table_find(management_table, s);
+        return (Management) schema_string_table_find(management_table, s);
 }
 
 const char *deletion_policy_to_string(DeletionPolicy p) {
@@ -63,7 +56,7 @@ const char *deletion_policy_to_string(DeletionPolicy p) {
 }
 
 DeletionPolicy deletion_policy_from_string(const char *s) {
-        return (DeletionPolicy) table_find(deletion_policy_table, s);
+        return (DeletionPolicy) schema_string_table_find(deletion_policy_table, s);
 }
 
 const char *resource_field_to_string(ResourceField f) {
@@ -208,7 +201,7 @@ static int parse_ignore(SchemaContext *ctx, const YamlNode *node, const SchemaFi
                         bad = true;
                         (void) yaml_error(ctx->diags, ctx->path, item,
                                           "'ignore' entry '%s' is not a field of provider %s", s,
-                                          provider_names[ctx->variant]);
+                                          resource_provider_names[ctx->variant]);
                         continue;
                 }
                 mask |= field;
@@ -254,7 +247,7 @@ static const SchemaField metadata_fields[] = {
 };
 
 static const SchemaField spec_fields[] = {
-        { "provider", schema_parse_enum, SPEC(provider), .required = true, .data = provider_names },
+        { "provider", schema_parse_enum, SPEC(provider), .required = true, .data = resource_provider_names },
         { "account", schema_parse_string, SPEC(account), .max = 128 },
         { "function", schema_parse_string, SPEC(function), .required = true, .max = 256 },
         { "qualifier", schema_parse_string, SPEC(qualifier), .max = 128 },
@@ -293,7 +286,7 @@ static int parse_spec(SchemaContext *ctx, const YamlNode *node, const SchemaFiel
         const char *p = yaml_node_string(yaml_node_get(node, "provider"));
         SchemaContext sub = *ctx;
 
-        sub.variant = p ? table_find(provider_names, p) : -1;
+        sub.variant = p ? schema_string_table_find(resource_provider_names, p) : -1;
         if (sub.variant < 0)
                 sub.variant = -1;
         return schema_parse_mapping(&sub, node, "'spec'", spec_fields, dest, NULL);
@@ -357,7 +350,7 @@ int resource_spec_from_node(const char *path, const YamlNode *root, DiagList *di
                 .diags = diags,
                 .variant = -1,
                 .variant_kind = "provider",
-                .variant_names = provider_names,
+                .variant_names = resource_provider_names,
         };
         Document d = { .spec.provider = _PROVIDER_INVALID };
         ResourceSpec *s;

@@ -9,6 +9,51 @@
 
 #include "reconciler/daemon-config.h"
 #include "reconciler/desired.h"
+#include "reconciler/destination.h"
+
+/* What an accepted resource must satisfy whatever the input was: the oracle for "never accepts
+ * something invalid". */
+static void check_destination(const ResourceSpec *r, const Destination *d, DestinationSide side) {
+        if (!d->target)
+                return;
+        switch (r->provider) {
+        case PROVIDER_AWS:
+                if (aws_destination_check(d->target, side) || d->param)
+                        abort();
+                break;
+        case PROVIDER_ALICLOUD:
+                if (alicloud_destination_check(d->target) || d->param)
+                        abort();
+                break;
+        default:
+                if (!json_is_object(d->param) || json_object_size(d->param) == 0)
+                        abort();
+        }
+}
+
+static void check_resource(const ResourceSpec *r) {
+        static const int64_t max_retry[] = { 2, 8, 8 }, min_age[] = { 60, 1, 1 },
+                             max_age[] = { 21600, 2592000, 86400 };
+        const AsyncConfig *c = &r->config;
+
+        if (r->provider < 0 || r->provider >= _PROVIDER_MAX || !r->name || !*r->name ||
+            strlen(r->name) > 63 || !r->function || !r->id.function || !r->id.qualifier ||
+            !r->path)
+                abort();
+        if (c->has_max_retry_attempts &&
+            (c->max_retry_attempts < 0 || c->max_retry_attempts > max_retry[r->provider]))
+                abort();
+        if (c->has_max_event_age && (c->max_event_age_seconds < min_age[r->provider] ||
+                                     c->max_event_age_seconds > max_age[r->provider]))
+                abort();
+        if ((c->has_async_task && r->provider != PROVIDER_ALICLOUD) ||
+            (c->has_async_status_log && r->provider != PROVIDER_HUAWEICLOUD))
+                abort();
+        if (r->ignore & ~resource_fields_for_provider(r->provider))
+                abort();
+        check_destination(r, &c->on_success, DESTINATION_ON_SUCCESS);
+        check_destination(r, &c->on_failure, DESTINATION_ON_FAILURE);
+}
 
 static void check_file(const DesiredSet *s, const char *path, int r) {
         const DesiredFile *f = desired_set_get_file(s, path);
@@ -19,6 +64,8 @@ static void check_file(const DesiredSet *s, const char *path, int r) {
                 abort();
         if (r == 1 && f->state != DESIRED_FILE_OK)
                 abort();
+        for (size_t i = 0; i < f->n_resources; i++)
+                check_resource(f->resources[i]);
 }
 
 static void fuzz_config(const uint8_t *data, size_t size) {

@@ -181,6 +181,8 @@ static void test_last_good_version(void **state) {
         /* A file that cannot be read is rejected, never removed. */
         assert_int_equal(desired_set_load_file(s, path_in("gone.yaml")), 0);
         assert_int_equal(desired_set_get_file(s, path_in("gone.yaml"))->state, DESIRED_FILE_ERROR);
+        assert_true(has_diag(&desired_set_get_file(s, path_in("gone.yaml"))->diags, "gone.yaml", 0, 0,
+                             "cannot read file: No such file or directory"));
         assert_int_equal(desired_set_remove_file(s, path_in("gone.yaml")), 1);
 
         /* Only a file that is really gone takes its resources away. */

@@ -378,7 +378,8 @@ static void fc_list_respond(FakeCall *c, FcList *l, size_t limit) {
                 c->oom = true;
                 return;
         }
-        qsort(l->items, l->n, sizeof(FcListItem), item_compare);
+        if (l->n > 0) /* qsort() wants a non-NULL array even for 0 items */
+                qsort(l->items, l->n, sizeof(FcListItem), item_compare);
         while (!isempty(token) && i < l->n && strcmp(l->items[i].token, token) <= 0)
                 i++;
         for (; i < l->n && k < limit; i++, k++)

@@ -229,10 +229,25 @@ static int endpoint_arm_timer(Endpoint *ep) {
         return sd_event_source_set_enabled(ep->timer, SD_EVENT_ONESHOT);
 }
 
+static unsigned endpoint_connections(Endpoint *ep) {
+        const union MHD_DaemonInfo *info =
+                MHD_get_daemon_info(ep->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+        return info ? info->num_connections : 0;
+}
+
 static int endpoint_dispatch(Endpoint *ep) {
+        unsigned before = endpoint_connections(ep);
+
         /* MHD_NO here means a broken daemon, not a failed request; there is nobody to tell but
          * the debug log, and the next event retries. */
         if (MHD_run(ep->daemon) != MHD_YES)
+                log_debug("endpoint: MHD_run() failed");
+        /* At the connection limit MHD takes the listening socket out of its epoll set, and puts
+         * it back only at the start of a run. If this run closed connections, nothing would
+         * wake us for the clients waiting in the backlog (MHD_get_timeout() does not count
+         * them): run once more, which re-adds the socket and accepts them. */
+        if (endpoint_connections(ep) < before && MHD_run(ep->daemon) != MHD_YES)
                 log_debug("endpoint: MHD_run() failed");
         return endpoint_arm_timer(ep);
 }

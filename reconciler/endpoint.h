@@ -18,9 +18,10 @@
  *             it returns NULL). Schema below.
  *
  * A route whose source (metrics, status_json) was not given answers 404. Limits: at most
- * connection_limit connections at once (more are refused at accept), each closed after
- * connection_timeout_sec of inactivity, request headers limited to 16 KiB, so a slow or
- * greedy client cannot hold the daemon.
+ * connection_limit connections at once (further clients wait in the kernel's backlog until a
+ * slot frees), each closed after connection_timeout_sec without progress, request line and
+ * headers limited to 16 KiB; so a slow or greedy client holds at most one slot for a bounded
+ * time and never the event loop. Handlers run on the loop: status_json must not block.
  *
  * listen: "host:port" (host a numeric IPv4 address or "localhost"), "[v6]:port" (numeric IPv6),
  * port 0..65535 where 0 picks a free port (endpoint_get_port() says which); NULL means

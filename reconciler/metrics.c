@@ -522,15 +522,24 @@ int metrics_gauge_getv(MetricGauge *g, const char *const *values, double *ret) {
 /* ---- exposition --------------------------------------------------------------------------- */
 
 const char *metrics_format_number(double v, char buf[static METRICS_NUMBER_MAX]) {
+        int digits, exp;
+
         if (isnan(v))
                 return strcpy(buf, "NaN");
         if (isinf(v))
                 return strcpy(buf, v > 0 ? "+Inf" : "-Inf");
-        for (int prec = 1; prec <= 17; prec++) {
-                snprintf(buf, METRICS_NUMBER_MAX, "%.*g", prec, v);
+        /* The fewest significant digits that read back as v. */
+        for (digits = 1; digits < 17; digits++) {
+                snprintf(buf, METRICS_NUMBER_MAX, "%.*e", digits - 1, v);
                 if (strtod(buf, NULL) == v)
                         break;
         }
+        snprintf(buf, METRICS_NUMBER_MAX, "%.*e", digits - 1, v);
+        exp = atoi(strchr(buf, 'e') + 1);
+        /* Plain notation where it is short and exact (counts, Unix timestamps, bucket bounds),
+         * exponent notation for the very large and very small. */
+        if (exp >= -4 && exp < 16)
+                snprintf(buf, METRICS_NUMBER_MAX, "%.*f", MAX(digits - 1 - exp, 0), v);
         return buf;
 }
 

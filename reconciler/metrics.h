@@ -13,8 +13,9 @@
  *   # TYPE asyncfg_reconcile_total counter
  *   asyncfg_reconcile_total{provider="aws",result="success"} 3
  *
- * Numbers are printed in the shortest form that reads back to the same double ("0.1", "3",
- * "1.7e+09"), "+Inf", "-Inf", "NaN". Label values are escaped as the format requires:
+ * Numbers are printed with the fewest digits that read back to the same double, in plain
+ * notation for exponents -4..15 ("0.1", "3", "1714564800"), else with an exponent ("1e-07",
+ * "1e+21"); "+Inf", "-Inf", "NaN". Label values are escaped as the format requires:
  * backslash as \\, double quote as \", line feed as \n. HELP text escapes backslash and line
  * feed.
  *
@@ -109,7 +110,6 @@ int metrics_format(const Metrics *m, char **ret, size_t *ret_size);
 /* The Content-Type of metrics_format()'s output. */
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
-/* Formats v as the exposition format prints numbers: the shortest text that strtod() reads
- * back as v, "+Inf", "-Inf" or "NaN". buf must hold at least METRICS_NUMBER_MAX bytes. */
+/* Formats v as metrics_format() prints numbers (see above). buf must hold at least METRICS_NUMBER_MAX bytes. */
 #define METRICS_NUMBER_MAX 32
 const char *metrics_format_number(double v, char buf[static METRICS_NUMBER_MAX]);

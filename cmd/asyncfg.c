@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* asyncfg: the command line (DESIGN.md §6). main() only: argument parsing and wiring; each verb
  * is a row of the verb table and its logic lives in reconciler/ (validate.c, cli-plan.c,
- * cli-import.c). status belongs to another part of the project and answers "not implemented
- * yet" (exit 1) until it lands. */
+ * cli-import.c, cli-status.c). */
 #include <getopt.h>
 #include <stdio.h>
 
 #include "lib/log.h"
 #include "reconciler/cli-import.h"
 #include "reconciler/cli-plan.h"
+#include "reconciler/cli-status.h"
 #include "reconciler/validate.h"
 
 typedef struct Args {
         const char *config;
         ValidateOutput output;
-        const char *account, *function, *qualifier, *from_tfstate;
+        const char *account, *function, *qualifier, *from_tfstate, *endpoint;
         char **paths;
         size_t n_paths;
 } Args;
@@ -84,9 +84,20 @@ static int verb_import(const Args *a) {
         return verb_exit("import", cli_import_cloud(&o));
 }
 
-static int verb_not_implemented(const Args *a) {
-        log_error("This command is not implemented yet.");
-        return 1;
+static int verb_status(const Args *a) {
+        CliStatusOptions o = {
+                .endpoint = a->endpoint,
+                .config_path = a->config,
+                .json = a->output == VALIDATE_OUTPUT_JSON,
+                .out = stdout,
+                .err = stderr,
+        };
+
+        if (a->n_paths > 0) {
+                log_error("usage: asyncfg status [--endpoint URL | --config FILE]");
+                return 1;
+        }
+        return verb_exit("status", cli_status_run(&o));
 }
 
 static const struct {
@@ -99,7 +110,7 @@ static const struct {
         { "apply", verb_apply, "apply --config FILE [DIR]         one-shot reconcile; exit 0 converged, 1 error" },
         { "import", verb_import, "import --config FILE --account A --function F [--qualifier Q]\n"
                                  "  asyncfg import --from-tfstate FILE   live config / Terraform state as YAML" },
-        { "status", verb_not_implemented, "status [--endpoint URL]           (not implemented yet)" },
+        { "status", verb_status, "status [--endpoint URL]           the running daemon's status as a table" },
 };
 
 static void help(FILE *f) {
@@ -115,13 +126,16 @@ static void help(FILE *f) {
                    "      --function F      import: the function\n"
                    "      --qualifier Q     import: one version or alias (default: all)\n"
                    "      --from-tfstate F  import: a Terraform state file\n"
+                   "      --endpoint URL    status: the daemon's endpoint (default: the config's\n"
+                   "                        listen, else http://127.0.0.1:9733)\n"
                    "  -h, --help            this text\n"
                    "      --version         the version\n");
 }
 
 /* Returns 0 to go on, 1 when done (help/version printed), -EINVAL on a usage error. */
 static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
-        enum { ARG_VERSION = 0x100, ARG_ACCOUNT, ARG_FUNCTION, ARG_QUALIFIER, ARG_FROM_TFSTATE };
+        enum { ARG_VERSION = 0x100, ARG_ACCOUNT, ARG_FUNCTION, ARG_QUALIFIER, ARG_FROM_TFSTATE,
+               ARG_ENDPOINT };
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "output", required_argument, NULL, 'o' },
@@ -131,6 +145,7 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 { "function", required_argument, NULL, ARG_FUNCTION },
                 { "qualifier", required_argument, NULL, ARG_QUALIFIER },
                 { "from-tfstate", required_argument, NULL, ARG_FROM_TFSTATE },
+                { "endpoint", required_argument, NULL, ARG_ENDPOINT },
                 {},
         };
         int c;
@@ -161,6 +176,9 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                         break;
                 case ARG_FROM_TFSTATE:
                         a->from_tfstate = optarg;
+                        break;
+                case ARG_ENDPOINT:
+                        a->endpoint = optarg;
                         break;
                 case 'h':
                         help(stdout);

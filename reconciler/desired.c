@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "lib/hashmap.h"
 #include "reconciler/desired.h"
 #include "reconciler/limits.h"
 #include "reconciler/yaml-tree.h"
@@ -147,40 +148,128 @@ static int report_duplicate(DiagList *diags, const ResourceSpec *r, const Resour
                              other->line, other->column);
 }
 
-/* The first effective resource of another file that collides with r, or NULL. */
-static const ResourceSpec *find_collision(const DesiredSet *s, const DesiredFile *self,
-                                          const ResourceSpec *r, bool *ret_identity) {
-        for (size_t i = 0; i < s->n_files; i++) {
-                const DesiredFile *f = s->files[i];
-                if (f == self)
-                        continue;
-                for (size_t j = 0; j < f->n_resources; j++) {
-                        const ResourceSpec *o = f->resources[j];
-                        if (is_duplicate_identity(r, o) || is_duplicate_name(r, o)) {
-                                *ret_identity = is_duplicate_identity(r, o);
-                                return o;
-                        }
-                }
+/* The duplicate checks look a resource's candidates up by function and by name instead of
+ * comparing it with every resource (10,000 resources in 100 files were 50 million comparisons
+ * per load). Each key maps to a chain of the resources sharing it, in check order. */
+typedef struct IndexEntry {
+        const ResourceSpec *spec;
+        size_t order; /* own file: 0..n-1 (preferred, as reported before); others: n + rank */
+} IndexEntry;
+
+typedef struct IndexChain {
+        IndexEntry *entries;
+        size_t n, allocated;
+} IndexChain;
+
+typedef struct SpecIndex {
+        Hashmap *by_function, *by_name;
+} SpecIndex;
+
+static void index_map_free(Hashmap *m) {
+        const char *key;
+        void *value;
+
+        for (size_t state = 0; m && hashmap_iterate(m, &state, &key, &value);) {
+                IndexChain *c = value;
+                free(c->entries);
+                free(c);
         }
-        return NULL;
+        hashmap_free(m);
 }
 
-static void check_duplicates(const DesiredSet *s, const DesiredFile *self, ResourceSpec **l,
-                             size_t n, DiagList *diags) {
-        for (size_t i = 0; i < n; i++) {
-                const ResourceSpec *o = NULL;
-                bool identity = false;
+static void spec_index_done(SpecIndex *x) {
+        index_map_free(x->by_function);
+        index_map_free(x->by_name);
+}
 
-                for (size_t j = 0; j < i && !o; j++)
-                        if (is_duplicate_identity(l[i], l[j]) || is_duplicate_name(l[i], l[j])) {
-                                o = l[j];
-                                identity = is_duplicate_identity(l[i], l[j]);
-                        }
-                if (!o)
-                        o = find_collision(s, self, l[i], &identity);
-                if (o)
-                        (void) report_duplicate(diags, l[i], o, identity);
+static int index_map_add(Hashmap *m, const char *key, const ResourceSpec *spec, size_t order) {
+        IndexChain *c;
+
+        if (!key)
+                return 0;
+        c = hashmap_get(m, key);
+        if (!c) {
+                c = calloc(1, sizeof(IndexChain));
+                if (!c)
+                        return -ENOMEM;
+                if (hashmap_put(m, key, c) < 0) {
+                        free(c);
+                        return -ENOMEM;
+                }
         }
+        if (c->n == c->allocated) {
+                size_t k = c->allocated ? c->allocated * 2 : 2;
+                IndexEntry *e = reallocarray(c->entries, k, sizeof(IndexEntry));
+                if (!e)
+                        return -ENOMEM;
+                c->entries = e;
+                c->allocated = k;
+        }
+        c->entries[c->n++] = (IndexEntry){ .spec = spec, .order = order };
+        return 0;
+}
+
+static int spec_index_add(SpecIndex *x, const ResourceSpec *spec, size_t order) {
+        int r = index_map_add(x->by_function, spec->id.function, spec, order);
+        return r < 0 ? r : index_map_add(x->by_name, spec->name, spec, order);
+}
+
+/* Indexes the effective resources of every file but self; their order follows n_own. */
+static int spec_index_build(const DesiredSet *s, const DesiredFile *self, size_t n_own,
+                            SpecIndex *x) {
+        size_t rank = n_own;
+        int r;
+
+        x->by_function = hashmap_new();
+        x->by_name = hashmap_new();
+        if (!x->by_function || !x->by_name)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_files; i++) {
+                const DesiredFile *f = s->files[i];
+                for (size_t j = 0; f != self && j < f->n_resources; j++) {
+                        r = spec_index_add(x, f->resources[j], rank++);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+/* The earliest indexed resource colliding with r in the chain, if earlier than *best. */
+static void chain_find(const IndexChain *c, const ResourceSpec *r, const IndexEntry **best) {
+        for (size_t i = 0; c && i < c->n; i++) {
+                const IndexEntry *e = &c->entries[i];
+                if ((!*best || e->order < (*best)->order) &&
+                    (is_duplicate_identity(r, e->spec) || is_duplicate_name(r, e->spec)))
+                        *best = e;
+        }
+}
+
+/* Reports every resource of l that collides with an earlier one of the same file (preferred)
+ * or with a resource of another file. Returns 0 or -ENOMEM. */
+static int check_duplicates(const DesiredSet *s, const DesiredFile *self, ResourceSpec **l,
+                            size_t n, DiagList *diags) {
+        _cleanup_(spec_index_done) SpecIndex x = {};
+        int r;
+
+        r = spec_index_build(s, self, n, &x);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                const IndexEntry *best = NULL;
+
+                if (l[i]->id.function)
+                        chain_find(hashmap_get(x.by_function, l[i]->id.function), l[i], &best);
+                if (l[i]->name)
+                        chain_find(hashmap_get(x.by_name, l[i]->name), l[i], &best);
+                if (best)
+                        (void) report_duplicate(diags, l[i], best->spec,
+                                                is_duplicate_identity(l[i], best->spec));
+                r = spec_index_add(&x, l[i], i);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 static int parse_resources(const DesiredSet *s, const char *path, const void *data, size_t size,
@@ -234,8 +323,11 @@ int desired_set_load_data(DesiredSet *s, const char *path, const void *data, siz
                 diag_list_done(&diags);
                 return r;
         }
-        if (diags.n_errors == 0)
-                check_duplicates(s, f, l, n, &diags);
+        if (diags.n_errors == 0 && check_duplicates(s, f, l, n, &diags) < 0) {
+                resources_free(l, n);
+                diag_list_done(&diags);
+                return -ENOMEM;
+        }
         diag_list_done(&f->diags);
         f->diags = diags;
         if (diags.n_errors > 0) {

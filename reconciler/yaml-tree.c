@@ -291,6 +291,21 @@ static bool collection_tag_ok(const char *tag, const char *expected) {
 }
 
 /* Hands n to the innermost open collection (or makes it the document root). Takes ownership. */
+/* Appending one element at a time: the capacity is implied by the count (4, 8, 16, ...), so
+ * growth is geometric without a capacity field. Growing by one each time made a 200,000-item
+ * sequence quadratic wherever realloc cannot extend in place (ASan's always moves). */
+static int array_reserve_one(void **array, size_t n, size_t size) {
+        void *p;
+
+        if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
+                return 0;
+        p = reallocarray(*array, n == 0 ? 4 : n * 2, size);
+        if (!p)
+                return -ENOMEM;
+        *array = p;
+        return 0;
+}
+
 static int builder_attach(Builder *b, YamlNode *n) {
         YamlNode *parent;
 
@@ -304,12 +319,11 @@ static int builder_attach(Builder *b, YamlNode *n) {
         }
         parent = b->stack[b->depth - 1];
         if (parent->type == YAML_TREE_SEQUENCE) {
-                YamlNode **p;
-                if (!(p = reallocarray(parent->items, parent->n_items + 1, sizeof(*p)))) {
+                if (array_reserve_one((void **) &parent->items, parent->n_items,
+                                      sizeof(*parent->items)) < 0) {
                         yaml_node_free(n);
                         return -ENOMEM;
                 }
-                parent->items = p;
                 parent->items[parent->n_items++] = n;
                 return 0;
         }
@@ -322,12 +336,11 @@ static int builder_attach(Builder *b, YamlNode *n) {
                 yaml_node_free(n);
                 return builder_fail(b, &m, "mapping keys must be scalars");
         }
-        YamlPair *p = reallocarray(parent->pairs, parent->n_pairs + 1, sizeof(*p));
-        if (!p) {
+        if (array_reserve_one((void **) &parent->pairs, parent->n_pairs, sizeof(*parent->pairs)) <
+            0) {
                 yaml_node_free(n);
                 return -ENOMEM;
         }
-        parent->pairs = p;
         parent->pairs[parent->n_pairs++] = (YamlPair){ .key = n };
         return 0;
 }

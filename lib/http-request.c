@@ -504,8 +504,7 @@ static struct curl_slist *slist_last(struct curl_slist *l) {
 }
 
 void http_request_unprepare(HttpRequest *r) {
-        curl_easy_cleanup(r->easy);
-        r->easy = NULL;
+        http_engine_return_easy(r->engine, TAKE_PTR(r->easy));
         /* Drop the suppressing headers appended after the caller's own. */
         if (r->caller_headers_tail) {
                 curl_slist_free_all(r->caller_headers_tail->next);
@@ -522,7 +521,7 @@ int http_request_prepare(HttpRequest *r) {
         int k;
 
         r->caller_headers_tail = slist_last(r->headers);
-        r->easy = curl_easy_init();
+        r->easy = http_engine_take_easy(r->engine);
         if (!r->easy)
                 return -ENOMEM;
 

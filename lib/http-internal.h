@@ -33,6 +33,8 @@ struct HttpEngine {
         HttpRequestList running; /* added to the multi handle */
         HttpRequestList done;    /* result decided, callback not yet called */
         unsigned n_in_flight;    /* started, callback not yet returned */
+        CURL **idle_easy;        /* reset easy handles of finished requests, for the next ones */
+        size_t n_idle_easy;
         int timer_error;         /* of the last timer callback */
         bool freeing;
 };
@@ -68,6 +70,13 @@ struct HttpRequest {
         size_t n_rheaders, rheaders_allocated;
         HttpResponse response;
 };
+
+/* An easy handle with every option at libcurl's default: a pooled one or a new one. NULL when
+ * out of memory. */
+CURL *http_engine_take_easy(HttpEngine *e);
+/* Takes easy back (not in the multi handle): reset and pooled, or freed when the pool is full.
+ * Accepts NULL. */
+void http_engine_return_easy(HttpEngine *e, CURL *easy);
 
 /* Creates and configures r->easy from r (suppressing headers appended after the caller's).
  * On failure everything is undone and r is as before. */

@@ -161,8 +161,15 @@ static int http_engine_timer_callback(CURLM *multi, long timeout_ms, void *userd
                 goto finish;
         }
 
-        usec = now_monotonic_usec() + (uint64_t) timeout_ms * USEC_PER_MSEC + USEC_PER_MSEC - 1;
-        usec -= usec % USEC_PER_MSEC;
+        if (timeout_ms == 0)
+                /* "At once": a time already past fires on the next iteration. Rounded up to the
+                 * next millisecond, every new transfer would wait for a timer tick first. */
+                usec = 1;
+        else {
+                usec = now_monotonic_usec() + (uint64_t) timeout_ms * USEC_PER_MSEC +
+                       USEC_PER_MSEC - 1;
+                usec -= usec % USEC_PER_MSEC;
+        }
 
         if (!e->timer) {
                 k = sd_event_add_time(e->event, &e->timer, CLOCK_MONOTONIC, usec, USEC_PER_MSEC,
@@ -230,6 +237,7 @@ static void http_engine_dispatch_one(HttpEngine *e) {
         r->state = HTTP_REQUEST_DISPATCHING;
         r->callback(r, r->error, r->error == 0 ? &r->response : NULL, r->userdata);
         e->n_in_flight--;
+        http_engine_return_easy(e, TAKE_PTR(r->easy));
         http_request_free(r);
 }
 
@@ -240,6 +248,32 @@ static int http_engine_on_defer(sd_event_source *s, void *userdata) {
         while (e->done.head && !e->freeing)
                 http_engine_dispatch_one(e);
         return 0;
+}
+
+/* ---- the pool of easy handles ------------------------------------------------------------- */
+
+/* A new easy handle costs libcurl a large zeroed allocation, its defaults and its buffers, and
+ * freeing it churns the allocator: per request that was a good part of the client's CPU time.
+ * curl_easy_reset() brings a used handle back to the defaults (every option, error buffer and
+ * private pointer included) while keeping its memory, so requests reuse handles. Connections
+ * are not the pool's business: they live in the multi handle's cache either way. At most
+ * max_total_connections are kept, as many as can be in flight on their own connections. */
+
+CURL *http_engine_take_easy(HttpEngine *e) {
+        if (e->n_idle_easy > 0)
+                return e->idle_easy[--e->n_idle_easy];
+        return curl_easy_init();
+}
+
+void http_engine_return_easy(HttpEngine *e, CURL *easy) {
+        if (!easy)
+                return;
+        if (e->n_idle_easy >= e->options.max_total_connections || !e->idle_easy) {
+                curl_easy_cleanup(easy);
+                return;
+        }
+        curl_easy_reset(easy);
+        e->idle_easy[e->n_idle_easy++] = easy;
 }
 
 /* ---- the engine ---------------------------------------------------------------------------- */
@@ -293,6 +327,8 @@ int http_engine_new(sd_event *event, const HttpEngineOptions *options, HttpEngin
         e->options = options ? *options : http_engine_defaults;
         http_engine_apply_defaults(&e->options);
 
+        /* Without the pool (out of memory) handles are simply not reused. */
+        e->idle_easy = calloc(e->options.max_total_connections, sizeof(CURL *));
         r = http_engine_setup_multi(e);
         if (r >= 0)
                 r = sd_event_add_defer(event, &e->defer, http_engine_on_defer, e);
@@ -323,6 +359,9 @@ HttpEngine *http_engine_free(HttpEngine *e) {
         }
 
         /* Closes cached connections: the socket callback still removes their I/O sources. */
+        while (e->n_idle_easy > 0)
+                curl_easy_cleanup(e->idle_easy[--e->n_idle_easy]);
+        free(e->idle_easy);
         if (e->multi)
                 curl_multi_cleanup(e->multi);
         sd_event_source_disable_unref(e->timer);

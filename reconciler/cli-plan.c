@@ -171,7 +171,7 @@ static json_t *item_json(const CliRunItem *item, bool apply) {
 
 static int print_json(const CliRun *run, bool apply, const size_t *counts, FILE *out) {
         json_t *resources = json_array(), *summary = json_object(), *root;
-        char *text;
+        int r;
 
         if (!resources || !summary) {
                 json_decref(resources);
@@ -193,12 +193,13 @@ static int print_json(const CliRun *run, bool apply, const size_t *counts, FILE 
                 json_decref(root);
                 return -ENOMEM;
         }
-        text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        /* Straight into the stream: as a string first, 10,000 resources are megabytes grown
+         * by doubling, then copied once more. */
+        r = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(root);
-        if (!text)
-                return -ENOMEM;
-        fprintf(out, "%s\n", text);
-        free(text);
+        if (r < 0)
+                return -EIO; /* out of memory or a failed write: jansson does not say which */
+        fputc('\n', out);
         return 0;
 }
 

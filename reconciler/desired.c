@@ -3,8 +3,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "lib/hashmap.h"
 #include "reconciler/desired.h"
+#include "reconciler/desired-index.h"
 #include "reconciler/limits.h"
 #include "reconciler/yaml-tree.h"
 
@@ -42,6 +42,10 @@ int desired_set_new(const DaemonConfig *config, DesiredSet **ret) {
 
         if (!s)
                 return -ENOMEM;
+        if (desired_index_new(&s->index) < 0) {
+                free(s);
+                return -ENOMEM;
+        }
         s->config = config;
         diag_list_init(&s->scan_diags);
         *ret = s;
@@ -54,6 +58,7 @@ DesiredSet *desired_set_free(DesiredSet *s) {
         for (size_t i = 0; i < s->n_files; i++)
                 desired_file_free(s->files[i]);
         free(s->files);
+        desired_index_free(s->index);
         diag_list_done(&s->scan_diags);
         free(s);
         return NULL;
@@ -113,12 +118,18 @@ static int desired_set_get_or_add(DesiredSet *s, const char *path, DesiredFile *
         return 0;
 }
 
+static void index_remove_file(DesiredSet *s, const DesiredFile *f) {
+        for (size_t i = 0; i < f->n_resources; i++)
+                desired_index_remove(s->index, f->resources[i]);
+}
+
 int desired_set_remove_file(DesiredSet *s, const char *path) {
         bool found;
         size_t i = file_index(s, path, &found);
 
         if (!found)
                 return 0;
+        index_remove_file(s, s->files[i]);
         desired_file_free(s->files[i]);
         memmove(s->files + i, s->files + i + 1, (s->n_files - i - 1) * sizeof(*s->files));
         s->n_files--;
@@ -129,10 +140,6 @@ int desired_set_remove_file(DesiredSet *s, const char *path) {
 
 static bool is_duplicate_identity(const ResourceSpec *a, const ResourceSpec *b) {
         return resource_spec_same_identity(a, b);
-}
-
-static bool is_duplicate_name(const ResourceSpec *a, const ResourceSpec *b) {
-        return a->name && b->name && streq(a->name, b->name);
 }
 
 static int report_duplicate(DiagList *diags, const ResourceSpec *r, const ResourceSpec *other,
@@ -148,127 +155,43 @@ static int report_duplicate(DiagList *diags, const ResourceSpec *r, const Resour
                              other->line, other->column);
 }
 
-/* The duplicate checks look a resource's candidates up by function and by name instead of
- * comparing it with every resource (10,000 resources in 100 files were 50 million comparisons
- * per load). Each key maps to a chain of the resources sharing it, in check order. */
-typedef struct IndexEntry {
-        const ResourceSpec *spec;
-        size_t order; /* own file: 0..n-1 (preferred, as reported before); others: n + rank */
-} IndexEntry;
-
-typedef struct IndexChain {
-        IndexEntry *entries;
-        size_t n, allocated;
-} IndexChain;
-
-typedef struct SpecIndex {
-        Hashmap *by_function, *by_name;
-} SpecIndex;
-
-static void index_map_free(Hashmap *m) {
-        const char *key;
-        void *value;
-
-        for (size_t state = 0; m && hashmap_iterate(m, &state, &key, &value);) {
-                IndexChain *c = value;
-                free(c->entries);
-                free(c);
-        }
-        hashmap_free(m);
-}
-
-static void spec_index_done(SpecIndex *x) {
-        index_map_free(x->by_function);
-        index_map_free(x->by_name);
-}
-
-static int index_map_add(Hashmap *m, const char *key, const ResourceSpec *spec, size_t order) {
-        IndexChain *c;
-
-        if (!key)
-                return 0;
-        c = hashmap_get(m, key);
-        if (!c) {
-                c = calloc(1, sizeof(IndexChain));
-                if (!c)
-                        return -ENOMEM;
-                if (hashmap_put(m, key, c) < 0) {
-                        free(c);
-                        return -ENOMEM;
-                }
-        }
-        if (c->n == c->allocated) {
-                size_t k = c->allocated ? c->allocated * 2 : 2;
-                IndexEntry *e = reallocarray(c->entries, k, sizeof(IndexEntry));
-                if (!e)
-                        return -ENOMEM;
-                c->entries = e;
-                c->allocated = k;
-        }
-        c->entries[c->n++] = (IndexEntry){ .spec = spec, .order = order };
-        return 0;
-}
-
-static int spec_index_add(SpecIndex *x, const ResourceSpec *spec, size_t order) {
-        int r = index_map_add(x->by_function, spec->id.function, spec, order);
-        return r < 0 ? r : index_map_add(x->by_name, spec->name, spec, order);
-}
-
-/* Indexes the effective resources of every file but self; their order follows n_own. */
-static int spec_index_build(const DesiredSet *s, const DesiredFile *self, size_t n_own,
-                            SpecIndex *x) {
-        size_t rank = n_own;
-        int r;
-
-        x->by_function = hashmap_new();
-        x->by_name = hashmap_new();
-        if (!x->by_function || !x->by_name)
-                return -ENOMEM;
-        for (size_t i = 0; i < s->n_files; i++) {
-                const DesiredFile *f = s->files[i];
-                for (size_t j = 0; f != self && j < f->n_resources; j++) {
-                        r = spec_index_add(x, f->resources[j], rank++);
-                        if (r < 0)
-                                return r;
-                }
-        }
-        return 0;
-}
-
-/* The earliest indexed resource colliding with r in the chain, if earlier than *best. */
-static void chain_find(const IndexChain *c, const ResourceSpec *r, const IndexEntry **best) {
-        for (size_t i = 0; c && i < c->n; i++) {
-                const IndexEntry *e = &c->entries[i];
-                if ((!*best || e->order < (*best)->order) &&
-                    (is_duplicate_identity(r, e->spec) || is_duplicate_name(r, e->spec)))
-                        *best = e;
-        }
-}
-
 /* Reports every resource of l that collides with an earlier one of the same file (preferred)
- * or with a resource of another file. Returns 0 or -ENOMEM. */
+ * or with a resource of another file (the earliest, see reconciler/desired-index.h). The
+ * other files' resources are in s->index already, so this is O(n). Returns 0 or -ENOMEM. */
 static int check_duplicates(const DesiredSet *s, const DesiredFile *self, ResourceSpec **l,
                             size_t n, DiagList *diags) {
-        _cleanup_(spec_index_done) SpecIndex x = {};
+        _cleanup_(desired_index_freep) DesiredIndex *own = NULL;
         int r;
 
-        r = spec_index_build(s, self, n, &x);
+        r = desired_index_new(&own);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                const IndexEntry *best = NULL;
+                const ResourceSpec *other = desired_index_find(own, l[i], NULL) ?:
+                                            desired_index_find(s->index, l[i], self->path);
 
-                if (l[i]->id.function)
-                        chain_find(hashmap_get(x.by_function, l[i]->id.function), l[i], &best);
-                if (l[i]->name)
-                        chain_find(hashmap_get(x.by_name, l[i]->name), l[i], &best);
-                if (best)
-                        (void) report_duplicate(diags, l[i], best->spec,
-                                                is_duplicate_identity(l[i], best->spec));
-                r = spec_index_add(&x, l[i], i);
+                if (other)
+                        (void) report_duplicate(diags, l[i], other,
+                                                is_duplicate_identity(l[i], other));
+                r = desired_index_add(own, l[i], self->path, i);
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
+
+/* Indexes l as f's resources, in place of f's current ones. -ENOMEM leaves the index as it
+ * was. */
+static int index_replace_file(DesiredSet *s, const DesiredFile *f, ResourceSpec **l, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                int r = desired_index_add(s->index, l[i], f->path, i);
+                if (r < 0) {
+                        while (i > 0)
+                                desired_index_remove(s->index, l[--i]);
+                        return r;
+                }
+        }
+        index_remove_file(s, f);
         return 0;
 }
 
@@ -334,6 +257,10 @@ int desired_set_load_data(DesiredSet *s, const char *path, const void *data, siz
                 resources_free(l, n);
                 f->state = DESIRED_FILE_ERROR;
                 return 0;
+        }
+        if (index_replace_file(s, f, l, n) < 0) {
+                resources_free(l, n);
+                return -ENOMEM;
         }
         resources_free(f->resources, f->n_resources);
         f->resources = l;

@@ -18,6 +18,7 @@
 
 #include "lib/diag.h"
 #include "reconciler/daemon-config.h"
+#include "reconciler/desired-index.h"
 #include "reconciler/resource.h"
 
 typedef enum DesiredFileState {
@@ -46,6 +47,7 @@ typedef struct DesiredSet {
         size_t n_files;
         const DaemonConfig *config; /* optional, not owned: resolves and checks spec.account */
         DiagList scan_diags;        /* problems of the last rescan itself (limits, unreadable) */
+        DesiredIndex *index;        /* internal: every file's resources, for duplicate checks */
 } DesiredSet;
 
 const char *desired_file_state_to_string(DesiredFileState s);

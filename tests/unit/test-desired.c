@@ -276,6 +276,36 @@ static void test_huawei_identity_duplicate(void **state) {
         assert_int_equal(desired_set_load_data(s, "c.yaml", c, strlen(c)), 1);
 }
 
+/* The index of other files' resources follows every change: a replaced version and a removed
+ * file free their names and functions; of several files a resource collides with, the first
+ * in path order is named. */
+static void test_duplicate_index_follows_changes(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+        const char *a = DOC("x", "f1"), *b = DOC("y", "f2"), *c = DOC("y", "f1");
+        const char *a2 = DOC("x2", "f3");
+
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_int_equal(desired_set_load_data(s, "b.yaml", b, strlen(b)), 1);
+        assert_int_equal(desired_set_load_data(s, "a.yaml", a, strlen(a)), 1);
+        assert_int_equal(desired_set_load_data(s, "c.yaml", c, strlen(c)), 0);
+        assert_true(has_diag(&desired_set_get_file(s, "c.yaml")->diags, "c.yaml", 1, 1,
+                             "duplicate resource: function 'f1' qualifier '$LATEST' is also "
+                             "declared at a.yaml:1:1"));
+
+        /* a.yaml lets go of f1: c.yaml now only collides with b.yaml's name. */
+        assert_int_equal(desired_set_load_data(s, "a.yaml", a2, strlen(a2)), 1);
+        assert_int_equal(desired_set_load_data(s, "c.yaml", c, strlen(c)), 0);
+        assert_true(has_diag(&desired_set_get_file(s, "c.yaml")->diags, "c.yaml", 1, 1,
+                             "duplicate name 'y': also used at b.yaml:1:1"));
+
+        /* b.yaml is gone: c.yaml is accepted, and a file reusing a.yaml's old name too. */
+        assert_int_equal(desired_set_remove_file(s, "b.yaml"), 1);
+        assert_int_equal(desired_set_load_data(s, "c.yaml", c, strlen(c)), 1);
+        assert_int_equal(desired_set_load_data(s, "d.yaml", a, strlen(a)), 0); /* f1 is c's */
+        assert_int_equal(desired_set_load_data(s, "d.yaml", DOC("x", "f4"), strlen(DOC("x", "f4"))), 1);
+        assert_int_equal(desired_set_n_resources(s), 3);
+}
+
 static void test_file_count_limit(void **state) {
         _cleanup_(desired_set_freep) DesiredSet *s = NULL;
         char name[64];
@@ -323,6 +353,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_duplicates_across_files, setup, teardown),
                 cmocka_unit_test(test_duplicates_in_one_file),
                 cmocka_unit_test(test_huawei_identity_duplicate),
+                cmocka_unit_test(test_duplicate_index_follows_changes),
                 cmocka_unit_test_setup_teardown(test_file_count_limit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_file_size_limit, setup, teardown),
         };

@@ -123,7 +123,8 @@ static void server_reset(const unsigned *script, unsigned n) {
                 free(srv.seen[i].body);
         memset(srv.seen, 0, sizeof(srv.seen));
         srv.n_seen = 0;
-        memcpy(srv.script, script, n * sizeof(unsigned));
+        if (n > 0)
+                memcpy(srv.script, script, n * sizeof(unsigned));
         srv.n_script = n;
         srv.next = 0;
         pthread_mutex_unlock(&srv.lock);

@@ -404,13 +404,14 @@ static int state_set_content(AlertState *st, const char *fp, const char *summary
 
 int alerts_observe(Alerts *a, const AlertSubject *s, AlertKind kind, const char *content,
                    const char *summary, const json_t *fields) {
-        AlertState *st = alerts_get_state(a, s, kind);
-        char fp[ALERT_FINGERPRINT_LEN + 1];
         unsigned threshold = kind == ALERT_KIND_DRIFT ? a->policy.fire_after : a->policy.error_after;
+        char fp[ALERT_FINGERPRINT_LEN + 1];
+        AlertState *st;
         int k;
 
         if (kind < 0 || kind >= _ALERT_KIND_MAX)
                 return -EINVAL;
+        st = alerts_get_state(a, s, kind);
         k = fingerprint_of(s, kind, content, fp);
         if (k < 0)
                 return k;

@@ -10,7 +10,8 @@
  *                                      (live ≠ last applied), else
  *                                      clear
  *   would create / update (observe)    observe (live ≠ desired)       clear
- *   failed (any step, any cause)       unchanged (nothing was seen)   observe
+ *   failed (any step, any cause)       unchanged (nothing was seen)   observe (not while stopping:
+ *                                                                    cancelled runs)
  *   resource removed                   forget (resolves what fired)
  *
  * Content (what deduplication is on): for a drift the fields that differ with their live and
@@ -142,7 +143,8 @@ void manager_alerts_on_error(Manager *m, Resource *r, CloudErrorClass class, con
         _cleanup_free_ char *content = NULL, *summary = NULL;
         char detail[128] = "";
 
-        if (!m->alerts)
+        /* Runs cancelled by a stop are no observation of the cloud. */
+        if (!m->alerts || m->stopping)
                 return;
         if (e && e->http_status > 0)
                 snprintf(detail, sizeof(detail), " (HTTP %ld%s%.64s)", e->http_status,

@@ -377,6 +377,10 @@ static int parse_alerts(SchemaContext *ctx, const YamlNode *node, const SchemaFi
                 c->n_alerts++;
                 if (r == -ENOMEM)
                         return r;
+                /* Only the generic webhook signs; a secret elsewhere would be silently unused. */
+                if (r >= 0 && a->secret && a->type != ALERT_TYPE_WEBHOOK)
+                        r = yaml_error(ctx->diags, ctx->path, schema_locate(node->items[i], "secret"),
+                                       "'secret' is only valid for type webhook");
                 bad = bad || r < 0;
                 names[i] = a->name;
         }
@@ -397,6 +401,14 @@ static const SchemaField backoff_fields[] = {
         {}
 };
 
+static const SchemaField alerting_fields[] = {
+        { "fireAfter", schema_parse_uint, offsetof(AlertPolicy, fire_after), .min = 1, .max = 1000 },
+        { "errorAfter", schema_parse_uint, offsetof(AlertPolicy, error_after), .min = 1, .max = 1000 },
+        { "remindEvery", schema_parse_duration, offsetof(AlertPolicy, remind_every),
+          .min = (int64_t) USEC_PER_MINUTE, .max = (int64_t) (7 * USEC_PER_DAY) },
+        {}
+};
+
 #define CFG(m) offsetof(DaemonConfig, m)
 static const SchemaField config_fields[] = {
         { "desiredDir", schema_parse_string, CFG(desired_dir), .max = 4096 },
@@ -408,6 +420,7 @@ static const SchemaField config_fields[] = {
         { "backoff", schema_parse_mapping_field, CFG(backoff_base), .data = backoff_fields },
         { "accounts", parse_accounts, CFG(accounts), .required = true },
         { "alerts", parse_alerts, CFG(alerts) },
+        { "alerting", schema_parse_mapping_field, CFG(alerting), .data = alerting_fields },
         {}
 };
 
@@ -416,6 +429,7 @@ static int config_set_defaults(DaemonConfig *c) {
         c->concurrency = DEFAULT_CONCURRENCY;
         c->backoff_base = DEFAULT_BACKOFF_BASE;
         c->backoff_cap = DEFAULT_BACKOFF_CAP;
+        c->alerting = (AlertPolicy){ .fire_after = 2, .error_after = 3, .remind_every = USEC_PER_HOUR };
         if (!(c->desired_dir = strdup(DEFAULT_DESIRED_DIR)) ||
             !(c->state_dir = strdup(DEFAULT_STATE_DIR)) || !(c->listen = strdup(DEFAULT_LISTEN)))
                 return -ENOMEM;

@@ -12,6 +12,8 @@
  *   backoff {base, cap}        per-resource retry backoff (default 1s, 5m)
  *   accounts[]                 see AccountConfig; names unique
  *   alerts[]                   see AlertConfig; names unique
+ *   alerting {fireAfter, errorAfter, remindEvery}
+ *                              the alert policy (AlertPolicy; defaults 2, 3, 1h)
  */
 
 #include "clouds/credentials.h" /* CredentialSource: one enum for the config and the providers */
@@ -52,6 +54,13 @@ typedef struct AlertConfig {
         unsigned line, column;
 } AlertConfig;
 
+/* When alerts fire and how often they are repeated (reconciler/alerts.h); 0 means the default. */
+typedef struct AlertPolicy {
+        unsigned fire_after;  /* drift detections in a row before a drift alert fires [2] */
+        unsigned error_after; /* failed runs in a row before an error alert fires [3] */
+        usec_t remind_every;  /* a firing alert is sent again this often [1h] */
+} AlertPolicy;
+
 typedef struct DaemonConfig {
         char *path; /* the file it came from */
         char *desired_dir;
@@ -64,6 +73,7 @@ typedef struct DaemonConfig {
         size_t n_accounts;
         AlertConfig *alerts;
         size_t n_alerts;
+        AlertPolicy alerting;
 } DaemonConfig;
 
 const char *alert_type_to_string(AlertType t);

@@ -8,20 +8,24 @@
  *                      desired state against the runtime table, deletions
  *   manager-run.c      the work queue's runs: reconcile.h for each resource, DELETE for a
  *                      removed one (deletionPolicy: delete); the one state setter; cloud metrics
- *   manager-status.c   /status JSON */
+ *   manager-status.c   /status JSON
+ *   manager-alerts.c   alerts: detections and clears from the ends of runs (alerts.h) */
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/clock.h"
 #include "lib/http.h"
+#include "reconciler/alerts.h"
 #include "reconciler/accounts.h"
 #include "reconciler/daemon-config.h"
 #include "reconciler/desired.h"
+#include "reconciler/diff.h"
 #include "reconciler/dirwatch.h"
 #include "reconciler/endpoint.h"
 #include "reconciler/manager.h"
 #include "reconciler/metrics-asyncfg.h"
+#include "reconciler/reconcile.h"
 #include "reconciler/resource-table.h"
 #include "reconciler/state.h"
 #include "reconciler/status-line.h"
@@ -55,6 +59,7 @@ struct Manager {
         char *watched_dir;
         AsyncfgMetrics *metrics;
         Endpoint *endpoint;
+        Alerts *alerts;
         char *listen; /* what the endpoint is bound to */
         ResourceTable table;
         StatusCounts counts;
@@ -110,6 +115,13 @@ void manager_cancel_runs(Manager *m);
 void manager_cloud_observer(const CloudAccount *account, Provider provider, CloudOp op,
                             long http_status, int error, uint64_t duration_usec, void *userdata);
 void manager_report_written(Manager *m, Resource *r);
+
+/* manager-alerts.c */
+int manager_alerts_configure(Manager *m);
+void manager_alerts_on_run(Manager *m, Resource *r, ReconcileOutcome outcome, const Diff *diff);
+void manager_alerts_on_error(Manager *m, Resource *r, CloudErrorClass class, const CloudError *e,
+                             const char *what);
+void manager_alerts_forget(Manager *m, Resource *r);
 
 /* manager-status.c */
 char *manager_status_json(void *userdata);

@@ -102,7 +102,7 @@ int manager_install_generation(Manager *m, ManagerGeneration *g) {
         }
         m->gen = g;
         manager_release_retired(m);
-        return 0;
+        return manager_alerts_configure(m);
 }
 
 void manager_update_file_metrics(Manager *m) {

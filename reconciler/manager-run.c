@@ -84,6 +84,7 @@ void manager_resource_drop(Manager *m, Resource *r) {
         if (r->state >= 0)
                 manager_count_state(m, r->state, -1);
         (void) metrics_gauge_remove(m->metrics->resource_drifted, r->spec->name);
+        manager_alerts_forget(m, r);
         (void) workqueue_remove(m->queue, r->key);
         resource_table_unlink(&m->table, r);
         resource_free(r);
@@ -191,6 +192,7 @@ static WorkResult manager_resource_failed(Manager *m, Resource *r, const CloudEr
                 line = NULL;
         (void) resource_set_error(r, e->class == CLOUD_ERROR_NONE ? CLOUD_ERROR_TRANSIENT : e->class,
                                   line ?: what);
+        manager_alerts_on_error(m, r, r->error_class, e, what);
         manager_resource_event(m, r,
                                wr == WORK_RESULT_PERMANENT ? RESOURCE_EVENT_PERMANENT
                                                            : RESOURCE_EVENT_RETRYABLE,
@@ -301,6 +303,7 @@ static void manager_on_reconciled(Reconcile *rec, ReconcileResult *res, void *us
                 retry_after = res->error->retry_after_usec;
                 break;
         }
+        manager_alerts_on_run(m, r, res->outcome, res->diff);
         manager_count_run(m, r, reconcile_outcome_to_string(res->outcome),
                           res->outcome == RECONCILE_ERROR);
         manager_run_ended(m, r, wr, retry_after);
@@ -329,6 +332,7 @@ static void manager_on_deleted(CloudCall *call, const CloudError *e, void *userd
  * account): the resource goes to error, the queue waits for the resync or a change. */
 static int manager_fail_config(Manager *m, Resource *r, const char *key, const char *msg) {
         (void) resource_set_error(r, CLOUD_ERROR_AUTH, msg);
+        manager_alerts_on_error(m, r, CLOUD_ERROR_AUTH, NULL, "config");
         manager_resource_event(m, r, RESOURCE_EVENT_PERMANENT, msg);
         r->run_started_usec = now_monotonic_usec();
         manager_count_run(m, r, "error", true);

@@ -262,6 +262,7 @@ Manager *manager_free(Manager *m) {
                 manager_generation_free(g);
         }
         m->gen = manager_generation_free(m->gen);
+        m->alerts = alerts_free(m->alerts); /* before the engine and the clock it uses */
         m->http = http_engine_free(m->http);
         sd_event_source_disable_unref(m->sig_term);
         sd_event_source_disable_unref(m->sig_int);

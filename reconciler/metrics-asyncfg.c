@@ -41,7 +41,15 @@ static int register_counters(AsyncfgMetrics *m) {
                metrics_add_counter(r, "asyncfg_cloud_requests_total",
                                    "Total number of cloud API requests by provider, method and "
                                    "status code.",
-                                   LABELS("provider", "method", "code"), &m->cloud_requests_total);
+                                   LABELS("provider", "method", "code"), &m->cloud_requests_total) ?:
+               metrics_add_counter(r, "asyncfg_alerts_sent_total",
+                                   "Total number of alert notifications delivered per sink and "
+                                   "status.",
+                                   LABELS("sink", "status"), &m->alerts_sent_total) ?:
+               metrics_add_counter(r, "asyncfg_alerts_dropped_total",
+                                   "Total number of alert notifications given up per sink and "
+                                   "status.",
+                                   LABELS("sink", "status"), &m->alerts_dropped_total);
 }
 
 static int register_gauges(AsyncfgMetrics *m) {

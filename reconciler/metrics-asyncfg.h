@@ -18,6 +18,10 @@
  *   asyncfg_desired_files{state}                       gauge     state: ok | error
  *   asyncfg_last_successful_sync_timestamp_seconds     gauge     Unix time
  *   asyncfg_build_info{version}                        gauge     1, set at registration
+ *   asyncfg_alerts_sent_total{sink,status}             counter   notifications delivered (2xx);
+ *                                                                status: firing | resolved
+ *   asyncfg_alerts_dropped_total{sink,status}          counter   given up (retries exhausted,
+ *                                                                refused, queue full)
  *
  *   metrics_counter_inc(m->reconcile_total, "aws", "success");
  *   metrics_gauge_remove(m->resource_drifted, "orders-worker");
@@ -42,6 +46,8 @@ typedef struct AsyncfgMetrics {
         MetricGauge *desired_files;
         MetricGauge *last_successful_sync;
         MetricGauge *build_info;
+        MetricCounter *alerts_sent_total;
+        MetricCounter *alerts_dropped_total;
 } AsyncfgMetrics;
 
 /* Bucket upper bounds, in seconds. */

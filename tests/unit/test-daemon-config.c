@@ -35,7 +35,8 @@ static void test_full(void **state) {
                 "    credentials: {source: file, path: /etc/creds}\n    caFile: /etc/ca.pem\n"
                 "  - {name: ali, provider: alicloud, region: cn-hangzhou, accountId: '1234', api: fc2}\n"
                 "  - {name: hw, provider: huaweicloud, region: cn-north-4, projectId: abc}\n"
-                "alerts:\n  - {name: hook, type: webhook, url: 'https://x/y', secret: s3cr3t}\n");
+                "alerts:\n  - {name: hook, type: webhook, url: 'https://x/y', secret: s3cr3t}\n"
+                "alerting: {fireAfter: 4, errorAfter: 5, remindEvery: 30m}\n");
 
         assert_string_equal(c->desired_dir, "/srv/desired");
         assert_string_equal(c->state_dir, "/srv/state");
@@ -65,6 +66,9 @@ static void test_full(void **state) {
         assert_int_equal(c->n_alerts, 1);
         assert_int_equal(c->alerts[0].type, ALERT_TYPE_WEBHOOK);
         assert_string_equal(c->alerts[0].secret, "s3cr3t");
+        assert_int_equal(c->alerting.fire_after, 4);
+        assert_int_equal(c->alerting.error_after, 5);
+        assert_int_equal(c->alerting.remind_every, 30 * USEC_PER_MINUTE);
         assert_ptr_equal(daemon_config_find_account(c, "hw"), &c->accounts[2]);
         assert_null(daemon_config_find_account(c, "nope"));
 }
@@ -83,6 +87,9 @@ static void test_defaults(void **state) {
         assert_int_equal(c->accounts[0].api, CLOUD_API_FC3);
         assert_int_equal(c->accounts[0].rate_burst, 20);
         assert_int_equal(c->n_alerts, 0);
+        assert_int_equal(c->alerting.fire_after, 2);
+        assert_int_equal(c->alerting.error_after, 3);
+        assert_int_equal(c->alerting.remind_every, USEC_PER_HOUR);
 }
 
 typedef struct Case {
@@ -127,6 +134,11 @@ static const Case invalid[] = {
         { A1 "alerts: [{name: x, type: pager, url: 'http://x'}]\n", 2, 26, "'type' must be one of webhook, slack, alertmanager, got 'pager'" },
         { A1 "alerts: [{name: x, type: slack}]\n", 2, 10, "missing required key 'url' in alert" },
         { A1 "alerts: [{name: x, type: slack, url: 'http://a'}, {name: x, type: slack, url: 'http://b'}]\n", 2, 58, "duplicate alert name 'x'" },
+        { A1 "alerts: [{name: x, type: slack, url: 'http://a', secret: s}]\n", 2, 58, "'secret' is only valid for type webhook" },
+        { A1 "alerting: {fireAfter: 0}\n", 2, 23, "'fireAfter' must be between 1 and 1000, got 0" },
+        { A1 "alerting: {remindEvery: 10s}\n", 2, 25, "'remindEvery' must be between 1m and 7d" },
+        { A1 "alerting: {resolve: true}\n", 2, 12, "unknown key 'resolve' in 'alerting'" },
+        { A1 "alerting: [2]\n", 2, 11, "'alerting' must be a mapping" },
         { A1 "---\n" A1, 3, 1, "the configuration must be exactly one YAML document" },
         { "accounts: [\n", 2, 1, "syntax error" },
 };

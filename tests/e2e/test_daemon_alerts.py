@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: MIT
+"""asyncfgd's alerts end to end: the real daemon with an observe-mode resource, drift injected
+through the emulator's control API, and a small HTTP receiver on 127.0.0.1 standing in for a
+webhook endpoint (HMAC-signed) and Alertmanager. A firing alert arrives after fireAfter
+detections, a resolved one once the drift is gone; nothing carries the secret."""
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from daemonlib import doc, fake, make_daemon, wait_for  # noqa: F401
+
+SECRET = "e2e-alert-secret"
+
+
+class Receiver:
+    """Records every POST: (path, headers, parsed JSON body, raw body)."""
+
+    def __init__(self):
+        self.posts = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with outer.lock:
+                    outer.posts.append((self.path, dict(self.headers), json.loads(raw), raw))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def at(self, path):
+        with self.lock:
+            return [p for p in self.posts if p[0] == path]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def hook_posts(rx, status):
+    return [p for p in rx.at("/hook") if p[2]["status"] == status]
+
+
+def test_drift_alert_fires_after_n_and_resolves(fake, make_daemon):
+    rx = Receiver()
+    try:
+        fake.create("obs")
+        fake.drift("obs", {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 3600})
+        alerts = (f"alerts:\n"
+                  f"  - {{name: hook, type: webhook, url: 'http://127.0.0.1:{rx.port}/hook', "
+                  f"secret: {SECRET}}}\n"
+                  f"  - {{name: am, type: alertmanager, url: 'http://127.0.0.1:{rx.port}/am'}}\n"
+                  f"alerting: {{fireAfter: 2, remindEvery: 1h}}\n")
+        d = make_daemon(resync="1s", extra_accounts=alerts)
+        d.write("obs.yaml", doc("obs", retries=1, management="observe"))
+        d.start()
+        d.wait_state("obs", "in_sync")
+        assert rx.posts == []
+
+        # Drift: observe mode reports it; the alert waits for the second detection.
+        fake.drift("obs", {"MaximumRetryAttempts": 0})
+        d.wait_state("obs", "drifted", 5)
+        firing = wait_for(lambda: hook_posts(rx, "firing"), 10, what="a firing alert")
+        detections = d.metric('asyncfg_reconcile_total{provider="aws",result="would_update"}')
+        assert detections is not None and detections >= 2, detections
+        path, headers, body, raw = firing[0]
+        assert body["kind"] == "drift"
+        assert body["resource"]["name"] == "obs"
+        assert body["resource"]["provider"] == "aws"
+        assert body["resource"]["account"] == "aws-test"
+        assert [(f["field"], f["from"], f["to"]) for f in body["fields"]] == \
+            [("maxRetryAttempts", 0, 1)]
+        assert "maxRetryAttempts" in body["summary"]
+        assert len(body["fingerprint"]) == 16
+        assert "endsAt" not in body
+        # The receiver's check of the signature: HMAC-SHA256(secret, timestamp "." body).
+        ts = headers["X-Asyncfg-Timestamp"]
+        assert abs(int(ts) - time.time()) < 60
+        mac = hmac.new(SECRET.encode(), ts.encode() + b"." + raw, hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(headers["X-Asyncfg-Signature"], "sha256=" + mac)
+
+        am = wait_for(lambda: rx.at("/am/api/v2/alerts"), 5, what="the Alertmanager POST")
+        alert = am[0][2][0]
+        assert alert["labels"]["alertname"] == "AsyncfgDrift"
+        assert alert["labels"]["resource"] == "obs"
+        assert alert["labels"]["function"] == "obs"
+        assert alert["annotations"]["fingerprint"] == body["fingerprint"]
+        assert alert["endsAt"] > alert["startsAt"]  # the expiry of a firing alert
+
+        # Still drifted at the next polls: deduplicated, nothing more is sent.
+        time.sleep(2.2)
+        assert len(hook_posts(rx, "firing")) == 1
+
+        # Fixed out of band: resolved, same fingerprint.
+        fake.drift("obs", {"MaximumRetryAttempts": 1})
+        d.wait_state("obs", "in_sync", 5)
+        resolved = wait_for(lambda: hook_posts(rx, "resolved"), 5, what="a resolved alert")
+        assert resolved[0][2]["fingerprint"] == body["fingerprint"]
+        assert resolved[0][2]["endsAt"] >= resolved[0][2]["startsAt"]
+        wait_for(lambda: len(rx.at("/am/api/v2/alerts")) == 2, 5, what="Alertmanager resolved")
+        assert rx.at("/am/api/v2/alerts")[1][2][0]["endsAt"] <= \
+            time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + 5))
+
+        wait_for(lambda: d.metric('asyncfg_alerts_sent_total{sink="hook",status="resolved"}') == 1,
+                 5, what="the sent metric")
+        assert d.metric('asyncfg_alerts_sent_total{sink="hook",status="firing"}') == 1
+        assert d.metric('asyncfg_alerts_sent_total{sink="am",status="firing"}') == 1
+        log = d.logtext()
+        assert "ALERT=AsyncfgDrift" in log and "STATUS=firing" in log and "STATUS=resolved" in log
+        for _, _, _, raw_body in rx.posts:
+            assert SECRET.encode() not in raw_body
+        assert SECRET not in log
+        assert d.stop() == 0
+    finally:
+        rx.close()

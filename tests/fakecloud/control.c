@@ -317,7 +317,10 @@ static void fill_server_fields(FakeCall *c, const FakeFunction *fn, const Contro
                         json_object_set_new(w, "function", json_string(id->name));
                         json_object_set_new(w, "qualifier", json_string(qualifier));
                 } else if (!json_object_get(w, "functionArn")) {
-                        snprintf(s, sizeof(s), "acs:fc:cn-hangzhou:%s:functions/%s", c->fc->ali_account, id->name);
+                        /* As the FC3 API answers: ":qualifier" appended unless LATEST. */
+                        bool latest = streq(qualifier, "LATEST");
+                        snprintf(s, sizeof(s), "acs:fc:cn-hangzhou:%s:functions/%s%s%s", c->fc->ali_account,
+                                 id->name, latest ? "" : ":", latest ? "" : qualifier);
                         json_object_set_new(w, "functionArn", json_string(s));
                 }
                 break;

@@ -635,6 +635,27 @@ static void test_control_bulk_configs_drift(void **state) {
         r = control(fc, "PUT", "/_fake/drift", "{\"provider\":\"aws\",\"function\":\"ghost\",\"config\":{}}");
         assert_int_equal(r.status, 404);
         reply_done(&r);
+        /* An FC3 config created by drift for a qualifier other than LATEST carries the same
+         * qualified functionArn the API would give it, so the list API reports its qualifier. */
+        r = control(fc, "PUT", "/_fake/drift",
+                    "{\"provider\":\"alicloud\",\"function\":\"g3\",\"qualifier\":\"7\","
+                    "\"config\":{\"maxAsyncRetryAttempts\":4}}");
+        assert_int_equal(r.status, 200);
+        reply_done(&r);
+        r = call(fc, FAKE_API_FC3, "GET", "/2023-03-30/async-invoke-configs?functionName=g3", NULL);
+        assert_int_equal(r.status, 200);
+        {
+                json_t *configs = json_object_get(r.json, "configs"), *v;
+                size_t i, qualified = 0;
+
+                json_array_foreach(configs, i, v)
+                        if (endswith(json_string_value(json_object_get(v, "functionArn")), "functions/g3:7")) {
+                                assert_int_equal(json_integer_value(json_object_get(v, "maxAsyncRetryAttempts")), 4);
+                                qualified++;
+                        }
+                assert_int_equal(qualified, 1);
+        }
+        reply_done(&r);
 
         r = control(fc, "DELETE", "/_fake/functions", "{\"provider\":\"aws\",\"function\":\"bulk-11999\"}");
         assert_int_equal(json_integer_value(json_object_get(r.json, "removed")), 1);

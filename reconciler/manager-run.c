@@ -335,6 +335,13 @@ static int manager_fail_config(Manager *m, Resource *r, const char *key, const c
         return workqueue_done(m->queue, key, WORK_RESULT_PERMANENT, 0) < 0 ? -EIO : 0;
 }
 
+/* changing exactly while the PUT is in flight (and until the write is acknowledged). */
+static void manager_on_put_started(Reconcile *rec, void *userdata) {
+        Resource *r = userdata;
+
+        manager_resource_event(r->manager, r, RESOURCE_EVENT_WRITING, "PUT in flight");
+}
+
 static int manager_start_run(Manager *m, Resource *r, CloudClient *client) {
         int k;
 
@@ -349,8 +356,8 @@ static int manager_start_run(Manager *m, Resource *r, CloudClient *client) {
         }
         k = reconcile_start(client, r->spec, m->state, r->key, RECONCILE_APPLY,
                             manager_on_reconciled, r, (Reconcile **) &r->run);
-        if (k >= 0 && r->spec->management == MANAGEMENT_ENFORCE && r->diff_json && !r->spec_changed)
-                manager_resource_event(m, r, RESOURCE_EVENT_WRITING, "correcting");
+        if (k >= 0)
+                reconcile_set_put_started(r->run, manager_on_put_started);
         return k;
 }
 

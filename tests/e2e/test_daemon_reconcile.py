@@ -223,3 +223,25 @@ def test_kill9_during_writes_loses_nothing_acknowledged(fake, make_daemon):
     # Each function was written at most once (a PUT whose record was lost is found in sync).
     assert fake.count("PUT") == len(names)
     assert d.stop() == 0
+
+
+def test_changing_exactly_while_the_put_is_in_flight(fake, make_daemon):
+    fake.create("slow")
+    d = make_daemon(resync="1m")
+    d.write("slow.yaml", doc("slow", retries=1))
+    d.start()
+    d.wait_state("slow", "in_sync")
+    # A slow GET is not a write: the resource is not changing while it is read.
+    fake.faults(latencyMs=1500, method="GET")
+    d.write("slow.yaml", doc("slow", retries=2))
+    d.wait_state("slow", "pending", 3)
+    time.sleep(0.7)
+    assert d.state_of("slow") == "pending"
+    # A slow PUT: changing from the moment it is sent until it is applied.
+    fake.faults(latencyMs=1500, method="PUT")
+    d.wait_state("slow", "changing", 5)
+    time.sleep(0.6)
+    assert d.state_of("slow") == "changing"  # the answer is still on its way
+    d.wait_state("slow", "in_sync", 5)
+    assert retries(fake, "slow") == 2
+    assert d.stop() == 0

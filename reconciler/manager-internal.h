@@ -8,7 +8,9 @@
  *                      desired state against the runtime table, deletions
  *   manager-run.c      the work queue's runs: reconcile.h for each resource, DELETE for a
  *                      removed one (deletionPolicy: delete); the one state setter; cloud metrics
- *   manager-status.c   /status JSON */
+ *   manager-status.c   /status JSON
+ *   manager-orphan.c   orphans: resources whose document is gone (listed until orphanRetention)
+ *                      and records without a document at start */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -63,6 +65,7 @@ struct Manager {
         sd_event_source *save_timer;    /* batched state-store saves */
         sd_event_source *publish_event; /* STATUS= and gauges, once per loop iteration */
         sd_event_source *stop_timer;    /* the bound on in-flight requests at stop */
+        sd_event_source *orphan_timer;  /* the next orphan to forget (CLOCK_REALTIME) */
 
         char **acks;  /* keys of written resources whose record awaits the save (strv) */
         size_t n_acks;
@@ -97,7 +100,8 @@ int manager_rescan_full(Manager *m, const char *why);
 void manager_on_dirwatch(Dirwatch *dw, const DirwatchChange *change, void *userdata);
 int manager_apply_desired(Manager *m);
 int manager_watch_dir(Manager *m);
-int manager_orphan_unowned_records(Manager *m);
+/* A new Resource of spec (copied) in the table; NULL (logged) on out of memory. */
+Resource *manager_resource_new(Manager *m, const char *key, const ResourceSpec *spec);
 void manager_update_file_metrics(Manager *m);
 
 /* manager-run.c */
@@ -110,6 +114,15 @@ void manager_cancel_runs(Manager *m);
 void manager_cloud_observer(const CloudAccount *account, Provider provider, CloudOp op,
                             long http_status, int error, uint64_t duration_usec, void *userdata);
 void manager_report_written(Manager *m, Resource *r);
+
+/* manager-orphan.c */
+int manager_orphan_unowned_records(Manager *m);
+/* The document of r is gone and its live config is left alone: r is listed as orphaned. */
+void manager_resource_orphan(Manager *m, Resource *r, const char *why);
+/* r's document is back: no longer an orphan (its record stays, not orphaned). */
+void manager_resource_unorphan(Manager *m, Resource *r);
+/* Drops r and its state-store record; why (may be NULL) is logged. */
+void manager_resource_forget(Manager *m, Resource *r, const char *why);
 
 /* manager-status.c */
 char *manager_status_json(void *userdata);

@@ -51,7 +51,7 @@ _printf_(4, 5) static void resource_log(int level, const Resource *r, int error,
                 return;
         snprintf(resource, sizeof(resource), "RESOURCE=%s", r->spec->name);
         snprintf(provider, sizeof(provider), "PROVIDER=%s", provider_to_string(r->spec->provider));
-        snprintf(file, sizeof(file), "FILE=%s:%u", r->spec->path, r->spec->line);
+        snprintf(file, sizeof(file), "FILE=%s:%u", strna(r->spec->path), r->spec->line);
         snprintf(account, sizeof(account), "ACCOUNT=%s", strna(r->spec->account));
         va_start(ap, format);
         vsnprintf(msg, sizeof(msg), format, ap);
@@ -90,20 +90,11 @@ void manager_resource_drop(Manager *m, Resource *r) {
         manager_schedule_publish(m);
 }
 
-/* The document is gone and nothing (more) is to be done in the cloud: the state store drops
- * its record (ownership), the resource is shown orphaned in the log and forgotten. */
-static void manager_resource_orphan(Manager *m, Resource *r, const char *why) {
-        if (state_store_remove(m->state, r->key) > 0)
-                manager_schedule_save(m);
-        manager_resource_event(m, r, RESOURCE_EVENT_REMOVED, why);
-        manager_resource_drop(m, r);
-}
-
 void manager_resource_finish_removal(Manager *m, Resource *r) {
         if (r->run)
                 return; /* the run's callback comes back here */
         if (r->deleted) {
-                manager_resource_orphan(m, r, "document removed; live config deleted");
+                manager_resource_forget(m, r, "document removed; live config deleted");
                 return;
         }
         if (r->spec->deletion_policy == DELETION_POLICY_DELETE &&

@@ -269,6 +269,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->save_timer);
         sd_event_source_disable_unref(m->publish_event);
         sd_event_source_disable_unref(m->stop_timer);
+        sd_event_source_disable_unref(m->orphan_timer);
         endpoint_free(m->endpoint);
         dirwatch_free(m->dirwatch);
         resource_table_done(&m->table);

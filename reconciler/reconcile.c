@@ -124,14 +124,30 @@ static bool async_config_equal(const AsyncConfig *a, const AsyncConfig *b) {
         return true;
 }
 
-/* Records doc as last applied. Failing to remember is not failing to apply: the next run only
- * cannot tell drift from change, so it is logged at debug level and otherwise ignored. */
+void reconcile_state_info(const ResourceSpec *spec, StateResourceInfo *ret) {
+        *ret = (StateResourceInfo){
+                .name = spec->name,
+                .provider = (char *) provider_to_string(spec->provider),
+                .account = spec->account,
+                .function = spec->id.function,
+                .qualifier = spec->id.qualifier,
+                .file = spec->path,
+        };
+}
+
+/* Records doc as last applied, with who it belongs to (an orphan is shown from that). Failing
+ * to remember is not failing to apply: the next run only cannot tell drift from change, so it
+ * is logged at debug level and otherwise ignored. */
 static void reconcile_record(Reconcile *r, const AsyncConfig *doc, bool created) {
+        StateResourceInfo info;
         int k;
 
         if (!r->store || !r->key)
                 return;
+        reconcile_state_info(r->spec, &info);
         k = state_store_put(r->store, r->key, doc, now_realtime_usec(), created);
+        if (k >= 0)
+                k = state_store_set_info(r->store, r->key, &info);
         if (k < 0)
                 log_debug_errno(k, "Could not record the state of '%s': %m", r->key);
 }

@@ -110,6 +110,9 @@ ReconcileOutcome reconcile_outcome_from_string(const char *s);
  * credentials still being fetched). Free with cloud_error_done(). */
 void reconcile_error_from_errno(int error, CloudError *ret);
 
+/* The state-store info of spec (borrowed strings: valid while spec is; never freed). */
+void reconcile_state_info(const ResourceSpec *spec, StateResourceInfo *ret);
+
 /* Deletes the live config of spec (deletionPolicy: delete, the daemon's decision); a config
  * or function that is already gone counts as success. The callback is cloud_delete()'s. */
 int reconcile_delete(CloudClient *client, const ResourceSpec *spec, CloudDoneCallback cb,

@@ -42,6 +42,7 @@ typedef struct Resource {
         uint64_t last_observed_usec; /* CLOCK_REALTIME of the last successful GET, 0: never */
         uint64_t last_changed_usec;  /* CLOCK_REALTIME of the last successful write, 0: never */
         uint64_t last_drift_usec;    /* CLOCK_REALTIME of the last drift detected, 0: never */
+        uint64_t orphaned_usec;      /* CLOCK_REALTIME since when it is an orphan, 0: it is not */
         uint64_t run_started_usec;   /* CLOCK_MONOTONIC of the run in flight */
         void *run;                   /* the Reconcile or CloudCall in flight, or NULL */
         bool run_is_delete;          /* run is a CloudCall (deletionPolicy: delete) */

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """valgrind finds no leaks in a daemon run (docs/style.md): build/asyncfgd under memcheck
 against the emulator for a short cycle — the documents of the three providers (both Alibaba
-APIs) loaded and reconciled, a drift injected and corrected, a SIGHUP reload, SIGTERM — exits 0
+APIs) loaded and reconciled, a drift injected and corrected, a document removed (orphaned), a
+SIGHUP reload, SIGTERM — exits 0
 with no error and nothing definitely or indirectly lost. Skipped under the sanitizer build
 (ASan and valgrind do not mix) and when valgrind is not installed."""
 
@@ -66,10 +67,14 @@ def test_daemon_run_under_valgrind(tmp_path):
         fake.drift(provider="aws", function="orders-worker", config={"MaximumRetryAttempts": 0})
         wait_for(lambda: next(c for c in fake.configs() if c["function"] == "orders-worker")
                  ["config"].get("MaximumRetryAttempts") == 1, 15, what="drift corrected")
+        # A document removed (deletionPolicy orphan): listed as orphaned.
+        os.unlink(os.path.join(desired, "fc2.yaml"))
+        wait_for(lambda: states().get("orphaned") == 1, 15, what="an orphan")
         # Reload.
         proc.send_signal(signal.SIGHUP)
         wait_for(lambda: notify.values("READY").count("1") >= 2, 15, what="READY=1 after SIGHUP")
-        wait_for(lambda: states().get("in_sync") == 6, 15, what="in sync after the reload")
+        wait_for(lambda: states().get("in_sync") == 5 and states().get("orphaned") == 1, 15,
+                 what="in sync after the reload")
         proc.send_signal(signal.SIGTERM)
         rc = proc.wait(timeout=30)
         report = open(log).read()

@@ -9,6 +9,7 @@
  *   manager-run.c      the work queue's runs: reconcile.h for each resource, DELETE for a
  *                      removed one (deletionPolicy: delete); the one state setter; cloud metrics
  *   manager-status.c   /status JSON
+ *   manager-delete.c   deferred deletes: a removed document's DELETE waits for a grace period
  *   manager-orphan.c   orphans: resources whose document is gone (listed until orphanRetention)
  *                      and records without a document at start */
 
@@ -32,6 +33,8 @@
 /* State saves are batched: at most one every SAVE_INTERVAL (the completions of one burst of
  * runs go into one write). */
 #define MANAGER_SAVE_INTERVAL_USEC (100ULL * 1000ULL)
+/* A removed resource's DELETE waits one debounce plus this (manager-delete.c). */
+#define MANAGER_DELETE_GRACE_USEC (1000ULL * 1000ULL)
 /* The directory watch's debounce (ASYNCFG_DEBOUNCE_MSEC overrides it, for tests). */
 #define MANAGER_DEBOUNCE_USEC_DEFAULT (200ULL * 1000ULL)
 
@@ -66,6 +69,7 @@ struct Manager {
         sd_event_source *publish_event; /* STATUS= and gauges, once per loop iteration */
         sd_event_source *stop_timer;    /* the bound on in-flight requests at stop */
         sd_event_source *orphan_timer;  /* the next orphan to forget (CLOCK_REALTIME) */
+        sd_event_source *delete_timer;  /* the next deferred DELETE (manager-delete.c) */
 
         char **acks;  /* keys of written resources whose record awaits the save (strv) */
         size_t n_acks;
@@ -88,6 +92,10 @@ void manager_schedule_publish(Manager *m);
 void manager_check_stopped(Manager *m);
 void manager_release_retired(Manager *m);
 int manager_add_ack(Manager *m, const char *key);
+/* Arms the one-shot timer *s (created on first use, userdata m) for when, unless it is
+ * already due earlier. 0 or a negative errno. */
+int manager_arm_timer_earliest(Manager *m, sd_event_source **s, clockid_t clock, uint64_t when,
+                               uint64_t accuracy, sd_event_time_handler_t handler);
 uint64_t now_realtime_usec(void);
 uint64_t now_monotonic_usec(void);
 
@@ -114,6 +122,11 @@ void manager_cancel_runs(Manager *m);
 void manager_cloud_observer(const CloudAccount *account, Provider provider, CloudOp op,
                             long http_status, int error, uint64_t duration_usec, void *userdata);
 void manager_report_written(Manager *m, Resource *r);
+
+/* manager-delete.c */
+/* Defers the DELETE of removed r by the grace period: true when deferred (the timer queues it
+ * unless its document comes back), false when the grace is over (queue it now). */
+bool manager_defer_delete(Manager *m, Resource *r);
 
 /* manager-orphan.c */
 int manager_orphan_unowned_records(Manager *m);

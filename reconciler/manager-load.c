@@ -135,8 +135,11 @@ static int manager_sync_add(const DesiredRef *d, void *userdata) {
         Resource *r = resource_table_get(&m->table, d->key);
 
         if (r) {
-                /* Its removal is still in flight, or it is an orphan, and the document is back. */
+                /* Its removal is pending or in flight, or it is an orphan, and the document is
+                 * back. */
                 r->removed = false;
+                r->delete_due_usec = 0;
+                r->delete_grace_over = false;
                 if (resource_set_spec(r, d->spec) < 0)
                         return log_oom();
                 manager_resource_unorphan(m, r);

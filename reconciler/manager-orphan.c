@@ -43,21 +43,9 @@ static int on_orphan_timer(sd_event_source *s, uint64_t usec, void *userdata);
 /* Arms the expiry timer for the earliest orphan (CLOCK_REALTIME: orphanedAtUsec is wall
  * time, and survives restarts). */
 static void manager_arm_orphan_timer(Manager *m, uint64_t when) {
-        int enabled = SD_EVENT_OFF;
-        uint64_t due = 0;
-
-        if (!m->orphan_timer) {
-                if (sd_event_add_time(m->event, &m->orphan_timer, CLOCK_REALTIME, when,
-                                      USEC_PER_SEC, on_orphan_timer, m) < 0)
-                        log_warning("Cannot time the expiry of orphans; they stay listed.");
-                return;
-        }
-        (void) sd_event_source_get_enabled(m->orphan_timer, &enabled);
-        (void) sd_event_source_get_time(m->orphan_timer, &due);
-        if (enabled != SD_EVENT_OFF && due <= when)
-                return;
-        (void) sd_event_source_set_time(m->orphan_timer, when);
-        (void) sd_event_source_set_enabled(m->orphan_timer, SD_EVENT_ONESHOT);
+        if (manager_arm_timer_earliest(m, &m->orphan_timer, CLOCK_REALTIME, when, USEC_PER_SEC,
+                                       on_orphan_timer) < 0)
+                log_warning("Cannot time the expiry of orphans; they stay listed.");
 }
 
 /* Forgets the orphans whose retention is over; re-arms for the next one. */

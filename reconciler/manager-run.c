@@ -99,7 +99,8 @@ void manager_resource_finish_removal(Manager *m, Resource *r) {
         }
         if (r->spec->deletion_policy == DELETION_POLICY_DELETE &&
             r->spec->management == MANAGEMENT_ENFORCE && !m->stopping) {
-                (void) manager_enqueue(m, r, WORK_PRIORITY_CHANGE);
+                if (!manager_defer_delete(m, r))
+                        (void) manager_enqueue(m, r, WORK_PRIORITY_CHANGE);
                 return;
         }
         manager_resource_orphan(m, r,

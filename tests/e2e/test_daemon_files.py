@@ -191,3 +191,31 @@ def test_start_with_an_empty_directory_and_a_foreign_state_file(fake, make_daemo
     assert any(n.startswith("state.json.broken-") for n in os.listdir(d.state))
     assert "moved to" in d.logtext()
     assert d.stop() == 0
+
+
+def test_rename_across_two_batches_deletes_nothing(fake, make_daemon):
+    # The old name is gone in one debounce batch, the new one appears in the next: with
+    # deletionPolicy delete that must not be DELETE-then-PUT (the DELETE waits for a grace
+    # period of one debounce + 1 s and is dropped when the identity comes back).
+    fake.create("mv", "other")
+    d = make_daemon(resync="1m")
+    d.write("old.yaml", doc("mv", deletion="delete"))
+    d.write("other.yaml", doc("other"))
+    d.start()
+    d.wait_state("mv", "in_sync")
+    puts = fake.count("PUT")
+    os.unlink(os.path.join(d.desired, "old.yaml"))
+    time.sleep(0.4)  # the daemon's debounce is 50 ms here: the removal is its own batch
+    d.write("new.yaml", doc("mv", deletion="delete"))
+    wait_for(lambda: (d.resource("mv") or {}).get("file", "").endswith("/new.yaml"), 5,
+             what="mv declared by new.yaml")
+    time.sleep(1.5)  # past the grace period
+    assert fake.count("DELETE") == 0
+    assert fake.count("PUT") == puts
+    assert "mv" in fake.configs()
+    d.wait_state("mv", "in_sync", 5)
+    # A removal that stays a removal is carried out after the grace.
+    os.unlink(os.path.join(d.desired, "new.yaml"))
+    wait_for(lambda: "mv" not in fake.configs(), 5, what="DELETE after the grace")
+    assert fake.count("DELETE") == 1
+    assert d.stop() == 0

@@ -12,6 +12,7 @@
 #define DEFAULT_STATE_DIR "/var/lib/asyncfg"
 #define DEFAULT_LISTEN "127.0.0.1:9733"
 #define DEFAULT_RESYNC (5 * USEC_PER_MINUTE)
+#define DEFAULT_ORPHAN_RETENTION (24 * USEC_PER_HOUR)
 #define DEFAULT_CONCURRENCY 32u
 #define DEFAULT_BACKOFF_BASE USEC_PER_SEC
 #define DEFAULT_BACKOFF_CAP (5 * USEC_PER_MINUTE)
@@ -418,6 +419,8 @@ static const SchemaField config_fields[] = {
           .min = (int64_t) USEC_PER_SEC, .max = (int64_t) (7 * USEC_PER_DAY) },
         { "concurrency", schema_parse_uint, CFG(concurrency), .min = 1, .max = 4096 },
         { "backoff", schema_parse_mapping_field, CFG(backoff_base), .data = backoff_fields },
+        { "orphanRetention", schema_parse_duration, CFG(orphan_retention), .min = 0,
+          .max = (int64_t) (366 * USEC_PER_DAY) },
         { "accounts", parse_accounts, CFG(accounts), .required = true },
         { "alerts", parse_alerts, CFG(alerts) },
         { "alerting", schema_parse_mapping_field, CFG(alerting), .data = alerting_fields },
@@ -430,6 +433,7 @@ static int config_set_defaults(DaemonConfig *c) {
         c->backoff_base = DEFAULT_BACKOFF_BASE;
         c->backoff_cap = DEFAULT_BACKOFF_CAP;
         c->alerting = (AlertPolicy){ .fire_after = 2, .error_after = 3, .remind_every = USEC_PER_HOUR };
+        c->orphan_retention = DEFAULT_ORPHAN_RETENTION;
         if (!(c->desired_dir = strdup(DEFAULT_DESIRED_DIR)) ||
             !(c->state_dir = strdup(DEFAULT_STATE_DIR)) || !(c->listen = strdup(DEFAULT_LISTEN)))
                 return -ENOMEM;

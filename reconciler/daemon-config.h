@@ -10,6 +10,9 @@
  *   resyncInterval             default drift-poll interval (default 5m)
  *   concurrency                requests in flight, all accounts together (default 32)
  *   backoff {base, cap}        per-resource retry backoff (default 1s, 5m)
+ *   orphanRetention            how long an orphaned resource (its document gone, its live
+ *                              config left alone) stays listed as orphaned (default 24h; 0s:
+ *                              forgotten at once)
  *   accounts[]                 see AccountConfig; names unique
  *   alerts[]                   see AlertConfig; names unique
  *   alerting {fireAfter, errorAfter, remindEvery}
@@ -69,6 +72,7 @@ typedef struct DaemonConfig {
         usec_t resync_interval;
         unsigned concurrency;
         usec_t backoff_base, backoff_cap;
+        usec_t orphan_retention;
         AccountConfig *accounts;
         size_t n_accounts;
         AlertConfig *alerts;

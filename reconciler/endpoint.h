@@ -54,7 +54,10 @@
  *         "drift": true | false,              live differs from what was last applied
  *         "last_error": {"class": "throttled", "message": "..."} | null,
  *         "last_observed": "RFC3339" | null,  last successful GET
- *         "last_changed": "RFC3339" | null    last successful PUT/DELETE
+ *         "last_changed": "RFC3339" | null,   last successful PUT/DELETE
+ *         "orphaned_since": "RFC3339"         only for state orphaned (its document is gone;
+ *                                             file/line are where it was last declared, ""
+ *                                             and 0 when only its state record is known)
  *       }, ...                                sorted by name
  *     ],
  *     "files": [

@@ -9,7 +9,10 @@
  *   manager-run.c      the work queue's runs: reconcile.h for each resource, DELETE for a
  *                      removed one (deletionPolicy: delete); the one state setter; cloud metrics
  *   manager-status.c   /status JSON
- *   manager-alerts.c   alerts: detections and clears from the ends of runs (alerts.h) */
+ *   manager-alerts.c   alerts: detections and clears from the ends of runs (alerts.h)
+ *   manager-delete.c   deferred deletes: a removed document's DELETE waits for a grace period
+ *   manager-orphan.c   orphans: resources whose document is gone (listed until orphanRetention)
+ *                      and records without a document at start */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,6 +37,8 @@
 /* State saves are batched: at most one every SAVE_INTERVAL (the completions of one burst of
  * runs go into one write). */
 #define MANAGER_SAVE_INTERVAL_USEC (100ULL * 1000ULL)
+/* A removed resource's DELETE waits one debounce plus this (manager-delete.c). */
+#define MANAGER_DELETE_GRACE_USEC (1000ULL * 1000ULL)
 /* The directory watch's debounce (ASYNCFG_DEBOUNCE_MSEC overrides it, for tests). */
 #define MANAGER_DEBOUNCE_USEC_DEFAULT (200ULL * 1000ULL)
 
@@ -68,6 +73,8 @@ struct Manager {
         sd_event_source *save_timer;    /* batched state-store saves */
         sd_event_source *publish_event; /* STATUS= and gauges, once per loop iteration */
         sd_event_source *stop_timer;    /* the bound on in-flight requests at stop */
+        sd_event_source *orphan_timer;  /* the next orphan to forget (CLOCK_REALTIME) */
+        sd_event_source *delete_timer;  /* the next deferred DELETE (manager-delete.c) */
 
         char **acks;  /* keys of written resources whose record awaits the save (strv) */
         size_t n_acks;
@@ -90,6 +97,10 @@ void manager_schedule_publish(Manager *m);
 void manager_check_stopped(Manager *m);
 void manager_release_retired(Manager *m);
 int manager_add_ack(Manager *m, const char *key);
+/* Arms the one-shot timer *s (created on first use, userdata m) for when, unless it is
+ * already due earlier. 0 or a negative errno. */
+int manager_arm_timer_earliest(Manager *m, sd_event_source **s, clockid_t clock, uint64_t when,
+                               uint64_t accuracy, sd_event_time_handler_t handler);
 uint64_t now_realtime_usec(void);
 uint64_t now_monotonic_usec(void);
 
@@ -102,7 +113,8 @@ int manager_rescan_full(Manager *m, const char *why);
 void manager_on_dirwatch(Dirwatch *dw, const DirwatchChange *change, void *userdata);
 int manager_apply_desired(Manager *m);
 int manager_watch_dir(Manager *m);
-int manager_orphan_unowned_records(Manager *m);
+/* A new Resource of spec (copied) in the table; NULL (logged) on out of memory. */
+Resource *manager_resource_new(Manager *m, const char *key, const ResourceSpec *spec);
 void manager_update_file_metrics(Manager *m);
 
 /* manager-run.c */
@@ -122,6 +134,19 @@ void manager_alerts_on_run(Manager *m, Resource *r, ReconcileOutcome outcome, co
 void manager_alerts_on_error(Manager *m, Resource *r, CloudErrorClass class, const CloudError *e,
                              const char *what);
 void manager_alerts_forget(Manager *m, Resource *r);
+/* manager-delete.c */
+/* Defers the DELETE of removed r by the grace period: true when deferred (the timer queues it
+ * unless its document comes back), false when the grace is over (queue it now). */
+bool manager_defer_delete(Manager *m, Resource *r);
+
+/* manager-orphan.c */
+int manager_orphan_unowned_records(Manager *m);
+/* The document of r is gone and its live config is left alone: r is listed as orphaned. */
+void manager_resource_orphan(Manager *m, Resource *r, const char *why);
+/* r's document is back: no longer an orphan (its record stays, not orphaned). */
+void manager_resource_unorphan(Manager *m, Resource *r);
+/* Drops r and its state-store record; why (may be NULL) is logged. */
+void manager_resource_forget(Manager *m, Resource *r, const char *why);
 
 /* manager-status.c */
 char *manager_status_json(void *userdata);

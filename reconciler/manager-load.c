@@ -114,24 +114,40 @@ void manager_update_file_metrics(Manager *m) {
 
 /* ---- the sorted diff: desired state → runtime table -------------------------------------- */
 
+Resource *manager_resource_new(Manager *m, const char *key, const ResourceSpec *spec) {
+        Resource *r = resource_new(key, spec);
+
+        if (!r) {
+                log_oom();
+                return NULL;
+        }
+        r->manager = m;
+        if (resource_table_add(&m->table, r) < 0) {
+                resource_free(r);
+                log_oom();
+                return NULL;
+        }
+        return r;
+}
+
 static int manager_sync_add(const DesiredRef *d, void *userdata) {
         Manager *m = userdata;
         Resource *r = resource_table_get(&m->table, d->key);
 
         if (r) {
-                /* Its removal is still in flight and the document is back. */
+                /* Its removal is pending or in flight, or it is an orphan, and the document is
+                 * back. */
                 r->removed = false;
+                r->delete_due_usec = 0;
+                r->delete_grace_over = false;
                 if (resource_set_spec(r, d->spec) < 0)
                         return log_oom();
+                manager_resource_unorphan(m, r);
         } else {
-                r = resource_new(d->key, d->spec);
+                r = manager_resource_new(m, d->key, d->spec);
                 if (!r)
-                        return log_oom();
-                r->manager = m;
-                if (resource_table_add(&m->table, r) < 0) {
-                        resource_free(r);
-                        return log_oom();
-                }
+                        return -ENOMEM;
+                manager_resource_unorphan(m, r); /* its record may say it was */
         }
         r->spec_changed = true;
         manager_resource_event(m, r, RESOURCE_EVENT_CHANGED, "declared");
@@ -397,35 +413,4 @@ int manager_watch_dir(Manager *m) {
                 return log_error_errno(k, "Failed to watch '%s': %m", dir);
         dirwatch_set_max_delay(m->dirwatch, MAX(m->debounce_usec * 5, 1000000ULL));
         return 0;
-}
-
-/* At start: records of the state store that no document declares any more (the file was
- * removed while the daemon was down) are dropped, which orphans them (their deletionPolicy
- * is not known any more, and the safe choice is not to delete). Only when the desired state
- * was read completely and without errors: a broken file could have declared them. */
-int manager_orphan_unowned_records(Manager *m) {
-        _cleanup_strv_free_ char **gone = NULL;
-        size_t n = 0, n_records = state_store_size(m->state);
-
-        if (m->dir_error || m->desired->n_files == 0 ||
-            desired_set_n_files_in_state(m->desired, DESIRED_FILE_ERROR) > 0 ||
-            m->desired->scan_diags.n > 0)
-                return 0;
-        gone = calloc(n_records + 1, sizeof(char *));
-        if (!gone)
-                return log_oom();
-        for (size_t i = 0; i < n_records; i++) {
-                const StateRecord *rec = state_store_get_nth(m->state, i);
-
-                if (!resource_table_get(&m->table, rec->key) && !(gone[n++] = strdup(rec->key)))
-                        return log_oom();
-        }
-        for (size_t i = 0; i < n; i++) {
-                log_notice("'%s' is in the state store but no document declares it: orphaned "
-                           "(its live config is left alone).", gone[i]);
-                (void) state_store_remove(m->state, gone[i]);
-        }
-        if (n > 0)
-                manager_schedule_save(m);
-        return (int) n;
 }

@@ -51,7 +51,7 @@ _printf_(4, 5) static void resource_log(int level, const Resource *r, int error,
                 return;
         snprintf(resource, sizeof(resource), "RESOURCE=%s", r->spec->name);
         snprintf(provider, sizeof(provider), "PROVIDER=%s", provider_to_string(r->spec->provider));
-        snprintf(file, sizeof(file), "FILE=%s:%u", r->spec->path, r->spec->line);
+        snprintf(file, sizeof(file), "FILE=%s:%u", strna(r->spec->path), r->spec->line);
         snprintf(account, sizeof(account), "ACCOUNT=%s", strna(r->spec->account));
         va_start(ap, format);
         vsnprintf(msg, sizeof(msg), format, ap);
@@ -91,25 +91,17 @@ void manager_resource_drop(Manager *m, Resource *r) {
         manager_schedule_publish(m);
 }
 
-/* The document is gone and nothing (more) is to be done in the cloud: the state store drops
- * its record (ownership), the resource is shown orphaned in the log and forgotten. */
-static void manager_resource_orphan(Manager *m, Resource *r, const char *why) {
-        if (state_store_remove(m->state, r->key) > 0)
-                manager_schedule_save(m);
-        manager_resource_event(m, r, RESOURCE_EVENT_REMOVED, why);
-        manager_resource_drop(m, r);
-}
-
 void manager_resource_finish_removal(Manager *m, Resource *r) {
         if (r->run)
                 return; /* the run's callback comes back here */
         if (r->deleted) {
-                manager_resource_orphan(m, r, "document removed; live config deleted");
+                manager_resource_forget(m, r, "document removed; live config deleted");
                 return;
         }
         if (r->spec->deletion_policy == DELETION_POLICY_DELETE &&
             r->spec->management == MANAGEMENT_ENFORCE && !m->stopping) {
-                (void) manager_enqueue(m, r, WORK_PRIORITY_CHANGE);
+                if (!manager_defer_delete(m, r))
+                        (void) manager_enqueue(m, r, WORK_PRIORITY_CHANGE);
                 return;
         }
         manager_resource_orphan(m, r,
@@ -339,6 +331,13 @@ static int manager_fail_config(Manager *m, Resource *r, const char *key, const c
         return workqueue_done(m->queue, key, WORK_RESULT_PERMANENT, 0) < 0 ? -EIO : 0;
 }
 
+/* changing exactly while the PUT is in flight (and until the write is acknowledged). */
+static void manager_on_put_started(Reconcile *rec, void *userdata) {
+        Resource *r = userdata;
+
+        manager_resource_event(r->manager, r, RESOURCE_EVENT_WRITING, "PUT in flight");
+}
+
 static int manager_start_run(Manager *m, Resource *r, CloudClient *client) {
         int k;
 
@@ -353,8 +352,8 @@ static int manager_start_run(Manager *m, Resource *r, CloudClient *client) {
         }
         k = reconcile_start(client, r->spec, m->state, r->key, RECONCILE_APPLY,
                             manager_on_reconciled, r, (Reconcile **) &r->run);
-        if (k >= 0 && r->spec->management == MANAGEMENT_ENFORCE && r->diff_json && !r->spec_changed)
-                manager_resource_event(m, r, RESOURCE_EVENT_WRITING, "correcting");
+        if (k >= 0)
+                reconcile_set_put_started(r->run, manager_on_put_started);
         return k;
 }
 

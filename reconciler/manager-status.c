@@ -45,7 +45,7 @@ static json_t *resource_to_json(const Manager *m, const Resource *r) {
 
         o = json_pack("{s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:o, "
                       "s:o, s:o, s:o}",
-                      "name", s->name, "file", s->path, "line", (json_int_t) s->line,
+                      "name", s->name, "file", s->path ?: "", "line", (json_int_t) s->line,
                       "provider", provider_to_string(s->provider),
                       "account", json_string_or_null(s->account),
                       "function", s->id.function, "qualifier", s->id.qualifier,
@@ -64,6 +64,8 @@ static json_t *resource_to_json(const Manager *m, const Resource *r) {
                 return NULL;
         json_object_set_new(o, "last_write_diff",
                             r->last_write_json ? json_incref(r->last_write_json) : json_null());
+        if (r->state == RESOURCE_STATE_ORPHANED)
+                json_object_set_new(o, "orphaned_since", json_time(r->orphaned_usec));
         if (workqueue_get_item(m->queue, r->key, &info) >= 0 && info.attempt > 0)
                 json_object_set_new(o, "attempts", json_integer(info.attempt));
         return o;

@@ -97,6 +97,21 @@ void manager_schedule_save(Manager *m) {
         (void) sd_event_source_set_enabled(m->save_timer, SD_EVENT_ONESHOT);
 }
 
+int manager_arm_timer_earliest(Manager *m, sd_event_source **s, clockid_t clock, uint64_t when,
+                               uint64_t accuracy, sd_event_time_handler_t handler) {
+        int enabled = SD_EVENT_OFF;
+        uint64_t due = 0;
+
+        if (!*s)
+                return sd_event_add_time(m->event, s, clock, when, accuracy, handler, m);
+        (void) sd_event_source_get_enabled(*s, &enabled);
+        (void) sd_event_source_get_time(*s, &due);
+        if (enabled != SD_EVENT_OFF && due <= when)
+                return 0;
+        (void) sd_event_source_set_time(*s, when);
+        return sd_event_source_set_enabled(*s, SD_EVENT_ONESHOT);
+}
+
 /* ---- publishing -------------------------------------------------------------------------- */
 
 static int on_publish(sd_event_source *s, void *userdata) {
@@ -270,6 +285,8 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->save_timer);
         sd_event_source_disable_unref(m->publish_event);
         sd_event_source_disable_unref(m->stop_timer);
+        sd_event_source_disable_unref(m->orphan_timer);
+        sd_event_source_disable_unref(m->delete_timer);
         endpoint_free(m->endpoint);
         dirwatch_free(m->dirwatch);
         resource_table_done(&m->table);

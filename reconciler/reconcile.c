@@ -12,12 +12,14 @@ struct Reconcile {
         char *key;
         ReconcileMode mode;
         ReconcileCallback cb;
+        ReconcilePutStartedCallback put_started;
         void *userdata;
         CloudCall *call; /* in flight, or NULL */
         Diff *diff;
         AsyncConfig put_doc;
         bool live_absent;
         bool put_sent;
+        bool put_in_flight;
 };
 
 static const char *const mode_table[_RECONCILE_MODE_MAX] = {
@@ -122,24 +124,40 @@ static bool async_config_equal(const AsyncConfig *a, const AsyncConfig *b) {
         return true;
 }
 
-/* Records doc as last applied. Failing to remember is not failing to apply: the next run only
- * cannot tell drift from change, so it is logged at debug level and otherwise ignored. */
+void reconcile_state_info(const ResourceSpec *spec, StateResourceInfo *ret) {
+        *ret = (StateResourceInfo){
+                .name = spec->name,
+                .provider = (char *) provider_to_string(spec->provider),
+                .account = spec->account,
+                .function = spec->id.function,
+                .qualifier = spec->id.qualifier,
+                .file = spec->path,
+        };
+}
+
+/* Records doc as last applied, with who it belongs to (an orphan is shown from that). Failing
+ * to remember is not failing to apply: the next run only cannot tell drift from change, so it
+ * is logged at debug level and otherwise ignored. */
 static void reconcile_record(Reconcile *r, const AsyncConfig *doc, bool created) {
+        StateResourceInfo info;
         int k;
 
         if (!r->store || !r->key)
                 return;
+        reconcile_state_info(r->spec, &info);
         k = state_store_put(r->store, r->key, doc, now_realtime_usec(), created);
+        if (k >= 0)
+                k = state_store_set_info(r->store, r->key, &info);
         if (k < 0)
                 log_debug_errno(k, "Could not record the state of '%s': %m", r->key);
 }
 
-/* In sync: adopt what is live as last applied when the record is missing or stale. */
+/* In sync: adopt what is live as last applied (enforce), or as the baseline of the last
+ * agreement (observe), when the record is missing or stale (see reconcile.h). */
 static void reconcile_adopt(Reconcile *r, const AsyncConfig *live) {
         const StateRecord *rec;
 
-        if (r->mode != RECONCILE_APPLY || r->spec->management != MANAGEMENT_ENFORCE || !r->store ||
-            !r->key)
+        if (r->mode != RECONCILE_APPLY || !r->store || !r->key)
                 return;
         rec = state_store_get(r->store, r->key);
         if (rec && async_config_equal(&rec->applied, live))
@@ -152,6 +170,7 @@ static void on_put(CloudCall *call, const CloudError *error, const AsyncConfig *
         Reconcile *r = userdata;
 
         r->call = NULL;
+        r->put_in_flight = false;
         if (error->class != CLOUD_ERROR_NONE) {
                 reconcile_finish(r, RECONCILE_ERROR, CLOUD_OP_PUT, error);
                 return;
@@ -175,6 +194,9 @@ static int reconcile_put(Reconcile *r, const AsyncConfig *live) {
         if (k < 0)
                 return k;
         r->put_sent = true;
+        r->put_in_flight = true;
+        if (r->put_started)
+                r->put_started(r, r->userdata);
         return 0;
 }
 
@@ -245,6 +267,15 @@ int reconcile_start(CloudClient *client, const ResourceSpec *spec, StateStore *s
                 *ret = r;
         TAKE_PTR(r);
         return 0;
+}
+
+void reconcile_set_put_started(Reconcile *r, ReconcilePutStartedCallback cb) {
+        if (r)
+                r->put_started = cb;
+}
+
+bool reconcile_put_in_flight(const Reconcile *r) {
+        return r && r->put_in_flight;
 }
 
 void reconcile_cancel(Reconcile *r) {

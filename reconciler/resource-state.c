@@ -61,7 +61,8 @@ ResourceEvent resource_event_from_string(const char *s) {
 ResourceState resource_state_next(ResourceState cur, ResourceEvent ev) {
         if (ev < 0 || ev >= _RESOURCE_EVENT_MAX)
                 return cur;
-        if (cur == RESOURCE_STATE_ORPHANED)
+        /* An orphan only comes back when its document does. */
+        if (cur == RESOURCE_STATE_ORPHANED && ev != RESOURCE_EVENT_CHANGED)
                 return cur;
         /* A write in flight finishes before the new YAML is looked at. */
         if (ev == RESOURCE_EVENT_CHANGED && cur == RESOURCE_STATE_CHANGING)

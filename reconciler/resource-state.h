@@ -12,11 +12,12 @@
  *   changing   a write (PUT or DELETE) is in flight
  *   retrying   the last run failed with a retryable error; the queue retries with backoff
  *   error      the last run failed permanently; retried at the resync interval or on a change
- *   orphaned   its document is gone; the daemon forgets it (deletionPolicy orphan)
+ *   orphaned   its document is gone and its live config is left alone (deletionPolicy
+ *              orphan, or observe mode); listed until orphanRetention ends (manager-orphan.c)
  *
  * Transitions (resource_state_next()):
  *
- *   event \ from      any state but orphaned
+ *   event \ from      any state but orphaned (orphaned: only CHANGED, to pending)
  *   CHANGED           pending   (the YAML changed: the next observation decides)
  *   IN_SYNC           in_sync
  *   DIFFERS           drifted
@@ -26,7 +27,7 @@
  *   PERMANENT         error
  *   REMOVED           orphaned
  *
- * orphaned is final: no event leaves it. CHANGED keeps a resource that is being written in
+ * orphaned is left only by CHANGED (its document came back). CHANGED keeps a resource that is being written in
  * changing (the run in flight finishes first; the queue runs it again afterwards). */
 
 #include <stdbool.h>

@@ -42,6 +42,9 @@ typedef struct Resource {
         uint64_t last_observed_usec; /* CLOCK_REALTIME of the last successful GET, 0: never */
         uint64_t last_changed_usec;  /* CLOCK_REALTIME of the last successful write, 0: never */
         uint64_t last_drift_usec;    /* CLOCK_REALTIME of the last drift detected, 0: never */
+        uint64_t orphaned_usec;      /* CLOCK_REALTIME since when it is an orphan, 0: it is not */
+        uint64_t delete_due_usec;    /* CLOCK_MONOTONIC when its deferred DELETE is due, 0: none */
+        bool delete_grace_over;      /* removed, and its grace passed: DELETE (and retries) now */
         uint64_t run_started_usec;   /* CLOCK_MONOTONIC of the run in flight */
         void *run;                   /* the Reconcile or CloudCall in flight, or NULL */
         bool run_is_delete;          /* run is a CloudCall (deletionPolicy: delete) */

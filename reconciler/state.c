@@ -16,9 +16,20 @@ struct StateStore {
         bool dirty;
 };
 
+void state_resource_info_done(StateResourceInfo *i) {
+        free(i->name);
+        free(i->provider);
+        free(i->account);
+        free(i->function);
+        free(i->qualifier);
+        free(i->file);
+        *i = (StateResourceInfo){};
+}
+
 static void state_record_done(StateRecord *r) {
         free(r->key);
         async_config_done(&r->applied);
+        state_resource_info_done(&r->info);
 }
 
 StateStore *state_store_free(StateStore *s) {
@@ -133,7 +144,132 @@ int state_store_remove(StateStore *s, const char *key) {
         return 1;
 }
 
+/* The info members in one table: copying, comparing, JSON. */
+#define INFO_FIELD(m) offsetof(StateResourceInfo, m)
+static const struct {
+        const char *json;
+        size_t offset;
+} info_fields[] = {
+        { "name", INFO_FIELD(name) },         { "provider", INFO_FIELD(provider) },
+        { "account", INFO_FIELD(account) },   { "function", INFO_FIELD(function) },
+        { "qualifier", INFO_FIELD(qualifier) }, { "file", INFO_FIELD(file) },
+};
+
+static char **info_member(StateResourceInfo *i, size_t n) {
+        return (char **) ((uint8_t *) i + info_fields[n].offset);
+}
+
+static bool info_equal(StateResourceInfo *a, StateResourceInfo *b) {
+        for (size_t n = 0; n < ELEMENTSOF(info_fields); n++) {
+                const char *x = *info_member(a, n), *y = *info_member(b, n);
+                if (!!x != !!y || (x && !streq(x, y)))
+                        return false;
+        }
+        return true;
+}
+
+static int info_copy(StateResourceInfo *dst, const StateResourceInfo *src) {
+        StateResourceInfo c = {};
+
+        for (size_t n = 0; n < ELEMENTSOF(info_fields); n++) {
+                const char *v = *info_member((StateResourceInfo *) src, n);
+                if (v && !(*info_member(&c, n) = strdup(v))) {
+                        state_resource_info_done(&c);
+                        return -ENOMEM;
+                }
+        }
+        *dst = c;
+        return 0;
+}
+
+int state_store_set_info(StateStore *s, const char *key, const StateResourceInfo *info) {
+        StateResourceInfo c;
+        bool found;
+        size_t i = state_store_find(s, key, &found);
+        int r;
+
+        if (!found)
+                return -ENOENT;
+        if (info_equal(&s->records[i].info, (StateResourceInfo *) info))
+                return 0;
+        r = info_copy(&c, info);
+        if (r < 0)
+                return r;
+        state_resource_info_done(&s->records[i].info);
+        s->records[i].info = c;
+        s->dirty = true;
+        return 1;
+}
+
+int state_store_set_orphaned(StateStore *s, const char *key, uint64_t usec) {
+        bool found;
+        size_t i = state_store_find(s, key, &found);
+
+        if (!found)
+                return -ENOENT;
+        if (s->records[i].orphaned_usec == usec)
+                return 0;
+        s->records[i].orphaned_usec = usec;
+        s->dirty = true;
+        return 1;
+}
+
+int state_record_info_from_key(const char *key, StateResourceInfo *ret) {
+        const char *a = strchr(key, '/'), *f = a ? strchr(a + 1, '/') : NULL,
+                   *q = strrchr(key, '/');
+        StateResourceInfo i = {};
+        bool no_account;
+
+        if (!a || !f || q <= f || q == f + 1 || a == key || f == a + 1 || !q[1])
+                return -EINVAL;
+        no_account = f == a + 2 && a[1] == '-';
+        i.provider = strndup(key, (size_t) (a - key));
+        i.account = no_account ? NULL : strndup(a + 1, (size_t) (f - a - 1));
+        i.function = strndup(f + 1, (size_t) (q - f - 1));
+        i.qualifier = strdup(q + 1);
+        if (!i.provider || (!no_account && !i.account) || !i.function || !i.qualifier) {
+                state_resource_info_done(&i);
+                return -ENOMEM;
+        }
+        *ret = i;
+        return 0;
+}
+
 /* ---- loading ------------------------------------------------------------------------ */
+
+/* The optional "resource" object and "orphanedAtUsec" (see state.h). */
+static int state_load_extras(StateStore *s, const char *key, const json_t *v, DiagList *diags) {
+        const json_t *res = json_object_get(v, "resource"), *orph = json_object_get(v, "orphanedAtUsec");
+        StateResourceInfo info = {};
+        int r = 0;
+
+        if ((res && !json_is_object(res)) ||
+            (orph && (!json_is_integer(orph) || json_integer_value(orph) < 0)))
+                return diag_error(diags, s->path, 0, 0,
+                                  "resource '%s': malformed \"resource\" or \"orphanedAtUsec\"", key);
+        for (size_t n = 0; res && n < ELEMENTSOF(info_fields); n++) {
+                const json_t *m = json_object_get(res, info_fields[n].json);
+                if (!m || json_is_null(m))
+                        continue;
+                if (!json_is_string(m)) {
+                        state_resource_info_done(&info);
+                        return diag_error(diags, s->path, 0, 0, "resource '%s': \"resource\".%s must be a string",
+                                          key, info_fields[n].json);
+                }
+                if (!(*info_member(&info, n) = strdup(json_string_value(m)))) {
+                        state_resource_info_done(&info);
+                        return -ENOMEM;
+                }
+        }
+        if (res)
+                r = state_store_set_info(s, key, &info);
+        state_resource_info_done(&info);
+        if (r < 0)
+                return r;
+        if (orph)
+                (void) state_store_set_orphaned(s, key, (uint64_t) json_integer_value(orph));
+        return 0;
+}
 
 static int state_load_record(StateStore *s, const char *key, const json_t *v, DiagList *diags) {
         const json_t *at = json_object_get(v, "appliedAtUsec"), *cr = json_object_get(v, "created"),
@@ -152,7 +288,9 @@ static int state_load_record(StateStore *s, const char *key, const json_t *v, Di
                 return r;
         r = state_store_insert(s, key, &c, (uint64_t) json_integer_value(at), json_is_true(cr));
         async_config_done(&c);
-        return r;
+        if (r < 0)
+                return r;
+        return state_load_extras(s, key, v, diags);
 }
 
 static int state_load_json(StateStore *s, const json_t *root, DiagList *diags) {
@@ -295,6 +433,25 @@ int state_store_quarantine(const char *dir, char **ret_path) {
 
 /* ---- saving ------------------------------------------------------------------------- */
 
+static int state_record_extras_to_json(const StateRecord *r, json_t *o) {
+        StateResourceInfo *info = (StateResourceInfo *) &r->info;
+        json_t *res = NULL;
+
+        for (size_t n = 0; n < ELEMENTSOF(info_fields); n++) {
+                const char *v = *info_member(info, n);
+                if (!v)
+                        continue;
+                if (!res && (!(res = json_object()) || json_object_set_new(o, "resource", res) < 0))
+                        return -ENOMEM;
+                if (json_object_set_new(res, info_fields[n].json, json_string(v)) < 0)
+                        return -ENOMEM;
+        }
+        if (r->orphaned_usec > 0 &&
+            json_object_set_new(o, "orphanedAtUsec", json_integer((json_int_t) r->orphaned_usec)) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 static int state_store_to_json(const StateStore *s, json_t **ret) {
         json_t *root, *resources;
 
@@ -310,7 +467,8 @@ static int state_store_to_json(const StateStore *s, json_t **ret) {
                         goto fail;
                 o = json_pack("{s:I, s:b, s:o}", "appliedAtUsec", (json_int_t) r->applied_usec,
                               "created", r->created, "config", config);
-                if (!o || json_object_set_new(resources, r->key, o) < 0)
+                if (!o || state_record_extras_to_json(r, o) < 0 ||
+                    json_object_set_new(resources, r->key, o) < 0)
                         goto fail;
         }
         *ret = root;

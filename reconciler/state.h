@@ -9,7 +9,17 @@
  *
  *   {"format": "asyncfg-state", "version": 1,
  *    "resources": {"<identity key>": {"appliedAtUsec": 1700000000000000, "created": true,
- *                                     "config": {"maxRetryAttempts": 0, ...}}}}
+ *                                     "config": {"maxRetryAttempts": 0, ...},
+ *                                     "resource": {"name": "orders", "provider": "aws",
+ *                                                  "account": "aws-prod", "function": "orders",
+ *                                                  "qualifier": "$LATEST", "file": "/etc/..."},
+ *                                     "orphanedAtUsec": 1700000000000000}}}
+ *
+ * "resource" (what the document said, so that an orphan can be shown without its document)
+ * and "orphanedAtUsec" (the document is gone and the daemon keeps the record as an orphan)
+ * are optional and were added within version 1: older readers ignore unknown keys, and a
+ * record without them loads with empty info (StateRecord.info; state_record_info_from_key()
+ * recovers provider, account, function and qualifier from the key) and not orphaned.
  *
  * "format" is the owner marker: a file without it is not ours and is never trusted or
  * overwritten. Saving is atomic (DESIGN.md §3.10): a temporary file in the same directory,
@@ -28,11 +38,23 @@
 #define STATE_VERSION 1
 #define STATE_FILE_MAX (64u * 1024u * 1024u)
 
+/* Who a record belongs to, as its document said; any member may be NULL (unknown). */
+typedef struct StateResourceInfo {
+        char *name;      /* metadata.name */
+        char *provider;  /* "aws", ... */
+        char *account;
+        char *function;  /* normalised, as in the key */
+        char *qualifier; /* normalised, as in the key */
+        char *file;      /* the file that declared it last */
+} StateResourceInfo;
+
 typedef struct StateRecord {
         char *key;
         AsyncConfig applied;   /* the document last PUT */
         uint64_t applied_usec; /* CLOCK_REALTIME, µs, of that PUT */
         bool created;          /* asyncfg created the config (none existed); false: adopted */
+        StateResourceInfo info;
+        uint64_t orphaned_usec; /* CLOCK_REALTIME when it was orphaned; 0: it is not */
 } StateRecord;
 
 typedef struct StateStore StateStore;
@@ -66,6 +88,18 @@ int state_store_put(StateStore *s, const char *key, const AsyncConfig *config,
                     uint64_t applied_usec, bool created);
 /* Returns 1 if key was removed, 0 if it was not there. */
 int state_store_remove(StateStore *s, const char *key);
+
+/* Sets the info of key's record (strings copied; NULL members stay NULL). 1 if it changed, 0
+ * if it was the same, -ENOENT (no record), -ENOMEM (the record is then unchanged). */
+int state_store_set_info(StateStore *s, const char *key, const StateResourceInfo *info);
+/* Marks key's record orphaned at usec (0: not orphaned). 1 if it changed, 0 if not, -ENOENT. */
+int state_store_set_orphaned(StateStore *s, const char *key, uint64_t usec);
+
+/* Splits an identity key "provider/account/function/qualifier" ("-" for no account; the
+ * function may hold '/', the others do not) into ret's provider, account, function and
+ * qualifier (name and file NULL). 0, -EINVAL (not such a key), -ENOMEM. */
+int state_record_info_from_key(const char *key, StateResourceInfo *ret);
+void state_resource_info_done(StateResourceInfo *i);
 
 /* Writes the store if it changed since it was opened or last saved. Returns 1 if written, 0
  * if there was nothing to write, or -errno (the old file is then untouched). */

@@ -149,7 +149,7 @@ class Daemon:
     """build/asyncfgd with a test config, a desired-state directory and a notify socket."""
 
     def __init__(self, tmp, fake, resync="2s", concurrency=8, extra_accounts="", watchdog=True,
-                 qps=100, burst=100, listen_port=None):
+                 qps=100, burst=100, listen_port=None, extra_config=""):
         self.tmp = str(tmp)
         self.fake = fake
         self.desired = os.path.join(self.tmp, "desired")
@@ -163,6 +163,7 @@ class Daemon:
         self.config = os.path.join(self.tmp, "asyncfgd.yaml")
         self.resync, self.concurrency, self.qps, self.burst = resync, concurrency, qps, burst
         self.extra_accounts = extra_accounts
+        self.extra_config = extra_config  # top-level keys, "key: value\n" lines
         self.write_config()
         self.watchdog = watchdog
         self.notify = None
@@ -170,7 +171,7 @@ class Daemon:
         self.stderr_path = os.path.join(self.tmp, "asyncfgd.log")
 
     def config_text(self):
-        return (f"desiredDir: {self.desired}\nstateDir: {self.state}\n"
+        return (self.extra_config + f"desiredDir: {self.desired}\nstateDir: {self.state}\n"
                 f"listen: 127.0.0.1:{self.port}\nresyncInterval: {self.resync}\n"
                 f"concurrency: {self.concurrency}\nbackoff: {{base: 200ms, cap: 2s}}\n"
                 f"accounts:\n  - name: aws-test\n    provider: aws\n    region: us-east-1\n"

@@ -31,11 +31,12 @@ def test_drift_corrected_in_enforce_reported_in_observe(fake, make_daemon):
     # Enforce: detected at the next poll and corrected with one PUT.
     wait_for(lambda: retries(fake, "enf") == 1, 5, what="drift corrected")
     assert fake.count("PUT") == puts + 1
-    # Observe: reported, never written. (Observe mode records no last-applied document, so
-    # this diff carries no drift/change flags.)
+    # Observe: reported, never written; it was seen in sync first, so the difference is known
+    # to be drift (reconcile.h: the baseline of the last agreement).
     d.wait_state("obs", "drifted", 5)
     r = d.resource("obs")
     assert [(e["field"], e["from"], e["to"]) for e in r["diff"]] == [("maxRetryAttempts", 0, 1)]
+    assert r["diff"][0]["drift"] is True and r["drift"] is True
     time.sleep(1.5)  # another poll or two
     assert retries(fake, "obs") == 0
     assert fake.count("PUT") == puts + 1
@@ -78,6 +79,54 @@ def test_drift_versus_change(fake, make_daemon):
     assert r["drift"] is False
     assert d.metric('asyncfg_drift_detected_total{provider="aws"}') == drifts
     assert "drift detected" in d.logtext()
+    assert d.stop() == 0
+
+
+def test_observe_tells_drift_from_change(fake, make_daemon):
+    # An observe resource is never written, so nothing is ever "applied": the first time the
+    # cloud and the YAML agree, what is live is recorded as the baseline, and later
+    # differences are drift (the cloud moved) or change (the YAML moved).
+    fake.create("ob")
+    fake.drift("ob", {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 3600})
+    d = make_daemon(resync="1s")
+    d.write("ob.yaml", doc("ob", retries=1, management="observe"))
+    d.start()
+    # Never seen in agreement: the difference is reported, neither drift nor change.
+    d.wait_state("ob", "drifted")
+    r = d.resource("ob")
+    assert r["diff"] == [{"field": "maxRetryAttempts", "from": 0, "to": 1}]
+    assert r["drift"] is False
+    state_path = os.path.join(d.state, "state.json")
+    # The cloud comes to agree (someone applied it by hand): the baseline is recorded.
+    fake.drift("ob", {"MaximumRetryAttempts": 1})
+    d.wait_state("ob", "in_sync", 5)
+    wait_for(lambda: os.path.exists(state_path) and
+             len(json.load(open(state_path))["resources"]) == 1, 5, what="baseline saved")
+    rec = next(iter(json.load(open(state_path))["resources"].values()))
+    assert rec["created"] is False and rec["config"]["maxRetryAttempts"] == 1
+    # The cloud changes: drift.
+    fake.drift("ob", {"MaximumEventAgeInSeconds": 600})
+    d.wait_state("ob", "drifted", 5)
+    r = d.resource("ob")
+    assert r["diff"] == [{"field": "maxEventAgeSeconds", "from": 600, "to": 3600,
+                          "drift": True, "change": False}]
+    assert r["drift"] is True and r["last_drift"]
+    assert d.metric('asyncfg_resource_drifted{name="ob"}') == 1
+    drifts = d.metric('asyncfg_drift_detected_total{provider="aws"}')
+    assert drifts >= 1
+    fake.drift("ob", {"MaximumEventAgeInSeconds": 3600})  # put back by hand
+    d.wait_state("ob", "in_sync", 5)
+    n = d.metric('asyncfg_drift_detected_total{provider="aws"}')
+    # The YAML changes: a change, not a drift (and still never written).
+    d.write("ob.yaml", doc("ob", retries=2, management="observe"))
+    wait_for(lambda: d.resource("ob")["diff"] and d.state_of("ob") == "drifted", 5,
+             what="the change seen")
+    r = d.resource("ob")
+    assert r["diff"] == [{"field": "maxRetryAttempts", "from": 1, "to": 2,
+                          "drift": False, "change": True}]
+    assert r["drift"] is False
+    assert d.metric('asyncfg_drift_detected_total{provider="aws"}') == n
+    assert fake.count("PUT") == 0
     assert d.stop() == 0
 
 
@@ -173,4 +222,26 @@ def test_kill9_during_writes_loses_nothing_acknowledged(fake, make_daemon):
              what="converged after the crash")
     # Each function was written at most once (a PUT whose record was lost is found in sync).
     assert fake.count("PUT") == len(names)
+    assert d.stop() == 0
+
+
+def test_changing_exactly_while_the_put_is_in_flight(fake, make_daemon):
+    fake.create("slow")
+    d = make_daemon(resync="1m")
+    d.write("slow.yaml", doc("slow", retries=1))
+    d.start()
+    d.wait_state("slow", "in_sync")
+    # A slow GET is not a write: the resource is not changing while it is read.
+    fake.faults(latencyMs=1500, method="GET")
+    d.write("slow.yaml", doc("slow", retries=2))
+    d.wait_state("slow", "pending", 3)
+    time.sleep(0.7)
+    assert d.state_of("slow") == "pending"
+    # A slow PUT: changing from the moment it is sent until it is applied.
+    fake.faults(latencyMs=1500, method="PUT")
+    d.wait_state("slow", "changing", 5)
+    time.sleep(0.6)
+    assert d.state_of("slow") == "changing"  # the answer is still on its way
+    d.wait_state("slow", "in_sync", 5)
+    assert retries(fake, "slow") == 2
     assert d.stop() == 0

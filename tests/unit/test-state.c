@@ -262,11 +262,91 @@ static void test_open_errors(void **state) {
         diag_list_done(&diags);
 }
 
+/* The optional "resource" and "orphanedAtUsec" of a record: a round trip, a version-1 file
+ * without them (it loads, empty info), and malformed ones (damaged). */
+static void test_info_and_orphans(void **state) {
+        char *d = make_dir();
+        StateStore *s = NULL;
+        const StateRecord *r;
+        AsyncConfig c = { .has_max_retry_attempts = true, .max_retry_attempts = 1 };
+        StateResourceInfo info = { .name = "orders", .provider = "aws", .account = "aws-prod",
+                                   .function = "orders", .qualifier = "$LATEST", .file = "/d/o.yaml" };
+        DiagList diags;
+
+        assert_int_equal(state_store_open(d, NULL, &s), 0);
+        assert_int_equal(state_store_set_info(s, "aws/aws-prod/orders/$LATEST", &info), -ENOENT);
+        assert_int_equal(state_store_put(s, "aws/aws-prod/orders/$LATEST", &c, 1, true), 0);
+        assert_int_equal(state_store_set_info(s, "aws/aws-prod/orders/$LATEST", &info), 1);
+        assert_int_equal(state_store_set_info(s, "aws/aws-prod/orders/$LATEST", &info), 0);
+        assert_int_equal(state_store_set_orphaned(s, "aws/aws-prod/orders/$LATEST", 77), 1);
+        assert_int_equal(state_store_set_orphaned(s, "aws/aws-prod/orders/$LATEST", 77), 0);
+        /* a put keeps both */
+        assert_int_equal(state_store_put(s, "aws/aws-prod/orders/$LATEST", &c, 2, false), 0);
+        assert_int_equal(state_store_save(s), 1);
+        s = state_store_free(s);
+
+        assert_int_equal(state_store_open(d, NULL, &s), 0);
+        r = state_store_get(s, "aws/aws-prod/orders/$LATEST");
+        assert_non_null(r);
+        assert_string_equal(r->info.name, "orders");
+        assert_string_equal(r->info.account, "aws-prod");
+        assert_string_equal(r->info.qualifier, "$LATEST");
+        assert_string_equal(r->info.file, "/d/o.yaml");
+        assert_int_equal(r->orphaned_usec, 77);
+        assert_true(r->created);
+        s = state_store_free(s);
+
+        /* Version 1 as the first daemon wrote it. */
+        write_text(d, "state.json",
+                   "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"fc3/-/f/LATEST\": "
+                   "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}}}}");
+        assert_int_equal(state_store_open(d, NULL, &s), 0);
+        r = state_store_get(s, "fc3/-/f/LATEST");
+        assert_non_null(r);
+        assert_null(r->info.name);
+        assert_int_equal(r->orphaned_usec, 0);
+        s = state_store_free(s);
+
+        diag_list_init(&diags);
+        write_text(d, "state.json",
+                   "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"k\": "
+                   "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}, \"resource\": {\"name\": 1}}}}");
+        assert_int_equal(state_store_open(d, &diags, &s), -EBADMSG);
+        write_text(d, "state.json",
+                   "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"k\": "
+                   "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}, \"orphanedAtUsec\": -1}}}");
+        assert_int_equal(state_store_open(d, &diags, &s), -EBADMSG);
+        assert_true(diags.n >= 2);
+        diag_list_done(&diags);
+        remove_dir(d);
+}
+
+static void test_info_from_key(void **state) {
+        StateResourceInfo i = {};
+
+        assert_int_equal(state_record_info_from_key("alicloud/ali-prod/svc/fn/LATEST", &i), 0);
+        assert_string_equal(i.provider, "alicloud");
+        assert_string_equal(i.account, "ali-prod");
+        assert_string_equal(i.function, "svc/fn");
+        assert_string_equal(i.qualifier, "LATEST");
+        assert_null(i.name);
+        state_resource_info_done(&i);
+        assert_int_equal(state_record_info_from_key("aws/-/orders/$LATEST", &i), 0);
+        assert_null(i.account);
+        assert_string_equal(i.function, "orders");
+        state_resource_info_done(&i);
+        assert_int_equal(state_record_info_from_key("aws/-/orders", &i), -EINVAL);
+        assert_int_equal(state_record_info_from_key("aws//orders/q", &i), -EINVAL);
+        assert_int_equal(state_record_info_from_key("aws/-/orders/", &i), -EINVAL);
+        assert_int_equal(state_record_info_from_key("garbage", &i), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip), cmocka_unit_test(test_crash_leftover),
                 cmocka_unit_test(test_bad_files),  cmocka_unit_test(test_quarantine),
                 cmocka_unit_test(test_open_errors),
+                cmocka_unit_test(test_info_and_orphans), cmocka_unit_test(test_info_from_key),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

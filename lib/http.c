@@ -4,11 +4,13 @@
  *
  *   CURLMOPT_SOCKETFUNCTION  → one sd-event I/O source per socket, kept in curl's socket
  *                              pointer (curl_multi_assign), events updated in place
- *   CURLMOPT_TIMERFUNCTION   → one CLOCK_MONOTONIC timer, rounded up to whole milliseconds
+ *   CURLMOPT_TIMERFUNCTION   → one CLOCK_MONOTONIC timer, rounded up to whole milliseconds,
+ *                              and the defer source for "at once"
  *   after every curl_multi_socket_action()
  *                            → curl_multi_info_read() drained; each finished transfer, found
  *                              again through CURLOPT_PRIVATE, is queued as "done"
- *   a defer source           → calls the callbacks of the done queue, one by one
+ *   a defer source           → runs curl's "at once" timeouts, then calls the callbacks of
+ *                              the done queue, one by one
  *
  * Request states:
  *
@@ -63,6 +65,7 @@ static void list_remove(HttpRequestList *l, HttpRequest *r) {
 /* ---- sd-event glue ------------------------------------------------------------------------- */
 
 static void http_engine_check_finished(HttpEngine *e);
+static int http_engine_on_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
 static int http_engine_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         HttpEngine *e = userdata;
@@ -128,14 +131,48 @@ static int http_engine_socket_callback(CURL *easy, curl_socket_t fd, int what, v
         return 0;
 }
 
-static int http_engine_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        HttpEngine *e = userdata;
+static void http_engine_run_timeouts(HttpEngine *e) {
         int running = 0;
 
         if (curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running) != CURLM_OK)
                 log_debug("http: curl_multi_socket_action() failed on timeout.");
-
         http_engine_check_finished(e);
+}
+
+static int http_engine_arm_timer(HttpEngine *e, uint64_t usec) {
+        int k;
+
+        if (!e->timer) {
+                k = sd_event_add_time(e->event, &e->timer, CLOCK_MONOTONIC, usec, USEC_PER_MSEC,
+                                      http_engine_on_timer, e);
+                if (k >= 0)
+                        (void) sd_event_source_set_description(e->timer, "http-timer");
+        } else {
+                k = sd_event_source_set_time(e->timer, usec);
+                if (k >= 0)
+                        k = sd_event_source_set_enabled(e->timer, SD_EVENT_ONESHOT);
+        }
+        if (k >= 0)
+                e->timer_usec = usec;
+        return k;
+}
+
+/* The sd-event timer may be armed earlier than curl's deadline (see the timer callback): then
+ * it is moved on to the deadline, and curl is called only once the deadline has come. */
+static int http_engine_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        HttpEngine *e = userdata;
+        uint64_t fired = e->timer_usec;
+
+        e->timer_usec = HTTP_NEVER; /* a oneshot: off now */
+        if (e->deadline == HTTP_NEVER)
+                return 0;
+        if (e->deadline > fired) {
+                if (http_engine_arm_timer(e, e->deadline) < 0)
+                        log_debug("http: failed to re-arm the timer.");
+                return 0;
+        }
+        e->deadline = HTTP_NEVER;
+        http_engine_run_timeouts(e);
         return 0;
 }
 
@@ -146,41 +183,39 @@ static uint64_t now_monotonic_usec(void) {
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
 }
 
-/* CURLMOPT_TIMERFUNCTION: -1 disables the timer, otherwise fire in timeout_ms (0 = as soon as
- * possible, from the loop: curl must not be called back from inside this callback). The
- * deadline is rounded up to the next whole millisecond so that the timer never fires before
- * curl considers the timeout expired (which would just re-arm it). */
+/* CURLMOPT_TIMERFUNCTION: -1 disables the timer, otherwise curl wants to be called in
+ * timeout_ms; curl must not be called back from inside this callback.
+ *
+ * 0 ("at once") is served by the defer source on the next iteration: every new transfer asks
+ * for it, and moving the timer to the past and back re-programmed the kernel's timerfd
+ * (timerfd_settime(), a tenth of the client's CPU) twice per request.
+ *
+ * Other deadlines are rounded up to the next whole millisecond so that the timer never fires
+ * before curl considers the timeout expired (curl would do nothing and not ask again). They
+ * are mostly the far safety timeouts of the transfers in flight, moving a little later with
+ * every finished one: the armed timer is only ever moved earlier, a later deadline is picked
+ * up when it fires (http_engine_on_timer()). */
 static int http_engine_timer_callback(CURLM *multi, long timeout_ms, void *userdata) {
         HttpEngine *e = userdata;
         uint64_t usec;
-
-        int k;
+        int k = 0;
 
         if (timeout_ms < 0) {
-                k = e->timer ? sd_event_source_set_enabled(e->timer, SD_EVENT_OFF) : 0;
+                e->deadline = HTTP_NEVER;
+                goto finish;
+        }
+        if (timeout_ms == 0) {
+                e->deadline = HTTP_NEVER;
+                e->run_timeouts = true;
+                k = sd_event_source_set_enabled(e->defer, SD_EVENT_ONESHOT);
                 goto finish;
         }
 
-        if (timeout_ms == 0)
-                /* "At once": a time already past fires on the next iteration. Rounded up to the
-                 * next millisecond, every new transfer would wait for a timer tick first. */
-                usec = 1;
-        else {
-                usec = now_monotonic_usec() + (uint64_t) timeout_ms * USEC_PER_MSEC +
-                       USEC_PER_MSEC - 1;
-                usec -= usec % USEC_PER_MSEC;
-        }
-
-        if (!e->timer) {
-                k = sd_event_add_time(e->event, &e->timer, CLOCK_MONOTONIC, usec, USEC_PER_MSEC,
-                                      http_engine_on_timer, e);
-                if (k >= 0)
-                        (void) sd_event_source_set_description(e->timer, "http-timer");
-                goto finish;
-        }
-        k = sd_event_source_set_time(e->timer, usec);
-        if (k >= 0)
-                k = sd_event_source_set_enabled(e->timer, SD_EVENT_ONESHOT);
+        usec = now_monotonic_usec() + (uint64_t) timeout_ms * USEC_PER_MSEC + USEC_PER_MSEC - 1;
+        usec -= usec % USEC_PER_MSEC;
+        e->deadline = usec;
+        if (usec < e->timer_usec)
+                k = http_engine_arm_timer(e, usec);
 finish:
         /* Remembered for http_request_start(), which gets only a CURLMcode back. -ESTALE: the
          * event loop has finished. */
@@ -244,6 +279,10 @@ static void http_engine_dispatch_one(HttpEngine *e) {
 static int http_engine_on_defer(sd_event_source *s, void *userdata) {
         HttpEngine *e = userdata;
 
+        if (e->run_timeouts && !e->freeing) {
+                e->run_timeouts = false;
+                http_engine_run_timeouts(e);
+        }
         /* Requests that callbacks finish (cancel) meanwhile are picked up by the same loop. */
         while (e->done.head && !e->freeing)
                 http_engine_dispatch_one(e);
@@ -324,6 +363,7 @@ int http_engine_new(sd_event *event, const HttpEngineOptions *options, HttpEngin
         if (!e)
                 return -ENOMEM;
         e->event = sd_event_ref(event);
+        e->deadline = e->timer_usec = HTTP_NEVER;
         e->options = options ? *options : http_engine_defaults;
         http_engine_apply_defaults(&e->options);
 

@@ -28,6 +28,8 @@ typedef struct HttpRequestList {
 struct HttpEngine {
         sd_event *event;
         CURLM *multi;
+        int epoll_fd;            /* curl's sockets */
+        sd_event_source *io;     /* epoll_fd in the event loop */
         sd_event_source *timer;
         sd_event_source *defer;
         HttpEngineOptions options;

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
+#include <sys/random.h>
 #include <time.h>
 
 #include "clouds/cloud.h"
 #include "clouds/credentials.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
+#include "lib/rng.h"
 
 /* A list that never ends is a server bug; stop there rather than loop (50 × 1000 configs
  * is far more than any function has). */
@@ -19,6 +21,7 @@ struct CloudClient {
         char *host;
         CloudObserver observer;
         void *observer_userdata;
+        Rng nonce_rng; /* see cloud_client_make_nonce() */
 };
 
 struct CloudCall {
@@ -160,6 +163,27 @@ static CloudClient *cloud_client_free(CloudClient *c) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(CloudClient *, cloud_client_free);
 
+/* A request's nonce (ACS3's x-acs-signature-nonce) only has to be unique: the server refuses a
+ * nonce it saw within the signature's lifetime. It is signed, so guessing it gains nothing.
+ * RAND_bytes() per request (with its fork check, a getpid() syscall) was a visible part of a
+ * request's cost; a generator with all 256 bits of state from getrandom() per client gives
+ * values as unique. The clock-seeded fallback only happens where getrandom() fails. */
+static void cloud_client_seed_nonces(CloudClient *c) {
+        Rng *rng = &c->nonce_rng;
+
+        if (getrandom(rng->s, sizeof(rng->s), GRND_NONBLOCK) == (ssize_t) sizeof(rng->s) &&
+            (rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]) != 0)
+                return;
+        (void) rng_seed_random(rng);
+}
+
+/* 32 hex digits (128 bits) into buf. */
+static void cloud_client_make_nonce(CloudClient *c, char buf[static 33]) {
+        uint64_t v[2] = { rng_next(&c->nonce_rng), rng_next(&c->nonce_rng) };
+
+        crypto_hex_encode(v, sizeof(v), buf);
+}
+
 int cloud_client_new(HttpEngine *engine, const CloudAccount *account, CloudClient **ret) {
         _cleanup_(cloud_client_freep) CloudClient *c = NULL;
         _cleanup_free_ char *endpoint = NULL;
@@ -181,6 +205,7 @@ int cloud_client_new(HttpEngine *engine, const CloudAccount *account, CloudClien
         c->n_ref = 1;
         c->engine = engine;
         c->ops = ops;
+        cloud_client_seed_nonces(c);
         r = account_copy(&c->account, account);
         if (r < 0)
                 return r;
@@ -391,8 +416,9 @@ static int cloud_call_start(CloudCall *call) {
         CloudClient *c = call->client;
         _cleanup_(cloud_request_done) CloudRequest req = {};
         _cleanup_(http_request_freep) HttpRequest *hr = NULL;
-        _cleanup_free_ char *nonce = NULL, *url = NULL;
+        _cleanup_free_ char *url = NULL;
         CloudCredentials creds = {};
+        char nonce[33];
         int r;
 
         r = c->account.credentials(c->account.credentials_userdata, &creds);
@@ -400,9 +426,7 @@ static int cloud_call_start(CloudCall *call) {
                 return r;
         if (isempty(creds.access_key_id) || isempty(creds.secret))
                 return -ENOKEY;
-        r = crypto_random_hex(16, &nonce);
-        if (r < 0)
-                return r;
+        cloud_client_make_nonce(c, nonce);
         r = cloud_client_build_request(c, call->op, &call->target, &call->desired,
                                        call->page_token, &creds, time(NULL), nonce, &req);
         if (r < 0)

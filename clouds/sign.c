@@ -5,6 +5,7 @@
 #include <stdarg.h>
 
 #include "clouds/sign-internal.h"
+#include "lib/strbuf.h"
 #include "lib/urlenc.h"
 
 #define SIGN_MAX_AUTHORIZATION 8192
@@ -151,7 +152,7 @@ static int signed_names(const SignRules *rules, const SignInput *in, const char 
 }
 
 /* Trimmed; with collapse, inner whitespace runs become one space (botocore: ' '.join(v.split())). */
-static void put_header_value(FILE *f, const char *v, bool collapse) {
+static void put_header_value(StrBuf *b, const char *v, bool collapse) {
         const char *end;
 
         while (isspace((unsigned char) *v))
@@ -159,17 +160,21 @@ static void put_header_value(FILE *f, const char *v, bool collapse) {
         end = v + strlen(v);
         while (end > v && isspace((unsigned char) end[-1]))
                 end--;
+        if (!collapse) {
+                strbuf_put(b, v, end - v);
+                return;
+        }
         for (const char *p = v; p < end; p++) {
-                if (collapse && isspace((unsigned char) *p)) {
+                if (isspace((unsigned char) *p)) {
                         while (p + 1 < end && isspace((unsigned char) p[1]))
                                 p++;
-                        fputc(' ', f);
+                        strbuf_putc(b, ' ');
                 } else
-                        fputc(*p, f);
+                        strbuf_putc(b, *p);
         }
 }
 
-static void put_header_line(FILE *f, const SignRules *rules, const SignInput *in,
+static void put_header_line(StrBuf *b, const SignRules *rules, const SignInput *in,
                             const char *name) {
         const char *values[SIGN_MAX_SIGNED_HEADERS];
         size_t n = 0;
@@ -179,13 +184,14 @@ static void put_header_line(FILE *f, const SignRules *rules, const SignInput *in
                         values[n++] = in->headers[i].value ?: "";
         if (rules->sort_repeated_values)
                 qsort(values, n, sizeof(char *), strptr_cmp);
-        fprintf(f, "%s:", name);
+        strbuf_puts(b, name);
+        strbuf_putc(b, ':');
         for (size_t i = 0; i < n; i++) {
                 if (i > 0)
-                        fputc(',', f);
-                put_header_value(f, values[i], rules->collapse_whitespace);
+                        strbuf_putc(b, ',');
+                put_header_value(b, values[i], rules->collapse_whitespace);
         }
-        fputc('\n', f);
+        strbuf_putc(b, '\n');
 }
 
 /* ---- canonical query ------------------------------------------------------------------ */
@@ -217,7 +223,7 @@ static void pairs_free(QueryPair *p, size_t n) {
 
 /* "k=v&k2=v2", every key and value RFC 3986-encoded. For ACS3 this equals Go's QueryEscape
  * followed by the +→%20, *→%2A, %7E→~ replacements. */
-static int put_canonical_query(FILE *f, const SignRules *rules, const SignInput *in) {
+static int put_canonical_query(StrBuf *b, const SignRules *rules, const SignInput *in) {
         QueryPair *pairs;
         int r = 0;
 
@@ -236,8 +242,13 @@ static int put_canonical_query(FILE *f, const SignRules *rules, const SignInput 
         if (r >= 0) {
                 qsort(pairs, in->n_query, sizeof(QueryPair),
                       rules->sort_query_encoded ? pair_cmp_encoded : pair_cmp_raw);
-                for (size_t i = 0; i < in->n_query; i++)
-                        fprintf(f, "%s%s=%s", i > 0 ? "&" : "", pairs[i].key, pairs[i].value);
+                for (size_t i = 0; i < in->n_query; i++) {
+                        if (i > 0)
+                                strbuf_putc(b, '&');
+                        strbuf_puts(b, pairs[i].key);
+                        strbuf_putc(b, '=');
+                        strbuf_puts(b, pairs[i].value);
+                }
         }
         pairs_free(pairs, in->n_query);
         return r;
@@ -257,18 +268,6 @@ static int payload_hash(const SignRules *rules, const SignInput *in,
                 return 0;
         }
         return crypto_sha256_hex(in->body, in->body_size, ret);
-}
-
-static int memstream_finish(FILE *f, char **buf, char **ret) {
-        bool bad = fflush(f) != 0 || ferror(f);
-
-        fclose(f);
-        if (bad) {
-                free(*buf);
-                return -ENOMEM;
-        }
-        *ret = *buf;
-        return 0;
 }
 
 static char *strv_join_n(char **l, size_t n, char sep) {
@@ -294,9 +293,8 @@ int sign_canonical_request(const SignRules *rules, const SignInput *in, const ch
         _cleanup_strv_free_ char **l = NULL;
         _cleanup_free_ char *uri = NULL, *canonical = NULL, *signed_headers = NULL;
         char hash[CRYPTO_SHA256_HEX_SIZE];
-        char *buf = NULL;
-        size_t n, size;
-        FILE *f;
+        StrBuf b = {};
+        size_t n;
         int r;
 
         r = signed_names(rules, in, names, &l, &n);
@@ -312,21 +310,23 @@ int sign_canonical_request(const SignRules *rules, const SignInput *in, const ch
         if (r < 0)
                 return r;
 
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
-        fprintf(f, "%s\n%s\n", in->method ?: "", uri);
-        r = put_canonical_query(f, rules, in);
-        fputc('\n', f);
+        strbuf_puts(&b, in->method ?: "");
+        strbuf_putc(&b, '\n');
+        strbuf_puts(&b, uri);
+        strbuf_putc(&b, '\n');
+        r = put_canonical_query(&b, rules, in);
+        strbuf_putc(&b, '\n');
         for (size_t i = 0; i < n; i++)
-                put_header_line(f, rules, in, l[i]);
-        fprintf(f, "\n%s\n%s", signed_headers, hash);
+                put_header_line(&b, rules, in, l[i]);
+        strbuf_putc(&b, '\n');
+        strbuf_puts(&b, signed_headers);
+        strbuf_putc(&b, '\n');
+        strbuf_puts(&b, hash);
         if (r < 0) {
-                fclose(f);
-                free(buf);
+                strbuf_done(&b);
                 return r;
         }
-        r = memstream_finish(f, &buf, &canonical);
+        r = strbuf_take(&b, &canonical);
         if (r < 0)
                 return r;
         *ret_canonical = TAKE_PTR(canonical);

@@ -11,6 +11,7 @@
 
 #define USEC_PER_MSEC UINT64_C(1000)
 #define USEC_PER_SEC UINT64_C(1000000)
+#define HTTP_NEVER UINT64_MAX
 
 typedef enum HttpRequestState {
         HTTP_REQUEST_NEW,
@@ -27,6 +28,8 @@ typedef struct HttpRequestList {
 struct HttpEngine {
         sd_event *event;
         CURLM *multi;
+        int epoll_fd;            /* curl's sockets */
+        sd_event_source *io;     /* epoll_fd in the event loop */
         sd_event_source *timer;
         sd_event_source *defer;
         HttpEngineOptions options;
@@ -36,6 +39,9 @@ struct HttpEngine {
         CURL **idle_easy;        /* reset easy handles of finished requests, for the next ones */
         size_t n_idle_easy;
         int timer_error;         /* of the last timer callback */
+        uint64_t deadline;       /* when curl wants its timeouts run, or HTTP_NEVER */
+        uint64_t timer_usec;     /* when the timer fires (≤ deadline), or HTTP_NEVER when off */
+        bool run_timeouts;       /* curl asked for "at once": the defer source runs them */
         bool freeing;
 };
 

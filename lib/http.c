@@ -2,13 +2,15 @@
 
 /* libcurl's multi interface driven by sd-event, after systemd's src/shared/curl-util.c:
  *
- *   CURLMOPT_SOCKETFUNCTION  → one sd-event I/O source per socket, kept in curl's socket
- *                              pointer (curl_multi_assign), events updated in place
- *   CURLMOPT_TIMERFUNCTION   → one CLOCK_MONOTONIC timer, rounded up to whole milliseconds
+ *   CURLMOPT_SOCKETFUNCTION  → the socket in the engine's own epoll instance, whose fd is
+ *                              one sd-event I/O source (see http_engine_on_io())
+ *   CURLMOPT_TIMERFUNCTION   → one CLOCK_MONOTONIC timer, rounded up to whole milliseconds,
+ *                              and the defer source for "at once"
  *   after every curl_multi_socket_action()
  *                            → curl_multi_info_read() drained; each finished transfer, found
  *                              again through CURLOPT_PRIVATE, is queued as "done"
- *   a defer source           → calls the callbacks of the done queue, one by one
+ *   a defer source           → runs curl's "at once" timeouts, then calls the callbacks of
+ *                              the done queue, one by one
  *
  * Request states:
  *
@@ -19,8 +21,10 @@
  * http_request_start() or http_request_cancel(): the caller may start, cancel or build other
  * requests from a callback. */
 
+#include <errno.h>
 #include <sys/epoll.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lib/http-internal.h"
 #include "lib/log.h"
@@ -63,20 +67,40 @@ static void list_remove(HttpRequestList *l, HttpRequest *r) {
 /* ---- sd-event glue ------------------------------------------------------------------------- */
 
 static void http_engine_check_finished(HttpEngine *e);
+static int http_engine_on_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
+/* All of curl's sockets are in the engine's own epoll instance, and only that one is in
+ * sd-event's. sd-event dispatches one source per iteration, each time after another
+ * epoll_wait() that reports every still unhandled (level-triggered) socket again: with one
+ * source per socket and dozens of connections ready at once, the kernel's scans of the ready
+ * list were about a sixth of the client's CPU. Here one dispatch hands every ready socket to
+ * curl. An event for a socket that curl has closed meanwhile is harmless: curl ignores
+ * sockets it does not know and copes with spurious readiness. */
 static int http_engine_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         HttpEngine *e = userdata;
-        int action = 0, running = 0;
+        struct epoll_event events[64];
+        int n, running = 0;
 
-        if (revents & (EPOLLIN | EPOLLHUP))
-                action |= CURL_CSELECT_IN;
-        if (revents & EPOLLOUT)
-                action |= CURL_CSELECT_OUT;
-        if (revents & EPOLLERR)
-                action |= CURL_CSELECT_ERR;
+        n = epoll_wait(e->epoll_fd, events, ELEMENTSOF(events), 0);
+        if (n < 0) {
+                log_debug_errno(errno, "http: epoll_wait() failed: %m");
+                return 0;
+        }
+        for (int i = 0; i < n; i++) {
+                uint32_t ev = events[i].events;
+                int action = 0;
 
-        if (curl_multi_socket_action(e->multi, fd, action, &running) != CURLM_OK)
-                log_debug("http: curl_multi_socket_action() failed on fd %d.", fd);
+                if (ev & (EPOLLIN | EPOLLHUP))
+                        action |= CURL_CSELECT_IN;
+                if (ev & EPOLLOUT)
+                        action |= CURL_CSELECT_OUT;
+                if (ev & EPOLLERR)
+                        action |= CURL_CSELECT_ERR;
+                if (curl_multi_socket_action(e->multi, events[i].data.fd, action, &running) !=
+                    CURLM_OK)
+                        log_debug("http: curl_multi_socket_action() failed on fd %d.",
+                                  events[i].data.fd);
+        }
 
         http_engine_check_finished(e);
         return 0;
@@ -95,47 +119,83 @@ static uint32_t http_epoll_events(int what) {
         }
 }
 
-/* CURLMOPT_SOCKETFUNCTION: socketp is the socket's sd_event_source, assigned on first sight.
+/* curl's per-socket pointer: the events registered for it, with a bit set so that a known
+ * socket is never NULL. */
+#define HTTP_SOCKET_KNOWN UINT32_C(0x80000000)
+
+/* CURLMOPT_SOCKETFUNCTION: adds, changes or removes fd in the engine's epoll instance; the
+ * registered events are kept in curl's socket pointer, so an unchanged mask costs nothing.
  * Called from inside libcurl; must not call back into the multi handle except
  * curl_multi_assign(). */
 static int http_engine_socket_callback(CURL *easy, curl_socket_t fd, int what, void *userdata,
                                        void *socketp) {
         HttpEngine *e = userdata;
-        sd_event_source *io = socketp;
+        uint32_t known = (uint32_t) (uintptr_t) socketp, events = http_epoll_events(what);
+        struct epoll_event ev = { .events = events, .data.fd = fd };
 
         if (what == CURL_POLL_REMOVE) {
-                if (io) {
+                if (known) {
+                        /* Before curl closes fd; ENOENT if it was closed already. */
+                        (void) epoll_ctl(e->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
                         (void) curl_multi_assign(e->multi, fd, NULL);
-                        sd_event_source_disable_unref(io);
                 }
                 return 0;
         }
-
-        if (io) {
-                if (sd_event_source_set_io_events(io, http_epoll_events(what)) < 0 ||
-                    sd_event_source_set_enabled(io, SD_EVENT_ON) < 0)
-                        return -1;
+        if (known == (events | HTTP_SOCKET_KNOWN))
                 return 0;
-        }
-
-        if (sd_event_add_io(e->event, &io, fd, http_epoll_events(what), http_engine_on_io, e) < 0)
+        if (epoll_ctl(e->epoll_fd, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) < 0 &&
+            (errno != EEXIST || epoll_ctl(e->epoll_fd, EPOLL_CTL_MOD, fd, &ev) < 0))
                 return -1;
-        (void) sd_event_source_set_description(io, "http-io");
-        if (curl_multi_assign(e->multi, fd, io) != CURLM_OK) {
-                sd_event_source_disable_unref(io);
+        if (curl_multi_assign(e->multi, fd, (void *) (uintptr_t) (events | HTTP_SOCKET_KNOWN)) !=
+            CURLM_OK) {
+                (void) epoll_ctl(e->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
                 return -1;
         }
         return 0;
 }
 
-static int http_engine_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        HttpEngine *e = userdata;
+static void http_engine_run_timeouts(HttpEngine *e) {
         int running = 0;
 
         if (curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running) != CURLM_OK)
                 log_debug("http: curl_multi_socket_action() failed on timeout.");
-
         http_engine_check_finished(e);
+}
+
+static int http_engine_arm_timer(HttpEngine *e, uint64_t usec) {
+        int k;
+
+        if (!e->timer) {
+                k = sd_event_add_time(e->event, &e->timer, CLOCK_MONOTONIC, usec, USEC_PER_MSEC,
+                                      http_engine_on_timer, e);
+                if (k >= 0)
+                        (void) sd_event_source_set_description(e->timer, "http-timer");
+        } else {
+                k = sd_event_source_set_time(e->timer, usec);
+                if (k >= 0)
+                        k = sd_event_source_set_enabled(e->timer, SD_EVENT_ONESHOT);
+        }
+        if (k >= 0)
+                e->timer_usec = usec;
+        return k;
+}
+
+/* The sd-event timer may be armed earlier than curl's deadline (see the timer callback): then
+ * it is moved on to the deadline, and curl is called only once the deadline has come. */
+static int http_engine_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        HttpEngine *e = userdata;
+        uint64_t fired = e->timer_usec;
+
+        e->timer_usec = HTTP_NEVER; /* a oneshot: off now */
+        if (e->deadline == HTTP_NEVER)
+                return 0;
+        if (e->deadline > fired) {
+                if (http_engine_arm_timer(e, e->deadline) < 0)
+                        log_debug("http: failed to re-arm the timer.");
+                return 0;
+        }
+        e->deadline = HTTP_NEVER;
+        http_engine_run_timeouts(e);
         return 0;
 }
 
@@ -146,41 +206,39 @@ static uint64_t now_monotonic_usec(void) {
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
 }
 
-/* CURLMOPT_TIMERFUNCTION: -1 disables the timer, otherwise fire in timeout_ms (0 = as soon as
- * possible, from the loop: curl must not be called back from inside this callback). The
- * deadline is rounded up to the next whole millisecond so that the timer never fires before
- * curl considers the timeout expired (which would just re-arm it). */
+/* CURLMOPT_TIMERFUNCTION: -1 disables the timer, otherwise curl wants to be called in
+ * timeout_ms; curl must not be called back from inside this callback.
+ *
+ * 0 ("at once") is served by the defer source on the next iteration: every new transfer asks
+ * for it, and moving the timer to the past and back re-programmed the kernel's timerfd
+ * (timerfd_settime(), a tenth of the client's CPU) twice per request.
+ *
+ * Other deadlines are rounded up to the next whole millisecond so that the timer never fires
+ * before curl considers the timeout expired (curl would do nothing and not ask again). They
+ * are mostly the far safety timeouts of the transfers in flight, moving a little later with
+ * every finished one: the armed timer is only ever moved earlier, a later deadline is picked
+ * up when it fires (http_engine_on_timer()). */
 static int http_engine_timer_callback(CURLM *multi, long timeout_ms, void *userdata) {
         HttpEngine *e = userdata;
         uint64_t usec;
-
-        int k;
+        int k = 0;
 
         if (timeout_ms < 0) {
-                k = e->timer ? sd_event_source_set_enabled(e->timer, SD_EVENT_OFF) : 0;
+                e->deadline = HTTP_NEVER;
+                goto finish;
+        }
+        if (timeout_ms == 0) {
+                e->deadline = HTTP_NEVER;
+                e->run_timeouts = true;
+                k = sd_event_source_set_enabled(e->defer, SD_EVENT_ONESHOT);
                 goto finish;
         }
 
-        if (timeout_ms == 0)
-                /* "At once": a time already past fires on the next iteration. Rounded up to the
-                 * next millisecond, every new transfer would wait for a timer tick first. */
-                usec = 1;
-        else {
-                usec = now_monotonic_usec() + (uint64_t) timeout_ms * USEC_PER_MSEC +
-                       USEC_PER_MSEC - 1;
-                usec -= usec % USEC_PER_MSEC;
-        }
-
-        if (!e->timer) {
-                k = sd_event_add_time(e->event, &e->timer, CLOCK_MONOTONIC, usec, USEC_PER_MSEC,
-                                      http_engine_on_timer, e);
-                if (k >= 0)
-                        (void) sd_event_source_set_description(e->timer, "http-timer");
-                goto finish;
-        }
-        k = sd_event_source_set_time(e->timer, usec);
-        if (k >= 0)
-                k = sd_event_source_set_enabled(e->timer, SD_EVENT_ONESHOT);
+        usec = now_monotonic_usec() + (uint64_t) timeout_ms * USEC_PER_MSEC + USEC_PER_MSEC - 1;
+        usec -= usec % USEC_PER_MSEC;
+        e->deadline = usec;
+        if (usec < e->timer_usec)
+                k = http_engine_arm_timer(e, usec);
 finish:
         /* Remembered for http_request_start(), which gets only a CURLMcode back. -ESTALE: the
          * event loop has finished. */
@@ -244,6 +302,10 @@ static void http_engine_dispatch_one(HttpEngine *e) {
 static int http_engine_on_defer(sd_event_source *s, void *userdata) {
         HttpEngine *e = userdata;
 
+        if (e->run_timeouts && !e->freeing) {
+                e->run_timeouts = false;
+                http_engine_run_timeouts(e);
+        }
         /* Requests that callbacks finish (cancel) meanwhile are picked up by the same loop. */
         while (e->done.head && !e->freeing)
                 http_engine_dispatch_one(e);
@@ -324,12 +386,19 @@ int http_engine_new(sd_event *event, const HttpEngineOptions *options, HttpEngin
         if (!e)
                 return -ENOMEM;
         e->event = sd_event_ref(event);
+        e->deadline = e->timer_usec = HTTP_NEVER;
+        e->epoll_fd = -1;
         e->options = options ? *options : http_engine_defaults;
         http_engine_apply_defaults(&e->options);
 
         /* Without the pool (out of memory) handles are simply not reused. */
         e->idle_easy = calloc(e->options.max_total_connections, sizeof(CURL *));
-        r = http_engine_setup_multi(e);
+        e->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        r = e->epoll_fd < 0 ? -errno : 0;
+        if (r >= 0)
+                r = sd_event_add_io(event, &e->io, e->epoll_fd, EPOLLIN, http_engine_on_io, e);
+        if (r >= 0)
+                r = http_engine_setup_multi(e);
         if (r >= 0)
                 r = sd_event_add_defer(event, &e->defer, http_engine_on_defer, e);
         if (r >= 0)
@@ -339,6 +408,7 @@ int http_engine_new(sd_event *event, const HttpEngineOptions *options, HttpEngin
                 return r;
         }
         (void) sd_event_source_set_description(e->defer, "http-dispatch");
+        (void) sd_event_source_set_description(e->io, "http-io");
 
         *ret = e;
         return 0;
@@ -358,12 +428,16 @@ HttpEngine *http_engine_free(HttpEngine *e) {
                 http_engine_dispatch_one(e);
         }
 
-        /* Closes cached connections: the socket callback still removes their I/O sources. */
+        /* Closes cached connections: the socket callback still takes their sockets out of
+         * epoll_fd, closed below. */
         while (e->n_idle_easy > 0)
                 curl_easy_cleanup(e->idle_easy[--e->n_idle_easy]);
         free(e->idle_easy);
         if (e->multi)
                 curl_multi_cleanup(e->multi);
+        sd_event_source_disable_unref(e->io);
+        if (e->epoll_fd >= 0)
+                close(e->epoll_fd);
         sd_event_source_disable_unref(e->timer);
         sd_event_source_disable_unref(e->defer);
         sd_event_unref(e->event);

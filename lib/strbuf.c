@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/strbuf.h"
+
+static bool strbuf_reserve(StrBuf *b, size_t n) {
+        size_t want;
+        char *p;
+
+        if (b->failed)
+                return false;
+        if (n < b->allocated - b->len) /* room for n and the NUL */
+                return true;
+        if (n > (SIZE_MAX - b->len - 1) / 2) {
+                b->failed = true;
+                return false;
+        }
+        want = (b->len + n + 1) * 2;
+        if (want < 256)
+                want = 256;
+        p = realloc(b->s, want);
+        if (!p) {
+                b->failed = true;
+                return false;
+        }
+        b->s = p;
+        b->allocated = want;
+        return true;
+}
+
+void strbuf_put(StrBuf *b, const char *s, size_t n) {
+        if (!strbuf_reserve(b, n))
+                return;
+        memcpy(b->s + b->len, s, n);
+        b->len += n;
+        b->s[b->len] = 0;
+}
+
+void strbuf_puts(StrBuf *b, const char *s) {
+        strbuf_put(b, s, strlen(s));
+}
+
+void strbuf_putc(StrBuf *b, char c) {
+        strbuf_put(b, &c, 1);
+}
+
+int strbuf_take(StrBuf *b, char **ret) {
+        if (!b->failed && !b->s)
+                strbuf_put(b, "", 0);
+        if (b->failed) {
+                strbuf_done(b);
+                return -ENOMEM;
+        }
+        *ret = b->s;
+        *b = (StrBuf) {};
+        return 0;
+}
+
+void strbuf_done(StrBuf *b) {
+        free(b->s);
+        *b = (StrBuf) {};
+}

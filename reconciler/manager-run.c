@@ -16,7 +16,11 @@
 
 /* ---- the one state setter --------------------------------------------------------------- */
 
-static int resource_log_level(ResourceState s) {
+/* Quiet when all is well: a first observation that finds a resource in sync is not news (the
+ * STATUS= line counts them); every other transition is. */
+static int resource_log_level(ResourceState old, ResourceState s) {
+        if (old == RESOURCE_STATE_PENDING && s == RESOURCE_STATE_IN_SYNC)
+                return LOG_DEBUG;
         switch (s) {
         case RESOURCE_STATE_DRIFTED:
         case RESOURCE_STATE_RETRYING:
@@ -73,7 +77,7 @@ void manager_resource_event(Manager *m, Resource *r, ResourceEvent ev, const cha
                 manager_count_state(m, old, -1);
         manager_count_state(m, new, +1);
         r->state = new;
-        resource_log(resource_log_level(new), r, 0, "%s → %s%s%s",
+        resource_log(resource_log_level(old, new), r, 0, "%s → %s%s%s",
                      old >= 0 ? resource_state_to_string(old) : "new",
                      resource_state_to_string(new), why ? ": " : "", why ?: "");
         manager_schedule_publish(m);

@@ -7,6 +7,7 @@
 #include "reconciler/desired-index.h"
 #include "reconciler/limits.h"
 #include "reconciler/yaml-tree.h"
+#include "lib/sort-util.h"
 
 static const char *const file_state_table[_DESIRED_FILE_STATE_MAX] = {
         [DESIRED_FILE_OK] = "ok",
@@ -64,24 +65,13 @@ DesiredSet *desired_set_free(DesiredSet *s) {
         return NULL;
 }
 
-/* Binary search; returns the index of path, or where it would go (and *found false). */
-static size_t file_index(const DesiredSet *s, const char *path, bool *found) {
-        size_t lo = 0, hi = s->n_files;
+static const char *file_key(const void *array, size_t i) {
+        return ((DesiredFile *const *) array)[i]->path;
+}
 
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int c = strcmp(s->files[mid]->path, path);
-                if (c == 0) {
-                        *found = true;
-                        return mid;
-                }
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        *found = false;
-        return lo;
+/* The index of path, or where it would go (and *found false). */
+static size_t file_index(const DesiredSet *s, const char *path, bool *found) {
+        return sorted_find(s->files, s->n_files, file_key, path, found);
 }
 
 const DesiredFile *desired_set_get_file(const DesiredSet *s, const char *path) {

@@ -7,6 +7,7 @@
 
 #include "reconciler/field.h"
 #include "reconciler/state.h"
+#include "lib/sort-util.h"
 
 struct StateStore {
         char *dir;
@@ -50,24 +51,13 @@ StateStore *state_store_free(StateStore *s) {
         return NULL;
 }
 
-/* Binary search: the index of key, or of where it would be inserted; *found tells which. */
-static size_t state_store_find(const StateStore *s, const char *key, bool *found) {
-        size_t lo = 0, hi = s->n;
+static const char *record_key(const void *array, size_t i) {
+        return ((StateRecord *const *) array)[i]->key;
+}
 
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int c = strcmp(s->records[mid]->key, key);
-                if (c == 0) {
-                        *found = true;
-                        return mid;
-                }
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        *found = false;
-        return lo;
+/* The index of key, or of where it would be inserted; *found tells which. */
+static size_t state_store_find(const StateStore *s, const char *key, bool *found) {
+        return sorted_find(s->records, s->n, record_key, key, found);
 }
 
 const StateRecord *state_store_get(const StateStore *s, const char *key) {

@@ -2,6 +2,7 @@
 #include <pthread.h>
 
 #include "tests/fakecloud/store.h"
+#include "lib/sort-util.h"
 
 #define N_SHARDS 64
 
@@ -308,24 +309,13 @@ bool fake_function_has_qualifier(const FakeFunction *fn, const char *qualifier) 
         return strv_contains(fn->qualifiers, qualifier);
 }
 
-/* Binary search: the index of qualifier, or where it would be inserted (*found false). */
-static size_t config_search(const FakeFunction *fn, const char *qualifier, bool *found) {
-        size_t lo = 0, hi = fn->n_configs;
+static const char *config_key(const void *array, size_t i) {
+        return ((const FakeConfig *) array)[i].qualifier;
+}
 
-        *found = false;
-        while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                int c = strcmp(fn->configs[mid].qualifier, qualifier);
-                if (c == 0) {
-                        *found = true;
-                        return mid;
-                }
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return lo;
+/* The index of qualifier, or where it would be inserted (*found false). */
+static size_t config_search(const FakeFunction *fn, const char *qualifier, bool *found) {
+        return sorted_find(fn->configs, fn->n_configs, config_key, qualifier, found);
 }
 
 FakeConfig *fake_function_get_config(FakeFunction *fn, const char *qualifier) {

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-#include <assert.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/json-dump.h"
 #include "reconciler/cli-plan.h"
 #include "reconciler/cli-run.h"
 
@@ -171,55 +171,19 @@ static json_t *item_json(const CliRunItem *item, bool apply) {
         return o;
 }
 
-/* Where json_dump_callback() writes: the stream, with `indent` spaces after each line break
- * so that a value dumped on its own lands exactly where it would inside the whole document
- * (formatting is the only raw '\n' in jansson's output: strings escape theirs). */
-typedef struct IndentedOut {
-        FILE *out;
-        size_t indent;
-} IndentedOut;
-
-static int indented_write(const char *buffer, size_t size, void *data) {
-        static const char spaces[] = "        ";
-        IndentedOut *io = data;
-
-        assert(io->indent < sizeof(spaces));
-        while (size > 0) {
-                const char *nl = memchr(buffer, '\n', size);
-                size_t n = nl ? (size_t) (nl - buffer) + 1 : size;
-
-                if (fwrite(buffer, 1, n, io->out) != n)
-                        return -1;
-                if (nl && fwrite(spaces, 1, io->indent, io->out) != io->indent)
-                        return -1;
-                buffer += n;
-                size -= n;
-        }
-        return 0;
-}
-
-static int dump_indented(json_t *j, size_t indent, FILE *out) {
-        IndentedOut io = { .out = out, .indent = indent };
-        int r;
-
-        if (!j)
-                return -ENOMEM;
-        r = json_dump_callback(j, indented_write, &io, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        json_decref(j);
-        return r < 0 ? -EIO : 0; /* out of memory or a failed write: jansson does not say which */
-}
-
 /* The same bytes as json_dumpf(JSON_INDENT(2) | JSON_PRESERVE_ORDER) of
  * {"resources": [...], "summary": {...}}, but one resource at a time: as one tree, 10,000
  * resources are a few hundred thousand small allocations alive at once, and freeing them
  * at the end was ~6 % of an apply's CPU (malloc_consolidate). */
+#define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+
 static int print_json(const CliRun *run, bool apply, const size_t *counts, FILE *out) {
         json_t *summary;
         int r;
 
         fputs(run->n_items > 0 ? "{\n  \"resources\": [\n    " : "{\n  \"resources\": [],\n  ", out);
         for (size_t i = 0; i < run->n_items; i++) {
-                r = dump_indented(item_json(&run->items[i], apply), 4, out);
+                r = json_dump_indented(item_json(&run->items[i], apply), JSON_FLAGS, 4, out);
                 if (r < 0)
                         return r;
                 fputs(i + 1 < run->n_items ? ",\n    " : "\n  ],\n  ", out);
@@ -235,7 +199,7 @@ static int print_json(const CliRun *run, bool apply, const size_t *counts, FILE 
                                         json_integer((json_int_t) counts[a])) < 0)
                         return (json_decref(summary), -ENOMEM);
         fputs("\"summary\": ", out);
-        r = dump_indented(summary, 2, out);
+        r = json_dump_indented(summary, JSON_FLAGS, 2, out);
         if (r < 0)
                 return r;
         fputs("\n}\n", out);

@@ -341,11 +341,120 @@ static void test_info_from_key(void **state) {
         assert_int_equal(state_record_info_from_key("garbage", &i), -EINVAL);
 }
 
+/* The tree the store was once saved as (json_dumps(JSON_INDENT(1) | JSON_SORT_KEYS) of the
+ * whole document), built here from the public getters: the streamed save must give exactly
+ * these bytes. */
+static char *state_as_one_tree(const StateStore *s) {
+        static const char *const names[] = { "name", "provider", "account", "function", "qualifier", "file" };
+        json_t *resources = json_object(), *root;
+        char *text;
+
+        for (size_t i = 0; i < state_store_size(s); i++) {
+                const StateRecord *r = state_store_get_nth(s, i);
+                const char *info[] = { r->info.name,     r->info.provider,  r->info.account,
+                                       r->info.function, r->info.qualifier, r->info.file };
+                json_t *config, *o, *res = NULL;
+                assert_int_equal(async_config_to_json(&r->applied, &config), 0);
+                o = json_pack("{s:I, s:b, s:o}", "appliedAtUsec", (json_int_t) r->applied_usec,
+                              "created", r->created, "config", config);
+                assert_non_null(o);
+                for (size_t n = 0; n < ELEMENTSOF(names); n++) {
+                        if (!info[n])
+                                continue;
+                        if (!res) {
+                                res = json_object();
+                                assert_int_equal(json_object_set_new(o, "resource", res), 0);
+                        }
+                        assert_int_equal(json_object_set_new(res, names[n], json_string(info[n])), 0);
+                }
+                if (r->orphaned_usec > 0)
+                        assert_int_equal(json_object_set_new(o, "orphanedAtUsec",
+                                                             json_integer((json_int_t) r->orphaned_usec)), 0);
+                assert_int_equal(json_object_set_new(resources, r->key, o), 0);
+        }
+        root = json_pack("{s:s, s:i, s:o}", "format", STATE_FORMAT, "version", STATE_VERSION,
+                         "resources", resources);
+        assert_non_null(root);
+        text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
+        assert_non_null(text);
+        json_decref(root);
+        return text;
+}
+
+static char *read_state(const char *dir) {
+        char *p, *data = NULL;
+        size_t size = 0;
+        FILE *f, *m = open_memstream(&data, &size);
+        int c;
+        assert_true(asprintf(&p, "%s/state.json", dir) >= 0);
+        f = fopen(p, "re");
+        assert_non_null(f);
+        while ((c = fgetc(f)) != EOF)
+                fputc(c, m);
+        fclose(f);
+        fclose(m);
+        free(p);
+        return data;
+}
+
+static void assert_saved_as_one_tree(StateStore *s, const char *dir) {
+        char *want = state_as_one_tree(s), *got;
+        assert_int_equal(state_store_save(s), 1);
+        got = read_state(dir);
+        assert_string_equal(got, want);
+        assert_int_equal(strlen(got), strlen(want));
+        free(got);
+        free(want);
+}
+
+/* The record-by-record save writes the bytes of the one-tree dump: empty, one record, many
+ * records in random order, keys that need escaping or are not ASCII, info and orphans. */
+static void test_save_bytes(void **state) {
+        char *dir = make_dir();
+        _cleanup_(state_store_freep) StateStore *s = NULL;
+        AsyncConfig a = {}, b = {};
+        DiagList diags;
+        char key[64];
+
+        diag_list_init(&diags);
+        config_from("{\"maxRetryAttempts\":0,\"maxEventAgeSeconds\":60,"
+                    "\"onFailure\":{\"destination\":\"arn:aws:sqs:us-east-1:1:q\"}}", &a);
+        config_from("{\"maxRetryAttempts\":3,\"enableAsyncStatusLog\":false,"
+                    "\"onSuccess\":{\"destination\":\"OBS\",\"param\":{\"bucket\":\"b\",\"expires\":0}}}", &b);
+        assert_int_equal(state_store_open(dir, &diags, &s), 0);
+
+        assert_int_equal(state_store_put(s, KEY_AWS, &a, 1, true), 0); /* marks it dirty */
+        assert_int_equal(state_store_remove(s, KEY_AWS), 1);
+        assert_saved_as_one_tree(s, dir);                             /* empty */
+
+        assert_int_equal(state_store_put(s, KEY_HW, &b, 1700000000000001, false), 0);
+        assert_saved_as_one_tree(s, dir);                             /* one */
+
+        for (unsigned i = 0; i < 200; i++) {
+                snprintf(key, sizeof key, "aws/acct/fn-%u/$LATEST", (i * 7919u) % 1000u);
+                assert_int_equal(state_store_put(s, key, i % 2 ? &a : &b, 1700000000000000 + i, i % 3 == 0), 0);
+        }
+        assert_int_equal(state_store_put(s, "a/\"quoted\"\\back\tslash/\x01", &a, 5, true), 0);
+        assert_int_equal(state_store_put(s, "huaweicloud/hw/f\xc3\xa9/latest", &b, 6, false), 0);
+        assert_int_equal(state_store_put(s, "z/with/slash/", &b, 7, false), 0);
+        assert_int_equal(state_store_set_info(s, KEY_HW, &(StateResourceInfo){
+                                .name = (char *) "orders", .provider = (char *) "huaweicloud",
+                                .function = (char *) "f\"n\n", .file = (char *) "/etc/asyncfg/d.yaml" }), 1);
+        assert_int_equal(state_store_set_orphaned(s, KEY_HW, 1700000000000123), 1);
+        assert_int_equal(state_store_set_orphaned(s, "z/with/slash/", 42), 1);
+        assert_saved_as_one_tree(s, dir);                             /* many */
+
+        async_config_done(&a);
+        async_config_done(&b);
+        remove_dir(dir);
+        (void) state;
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip), cmocka_unit_test(test_crash_leftover),
                 cmocka_unit_test(test_bad_files),  cmocka_unit_test(test_quarantine),
-                cmocka_unit_test(test_open_errors),
+                cmocka_unit_test(test_open_errors), cmocka_unit_test(test_save_bytes),
                 cmocka_unit_test(test_info_and_orphans), cmocka_unit_test(test_info_from_key),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

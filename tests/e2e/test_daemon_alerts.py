@@ -69,6 +69,7 @@ def test_drift_alert_fires_after_n_and_resolves(fake, make_daemon):
         d.start()
         d.wait_state("obs", "in_sync")
         assert rx.posts == []
+        assert "alerts" not in d.resource("obs")
 
         # Drift: observe mode reports it; the alert waits for the second detection.
         fake.drift("obs", {"MaximumRetryAttempts": 0})
@@ -100,6 +101,12 @@ def test_drift_alert_fires_after_n_and_resolves(fake, make_daemon):
         assert alert["annotations"]["fingerprint"] == body["fingerprint"]
         assert alert["endsAt"] > alert["startsAt"]  # the expiry of a firing alert
 
+        # /status shows the firing alert on the resource, as the notifications name it.
+        alerts_now = d.resource("obs")["alerts"]
+        assert [(a["kind"], a["alertname"], a["status"], a["fingerprint"]) for a in alerts_now] \
+            == [("drift", "AsyncfgDrift", "firing", body["fingerprint"])]
+        assert alerts_now[0]["since"] == body["startsAt"][:19] + "Z"
+
         # Still drifted at the next polls: deduplicated, nothing more is sent.
         time.sleep(2.2)
         assert len(hook_posts(rx, "firing")) == 1
@@ -110,6 +117,7 @@ def test_drift_alert_fires_after_n_and_resolves(fake, make_daemon):
         resolved = wait_for(lambda: hook_posts(rx, "resolved"), 5, what="a resolved alert")
         assert resolved[0][2]["fingerprint"] == body["fingerprint"]
         assert resolved[0][2]["endsAt"] >= resolved[0][2]["startsAt"]
+        assert "alerts" not in d.resource("obs")
         wait_for(lambda: len(rx.at("/am/api/v2/alerts")) == 2, 5, what="Alertmanager resolved")
         assert rx.at("/am/api/v2/alerts")[1][2][0]["endsAt"] <= \
             time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + 5))

@@ -473,6 +473,16 @@ const char *alerts_get_fingerprint(const Alerts *a, const AlertSubject *s, Alert
         return st ? st->fingerprint : NULL;
 }
 
+bool alerts_get_firing(const Alerts *a, const AlertSubject *s, AlertKind kind, AlertFiring *ret) {
+        AlertState *st = alerts_get_state(a, s, kind);
+
+        if (!st || !st->fired)
+                return false;
+        *ret = (AlertFiring){ .since = st->starts_at };
+        memcpy(ret->fingerprint, st->fingerprint, sizeof(ret->fingerprint));
+        return true;
+}
+
 size_t alerts_pending(const Alerts *a) {
         size_t n = 0;
 

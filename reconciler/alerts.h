@@ -147,6 +147,13 @@ int alerts_forget(Alerts *a, const AlertSubject *s);
 bool alerts_is_firing(const Alerts *a, const AlertSubject *s, AlertKind kind);
 unsigned alerts_get_count(const Alerts *a, const AlertSubject *s, AlertKind kind);
 const char *alerts_get_fingerprint(const Alerts *a, const AlertSubject *s, AlertKind kind);
+/* Whether (s, kind) is firing; if so, when it fired (CLOCK_REALTIME usec, the startsAt of its
+ * notifications) and its fingerprint (a copy, so the caller may keep it). Read-only. */
+typedef struct AlertFiring {
+        uint64_t since;
+        char fingerprint[ALERT_FINGERPRINT_LEN + 1];
+} AlertFiring;
+bool alerts_get_firing(const Alerts *a, const AlertSubject *s, AlertKind kind, AlertFiring *ret);
 /* A copy of s (NULL: "") of at most max bytes plus "..." when cut (at a character boundary),
  * with invalid UTF-8 bytes as '?' and control characters as ' '. 0 or -ENOMEM. */
 int alert_string_sanitize(const char *s, size_t max, char **ret);

@@ -58,6 +58,14 @@
  *         "orphaned_since": "RFC3339"         only for state orphaned (its document is gone;
  *                                             file/line are where it was last declared, ""
  *                                             and 0 when only its state record is known)
+ *         "alerts": [                         only while an alert fires for it (alerts.h):
+ *           {"kind": "drift" | "error",
+ *            "alertname": "AsyncfgDrift" | "AsyncfgError",
+ *            "status": "firing",
+ *            "since": "RFC3339",               when it fired (the notifications' startsAt)
+ *            "fingerprint": "0123456789abcdef"}, ...   as in the notifications
+ *         ]                                   absent when none fires (also before fireAfter /
+ *                                             errorAfter detections, and once resolved)
  *       }, ...                                sorted by name
  *     ],
  *     "files": [

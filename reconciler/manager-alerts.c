@@ -158,6 +158,28 @@ void manager_alerts_on_error(Manager *m, Resource *r, CloudErrorClass class, con
                 log_oom();
 }
 
+json_t *manager_alerts_status_json(const Manager *m, const Resource *r) {
+        AlertSubject s = resource_alert_subject(r);
+        json_t *list = NULL;
+
+        for (AlertKind k = 0; m->alerts && k < _ALERT_KIND_MAX; k++) {
+                AlertFiring f;
+                char since[32];
+
+                if (!alerts_get_firing(m->alerts, &s, k, &f))
+                        continue;
+                if (!list && !(list = json_array()))
+                        return NULL;
+                (void) json_array_append_new(
+                        list, json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", alert_kind_to_string(k),
+                                        "alertname", alert_kind_alertname(k), "status",
+                                        alert_status_to_string(ALERT_STATUS_FIRING), "since",
+                                        manager_format_time(f.since, since) < 0 ? "" : since,
+                                        "fingerprint", f.fingerprint));
+        }
+        return list;
+}
+
 void manager_alerts_forget(Manager *m, Resource *r) {
         AlertSubject s = resource_alert_subject(r);
 

@@ -134,6 +134,9 @@ void manager_alerts_on_run(Manager *m, Resource *r, ReconcileOutcome outcome, co
 void manager_alerts_on_error(Manager *m, Resource *r, CloudErrorClass class, const CloudError *e,
                              const char *what);
 void manager_alerts_forget(Manager *m, Resource *r);
+/* The alerts firing for r as /status shows them (endpoint.h); NULL when none is (or on
+ * allocation failure: /status then just lacks them). */
+json_t *manager_alerts_status_json(const Manager *m, const Resource *r);
 /* manager-delete.c */
 /* Defers the DELETE of removed r by the grace period: true when deferred (the timer queues it
  * unless its document comes back), false when the grace is over (queue it now). */

@@ -41,7 +41,7 @@ static json_t *resource_error_json(const Resource *r) {
 static json_t *resource_to_json(const Manager *m, const Resource *r) {
         const ResourceSpec *s = r->spec;
         WorkItemInfo info = {};
-        json_t *o;
+        json_t *o, *alerts;
 
         o = json_pack("{s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:o, "
                       "s:o, s:o, s:o}",
@@ -66,6 +66,9 @@ static json_t *resource_to_json(const Manager *m, const Resource *r) {
                             r->last_write_json ? json_incref(r->last_write_json) : json_null());
         if (r->state == RESOURCE_STATE_ORPHANED)
                 json_object_set_new(o, "orphaned_since", json_time(r->orphaned_usec));
+        alerts = manager_alerts_status_json(m, r);
+        if (alerts)
+                json_object_set_new(o, "alerts", alerts);
         if (workqueue_get_item(m->queue, r->key, &info) >= 0 && info.attempt > 0)
                 json_object_set_new(o, "attempts", json_integer(info.attempt));
         return o;

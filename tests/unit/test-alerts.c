@@ -221,6 +221,7 @@ static const AlertSubject subject = {
 /* ---- tests --------------------------------------------------------------------------------- */
 
 static void test_fire_after_n(void **state) {
+        AlertFiring firing;
         Env env;
         json_t *j, *res;
 
@@ -229,9 +230,14 @@ static void test_fire_after_n(void **state) {
         settle(&env, 0); /* no alert before N = 2 */
         assert_false(alerts_is_firing(env.alerts, &subject, ALERT_KIND_DRIFT));
         assert_int_equal(alerts_get_count(env.alerts, &subject, ALERT_KIND_DRIFT), 1);
+        firing = (AlertFiring){ .since = 7 };
+        assert_false(alerts_get_firing(env.alerts, &subject, ALERT_KIND_DRIFT, &firing));
+        assert_int_equal(firing.since, 7); /* untouched when not firing */
         assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "live differs", NULL), 1);
         settle(&env, 1);
         assert_true(alerts_is_firing(env.alerts, &subject, ALERT_KIND_DRIFT));
+        assert_true(alerts_get_firing(env.alerts, &subject, ALERT_KIND_DRIFT, &firing));
+        assert_false(alerts_get_firing(env.alerts, &subject, ALERT_KIND_ERROR, &firing));
         assert_string_equal(srv.seen[0].url, "POST /hook/");
         assert_string_equal(srv.seen[0].content_type, "application/json");
         assert_string_equal(srv.seen[0].signature, ""); /* no secret, no signature */
@@ -242,6 +248,14 @@ static void test_fire_after_n(void **state) {
         assert_string_equal(jstr(j, "fingerprint"), alerts_get_fingerprint(env.alerts, &subject, ALERT_KIND_DRIFT));
         assert_int_equal(strlen(jstr(j, "fingerprint")), ALERT_FINGERPRINT_LEN);
         assert_non_null(jstr(j, "startsAt"));
+        assert_string_equal(firing.fingerprint, jstr(j, "fingerprint"));
+        assert_true(firing.since > 1700000000ull * USEC_PER_SEC);
+        {
+                char want[32];
+                time_t t = (time_t) (firing.since / USEC_PER_SEC);
+                strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", gmtime(&t));
+                assert_memory_equal(jstr(j, "startsAt"), want, strlen(want));
+        }
         assert_int_equal(strlen(jstr(j, "startsAt")), strlen("2024-01-01T00:00:00.000Z"));
         assert_null(json_object_get(j, "endsAt"));
         assert_true(json_is_array(json_object_get(j, "fields")));

@@ -175,7 +175,9 @@ def test_error_alert_fires_after_n_failures_and_resolves(fake, make_daemon):
             return posts
         firing = wait_for(fired, 15, interval=0.02, what="a firing error alert")
         assert set(seen_counts) & {1, 2}, seen_counts  # the check above ran before the fire
-        assert seen_counts[-1] == 3, seen_counts  # at the third failure, not later
+        # Firing exactly at the N-th detection is asserted on a fake clock in test-alerts; here a
+        # slow poll under the sanitizers may see a fourth failure before it reads the posts.
+        assert seen_counts[-1] >= 3, seen_counts
         assert len(firing) == 1, firing
         _, _, body, _ = firing[0]
         assert body["kind"] == "error"

@@ -186,22 +186,6 @@ static int parse_destination(FakeCall *c, json_t *dc, const char *key, const cha
         return 0;
 }
 
-static int parse_int(FakeCall *c, json_t *body, const char *key, json_int_t lo, json_int_t hi, json_t **ret) {
-        json_t *v = json_object_get(body, key);
-
-        *ret = NULL;
-        if (!v || json_is_null(v))
-                return 0;
-        if (!json_is_integer(v))
-                return fc_fail_invalid(c, "%s must be an integer", key), -EINVAL;
-        if (json_integer_value(v) < lo || json_integer_value(v) > hi)
-                return fc_fail_invalid(c, "%s must be between %" JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT, key,
-                                       lo, hi),
-                       -EINVAL;
-        *ret = v;
-        return 0;
-}
-
 static const char *flag_name(FakeApi api) {
         return api == FAKE_API_FC2 ? "statefulInvocation" : "asyncTask";
 }
@@ -211,11 +195,11 @@ static int fc_parse_body(FakeCall *c, json_t *body, FcFields *f) {
         const char *flag = flag_name(c->api);
         int r;
 
-        r = parse_int(c, body, "maxAsyncRetryAttempts", 0, FC_RETRIES_MAX, &f->retries);
+        r = fake_body_int(c, body, "maxAsyncRetryAttempts", 0, FC_RETRIES_MAX, fc_fail_invalid, &f->retries);
         if (r < 0)
                 return r;
-        r = parse_int(c, body, "maxAsyncEventAgeInSeconds", 1, c->api == FAKE_API_FC2 ? FC2_AGE_MAX : FC3_AGE_MAX,
-                      &f->age);
+        r = fake_body_int(c, body, "maxAsyncEventAgeInSeconds", 1,
+                          c->api == FAKE_API_FC2 ? FC2_AGE_MAX : FC3_AGE_MAX, fc_fail_invalid, &f->age);
         if (r < 0)
                 return r;
         f->flag = json_object_get(body, flag);

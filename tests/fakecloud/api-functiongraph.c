@@ -214,29 +214,14 @@ static int parse_destination(FakeCall *c, json_t *dc, const char *key, FgDestina
         return 0;
 }
 
-static int parse_int(FakeCall *c, json_t *body, const char *key, json_int_t lo, json_int_t hi, json_t **ret) {
-        json_t *v = json_object_get(body, key);
-
-        if (!v || json_is_null(v))
-                return 0;
-        if (!json_is_integer(v))
-                return fg_fail_invalid(c, "%s must be an integer", key), -EINVAL;
-        if (json_integer_value(v) < lo || json_integer_value(v) > hi)
-                return fg_fail_invalid(c, "%s must be between %" JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT, key,
-                                       lo, hi),
-                       -EINVAL;
-        *ret = v;
-        return 0;
-}
-
 static int fg_parse_body(FakeCall *c, json_t *body, FgFields *f) {
         json_t *dc = json_object_get(body, "destination_config"), *log;
         int r;
 
-        r = parse_int(c, body, "max_async_retry_attempts", 0, FG_RETRIES_MAX, &f->retries);
+        r = fake_body_int(c, body, "max_async_retry_attempts", 0, FG_RETRIES_MAX, fg_fail_invalid, &f->retries);
         if (r < 0)
                 return r;
-        r = parse_int(c, body, "max_async_event_age_in_seconds", FG_AGE_MIN, FG_AGE_MAX, &f->age);
+        r = fake_body_int(c, body, "max_async_event_age_in_seconds", FG_AGE_MIN, FG_AGE_MAX, fg_fail_invalid, &f->age);
         if (r < 0)
                 return r;
         log = json_object_get(body, "enable_async_status_log");

@@ -93,6 +93,14 @@ const char *fake_call_header_get(const FakeCall *c, const char *name);
 /* An integer query parameter in [lo, hi]; def when absent. 0 or -EINVAL (nothing answered:
  * each API words the error itself). */
 int fake_call_query_long(const FakeCall *c, const char *key, long lo, long hi, long def, long *ret);
+
+/* Each API's answer to an invalid parameter (400 in its own words). */
+typedef void (*FakeFailFunc)(FakeCall *c, const char *fmt, ...) _printf_(2, 3);
+
+/* The integer member key of a request body in [lo, hi]: absent or null leaves *ret NULL; a
+ * non-integer or out-of-range value fails the call through fail and returns -EINVAL. */
+int fake_body_int(FakeCall *c, json_t *body, const char *key, json_int_t lo, json_int_t hi,
+                  FakeFailFunc fail, json_t **ret);
 /* The operations every API shares, on a function its caller has locked (fn NULL: the caller
  * already answered 404). no_config answers the API's "config missing" error. */
 typedef void (*FakeNoConfig)(FakeCall *c, const FakeFunction *fn, const void *userdata);

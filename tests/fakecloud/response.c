@@ -177,3 +177,20 @@ void fake_format_rfc3339_cst(int64_t usec, char ret[static 32]) {
 void fake_format_plain_cst(int64_t usec, char ret[static 32]) {
         format_time(usec, 8 * 3600, "%Y-%m-%d %H:%M:%S", ret);
 }
+
+int fake_body_int(FakeCall *c, json_t *body, const char *key, json_int_t lo, json_int_t hi,
+                  FakeFailFunc fail, json_t **ret) {
+        json_t *v = json_object_get(body, key);
+
+        *ret = NULL;
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_integer(v))
+                return fail(c, "%s must be an integer", key), -EINVAL;
+        if (json_integer_value(v) < lo || json_integer_value(v) > hi)
+                return fail(c, "%s must be between %" JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT,
+                            key, lo, hi),
+                       -EINVAL;
+        *ret = v;
+        return 0;
+}

@@ -13,24 +13,25 @@
 #define RETRY_BASE_USEC (1ULL * USEC_PER_SEC)
 #define RETRY_CAP_USEC (60ULL * USEC_PER_SEC)
 
-static const char *const source_table[_CREDENTIAL_SOURCE_MAX] = {
+const char *const credential_source_names[_CREDENTIAL_SOURCE_MAX + 1] = {
         [CREDENTIAL_SOURCE_AUTO] = "auto",
         [CREDENTIAL_SOURCE_FILE] = "file",
         [CREDENTIAL_SOURCE_SYSTEMD] = "systemd",
         [CREDENTIAL_SOURCE_ENV] = "env",
         [CREDENTIAL_SOURCE_SHARED_FILE] = "shared-file",
         [CREDENTIAL_SOURCE_METADATA] = "metadata",
+        NULL,
 };
 
 const char *credential_source_to_string(CredentialSource s) {
         if ((unsigned) s >= _CREDENTIAL_SOURCE_MAX)
                 return NULL;
-        return source_table[s];
+        return credential_source_names[s];
 }
 
 CredentialSource credential_source_from_string(const char *s) {
-        for (size_t i = 0; s && i < ELEMENTSOF(source_table); i++)
-                if (streq(source_table[i], s))
+        for (size_t i = 0; s && i < _CREDENTIAL_SOURCE_MAX; i++)
+                if (streq(credential_source_names[i], s))
                         return (CredentialSource) i;
         return _CREDENTIAL_SOURCE_INVALID;
 }

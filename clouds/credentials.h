@@ -108,6 +108,8 @@ typedef enum CredentialSource {
         _CREDENTIAL_SOURCE_INVALID = -22, /* -EINVAL */
 } CredentialSource;
 
+/* Indexed by CredentialSource and NULL-terminated (for table-driven parsers). */
+extern const char *const credential_source_names[];
 const char *credential_source_to_string(CredentialSource s);
 CredentialSource credential_source_from_string(const char *s);
 

@@ -21,18 +21,6 @@
 #define MAX_ACCOUNTS 1000u
 #define MAX_ALERTS 100u
 
-/* Indexed by clouds/credentials.h's CredentialSource (whose string functions are the ones to
- * call); NULL-terminated for schema_parse_enum(). */
-static const char *const credential_source_table[] = {
-        [CREDENTIAL_SOURCE_AUTO] = "auto",
-        [CREDENTIAL_SOURCE_FILE] = "file",
-        [CREDENTIAL_SOURCE_SYSTEMD] = "systemd",
-        [CREDENTIAL_SOURCE_ENV] = "env",
-        [CREDENTIAL_SOURCE_SHARED_FILE] = "shared-file",
-        [CREDENTIAL_SOURCE_METADATA] = "metadata",
-        NULL,
-};
-
 static const char *const alert_type_table[] = {
         [ALERT_TYPE_WEBHOOK] = "webhook",
         [ALERT_TYPE_SLACK] = "slack",
@@ -217,7 +205,7 @@ typedef struct CredentialsYaml {
 
 static const SchemaField credentials_fields[] = {
         { "source", schema_parse_enum, offsetof(CredentialsYaml, source), .required = true,
-          .data = credential_source_table },
+          .data = credential_source_names },
         { "path", schema_parse_string, offsetof(CredentialsYaml, path), .max = 4096 },
         {}
 };

@@ -23,6 +23,7 @@
 #include "lib/log.h"
 #include "reconciler/alert-sink.h"
 #include "reconciler/alerts.h"
+#include "tests/unit/mhd-upload.h"
 
 #define MAX_SEEN 64
 #define SECRET "s3cr3t-hmac-key"
@@ -45,11 +46,6 @@ static struct {
         unsigned n_seen;
 } srv;
 
-typedef struct Upload {
-        char *data;
-        size_t size;
-} Upload;
-
 static void copy_header(struct MHD_Connection *c, const char *name, char *dst, size_t size) {
         const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 
@@ -59,23 +55,13 @@ static void copy_header(struct MHD_Connection *c, const char *name, char *dst, s
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_data_size, void **con_cls) {
-        Upload *u = *con_cls;
+        Upload *u;
         unsigned status = 200;
         struct MHD_Response *resp;
         enum MHD_Result ret;
 
-        if (!u) {
-                *con_cls = calloc(1, sizeof(Upload));
-                return MHD_YES;
-        }
-        if (*upload_data_size > 0) {
-                u->data = realloc(u->data, u->size + *upload_data_size + 1);
-                memcpy(u->data + u->size, upload_data, *upload_data_size);
-                u->size += *upload_data_size;
-                u->data[u->size] = 0;
-                *upload_data_size = 0;
-                return MHD_YES;
-        }
+        if (mhd_upload_step(con_cls, upload_data, upload_data_size, &u, &ret))
+                return ret;
         pthread_mutex_lock(&srv.lock);
         if (srv.n_seen < MAX_SEEN) {
                 Seen *s = &srv.seen[srv.n_seen++];
@@ -94,23 +80,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         return ret;
 }
 
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                      enum MHD_RequestTerminationCode t) {
-        Upload *u = *con_cls;
-
-        if (u)
-                free(u->data);
-        free(u);
-        *con_cls = NULL;
-}
-
 static int server_start(void **state) {
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 
         pthread_mutex_init(&srv.lock, NULL);
         srv.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
                                       0, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-                                      MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+                                      MHD_OPTION_NOTIFY_COMPLETED, mhd_upload_completed, NULL, MHD_OPTION_END);
         if (!srv.daemon)
                 return -1;
         srv.port = MHD_get_daemon_info(srv.daemon, MHD_DAEMON_INFO_BIND_PORT)->port;

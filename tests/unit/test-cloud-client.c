@@ -18,6 +18,7 @@
 #include "clouds/cloud.h"
 #include "clouds/credentials.h"
 #include "lib/urlenc.h"
+#include "tests/unit/mhd-upload.h"
 
 #define SECRET "test-secret/K7MDENG"
 #define TOKEN "test-session-token"
@@ -46,11 +47,6 @@ static struct {
         Seen seen[MAX_SCRIPT];
         unsigned n_seen;
 } srv;
-
-typedef struct Upload {
-        char *data;
-        size_t size;
-} Upload;
 
 typedef struct Collect {
         SignHeader headers[32];
@@ -107,23 +103,14 @@ static bool verify(const char *method, const char *url, Collect *c, const Upload
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_data_size, void **con_cls) {
-        Upload *u = *con_cls;
+        Upload *u;
         Collect c = {};
         Canned canned = { 500, NULL, NULL, "{}" };
         struct MHD_Response *resp;
         enum MHD_Result ret;
 
-        if (!u) {
-                *con_cls = calloc(1, sizeof(Upload));
-                return MHD_YES;
-        }
-        if (*upload_data_size > 0) {
-                u->data = realloc(u->data, u->size + *upload_data_size + 1);
-                memcpy(u->data + u->size, upload_data, *upload_data_size);
-                u->size += *upload_data_size;
-                *upload_data_size = 0;
-                return MHD_YES;
-        }
+        if (mhd_upload_step(con_cls, upload_data, upload_data_size, &u, &ret))
+                return ret;
         MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &c);
         MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &c);
 
@@ -153,15 +140,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         return ret;
 }
 
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t) {
-        Upload *u = *con_cls;
-
-        if (u)
-                free(u->data);
-        free(u);
-        *con_cls = NULL;
-}
-
 static int server_start(void **state) {
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 
@@ -169,7 +147,7 @@ static int server_start(void **state) {
         srv.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
                                       NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
                                       MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
-                                      MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+                                      MHD_OPTION_NOTIFY_COMPLETED, mhd_upload_completed, NULL, MHD_OPTION_END);
         if (!srv.daemon)
                 return -1;
         srv.port = MHD_get_daemon_info(srv.daemon, MHD_DAEMON_INFO_BIND_PORT)->port;

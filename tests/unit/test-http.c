@@ -25,6 +25,7 @@
 
 #include "lib/http.h"
 #include "lib/macro.h"
+#include "tests/unit/mhd-upload.h"
 
 #define BIG_SIZE (64 * 1024)
 
@@ -46,11 +47,6 @@ typedef struct TestServer {
         unsigned requests;
         Seen last;
 } TestServer;
-
-typedef struct Upload {
-        char *data;
-        size_t size;
-} Upload;
 
 static TestServer plain_server;
 static TestServer tls_server;
@@ -137,38 +133,18 @@ static enum MHD_Result server_handler(void *cls, struct MHD_Connection *c, const
                                       const char *upload_data, size_t *upload_data_size,
                                       void **con_cls) {
         TestServer *srv = cls;
-        Upload *u = *con_cls;
+        Upload *u;
         struct MHD_Response *resp;
         enum MHD_Result ret;
 
-        if (!u) {
-                u = calloc(1, sizeof(*u));
-                *con_cls = u;
-                return u ? MHD_YES : MHD_NO;
-        }
-        if (*upload_data_size > 0) {
-                u->data = realloc(u->data, u->size + *upload_data_size);
-                memcpy(u->data + u->size, upload_data, *upload_data_size);
-                u->size += *upload_data_size;
-                *upload_data_size = 0;
-                return MHD_YES;
-        }
+        if (mhd_upload_step(con_cls, upload_data, upload_data_size, &u, &ret))
+                return ret;
 
         server_record(srv, c, url, method, u);
         resp = server_response(srv, url, method, u);
         ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
         MHD_destroy_response(resp);
         return ret;
-}
-
-static void server_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                             enum MHD_RequestTerminationCode toe) {
-        Upload *u = *con_cls;
-
-        if (u)
-                free(u->data);
-        free(u);
-        *con_cls = NULL;
 }
 
 static void server_notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -197,12 +173,12 @@ static int server_start(TestServer *srv, const char *key_pem, const char *cert_p
                         flags | MHD_USE_TLS, 0, NULL, NULL, server_handler, srv,
                         MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_HTTPS_MEM_KEY, key_pem,
                         MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_NOTIFY_COMPLETED,
-                        server_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
+                        mhd_upload_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
                         server_notify_connection, srv, MHD_OPTION_END);
         else
                 srv->daemon = MHD_start_daemon(
                         flags, 0, NULL, NULL, server_handler, srv, MHD_OPTION_SOCK_ADDR, &sa,
-                        MHD_OPTION_NOTIFY_COMPLETED, server_completed, srv,
+                        MHD_OPTION_NOTIFY_COMPLETED, mhd_upload_completed, srv,
                         MHD_OPTION_NOTIFY_CONNECTION, server_notify_connection, srv,
                         MHD_OPTION_END);
         if (!srv->daemon)

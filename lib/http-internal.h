@@ -36,8 +36,13 @@ struct HttpEngine {
         HttpRequestList running; /* added to the multi handle */
         HttpRequestList done;    /* result decided, callback not yet called */
         unsigned n_in_flight;    /* started, callback not yet returned */
-        CURL **idle_easy;        /* reset easy handles of finished requests, for the next ones */
+        CURL **idle_easy;        /* configured easy handles of finished requests, for the next */
         size_t n_idle_easy;
+        uint8_t *fds;            /* HTTP_FD_* by socket fd, see the socket callback */
+        size_t n_fds;
+        /* The standard proxy environment variables, read once (see lib/http.h); NULL: unset. */
+        char *proxy_http, *proxy_https, *no_proxy;
+        bool proxy_env;          /* any of them set */
         int timer_error;         /* of the last timer callback */
         uint64_t deadline;       /* when curl wants its timeouts run, or HTTP_NEVER */
         uint64_t timer_usec;     /* when the timer fires (≤ deadline), or HTTP_NEVER when off */
@@ -51,14 +56,20 @@ struct HttpRequest {
         HttpRequest *prev, *next;
 
         char *method, *url, *ca_file;
-        struct curl_slist *headers;
-        bool has_user_agent, has_accept, has_content_type;
+        /* The caller's header lines, NUL-terminated one after the other in hbuf, and the
+         * list libcurl reads made of them at start (nodes in one array: no allocation per
+         * header). */
+        char *hbuf;
+        size_t hbuf_size, hbuf_allocated;
+        unsigned n_headers;
+        struct curl_slist *hnodes;
+        bool has_accept, has_content_type;
+        bool easy_dirty; /* options set beyond the per-request ones: reset before reuse */
         char *body;
         size_t body_size;
         bool has_body;
         uint64_t connect_usec, total_usec;
         size_t max_response_size;
-        struct curl_slist *caller_headers_tail; /* last of the caller's, during start */
 
         HttpCallback callback;
         void *userdata;
@@ -72,24 +83,36 @@ struct HttpRequest {
         size_t received; /* header and body bytes, against max_response_size */
         char *rbody;
         size_t rbody_size, rbody_allocated;
+        /* Response header names and values, NUL-terminated, in rhbuf; rhoffsets holds two
+         * offsets (name, value) per header. rheaders points into rhbuf once the transfer is
+         * over (http_request_fill_response()). */
+        char *rhbuf;
+        size_t rhbuf_size, rhbuf_allocated;
+        size_t *rhoffsets;
+        size_t n_rheaders, rhoffsets_allocated;
         HttpHeader *rheaders;
-        size_t n_rheaders, rheaders_allocated;
         HttpResponse response;
 };
 
-/* An easy handle with every option at libcurl's default: a pooled one or a new one. NULL when
- * out of memory. */
+/* An easy handle with the engine's constant options set (http_engine_configure_easy()): a
+ * pooled one or a new one. NULL when out of memory. */
 CURL *http_engine_take_easy(HttpEngine *e);
-/* Takes easy back (not in the multi handle): reset and pooled, or freed when the pool is full.
- * Accepts NULL. */
-void http_engine_return_easy(HttpEngine *e, CURL *easy);
+/* Takes easy back (not in the multi handle): pooled as it is, or reset and configured again
+ * first if reset is true (its request set options beyond the per-request ones), or freed when
+ * the pool is full. Accepts NULL. */
+void http_engine_return_easy(HttpEngine *e, CURL *easy, bool reset);
+
+/* libcurl's write and header callbacks of every request (userdata: the HttpRequest). */
+size_t http_request_write_callback(char *data, size_t size, size_t n, void *userdata);
+size_t http_request_header_callback(char *data, size_t size, size_t n, void *userdata);
 
 /* Creates and configures r->easy from r (suppressing headers appended after the caller's).
  * On failure everything is undone and r is as before. */
 int http_request_prepare(HttpRequest *r);
 /* Undoes http_request_prepare(): r->easy freed, the caller's headers as they were. */
 void http_request_unprepare(HttpRequest *r);
-/* Fills r->response from the easy handle after a transfer that ended with a response. */
-void http_request_fill_response(HttpRequest *r);
+/* Fills r->response from the easy handle after a transfer that ended with a response.
+ * -ENOMEM if that failed. */
+int http_request_fill_response(HttpRequest *r);
 /* The negative errno for a finished transfer's CURLcode. */
 int http_request_errno_from_curl(HttpRequest *r, CURLcode code);

@@ -99,9 +99,27 @@ static const char *http_version_string(long v) {
         }
 }
 
-void http_request_fill_response(HttpRequest *r) {
+/* rheaders from the offsets in rhbuf, which no longer moves. */
+static int http_request_point_headers(HttpRequest *r) {
+        if (r->n_rheaders == 0)
+                return 0;
+        r->rheaders = reallocarray(NULL, r->n_rheaders, sizeof(HttpHeader));
+        if (!r->rheaders)
+                return -ENOMEM;
+        for (size_t i = 0; i < r->n_rheaders; i++)
+                r->rheaders[i] = (HttpHeader) {
+                        .name = r->rhbuf + r->rhoffsets[2 * i],
+                        .value = r->rhbuf + r->rhoffsets[2 * i + 1],
+                };
+        return 0;
+}
+
+int http_request_fill_response(HttpRequest *r) {
         long status = 0, version = 0;
         curl_off_t total = 0;
+
+        if (http_request_point_headers(r) < 0)
+                return -ENOMEM;
 
         (void) curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
         (void) curl_easy_getinfo(r->easy, CURLINFO_HTTP_VERSION, &version);
@@ -116,6 +134,7 @@ void http_request_fill_response(HttpRequest *r) {
                 .http_version = http_version_string(version),
                 .total_usec = total > 0 ? (uint64_t) total : 0,
         };
+        return 0;
 }
 
 /* ---- building a request -------------------------------------------------------------------- */
@@ -141,8 +160,6 @@ int http_request_new(HttpEngine *e, const char *method, const char *url, HttpReq
         return 0;
 }
 
-static void http_request_clear_headers(HttpRequest *r);
-
 HttpRequest *http_request_free(HttpRequest *r) {
         if (!r)
                 return NULL;
@@ -154,8 +171,10 @@ HttpRequest *http_request_free(HttpRequest *r) {
 
         if (r->easy)
                 curl_easy_cleanup(r->easy);
-        curl_slist_free_all(r->headers);
-        http_request_clear_headers(r);
+        free(r->hbuf);
+        free(r->hnodes);
+        free(r->rhbuf);
+        free(r->rhoffsets);
         free(r->rheaders);
         free(r->rbody);
         free(r->body);
@@ -175,10 +194,25 @@ static bool http_header_is_reserved(const char *name) {
                strcasecmp(name, "Transfer-Encoding") == 0 || strcasecmp(name, "Expect") == 0;
 }
 
+/* Grows a byte buffer to hold at least need more bytes. */
+static int http_buffer_reserve(char **buf, size_t size, size_t *allocated, size_t need) {
+        size_t want;
+        char *p;
+
+        if (size + need <= *allocated)
+                return 0;
+        want = MAX(MAX(*allocated * 2, size + need), (size_t) 256);
+        p = realloc(*buf, want);
+        if (!p)
+                return -ENOMEM;
+        *buf = p;
+        *allocated = want;
+        return 0;
+}
+
 int http_request_add_header(HttpRequest *r, const char *name, const char *value) {
-        _cleanup_free_ char *line = NULL;
-        struct curl_slist *l;
         size_t n, v;
+        char *line;
 
         if (!r || r->state != HTTP_REQUEST_NEW || !value)
                 return -EINVAL;
@@ -186,13 +220,12 @@ int http_request_add_header(HttpRequest *r, const char *name, const char *value)
                 return -EINVAL;
 
         /* "Name:" with nothing after it would tell libcurl to suppress the header; "Name;" is
-         * its way of sending a header with an empty value. Built by hand: asprintf() was a
-         * visible part of a request's cost. */
+         * its way of sending a header with an empty value. */
         n = strlen(name);
         v = strlen(value);
-        line = malloc(n + 2 + v + 1);
-        if (!line)
+        if (http_buffer_reserve(&r->hbuf, r->hbuf_size, &r->hbuf_allocated, n + 2 + v + 1) < 0)
                 return -ENOMEM;
+        line = r->hbuf + r->hbuf_size;
         memcpy(line, name, n);
         if (v == 0)
                 line[n++] = ';';
@@ -202,12 +235,9 @@ int http_request_add_header(HttpRequest *r, const char *name, const char *value)
                 n += 2 + v;
         }
         line[n] = 0;
-        l = curl_slist_append(r->headers, line);
-        if (!l)
-                return -ENOMEM;
-        r->headers = l;
+        r->hbuf_size += n + 1;
+        r->n_headers++;
 
-        r->has_user_agent = r->has_user_agent || strcasecmp(name, "User-Agent") == 0;
         r->has_accept = r->has_accept || strcasecmp(name, "Accept") == 0;
         r->has_content_type = r->has_content_type || strcasecmp(name, "Content-Type") == 0;
         return 0;
@@ -296,7 +326,7 @@ static bool http_request_account(HttpRequest *r, size_t n) {
         return true;
 }
 
-static size_t http_request_write_callback(char *data, size_t size, size_t n, void *userdata) {
+size_t http_request_write_callback(char *data, size_t size, size_t n, void *userdata) {
         HttpRequest *r = userdata;
         size_t len = size * n;
 
@@ -317,55 +347,63 @@ static size_t http_request_write_callback(char *data, size_t size, size_t n, voi
         return len;
 }
 
-static void http_request_clear_headers(HttpRequest *r) {
-        for (size_t i = 0; i < r->n_rheaders; i++) {
-                free(r->rheaders[i].name);
-                free(r->rheaders[i].value);
+static void http_trim(const char **s, size_t *n) {
+        while (*n > 0 && strchr(" \t\r\n", (*s)[0])) {
+                (*s)++;
+                (*n)--;
         }
-        r->n_rheaders = 0;
+        while (*n > 0 && strchr(" \t\r\n", (*s)[*n - 1]))
+                (*n)--;
 }
 
-static char *strndup_trimmed(const char *s, size_t n) {
-        while (n > 0 && strchr(" \t\r\n", s[0])) {
-                s++;
-                n--;
-        }
-        while (n > 0 && strchr(" \t\r\n", s[n - 1]))
-                n--;
-        return strndup(s, n);
+/* Appends s (n bytes) and a NUL to rhbuf; returns its offset or -ENOMEM. */
+static ssize_t http_request_store(HttpRequest *r, const char *s, size_t n) {
+        size_t at = r->rhbuf_size;
+
+        if (http_buffer_reserve(&r->rhbuf, r->rhbuf_size, &r->rhbuf_allocated, n + 1) < 0)
+                return -ENOMEM;
+        memcpy(r->rhbuf + at, s, n);
+        r->rhbuf[at + n] = 0;
+        r->rhbuf_size += n + 1;
+        return (ssize_t) at;
 }
 
-/* Stores one "Name: value" line. Lines without a colon (the blank end of the header block)
- * are skipped. */
+/* Stores one "Name: value" line, trimmed, in rhbuf (no allocation per header). Lines without
+ * a colon (the blank end of the header block) are skipped. */
 static int http_request_add_response_header(HttpRequest *r, const char *line, size_t len) {
-        const char *colon = memchr(line, ':', len);
-        HttpHeader h;
+        const char *colon = memchr(line, ':', len), *name = line, *value;
+        size_t nlen, vlen;
+        ssize_t no, vo;
 
         if (!colon || colon == line)
                 return 0;
-        if (r->n_rheaders == r->rheaders_allocated) {
-                size_t want = MAX(r->rheaders_allocated * 2, (size_t) 16);
-                HttpHeader *p = reallocarray(r->rheaders, want, sizeof(HttpHeader));
+        if (2 * r->n_rheaders + 2 > r->rhoffsets_allocated) {
+                size_t want = MAX(r->rhoffsets_allocated * 2, (size_t) 32);
+                size_t *p = reallocarray(r->rhoffsets, want, sizeof(size_t));
                 if (!p)
                         return -ENOMEM;
-                r->rheaders = p;
-                r->rheaders_allocated = want;
+                r->rhoffsets = p;
+                r->rhoffsets_allocated = want;
         }
-        h.name = strndup_trimmed(line, colon - line);
-        h.value = strndup_trimmed(colon + 1, len - (colon - line) - 1);
-        if (!h.name || !h.value) {
-                free(h.name);
-                free(h.value);
+        nlen = (size_t) (colon - line);
+        value = colon + 1;
+        vlen = len - nlen - 1;
+        http_trim(&name, &nlen);
+        http_trim(&value, &vlen);
+        no = http_request_store(r, name, nlen);
+        vo = no < 0 ? no : http_request_store(r, value, vlen);
+        if (vo < 0)
                 return -ENOMEM;
-        }
-        r->rheaders[r->n_rheaders++] = h;
+        r->rhoffsets[2 * r->n_rheaders] = (size_t) no;
+        r->rhoffsets[2 * r->n_rheaders + 1] = (size_t) vo;
+        r->n_rheaders++;
         return 0;
 }
 
 /* libcurl hands over complete header lines, the status line included. A status line starts a
  * new header block: only the final response's headers are kept (not those of a 100 or of a
  * proxy's CONNECT answer). */
-static size_t http_request_header_callback(char *data, size_t size, size_t n, void *userdata) {
+size_t http_request_header_callback(char *data, size_t size, size_t n, void *userdata) {
         HttpRequest *r = userdata;
         size_t len = size * n;
 
@@ -373,7 +411,8 @@ static size_t http_request_header_callback(char *data, size_t size, size_t n, vo
                 return 0;
 
         if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-                http_request_clear_headers(r);
+                r->n_rheaders = 0;
+                r->rhbuf_size = 0;
                 return len;
         }
         if (http_request_add_response_header(r, data, len) < 0)
@@ -388,24 +427,33 @@ static long msec_from_usec(uint64_t usec) {
 }
 
 /* Headers that suppress what libcurl would add on its own (a "Name:" with no value removes an
- * internal header). Appended after the caller's, so the caller's order is kept. */
-static int http_request_finish_headers(HttpRequest *r) {
-        const char *suppress[] = {
-                "Expect:",
-                r->has_accept ? NULL : "Accept:",
-                r->has_content_type ? NULL : "Content-Type:",
+ * internal header), after the caller's, so the caller's order is kept. libcurl only reads the
+ * list (the strings are not const in struct curl_slist, hence the arrays). */
+static char http_suppress_expect[] = "Expect:", http_suppress_accept[] = "Accept:",
+            http_suppress_content_type[] = "Content-Type:";
+
+/* The list libcurl reads: nodes in one array pointing into hbuf, then the suppressions. */
+static int http_request_link_headers(HttpRequest *r) {
+        char *suppress[] = {
+                http_suppress_expect,
+                r->has_accept ? NULL : http_suppress_accept,
+                r->has_content_type ? NULL : http_suppress_content_type,
         };
+        size_t n = 0;
+        char *line = r->hbuf;
 
-        for (size_t i = 0; i < ELEMENTSOF(suppress); i++) {
-                struct curl_slist *l;
-
-                if (!suppress[i])
-                        continue;
-                l = curl_slist_append(r->headers, suppress[i]);
-                if (!l)
-                        return -ENOMEM;
-                r->headers = l;
+        r->hnodes = reallocarray(NULL, r->n_headers + ELEMENTSOF(suppress), sizeof(struct curl_slist));
+        if (!r->hnodes)
+                return -ENOMEM;
+        for (unsigned i = 0; i < r->n_headers; i++) {
+                r->hnodes[n++].data = line;
+                line += strlen(line) + 1;
         }
+        for (size_t i = 0; i < ELEMENTSOF(suppress); i++)
+                if (suppress[i])
+                        r->hnodes[n++].data = suppress[i];
+        for (size_t i = 0; i < n; i++)
+                r->hnodes[i].next = i + 1 < n ? &r->hnodes[i + 1] : NULL;
         return 0;
 }
 
@@ -414,15 +462,15 @@ static bool http_method_wants_body(const char *method) {
 }
 
 /* The method and the body. A body goes through POSTFIELDS with an explicit size, so libcurl
- * sends an exact Content-Length and never chunks; CUSTOMREQUEST then names the real method. */
+ * sends an exact Content-Length and never chunks; CUSTOMREQUEST then names the real method.
+ * Every branch sets all of the method's options: the handle may come from another request. */
 static CURLcode http_request_setup_method(HttpRequest *r) {
         CURLcode c;
 
-        if (streq(r->method, "GET") && !r->has_body)
-                return curl_easy_setopt(r->easy, CURLOPT_HTTPGET, 1L);
-        if (streq(r->method, "HEAD") && !r->has_body)
+        if (streq(r->method, "HEAD") && !r->has_body) {
+                r->easy_dirty = true; /* NOBODY is not undone by the others */
                 return curl_easy_setopt(r->easy, CURLOPT_NOBODY, 1L);
-
+        }
         if (r->has_body || http_method_wants_body(r->method)) {
                 c = curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE,
                                      (curl_off_t) r->body_size);
@@ -432,21 +480,20 @@ static CURLcode http_request_setup_method(HttpRequest *r) {
                 c = curl_easy_setopt(r->easy, CURLOPT_HTTPGET, 1L);
         if (c != CURLE_OK)
                 return c;
-        return curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, r->method);
+        return curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST,
+                                streq(r->method, "GET") && !r->has_body ? NULL : r->method);
 }
 
 static CURLcode http_request_setup_tls(HttpRequest *r) {
         CURLcode c;
 
-        c = curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+        if (!r->ca_file)
+                return CURLE_OK;
+        /* The caFile replaces the system's trust store for this request. */
+        r->easy_dirty = true;
+        c = curl_easy_setopt(r->easy, CURLOPT_CAINFO, r->ca_file);
         if (c == CURLE_OK)
-                c = curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-        if (c == CURLE_OK && r->ca_file) {
-                /* The caFile replaces the system's trust store for this request. */
-                c = curl_easy_setopt(r->easy, CURLOPT_CAINFO, r->ca_file);
-                if (c == CURLE_OK)
-                        c = curl_easy_setopt(r->easy, CURLOPT_CAPATH, NULL);
-        }
+                c = curl_easy_setopt(r->easy, CURLOPT_CAPATH, NULL);
         return c;
 }
 
@@ -460,12 +507,6 @@ static CURLcode http_request_setup_limits(HttpRequest *r) {
         if (c == CURLE_OK)
                 c = curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS,
                                      msec_from_usec(r->total_usec ?: o->total_timeout_usec));
-        if (c == CURLE_OK)
-                c = curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit_bytes);
-        if (c == CURLE_OK)
-                c = curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_TIME,
-                                     (long) ((o->low_speed_time_usec + USEC_PER_SEC - 1) /
-                                             USEC_PER_SEC));
         if (c == CURLE_OK) /* fails early on a Content-Length over the cap */
                 c = curl_easy_setopt(r->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) max);
         return c;
@@ -478,84 +519,62 @@ static CURLcode http_request_setup_io(HttpRequest *r) {
         if (c == CURLE_OK)
                 c = curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->error_buffer);
         if (c == CURLE_OK)
-                c = curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, http_request_write_callback);
-        if (c == CURLE_OK)
                 c = curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
-        if (c == CURLE_OK)
-                c = curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION, http_request_header_callback);
         if (c == CURLE_OK)
                 c = curl_easy_setopt(r->easy, CURLOPT_HEADERDATA, r);
         return c;
 }
 
-static CURLcode http_request_setup_protocol(HttpRequest *r) {
+/* With proxy variables in the environment, the one for this URL's scheme (see
+ * http_engine_read_proxy_env()); without, the handle already says "none". */
+static CURLcode http_request_setup_proxy(HttpRequest *r) {
+        const HttpEngine *e = r->engine;
+        const char *proxy;
         CURLcode c;
 
-        c = curl_easy_setopt(r->easy, CURLOPT_URL, r->url);
+        if (!e->proxy_env)
+                return CURLE_OK;
+        proxy = strncasecmp(r->url, "https://", 8) == 0 ? e->proxy_https : e->proxy_http;
+        c = curl_easy_setopt(r->easy, CURLOPT_PROXY, proxy ?: "");
         if (c == CURLE_OK)
-                c = curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
-        if (c == CURLE_OK)
-                c = curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-        if (c == CURLE_OK)
-                c = curl_easy_setopt(r->easy, CURLOPT_FOLLOWLOCATION, 0L);
-        if (c == CURLE_OK)
-                c = curl_easy_setopt(r->easy, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_2TLS);
-        if (c == CURLE_OK) /* prefer waiting for a multiplexed stream to opening a connection */
-                c = curl_easy_setopt(r->easy, CURLOPT_PIPEWAIT, 1L);
-        if (c == CURLE_OK) /* notice dead cached connections of a long-running daemon */
-                c = curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPALIVE, 1L);
-        if (c == CURLE_OK && !r->has_user_agent)
-                c = curl_easy_setopt(r->easy, CURLOPT_USERAGENT, "asyncfg/" ASYNCFG_VERSION);
-        if (c == CURLE_OK)
-                c = curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
+                c = curl_easy_setopt(r->easy, CURLOPT_NOPROXY, e->no_proxy ?: "");
         return c;
 }
 
-static struct curl_slist *slist_last(struct curl_slist *l) {
-        while (l && l->next)
-                l = l->next;
-        return l;
-}
-
 void http_request_unprepare(HttpRequest *r) {
-        http_engine_return_easy(r->engine, TAKE_PTR(r->easy));
-        /* Drop the suppressing headers appended after the caller's own. */
-        if (r->caller_headers_tail) {
-                curl_slist_free_all(r->caller_headers_tail->next);
-                r->caller_headers_tail->next = NULL;
-        } else {
-                curl_slist_free_all(r->headers);
-                r->headers = NULL;
-        }
-        r->caller_headers_tail = NULL;
+        http_engine_return_easy(r->engine, TAKE_PTR(r->easy), r->easy_dirty);
+        r->easy_dirty = false;
+        free(r->hnodes);
+        r->hnodes = NULL;
 }
 
 int http_request_prepare(HttpRequest *r) {
         CURLcode c;
-        int k;
 
-        r->caller_headers_tail = slist_last(r->headers);
         r->easy = http_engine_take_easy(r->engine);
         if (!r->easy)
                 return -ENOMEM;
-
-        k = http_request_finish_headers(r);
-        if (k < 0) {
+        if (http_request_link_headers(r) < 0) {
                 http_request_unprepare(r);
-                return k;
+                return -ENOMEM;
         }
 
-        c = http_request_setup_protocol(r);
+        c = curl_easy_setopt(r->easy, CURLOPT_URL, r->url);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->hnodes);
         if (c == CURLE_OK)
                 c = http_request_setup_method(r);
         if (c == CURLE_OK)
                 c = http_request_setup_tls(r);
+        if (c == CURLE_OK)
+                c = http_request_setup_proxy(r);
         if (c == CURLE_OK)
                 c = http_request_setup_limits(r);
         if (c == CURLE_OK)
                 c = http_request_setup_io(r);
         if (c != CURLE_OK) {
                 r->error_detail = curl_easy_strerror(c);
+                r->easy_dirty = true; /* whatever was set stays out of the next request */
                 http_request_unprepare(r);
                 return c == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
         }

@@ -22,6 +22,9 @@
  * requests from a callback. */
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +72,55 @@ static void list_remove(HttpRequestList *l, HttpRequest *r) {
 static void http_engine_check_finished(HttpEngine *e);
 static int http_engine_on_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
+/* What the engine knows of a socket, by fd (e->fds). */
+#define HTTP_FD_IN 0x01u     /* registered in epoll_fd for EPOLLIN */
+#define HTTP_FD_OUT 0x02u    /* ... for EPOLLOUT */
+#define HTTP_FD_OURS 0x04u   /* a connection socket opened by http_engine_open_socket() */
+#define HTTP_FD_WANTED 0x08u /* curl watches it now (between its IN/OUT and its REMOVE) */
+
+static uint8_t *http_engine_fd_state(HttpEngine *e, int fd) {
+        if (fd < 0)
+                return NULL;
+        if ((size_t) fd >= e->n_fds) {
+                size_t n = MAX((size_t) fd + 1, MAX(e->n_fds * 2, (size_t) 64));
+                uint8_t *p = realloc(e->fds, n);
+                if (!p)
+                        return NULL;
+                memset(p + e->n_fds, 0, n - e->n_fds);
+                e->fds = p;
+                e->n_fds = n;
+        }
+        return &e->fds[fd];
+}
+
+static int http_engine_epoll_set(HttpEngine *e, int fd, uint8_t *st, uint32_t events) {
+        struct epoll_event ev = { .events = events, .data.fd = fd };
+        int op;
+
+        if (!(*st & (HTTP_FD_IN | HTTP_FD_OUT))) {
+                if (events == 0)
+                        return 0;
+                op = EPOLL_CTL_ADD;
+        } else
+                op = events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
+
+        /* EEXIST/ENOENT: the kernel's view differs from ours (a socket closed behind our back
+         * and its number reused); the other operation then sets it right. */
+        if (epoll_ctl(e->epoll_fd, op, fd, &ev) < 0) {
+                if (op == EPOLL_CTL_DEL)
+                        ;
+                else if (errno == EEXIST && epoll_ctl(e->epoll_fd, EPOLL_CTL_MOD, fd, &ev) >= 0)
+                        ;
+                else if (errno == ENOENT && epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, fd, &ev) >= 0)
+                        ;
+                else
+                        return -errno;
+        }
+        *st = (uint8_t) ((*st & ~(HTTP_FD_IN | HTTP_FD_OUT)) | (events & EPOLLIN ? HTTP_FD_IN : 0) |
+                         (events & EPOLLOUT ? HTTP_FD_OUT : 0));
+        return 0;
+}
+
 /* All of curl's sockets are in the engine's own epoll instance, and only that one is in
  * sd-event's. sd-event dispatches one source per iteration, each time after another
  * epoll_wait() that reports every still unhandled (level-triggered) socket again: with one
@@ -88,7 +140,16 @@ static int http_engine_on_io(sd_event_source *s, int fd, uint32_t revents, void 
         }
         for (int i = 0; i < n; i++) {
                 uint32_t ev = events[i].events;
-                int action = 0;
+                int sfd = events[i].data.fd, action = 0;
+                uint8_t *st = (size_t) sfd < e->n_fds ? &e->fds[sfd] : NULL;
+
+                if (st && !(*st & HTTP_FD_WANTED)) {
+                        /* Parked (see the socket callback): out of epoll_fd until curl wants
+                         * it again; curl finds whatever happened when it reuses the
+                         * connection. */
+                        (void) http_engine_epoll_set(e, sfd, st, 0);
+                        continue;
+                }
 
                 if (ev & (EPOLLIN | EPOLLHUP))
                         action |= CURL_CSELECT_IN;
@@ -96,10 +157,8 @@ static int http_engine_on_io(sd_event_source *s, int fd, uint32_t revents, void 
                         action |= CURL_CSELECT_OUT;
                 if (ev & EPOLLERR)
                         action |= CURL_CSELECT_ERR;
-                if (curl_multi_socket_action(e->multi, events[i].data.fd, action, &running) !=
-                    CURLM_OK)
-                        log_debug("http: curl_multi_socket_action() failed on fd %d.",
-                                  events[i].data.fd);
+                if (curl_multi_socket_action(e->multi, sfd, action, &running) != CURLM_OK)
+                        log_debug("http: curl_multi_socket_action() failed on fd %d.", sfd);
         }
 
         http_engine_check_finished(e);
@@ -119,39 +178,69 @@ static uint32_t http_epoll_events(int what) {
         }
 }
 
-/* curl's per-socket pointer: the events registered for it, with a bit set so that a known
- * socket is never NULL. */
-#define HTTP_SOCKET_KNOWN UINT32_C(0x80000000)
-
-/* CURLMOPT_SOCKETFUNCTION: adds, changes or removes fd in the engine's epoll instance; the
- * registered events are kept in curl's socket pointer, so an unchanged mask costs nothing.
- * Called from inside libcurl; must not call back into the multi handle except
- * curl_multi_assign(). */
+/* CURLMOPT_SOCKETFUNCTION: curl wants fd watched for what, or no longer (CURL_POLL_REMOVE).
+ * Called from inside libcurl; must not call back into the multi handle.
+ *
+ * A kept-alive connection is handed back and forth for every request: watched for reading
+ * while a response is awaited, removed when the transfer is done, watched again by the next
+ * one. Two epoll_ctl() calls per request were a visible part of the client's time, so a
+ * connection socket that only waits for input stays registered when curl lets go of it
+ * ("parked"). Should it become readable while parked (the server closed it, or sent something
+ * curl will look at when it reuses the connection), http_engine_on_io() takes it out then.
+ * Parking is safe only for sockets whose closing we see (http_engine_close_socket()): other
+ * sockets (a resolver's) are taken out at once, as before. */
 static int http_engine_socket_callback(CURL *easy, curl_socket_t fd, int what, void *userdata,
                                        void *socketp) {
         HttpEngine *e = userdata;
-        uint32_t known = (uint32_t) (uintptr_t) socketp, events = http_epoll_events(what);
-        struct epoll_event ev = { .events = events, .data.fd = fd };
+        uint32_t events = http_epoll_events(what);
+        uint8_t *st = http_engine_fd_state(e, fd);
 
+        if (!st)
+                return -1;
         if (what == CURL_POLL_REMOVE) {
-                if (known) {
-                        /* Before curl closes fd; ENOENT if it was closed already. */
-                        (void) epoll_ctl(e->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
-                        (void) curl_multi_assign(e->multi, fd, NULL);
-                }
-                return 0;
+                *st &= (uint8_t) ~HTTP_FD_WANTED;
+                if ((*st & HTTP_FD_OURS) && !(*st & HTTP_FD_OUT))
+                        return 0; /* parked */
+                return http_engine_epoll_set(e, fd, st, 0) < 0 ? -1 : 0;
         }
-        if (known == (events | HTTP_SOCKET_KNOWN))
+        *st |= HTTP_FD_WANTED;
+        if ((*st & (HTTP_FD_IN | HTTP_FD_OUT)) ==
+            ((events & EPOLLIN ? HTTP_FD_IN : 0) | (events & EPOLLOUT ? HTTP_FD_OUT : 0)))
                 return 0;
-        if (epoll_ctl(e->epoll_fd, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) < 0 &&
-            (errno != EEXIST || epoll_ctl(e->epoll_fd, EPOLL_CTL_MOD, fd, &ev) < 0))
-                return -1;
-        if (curl_multi_assign(e->multi, fd, (void *) (uintptr_t) (events | HTTP_SOCKET_KNOWN)) !=
-            CURLM_OK) {
-                (void) epoll_ctl(e->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
-                return -1;
+        return http_engine_epoll_set(e, fd, st, events) < 0 ? -1 : 0;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION: curl's own socket(), plus close-on-exec and the engine's note
+ * that this fd is a connection socket whose closing it will see. */
+static curl_socket_t http_engine_open_socket(void *userdata, curlsocktype purpose,
+                                             struct curl_sockaddr *address) {
+        HttpEngine *e = userdata;
+        uint8_t *st;
+        int fd;
+
+        fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+        if (fd < 0)
+                return CURL_SOCKET_BAD;
+        st = http_engine_fd_state(e, fd);
+        if (!st) {
+                close(fd);
+                return CURL_SOCKET_BAD;
         }
-        return 0;
+        *st = purpose == CURLSOCKTYPE_IPCXN ? HTTP_FD_OURS : 0;
+        return fd;
+}
+
+/* CURLOPT_CLOSESOCKETFUNCTION: a parked socket leaves epoll_fd before it is closed. */
+static int http_engine_close_socket(void *userdata, curl_socket_t fd) {
+        HttpEngine *e = userdata;
+        uint8_t *st = http_engine_fd_state(e, fd);
+
+        if (st) {
+                if (*st & (HTTP_FD_IN | HTTP_FD_OUT))
+                        (void) http_engine_epoll_set(e, fd, st, 0);
+                *st = 0;
+        }
+        return close(fd);
 }
 
 static void http_engine_run_timeouts(HttpEngine *e) {
@@ -257,9 +346,9 @@ static void http_request_finish(HttpRequest *r, int error) {
 
         (void) curl_multi_remove_handle(e->multi, r->easy);
         list_remove(&e->running, r);
-        r->error = error;
         if (error == 0)
-                http_request_fill_response(r);
+                error = http_request_fill_response(r);
+        r->error = error;
         list_append(&e->done, r);
         r->state = HTTP_REQUEST_DONE;
         http_engine_schedule_dispatch(e);
@@ -295,7 +384,7 @@ static void http_engine_dispatch_one(HttpEngine *e) {
         r->state = HTTP_REQUEST_DISPATCHING;
         r->callback(r, r->error, r->error == 0 ? &r->response : NULL, r->userdata);
         e->n_in_flight--;
-        http_engine_return_easy(e, TAKE_PTR(r->easy));
+        http_engine_return_easy(e, TAKE_PTR(r->easy), r->easy_dirty);
         http_request_free(r);
 }
 
@@ -315,27 +404,135 @@ static int http_engine_on_defer(sd_event_source *s, void *userdata) {
 /* ---- the pool of easy handles ------------------------------------------------------------- */
 
 /* A new easy handle costs libcurl a large zeroed allocation, its defaults and its buffers, and
- * freeing it churns the allocator: per request that was a good part of the client's CPU time.
- * curl_easy_reset() brings a used handle back to the defaults (every option, error buffer and
- * private pointer included) while keeping its memory, so requests reuse handles. Connections
- * are not the pool's business: they live in the multi handle's cache either way. At most
- * max_total_connections are kept, as many as can be in flight on their own connections. */
+ * freeing it churns the allocator; resetting one and setting two dozen options again (strings
+ * copied, "http,https" parsed) was still a visible part of a request. So handles are kept
+ * configured with the options that are the same for every request (set here, once per handle),
+ * and a request sets only its own (http_request_prepare()). A request that sets anything else
+ * (a caFile, HEAD) marks its handle for a reset before reuse. Connections are not the pool's
+ * business: they live in the multi handle's cache either way. At most max_total_connections
+ * handles are kept, as many as can be in flight on their own connections. */
 
-CURL *http_engine_take_easy(HttpEngine *e) {
-        if (e->n_idle_easy > 0)
-                return e->idle_easy[--e->n_idle_easy];
-        return curl_easy_init();
+static int http_engine_configure_easy(HttpEngine *e, CURL *easy) {
+        const HttpEngineOptions *o = &e->options;
+        CURLcode c;
+
+        c = curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_2TLS);
+        if (c == CURLE_OK) /* prefer waiting for a multiplexed stream to opening a connection */
+                c = curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+        if (c == CURLE_OK) /* notice dead cached connections of a long-running daemon */
+                c = curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+        if (c == CURLE_OK) /* a caller's own User-Agent header replaces it */
+                c = curl_easy_setopt(easy, CURLOPT_USERAGENT, "asyncfg/" ASYNCFG_VERSION);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit_bytes);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
+                                     (long) ((o->low_speed_time_usec + USEC_PER_SEC - 1) /
+                                             USEC_PER_SEC));
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, http_request_write_callback);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, http_request_header_callback);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, http_engine_open_socket);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, e);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, http_engine_close_socket);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, e);
+        if (c == CURLE_OK && !e->proxy_env) {
+                /* No proxy variable was set when the engine started: say so, rather than have
+                 * libcurl look through the environment again for every transfer. */
+                c = curl_easy_setopt(easy, CURLOPT_PROXY, "");
+                if (c == CURLE_OK)
+                        c = curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
+        }
+        return c == CURLE_OK ? 0 : c == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EIO;
 }
 
-void http_engine_return_easy(HttpEngine *e, CURL *easy) {
+CURL *http_engine_take_easy(HttpEngine *e) {
+        CURL *easy;
+
+        if (e->n_idle_easy > 0)
+                return e->idle_easy[--e->n_idle_easy];
+        easy = curl_easy_init();
+        if (easy && http_engine_configure_easy(e, easy) < 0) {
+                curl_easy_cleanup(easy);
+                return NULL;
+        }
+        return easy;
+}
+
+void http_engine_return_easy(HttpEngine *e, CURL *easy, bool reset) {
         if (!easy)
                 return;
         if (e->n_idle_easy >= e->options.max_total_connections || !e->idle_easy) {
                 curl_easy_cleanup(easy);
                 return;
         }
-        curl_easy_reset(easy);
+        if (reset) {
+                curl_easy_reset(easy);
+                if (http_engine_configure_easy(e, easy) < 0) {
+                        curl_easy_cleanup(easy);
+                        return;
+                }
+        }
         e->idle_easy[e->n_idle_easy++] = easy;
+}
+
+/* ---- proxies ------------------------------------------------------------------------------- */
+
+/* As libcurl's curl_getenv(): an empty variable counts as unset. */
+static int http_getenv_dup(const char *name, char **ret) {
+        const char *v = getenv(name);
+
+        *ret = NULL;
+        if (isempty(v))
+                return 0;
+        *ret = strdup(v);
+        return *ret ? 1 : -ENOMEM;
+}
+
+/* The variables libcurl itself would read for each transfer (lib/url.c, detect_proxy() and
+ * the no_proxy lookup), with its precedence: <scheme>_proxy (for http lower case only: the
+ * "httpoxy" rule), then HTTPS_PROXY for https, then all_proxy, ALL_PROXY; no_proxy, then
+ * NO_PROXY. Read once: a daemon's environment does not change under it. */
+static int http_engine_read_proxy_env(HttpEngine *e) {
+        _cleanup_free_ char *all = NULL;
+        int k;
+
+        k = http_getenv_dup("all_proxy", &all);
+        if (k == 0)
+                k = http_getenv_dup("ALL_PROXY", &all);
+        if (k >= 0)
+                k = http_getenv_dup("http_proxy", &e->proxy_http);
+        if (k >= 0)
+                k = http_getenv_dup("https_proxy", &e->proxy_https);
+        if (k == 0)
+                k = http_getenv_dup("HTTPS_PROXY", &e->proxy_https);
+        if (k >= 0)
+                k = http_getenv_dup("no_proxy", &e->no_proxy);
+        if (k == 0)
+                k = http_getenv_dup("NO_PROXY", &e->no_proxy);
+        if (k < 0)
+                return k;
+        if (all && !e->proxy_http && !(e->proxy_http = strdup(all)))
+                return -ENOMEM;
+        if (all && !e->proxy_https && !(e->proxy_https = strdup(all)))
+                return -ENOMEM;
+        e->proxy_env = e->proxy_http || e->proxy_https || e->no_proxy;
+        return 0;
 }
 
 /* ---- the engine ---------------------------------------------------------------------------- */
@@ -396,6 +593,8 @@ int http_engine_new(sd_event *event, const HttpEngineOptions *options, HttpEngin
         e->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
         r = e->epoll_fd < 0 ? -errno : 0;
         if (r >= 0)
+                r = http_engine_read_proxy_env(e);
+        if (r >= 0)
                 r = sd_event_add_io(event, &e->io, e->epoll_fd, EPOLLIN, http_engine_on_io, e);
         if (r >= 0)
                 r = http_engine_setup_multi(e);
@@ -438,6 +637,10 @@ HttpEngine *http_engine_free(HttpEngine *e) {
         sd_event_source_disable_unref(e->io);
         if (e->epoll_fd >= 0)
                 close(e->epoll_fd);
+        free(e->fds);
+        free(e->proxy_http);
+        free(e->proxy_https);
+        free(e->no_proxy);
         sd_event_source_disable_unref(e->timer);
         sd_event_source_disable_unref(e->defer);
         sd_event_unref(e->event);

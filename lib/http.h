@@ -47,10 +47,11 @@
  *     bodies is suppressed).
  *   Redirects are not followed (a 3xx is a response like any other).
  *
- * Proxies: libcurl reads the standard environment variables itself, per transfer: http_proxy
- * (lower case only; HTTP_PROXY is ignored on purpose, "httpoxy"), https_proxy / HTTPS_PROXY,
- * all_proxy / ALL_PROXY, no_proxy / NO_PROXY. Nothing here overrides them. https through a proxy
- * uses CONNECT; the proxy's own "200 Connection established" headers are not reported.
+ * Proxies: the standard environment variables, read when the engine is created, with
+ * libcurl's own rules: http_proxy (lower case only; HTTP_PROXY is ignored on purpose,
+ * "httpoxy"), https_proxy / HTTPS_PROXY, all_proxy / ALL_PROXY, no_proxy / NO_PROXY; an empty
+ * variable counts as unset. https through a proxy uses CONNECT; the proxy's own "200
+ * Connection established" headers are not reported.
  *
  * TLS: peer and host name verification are always on. The CA bundle is the system's unless
  * http_request_set_ca_file() names one (a PEM file; it replaces the system bundle for that

@@ -516,6 +516,129 @@ static void test_put_without_body_and_delete(void **state) {
 
 #define N_PARALLEL 200
 
+/* Easy handles are kept configured between requests (lib/http.c, the pool): one connection
+ * and so one handle, reused by requests of every kind; none may inherit anything of the one
+ * before (method, body, headers, HEAD's "no body"). */
+static void run_seq(Loop *loop, const char *method, const char *url, const char *body,
+                    const char *header, Result *ret) {
+        HttpRequest *req = NULL;
+        Tracked t = {};
+
+        assert_int_equal(http_request_new(loop->engine, method, url, &req), 0);
+        if (body)
+                assert_int_equal(http_request_set_body(req, body, strlen(body)), 0);
+        if (header)
+                assert_int_equal(http_request_add_header(req, header, "1"), 0);
+        run_one(loop, req, &t);
+        assert_int_equal(t.res.error, 0);
+        *ret = t.res;
+}
+
+static void test_handle_reuse_across_methods(void **state) {
+        _cleanup_free_ char *url = url_for(&plain_server, "http", "/echo");
+        HttpEngineOptions o = { .max_connections_per_host = 1, .max_total_connections = 1 };
+        unsigned before = server_connections(&plain_server);
+        char buf[64];
+        Result res;
+        Loop loop;
+        Seen s;
+
+        loop_new(&loop, &o);
+        run_seq(&loop, "PUT", url, "abc", "X-First", &res);
+        assert_string_equal(res.body, "abc");
+        assert_string_equal(res.echo_method, "PUT");
+        result_done(&res);
+
+        run_seq(&loop, "GET", url, NULL, NULL, &res);
+        assert_string_equal(res.echo_method, "GET");
+        assert_int_equal(res.body_size, 0);
+        s = server_last(&plain_server);
+        assert_string_equal(s.method, "GET");
+        assert_null(seen_header(&s, "Content-Length", buf, sizeof(buf)));
+        assert_null(seen_header(&s, "X-First", buf, sizeof(buf)));
+        assert_null(seen_header(&s, "Accept", buf, sizeof(buf)));
+        assert_null(seen_header(&s, "Expect", buf, sizeof(buf)));
+        free(s.body);
+        result_done(&res);
+
+        run_seq(&loop, "HEAD", url, NULL, "Accept", &res);
+        s = server_last(&plain_server);
+        assert_string_equal(s.method, "HEAD");
+        assert_string_equal(seen_header(&s, "Accept", buf, sizeof(buf)), "1");
+        free(s.body);
+        result_done(&res);
+
+        /* After HEAD: a body is read again, and Accept is suppressed again. */
+        run_seq(&loop, "POST", url, "xyz", NULL, &res);
+        assert_string_equal(res.echo_method, "POST");
+        assert_string_equal(res.body, "xyz");
+        s = server_last(&plain_server);
+        assert_null(seen_header(&s, "Accept", buf, sizeof(buf)));
+        assert_null(seen_header(&s, "Content-Type", buf, sizeof(buf)));
+        free(s.body);
+        result_done(&res);
+
+        run_seq(&loop, "DELETE", url, NULL, NULL, &res);
+        assert_string_equal(res.echo_method, "DELETE");
+        s = server_last(&plain_server);
+        assert_null(seen_header(&s, "Content-Length", buf, sizeof(buf)));
+        free(s.body);
+        result_done(&res);
+
+        run_seq(&loop, "GET", url, NULL, NULL, &res);
+        assert_string_equal(res.echo_method, "GET");
+        result_done(&res);
+
+        /* All of it on the one kept-alive connection. */
+        assert_int_equal(server_connections(&plain_server) - before, 1);
+        loop_free(&loop);
+}
+
+/* A kept-alive connection stays in the engine's epoll set while idle (lib/http.c, the socket
+ * callback). When the server closes it, the engine must take it out (not spin on the
+ * readable socket), and the next request must go out on a new connection. */
+static void test_idle_connection_closed_by_server(void **state) {
+        TestServer srv = {};
+        _cleanup_free_ char *url = NULL;
+        uint64_t it0 = 0, it1 = 0;
+        Result res;
+        Loop loop;
+
+        srv.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+                                      0, NULL, NULL, server_handler, &srv,
+                                      MHD_OPTION_SOCK_ADDR,
+                                      &(struct sockaddr_in) { .sin_family = AF_INET,
+                                                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) },
+                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 1,
+                                      MHD_OPTION_NOTIFY_COMPLETED, mhd_upload_completed, &srv,
+                                      MHD_OPTION_NOTIFY_CONNECTION, server_notify_connection, &srv,
+                                      MHD_OPTION_END);
+        assert_non_null(srv.daemon);
+        pthread_mutex_init(&srv.lock, NULL);
+        pthread_cond_init(&srv.cond, NULL);
+        srv.port = MHD_get_daemon_info(srv.daemon, MHD_DAEMON_INFO_BIND_PORT)->port;
+        url = url_for(&srv, "http", "/echo");
+
+        loop_new(&loop, NULL);
+        run_seq(&loop, "GET", url, NULL, NULL, &res);
+        result_done(&res);
+        assert_int_equal(server_connections(&srv), 1);
+
+        /* The server drops the idle connection after 1 s. A loop that spun on it would run
+         * hundreds of thousands of iterations in these 2.5 s; a handful are expected. */
+        assert_int_equal(sd_event_get_iteration(loop.event, &it0), 0);
+        assert_int_equal(loop_run_full(&loop, 2500000, true), 0);
+        assert_int_equal(sd_event_get_iteration(loop.event, &it1), 0);
+        assert_true(it1 - it0 < 100);
+
+        run_seq(&loop, "PUT", url, "again", NULL, &res);
+        assert_string_equal(res.body, "again");
+        result_done(&res);
+        assert_int_equal(server_connections(&srv), 2);
+        loop_free(&loop);
+        server_stop(&srv);
+}
+
 static void test_parallel_requests_reuse_connections(void **state) {
         _cleanup_free_ char *url = url_for(&plain_server, "http", "/count");
         HttpEngineOptions o = { .max_connections_per_host = 4 };
@@ -787,6 +910,64 @@ static void test_proxy_from_environment(void **state) {
         loop_free(&loop);
 }
 
+/* The proxy variables are read when the engine starts, with libcurl's precedence. */
+static int proxy_case(const char *const *vars, const char *proxy, Result *ret) {
+        HttpRequest *req = NULL;
+        Tracked t = {};
+        Loop loop;
+
+        for (size_t i = 0; vars[i]; i++)
+                assert_int_equal(setenv(vars[i], isempty(proxy) ? "" : proxy, 1), 0);
+        loop_new(&loop, NULL);
+        for (size_t i = 0; vars[i]; i++)
+                unsetenv(vars[i]);
+        assert_int_equal(
+                http_request_new(loop.engine, "GET", "http://asyncfg-proxy-test.invalid/via", &req),
+                0);
+        run_one(&loop, req, &t);
+        loop_free(&loop);
+        *ret = t.res;
+        return t.res.error;
+}
+
+static void test_proxy_precedence(void **state) {
+        _cleanup_free_ char *proxy = url_for(&plain_server, "http", "");
+        Result res;
+
+        /* all_proxy (and ALL_PROXY) serve http too. */
+        assert_int_equal(proxy_case((const char *const[]) { "all_proxy", NULL }, proxy, &res), 0);
+        assert_string_equal(res.body, "proxied");
+        result_done(&res);
+        assert_int_equal(proxy_case((const char *const[]) { "ALL_PROXY", NULL }, proxy, &res), 0);
+        assert_string_equal(res.body, "proxied");
+        result_done(&res);
+
+        /* Neither https_proxy nor HTTP_PROXY ("httpoxy") for an http URL: the name is then
+         * resolved directly, and .invalid never resolves. */
+        assert_int_equal(proxy_case((const char *const[]) { "https_proxy", "HTTPS_PROXY",
+                                                            "HTTP_PROXY", NULL },
+                                    proxy, &res),
+                         -EHOSTUNREACH);
+        result_done(&res);
+
+        /* An empty variable counts as unset. */
+        assert_int_equal(proxy_case((const char *const[]) { "http_proxy", NULL }, "", &res),
+                         -EHOSTUNREACH);
+        result_done(&res);
+
+        /* no_proxy wins over the proxy. */
+        assert_int_equal(setenv("no_proxy", "127.0.0.2,asyncfg-proxy-test.invalid", 1), 0);
+        assert_int_equal(proxy_case((const char *const[]) { "http_proxy", NULL }, proxy, &res),
+                         -EHOSTUNREACH);
+        unsetenv("no_proxy");
+        result_done(&res);
+        assert_int_equal(setenv("NO_PROXY", "*", 1), 0);
+        assert_int_equal(proxy_case((const char *const[]) { "all_proxy", NULL }, proxy, &res),
+                         -EHOSTUNREACH);
+        unsetenv("NO_PROXY");
+        result_done(&res);
+}
+
 /* ---- TLS ----------------------------------------------------------------------------------- */
 
 static char *read_file(const char *dir, const char *name) {
@@ -902,6 +1083,8 @@ int main(void) {
                 cmocka_unit_test(test_caller_host_accept_user_agent),
                 cmocka_unit_test(test_put_post_bodies),
                 cmocka_unit_test(test_put_without_body_and_delete),
+                cmocka_unit_test(test_handle_reuse_across_methods),
+                cmocka_unit_test(test_idle_connection_closed_by_server),
                 cmocka_unit_test(test_parallel_requests_reuse_connections),
                 cmocka_unit_test(test_total_timeout),
                 cmocka_unit_test(test_connection_refused),
@@ -912,6 +1095,7 @@ int main(void) {
                 cmocka_unit_test(test_invalid_input),
                 cmocka_unit_test(test_start_after_loop_finished),
                 cmocka_unit_test(test_proxy_from_environment),
+                cmocka_unit_test(test_proxy_precedence),
                 cmocka_unit_test(test_tls_ca_file),
         };
 

@@ -3,6 +3,7 @@
  * is a row of the verb table and its logic lives in reconciler/ (validate.c, cli-plan.c,
  * cli-import.c, cli-status.c). */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 
 #include "lib/log.h"
@@ -197,6 +198,11 @@ int main(int argc, char **argv) {
         const char *verb;
         int r;
 
+        /* A short-lived process that parses thousands of files one after the other: keep up
+         * to 4 MiB of freed heap instead of handing it back to the kernel after each file and
+         * faulting it in again for the next (a third of the page faults of a 10,000-resource
+         * load). */
+        (void) mallopt(M_TOP_PAD, 4 * 1024 * 1024);
         log_parse_environment();
         log_open();
         /* Options before the verb (asyncfg -o json validate ...) and after it both work. */

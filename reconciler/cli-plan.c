@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/json-dump.h"
+#include "lib/json-writer.h"
 #include "reconciler/cli-plan.h"
 #include "reconciler/cli-run.h"
 
@@ -141,68 +141,135 @@ static int print_text(const CliRun *run, bool apply, const size_t *counts, FILE 
 
 /* ---- JSON --------------------------------------------------------------------------- */
 
-static json_t *item_error_json(const CliRunItem *item) {
+/* The bytes of json_dumpf(JSON_INDENT(2) | JSON_PRESERVE_ORDER) of {"resources": [...],
+ * "summary": {...}} as one tree, written straight from the items: a jansson object per item
+ * (diff entries, error) only to dump it was most of the cost of -o json. The keys of the diff
+ * entries are diff_entry_to_json()'s (test-cli-plan compares the two). */
+
+static void diff_write_json(JsonWriter *w, const Diff *d) {
+        json_writer_open_array(w);
+        for (size_t i = 0; d && i < d->n_entries; i++) {
+                const DiffEntry *e = &d->entries[i];
+                json_writer_open_object(w);
+                json_writer_key(w, "field");
+                json_writer_string(w, async_field_to_string(e->field));
+                json_writer_key(w, "from");
+                json_writer_json(w, e->from_json);
+                json_writer_key(w, "to");
+                json_writer_json(w, e->to_json);
+                if (d->has_last_applied) {
+                        json_writer_key(w, "drift");
+                        json_writer_bool(w, e->drift);
+                        json_writer_key(w, "change");
+                        json_writer_bool(w, e->change);
+                }
+                json_writer_close_object(w);
+        }
+        json_writer_close_array(w);
+}
+
+static int item_error_write_json(JsonWriter *w, const CliRunItem *item) {
         _cleanup_free_ char *msg = NULL;
 
         if (cli_run_item_error_message(item, &msg) < 0)
-                return NULL;
-        return json_pack("{s:s, s:s}", "class",
-                         strna(cloud_error_class_to_string(item->error.class)), "message", msg);
+                return -ENOMEM;
+        json_writer_key(w, "error");
+        json_writer_open_object(w);
+        json_writer_key(w, "class");
+        json_writer_string(w, strna(cloud_error_class_to_string(item->error.class)));
+        json_writer_key(w, "message");
+        json_writer_string(w, msg);
+        json_writer_close_object(w);
+        return 0;
 }
 
-static json_t *item_json(const CliRunItem *item, bool apply) {
+static void json_writer_member(JsonWriter *w, const char *key, const char *value) {
+        json_writer_key(w, key);
+        json_writer_string(w, value);
+}
+
+static int item_write_json(JsonWriter *w, const CliRunItem *item, bool apply) {
         const ResourceSpec *s = item->spec;
         Action a = item_action(item, apply);
-        json_t *diff = NULL, *o;
 
-        if (a != ACTION_ERROR && a != ACTION_IN_SYNC && item->diff) {
-                if (diff_to_json(item->diff, &diff) < 0)
-                        return NULL;
-        } else
-                diff = json_array();
-        o = json_pack("{s:s, s:s, s:I, s:s, s:s?, s:s, s:s, s:s, s:s, s:o}", "name", s->name,
-                      "file", s->path, "line", (json_int_t) s->line, "provider",
-                      provider_to_string(s->provider), "account", s->account, "function",
-                      s->function, "qualifier", s->id.qualifier, "management",
-                      management_to_string(s->management), "action", action_table[a].json, "diff",
-                      diff);
-        if (o && a == ACTION_ERROR && json_object_set_new(o, "error", item_error_json(item)) < 0)
-                o = (json_decref(o), NULL);
-        return o;
+        json_writer_open_object(w);
+        json_writer_member(w, "name", s->name);
+        json_writer_member(w, "file", s->path);
+        json_writer_key(w, "line");
+        json_writer_integer(w, s->line);
+        json_writer_member(w, "provider", provider_to_string(s->provider));
+        json_writer_key(w, "account");
+        json_writer_string_or_null(w, s->account);
+        json_writer_member(w, "function", s->function);
+        json_writer_member(w, "qualifier", s->id.qualifier);
+        json_writer_member(w, "management", management_to_string(s->management));
+        json_writer_member(w, "action", action_table[a].json);
+        json_writer_key(w, "diff");
+        diff_write_json(w, a != ACTION_ERROR && a != ACTION_IN_SYNC ? item->diff : NULL);
+        if (a == ACTION_ERROR && item_error_write_json(w, item) < 0)
+                return -ENOMEM;
+        json_writer_close_object(w);
+        return json_writer_error(w) < 0 ? -ENOMEM : 0;
 }
 
-/* The same bytes as json_dumpf(JSON_INDENT(2) | JSON_PRESERVE_ORDER) of
- * {"resources": [...], "summary": {...}}, but one resource at a time: as one tree, 10,000
- * resources are a few hundred thousand small allocations alive at once, and freeing them
- * at the end was ~6 % of an apply's CPU (malloc_consolidate). */
-#define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+static void summary_write_json(JsonWriter *w, const CliRun *run, bool apply, const size_t *counts) {
+        json_writer_key(w, "summary");
+        json_writer_open_object(w);
+        json_writer_key(w, "total");
+        json_writer_integer(w, (int64_t) run->n_items);
+        for (Action a = 0; a < _ACTION_MAX; a++)
+                if (counts[a] > 0 || a == ACTION_IN_SYNC || a == ACTION_ERROR ||
+                    (apply ? a == ACTION_CREATED || a == ACTION_UPDATED
+                           : a == ACTION_CREATE || a == ACTION_UPDATE)) {
+                        json_writer_key(w, action_table[a].json);
+                        json_writer_integer(w, (int64_t) counts[a]);
+                }
+        json_writer_close_object(w);
+}
 
-static int print_json(const CliRun *run, bool apply, const size_t *counts, FILE *out) {
-        json_t *summary;
+/* Each item goes out once it is complete. One that fails (out of memory, a string that is not
+ * UTF-8) is not written, and the output stops where the dump of the tree stopped then: after
+ * the separator before it. */
+static int print_json_items(JsonWriter *w, const CliRun *run, bool apply, FILE *out) {
         int r;
 
-        fputs(run->n_items > 0 ? "{\n  \"resources\": [\n    " : "{\n  \"resources\": [],\n  ", out);
         for (size_t i = 0; i < run->n_items; i++) {
-                r = json_dump_indented(item_json(&run->items[i], apply), JSON_FLAGS, 4, out);
+                r = item_write_json(w, &run->items[i], apply);
+                if (r < 0) {
+                        fputs(i > 0 ? ",\n    " : "\n    ", out);
+                        return r;
+                }
+                r = json_writer_flush(w, out);
                 if (r < 0)
                         return r;
-                fputs(i + 1 < run->n_items ? ",\n    " : "\n  ],\n  ", out);
         }
-        summary = json_object();
-        if (!summary || json_object_set_new(summary, "total", json_integer((json_int_t) run->n_items)) < 0)
-                return (json_decref(summary), -ENOMEM);
-        for (Action a = 0; a < _ACTION_MAX; a++)
-                if ((counts[a] > 0 || a == ACTION_IN_SYNC || a == ACTION_ERROR ||
-                     (apply ? a == ACTION_CREATED || a == ACTION_UPDATED
-                            : a == ACTION_CREATE || a == ACTION_UPDATE)) &&
-                    json_object_set_new(summary, action_table[a].json,
-                                        json_integer((json_int_t) counts[a])) < 0)
-                        return (json_decref(summary), -ENOMEM);
-        fputs("\"summary\": ", out);
-        r = json_dump_indented(summary, JSON_FLAGS, 2, out);
+        return 0;
+}
+
+int cli_plan_print_json(const CliRun *run, bool apply, FILE *out) {
+        size_t counts[_ACTION_MAX] = {};
+        JsonWriter w;
+        int r;
+
+        for (size_t i = 0; i < run->n_items; i++)
+                counts[item_action(&run->items[i], apply)]++;
+        json_writer_init(&w, 2, 0, false);
+        json_writer_open_object(&w);
+        json_writer_key(&w, "resources");
+        json_writer_open_array(&w);
+        r = json_writer_flush(&w, out);
+        if (r >= 0)
+                r = print_json_items(&w, run, apply, out);
+        if (r >= 0) {
+                json_writer_close_array(&w);
+                summary_write_json(&w, run, apply, counts);
+                json_writer_close_object(&w);
+                r = json_writer_flush(&w, out);
+        }
+        json_writer_done(&w);
         if (r < 0)
                 return r;
-        fputs("\n}\n", out);
+        fputc('\n', out);
         return 0;
 }
 
@@ -224,7 +291,7 @@ int cli_plan_run(const CliPlanOptions *o) {
                 return r;
         for (size_t i = 0; i < run->n_items; i++)
                 counts[item_action(&run->items[i], o->apply)]++;
-        r = o->json ? print_json(run, o->apply, counts, o->out)
+        r = o->json ? cli_plan_print_json(run, o->apply, o->out)
                     : print_text(run, o->apply, counts, o->out);
         if (r < 0)
                 return r;

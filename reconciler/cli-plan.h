@@ -28,6 +28,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "reconciler/cli-run.h"
+
 typedef struct CliPlanOptions {
         const char *config_path; /* required */
         const char *dir;         /* NULL: the config's desiredDir */
@@ -38,3 +40,7 @@ typedef struct CliPlanOptions {
 
 /* Returns the exit code (0, 1, 2), or a negative errno for a failure of the tool itself. */
 int cli_plan_run(const CliPlanOptions *o);
+
+/* The -o json report of a finished run, to out. 0, -ENOMEM (the output then stops before the
+ * resource that could not be written), -EIO. */
+int cli_plan_print_json(const CliRun *run, bool apply, FILE *out);

@@ -9,12 +9,27 @@ typedef struct IndexEntry {
 } IndexEntry;
 
 /* The resources sharing one key. The chain owns its copy of the key, which the map points to:
- * the resource the key was taken from may leave the index before the others. */
+ * the resource the key was taken from may leave the index before the others. Nearly every
+ * chain has one entry (a collision is a user error), so the first lives in the chain itself:
+ * one allocation per key instead of two. */
 typedef struct IndexChain {
-        IndexEntry *entries;
-        size_t n, allocated;
+        IndexEntry first;
+        IndexEntry *more; /* entries 1..n-1 */
+        size_t n, allocated_more;
         char key[];
 } IndexChain;
+
+static IndexEntry *chain_entry(IndexChain *c, size_t i) {
+        return i == 0 ? &c->first : &c->more[i - 1];
+}
+
+static IndexChain *index_chain_free(IndexChain *c) {
+        if (c) {
+                free(c->more);
+                free(c);
+        }
+        return NULL;
+}
 
 struct DesiredIndex {
         Hashmap *by_function, *by_name;
@@ -24,9 +39,7 @@ static void index_map_free(Hashmap *m) {
         void *value;
 
         for (size_t state = 0; hashmap_iterate(m, &state, NULL, &value);) {
-                IndexChain *c = value;
-                free(c->entries);
-                free(c);
+                index_chain_free(value);
         }
         hashmap_free(m);
 }
@@ -57,10 +70,11 @@ DesiredIndex *desired_index_free(DesiredIndex *x) {
 
 static IndexChain *index_chain_new(Hashmap *m, const char *key) {
         size_t len = strlen(key);
-        IndexChain *c = calloc(1, sizeof(IndexChain) + len + 1);
+        IndexChain *c = malloc(sizeof(IndexChain) + len + 1);
 
         if (!c)
                 return NULL;
+        *c = (IndexChain){};
         memcpy(c->key, key, len + 1);
         if (hashmap_put(m, c->key, c) < 0) {
                 free(c);
@@ -77,18 +91,15 @@ static int index_map_add(Hashmap *m, const char *key, const IndexEntry *e) {
         c = hashmap_get(m, key) ?: index_chain_new(m, key);
         if (!c)
                 return -ENOMEM;
-        if (c->n == c->allocated) {
-                size_t k = c->allocated ? c->allocated * 2 : 1;
-                IndexEntry *l = reallocarray(c->entries, k, sizeof(IndexEntry));
-                if (!l) {
-                        if (c->n == 0)
-                                free(hashmap_remove(m, c->key));
+        if (c->n > 0 && c->n - 1 == c->allocated_more) {
+                size_t k = c->allocated_more ? c->allocated_more * 2 : 1;
+                IndexEntry *l = reallocarray(c->more, k, sizeof(IndexEntry));
+                if (!l)
                         return -ENOMEM;
-                }
-                c->entries = l;
-                c->allocated = k;
+                c->more = l;
+                c->allocated_more = k;
         }
-        c->entries[c->n++] = *e;
+        *chain_entry(c, c->n++) = *e;
         return 0;
 }
 
@@ -100,14 +111,14 @@ static void index_map_remove(Hashmap *m, const char *key, const ResourceSpec *sp
         if (!key || !(c = hashmap_get(m, key)))
                 return;
         for (size_t i = 0; i < c->n; i++)
-                if (c->entries[i].spec == spec) {
-                        c->entries[i] = c->entries[--c->n];
+                if (chain_entry(c, i)->spec == spec) {
+                        *chain_entry(c, i) = *chain_entry(c, c->n - 1);
+                        c->n--;
                         break;
                 }
         if (c->n == 0) {
                 hashmap_remove(m, c->key);
-                free(c->entries);
-                free(c);
+                index_chain_free(c);
         }
 }
 
@@ -139,10 +150,10 @@ static bool index_entry_collides(const IndexEntry *e, const ResourceSpec *spec) 
                (spec->name && e->spec->name && streq(spec->name, e->spec->name));
 }
 
-static void index_chain_find(const IndexChain *c, const ResourceSpec *spec, const char *skip,
+static void index_chain_find(IndexChain *c, const ResourceSpec *spec, const char *skip,
                              const IndexEntry **best) {
         for (size_t i = 0; c && i < c->n; i++) {
-                const IndexEntry *e = &c->entries[i];
+                const IndexEntry *e = chain_entry(c, i);
                 if (e->file != skip && (!*best || index_entry_before(e, *best)) &&
                     index_entry_collides(e, spec))
                         *best = e;

@@ -260,12 +260,26 @@ int desired_set_load_data(DesiredSet *s, const char *path, const void *data, siz
         return 1;
 }
 
+/* Grows buf to hold at least want + 1 bytes (at most LIMIT_FILE_SIZE + 2). */
+static int read_buffer_grow(char **buf, size_t *allocated, size_t want) {
+        size_t a = MIN(MAX(want + 1, *allocated * 2), (size_t) LIMIT_FILE_SIZE + 2);
+        char *p = realloc(*buf, a);
+
+        if (!p)
+                return -ENOMEM;
+        *buf = p;
+        *allocated = a;
+        return 0;
+}
+
 /* Reads at most LIMIT_FILE_SIZE + 1 bytes, so that an oversized file is still "too large"
- * and never read whole. */
+ * and never read whole. The buffer starts at the size fstat() gives (and grows if the file
+ * does): a buffer of the whole limit per file made each file's read a large allocation, and
+ * every large allocation makes glibc consolidate the small chunks freed since. */
 static int read_file(const char *path, char **ret, size_t *ret_size, struct stat *ret_st) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
-        size_t n = 0;
+        size_t n = 0, allocated = 0;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
@@ -274,11 +288,14 @@ static int read_file(const char *path, char **ret, size_t *ret_size, struct stat
                 return -errno;
         if (!S_ISREG(ret_st->st_mode))
                 return -EBADFD;
-        buf = malloc(LIMIT_FILE_SIZE + 2);
-        if (!buf)
+        if (read_buffer_grow(&buf, &allocated,
+                             MIN((size_t) ret_st->st_size + 1, (size_t) LIMIT_FILE_SIZE + 1)) < 0)
                 return -ENOMEM;
         while (n < LIMIT_FILE_SIZE + 1) {
-                ssize_t k = read(fd, buf + n, LIMIT_FILE_SIZE + 1 - n);
+                ssize_t k;
+                if (n + 1 >= allocated && read_buffer_grow(&buf, &allocated, n + 1) < 0)
+                        return -ENOMEM;
+                k = read(fd, buf + n, MIN(allocated - 1, (size_t) LIMIT_FILE_SIZE + 1) - n);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k < 0)

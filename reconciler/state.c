@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "lib/json-dump.h"
+#include "lib/json-writer.h"
 #include "reconciler/field.h"
 #include "reconciler/state.h"
 #include "lib/sort-util.h"
@@ -436,62 +436,84 @@ int state_store_quarantine(const char *dir, char **ret_path) {
 
 /* ---- saving ------------------------------------------------------------------------- */
 
-static int state_record_extras_to_json(const StateRecord *r, json_t *o) {
-        StateResourceInfo *info = (StateResourceInfo *) &r->info;
-        json_t *res = NULL;
+/* info_fields in key order: the "resource" object is saved with sorted keys. */
+static const uint8_t info_fields_sorted[] = { 2 /* account */, 5 /* file */, 3 /* function */,
+                                              0 /* name */,    1 /* provider */, 4 /* qualifier */ };
+_Static_assert(ELEMENTSOF(info_fields_sorted) == ELEMENTSOF(info_fields), "every info member");
 
-        for (size_t n = 0; n < ELEMENTSOF(info_fields); n++) {
-                const char *v = *info_member(info, n);
+static void state_info_write(JsonWriter *w, const StateResourceInfo *info) {
+        bool open = false;
+
+        for (size_t k = 0; k < ELEMENTSOF(info_fields_sorted); k++) {
+                size_t n = info_fields_sorted[k];
+                const char *v = *info_member((StateResourceInfo *) info, n);
                 if (!v)
                         continue;
-                if (!res && (!(res = json_object()) || json_object_set_new(o, "resource", res) < 0))
-                        return -ENOMEM;
-                if (json_object_set_new(res, info_fields[n].json, json_string(v)) < 0)
-                        return -ENOMEM;
+                if (!open) {
+                        json_writer_key(w, "resource");
+                        json_writer_open_object(w);
+                        open = true;
+                }
+                json_writer_key(w, info_fields[n].json);
+                json_writer_string(w, v);
         }
-        if (r->orphaned_usec > 0 &&
-            json_object_set_new(o, "orphanedAtUsec", json_integer((json_int_t) r->orphaned_usec)) < 0)
-                return -ENOMEM;
-        return 0;
+        if (open)
+                json_writer_close_object(w);
 }
 
-/* One record as jansson would dump it inside the whole document (JSON_INDENT(1) |
- * JSON_SORT_KEYS, at depth 2). */
-static int state_record_dump(const StateRecord *r, FILE *f) {
-        json_t *config, *o;
-        int k;
+/* One record, its keys in sorted order. */
+static int state_record_write(JsonWriter *w, const StateRecord *r) {
+        json_t *config;
 
         if (async_config_to_json(&r->applied, &config) < 0)
                 return -ENOMEM;
-        o = json_pack("{s:I, s:b, s:o}", "appliedAtUsec", (json_int_t) r->applied_usec,
-                      "created", r->created, "config", config);
-        if (o && state_record_extras_to_json(r, o) < 0) {
-                json_decref(o);
-                return -ENOMEM;
+        json_writer_key(w, r->key);
+        json_writer_open_object(w);
+        json_writer_key(w, "appliedAtUsec");
+        json_writer_integer(w, (int64_t) r->applied_usec);
+        json_writer_key(w, "config");
+        json_writer_json(w, config);
+        json_decref(config);
+        json_writer_key(w, "created");
+        json_writer_bool(w, r->created);
+        if (r->orphaned_usec > 0) {
+                json_writer_key(w, "orphanedAtUsec");
+                json_writer_integer(w, (int64_t) r->orphaned_usec);
         }
-        k = json_dump_string(r->key, f);
-        if (k < 0) {
-                json_decref(o);
-                return k;
-        }
-        fputs(": ", f);
-        return json_dump_indented(o, JSON_INDENT(1) | JSON_SORT_KEYS, 2, f);
+        state_info_write(w, &r->info);
+        json_writer_close_object(w);
+        return 0;
 }
 
-/* The bytes of json_dumps(JSON_INDENT(1) | JSON_SORT_KEYS) of the whole store as one tree
- * (the format's keys and the records' keys are in that order already), written one record at
- * a time: the tree of 10,000 records was a few hundred thousand allocations freed at once. */
+#define STATE_FLUSH_SIZE (64u * 1024u)
+
+/* The bytes of json_dumpf(JSON_INDENT(1) | JSON_SORT_KEYS) of the whole store as one tree
+ * (the format's keys and the records' keys are in that order already), written straight from
+ * the records: a tree of 10,000 records was a few hundred thousand allocations. A string
+ * jansson would have refused (not UTF-8) fails the save with -ENOMEM, as it did then. */
 static int state_store_dump(const StateStore *s, FILE *f) {
-        fputs("{\n \"format\": \"" STATE_FORMAT "\",\n \"resources\": {", f);
-        for (size_t i = 0; i < s->n; i++) {
-                int r;
-                fputs(i == 0 ? "\n  " : ",\n  ", f);
-                r = state_record_dump(s->records[i], f);
-                if (r < 0)
-                        return r;
+        JsonWriter w;
+        int r = 0;
+
+        json_writer_init(&w, 1, 0, true);
+        json_writer_open_object(&w);
+        json_writer_key(&w, "format");
+        json_writer_string(&w, STATE_FORMAT);
+        json_writer_key(&w, "resources");
+        json_writer_open_object(&w);
+        for (size_t i = 0; i < s->n && r >= 0; i++) {
+                r = state_record_write(&w, s->records[i]);
+                if (r >= 0 && json_writer_pending(&w) >= STATE_FLUSH_SIZE)
+                        r = json_writer_flush(&w, f);
         }
-        fprintf(f, "%s,\n \"version\": %d\n}", s->n > 0 ? "\n }" : "}", STATE_VERSION);
-        return 0;
+        json_writer_close_object(&w);
+        json_writer_key(&w, "version");
+        json_writer_integer(&w, STATE_VERSION);
+        json_writer_close_object(&w);
+        if (r >= 0)
+                r = json_writer_flush(&w, f);
+        json_writer_done(&w);
+        return r == -EINVAL ? -ENOMEM : r;
 }
 
 static int fsync_directory(const char *dir) {

@@ -9,14 +9,22 @@
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
 
+/* An open collection and its members so far: they are collected here, in a buffer that every
+ * collection at this depth reuses, and copied into the arena at its end, exactly sized. */
+typedef struct Level {
+        YamlNode *node;
+        void *members; /* YamlPair[] (mapping) or YamlNode *[] (sequence) */
+        size_t n, allocated;
+} Level;
+
 /* The parse in progress: the open collections and where each document's root goes. */
 typedef struct Builder {
         const char *path;
         DiagList *diags;
         YamlStream *stream;
-        YamlNode *stack[LIMIT_NESTING_DEPTH + 1];
+        Level stack[LIMIT_NESTING_DEPTH + 1];
         size_t depth;
-        YamlNode *root;   /* the current document's root, owned here until DOCUMENT_END */
+        YamlNode *root;   /* the current document's root, until DOCUMENT_END */
         size_t n_nodes;
         bool failed;      /* an error that makes the rest of the stream meaningless */
 } Builder;
@@ -82,27 +90,10 @@ int yaml_error(DiagList *diags, const char *path, const YamlNode *n, const char 
         return -EINVAL;
 }
 
-static YamlNode *yaml_node_free(YamlNode *n) {
-        if (!n)
-                return NULL;
-        free(n->value);
-        for (size_t i = 0; i < n->n_pairs; i++) {
-                yaml_node_free(n->pairs[i].key);
-                yaml_node_free(n->pairs[i].value);
-        }
-        free(n->pairs);
-        for (size_t i = 0; i < n->n_items; i++)
-                yaml_node_free(n->items[i]);
-        free(n->items);
-        free(n);
-        return NULL;
-}
-
 YamlStream *yaml_stream_free(YamlStream *s) {
         if (!s)
                 return NULL;
-        for (size_t i = 0; i < s->n_documents; i++)
-                yaml_node_free(s->documents[i]);
+        arena_done(&s->arena);
         free(s->documents);
         free(s);
         return NULL;
@@ -206,6 +197,12 @@ static bool float_literal(const char *s) {
 static int resolve_plain(Builder *b, YamlNode *n) {
         int r, k;
 
+        /* Most plain scalars are keys, names and ARNs: only these first characters can start
+         * a null, a boolean or a number, so the others need none of the checks below. */
+        if (n->value[0] && !strchr("~nNtTfF+-.0123456789", n->value[0])) {
+                n->kind = YAML_KIND_STRING;
+                return 0;
+        }
         if (is_null_literal(n->value)) {
                 n->kind = YAML_KIND_NULL;
                 return 0;
@@ -275,7 +272,7 @@ static YamlNode *builder_new_node(Builder *b, YamlNodeType type, const yaml_mark
                                     LIMIT_NODES_PER_FILE);
                 return NULL;
         }
-        n = calloc(1, sizeof(*n));
+        n = arena_alloc0(&b->stream->arena, sizeof(*n));
         if (!n)
                 return NULL;
         b->n_nodes++;
@@ -290,58 +287,53 @@ static bool collection_tag_ok(const char *tag, const char *expected) {
                                            streq(tag + strlen(TAG_PREFIX), expected));
 }
 
-/* Hands n to the innermost open collection (or makes it the document root). Takes ownership. */
-/* Appending one element at a time: the capacity is implied by the count (4, 8, 16, ...), so
- * growth is geometric without a capacity field. Growing by one each time made a 200,000-item
- * sequence quadratic wherever realloc cannot extend in place (ASan's always moves). */
-static int array_reserve_one(void **array, size_t n, size_t size) {
+/* Room for one more member of size bytes; the buffer doubles, so a 200,000-item sequence is
+ * not quadratic. */
+static int level_reserve_one(Level *l, size_t size) {
+        size_t a;
         void *p;
 
-        if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
+        if (l->n < l->allocated)
                 return 0;
-        p = reallocarray(*array, n == 0 ? 4 : n * 2, size);
+        a = l->allocated ? l->allocated * 2 : 8;
+        p = reallocarray(l->members, a, size);
         if (!p)
                 return -ENOMEM;
-        *array = p;
+        l->members = p;
+        l->allocated = a;
         return 0;
 }
 
+/* Hands n to the innermost open collection (or makes it the document root). */
 static int builder_attach(Builder *b, YamlNode *n) {
-        YamlNode *parent;
+        Level *l;
+        YamlPair *pairs;
 
         if (b->depth == 0) {
-                if (b->root) { /* cannot happen with libyaml; be safe */
-                        yaml_node_free(n);
+                if (b->root) /* cannot happen with libyaml; be safe */
                         return -EINVAL;
-                }
                 b->root = n;
                 return 0;
         }
-        parent = b->stack[b->depth - 1];
-        if (parent->type == YAML_TREE_SEQUENCE) {
-                if (array_reserve_one((void **) &parent->items, parent->n_items,
-                                      sizeof(*parent->items)) < 0) {
-                        yaml_node_free(n);
+        l = &b->stack[b->depth - 1];
+        if (l->node->type == YAML_TREE_SEQUENCE) {
+                if (level_reserve_one(l, sizeof(YamlNode *)) < 0)
                         return -ENOMEM;
-                }
-                parent->items[parent->n_items++] = n;
+                ((YamlNode **) l->members)[l->n++] = n;
                 return 0;
         }
-        if (parent->n_pairs > 0 && !parent->pairs[parent->n_pairs - 1].value) {
-                parent->pairs[parent->n_pairs - 1].value = n;
+        pairs = l->members;
+        if (l->n > 0 && !pairs[l->n - 1].value) {
+                pairs[l->n - 1].value = n;
                 return 0;
         }
         if (n->type != YAML_TREE_SCALAR) {
                 yaml_mark_t m = { .line = n->line - 1, .column = n->column - 1 };
-                yaml_node_free(n);
                 return builder_fail(b, &m, "mapping keys must be scalars");
         }
-        if (array_reserve_one((void **) &parent->pairs, parent->n_pairs, sizeof(*parent->pairs)) <
-            0) {
-                yaml_node_free(n);
+        if (level_reserve_one(l, sizeof(YamlPair)) < 0)
                 return -ENOMEM;
-        }
-        parent->pairs[parent->n_pairs++] = (YamlPair){ .key = n };
+        ((YamlPair *) l->members)[l->n++] = (YamlPair){ .key = n };
         return 0;
 }
 
@@ -357,14 +349,12 @@ static int builder_scalar(Builder *b, const yaml_event_t *e) {
         n = builder_new_node(b, YAML_TREE_SCALAR, &e->start_mark);
         if (!n)
                 return b->failed ? -EINVAL : -ENOMEM;
-        n->value = strndup((const char *) e->data.scalar.value, len);
-        if (!n->value) {
-                yaml_node_free(n);
+        n->value = arena_strndup(&b->stream->arena, (const char *) e->data.scalar.value, len);
+        if (!n->value)
                 return -ENOMEM;
-        }
         n->length = len;
         n->kind = YAML_KIND_STRING;
-        if (strlen(n->value) != len)
+        if (memchr(n->value, 0, len))
                 r = yaml_error(b->diags, b->path, n, "scalar contains a NUL character");
         else if (tag && !streq(tag, "!"))
                 r = resolve_tagged(b, n, tag);
@@ -391,7 +381,9 @@ static int builder_start(Builder *b, const yaml_event_t *e, YamlNodeType type) {
         r = builder_attach(b, n);
         if (r < 0)
                 return r;
-        b->stack[b->depth++] = n;
+        b->stack[b->depth].node = n;
+        b->stack[b->depth].n = 0;
+        b->depth++;
         return 0;
 }
 
@@ -404,12 +396,26 @@ static int pair_compare(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
+static bool key_equal(const YamlNode *a, const YamlNode *b) {
+        return a->length == b->length && streq(a->value, b->value);
+}
+
+/* Whether a small mapping (most are: a document has a handful of keys) has a duplicate key,
+ * without the allocation and the sort. */
+static bool mapping_has_duplicates(const YamlNode *m) {
+        for (size_t i = 1; i < m->n_pairs; i++)
+                for (size_t j = 0; j < i; j++)
+                        if (key_equal(m->pairs[i].key, m->pairs[j].key))
+                                return true;
+        return false;
+}
+
 /* Duplicate keys are found by sorting pointers to the pairs, so a mapping with many keys costs
  * n log n, not n². The later occurrence is reported, with the first one's position. */
 static int mapping_check_duplicates(Builder *b, const YamlNode *m) {
         _cleanup_free_ const YamlPair **v = NULL;
 
-        if (m->n_pairs < 2)
+        if (m->n_pairs < 2 || (m->n_pairs <= 16 && !mapping_has_duplicates(m)))
                 return 0;
         v = calloc(m->n_pairs, sizeof(*v));
         if (!v)
@@ -429,14 +435,29 @@ static int mapping_check_duplicates(Builder *b, const YamlNode *m) {
         return 0;
 }
 
+/* Closes the innermost collection: its members move into the arena, exactly sized. */
 static int builder_end(Builder *b) {
+        Level *l;
         YamlNode *n;
+        void *members = NULL;
 
         if (b->depth == 0)
                 return -EINVAL;
-        n = b->stack[--b->depth];
-        if (n->type == YAML_TREE_MAPPING)
+        l = &b->stack[--b->depth];
+        n = l->node;
+        if (l->n > 0) {
+                size_t size = n->type == YAML_TREE_MAPPING ? sizeof(YamlPair) : sizeof(YamlNode *);
+                members = arena_memdup(&b->stream->arena, l->members, l->n * size);
+                if (!members)
+                        return -ENOMEM;
+        }
+        if (n->type == YAML_TREE_MAPPING) {
+                n->pairs = members;
+                n->n_pairs = l->n;
                 return mapping_check_duplicates(b, n);
+        }
+        n->items = members;
+        n->n_items = l->n;
         return 0;
 }
 
@@ -446,40 +467,42 @@ static int builder_alias(Builder *b, const yaml_event_t *e) {
         if (!n)
                 return b->failed ? -EINVAL : -ENOMEM;
         n->kind = YAML_KIND_NULL;
-        if (!(n->value = strdup(""))) {
-                yaml_node_free(n);
+        if (!(n->value = arena_strndup(&b->stream->arena, "", 0)))
                 return -ENOMEM;
-        }
         (void) yaml_error(b->diags, b->path, n, "aliases are not supported ('*%s')",
                           (const char *) e->data.alias.anchor);
         return builder_attach(b, n);
 }
 
+/* Appends root to the stream's documents; the array doubles. */
+static int stream_add_document(YamlStream *s, YamlNode *root) {
+        size_t n = s->n_documents;
+
+        if (n >= 8 && (n & (n - 1)) == 0) {
+                YamlNode **p = reallocarray(s->documents, n * 2, sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                s->documents = p;
+        } else if (n == 0 && !(s->documents = calloc(8, sizeof(YamlNode *))))
+                return -ENOMEM;
+        s->documents[s->n_documents++] = root;
+        return 0;
+}
+
 static int builder_document_end(Builder *b) {
-        YamlNode **p;
         YamlNode *root = TAKE_PTR(b->root);
 
         if (!root)
                 return 0;
         /* A document that is a bare null scalar ("---" followed by nothing) is empty. */
-        if (root->type == YAML_TREE_SCALAR && root->kind == YAML_KIND_NULL && root->length == 0) {
-                yaml_node_free(root);
+        if (root->type == YAML_TREE_SCALAR && root->kind == YAML_KIND_NULL && root->length == 0)
                 return 0;
-        }
         if (b->stream->n_documents >= LIMIT_DOCUMENTS_PER_FILE) {
                 yaml_mark_t m = { .line = root->line - 1, .column = root->column - 1 };
-                yaml_node_free(root);
                 return builder_fail(b, &m, "too many documents in this file (limit %u)",
                                     LIMIT_DOCUMENTS_PER_FILE);
         }
-        p = reallocarray(b->stream->documents, b->stream->n_documents + 1, sizeof(*p));
-        if (!p) {
-                yaml_node_free(root);
-                return -ENOMEM;
-        }
-        b->stream->documents = p;
-        b->stream->documents[b->stream->n_documents++] = root;
-        return 0;
+        return stream_add_document(b->stream, root);
 }
 
 static int builder_event(Builder *b, const yaml_event_t *e) {
@@ -557,8 +580,10 @@ int yaml_tree_parse(const char *path, const void *data, size_t size, DiagList *d
                                      size, LIMIT_FILE_SIZE);
         }
         r = builder_run(&b, data, size);
-        /* The document in progress at an error is incomplete: drop it. */
-        yaml_node_free(b.root);
+        /* The document in progress at an error is incomplete: it is dropped (its nodes stay in
+         * the arena until the stream is freed). */
+        for (size_t i = 0; i < ELEMENTSOF(b.stack); i++)
+                free(b.stack[i].members);
         if (r < 0) {
                 yaml_stream_free(b.stream);
                 return r;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/arena.h"
 #include "lib/diag.h"
 
 typedef enum YamlNodeType {
@@ -57,6 +58,7 @@ struct YamlNode {
 typedef struct YamlStream {
         YamlNode **documents; /* root node of each document, in order */
         size_t n_documents;
+        Arena arena;          /* every node, scalar and member array of the stream */
 } YamlStream;
 
 /* Parses a whole file held in memory. Documents that were complete before a syntax error are

@@ -440,6 +440,9 @@ static void test_save_bytes(void **state) {
         assert_int_equal(state_store_set_info(s, KEY_HW, &(StateResourceInfo){
                                 .name = (char *) "orders", .provider = (char *) "huaweicloud",
                                 .function = (char *) "f\"n\n", .file = (char *) "/etc/asyncfg/d.yaml" }), 1);
+        assert_int_equal(state_store_set_info(s, "z/with/slash/", &(StateResourceInfo){
+                                .name = (char *) "n", .provider = (char *) "p", .account = (char *) "a",
+                                .function = (char *) "f", .qualifier = (char *) "q", .file = (char *) "d" }), 1);
         assert_int_equal(state_store_set_orphaned(s, KEY_HW, 1700000000000123), 1);
         assert_int_equal(state_store_set_orphaned(s, "z/with/slash/", 42), 1);
         assert_saved_as_one_tree(s, dir);                             /* many */

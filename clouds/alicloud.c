@@ -207,7 +207,7 @@ static int fc_sign_request(const CloudAccount *a, CloudRequest *req, const Cloud
         r = acs3_sign(&in, c->access_key_id, c->secret, NULL, &res);
         if (r < 0)
                 return r;
-        return cloud_request_add_header(req, "Authorization", res.authorization);
+        return cloud_request_add_header_take(req, "Authorization", TAKE_PTR(res.authorization));
 }
 
 /* ---- parsers ----------------------------------------------------------------------------- */

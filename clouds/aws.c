@@ -121,7 +121,7 @@ static int aws_sign_request(const CloudAccount *a, CloudRequest *req, const Clou
         r = sigv4_sign(&in, c->access_key_id, c->secret, a->region, "lambda", NULL, &res);
         if (r < 0)
                 return r;
-        return cloud_request_add_header(req, "Authorization", res.authorization);
+        return cloud_request_add_header_take(req, "Authorization", TAKE_PTR(res.authorization));
 }
 
 static int aws_config_from_json(const json_t *o, AsyncConfig *ret) {

@@ -113,14 +113,6 @@ int cloud_json_dump(const json_t *value, char **ret, size_t *ret_size) {
         return 0;
 }
 
-int cloud_json_set(json_t *object, const char *key, json_t *value) {
-        if (!value)
-                return -ENOMEM;
-        if (json_object_set_new(object, key, value) < 0)
-                return -ENOMEM;
-        return 0;
-}
-
 static int parse_destination(const json_t *config, const char *key, const char *dest_key,
                              Destination *ret) {
         json_t *d;
@@ -151,34 +143,165 @@ int cloud_json_parse_destinations(const json_t *object, const CloudDestinationKe
         return parse_destination(config, k->on_failure, k->destination, &c->on_failure);
 }
 
-static int add_destination(json_t *config, const char *key, const char *dest_key,
-                           const Destination *d) {
-        json_t *o;
+/* ---- request bodies ----------------------------------------------------------------- */
 
-        if (!d->target)
+/* Length of the valid UTF-8 sequence starting at s (RFC 3629: no overlongs, no surrogates,
+ * nothing above U+10FFFF), or 0. */
+static size_t utf8_sequence(const unsigned char *s) {
+        size_t n;
+        uint32_t cp;
+
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] >= 0xC2 && s[0] <= 0xDF)
+                n = 2, cp = s[0] & 0x1F;
+        else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+                n = 3, cp = s[0] & 0x0F;
+        else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+                n = 4, cp = s[0] & 0x07;
+        else
                 return 0;
-        o = json_pack("{s:s}", dest_key, d->target);
-        return cloud_json_set(config, key, o);
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xC0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (s[i] & 0x3F);
+        }
+        if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+                return 0;
+        return n;
 }
 
-int cloud_json_add_destinations(json_t *object, const CloudDestinationKeys *k,
-                                const AsyncConfig *c) {
-        json_t *config;
-        int r;
+/* jansson's escaping without flags: '"', '\\', the control characters (the short forms where
+ * JSON has them, else \u00XX with upper-case hex); everything else, '/' and non-ASCII
+ * included, as it is. */
+static void writer_put_string(CloudJsonWriter *w, const char *s) {
+        static const char hex[] = "0123456789ABCDEF";
+        const unsigned char *p = (const unsigned char *) s, *run;
 
-        if (!c->on_success.target && !c->on_failure.target)
-                return 0;
-        config = json_object();
-        r = cloud_json_set(object, k->config, config);
+        strbuf_putc(&w->b, '"');
+        while (*p) {
+                for (run = p; *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\'; p++)
+                        ;
+                strbuf_put(&w->b, (const char *) run, (size_t) (p - run));
+                if (!*p)
+                        break;
+                if (*p >= 0x80) {
+                        size_t n = utf8_sequence(p);
+                        if (n == 0) {
+                                w->error = w->error ?: -EINVAL;
+                                return;
+                        }
+                        strbuf_put(&w->b, (const char *) p, n);
+                        p += n;
+                        continue;
+                }
+                switch (*p) {
+                case '"':
+                        strbuf_puts(&w->b, "\\\"");
+                        break;
+                case '\\':
+                        strbuf_puts(&w->b, "\\\\");
+                        break;
+                case '\b':
+                        strbuf_puts(&w->b, "\\b");
+                        break;
+                case '\f':
+                        strbuf_puts(&w->b, "\\f");
+                        break;
+                case '\n':
+                        strbuf_puts(&w->b, "\\n");
+                        break;
+                case '\r':
+                        strbuf_puts(&w->b, "\\r");
+                        break;
+                case '\t':
+                        strbuf_puts(&w->b, "\\t");
+                        break;
+                default: {
+                        char u[] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
+                        strbuf_put(&w->b, u, sizeof(u));
+                        break;
+                }
+                }
+                p++;
+        }
+        strbuf_putc(&w->b, '"');
+}
+
+static void writer_put_key(CloudJsonWriter *w, const char *key) {
+        if (w->need_comma)
+                strbuf_putc(&w->b, ',');
+        w->need_comma = true;
+        if (key) {
+                writer_put_string(w, key);
+                strbuf_putc(&w->b, ':');
+        }
+}
+
+void cloud_json_writer_open(CloudJsonWriter *w, const char *key) {
+        writer_put_key(w, key);
+        strbuf_putc(&w->b, '{');
+        w->need_comma = false;
+}
+
+void cloud_json_writer_close(CloudJsonWriter *w) {
+        strbuf_putc(&w->b, '}');
+        w->need_comma = true;
+}
+
+void cloud_json_writer_int(CloudJsonWriter *w, const char *key, int64_t v) {
+        writer_put_key(w, key);
+        strbuf_put_int(&w->b, v);
+}
+
+void cloud_json_writer_bool(CloudJsonWriter *w, const char *key, bool v) {
+        writer_put_key(w, key);
+        strbuf_puts(&w->b, v ? "true" : "false");
+}
+
+void cloud_json_writer_string(CloudJsonWriter *w, const char *key, const char *s) {
+        writer_put_key(w, key);
+        writer_put_string(w, s);
+}
+
+int cloud_json_writer_take(CloudJsonWriter *w, char **ret, size_t *ret_size) {
+        size_t n = w->b.len;
+        int r = w->error;
+
+        if (r < 0) {
+                strbuf_done(&w->b);
+                *w = (CloudJsonWriter){};
+                return r;
+        }
+        r = strbuf_take(&w->b, ret);
+        *w = (CloudJsonWriter){};
         if (r < 0)
                 return r;
+        *ret_size = n;
+        return 0;
+}
+
+static void write_destination(CloudJsonWriter *w, const char *key, const char *dest_key,
+                              const Destination *d) {
+        if (!d->target)
+                return;
+        cloud_json_writer_open(w, key);
+        cloud_json_writer_string(w, dest_key, d->target);
+        cloud_json_writer_close(w);
+}
+
+void cloud_json_write_destinations(CloudJsonWriter *w, const CloudDestinationKeys *k,
+                                   const AsyncConfig *c) {
+        if (!c->on_success.target && !c->on_failure.target)
+                return;
+        cloud_json_writer_open(w, k->config);
         if (k->failure_first)
-                r = add_destination(config, k->on_failure, k->destination, &c->on_failure);
-        if (r >= 0)
-                r = add_destination(config, k->on_success, k->destination, &c->on_success);
-        if (r >= 0 && !k->failure_first)
-                r = add_destination(config, k->on_failure, k->destination, &c->on_failure);
-        return r;
+                write_destination(w, k->on_failure, k->destination, &c->on_failure);
+        write_destination(w, k->on_success, k->destination, &c->on_success);
+        if (!k->failure_first)
+                write_destination(w, k->on_failure, k->destination, &c->on_failure);
+        cloud_json_writer_close(w);
 }
 
 int cloud_json_parse_list(const char *body, size_t size, const char *items_key,

@@ -29,9 +29,9 @@ int crypto_hmac_sha256_hex(const void *key, size_t key_size, const void *data, s
                            char ret[static CRYPTO_SHA256_HEX_SIZE]);
 
 /* An HMAC-SHA256 key with its padded blocks already hashed: a key used for many messages (a
- * signing key) costs two compression rounds less per message, and no copy of the raw key is
- * kept. Plain memory (no allocation): copy it, keep it in a cache; crypto_hmac_key_done()
- * wipes it. init: 0 or -EIO. */
+ * signing key) costs two compression rounds less per message. It is as secret as the key.
+ * Plain memory (no allocation): copy it, keep it in a cache; crypto_hmac_key_done() wipes it.
+ * init: 0 or -EIO. */
 typedef struct CryptoHmacKey {
         _Alignas(8) unsigned char state[256];
 } CryptoHmacKey;

@@ -57,29 +57,21 @@ static const FcApi *fc_api(const CloudAccount *a) {
 /* Keys in the order the SDKs send them (sorted): asyncTask, destinationConfig,
  * maxAsyncEventAgeInSeconds, maxAsyncRetryAttempts, statefulInvocation. */
 static int fc_serialize(const FcApi *api, const AsyncConfig *c, char **ret, size_t *ret_size) {
-        json_auto_t *o = json_object();
         bool flag_first = api == &fc3_api;
-        int r;
+        CloudJsonWriter w = {};
 
-        if (!o)
-                return -ENOMEM;
-        if (flag_first && c->has_async_task &&
-            (r = cloud_json_set(o, api->flag_key, json_boolean(c->async_task))) < 0)
-                return r;
-        r = cloud_json_add_destinations(o, &fc_destination_keys, c);
-        if (r < 0)
-                return r;
-        if (c->has_max_event_age &&
-            (r = cloud_json_set(o, "maxAsyncEventAgeInSeconds",
-                                json_integer(c->max_event_age_seconds))) < 0)
-                return r;
-        if (c->has_max_retry_attempts &&
-            (r = cloud_json_set(o, "maxAsyncRetryAttempts", json_integer(c->max_retry_attempts))) < 0)
-                return r;
-        if (!flag_first && c->has_async_task &&
-            (r = cloud_json_set(o, api->flag_key, json_boolean(c->async_task))) < 0)
-                return r;
-        return cloud_json_dump(o, ret, ret_size);
+        cloud_json_writer_open(&w, NULL);
+        if (flag_first && c->has_async_task)
+                cloud_json_writer_bool(&w, api->flag_key, c->async_task);
+        cloud_json_write_destinations(&w, &fc_destination_keys, c);
+        if (c->has_max_event_age)
+                cloud_json_writer_int(&w, "maxAsyncEventAgeInSeconds", c->max_event_age_seconds);
+        if (c->has_max_retry_attempts)
+                cloud_json_writer_int(&w, "maxAsyncRetryAttempts", c->max_retry_attempts);
+        if (!flag_first && c->has_async_task)
+                cloud_json_writer_bool(&w, api->flag_key, c->async_task);
+        cloud_json_writer_close(&w);
+        return cloud_json_writer_take(&w, ret, ret_size);
 }
 
 static int fc3_serialize_config(const AsyncConfig *c, char **ret, size_t *ret_size) {
@@ -207,7 +199,7 @@ static int fc_sign_request(const CloudAccount *a, CloudRequest *req, const Cloud
         r = acs3_sign(&in, c->access_key_id, c->secret, NULL, &res);
         if (r < 0)
                 return r;
-        return cloud_request_add_header(req, "Authorization", res.authorization);
+        return cloud_request_add_header_take(req, "Authorization", TAKE_PTR(res.authorization));
 }
 
 /* ---- parsers ----------------------------------------------------------------------------- */

@@ -39,22 +39,16 @@ static int aws_function_unqualified(const char *fn, char **ret) {
 }
 
 static int aws_serialize_config(const AsyncConfig *c, char **ret, size_t *ret_size) {
-        json_auto_t *o = json_object();
-        int r;
+        CloudJsonWriter w = {};
 
-        if (!o)
-                return -ENOMEM;
-        if (c->has_max_retry_attempts &&
-            (r = cloud_json_set(o, "MaximumRetryAttempts", json_integer(c->max_retry_attempts))) < 0)
-                return r;
-        if (c->has_max_event_age &&
-            (r = cloud_json_set(o, "MaximumEventAgeInSeconds",
-                                json_integer(c->max_event_age_seconds))) < 0)
-                return r;
-        r = cloud_json_add_destinations(o, &aws_destination_keys, c);
-        if (r < 0)
-                return r;
-        return cloud_json_dump(o, ret, ret_size);
+        cloud_json_writer_open(&w, NULL);
+        if (c->has_max_retry_attempts)
+                cloud_json_writer_int(&w, "MaximumRetryAttempts", c->max_retry_attempts);
+        if (c->has_max_event_age)
+                cloud_json_writer_int(&w, "MaximumEventAgeInSeconds", c->max_event_age_seconds);
+        cloud_json_write_destinations(&w, &aws_destination_keys, c);
+        cloud_json_writer_close(&w);
+        return cloud_json_writer_take(&w, ret, ret_size);
 }
 
 static int aws_build_request(const CloudAccount *a, CloudOp op, const CloudTarget *t,
@@ -121,7 +115,7 @@ static int aws_sign_request(const CloudAccount *a, CloudRequest *req, const Clou
         r = sigv4_sign(&in, c->access_key_id, c->secret, a->region, "lambda", NULL, &res);
         if (r < 0)
                 return r;
-        return cloud_request_add_header(req, "Authorization", res.authorization);
+        return cloud_request_add_header_take(req, "Authorization", TAKE_PTR(res.authorization));
 }
 
 static int aws_config_from_json(const json_t *o, AsyncConfig *ret) {

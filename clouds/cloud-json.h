@@ -35,8 +35,6 @@ int cloud_json_get_array(const json_t *object, const char *key, json_t **ret);
 /* Serialises compactly, keys in insertion order, into a fresh string. 0 or -ENOMEM. */
 int cloud_json_dump(const json_t *value, char **ret, size_t *ret_size);
 
-/* json_object_set_new() that turns a NULL value or a failure into -ENOMEM (and frees value). */
-int cloud_json_set(json_t *object, const char *key, json_t *value);
 
 /* ---- destinations in the ARN clouds (AWS, Alibaba) ----------------------------------- */
 
@@ -58,9 +56,32 @@ typedef struct CloudDestinationKeys {
 int cloud_json_parse_destinations(const json_t *object, const CloudDestinationKeys *k,
                                   AsyncConfig *c);
 
-/* Adds the config object with the destinations that are set; nothing when neither is. */
-int cloud_json_add_destinations(json_t *object, const CloudDestinationKeys *k,
-                                const AsyncConfig *c);
+/* ---- request bodies ----------------------------------------------------------------- */
+
+#include "lib/strbuf.h"
+
+/* A compact JSON object written straight into text, members in call order: byte for byte what
+ * json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER) makes of the same object, without building
+ * one (a body is serialised for every PUT). Errors are sticky and reported by
+ * cloud_json_writer_take(): -ENOMEM, or -EINVAL for a string that is not UTF-8 (which jansson
+ * refuses too). key is NULL only for the outermost object. */
+typedef struct CloudJsonWriter {
+        StrBuf b;
+        bool need_comma;
+        int error;
+} CloudJsonWriter;
+
+void cloud_json_writer_open(CloudJsonWriter *w, const char *key);
+void cloud_json_writer_close(CloudJsonWriter *w);
+void cloud_json_writer_int(CloudJsonWriter *w, const char *key, int64_t v);
+void cloud_json_writer_bool(CloudJsonWriter *w, const char *key, bool v);
+void cloud_json_writer_string(CloudJsonWriter *w, const char *key, const char *s);
+/* The text in *ret (owned by the caller) and its length, or the first error (w freed). */
+int cloud_json_writer_take(CloudJsonWriter *w, char **ret, size_t *ret_size);
+
+/* Writes the config object with the destinations that are set; nothing when neither is. */
+void cloud_json_write_destinations(CloudJsonWriter *w, const CloudDestinationKeys *k,
+                                   const AsyncConfig *c);
 
 /* ---- list pages ------------------------------------------------------------------------ */
 

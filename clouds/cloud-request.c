@@ -3,19 +3,57 @@
 #include <strings.h>
 
 #include "clouds/cloud-request.h"
+#include "lib/strbuf.h"
 #include "lib/urlenc.h"
+
+#define CLOUD_REQUEST_TEXT_SIZE 1024
 
 void cloud_request_done(CloudRequest *req) {
         if (!req)
                 return;
-        free(req->base_url);
         free(req->path);
-        for (size_t i = 0; i < req->n_query; i++)
-                free((char *) req->query[i].value);
-        for (size_t i = 0; i < req->n_headers; i++)
-                free((char *) req->headers[i].value);
         free(req->body);
+        free(req->text);
+        for (size_t i = 0; i < req->n_heap; i++)
+                free(req->heap[i]);
         *req = (CloudRequest){};
+}
+
+/* Keeps an allocated value until cloud_request_done(). */
+static int cloud_request_keep(CloudRequest *req, char *value) {
+        if (req->n_heap >= ELEMENTSOF(req->heap)) {
+                free(value);
+                return -E2BIG;
+        }
+        req->heap[req->n_heap++] = value;
+        return 0;
+}
+
+/* A copy of value owned by req. */
+static const char *cloud_request_copy(CloudRequest *req, const char *value) {
+        size_t n = strlen(value) + 1;
+        char *p;
+
+        if (!req->text && n <= CLOUD_REQUEST_TEXT_SIZE && !(req->text = malloc(CLOUD_REQUEST_TEXT_SIZE)))
+                return NULL;
+        if (req->text && n <= CLOUD_REQUEST_TEXT_SIZE - req->text_used) {
+                p = memcpy(req->text + req->text_used, value, n);
+                req->text_used += n;
+                return p;
+        }
+        p = strdup(value);
+        if (!p || cloud_request_keep(req, p) < 0)
+                return NULL;
+        return p;
+}
+
+int cloud_request_set_base_url(CloudRequest *req, const char *base_url) {
+        const char *v = cloud_request_copy(req, base_url);
+
+        if (!v)
+                return -ENOMEM;
+        req->base_url = v;
+        return 0;
 }
 
 int cloud_request_set_path(CloudRequest *req, const char *format, ...) {
@@ -34,11 +72,11 @@ int cloud_request_set_path(CloudRequest *req, const char *format, ...) {
 }
 
 int cloud_request_add_query(CloudRequest *req, const char *key, const char *value) {
-        char *v;
+        const char *v;
 
         if (req->n_query >= CLOUD_REQUEST_MAX_QUERY)
                 return -E2BIG;
-        v = strdup(value);
+        v = cloud_request_copy(req, value);
         if (!v)
                 return -ENOMEM;
         req->query[req->n_query++] = (SignParam){ .key = key, .value = v };
@@ -46,14 +84,28 @@ int cloud_request_add_query(CloudRequest *req, const char *key, const char *valu
 }
 
 int cloud_request_add_header(CloudRequest *req, const char *name, const char *value) {
-        char *v;
+        const char *v;
 
         if (req->n_headers >= CLOUD_REQUEST_MAX_HEADERS)
                 return -E2BIG;
-        v = strdup(value);
+        v = cloud_request_copy(req, value);
         if (!v)
                 return -ENOMEM;
         req->headers[req->n_headers++] = (SignHeader){ .name = name, .value = v };
+        return 0;
+}
+
+int cloud_request_add_header_take(CloudRequest *req, const char *name, char *value) {
+        int r;
+
+        if (req->n_headers >= CLOUD_REQUEST_MAX_HEADERS) {
+                free(value);
+                return -E2BIG;
+        }
+        r = cloud_request_keep(req, value);
+        if (r < 0)
+                return r;
+        req->headers[req->n_headers++] = (SignHeader){ .name = name, .value = value };
         return 0;
 }
 
@@ -62,28 +114,17 @@ const char *cloud_request_header(const CloudRequest *req, const char *name) {
 }
 
 int cloud_request_url(const CloudRequest *req, char **ret) {
-        _cleanup_free_ char *url = NULL;
-        size_t size = 0;
-        FILE *f;
+        StrBuf b = {};
 
-        f = open_memstream(&url, &size);
-        if (!f)
-                return -ENOMEM;
-        fputs(req->base_url, f);
-        fputs(req->path, f);
+        strbuf_puts(&b, req->base_url);
+        strbuf_puts(&b, req->path);
         for (size_t i = 0; i < req->n_query; i++) {
-                _cleanup_free_ char *k = NULL, *v = NULL;
-                if (urlenc_escape(req->query[i].key, SIZE_MAX, NULL, &k) < 0 ||
-                    urlenc_escape(req->query[i].value, SIZE_MAX, NULL, &v) < 0) {
-                        fclose(f);
-                        return -ENOMEM;
-                }
-                fprintf(f, "%c%s=%s", i == 0 ? '?' : '&', k, v);
+                strbuf_putc(&b, i == 0 ? '?' : '&');
+                urlenc_escape_append(&b, req->query[i].key, SIZE_MAX, NULL);
+                strbuf_putc(&b, '=');
+                urlenc_escape_append(&b, req->query[i].value, SIZE_MAX, NULL);
         }
-        if (fclose(f) != 0)
-                return -ENOMEM;
-        *ret = TAKE_PTR(url);
-        return 0;
+        return strbuf_take(&b, ret);
 }
 
 void cloud_request_sign_input(const CloudRequest *req, SignInput *ret) {

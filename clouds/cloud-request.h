@@ -15,7 +15,7 @@
 
 typedef struct CloudRequest {
         const char *method;  /* static string: "GET", "PUT", "DELETE" */
-        char *base_url;      /* "https://host[:port]", no trailing '/' */
+        const char *base_url; /* "https://host[:port]", no trailing '/'; owned (text) */
         char *path;          /* as on the wire, already percent-encoded where the cloud wants */
         SignParam query[CLOUD_REQUEST_MAX_QUERY]; /* keys static, values owned and decoded */
         size_t n_query;
@@ -23,6 +23,13 @@ typedef struct CloudRequest {
         size_t n_headers;
         char *body; /* NULL: none */
         size_t body_size;
+        /* Where the owned strings above live: one block per request rather than an allocation
+         * per value (a request is built for every call); a value that does not fit is
+         * allocated on its own and listed in heap. */
+        char *text;
+        size_t text_used;
+        char *heap[CLOUD_REQUEST_MAX_HEADERS + CLOUD_REQUEST_MAX_QUERY + 1];
+        size_t n_heap;
 } CloudRequest;
 
 void cloud_request_done(CloudRequest *req);
@@ -35,6 +42,11 @@ int cloud_request_add_query(CloudRequest *req, const char *key, const char *valu
 
 /* name must be a static string; value is copied. 0, -E2BIG, -ENOMEM. */
 int cloud_request_add_header(CloudRequest *req, const char *name, const char *value);
+/* The same, taking ownership of value (a malloc'ed string, freed with req; also on failure). */
+int cloud_request_add_header_take(CloudRequest *req, const char *name, char *value);
+
+/* base_url copied. 0 or -ENOMEM. */
+int cloud_request_set_base_url(CloudRequest *req, const char *base_url);
 
 /* Value of a header (case-insensitive), or NULL. */
 const char *cloud_request_header(const CloudRequest *req, const char *name);

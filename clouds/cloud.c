@@ -272,9 +272,9 @@ int cloud_client_build_request(CloudClient *c, CloudOp op, const CloudTarget *t,
         if (!t || isempty(t->function) || (op == CLOUD_OP_PUT && !desired) || !creds ||
             isempty(creds->access_key_id) || isempty(creds->secret))
                 return -EINVAL;
-        req.base_url = strdup(c->base_url);
-        if (!req.base_url)
-                return -ENOMEM;
+        r = cloud_request_set_base_url(&req, c->base_url);
+        if (r < 0)
+                return r;
         /* Host exactly as the endpoint names it: it is signed, and lib/http sends the
          * caller's Host header unchanged. */
         r = cloud_request_add_header(&req, "Host", c->host);

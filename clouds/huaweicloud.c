@@ -47,53 +47,46 @@ static int hw_target_urn(const CloudTarget *t, char **ret) {
         return 0;
 }
 
-static int hw_add_destination(json_t *config, const char *key, const Destination *d) {
+/* The param object travels as a JSON string: jansson serialises it (it may hold anything). */
+static void hw_write_destination(CloudJsonWriter *w, const char *key, const Destination *d) {
         _cleanup_free_ char *param = NULL;
-        json_t *o;
         size_t n;
         int r;
 
         if (!d->target)
-                return 0;
-        o = json_pack("{s:s}", "destination", d->target);
-        r = cloud_json_set(config, key, o);
-        if (r < 0 || !d->param)
-                return r;
-        r = cloud_json_dump(d->param, &param, &n);
-        if (r < 0)
-                return r;
-        return cloud_json_set(o, "param", json_string(param));
+                return;
+        cloud_json_writer_open(w, key);
+        cloud_json_writer_string(w, "destination", d->target);
+        if (d->param) {
+                r = cloud_json_dump(d->param, &param, &n);
+                if (r < 0)
+                        w->error = w->error ?: r;
+                else
+                        cloud_json_writer_string(w, "param", param);
+        }
+        cloud_json_writer_close(w);
 }
 
 static int hw_serialize_config(const AsyncConfig *c, char **ret, size_t *ret_size) {
-        json_auto_t *o = json_object();
-        int r;
+        CloudJsonWriter w = {};
 
-        if (!o)
-                return -ENOMEM;
-        if (c->has_max_event_age &&
-            (r = cloud_json_set(o, "max_async_event_age_in_seconds",
-                                json_integer(c->max_event_age_seconds))) < 0)
-                return r;
-        if (c->has_max_retry_attempts &&
-            (r = cloud_json_set(o, "max_async_retry_attempts", json_integer(c->max_retry_attempts))) < 0)
-                return r;
+        cloud_json_writer_open(&w, NULL);
+        if (c->has_max_event_age)
+                cloud_json_writer_int(&w, "max_async_event_age_in_seconds", c->max_event_age_seconds);
+        if (c->has_max_retry_attempts)
+                cloud_json_writer_int(&w, "max_async_retry_attempts", c->max_retry_attempts);
         /* No empty destination_config: the API would store empty targets (Terraform's
          * RemoveNil comment). */
         if (c->on_success.target || c->on_failure.target) {
-                json_t *dc = json_object();
-                r = cloud_json_set(o, "destination_config", dc);
-                if (r >= 0)
-                        r = hw_add_destination(dc, "on_success", &c->on_success);
-                if (r >= 0)
-                        r = hw_add_destination(dc, "on_failure", &c->on_failure);
-                if (r < 0)
-                        return r;
+                cloud_json_writer_open(&w, "destination_config");
+                hw_write_destination(&w, "on_success", &c->on_success);
+                hw_write_destination(&w, "on_failure", &c->on_failure);
+                cloud_json_writer_close(&w);
         }
-        if (c->has_async_status_log &&
-            (r = cloud_json_set(o, "enable_async_status_log", json_boolean(c->async_status_log))) < 0)
-                return r;
-        return cloud_json_dump(o, ret, ret_size);
+        if (c->has_async_status_log)
+                cloud_json_writer_bool(&w, "enable_async_status_log", c->async_status_log);
+        cloud_json_writer_close(&w);
+        return cloud_json_writer_take(&w, ret, ret_size);
 }
 
 static int hw_build_request(const CloudAccount *a, CloudOp op, const CloudTarget *t,
@@ -147,7 +140,7 @@ static int hw_sign_request(const CloudAccount *a, CloudRequest *req, const Cloud
         r = apig_sign(&in, c->access_key_id, c->secret, NULL, &res);
         if (r < 0)
                 return r;
-        return cloud_request_add_header(req, "Authorization", res.authorization);
+        return cloud_request_add_header_take(req, "Authorization", TAKE_PTR(res.authorization));
 }
 
 /* ---- parsers ----------------------------------------------------------------------------- */
@@ -168,11 +161,9 @@ static int hw_parse_destination(const json_t *config, const char *key, Destinati
         if (r < 0 || !type)
                 return r;
         if (text) {
-                param = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
-                if (!json_is_object(param)) {
-                        json_decref(param);
-                        return -EBADMSG;
-                }
+                r = cloud_json_parse_object(text, strlen(text), &param);
+                if (r < 0)
+                        return r;
         }
         ret->target = strdup(type);
         if (!ret->target) {

@@ -9,14 +9,14 @@ static bool acs3_signed_by_default(const char *name) {
 
 /* The path as sent (already percent-encoded once); no second round of encoding, only the
  * SDK's three replacements: '+' → "%20", '*' → "%2A", "%7E" → '~'. */
-static int acs3_canonical_uri(const char *path, char **ret) {
-        char *out, *p;
+static int acs3_canonical_uri(StrBuf *b, const char *path) {
+        char *p;
 
         if (isempty(path))
                 path = "/";
-        out = p = malloc(3 * strlen(path) + 1);
-        if (!out)
-                return -ENOMEM;
+        p = strbuf_append_begin(b, 3 * strlen(path));
+        if (!p)
+                return 0; /* b has failed; the caller sees it */
         for (const char *s = path; *s; s++) {
                 if (*s == '+')
                         p = stpcpy(p, "%20");
@@ -28,8 +28,7 @@ static int acs3_canonical_uri(const char *path, char **ret) {
                 } else
                         *p++ = *s;
         }
-        *p = 0;
-        *ret = out;
+        strbuf_append_end(b, p);
         return 0;
 }
 
@@ -44,15 +43,22 @@ const SignRules acs3_rules = {
 
 int acs3_sign(const SignInput *in, const char *access_key_id, const char *secret,
               const char *const *signed_header_names, SignResult *ret) {
-        const SignScope scope = {
-                .sts_prefix = "ACS3-HMAC-SHA256\n",
-                .key = secret,
-                .key_size = secret ? strlen(secret) : 0,
-                .credential = access_key_id,
-                .separator = ",",
-        };
+        CryptoHmacKey key;
+        int r;
 
         if (!in || isempty(access_key_id) || !secret || strpbrk(access_key_id, ", "))
                 return -EINVAL;
-        return sign_build(&acs3_rules, in, signed_header_names, &scope, ret);
+        r = crypto_hmac_key_init(&key, secret, strlen(secret));
+        if (r < 0)
+                return r;
+
+        const SignScope scope = {
+                .sts_prefix = "ACS3-HMAC-SHA256\n",
+                .key = &key,
+                .credential = access_key_id,
+                .separator = ",",
+        };
+        r = sign_build(&acs3_rules, in, signed_header_names, &scope, ret);
+        crypto_hmac_key_done(&key);
+        return r;
 }

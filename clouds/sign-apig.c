@@ -11,42 +11,21 @@ static bool apig_signed_by_default(const char *name) {
 
 /* Go's signer works on the decoded URL.Path: decode, split on '/', escape each segment,
  * rejoin, and end with '/'. Decoding first means a raw "urn:fss:…" and a wire-encoded
- * "urn%3Afss%3A…" give the same canonical URI and nothing is encoded twice. */
-static int apig_canonical_uri(const char *path, char **ret) {
-        _cleanup_strv_free_ char **segments = NULL;
-        _cleanup_free_ char *decoded = NULL, *out = NULL;
-        size_t size = 2;
-        char *p;
+ * "urn%3Afss%3A…" give the same canonical URI and nothing is encoded twice. Escaping the
+ * decoded path keeping '/' is the same as escaping its segments and rejoining them. */
+static int apig_canonical_uri(StrBuf *b, const char *path) {
+        _cleanup_free_ char *decoded = NULL;
+        size_t start = b->len;
         int r;
 
-        r = urlenc_unescape(path, SIZE_MAX, false, &decoded);
-        if (r < 0)
-                return r;
-        r = urlenc_split_path(decoded, &segments);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; segments[i]; i++) {
-                char *e;
-
-                r = urlenc_escape(segments[i], SIZE_MAX, NULL, &e);
+        if (strchr(path, '%')) {
+                r = urlenc_unescape(path, SIZE_MAX, false, &decoded);
                 if (r < 0)
                         return r;
-                free(segments[i]);
-                segments[i] = e;
-                size += strlen(e) + 1;
         }
-        p = out = malloc(size);
-        if (!out)
-                return -ENOMEM;
-        for (size_t i = 0; segments[i]; i++) {
-                if (i > 0)
-                        *p++ = '/';
-                p = stpcpy(p, segments[i]);
-        }
-        if (p == out || p[-1] != '/')
-                *p++ = '/';
-        *p = 0;
-        *ret = TAKE_PTR(out);
+        urlenc_escape_append(b, decoded ?: path, SIZE_MAX, "/");
+        if (!b->failed && (b->len == start || b->s[b->len - 1] != '/'))
+                strbuf_putc(b, '/');
         return 0;
 }
 
@@ -61,8 +40,11 @@ const SignRules apig_rules = {
 int apig_sign(const SignInput *in, const char *access_key, const char *secret,
               const char *const *signed_header_names, SignResult *ret) {
         _cleanup_free_ char *prefix = NULL;
+        CryptoHmacKey key;
         const char *date;
+        StrBuf b = {};
         time_t t;
+        int r;
 
         if (!in || isempty(access_key) || !secret || strpbrk(access_key, ", "))
                 return -EINVAL;
@@ -71,15 +53,23 @@ int apig_sign(const SignInput *in, const char *access_key, const char *secret,
                 return -ENOENT;
         if (sign_parse_amz_date(date, &t) < 0)
                 return -EINVAL;
-        if (asprintf(&prefix, "SDK-HMAC-SHA256\n%s\n", date) < 0)
-                return -ENOMEM;
+        strbuf_puts(&b, "SDK-HMAC-SHA256\n");
+        strbuf_puts(&b, date);
+        strbuf_putc(&b, '\n');
+        r = strbuf_take(&b, &prefix);
+        if (r < 0)
+                return r;
+        r = crypto_hmac_key_init(&key, secret, strlen(secret));
+        if (r < 0)
+                return r;
 
         const SignScope scope = {
                 .sts_prefix = prefix,
-                .key = secret,
-                .key_size = strlen(secret),
+                .key = &key,
                 .credential = access_key,
                 .separator = ", ",
         };
-        return sign_build(&apig_rules, in, signed_header_names, &scope, ret);
+        r = sign_build(&apig_rules, in, signed_header_names, &scope, ret);
+        crypto_hmac_key_done(&key);
+        return r;
 }

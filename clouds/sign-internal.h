@@ -6,6 +6,7 @@
 
 #include "clouds/sign.h"
 #include "lib/crypto.h"
+#include "lib/strbuf.h"
 
 typedef struct SignRules {
         SignAlgorithm algorithm;
@@ -15,7 +16,9 @@ typedef struct SignRules {
         bool sort_repeated_values;       /* ACS3: repeated header values sorted before ',' join */
         bool sort_query_encoded;         /* SigV4 sorts encoded pairs, the others decoded */
         bool (*signed_by_default)(const char *lower_name);
-        int (*canonical_uri)(const char *path, char **ret);
+        /* Appends the canonical URI of the wire path to b. 0 or -EINVAL (bad path),
+         * -ENOMEM. */
+        int (*canonical_uri)(StrBuf *b, const char *path);
 } SignRules;
 
 extern const SignRules sigv4_rules;
@@ -32,8 +35,7 @@ int sign_canonical_request(const SignRules *rules, const SignInput *in, const ch
 /* What differs between the algorithms once the canonical request exists. */
 typedef struct SignScope {
         const char *sts_prefix;    /* the string to sign up to the canonical hash */
-        const void *key;           /* the HMAC key of the final step */
-        size_t key_size;
+        const CryptoHmacKey *key;  /* the HMAC key of the final step */
         const char *credential;    /* "AK/date/region/service/aws4_request" or "AK" */
         const char *separator;     /* between the Authorization parameters: ", " or "," */
 } SignScope;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* AWS Signature Version 4, as botocore's SigV4Auth does it for a non-S3 service
  * (docs/cloud-apis.md 1.7). */
+#include <threads.h>
+
 #include "clouds/sign-internal.h"
 #include "lib/urlenc.h"
 
@@ -59,18 +61,41 @@ static int remove_dot_segments(const char *path, char **ret) {
         return 0;
 }
 
+/* Does remove_dot_segments() leave path as it is? An absolute path without empty, "." and
+ * ".." segments (a trailing '/' is fine): every path the clients send. */
+static bool path_is_normal(const char *path) {
+        if (path[0] != '/')
+                return false;
+        for (const char *seg = path + 1; *seg;) {
+                size_t n = strcspn(seg, "/");
+
+                if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+                        return false;
+                seg += n;
+                if (*seg == '/')
+                        seg++;
+        }
+        return true;
+}
+
 /* The wire path, dot-normalised, then quote(path, safe='/~'): already-encoded "%3A" becomes
  * "%253A". That second round is what AWS expects for every service but S3. */
-static int sigv4_canonical_uri(const char *path, char **ret) {
+static int sigv4_canonical_uri(StrBuf *b, const char *path) {
         _cleanup_free_ char *normalized = NULL;
         int r;
 
-        if (isempty(path))
-                return (*ret = strdup("/")) ? 0 : -ENOMEM;
-        r = remove_dot_segments(path, &normalized);
-        if (r < 0)
-                return r;
-        return urlenc_escape(isempty(normalized) ? "/" : normalized, SIZE_MAX, "/", ret);
+        if (isempty(path)) {
+                strbuf_putc(b, '/');
+                return 0;
+        }
+        if (!path_is_normal(path)) {
+                r = remove_dot_segments(path, &normalized);
+                if (r < 0)
+                        return r;
+        }
+        urlenc_escape_append(b, isempty(normalized) ? (normalized ? "/" : path) : normalized,
+                             SIZE_MAX, "/");
+        return 0;
 }
 
 const SignRules sigv4_rules = {
@@ -85,7 +110,7 @@ const SignRules sigv4_rules = {
 
 /* kSigning = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request"). */
 static int sigv4_signing_key(const char *secret, const char *date, const char *region,
-                             const char *service, uint8_t ret[static CRYPTO_SHA256_SIZE]) {
+                             const char *service, CryptoHmacKey *ret) {
         _cleanup_free_ char *k = NULL;
         const char *parts[] = { date, region, service, "aws4_request" };
         uint8_t key[CRYPTO_SHA256_SIZE];
@@ -98,18 +123,55 @@ static int sigv4_signing_key(const char *secret, const char *date, const char *r
         for (size_t i = 1; r >= 0 && i < ELEMENTSOF(parts); i++)
                 r = crypto_hmac_sha256(key, sizeof(key), parts[i], strlen(parts[i]), key);
         if (r >= 0)
-                memcpy(ret, key, sizeof(key));
+                r = crypto_hmac_key_init(ret, key, sizeof(key));
         explicit_bzero(key, sizeof(key));
         return r;
+}
+
+/* The signing key only changes with the secret, the day, the region and the service, so each
+ * thread keeps the last one: four HMACs with fresh keys per request were a good part of
+ * signing one. The secret is recognised by its hash; no copy of it is kept. */
+typedef struct SigningKeyCache {
+        bool valid;
+        uint8_t secret_hash[CRYPTO_SHA256_SIZE];
+        char scope[128]; /* "YYYYMMDD/region/service/aws4_request" */
+        CryptoHmacKey key;
+} SigningKeyCache;
+
+static thread_local SigningKeyCache signing_key_cache;
+
+static int sigv4_signing_key_cached(const char *secret, const char *scope, const char *date,
+                                    const char *region, const char *service, CryptoHmacKey *ret) {
+        SigningKeyCache *c = &signing_key_cache;
+        uint8_t h[CRYPTO_SHA256_SIZE];
+        int r;
+
+        r = crypto_sha256(secret, strlen(secret), h);
+        if (r < 0)
+                return r;
+        if (c->valid && memcmp(c->secret_hash, h, sizeof(h)) == 0 && streq(c->scope, scope)) {
+                *ret = c->key;
+                return 0;
+        }
+        r = sigv4_signing_key(secret, date, region, service, ret);
+        if (r < 0 || strlen(scope) >= sizeof(c->scope))
+                return r;
+        crypto_hmac_key_done(&c->key);
+        memcpy(c->secret_hash, h, sizeof(h));
+        strcpy(c->scope, scope);
+        c->key = *ret;
+        c->valid = true;
+        return 0;
 }
 
 int sigv4_sign(const SignInput *in, const char *access_key_id, const char *secret,
                const char *region, const char *service, const char *const *signed_header_names,
                SignResult *ret) {
-        _cleanup_free_ char *prefix = NULL, *credential = NULL;
-        uint8_t key[CRYPTO_SHA256_SIZE];
+        _cleanup_free_ char *scope = NULL, *prefix = NULL, *credential = NULL;
+        CryptoHmacKey key;
         const char *amz_date;
         char date[9];
+        StrBuf b = {};
         time_t t;
         int r;
 
@@ -123,24 +185,43 @@ int sigv4_sign(const SignInput *in, const char *access_key_id, const char *secre
                 return -EINVAL;
         memcpy(date, amz_date, 8);
         date[8] = 0;
-        if (asprintf(&prefix, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n", amz_date, date,
-                     region, service) < 0 ||
-            asprintf(&credential, "%s/%s/%s/%s/aws4_request", access_key_id, date, region,
-                     service) < 0)
-                return -ENOMEM;
-        r = sigv4_signing_key(secret, date, region, service, key);
+
+        /* date/region/service/aws4_request, the credential scope */
+        strbuf_puts(&b, date);
+        strbuf_putc(&b, '/');
+        strbuf_puts(&b, region);
+        strbuf_putc(&b, '/');
+        strbuf_puts(&b, service);
+        strbuf_puts(&b, "/aws4_request");
+        r = strbuf_take(&b, &scope);
+        if (r < 0)
+                return r;
+        strbuf_puts(&b, "AWS4-HMAC-SHA256\n");
+        strbuf_puts(&b, amz_date);
+        strbuf_putc(&b, '\n');
+        strbuf_puts(&b, scope);
+        strbuf_putc(&b, '\n');
+        r = strbuf_take(&b, &prefix);
+        if (r < 0)
+                return r;
+        strbuf_puts(&b, access_key_id);
+        strbuf_putc(&b, '/');
+        strbuf_puts(&b, scope);
+        r = strbuf_take(&b, &credential);
+        if (r < 0)
+                return r;
+        r = sigv4_signing_key_cached(secret, scope, date, region, service, &key);
         if (r < 0)
                 return r;
 
-        const SignScope scope = {
+        const SignScope sc = {
                 .sts_prefix = prefix,
-                .key = key,
-                .key_size = sizeof(key),
+                .key = &key,
                 .credential = credential,
                 .separator = ", ",
         };
-        r = sign_build(&sigv4_rules, in, signed_header_names, &scope, ret);
-        explicit_bzero(key, sizeof(key));
+        r = sign_build(&sigv4_rules, in, signed_header_names, &sc, ret);
+        crypto_hmac_key_done(&key);
         return r;
 }
 

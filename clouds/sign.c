@@ -54,17 +54,6 @@ void sign_result_done(SignResult *r) {
         *r = (SignResult) {};
 }
 
-static _printf_(1, 2) char *sign_strdup_printf(const char *format, ...) {
-        va_list ap;
-        char *s;
-        int n;
-
-        va_start(ap, format);
-        n = vasprintf(&s, format, ap);
-        va_end(ap);
-        return n < 0 ? NULL : s;
-}
-
 static int sign_result_take(SignResult *ret, char *canonical, char *signed_headers, char *string_to_sign,
                      const char *signature, char *authorization) {
         SignResult r = {
@@ -103,51 +92,70 @@ static int strptr_cmp(const void *a, const void *b) {
         return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
-static bool strv_contains(char **l, size_t n, const char *s) {
+static bool strv_contains(const char *const *l, size_t n, const char *s) {
         for (size_t i = 0; i < n; i++)
                 if (streq(l[i], s))
                         return true;
         return false;
 }
 
-/* The lower-cased, sorted, de-duplicated names to sign. */
-static int signed_names(const SignRules *rules, const SignInput *in, const char *const *names,
-                        char ***ret, size_t *ret_n) {
-        _cleanup_strv_free_ char **l = NULL;
-        size_t n = 0, max = names ? 0 : in->n_headers;
+#define SIGN_MAX_NAMES (SIGN_MAX_SIGNED_HEADERS * 4)
 
-        for (const char *const *p = names; p && *p; p++)
+/* The lower-cased, sorted, de-duplicated names to sign, as pointers into one block of text:
+ * on the stack when the names are short (always, for the requests the clouds get), else
+ * allocated (SignedNames.heap). A request is signed for every request sent, so no name is
+ * copied on its own. */
+typedef struct SignedNames {
+        const char *l[SIGN_MAX_NAMES];
+        size_t n;
+        char stack[512];
+        char *heap;
+} SignedNames;
+
+static void signed_names_done(SignedNames *s) {
+        free(s->heap);
+}
+
+static int signed_names(const SignRules *rules, const SignInput *in, const char *const *names,
+                        SignedNames *ret) {
+        size_t max = names ? 0 : in->n_headers, size = 0;
+        char *p;
+
+        for (const char *const *q = names; q && *q; q++)
                 max++;
-        if (max > SIGN_MAX_SIGNED_HEADERS * 4)
+        if (max > SIGN_MAX_NAMES)
                 return -E2BIG;
-        l = calloc(max + 1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
         for (size_t i = 0; i < max; i++) {
                 const char *name = names ? names[i] : in->headers[i].name;
-                _cleanup_free_ char *lower = NULL;
 
                 if (isempty(name))
                         return -EINVAL;
-                lower = strdup(name);
-                if (!lower)
+                size += strlen(name) + 1;
+        }
+        if (size > sizeof(ret->stack)) {
+                ret->heap = malloc(size);
+                if (!ret->heap)
                         return -ENOMEM;
+        }
+        p = ret->heap ?: ret->stack;
+        for (size_t i = 0; i < max; i++) {
+                char *lower = p;
+
+                p = stpcpy(p, names ? names[i] : in->headers[i].name) + 1;
                 ascii_strlower(lower);
                 if (names) {
-                        if (strv_contains(l, n, lower))
+                        if (strv_contains(ret->l, ret->n, lower))
                                 return -EINVAL;
                         if (!sign_header_get(in->headers, in->n_headers, lower))
                                 return -ENOENT;
                 } else if (streq(lower, "authorization") || !rules->signed_by_default(lower) ||
-                           strv_contains(l, n, lower))
+                           strv_contains(ret->l, ret->n, lower))
                         continue;
-                l[n++] = TAKE_PTR(lower);
+                ret->l[ret->n++] = lower;
         }
-        if (n == 0)
+        if (ret->n == 0)
                 return -ENOENT;
-        qsort(l, n, sizeof(char *), strptr_cmp);
-        *ret = TAKE_PTR(l);
-        *ret_n = n;
+        qsort(ret->l, ret->n, sizeof(char *), strptr_cmp);
         return 0;
 }
 
@@ -164,13 +172,17 @@ static void put_header_value(StrBuf *b, const char *v, bool collapse) {
                 strbuf_put(b, v, end - v);
                 return;
         }
-        for (const char *p = v; p < end; p++) {
-                if (isspace((unsigned char) *p)) {
-                        while (p + 1 < end && isspace((unsigned char) p[1]))
+        for (const char *p = v; p < end;) {
+                const char *run = p;
+
+                while (p < end && !isspace((unsigned char) *p))
+                        p++;
+                strbuf_put(b, run, p - run);
+                if (p < end) {
+                        while (p < end && isspace((unsigned char) *p))
                                 p++;
                         strbuf_putc(b, ' ');
-                } else
-                        strbuf_putc(b, *p);
+                }
         }
 }
 
@@ -182,7 +194,7 @@ static void put_header_line(StrBuf *b, const SignRules *rules, const SignInput *
         for (size_t i = 0; i < in->n_headers && n < ELEMENTSOF(values); i++)
                 if (in->headers[i].name && strcasecmp(in->headers[i].name, name) == 0)
                         values[n++] = in->headers[i].value ?: "";
-        if (rules->sort_repeated_values)
+        if (rules->sort_repeated_values && n > 1)
                 qsort(values, n, sizeof(char *), strptr_cmp);
         strbuf_puts(b, name);
         strbuf_putc(b, ':');
@@ -229,6 +241,12 @@ static int put_canonical_query(StrBuf *b, const SignRules *rules, const SignInpu
 
         if (in->n_query == 0)
                 return 0;
+        if (in->n_query == 1) { /* nothing to sort: the common case (?Qualifier=...) */
+                urlenc_escape_append(b, in->query[0].key ?: "", SIZE_MAX, NULL);
+                strbuf_putc(b, '=');
+                urlenc_escape_append(b, in->query[0].value ?: "", SIZE_MAX, NULL);
+                return 0;
+        }
         pairs = calloc(in->n_query, sizeof(QueryPair));
         if (!pairs)
                 return -ENOMEM;
@@ -270,65 +288,67 @@ static int payload_hash(const SignRules *rules, const SignInput *in,
         return crypto_sha256_hex(in->body, in->body_size, ret);
 }
 
-static char *strv_join_n(char **l, size_t n, char sep) {
-        size_t len = 0;
-        char *s, *p;
-
-        for (size_t i = 0; i < n; i++)
-                len += strlen(l[i]) + 1;
-        p = s = malloc(len + 1);
-        if (!s)
-                return NULL;
-        *p = 0;
-        for (size_t i = 0; i < n; i++) {
-                if (i > 0)
-                        *p++ = sep;
-                p = stpcpy(p, l[i]);
-        }
-        return s;
-}
-
-int sign_canonical_request(const SignRules *rules, const SignInput *in, const char *const *names,
-                           char **ret_canonical, char **ret_signed_headers) {
-        _cleanup_strv_free_ char **l = NULL;
-        _cleanup_free_ char *uri = NULL, *canonical = NULL, *signed_headers = NULL;
+/* The canonical request into b (empty, with room reserved by the caller if it likes); the
+ * signed header list is the text of b between *ret_signed_start and *ret_signed_end. */
+static int canonical_request_put(StrBuf *b, const SignRules *rules, const SignInput *in,
+                                 const char *const *names, size_t *ret_signed_start,
+                                 size_t *ret_signed_end) {
+        _cleanup_(signed_names_done) SignedNames l = {};
         char hash[CRYPTO_SHA256_HEX_SIZE];
-        StrBuf b = {};
-        size_t n;
+        size_t start;
         int r;
 
-        r = signed_names(rules, in, names, &l, &n);
-        if (r < 0)
-                return r;
-        signed_headers = strv_join_n(l, n, ';');
-        if (!signed_headers)
-                return -ENOMEM;
-        r = rules->canonical_uri(in->path ?: "", &uri);
+        r = signed_names(rules, in, names, &l);
         if (r < 0)
                 return r;
         r = payload_hash(rules, in, hash);
         if (r < 0)
                 return r;
 
-        strbuf_puts(&b, in->method ?: "");
-        strbuf_putc(&b, '\n');
-        strbuf_puts(&b, uri);
-        strbuf_putc(&b, '\n');
-        r = put_canonical_query(&b, rules, in);
-        strbuf_putc(&b, '\n');
-        for (size_t i = 0; i < n; i++)
-                put_header_line(&b, rules, in, l[i]);
-        strbuf_putc(&b, '\n');
-        strbuf_puts(&b, signed_headers);
-        strbuf_putc(&b, '\n');
-        strbuf_puts(&b, hash);
+        strbuf_puts(b, in->method ?: "");
+        strbuf_putc(b, '\n');
+        r = rules->canonical_uri(b, in->path ?: "");
+        if (r < 0)
+                return r;
+        strbuf_putc(b, '\n');
+        r = put_canonical_query(b, rules, in);
+        if (r < 0)
+                return r;
+        strbuf_putc(b, '\n');
+        for (size_t i = 0; i < l.n; i++)
+                put_header_line(b, rules, in, l.l[i]);
+        strbuf_putc(b, '\n');
+        start = b->len;
+        for (size_t i = 0; i < l.n; i++) {
+                if (i > 0)
+                        strbuf_putc(b, ';');
+                strbuf_puts(b, l.l[i]);
+        }
+        *ret_signed_start = start;
+        *ret_signed_end = b->len;
+        strbuf_putc(b, '\n');
+        strbuf_puts(b, hash);
+        return b->failed ? -ENOMEM : 0;
+}
+
+int sign_canonical_request(const SignRules *rules, const SignInput *in, const char *const *names,
+                           char **ret_canonical, char **ret_signed_headers) {
+        _cleanup_free_ char *canonical = NULL, *signed_headers = NULL;
+        size_t start, end;
+        StrBuf b = {};
+        int r;
+
+        r = canonical_request_put(&b, rules, in, names, &start, &end);
         if (r < 0) {
                 strbuf_done(&b);
                 return r;
         }
+        signed_headers = strndup(b.s + start, end - start);
         r = strbuf_take(&b, &canonical);
         if (r < 0)
                 return r;
+        if (!signed_headers)
+                return -ENOMEM;
         *ret_canonical = TAKE_PTR(canonical);
         *ret_signed_headers = TAKE_PTR(signed_headers);
         return 0;
@@ -338,6 +358,8 @@ int sign_build(const SignRules *rules, const SignInput *in, const char *const *n
                const SignScope *scope, SignResult *ret) {
         _cleanup_free_ char *canonical = NULL, *signed_headers = NULL, *sts = NULL, *auth = NULL;
         char hash[CRYPTO_SHA256_HEX_SIZE], signature[CRYPTO_SHA256_HEX_SIZE];
+        uint8_t mac[CRYPTO_SHA256_SIZE];
+        StrBuf b = {};
         int r;
 
         r = sign_canonical_request(rules, in, names, &canonical, &signed_headers);
@@ -346,16 +368,30 @@ int sign_build(const SignRules *rules, const SignInput *in, const char *const *n
         r = crypto_sha256_hex(canonical, strlen(canonical), hash);
         if (r < 0)
                 return r;
-        sts = sign_strdup_printf("%s%s", scope->sts_prefix, hash);
-        if (!sts)
-                return -ENOMEM;
-        r = crypto_hmac_sha256_hex(scope->key, scope->key_size, sts, strlen(sts), signature);
+        strbuf_puts(&b, scope->sts_prefix);
+        strbuf_puts(&b, hash);
+        r = strbuf_take(&b, &sts);
         if (r < 0)
                 return r;
-        auth = sign_strdup_printf("%s %s=%s%sSignedHeaders=%s%sSignature=%s",
-                                  sign_algorithm_to_string(rules->algorithm),
-                                  sign_credential_key(rules->algorithm), scope->credential,
-                                  scope->separator, signed_headers, scope->separator, signature);
+        r = crypto_hmac_sha256_with_key(scope->key, sts, strlen(sts), mac);
+        if (r < 0)
+                return r;
+        crypto_hex_encode(mac, sizeof(mac), signature);
+
+        strbuf_puts(&b, sign_algorithm_to_string(rules->algorithm));
+        strbuf_putc(&b, ' ');
+        strbuf_puts(&b, sign_credential_key(rules->algorithm));
+        strbuf_putc(&b, '=');
+        strbuf_puts(&b, scope->credential);
+        strbuf_puts(&b, scope->separator);
+        strbuf_puts(&b, "SignedHeaders=");
+        strbuf_puts(&b, signed_headers);
+        strbuf_puts(&b, scope->separator);
+        strbuf_puts(&b, "Signature=");
+        strbuf_puts(&b, signature);
+        r = strbuf_take(&b, &auth);
+        if (r < 0)
+                return r;
         return sign_result_take(ret, TAKE_PTR(canonical), TAKE_PTR(signed_headers), TAKE_PTR(sts),
                                 signature, TAKE_PTR(auth));
 }

@@ -1,40 +1,38 @@
 /* SPDX-License-Identifier: MIT */
+/* SHA256_Init() and friends: see the comment on crypto_sha256(). */
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+#include <assert.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <sys/random.h>
 
 #include "lib/crypto.h"
 #include "lib/macro.h"
 
-/* The digests are fetched once per process: an implicit fetch on every call (EVP_Digest with
- * EVP_get_digestbyname, EVP_Q_mac) goes through the provider store's locks and was most of the
- * emulator's signature-checking time. EVP_MD objects are reference counted and thread safe. */
-static EVP_MD *md_sha256, *md_md5;
+/* SHA-256 goes through the low-level interface: a SHA256_CTX is a plain struct on the stack, so
+ * a digest costs no allocation and no provider dispatch (EVP_Digest allocates two contexts per
+ * call, which was most of the cost of hashing a short canonical request), and a context can be
+ * copied, which is what lets an HMAC key's padded blocks be absorbed once (CryptoHmacKey).
+ * The functions are deprecated in OpenSSL 3 but remain its SHA-256 implementation (the
+ * provider calls them too). MD5 is rare and stays on EVP, fetched once per process: an
+ * implicit fetch per call goes through the provider store's locks. */
+static EVP_MD *md_md5;
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
 
 static void digests_fetch(void) {
-        md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
         md_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
 }
 
-static const EVP_MD *digest_get(const char *name) {
-        (void) pthread_once(&md_once, digests_fetch);
-        return streq(name, "MD5") ? md_md5 : md_sha256;
-}
-
-static int digest(const char *name, const void *data, size_t size, uint8_t *ret, size_t ret_size) {
-        const EVP_MD *md = digest_get(name);
-        unsigned out_size = 0;
-
-        if (!md || EVP_Digest(size > 0 ? data : "", size, ret, &out_size, md, NULL) != 1)
-                return -EIO;
-        return out_size == ret_size ? 0 : -EIO;
-}
-
 int crypto_sha256(const void *data, size_t size, uint8_t ret[static CRYPTO_SHA256_SIZE]) {
-        return digest("SHA256", data, size, ret, CRYPTO_SHA256_SIZE);
+        SHA256_CTX ctx;
+
+        if (SHA256_Init(&ctx) != 1 || SHA256_Update(&ctx, size > 0 ? data : "", size) != 1 ||
+            SHA256_Final(ret, &ctx) != 1)
+                return -EIO;
+        return 0;
 }
 
 int crypto_sha256_hex(const void *data, size_t size, char ret[static CRYPTO_SHA256_HEX_SIZE]) {
@@ -50,52 +48,88 @@ int crypto_sha256_hex(const void *data, size_t size, char ret[static CRYPTO_SHA2
 
 int crypto_md5_hex(const void *data, size_t size, char ret[static CRYPTO_MD5_HEX_SIZE]) {
         uint8_t md[CRYPTO_MD5_SIZE];
-        int r;
+        unsigned out_size = 0;
 
-        r = digest("MD5", data, size, md, sizeof(md));
-        if (r < 0)
-                return r;
+        (void) pthread_once(&md_once, digests_fetch);
+        if (!md_md5 || EVP_Digest(size > 0 ? data : "", size, md, &out_size, md_md5, NULL) != 1 ||
+            out_size != sizeof(md))
+                return -EIO;
         crypto_hex_encode(md, sizeof(md), ret);
         return 0;
 }
 
-/* HMAC-SHA256 (RFC 2104) over the once-fetched digest: H((K^opad) || H((K^ipad) || m)). */
-int crypto_hmac_sha256(const void *key, size_t key_size, const void *data, size_t size,
-                       uint8_t ret[static CRYPTO_SHA256_SIZE]) {
+/* The two hash states, each after one padded key block. */
+typedef struct HmacState {
+        SHA256_CTX inner, outer;
+} HmacState;
+
+static_assert(sizeof(HmacState) <= sizeof(((CryptoHmacKey *) NULL)->state),
+              "CryptoHmacKey too small for two SHA256_CTX");
+static_assert(_Alignof(HmacState) <= _Alignof(CryptoHmacKey), "CryptoHmacKey misaligned");
+
+/* HMAC-SHA256 (RFC 2104): H((K^opad) || H((K^ipad) || m)); the K^pad blocks absorbed here. */
+int crypto_hmac_key_init(CryptoHmacKey *k, const void *key, size_t key_size) {
         enum { BLOCK = 64 };
-        const EVP_MD *md = digest_get("SHA256");
-        uint8_t k[BLOCK] = {}, pad[BLOCK], inner[CRYPTO_SHA256_SIZE];
-        EVP_MD_CTX *ctx;
+        HmacState *s = (HmacState *) k->state;
+        uint8_t block[BLOCK] = {}, pad[BLOCK];
         int r = -EIO;
 
-        if (!md)
-                return -EIO;
         if (key_size > BLOCK) {
-                if (digest("SHA256", key, key_size, k, CRYPTO_SHA256_SIZE) < 0)
+                if (crypto_sha256(key, key_size, block) < 0)
                         return -EIO;
         } else if (key_size > 0)
-                memcpy(k, key, key_size);
+                memcpy(block, key, key_size);
 
-        ctx = EVP_MD_CTX_new();
-        if (!ctx)
-                return -ENOMEM;
         for (size_t i = 0; i < BLOCK; i++)
-                pad[i] = k[i] ^ 0x36;
-        if (EVP_DigestInit_ex2(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, pad, BLOCK) != 1 ||
-            EVP_DigestUpdate(ctx, size > 0 ? data : "", size) != 1 ||
-            EVP_DigestFinal_ex(ctx, inner, NULL) != 1)
+                pad[i] = block[i] ^ 0x36;
+        if (SHA256_Init(&s->inner) != 1 || SHA256_Update(&s->inner, pad, BLOCK) != 1)
                 goto finish;
         for (size_t i = 0; i < BLOCK; i++)
-                pad[i] = k[i] ^ 0x5c;
-        if (EVP_DigestInit_ex2(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, pad, BLOCK) != 1 ||
-            EVP_DigestUpdate(ctx, inner, sizeof(inner)) != 1 ||
-            EVP_DigestFinal_ex(ctx, ret, NULL) != 1)
+                pad[i] = block[i] ^ 0x5c;
+        if (SHA256_Init(&s->outer) != 1 || SHA256_Update(&s->outer, pad, BLOCK) != 1)
                 goto finish;
         r = 0;
 finish:
-        EVP_MD_CTX_free(ctx);
-        OPENSSL_cleanse(k, sizeof(k));
+        OPENSSL_cleanse(block, sizeof(block));
         OPENSSL_cleanse(pad, sizeof(pad));
+        if (r < 0)
+                crypto_hmac_key_done(k);
+        return r;
+}
+
+void crypto_hmac_key_done(CryptoHmacKey *k) {
+        if (k)
+                OPENSSL_cleanse(k, sizeof(*k));
+}
+
+int crypto_hmac_sha256_with_key(const CryptoHmacKey *k, const void *data, size_t size,
+                                uint8_t ret[static CRYPTO_SHA256_SIZE]) {
+        const HmacState *s = (const HmacState *) k->state;
+        uint8_t inner[CRYPTO_SHA256_SIZE];
+        SHA256_CTX ctx = s->inner;
+        int r = -EIO;
+
+        if (SHA256_Update(&ctx, size > 0 ? data : "", size) != 1 || SHA256_Final(inner, &ctx) != 1)
+                goto finish;
+        ctx = s->outer;
+        if (SHA256_Update(&ctx, inner, sizeof(inner)) != 1 || SHA256_Final(ret, &ctx) != 1)
+                goto finish;
+        r = 0;
+finish:
+        OPENSSL_cleanse(&ctx, sizeof(ctx));
+        OPENSSL_cleanse(inner, sizeof(inner));
+        return r;
+}
+
+int crypto_hmac_sha256(const void *key, size_t key_size, const void *data, size_t size,
+                       uint8_t ret[static CRYPTO_SHA256_SIZE]) {
+        CryptoHmacKey k;
+        int r;
+
+        r = crypto_hmac_key_init(&k, key, key_size);
+        if (r >= 0)
+                r = crypto_hmac_sha256_with_key(&k, data, size, ret);
+        crypto_hmac_key_done(&k);
         return r;
 }
 

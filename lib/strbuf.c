@@ -47,6 +47,29 @@ void strbuf_putc(StrBuf *b, char c) {
         strbuf_put(b, &c, 1);
 }
 
+void strbuf_put_int(StrBuf *b, int64_t v) {
+        char buf[24], *p = buf + sizeof(buf);
+        uint64_t u = v < 0 ? -(uint64_t) v : (uint64_t) v;
+
+        do
+                *--p = (char) ('0' + u % 10);
+        while ((u /= 10) > 0);
+        if (v < 0)
+                *--p = '-';
+        strbuf_put(b, p, (size_t) (buf + sizeof(buf) - p));
+}
+
+char *strbuf_append_begin(StrBuf *b, size_t max) {
+        if (!strbuf_reserve(b, max))
+                return NULL;
+        return b->s + b->len;
+}
+
+void strbuf_append_end(StrBuf *b, char *end) {
+        b->len = (size_t) (end - b->s);
+        b->s[b->len] = 0;
+}
+
 int strbuf_take(StrBuf *b, char **ret) {
         if (!b->failed && !b->s)
                 strbuf_put(b, "", 0);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct StrBuf {
         char *s;
@@ -18,6 +19,15 @@ typedef struct StrBuf {
 void strbuf_put(StrBuf *b, const char *s, size_t n);
 void strbuf_puts(StrBuf *b, const char *s);
 void strbuf_putc(StrBuf *b, char c);
+/* Decimal, as printf's "%" PRIi64 would write it. */
+void strbuf_put_int(StrBuf *b, int64_t v);
+
+/* For writers that produce at most max bytes in one go (percent-encoding): a pointer with room
+ * for max bytes and a NUL after b's text, or NULL when b has failed (the append is then lost,
+ * as with every other append). The writer calls strbuf_append_end() with the end of what it
+ * wrote. */
+char *strbuf_append_begin(StrBuf *b, size_t max);
+void strbuf_append_end(StrBuf *b, char *end);
 /* The string (never NULL; "" when nothing was appended) in *ret, owned by the caller, and b
  * empty again; -ENOMEM (b freed) if an append failed. */
 int strbuf_take(StrBuf *b, char **ret);

@@ -8,17 +8,10 @@ static bool is_unreserved(char c) {
                c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-int urlenc_escape(const char *s, size_t len, const char *keep, char **ret) {
+/* Writes the encoding of len bytes of s at p (room for 3 * len); returns the end. */
+static char *escape_to(char *p, const char *s, size_t len, const char *keep) {
         static const char hex[] = "0123456789ABCDEF";
-        char *out, *p;
 
-        if (len == SIZE_MAX)
-                len = strlen(s);
-        if (len > (SIZE_MAX - 1) / 3)
-                return -E2BIG;
-        out = p = malloc(3 * len + 1);
-        if (!out)
-                return -ENOMEM;
         for (size_t i = 0; i < len; i++) {
                 unsigned char c = (unsigned char) s[i];
 
@@ -30,9 +23,33 @@ int urlenc_escape(const char *s, size_t len, const char *keep, char **ret) {
                 *p++ = hex[c >> 4];
                 *p++ = hex[c & 15];
         }
-        *p = 0;
+        return p;
+}
+
+int urlenc_escape(const char *s, size_t len, const char *keep, char **ret) {
+        char *out;
+
+        if (len == SIZE_MAX)
+                len = strlen(s);
+        if (len > (SIZE_MAX - 1) / 3)
+                return -E2BIG;
+        out = malloc(3 * len + 1);
+        if (!out)
+                return -ENOMEM;
+        *escape_to(out, s, len, keep) = 0;
         *ret = out;
         return 0;
+}
+
+void urlenc_escape_append(StrBuf *b, const char *s, size_t len, const char *keep) {
+        char *p;
+
+        if (len == SIZE_MAX)
+                len = strlen(s);
+        /* An impossible size fails b like a failed allocation. */
+        p = strbuf_append_begin(b, len > (SIZE_MAX - 1) / 3 ? SIZE_MAX : 3 * len);
+        if (p)
+                strbuf_append_end(b, escape_to(p, s, len, keep));
 }
 
 static int hex_value(char c) {

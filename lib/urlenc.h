@@ -13,10 +13,13 @@
 #include <stddef.h>
 
 #include "lib/macro.h"
+#include "lib/strbuf.h"
 
 /* Percent-encodes len bytes of s (len SIZE_MAX: up to the NUL), keeping unreserved characters
  * and those in keep (may be NULL). Result is a fresh string. 0 or -ENOMEM. */
 int urlenc_escape(const char *s, size_t len, const char *keep, char **ret);
+/* The same, appended to b (a failure is b's, see lib/strbuf.h). */
+void urlenc_escape_append(StrBuf *b, const char *s, size_t len, const char *keep);
 
 /* Decodes %XX sequences; if plus_is_space, '+' becomes ' ' (form encoding). Fresh string.
  * 0, -EINVAL (bad or %00 escape), -ENOMEM. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <inttypes.h>
 
 #include "lib/macro.h"
+#include "lib/strbuf.h"
 #include "reconciler/field.h"
 
 static const char *const async_field_table[_ASYNC_FIELD_MAX] = {
@@ -167,18 +167,18 @@ static int strcmp_ptr(const void *a, const void *b) {
 }
 
 /* "OBS {bucket: b, expires: 5, prefix: /f}": strings bare, other values as compact JSON. */
-static int destination_format(const Destination *d, FILE *f) {
+static int destination_format(const Destination *d, StrBuf *b) {
         json_t *p = destination_param_normalise(d->param);
         const char *key;
         json_t *v;
-        bool first = true;
 
         if (!p)
                 return -ENOMEM;
-        fputs(d->target, f);
-        if (json_is_string(p))
-                fprintf(f, " %s", json_string_value(p));
-        else if (json_is_object(p) && json_object_size(p) > 0) {
+        strbuf_puts(b, d->target);
+        if (json_is_string(p)) {
+                strbuf_putc(b, ' ');
+                strbuf_puts(b, json_string_value(p));
+        } else if (json_is_object(p) && json_object_size(p) > 0) {
                 /* jansson keeps insertion order; sort for a stable rendering. */
                 size_t n = json_object_size(p), i = 0;
                 const char **keys = calloc(n, sizeof(char *));
@@ -188,21 +188,23 @@ static int destination_format(const Destination *d, FILE *f) {
                 }
                 json_object_foreach(p, key, v) keys[i++] = key;
                 qsort(keys, n, sizeof(char *), strcmp_ptr);
-                fputs(" {", f);
+                strbuf_puts(b, " {");
                 for (i = 0; i < n; i++) {
                         v = json_object_get(p, keys[i]);
-                        fprintf(f, "%s%s: ", first ? "" : ", ", keys[i]);
-                        first = false;
+                        if (i > 0)
+                                strbuf_puts(b, ", ");
+                        strbuf_puts(b, keys[i]);
+                        strbuf_puts(b, ": ");
                         if (json_is_string(v))
-                                fputs(json_string_value(v), f);
+                                strbuf_puts(b, json_string_value(v));
                         else {
                                 char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT |
                                                                 JSON_SORT_KEYS);
-                                fputs(strna(s), f);
+                                strbuf_puts(b, strna(s));
                                 free(s);
                         }
                 }
-                fputc('}', f);
+                strbuf_putc(b, '}');
                 free(keys);
         }
         json_decref(p);
@@ -210,32 +212,26 @@ static int destination_format(const Destination *d, FILE *f) {
 }
 
 int async_field_format(const AsyncConfig *c, AsyncField f, char **ret) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
-        FILE *m;
+        StrBuf b = {};
         int r = 0;
 
-        m = open_memstream(&buf, &size);
-        if (!m)
-                return -ENOMEM;
         if (!async_config_field_present(c, f))
-                fputs("(none)", m);
+                strbuf_puts(&b, "(none)");
         else if (f == ASYNC_FIELD_MAX_RETRY_ATTEMPTS)
-                fprintf(m, "%" PRIi64, c->max_retry_attempts);
+                strbuf_put_int(&b, c->max_retry_attempts);
         else if (f == ASYNC_FIELD_MAX_EVENT_AGE_SECONDS)
-                fprintf(m, "%" PRIi64, c->max_event_age_seconds);
+                strbuf_put_int(&b, c->max_event_age_seconds);
         else if (f == ASYNC_FIELD_ASYNC_TASK)
-                fputs(c->async_task ? "true" : "false", m);
+                strbuf_puts(&b, c->async_task ? "true" : "false");
         else if (f == ASYNC_FIELD_ENABLE_ASYNC_STATUS_LOG)
-                fputs(c->async_status_log ? "true" : "false", m);
+                strbuf_puts(&b, c->async_status_log ? "true" : "false");
         else
-                r = destination_format(async_config_destination(c, f), m);
-        if (fclose(m) != 0 && r >= 0)
-                r = -ENOMEM;
-        if (r < 0)
+                r = destination_format(async_config_destination(c, f), &b);
+        if (r < 0) {
+                strbuf_done(&b);
                 return r;
-        *ret = TAKE_PTR(buf);
-        return 0;
+        }
+        return strbuf_take(&b, ret);
 }
 
 int async_config_to_json(const AsyncConfig *c, json_t **ret) {

@@ -46,6 +46,30 @@ static void test_hmac(void **state) {
         assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+/* A prepared key gives the same MAC as the one-shot function, message after message; RFC 4231
+ * test case 6 has a key longer than a block (hashed first). */
+static void test_hmac_key(void **state) {
+        uint8_t key[131], mac[CRYPTO_SHA256_SIZE], once[CRYPTO_SHA256_SIZE];
+        char hex[CRYPTO_SHA256_HEX_SIZE];
+        const char *msg = "Test Using Larger Than Block-Size Key - Hash Key First";
+        CryptoHmacKey k;
+
+        memset(key, 0xaa, sizeof(key));
+        assert_int_equal(crypto_hmac_key_init(&k, key, sizeof(key)), 0);
+        for (unsigned i = 0; i < 3; i++) {
+                assert_int_equal(crypto_hmac_sha256_with_key(&k, msg, strlen(msg), mac), 0);
+                crypto_hex_encode(mac, sizeof(mac), hex);
+                assert_string_equal(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+        }
+        assert_int_equal(crypto_hmac_sha256_with_key(&k, "abc", 3, mac), 0);
+        assert_int_equal(crypto_hmac_sha256(key, sizeof(key), "abc", 3, once), 0);
+        assert_memory_equal(mac, once, sizeof(mac));
+        assert_int_equal(crypto_hmac_sha256_with_key(&k, NULL, 0, mac), 0);
+        assert_int_equal(crypto_hmac_sha256(key, sizeof(key), "", 0, once), 0);
+        assert_memory_equal(mac, once, sizeof(mac));
+        crypto_hmac_key_done(&k);
+}
+
 static void test_hex_consttime(void **state) {
         char hex[7];
 
@@ -100,7 +124,8 @@ static void test_base64(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_sha256),      cmocka_unit_test(test_md5),
-                cmocka_unit_test(test_hmac),        cmocka_unit_test(test_hex_consttime),
+                cmocka_unit_test(test_hmac),
+                cmocka_unit_test(test_hmac_key),        cmocka_unit_test(test_hex_consttime),
                 cmocka_unit_test(test_random_hex),  cmocka_unit_test(test_base64),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,6 +99,48 @@ static void test_sigv4_lambda_a(void **state) {
         sign_result_done(&r);
 }
 
+/* The signing key is cached per thread (secret, day, region, service): each of them changing
+ * must give the key of the new values, and going back the old signature again. */
+static void test_sigv4_signing_key_cache(void **state) {
+        const SignHeader h[] = { { "Host", "example.amazonaws.com" }, { "X-Amz-Date", "20150830T123600Z" } };
+        const SignHeader h2[] = { { "Host", "example.amazonaws.com" }, { "X-Amz-Date", "20150831T123600Z" } };
+        const SignInput in = { .method = "GET", .path = "/", .headers = h, .n_headers = 2 };
+        const SignInput in2 = { .method = "GET", .path = "/", .headers = h2, .n_headers = 2 };
+        const char *vanilla = "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31";
+        char *seen[5] = {};
+        SignResult r = {};
+
+        for (unsigned i = 0; i < 2; i++) {
+                assert_int_equal(sigv4_sign(&in, AWS_AK, AWS_SK, "us-east-1", "service", NULL, &r), 0);
+                assert_string_equal(r.signature, vanilla);
+                sign_result_done(&r);
+        }
+        assert_int_equal(sigv4_sign(&in, AWS_AK, AWS_SK "x", "us-east-1", "service", NULL, &r), 0);
+        seen[0] = strdup(r.signature);
+        sign_result_done(&r);
+        assert_int_equal(sigv4_sign(&in, AWS_AK, AWS_SK, "us-east-2", "service", NULL, &r), 0);
+        seen[1] = strdup(r.signature);
+        sign_result_done(&r);
+        assert_int_equal(sigv4_sign(&in, AWS_AK, AWS_SK, "us-east-1", "lambda", NULL, &r), 0);
+        seen[2] = strdup(r.signature);
+        sign_result_done(&r);
+        assert_int_equal(sigv4_sign(&in2, AWS_AK, AWS_SK, "us-east-1", "service", NULL, &r), 0);
+        seen[3] = strdup(r.signature);
+        sign_result_done(&r);
+        assert_int_equal(sigv4_sign(&in, AWS_AK, AWS_SK, "us-east-1", "service", NULL, &r), 0);
+        seen[4] = strdup(r.signature);
+        sign_result_done(&r);
+        for (unsigned i = 0; i < 4; i++) {
+                assert_non_null(seen[i]);
+                assert_string_not_equal(seen[i], vanilla);
+                for (unsigned j = 0; j < i; j++)
+                        assert_string_not_equal(seen[i], seen[j]);
+        }
+        assert_string_equal(seen[4], vanilla);
+        for (unsigned i = 0; i < 5; i++)
+                free(seen[i]);
+}
+
 #define LAMBDA_B_BODY                                                                              \
         "{\"MaximumRetryAttempts\": 0, \"MaximumEventAgeInSeconds\": 3600, \"DestinationConfig\": "   \
         "{\"OnFailure\": {\"Destination\": \"arn:aws:sqs:us-east-1:123456789012:dlq\"}}}"
@@ -703,6 +745,7 @@ int main(void) {
                 cmocka_unit_test(test_acs3_official),
                 cmocka_unit_test(test_acs3_fc3_get),
                 cmocka_unit_test(test_acs3_canonical_uri),
+                cmocka_unit_test(test_sigv4_signing_key_cache),
                 cmocka_unit_test(test_apig_official_1),
                 cmocka_unit_test(test_apig_official_2),
                 cmocka_unit_test(test_apig_functiongraph),

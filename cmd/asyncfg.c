@@ -16,6 +16,7 @@ typedef struct Args {
         const char *config;
         ValidateOutput output;
         const char *account, *function, *qualifier, *from_tfstate, *endpoint;
+        unsigned jobs;
         char **paths;
         size_t n_paths;
 } Args;
@@ -46,6 +47,7 @@ static int plan_or_apply(const Args *a, const char *verb, bool apply) {
                 .dir = a->n_paths > 0 ? a->paths[0] : NULL,
                 .json = a->output == VALIDATE_OUTPUT_JSON,
                 .apply = apply,
+                .jobs = a->jobs,
                 .out = stdout,
                 .err = stderr,
         };
@@ -123,6 +125,8 @@ static void help(FILE *f) {
         fprintf(f, "\noptions:\n"
                    "  -c, --config FILE     the daemon configuration (accounts)\n"
                    "  -o, --output FORMAT   text (default) or json\n"
+                   "  -j, --jobs N          plan, apply: worker threads (default: one per CPU\n"
+                   "                        for a large run, at most 8)\n"
                    "      --account A       import: the account\n"
                    "      --function F      import: the function\n"
                    "      --qualifier Q     import: one version or alias (default: all)\n"
@@ -137,9 +141,12 @@ static void help(FILE *f) {
 static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
         enum { ARG_VERSION = 0x100, ARG_ACCOUNT, ARG_FUNCTION, ARG_QUALIFIER, ARG_FROM_TFSTATE,
                ARG_ENDPOINT };
+        unsigned long jobs;
+        char *end;
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "output", required_argument, NULL, 'o' },
+                { "jobs", required_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "account", required_argument, NULL, ARG_ACCOUNT },
@@ -165,6 +172,16 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                                 log_error("Unknown output format '%s' (text or json).", optarg);
                                 return -EINVAL;
                         }
+                        break;
+                case 'j':
+                        errno = 0;
+                        jobs = strtoul(optarg, &end, 10);
+                        if (errno != 0 || end == optarg || *end || optarg[0] == '-' || jobs < 1 ||
+                            jobs > 64) {
+                                log_error("--jobs must be a number from 1 to 64, not '%s'.", optarg);
+                                return -EINVAL;
+                        }
+                        a->jobs = (unsigned) jobs;
                         break;
                 case ARG_ACCOUNT:
                         a->account = optarg;
@@ -207,7 +224,7 @@ int main(int argc, char **argv) {
         log_open();
         /* Options before the verb (asyncfg -o json validate ...) and after it both work. */
         /* "+": stop at the verb; after it, options and paths may be mixed. */
-        r = parse_args(argc, argv, "+c:o:h", &global);
+        r = parse_args(argc, argv, "+c:o:j:h", &global);
         if (r != 0)
                 return r > 0 ? 0 : 2;
         if (optind >= argc) {
@@ -219,7 +236,7 @@ int main(int argc, char **argv) {
         optind++;
         int first = optind - 1;
         optind = 0; /* a full re-initialisation of GNU getopt */
-        r = parse_args(argc - first, argv + first, "c:o:h", &a);
+        r = parse_args(argc - first, argv + first, "c:o:j:h", &a);
         if (r != 0)
                 return r > 0 ? 0 : 2;
         a.paths = argv + first + optind;

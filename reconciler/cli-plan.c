@@ -284,6 +284,7 @@ int cli_plan_run(const CliPlanOptions *o) {
         if (r != 0)
                 return r;
         run->verb = o->apply ? "apply" : "plan";
+        run->jobs = o->jobs;
         run->progress_file = o->err;
         run->progress = isatty(fileno(o->err));
         r = cli_run_execute(run, o->apply ? RECONCILE_APPLY : RECONCILE_PLAN, o->err);

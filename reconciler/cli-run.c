@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +22,14 @@ typedef struct ExecItem {
         bool read_ok; /* some attempt read the live config */
 } ExecItem;
 
+/* What the workers share: counters for the progress line, read by the first worker. */
+typedef struct ExecShared {
+        atomic_size_t n_finished;
+        atomic_uint in_flight;
+} ExecShared;
+
+/* One worker: its own event loop, HTTP engine, accounts and work queue over its share of the
+ * items (see cli_run_execute()). */
 struct Exec {
         CliRun *run;
         ReconcileMode mode;
@@ -27,9 +37,15 @@ struct Exec {
         WorkQueue *queue;
         StateStore *store;
         ExecItem *items;
-        size_t n_finished;
+        size_t n_items;
+        unsigned index, n_workers;
+        unsigned concurrency;
+        ExecShared *shared;
+        unsigned in_flight_reported;
         usec_t progress_drawn;
         bool progress_visible;
+        pthread_t thread;
+        int result;
 };
 
 /* ---- loading ------------------------------------------------------------------------ */
@@ -122,11 +138,27 @@ CliRun *cli_run_free(CliRun *run) {
 
 /* ---- progress ----------------------------------------------------------------------- */
 
+/* The counters behind the progress line, kept by every worker. */
+static void exec_count(Exec *e, size_t finished) {
+        unsigned f = e->queue ? workqueue_get_in_flight(e->queue) : 0;
+
+        if (finished > 0)
+                atomic_fetch_add(&e->shared->n_finished, finished);
+        if (f != e->in_flight_reported) {
+                if (f > e->in_flight_reported)
+                        atomic_fetch_add(&e->shared->in_flight, f - e->in_flight_reported);
+                else
+                        atomic_fetch_sub(&e->shared->in_flight, e->in_flight_reported - f);
+                e->in_flight_reported = f;
+        }
+}
+
+/* Drawn by the first worker only (the main thread). */
 static void progress_update(Exec *e, bool final) {
         CliRun *run = e->run;
         usec_t now = 0;
 
-        if (!run->progress || !run->progress_file)
+        if (!run->progress || !run->progress_file || e->index != 0)
                 return;
         if (final) {
                 if (e->progress_visible)
@@ -140,7 +172,8 @@ static void progress_update(Exec *e, bool final) {
         e->progress_drawn = now;
         e->progress_visible = true;
         fprintf(run->progress_file, "\r\033[K%s: %zu/%zu resources, %u in flight", run->verb,
-                e->n_finished, run->n_items, workqueue_get_in_flight(e->queue));
+                atomic_load(&e->shared->n_finished), run->n_items,
+                atomic_load(&e->shared->in_flight));
         fflush(run->progress_file);
 }
 
@@ -165,11 +198,11 @@ static void exec_item_done(ExecItem *x, const CloudError *error) {
 
         r = workqueue_done(e->queue, x->item->key, work_result_from_error(error),
                            error->retry_after_usec);
-        if (r == 0) {
+        if (r == 0)
                 x->item->done = true;
-                e->n_finished++;
-        } else if (r < 0)
+        else if (r < 0)
                 log_debug_errno(r, "workqueue_done(%s): %m", x->item->key);
+        exec_count(e, r == 0);
         progress_update(e, false);
         if (workqueue_is_idle(e->queue))
                 (void) sd_event_exit(e->event, 0);
@@ -254,25 +287,28 @@ static void item_set_account_error(CliRunItem *item, const char *message) {
         item->account_error = strdup(message);
 }
 
+/* Each worker gets an equal share of every account's rate: the items of an account are dealt
+ * out to the workers in turn (exec_assign_items()), so the shares add up to the account's
+ * limits. */
 static int exec_queue_items(Exec *e, AccountSet *accounts) {
         CliRun *run = e->run;
         int r;
 
         for (size_t i = 0; i < run->config->n_accounts; i++) {
                 const AccountConfig *a = &run->config->accounts[i];
-                r = workqueue_add_account(e->queue, a->name, a->rate_qps, a->rate_burst);
+                r = workqueue_add_account(e->queue, a->name, a->rate_qps / e->n_workers,
+                                          MAX(a->rate_burst / e->n_workers, 1u));
                 if (r < 0)
                         return r;
         }
-        for (size_t i = 0; i < run->n_items; i++) {
+        for (size_t i = 0; i < e->n_items; i++) {
                 ExecItem *x = &e->items[i];
                 x->exec = e;
-                x->item = &run->items[i];
                 x->account = account_set_find(accounts, x->item->spec->account);
                 if (!x->account || x->account->error) {
                         item_set_account_error(x->item, x->account ? x->account->error
                                                                    : "no account");
-                        e->n_finished++;
+                        exec_count(e, 1);
                         continue;
                 }
                 r = workqueue_add(e->queue, x->item->key, x->account->config->name,
@@ -288,7 +324,7 @@ static int exec_loop(Exec *e, HttpEngine *http) {
         _cleanup_(clock_freep) Clock *clock = NULL;
         const DaemonConfig *c = e->run->config;
         WorkQueueOptions o = {
-                .concurrency = c->concurrency,
+                .concurrency = e->concurrency,
                 .backoff = { .base = c->backoff_base, .cap = MIN(c->backoff_cap, CLI_RUN_BACKOFF_CAP) },
                 .resync = 0,
                 .max_attempts = CLI_RUN_MAX_ATTEMPTS,
@@ -309,45 +345,153 @@ static int exec_loop(Exec *e, HttpEngine *http) {
         r = exec_queue_items(e, accounts);
         if (r >= 0 && !workqueue_is_idle(e->queue))
                 r = sd_event_loop(e->event);
-        progress_update(e, true);
         /* Everything in flight must be finished before the accounts and the clock go: the
          * engine delivers the callbacks of whatever is left (only after an error). */
         http_engine_free(http);
         e->queue = workqueue_free(e->queue);
+        exec_count(e, 0);
         return r < 0 ? r : 0;
 }
 
-int cli_run_execute(CliRun *run, ReconcileMode mode, FILE *err) {
-        _cleanup_(state_store_freep) StateStore *store = NULL;
-        _cleanup_free_ ExecItem *items = calloc(run->n_items ?: 1, sizeof(ExecItem));
-        sd_event *event = NULL;
-        HttpEngine *http = NULL;
-        unsigned conns = MAX(run->config->concurrency, 8u);
+/* One worker from start to end: its event loop, its engine, its items. */
+static int exec_run(Exec *e) {
+        unsigned conns = MAX(e->concurrency, 8u);
         HttpEngineOptions ho = {
                 .max_connections_per_host = conns,
                 .max_total_connections = MAX(conns, 64u),
         };
-        Exec e = { .run = run, .mode = mode, .items = items };
+        sd_event *event = NULL;
+        HttpEngine *http = NULL;
         int r;
 
-        if (!items)
-                return -ENOMEM;
-        store = open_store(run->config, mode, err);
-        e.store = store;
         r = sd_event_new(&event);
         if (r < 0)
                 return r;
-        e.event = event;
+        e->event = event;
         r = http_engine_new(event, &ho, &http);
         if (r >= 0)
-                r = exec_loop(&e, http); /* frees http */
+                r = exec_loop(e, http); /* frees http */
+        e->event = sd_event_unref(event);
+        return r;
+}
+
+static void *exec_thread(void *userdata) {
+        Exec *e = userdata;
+
+        e->result = exec_run(e);
+        return NULL;
+}
+
+/* How many workers: --jobs, or else the CPUs but one per CLI_RUN_ITEMS_PER_WORKER items at
+ * most (a small run gains nothing from a second event loop, TLS contexts and connections);
+ * never more than there are requests in flight to share or items. */
+static unsigned exec_n_workers(const CliRun *run) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        unsigned n = run->jobs;
+
+        if (n == 0) {
+                n = (unsigned) CLAMP(cpus, 1L, (long) CLI_RUN_MAX_JOBS);
+                n = MIN(n, (unsigned) MAX(run->n_items / CLI_RUN_ITEMS_PER_WORKER, (size_t) 1));
+        }
+        n = MIN(n, run->config->concurrency);
+        n = MIN(n, (unsigned) MAX(run->n_items, (size_t) 1));
+        return MAX(n, 1u);
+}
+
+/* Deals the items out: per account in turn, so every worker has its share of each account
+ * (and of its rate limit). Items keep their file order within a worker. */
+static int exec_assign_items(CliRun *run, Exec *workers, unsigned n, ExecItem *items) {
+        _cleanup_free_ unsigned *turn = calloc(run->config->n_accounts + 1, sizeof(unsigned));
+        _cleanup_free_ unsigned *owner = calloc(run->n_items ?: 1, sizeof(unsigned));
+        size_t at = 0;
+
+        if (!turn || !owner)
+                return -ENOMEM;
+        for (size_t i = 0; i < run->n_items; i++) {
+                const char *account = run->items[i].spec->account;
+                size_t a = run->config->n_accounts; /* unknown accounts share a turn */
+                for (size_t k = 0; account && k < run->config->n_accounts; k++)
+                        if (streq(run->config->accounts[k].name, account)) {
+                                a = k;
+                                break;
+                        }
+                owner[i] = turn[a]++ % n;
+                workers[owner[i]].n_items++;
+        }
+        for (unsigned w = 0; w < n; w++) {
+                workers[w].items = items + at;
+                at += workers[w].n_items;
+                workers[w].n_items = 0;
+        }
+        for (size_t i = 0; i < run->n_items; i++) {
+                Exec *e = &workers[owner[i]];
+                e->items[e->n_items++].item = &run->items[i];
+        }
+        return 0;
+}
+
+/* The items are split over workers (threads), each a complete single-threaded reconciler with
+ * its own sd-event loop, HTTP engine and connections, accounts (credentials) and work queue,
+ * sharing only what is read-only during the run (the configuration, the desired set) and the
+ * state store (locked). Each item belongs to one worker, which alone writes it. A large apply
+ * is CPU-bound in the client (libcurl, TLS, signing): this is what lets it use more than one
+ * core. The in-flight cap and every account's rate limit are divided among the workers. */
+int cli_run_execute(CliRun *run, ReconcileMode mode, FILE *err) {
+        _cleanup_(state_store_freep) StateStore *store = NULL;
+        _cleanup_free_ ExecItem *items = calloc(run->n_items ?: 1, sizeof(ExecItem));
+        _cleanup_free_ Exec *workers = NULL;
+        ExecShared shared = {};
+        unsigned n = exec_n_workers(run), started = 1;
+        int r;
+
+        workers = calloc(n, sizeof(Exec));
+        if (!items || !workers)
+                return -ENOMEM;
+        store = open_store(run->config, mode, err);
+        if (store && n > 1)
+                state_store_set_shared(store, true);
+        r = exec_assign_items(run, workers, n, items);
+        if (r < 0)
+                return r;
+        for (unsigned w = 0; w < n; w++)
+                workers[w] = (Exec) {
+                        .run = run,
+                        .mode = mode,
+                        .store = store,
+                        .items = workers[w].items,
+                        .n_items = workers[w].n_items,
+                        .index = w,
+                        .n_workers = n,
+                        .concurrency = run->config->concurrency / n +
+                                       (w < run->config->concurrency % n),
+                        .shared = &shared,
+                };
+
+        /* The first worker runs here, the others in threads started before it. A thread that
+         * cannot be started leaves its items to be run after the others, here. */
+        for (; started < n; started++) {
+                r = -pthread_create(&workers[started].thread, NULL, exec_thread, &workers[started]);
+                if (r < 0)
+                        break;
+        }
+        r = exec_run(&workers[0]);
+        for (unsigned w = 1; w < started; w++) {
+                (void) pthread_join(workers[w].thread, NULL);
+                if (r >= 0 && workers[w].result < 0)
+                        r = workers[w].result;
+        }
+        for (unsigned w = started; w < n && r >= 0; w++)
+                r = exec_run(&workers[w]);
+        progress_update(&workers[0], true);
+
+        if (store)
+                state_store_set_shared(store, false);
         if (r >= 0 && store && mode == RECONCILE_APPLY) {
                 int k = state_store_save(store);
                 if (k < 0)
                         fprintf(err, "warning: could not save the state store in '%s': %s\n",
                                 run->config->state_dir, strerror(-k));
         }
-        sd_event_unref(event);
         return r;
 }
 

@@ -24,6 +24,10 @@
 #include "reconciler/reconcile.h"
 
 #define CLI_RUN_MAX_ATTEMPTS 10u
+/* Workers (threads) of a run: at most this many by default (one per CPU), and one per this
+ * many resources (see cli_run_execute()). */
+#define CLI_RUN_MAX_JOBS 8u
+#define CLI_RUN_ITEMS_PER_WORKER 500u
 /* The one-shot run waits at most this long between tries of a resource (unless the server
  * asks for longer with Retry-After): a CLI should give up within a minute or two. */
 #define CLI_RUN_BACKOFF_CAP (10 * USEC_PER_SEC)
@@ -47,6 +51,7 @@ typedef struct CliRun {
         DesiredSet *set;
         CliRunItem *items;
         size_t n_items;
+        unsigned jobs; /* workers; 0: one per CPU for a large run (cli_run_execute()) */
         bool progress; /* draw a progress line on stderr (a terminal) */
         FILE *progress_file;
         const char *verb; /* "plan" / "apply", for the progress line */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -13,6 +14,8 @@
 struct StateStore {
         char *dir;
         char *path;
+        pthread_mutex_t lock; /* taken by the record functions while shared */
+        bool shared;
         StateRecord **records; /* sorted by key; pointers, so that an insertion moves 8 bytes
                                 * per record, not the whole record (10,000 puts in random key
                                 * order during an apply) */
@@ -48,6 +51,7 @@ StateStore *state_store_free(StateStore *s) {
         free(s->records);
         free(s->dir);
         free(s->path);
+        pthread_mutex_destroy(&s->lock);
         free(s);
         return NULL;
 }
@@ -61,7 +65,7 @@ static size_t state_store_find(const StateStore *s, const char *key, bool *found
         return sorted_find(s->records, s->n, record_key, key, found);
 }
 
-const StateRecord *state_store_get(const StateStore *s, const char *key) {
+static const StateRecord *store_get(const StateStore *s, const char *key) {
         bool found;
         size_t i;
 
@@ -118,8 +122,8 @@ static int state_store_insert(StateStore *s, const char *key, AsyncConfig *confi
         return 0;
 }
 
-int state_store_put(StateStore *s, const char *key, const AsyncConfig *config,
-                    uint64_t applied_usec, bool created) {
+static int store_put(StateStore *s, const char *key, const AsyncConfig *config,
+                     uint64_t applied_usec, bool created) {
         AsyncConfig c;
         int r;
 
@@ -134,7 +138,7 @@ int state_store_put(StateStore *s, const char *key, const AsyncConfig *config,
         return 0;
 }
 
-int state_store_remove(StateStore *s, const char *key) {
+static int store_remove(StateStore *s, const char *key) {
         bool found;
         size_t i = state_store_find(s, key, &found);
 
@@ -185,7 +189,7 @@ static int info_copy(StateResourceInfo *dst, const StateResourceInfo *src) {
         return 0;
 }
 
-int state_store_set_info(StateStore *s, const char *key, const StateResourceInfo *info) {
+static int store_set_info(StateStore *s, const char *key, const StateResourceInfo *info) {
         StateResourceInfo c;
         bool found;
         size_t i = state_store_find(s, key, &found);
@@ -204,7 +208,7 @@ int state_store_set_info(StateStore *s, const char *key, const StateResourceInfo
         return 1;
 }
 
-int state_store_set_orphaned(StateStore *s, const char *key, uint64_t usec) {
+static int store_set_orphaned(StateStore *s, const char *key, uint64_t usec) {
         bool found;
         size_t i = state_store_find(s, key, &found);
 
@@ -241,6 +245,69 @@ int state_record_info_from_key(const char *key, StateResourceInfo *ret) {
 /* ---- loading ------------------------------------------------------------------------ */
 
 /* The optional "resource" object and "orphanedAtUsec" (see state.h). */
+/* ---- the record functions, locked while the store is shared ------------------------------- */
+
+static void store_lock(const StateStore *s) {
+        if (s && s->shared)
+                pthread_mutex_lock((pthread_mutex_t *) &s->lock);
+}
+
+static void store_unlock(const StateStore *s) {
+        if (s && s->shared)
+                pthread_mutex_unlock((pthread_mutex_t *) &s->lock);
+}
+
+void state_store_set_shared(StateStore *s, bool shared) {
+        if (s)
+                s->shared = shared;
+}
+
+const StateRecord *state_store_get(const StateStore *s, const char *key) {
+        const StateRecord *rec;
+
+        store_lock(s);
+        rec = store_get(s, key);
+        store_unlock(s);
+        return rec;
+}
+
+int state_store_put(StateStore *s, const char *key, const AsyncConfig *config,
+                    uint64_t applied_usec, bool created) {
+        int r;
+
+        store_lock(s);
+        r = store_put(s, key, config, applied_usec, created);
+        store_unlock(s);
+        return r;
+}
+
+int state_store_remove(StateStore *s, const char *key) {
+        int r;
+
+        store_lock(s);
+        r = store_remove(s, key);
+        store_unlock(s);
+        return r;
+}
+
+int state_store_set_info(StateStore *s, const char *key, const StateResourceInfo *info) {
+        int r;
+
+        store_lock(s);
+        r = store_set_info(s, key, info);
+        store_unlock(s);
+        return r;
+}
+
+int state_store_set_orphaned(StateStore *s, const char *key, uint64_t usec) {
+        int r;
+
+        store_lock(s);
+        r = store_set_orphaned(s, key, usec);
+        store_unlock(s);
+        return r;
+}
+
 static int state_load_extras(StateStore *s, const char *key, const json_t *v, DiagList *diags) {
         const json_t *res = json_object_get(v, "resource"), *orph = json_object_get(v, "orphanedAtUsec");
         StateResourceInfo info = {};
@@ -398,6 +465,7 @@ int state_store_open(const char *dir, DiagList *diags, StateStore **ret) {
         s = calloc(1, sizeof(StateStore));
         if (!s)
                 return -ENOMEM;
+        pthread_mutex_init(&s->lock, NULL);
         s->dir = strdup(dir);
         if (!s->dir || asprintf(&s->path, "%s/%s", dir, STATE_FILE_NAME) < 0) {
                 s->path = NULL;

@@ -76,6 +76,12 @@ StateStore *state_store_free(StateStore *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(StateStore *, state_store_free);
 
 /* The record of key, or NULL. Valid until the next put/remove/free. */
+/* While shared, state_store_get(), _put(), _remove(), _set_info() and _set_orphaned() take a
+ * lock, so that several threads may use the store at once, each for its own keys (a record
+ * returned by state_store_get() stays valid while nobody else changes that key). The rest
+ * (open, save, iterating) is for one thread, with the store not shared. */
+void state_store_set_shared(StateStore *s, bool shared);
+
 const StateRecord *state_store_get(const StateStore *s, const char *key);
 size_t state_store_size(const StateStore *s);
 /* The i-th record in key order (i < state_store_size()). */

@@ -65,9 +65,11 @@ def test_faults_apply_converges(cloud, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_many_faults_many_resources(cloud, tmp_path):
+@pytest.mark.parametrize("jobs", [[], ["--jobs", "4"]], ids=["one-worker", "four-workers"])
+def test_many_faults_many_resources(cloud, tmp_path, jobs):
     """30 % of all requests fail (5xx, 429 with Retry-After, truncated bodies, dropped
-    connections) over 60 resources: apply still converges, in bounded time."""
+    connections) over 60 resources: apply still converges, in bounded time; also with the
+    resources dealt out to four worker threads."""
     docs, functions = {}, []
     for i in range(60):
         docs[f"r{i}.yaml"] = (f"apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\nmetadata: {{name: r{i}}}\n"
@@ -81,7 +83,7 @@ def test_many_faults_many_resources(cloud, tmp_path):
     cloud.faults(error5xx=0.12, errorStatus=503, throttle=0.03, retryAfter=1, drop=0.08, truncate=0.07,
                  seed=3)
     start = time.monotonic()
-    r = run("apply", "--config", config, timeout=90)
+    r = run("apply", "--config", config, *jobs, timeout=90)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr
     assert time.monotonic() - start < 60
     cloud.faults()

@@ -157,3 +157,33 @@ def test_invalid_desired_state_is_located(setup):
     assert r.returncode == 1
     assert "bad.yaml:4:" in r.stderr and "error:" in r.stderr
     assert setup.fake.stats()["requests"] == 0
+
+
+def test_parallel_workers_converge(setup):
+    """--jobs 3: the resources are dealt out to three worker threads (each its own event loop,
+    HTTP engine and accounts); the result is the same as with one: the emulator holds exactly
+    the desired configs, every resource is reported in file order, all six are in the state
+    store, and a plan with another number of workers finds everything in sync."""
+    r = setup.asyncfg("plan", "--jobs", "3")
+    assert r.returncode == 2 and "Plan: 6 to create, 0 to update, 0 in sync, 0 errors." in r.stdout
+
+    r = setup.asyncfg("apply", "-o", "json", "--jobs", "3")
+    assert r.returncode == 0, r.stdout + r.stderr
+    doc = json.loads(r.stdout)
+    assert [x["name"] for x in doc["resources"]] == [x["name"] for x in json.loads(
+        setup.asyncfg("plan", "-o", "json", "--jobs", "1").stdout)["resources"]]
+    assert doc["summary"]["created"] == 6 and doc["summary"]["error"] == 0
+    assert wire_state(setup.fake) == EXPECTED
+    assert setup.fake.stats()["byMethod"]["PUT"] == 6
+    state = json.load(open(os.path.join(setup.tmp, "state", "state.json")))
+    assert len(state["resources"]) == 6 and all(r["created"] for r in state["resources"].values())
+
+    r = setup.asyncfg("plan", "--jobs", "2")
+    assert r.returncode == 0 and "Plan: 0 to create, 0 to update, 6 in sync, 0 errors." in r.stdout
+
+
+def test_jobs_must_be_a_positive_number(setup):
+    for bad in ("0", "-1", "x", "65", "2x", ""):
+        r = setup.asyncfg("plan", "--jobs", bad)
+        assert r.returncode == 2 and "--jobs" in r.stderr, (bad, r.stderr)
+    assert setup.fake.stats()["requests"] == 0

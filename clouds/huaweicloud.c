@@ -161,9 +161,11 @@ static int hw_parse_destination(const json_t *config, const char *key, Destinati
         if (r < 0 || !type)
                 return r;
         if (text) {
-                r = cloud_json_parse_object(text, strlen(text), &param);
-                if (r < 0)
-                        return r;
+                param = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+                if (!json_is_object(param)) {
+                        json_decref(param);
+                        return -EBADMSG;
+                }
         }
         ret->target = strdup(type);
         if (!ret->target) {

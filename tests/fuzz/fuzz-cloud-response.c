@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Every cloud response parser: the first byte selects the parser, the rest is the body.
- * Also checks that a parsed config survives serialisation and parses back equal, and that
- * the body reader agrees with jansson on every input. */
-#include <errno.h>
+ * Also checks that a parsed config survives serialisation and parses back equal. */
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "clouds/cloud-json.h"
 #include "clouds/cloud.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -55,27 +51,11 @@ static void fuzz_config(unsigned i, const char *body, size_t size) {
         async_config_done(&c);
 }
 
-/* The body reader must accept exactly what jansson accepts, and read the same values; except
- * that it refuses every NUL byte, where jansson skips one that directly follows a number or a
- * literal (as in {"a":1<NUL>}). */
-static void fuzz_reader(const char *body, size_t size) {
-        json_t *want = json_loadb(body, size, JSON_REJECT_DUPLICATES, NULL), *got = NULL;
-        int r = cloud_json_parse_object(body, size, &got);
-        bool nul = memchr(body, 0, size);
-
-        if (r == 0 ? !json_is_object(want) || !json_equal(want, got)
-                   : r != -EBADMSG || (json_is_object(want) && !nul))
-                abort();
-        json_decref(want);
-        json_decref(got);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         unsigned sel, i;
 
         if (size < 1 || size > 65536)
                 return 0;
-        fuzz_reader((const char *) data + 1, size - 1);
         sel = data[0] % (3 * ELEMENTSOF(parsers));
         i = sel / 3;
         const char *body = (const char *) data + 1;

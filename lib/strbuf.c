@@ -43,10 +43,6 @@ void strbuf_puts(StrBuf *b, const char *s) {
         strbuf_put(b, s, strlen(s));
 }
 
-void strbuf_putc(StrBuf *b, char c) {
-        strbuf_put(b, &c, 1);
-}
-
 void strbuf_put_int(StrBuf *b, int64_t v) {
         char buf[24], *p = buf + sizeof(buf);
         uint64_t u = v < 0 ? -(uint64_t) v : (uint64_t) v;

@@ -6,20 +6,24 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "lib/hashmap.h"
 #include "lib/json-writer.h"
 #include "reconciler/field.h"
 #include "reconciler/state.h"
-#include "lib/sort-util.h"
 
 struct StateStore {
         char *dir;
         char *path;
         pthread_mutex_t lock; /* taken by the record functions while shared */
         bool shared;
-        StateRecord **records; /* sorted by key; pointers, so that an insertion moves 8 bytes
-                                * per record, not the whole record (10,000 puts in random key
-                                * order during an apply) */
+        /* Looked up by key through index; kept in key order only when an order is asked for
+         * (state_store_get_nth(), saving). An apply puts 10,000 records in the order the
+         * cloud answers: inserting each at its sorted place moved half the array per put, and
+         * every lookup was a binary search chasing a pointer per step. */
+        StateRecord **records;
         size_t n, allocated;
+        Hashmap *index; /* key (the record's own) → record */
+        bool sorted;
         bool dirty;
 };
 
@@ -49,6 +53,7 @@ StateStore *state_store_free(StateStore *s) {
         for (size_t i = 0; i < s->n; i++)
                 state_record_free(s->records[i]);
         free(s->records);
+        hashmap_free(s->index);
         free(s->dir);
         free(s->path);
         pthread_mutex_destroy(&s->lock);
@@ -56,43 +61,49 @@ StateStore *state_store_free(StateStore *s) {
         return NULL;
 }
 
-static const char *record_key(const void *array, size_t i) {
-        return ((StateRecord *const *) array)[i]->key;
-}
-
-/* The index of key, or of where it would be inserted; *found tells which. */
-static size_t state_store_find(const StateStore *s, const char *key, bool *found) {
-        return sorted_find(s->records, s->n, record_key, key, found);
+static StateRecord *store_find(const StateStore *s, const char *key) {
+        return hashmap_get(s->index, key);
 }
 
 static const StateRecord *store_get(const StateStore *s, const char *key) {
-        bool found;
-        size_t i;
-
         if (!s || !key)
                 return NULL;
-        i = state_store_find(s, key, &found);
-        return found ? s->records[i] : NULL;
+        return store_find(s, key);
 }
 
 size_t state_store_size(const StateStore *s) {
         return s ? s->n : 0;
 }
 
-const StateRecord *state_store_get_nth(const StateStore *s, size_t i) {
-        return s && i < s->n ? s->records[i] : NULL;
+static int record_compare(const void *a, const void *b) {
+        return strcmp((*(StateRecord *const *) a)->key, (*(StateRecord *const *) b)->key);
+}
+
+/* Puts the records in key order (keys are unique, so the order is total). */
+static void store_sort(StateStore *s) {
+        if (s->sorted)
+                return;
+        qsort(s->records, s->n, sizeof(StateRecord *), record_compare);
+        s->sorted = true;
+}
+
+const StateRecord *state_store_get_nth(StateStore *s, size_t i) {
+        if (!s || i >= s->n)
+                return NULL;
+        store_sort(s);
+        return s->records[i];
 }
 
 /* Takes ownership of *config on success. */
 static int state_store_insert(StateStore *s, const char *key, AsyncConfig *config,
                               uint64_t applied_usec, bool created) {
-        bool found;
-        size_t i = state_store_find(s, key, &found);
+        StateRecord *rec = store_find(s, key);
+        int r;
 
-        if (found) {
-                async_config_done(&s->records[i]->applied);
-                s->records[i]->applied = *config;
-                s->records[i]->applied_usec = applied_usec;
+        if (rec) {
+                async_config_done(&rec->applied);
+                rec->applied = *config;
+                rec->applied_usec = applied_usec;
                 *config = (AsyncConfig){};
                 return 0;
         }
@@ -104,7 +115,7 @@ static int state_store_insert(StateStore *s, const char *key, AsyncConfig *confi
                 s->records = n;
                 s->allocated = a;
         }
-        StateRecord *rec = calloc(1, sizeof(StateRecord));
+        rec = calloc(1, sizeof(StateRecord));
         if (!rec)
                 return -ENOMEM;
         rec->key = strdup(key);
@@ -112,13 +123,19 @@ static int state_store_insert(StateStore *s, const char *key, AsyncConfig *confi
                 free(rec);
                 return -ENOMEM;
         }
+        r = hashmap_put(s->index, rec->key, rec);
+        if (r < 0) {
+                state_record_free(rec);
+                return r;
+        }
         rec->applied = *config;
         rec->applied_usec = applied_usec;
         rec->created = created;
-        memmove(s->records + i + 1, s->records + i, (s->n - i) * sizeof(StateRecord *));
-        s->records[i] = rec;
+        /* Appending in key order (loading a saved file) keeps the array sorted. */
+        if (s->n > 0 && s->sorted && strcmp(s->records[s->n - 1]->key, rec->key) > 0)
+                s->sorted = false;
+        s->records[s->n++] = rec;
         *config = (AsyncConfig){};
-        s->n++;
         return 0;
 }
 
@@ -139,14 +156,17 @@ static int store_put(StateStore *s, const char *key, const AsyncConfig *config,
 }
 
 static int store_remove(StateStore *s, const char *key) {
-        bool found;
-        size_t i = state_store_find(s, key, &found);
+        StateRecord *rec = hashmap_remove(s->index, key);
+        size_t i = 0;
 
-        if (!found)
+        if (!rec)
                 return 0;
-        state_record_free(s->records[i]);
+        /* Rare (orphans): a scan for the slot, and the order of the rest kept. */
+        while (s->records[i] != rec)
+                i++;
         memmove(s->records + i, s->records + i + 1, (s->n - i - 1) * sizeof(StateRecord *));
         s->n--;
+        state_record_free(rec);
         s->dirty = true;
         return 1;
 }
@@ -190,33 +210,31 @@ static int info_copy(StateResourceInfo *dst, const StateResourceInfo *src) {
 }
 
 static int store_set_info(StateStore *s, const char *key, const StateResourceInfo *info) {
+        StateRecord *rec = store_find(s, key);
         StateResourceInfo c;
-        bool found;
-        size_t i = state_store_find(s, key, &found);
         int r;
 
-        if (!found)
+        if (!rec)
                 return -ENOENT;
-        if (info_equal(&s->records[i]->info, (StateResourceInfo *) info))
+        if (info_equal(&rec->info, (StateResourceInfo *) info))
                 return 0;
         r = info_copy(&c, info);
         if (r < 0)
                 return r;
-        state_resource_info_done(&s->records[i]->info);
-        s->records[i]->info = c;
+        state_resource_info_done(&rec->info);
+        rec->info = c;
         s->dirty = true;
         return 1;
 }
 
 static int store_set_orphaned(StateStore *s, const char *key, uint64_t usec) {
-        bool found;
-        size_t i = state_store_find(s, key, &found);
+        StateRecord *rec = store_find(s, key);
 
-        if (!found)
+        if (!rec)
                 return -ENOENT;
-        if (s->records[i]->orphaned_usec == usec)
+        if (rec->orphaned_usec == usec)
                 return 0;
-        s->records[i]->orphaned_usec = usec;
+        rec->orphaned_usec = usec;
         s->dirty = true;
         return 1;
 }
@@ -466,6 +484,10 @@ int state_store_open(const char *dir, DiagList *diags, StateStore **ret) {
         if (!s)
                 return -ENOMEM;
         pthread_mutex_init(&s->lock, NULL);
+        s->sorted = true;
+        s->index = hashmap_new();
+        if (!s->index)
+                return -ENOMEM;
         s->dir = strdup(dir);
         if (!s->dir || asprintf(&s->path, "%s/%s", dir, STATE_FILE_NAME) < 0) {
                 s->path = NULL;
@@ -559,10 +581,11 @@ static int state_record_write(JsonWriter *w, const StateRecord *r) {
  * (the format's keys and the records' keys are in that order already), written straight from
  * the records: a tree of 10,000 records was a few hundred thousand allocations. A string
  * jansson would have refused (not UTF-8) fails the save with -ENOMEM, as it did then. */
-static int state_store_dump(const StateStore *s, FILE *f) {
+static int state_store_dump(StateStore *s, FILE *f) {
         JsonWriter w;
         int r = 0;
 
+        store_sort(s);
         json_writer_init(&w, 1, 0, true);
         json_writer_open_object(&w);
         json_writer_key(&w, "format");
@@ -592,7 +615,7 @@ static int fsync_directory(const char *dir) {
 }
 
 /* Writes the store to a temporary file next to path and renames it over path. */
-static int write_file_atomic(const StateStore *s) {
+static int write_file_atomic(StateStore *s) {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -EBADF;
         FILE *f;

@@ -84,8 +84,9 @@ void state_store_set_shared(StateStore *s, bool shared);
 
 const StateRecord *state_store_get(const StateStore *s, const char *key);
 size_t state_store_size(const StateStore *s);
-/* The i-th record in key order (i < state_store_size()). */
-const StateRecord *state_store_get_nth(const StateStore *s, size_t i);
+/* The i-th record in key order (i < state_store_size()). The first call after records were
+ * added sorts them, hence not const. */
+const StateRecord *state_store_get_nth(StateStore *s, size_t i);
 
 /* Records that config was applied to key at applied_usec. created is taken when the record is
  * new; an existing record keeps its original created flag (ownership is decided by the first

@@ -344,7 +344,7 @@ static void test_info_from_key(void **state) {
 /* The tree the store was once saved as (json_dumps(JSON_INDENT(1) | JSON_SORT_KEYS) of the
  * whole document), built here from the public getters: the streamed save must give exactly
  * these bytes. */
-static char *state_as_one_tree(const StateStore *s) {
+static char *state_as_one_tree(StateStore *s) {
         static const char *const names[] = { "name", "provider", "account", "function", "qualifier", "file" };
         json_t *resources = json_object(), *root;
         char *text;
@@ -453,11 +453,54 @@ static void test_save_bytes(void **state) {
         (void) state;
 }
 
+/* Records go in in any order (an apply puts them as the cloud answers) and come out of
+ * state_store_get_nth() in key order, also after removals and puts between two reads. */
+static void test_order(void **state) {
+        char *dir = make_dir();
+        _cleanup_(state_store_freep) StateStore *s = NULL;
+        AsyncConfig a = {};
+        DiagList diags;
+        char key[64];
+
+        diag_list_init(&diags);
+        config_from("{\"maxRetryAttempts\":1}", &a);
+        assert_int_equal(state_store_open(dir, &diags, &s), 0);
+        for (unsigned i = 0; i < 500; i++) {
+                snprintf(key, sizeof key, "aws/acct/fn-%03u/$LATEST", (i * 7919u) % 500u);
+                assert_int_equal(state_store_put(s, key, &a, i, true), 0);
+        }
+        assert_int_equal(state_store_size(s), 500);
+        for (size_t i = 0; i < 500; i++) {
+                snprintf(key, sizeof key, "aws/acct/fn-%03zu/$LATEST", i);
+                assert_string_equal(state_store_get_nth(s, i)->key, key);
+                assert_ptr_equal(state_store_get(s, key), state_store_get_nth(s, i));
+        }
+        /* Removing every other record, then adding one that sorts first. */
+        for (unsigned i = 0; i < 500; i += 2) {
+                snprintf(key, sizeof key, "aws/acct/fn-%03u/$LATEST", i);
+                assert_int_equal(state_store_remove(s, key), 1);
+                assert_null(state_store_get(s, key));
+        }
+        assert_int_equal(state_store_put(s, "a/first/f/q", &a, 1, false), 0);
+        assert_int_equal(state_store_size(s), 251);
+        assert_string_equal(state_store_get_nth(s, 0)->key, "a/first/f/q");
+        for (size_t i = 1; i < 251; i++) {
+                snprintf(key, sizeof key, "aws/acct/fn-%03zu/$LATEST", 2 * i - 1);
+                assert_string_equal(state_store_get_nth(s, i)->key, key);
+        }
+        assert_null(state_store_get_nth(s, 251));
+
+        async_config_done(&a);
+        remove_dir(dir);
+        (void) state;
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip), cmocka_unit_test(test_crash_leftover),
                 cmocka_unit_test(test_bad_files),  cmocka_unit_test(test_quarantine),
                 cmocka_unit_test(test_open_errors), cmocka_unit_test(test_save_bytes),
+                cmocka_unit_test(test_order),
                 cmocka_unit_test(test_info_and_orphans), cmocka_unit_test(test_info_from_key),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

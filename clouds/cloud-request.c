@@ -7,11 +7,11 @@
 #include "lib/urlenc.h"
 
 #define CLOUD_REQUEST_TEXT_SIZE 1024
+#define CLOUD_REQUEST_PATH_SIZE 512
 
 void cloud_request_done(CloudRequest *req) {
         if (!req)
                 return;
-        free(req->path);
         free(req->body);
         free(req->text);
         for (size_t i = 0; i < req->n_heap; i++)
@@ -56,18 +56,34 @@ int cloud_request_set_base_url(CloudRequest *req, const char *base_url) {
         return 0;
 }
 
+/* Formatted on the stack and kept in the request's text block: vasprintf() was an allocation
+ * and a reallocation per request. A path too long for the buffer is formatted again on the
+ * heap. */
 int cloud_request_set_path(CloudRequest *req, const char *format, ...) {
+        char buf[CLOUD_REQUEST_PATH_SIZE];
+        const char *v;
         va_list ap;
         char *p;
         int r;
 
         va_start(ap, format);
-        r = vasprintf(&p, format, ap);
+        r = vsnprintf(buf, sizeof(buf), format, ap);
         va_end(ap);
         if (r < 0)
                 return -ENOMEM;
-        free(req->path);
-        req->path = p;
+        if ((size_t) r < sizeof(buf))
+                v = cloud_request_copy(req, buf);
+        else {
+                va_start(ap, format);
+                r = vasprintf(&p, format, ap);
+                va_end(ap);
+                if (r < 0 || cloud_request_keep(req, p) < 0)
+                        return -ENOMEM;
+                v = p;
+        }
+        if (!v)
+                return -ENOMEM;
+        req->path = v;
         return 0;
 }
 

@@ -16,7 +16,8 @@
 typedef struct CloudRequest {
         const char *method;  /* static string: "GET", "PUT", "DELETE" */
         const char *base_url; /* "https://host[:port]", no trailing '/'; owned (text) */
-        char *path;          /* as on the wire, already percent-encoded where the cloud wants */
+        const char *path;    /* as on the wire, already percent-encoded where the cloud wants;
+                              * owned (text) */
         SignParam query[CLOUD_REQUEST_MAX_QUERY]; /* keys static, values owned and decoded */
         size_t n_query;
         SignHeader headers[CLOUD_REQUEST_MAX_HEADERS]; /* names static, values owned */
@@ -28,7 +29,7 @@ typedef struct CloudRequest {
          * allocated on its own and listed in heap. */
         char *text;
         size_t text_used;
-        char *heap[CLOUD_REQUEST_MAX_HEADERS + CLOUD_REQUEST_MAX_QUERY + 1];
+        char *heap[CLOUD_REQUEST_MAX_HEADERS + CLOUD_REQUEST_MAX_QUERY + 2];
         size_t n_heap;
 } CloudRequest;
 

@@ -24,10 +24,14 @@ struct CloudClient {
         Rng nonce_rng; /* see cloud_client_make_nonce() */
 };
 
+/* Room in a call for the secret used to sign (access key secrets are 30 to 40 characters);
+ * a longer one, and a token, are copied to the heap. */
+#define CLOUD_CALL_SECRET_SIZE 64
+
 struct CloudCall {
         CloudClient *client;
         CloudOp op;
-        CloudTarget target; /* strings owned */
+        CloudTarget target; /* strings in names */
         AsyncConfig desired;
         HttpRequest *request; /* in flight; NULL between pages and after the end */
         union {
@@ -39,8 +43,13 @@ struct CloudCall {
         CloudConfigList list; /* LIST: accumulated over pages */
         char *page_token;     /* LIST: the token of the page in flight */
         unsigned n_pages;
-        char *redact[3]; /* the secret and token used to sign, to cut out of messages */
+        /* The secret and token used to sign, to cut out of messages (NULL-terminated): the
+         * provider may replace its credentials while the call is in flight, so they are
+         * copied, the secret into secret_buf when it fits. */
+        char *redact[3];
+        char secret_buf[CLOUD_CALL_SECRET_SIZE];
         uint64_t sent_usec; /* CLOCK_MONOTONIC when the exchange in flight was started */
+        char names[]; /* target.function and target.qualifier: one allocation per call */
 };
 
 static uint64_t cloud_now_monotonic(void) {
@@ -347,19 +356,25 @@ int cloud_error_from_response(const CloudOps *ops, CloudOp op, const HttpRespons
 
 /* ---- calls --------------------------------------------------------------------------- */
 
+/* Wipes and drops the copies of the secrets. */
+static void cloud_call_forget_secrets(CloudCall *call) {
+        for (size_t i = 0; i < ELEMENTSOF(call->redact); i++) {
+                if (!call->redact[i])
+                        continue;
+                explicit_bzero(call->redact[i], strlen(call->redact[i]));
+                if (call->redact[i] != call->secret_buf)
+                        free(call->redact[i]);
+                call->redact[i] = NULL;
+        }
+}
+
 static CloudCall *cloud_call_free(CloudCall *call) {
         if (!call)
                 return NULL;
-        free((char *) call->target.function);
-        free((char *) call->target.qualifier);
         async_config_done(&call->desired);
         cloud_config_list_done(&call->list);
         free(call->page_token);
-        for (size_t i = 0; i < ELEMENTSOF(call->redact); i++)
-                if (call->redact[i]) {
-                        explicit_bzero(call->redact[i], strlen(call->redact[i]));
-                        free(call->redact[i]);
-                }
+        cloud_call_forget_secrets(call);
         cloud_client_unref(call->client);
         free(call);
         return NULL;
@@ -396,15 +411,20 @@ static void cloud_call_fail(CloudCall *call, int error, const char *detail) {
 static void cloud_call_remember_secrets(CloudCall *call, const CloudCredentials *creds) {
         const char *s[] = { creds->secret, creds->token };
 
-        for (size_t i = 0; i < ELEMENTSOF(s); i++) {
-                if (call->redact[i]) {
-                        explicit_bzero(call->redact[i], strlen(call->redact[i]));
-                        free(call->redact[i]);
-                        call->redact[i] = NULL;
-                }
-                /* Best effort: without the copy a message is only not redacted. */
-                if (!isempty(s[i]))
-                        call->redact[i] = strdup(s[i]);
+        cloud_call_forget_secrets(call);
+        for (size_t i = 0, j = 0; i < ELEMENTSOF(s); i++) {
+                size_t n;
+
+                if (isempty(s[i]))
+                        continue;
+                n = strlen(s[i]);
+                if (i == 0 && n < sizeof(call->secret_buf))
+                        call->redact[j] = memcpy(call->secret_buf, s[i], n + 1);
+                else
+                        /* Best effort: without the copy a message is only not redacted. */
+                        call->redact[j] = strdup(s[i]);
+                if (call->redact[j])
+                        j++;
         }
 }
 
@@ -570,22 +590,24 @@ static void cloud_call_on_response(HttpRequest *req, int error, const HttpRespon
 
 static int cloud_call_new(CloudClient *c, CloudOp op, const CloudTarget *t, void *userdata,
                           CloudCall **ret) {
-        _cleanup_(cloud_call_freep) CloudCall *call = NULL;
+        const char *qualifier = op != CLOUD_OP_LIST ? t->qualifier : NULL;
+        size_t nf, nq;
+        CloudCall *call;
 
         if (!c || !t || isempty(t->function))
                 return -EINVAL;
-        call = calloc(1, sizeof(CloudCall));
+        nf = strlen(t->function) + 1;
+        nq = qualifier ? strlen(qualifier) + 1 : 0;
+        call = calloc(1, sizeof(CloudCall) + nf + nq);
         if (!call)
                 return -ENOMEM;
         call->client = cloud_client_ref(c);
         call->op = op;
         call->userdata = userdata;
-        call->target.function = strdup(t->function);
-        if (!call->target.function)
-                return -ENOMEM;
-        if (t->qualifier && op != CLOUD_OP_LIST && !(call->target.qualifier = strdup(t->qualifier)))
-                return -ENOMEM;
-        *ret = TAKE_PTR(call);
+        call->target.function = memcpy(call->names, t->function, nf);
+        if (qualifier)
+                call->target.qualifier = memcpy(call->names + nf, qualifier, nq);
+        *ret = call;
         return 0;
 }
 

@@ -412,6 +412,20 @@ static void test_failures(void **state) {
         assert_int_equal(r.error.retry_after_usec, 3000000ULL);
         result_done(&r);
 
+        /* a cloud that echoes the secret and the token used to sign: both cut out */
+        use_token = true;
+        script((Canned[]){ { 400, NULL, NULL,
+                             "{\"message\":\"bad: " SECRET " / " TOKEN " / " SECRET "\"}" } }, 1);
+        assert_int_equal(cloud_get(env.client, &t, on_config, &r, NULL), 0);
+        run_until(&env, &r);
+        use_token = false;
+        assert_int_equal(r.error.http_status, 400);
+        assert_non_null(r.error.message);
+        assert_null(strstr(r.error.message, SECRET));
+        assert_null(strstr(r.error.message, TOKEN));
+        assert_string_equal(r.error.message, "bad: <redacted> / <redacted> / <redacted>");
+        result_done(&r);
+
         /* a list page that cannot be read fails the whole list */
         script((Canned[]){ { 200, NULL, NULL, "{\"FunctionEventInvokeConfigs\":[],\"NextMarker\":\"x\"}" },
                            { 200, NULL, NULL, "[]" } }, 2);

@@ -252,6 +252,59 @@ int async_config_to_json(const AsyncConfig *c, json_t **ret) {
         return 0;
 }
 
+/* The fields in the order of their names (JSON_SORT_KEYS), and in the order
+ * async_config_to_json() inserts them (the enum's). */
+static const AsyncField fields_by_name[] = {
+        ASYNC_FIELD_ASYNC_TASK,        ASYNC_FIELD_ENABLE_ASYNC_STATUS_LOG,
+        ASYNC_FIELD_MAX_EVENT_AGE_SECONDS, ASYNC_FIELD_MAX_RETRY_ATTEMPTS,
+        ASYNC_FIELD_ON_FAILURE,        ASYNC_FIELD_ON_SUCCESS,
+};
+_Static_assert(ELEMENTSOF(fields_by_name) == _ASYNC_FIELD_MAX, "every field");
+
+static void destination_write_json(JsonWriter *w, const Destination *d) {
+        json_t *p = destination_param_normalise(d->param);
+
+        json_writer_open_object(w);
+        json_writer_key(w, "destination");
+        json_writer_string(w, d->target);
+        if (!p)
+                json_writer_json(w, NULL); /* fails the writer, as it fails the tree */
+        else if (!json_is_object(p) || json_object_size(p) > 0) {
+                json_writer_key(w, "param");
+                json_writer_json(w, p);
+        }
+        json_decref(p);
+        json_writer_close_object(w);
+}
+
+void async_config_write_json(JsonWriter *w, const AsyncConfig *c) {
+        json_writer_open_object(w);
+        for (size_t i = 0; i < _ASYNC_FIELD_MAX; i++) {
+                AsyncField f = w->sort_keys ? fields_by_name[i] : (AsyncField) i;
+
+                if (!async_config_field_present(c, f))
+                        continue;
+                json_writer_key(w, async_field_to_string(f));
+                switch (f) {
+                case ASYNC_FIELD_MAX_RETRY_ATTEMPTS:
+                        json_writer_integer(w, c->max_retry_attempts);
+                        break;
+                case ASYNC_FIELD_MAX_EVENT_AGE_SECONDS:
+                        json_writer_integer(w, c->max_event_age_seconds);
+                        break;
+                case ASYNC_FIELD_ASYNC_TASK:
+                        json_writer_bool(w, c->async_task);
+                        break;
+                case ASYNC_FIELD_ENABLE_ASYNC_STATUS_LOG:
+                        json_writer_bool(w, c->async_status_log);
+                        break;
+                default:
+                        destination_write_json(w, async_config_destination(c, f));
+                }
+        }
+        json_writer_close_object(w);
+}
+
 static int destination_from_json(const json_t *j, Destination *ret) {
         const json_t *t = json_object_get(j, "destination"), *p = json_object_get(j, "param");
         Destination d = {};

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "clouds/model.h"
+#include "lib/json-writer.h"
 
 typedef enum AsyncField {
         ASYNC_FIELD_MAX_RETRY_ATTEMPTS,      /* maxRetryAttempts */
@@ -66,6 +67,9 @@ int async_field_format(const AsyncConfig *c, AsyncField f, char **ret);
 
 /* The whole config as a JSON object with the YAML's keys, absent fields left out. */
 int async_config_to_json(const AsyncConfig *c, json_t **ret);
+/* The same object written straight to w: the bytes json_writer_json(w, async_config_to_json())
+ * would write, without building the tree (the state store writes one per record). */
+void async_config_write_json(JsonWriter *w, const AsyncConfig *c);
 /* The inverse of async_config_to_json(). Unknown keys and wrong types are -EBADMSG (the input
  * is our own state file: anything else means it was damaged). */
 int async_config_from_json(const json_t *j, AsyncConfig *ret);

@@ -552,18 +552,13 @@ static void state_info_write(JsonWriter *w, const StateResourceInfo *info) {
 }
 
 /* One record, its keys in sorted order. */
-static int state_record_write(JsonWriter *w, const StateRecord *r) {
-        json_t *config;
-
-        if (async_config_to_json(&r->applied, &config) < 0)
-                return -ENOMEM;
+static void state_record_write(JsonWriter *w, const StateRecord *r) {
         json_writer_key(w, r->key);
         json_writer_open_object(w);
         json_writer_key(w, "appliedAtUsec");
         json_writer_integer(w, (int64_t) r->applied_usec);
         json_writer_key(w, "config");
-        json_writer_json(w, config);
-        json_decref(config);
+        async_config_write_json(w, &r->applied);
         json_writer_key(w, "created");
         json_writer_bool(w, r->created);
         if (r->orphaned_usec > 0) {
@@ -572,7 +567,6 @@ static int state_record_write(JsonWriter *w, const StateRecord *r) {
         }
         state_info_write(w, &r->info);
         json_writer_close_object(w);
-        return 0;
 }
 
 #define STATE_FLUSH_SIZE (64u * 1024u)
@@ -593,7 +587,8 @@ static int state_store_dump(StateStore *s, FILE *f) {
         json_writer_key(&w, "resources");
         json_writer_open_object(&w);
         for (size_t i = 0; i < s->n && r >= 0; i++) {
-                r = state_record_write(&w, s->records[i]);
+                state_record_write(&w, s->records[i]);
+                r = json_writer_error(&w);
                 if (r >= 0 && json_writer_pending(&w) >= STATE_FLUSH_SIZE)
                         r = json_writer_flush(&w, f);
         }

@@ -334,6 +334,52 @@ static void test_config_json_rejects(void **state) {
         }
 }
 
+/* async_config_write_json() writes the bytes of the tree async_config_to_json() builds, with
+ * and without sorted keys, indented or not. */
+static void test_write_json(void **state) {
+        static const char *const configs[] = {
+                "{}",
+                "{\"maxRetryAttempts\":0}",
+                "{\"maxRetryAttempts\":2,\"maxEventAgeSeconds\":60,\"asyncTask\":true,"
+                "\"enableAsyncStatusLog\":false,\"onSuccess\":{\"destination\":\"arn:s\"},"
+                "\"onFailure\":{\"destination\":\"arn:f\"}}",
+                "{\"onFailure\":{\"destination\":\"OBS\",\"param\":{\"prefix\":\"/f\",\"bucket\":\"b\","
+                "\"n\":{\"z\":1,\"a\":[1,2.5,null]}}}}",
+                "{\"onSuccess\":{\"destination\":\"q\\\"\\u00e9\"}}",
+        };
+        /* A param as the clouds may give it: JSON text in a string (normalised), "", other. */
+        static const char *const params[] = { "{\"bucket\":\"b\",\"a\":1}", "", "not json" };
+
+        for (size_t i = 0; i < ELEMENTSOF(configs) + ELEMENTSOF(params); i++)
+                for (unsigned mode = 0; mode < 4; mode++) {
+                        bool sorted = mode & 1;
+                        unsigned indent = mode & 2 ? 2 : 0;
+                        AsyncConfig c = {};
+                        JsonWriter want, got;
+                        json_t *tree;
+
+                        if (i < ELEMENTSOF(configs))
+                                config_from(configs[i], &c);
+                        else {
+                                c.on_success.target = strdup("OBS");
+                                c.on_success.param = json_string(params[i - ELEMENTSOF(configs)]);
+                                c.has_max_retry_attempts = true;
+                        }
+                        assert_int_equal(async_config_to_json(&c, &tree), 0);
+                        json_writer_init(&want, indent, 1, sorted);
+                        json_writer_json(&want, tree);
+                        json_writer_init(&got, indent, 1, sorted);
+                        async_config_write_json(&got, &c);
+                        assert_int_equal(json_writer_error(&got), 0);
+                        assert_string_equal(got.buf.s, want.buf.s);
+                        json_writer_done(&want);
+                        json_writer_done(&got);
+                        json_decref(tree);
+                        async_config_done(&c);
+                }
+        (void) state;
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_table),        cmocka_unit_test(test_absent_forms),
@@ -341,6 +387,7 @@ int main(void) {
                 cmocka_unit_test(test_field_names),  cmocka_unit_test(test_config_json_rejects),
                 cmocka_unit_test(test_field_table_matches_loader),
                 cmocka_unit_test(test_diff_resource),
+                cmocka_unit_test(test_write_json),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -280,11 +280,10 @@ int cli_plan_run(const CliPlanOptions *o) {
         size_t counts[_ACTION_MAX] = {};
         int r;
 
-        r = cli_run_load(o->config_path, o->dir, o->err, &run);
+        r = cli_run_load(o->config_path, o->dir, o->jobs, o->err, &run);
         if (r != 0)
                 return r;
         run->verb = o->apply ? "apply" : "plan";
-        run->jobs = o->jobs;
         run->progress_file = o->err;
         run->progress = isatty(fileno(o->err));
         r = cli_run_execute(run, o->apply ? RECONCILE_APPLY : RECONCILE_PLAN, o->err);

@@ -80,7 +80,8 @@ static int run_add_items(CliRun *run) {
         return 0;
 }
 
-int cli_run_load(const char *config_path, const char *dir, FILE *err, CliRun **ret) {
+int cli_run_load(const char *config_path, const char *dir, unsigned jobs, FILE *err,
+                 CliRun **ret) {
         _cleanup_(cli_run_freep) CliRun *run = calloc(1, sizeof(CliRun));
         DiagList diags;
         int r;
@@ -98,6 +99,10 @@ int cli_run_load(const char *config_path, const char *dir, FILE *err, CliRun **r
         r = desired_set_new(run->config, &run->set);
         if (r < 0)
                 goto finish;
+        /* Parsing is the longest part of loading a large tree: on as many threads as the run
+         * will have workers (one per CPU by default). */
+        run->jobs = jobs;
+        desired_set_set_load_threads(run->set, jobs, 0);
         r = load_desired(run->set, dir ?: run->config->desired_dir);
         if (r < 0)
                 goto finish;

@@ -57,10 +57,12 @@ typedef struct CliRun {
         const char *verb; /* "plan" / "apply", for the progress line */
 } CliRun;
 
-/* Loads config_path and dir (NULL: the config's desiredDir; a file or a directory tree).
- * Problems are printed to err as "path:line:col: error: ..."; returns 0 and the run, 1 when
- * something was invalid (printed), or a negative errno. */
-int cli_run_load(const char *config_path, const char *dir, FILE *err, CliRun **ret);
+/* Loads config_path and dir (NULL: the config's desiredDir; a file or a directory tree), the
+ * files of a large tree on up to jobs threads (0: one per CPU; see run->jobs). Problems are
+ * printed to err as "path:line:col: error: ..."; returns 0 and the run, 1 when something was
+ * invalid (printed), or a negative errno. */
+int cli_run_load(const char *config_path, const char *dir, unsigned jobs, FILE *err,
+                 CliRun **ret);
 
 /* Reconciles every item once (mode plan or apply). Warnings (state store) go to err. 0 or a
  * negative errno for a failure of the tool itself (event loop, out of memory). */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -124,6 +125,79 @@ finish:
         return r;
 }
 
+/* ---- saving the state store -------------------------------------------------------- */
+
+/* Saving the store (atomic write, two fsyncs) and freeing its records take a while after a
+ * large apply, and the report does not need the store: both happen in a thread meanwhile. */
+struct CliRunSave {
+        StateStore *store; /* the thread's until it is joined */
+        bool apply;        /* save before freeing */
+        int result;        /* of state_store_save(), posted with saved */
+        sem_t saved;
+        pthread_t thread;
+        bool waited;
+        const char *state_dir; /* for the warning */
+        FILE *err;
+};
+
+static void save_warn(const char *state_dir, int r, FILE *err) {
+        if (r < 0)
+                fprintf(err, "warning: could not save the state store in '%s': %s\n", state_dir,
+                        strerror(-r));
+}
+
+static void *save_thread(void *userdata) {
+        CliRunSave *s = userdata;
+
+        s->result = s->apply ? state_store_save(s->store) : 0;
+        sem_post(&s->saved);
+        s->store = state_store_free(s->store);
+        return NULL;
+}
+
+void cli_run_wait_save(CliRun *run) {
+        CliRunSave *s = run->save;
+
+        if (!s || s->waited)
+                return;
+        while (sem_wait(&s->saved) < 0 && errno == EINTR)
+                ;
+        s->waited = true;
+        save_warn(s->state_dir, s->result, s->err);
+}
+
+static void save_finish(CliRun *run) {
+        if (!run->save)
+                return;
+        cli_run_wait_save(run);
+        (void) pthread_join(run->save->thread, NULL);
+        sem_destroy(&run->save->saved);
+        free(run->save);
+        run->save = NULL;
+}
+
+/* Saves (apply) and frees store in a thread; if none can be started, here and now. */
+static void save_start(CliRun *run, StateStore *store, bool apply, FILE *err) {
+        _cleanup_free_ CliRunSave *s = NULL;
+
+        save_finish(run); /* a previous run's */
+        s = calloc(1, sizeof(CliRunSave));
+        if (s && sem_init(&s->saved, 0, 0) >= 0) {
+                s->store = store;
+                s->apply = apply;
+                s->state_dir = run->config->state_dir;
+                s->err = err;
+                if (pthread_create(&s->thread, NULL, save_thread, s) == 0) {
+                        run->save = TAKE_PTR(s);
+                        return;
+                }
+                sem_destroy(&s->saved);
+        }
+        if (apply)
+                save_warn(run->config->state_dir, state_store_save(store), err);
+        state_store_free(store);
+}
+
 CliRun *cli_run_free(CliRun *run) {
         if (!run)
                 return NULL;
@@ -136,6 +210,8 @@ CliRun *cli_run_free(CliRun *run) {
         }
         free(run->items);
         desired_set_free(run->set);
+        /* Last, so that the teardown above overlaps the save (its warning names stateDir). */
+        save_finish(run);
         daemon_config_free(run->config);
         free(run);
         return NULL;
@@ -489,13 +565,9 @@ int cli_run_execute(CliRun *run, ReconcileMode mode, FILE *err) {
                 r = exec_run(&workers[w]);
         progress_update(&workers[0], true);
 
-        if (store)
+        if (store) {
                 state_store_set_shared(store, false);
-        if (r >= 0 && store && mode == RECONCILE_APPLY) {
-                int k = state_store_save(store);
-                if (k < 0)
-                        fprintf(err, "warning: could not save the state store in '%s': %s\n",
-                                run->config->state_dir, strerror(-k));
+                save_start(run, TAKE_PTR(store), r >= 0 && mode == RECONCILE_APPLY, err);
         }
         return r;
 }

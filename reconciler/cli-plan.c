@@ -310,7 +310,8 @@ int cli_plan_run(const CliPlanOptions *o) {
         size_t counts[_ACTION_MAX] = {};
         int r;
 
-        r = cli_run_load(o->config_path, o->dir, o->jobs, o->err, &run);
+        r = cli_run_load(o->config_path, o->dir, o->jobs,
+                         o->apply ? RECONCILE_APPLY : RECONCILE_PLAN, o->err, &run);
         if (r != 0)
                 return r;
         run->verb = o->apply ? "apply" : "plan";

@@ -46,6 +46,7 @@ typedef struct CliRunItem {
         bool done;
 } CliRunItem;
 
+typedef struct CliRunOpen CliRunOpen;
 typedef struct CliRunSave CliRunSave;
 
 typedef struct CliRun {
@@ -57,15 +58,17 @@ typedef struct CliRun {
         bool progress; /* draw a progress line on stderr (a terminal) */
         FILE *progress_file;
         const char *verb; /* "plan" / "apply", for the progress line */
+        CliRunOpen *open; /* internal: the state store being opened (in a thread) */
         CliRunSave *save; /* internal: the state store being saved and freed (in a thread) */
 } CliRun;
 
 /* Loads config_path and dir (NULL: the config's desiredDir; a file or a directory tree), the
- * files of a large tree on up to jobs threads (0: one per CPU; see run->jobs). Problems are
- * printed to err as "path:line:col: error: ..."; returns 0 and the run, 1 when something was
- * invalid (printed), or a negative errno. */
-int cli_run_load(const char *config_path, const char *dir, unsigned jobs, FILE *err,
-                 CliRun **ret);
+ * files of a large tree on up to jobs threads (0: one per CPU; see run->jobs), and meanwhile
+ * opens the state store for a run of mode (its warnings come from cli_run_execute()).
+ * Problems are printed to err as "path:line:col: error: ..."; returns 0 and the run, 1 when
+ * something was invalid (printed), or a negative errno. */
+int cli_run_load(const char *config_path, const char *dir, unsigned jobs, ReconcileMode mode,
+                 FILE *err, CliRun **ret);
 
 /* Reconciles every item once (mode plan or apply). Warnings (state store) go to err. 0 or a
  * negative errno for a failure of the tool itself (event loop, out of memory).

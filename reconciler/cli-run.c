@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,6 +49,118 @@ struct Exec {
         int result;
 };
 
+/* ---- the state store, opened while the desired tree is loaded ------------------------ */
+
+static StateStore *open_store(const DaemonConfig *c, ReconcileMode mode, FILE *err) {
+        _cleanup_(state_store_freep) StateStore *store = NULL;
+        DiagList diags;
+        int r;
+
+        if (access(c->state_dir, mode == RECONCILE_APPLY ? W_OK | X_OK : R_OK | X_OK) < 0) {
+                if (mode == RECONCILE_APPLY)
+                        fprintf(err, "warning: stateDir '%s' is missing or not writable (%m); "
+                                     "applying without recording what was applied\n",
+                                c->state_dir);
+                return NULL;
+        }
+        diag_list_init(&diags);
+        r = state_store_open(c->state_dir, &diags, &store);
+        if (r < 0) {
+                diag_list_print(&diags, err);
+                fprintf(err, "warning: the state store in '%s' cannot be used (%s); %s\n",
+                        c->state_dir, strerror(-r),
+                        mode == RECONCILE_APPLY ? "applying without recording what was applied"
+                                                : "drift and change are not told apart");
+        }
+        diag_list_done(&diags);
+        return TAKE_PTR(store);
+}
+
+/* Opening the store (reading state.json: after a large apply, about as long as loading the
+ * desired tree) runs in a thread while the tree is loaded. Its warnings are held back and
+ * printed where cli_run_execute() printed them when it opened the store itself; a run whose
+ * input turns out invalid never shows them. */
+struct CliRunOpen {
+        const DaemonConfig *config;
+        ReconcileMode mode;
+        StateStore *store;
+        FILE *err; /* the warnings, into text */
+        char *text;
+        size_t size;
+        pthread_t thread;
+};
+
+static void *open_thread(void *userdata) {
+        CliRunOpen *o = userdata;
+
+        o->store = open_store(o->config, o->mode, o->err);
+        return NULL;
+}
+
+static void open_start(CliRun *run, ReconcileMode mode) {
+        _cleanup_free_ CliRunOpen *o = calloc(1, sizeof(CliRunOpen));
+
+        if (!o)
+                return; /* then cli_run_execute() opens it */
+        o->config = run->config;
+        o->mode = mode;
+        o->err = open_memstream(&o->text, &o->size);
+        if (!o->err)
+                return;
+        if (pthread_create(&o->thread, NULL, open_thread, o) != 0) {
+                fclose(o->err);
+                free(o->text);
+                return;
+        }
+        run->open = TAKE_PTR(o);
+}
+
+/* Joins the thread; returns the store it opened and its warnings in *ret_text (NULL when they
+ * were lost: the caller then opens the store again). */
+static StateStore *open_join(CliRun *run, char **ret_text, size_t *ret_size) {
+        CliRunOpen *o = TAKE_PTR(run->open);
+        StateStore *store;
+
+        (void) pthread_join(o->thread, NULL);
+        store = o->store;
+        if (fclose(o->err) == 0) {
+                *ret_text = o->text;
+                *ret_size = o->size;
+        } else {
+                free(o->text);
+                *ret_text = NULL;
+        }
+        free(o);
+        return store;
+}
+
+/* The store for a run of mode, its warnings printed to err. */
+static StateStore *open_finish(CliRun *run, ReconcileMode mode, FILE *err) {
+        _cleanup_free_ char *text = NULL;
+        ReconcileMode opened;
+        StateStore *store;
+        size_t size = 0;
+
+        if (!run->open)
+                return open_store(run->config, mode, err);
+        opened = run->open->mode;
+        store = open_join(run, &text, &size);
+        if (!text || opened != mode) {
+                state_store_free(store);
+                return open_store(run->config, mode, err);
+        }
+        fwrite(text, 1, size, err);
+        return store;
+}
+
+static void open_discard(CliRun *run) {
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+
+        if (run->open)
+                state_store_free(open_join(run, &text, &size));
+}
+
 /* ---- loading ------------------------------------------------------------------------ */
 
 static int load_desired(DesiredSet *set, const char *dir) {
@@ -80,7 +193,8 @@ static int run_add_items(CliRun *run) {
         return 0;
 }
 
-int cli_run_load(const char *config_path, const char *dir, FILE *err, CliRun **ret) {
+int cli_run_load(const char *config_path, const char *dir, unsigned jobs, ReconcileMode mode,
+                 FILE *err, CliRun **ret) {
         _cleanup_(cli_run_freep) CliRun *run = calloc(1, sizeof(CliRun));
         DiagList diags;
         int r;
@@ -98,6 +212,11 @@ int cli_run_load(const char *config_path, const char *dir, FILE *err, CliRun **r
         r = desired_set_new(run->config, &run->set);
         if (r < 0)
                 goto finish;
+        open_start(run, mode);
+        /* Parsing is the longest part of loading a large tree: on as many threads as the run
+         * will have workers (one per CPU by default). */
+        run->jobs = jobs;
+        desired_set_set_load_threads(run->set, jobs, 0);
         r = load_desired(run->set, dir ?: run->config->desired_dir);
         if (r < 0)
                 goto finish;
@@ -119,9 +238,83 @@ finish:
         return r;
 }
 
+/* ---- saving the state store -------------------------------------------------------- */
+
+/* Saving the store (atomic write, two fsyncs) and freeing its records take a while after a
+ * large apply, and the report does not need the store: both happen in a thread meanwhile. */
+struct CliRunSave {
+        StateStore *store; /* the thread's until it is joined */
+        bool apply;        /* save before freeing */
+        int result;        /* of state_store_save(), posted with saved */
+        sem_t saved;
+        pthread_t thread;
+        bool waited;
+        const char *state_dir; /* for the warning */
+        FILE *err;
+};
+
+static void save_warn(const char *state_dir, int r, FILE *err) {
+        if (r < 0)
+                fprintf(err, "warning: could not save the state store in '%s': %s\n", state_dir,
+                        strerror(-r));
+}
+
+static void *save_thread(void *userdata) {
+        CliRunSave *s = userdata;
+
+        s->result = s->apply ? state_store_save(s->store) : 0;
+        sem_post(&s->saved);
+        s->store = state_store_free(s->store);
+        return NULL;
+}
+
+void cli_run_wait_save(CliRun *run) {
+        CliRunSave *s = run->save;
+
+        if (!s || s->waited)
+                return;
+        while (sem_wait(&s->saved) < 0 && errno == EINTR)
+                ;
+        s->waited = true;
+        save_warn(s->state_dir, s->result, s->err);
+}
+
+static void save_finish(CliRun *run) {
+        if (!run->save)
+                return;
+        cli_run_wait_save(run);
+        (void) pthread_join(run->save->thread, NULL);
+        sem_destroy(&run->save->saved);
+        free(run->save);
+        run->save = NULL;
+}
+
+/* Saves (apply) and frees store in a thread; if none can be started, here and now. */
+static void save_start(CliRun *run, StateStore *store, bool apply, FILE *err) {
+        _cleanup_free_ CliRunSave *s = NULL;
+
+        save_finish(run); /* a previous run's */
+        s = calloc(1, sizeof(CliRunSave));
+        if (s && sem_init(&s->saved, 0, 0) >= 0) {
+                s->store = store;
+                s->apply = apply;
+                s->state_dir = run->config->state_dir;
+                s->err = err;
+                if (pthread_create(&s->thread, NULL, save_thread, s) == 0) {
+                        run->save = TAKE_PTR(s);
+                        return;
+                }
+                sem_destroy(&s->saved);
+        }
+        if (apply)
+                save_warn(run->config->state_dir, state_store_save(store), err);
+        state_store_free(store);
+}
+
 CliRun *cli_run_free(CliRun *run) {
         if (!run)
                 return NULL;
+        open_discard(run); /* before the configuration goes */
         for (size_t i = 0; i < run->n_items; i++) {
                 CliRunItem *item = &run->items[i];
                 free(item->key);
@@ -131,6 +324,8 @@ CliRun *cli_run_free(CliRun *run) {
         }
         free(run->items);
         desired_set_free(run->set);
+        /* Last, so that the teardown above overlaps the save (its warning names stateDir). */
+        save_finish(run);
         daemon_config_free(run->config);
         free(run);
         return NULL;
@@ -254,31 +449,6 @@ static int process(WorkQueue *q, const char *key, void *item_userdata, void *use
 }
 
 /* ---- the run ------------------------------------------------------------------------ */
-
-static StateStore *open_store(const DaemonConfig *c, ReconcileMode mode, FILE *err) {
-        _cleanup_(state_store_freep) StateStore *store = NULL;
-        DiagList diags;
-        int r;
-
-        if (access(c->state_dir, mode == RECONCILE_APPLY ? W_OK | X_OK : R_OK | X_OK) < 0) {
-                if (mode == RECONCILE_APPLY)
-                        fprintf(err, "warning: stateDir '%s' is missing or not writable (%m); "
-                                     "applying without recording what was applied\n",
-                                c->state_dir);
-                return NULL;
-        }
-        diag_list_init(&diags);
-        r = state_store_open(c->state_dir, &diags, &store);
-        if (r < 0) {
-                diag_list_print(&diags, err);
-                fprintf(err, "warning: the state store in '%s' cannot be used (%s); %s\n",
-                        c->state_dir, strerror(-r),
-                        mode == RECONCILE_APPLY ? "applying without recording what was applied"
-                                                : "drift and change are not told apart");
-        }
-        diag_list_done(&diags);
-        return TAKE_PTR(store);
-}
 
 static void item_set_account_error(CliRunItem *item, const char *message) {
         item->outcome = RECONCILE_ERROR;
@@ -447,7 +617,7 @@ int cli_run_execute(CliRun *run, ReconcileMode mode, FILE *err) {
         workers = calloc(n, sizeof(Exec));
         if (!items || !workers)
                 return -ENOMEM;
-        store = open_store(run->config, mode, err);
+        store = open_finish(run, mode, err);
         if (store && n > 1)
                 state_store_set_shared(store, true);
         r = exec_assign_items(run, workers, n, items);
@@ -484,13 +654,9 @@ int cli_run_execute(CliRun *run, ReconcileMode mode, FILE *err) {
                 r = exec_run(&workers[w]);
         progress_update(&workers[0], true);
 
-        if (store)
+        if (store) {
                 state_store_set_shared(store, false);
-        if (r >= 0 && store && mode == RECONCILE_APPLY) {
-                int k = state_store_save(store);
-                if (k < 0)
-                        fprintf(err, "warning: could not save the state store in '%s': %s\n",
-                                run->config->state_dir, strerror(-k));
+                save_start(run, TAKE_PTR(store), r >= 0 && mode == RECONCILE_APPLY, err);
         }
         return r;
 }

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "reconciler/desired.h"
 #include "reconciler/desired-index.h"
@@ -220,6 +223,35 @@ static int parse_resources(const DesiredSet *s, const char *path, const void *da
         return 0;
 }
 
+/* Weighs one file's parsed version against the other files and takes it when it is valid
+ * (see desired_set_load_data()). Takes diags and the resources in any case. */
+static int file_commit_parsed(DesiredSet *s, DesiredFile *f, DiagList *diags, ResourceSpec **l,
+                              size_t n) {
+        if (diags->n_errors == 0 && check_duplicates(s, f, l, n, diags) < 0) {
+                resources_free(l, n);
+                diag_list_done(diags);
+                return -ENOMEM;
+        }
+        diag_list_done(&f->diags);
+        f->diags = *diags;
+        diag_list_init(diags);
+        if (f->diags.n_errors > 0) {
+                resources_free(l, n);
+                f->state = DESIRED_FILE_ERROR;
+                return 0;
+        }
+        if (index_replace_file(s, f, l, n) < 0) {
+                resources_free(l, n);
+                return -ENOMEM;
+        }
+        resources_free(f->resources, f->n_resources);
+        f->resources = l;
+        f->n_resources = n;
+        f->state = DESIRED_FILE_OK;
+        f->has_good = true;
+        return 1;
+}
+
 int desired_set_load_data(DesiredSet *s, const char *path, const void *data, size_t size) {
         DiagList diags;
         ResourceSpec **l = NULL;
@@ -236,28 +268,7 @@ int desired_set_load_data(DesiredSet *s, const char *path, const void *data, siz
                 diag_list_done(&diags);
                 return r;
         }
-        if (diags.n_errors == 0 && check_duplicates(s, f, l, n, &diags) < 0) {
-                resources_free(l, n);
-                diag_list_done(&diags);
-                return -ENOMEM;
-        }
-        diag_list_done(&f->diags);
-        f->diags = diags;
-        if (diags.n_errors > 0) {
-                resources_free(l, n);
-                f->state = DESIRED_FILE_ERROR;
-                return 0;
-        }
-        if (index_replace_file(s, f, l, n) < 0) {
-                resources_free(l, n);
-                return -ENOMEM;
-        }
-        resources_free(f->resources, f->n_resources);
-        f->resources = l;
-        f->n_resources = n;
-        f->state = DESIRED_FILE_OK;
-        f->has_good = true;
-        return 1;
+        return file_commit_parsed(s, f, &diags, l, n);
 }
 
 /* Grows buf to hold at least want + 1 bytes (at most LIMIT_FILE_SIZE + 2). */
@@ -317,33 +328,201 @@ static void file_note_stat(DesiredFile *f, const struct stat *st) {
         f->mtime = st->st_mtim;
 }
 
-int desired_set_load_file(DesiredSet *s, const char *path) {
+/* One version of a file as read and parsed on its own, before it is weighed against the other
+ * files. Making one only reads the set's configuration, so several are made at once on as many
+ * threads (load_files()); taking them (file_version_commit()) is for one thread, in path
+ * order. */
+typedef struct FileVersion {
+        const char *path;  /* borrowed */
+        int result;        /* of file_version_make(): 0 or -ENOMEM */
+        int read_error;    /* the file could not be read: -errno, -EBADFD not a regular file */
+        struct stat st;
+        DiagList diags;
+        ResourceSpec **resources;
+        size_t n_resources;
+} FileVersion;
+
+static void file_version_done(FileVersion *v) {
+        diag_list_done(&v->diags);
+        resources_free(v->resources, v->n_resources);
+        v->resources = NULL;
+        v->n_resources = 0;
+}
+
+/* Sets v->result: 0 (a read error is v->read_error) or -ENOMEM. */
+static void file_version_make(const DesiredSet *s, FileVersion *v) {
         _cleanup_free_ char *data = NULL;
-        struct stat st = {};
-        DesiredFile *f;
         size_t size = 0;
         int r;
 
-        r = read_file(path, &data, &size, &st);
-        if (r == -ENOMEM)
-                return r;
+        diag_list_init(&v->diags);
+        r = read_file(v->path, &data, &size, &v->st);
         if (r < 0) {
-                int k = desired_set_get_or_add(s, path, &f);
-                if (k < 0)
-                        return k;
+                v->read_error = r;
+                v->result = r == -ENOMEM ? r : 0;
+                return;
+        }
+        v->result = parse_resources(s, v->path, data, size, &v->diags, &v->resources,
+                                    &v->n_resources);
+}
+
+/* Takes a made version into s (see desired_set_load_file()); v is emptied. */
+static int file_version_commit(DesiredSet *s, FileVersion *v) {
+        DesiredFile *f;
+        int r;
+
+        if (v->result < 0)
+                return v->result;
+        r = desired_set_get_or_add(s, v->path, &f);
+        if (r < 0)
+                return r;
+        if (v->read_error < 0) {
                 diag_list_clear(&f->diags);
-                (void) yaml_error_at(&f->diags, path, 0, 0, "cannot read file: %s",
-                                     r == -EBADFD ? "not a regular file" : strerror(-r));
+                (void) yaml_error_at(&f->diags, v->path, 0, 0, "cannot read file: %s",
+                                     v->read_error == -EBADFD ? "not a regular file"
+                                                              : strerror(-v->read_error));
                 f->state = DESIRED_FILE_ERROR;
                 return 0;
         }
-        r = desired_set_load_data(s, path, data, size);
-        if (r < 0)
-                return r;
-        f = (DesiredFile *) desired_set_get_file(s, path);
-        if (f)
-                file_note_stat(f, &st);
+        r = file_commit_parsed(s, f, &v->diags, TAKE_PTR(v->resources), v->n_resources);
+        v->n_resources = 0;
+        if (r >= 0)
+                file_note_stat(f, &v->st);
         return r;
+}
+
+int desired_set_load_file(DesiredSet *s, const char *path) {
+        FileVersion v = { .path = path };
+        int r;
+
+        file_version_make(s, &v);
+        r = file_version_commit(s, &v);
+        file_version_done(&v);
+        return r;
+}
+
+void desired_set_set_load_threads(DesiredSet *s, unsigned n, unsigned files_per_thread) {
+        if (n == 0)
+                n = (unsigned) CLAMP(sysconf(_SC_NPROCESSORS_ONLN), 1L,
+                                     (long) DESIRED_LOAD_MAX_THREADS);
+        s->load_threads = n;
+        s->load_files_per_thread = files_per_thread ?: DESIRED_LOAD_FILES_PER_THREAD;
+}
+
+static void file_mark_seen(DesiredSet *s, const char *path) {
+        DesiredFile *f = (DesiredFile *) desired_set_get_file(s, path);
+
+        if (f)
+                f->seen = true;
+}
+
+/* Files being made on several threads, each taking the next file not yet taken, while this
+ * thread takes the made ones into the set in order (and makes files itself whenever the next
+ * one in order is not ready). */
+typedef struct LoadBatch {
+        const DesiredSet *set;
+        FileVersion *versions;
+        bool *ready;          /* under lock */
+        size_t n;
+        atomic_size_t next;   /* the next file to make */
+        pthread_mutex_t lock;
+        pthread_cond_t made;
+} LoadBatch;
+
+/* Makes the next file not yet taken. false when there is none. */
+static bool load_batch_make_one(LoadBatch *b) {
+        size_t i = atomic_fetch_add(&b->next, 1);
+
+        if (i >= b->n)
+                return false;
+        file_version_make(b->set, &b->versions[i]);
+        pthread_mutex_lock(&b->lock);
+        b->ready[i] = true;
+        pthread_cond_signal(&b->made);
+        pthread_mutex_unlock(&b->lock);
+        return true;
+}
+
+static void *load_batch_thread(void *userdata) {
+        while (load_batch_make_one(userdata))
+                ;
+        return NULL;
+}
+
+/* Waits until versions[i] is made, making other files meanwhile. */
+static void load_batch_wait(LoadBatch *b, size_t i) {
+        for (;;) {
+                pthread_mutex_lock(&b->lock);
+                bool ready = b->ready[i];
+                pthread_mutex_unlock(&b->lock);
+                if (ready || !load_batch_make_one(b))
+                        break;
+        }
+        pthread_mutex_lock(&b->lock);
+        while (!b->ready[i])
+                pthread_cond_wait(&b->made, &b->lock);
+        pthread_mutex_unlock(&b->lock);
+}
+
+/* load_files() with up to s->load_threads threads (this one among them); a thread that cannot
+ * be started leaves its share to the others. */
+static int load_files_parallel(DesiredSet *s, char *const *paths, size_t n) {
+        _cleanup_free_ FileVersion *versions = calloc(n, sizeof(FileVersion));
+        _cleanup_free_ bool *ready = calloc(n, sizeof(bool));
+        LoadBatch b = { .set = s, .versions = versions, .ready = ready, .n = n };
+        unsigned k = (unsigned) MIN(MIN(s->load_threads, DESIRED_LOAD_MAX_THREADS),
+                                    n / MAX(s->load_files_per_thread, 1u));
+        pthread_t threads[DESIRED_LOAD_MAX_THREADS];
+        unsigned started = 0;
+        int accepted = 0, r = 0;
+
+        if (!versions || !ready)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                versions[i].path = paths[i];
+        atomic_init(&b.next, 0);
+        pthread_mutex_init(&b.lock, NULL);
+        pthread_cond_init(&b.made, NULL);
+        for (; started + 1 < k; started++)
+                if (pthread_create(&threads[started], NULL, load_batch_thread, &b) != 0)
+                        break;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                load_batch_wait(&b, i);
+                r = file_version_commit(s, &versions[i]);
+                if (r < 0)
+                        atomic_store(&b.next, n); /* out of memory: stop making more */
+                else {
+                        accepted += r;
+                        file_mark_seen(s, paths[i]);
+                }
+        }
+        for (unsigned i = 0; i < started; i++)
+                (void) pthread_join(threads[i], NULL);
+        for (size_t i = 0; i < n; i++)
+                file_version_done(&versions[i]);
+        pthread_cond_destroy(&b.made);
+        pthread_mutex_destroy(&b.lock);
+        return r < 0 ? r : accepted;
+}
+
+/* Loads the files of paths in their order, exactly as desired_set_load_file() one after the
+ * other would: only the reading and parsing, which never look at the other files, may run in
+ * parallel (s->load_threads), while the duplicate checks and the bookkeeping run here in
+ * order. Each file is marked seen. Returns how many were accepted (>= 0) or -ENOMEM (the
+ * files before the one that failed are loaded). */
+static int load_files(DesiredSet *s, char *const *paths, size_t n) {
+        int accepted = 0, r;
+
+        if (s->load_threads > 1 && n >= 2 * (size_t) MAX(s->load_files_per_thread, 1u))
+                return load_files_parallel(s, paths, n);
+        for (size_t i = 0; i < n; i++) {
+                r = desired_set_load_file(s, paths[i]);
+                if (r < 0)
+                        return r;
+                accepted += r;
+                file_mark_seen(s, paths[i]);
+        }
+        return accepted;
 }
 
 /* ---- scanning ------------------------------------------------------------------------------ */
@@ -475,45 +654,46 @@ static bool file_unchanged(const DesiredFile *f, const struct stat *st) {
 }
 
 /* Loads what is new or changed, and re-tries what is in error (its error may have been a
- * collision with a file that has changed since). */
+ * collision with a file that has changed since). Loading a file changes only that file's
+ * entry, so which files are unchanged can be decided for all of them first. */
 static int rescan_load(DesiredSet *s, const Scan *sc) {
-        int changed = 0, r;
+        _cleanup_free_ char **todo = calloc(sc->n_paths ?: 1, sizeof(char *));
+        size_t n = 0;
+        int r;
 
+        if (!todo)
+                return -ENOMEM;
         for (size_t i = 0; i < sc->n_paths; i++) {
-                const DesiredFile *f = desired_set_get_file(s, sc->paths[i]);
+                DesiredFile *f = (DesiredFile *) desired_set_get_file(s, sc->paths[i]);
                 struct stat st;
 
-                if (f && stat(sc->paths[i], &st) >= 0 && file_unchanged(f, &st)) {
-                        ((DesiredFile *) f)->seen = true;
-                        continue;
-                }
-                r = desired_set_load_file(s, sc->paths[i]);
-                if (r < 0)
-                        return r;
-                changed++;
-                f = desired_set_get_file(s, sc->paths[i]);
-                if (f)
-                        ((DesiredFile *) f)->seen = true;
+                if (f && stat(sc->paths[i], &st) >= 0 && file_unchanged(f, &st))
+                        f->seen = true;
+                else
+                        todo[n++] = sc->paths[i];
         }
-        return changed;
+        r = load_files(s, todo, n);
+        return r < 0 ? r : (int) n;
 }
 
 /* A file rejected for colliding with one that loads later in the same pass is accepted on a
- * second pass once the other has moved its resource away. Bounded by the files in error. */
+ * second pass once the other has moved its resource away. Bounded by the files in error.
+ * Loading a file changes only that file's state, so a pass is over the files in error when it
+ * starts. */
 static int rescan_retry_errors(DesiredSet *s) {
         for (size_t pass = 0; pass < 4; pass++) {
-                bool progress = false;
-                for (size_t i = 0; i < s->n_files; i++) {
-                        DesiredFile *f = s->files[i];
-                        if (f->state != DESIRED_FILE_ERROR)
-                                continue;
-                        int r = desired_set_load_file(s, f->path);
-                        if (r < 0)
-                                return r;
-                        progress = progress || r > 0;
-                }
-                if (!progress)
-                        break;
+                _cleanup_free_ char **paths = calloc(s->n_files ?: 1, sizeof(char *));
+                size_t n = 0;
+                int r;
+
+                if (!paths)
+                        return -ENOMEM;
+                for (size_t i = 0; i < s->n_files; i++)
+                        if (s->files[i]->state == DESIRED_FILE_ERROR)
+                                paths[n++] = s->files[i]->path;
+                r = load_files(s, paths, n);
+                if (r <= 0)
+                        return r;
         }
         return 0;
 }

@@ -48,7 +48,14 @@ typedef struct DesiredSet {
         const DaemonConfig *config; /* optional, not owned: resolves and checks spec.account */
         DiagList scan_diags;        /* problems of the last rescan itself (limits, unreadable) */
         DesiredIndex *index;        /* internal: every file's resources, for duplicate checks */
+        unsigned load_threads;      /* see desired_set_set_load_threads(); 0, 1: one at a time */
+        unsigned load_files_per_thread;
 } DesiredSet;
+
+/* A rescan reads and parses at most this many files at once, and by default one per this many
+ * files to load (a thread costs more than a few small files). */
+#define DESIRED_LOAD_MAX_THREADS 8u
+#define DESIRED_LOAD_FILES_PER_THREAD 8u
 
 const char *desired_file_state_to_string(DesiredFileState s);
 
@@ -58,6 +65,14 @@ DesiredSet *desired_set_free(DesiredSet *s);
 static inline void desired_set_freep(DesiredSet **s) {
         desired_set_free(*s);
 }
+
+/* Lets desired_set_rescan() read and parse the files it loads on up to n threads (0: one per
+ * CPU, at most DESIRED_LOAD_MAX_THREADS), but one per files_per_thread files at most (0:
+ * DESIRED_LOAD_FILES_PER_THREAD). The files are still taken in path order, one after the
+ * other, so the result (resources, diagnostics, duplicates across files) is the same as when
+ * they are loaded one at a time, which is the default. Only for a caller that may block for
+ * the whole load (the CLI); nothing else of the set may be used meanwhile. */
+void desired_set_set_load_threads(DesiredSet *s, unsigned n, unsigned files_per_thread);
 
 /* Reads and validates one file. Returns 1 if the new version was accepted (its resources now
  * in force), 0 if it was rejected (the previous good resources stay; the file's diags say

@@ -87,6 +87,7 @@ int validate_paths(char *const *paths, size_t n_paths, const char *config_path,
         r = desired_set_new(config, &set);
         if (r < 0)
                 goto finish;
+        desired_set_set_load_threads(set, 0, 0); /* a large tree: one file per CPU at a time */
         for (size_t i = 0; i < n_paths; i++) {
                 r = load_path(set, paths[i], &results[i]);
                 if (r < 0)

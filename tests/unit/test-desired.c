@@ -343,6 +343,114 @@ static void test_file_size_limit(void **state) {
         assert_int_equal(desired_set_load_file(s, path_in("ok.yaml")), 1);
 }
 
+/* ---- loading on several threads gives what loading one file at a time gives ---- */
+
+static void assert_same_diags(const DiagList *a, const DiagList *b) {
+        assert_int_equal(a->n, b->n);
+        assert_int_equal(a->n_errors, b->n_errors);
+        for (size_t i = 0; i < a->n; i++) {
+                assert_string_equal(a->items[i].path, b->items[i].path);
+                assert_int_equal(a->items[i].line, b->items[i].line);
+                assert_int_equal(a->items[i].column, b->items[i].column);
+                assert_int_equal(a->items[i].severity, b->items[i].severity);
+                assert_string_equal(a->items[i].message, b->items[i].message);
+        }
+}
+
+static void assert_same_sets(const DesiredSet *a, const DesiredSet *b) {
+        assert_same_diags(&a->scan_diags, &b->scan_diags);
+        assert_int_equal(a->n_files, b->n_files);
+        for (size_t i = 0; i < a->n_files; i++) {
+                const DesiredFile *x = a->files[i], *y = b->files[i];
+                assert_string_equal(x->path, y->path);
+                assert_int_equal(x->state, y->state);
+                assert_int_equal(x->has_good, y->has_good);
+                assert_same_diags(&x->diags, &y->diags);
+                assert_int_equal(x->n_resources, y->n_resources);
+                for (size_t k = 0; k < x->n_resources; k++) {
+                        _cleanup_free_ char *kx = NULL, *ky = NULL;
+                        assert_string_equal(x->resources[k]->name, y->resources[k]->name);
+                        assert_string_equal(x->resources[k]->path, y->resources[k]->path);
+                        assert_int_equal(x->resources[k]->line, y->resources[k]->line);
+                        assert_int_equal(x->resources[k]->column, y->resources[k]->column);
+                        assert_int_equal(resource_spec_identity(x->resources[k], &kx), 0);
+                        assert_int_equal(resource_spec_identity(y->resources[k], &ky), 0);
+                        assert_string_equal(kx, ky);
+                }
+        }
+}
+
+/* n documents r<base>..r<base+n-1> for functions fn-<base>..., or a broken file. */
+static void write_docs(const char *rel, unsigned base, unsigned n, bool replace) {
+        _cleanup_free_ char *y = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&y, &size);
+
+        assert_non_null(f);
+        for (unsigned i = 0; i < n; i++)
+                fprintf(f, "%s" DOC("r%u", "fn-%u"), i > 0 ? "---\n" : "", base + i, base + i);
+        assert_int_equal(fclose(f), 0);
+        (replace ? replace_file : write_file)(rel, y);
+}
+
+static void test_parallel_load_same_as_serial(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *serial = NULL, *par3 = NULL, *par2 = NULL;
+        _cleanup_free_ char *big = malloc(LIMIT_FILE_SIZE + 2);
+        char name[64];
+        int r;
+
+        /* Files of very different sizes, so that the threads finish them out of order. */
+        assert_int_equal(mkdir(path_in("sub"), 0755), 0);
+        for (unsigned i = 0; i < 24; i++) {
+                snprintf(name, sizeof(name), "%sf%02u.yaml", i % 5 == 4 ? "sub/" : "", i);
+                write_docs(name, i * 1000, i % 3 == 0 ? 150 : 1 + i % 4, false);
+        }
+        write_file("f05a.yaml", DOC("x5", "fn-2000"));        /* f02's function: duplicate */
+        write_file("f07a.yaml", DOC("r1000", "other-7"));     /* f01's name: duplicate */
+        write_file("f09a.yaml", "broken: [");                 /* YAML error */
+        write_file("f11a.yaml", "apiVersion: asyncfg.io/v1\nkind: Nope\n"); /* schema error */
+        write_file("f13a.yaml", "");                          /* no documents */
+        write_file("f15a.yaml", DOC("x15", "fn-3000") "---\n" DOC("x15", "z")); /* both */
+        assert_non_null(big);
+        memset(big, '#', LIMIT_FILE_SIZE + 1);
+        big[LIMIT_FILE_SIZE + 1] = 0;
+        write_file("f17a.yaml", big);                          /* too large */
+
+        assert_int_equal(desired_set_new(NULL, &serial), 0);
+        assert_int_equal(desired_set_new(NULL, &par3), 0);
+        assert_int_equal(desired_set_new(NULL, &par2), 0);
+        desired_set_set_load_threads(par3, 3, 1);
+        desired_set_set_load_threads(par2, 2, 4);
+        r = desired_set_rescan(serial, tmpdir);
+        assert_int_equal(r, 31);
+        assert_int_equal(desired_set_rescan(par3, tmpdir), r);
+        assert_int_equal(desired_set_rescan(par2, tmpdir), r);
+        assert_int_equal(desired_set_n_files_in_state(serial, DESIRED_FILE_ERROR), 6);
+        assert_true(has_diag(&desired_set_get_file(serial, path_in("f05a.yaml"))->diags,
+                             "f05a.yaml", 1, 1, "is also declared at "));
+        assert_same_sets(serial, par3);
+        assert_same_sets(serial, par2);
+
+        /* A change: f03 takes f20's function, which f20 gives up in the same rescan (f03 is
+         * rejected first, then accepted on the retry), f02 lets go of what f05a wanted, f09a
+         * is fixed, f01 breaks (its last good version stays). */
+        write_docs("f03.yaml", 20000, 1, true);
+        write_docs("sub/f04.yaml", 90000, 2, true);
+        replace_file("f20.yaml", DOC("m20", "moved"));
+        write_docs("f02.yaml", 70000, 3, true);
+        replace_file("f09a.yaml", DOC("x9", "fixed"));
+        replace_file("f01.yaml", "broken: [");
+        r = desired_set_rescan(serial, tmpdir);
+        assert_true(r >= 6);
+        assert_int_equal(desired_set_rescan(par3, tmpdir), r);
+        assert_int_equal(desired_set_rescan(par2, tmpdir), r);
+        assert_int_equal(desired_set_get_file(serial, path_in("f03.yaml"))->state, DESIRED_FILE_OK);
+        assert_int_equal(desired_set_get_file(serial, path_in("f05a.yaml"))->state, DESIRED_FILE_OK);
+        assert_int_equal(desired_set_get_file(serial, path_in("f01.yaml"))->state, DESIRED_FILE_ERROR);
+        assert_same_sets(serial, par3);
+        assert_same_sets(serial, par2);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_skip_rules),
@@ -356,6 +464,7 @@ int main(void) {
                 cmocka_unit_test(test_duplicate_index_follows_changes),
                 cmocka_unit_test_setup_teardown(test_file_count_limit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_file_size_limit, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_parallel_load_same_as_serial, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,10 +23,11 @@ typedef struct ExecItem {
         bool read_ok; /* some attempt read the live config */
 } ExecItem;
 
-/* What the workers share: counters for the progress line, read by the first worker. */
+/* What the workers share: the progress line's counters and when it was last drawn. */
 typedef struct ExecShared {
         atomic_size_t n_finished;
         atomic_uint in_flight;
+        _Atomic usec_t progress_drawn; /* CLOCK_MONOTONIC; 0: never */
 } ExecShared;
 
 /* One worker: its own event loop, HTTP engine, accounts and work queue over its share of the
@@ -43,8 +44,6 @@ struct Exec {
         unsigned concurrency;
         ExecShared *shared;
         unsigned in_flight_reported;
-        usec_t progress_drawn;
-        bool progress_visible;
         pthread_t thread;
         int result;
 };
@@ -349,23 +348,26 @@ static void exec_count(Exec *e, size_t finished) {
 }
 
 /* Drawn by the first worker only (the main thread). */
+/* Drawn by whichever worker comes by once the interval is over (one wins the exchange), so
+ * that the line keeps moving when the first worker has finished its share early. */
 static void progress_update(Exec *e, bool final) {
         CliRun *run = e->run;
-        usec_t now = 0;
+        usec_t now = 0, drawn;
 
-        if (!run->progress || !run->progress_file || e->index != 0)
+        if (!run->progress || !run->progress_file)
                 return;
         if (final) {
-                if (e->progress_visible)
+                if (atomic_load(&e->shared->progress_drawn) > 0)
                         fputs("\r\033[K", run->progress_file);
                 fflush(run->progress_file);
                 return;
         }
         (void) sd_event_now(e->event, CLOCK_MONOTONIC, &now);
-        if (now < e->progress_drawn + PROGRESS_INTERVAL)
+        drawn = atomic_load(&e->shared->progress_drawn);
+        if (now < drawn + PROGRESS_INTERVAL ||
+            !atomic_compare_exchange_strong(&e->shared->progress_drawn, &drawn, now))
                 return;
-        e->progress_drawn = now;
-        e->progress_visible = true;
+        /* One fprintf() call: stdio's lock keeps a line whole. */
         fprintf(run->progress_file, "\r\033[K%s: %zu/%zu resources, %u in flight", run->verb,
                 atomic_load(&e->shared->n_finished), run->n_items,
                 atomic_load(&e->shared->in_flight));

@@ -4,8 +4,11 @@ JSON output, the state store."""
 
 import json
 import os
+import pty
+import re
+import subprocess
 
-from conftest import HW_URN
+from conftest import ASYNCFG, HW_URN, run, write_config, write_desired
 
 # What the emulator must hold after apply: exactly the managed fields (DESIRED in conftest),
 # in each cloud's wire format; server-side fields (ARNs, timestamps) are left out here.
@@ -187,3 +190,49 @@ def test_jobs_must_be_a_positive_number(setup):
         r = setup.asyncfg("plan", "--jobs", bad)
         assert r.returncode == 2 and "--jobs" in r.stderr, (bad, r.stderr)
     assert setup.fake.stats()["requests"] == 0
+
+
+def run_on_terminal(args, timeout=60):
+    """Runs asyncfg with stderr on a pseudo-terminal; returns (exit code, what stderr showed)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([ASYNCFG, *args], stdout=subprocess.DEVNULL, stderr=slave,
+                            env={**os.environ, "NO_COLOR": "1"})
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    return proc.wait(timeout=timeout), shown.decode()
+
+
+def test_progress_on_a_terminal(cloud, tmp_path):
+    """A long run draws "apply: N/M resources, K in flight" on a terminal (stderr), the counts
+    never going back, across two workers; the line is erased at the end. Not on a pipe."""
+    n = 1200
+    docs = {f"r{f}.yaml": "---\n".join(
+        f"apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\nmetadata: {{name: r{i}}}\n"
+        f"spec: {{provider: aws, account: aws-prod, function: fn{i}, maxRetryAttempts: 1}}\n"
+        for i in range(f * 100, f * 100 + 100)) for f in range(n // 100)}
+    desired = write_desired(os.path.join(tmp_path, "desired"), docs)
+    config = write_config(str(tmp_path), cloud, desired, concurrency=16)
+    cloud.create_functions([{"provider": "aws", "function": f"fn{i}"} for i in range(n)])
+    cloud.faults(latencyMs=5)  # 2,400 requests, 16 at a time: about a second
+
+    code, shown = run_on_terminal(["apply", "--config", config, "--jobs", "2"])
+    assert code == 0, shown
+    frames = re.findall(r"\r\x1b\[Kapply: (\d+)/(\d+) resources, (\d+) in flight", shown)
+    assert len(frames) >= 3, shown
+    done = [int(f[0]) for f in frames]
+    assert all(int(f[1]) == n for f in frames) and done == sorted(done) and done[-1] <= n
+    assert all(int(f[2]) <= 16 for f in frames)
+    assert shown.endswith("\r\x1b[K"), repr(shown[-80:])
+
+    cloud.faults()
+    r = run("plan", "--config", config)  # stderr is a pipe here
+    assert r.returncode == 0 and "resources," not in r.stderr, r.stderr

@@ -145,141 +145,43 @@ int cloud_json_parse_destinations(const json_t *object, const CloudDestinationKe
 
 /* ---- request bodies ----------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence starting at s (RFC 3629: no overlongs, no surrogates,
- * nothing above U+10FFFF), or 0. */
-static size_t utf8_sequence(const unsigned char *s) {
-        size_t n;
-        uint32_t cp;
-
-        if (s[0] < 0x80)
-                return 1;
-        if (s[0] >= 0xC2 && s[0] <= 0xDF)
-                n = 2, cp = s[0] & 0x1F;
-        else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-                n = 3, cp = s[0] & 0x0F;
-        else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-                n = 4, cp = s[0] & 0x07;
+static void writer_key(CloudJsonWriter *w, const char *key) {
+        if (key)
+                json_writer_key(&w->json, key);
         else
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xC0) != 0x80)
-                        return 0;
-                cp = cp << 6 | (s[i] & 0x3F);
-        }
-        if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-                return 0;
-        return n;
-}
-
-/* jansson's escaping without flags: '"', '\\', the control characters (the short forms where
- * JSON has them, else \u00XX with upper-case hex); everything else, '/' and non-ASCII
- * included, as it is. */
-static void writer_put_string(CloudJsonWriter *w, const char *s) {
-        static const char hex[] = "0123456789ABCDEF";
-        const unsigned char *p = (const unsigned char *) s, *run;
-
-        strbuf_putc(&w->b, '"');
-        while (*p) {
-                for (run = p; *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\'; p++)
-                        ;
-                strbuf_put(&w->b, (const char *) run, (size_t) (p - run));
-                if (!*p)
-                        break;
-                if (*p >= 0x80) {
-                        size_t n = utf8_sequence(p);
-                        if (n == 0) {
-                                w->error = w->error ?: -EINVAL;
-                                return;
-                        }
-                        strbuf_put(&w->b, (const char *) p, n);
-                        p += n;
-                        continue;
-                }
-                switch (*p) {
-                case '"':
-                        strbuf_puts(&w->b, "\\\"");
-                        break;
-                case '\\':
-                        strbuf_puts(&w->b, "\\\\");
-                        break;
-                case '\b':
-                        strbuf_puts(&w->b, "\\b");
-                        break;
-                case '\f':
-                        strbuf_puts(&w->b, "\\f");
-                        break;
-                case '\n':
-                        strbuf_puts(&w->b, "\\n");
-                        break;
-                case '\r':
-                        strbuf_puts(&w->b, "\\r");
-                        break;
-                case '\t':
-                        strbuf_puts(&w->b, "\\t");
-                        break;
-                default: {
-                        char u[] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
-                        strbuf_put(&w->b, u, sizeof(u));
-                        break;
-                }
-                }
-                p++;
-        }
-        strbuf_putc(&w->b, '"');
-}
-
-static void writer_put_key(CloudJsonWriter *w, const char *key) {
-        if (w->need_comma)
-                strbuf_putc(&w->b, ',');
-        w->need_comma = true;
-        if (key) {
-                writer_put_string(w, key);
-                strbuf_putc(&w->b, ':');
-        }
+                json_writer_init_compact(&w->json);
 }
 
 void cloud_json_writer_open(CloudJsonWriter *w, const char *key) {
-        writer_put_key(w, key);
-        strbuf_putc(&w->b, '{');
-        w->need_comma = false;
+        writer_key(w, key);
+        json_writer_open_object(&w->json);
 }
 
 void cloud_json_writer_close(CloudJsonWriter *w) {
-        strbuf_putc(&w->b, '}');
-        w->need_comma = true;
+        json_writer_close_object(&w->json);
 }
 
 void cloud_json_writer_int(CloudJsonWriter *w, const char *key, int64_t v) {
-        writer_put_key(w, key);
-        strbuf_put_int(&w->b, v);
+        json_writer_key(&w->json, key);
+        json_writer_integer(&w->json, v);
 }
 
 void cloud_json_writer_bool(CloudJsonWriter *w, const char *key, bool v) {
-        writer_put_key(w, key);
-        strbuf_puts(&w->b, v ? "true" : "false");
+        json_writer_key(&w->json, key);
+        json_writer_bool(&w->json, v);
 }
 
 void cloud_json_writer_string(CloudJsonWriter *w, const char *key, const char *s) {
-        writer_put_key(w, key);
-        writer_put_string(w, s);
+        json_writer_key(&w->json, key);
+        json_writer_string(&w->json, s);
+}
+
+void cloud_json_writer_fail(CloudJsonWriter *w, int error) {
+        json_writer_fail(&w->json, error);
 }
 
 int cloud_json_writer_take(CloudJsonWriter *w, char **ret, size_t *ret_size) {
-        size_t n = w->b.len;
-        int r = w->error;
-
-        if (r < 0) {
-                strbuf_done(&w->b);
-                *w = (CloudJsonWriter){};
-                return r;
-        }
-        r = strbuf_take(&w->b, ret);
-        *w = (CloudJsonWriter){};
-        if (r < 0)
-                return r;
-        *ret_size = n;
-        return 0;
+        return json_writer_take(&w->json, ret, ret_size);
 }
 
 static void write_destination(CloudJsonWriter *w, const char *key, const char *dest_key,

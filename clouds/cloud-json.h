@@ -58,17 +58,17 @@ int cloud_json_parse_destinations(const json_t *object, const CloudDestinationKe
 
 /* ---- request bodies ----------------------------------------------------------------- */
 
-#include "lib/strbuf.h"
+#include "lib/json-writer.h"
 
 /* A compact JSON object written straight into text, members in call order: byte for byte what
  * json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER) makes of the same object, without building
- * one (a body is serialised for every PUT). Errors are sticky and reported by
+ * one (a body is serialised for every PUT). lib/json-writer in its compact form, with each
+ * member's key given along with its value. Start from a zeroed writer; key is NULL only for
+ * the outermost object, whose opening sets the writer up. Errors are sticky and reported by
  * cloud_json_writer_take(): -ENOMEM, or -EINVAL for a string that is not UTF-8 (which jansson
- * refuses too). key is NULL only for the outermost object. */
+ * refuses too). */
 typedef struct CloudJsonWriter {
-        StrBuf b;
-        bool need_comma;
-        int error;
+        JsonWriter json;
 } CloudJsonWriter;
 
 void cloud_json_writer_open(CloudJsonWriter *w, const char *key);
@@ -76,6 +76,8 @@ void cloud_json_writer_close(CloudJsonWriter *w);
 void cloud_json_writer_int(CloudJsonWriter *w, const char *key, int64_t v);
 void cloud_json_writer_bool(CloudJsonWriter *w, const char *key, bool v);
 void cloud_json_writer_string(CloudJsonWriter *w, const char *key, const char *s);
+/* A value the caller could not produce: the body fails with error (the first one kept). */
+void cloud_json_writer_fail(CloudJsonWriter *w, int error);
 /* The text in *ret (owned by the caller) and its length, or the first error (w freed). */
 int cloud_json_writer_take(CloudJsonWriter *w, char **ret, size_t *ret_size);
 

@@ -60,7 +60,7 @@ static void hw_write_destination(CloudJsonWriter *w, const char *key, const Dest
         if (d->param) {
                 r = cloud_json_dump(d->param, &param, &n);
                 if (r < 0)
-                        w->error = w->error ?: r;
+                        cloud_json_writer_fail(w, r);
                 else
                         cloud_json_writer_string(w, "param", param);
         }

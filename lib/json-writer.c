@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <assert.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,11 +12,15 @@ void json_writer_init(JsonWriter *w, unsigned indent, unsigned depth, bool sort_
         *w = (JsonWriter){ .indent = indent, .depth = depth, .sort_keys = sort_keys };
 }
 
+void json_writer_init_compact(JsonWriter *w) {
+        *w = (JsonWriter){ .compact = true };
+}
+
 void json_writer_done(JsonWriter *w) {
         strbuf_done(&w->buf);
 }
 
-static void writer_fail(JsonWriter *w, int error) {
+void json_writer_fail(JsonWriter *w, int error) {
         if (w->error == 0)
                 w->error = error;
 }
@@ -40,6 +43,19 @@ int json_writer_flush(JsonWriter *w, FILE *f) {
         return 0;
 }
 
+int json_writer_take(JsonWriter *w, char **ret, size_t *ret_size) {
+        size_t n = w->buf.len;
+        int r = json_writer_error(w);
+
+        if (r >= 0)
+                r = strbuf_take(&w->buf, ret);
+        json_writer_done(w);
+        if (r < 0)
+                return r;
+        *ret_size = n;
+        return 0;
+}
+
 /* ---- layout (jansson's dump_indent()) --------------------------------------------------- */
 
 /* A line break and the indentation of level depth; without indentation, a space where jansson
@@ -49,7 +65,7 @@ static void writer_newline(JsonWriter *w, unsigned depth, bool after_comma) {
         size_t n = (size_t) depth * w->indent;
 
         if (w->indent == 0) {
-                if (after_comma)
+                if (after_comma && !w->compact)
                         strbuf_putc(&w->buf, ' ');
                 return;
         }
@@ -175,7 +191,7 @@ static void writer_put_string(JsonWriter *w, const char *s, size_t n) {
                 if (*p >= 0x80) {
                         size_t k = utf8_sequence_length(p, (size_t) (end - p));
                         if (k == 0) {
-                                writer_fail(w, -EINVAL);
+                                json_writer_fail(w, -EINVAL);
                                 return;
                         }
                         p += k;
@@ -189,19 +205,24 @@ static void writer_put_string(JsonWriter *w, const char *s, size_t n) {
         strbuf_putc(&w->buf, '"');
 }
 
-void json_writer_key(JsonWriter *w, const char *key) {
+/* A member's key and the separator before its value. */
+static void writer_put_key(JsonWriter *w, const char *key, size_t len) {
         assert(w->n_open > 0 && !w->after_key);
         writer_begin_item(w);
-        writer_put_string(w, key, strlen(key));
-        strbuf_put(&w->buf, ": ", 2);
+        writer_put_string(w, key, len);
+        strbuf_put(&w->buf, ": ", w->compact ? 1 : 2);
         w->after_key = true;
+}
+
+void json_writer_key(JsonWriter *w, const char *key) {
+        writer_put_key(w, key, strlen(key));
 }
 
 /* ---- scalars ------------------------------------------------------------------------------ */
 
 void json_writer_string(JsonWriter *w, const char *s) {
         if (!s) { /* what json_pack("s") refuses */
-                writer_fail(w, -EINVAL);
+                json_writer_fail(w, -EINVAL);
                 return;
         }
         writer_begin_item(w);
@@ -221,10 +242,8 @@ static void writer_put_literal(JsonWriter *w, const char *s, size_t n) {
 }
 
 void json_writer_integer(JsonWriter *w, int64_t i) {
-        char s[24];
-        int n = snprintf(s, sizeof(s), "%" PRId64, i);
-
-        writer_put_literal(w, s, (size_t) n);
+        writer_begin_item(w);
+        strbuf_put_int(&w->buf, i);
 }
 
 void json_writer_bool(JsonWriter *w, bool b) {
@@ -243,7 +262,7 @@ static void writer_put_real(JsonWriter *w, const json_t *j) {
         _cleanup_free_ char *s = json_dumps(j, JSON_ENCODE_ANY);
 
         if (!s) {
-                writer_fail(w, -ENOMEM);
+                json_writer_fail(w, -ENOMEM);
                 return;
         }
         writer_put_literal(w, s, strlen(s));
@@ -265,10 +284,7 @@ static int key_ref_compare(const void *a, const void *b) {
 }
 
 static void writer_put_member(JsonWriter *w, const char *key, size_t len, const json_t *v) {
-        writer_begin_item(w);
-        writer_put_string(w, key, len);
-        strbuf_put(&w->buf, ": ", 2);
-        w->after_key = true;
+        writer_put_key(w, key, len);
         json_writer_json(w, v);
 }
 
@@ -277,7 +293,7 @@ static void writer_put_sorted_members(JsonWriter *w, const json_t *o) {
         _cleanup_free_ KeyRef *keys = calloc(n, sizeof(KeyRef));
 
         if (!keys) {
-                writer_fail(w, -ENOMEM);
+                json_writer_fail(w, -ENOMEM);
                 return;
         }
         for (void *it = json_object_iter((json_t *) o); it;
@@ -304,7 +320,7 @@ static void writer_put_object(JsonWriter *w, const json_t *o) {
 
 void json_writer_json(JsonWriter *w, const json_t *j) {
         if (!j) { /* what json_dumpf() refuses */
-                writer_fail(w, -EINVAL);
+                json_writer_fail(w, -EINVAL);
                 return;
         }
         switch (json_typeof(j)) {

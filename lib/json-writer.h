@@ -40,12 +40,15 @@ typedef struct JsonWriter {
         bool empty;       /* the innermost open container has no member yet */
         bool after_key;   /* a key was written: its value comes next, with no separator */
         bool sort_keys;   /* json_writer_json(): objects' keys sorted (JSON_SORT_KEYS) */
+        bool compact;     /* JSON_COMPACT: no space after ':' and ',' (with indent 0) */
         int error;        /* the first failure: -EINVAL (not UTF-8, not representable) */
 } JsonWriter;
 
 /* depth: the level the first value is written at, so that text written on its own lands
  * exactly where it would inside a larger document (the items of a top-level array: 1). */
 void json_writer_init(JsonWriter *w, unsigned indent, unsigned depth, bool sort_keys);
+/* One line, no spaces: json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER). */
+void json_writer_init_compact(JsonWriter *w);
 void json_writer_done(JsonWriter *w);
 
 void json_writer_open_object(JsonWriter *w);
@@ -64,11 +67,17 @@ void json_writer_null(JsonWriter *w);
 /* A jansson value, nested ones included, as json_dumpf() would write it at this place. */
 void json_writer_json(JsonWriter *w, const json_t *j);
 
+/* Records a failure of the caller's (a value it could not produce): sticky as the writer's
+ * own; the first one is kept. */
+void json_writer_fail(JsonWriter *w, int error);
 /* 0, or the first failure: -EINVAL (a string not UTF-8), -ENOMEM. */
 int json_writer_error(const JsonWriter *w);
 /* Writes what has collected to f and empties the buffer. Returns the first failure (and
  * writes nothing), or -EIO if f fails. */
 int json_writer_flush(JsonWriter *w, FILE *f);
+/* The text collected (owned by the caller) and its length, or the first failure; either way
+ * the writer is done. */
+int json_writer_take(JsonWriter *w, char **ret, size_t *ret_size);
 /* Bytes collected and not flushed yet. */
 static inline size_t json_writer_pending(const JsonWriter *w) {
         return w->buf.len;

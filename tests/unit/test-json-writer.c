@@ -70,6 +70,39 @@ static void test_values(void **state) {
         (void) state;
 }
 
+/* The compact form (request bodies): json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER). */
+static void test_compact(void **state) {
+        for (size_t i = 0; i < ELEMENTSOF(documents); i++) {
+                json_t *j = json_loads(documents[i], JSON_DECODE_ANY, NULL);
+                _cleanup_free_ char *want = NULL, *got = NULL;
+                JsonWriter w;
+                size_t n = 0;
+
+                assert_non_null(j);
+                want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT | JSON_PRESERVE_ORDER);
+                assert_non_null(want);
+                json_writer_init_compact(&w);
+                json_writer_json(&w, j);
+                assert_int_equal(json_writer_take(&w, &got, &n), 0);
+                assert_string_equal(got, want);
+                assert_int_equal(n, strlen(want));
+                json_decref(j);
+        }
+
+        /* A failure of the caller's is sticky and take() reports it. */
+        JsonWriter w;
+        char *text = NULL;
+        size_t n = 0;
+        json_writer_init_compact(&w);
+        json_writer_open_object(&w);
+        json_writer_fail(&w, -ENOMEM);
+        json_writer_fail(&w, -EINVAL);
+        json_writer_close_object(&w);
+        assert_int_equal(json_writer_take(&w, &text, &n), -ENOMEM);
+        assert_null(text);
+        (void) state;
+}
+
 /* A string with a NUL inside (jansson's own strings may hold one) is escaped, not cut. */
 static void test_embedded_nul(void **state) {
         json_t *j = json_stringn("a\0b", 3);
@@ -213,7 +246,8 @@ static void test_flush_in_between(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_values),       cmocka_unit_test(test_embedded_nul),
+                cmocka_unit_test(test_values),       cmocka_unit_test(test_compact),
+                cmocka_unit_test(test_embedded_nul),
                 cmocka_unit_test(test_document_by_calls), cmocka_unit_test(test_depth),
                 cmocka_unit_test(test_utf8),         cmocka_unit_test(test_flush_in_between),
         };

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 
 #include "lib/http.h"
+#include "lib/strbuf.h"
 
 #define USEC_PER_MSEC UINT64_C(1000)
 #define USEC_PER_SEC UINT64_C(1000000)
@@ -59,8 +60,7 @@ struct HttpRequest {
         /* The caller's header lines, NUL-terminated one after the other in hbuf, and the
          * list libcurl reads made of them at start (nodes in one array: no allocation per
          * header). */
-        char *hbuf;
-        size_t hbuf_size, hbuf_allocated;
+        StrBuf hbuf;
         unsigned n_headers;
         struct curl_slist *hnodes;
         bool has_accept, has_content_type;
@@ -86,8 +86,7 @@ struct HttpRequest {
         /* Response header names and values, NUL-terminated, in rhbuf; rhoffsets holds two
          * offsets (name, value) per header. rheaders points into rhbuf once the transfer is
          * over (http_request_fill_response()). */
-        char *rhbuf;
-        size_t rhbuf_size, rhbuf_allocated;
+        StrBuf rhbuf;
         size_t *rhoffsets;
         size_t n_rheaders, rhoffsets_allocated;
         HttpHeader *rheaders;

@@ -108,8 +108,8 @@ static int http_request_point_headers(HttpRequest *r) {
                 return -ENOMEM;
         for (size_t i = 0; i < r->n_rheaders; i++)
                 r->rheaders[i] = (HttpHeader) {
-                        .name = r->rhbuf + r->rhoffsets[2 * i],
-                        .value = r->rhbuf + r->rhoffsets[2 * i + 1],
+                        .name = r->rhbuf.s + r->rhoffsets[2 * i],
+                        .value = r->rhbuf.s + r->rhoffsets[2 * i + 1],
                 };
         return 0;
 }
@@ -171,9 +171,9 @@ HttpRequest *http_request_free(HttpRequest *r) {
 
         if (r->easy)
                 curl_easy_cleanup(r->easy);
-        free(r->hbuf);
+        strbuf_done(&r->hbuf);
         free(r->hnodes);
-        free(r->rhbuf);
+        strbuf_done(&r->rhbuf);
         free(r->rhoffsets);
         free(r->rheaders);
         free(r->rbody);
@@ -194,48 +194,24 @@ static bool http_header_is_reserved(const char *name) {
                strcasecmp(name, "Transfer-Encoding") == 0 || strcasecmp(name, "Expect") == 0;
 }
 
-/* Grows a byte buffer to hold at least need more bytes. */
-static int http_buffer_reserve(char **buf, size_t size, size_t *allocated, size_t need) {
-        size_t want;
-        char *p;
-
-        if (size + need <= *allocated)
-                return 0;
-        want = MAX(MAX(*allocated * 2, size + need), (size_t) 256);
-        p = realloc(*buf, want);
-        if (!p)
-                return -ENOMEM;
-        *buf = p;
-        *allocated = want;
-        return 0;
-}
-
 int http_request_add_header(HttpRequest *r, const char *name, const char *value) {
-        size_t n, v;
-        char *line;
-
         if (!r || r->state != HTTP_REQUEST_NEW || !value)
                 return -EINVAL;
         if (!http_header_name_valid(name) || strpbrk(value, "\r\n") || http_header_is_reserved(name))
                 return -EINVAL;
 
         /* "Name:" with nothing after it would tell libcurl to suppress the header; "Name;" is
-         * its way of sending a header with an empty value. */
-        n = strlen(name);
-        v = strlen(value);
-        if (http_buffer_reserve(&r->hbuf, r->hbuf_size, &r->hbuf_allocated, n + 2 + v + 1) < 0)
-                return -ENOMEM;
-        line = r->hbuf + r->hbuf_size;
-        memcpy(line, name, n);
-        if (v == 0)
-                line[n++] = ';';
+         * its way of sending a header with an empty value. Each line ends with its NUL. */
+        strbuf_puts(&r->hbuf, name);
+        if (isempty(value))
+                strbuf_putc(&r->hbuf, ';');
         else {
-                memcpy(line + n, ": ", 2);
-                memcpy(line + n + 2, value, v);
-                n += 2 + v;
+                strbuf_put(&r->hbuf, ": ", 2);
+                strbuf_puts(&r->hbuf, value);
         }
-        line[n] = 0;
-        r->hbuf_size += n + 1;
+        strbuf_putc(&r->hbuf, 0);
+        if (r->hbuf.failed)
+                return -ENOMEM; /* sticky: the request cannot be started */
         r->n_headers++;
 
         r->has_accept = r->has_accept || strcasecmp(name, "Accept") == 0;
@@ -358,14 +334,11 @@ static void http_trim(const char **s, size_t *n) {
 
 /* Appends s (n bytes) and a NUL to rhbuf; returns its offset or -ENOMEM. */
 static ssize_t http_request_store(HttpRequest *r, const char *s, size_t n) {
-        size_t at = r->rhbuf_size;
+        size_t at = r->rhbuf.len;
 
-        if (http_buffer_reserve(&r->rhbuf, r->rhbuf_size, &r->rhbuf_allocated, n + 1) < 0)
-                return -ENOMEM;
-        memcpy(r->rhbuf + at, s, n);
-        r->rhbuf[at + n] = 0;
-        r->rhbuf_size += n + 1;
-        return (ssize_t) at;
+        strbuf_put(&r->rhbuf, s, n);
+        strbuf_putc(&r->rhbuf, 0);
+        return r->rhbuf.failed ? -ENOMEM : (ssize_t) at;
 }
 
 /* Stores one "Name: value" line, trimmed, in rhbuf (no allocation per header). Lines without
@@ -412,7 +385,7 @@ size_t http_request_header_callback(char *data, size_t size, size_t n, void *use
 
         if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
                 r->n_rheaders = 0;
-                r->rhbuf_size = 0;
+                r->rhbuf.len = 0;
                 return len;
         }
         if (http_request_add_response_header(r, data, len) < 0)
@@ -440,8 +413,10 @@ static int http_request_link_headers(HttpRequest *r) {
                 r->has_content_type ? NULL : http_suppress_content_type,
         };
         size_t n = 0;
-        char *line = r->hbuf;
+        char *line = r->hbuf.s;
 
+        if (r->hbuf.failed)
+                return -ENOMEM;
         r->hnodes = reallocarray(NULL, r->n_headers + ELEMENTSOF(suppress), sizeof(struct curl_slist));
         if (!r->hnodes)
                 return -ENOMEM;

@@ -4,10 +4,17 @@
  * project's signers, a mix of PUTs and GETs across Lambda, FC3, FC2 and FunctionGraph, for a
  * bounded time; prints requests per second.
  *
- *   load-fakecloud --port P [--connections 64] [--duration 10] [--threads 1]
+ *   load-fakecloud --port P [--connections 64] [--duration 10] [--threads 1] [--client raw]
  *
  * Each connection works on its own functions, cycling PUT, GET per API, so every GET finds a
- * config (all answers are 200 unless the emulator misbehaves; others are counted as errors). */
+ * config (all answers are 200 unless the emulator misbehaves; others are counted as errors).
+ *
+ * --client raw (the default) writes the requests on the sockets itself and reads the answers
+ * with a minimal parser: the emulator's capacity, with as little client as can be.
+ * --client libcurl sends the very same signed requests through asyncfg's HTTP engine
+ * (lib/http: libcurl's multi interface on sd-event, as the CLI and the daemon use it) and does
+ * nothing else with the answers: what a client built on libcurl reaches before it does any
+ * work of its own (no desired state, diff, JSON or state store). */
 
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -16,10 +23,12 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/epoll.h>
+#include <systemd/sd-event.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
+#include "lib/http.h"
 #include "tests/fakecloud/client.h"
 #include "tests/fakecloud/fakecloud.h"
 
@@ -41,10 +50,21 @@ typedef struct Worker {
         unsigned first_conn, n_conns;
         uint64_t requests, errors;
         int error;
+        /* --client libcurl */
+        sd_event *event;
+        HttpEngine *http;
+        unsigned active; /* chains that still send */
 } Worker;
+
+/* --client libcurl: one chain of requests per "connection", one in flight at a time. */
+typedef struct Chain {
+        Worker *worker;
+        unsigned id, op;
+} Chain;
 
 static uint16_t arg_port;
 static unsigned arg_connections = 64, arg_threads = 1;
+static bool arg_libcurl;
 static double arg_duration = 10;
 static char host_header[64];
 static volatile bool stop_flag;
@@ -112,21 +132,29 @@ static void describe(unsigned id, unsigned op, FakeApi *api, const char **method
         }
 }
 
-static int build_request(Conn *c) {
-        FakeSignedRequest s = {};
-        const char *method, *body, *ak, *sk = "fakesecret";
-        char target[512];
-        size_t n, blen;
+/* The op-th request of connection id, signed: method, target, body and headers (s). */
+static int sign_request(unsigned id, unsigned op, const char **method, char *target, size_t size,
+                        const char **body, size_t *blen, FakeSignedRequest *s) {
+        const char *ak;
         FakeApi api;
-        int r;
 
-        describe(c->id, c->op, &api, &method, target, sizeof(target), &body);
-        blen = body ? strlen(body) : 0;
+        describe(id, op, &api, method, target, size, body);
+        *blen = *body ? strlen(*body) : 0;
         ak = api == FAKE_API_LAMBDA ? FAKE_DEFAULT_AWS_AKID
              : api == FAKE_API_FUNCTIONGRAPH ? FAKE_DEFAULT_HUAWEI_AK
                                              : FAKE_DEFAULT_ALICLOUD_AKID;
-        r = fake_client_sign(api, method, target, host_header, body, blen, ak, sk, FAKE_DEFAULT_HUAWEI_PROJECT,
-                             time(NULL), &s);
+        return fake_client_sign(api, *method, target, host_header, *body, *blen, ak, "fakesecret",
+                                FAKE_DEFAULT_HUAWEI_PROJECT, time(NULL), s);
+}
+
+static int build_request(Conn *c) {
+        FakeSignedRequest s = {};
+        const char *method, *body;
+        char target[512];
+        size_t n, blen;
+        int r;
+
+        r = sign_request(c->id, c->op, &method, target, sizeof(target), &body, &blen, &s);
         if (r < 0)
                 return r;
         n = (size_t) snprintf(c->out, sizeof(c->out), "%s %s HTTP/1.1\r\n", method, target);
@@ -229,6 +257,94 @@ static void *worker_run(void *userdata) {
         return NULL;
 }
 
+/* ---- --client libcurl ---------------------------------------------------------------- */
+
+static int chain_send(Chain *c);
+
+static void chain_stop(Chain *c) {
+        Worker *w = c->worker;
+
+        if (--w->active == 0)
+                (void) sd_event_exit(w->event, 0);
+}
+
+static void chain_on_response(HttpRequest *req, int error, const HttpResponse *resp, void *userdata) {
+        Chain *c = userdata;
+        Worker *w = c->worker;
+        int r;
+
+        if (error < 0) {
+                w->error = error;
+                stop_flag = true;
+                chain_stop(c);
+                return;
+        }
+        w->requests++;
+        if (resp->status < 200 || resp->status >= 300)
+                w->errors++;
+        if (stop_flag) {
+                chain_stop(c);
+                return;
+        }
+        c->op = (c->op + 1) % N_OPS;
+        r = chain_send(c);
+        if (r < 0) {
+                w->error = r;
+                stop_flag = true;
+                chain_stop(c);
+        }
+}
+
+static int chain_send(Chain *c) {
+        _cleanup_(http_request_freep) HttpRequest *req = NULL;
+        FakeSignedRequest s = {};
+        const char *method, *body;
+        char target[512], url[600];
+        size_t blen;
+        int r;
+
+        r = sign_request(c->id, c->op, &method, target, sizeof(target), &body, &blen, &s);
+        if (r < 0)
+                return r;
+        snprintf(url, sizeof(url), "http://%s%s", host_header, target);
+        r = http_request_new(c->worker->http, method, url, &req);
+        for (size_t i = 0; r >= 0 && i < s.n_headers; i++)
+                r = http_request_add_header(req, s.headers[i].name, s.headers[i].value);
+        if (r >= 0 && body)
+                r = http_request_set_body(req, body, blen);
+        fake_signed_request_done(&s);
+        if (r >= 0)
+                r = http_request_start(req, chain_on_response, c);
+        if (r < 0)
+                return r;
+        TAKE_PTR(req); /* the engine's until the callback */
+        return 0;
+}
+
+static void *worker_run_libcurl(void *userdata) {
+        Worker *w = userdata;
+        HttpEngineOptions o = { .max_connections_per_host = w->n_conns, .max_total_connections = w->n_conns };
+        _cleanup_free_ Chain *chains = calloc(w->n_conns, sizeof(Chain));
+        int r;
+
+        r = chains ? sd_event_new(&w->event) : -ENOMEM;
+        if (r >= 0)
+                r = http_engine_new(w->event, &o, &w->http);
+        for (unsigned i = 0; r >= 0 && i < w->n_conns; i++) {
+                chains[i] = (Chain) { .worker = w, .id = w->first_conn + i };
+                r = chain_send(&chains[i]);
+                if (r >= 0)
+                        w->active++;
+        }
+        if (r >= 0 && w->active > 0)
+                r = sd_event_loop(w->event);
+        if (r < 0 && w->error >= 0)
+                w->error = r;
+        w->http = http_engine_free(w->http); /* after an error, cancels what is in flight */
+        w->event = sd_event_unref(w->event);
+        return NULL;
+}
+
 /* Creates the functions every connection uses, in one control request. */
 static int create_functions(void) {
         size_t cap = 256 + (size_t) arg_connections * 400, n = 0;
@@ -272,6 +388,7 @@ int main(int argc, char **argv) {
                 { "connections", required_argument, NULL, 'c' },
                 { "duration", required_argument, NULL, 'd' },
                 { "threads", required_argument, NULL, 't' },
+                { "client", required_argument, NULL, 'C' },
                 {},
         };
         _cleanup_free_ Worker *workers = NULL;
@@ -279,7 +396,7 @@ int main(int argc, char **argv) {
         double start, elapsed, cpu_usec;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "p:c:d:t:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "p:c:d:t:C:", options, NULL)) >= 0)
                 switch (c) {
                 case 'p':
                         arg_port = (uint16_t) strtoul(optarg, NULL, 10);
@@ -293,12 +410,21 @@ int main(int argc, char **argv) {
                 case 't':
                         arg_threads = (unsigned) strtoul(optarg, NULL, 10);
                         break;
+                case 'C':
+                        if (streq(optarg, "libcurl"))
+                                arg_libcurl = true;
+                        else if (!streq(optarg, "raw")) {
+                                fprintf(stderr, "load-fakecloud: --client is raw or libcurl\n");
+                                return 2;
+                        }
+                        break;
                 default:
                         return 2;
                 }
         if (arg_port == 0 || arg_connections == 0 || arg_threads == 0 || arg_threads > arg_connections ||
             !(arg_duration > 0 && arg_duration <= 600)) {
-                fprintf(stderr, "usage: load-fakecloud --port P [--connections N] [--duration S] [--threads T]\n");
+                fprintf(stderr, "usage: load-fakecloud --port P [--connections N] [--duration S] [--threads T] "
+                                "[--client raw|libcurl]\n");
                 return 2;
         }
         snprintf(host_header, sizeof(host_header), "127.0.0.1:%u", arg_port);
@@ -314,7 +440,8 @@ int main(int argc, char **argv) {
         for (unsigned i = 0; i < arg_threads; i++) {
                 workers[i].first_conn = i * arg_connections / arg_threads;
                 workers[i].n_conns = (i + 1) * arg_connections / arg_threads - workers[i].first_conn;
-                pthread_create(&workers[i].thread, NULL, worker_run, &workers[i]);
+                pthread_create(&workers[i].thread, NULL, arg_libcurl ? worker_run_libcurl : worker_run,
+                               &workers[i]);
         }
         while (!stop_flag && now_sec() - start < arg_duration) {
                 struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
@@ -335,8 +462,9 @@ int main(int argc, char **argv) {
                 cpu_usec = (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
                            (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
         }
-        printf("fakecloud: %u connections, %u threads, %.1f s: %llu signed requests (%llu not 2xx), %.0f requests/s\n",
-               arg_connections, arg_threads, elapsed, (unsigned long long) requests, (unsigned long long) errors,
+        printf("fakecloud: %s client, %u connections, %u threads, %.1f s: %llu signed requests (%llu not 2xx), "
+               "%.0f requests/s\n",
+               arg_libcurl ? "libcurl" : "raw", arg_connections, arg_threads, elapsed, (unsigned long long) requests, (unsigned long long) errors,
                (double) requests / elapsed);
         printf("load generator CPU: %.1f us per request (signing included)\n",
                requests > 0 ? cpu_usec / (double) requests : 0.0);

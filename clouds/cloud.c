@@ -384,10 +384,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(CloudCall *, cloud_call_free);
 static void cloud_call_finish(CloudCall *call, const CloudError *e, const AsyncConfig *config) {
         switch (call->op) {
         case CLOUD_OP_GET:
-        case CLOUD_OP_PUT:
                 call->cb.config(call, e, e->class == CLOUD_ERROR_NONE ? config : NULL,
                                 call->userdata);
                 break;
+        case CLOUD_OP_PUT:
         case CLOUD_OP_DELETE:
                 call->cb.done(call, e, call->userdata);
                 break;
@@ -531,8 +531,8 @@ static void cloud_call_on_success(CloudCall *call, const HttpResponse *resp) {
                 cloud_call_on_list_page(call, resp);
                 return;
         }
-        if (call->op == CLOUD_OP_DELETE) {
-                cloud_call_finish(call, &ok, NULL);
+        if (call->op == CLOUD_OP_PUT || call->op == CLOUD_OP_DELETE) {
+                cloud_call_finish(call, &ok, NULL); /* a PUT's echo is not read: cloud_put() */
                 return;
         }
         /* A 200 that cannot be read decides nothing (DESIGN.md §3.3). */
@@ -638,7 +638,7 @@ int cloud_get(CloudClient *c, const CloudTarget *t, CloudConfigCallback cb, void
 }
 
 int cloud_put(CloudClient *c, const CloudTarget *t, const AsyncConfig *desired,
-              CloudConfigCallback cb, void *userdata, CloudCall **ret_call) {
+              CloudDoneCallback cb, void *userdata, CloudCall **ret_call) {
         CloudCall *call;
         int r;
 
@@ -647,7 +647,7 @@ int cloud_put(CloudClient *c, const CloudTarget *t, const AsyncConfig *desired,
         r = cloud_call_new(c, CLOUD_OP_PUT, t, userdata, &call);
         if (r < 0)
                 return r;
-        call->cb.config = cb;
+        call->cb.done = cb;
         r = async_config_copy(&call->desired, desired);
         if (r < 0) {
                 cloud_call_free(call);

@@ -200,11 +200,12 @@ typedef void (*CloudObserver)(const CloudAccount *account, Provider provider, Cl
                               void *userdata);
 void cloud_client_set_observer(CloudClient *c, CloudObserver observer, void *userdata);
 
-/* config: GET/PUT success — the live (echoed) config; NULL otherwise. GET answers "no config"
- * with class CONFIG_ABSENT and "no function" with FUNCTION_ABSENT. */
+/* config: GET success — the live config; NULL otherwise. GET answers "no config" with class
+ * CONFIG_ABSENT and "no function" with FUNCTION_ABSENT. */
 typedef void (*CloudConfigCallback)(CloudCall *call, const CloudError *error,
                                     const AsyncConfig *config, void *userdata);
-/* DELETE: a config or function that is not there counts as success (class NONE). */
+/* PUT: success (class NONE) is any 2xx answer. DELETE: a config or function that is not there
+ * counts as success too. */
 typedef void (*CloudDoneCallback)(CloudCall *call, const CloudError *error, void *userdata);
 /* LIST: list holds every (qualifier, config) of the function over all pages on success;
  * NULL otherwise. */
@@ -215,9 +216,12 @@ typedef void (*CloudListCallback)(CloudCall *call, const CloudError *error,
  * errors of the credentials source, -ENOMEM, lib/http's start errors. */
 int cloud_get(CloudClient *c, const CloudTarget *t, CloudConfigCallback cb, void *userdata,
               CloudCall **ret_call);
-/* One full PUT of the complete desired document (never AWS's POST, never delete-then-put). */
+/* One full PUT of the complete desired document (never AWS's POST, never delete-then-put).
+ * The body of a 2xx answer is not read: the clouds echo the config, but the echo may leave out
+ * fields the cloud defaults, so what was sent is what is recorded as applied (reconcile.c), and
+ * a write that took effect is not turned into an error by an echo that cannot be parsed. */
 int cloud_put(CloudClient *c, const CloudTarget *t, const AsyncConfig *desired,
-              CloudConfigCallback cb, void *userdata, CloudCall **ret_call);
+              CloudDoneCallback cb, void *userdata, CloudCall **ret_call);
 int cloud_delete(CloudClient *c, const CloudTarget *t, CloudDoneCallback cb, void *userdata,
                  CloudCall **ret_call);
 /* Every config of function (t->qualifier is ignored), following pagination. */

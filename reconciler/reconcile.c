@@ -165,8 +165,7 @@ static void reconcile_adopt(Reconcile *r, const AsyncConfig *live) {
         reconcile_record(r, live, false);
 }
 
-static void on_put(CloudCall *call, const CloudError *error, const AsyncConfig *config,
-                   void *userdata) {
+static void on_put(CloudCall *call, const CloudError *error, void *userdata) {
         Reconcile *r = userdata;
 
         r->call = NULL;

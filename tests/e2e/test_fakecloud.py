@@ -155,3 +155,25 @@ def test_help_names_the_defaults():
     out = subprocess.run([FAKE, "--help"], capture_output=True, text=True, check=True).stdout
     for s in ("--listen", "AKIDFAKE", "1234567890123456", "0123456789abcdef0123456789abcdef", "--tls-cert", "--threads"):
         assert s in out
+
+
+@pytest.mark.parametrize("client", ["raw", "libcurl"])
+def test_load_generator(client):
+    """build/bench/load-fakecloud, both clients, briefly: signed requests all answered 2xx (the
+    benchmark's reference figures rest on it)."""
+    p = subprocess.Popen([FAKE, "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        assert line.startswith("LISTENING "), line
+        r = subprocess.run([os.path.join(BUILD, "bench", "load-fakecloud"), "--port", line.split()[1],
+                            "--connections", "8", "--threads", "2", "--duration", "0.5",
+                            "--client", client], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        head = r.stdout.splitlines()[0]
+        assert head.startswith(f"fakecloud: {client} client, 8 connections, 2 threads"), head
+        n = int(head.split(": ")[2].split()[0])
+        assert n > 0 and "(0 not 2xx)" in head, head
+    finally:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=10) == 0

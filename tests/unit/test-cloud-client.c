@@ -330,20 +330,33 @@ static void test_round_trip(void **state) {
                 assert_string_equal(srv.seen[0].target, f->get_target);
                 result_done(&r);
 
-                /* put: the body sent is the complete document and the echo is parsed */
+                /* put: the body sent is the complete document; any 2xx is success */
                 _cleanup_free_ char *body = NULL;
                 size_t n;
                 assert_int_equal(cloud_ops_from_api(f->api)->serialize_config(&desired, &body, &n), 0);
                 script((Canned[]){ { 200, NULL, NULL, body } }, 1);
-                assert_int_equal(cloud_put(env.client, &t, &desired, on_config, &r, NULL), 0);
+                assert_int_equal(cloud_put(env.client, &t, &desired, on_done, &r, NULL), 0);
                 run_until(&env, &r);
                 assert_int_equal(r.error.class, CLOUD_ERROR_NONE);
                 assert_true(srv.seen[0].signature_ok);
                 assert_string_equal(srv.seen[0].method, "PUT");
                 assert_string_equal(srv.seen[0].body, body);
-                assert_true(r.config.has_max_retry_attempts);
-                assert_int_equal(r.config.max_retry_attempts, 0);
-                assert_int_equal(r.config.max_event_age_seconds, 600);
+                result_done(&r);
+                /* the echo is not read: one that cannot be parsed does not make the write that
+                 * took effect an error (a GET's does: test_failures) */
+                script((Canned[]){ { 200, NULL, NULL, "{\"MaximumRetryAttempts\":" } }, 1);
+                assert_int_equal(cloud_put(env.client, &t, &desired, on_done, &r, NULL), 0);
+                run_until(&env, &r);
+                assert_int_equal(r.calls, 1);
+                assert_int_equal(r.error.class, CLOUD_ERROR_NONE);
+                assert_false(r.has_config);
+                result_done(&r);
+                /* and an error answer to a PUT is classified as any other */
+                script((Canned[]){ { 500, NULL, NULL, "{}" } }, 1);
+                assert_int_equal(cloud_put(env.client, &t, &desired, on_done, &r, NULL), 0);
+                run_until(&env, &r);
+                assert_int_equal(r.error.class, CLOUD_ERROR_TRANSIENT);
+                assert_int_equal(r.error.http_status, 500);
                 result_done(&r);
 
                 /* delete: 204, and not-found is success too */
@@ -447,7 +460,7 @@ static void test_failures(void **state) {
 
         /* freeing the engine cancels what is in flight; the client outlives it safely */
         script((Canned[]){ { 200, NULL, NULL, "{}" } }, 1);
-        assert_int_equal(cloud_put(env.client, &t, &(AsyncConfig){}, on_config, &r, NULL), 0);
+        assert_int_equal(cloud_put(env.client, &t, &(AsyncConfig){}, on_done, &r, NULL), 0);
         env.engine = http_engine_free(env.engine);
         assert_int_equal(r.calls, 1);
         assert_int_equal(r.error.error, -ECANCELED);

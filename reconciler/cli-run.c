@@ -17,29 +17,44 @@
 typedef struct Exec Exec;
 
 typedef struct ExecItem {
-        Exec *exec;
+        Exec *exec; /* the worker that took it */
         CliRunItem *item;
         Account *account;
+        size_t list; /* its list in the pool */
         bool read_ok; /* some attempt read the live config */
 } ExecItem;
 
-/* What the workers share: the progress line's counters and when it was last drawn. */
+/* The items no worker has taken yet, in one list per account (the configuration's accounts in
+ * order, then one for items whose account is not configured), file order within each. Workers
+ * take a batch of an account's items whenever their own queue of that account runs low (see
+ * exec_take()): a worker the scheduler slows down leaves more to the others instead of holding
+ * up the end of the run, and an account held back by its rate limit never starves the others. */
+typedef struct ExecPool {
+        size_t *index;       /* item indexes, list after list */
+        size_t *start;       /* n_lists + 1 offsets into index */
+        atomic_size_t *next; /* per list: the position of the next item to take */
+        size_t n_lists;
+} ExecPool;
+
+/* What the workers share: the pool, the progress line's counters and when it was last drawn. */
 typedef struct ExecShared {
+        ExecPool pool;
+        ExecItem *items; /* one per run item, same index */
         atomic_size_t n_finished;
         atomic_uint in_flight;
         _Atomic usec_t progress_drawn; /* CLOCK_MONOTONIC; 0: never */
 } ExecShared;
 
-/* One worker: its own event loop, HTTP engine, accounts and work queue over its share of the
- * items (see cli_run_execute()). */
+/* One worker: its own event loop, HTTP engine, accounts and work queue over the items it took
+ * from the pool (see cli_run_execute()). */
 struct Exec {
         CliRun *run;
         ReconcileMode mode;
         sd_event *event;
         WorkQueue *queue;
+        AccountSet *accounts;
         StateStore *store;
-        ExecItem *items;
-        size_t n_items;
+        unsigned *queued; /* per pool list: items taken and not final yet */
         unsigned index, n_workers;
         unsigned concurrency;
         ExecShared *shared;
@@ -389,20 +404,27 @@ static WorkResult work_result_from_error(const CloudError *error) {
         }
 }
 
+static int exec_take(Exec *e, size_t list);
+static int exec_take_all(Exec *e);
+
 static void exec_item_done(ExecItem *x, const CloudError *error) {
         Exec *e = x->exec;
         int r;
 
         r = workqueue_done(e->queue, x->item->key, work_result_from_error(error),
                            error->retry_after_usec);
-        if (r == 0)
+        if (r == 0) {
                 x->item->done = true;
-        else if (r < 0)
+                e->queued[x->list]--;
+        } else if (r < 0)
                 log_debug_errno(r, "workqueue_done(%s): %m", x->item->key);
         exec_count(e, r == 0);
         progress_update(e, false);
-        if (workqueue_is_idle(e->queue))
-                (void) sd_event_exit(e->event, 0);
+        r = r == 0 ? exec_take(e, x->list) : 0;
+        if (r >= 0 && workqueue_is_idle(e->queue))
+                r = exec_take_all(e); /* nothing left of this account: any other's? */
+        if (r < 0 || workqueue_is_idle(e->queue))
+                (void) sd_event_exit(e->event, r);
 }
 
 static void on_result(Reconcile *rec, ReconcileResult *res, void *userdata) {
@@ -459,10 +481,63 @@ static void item_set_account_error(CliRunItem *item, const char *message) {
         item->account_error = strdup(message);
 }
 
-/* Each worker gets an equal share of every account's rate: the items of an account are dealt
- * out to the workers in turn (exec_assign_items()), so the shares add up to the account's
- * limits. */
-static int exec_queue_items(Exec *e, AccountSet *accounts) {
+/* Queues item i, taken from list; an item whose account is unusable is final at once. */
+static int exec_queue_item(Exec *e, size_t i, size_t list) {
+        ExecItem *x = &e->shared->items[i];
+        int r;
+
+        x->exec = e;
+        x->item = &e->run->items[i];
+        x->list = list;
+        x->account = account_set_find(e->accounts, x->item->spec->account);
+        if (!x->account || x->account->error) {
+                item_set_account_error(x->item, x->account ? x->account->error : "no account");
+                exec_count(e, 1);
+                return 0;
+        }
+        r = workqueue_add(e->queue, x->item->key, x->account->config->name, WORK_PRIORITY_CHANGE,
+                          0, x);
+        if (r < 0)
+                return r;
+        e->queued[list]++;
+        return 0;
+}
+
+/* Takes small batches of list's items while fewer than the worker's concurrency of them are
+ * queued here (so that even a run of one account keeps every connection busy), until the list
+ * is empty. Small, so that the workers run out at nearly the same time. */
+static int exec_take(Exec *e, size_t list) {
+        ExecPool *p = &e->shared->pool;
+        size_t batch = MAX(e->concurrency / 8, 1u), end = p->start[list + 1];
+        int r;
+
+        while (e->queued[list] < e->concurrency) {
+                size_t at = atomic_fetch_add(&p->next[list], batch);
+                if (at >= end)
+                        return 0;
+                for (size_t k = at; k < MIN(at + batch, end); k++) {
+                        r = exec_queue_item(e, p->index[k], list);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static int exec_take_all(Exec *e) {
+        int r;
+
+        for (size_t l = 0; l < e->shared->pool.n_lists; l++) {
+                r = exec_take(e, l);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Each worker gets an equal share of every account's rate, so the shares add up to the
+ * account's limits whichever worker takes which items. */
+static int exec_queue_items(Exec *e) {
         CliRun *run = e->run;
         int r;
 
@@ -473,26 +548,14 @@ static int exec_queue_items(Exec *e, AccountSet *accounts) {
                 if (r < 0)
                         return r;
         }
-        for (size_t i = 0; i < e->n_items; i++) {
-                ExecItem *x = &e->items[i];
-                x->exec = e;
-                x->account = account_set_find(accounts, x->item->spec->account);
-                if (!x->account || x->account->error) {
-                        item_set_account_error(x->item, x->account ? x->account->error
-                                                                   : "no account");
-                        exec_count(e, 1);
-                        continue;
-                }
-                r = workqueue_add(e->queue, x->item->key, x->account->config->name,
-                                  WORK_PRIORITY_CHANGE, 0, x);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return exec_take_all(e);
 }
 
-static int exec_loop(Exec *e, HttpEngine *http) {
+/* Frees *http (and sets it to NULL) once it has run: what is still in flight then must be
+ * finished before the accounts and the clock go. */
+static int exec_loop(Exec *e, HttpEngine **http) {
         _cleanup_(account_set_freep) AccountSet *accounts = NULL;
+        _cleanup_free_ unsigned *queued = NULL;
         _cleanup_(clock_freep) Clock *clock = NULL;
         const DaemonConfig *c = e->run->config;
         WorkQueueOptions o = {
@@ -505,22 +568,29 @@ static int exec_loop(Exec *e, HttpEngine *http) {
 
         if (o.backoff.cap < o.backoff.base)
                 o.backoff.cap = o.backoff.base;
-        r = account_set_new(e->event, http, c, &accounts);
+        queued = calloc(e->shared->pool.n_lists, sizeof(unsigned));
+        if (!queued)
+                return -ENOMEM;
+        e->queued = queued;
+        r = account_set_new(e->event, *http, c, &accounts);
         if (r < 0)
                 return r;
+        e->accounts = accounts;
         r = clock_new_event(e->event, &clock);
         if (r < 0)
                 return r;
         r = workqueue_new(clock, NULL, &o, process, e, &e->queue);
         if (r < 0)
                 return r;
-        r = exec_queue_items(e, accounts);
+        r = exec_queue_items(e);
         if (r >= 0 && !workqueue_is_idle(e->queue))
                 r = sd_event_loop(e->event);
         /* Everything in flight must be finished before the accounts and the clock go: the
          * engine delivers the callbacks of whatever is left (only after an error). */
-        http_engine_free(http);
+        *http = http_engine_free(*http);
         e->queue = workqueue_free(e->queue);
+        e->accounts = NULL;
+        e->queued = NULL;
         exec_count(e, 0);
         return r < 0 ? r : 0;
 }
@@ -542,7 +612,8 @@ static int exec_run(Exec *e) {
         e->event = event;
         r = http_engine_new(event, &ho, &http);
         if (r >= 0)
-                r = exec_loop(e, http); /* frees http */
+                r = exec_loop(e, &http);
+        http_engine_free(http); /* if exec_loop() failed before it ran anything */
         e->event = sd_event_unref(event);
         return r;
 }
@@ -570,68 +641,81 @@ static unsigned exec_n_workers(const CliRun *run) {
         return MAX(n, 1u);
 }
 
-/* Deals the items out: per account in turn, so every worker has its share of each account
- * (and of its rate limit). Items keep their file order within a worker. */
-static int exec_assign_items(CliRun *run, Exec *workers, unsigned n, ExecItem *items) {
-        _cleanup_free_ unsigned *turn = calloc(run->config->n_accounts + 1, sizeof(unsigned));
-        _cleanup_free_ unsigned *owner = calloc(run->n_items ?: 1, sizeof(unsigned));
-        size_t at = 0;
+static void exec_pool_done(ExecPool *p) {
+        free(p->index);
+        free(p->start);
+        free(p->next);
+}
 
-        if (!turn || !owner)
+static void exec_shared_done(ExecShared *s) {
+        exec_pool_done(&s->pool);
+}
+
+/* The run's items in one list per account (see ExecPool), file order within each. */
+static int exec_pool_init(ExecPool *p, const CliRun *run) {
+        size_t n_lists = run->config->n_accounts + 1; /* the last: accounts not configured */
+        _cleanup_free_ size_t *list_of = calloc(run->n_items ?: 1, sizeof(size_t));
+        _cleanup_free_ size_t *fill = calloc(n_lists, sizeof(size_t));
+
+        *p = (ExecPool) {
+                .index = calloc(run->n_items ?: 1, sizeof(size_t)),
+                .start = calloc(n_lists + 1, sizeof(size_t)),
+                .next = calloc(n_lists, sizeof(atomic_size_t)),
+                .n_lists = n_lists,
+        };
+        if (!list_of || !fill || !p->index || !p->start || !p->next) {
+                exec_pool_done(p);
                 return -ENOMEM;
+        }
         for (size_t i = 0; i < run->n_items; i++) {
                 const char *account = run->items[i].spec->account;
-                size_t a = run->config->n_accounts; /* unknown accounts share a turn */
+                list_of[i] = n_lists - 1;
                 for (size_t k = 0; account && k < run->config->n_accounts; k++)
                         if (streq(run->config->accounts[k].name, account)) {
-                                a = k;
+                                list_of[i] = k;
                                 break;
                         }
-                owner[i] = turn[a]++ % n;
-                workers[owner[i]].n_items++;
+                p->start[list_of[i] + 1]++;
         }
-        for (unsigned w = 0; w < n; w++) {
-                workers[w].items = items + at;
-                at += workers[w].n_items;
-                workers[w].n_items = 0;
+        for (size_t l = 0; l < n_lists; l++) {
+                p->start[l + 1] += p->start[l];
+                fill[l] = p->start[l];
+                atomic_init(&p->next[l], p->start[l]);
         }
-        for (size_t i = 0; i < run->n_items; i++) {
-                Exec *e = &workers[owner[i]];
-                e->items[e->n_items++].item = &run->items[i];
-        }
+        for (size_t i = 0; i < run->n_items; i++)
+                p->index[fill[list_of[i]]++] = i;
         return 0;
 }
 
 /* The items are split over workers (threads), each a complete single-threaded reconciler with
  * its own sd-event loop, HTTP engine and connections, accounts (credentials) and work queue,
- * sharing only what is read-only during the run (the configuration, the desired set) and the
- * state store (locked). Each item belongs to one worker, which alone writes it. A large apply
+ * sharing only what is read-only during the run (the configuration, the desired set), the pool
+ * of items not taken yet (atomic) and the state store (locked). An item belongs to the worker
+ * that took it, which alone writes it. A large apply
  * is CPU-bound in the client (libcurl, TLS, signing): this is what lets it use more than one
  * core. The in-flight cap and every account's rate limit are divided among the workers. */
 int cli_run_execute(CliRun *run, ReconcileMode mode, FILE *err) {
         _cleanup_(state_store_freep) StateStore *store = NULL;
         _cleanup_free_ ExecItem *items = calloc(run->n_items ?: 1, sizeof(ExecItem));
         _cleanup_free_ Exec *workers = NULL;
-        ExecShared shared = {};
+        _cleanup_(exec_shared_done) ExecShared shared = { .items = items };
         unsigned n = exec_n_workers(run), started = 1;
         int r;
 
         workers = calloc(n, sizeof(Exec));
         if (!items || !workers)
                 return -ENOMEM;
+        r = exec_pool_init(&shared.pool, run);
+        if (r < 0)
+                return r;
         store = open_finish(run, mode, err);
         if (store && n > 1)
                 state_store_set_shared(store, true);
-        r = exec_assign_items(run, workers, n, items);
-        if (r < 0)
-                return r;
         for (unsigned w = 0; w < n; w++)
                 workers[w] = (Exec) {
                         .run = run,
                         .mode = mode,
                         .store = store,
-                        .items = workers[w].items,
-                        .n_items = workers[w].n_items,
                         .index = w,
                         .n_workers = n,
                         .concurrency = run->config->concurrency / n +
@@ -640,7 +724,7 @@ int cli_run_execute(CliRun *run, ReconcileMode mode, FILE *err) {
                 };
 
         /* The first worker runs here, the others in threads started before it. A thread that
-         * cannot be started leaves its items to be run after the others, here. */
+         * cannot be started takes nothing: the others take its share. */
         for (; started < n; started++) {
                 r = -pthread_create(&workers[started].thread, NULL, exec_thread, &workers[started]);
                 if (r < 0)
@@ -652,8 +736,6 @@ int cli_run_execute(CliRun *run, ReconcileMode mode, FILE *err) {
                 if (r >= 0 && workers[w].result < 0)
                         r = workers[w].result;
         }
-        for (unsigned w = started; w < n && r >= 0; w++)
-                r = exec_run(&workers[w]);
         progress_update(&workers[0], true);
 
         if (store) {

@@ -2,13 +2,14 @@
 """asyncfg plan and apply when things go wrong: refused credentials, a missing function, faults
 on the wire, failed reads, TLS with the right and the wrong CA."""
 
+import json
 import os
 import subprocess
 import time
 
 import pytest
 
-from conftest import FUNCTIONS, Setup, run, start_fakecloud, stop_fakecloud, write_config, write_desired
+from conftest import ASYNCFG, FUNCTIONS, HW_PROJECT, Setup, run, start_fakecloud, stop_fakecloud, write_config, write_desired
 
 
 def test_wrong_credentials(cloud, tmp_path):
@@ -89,6 +90,81 @@ def test_many_faults_many_resources(cloud, tmp_path, jobs):
     cloud.faults()
     assert len(cloud.configs()) == 60
     assert run("plan", "--config", config).returncode == 0
+
+
+def test_workers_share_accounts_and_unusable_ones(cloud, tmp_path):
+    """Three workers take the resources of four accounts from one pool, a few at a time: every
+    resource gets exactly one result, in file order; an account without usable credentials
+    makes its resources errors without a request; the others are written exactly once each."""
+    docs, functions = {}, []
+    accounts = [("aws", "aws-prod", "fn{i}"), ("alicloud", "ali-prod", "fn{i}"),
+                ("alicloud", "ali-legacy", "svc/fn{i}"), ("huaweicloud", "hw-prod", None)]
+    for i in range(80):
+        provider, account, fn = accounts[(i // 7) % 4]  # runs of seven per account
+        if fn is None:
+            fn = f"urn:fss:cn-north-4:{HW_PROJECT}:function:default:fn{i}"
+        else:
+            fn = fn.format(i=i)
+        docs[f"r{i:02d}.yaml"] = (f"apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\n"
+                                  f"metadata: {{name: r{i}}}\nspec: {{provider: {provider}, "
+                                  f"account: {account}, function: '{fn}', maxRetryAttempts: 1}}\n")
+        if provider != "huaweicloud":
+            f = {"provider": provider, "function": fn.split("/")[-1]}
+            if "/" in fn:
+                f["service"] = fn.split("/")[0]
+            functions.append(f)
+    desired = write_desired(os.path.join(tmp_path, "desired"), docs)
+    config = write_config(str(tmp_path), cloud, desired, concurrency=6)
+    os.unlink(os.path.join(str(tmp_path), "huaweicloud.cred"))
+    cloud.create_functions(functions)
+    r = run("apply", "--config", config, "-o", "json", "--jobs", "3")
+    assert r.returncode == 1, r.stdout[-2000:] + r.stderr
+    doc = json.loads(r.stdout)
+    assert [x["name"] for x in doc["resources"]] == [f"r{i}" for i in range(80)]
+    hw = [x for x in doc["resources"] if x["account"] == "hw-prod"]
+    n_hw = sum(1 for i in range(80) if (i // 7) % 4 == 3)
+    assert len(hw) == n_hw and all(x["action"] == "error" for x in hw)
+    assert all("no usable credentials" in x["error"]["message"] for x in hw), hw[0]
+    others = [x for x in doc["resources"] if x["account"] != "hw-prod"]
+    assert all(x["action"] == "created" for x in others), [x for x in others if x["action"] != "created"][:2]
+    assert doc["summary"]["created"] == 80 - n_hw and doc["summary"]["error"] == n_hw
+    stats = cloud.stats()
+    assert stats["byMethod"]["PUT"] == 80 - n_hw and stats["byMethod"]["GET"] == 80 - n_hw, stats
+    assert len(cloud.configs()) == 80 - n_hw
+
+
+def test_a_slow_account_does_not_hold_up_the_others(cloud, tmp_path):
+    """An account held to 2 requests per second does not hold up another's resources: with
+    its 20 resources first in file order, and the resources taken from the pool by two
+    workers, the other account's 40 are all written within three seconds, long before the slow one is done (the run
+    is stopped then: the slow one would take ten seconds more)."""
+    docs, functions = {}, []
+    for i in range(60):
+        provider, account = ("aws", "aws-prod") if i < 20 else ("alicloud", "ali-prod")
+        docs[f"r{i:02d}.yaml"] = (f"apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\n"
+                                  f"metadata: {{name: r{i}}}\nspec: {{provider: {provider}, "
+                                  f"account: {account}, function: fn{i}, maxRetryAttempts: 1}}\n")
+        functions.append({"provider": provider, "function": f"fn{i}"})
+    desired = write_desired(os.path.join(tmp_path, "desired"), docs)
+    config = write_config(str(tmp_path), cloud, desired, concurrency=8)
+    text = open(config).read().splitlines(keepends=True)
+    text = [l.replace("rateLimit: {qps: 1000, burst: 1000}", "rateLimit: {qps: 2, burst: 1}")
+            if "name: aws-prod" in l else l for l in text]
+    open(config, "w").write("".join(text))
+    cloud.create_functions(functions)
+    p = subprocess.Popen([ASYNCFG, "apply", "--config", config, "--jobs", "2"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 3
+        fc3 = 0
+        while fc3 < 40 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            fc3 = sum(1 for c in cloud.configs() if c["provider"] == "alicloud")
+        aws = sum(1 for c in cloud.configs() if c["provider"] == "aws")
+        assert fc3 == 40 and aws < 20, (fc3, aws)
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
 
 
 def test_failed_reads_never_write(cloud, tmp_path):

@@ -405,7 +405,6 @@ static WorkResult work_result_from_error(const CloudError *error) {
 }
 
 static int exec_take(Exec *e, size_t list);
-static int exec_take_all(Exec *e);
 
 static void exec_item_done(ExecItem *x, const CloudError *error) {
         Exec *e = x->exec;
@@ -420,9 +419,9 @@ static void exec_item_done(ExecItem *x, const CloudError *error) {
                 log_debug_errno(r, "workqueue_done(%s): %m", x->item->key);
         exec_count(e, r == 0);
         progress_update(e, false);
+        /* Every list was tried at the start and is tried again as each of its items ends: a
+         * worker whose queue is idle has found them all empty. */
         r = r == 0 ? exec_take(e, x->list) : 0;
-        if (r >= 0 && workqueue_is_idle(e->queue))
-                r = exec_take_all(e); /* nothing left of this account: any other's? */
         if (r < 0 || workqueue_is_idle(e->queue))
                 (void) sd_event_exit(e->event, r);
 }
@@ -668,13 +667,9 @@ static int exec_pool_init(ExecPool *p, const CliRun *run) {
                 return -ENOMEM;
         }
         for (size_t i = 0; i < run->n_items; i++) {
-                const char *account = run->items[i].spec->account;
-                list_of[i] = n_lists - 1;
-                for (size_t k = 0; account && k < run->config->n_accounts; k++)
-                        if (streq(run->config->accounts[k].name, account)) {
-                                list_of[i] = k;
-                                break;
-                        }
+                const AccountConfig *a = daemon_config_find_account(run->config,
+                                                                    run->items[i].spec->account);
+                list_of[i] = a ? (size_t) (a - run->config->accounts) : n_lists - 1;
                 p->start[list_of[i] + 1]++;
         }
         for (size_t l = 0; l < n_lists; l++) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/cpus.h"
 #include "lib/log.h"
 #include "reconciler/accounts.h"
 #include "reconciler/cli-run.h"
@@ -628,11 +629,10 @@ static void *exec_thread(void *userdata) {
  * most (a small run gains nothing from a second event loop, TLS contexts and connections);
  * never more than there are requests in flight to share or items. */
 static unsigned exec_n_workers(const CliRun *run) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         unsigned n = run->jobs;
 
         if (n == 0) {
-                n = (unsigned) CLAMP(cpus, 1L, (long) CLI_RUN_MAX_JOBS);
+                n = cpus_online(CLI_RUN_MAX_JOBS);
                 n = MIN(n, (unsigned) MAX(run->n_items / CLI_RUN_ITEMS_PER_WORKER, (size_t) 1));
         }
         n = MIN(n, run->config->concurrency);

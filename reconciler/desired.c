@@ -10,6 +10,7 @@
 #include "reconciler/desired-index.h"
 #include "reconciler/limits.h"
 #include "reconciler/yaml-tree.h"
+#include "lib/cpus.h"
 #include "lib/sort-util.h"
 
 static const char *const file_state_table[_DESIRED_FILE_STATE_MAX] = {
@@ -403,8 +404,7 @@ int desired_set_load_file(DesiredSet *s, const char *path) {
 
 void desired_set_set_load_threads(DesiredSet *s, unsigned n, unsigned files_per_thread) {
         if (n == 0)
-                n = (unsigned) CLAMP(sysconf(_SC_NPROCESSORS_ONLN), 1L,
-                                     (long) DESIRED_LOAD_MAX_THREADS);
+                n = cpus_online(DESIRED_LOAD_MAX_THREADS);
         s->load_threads = n;
         s->load_files_per_thread = files_per_thread ?: DESIRED_LOAD_FILES_PER_THREAD;
 }

@@ -8,6 +8,7 @@ import hmac
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -177,3 +178,34 @@ def test_load_generator(client):
     finally:
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=10) == 0
+
+
+def test_bench_apply_reports_its_figures():
+    """tests/bench/bench-apply on a small fixture: the apply creates every resource and the
+    script prints each figure, the CPU per request and the budget included (`make bench` is not
+    run by CI; this keeps the script working)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, ASYNCFG_BUILD_DIR=os.path.abspath(BUILD), BENCH_RESOURCES="200", BENCH_CONCURRENCY="8",
+               BENCH_SECONDS="0.3")
+    r = subprocess.run([os.path.join(root, "tests", "bench", "bench-apply")], capture_output=True,
+                       text=True, timeout=120, env=env)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    out = r.stdout
+    assert "200 resources, concurrency 8: 400 requests (200 GET, 200 PUT)" in out, out
+    figures = {
+        "ratio": r"^apply: \d+ req/s; emulator: \d+ req/s; ratio (\d+\.\d+)$",
+        "libcurl": r"^  libcurl alone: \d+ req/s, ratio \d+\.\d+; apply reaches (\d+\.\d+) of it$",
+        "cpu": r"^  CPU per request: apply (\d+\.\d) us, libcurl alone (\d+\.\d) us, "
+               r"raw client (\d+\.\d) us; emulator during the apply (\d+\.\d) us$",
+        "budget": r"^  for ratio 0\.5 with every CPU busy, the apply may use at most (-?\d+\.\d) us per request$",
+        "parts": r"^  of which libcurl alone takes (\d+\.\d) us and loading the YAML \(asyncfg validate\) (\d+\.\d) us$",
+    }
+    for name, pattern in figures.items():
+        m = re.search(pattern, out, re.M)
+        assert m, (name, out)
+        if name == "cpu":  # the emulator's share may round to 0 ticks on 400 requests
+            assert all(float(x) > 0 for x in m.groups()[:3]), out
+        elif name == "parts":
+            assert float(m.group(1)) > 0, out
+        elif name != "budget":
+            assert float(m.group(1)) > 0, out

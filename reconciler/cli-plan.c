@@ -76,17 +76,21 @@ static void compute_widths(const CliRun *run, bool apply, Widths *w) {
         }
 }
 
-static void print_diff_text(const Diff *d, FILE *out) {
+static int print_diff_text(const Diff *d, FILE *out) {
         for (size_t i = 0; d && i < d->n_entries; i++) {
                 const DiffEntry *e = &d->entries[i];
+                _cleanup_free_ char *from = NULL, *to = NULL;
                 const char *note = !d->has_last_applied      ? ""
                                    : e->drift && e->change  ? "   (drift and change)"
                                    : e->drift               ? "   (drift)"
                                    : e->change              ? "   (change)"
                                                             : "";
-                fprintf(out, "    %s: %s → %s%s\n", async_field_to_string(e->field), e->from, e->to,
-                        note);
+                if (async_field_format(&d->from, e->field, &from) < 0 ||
+                    async_field_format(&d->to, e->field, &to) < 0)
+                        return -ENOMEM;
+                fprintf(out, "    %s: %s → %s%s\n", async_field_to_string(e->field), from, to, note);
         }
+        return 0;
 }
 
 static int print_item_text(const CliRunItem *item, bool apply, const Widths *w, bool color,
@@ -109,7 +113,7 @@ static int print_item_text(const CliRunItem *item, bool apply, const Widths *w, 
                         return -ENOMEM;
                 fprintf(out, "    %s\n", msg);
         } else if (a != ACTION_IN_SYNC)
-                print_diff_text(item->diff, out);
+                return print_diff_text(item->diff, out);
         return 0;
 }
 
@@ -146,6 +150,16 @@ static int print_text(const CliRun *run, bool apply, const size_t *counts, bool 
  * (diff entries, error) only to dump it was most of the cost of -o json. The keys of the diff
  * entries are diff_entry_to_json()'s (test-cli-plan compares the two). */
 
+/* A failed allocation is the writer's error (json_writer_json() of NULL). */
+static void diff_value_write_json(JsonWriter *w, const AsyncConfig *c, AsyncField f) {
+        _cleanup_(json_decrefp) json_t *j = async_field_to_json(c, f);
+
+        if (!j)
+                json_writer_fail(w, -ENOMEM);
+        else
+                json_writer_json(w, j);
+}
+
 static void diff_write_json(JsonWriter *w, const Diff *d) {
         json_writer_open_array(w);
         for (size_t i = 0; d && i < d->n_entries; i++) {
@@ -154,9 +168,9 @@ static void diff_write_json(JsonWriter *w, const Diff *d) {
                 json_writer_key(w, "field");
                 json_writer_string(w, async_field_to_string(e->field));
                 json_writer_key(w, "from");
-                json_writer_json(w, e->from_json);
+                diff_value_write_json(w, &d->from, e->field);
                 json_writer_key(w, "to");
-                json_writer_json(w, e->to_json);
+                diff_value_write_json(w, &d->to, e->field);
                 if (d->has_last_applied) {
                         json_writer_key(w, "drift");
                         json_writer_bool(w, e->drift);

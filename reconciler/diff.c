@@ -3,137 +3,6 @@
 
 #include "reconciler/diff.h"
 
-static void diff_entry_done(DiffEntry *e) {
-        free(e->from);
-        free(e->to);
-        json_decref(e->from_json);
-        json_decref(e->to_json);
-}
-
-Diff *diff_free(Diff *d) {
-        if (!d)
-                return NULL;
-        for (size_t i = 0; i < d->n_entries; i++)
-                diff_entry_done(&d->entries[i]);
-        free(d->entries);
-        free(d);
-        return NULL;
-}
-
-static int diff_entry_fill(DiffEntry *e, AsyncField f, const AsyncConfig *live,
-                           const AsyncConfig *desired) {
-        int r;
-
-        *e = (DiffEntry){ .field = f };
-        r = async_field_format(live, f, &e->from);
-        if (r >= 0)
-                r = async_field_format(desired, f, &e->to);
-        if (r >= 0) {
-                e->from_json = async_field_to_json(live, f);
-                e->to_json = async_field_to_json(desired, f);
-                if (!e->from_json || !e->to_json)
-                        r = -ENOMEM;
-        }
-        if (r < 0)
-                diff_entry_done(e);
-        return r;
-}
-
-int diff_compute(const AsyncConfig *desired, AsyncFieldSet managed, AsyncFieldSet ignore,
-                 const AsyncConfig *live, const AsyncConfig *last_applied, Diff **ret) {
-        AsyncFieldSet compared = managed & ~ignore & ASYNC_FIELD_SET_ALL;
-        _cleanup_(diff_freep) Diff *d = NULL;
-        int r;
-
-        d = calloc(1, sizeof(Diff));
-        if (!d)
-                return -ENOMEM;
-        d->entries = calloc(_ASYNC_FIELD_MAX, sizeof(DiffEntry));
-        if (!d->entries)
-                return -ENOMEM;
-        d->has_last_applied = last_applied;
-
-        for (AsyncField f = 0; f < _ASYNC_FIELD_MAX; f++) {
-                if (!ASYNC_FIELD_IN_SET(compared, f))
-                        continue;
-                bool drift = last_applied && !async_field_equal(live, last_applied, f);
-                bool change = last_applied && !async_field_equal(desired, last_applied, f);
-                if (drift)
-                        d->drift |= ASYNC_FIELD_BIT(f);
-                if (change)
-                        d->change |= ASYNC_FIELD_BIT(f);
-                if (async_field_equal(desired, live, f))
-                        continue;
-                DiffEntry *e = &d->entries[d->n_entries];
-                r = diff_entry_fill(e, f, live, desired);
-                if (r < 0)
-                        return r;
-                e->drift = drift;
-                e->change = change;
-                d->n_entries++;
-        }
-        *ret = TAKE_PTR(d);
-        return 0;
-}
-
-int diff_resource(const ResourceSpec *spec, const AsyncConfig *live,
-                  const AsyncConfig *last_applied, Diff **ret) {
-        return diff_compute(&spec->config, async_config_present_fields(&spec->config),
-                            (AsyncFieldSet) spec->ignore, live, last_applied, ret);
-}
-
-const DiffEntry *diff_get(const Diff *d, AsyncField f) {
-        for (size_t i = 0; d && i < d->n_entries; i++)
-                if (d->entries[i].field == f)
-                        return &d->entries[i];
-        return NULL;
-}
-
-int diff_format_field_value(const DiffEntry *e, char **ret) {
-        char *s;
-
-        if (asprintf(&s, "%s: %s → %s", async_field_to_string(e->field), e->from, e->to) < 0)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
-}
-
-int diff_entry_to_json(const Diff *d, const DiffEntry *e, json_t **ret) {
-        json_t *o;
-
-        if (d->has_last_applied)
-                o = json_pack("{s:s, s:O, s:O, s:b, s:b}", "field", async_field_to_string(e->field),
-                              "from", e->from_json, "to", e->to_json, "drift", e->drift, "change",
-                              e->change);
-        else
-                o = json_pack("{s:s, s:O, s:O}", "field", async_field_to_string(e->field), "from",
-                              e->from_json, "to", e->to_json);
-        if (!o)
-                return -ENOMEM;
-        *ret = o;
-        return 0;
-}
-
-int diff_to_json(const Diff *d, json_t **ret) {
-        json_t *a = json_array();
-        int r;
-
-        if (!a)
-                return -ENOMEM;
-        for (size_t i = 0; d && i < d->n_entries; i++) {
-                json_t *o;
-                r = diff_entry_to_json(d, &d->entries[i], &o);
-                if (r >= 0 && json_array_append_new(a, o) < 0)
-                        r = -ENOMEM;
-                if (r < 0) {
-                        json_decref(a);
-                        return r;
-                }
-        }
-        *ret = a;
-        return 0;
-}
-
 /* Copies field f from src into dst (which holds nothing for f yet). */
 static int async_config_copy_field(AsyncConfig *dst, const AsyncConfig *src, AsyncField f) {
         if (!async_config_field_present(src, f))
@@ -162,6 +31,119 @@ static int async_config_copy_field(AsyncConfig *dst, const AsyncConfig *src, Asy
         default:
                 return 0;
         }
+}
+
+Diff *diff_free(Diff *d) {
+        if (!d)
+                return NULL;
+        async_config_done(&d->from);
+        async_config_done(&d->to);
+        free(d);
+        return NULL;
+}
+
+int diff_compute(const AsyncConfig *desired, AsyncFieldSet managed, AsyncFieldSet ignore,
+                 const AsyncConfig *live, const AsyncConfig *last_applied, Diff **ret) {
+        AsyncFieldSet compared = managed & ~ignore & ASYNC_FIELD_SET_ALL;
+        _cleanup_(diff_freep) Diff *d = NULL;
+        int r;
+
+        d = calloc(1, sizeof(Diff));
+        if (!d)
+                return -ENOMEM;
+        d->has_last_applied = last_applied;
+
+        for (AsyncField f = 0; f < _ASYNC_FIELD_MAX; f++) {
+                if (!ASYNC_FIELD_IN_SET(compared, f))
+                        continue;
+                bool drift = last_applied && !async_field_equal(live, last_applied, f);
+                bool change = last_applied && !async_field_equal(desired, last_applied, f);
+                if (drift)
+                        d->drift |= ASYNC_FIELD_BIT(f);
+                if (change)
+                        d->change |= ASYNC_FIELD_BIT(f);
+                if (async_field_equal(desired, live, f))
+                        continue;
+                if (live) {
+                        r = async_config_copy_field(&d->from, live, f);
+                        if (r < 0)
+                                return r;
+                }
+                r = async_config_copy_field(&d->to, desired, f);
+                if (r < 0)
+                        return r;
+                d->entries[d->n_entries++] = (DiffEntry){ .field = f, .drift = drift, .change = change };
+        }
+        *ret = TAKE_PTR(d);
+        return 0;
+}
+
+int diff_resource(const ResourceSpec *spec, const AsyncConfig *live,
+                  const AsyncConfig *last_applied, Diff **ret) {
+        return diff_compute(&spec->config, async_config_present_fields(&spec->config),
+                            (AsyncFieldSet) spec->ignore, live, last_applied, ret);
+}
+
+const DiffEntry *diff_get(const Diff *d, AsyncField f) {
+        for (size_t i = 0; d && i < d->n_entries; i++)
+                if (d->entries[i].field == f)
+                        return &d->entries[i];
+        return NULL;
+}
+
+int diff_format_field_value(const Diff *d, const DiffEntry *e, char **ret) {
+        _cleanup_free_ char *from = NULL, *to = NULL;
+        char *s;
+
+        if (async_field_format(&d->from, e->field, &from) < 0 ||
+            async_field_format(&d->to, e->field, &to) < 0 ||
+            asprintf(&s, "%s: %s → %s", async_field_to_string(e->field), from, to) < 0)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+int diff_entry_to_json(const Diff *d, const DiffEntry *e, json_t **ret) {
+        json_t *from = async_field_to_json(&d->from, e->field);
+        json_t *to = async_field_to_json(&d->to, e->field);
+        json_t *o;
+
+        if (!from || !to) {
+                json_decref(from);
+                json_decref(to);
+                return -ENOMEM;
+        }
+        /* "o" steals the references, also when json_pack() fails. */
+        if (d->has_last_applied)
+                o = json_pack("{s:s, s:o, s:o, s:b, s:b}", "field", async_field_to_string(e->field),
+                              "from", from, "to", to, "drift", e->drift, "change", e->change);
+        else
+                o = json_pack("{s:s, s:o, s:o}", "field", async_field_to_string(e->field), "from",
+                              from, "to", to);
+        if (!o)
+                return -ENOMEM;
+        *ret = o;
+        return 0;
+}
+
+int diff_to_json(const Diff *d, json_t **ret) {
+        json_t *a = json_array();
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        for (size_t i = 0; d && i < d->n_entries; i++) {
+                json_t *o;
+                r = diff_entry_to_json(d, &d->entries[i], &o);
+                if (r >= 0 && json_array_append_new(a, o) < 0)
+                        r = -ENOMEM;
+                if (r < 0) {
+                        json_decref(a);
+                        return r;
+                }
+        }
+        *ret = a;
+        return 0;
 }
 
 int async_config_merge_for_put(const AsyncConfig *desired, AsyncFieldSet managed,

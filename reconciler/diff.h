@@ -31,17 +31,20 @@
 
 typedef struct DiffEntry {
         AsyncField field;
-        char *from;        /* live, for people: "2", "(none)", "OBS {bucket: b}" */
-        char *to;          /* desired, likewise */
-        json_t *from_json; /* live as JSON (async_field_to_json()), json null when absent */
-        json_t *to_json;   /* desired as JSON */
-        bool drift;        /* live ≠ last applied (false when unknown) */
-        bool change;       /* desired ≠ last applied (false when unknown) */
+        bool drift;  /* live ≠ last applied (false when unknown) */
+        bool change; /* desired ≠ last applied (false when unknown) */
 } DiffEntry;
 
 typedef struct Diff {
-        DiffEntry *entries; /* fields where live ≠ desired, in AsyncField order */
+        DiffEntry entries[_ASYNC_FIELD_MAX]; /* fields where live ≠ desired, in AsyncField order */
         size_t n_entries;
+        /* The entries' fields as live (from) and as desired (to), every other field absent.
+         * Values only: their text (async_field_format()) and JSON (async_field_to_json()) are
+         * made by whoever prints them. A report needs one of the two, and making both for every
+         * field of every resource, then freeing them on another thread, was a visible part of
+         * a large apply. */
+        AsyncConfig from;
+        AsyncConfig to;
         bool has_last_applied; /* drift and change below are known */
         /* Compared fields where live ≠ last applied, resp. desired ≠ last applied. These can
          * be set for fields without an entry: a field changed in the cloud and in the YAML to
@@ -80,7 +83,7 @@ const DiffEntry *diff_get(const Diff *d, AsyncField f);
 
 /* "maxRetryAttempts: 2 → 0", "onFailure: (none) → arn:aws:sqs:..." (from = live, to =
  * desired). Returns 0 and a malloc'd string, or -ENOMEM. */
-int diff_format_field_value(const DiffEntry *e, char **ret);
+int diff_format_field_value(const Diff *d, const DiffEntry *e, char **ret);
 
 /* {"field": "maxRetryAttempts", "from": 2, "to": 0} plus "drift" and "change" booleans when
  * a last-applied document was known. */

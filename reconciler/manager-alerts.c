@@ -78,9 +78,9 @@ static int drift_describe(const Diff *d, bool drift_only, char **ret_content, ch
                         continue;
                 if (diff_entry_to_json(d, e, &j) < 0)
                         break;
-                from = json_dumps(e->from_json, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-                to = json_dumps(e->to_json, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-                (void) diff_format_field_value(e, &text);
+                from = json_dumps(json_object_get(j, "from"), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+                to = json_dumps(json_object_get(j, "to"), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+                (void) diff_format_field_value(d, e, &text);
                 fprintf(c, "%s=%s->%s\n", strna(json_string_value(json_object_get(j, "field"))),
                         strna(from), strna(to));
                 fprintf(s, "%s%s", n++ ? "; " : "live differs from desired (live → desired): ",

@@ -25,7 +25,7 @@ static void check(const AsyncConfig *desired, const AsyncConfig *live, const Asy
                 return;
         for (size_t i = 0; i < d->n_entries; i++) {
                 char *s;
-                if (diff_format_field_value(&d->entries[i], &s) == 0)
+                if (diff_format_field_value(d, &d->entries[i], &s) == 0)
                         free(s);
                 assert(!async_field_equal(desired, live, d->entries[i].field));
         }

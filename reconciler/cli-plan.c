@@ -79,16 +79,15 @@ static void compute_widths(const CliRun *run, bool apply, Widths *w) {
 static int print_diff_text(const Diff *d, FILE *out) {
         for (size_t i = 0; d && i < d->n_entries; i++) {
                 const DiffEntry *e = &d->entries[i];
-                _cleanup_free_ char *from = NULL, *to = NULL;
+                _cleanup_free_ char *text = NULL;
                 const char *note = !d->has_last_applied      ? ""
                                    : e->drift && e->change  ? "   (drift and change)"
                                    : e->drift               ? "   (drift)"
                                    : e->change              ? "   (change)"
                                                             : "";
-                if (async_field_format(&d->from, e->field, &from) < 0 ||
-                    async_field_format(&d->to, e->field, &to) < 0)
+                if (diff_format_field_value(d, e, &text) < 0)
                         return -ENOMEM;
-                fprintf(out, "    %s: %s → %s%s\n", async_field_to_string(e->field), from, to, note);
+                fprintf(out, "    %s%s\n", text, note);
         }
         return 0;
 }

@@ -9,7 +9,8 @@
 #   make bench            benchmarks
 #   make install          honours PREFIX and DESTDIR
 #
-# Sources are found by wildcard: every lib/, clouds/ and reconciler/ file goes into the one
+# Sources are found by wildcard: every lib/, clouds/ (and its sign/, credentials/) and
+# reconciler/<room>/ file goes into the one
 # core library; every tests/unit/test-*.c is one test program; every tests/fuzz/fuzz-*.c is
 # one fuzzer (and one corpus replayer that make check runs).
 
@@ -50,7 +51,7 @@ CPPFLAGS  += -I. -D_GNU_SOURCE -DASYNCFG_VERSION='"$(VERSION)"'
 ALL_CFLAGS = -std=gnu11 $(OPT) $(WARNINGS) $(HARDEN) $(SAN_FLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN_FLAGS) $(LDFLAGS)
 
-CORE_SRC  := $(sort $(wildcard lib/*.c clouds/*.c reconciler/*.c))
+CORE_SRC  := $(sort $(wildcard lib/*.c clouds/*.c clouds/*/*.c reconciler/*/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_LIB  := $(BUILD)/libasyncfg.a
 
@@ -72,7 +73,7 @@ BIN_FAKE  := $(if $(wildcard tests/fakecloud/main.c),$(BUILD)/fakecloud)
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all build-tests check check-all check-unit check-fuzz check-e2e check-conformance deps demo fuzz bench \
+.PHONY: all build-tests check check-all check-layering check-unit check-fuzz check-e2e check-conformance deps demo fuzz bench \
         bench-fakecloud install clean format
 .DEFAULT_GOAL := all
 # Keep objects of pattern chains (replayers, tests); deleting them only forces rebuilds.
@@ -126,7 +127,11 @@ check:
 	@tests/install-deps
 	@$(MAKE) --no-print-directory check-all
 
-check-all: all check-unit check-fuzz check-e2e check-conformance
+check-all: check-layering all check-unit check-fuzz check-e2e check-conformance
+
+# DESIGN.md §1's dependency arrows, over every #include of the product.
+check-layering:
+	@tests/check-layering
 
 check-unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)
@@ -191,7 +196,7 @@ install: $(BIN_DAEMON) $(BIN_CLI)
 	install -m 0644 deploy/asyncfg.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/asyncfg.conf
 
 format:
-	clang-format -i $(wildcard cmd/*.c lib/*.[ch] clouds/*.[ch] reconciler/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/fakecloud/*.[ch])
+	clang-format -i $(wildcard cmd/*.c lib/*.[ch] clouds/*.[ch] clouds/*/*.[ch] reconciler/*/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/fakecloud/*.[ch])
 
 clean:
 	rm -rf build

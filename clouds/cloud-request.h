@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "clouds/sign.h"
+#include "clouds/sign/sign.h"
 
 #define CLOUD_REQUEST_MAX_HEADERS 16
 #define CLOUD_REQUEST_MAX_QUERY 4

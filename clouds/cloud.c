@@ -3,7 +3,7 @@
 #include <time.h>
 
 #include "clouds/cloud.h"
-#include "clouds/credentials.h"
+#include "clouds/credentials/credentials.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
 #include "lib/rng.h"

@@ -3,7 +3,7 @@
 
 /* The cloud clients: get, put, delete and list the async-invocation config of one function
  * (per qualifier) on AWS Lambda, Alibaba FC3 / FC2 and Huawei FunctionGraph, asynchronously,
- * on sd-event through lib/http, with our own signers (clouds/sign.h).
+ * on sd-event through lib/http, with our own signers (clouds/sign/sign.h).
  *
  * Shape (OpenSMTPD's table back ends): each cloud file exports one const CloudOps filled
  * with designated initialisers — aws.c cloud_ops_aws, alicloud.c cloud_ops_fc3 and
@@ -57,7 +57,7 @@ typedef struct CloudCredentials {
  * with class TRANSIENT (in a callback) or is returned by cloud_get() etc. */
 typedef int (*CloudCredentialsFunc)(void *userdata, CloudCredentials *ret);
 
-/* A CloudCredentialsFunc over a CredentialProvider (clouds/credentials.h), which is the
+/* A CloudCredentialsFunc over a CredentialProvider (clouds/credentials/credentials.h), which is the
  * userdata: the provider's current credentials, or -EAGAIN while it has none (a metadata
  * fetch in progress, or expired). */
 int cloud_credentials_from_provider(void *userdata, CloudCredentials *ret);

@@ -7,10 +7,10 @@
 #include <stdio.h>
 
 #include "lib/log.h"
-#include "reconciler/cli-import.h"
-#include "reconciler/cli-plan.h"
-#include "reconciler/cli-status.h"
-#include "reconciler/validate.h"
+#include "reconciler/cli/import.h"
+#include "reconciler/cli/plan.h"
+#include "reconciler/cli/status.h"
+#include "reconciler/cli/validate.h"
 
 typedef struct Args {
         const char *config;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* asyncfgd: the reconciliation daemon. main() only: argument parsing and wiring; everything
- * else is the manager's (reconciler/manager.h). */
+ * else is the manager's (reconciler/daemon/manager.h). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 
 #include "lib/log.h"
 #include "lib/notify.h"
-#include "reconciler/manager.h"
+#include "reconciler/daemon/manager.h"
 
 static const char *arg_config = MANAGER_CONFIG_DEFAULT;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Signature verification of cloud requests: the request as it arrived (wire path, decoded
- * query, every header, body) is handed to the project's own signers (clouds/sign.h), which
+ * query, every header, body) is handed to the project's own signers (clouds/sign/sign.h), which
  * recompute the signature over exactly the headers the client listed. */
 
 #include <stdio.h>

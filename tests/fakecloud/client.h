@@ -2,12 +2,12 @@
 #pragma once
 
 /* The client side, for tests, the fuzzer's seeds and the load generator: signs a request for
- * one of the emulator's APIs the way the vendors' SDKs do (clouds/sign.h), giving the headers
+ * one of the emulator's APIs the way the vendors' SDKs do (clouds/sign/sign.h), giving the headers
  * to send. */
 
 #include <time.h>
 
-#include "clouds/sign.h"
+#include "clouds/sign/sign.h"
 #include "tests/fakecloud/store.h"
 
 #define FAKE_CLIENT_MAX_HEADERS 12

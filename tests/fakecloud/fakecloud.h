@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "clouds/sign.h"
+#include "clouds/sign/sign.h"
 #include "lib/macro.h"
 
 typedef struct FakeCloud FakeCloud;

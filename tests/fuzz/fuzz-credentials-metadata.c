@@ -3,7 +3,7 @@
  * credentials JSON of AWS, Alibaba, Huawei), the rest is the body. */
 #include <stdint.h>
 
-#include "clouds/credentials-metadata.h"
+#include "clouds/credentials/metadata.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "reconciler/diff.h"
+#include "reconciler/core/diff.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "reconciler/daemon-config.h"
-#include "reconciler/desired.h"
-#include "reconciler/destination.h"
+#include "reconciler/spec/daemon-config.h"
+#include "reconciler/desired/desired.h"
+#include "reconciler/spec/destination.h"
 
 /* What an accepted resource must satisfy whatever the input was: the oracle for "never accepts
  * something invalid". */

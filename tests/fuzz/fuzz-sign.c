@@ -4,7 +4,7 @@
  * whatever parses is pushed through sign_verify() against a fixed request. */
 #include <stdint.h>
 
-#include "clouds/sign.h"
+#include "clouds/sign/sign.h"
 #include "lib/urlenc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

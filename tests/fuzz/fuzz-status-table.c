@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 #include "lib/macro.h"
-#include "reconciler/endpoint.h"
-#include "reconciler/status-table.h"
+#include "reconciler/daemon/endpoint.h"
+#include "reconciler/cli/status-table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

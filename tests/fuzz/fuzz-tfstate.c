@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "reconciler/tfstate.h"
-#include "reconciler/yaml-tree.h"
+#include "reconciler/cli/tfstate.h"
+#include "reconciler/spec/yaml-tree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

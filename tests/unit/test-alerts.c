@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 
-/* The alert engine (reconciler/alerts.h) and its sinks (alert-sink.h) on a fake clock, with the
+/* The alert engine (reconciler/daemon/alerts.h) and its sinks (alert-sink.h) on a fake clock, with the
  * deliveries going through lib/http to a libmicrohttpd receiver on 127.0.0.1 that records every
  * POST (headers and body) and answers with scripted status codes. The payload shapes of the
  * three back ends are checked exactly, by formatting a fixed message. */
@@ -21,8 +21,8 @@
 
 #include "lib/crypto.h"
 #include "lib/log.h"
-#include "reconciler/alert-sink.h"
-#include "reconciler/alerts.h"
+#include "reconciler/daemon/alert-sink.h"
+#include "reconciler/daemon/alerts.h"
 #include "tests/unit/mhd-upload.h"
 
 #define MAX_SEEN 64

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "lib/macro.h"
-#include "reconciler/backoff.h"
+#include "lib/backoff.h"
 
 #define S USEC_PER_SEC
 

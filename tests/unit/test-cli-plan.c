@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "reconciler/cli-plan.h"
+#include "reconciler/cli/plan.h"
 
 static const char *const documents[] = {
         "apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\nmetadata: {name: a}\n"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The cloud clients end to end: every operation of every cloud through lib/http against a
  * small libmicrohttpd server on 127.0.0.1 that checks each request's signature with the
- * verifier of clouds/sign.h and answers from a script of canned responses. Also list
+ * verifier of clouds/sign/sign.h and answers from a script of canned responses. Also list
  * pagination, error classification on the wire, malformed 200s, cancellation and a refused
  * connection: each callback fires exactly once. */
 #include <arpa/inet.h>
@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "clouds/cloud.h"
-#include "clouds/credentials.h"
+#include "clouds/credentials/credentials.h"
 #include "lib/urlenc.h"
 #include "tests/unit/mhd-upload.h"
 
@@ -483,7 +483,7 @@ static void test_failures(void **state) {
         env_free(&env);
 }
 
-/* Wired to clouds/credentials.h: the provider's keys sign the request. */
+/* Wired to clouds/credentials/credentials.h: the provider's keys sign the request. */
 static void test_credential_provider(void **state) {
         _cleanup_(credential_provider_freep) CredentialProvider *p = NULL;
         CredentialConfig cfg = { .provider = PROVIDER_AWS, .account = "t", .source = CREDENTIAL_SOURCE_ENV };

@@ -21,8 +21,8 @@
 
 #include <cmocka.h>
 
-#include "clouds/credentials-metadata.h"
-#include "clouds/credentials.h"
+#include "clouds/credentials/metadata.h"
+#include "clouds/credentials/credentials.h"
 #include "lib/macro.h"
 
 #define ROLE "asyncfg-role"

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "clouds/credentials.h"
+#include "clouds/credentials/credentials.h"
 #include "lib/macro.h"
 
 /* Distinctive values, so that a leak into a message is found by a substring search. */

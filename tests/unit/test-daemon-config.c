@@ -8,9 +8,9 @@
 #include <cmocka.h>
 #include <stdio.h>
 
-#include "reconciler/daemon-config.h"
-#include "reconciler/desired.h"
-#include "reconciler/validate.h"
+#include "reconciler/spec/daemon-config.h"
+#include "reconciler/desired/desired.h"
+#include "reconciler/cli/validate.h"
 
 static DaemonConfig *parse_ok(const char *y) {
         DaemonConfig *c = NULL;

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "reconciler/desired.h"
-#include "reconciler/limits.h"
+#include "reconciler/desired/desired.h"
+#include "reconciler/spec/limits.h"
 
 #define DOC(name, fn)                                                                              \
         "apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\nmetadata: {name: " name "}\n"         \

@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "reconciler/diff.h"
-#include "reconciler/yaml-tree.h"
+#include "reconciler/core/diff.h"
+#include "reconciler/spec/yaml-tree.h"
 
 #define B(f) ASYNC_FIELD_BIT(ASYNC_FIELD_##f)
 #define PRESENT ((AsyncFieldSet) 0xffff0000u) /* managed = the fields present in desired */

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "lib/macro.h"
-#include "reconciler/dirwatch.h"
+#include "reconciler/daemon/dirwatch.h"
 
 #define DEBOUNCE (50 * 1000ULL)
 #define DEADLINE (3 * 1000 * 1000ULL)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The YAML emitter: names, quoting, and that what it writes loads back through the real
- * loader (reconciler/desired.h) with zero diagnostics and the same values. */
+ * loader (reconciler/desired/desired.h) with zero diagnostics and the same values. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,10 +8,10 @@
 
 #include <cmocka.h>
 
-#include "reconciler/desired.h"
-#include "reconciler/emit.h"
-#include "reconciler/field.h"
-#include "reconciler/yaml-tree.h"
+#include "reconciler/desired/desired.h"
+#include "reconciler/cli/emit.h"
+#include "reconciler/spec/field.h"
+#include "reconciler/spec/yaml-tree.h"
 
 typedef struct NameCase {
         Provider provider;

@@ -16,8 +16,8 @@
 
 #include "lib/http.h"
 #include "lib/macro.h"
-#include "reconciler/endpoint.h"
-#include "reconciler/metrics.h"
+#include "reconciler/daemon/endpoint.h"
+#include "lib/metrics.h"
 
 #define DEADLINE_USEC (10 * 1000000ULL)
 

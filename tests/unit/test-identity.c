@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "lib/macro.h"
-#include "reconciler/identity.h"
+#include "reconciler/spec/identity.h"
 
 #define URN "urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:fn"
 

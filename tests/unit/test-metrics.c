@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #include "lib/macro.h"
-#include "reconciler/metrics-asyncfg.h"
-#include "reconciler/metrics.h"
+#include "reconciler/daemon/metrics-asyncfg.h"
+#include "lib/metrics.h"
 
 #define LABELS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 

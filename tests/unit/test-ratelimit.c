@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "lib/macro.h"
-#include "reconciler/ratelimit.h"
+#include "lib/ratelimit.h"
 
 #define S USEC_PER_SEC
 #define MS USEC_PER_MSEC

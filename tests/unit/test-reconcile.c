@@ -14,8 +14,8 @@
 
 #include "clouds/cloud.h"
 #include "lib/http.h"
-#include "reconciler/reconcile.h"
-#include "reconciler/yaml-tree.h"
+#include "reconciler/core/reconcile.h"
+#include "reconciler/spec/yaml-tree.h"
 #include "tests/fakecloud/fakecloud.h"
 #include "tests/fakecloud/server.h"
 

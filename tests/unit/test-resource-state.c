@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 
-/* The daemon's per-resource state machine (reconciler/resource-state.h): the transition table,
+/* The daemon's per-resource state machine (reconciler/daemon/resource-state.h): the transition table,
  * orphaned being final, a change not interrupting a write, and the string tables matching the
  * /status names of status-line.h. */
 
@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "lib/macro.h"
-#include "reconciler/resource-state.h"
-#include "reconciler/status-line.h"
+#include "reconciler/daemon/resource-state.h"
+#include "reconciler/core/status-summary.h"
 
 static void test_strings(void **state) {
         for (int s = 0; s < _RESOURCE_STATE_MAX; s++) {

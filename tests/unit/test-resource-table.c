@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 
 /* The sorted diff of the desired state against the runtime table
- * (reconciler/resource-table.h): add / update(changed?) / remove per identity, in key order;
+ * (reconciler/daemon/resource-table.h): add / update(changed?) / remove per identity, in key order;
  * unchanged resources keep their runtime object; a resource marked removed counts as absent;
  * what counts as a change of a document. */
 
@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #include "lib/macro.h"
-#include "reconciler/desired.h"
-#include "reconciler/resource-table.h"
+#include "reconciler/desired/desired.h"
+#include "reconciler/daemon/resource-table.h"
 
 typedef struct Log {
         char lines[64][96];

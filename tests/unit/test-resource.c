@@ -8,8 +8,8 @@
 #include <cmocka.h>
 #include <stdio.h>
 
-#include "reconciler/desired.h"
-#include "reconciler/resource.h"
+#include "reconciler/desired/desired.h"
+#include "reconciler/spec/spec.h"
 
 #define HDR "apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\nmetadata:\n  name: t\nspec:\n"
 /* Each of these ends on line 7; the line under test is line 8, its key at column 3. */

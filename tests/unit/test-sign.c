@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "clouds/sign.h"
+#include "clouds/sign/sign.h"
 #include "lib/crypto.h"
 #include "lib/urlenc.h"
 #include "sign-wire-samples.h"

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "reconciler/field.h"
-#include "reconciler/state.h"
+#include "reconciler/spec/field.h"
+#include "reconciler/core/state.h"
 
 static char *make_dir(void) {
         char *d = strdup("/tmp/asyncfg-test-state-XXXXXX");

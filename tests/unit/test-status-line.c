@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "lib/macro.h"
-#include "reconciler/status-line.h"
+#include "reconciler/core/status-summary.h"
 
 static void check(const StatusCounts *c, const char *expected) {
         _cleanup_free_ char *line = status_line_format(c);

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "lib/macro.h"
-#include "reconciler/status-table.h"
+#include "reconciler/cli/status-table.h"
 
 static const char sample[] =
         "{\"summary\":{\"resources\":4,\"states\":{\"in_sync\":1,\"drifted\":1,\"changing\":0,"

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "reconciler/desired.h"
-#include "reconciler/tfstate.h"
+#include "reconciler/desired/desired.h"
+#include "reconciler/cli/tfstate.h"
 
 #define DATA_DIR "tests/data/tfstate/"
 

@@ -16,8 +16,8 @@
 
 #include "lib/clock.h"
 #include "lib/macro.h"
-#include "reconciler/ratelimit.h"
-#include "reconciler/workqueue.h"
+#include "lib/ratelimit.h"
+#include "reconciler/core/workqueue.h"
 
 #define S USEC_PER_SEC
 #define MS USEC_PER_MSEC

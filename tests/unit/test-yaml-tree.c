@@ -8,8 +8,8 @@
 #include <cmocka.h>
 #include <stdio.h>
 
-#include "reconciler/limits.h"
-#include "reconciler/yaml-tree.h"
+#include "reconciler/spec/limits.h"
+#include "reconciler/spec/yaml-tree.h"
 
 static int parse(const char *yaml, size_t size, DiagList *diags, YamlStream **ret) {
         diag_list_init(diags);

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+
+/* The table is built as a grid of cells first (sanitised strings), so column widths are known
+ * before anything is printed. */
+
+#include <jansson.h>
+
+#include "lib/macro.h"
+#include "reconciler/core/status-summary.h"
+#include "reconciler/cli/status-table.h"
+
+#define N_COLUMNS 7
+
+static const char *const status_format_table[_STATUS_FORMAT_MAX] = {
+        [STATUS_FORMAT_TABLE] = "table",
+        [STATUS_FORMAT_JSON] = "json",
+};
+
+const char *status_format_to_string(StatusFormat f) {
+        if (f < 0 || f >= _STATUS_FORMAT_MAX)
+                return NULL;
+        return status_format_table[f];
+}
+
+StatusFormat status_format_from_string(const char *s) {
+        for (StatusFormat f = 0; s && f < _STATUS_FORMAT_MAX; f++)
+                if (streq(status_format_table[f], s))
+                        return f;
+        return _STATUS_FORMAT_INVALID;
+}
+
+static const char *const headers[N_COLUMNS] = {
+        "NAME", "PROVIDER", "ACCOUNT", "FUNCTION", "QUALIFIER", "STATE", "DETAIL",
+};
+
+/* Fields of a resource shown in the first six columns. */
+static const char *const fields[N_COLUMNS - 1] = {
+        "name", "provider", "account", "function", "qualifier", "state",
+};
+
+static const struct {
+        const char *state, *color;
+} state_colors[] = {
+        { "in_sync", "\033[32m" },  { "drifted", "\033[33m" },  { "error", "\033[31m" },
+        { "changing", "\033[36m" }, { "pending", "\033[36m" },  { "retrying", "\033[36m" },
+        { "orphaned", "\033[2m" },
+};
+
+#define COLOR_BOLD "\033[1m"
+#define COLOR_RESET "\033[0m"
+
+static const char *state_color(const char *state) {
+        for (size_t i = 0; i < ELEMENTSOF(state_colors); i++)
+                if (streq(state_colors[i].state, state))
+                        return state_colors[i].color;
+        return NULL;
+}
+
+/* Control characters become '?': nothing from the document reaches the terminal raw. */
+static char *sanitize(char *s) {
+        for (char *p = s; p && *p; p++)
+                if ((unsigned char) *p < ' ' || *p == 0x7f)
+                        *p = '?';
+        return s;
+}
+
+/* Width in code points (UTF-8 continuation bytes do not count). */
+static size_t display_width(const char *s) {
+        size_t n = 0;
+
+        for (; *s; s++)
+                if (((unsigned char) *s & 0xc0) != 0x80)
+                        n++;
+        return n;
+}
+
+static const char *json_str(const json_t *o, const char *key) {
+        const char *s = json_string_value(json_object_get(o, key));
+        return isempty(s) ? NULL : s;
+}
+
+/* ---- DETAIL ------------------------------------------------------------------------------- */
+
+static void write_value(FILE *f, const json_t *v) {
+        if (!v || json_is_null(v)) {
+                fputs("(none)", f);
+                return;
+        }
+        if (json_is_string(v)) {
+                fputs(json_string_value(v), f);
+                return;
+        }
+        char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        fputs(s ?: "?", f);
+        free(s);
+}
+
+static void write_detail(FILE *f, const json_t *res) {
+        const json_t *err = json_object_get(res, "last_error");
+        const json_t *diff = json_object_get(res, "diff");
+        size_t i;
+        json_t *d;
+
+        if (json_is_object(err)) {
+                const char *class = json_str(err, "class"), *msg = json_str(err, "message");
+                fprintf(f, "%s%s%s", class ?: "", class && msg ? ": " : "", msg ?: "");
+                return;
+        }
+        json_array_foreach(diff, i, d) {
+                fprintf(f, "%s%s: ", i > 0 ? ", " : "", json_str(d, "field") ?: "?");
+                write_value(f, json_object_get(d, "from"));
+                fputs(" -> ", f);
+                write_value(f, json_object_get(d, "to"));
+        }
+}
+
+static char *format_detail(const json_t *res) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
+        write_detail(f, res);
+        bool failed = ferror(f);
+        if (fclose(f) != 0 || failed) {
+                free(buf);
+                return NULL;
+        }
+        return sanitize(buf);
+}
+
+/* ---- the grid ----------------------------------------------------------------------------- */
+
+typedef struct Grid {
+        char **cells; /* n_rows * N_COLUMNS */
+        size_t n_rows;
+        size_t width[N_COLUMNS];
+} Grid;
+
+static void grid_done(Grid *g) {
+        for (size_t i = 0; g->cells && i < g->n_rows * N_COLUMNS; i++)
+                free(g->cells[i]);
+        free(g->cells);
+}
+
+static int grid_fill(Grid *g, const json_t *resources) {
+        size_t n = json_array_size(resources);
+
+        g->cells = calloc(MAX(n, 1) * N_COLUMNS, sizeof(char *));
+        if (!g->cells)
+                return -ENOMEM;
+        g->n_rows = n;
+        for (size_t c = 0; c < N_COLUMNS; c++)
+                g->width[c] = strlen(headers[c]);
+        for (size_t r = 0; r < n; r++) {
+                const json_t *res = json_array_get(resources, r);
+                char **row = g->cells + r * N_COLUMNS;
+                for (size_t c = 0; c < N_COLUMNS - 1; c++)
+                        row[c] = sanitize(strdup(json_str(res, fields[c]) ?: "-"));
+                row[N_COLUMNS - 1] = format_detail(res);
+                for (size_t c = 0; c < N_COLUMNS; c++) {
+                        if (!row[c])
+                                return -ENOMEM;
+                        g->width[c] = MAX(g->width[c], display_width(row[c]));
+                }
+        }
+        return 0;
+}
+
+/* One row; the last non-empty cell ends the line, so there are no trailing blanks. */
+static void grid_write_row(FILE *f, const Grid *g, const char *const *row, bool header,
+                           bool color) {
+        size_t last = N_COLUMNS;
+
+        while (last > 0 && isempty(row[last - 1]))
+                last--;
+        for (size_t c = 0; c < last; c++) {
+                const char *on = !color ? NULL : header ? COLOR_BOLD
+                                               : c == 5 ? state_color(row[c]) : NULL;
+                fprintf(f, "%s%s%s", on ?: "", row[c], on ? COLOR_RESET : "");
+                if (c + 1 < last)
+                        fprintf(f, "%*s", (int) (g->width[c] - display_width(row[c]) + 2), "");
+        }
+        fputc('\n', f);
+}
+
+/* ---- files and summary -------------------------------------------------------------------- */
+
+static int write_file_errors(FILE *f, const json_t *files) {
+        size_t i, j;
+        json_t *file, *diag;
+
+        json_array_foreach(files, i, file) {
+                if (!streq(json_str(file, "state") ?: "", "error"))
+                        continue;
+                json_t *diags = json_object_get(file, "diagnostics");
+                if (json_array_size(diags) == 0) {
+                        _cleanup_free_ char *path = sanitize(strdup(json_str(file, "path") ?: "-"));
+                        if (!path)
+                                return -ENOMEM;
+                        fprintf(f, "%s: error: failed to load\n", path);
+                }
+                json_array_foreach(diags, j, diag) {
+                        _cleanup_free_ char *line =
+                                sanitize(strdup(json_string_value(diag) ?: "?"));
+                        if (!line)
+                                return -ENOMEM;
+                        fprintf(f, "%s\n", line);
+                }
+        }
+        return 0;
+}
+
+/* summary.states if present, else counted from the resources. */
+static void count_states(const json_t *doc, StatusCounts *ret) {
+        const json_t *states = json_object_get(json_object_get(doc, "summary"), "states");
+        StatusCounts c = {};
+        const char *key;
+        json_t *v;
+        size_t i;
+
+        if (json_is_object(states))
+                json_object_foreach((json_t *) states, key, v) {
+                        unsigned *field = status_counts_field(&c, key);
+                        if (field && json_is_integer(v) && json_integer_value(v) >= 0)
+                                *field = (unsigned) json_integer_value(v);
+                }
+        else
+                json_array_foreach(json_object_get(doc, "resources"), i, v) {
+                        unsigned *field = status_counts_field(&c, json_str(v, "state"));
+                        if (field)
+                                (*field)++;
+                }
+        *ret = c;
+}
+
+static int write_summary(FILE *f, const json_t *doc) {
+        const json_t *summary = json_object_get(doc, "summary");
+        const json_t *files = json_object_get(doc, "files");
+        _cleanup_free_ char *line = NULL, *sync = NULL;
+        StatusCounts counts;
+        size_t n_files = json_array_size(files), n_bad = 0, i;
+        json_t *file;
+
+        count_states(doc, &counts);
+        line = status_line_format(&counts);
+        if (!line)
+                return -ENOMEM;
+        json_array_foreach(files, i, file)
+                if (streq(json_str(file, "state") ?: "", "error"))
+                        n_bad++;
+        fprintf(f, "%s; %zu file%s, %zu with errors", line, n_files, n_files == 1 ? "" : "s",
+                n_bad);
+        if (json_str(summary, "last_successful_sync")) {
+                sync = sanitize(strdup(json_str(summary, "last_successful_sync")));
+                if (!sync)
+                        return -ENOMEM;
+                fprintf(f, "; last successful sync %s", sync);
+        }
+        if (json_is_false(json_object_get(summary, "ready")))
+                fputs("; not ready", f);
+        fputc('\n', f);
+        return 0;
+}
+
+static int print_table(FILE *f, const json_t *doc, bool color) {
+        const json_t *resources = json_object_get(doc, "resources");
+        Grid g = {};
+        int r;
+
+        r = grid_fill(&g, resources);
+        if (r >= 0 && g.n_rows > 0) {
+                grid_write_row(f, &g, headers, true, color);
+                for (size_t i = 0; i < g.n_rows; i++)
+                        grid_write_row(f, &g, (const char *const *) g.cells + i * N_COLUMNS,
+                                       false, color);
+        }
+        grid_done(&g);
+        if (r < 0)
+                return r;
+        r = write_file_errors(f, json_object_get(doc, "files"));
+        if (r < 0)
+                return r;
+        return write_summary(f, doc);
+}
+
+static bool document_valid(const json_t *doc) {
+        const json_t *resources = json_object_get(doc, "resources");
+        const json_t *files = json_object_get(doc, "files");
+        size_t i;
+        json_t *v;
+
+        if (!json_is_object(doc) || !json_is_array(resources))
+                return false;
+        json_array_foreach(resources, i, v)
+                if (!json_is_object(v))
+                        return false;
+        if (files && !json_is_array(files))
+                return false;
+        json_array_foreach(files, i, v)
+                if (!json_is_object(v))
+                        return false;
+        return true;
+}
+
+int status_print(FILE *f, const char *json, size_t size, StatusFormat format, bool color) {
+        json_t *doc;
+        int r = 0;
+
+        if (!f || !json || format < 0 || format >= _STATUS_FORMAT_MAX)
+                return -EINVAL;
+        doc = json_loadb(json, size, JSON_REJECT_DUPLICATES, NULL);
+        if (!document_valid(doc)) {
+                json_decref(doc);
+                return -EBADMSG;
+        }
+        if (format == STATUS_FORMAT_JSON) {
+                fwrite(json, 1, size, f);
+                if (size == 0 || json[size - 1] != '\n')
+                        fputc('\n', f);
+        } else
+                r = print_table(f, doc, color);
+        json_decref(doc);
+        if (r < 0)
+                return r;
+        return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "lib/http.h"
+#include "reconciler/cli/status.h"
+#include "reconciler/spec/daemon-config.h"
+#include "reconciler/cli/status-table.h"
+
+#define STATUS_DEFAULT_ENDPOINT "http://127.0.0.1:9733"
+#define STATUS_TIMEOUT_USEC (10ULL * 1000000ULL)
+
+typedef struct StatusFetch {
+        sd_event *event;
+        const CliStatusOptions *o;
+        const char *url;
+        int result; /* the exit code */
+} StatusFetch;
+
+static void on_status(HttpRequest *req, int error, const HttpResponse *resp, void *userdata) {
+        StatusFetch *f = userdata;
+        const CliStatusOptions *o = f->o;
+        int r;
+
+        f->result = 1;
+        if (error < 0)
+                fprintf(o->err, "error: cannot reach the daemon at %s: %s\n", f->url,
+                        http_request_error_detail(req) ?: strerror(-error));
+        else if (resp->status != 200)
+                fprintf(o->err, "error: %s answered HTTP %ld\n", f->url, resp->status);
+        else {
+                r = status_print(o->out, resp->body, resp->body_size,
+                                 o->json ? STATUS_FORMAT_JSON : STATUS_FORMAT_TABLE,
+                                 !o->json && isatty(fileno(o->out)) && !getenv("NO_COLOR"));
+                if (r < 0)
+                        fprintf(o->err, "error: %s: %s\n", f->url,
+                                r == -EBADMSG ? "not a status document" : strerror(-r));
+                f->result = r < 0 ? 1 : 0;
+        }
+        (void) sd_event_exit(f->event, 0);
+}
+
+/* "http://host:port" from the config's listen address, or NULL ("" disables the endpoint). */
+static char *endpoint_from_config(const char *path, FILE *err) {
+        _cleanup_(daemon_config_freep) DaemonConfig *c = NULL;
+        _cleanup_free_ char *host = NULL;
+        unsigned port;
+        DiagList diags;
+        char *url = NULL;
+        int r;
+
+        diag_list_init(&diags);
+        r = daemon_config_load(path, &diags, &c);
+        diag_list_print(&diags, err);
+        diag_list_done(&diags);
+        if (r < 0 || isempty(c->listen) || parse_listen_address(c->listen, &host, &port) < 0)
+                return NULL;
+        if (asprintf(&url, strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u", host, port) < 0)
+                return NULL;
+        return url;
+}
+
+int cli_status_run(const CliStatusOptions *o) {
+        _cleanup_free_ char *base = NULL, *url = NULL;
+        StatusFetch f = { .o = o, .result = 1 };
+        HttpEngine *http = NULL;
+        HttpRequest *req = NULL;
+        int r;
+
+        if (!o->endpoint && o->config_path) {
+                base = endpoint_from_config(o->config_path, o->err);
+                if (!base) {
+                        fprintf(o->err, "error: no usable 'listen' address in '%s'\n", o->config_path);
+                        return 1;
+                }
+        }
+        if (asprintf(&url, "%s/status", base ?: o->endpoint ?: STATUS_DEFAULT_ENDPOINT) < 0)
+                return -ENOMEM;
+        f.url = url;
+        r = sd_event_new(&f.event);
+        if (r < 0)
+                return r;
+        r = http_engine_new(f.event, NULL, &http);
+        if (r >= 0)
+                r = http_request_new(http, "GET", url, &req);
+        if (r >= 0)
+                r = http_request_set_timeouts(req, 0, STATUS_TIMEOUT_USEC);
+        if (r >= 0)
+                r = http_request_start(req, on_status, &f);
+        if (r >= 0)
+                req = NULL; /* the engine's now */
+        if (r == -EINVAL) {
+                fprintf(o->err, "error: bad endpoint URL '%s'\n", url);
+                r = 0;
+        } else if (r >= 0)
+                r = sd_event_loop(f.event);
+        http_request_free(req);
+        http_engine_free(http);
+        sd_event_unref(f.event);
+        return r < 0 ? r : f.result;
+}

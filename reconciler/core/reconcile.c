@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+#include <time.h>
+
+#include "lib/log.h"
+#include "reconciler/core/accounts.h"
+#include "reconciler/core/reconcile.h"
+
+struct Reconcile {
+        CloudClient *client;
+        ResourceSpec *spec;
+        StateStore *store; /* borrowed, may be NULL */
+        char *key;
+        ReconcileMode mode;
+        ReconcileCallback cb;
+        ReconcilePutStartedCallback put_started;
+        void *userdata;
+        CloudCall *call; /* in flight, or NULL */
+        Diff *diff;
+        AsyncConfig put_doc;
+        bool live_absent;
+        bool put_sent;
+        bool put_in_flight;
+};
+
+static const char *const mode_table[_RECONCILE_MODE_MAX] = {
+        [RECONCILE_PLAN] = "plan",
+        [RECONCILE_APPLY] = "apply",
+};
+
+static const char *const outcome_table[_RECONCILE_OUTCOME_MAX] = {
+        [RECONCILE_IN_SYNC] = "in_sync",
+        [RECONCILE_CREATED] = "created",
+        [RECONCILE_UPDATED] = "updated",
+        [RECONCILE_WOULD_CREATE] = "would_create",
+        [RECONCILE_WOULD_UPDATE] = "would_update",
+        [RECONCILE_ERROR] = "error",
+};
+
+static int table_lookup(const char *const *t, size_t n, const char *s) {
+        for (size_t i = 0; s && i < n; i++)
+                if (t[i] && streq(t[i], s))
+                        return (int) i;
+        return -EINVAL;
+}
+
+const char *reconcile_mode_to_string(ReconcileMode m) {
+        return (unsigned) m < _RECONCILE_MODE_MAX ? mode_table[m] : NULL;
+}
+
+ReconcileMode reconcile_mode_from_string(const char *s) {
+        return (ReconcileMode) table_lookup(mode_table, ELEMENTSOF(mode_table), s);
+}
+
+const char *reconcile_outcome_to_string(ReconcileOutcome o) {
+        return (unsigned) o < _RECONCILE_OUTCOME_MAX ? outcome_table[o] : NULL;
+}
+
+ReconcileOutcome reconcile_outcome_from_string(const char *s) {
+        return (ReconcileOutcome) table_lookup(outcome_table, ELEMENTSOF(outcome_table), s);
+}
+
+static Reconcile *reconcile_free(Reconcile *r) {
+        if (!r)
+                return NULL;
+        cloud_client_unref(r->client);
+        resource_spec_free(r->spec);
+        free(r->key);
+        diff_free(r->diff);
+        async_config_done(&r->put_doc);
+        free(r);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Reconcile *, reconcile_free);
+
+/* Delivers the result and frees r. Always called from a cloud callback (the event loop). */
+static void reconcile_finish(Reconcile *r, ReconcileOutcome outcome, CloudOp op,
+                             const CloudError *error) {
+        static const CloudError none = {};
+        ReconcileResult res = {
+                .outcome = outcome,
+                .diff = r->diff,
+                .error = error ?: &none,
+                .error_op = op,
+                .put_sent = r->put_sent,
+                .live_absent = r->live_absent,
+        };
+
+        r->cb(r, &res, r->userdata);
+        r->diff = res.diff; /* NULL when the callback took it */
+        reconcile_free(r);
+}
+
+void reconcile_error_from_errno(int error, CloudError *ret) {
+        *ret = (CloudError){
+                .class = error == -ENOKEY ? CLOUD_ERROR_AUTH : CLOUD_ERROR_TRANSIENT,
+                .error = error,
+        };
+        /* Without the message the class and errno still say what happened. */
+        (void) cloud_error_set_message(ret, error == -EAGAIN ? "credentials not available yet"
+                                                             : strerror(-error),
+                                       NULL);
+}
+
+/* A request that could not even be started: reported like a failed call. */
+static void reconcile_finish_errno(Reconcile *r, CloudOp op, int error) {
+        CloudError e;
+
+        reconcile_error_from_errno(error, &e);
+        reconcile_finish(r, RECONCILE_ERROR, op, &e);
+        cloud_error_done(&e);
+}
+
+static uint64_t now_realtime_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+static bool async_config_equal(const AsyncConfig *a, const AsyncConfig *b) {
+        for (AsyncField f = 0; f < _ASYNC_FIELD_MAX; f++)
+                if (!async_field_equal(a, b, f))
+                        return false;
+        return true;
+}
+
+void reconcile_state_info(const ResourceSpec *spec, StateResourceInfo *ret) {
+        *ret = (StateResourceInfo){
+                .name = spec->name,
+                .provider = (char *) provider_to_string(spec->provider),
+                .account = spec->account,
+                .function = spec->id.function,
+                .qualifier = spec->id.qualifier,
+                .file = spec->path,
+        };
+}
+
+/* Records doc as last applied, with who it belongs to (an orphan is shown from that). Failing
+ * to remember is not failing to apply: the next run only cannot tell drift from change, so it
+ * is logged at debug level and otherwise ignored. */
+static void reconcile_record(Reconcile *r, const AsyncConfig *doc, bool created) {
+        StateResourceInfo info;
+        int k;
+
+        if (!r->store || !r->key)
+                return;
+        reconcile_state_info(r->spec, &info);
+        k = state_store_put(r->store, r->key, doc, now_realtime_usec(), created);
+        if (k >= 0)
+                k = state_store_set_info(r->store, r->key, &info);
+        if (k < 0)
+                log_debug_errno(k, "Could not record the state of '%s': %m", r->key);
+}
+
+/* In sync: adopt what is live as last applied (enforce), or as the baseline of the last
+ * agreement (observe), when the record is missing or stale (see reconcile.h). */
+static void reconcile_adopt(Reconcile *r, const AsyncConfig *live) {
+        const StateRecord *rec;
+
+        if (r->mode != RECONCILE_APPLY || !r->store || !r->key)
+                return;
+        rec = state_store_get(r->store, r->key);
+        if (rec && async_config_equal(&rec->applied, live))
+                return;
+        reconcile_record(r, live, false);
+}
+
+static void on_put(CloudCall *call, const CloudError *error, void *userdata) {
+        Reconcile *r = userdata;
+
+        r->call = NULL;
+        r->put_in_flight = false;
+        if (error->class != CLOUD_ERROR_NONE) {
+                reconcile_finish(r, RECONCILE_ERROR, CLOUD_OP_PUT, error);
+                return;
+        }
+        /* What we sent is what was applied: an echo may leave out fields the cloud defaults. */
+        reconcile_record(r, &r->put_doc, r->live_absent);
+        reconcile_finish(r, r->live_absent ? RECONCILE_CREATED : RECONCILE_UPDATED, CLOUD_OP_PUT,
+                         NULL);
+}
+
+static int reconcile_put(Reconcile *r, const AsyncConfig *live) {
+        CloudTarget t;
+        int k;
+
+        k = async_config_merge_for_put(&r->spec->config, async_config_present_fields(&r->spec->config),
+                                       (AsyncFieldSet) r->spec->ignore, live, &r->put_doc);
+        if (k < 0)
+                return k;
+        resource_spec_to_target(r->spec, &t);
+        k = cloud_put(r->client, &t, &r->put_doc, on_put, r, &r->call);
+        if (k < 0)
+                return k;
+        r->put_sent = true;
+        r->put_in_flight = true;
+        if (r->put_started)
+                r->put_started(r, r->userdata);
+        return 0;
+}
+
+static void on_get(CloudCall *call, const CloudError *error, const AsyncConfig *config,
+                   void *userdata) {
+        Reconcile *r = userdata;
+        const StateRecord *rec;
+        const AsyncConfig *live = config;
+        int k;
+
+        r->call = NULL;
+        if (error->class == CLOUD_ERROR_CONFIG_ABSENT)
+                live = NULL;
+        else if (error->class != CLOUD_ERROR_NONE || !config) {
+                /* Unknown, not absent (DESIGN.md §3.3): decide nothing. */
+                reconcile_finish(r, RECONCILE_ERROR, CLOUD_OP_GET, error);
+                return;
+        }
+        r->live_absent = !live;
+
+        rec = r->store && r->key ? state_store_get(r->store, r->key) : NULL;
+        k = diff_resource(r->spec, live, rec ? &rec->applied : NULL, &r->diff);
+        if (k < 0)
+                reconcile_finish_errno(r, CLOUD_OP_GET, k);
+        else if (live && diff_is_empty(r->diff)) {
+                reconcile_adopt(r, live);
+                reconcile_finish(r, RECONCILE_IN_SYNC, CLOUD_OP_GET, NULL);
+        } else if (r->mode != RECONCILE_APPLY || r->spec->management == MANAGEMENT_OBSERVE)
+                reconcile_finish(r, live ? RECONCILE_WOULD_UPDATE : RECONCILE_WOULD_CREATE,
+                                 CLOUD_OP_GET, NULL);
+        else {
+                k = reconcile_put(r, live);
+                if (k < 0)
+                        reconcile_finish_errno(r, CLOUD_OP_PUT, k);
+        }
+}
+
+int reconcile_start(CloudClient *client, const ResourceSpec *spec, StateStore *store,
+                    const char *state_key, ReconcileMode mode, ReconcileCallback cb,
+                    void *userdata, Reconcile **ret) {
+        _cleanup_(reconcile_freep) Reconcile *r = NULL;
+        CloudTarget t;
+        int k;
+
+        if (!client || !spec || !cb || (unsigned) mode >= _RECONCILE_MODE_MAX)
+                return -EINVAL;
+        r = calloc(1, sizeof(Reconcile));
+        if (!r)
+                return -ENOMEM;
+        r->client = cloud_client_ref(client);
+        r->store = store;
+        r->mode = mode;
+        r->cb = cb;
+        r->userdata = userdata;
+        k = resource_spec_copy(spec, &r->spec);
+        if (k < 0)
+                return k;
+        if (state_key) {
+                r->key = strdup(state_key);
+                if (!r->key)
+                        return -ENOMEM;
+        }
+        resource_spec_to_target(r->spec, &t);
+        k = cloud_get(client, &t, on_get, r, &r->call);
+        if (k < 0)
+                return k;
+        if (ret)
+                *ret = r;
+        TAKE_PTR(r);
+        return 0;
+}
+
+void reconcile_set_put_started(Reconcile *r, ReconcilePutStartedCallback cb) {
+        if (r)
+                r->put_started = cb;
+}
+
+bool reconcile_put_in_flight(const Reconcile *r) {
+        return r && r->put_in_flight;
+}
+
+void reconcile_cancel(Reconcile *r) {
+        if (!r)
+                return;
+        if (r->call)
+                cloud_call_cancel(r->call);
+}
+
+int reconcile_delete(CloudClient *client, const ResourceSpec *spec, CloudDoneCallback cb,
+                     void *userdata, CloudCall **ret_call) {
+        CloudTarget t;
+
+        resource_spec_to_target(spec, &t);
+        return cloud_delete(client, &t, cb, userdata, ret_call);
+}

@@ -1,0 +1,661 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "lib/hashmap.h"
+#include "lib/json-writer.h"
+#include "reconciler/spec/field.h"
+#include "reconciler/core/state.h"
+
+struct StateStore {
+        char *dir;
+        char *path;
+        pthread_mutex_t lock; /* taken by the record functions while shared */
+        bool shared;
+        /* Looked up by key through index; kept in key order only when an order is asked for
+         * (state_store_get_nth(), saving). An apply puts 10,000 records in the order the
+         * cloud answers: inserting each at its sorted place moved half the array per put, and
+         * every lookup was a binary search chasing a pointer per step. */
+        StateRecord **records;
+        size_t n, allocated;
+        Hashmap *index; /* key (the record's own) → record */
+        bool sorted;
+        bool dirty;
+};
+
+void state_resource_info_done(StateResourceInfo *i) {
+        free(i->name);
+        free(i->provider);
+        free(i->account);
+        free(i->function);
+        free(i->qualifier);
+        free(i->file);
+        *i = (StateResourceInfo){};
+}
+
+static StateRecord *state_record_free(StateRecord *r) {
+        if (!r)
+                return NULL;
+        free(r->key);
+        async_config_done(&r->applied);
+        state_resource_info_done(&r->info);
+        free(r);
+        return NULL;
+}
+
+StateStore *state_store_free(StateStore *s) {
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < s->n; i++)
+                state_record_free(s->records[i]);
+        free(s->records);
+        hashmap_free(s->index);
+        free(s->dir);
+        free(s->path);
+        pthread_mutex_destroy(&s->lock);
+        free(s);
+        return NULL;
+}
+
+static StateRecord *store_find(const StateStore *s, const char *key) {
+        return hashmap_get(s->index, key);
+}
+
+static const StateRecord *store_get(const StateStore *s, const char *key) {
+        if (!s || !key)
+                return NULL;
+        return store_find(s, key);
+}
+
+size_t state_store_size(const StateStore *s) {
+        return s ? s->n : 0;
+}
+
+static int record_compare(const void *a, const void *b) {
+        return strcmp((*(StateRecord *const *) a)->key, (*(StateRecord *const *) b)->key);
+}
+
+/* Puts the records in key order (keys are unique, so the order is total). */
+static void store_sort(StateStore *s) {
+        if (s->sorted)
+                return;
+        qsort(s->records, s->n, sizeof(StateRecord *), record_compare);
+        s->sorted = true;
+}
+
+const StateRecord *state_store_get_nth(StateStore *s, size_t i) {
+        if (!s || i >= s->n)
+                return NULL;
+        store_sort(s);
+        return s->records[i];
+}
+
+/* Takes ownership of *config on success. */
+static int state_store_insert(StateStore *s, const char *key, AsyncConfig *config,
+                              uint64_t applied_usec, bool created) {
+        StateRecord *rec = store_find(s, key);
+        int r;
+
+        if (rec) {
+                async_config_done(&rec->applied);
+                rec->applied = *config;
+                rec->applied_usec = applied_usec;
+                *config = (AsyncConfig){};
+                return 0;
+        }
+        if (s->n == s->allocated) {
+                size_t a = MAX(s->allocated * 2, 16u);
+                StateRecord **n = reallocarray(s->records, a, sizeof(StateRecord *));
+                if (!n)
+                        return -ENOMEM;
+                s->records = n;
+                s->allocated = a;
+        }
+        rec = calloc(1, sizeof(StateRecord));
+        if (!rec)
+                return -ENOMEM;
+        rec->key = strdup(key);
+        if (!rec->key) {
+                free(rec);
+                return -ENOMEM;
+        }
+        r = hashmap_put(s->index, rec->key, rec);
+        if (r < 0) {
+                state_record_free(rec);
+                return r;
+        }
+        rec->applied = *config;
+        rec->applied_usec = applied_usec;
+        rec->created = created;
+        /* Appending in key order (loading a saved file) keeps the array sorted. */
+        if (s->n > 0 && s->sorted && strcmp(s->records[s->n - 1]->key, rec->key) > 0)
+                s->sorted = false;
+        s->records[s->n++] = rec;
+        *config = (AsyncConfig){};
+        return 0;
+}
+
+static int store_put(StateStore *s, const char *key, const AsyncConfig *config,
+                     uint64_t applied_usec, bool created) {
+        AsyncConfig c;
+        int r;
+
+        r = async_config_copy(&c, config);
+        if (r < 0)
+                return r;
+        r = state_store_insert(s, key, &c, applied_usec, created);
+        async_config_done(&c);
+        if (r < 0)
+                return r;
+        s->dirty = true;
+        return 0;
+}
+
+static int store_remove(StateStore *s, const char *key) {
+        StateRecord *rec = hashmap_remove(s->index, key);
+        size_t i = 0;
+
+        if (!rec)
+                return 0;
+        /* Rare (orphans): a scan for the slot, and the order of the rest kept. */
+        while (s->records[i] != rec)
+                i++;
+        memmove(s->records + i, s->records + i + 1, (s->n - i - 1) * sizeof(StateRecord *));
+        s->n--;
+        state_record_free(rec);
+        s->dirty = true;
+        return 1;
+}
+
+/* The info members in one table: copying, comparing, JSON. */
+#define INFO_FIELD(m) offsetof(StateResourceInfo, m)
+static const struct {
+        const char *json;
+        size_t offset;
+} info_fields[] = {
+        { "name", INFO_FIELD(name) },         { "provider", INFO_FIELD(provider) },
+        { "account", INFO_FIELD(account) },   { "function", INFO_FIELD(function) },
+        { "qualifier", INFO_FIELD(qualifier) }, { "file", INFO_FIELD(file) },
+};
+
+static char **info_member(StateResourceInfo *i, size_t n) {
+        return (char **) ((uint8_t *) i + info_fields[n].offset);
+}
+
+static bool info_equal(StateResourceInfo *a, StateResourceInfo *b) {
+        for (size_t n = 0; n < ELEMENTSOF(info_fields); n++) {
+                const char *x = *info_member(a, n), *y = *info_member(b, n);
+                if (!!x != !!y || (x && !streq(x, y)))
+                        return false;
+        }
+        return true;
+}
+
+static int info_copy(StateResourceInfo *dst, const StateResourceInfo *src) {
+        StateResourceInfo c = {};
+
+        for (size_t n = 0; n < ELEMENTSOF(info_fields); n++) {
+                const char *v = *info_member((StateResourceInfo *) src, n);
+                if (v && !(*info_member(&c, n) = strdup(v))) {
+                        state_resource_info_done(&c);
+                        return -ENOMEM;
+                }
+        }
+        *dst = c;
+        return 0;
+}
+
+static int store_set_info(StateStore *s, const char *key, const StateResourceInfo *info) {
+        StateRecord *rec = store_find(s, key);
+        StateResourceInfo c;
+        int r;
+
+        if (!rec)
+                return -ENOENT;
+        if (info_equal(&rec->info, (StateResourceInfo *) info))
+                return 0;
+        r = info_copy(&c, info);
+        if (r < 0)
+                return r;
+        state_resource_info_done(&rec->info);
+        rec->info = c;
+        s->dirty = true;
+        return 1;
+}
+
+static int store_set_orphaned(StateStore *s, const char *key, uint64_t usec) {
+        StateRecord *rec = store_find(s, key);
+
+        if (!rec)
+                return -ENOENT;
+        if (rec->orphaned_usec == usec)
+                return 0;
+        rec->orphaned_usec = usec;
+        s->dirty = true;
+        return 1;
+}
+
+int state_record_info_from_key(const char *key, StateResourceInfo *ret) {
+        const char *a = strchr(key, '/'), *f = a ? strchr(a + 1, '/') : NULL,
+                   *q = strrchr(key, '/');
+        StateResourceInfo i = {};
+        bool no_account;
+
+        if (!a || !f || q <= f || q == f + 1 || a == key || f == a + 1 || !q[1])
+                return -EINVAL;
+        no_account = f == a + 2 && a[1] == '-';
+        i.provider = strndup(key, (size_t) (a - key));
+        i.account = no_account ? NULL : strndup(a + 1, (size_t) (f - a - 1));
+        i.function = strndup(f + 1, (size_t) (q - f - 1));
+        i.qualifier = strdup(q + 1);
+        if (!i.provider || (!no_account && !i.account) || !i.function || !i.qualifier) {
+                state_resource_info_done(&i);
+                return -ENOMEM;
+        }
+        *ret = i;
+        return 0;
+}
+
+/* ---- loading ------------------------------------------------------------------------ */
+
+/* The optional "resource" object and "orphanedAtUsec" (see state.h). */
+/* ---- the record functions, locked while the store is shared ------------------------------- */
+
+static void store_lock(const StateStore *s) {
+        if (s && s->shared)
+                pthread_mutex_lock((pthread_mutex_t *) &s->lock);
+}
+
+static void store_unlock(const StateStore *s) {
+        if (s && s->shared)
+                pthread_mutex_unlock((pthread_mutex_t *) &s->lock);
+}
+
+void state_store_set_shared(StateStore *s, bool shared) {
+        if (s)
+                s->shared = shared;
+}
+
+const StateRecord *state_store_get(const StateStore *s, const char *key) {
+        const StateRecord *rec;
+
+        store_lock(s);
+        rec = store_get(s, key);
+        store_unlock(s);
+        return rec;
+}
+
+int state_store_put(StateStore *s, const char *key, const AsyncConfig *config,
+                    uint64_t applied_usec, bool created) {
+        int r;
+
+        store_lock(s);
+        r = store_put(s, key, config, applied_usec, created);
+        store_unlock(s);
+        return r;
+}
+
+int state_store_remove(StateStore *s, const char *key) {
+        int r;
+
+        store_lock(s);
+        r = store_remove(s, key);
+        store_unlock(s);
+        return r;
+}
+
+int state_store_set_info(StateStore *s, const char *key, const StateResourceInfo *info) {
+        int r;
+
+        store_lock(s);
+        r = store_set_info(s, key, info);
+        store_unlock(s);
+        return r;
+}
+
+int state_store_set_orphaned(StateStore *s, const char *key, uint64_t usec) {
+        int r;
+
+        store_lock(s);
+        r = store_set_orphaned(s, key, usec);
+        store_unlock(s);
+        return r;
+}
+
+static int state_load_extras(StateStore *s, const char *key, const json_t *v, DiagList *diags) {
+        const json_t *res = json_object_get(v, "resource"), *orph = json_object_get(v, "orphanedAtUsec");
+        StateResourceInfo info = {};
+        int r = 0;
+
+        if ((res && !json_is_object(res)) ||
+            (orph && (!json_is_integer(orph) || json_integer_value(orph) < 0)))
+                return diag_error(diags, s->path, 0, 0,
+                                  "resource '%s': malformed \"resource\" or \"orphanedAtUsec\"", key);
+        for (size_t n = 0; res && n < ELEMENTSOF(info_fields); n++) {
+                const json_t *m = json_object_get(res, info_fields[n].json);
+                if (!m || json_is_null(m))
+                        continue;
+                if (!json_is_string(m)) {
+                        state_resource_info_done(&info);
+                        return diag_error(diags, s->path, 0, 0, "resource '%s': \"resource\".%s must be a string",
+                                          key, info_fields[n].json);
+                }
+                if (!(*info_member(&info, n) = strdup(json_string_value(m)))) {
+                        state_resource_info_done(&info);
+                        return -ENOMEM;
+                }
+        }
+        if (res)
+                r = state_store_set_info(s, key, &info);
+        state_resource_info_done(&info);
+        if (r < 0)
+                return r;
+        if (orph)
+                (void) state_store_set_orphaned(s, key, (uint64_t) json_integer_value(orph));
+        return 0;
+}
+
+static int state_load_record(StateStore *s, const char *key, const json_t *v, DiagList *diags) {
+        const json_t *at = json_object_get(v, "appliedAtUsec"), *cr = json_object_get(v, "created"),
+                     *cf = json_object_get(v, "config");
+        AsyncConfig c = {};
+        int r;
+
+        if (!json_is_object(v) || !json_is_integer(at) || json_integer_value(at) < 0 ||
+            !json_is_boolean(cr) || !cf)
+                return diag_error(diags, s->path, 0, 0,
+                                  "resource '%s': expected {appliedAtUsec, created, config}", key);
+        r = async_config_from_json(cf, &c);
+        if (r == -EBADMSG)
+                return diag_error(diags, s->path, 0, 0, "resource '%s': malformed config", key);
+        if (r < 0)
+                return r;
+        r = state_store_insert(s, key, &c, (uint64_t) json_integer_value(at), json_is_true(cr));
+        async_config_done(&c);
+        if (r < 0)
+                return r;
+        return state_load_extras(s, key, v, diags);
+}
+
+static int state_load_json(StateStore *s, const json_t *root, DiagList *diags) {
+        const json_t *format = json_object_get(root, "format"),
+                     *version = json_object_get(root, "version"),
+                     *resources = json_object_get(root, "resources");
+        const char *key;
+        json_t *v;
+        int r, ret = 0;
+
+        if (!json_is_object(root) || !json_is_string(format) ||
+            !streq(json_string_value(format), STATE_FORMAT)) {
+                diag_error(diags, s->path, 0, 0,
+                           "not an asyncfg state file (no \"format\": \"" STATE_FORMAT
+                           "\"), not trusted");
+                return -EPROTONOSUPPORT;
+        }
+        if (!json_is_integer(version) || json_integer_value(version) != STATE_VERSION) {
+                diag_error(diags, s->path, 0, 0,
+                           "unsupported state file version (expected %d), not trusted",
+                           STATE_VERSION);
+                return -EPROTONOSUPPORT;
+        }
+        if (!json_is_object(resources)) {
+                diag_error(diags, s->path, 0, 0, "\"resources\" must be an object");
+                return -EBADMSG;
+        }
+        json_object_foreach((json_t *) resources, key, v) {
+                r = state_load_record(s, key, v, diags);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        ret = r;
+        }
+        return ret < 0 ? -EBADMSG : 0;
+}
+
+static int state_read_file(const char *path, char **ret_data, size_t *ret_size) {
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        if (fstat(fileno(f), &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        if ((uint64_t) st.st_size > STATE_FILE_MAX)
+                return -EFBIG;
+        buf = malloc((size_t) st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        size_t n = fread(buf, 1, (size_t) st.st_size, f);
+        if (ferror(f))
+                return -EIO;
+        buf[n] = 0;
+        *ret_data = TAKE_PTR(buf);
+        *ret_size = n;
+        return 0;
+}
+
+static int state_store_load(StateStore *s, DiagList *diags) {
+        _cleanup_free_ char *data = NULL;
+        json_error_t err;
+        size_t size = 0;
+        json_t *root;
+        int r;
+
+        r = state_read_file(s->path, &data, &size);
+        if (r == -ENOENT)
+                return 0;
+        if (r == -EFBIG || r == -EBADMSG) {
+                diag_error(diags, s->path, 0, 0, "%s",
+                           r == -EFBIG ? "state file too large" : "not a regular file");
+                return -EBADMSG;
+        }
+        if (r < 0)
+                return r;
+        root = json_loadb(data, size, JSON_REJECT_DUPLICATES, &err);
+        if (!root) {
+                diag_error(diags, s->path, err.line > 0 ? (unsigned) err.line : 0,
+                           err.column > 0 ? (unsigned) err.column : 0, "damaged state file: %s",
+                           err.text);
+                return -EBADMSG;
+        }
+        r = state_load_json(s, root, diags);
+        json_decref(root);
+        return r;
+}
+
+int state_store_open(const char *dir, DiagList *diags, StateStore **ret) {
+        _cleanup_(state_store_freep) StateStore *s = NULL;
+        struct stat st;
+        int r;
+
+        if (stat(dir, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        s = calloc(1, sizeof(StateStore));
+        if (!s)
+                return -ENOMEM;
+        pthread_mutex_init(&s->lock, NULL);
+        s->sorted = true;
+        s->index = hashmap_new();
+        if (!s->index)
+                return -ENOMEM;
+        s->dir = strdup(dir);
+        if (!s->dir || asprintf(&s->path, "%s/%s", dir, STATE_FILE_NAME) < 0) {
+                s->path = NULL;
+                return -ENOMEM;
+        }
+        r = state_store_load(s, diags);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+int state_store_quarantine(const char *dir, char **ret_path) {
+        _cleanup_free_ char *from = NULL, *to = NULL;
+
+        if (asprintf(&from, "%s/%s", dir, STATE_FILE_NAME) < 0) {
+                from = NULL;
+                return -ENOMEM;
+        }
+        if (asprintf(&to, "%s.broken-%" PRIu64, from, now_usec()) < 0) {
+                to = NULL;
+                return -ENOMEM;
+        }
+        if (rename(from, to) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (ret_path)
+                *ret_path = TAKE_PTR(to);
+        return 1;
+}
+
+/* ---- saving ------------------------------------------------------------------------- */
+
+/* info_fields in key order: the "resource" object is saved with sorted keys. */
+static const uint8_t info_fields_sorted[] = { 2 /* account */, 5 /* file */, 3 /* function */,
+                                              0 /* name */,    1 /* provider */, 4 /* qualifier */ };
+_Static_assert(ELEMENTSOF(info_fields_sorted) == ELEMENTSOF(info_fields), "every info member");
+
+static void state_info_write(JsonWriter *w, const StateResourceInfo *info) {
+        bool open = false;
+
+        for (size_t k = 0; k < ELEMENTSOF(info_fields_sorted); k++) {
+                size_t n = info_fields_sorted[k];
+                const char *v = *info_member((StateResourceInfo *) info, n);
+                if (!v)
+                        continue;
+                if (!open) {
+                        json_writer_key(w, "resource");
+                        json_writer_open_object(w);
+                        open = true;
+                }
+                json_writer_key(w, info_fields[n].json);
+                json_writer_string(w, v);
+        }
+        if (open)
+                json_writer_close_object(w);
+}
+
+/* One record, its keys in sorted order. */
+static void state_record_write(JsonWriter *w, const StateRecord *r) {
+        json_writer_key(w, r->key);
+        json_writer_open_object(w);
+        json_writer_key(w, "appliedAtUsec");
+        json_writer_integer(w, (int64_t) r->applied_usec);
+        json_writer_key(w, "config");
+        async_config_write_json(w, &r->applied);
+        json_writer_key(w, "created");
+        json_writer_bool(w, r->created);
+        if (r->orphaned_usec > 0) {
+                json_writer_key(w, "orphanedAtUsec");
+                json_writer_integer(w, (int64_t) r->orphaned_usec);
+        }
+        state_info_write(w, &r->info);
+        json_writer_close_object(w);
+}
+
+#define STATE_FLUSH_SIZE (64u * 1024u)
+
+/* The bytes of json_dumpf(JSON_INDENT(1) | JSON_SORT_KEYS) of the whole store as one tree
+ * (the format's keys and the records' keys are in that order already), written straight from
+ * the records: a tree of 10,000 records was a few hundred thousand allocations. A string
+ * jansson would have refused (not UTF-8) fails the save with -ENOMEM, as it did then. */
+static int state_store_dump(StateStore *s, FILE *f) {
+        JsonWriter w;
+        int r = 0;
+
+        store_sort(s);
+        json_writer_init(&w, 1, 0, true);
+        json_writer_open_object(&w);
+        json_writer_key(&w, "format");
+        json_writer_string(&w, STATE_FORMAT);
+        json_writer_key(&w, "resources");
+        json_writer_open_object(&w);
+        for (size_t i = 0; i < s->n && r >= 0; i++) {
+                state_record_write(&w, s->records[i]);
+                r = json_writer_error(&w);
+                if (r >= 0 && json_writer_pending(&w) >= STATE_FLUSH_SIZE)
+                        r = json_writer_flush(&w, f);
+        }
+        json_writer_close_object(&w);
+        json_writer_key(&w, "version");
+        json_writer_integer(&w, STATE_VERSION);
+        json_writer_close_object(&w);
+        if (r >= 0)
+                r = json_writer_flush(&w, f);
+        json_writer_done(&w);
+        return r == -EINVAL ? -ENOMEM : r;
+}
+
+static int fsync_directory(const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return fsync(fd) < 0 ? -errno : 0;
+}
+
+/* Writes the store to a temporary file next to path and renames it over path. */
+static int write_file_atomic(StateStore *s) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        FILE *f;
+        int r;
+
+        if (asprintf(&tmp, "%s/.%s.XXXXXX", s->dir, STATE_FILE_NAME) < 0) {
+                tmp = NULL;
+                return -ENOMEM;
+        }
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = fchmod(fd, 0600) < 0 ? -errno : 0;
+        if (r >= 0) {
+                f = fdopen(fd, "w");
+                if (!f)
+                        r = -errno;
+                else {
+                        TAKE_FD(fd);
+                        r = state_store_dump(s, f);
+                        if (r >= 0 && (fflush(f) == EOF || ferror(f)))
+                                r = errno > 0 ? -errno : -EIO;
+                        if (r >= 0 && fsync(fileno(f)) < 0)
+                                r = -errno;
+                        if (fclose(f) == EOF && r >= 0)
+                                r = -errno;
+                }
+        }
+        if (r >= 0 && rename(tmp, s->path) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(tmp);
+                return r;
+        }
+        return fsync_directory(s->dir);
+}
+
+int state_store_save(StateStore *s) {
+        int r;
+
+        if (!s->dirty)
+                return 0;
+        r = write_file_atomic(s);
+        if (r < 0)
+                return r;
+        s->dirty = false;
+        return 1;
+}

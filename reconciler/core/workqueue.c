@@ -1,0 +1,662 @@
+/* SPDX-License-Identifier: MIT */
+#include "lib/hashmap.h"
+#include "lib/log.h"
+#include "lib/prioq.h"
+#include "lib/ratelimit.h"
+#include "reconciler/core/workqueue.h"
+
+typedef struct WorkAccount {
+        char *name; /* NULL: the unlimited default account */
+        bool limited;
+        RateLimit limit;
+        Prioq *queues[_WORK_PRIORITY_MAX]; /* queued items by due time */
+} WorkAccount;
+
+typedef struct WorkItem {
+        char *key;
+        void *userdata;
+        WorkAccount *account;     /* for the next run */
+        WorkAccount *run_account; /* of the run in flight */
+        WorkPriority priority;    /* of the queued entry or the run in flight */
+        usec_t due;               /* while queued */
+        usec_t not_before;        /* Retry-After: no add moves the item before this */
+        usec_t resync;            /* 0: the queue's */
+        usec_t started;           /* when the run in flight started */
+        uint64_t seq;             /* first in, first out among equal due times */
+        unsigned attempt;         /* failed runs since the last success */
+        unsigned idx;             /* in account->queues[priority]; PRIOQ_IDX_NULL: not queued */
+        bool in_flight;
+        bool dirty; /* added while in flight: dirty_priority at dirty_due once done */
+        bool removed;
+        WorkPriority dirty_priority;
+        usec_t dirty_due;
+} WorkItem;
+
+struct WorkQueue {
+        Clock *clock;
+        ClockTimer *timer;
+        Rng rng;
+        WorkQueueOptions options;
+        workqueue_process_t process;
+        void *userdata;
+
+        Hashmap *items; /* key → WorkItem */
+        WorkAccount **accounts; /* [0] is the default account */
+        size_t n_accounts;
+        Hashmap *accounts_by_name;
+        size_t next_account; /* round-robin start */
+
+        uint64_t seq;
+        unsigned n_queued;
+        unsigned n_in_flight;
+        uint64_t retries_total;
+        uint64_t runs_total;
+        bool dispatching; /* inside process(): re-arm once, at the end */
+};
+
+static const char *const work_priority_table[_WORK_PRIORITY_MAX] = {
+        [WORK_PRIORITY_CHANGE] = "change",
+        [WORK_PRIORITY_POLL] = "poll",
+};
+
+static const char *const work_result_table[_WORK_RESULT_MAX] = {
+        [WORK_RESULT_SUCCESS] = "success",
+        [WORK_RESULT_RETRY] = "retry",
+        [WORK_RESULT_THROTTLED] = "throttled",
+        [WORK_RESULT_PERMANENT] = "permanent",
+};
+
+static int string_table_lookup(const char *const *table, size_t n, const char *s) {
+        for (size_t i = 0; s && i < n; i++)
+                if (streq(table[i], s))
+                        return (int) i;
+        return -EINVAL;
+}
+
+const char *work_priority_to_string(WorkPriority p) {
+        return p >= 0 && p < _WORK_PRIORITY_MAX ? work_priority_table[p] : NULL;
+}
+
+WorkPriority work_priority_from_string(const char *s) {
+        return (WorkPriority) string_table_lookup(work_priority_table, _WORK_PRIORITY_MAX, s);
+}
+
+const char *work_result_to_string(WorkResult r) {
+        return r >= 0 && r < _WORK_RESULT_MAX ? work_result_table[r] : NULL;
+}
+
+WorkResult work_result_from_string(const char *s) {
+        return (WorkResult) string_table_lookup(work_result_table, _WORK_RESULT_MAX, s);
+}
+
+static void workqueue_rearm(WorkQueue *q);
+
+/* ---- items in the per-account priority queues ------------------------------------------ */
+
+static int work_item_compare(const void *a, const void *b) {
+        const WorkItem *x = a, *y = b;
+
+        if (x->due != y->due)
+                return x->due < y->due ? -1 : 1;
+        return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static bool work_item_is_queued(const WorkItem *item) {
+        return item->idx != PRIOQ_IDX_NULL;
+}
+
+static void workqueue_unqueue(WorkQueue *q, WorkItem *item) {
+        if (!work_item_is_queued(item))
+                return;
+        prioq_remove(item->account->queues[item->priority], item, &item->idx);
+        q->n_queued--;
+}
+
+/* Queues an idle item (or re-queues a queued one) at priority, due. */
+static int workqueue_enqueue(WorkQueue *q, WorkItem *item, WorkPriority priority, usec_t due) {
+        int r;
+
+        workqueue_unqueue(q, item);
+        item->priority = priority;
+        item->due = MAX(due, item->not_before);
+        item->seq = q->seq++;
+        r = prioq_put(item->account->queues[priority], item, &item->idx);
+        if (r < 0)
+                return r;
+        q->n_queued++;
+        return 0;
+}
+
+static WorkItem *work_item_free(WorkItem *item) {
+        if (!item)
+                return NULL;
+        free(item->key);
+        free(item);
+        return NULL;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(WorkItem *, work_item_free);
+
+static void workqueue_drop_item(WorkQueue *q, WorkItem *item) {
+        workqueue_unqueue(q, item);
+        hashmap_remove(q->items, item->key);
+        work_item_free(item);
+}
+
+/* ---- accounts --------------------------------------------------------------------------- */
+
+static WorkAccount *work_account_free(WorkAccount *a) {
+        if (!a)
+                return NULL;
+        for (size_t i = 0; i < _WORK_PRIORITY_MAX; i++)
+                prioq_free(a->queues[i]);
+        free(a->name);
+        free(a);
+        return NULL;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(WorkAccount *, work_account_free);
+
+static int work_account_new(const char *name, WorkAccount **ret) {
+        _cleanup_(work_account_freep) WorkAccount *a = calloc(1, sizeof(WorkAccount));
+
+        if (!a)
+                return -ENOMEM;
+        if (name && !(a->name = strdup(name)))
+                return -ENOMEM;
+        for (size_t i = 0; i < _WORK_PRIORITY_MAX; i++)
+                if (!(a->queues[i] = prioq_new(work_item_compare)))
+                        return -ENOMEM;
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+static int work_account_set_limit(WorkAccount *a, double qps, unsigned burst, usec_t now) {
+        if (qps == 0) {
+                a->limited = false;
+                return 0;
+        }
+        a->limited = true;
+        return ratelimit_init(&a->limit, qps, burst, now);
+}
+
+static int workqueue_append_account(WorkQueue *q, WorkAccount *a) {
+        WorkAccount **accounts = reallocarray(q->accounts, q->n_accounts + 1, sizeof(WorkAccount *));
+        int r;
+
+        if (!accounts)
+                return -ENOMEM;
+        q->accounts = accounts;
+        if (a->name) {
+                r = hashmap_put(q->accounts_by_name, a->name, a);
+                if (r < 0)
+                        return r;
+        }
+        q->accounts[q->n_accounts++] = a;
+        return 0;
+}
+
+/* Creates an account (name NULL: the unlimited default one) and adds it to the queue. */
+static int workqueue_create_account(WorkQueue *q, const char *name, double qps, unsigned burst) {
+        _cleanup_(work_account_freep) WorkAccount *a = NULL;
+        int r;
+
+        r = work_account_new(name, &a);
+        if (r < 0)
+                return r;
+        r = work_account_set_limit(a, qps, burst, clock_now(q->clock));
+        if (r < 0)
+                return r;
+        r = workqueue_append_account(q, a);
+        if (r < 0)
+                return r;
+        TAKE_PTR(a);
+        return 0;
+}
+
+int workqueue_add_account(WorkQueue *q, const char *name, double qps, unsigned burst) {
+        WorkAccount *existing;
+        RateLimit probe;
+        int r;
+
+        /* Validate first, so that a bad limit changes nothing. */
+        if (!name || (qps != 0 && ratelimit_init(&probe, qps, burst, 0) < 0))
+                return -EINVAL;
+        existing = hashmap_get(q->accounts_by_name, name);
+        if (existing) {
+                /* A reload with the same limit keeps the bucket, halvings included. */
+                if (qps != 0 && existing->limited && existing->limit.qps_milli == probe.qps_milli &&
+                    existing->limit.burst == probe.burst)
+                        return 0;
+                r = work_account_set_limit(existing, qps, burst, clock_now(q->clock));
+                return r < 0 ? r : 0;
+        }
+        r = workqueue_create_account(q, name, qps, burst);
+        return r < 0 ? r : 1;
+}
+
+static int workqueue_find_account(WorkQueue *q, const char *name, WorkAccount **ret) {
+        WorkAccount *a = name ? hashmap_get(q->accounts_by_name, name) : q->accounts[0];
+
+        if (!a)
+                return -ENOENT;
+        *ret = a;
+        return 0;
+}
+
+/* ---- options ---------------------------------------------------------------------------- */
+
+static int workqueue_normalize_options(const WorkQueueOptions *in, WorkQueueOptions *ret) {
+        WorkQueueOptions o = in ? *in : (WorkQueueOptions){};
+
+        if (o.concurrency == 0)
+                o.concurrency = WORKQUEUE_CONCURRENCY_DEFAULT;
+        if (o.backoff.base == 0 && o.backoff.cap == 0)
+                o.backoff = BACKOFF_CONFIG_DEFAULT;
+        if (backoff_config_validate(&o.backoff) < 0)
+                return -EINVAL;
+        *ret = o;
+        return 0;
+}
+
+int workqueue_set_options(WorkQueue *q, const WorkQueueOptions *options) {
+        int r = workqueue_normalize_options(options, &q->options);
+
+        if (r < 0)
+                return r;
+        workqueue_rearm(q);
+        return 0;
+}
+
+/* ---- scheduling ------------------------------------------------------------------------- */
+
+/* When the first item of this queue may run: its due time, or its account's next token. */
+static usec_t work_account_ready_at(WorkAccount *a, WorkPriority p, usec_t now) {
+        WorkItem *top = prioq_peek(a->queues[p]);
+        usec_t wait;
+
+        if (!top)
+                return USEC_INFINITY;
+        wait = a->limited ? ratelimit_wait(&a->limit, now) : 0;
+        return MAX(top->due, now + wait);
+}
+
+/* The one timer: armed for the earliest time a run can start, disarmed when none can (nothing
+ * queued, or every slot taken: workqueue_done() re-arms). */
+static void workqueue_rearm(WorkQueue *q) {
+        usec_t now, wake = USEC_INFINITY;
+        int r;
+
+        if (q->dispatching)
+                return;
+        if (q->n_in_flight < q->options.concurrency && q->n_queued > 0) {
+                now = clock_now(q->clock);
+                for (size_t i = 0; i < q->n_accounts; i++)
+                        for (WorkPriority p = 0; p < _WORK_PRIORITY_MAX; p++) {
+                                usec_t t = work_account_ready_at(q->accounts[i], p, now);
+                                wake = MIN(wake, t);
+                        }
+        }
+        if (clock_timer_get(q->timer) == wake)
+                return;
+        r = clock_timer_arm(q->timer, wake);
+        if (r < 0)
+                /* Nothing can be done about it here; the next add or done tries again. */
+                log_debug_errno(r, "Failed to arm the work queue timer: %m");
+}
+
+/* The next item to run, its token taken: due changes before due polls; the accounts
+ * round-robin, starting after the one served last. NULL when nothing can run now. */
+static WorkItem *workqueue_pick(WorkQueue *q, usec_t now) {
+        for (WorkPriority p = 0; p < _WORK_PRIORITY_MAX; p++)
+                for (size_t i = 0; i < q->n_accounts; i++) {
+                        size_t k = (q->next_account + i) % q->n_accounts;
+                        WorkAccount *a = q->accounts[k];
+                        WorkItem *top = prioq_peek(a->queues[p]);
+
+                        if (!top || top->due > now)
+                                continue;
+                        if (a->limited && ratelimit_take(&a->limit, now) > 0)
+                                continue;
+                        q->next_account = (k + 1) % q->n_accounts;
+                        return top;
+                }
+        return NULL;
+}
+
+static int workqueue_done_item(WorkQueue *q, WorkItem *item, WorkResult result, usec_t retry_after);
+
+static void workqueue_start(WorkQueue *q, WorkItem *item, usec_t now) {
+        int r;
+
+        workqueue_unqueue(q, item);
+        item->in_flight = true;
+        item->started = now;
+        item->run_account = item->account;
+        q->n_in_flight++;
+        q->runs_total++;
+        /* The item may be gone when process() returns (it may call workqueue_done() at once),
+         * unless it failed: then, by contract, it did not. */
+        r = q->process(q, item->key, item->userdata, q->userdata);
+        if (r < 0) {
+                log_debug_errno(r, "Failed to start work on '%s', retrying later: %m", item->key);
+                (void) workqueue_done_item(q, item, WORK_RESULT_RETRY, 0);
+        }
+}
+
+static void workqueue_dispatch(WorkQueue *q, usec_t now) {
+        WorkItem *item;
+
+        q->dispatching = true;
+        while (q->n_in_flight < q->options.concurrency && (item = workqueue_pick(q, now)))
+                workqueue_start(q, item, now);
+        q->dispatching = false;
+}
+
+static int workqueue_on_timer(ClockTimer *timer, usec_t now, void *userdata) {
+        WorkQueue *q = userdata;
+
+        workqueue_dispatch(q, now);
+        workqueue_rearm(q);
+        return 0;
+}
+
+/* ---- life cycle ------------------------------------------------------------------------- */
+
+int workqueue_new(Clock *clock, const Rng *rng, const WorkQueueOptions *options,
+                  workqueue_process_t process, void *userdata, WorkQueue **ret) {
+        _cleanup_(workqueue_freep) WorkQueue *q = calloc(1, sizeof(WorkQueue));
+        int r;
+
+        if (!q)
+                return -ENOMEM;
+        q->clock = clock;
+        q->process = process;
+        q->userdata = userdata;
+        r = workqueue_normalize_options(options, &q->options);
+        if (r < 0)
+                return r;
+        if (rng)
+                q->rng = *rng;
+        else
+                (void) rng_seed_random(&q->rng); /* falls back to a weaker seed: fine for jitter */
+        q->items = hashmap_new();
+        q->accounts_by_name = hashmap_new();
+        if (!q->items || !q->accounts_by_name)
+                return -ENOMEM;
+        r = workqueue_create_account(q, NULL, 0, 0);
+        if (r < 0)
+                return r;
+        r = clock_timer_new(clock, workqueue_on_timer, q, &q->timer);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(q);
+        return 0;
+}
+
+WorkQueue *workqueue_free(WorkQueue *q) {
+        WorkItem *item;
+        size_t state = 0;
+
+        if (!q)
+                return NULL;
+        while (hashmap_iterate(q->items, &state, NULL, (void **) &item))
+                work_item_free(item);
+        hashmap_free(q->items);
+        for (size_t i = 0; i < q->n_accounts; i++)
+                work_account_free(q->accounts[i]);
+        free(q->accounts);
+        hashmap_free(q->accounts_by_name);
+        clock_timer_free(q->timer);
+        free(q);
+        return NULL;
+}
+
+/* ---- adding and removing ---------------------------------------------------------------- */
+
+static int work_item_new(WorkQueue *q, const char *key, WorkItem **ret) {
+        _cleanup_(work_item_freep) WorkItem *item = calloc(1, sizeof(WorkItem));
+        int r;
+
+        if (!item)
+                return -ENOMEM;
+        item->idx = PRIOQ_IDX_NULL;
+        item->key = strdup(key);
+        if (!item->key)
+                return -ENOMEM;
+        r = hashmap_put(q->items, item->key, item);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(item);
+        return 0;
+}
+
+/* Parks an add that arrives while the key's run is in flight. */
+static void work_item_mark_dirty(WorkItem *item, WorkPriority priority, usec_t due) {
+        if (item->dirty) {
+                priority = MIN(priority, item->dirty_priority);
+                due = MIN(due, item->dirty_due);
+        }
+        item->dirty = true;
+        item->dirty_priority = priority;
+        item->dirty_due = due;
+}
+
+/* Merges an add into a queued item: the higher priority, the earlier due time (bounded below
+ * by Retry-After in workqueue_enqueue()). The account may have changed: re-queue always. */
+static int workqueue_merge(WorkQueue *q, WorkItem *item, WorkAccount *account,
+                           WorkPriority priority, usec_t due) {
+        WorkPriority old_priority = item->priority;
+
+        workqueue_unqueue(q, item);
+        item->account = account;
+        return workqueue_enqueue(q, item, MIN(priority, old_priority), MIN(due, item->due));
+}
+
+int workqueue_add(WorkQueue *q, const char *key, const char *account, WorkPriority priority,
+                  usec_t delay, void *item_userdata) {
+        usec_t now = clock_now(q->clock), due;
+        WorkAccount *a;
+        WorkItem *item;
+        bool created = false;
+        int r;
+
+        if (priority < 0 || priority >= _WORK_PRIORITY_MAX || !key)
+                return -EINVAL;
+        r = workqueue_find_account(q, account, &a);
+        if (r < 0)
+                return r;
+        due = delay > USEC_INFINITY - 1 - now ? USEC_INFINITY - 1 : now + delay;
+        item = hashmap_get(q->items, key);
+        if (!item) {
+                r = work_item_new(q, key, &item);
+                if (r < 0)
+                        return r;
+                created = true;
+        }
+        item->userdata = item_userdata;
+        if (item->removed)
+                item->removed = false; /* deleted and declared again while in flight */
+        if (item->in_flight) {
+                item->account = a;
+                work_item_mark_dirty(item, priority, due);
+                return 0;
+        }
+        if (work_item_is_queued(item))
+                r = workqueue_merge(q, item, a, priority, due);
+        else {
+                item->account = a;
+                r = workqueue_enqueue(q, item, priority, due);
+        }
+        if (r < 0) {
+                if (created)
+                        workqueue_drop_item(q, item);
+                return r;
+        }
+        workqueue_rearm(q);
+        return created;
+}
+
+int workqueue_set_resync(WorkQueue *q, const char *key, usec_t resync) {
+        WorkItem *item = hashmap_get(q->items, key);
+
+        if (!item)
+                return -ENOENT;
+        item->resync = resync;
+        return 0;
+}
+
+int workqueue_remove(WorkQueue *q, const char *key) {
+        WorkItem *item = hashmap_get(q->items, key);
+
+        if (!item)
+                return 0;
+        if (item->in_flight) {
+                item->removed = true;
+                item->dirty = false;
+                return 1;
+        }
+        workqueue_drop_item(q, item);
+        workqueue_rearm(q);
+        return 1;
+}
+
+/* ---- finishing a run -------------------------------------------------------------------- */
+
+/* The next drift poll: resync ±10 %, uniformly, so that resources loaded together do not
+ * poll together forever. USEC_INFINITY when there is no resync (apply). */
+static usec_t workqueue_resync_due(WorkQueue *q, const WorkItem *item, usec_t now) {
+        usec_t resync = item->resync ?: q->options.resync, spread;
+
+        if (resync == 0)
+                return USEC_INFINITY;
+        spread = resync / 100 * WORKQUEUE_RESYNC_JITTER_PERCENT;
+        return now + resync - spread + rng_uniform(&q->rng, 2 * spread);
+}
+
+/* A retryable failure: the next try after the backoff delay, at the same priority. */
+static usec_t workqueue_retry_due(WorkQueue *q, WorkItem *item, usec_t now, usec_t retry_after) {
+        Backoff b = { .config = q->options.backoff, .attempt = item->attempt };
+        usec_t delay = backoff_next(&b, &q->rng, retry_after);
+
+        item->attempt = b.attempt;
+        if (retry_after > 0)
+                item->not_before = now + MIN(retry_after, BACKOFF_RETRY_AFTER_MAX);
+        return now + delay;
+}
+
+static bool work_result_is_retryable(WorkResult result) {
+        return result == WORK_RESULT_RETRY || result == WORK_RESULT_THROTTLED;
+}
+
+/* Decides the item's next run after result: *ret_priority at the returned time, or
+ * USEC_INFINITY for none (idle). */
+static usec_t workqueue_next_due(WorkQueue *q, WorkItem *item, WorkResult result, usec_t now,
+                                 usec_t retry_after, WorkPriority *ret_priority) {
+        if (work_result_is_retryable(result)) {
+                q->retries_total++;
+                if (result == WORK_RESULT_THROTTLED && item->run_account->limited)
+                        (void) ratelimit_throttled(&item->run_account->limit, now, item->started);
+                if (q->options.max_attempts == 0 || item->attempt + 1 < q->options.max_attempts) {
+                        *ret_priority = item->priority;
+                        return workqueue_retry_due(q, item, now, retry_after);
+                }
+                /* Out of attempts: treated like a permanent error from here on. */
+                item->attempt = 0;
+        }
+        if (result == WORK_RESULT_SUCCESS)
+                item->attempt = 0;
+        item->not_before = 0;
+        *ret_priority = WORK_PRIORITY_POLL;
+        return workqueue_resync_due(q, item, now);
+}
+
+static int workqueue_done_item(WorkQueue *q, WorkItem *item, WorkResult result, usec_t retry_after) {
+        usec_t now = clock_now(q->clock), due;
+        WorkPriority priority;
+        int r;
+
+        item->in_flight = false;
+        q->n_in_flight--;
+        if (item->removed) {
+                workqueue_drop_item(q, item);
+                workqueue_rearm(q);
+                return 0;
+        }
+        due = workqueue_next_due(q, item, result, now, retry_after, &priority);
+        if (item->dirty) {
+                /* Added again during the run (its YAML changed): that wins over the backoff
+                 * and the resync, but not over Retry-After (workqueue_enqueue()). */
+                priority = due == USEC_INFINITY ? item->dirty_priority : MIN(priority, item->dirty_priority);
+                due = MIN(due, item->dirty_due);
+                item->dirty = false;
+        }
+        r = due == USEC_INFINITY ? 0 : workqueue_enqueue(q, item, priority, due);
+        workqueue_rearm(q);
+        if (r < 0)
+                return r;
+        return due != USEC_INFINITY;
+}
+
+int workqueue_done(WorkQueue *q, const char *key, WorkResult result, usec_t retry_after) {
+        WorkItem *item = hashmap_get(q->items, key);
+
+        if (result < 0 || result >= _WORK_RESULT_MAX)
+                return -EINVAL;
+        if (!item)
+                return -ENOENT;
+        if (!item->in_flight)
+                return -ESTALE;
+        return workqueue_done_item(q, item, result, retry_after);
+}
+
+/* ---- introspection ---------------------------------------------------------------------- */
+
+int workqueue_get_item(const WorkQueue *q, const char *key, WorkItemInfo *ret) {
+        const WorkItem *item = hashmap_get(q->items, key);
+
+        if (!item)
+                return -ENOENT;
+        *ret = (WorkItemInfo){
+                .queued = work_item_is_queued(item),
+                .in_flight = item->in_flight,
+                .dirty = item->dirty,
+                .priority = item->priority,
+                .due = work_item_is_queued(item) ? item->due : USEC_INFINITY,
+                .attempt = item->attempt,
+        };
+        return 0;
+}
+
+unsigned workqueue_get_depth(const WorkQueue *q) {
+        return q->n_queued;
+}
+
+unsigned workqueue_get_in_flight(const WorkQueue *q) {
+        return q->n_in_flight;
+}
+
+unsigned workqueue_get_size(const WorkQueue *q) {
+        return (unsigned) hashmap_size(q->items);
+}
+
+uint64_t workqueue_get_retries_total(const WorkQueue *q) {
+        return q->retries_total;
+}
+
+uint64_t workqueue_get_runs_total(const WorkQueue *q) {
+        return q->runs_total;
+}
+
+bool workqueue_is_idle(const WorkQueue *q) {
+        return q->n_queued == 0 && q->n_in_flight == 0;
+}
+
+int workqueue_get_account_qps(const WorkQueue *q, const char *account, double *ret) {
+        WorkAccount *a = hashmap_get(q->accounts_by_name, account);
+
+        if (!a)
+                return -ENOENT;
+        *ret = a->limited ? ratelimit_get_qps(&a->limit) : 0;
+        return 0;
+}

@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: MIT */
+
+/* libmicrohttpd in the sd-event loop. MHD keeps its own epoll set (listening socket and
+ * connections); that one fd is watched by sd-event. MHD_run() does all work that is ready
+ * without blocking; what it cannot finish at once shows in MHD_get_timeout() (0 = run again
+ * now), which re-arms the single timer. */
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+
+#include "lib/log.h"
+#include "lib/macro.h"
+#include "reconciler/daemon/endpoint.h"
+
+#define ENDPOINT_CONNECTION_LIMIT 32U
+#define ENDPOINT_CONNECTION_TIMEOUT_SEC 10U
+#define ENDPOINT_MEMORY_LIMIT (16U * 1024U) /* per connection: request line and headers */
+#define ENDPOINT_BACKLOG 64
+
+struct Endpoint {
+        sd_event *event;
+        sd_event_source *io;
+        sd_event_source *timer;
+        struct MHD_Daemon *daemon;
+        const Metrics *metrics;
+        EndpointStatusFunc status_json;
+        void *userdata;
+        uint16_t port;
+        bool ready;
+};
+
+/* ---- listen strings ----------------------------------------------------------------------- */
+
+static int parse_port(const char *s, uint16_t *ret) {
+        unsigned long v = 0;
+
+        if (isempty(s) || strlen(s) > 5)
+                return -EINVAL;
+        for (const char *p = s; *p; p++) {
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+                v = v * 10 + (unsigned long) (*p - '0');
+        }
+        if (v > 65535)
+                return -EINVAL;
+        *ret = (uint16_t) v;
+        return 0;
+}
+
+static int parse_ipv6(const char *s, struct sockaddr_storage *ret_addr, socklen_t *ret_len) {
+        struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+        const char *close = strchr(s, ']');
+        char host[INET6_ADDRSTRLEN];
+        size_t n;
+
+        if (!close || close[1] != ':')
+                return -EINVAL;
+        n = (size_t) (close - s - 1);
+        if (n == 0 || n >= sizeof(host))
+                return -EINVAL;
+        memcpy(host, s + 1, n);
+        host[n] = 0;
+        if (inet_pton(AF_INET6, host, &sa.sin6_addr) != 1)
+                return -EINVAL;
+        if (parse_port(close + 2, &sa.sin6_port) < 0)
+                return -EINVAL;
+        sa.sin6_port = htons(sa.sin6_port);
+        memset(ret_addr, 0, sizeof(*ret_addr));
+        memcpy(ret_addr, &sa, sizeof(sa));
+        *ret_len = sizeof(sa);
+        return 1;
+}
+
+static int parse_ipv4(const char *s, struct sockaddr_storage *ret_addr, socklen_t *ret_len) {
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        const char *colon = strrchr(s, ':');
+        char host[INET_ADDRSTRLEN];
+        size_t n;
+
+        if (!colon)
+                return -EINVAL;
+        n = (size_t) (colon - s);
+        if (n == 0 || n >= sizeof(host))
+                return -EINVAL;
+        memcpy(host, s, n);
+        host[n] = 0;
+        if (streq(host, "localhost"))
+                strcpy(host, "127.0.0.1");
+        /* inet_pton() takes only dotted quads: no "1", no "0x7f.1", no names. */
+        if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+                return -EINVAL;
+        if (parse_port(colon + 1, &sa.sin_port) < 0)
+                return -EINVAL;
+        sa.sin_port = htons(sa.sin_port);
+        memset(ret_addr, 0, sizeof(*ret_addr));
+        memcpy(ret_addr, &sa, sizeof(sa));
+        *ret_len = sizeof(sa);
+        return 1;
+}
+
+int endpoint_parse_listen(const char *s, struct sockaddr_storage *ret_addr, socklen_t *ret_len) {
+        if (!s)
+                s = ENDPOINT_LISTEN_DEFAULT;
+        if (isempty(s))
+                return 0;
+        if (s[0] == '[')
+                return parse_ipv6(s, ret_addr, ret_len);
+        return parse_ipv4(s, ret_addr, ret_len);
+}
+
+/* ---- responses ---------------------------------------------------------------------------- */
+
+/* Queues body (static text if !owned, else malloc'd and handed to MHD) as the answer. */
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
+                               char *body, size_t size, bool owned) {
+        struct MHD_Response *resp;
+        enum MHD_Result res;
+
+        if (owned)
+                resp = MHD_create_response_from_buffer_with_free_callback(size, body, free);
+        else
+                resp = MHD_create_response_from_buffer(size, body, MHD_RESPMEM_PERSISTENT);
+        if (!resp) {
+                if (owned)
+                        free(body);
+                return MHD_NO;
+        }
+        if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES ||
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
+            MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
+            (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
+             MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES)) {
+                MHD_destroy_response(resp);
+                return MHD_NO;
+        }
+        res = MHD_queue_response(c, status, resp);
+        MHD_destroy_response(resp);
+        return res;
+}
+
+#define TEXT_PLAIN "text/plain; charset=utf-8"
+
+static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const char *text) {
+        return respond(c, status, TEXT_PLAIN, (char *) text, strlen(text), false);
+}
+
+static enum MHD_Result serve_metrics(Endpoint *ep, struct MHD_Connection *c) {
+        char *text;
+        size_t size;
+
+        if (metrics_format(ep->metrics, &text, &size) < 0)
+                return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+        return respond(c, MHD_HTTP_OK, METRICS_CONTENT_TYPE, text, size, true);
+}
+
+static enum MHD_Result serve_status(Endpoint *ep, struct MHD_Connection *c) {
+        char *json = ep->status_json(ep->userdata);
+
+        if (!json)
+                return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "status unavailable\n");
+        return respond(c, MHD_HTTP_OK, "application/json", json, strlen(json), true);
+}
+
+static bool request_has_body(struct MHD_Connection *c) {
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+        return te || (cl && strspn(cl, "0") != strlen(cl));
+}
+
+/* Answers every request in the first call, before any body is read: MHD then closes a
+ * connection whose body was not consumed. */
+static enum MHD_Result endpoint_handle(void *cls, struct MHD_Connection *c, const char *url,
+                                       const char *method, const char *version,
+                                       const char *upload_data, size_t *upload_data_size,
+                                       void **con_cls) {
+        Endpoint *ep = cls;
+
+        if (!streq(method, MHD_HTTP_METHOD_GET) && !streq(method, MHD_HTTP_METHOD_HEAD))
+                return respond_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+        if (request_has_body(c))
+                return respond_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body not accepted\n");
+
+        if (streq(url, "/metrics") && ep->metrics)
+                return serve_metrics(ep, c);
+        if (streq(url, "/healthz"))
+                return respond_text(c, MHD_HTTP_OK, "ok\n");
+        if (streq(url, "/readyz"))
+                return ep->ready ? respond_text(c, MHD_HTTP_OK, "ready\n")
+                                 : respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready\n");
+        if (streq(url, "/status") && ep->status_json)
+                return serve_status(ep, c);
+        return respond_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
+}
+
+static void endpoint_mhd_log(void *cls, const char *format, va_list ap) {
+        _cleanup_free_ char *msg = NULL;
+
+        if (vasprintf(&msg, format, ap) < 0)
+                return;
+        /* MHD's messages end in a line feed. */
+        size_t n = strlen(msg);
+        if (n > 0 && msg[n - 1] == '\n')
+                msg[n - 1] = 0;
+        log_debug("endpoint: %s", msg);
+}
+
+/* ---- event loop --------------------------------------------------------------------------- */
+
+static int endpoint_arm_timer(Endpoint *ep) {
+        MHD_UNSIGNED_LONG_LONG ms;
+        uint64_t now;
+        int r;
+
+        if (MHD_get_timeout(ep->daemon, &ms) != MHD_YES)
+                return sd_event_source_set_enabled(ep->timer, SD_EVENT_OFF);
+        r = sd_event_now(ep->event, CLOCK_MONOTONIC, &now);
+        if (r < 0)
+                return r;
+        ms = MIN(ms, (MHD_UNSIGNED_LONG_LONG) (UINT64_MAX - now) / 1000);
+        r = sd_event_source_set_time(ep->timer, now + (uint64_t) ms * 1000);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(ep->timer, SD_EVENT_ONESHOT);
+}
+
+static unsigned endpoint_connections(Endpoint *ep) {
+        const union MHD_DaemonInfo *info =
+                MHD_get_daemon_info(ep->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+        return info ? info->num_connections : 0;
+}
+
+static int endpoint_dispatch(Endpoint *ep) {
+        unsigned before = endpoint_connections(ep);
+
+        /* MHD_NO here means a broken daemon, not a failed request; there is nobody to tell but
+         * the debug log, and the next event retries. */
+        if (MHD_run(ep->daemon) != MHD_YES)
+                log_debug("endpoint: MHD_run() failed");
+        /* At the connection limit MHD takes the listening socket out of its epoll set, and puts
+         * it back only at the start of a run. If this run closed connections, nothing would
+         * wake us for the clients waiting in the backlog (MHD_get_timeout() does not count
+         * them): run once more, which re-adds the socket and accepts them. */
+        if (endpoint_connections(ep) < before && MHD_run(ep->daemon) != MHD_YES)
+                log_debug("endpoint: MHD_run() failed");
+        return endpoint_arm_timer(ep);
+}
+
+static int endpoint_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        return endpoint_dispatch(userdata);
+}
+
+static int endpoint_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        return endpoint_dispatch(userdata);
+}
+
+/* ---- setup -------------------------------------------------------------------------------- */
+
+static int endpoint_bind(const struct sockaddr_storage *addr, socklen_t len, uint16_t *ret_port) {
+        _cleanup_close_ int fd = -EBADF;
+        struct sockaddr_storage bound;
+        socklen_t bound_len = sizeof(bound);
+        int one = 1;
+
+        fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        /* A restarted daemon must not fail on the old connections in TIME_WAIT. */
+        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+                return -errno;
+        if (bind(fd, (const struct sockaddr *) addr, len) < 0)
+                return -errno;
+        if (listen(fd, ENDPOINT_BACKLOG) < 0)
+                return -errno;
+        if (getsockname(fd, (struct sockaddr *) &bound, &bound_len) < 0)
+                return -errno;
+        *ret_port = ntohs(bound.ss_family == AF_INET6
+                                  ? ((struct sockaddr_in6 *) &bound)->sin6_port
+                                  : ((struct sockaddr_in *) &bound)->sin_port);
+        return TAKE_FD(fd);
+}
+
+static int endpoint_start_daemon(Endpoint *ep, int fd, int family, const EndpointOptions *o) {
+        unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+
+        if (family == AF_INET6)
+                flags |= MHD_USE_IPv6;
+        /* MHD owns fd from here on: MHD_stop_daemon() closes it. Whether a failing
+         * MHD_start_daemon() closes it too is not documented; it is not closed here, because a
+         * second close() could hit a reused descriptor number, while a leak on this improbable
+         * path (out of memory, no epoll) is harmless: the daemon exits on it. */
+        ep->daemon = MHD_start_daemon(
+                flags, 0, NULL, NULL, endpoint_handle, ep, MHD_OPTION_LISTEN_SOCKET, fd,
+                MHD_OPTION_CONNECTION_LIMIT, o->connection_limit ?: ENDPOINT_CONNECTION_LIMIT,
+                MHD_OPTION_CONNECTION_TIMEOUT,
+                o->connection_timeout_sec ?: ENDPOINT_CONNECTION_TIMEOUT_SEC,
+                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) ENDPOINT_MEMORY_LIMIT,
+                MHD_OPTION_EXTERNAL_LOGGER, endpoint_mhd_log, NULL, MHD_OPTION_END);
+        return ep->daemon ? 0 : -EIO;
+}
+
+static int endpoint_attach(Endpoint *ep) {
+        const union MHD_DaemonInfo *info;
+        int r;
+
+        info = MHD_get_daemon_info(ep->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+        if (!info || info->epoll_fd < 0)
+                return -EIO;
+        r = sd_event_add_io(ep->event, &ep->io, info->epoll_fd, EPOLLIN, endpoint_on_io, ep);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(ep->io, "endpoint-io");
+        /* Accuracy 1 µs: a timeout of 0 means "there is buffered work, run again now", which
+         * sd-event's default 250 ms slack would delay. */
+        r = sd_event_add_time(ep->event, &ep->timer, CLOCK_MONOTONIC, 0, 1, endpoint_on_timer, ep);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(ep->timer, "endpoint-timer");
+        return endpoint_arm_timer(ep);
+}
+
+int endpoint_new(sd_event *e, const EndpointOptions *options, Endpoint **ret) {
+        _cleanup_(endpoint_freep) Endpoint *ep = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct sockaddr_storage addr;
+        socklen_t len;
+        int r;
+
+        if (!e || !options || !ret)
+                return -EINVAL;
+        r = endpoint_parse_listen(options->listen, &addr, &len);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                *ret = NULL;
+                return 0;
+        }
+
+        ep = calloc(1, sizeof(Endpoint));
+        if (!ep)
+                return -ENOMEM;
+        ep->event = sd_event_ref(e);
+        ep->metrics = options->metrics;
+        ep->status_json = options->status_json;
+        ep->userdata = options->userdata;
+
+        fd = endpoint_bind(&addr, len, &ep->port);
+        if (fd < 0)
+                return fd;
+        r = endpoint_start_daemon(ep, TAKE_FD(fd), addr.ss_family, options);
+        if (r < 0)
+                return r;
+        r = endpoint_attach(ep);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(ep);
+        return 1;
+}
+
+Endpoint *endpoint_free(Endpoint *ep) {
+        if (!ep)
+                return NULL;
+        /* The io source watches MHD's epoll fd: remove it before MHD closes that fd. */
+        ep->io = sd_event_source_disable_unref(ep->io);
+        ep->timer = sd_event_source_disable_unref(ep->timer);
+        if (ep->daemon)
+                MHD_stop_daemon(ep->daemon);
+        sd_event_unref(ep->event);
+        free(ep);
+        return NULL;
+}
+
+void endpoint_set_ready(Endpoint *ep, bool ready) {
+        if (ep)
+                ep->ready = ready;
+}
+
+bool endpoint_get_ready(const Endpoint *ep) {
+        return ep && ep->ready;
+}
+
+uint16_t endpoint_get_port(const Endpoint *ep) {
+        return ep ? ep->port : 0;
+}

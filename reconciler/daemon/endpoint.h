@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The daemon's HTTP endpoint: libmicrohttpd driven by the daemon's sd-event loop, no thread.
+ * MHD runs with MHD_USE_EPOLL and no internal polling thread; its epoll fd is one sd-event io
+ * source, and after every MHD_run() one sd-event timer is re-armed from MHD_get_timeout()
+ * (connection timeouts, and "run again at once" while a connection has buffered work). Nothing
+ * polls.
+ *
+ * Routes (GET and HEAD only; anything else 405 with "Allow: GET, HEAD"; a request with a body,
+ * i.e. a Content-Length above 0 or a Transfer-Encoding, 413; an unknown path 404):
+ *
+ *   /metrics  200, the registry in the text format (Content-Type METRICS_CONTENT_TYPE)
+ *   /healthz  200 "ok\n" (whoever answers is the event loop, so it is running)
+ *   /readyz   200 "ready\n" once endpoint_set_ready(ep, true), else 503 "not ready\n". The
+ *             manager sets it when the first full pass over the directory has been attempted.
+ *   /status   200, application/json, the string returned by the status_json callback (500 if
+ *             it returns NULL). Schema below.
+ *
+ * A route whose source (metrics, status_json) was not given answers 404. Limits: at most
+ * connection_limit connections at once (further clients wait in the kernel's backlog until a
+ * slot frees), each closed after connection_timeout_sec without progress, request line and
+ * headers limited to 16 KiB; so a slow or greedy client holds at most one slot for a bounded
+ * time and never the event loop. Handlers run on the loop: status_json must not block.
+ *
+ * listen: "host:port" (host a numeric IPv4 address or "localhost"), "[v6]:port" (numeric IPv6),
+ * port 0..65535 where 0 picks a free port (endpoint_get_port() says which); NULL means
+ * ENDPOINT_LISTEN_DEFAULT; "" disables the endpoint. Host names are not resolved (that would
+ * block).
+ *
+ * /status JSON (produced by the manager; the `asyncfg status` table reads it):
+ *
+ *   {
+ *     "summary": {
+ *       "resources": 120,
+ *       "states": {"in_sync": 117, "drifted": 2, "changing": 0, "pending": 0,
+ *                  "retrying": 0, "error": 1, "orphaned": 0},
+ *       "files": {"ok": 14, "error": 1},
+ *       "ready": true,
+ *       "last_successful_sync": "2024-05-01T12:00:00Z" | null
+ *     },
+ *     "resources": [
+ *       {
+ *         "name": "orders-worker",            metadata.name
+ *         "file": "/etc/asyncfg/desired.d/orders.yaml",
+ *         "line": 3,                          line of the document's start
+ *         "provider": "aws", "account": "aws-prod",
+ *         "function": "orders-worker", "qualifier": "$LATEST",
+ *         "state": "in_sync" | "drifted" | "changing" | "pending" | "retrying" | "error"
+ *                  | "orphaned",
+ *         "diff": [{"field": "maxRetryAttempts", "from": 2, "to": 1}, ...],
+ *                                             live ("from") against desired ("to"); values
+ *                                             are JSON of any type, null for absent; [] if none
+ *         "drift": true | false,              live differs from what was last applied
+ *         "last_error": {"class": "throttled", "message": "..."} | null,
+ *         "last_observed": "RFC3339" | null,  last successful GET
+ *         "last_changed": "RFC3339" | null,   last successful PUT/DELETE
+ *         "orphaned_since": "RFC3339"         only for state orphaned (its document is gone;
+ *                                             file/line are where it was last declared, ""
+ *                                             and 0 when only its state record is known)
+ *         "alerts": [                         only while an alert fires for it (alerts.h):
+ *           {"kind": "drift" | "error",
+ *            "alertname": "AsyncfgDrift" | "AsyncfgError",
+ *            "status": "firing",
+ *            "since": "RFC3339",               when it fired (the notifications' startsAt)
+ *            "fingerprint": "0123456789abcdef"}, ...   as in the notifications
+ *         ]                                   absent when none fires (also before fireAfter /
+ *                                             errorAfter detections, and once resolved)
+ *       }, ...                                sorted by name
+ *     ],
+ *     "files": [
+ *       {"path": "/etc/asyncfg/desired.d/orders.yaml", "state": "ok" | "error",
+ *        "diagnostics": ["path:line:col: error: message", ...]}, ...   sorted by path
+ *     ]
+ *   }
+ *
+ * Timestamps are RFC 3339 in UTC with a "Z". Secrets never appear in it. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <systemd/sd-event.h>
+
+#include "lib/metrics.h"
+
+#define ENDPOINT_LISTEN_DEFAULT "127.0.0.1:9733"
+
+typedef struct Endpoint Endpoint;
+
+/* Returns a newly allocated JSON document (freed by the endpoint with free()), or NULL. */
+typedef char *(*EndpointStatusFunc)(void *userdata);
+
+typedef struct EndpointOptions {
+        const char *listen;              /* NULL: ENDPOINT_LISTEN_DEFAULT; "": disabled */
+        const Metrics *metrics;          /* borrowed; must outlive the endpoint */
+        EndpointStatusFunc status_json;
+        void *userdata;                  /* for status_json */
+        unsigned connection_limit;       /* [32] */
+        unsigned connection_timeout_sec; /* [10] */
+} EndpointOptions;
+
+/* Parses a listen string. Returns 1 and the address, 0 if s is "" (disabled; ret_* untouched),
+ * -EINVAL if malformed. */
+int endpoint_parse_listen(const char *s, struct sockaddr_storage *ret_addr, socklen_t *ret_len);
+
+/* Binds and starts serving on event e (taking a reference). Returns 1 and the endpoint, or 0
+ * and *ret = NULL when listen is "" (disabled). Errors: -EINVAL (bad listen string or
+ * options), the bind()/listen() errno (-EADDRINUSE, -EADDRNOTAVAIL, -EACCES, ...), -ENOMEM, -EIO
+ * (libmicrohttpd refused to start). */
+int endpoint_new(sd_event *e, const EndpointOptions *options, Endpoint **ret);
+
+/* Closes the listening socket and every connection. Accepts NULL, returns NULL. */
+Endpoint *endpoint_free(Endpoint *ep);
+static inline void endpoint_freep(Endpoint **ep) {
+        endpoint_free(*ep);
+}
+
+void endpoint_set_ready(Endpoint *ep, bool ready);
+bool endpoint_get_ready(const Endpoint *ep);
+
+/* The bound port (the one picked when listen asked for port 0). */
+uint16_t endpoint_get_port(const Endpoint *ep);

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: MIT */
+
+/* What the manager reads: the daemon configuration (with its accounts), the desired-state
+ * directory (through the directory watch's hints), and how the desired state is carried into
+ * the runtime table (the sorted diff of resource-table.h). */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/log.h"
+#include "reconciler/daemon/manager-internal.h"
+
+static void log_diags(int level, const DiagList *l) {
+        for (size_t i = 0; i < l->n; i++) {
+                _cleanup_free_ char *line = NULL;
+                char field[4200];
+                const char *fields[] = { field, NULL };
+
+                if (diag_format(&l->items[i], &line) < 0)
+                        continue;
+                snprintf(field, sizeof(field), "FILE=%s", strna(l->items[i].path));
+                (void) log_struct_internal(level, 0, fields, "%s", line);
+        }
+}
+
+int manager_load_config(Manager *m, DaemonConfig **ret) {
+        _cleanup_(diag_list_done) DiagList diags = {};
+        DaemonConfig *c = NULL;
+        int k;
+
+        diag_list_init(&diags);
+        k = daemon_config_load(m->config_path, &diags, &c);
+        log_diags(LOG_ERR, &diags);
+        if (k < 0)
+                return log_error_errno(k, "Configuration '%s' is not usable.", m->config_path);
+        *ret = c;
+        return 0;
+}
+
+ManagerGeneration *manager_generation_free(ManagerGeneration *g) {
+        if (!g)
+                return NULL;
+        account_set_free(g->accounts);
+        daemon_config_free(g->config);
+        free(g);
+        return NULL;
+}
+
+/* Builds the accounts of config (taking it); an unusable account is logged, not fatal. */
+int manager_generation_new(Manager *m, DaemonConfig *config, ManagerGeneration **ret) {
+        ManagerGeneration *g = calloc(1, sizeof(*g));
+        int k;
+
+        if (!g) {
+                daemon_config_free(config);
+                return log_oom();
+        }
+        g->config = config;
+        k = account_set_new(m->event, m->http, config, &g->accounts);
+        if (k < 0) {
+                manager_generation_free(g);
+                return log_error_errno(k, "Failed to set up the cloud accounts: %m");
+        }
+        for (size_t i = 0; i < g->accounts->n_accounts; i++) {
+                Account *a = &g->accounts->accounts[i];
+
+                if (a->client)
+                        cloud_client_set_observer(a->client, manager_cloud_observer, m);
+                else
+                        log_error("Account '%s' is unusable: %s", a->config->name, strna(a->error));
+        }
+        *ret = g;
+        return 0;
+}
+
+/* Puts g in force: the queue's options and accounts, the desired set's account resolution.
+ * The previous generation retires until no run can use it any more. */
+int manager_install_generation(Manager *m, ManagerGeneration *g) {
+        const DaemonConfig *c = g->config;
+        WorkQueueOptions o = {
+                .concurrency = c->concurrency,
+                .backoff = { .base = c->backoff_base, .cap = c->backoff_cap },
+                .resync = c->resync_interval,
+        };
+        int k;
+
+        k = workqueue_set_options(m->queue, &o);
+        if (k < 0)
+                return log_error_errno(k, "Invalid queue options: %m");
+        for (size_t i = 0; i < c->n_accounts; i++) {
+                k = workqueue_add_account(m->queue, c->accounts[i].name, c->accounts[i].rate_qps,
+                                          c->accounts[i].rate_burst);
+                if (k < 0)
+                        return log_error_errno(k, "Invalid rate limit of account '%s': %m",
+                                               c->accounts[i].name);
+        }
+        if (m->gen) {
+                m->gen->next = m->retired;
+                m->retired = m->gen;
+        }
+        m->gen = g;
+        manager_release_retired(m);
+        return manager_alerts_configure(m);
+}
+
+void manager_update_file_metrics(Manager *m) {
+        for (DesiredFileState s = 0; s < _DESIRED_FILE_STATE_MAX; s++)
+                (void) metrics_gauge_set(m->metrics->desired_files,
+                                         (double) desired_set_n_files_in_state(m->desired, s),
+                                         desired_file_state_to_string(s));
+}
+
+/* ---- the sorted diff: desired state → runtime table -------------------------------------- */
+
+Resource *manager_resource_new(Manager *m, const char *key, const ResourceSpec *spec) {
+        Resource *r = resource_new(key, spec);
+
+        if (!r) {
+                log_oom();
+                return NULL;
+        }
+        r->manager = m;
+        if (resource_table_add(&m->table, r) < 0) {
+                resource_free(r);
+                log_oom();
+                return NULL;
+        }
+        return r;
+}
+
+static int manager_sync_add(const DesiredRef *d, void *userdata) {
+        Manager *m = userdata;
+        Resource *r = resource_table_get(&m->table, d->key);
+
+        if (r) {
+                /* Its removal is pending or in flight, or it is an orphan, and the document is
+                 * back. */
+                r->removed = false;
+                r->delete_due_usec = 0;
+                r->delete_grace_over = false;
+                if (resource_set_spec(r, d->spec) < 0)
+                        return log_oom();
+                manager_resource_unorphan(m, r);
+        } else {
+                r = manager_resource_new(m, d->key, d->spec);
+                if (!r)
+                        return -ENOMEM;
+                manager_resource_unorphan(m, r); /* its record may say it was */
+        }
+        r->spec_changed = true;
+        manager_resource_event(m, r, RESOURCE_EVENT_CHANGED, "declared");
+        return manager_enqueue(m, r, WORK_PRIORITY_CHANGE);
+}
+
+static int manager_sync_update(Resource *r, const DesiredRef *d, bool changed, void *userdata) {
+        Manager *m = userdata;
+
+        if (resource_set_spec(r, d->spec) < 0)
+                return log_oom();
+        (void) workqueue_set_resync(m->queue, r->key, r->spec->resync_interval);
+        if (!changed)
+                return 0;
+        r->spec_changed = true;
+        manager_resource_event(m, r, RESOURCE_EVENT_CHANGED, "document changed");
+        return manager_enqueue(m, r, WORK_PRIORITY_CHANGE);
+}
+
+/* Whether r's file is still there and broken: its last good version stays in force. */
+static bool manager_file_broken(Manager *m, const Resource *r) {
+        const DesiredFile *f = desired_set_get_file(m->desired, r->spec->path);
+
+        return f && f->state == DESIRED_FILE_ERROR;
+}
+
+static int manager_sync_remove(Resource *r, void *userdata) {
+        Manager *m = userdata;
+
+        /* DESIGN.md §3.2: only a file that is really gone (or a good new version without the
+         * document) removes a resource; a broken file keeps what it declared. After a reload
+         * the desired set is new and a broken file has no good version in it: keep ours. */
+        if (manager_file_broken(m, r))
+                return 0;
+        r->removed = true;
+        manager_resource_finish_removal(m, r);
+        return 0;
+}
+
+static int manager_sync_keep(Resource *r, void *userdata) {
+        return 0;
+}
+
+static void desired_refs_free(DesiredRef *refs, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free((char *) refs[i].key);
+        free(refs);
+}
+
+/* Carries the desired set into the runtime table. When no file of the directory loads (every
+ * one broken), nothing is removed (DESIGN.md §3.2). */
+int manager_apply_desired(Manager *m) {
+        static const ResourceSyncOps ops = {
+                .add = manager_sync_add,
+                .update = manager_sync_update,
+                .remove = manager_sync_remove,
+        };
+        static const ResourceSyncOps ops_keep = {
+                .add = manager_sync_add,
+                .update = manager_sync_update,
+                .remove = manager_sync_keep,
+        };
+        size_t n = desired_set_n_resources(m->desired), i = 0;
+        DesiredIterator it = {};
+        const ResourceSpec *spec;
+        DesiredRef *refs;
+        bool all_broken;
+        int k;
+
+        refs = calloc(MAX(n, 1u), sizeof(*refs));
+        if (!refs)
+                return log_oom();
+        while ((spec = desired_set_next(m->desired, &it)) && i < n) {
+                char *key;
+
+                if (resource_spec_identity(spec, &key) < 0) {
+                        desired_refs_free(refs, i);
+                        return log_oom();
+                }
+                refs[i++] = (DesiredRef){ .key = key, .spec = spec };
+        }
+        all_broken = m->desired->n_files > 0 &&
+                     desired_set_n_files_in_state(m->desired, DESIRED_FILE_OK) == 0;
+        if (all_broken)
+                log_error("Every file of the desired-state directory fails to load: nothing is "
+                          "removed, the resources known keep their last good version.");
+        k = resource_table_sync(&m->table, refs, i, all_broken ? &ops_keep : &ops, m);
+        desired_refs_free(refs, i);
+        manager_update_file_metrics(m);
+        manager_schedule_publish(m);
+        return k < 0 ? k : 0;
+}
+
+/* ---- rescans ------------------------------------------------------------------------------ */
+
+static const char *manager_desired_dir(const Manager *m) {
+        return m->gen->config->desired_dir;
+}
+
+static void manager_set_dir_error(Manager *m, const char *msg) {
+        free(m->dir_error);
+        m->dir_error = msg ? strdup(msg) : NULL;
+}
+
+/* Logs the problems of the files a rescan touched that are (still) broken. */
+static void manager_log_file_errors(Manager *m) {
+        _cleanup_(diag_list_done) DiagList diags = {};
+
+        diag_list_init(&diags);
+        if (desired_set_collect_diags(m->desired, &diags) >= 0)
+                log_diags(LOG_ERR, &diags);
+}
+
+/* Everything: new, changed, gone files (desired_set_rescan() guards the empty or missing
+ * directory and an unreadable subdirectory: then nothing is removed). */
+int manager_rescan_full(Manager *m, const char *why) {
+        const char *dir = manager_desired_dir(m);
+        int k;
+
+        log_debug("Rescanning '%s' (%s).", dir, why);
+        k = desired_set_rescan(m->desired, dir);
+        m->first_pass_done = true;
+        if (m->endpoint)
+                endpoint_set_ready(m->endpoint, true);
+        if (k == -ENOMEM)
+                return log_oom();
+        if (k < 0) {
+                _cleanup_free_ char *msg = NULL;
+
+                if (asprintf(&msg, "desired-state directory '%s': %s; nothing is removed, %zu "
+                             "resources keep their last known version",
+                             dir, k == -ENODATA ? "no *.yaml or *.yml files" : strerror(-k),
+                             resource_table_size(&m->table)) < 0)
+                        return log_oom();
+                log_error("%s", msg);
+                manager_set_dir_error(m, msg);
+                manager_update_file_metrics(m);
+                manager_schedule_publish(m);
+                return 0;
+        }
+        manager_set_dir_error(m, NULL);
+        manager_log_file_errors(m);
+        return manager_apply_desired(m);
+}
+
+/* Whether the set already has this version of the file (stat identity). */
+static bool desired_file_unchanged(const DesiredFile *f, const struct stat *st) {
+        return f && f->state == DESIRED_FILE_OK && f->dev == st->st_dev && f->ino == st->st_ino &&
+               f->size == st->st_size && f->mtime.tv_sec == st->st_mtim.tv_sec &&
+               f->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+static bool path_has_hidden_component(const char *rel) {
+        for (const char *p = rel; p; p = strchr(p, '/')) {
+                if (*p == '/')
+                        p++;
+                if (*p == '.')
+                        return true;
+        }
+        return false;
+}
+
+/* Loads one changed file. 1 when it was handled, 0 when only a full rescan can handle the
+ * path (gone, a directory, a name the loader does not take directly), -ENOMEM. */
+static int manager_rescan_one(Manager *m, const char *rel) {
+        _cleanup_free_ char *path = NULL;
+        const char *base = strrchr(rel, '/');
+        struct stat st;
+        int k;
+
+        if (asprintf(&path, "%s/%s", manager_desired_dir(m), rel) < 0)
+                return -ENOMEM;
+        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+                return 0;
+        if (path_has_hidden_component(rel))
+                return 0;
+        if (!desired_file_name_wanted(base ? base + 1 : rel))
+                return 1; /* not a desired-state file: nothing to do */
+        if (desired_file_unchanged(desired_set_get_file(m->desired, path), &st))
+                return 1;
+        k = desired_set_load_file(m->desired, path);
+        if (k < 0)
+                return k;
+        if (k == 0) {
+                const DesiredFile *f = desired_set_get_file(m->desired, path);
+
+                if (f)
+                        log_diags(LOG_ERR, &f->diags);
+                log_error("'%s' is not valid; %s.", path,
+                          f && f->has_good ? "its last good version stays in force"
+                                           : "nothing of it is applied");
+        }
+        return 1;
+}
+
+/* Files in error are loaded again after a change elsewhere: the conflict that broke them (a
+ * duplicate identity with another file) may be gone. */
+static int manager_retry_broken(Manager *m) {
+        _cleanup_strv_free_ char **paths = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; i < m->desired->n_files; i++)
+                if (m->desired->files[i]->state == DESIRED_FILE_ERROR)
+                        n++;
+        if (n == 0)
+                return 0;
+        paths = calloc(n + 1, sizeof(char *));
+        if (!paths)
+                return -ENOMEM;
+        n = 0;
+        for (size_t i = 0; i < m->desired->n_files; i++)
+                if (m->desired->files[i]->state == DESIRED_FILE_ERROR &&
+                    !(paths[n++] = strdup(m->desired->files[i]->path)))
+                        return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                int k = desired_set_load_file(m->desired, paths[i]);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+void manager_on_dirwatch(Dirwatch *dw, const DirwatchChange *change, void *userdata) {
+        Manager *m = userdata;
+        bool full = change->full;
+        int k = 0;
+
+        if (m->stopping)
+                return;
+        for (size_t i = 0; !full && i < change->n_paths; i++) {
+                k = manager_rescan_one(m, change->paths[i]);
+                if (k < 0)
+                        break;
+                if (k == 0)
+                        full = true;
+        }
+        if (k >= 0 && !full)
+                k = manager_retry_broken(m);
+        if (k < 0) {
+                log_oom();
+                full = true;
+        }
+        if (full) {
+                (void) manager_rescan_full(m, dirwatch_reason_to_string(change->reason));
+                return;
+        }
+        (void) manager_apply_desired(m);
+}
+
+int manager_watch_dir(Manager *m) {
+        const char *dir = manager_desired_dir(m);
+        int k;
+
+        if (m->dirwatch && m->watched_dir && streq(m->watched_dir, dir))
+                return 0;
+        m->dirwatch = dirwatch_free(m->dirwatch);
+        free(m->watched_dir);
+        m->watched_dir = strdup(dir);
+        if (!m->watched_dir)
+                return log_oom();
+        k = dirwatch_new(m->event, dir, m->debounce_usec, manager_on_dirwatch, m, &m->dirwatch);
+        if (k < 0)
+                return log_error_errno(k, "Failed to watch '%s': %m", dir);
+        dirwatch_set_max_delay(m->dirwatch, MAX(m->debounce_usec * 5, 1000000ULL));
+        return 0;
+}

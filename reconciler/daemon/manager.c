@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: MIT */
+
+/* The manager's life cycle: new, load, start, reload (SIGHUP), stop (SIGTERM/SIGINT); the
+ * batched state-store save; publishing (STATUS=, gauges).
+ *
+ * "Acknowledged" (DESIGN.md §3.10): a write is acknowledged when the daemon tells anyone that
+ * it is applied: the "→ in_sync: applied" log line, /status, the metrics. A run that wrote
+ * records the document in the state store in memory and waits in Manager.acks; the save
+ * timer writes state.json (temp file, fsync, rename, fsync of the directory) and only then
+ * reports those resources in sync. A kill -9 before the save loses only writes nobody was told
+ * about; after a restart they are found in sync by their GET (live equals desired) and are
+ * recorded then, without another PUT. */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/log.h"
+#include "lib/notify.h"
+#include "reconciler/daemon/manager-internal.h"
+
+uint64_t now_realtime_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+uint64_t now_monotonic_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* ---- saving ------------------------------------------------------------------------------- */
+
+int manager_add_ack(Manager *m, const char *key) {
+        char **a = reallocarray(m->acks, m->n_acks + 2, sizeof(char *));
+
+        if (!a)
+                return -ENOMEM;
+        m->acks = a;
+        a[m->n_acks] = strdup(key);
+        if (!a[m->n_acks])
+                return -ENOMEM;
+        a[++m->n_acks] = NULL;
+        manager_schedule_save(m);
+        return 0;
+}
+
+/* Saves the state store, then reports the writes it holds. */
+static void manager_save_now(Manager *m) {
+        int k = state_store_save(m->state);
+
+        m->last_save_usec = now_monotonic_usec();
+        if (k < 0)
+                log_error_errno(k, "Failed to save the state store in '%s': %m; retrying.",
+                                m->gen ? m->gen->config->state_dir : "?");
+        for (size_t i = 0; i < m->n_acks; i++) {
+                Resource *r = resource_table_get(&m->table, m->acks[i]);
+
+                if (r && r->state == RESOURCE_STATE_CHANGING && !r->run)
+                        manager_report_written(m, r);
+                free(m->acks[i]);
+        }
+        free(m->acks);
+        m->acks = NULL;
+        m->n_acks = 0;
+        if (k < 0)
+                manager_schedule_save(m); /* not reported as saved: keep trying */
+}
+
+static int on_save_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        manager_save_now(userdata);
+        return 0;
+}
+
+void manager_schedule_save(Manager *m) {
+        uint64_t when = MAX(now_monotonic_usec(), m->last_save_usec + MANAGER_SAVE_INTERVAL_USEC);
+
+        if (!m->save_timer) {
+                if (sd_event_add_time(m->event, &m->save_timer, CLOCK_MONOTONIC, when, 1000,
+                                      on_save_timer, m) < 0) {
+                        manager_save_now(m); /* no timer: save at once rather than not at all */
+                        return;
+                }
+                return;
+        }
+        int enabled = SD_EVENT_OFF;
+        (void) sd_event_source_get_enabled(m->save_timer, &enabled);
+        if (enabled != SD_EVENT_OFF)
+                return; /* already due */
+        (void) sd_event_source_set_time(m->save_timer, when);
+        (void) sd_event_source_set_enabled(m->save_timer, SD_EVENT_ONESHOT);
+}
+
+int manager_arm_timer_earliest(Manager *m, sd_event_source **s, clockid_t clock, uint64_t when,
+                               uint64_t accuracy, sd_event_time_handler_t handler) {
+        int enabled = SD_EVENT_OFF;
+        uint64_t due = 0;
+
+        if (!*s)
+                return sd_event_add_time(m->event, s, clock, when, accuracy, handler, m);
+        (void) sd_event_source_get_enabled(*s, &enabled);
+        (void) sd_event_source_get_time(*s, &due);
+        if (enabled != SD_EVENT_OFF && due <= when)
+                return 0;
+        (void) sd_event_source_set_time(*s, when);
+        return sd_event_source_set_enabled(*s, SD_EVENT_ONESHOT);
+}
+
+/* ---- publishing -------------------------------------------------------------------------- */
+
+static int on_publish(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_free_ char *line = status_line_format(&m->counts), *full = NULL;
+        size_t n_broken = desired_set_n_files_in_state(m->desired, DESIRED_FILE_ERROR);
+
+        (void) metrics_gauge_set(m->metrics->workqueue_depth, workqueue_get_depth(m->queue));
+        if (!line)
+                return 0;
+        if (asprintf(&full, "%s%s%s", line, n_broken > 0 || m->dir_error ? "; " : "",
+                     m->dir_error       ? "desired-state directory unusable"
+                     : n_broken > 0     ? "files with errors"
+                                        : "") < 0)
+                return 0;
+        if (m->started && !m->stopping && (!m->status_line || !streq(m->status_line, full))) {
+                (void) notify_status("%s", full);
+                free(m->status_line);
+                m->status_line = TAKE_PTR(full);
+        }
+        return 0;
+}
+
+void manager_schedule_publish(Manager *m) {
+        if (!m->publish_event &&
+            sd_event_add_defer(m->event, &m->publish_event, on_publish, m) < 0)
+                return;
+        (void) sd_event_source_set_enabled(m->publish_event, SD_EVENT_ONESHOT);
+}
+
+/* ---- stop ------------------------------------------------------------------------------- */
+
+void manager_release_retired(Manager *m) {
+        if (m->n_runs > 0)
+                return;
+        while (m->retired) {
+                ManagerGeneration *g = m->retired;
+                m->retired = g->next;
+                manager_generation_free(g);
+        }
+}
+
+void manager_check_stopped(Manager *m) {
+        if (!m->stopping || m->n_runs > 0)
+                return;
+        manager_save_now(m);
+        log_info("Stopped: state saved, %zu resources.", resource_table_size(&m->table));
+        (void) sd_event_exit(m->event, m->exit_status);
+}
+
+static int on_stop_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        log_warning("%u requests still in flight after %llus: cancelling them.", m->n_runs,
+                    (unsigned long long) (MANAGER_STOP_TIMEOUT_USEC / 1000000ULL));
+        manager_cancel_runs(m);
+        return 0;
+}
+
+static void manager_stop(Manager *m, const char *why) {
+        if (m->stopping) {
+                log_info("Stopping already (%s); cancelling requests in flight.", why);
+                manager_cancel_runs(m);
+                return;
+        }
+        m->stopping = true;
+        (void) notify_stopping();
+        log_info("Stopping (%s): %u requests in flight, waiting up to %llus.", why, m->n_runs,
+                 (unsigned long long) (MANAGER_STOP_TIMEOUT_USEC / 1000000ULL));
+        m->dirwatch = dirwatch_free(m->dirwatch);
+        if (m->n_runs > 0 &&
+            sd_event_add_time_relative(m->event, &m->stop_timer, CLOCK_MONOTONIC,
+                                       MANAGER_STOP_TIMEOUT_USEC, 0, on_stop_timeout, m) < 0)
+                manager_cancel_runs(m);
+        manager_check_stopped(m);
+}
+
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        manager_stop(userdata, si->ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+        return 0;
+}
+
+/* ---- reload ------------------------------------------------------------------------------ */
+
+/* A new endpoint when listen changed; the old one stays if the new one cannot be bound. */
+static int manager_rebind_endpoint(Manager *m);
+
+static void manager_reload(Manager *m) {
+        ManagerGeneration *g = NULL;
+        DaemonConfig *c = NULL;
+        DesiredSet *s = NULL;
+
+        (void) notify_reloading();
+        log_info("Reloading '%s'.", m->config_path);
+        if (manager_load_config(m, &c) < 0)
+                log_error("Keeping the configuration in force; only the desired state is read again.");
+        else if (manager_generation_new(m, c, &g) >= 0 && manager_install_generation(m, g) < 0)
+                log_error("Keeping the configuration in force.");
+        /* A fresh desired set resolves every document against the accounts now in force. */
+        if (desired_set_new(m->gen->config, &s) < 0)
+                log_oom();
+        else {
+                desired_set_free(m->desired);
+                m->desired = s;
+        }
+        (void) manager_watch_dir(m);
+        (void) manager_rebind_endpoint(m);
+        (void) manager_rescan_full(m, "reload");
+        (void) notify_ready();
+        free(m->status_line);
+        m->status_line = NULL; /* send STATUS= again after READY=1 */
+        manager_schedule_publish(m);
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        if (!m->stopping)
+                manager_reload(m);
+        return 0;
+}
+
+/* ---- life cycle --------------------------------------------------------------------------- */
+
+int manager_new(sd_event *event, const char *config_path, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(*m));
+        const char *e;
+        int k;
+
+        if (!m)
+                return log_oom();
+        m->event = sd_event_ref(event);
+        m->config_path = strdup(config_path);
+        m->debounce_usec = MANAGER_DEBOUNCE_USEC_DEFAULT;
+        e = getenv("ASYNCFG_DEBOUNCE_MSEC");
+        if (e && atoi(e) > 0)
+                m->debounce_usec = (usec_t) atoi(e) * 1000ULL;
+        if (!m->config_path || resource_table_init(&m->table) < 0)
+                return log_oom();
+        k = metrics_new_asyncfg(&m->metrics);
+        if (k < 0)
+                return log_error_errno(k, "Failed to set up metrics: %m");
+        k = clock_new_event(event, &m->clock);
+        if (k < 0)
+                return log_error_errno(k, "Failed to set up the clock: %m");
+        k = http_engine_new(event, NULL, &m->http);
+        if (k < 0)
+                return log_error_errno(k, "Failed to set up the HTTP engine: %m");
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        /* Callbacks of runs still pending fire inside http_engine_free(): keep the table and
+         * the queue until then. The accounts go first, while the engine that their metadata
+         * fetches use still exists (calls in flight hold their own client references). */
+        m->stopping = true;
+        while (m->retired) {
+                ManagerGeneration *g = m->retired;
+                m->retired = g->next;
+                manager_generation_free(g);
+        }
+        m->gen = manager_generation_free(m->gen);
+        m->alerts = alerts_free(m->alerts); /* before the engine and the clock it uses */
+        m->http = http_engine_free(m->http);
+        sd_event_source_disable_unref(m->sig_term);
+        sd_event_source_disable_unref(m->sig_int);
+        sd_event_source_disable_unref(m->sig_hup);
+        sd_event_source_disable_unref(m->save_timer);
+        sd_event_source_disable_unref(m->publish_event);
+        sd_event_source_disable_unref(m->stop_timer);
+        sd_event_source_disable_unref(m->orphan_timer);
+        sd_event_source_disable_unref(m->delete_timer);
+        endpoint_free(m->endpoint);
+        dirwatch_free(m->dirwatch);
+        resource_table_done(&m->table);
+        workqueue_free(m->queue);
+        clock_free(m->clock);
+        desired_set_free(m->desired);
+        state_store_free(m->state);
+        metrics_free_asyncfg(m->metrics);
+        strv_free(m->acks);
+        free(m->status_line);
+        free(m->dir_error);
+        free(m->listen);
+        free(m->watched_dir);
+        free(m->config_path);
+        sd_event_unref(m->event);
+        free(m);
+        return NULL;
+}
+
+/* The state store: a damaged or foreign file is reported, moved aside, and not trusted. */
+static int manager_open_state(Manager *m) {
+        _cleanup_(diag_list_done) DiagList diags = {};
+        const char *dir = m->gen->config->state_dir;
+        _cleanup_free_ char *moved = NULL;
+        int k;
+
+        diag_list_init(&diags);
+        k = state_store_open(dir, &diags, &m->state);
+        if (k != -EBADMSG && k != -EPROTONOSUPPORT) {
+                if (k < 0)
+                        return log_error_errno(k, "Failed to open the state store in '%s': %m", dir);
+                log_info("State store '%s/%s': %zu records.", dir, STATE_FILE_NAME,
+                         state_store_size(m->state));
+                return 0;
+        }
+        for (size_t i = 0; i < diags.n; i++) {
+                _cleanup_free_ char *line = NULL;
+                if (diag_format(&diags.items[i], &line) >= 0)
+                        log_error("%s", line);
+        }
+        k = state_store_quarantine(dir, &moved);
+        if (k < 0)
+                return log_error_errno(k, "Failed to move the damaged state store aside: %m");
+        log_error("The state store was not usable and was moved to '%s'; starting without "
+                  "last-applied records (drift and change cannot be told apart until the next "
+                  "writes).", strna(moved));
+        k = state_store_open(dir, NULL, &m->state);
+        if (k < 0)
+                return log_error_errno(k, "Failed to open the state store in '%s': %m", dir);
+        return 0;
+}
+
+int manager_load(Manager *m) {
+        ManagerGeneration *g;
+        DaemonConfig *c;
+        int k;
+
+        k = manager_load_config(m, &c);
+        if (k < 0)
+                return k;
+        k = manager_generation_new(m, c, &g);
+        if (k < 0)
+                return k;
+        k = workqueue_new(m->clock, NULL, NULL, manager_process, m, &m->queue);
+        if (k < 0) {
+                manager_generation_free(g);
+                return log_error_errno(k, "Failed to set up the work queue: %m");
+        }
+        k = manager_install_generation(m, g);
+        if (k < 0)
+                return k;
+        k = manager_open_state(m);
+        if (k < 0)
+                return k;
+        k = desired_set_new(m->gen->config, &m->desired);
+        if (k < 0)
+                return log_oom();
+        /* The watch first, so nothing changed between the scan and the watch is missed. */
+        k = manager_watch_dir(m);
+        if (k < 0)
+                return k;
+        k = manager_rescan_full(m, "start");
+        if (k < 0)
+                return k;
+        (void) manager_orphan_unowned_records(m);
+        log_info("Loaded %zu resources from %zu files of '%s'.", resource_table_size(&m->table),
+                 m->desired->n_files, m->gen->config->desired_dir);
+        return 0;
+}
+
+static int manager_rebind_endpoint(Manager *m) {
+        const char *listen = m->gen->config->listen;
+        EndpointOptions o = {
+                .listen = listen,
+                .metrics = m->metrics->registry,
+                .status_json = manager_status_json,
+                .userdata = m,
+        };
+        Endpoint *ep = NULL;
+        int k;
+
+        if (m->listen && streq(m->listen, listen ?: ""))
+                return 0;
+        m->endpoint = endpoint_free(m->endpoint); /* free the port first: the same may be wanted */
+        k = endpoint_new(m->event, &o, &ep);
+        if (k < 0)
+                return log_error_errno(k, "Failed to serve the endpoint on '%s': %m", strna(listen));
+        m->endpoint = ep;
+        free(m->listen);
+        m->listen = strdup(listen ?: "");
+        if (ep) {
+                endpoint_set_ready(ep, m->first_pass_done);
+                log_info("Serving /metrics, /healthz, /readyz, /status on port %u.",
+                         endpoint_get_port(ep));
+        }
+        return 0;
+}
+
+int manager_start(Manager *m) {
+        int k;
+
+        k = manager_rebind_endpoint(m);
+        if (k < 0)
+                return k;
+        sigset_t mask;
+
+        /* sd-event's signal sources need the signals blocked (systemd 252). */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(-errno, "Failed to block signals: %m");
+        if ((k = sd_event_add_signal(m->event, &m->sig_term, SIGTERM, on_sigterm, m)) < 0 ||
+            (k = sd_event_add_signal(m->event, &m->sig_int, SIGINT, on_sigterm, m)) < 0 ||
+            (k = sd_event_add_signal(m->event, &m->sig_hup, SIGHUP, on_sighup, m)) < 0)
+                return log_error_errno(k, "Failed to handle signals: %m");
+        k = notify_watchdog_enable(m->event);
+        if (k < 0)
+                return log_error_errno(k, "Failed to enable the watchdog: %m");
+        m->started = true;
+        manager_schedule_publish(m);
+        return 0;
+}
+
+int manager_exit_status(const Manager *m) {
+        return m->exit_status;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The daemon's runtime resource table: one Resource per identity that the desired state
+ * declares (or declared, while its removal is being carried out), holding what the daemon
+ * knows about it between runs (state, last observation, last error, the run in flight).
+ *
+ * Reload is a sorted diff (chrony's source-directory reload): the desired resources and the
+ * table's resources, both sorted by identity, are walked side by side; an identity on both
+ * sides keeps its Resource (backoff in the queue, last observation, the run in flight) and is
+ * told whether its document changed in a way that needs a reconcile; one only desired is
+ * added; one only in the table is removed. The walk itself is pure (no I/O), so it is unit
+ * tested on its own. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clouds/cloud-error.h"
+#include "lib/hashmap.h"
+#include <jansson.h>
+
+#include "reconciler/core/diff.h"
+#include "reconciler/daemon/resource-state.h"
+#include "reconciler/spec/spec.h"
+
+typedef struct Resource {
+        char *key;          /* the identity (resource_spec_identity()); the table's key */
+        ResourceSpec *spec; /* the document in force (owned copy) */
+        ResourceState state; /* only through the manager's one setter */
+        json_t *diff_json;   /* live vs desired at the last observation (diff_to_json()), NULL
+                              * when equal or unknown */
+        json_t *last_drift_json; /* the last drift detected (diff_to_json()), NULL: none yet */
+        json_t *last_write_json; /* what the last write fixed (diff_to_json()), NULL: none yet */
+        bool drift;          /* the last observation found drift (live ≠ last applied) */
+        bool spec_changed;   /* the document changed since the last run started */
+        bool removed;        /* no longer desired: freed when its run in flight ends */
+        bool deleted;        /* removed, and its live config was deleted */
+        struct Manager *manager; /* the owner (for callbacks) */
+        CloudErrorClass error_class; /* of the last run; NONE after a success */
+        char *error;         /* the last run's error, one line, or NULL */
+        uint64_t last_observed_usec; /* CLOCK_REALTIME of the last successful GET, 0: never */
+        uint64_t last_changed_usec;  /* CLOCK_REALTIME of the last successful write, 0: never */
+        uint64_t last_drift_usec;    /* CLOCK_REALTIME of the last drift detected, 0: never */
+        uint64_t orphaned_usec;      /* CLOCK_REALTIME since when it is an orphan, 0: it is not */
+        uint64_t delete_due_usec;    /* CLOCK_MONOTONIC when its deferred DELETE is due, 0: none */
+        bool delete_grace_over;      /* removed, and its grace passed: DELETE (and retries) now */
+        uint64_t run_started_usec;   /* CLOCK_MONOTONIC of the run in flight */
+        void *run;                   /* the Reconcile or CloudCall in flight, or NULL */
+        bool run_is_delete;          /* run is a CloudCall (deletionPolicy: delete) */
+} Resource;
+
+Resource *resource_new(const char *key, const ResourceSpec *spec);
+Resource *resource_free(Resource *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Resource *, resource_free);
+/* Replaces the document (copied). 0 or -ENOMEM (then the old one stays). */
+int resource_set_spec(Resource *r, const ResourceSpec *spec);
+/* Records the last error (class NONE clears it). 0 or -ENOMEM. */
+int resource_set_error(Resource *r, CloudErrorClass class, const char *message);
+
+/* Whether two documents of the same identity ask for the same reconcile: the managed fields
+ * and their values, ignore, management. Name, file, line, labels, deletionPolicy and
+ * resyncInterval do not need a run (they are taken over without one). */
+bool resource_spec_reconcile_equal(const ResourceSpec *a, const ResourceSpec *b);
+
+/* One desired resource for resource_table_sync(): its identity and its document. */
+typedef struct DesiredRef {
+        const char *key;
+        const ResourceSpec *spec;
+} DesiredRef;
+
+typedef struct ResourceSyncOps {
+        /* Only desired: create it (the callee adds it to the table). */
+        int (*add)(const DesiredRef *d, void *userdata);
+        /* On both sides: changed says whether a run is needed (resource_spec_reconcile_equal). */
+        int (*update)(Resource *r, const DesiredRef *d, bool changed, void *userdata);
+        /* Only in the table: the callee removes it (now, or when its run ends). */
+        int (*remove)(Resource *r, void *userdata);
+} ResourceSyncOps;
+
+typedef struct ResourceTable {
+        Hashmap *by_key; /* key → Resource */
+} ResourceTable;
+
+int resource_table_init(ResourceTable *t);
+/* Frees every Resource. */
+void resource_table_done(ResourceTable *t);
+Resource *resource_table_get(const ResourceTable *t, const char *key);
+size_t resource_table_size(const ResourceTable *t);
+/* Takes ownership of r. 0, -EEXIST, -ENOMEM. */
+int resource_table_add(ResourceTable *t, Resource *r);
+/* Unlinks r from the table (does not free it). */
+void resource_table_unlink(ResourceTable *t, Resource *r);
+/* The resources sorted by cmp (NULL: by key), in a new array of n pointers. 0 or -ENOMEM. */
+int resource_table_sorted(const ResourceTable *t, int (*cmp)(const void *, const void *),
+                          Resource ***ret, size_t *ret_n);
+/* qsort comparators over Resource *const *. */
+int resource_compare_by_key(const void *a, const void *b);
+int resource_compare_by_name(const void *a, const void *b);
+
+/* The sorted diff: sorts desired (in place) by key and walks it against the table, calling
+ * ops for each identity in key order. Resources in the table that are marked removed count as
+ * absent (a document that comes back while its removal is in flight is added again). Stops
+ * at the first negative return of an op and returns it; otherwise returns the number of
+ * adds + changed updates + removes. A duplicate key in desired is -EINVAL (the desired set
+ * never has one). */
+int resource_table_sync(ResourceTable *t, DesiredRef *desired, size_t n,
+                        const ResourceSyncOps *ops, void *userdata);

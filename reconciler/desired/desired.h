@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The desired state: every *.yaml and *.yml file of a directory tree, each with its last good
+ * version (DESIGN.md §3.1-3.2).
+ *
+ * A file is accepted all or nothing: only when every document in it is valid (and no resource
+ * or name in it collides with another file's) do its resources replace the ones it had. A
+ * broken new version keeps the previous good resources in force and records its errors. Only
+ * desired_set_remove_file() (a file that is really gone) drops a file's resources.
+ *
+ * Scanning skips dotfiles and dot-directories (so Kubernetes ConfigMap mounts, whose real
+ * files sit under "..2024_..." and are reached through symlinks, are read once through the
+ * symlinks), editor backups (*~, #*#, *.swp, *.swo, *.bak, *.tmp, *.orig, .#*), follows
+ * symlinks to files and directories, and guards against symlink loops. */
+
+#include <sys/stat.h>
+
+#include "lib/diag.h"
+#include "reconciler/spec/daemon-config.h"
+#include "reconciler/desired/desired-index.h"
+#include "reconciler/spec/spec.h"
+
+typedef enum DesiredFileState {
+        DESIRED_FILE_OK,
+        DESIRED_FILE_ERROR, /* the latest version is broken; resources are the last good ones */
+        _DESIRED_FILE_STATE_MAX,
+} DesiredFileState;
+
+typedef struct DesiredFile {
+        char *path;
+        DesiredFileState state;
+        DiagList diags;            /* problems of the latest version; empty when ok */
+        ResourceSpec **resources;  /* the last good version's resources (owned) */
+        size_t n_resources;
+        bool has_good;             /* some version was ever accepted */
+        /* stat identity of the version last read, so a rescan can skip unchanged files */
+        dev_t dev;
+        ino_t ino;
+        off_t size;
+        struct timespec mtime;
+        bool seen;                 /* internal: found by the current rescan */
+} DesiredFile;
+
+typedef struct DesiredSet {
+        DesiredFile **files; /* sorted by path */
+        size_t n_files;
+        const DaemonConfig *config; /* optional, not owned: resolves and checks spec.account */
+        DiagList scan_diags;        /* problems of the last rescan itself (limits, unreadable) */
+        DesiredIndex *index;        /* internal: every file's resources, for duplicate checks */
+        unsigned load_threads;      /* see desired_set_set_load_threads(); 0, 1: one at a time */
+        unsigned load_files_per_thread;
+} DesiredSet;
+
+/* A rescan reads and parses at most this many files at once, and by default one per this many
+ * files to load (a thread costs more than a few small files). */
+#define DESIRED_LOAD_MAX_THREADS 8u
+#define DESIRED_LOAD_FILES_PER_THREAD 8u
+
+const char *desired_file_state_to_string(DesiredFileState s);
+
+/* config may be NULL (then spec.account is left as written). */
+int desired_set_new(const DaemonConfig *config, DesiredSet **ret);
+DesiredSet *desired_set_free(DesiredSet *s);
+static inline void desired_set_freep(DesiredSet **s) {
+        desired_set_free(*s);
+}
+
+/* Lets desired_set_rescan() read and parse the files it loads on up to n threads (0: one per
+ * CPU, at most DESIRED_LOAD_MAX_THREADS), but one per files_per_thread files at most (0:
+ * DESIRED_LOAD_FILES_PER_THREAD). The files are still taken in path order, one after the
+ * other, so the result (resources, diagnostics, duplicates across files) is the same as when
+ * they are loaded one at a time, which is the default. Only for a caller that may block for
+ * the whole load (the CLI); nothing else of the set may be used meanwhile. */
+void desired_set_set_load_threads(DesiredSet *s, unsigned n, unsigned files_per_thread);
+
+/* Reads and validates one file. Returns 1 if the new version was accepted (its resources now
+ * in force), 0 if it was rejected (the previous good resources stay; the file's diags say
+ * why), -ENOMEM. An unreadable file is "rejected", not removed. */
+int desired_set_load_file(DesiredSet *s, const char *path);
+/* The same with the content given (tests, fuzzing); path is only the name. */
+int desired_set_load_data(DesiredSet *s, const char *path, const void *data, size_t size);
+/* Forgets a file that is really gone. Returns 1 if it was known, 0 if not. */
+int desired_set_remove_file(DesiredSet *s, const char *path);
+
+/* Scans dir: loads new and changed files, re-tries files in error, removes files that are
+ * gone. Returns the number of files loaded or removed (>= 0), -ENOENT/-ENOTDIR when dir is
+ * missing, -ENODATA when it holds no YAML file (then nothing is removed: an empty directory is
+ * an error, not "delete everything"), -E2BIG over LIMIT_FILES (nothing is changed). The
+ * reasons are in s->scan_diags too. If a subdirectory could not be read, no file is removed. */
+int desired_set_rescan(DesiredSet *s, const char *dir);
+
+const DesiredFile *desired_set_get_file(const DesiredSet *s, const char *path);
+
+/* Iterates the effective resources (the last good version of every file), in path order:
+ *   DesiredIterator it = {}; const ResourceSpec *r;
+ *   while ((r = desired_set_next(s, &it))) ... */
+typedef struct DesiredIterator {
+        size_t file, index;
+} DesiredIterator;
+const ResourceSpec *desired_set_next(const DesiredSet *s, DesiredIterator *it);
+
+size_t desired_set_n_resources(const DesiredSet *s);
+size_t desired_set_n_files_in_state(const DesiredSet *s, DesiredFileState state);
+/* Every current problem: the scan's and those of every file in error, sorted. */
+int desired_set_collect_diags(const DesiredSet *s, DiagList *ret);
+/* Whether a file name is one the scan takes (*.yaml and *.yml, not hidden, not a backup). */
+bool desired_file_name_wanted(const char *name);

@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <stdio.h>
+
+#include "reconciler/spec/destination.h"
+#include "reconciler/spec/limits.h"
+#include "reconciler/spec/spec.h"
+#include "reconciler/spec/schema.h"
+
+static const char *const management_table[] = {
+        [MANAGEMENT_ENFORCE] = "enforce",
+        [MANAGEMENT_OBSERVE] = "observe",
+        NULL,
+};
+
+static const char *const deletion_policy_table[] = {
+        [DELETION_POLICY_ORPHAN] = "orphan",
+        [DELETION_POLICY_DELETE] = "delete",
+        NULL,
+};
+
+const char *const resource_provider_names[] = {
+        [PROVIDER_AWS] = "aws",
+        [PROVIDER_ALICLOUD] = "alicloud",
+        [PROVIDER_HUAWEICLOUD] = "huaweicloud",
+        NULL,
+};
+
+static const struct {
+        ResourceField field;
+        const char *name;
+        unsigned providers; /* 0: all */
+} field_table[] = {
+        { RESOURCE_FIELD_MAX_RETRY_ATTEMPTS, "maxRetryAttempts", 0 },
+        { RESOURCE_FIELD_MAX_EVENT_AGE, "maxEventAgeSeconds", 0 },
+        { RESOURCE_FIELD_ON_SUCCESS, "onSuccess", 0 },
+        { RESOURCE_FIELD_ON_FAILURE, "onFailure", 0 },
+        { RESOURCE_FIELD_ASYNC_TASK, "asyncTask", 1u << PROVIDER_ALICLOUD },
+        { RESOURCE_FIELD_ASYNC_STATUS_LOG, "enableAsyncStatusLog", 1u << PROVIDER_HUAWEICLOUD },
+};
+
+static const char *table_lookup(const char *const *t, size_t n, int i) {
+        return i >= 0 && (size_t) i < n ? t[i] : NULL;
+}
+
+const char *management_to_string(Management m) {
+        return table_lookup(management_table, _MANAGEMENT_MAX, m);
+}
+
+Management management_from_string(const char *s) {
+        return (Management) schema_string_table_find(management_table, s);
+}
+
+const char *deletion_policy_to_string(DeletionPolicy p) {
+        return table_lookup(deletion_policy_table, _DELETION_POLICY_MAX, p);
+}
+
+DeletionPolicy deletion_policy_from_string(const char *s) {
+        return (DeletionPolicy) schema_string_table_find(deletion_policy_table, s);
+}
+
+const char *resource_field_to_string(ResourceField f) {
+        for (size_t i = 0; i < ELEMENTSOF(field_table); i++)
+                if (field_table[i].field == f)
+                        return field_table[i].name;
+        return NULL;
+}
+
+ResourceField resource_field_from_string(const char *s) {
+        for (size_t i = 0; s && i < ELEMENTSOF(field_table); i++)
+                if (streq(field_table[i].name, s))
+                        return field_table[i].field;
+        return 0;
+}
+
+unsigned resource_fields_for_provider(Provider p) {
+        unsigned m = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(field_table); i++)
+                if (!field_table[i].providers || (field_table[i].providers & (1u << p)))
+                        m |= field_table[i].field;
+        return m;
+}
+
+ResourceSpec *resource_spec_free(ResourceSpec *r) {
+        if (!r)
+                return NULL;
+        free(r->name);
+        strv_free(r->labels);
+        free(r->account);
+        free(r->function);
+        free(r->qualifier);
+        function_id_done(&r->id);
+        async_config_done(&r->config);
+        free(r->path);
+        free(r);
+        return NULL;
+}
+
+/* ---- field parsers specific to documents -------------------------------------------------- */
+
+/* DNS-label-like: 1..63 of [a-z0-9-], not starting or ending with '-'. */
+static bool resource_name_valid(const char *s) {
+        size_t n = strlen(s);
+
+        return n >= 1 && n <= 63 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n &&
+               s[0] != '-' && s[n - 1] != '-';
+}
+
+static int parse_name(SchemaContext *ctx, const YamlNode *node, const SchemaField *f, void *dest) {
+        int r = schema_parse_string(ctx, node, f, dest);
+
+        if (r < 0)
+                return r;
+        if (!resource_name_valid(*(char **) dest))
+                return yaml_error(ctx->diags, ctx->path, node,
+                                  "invalid name '%s': use 1-63 lower-case letters, digits and "
+                                  "'-', not starting or ending with '-'",
+                                  *(char **) dest);
+        return 0;
+}
+
+/* Prometheus label names: [a-zA-Z_][a-zA-Z0-9_]*, and "__" is reserved. */
+static bool label_key_valid(const char *s) {
+        if (!*s || isdigit((unsigned char) *s) || startswith(s, "__") || strlen(s) > 63)
+                return false;
+        for (; *s; s++)
+                if (!isalnum((unsigned char) *s) && *s != '_')
+                        return false;
+        return true;
+}
+
+static int parse_labels(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
+                        void *dest) {
+        _cleanup_strv_free_ char **l = NULL;
+        bool bad = false;
+        size_t n = 0;
+
+        if (schema_expect_mapping(ctx, node, f->key) < 0)
+                return -EINVAL;
+        if (node->n_pairs > LIMIT_LABELS)
+                return yaml_error(ctx->diags, ctx->path, node, "too many labels (limit %u)",
+                                  LIMIT_LABELS);
+        l = calloc(node->n_pairs * 2 + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < node->n_pairs; i++) {
+                const YamlPair *p = &node->pairs[i];
+                const char *v;
+
+                if (p->key->kind != YAML_KIND_STRING || !label_key_valid(p->key->value)) {
+                        bad = true;
+                        (void) yaml_error(ctx->diags, ctx->path, p->key,
+                                          "invalid label name '%s': use letters, digits and '_', "
+                                          "not starting with a digit or '__'",
+                                          p->key->value);
+                        continue;
+                }
+                if (schema_expect_string(ctx, p->value, p->key->value, &v) < 0) {
+                        bad = true;
+                        continue;
+                }
+                if (!(l[n++] = strdup(p->key->value)) || !(l[n++] = strdup(v)))
+                        return -ENOMEM;
+        }
+        if (bad)
+                return -EINVAL;
+        strv_free(*(char ***) dest);
+        *(char ***) dest = TAKE_PTR(l);
+        return 0;
+}
+
+static int parse_ignore(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
+                        void *dest) {
+        unsigned mask = 0;
+        bool bad = false;
+
+        if (!node || node->type != YAML_TREE_SEQUENCE)
+                return yaml_error(ctx->diags, ctx->path, node, "'%s' must be a sequence, got %s",
+                                  f->key, yaml_node_describe(node));
+        for (size_t i = 0; i < node->n_items; i++) {
+                const YamlNode *item = node->items[i];
+                const char *s;
+                ResourceField field;
+
+                if (schema_expect_string(ctx, item, f->key, &s) < 0) {
+                        bad = true;
+                        continue;
+                }
+                field = resource_field_from_string(s);
+                if (field == 0) {
+                        bad = true;
+                        (void) yaml_error(ctx->diags, ctx->path, item,
+                                          "'ignore' entry '%s' is not a field: use "
+                                          "maxRetryAttempts, maxEventAgeSeconds, onSuccess, "
+                                          "onFailure, asyncTask or enableAsyncStatusLog",
+                                          s);
+                        continue;
+                }
+                if (ctx->variant >= 0 && !(resource_fields_for_provider(ctx->variant) & field)) {
+                        bad = true;
+                        (void) yaml_error(ctx->diags, ctx->path, item,
+                                          "'ignore' entry '%s' is not a field of provider %s", s,
+                                          resource_provider_names[ctx->variant]);
+                        continue;
+                }
+                mask |= field;
+        }
+        if (bad)
+                return -EINVAL;
+        *(unsigned *) dest = mask;
+        return 0;
+}
+
+/* ---- tables -------------------------------------------------------------------------------- */
+
+/* Ranges per provider, widest documented (docs/cloud-apis.md §0, §1.4, §2.3, §3.3); the cloud
+ * stays the authority and rejects what it does not take at PUT time.
+ *  - aws: retries 0-2, age 60-21600 (botocore service-2.json; all sources agree).
+ *  - alicloud: retries 0-8 (FC3 SDK, tf FC2 >= v1.167.0). Age: FC3 SDK 1-604800, tf FC2
+ *    1-2592000, tf fcv3 0-86400. Widest is 1-2592000: the 0 of tf fcv3 is Terraform's own
+ *    validation only, and that resource never sends 0 (it sends the field only when > 0), so
+ *    no source shows the API taking 0. One range for FC3 and FC2.
+ *  - huaweicloud: retries 0-3 (request doc, Go SDK request model) vs 0-8 (response docs,
+ *    golangsdk) → 0-8; age 1-86400 (request doc) vs 60-86400 (response docs) → 1-86400. */
+static const SchemaRange retry_ranges[SCHEMA_MAX_VARIANTS] = {
+        [PROVIDER_AWS] = { 0, 2 },
+        [PROVIDER_ALICLOUD] = { 0, 8 },
+        [PROVIDER_HUAWEICLOUD] = { 0, 8 },
+};
+static const SchemaRange age_ranges[SCHEMA_MAX_VARIANTS] = {
+        [PROVIDER_AWS] = { 60, 21600 },
+        [PROVIDER_ALICLOUD] = { 1, 2592000 },
+        [PROVIDER_HUAWEICLOUD] = { 1, 86400 },
+};
+
+static const DestinationSide side_success = DESTINATION_ON_SUCCESS;
+static const DestinationSide side_failure = DESTINATION_ON_FAILURE;
+
+#define SPEC(m) offsetof(ResourceSpec, m)
+#define CONFIG(m) (offsetof(ResourceSpec, config) + offsetof(AsyncConfig, m))
+
+static const SchemaField metadata_fields[] = {
+        { "name", parse_name, SPEC(name), .required = true },
+        { "labels", parse_labels, SPEC(labels) },
+        {}
+};
+
+static const SchemaField spec_fields[] = {
+        { "provider", schema_parse_enum, SPEC(provider), .required = true, .data = resource_provider_names },
+        { "account", schema_parse_string, SPEC(account), .max = 128 },
+        { "function", schema_parse_string, SPEC(function), .required = true, .max = 256 },
+        { "qualifier", schema_parse_string, SPEC(qualifier), .max = 128 },
+        { "maxRetryAttempts", schema_parse_int, CONFIG(max_retry_attempts), .ranges = retry_ranges,
+          .has_offset = CONFIG(has_max_retry_attempts) + 1 },
+        { "maxEventAgeSeconds", schema_parse_int, CONFIG(max_event_age_seconds),
+          .ranges = age_ranges, .has_offset = CONFIG(has_max_event_age) + 1 },
+        { "onSuccess", destination_parse_field, CONFIG(on_success), .data = &side_success },
+        { "onFailure", destination_parse_field, CONFIG(on_failure), .data = &side_failure },
+        { "asyncTask", schema_parse_bool, CONFIG(async_task), .variants = 1u << PROVIDER_ALICLOUD,
+          .has_offset = CONFIG(has_async_task) + 1 },
+        { "enableAsyncStatusLog", schema_parse_bool, CONFIG(async_status_log),
+          .variants = 1u << PROVIDER_HUAWEICLOUD, .has_offset = CONFIG(has_async_status_log) + 1 },
+        { "management", schema_parse_enum, SPEC(management), .data = management_table },
+        { "deletionPolicy", schema_parse_enum, SPEC(deletion_policy), .data = deletion_policy_table },
+        { "resyncInterval", schema_parse_duration, SPEC(resync_interval),
+          .min = (int64_t) USEC_PER_SEC, .max = (int64_t) (7 * USEC_PER_DAY) },
+        { "ignore", parse_ignore, SPEC(ignore) },
+        {}
+};
+
+/* The document: apiVersion and kind are checked against constants after parsing. */
+typedef struct Document {
+        char *api_version;
+        char *kind;
+        ResourceSpec spec;
+} Document;
+
+static int parse_metadata(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
+                          void *dest) {
+        return schema_parse_mapping(ctx, node, "'metadata'", metadata_fields, dest, NULL);
+}
+
+/* The provider decides the ranges and the provider-only keys, so it is read first. */
+static int parse_spec(SchemaContext *ctx, const YamlNode *node, const SchemaField *f, void *dest) {
+        const char *p = yaml_node_string(yaml_node_get(node, "provider"));
+        SchemaContext sub = *ctx;
+
+        sub.variant = p ? schema_string_table_find(resource_provider_names, p) : -1;
+        if (sub.variant < 0)
+                sub.variant = -1;
+        return schema_parse_mapping(&sub, node, "'spec'", spec_fields, dest, NULL);
+}
+
+static const SchemaField document_fields[] = {
+        { "apiVersion", schema_parse_string, offsetof(Document, api_version), .required = true },
+        { "kind", schema_parse_string, offsetof(Document, kind), .required = true },
+        { "metadata", parse_metadata, offsetof(Document, spec), .required = true },
+        { "spec", parse_spec, offsetof(Document, spec), .required = true },
+        {}
+};
+
+/* ---- post-parse checks --------------------------------------------------------------------- */
+
+static int check_constants(SchemaContext *ctx, const YamlNode *root, const Document *d) {
+        int r = 0;
+
+        if (d->api_version && !streq(d->api_version, RESOURCE_API_VERSION))
+                r = yaml_error(ctx->diags, ctx->path, schema_locate(root, "apiVersion"),
+                               "unsupported apiVersion '%s' (expected '%s')", d->api_version,
+                               RESOURCE_API_VERSION);
+        if (d->kind && !streq(d->kind, RESOURCE_KIND))
+                r = yaml_error(ctx->diags, ctx->path, schema_locate(root, "kind"),
+                               "unsupported kind '%s' (expected '%s')", d->kind, RESOURCE_KIND);
+        return r;
+}
+
+static int check_identity(SchemaContext *ctx, const YamlNode *spec, ResourceSpec *s) {
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = function_id_parse(s->provider, s->function, s->qualifier, &s->id, &error);
+        if (r == -ENOMEM || (r < 0 && !error))
+                return -ENOMEM;
+        if (r < 0)
+                return yaml_error(ctx->diags, ctx->path,
+                                  schema_locate(spec, r == -EDOM ? "qualifier" : "function"), "%s",
+                                  error);
+        return 0;
+}
+
+static void note_positions(ResourceSpec *s, const char *path, const YamlNode *root) {
+        const YamlNode *spec = yaml_node_get(root, "spec");
+        const YamlNode *a = schema_locate(spec, "account");
+        const YamlNode *f = schema_locate(spec, "function");
+
+        s->line = root->line;
+        s->column = root->column;
+        /* schema_locate falls back to spec itself when the key is absent */
+        s->account_line = a ? a->line : root->line;
+        s->account_column = a ? a->column : root->column;
+        s->function_line = f ? f->line : root->line;
+        s->function_column = f ? f->column : root->column;
+}
+
+int resource_spec_from_node(const char *path, const YamlNode *root, DiagList *diags,
+                            ResourceSpec **ret) {
+        SchemaContext ctx = {
+                .path = path,
+                .diags = diags,
+                .variant = -1,
+                .variant_kind = "provider",
+                .variant_names = resource_provider_names,
+        };
+        Document d = { .spec.provider = _PROVIDER_INVALID };
+        ResourceSpec *s;
+        int r;
+
+        r = schema_parse_mapping(&ctx, root, "document", document_fields, &d, NULL);
+        if (r == -ENOMEM)
+                goto fail;
+        if (check_constants(&ctx, root, &d) < 0)
+                r = -EINVAL;
+        /* The identity is checked even when other keys were wrong: all problems at once. */
+        if (d.spec.provider >= 0 && d.spec.function) {
+                int k = check_identity(&ctx, yaml_node_get(root, "spec"), &d.spec);
+                if (k < 0)
+                        r = k == -ENOMEM ? k : -EINVAL;
+        }
+        if (r < 0)
+                goto fail;
+        s = malloc(sizeof(*s));
+        if (!s || !(d.spec.path = strdup(path))) {
+                free(s);
+                r = -ENOMEM;
+                goto fail;
+        }
+        note_positions(&d.spec, path, root);
+        *s = d.spec;
+        free(d.api_version);
+        free(d.kind);
+        *ret = s;
+        return 0;
+fail:
+        free(d.api_version);
+        free(d.kind);
+        d.spec.path = NULL;
+        free(d.spec.name);
+        strv_free(d.spec.labels);
+        free(d.spec.account);
+        free(d.spec.function);
+        free(d.spec.qualifier);
+        function_id_done(&d.spec.id);
+        async_config_done(&d.spec.config);
+        return r;
+}
+
+/* ---- identity ------------------------------------------------------------------------------ */
+
+int resource_spec_identity(const ResourceSpec *r, char **ret) {
+        char *s;
+
+        if (asprintf(&s, "%s/%s/%s/%s", strna(provider_to_string(r->provider)),
+                     r->account ?: "-", strna(r->id.function), strna(r->id.qualifier)) < 0)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+/* Accounts compare as written; an omitted account only equals an omitted one (without a daemon
+ * config nothing tells which account it means; with one, it has been resolved by then). */
+bool resource_spec_same_identity(const ResourceSpec *a, const ResourceSpec *b) {
+        if (a->provider != b->provider)
+                return false;
+        if (!!a->account != !!b->account || (a->account && !streq(a->account, b->account)))
+                return false;
+        return function_id_same(&a->id, &b->id);
+}
+
+int resource_spec_set_account(ResourceSpec *r, const char *account) {
+        char *a = strdup(account);
+
+        if (!a)
+                return -ENOMEM;
+        free(r->account);
+        r->account = a;
+        return 0;
+}
+
+static int strv_copy(char **l, char ***ret) {
+        size_t n = 0;
+        char **c;
+
+        *ret = NULL;
+        if (!l)
+                return 0;
+        while (l[n])
+                n++;
+        if (!(c = calloc(n + 1, sizeof(char *))))
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (!(c[i] = strdup(l[i]))) {
+                        strv_free(c);
+                        return -ENOMEM;
+                }
+        *ret = c;
+        return 0;
+}
+
+static int strdup_opt(const char *s, char **ret) {
+        *ret = NULL;
+        return s && !(*ret = strdup(s)) ? -ENOMEM : 0;
+}
+
+int resource_spec_copy(const ResourceSpec *r, ResourceSpec **ret) {
+        _cleanup_(resource_spec_freep) ResourceSpec *c = calloc(1, sizeof(*c));
+        int k = 0;
+
+        if (!c)
+                return -ENOMEM;
+        *c = (ResourceSpec){
+                .provider = r->provider,
+                .id = { .provider = r->id.provider, .api = r->id.api },
+                .management = r->management,
+                .deletion_policy = r->deletion_policy,
+                .resync_interval = r->resync_interval,
+                .ignore = r->ignore,
+                .line = r->line,
+                .column = r->column,
+                .account_line = r->account_line,
+                .account_column = r->account_column,
+                .function_line = r->function_line,
+                .function_column = r->function_column,
+        };
+        k |= strdup_opt(r->name, &c->name) | strv_copy(r->labels, &c->labels);
+        k |= strdup_opt(r->account, &c->account) | strdup_opt(r->function, &c->function);
+        k |= strdup_opt(r->qualifier, &c->qualifier) | strdup_opt(r->path, &c->path);
+        k |= strdup_opt(r->id.function, &c->id.function) | strdup_opt(r->id.name, &c->id.name);
+        k |= strdup_opt(r->id.qualifier, &c->id.qualifier) | strdup_opt(r->id.region, &c->id.region);
+        k |= strdup_opt(r->id.account_id, &c->id.account_id);
+        k |= async_config_copy(&c->config, &r->config);
+        if (k != 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(c);
+        return 0;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* One desired-state document (DESIGN.md §2), validated and normalised: a ResourceSpec. */
+
+#include "clouds/model.h"
+#include "lib/time-util.h"
+#include "reconciler/spec/identity.h"
+#include "reconciler/spec/yaml-tree.h"
+
+#define RESOURCE_API_VERSION "asyncfg.io/v1"
+#define RESOURCE_KIND "AsyncInvokeConfig"
+
+typedef enum Management {
+        MANAGEMENT_ENFORCE, /* fix drift */
+        MANAGEMENT_OBSERVE, /* report and alert only, never write */
+        _MANAGEMENT_MAX,
+        _MANAGEMENT_INVALID = -22,
+} Management;
+
+typedef enum DeletionPolicy {
+        DELETION_POLICY_ORPHAN, /* a removed document: forget the live config */
+        DELETION_POLICY_DELETE, /* a removed document: DELETE the live config */
+        _DELETION_POLICY_MAX,
+        _DELETION_POLICY_INVALID = -22,
+} DeletionPolicy;
+
+/* The managed fields, as bits (spec.ignore) and names (the YAML spelling). */
+typedef enum ResourceField {
+        RESOURCE_FIELD_MAX_RETRY_ATTEMPTS = 1u << 0,
+        RESOURCE_FIELD_MAX_EVENT_AGE = 1u << 1,
+        RESOURCE_FIELD_ON_SUCCESS = 1u << 2,
+        RESOURCE_FIELD_ON_FAILURE = 1u << 3,
+        RESOURCE_FIELD_ASYNC_TASK = 1u << 4,         /* alicloud */
+        RESOURCE_FIELD_ASYNC_STATUS_LOG = 1u << 5,   /* huaweicloud */
+} ResourceField;
+
+typedef struct ResourceSpec {
+        char *name;             /* metadata.name */
+        char **labels;          /* metadata.labels: key, value, key, value, ..., NULL; may be NULL */
+        Provider provider;
+        char *account;          /* spec.account; NULL when omitted and not (yet) resolved */
+        char *function;         /* spec.function as written */
+        char *qualifier;        /* spec.qualifier as written; NULL when omitted */
+        FunctionId id;          /* normalised function + qualifier; id.api is lambda, fc3 or fc2
+                                 * (from the spelling) or functiongraph */
+        AsyncConfig config;     /* the managed values; has_* false = not managed */
+        Management management;
+        DeletionPolicy deletion_policy;
+        usec_t resync_interval; /* 0: the daemon's default */
+        unsigned ignore;        /* ResourceField bits excluded from drift detection */
+        /* Where it was declared: the document's root node, and spec.account (or spec) for
+         * errors found later (account resolution, the account's API). */
+        char *path;
+        unsigned line, column;
+        unsigned account_line, account_column;
+        unsigned function_line, function_column;
+} ResourceSpec;
+
+/* The provider names as a NULL-terminated table indexed by Provider (for schema enums). */
+extern const char *const resource_provider_names[];
+
+const char *management_to_string(Management m);
+Management management_from_string(const char *s);
+const char *deletion_policy_to_string(DeletionPolicy p);
+DeletionPolicy deletion_policy_from_string(const char *s);
+const char *resource_field_to_string(ResourceField f);
+ResourceField resource_field_from_string(const char *s); /* 0 if unknown */
+/* The fields that exist for a provider (bitmask of ResourceField). */
+unsigned resource_fields_for_provider(Provider p);
+
+/* Validates one document (its root node) of file path. Every problem goes to diags with its
+ * location; returns 0 and the spec in *ret, -EINVAL if anything was wrong, -ENOMEM. */
+int resource_spec_from_node(const char *path, const YamlNode *root, DiagList *diags,
+                            ResourceSpec **ret);
+
+ResourceSpec *resource_spec_free(ResourceSpec *r);
+static inline void resource_spec_freep(ResourceSpec **r) {
+        resource_spec_free(*r);
+}
+int resource_spec_copy(const ResourceSpec *r, ResourceSpec **ret);
+
+/* A stable string naming the identity: "aws/aws-prod/orders/$LATEST" ("-" for no account). */
+int resource_spec_identity(const ResourceSpec *r, char **ret);
+/* Same identity: provider, account, function and qualifier (DESIGN.md §2). */
+bool resource_spec_same_identity(const ResourceSpec *a, const ResourceSpec *b);
+/* Replaces the account (used when it is resolved from the daemon config). */
+int resource_spec_set_account(ResourceSpec *r, const char *account);

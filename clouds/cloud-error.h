@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "clouds/model.h"
+#include "lib/http.h"
 
 typedef enum CloudErrorClass {
         CLOUD_ERROR_NONE,
@@ -90,11 +91,8 @@ int cloud_error_format(const CloudError *e, char **ret);
 #define CLOUD_ERROR_MESSAGE_MAX 512
 int cloud_error_set_message(CloudError *e, const char *text, const char *const *redact);
 
-/* Retry-After: delta seconds ("120") or an HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT", IMF
- * fixdate; RFC 850 and asctime forms too), relative to now_usec (CLOCK_REALTIME). A date in
- * the past gives 0. Capped at CLOUD_RETRY_AFTER_MAX_USEC. 0 or -EINVAL. */
-#define CLOUD_RETRY_AFTER_MAX_USEC (3600ULL * 1000000ULL)
-int cloud_parse_retry_after(const char *value, uint64_t now_usec, uint64_t *ret_usec);
+/* The longest wait a cloud's Retry-After or TimeLeft may ask for (lib/http.h). */
+#define CLOUD_RETRY_AFTER_MAX_USEC HTTP_RETRY_AFTER_MAX_USEC
 
 /* Alibaba's x-ratelimit-user-api / x-ratelimit-user header, "Limit:100,Remain:0,TimeLeft:1500,
  * Reset:..." (darabonba-openapi GetThrottlingTimeLeft): TimeLeft, taken as milliseconds (the

@@ -341,7 +341,7 @@ int cloud_error_from_response(const CloudOps *ops, CloudOp op, const HttpRespons
         if (e.class == CLOUD_ERROR_THROTTLED) {
                 uint64_t u;
                 if ((v = http_response_header(resp, "Retry-After")) &&
-                    cloud_parse_retry_after(v, now_usec, &u) >= 0)
+                    http_parse_retry_after(v, now_usec, &u) >= 0)
                         e.retry_after_usec = u;
                 else if ((cloud_parse_alicloud_time_left(
                                   http_response_header(resp, "x-ratelimit-user-api"), &u) >= 0) ||

@@ -220,7 +220,7 @@ int main(int argc, char **argv) {
          * faulting it in again for the next (a third of the page faults of a 10,000-resource
          * load). */
         (void) mallopt(M_TOP_PAD, 4 * 1024 * 1024);
-        log_parse_environment();
+        log_parse_environment("ASYNCFG_LOG_LEVEL");
         log_open();
         /* Options before the verb (asyncfg -o json validate ...) and after it both work. */
         /* "+": stop at the verb; after it, options and paths may be mixed. */

@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
         sd_event *e = NULL;
         int r;
 
-        log_parse_environment();
+        log_parse_environment("ASYNCFG_LOG_LEVEL");
         log_open();
 
         r = parse_argv(argc, argv);

@@ -427,8 +427,8 @@ static int http_engine_configure_easy(HttpEngine *e, CURL *easy) {
                 c = curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
         if (c == CURLE_OK) /* notice dead cached connections of a long-running daemon */
                 c = curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-        if (c == CURLE_OK) /* a caller's own User-Agent header replaces it */
-                c = curl_easy_setopt(easy, CURLOPT_USERAGENT, "asyncfg/" ASYNCFG_VERSION);
+        if (c == CURLE_OK && o->user_agent) /* a caller's own User-Agent header replaces it */
+                c = curl_easy_setopt(easy, CURLOPT_USERAGENT, o->user_agent);
         if (c == CURLE_OK)
                 c = curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
         if (c == CURLE_OK)

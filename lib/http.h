@@ -36,7 +36,7 @@
  *   - Host: the caller's Host header if one was added, else libcurl's: "host" for the scheme's
  *     default port, "host:port" otherwise (IPv6 literals in brackets). On HTTP/2 it becomes
  *     ":authority" with the same value;
- *   - User-Agent: the caller's if added, else "asyncfg/<version>";
+ *   - User-Agent: the caller's if added, else the engine's options.user_agent, else none;
  *   - the caller's headers, exactly as given, in the order given;
  *   - Content-Length: exact, for a request with a body (http_request_set_body()) and for
  *     POST/PUT/PATCH without one (Content-Length: 0); never chunked;
@@ -109,6 +109,8 @@ typedef struct HttpEngineOptions {
         size_t max_response_size;          /* [8 MiB] headers + body */
         unsigned max_connections_per_host; /* [8] further requests wait for a free one */
         unsigned max_total_connections;    /* [64] also the size of the connection cache */
+        const char *user_agent;            /* [none] User-Agent of requests that add none; a
+                                            * static string (it is not copied) */
 } HttpEngineOptions;
 
 /* The engine attaches to event (taking a reference). options NULL means all defaults. */
@@ -172,3 +174,9 @@ const char *http_request_get_url(const HttpRequest *r);
 
 /* The value of the first header named name (case-insensitive), or NULL. */
 const char *http_response_header(const HttpResponse *resp, const char *name);
+
+/* Retry-After: delta seconds ("120") or an HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT", IMF
+ * fixdate; RFC 850 and asctime forms too), relative to now_usec (CLOCK_REALTIME). A date in
+ * the past gives 0. Capped at HTTP_RETRY_AFTER_MAX_USEC. 0 or -EINVAL. */
+#define HTTP_RETRY_AFTER_MAX_USEC (3600ULL * 1000000ULL)
+int http_parse_retry_after(const char *value, uint64_t now_usec, uint64_t *ret_usec);

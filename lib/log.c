@@ -40,8 +40,8 @@ int log_get_max_level(void) {
         return max_level;
 }
 
-void log_parse_environment(void) {
-        const char *e = getenv("ASYNCFG_LOG_LEVEL");
+void log_parse_environment(const char *variable) {
+        const char *e = getenv(variable);
         int l;
 
         if (e && (l = log_level_from_string(e)) >= 0)

@@ -14,7 +14,9 @@
 
 void log_set_max_level(int level);
 int log_get_max_level(void);
-void log_parse_environment(void); /* ASYNCFG_LOG_LEVEL=debug|info|... */
+/* The maximum level from the environment variable named variable (debug|info|notice|warning|
+ * error); unset or unknown leaves it as it is. */
+void log_parse_environment(const char *variable);
 void log_open(void);              /* detect journald on stderr */
 const char *log_level_to_string(int level);
 int log_level_from_string(const char *s);

@@ -5,6 +5,7 @@
 #include "reconciler/cli/emit.h"
 #include "reconciler/spec/identity.h"
 #include "reconciler/cli/tfstate.h"
+#include "reconciler/core/user-agent.h"
 
 /* ---- from the cloud ----------------------------------------------------------------- */
 
@@ -186,7 +187,7 @@ static int import_with_config(const CliImportOptions *o, const DaemonConfig *con
         r = sd_event_new(&c.event);
         if (r < 0)
                 return r;
-        r = http_engine_new(c.event, NULL, &http);
+        r = http_engine_new(c.event, &(HttpEngineOptions) { .user_agent = ASYNCFG_USER_AGENT }, &http);
         if (r >= 0)
                 r = account_open(c.event, http, acc, &account);
         if (r >= 0 && account.error) {

@@ -12,6 +12,7 @@
 #include "reconciler/cli/run.h"
 #include "reconciler/core/state.h"
 #include "reconciler/core/workqueue.h"
+#include "reconciler/core/user-agent.h"
 
 #define PROGRESS_INTERVAL (100 * USEC_PER_MSEC)
 
@@ -601,6 +602,7 @@ static int exec_run(Exec *e) {
         HttpEngineOptions ho = {
                 .max_connections_per_host = conns,
                 .max_total_connections = MAX(conns, 64u),
+                .user_agent = ASYNCFG_USER_AGENT,
         };
         sd_event *event = NULL;
         HttpEngine *http = NULL;

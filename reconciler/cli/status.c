@@ -6,6 +6,7 @@
 #include "reconciler/cli/status.h"
 #include "reconciler/spec/daemon-config.h"
 #include "reconciler/cli/status-table.h"
+#include "reconciler/core/user-agent.h"
 
 #define STATUS_DEFAULT_ENDPOINT "http://127.0.0.1:9733"
 #define STATUS_TIMEOUT_USEC (10ULL * 1000000ULL)
@@ -80,7 +81,7 @@ int cli_status_run(const CliStatusOptions *o) {
         r = sd_event_new(&f.event);
         if (r < 0)
                 return r;
-        r = http_engine_new(f.event, NULL, &http);
+        r = http_engine_new(f.event, &(HttpEngineOptions) { .user_agent = ASYNCFG_USER_AGENT }, &http);
         if (r >= 0)
                 r = http_request_new(http, "GET", url, &req);
         if (r >= 0)

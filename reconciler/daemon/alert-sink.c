@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "clouds/cloud-error.h"
+#include "lib/http.h"
 #include "lib/log.h"
 #include "lib/rng.h"
 #include "reconciler/daemon/alert-sink.h"
@@ -98,7 +98,7 @@ static void sink_failed(AlertSink *s, AlertDelivery *d, int error, const HttpRes
                 snprintf(why, sizeof(why), "HTTP %ld", resp->status);
         if (d->attempts < ALERT_SINK_ATTEMPTS && delivery_retryable(error, resp)) {
                 if (resp && (ra = http_response_header(resp, "Retry-After")))
-                        (void) cloud_parse_retry_after(ra, realtime_now(), &retry_after);
+                        (void) http_parse_retry_after(ra, realtime_now(), &retry_after);
                 usec_t delay = backoff_next(&d->backoff, &s->rng, retry_after);
                 log_debug("Alert sink '%s': delivery failed (%s), retrying in %llums.", s->name,
                           why, (unsigned long long) (delay / USEC_PER_MSEC));

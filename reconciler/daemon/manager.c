@@ -20,6 +20,7 @@
 #include "lib/log.h"
 #include "lib/notify.h"
 #include "reconciler/daemon/manager-internal.h"
+#include "reconciler/core/user-agent.h"
 
 uint64_t now_realtime_usec(void) {
         struct timespec ts;
@@ -257,7 +258,7 @@ int manager_new(sd_event *event, const char *config_path, Manager **ret) {
         k = clock_new_event(event, &m->clock);
         if (k < 0)
                 return log_error_errno(k, "Failed to set up the clock: %m");
-        k = http_engine_new(event, NULL, &m->http);
+        k = http_engine_new(event, &(HttpEngineOptions) { .user_agent = ASYNCFG_USER_AGENT }, &m->http);
         if (k < 0)
                 return log_error_errno(k, "Failed to set up the HTTP engine: %m");
         *ret = TAKE_PTR(m);

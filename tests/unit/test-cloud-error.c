@@ -181,21 +181,21 @@ static void test_details(void **state) {
 static void test_retry_after(void **state) {
         uint64_t u;
 
-        assert_int_equal(cloud_parse_retry_after("0", NOW_USEC, &u), 0);
+        assert_int_equal(http_parse_retry_after("0", NOW_USEC, &u), 0);
         assert_int_equal(u, 0);
-        assert_int_equal(cloud_parse_retry_after("99999999999999999999", NOW_USEC, &u), 0);
+        assert_int_equal(http_parse_retry_after("99999999999999999999", NOW_USEC, &u), 0);
         assert_int_equal(u, CLOUD_RETRY_AFTER_MAX_USEC);
-        assert_int_equal(cloud_parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", NOW_USEC, &u), 0);
+        assert_int_equal(http_parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", NOW_USEC, &u), 0);
         assert_int_equal(u, 0); /* in the past */
-        assert_int_equal(cloud_parse_retry_after("Wednesday, 21-Oct-15 07:28:10 GMT", NOW_USEC, &u), 0);
+        assert_int_equal(http_parse_retry_after("Wednesday, 21-Oct-15 07:28:10 GMT", NOW_USEC, &u), 0);
         assert_int_equal(u, 10000000ULL);
-        assert_int_equal(cloud_parse_retry_after("Wed Oct 21 07:28:05 2015", NOW_USEC, &u), 0);
+        assert_int_equal(http_parse_retry_after("Wed Oct 21 07:28:05 2015", NOW_USEC, &u), 0);
         assert_int_equal(u, 5000000ULL);
-        assert_int_equal(cloud_parse_retry_after("Wed, 21 Oct 2099 07:28:00 GMT", NOW_USEC, &u), 0);
+        assert_int_equal(http_parse_retry_after("Wed, 21 Oct 2099 07:28:00 GMT", NOW_USEC, &u), 0);
         assert_int_equal(u, CLOUD_RETRY_AFTER_MAX_USEC);
         static const char *const bad[] = { "", "-1", "1.5", "soon", "Wed, 21 Oct 2015 07:28:00", "5s" };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
-                assert_int_equal(cloud_parse_retry_after(bad[i], NOW_USEC, &u), -EINVAL);
+                assert_int_equal(http_parse_retry_after(bad[i], NOW_USEC, &u), -EINVAL);
 
         assert_int_equal(cloud_parse_alicloud_time_left("TimeLeft:20", &u), 0);
         assert_int_equal(u, 20000ULL);

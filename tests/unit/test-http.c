@@ -373,7 +373,7 @@ static void test_get_headers_on_the_wire(void **state) {
         Loop loop;
         Seen s;
 
-        loop_new(&loop, NULL);
+        loop_new(&loop, &(HttpEngineOptions) { .user_agent = "test-agent/1" });
         assert_int_equal(http_request_new(loop.engine, "GET", url, &req), 0);
         assert_int_equal(http_request_add_header(req, "X-Amz-Date", "20240101T000000Z"), 0);
         assert_int_equal(http_request_add_header(req, "X-Empty", ""), 0);
@@ -387,7 +387,7 @@ static void test_get_headers_on_the_wire(void **state) {
         assert_string_equal(s.method, "GET");
         snprintf(host, sizeof(host), "127.0.0.1:%u", plain_server.port);
         assert_string_equal(seen_header(&s, "Host", buf, sizeof(buf)), host);
-        assert_string_equal(seen_header(&s, "User-Agent", buf, sizeof(buf)), "asyncfg/" ASYNCFG_VERSION);
+        assert_string_equal(seen_header(&s, "User-Agent", buf, sizeof(buf)), "test-agent/1");
         assert_string_equal(seen_header(&s, "X-Amz-Date", buf, sizeof(buf)), "20240101T000000Z");
         assert_string_equal(seen_header(&s, "X-Empty", buf, sizeof(buf)), "");
         assert_null(seen_header(&s, "Accept", buf, sizeof(buf)));

@@ -4,6 +4,7 @@
 
 #include "clouds/cloud-error.h"
 #include "lib/macro.h"
+#include "lib/string-table.h"
 
 static const char *const cloud_error_class_table[_CLOUD_ERROR_CLASS_MAX] = {
         [CLOUD_ERROR_NONE] = "none",
@@ -23,31 +24,8 @@ static const char *const cloud_op_table[_CLOUD_OP_MAX] = {
         [CLOUD_OP_LIST] = "list",
 };
 
-const char *cloud_error_class_to_string(CloudErrorClass c) {
-        if (c < 0 || c >= _CLOUD_ERROR_CLASS_MAX)
-                return NULL;
-        return cloud_error_class_table[c];
-}
-
-CloudErrorClass cloud_error_class_from_string(const char *s) {
-        for (int i = 0; s && i < _CLOUD_ERROR_CLASS_MAX; i++)
-                if (streq(s, cloud_error_class_table[i]))
-                        return (CloudErrorClass) i;
-        return _CLOUD_ERROR_CLASS_INVALID;
-}
-
-const char *cloud_op_to_string(CloudOp op) {
-        if (op < 0 || op >= _CLOUD_OP_MAX)
-                return NULL;
-        return cloud_op_table[op];
-}
-
-CloudOp cloud_op_from_string(const char *s) {
-        for (int i = 0; s && i < _CLOUD_OP_MAX; i++)
-                if (streq(s, cloud_op_table[i]))
-                        return (CloudOp) i;
-        return _CLOUD_OP_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(cloud_error_class, CloudErrorClass);
+DEFINE_STRING_TABLE_LOOKUP(cloud_op, CloudOp);
 
 bool cloud_error_class_is_retryable(CloudErrorClass c) {
         return c == CLOUD_ERROR_THROTTLED || c == CLOUD_ERROR_TRANSIENT;

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 #include "clouds/model.h"
 #include "lib/macro.h"
+#include "lib/string-table.h"
 
-static const char *const provider_table[_PROVIDER_MAX] = {
+/* NULL-terminated: it is also what the YAML schema accepts as "provider:". */
+const char *const provider_table[_PROVIDER_MAX + 1] = {
         [PROVIDER_AWS] = "aws",
         [PROVIDER_ALICLOUD] = "alicloud",
         [PROVIDER_HUAWEICLOUD] = "huaweicloud",
+        NULL,
 };
 
 static const char *const cloud_api_table[_CLOUD_API_MAX] = {
@@ -15,31 +18,8 @@ static const char *const cloud_api_table[_CLOUD_API_MAX] = {
         [CLOUD_API_FUNCTIONGRAPH] = "functiongraph",
 };
 
-const char *provider_to_string(Provider p) {
-        if (p < 0 || p >= _PROVIDER_MAX)
-                return NULL;
-        return provider_table[p];
-}
-
-Provider provider_from_string(const char *s) {
-        for (int i = 0; s && i < _PROVIDER_MAX; i++)
-                if (streq(s, provider_table[i]))
-                        return (Provider) i;
-        return _PROVIDER_INVALID;
-}
-
-const char *cloud_api_to_string(CloudApi a) {
-        if (a < 0 || a >= _CLOUD_API_MAX)
-                return NULL;
-        return cloud_api_table[a];
-}
-
-CloudApi cloud_api_from_string(const char *s) {
-        for (int i = 0; s && i < _CLOUD_API_MAX; i++)
-                if (streq(s, cloud_api_table[i]))
-                        return (CloudApi) i;
-        return _CLOUD_API_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(provider, Provider);
+DEFINE_STRING_TABLE_LOOKUP(cloud_api, CloudApi);
 
 void destination_done(Destination *d) {
         if (!d)

@@ -31,6 +31,8 @@ typedef enum CloudApi {
         _CLOUD_API_INVALID = -22,
 } CloudApi;
 
+/* The provider names, NULL-terminated, indexed by Provider (also the schema's enum). */
+extern const char *const provider_table[_PROVIDER_MAX + 1];
 const char *provider_to_string(Provider p);
 Provider provider_from_string(const char *s);
 const char *cloud_api_to_string(CloudApi a);

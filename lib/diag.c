@@ -3,17 +3,14 @@
 #include <stdarg.h>
 
 #include "lib/diag.h"
+#include "lib/string-table.h"
 
-static const char *const severity_table[] = {
+static const char *const diag_severity_table[] = {
         [DIAG_ERROR] = "error",
         [DIAG_WARNING] = "warning",
 };
 
-const char *diag_severity_to_string(DiagSeverity s) {
-        if ((size_t) s >= ELEMENTSOF(severity_table))
-                return NULL;
-        return severity_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(diag_severity, DiagSeverity);
 
 void diag_list_init(DiagList *l) {
         *l = (DiagList){};

@@ -6,30 +6,25 @@
 #include <systemd/sd-journal.h>
 
 #include "lib/log.h"
+#include "lib/string-table.h"
 
 static int max_level = LOG_INFO;
 static bool prefix_priority = false;
 static bool under_journal = false;
 
-static const char *const level_table[] = {
+static const char *const log_level_table[] = {
         [LOG_EMERG] = "emerg",   [LOG_ALERT] = "alert",   [LOG_CRIT] = "crit",
         [LOG_ERR] = "err",       [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
         [LOG_INFO] = "info",     [LOG_DEBUG] = "debug",
 };
 
-const char *log_level_to_string(int level) {
-        if (level < 0 || level >= (int) ELEMENTSOF(level_table))
-                return NULL;
-        return level_table[level];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(log_level, int);
 
+/* "error" is accepted too, as people write it. */
 int log_level_from_string(const char *s) {
-        for (size_t i = 0; i < ELEMENTSOF(level_table); i++)
-                if (streq(s, level_table[i]))
-                        return (int) i;
-        if (streq(s, "error"))
+        if (s && streq(s, "error"))
                 return LOG_ERR;
-        return -EINVAL;
+        return (int) string_table_lookup_from_string(log_level_table, ELEMENTSOF(log_level_table), s);
 }
 
 void log_set_max_level(int level) {

@@ -10,6 +10,7 @@
 
 #include "lib/macro.h"
 #include "lib/metrics.h"
+#include "lib/string-table.h"
 
 /* More label names than this is a design mistake, not a use case. */
 #define METRICS_LABELS_MAX 8
@@ -45,18 +46,7 @@ static const char *const metric_type_table[_METRIC_TYPE_MAX] = {
         [METRIC_HISTOGRAM] = "histogram",
 };
 
-const char *metric_type_to_string(MetricType t) {
-        if (t < 0 || t >= _METRIC_TYPE_MAX)
-                return NULL;
-        return metric_type_table[t];
-}
-
-MetricType metric_type_from_string(const char *s) {
-        for (MetricType t = 0; s && t < _METRIC_TYPE_MAX; t++)
-                if (streq(metric_type_table[t], s))
-                        return t;
-        return _METRIC_TYPE_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(metric_type, MetricType);
 
 /* ---- series ------------------------------------------------------------------------------- */
 

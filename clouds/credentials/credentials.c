@@ -6,6 +6,7 @@
 #include "clouds/credentials/metadata.h"
 #include "clouds/credentials/credentials.h"
 #include "lib/log.h"
+#include "lib/string-table.h"
 
 #define USEC_PER_SEC 1000000ULL
 #define REFRESH_MARGIN_USEC (5ULL * 60ULL * USEC_PER_SEC)
@@ -13,7 +14,7 @@
 #define RETRY_BASE_USEC (1ULL * USEC_PER_SEC)
 #define RETRY_CAP_USEC (60ULL * USEC_PER_SEC)
 
-const char *const credential_source_names[_CREDENTIAL_SOURCE_MAX + 1] = {
+const char *const credential_source_table[_CREDENTIAL_SOURCE_MAX + 1] = {
         [CREDENTIAL_SOURCE_AUTO] = "auto",
         [CREDENTIAL_SOURCE_FILE] = "file",
         [CREDENTIAL_SOURCE_SYSTEMD] = "systemd",
@@ -23,18 +24,7 @@ const char *const credential_source_names[_CREDENTIAL_SOURCE_MAX + 1] = {
         NULL,
 };
 
-const char *credential_source_to_string(CredentialSource s) {
-        if ((unsigned) s >= _CREDENTIAL_SOURCE_MAX)
-                return NULL;
-        return credential_source_names[s];
-}
-
-CredentialSource credential_source_from_string(const char *s) {
-        for (size_t i = 0; s && i < _CREDENTIAL_SOURCE_MAX; i++)
-                if (streq(credential_source_names[i], s))
-                        return (CredentialSource) i;
-        return _CREDENTIAL_SOURCE_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(credential_source, CredentialSource);
 
 static void wipe_free(char *s) {
         if (s) {

@@ -109,7 +109,7 @@ typedef enum CredentialSource {
 } CredentialSource;
 
 /* Indexed by CredentialSource and NULL-terminated (for table-driven parsers). */
-extern const char *const credential_source_names[];
+extern const char *const credential_source_table[];
 const char *credential_source_to_string(CredentialSource s);
 CredentialSource credential_source_from_string(const char *s);
 

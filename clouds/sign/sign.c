@@ -6,29 +6,19 @@
 
 #include "clouds/sign/sign-internal.h"
 #include "lib/strbuf.h"
+#include "lib/string-table.h"
 #include "lib/urlenc.h"
 
 #define SIGN_MAX_AUTHORIZATION 8192
 #define SIGN_MAX_SIGNED_HEADERS 64
 
-static const char *const algorithm_table[_SIGN_ALGORITHM_MAX] = {
+static const char *const sign_algorithm_table[_SIGN_ALGORITHM_MAX] = {
         [SIGN_ALGORITHM_SIGV4] = "AWS4-HMAC-SHA256",
         [SIGN_ALGORITHM_ACS3] = "ACS3-HMAC-SHA256",
         [SIGN_ALGORITHM_APIG] = "SDK-HMAC-SHA256",
 };
 
-const char *sign_algorithm_to_string(SignAlgorithm a) {
-        if (a < 0 || a >= _SIGN_ALGORITHM_MAX)
-                return NULL;
-        return algorithm_table[a];
-}
-
-SignAlgorithm sign_algorithm_from_string(const char *s) {
-        for (SignAlgorithm a = 0; s && a < _SIGN_ALGORITHM_MAX; a++)
-                if (streq(algorithm_table[a], s))
-                        return a;
-        return _SIGN_ALGORITHM_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(sign_algorithm, SignAlgorithm);
 
 static const SignRules *rules_for(SignAlgorithm a) {
         switch (a) {

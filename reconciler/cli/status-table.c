@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "lib/macro.h"
+#include "lib/string-table.h"
 #include "reconciler/core/status-summary.h"
 #include "reconciler/cli/status-table.h"
 
@@ -16,18 +17,7 @@ static const char *const status_format_table[_STATUS_FORMAT_MAX] = {
         [STATUS_FORMAT_JSON] = "json",
 };
 
-const char *status_format_to_string(StatusFormat f) {
-        if (f < 0 || f >= _STATUS_FORMAT_MAX)
-                return NULL;
-        return status_format_table[f];
-}
-
-StatusFormat status_format_from_string(const char *s) {
-        for (StatusFormat f = 0; s && f < _STATUS_FORMAT_MAX; f++)
-                if (streq(status_format_table[f], s))
-                        return f;
-        return _STATUS_FORMAT_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(status_format, StatusFormat);
 
 static const char *const headers[N_COLUMNS] = {
         "NAME", "PROVIDER", "ACCOUNT", "FUNCTION", "QUALIFIER", "STATE", "DETAIL",

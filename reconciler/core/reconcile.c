@@ -2,6 +2,7 @@
 #include <time.h>
 
 #include "lib/log.h"
+#include "lib/string-table.h"
 #include "reconciler/core/accounts.h"
 #include "reconciler/core/reconcile.h"
 
@@ -22,12 +23,12 @@ struct Reconcile {
         bool put_in_flight;
 };
 
-static const char *const mode_table[_RECONCILE_MODE_MAX] = {
+static const char *const reconcile_mode_table[_RECONCILE_MODE_MAX] = {
         [RECONCILE_PLAN] = "plan",
         [RECONCILE_APPLY] = "apply",
 };
 
-static const char *const outcome_table[_RECONCILE_OUTCOME_MAX] = {
+static const char *const reconcile_outcome_table[_RECONCILE_OUTCOME_MAX] = {
         [RECONCILE_IN_SYNC] = "in_sync",
         [RECONCILE_CREATED] = "created",
         [RECONCILE_UPDATED] = "updated",
@@ -36,28 +37,8 @@ static const char *const outcome_table[_RECONCILE_OUTCOME_MAX] = {
         [RECONCILE_ERROR] = "error",
 };
 
-static int table_lookup(const char *const *t, size_t n, const char *s) {
-        for (size_t i = 0; s && i < n; i++)
-                if (t[i] && streq(t[i], s))
-                        return (int) i;
-        return -EINVAL;
-}
-
-const char *reconcile_mode_to_string(ReconcileMode m) {
-        return (unsigned) m < _RECONCILE_MODE_MAX ? mode_table[m] : NULL;
-}
-
-ReconcileMode reconcile_mode_from_string(const char *s) {
-        return (ReconcileMode) table_lookup(mode_table, ELEMENTSOF(mode_table), s);
-}
-
-const char *reconcile_outcome_to_string(ReconcileOutcome o) {
-        return (unsigned) o < _RECONCILE_OUTCOME_MAX ? outcome_table[o] : NULL;
-}
-
-ReconcileOutcome reconcile_outcome_from_string(const char *s) {
-        return (ReconcileOutcome) table_lookup(outcome_table, ELEMENTSOF(outcome_table), s);
-}
+DEFINE_STRING_TABLE_LOOKUP(reconcile_mode, ReconcileMode);
+DEFINE_STRING_TABLE_LOOKUP(reconcile_outcome, ReconcileOutcome);
 
 static Reconcile *reconcile_free(Reconcile *r) {
         if (!r)

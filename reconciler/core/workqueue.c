@@ -3,6 +3,7 @@
 #include "lib/log.h"
 #include "lib/prioq.h"
 #include "lib/ratelimit.h"
+#include "lib/string-table.h"
 #include "reconciler/core/workqueue.h"
 
 typedef struct WorkAccount {
@@ -66,28 +67,8 @@ static const char *const work_result_table[_WORK_RESULT_MAX] = {
         [WORK_RESULT_PERMANENT] = "permanent",
 };
 
-static int string_table_lookup(const char *const *table, size_t n, const char *s) {
-        for (size_t i = 0; s && i < n; i++)
-                if (streq(table[i], s))
-                        return (int) i;
-        return -EINVAL;
-}
-
-const char *work_priority_to_string(WorkPriority p) {
-        return p >= 0 && p < _WORK_PRIORITY_MAX ? work_priority_table[p] : NULL;
-}
-
-WorkPriority work_priority_from_string(const char *s) {
-        return (WorkPriority) string_table_lookup(work_priority_table, _WORK_PRIORITY_MAX, s);
-}
-
-const char *work_result_to_string(WorkResult r) {
-        return r >= 0 && r < _WORK_RESULT_MAX ? work_result_table[r] : NULL;
-}
-
-WorkResult work_result_from_string(const char *s) {
-        return (WorkResult) string_table_lookup(work_result_table, _WORK_RESULT_MAX, s);
-}
+DEFINE_STRING_TABLE_LOOKUP(work_priority, WorkPriority);
+DEFINE_STRING_TABLE_LOOKUP(work_result, WorkResult);
 
 static void workqueue_rearm(WorkQueue *q);
 

@@ -13,6 +13,7 @@
 #include "lib/hashmap.h"
 #include "lib/log.h"
 #include "lib/prioq.h"
+#include "lib/string-table.h"
 #include "reconciler/daemon/alert-sink.h"
 #include "reconciler/daemon/alerts.h"
 
@@ -33,30 +34,11 @@ static const char *const alert_status_table[_ALERT_STATUS_MAX] = {
         [ALERT_STATUS_RESOLVED] = "resolved",
 };
 
-const char *alert_kind_to_string(AlertKind k) {
-        return k >= 0 && k < _ALERT_KIND_MAX ? alert_kind_table[k] : NULL;
-}
-
-AlertKind alert_kind_from_string(const char *s) {
-        for (AlertKind k = 0; s && k < _ALERT_KIND_MAX; k++)
-                if (streq(s, alert_kind_table[k]))
-                        return k;
-        return _ALERT_KIND_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(alert_kind, AlertKind);
+DEFINE_STRING_TABLE_LOOKUP(alert_status, AlertStatus);
 
 const char *alert_kind_alertname(AlertKind k) {
         return k >= 0 && k < _ALERT_KIND_MAX ? alert_kind_alertname_table[k] : NULL;
-}
-
-const char *alert_status_to_string(AlertStatus s) {
-        return s >= 0 && s < _ALERT_STATUS_MAX ? alert_status_table[s] : NULL;
-}
-
-AlertStatus alert_status_from_string(const char *s) {
-        for (AlertStatus t = 0; s && t < _ALERT_STATUS_MAX; t++)
-                if (streq(s, alert_status_table[t]))
-                        return t;
-        return _ALERT_STATUS_INVALID;
 }
 
 typedef struct AlertState {

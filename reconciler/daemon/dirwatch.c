@@ -5,6 +5,7 @@
 
 #include "lib/log.h"
 #include "lib/macro.h"
+#include "lib/string-table.h"
 #include "reconciler/daemon/dirwatch.h"
 
 /* One mask for every watch: the root's parent may be reached again through a symlink in the
@@ -49,13 +50,13 @@ struct Dirwatch {
         uint64_t batch_start;
 };
 
-static const char *const state_table[_DIRWATCH_STATE_MAX] = {
+static const char *const dirwatch_state_table[_DIRWATCH_STATE_MAX] = {
         [DIRWATCH_STATE_WATCHING] = "watching",
         [DIRWATCH_STATE_ROOT_MISSING] = "root-missing",
         [DIRWATCH_STATE_POLLING] = "polling",
 };
 
-static const char *const reason_table[_DIRWATCH_REASON_MAX] = {
+static const char *const dirwatch_reason_table[_DIRWATCH_REASON_MAX] = {
         [DIRWATCH_REASON_PATHS] = "paths",
         [DIRWATCH_REASON_OVERFLOW] = "overflow",
         [DIRWATCH_REASON_ROOT] = "root",
@@ -67,13 +68,8 @@ static const char *const reason_table[_DIRWATCH_REASON_MAX] = {
         [DIRWATCH_REASON_REQUESTED] = "requested",
 };
 
-const char *dirwatch_state_to_string(DirwatchState s) {
-        return s >= 0 && s < _DIRWATCH_STATE_MAX ? state_table[s] : NULL;
-}
-
-const char *dirwatch_reason_to_string(DirwatchReason r) {
-        return r >= 0 && r < _DIRWATCH_REASON_MAX ? reason_table[r] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dirwatch_state, DirwatchState);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dirwatch_reason, DirwatchReason);
 
 /* ---- paths ------------------------------------------------------------------------------- */
 

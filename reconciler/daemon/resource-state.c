@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/macro.h"
+#include "lib/string-table.h"
 #include "reconciler/daemon/resource-state.h"
 
 static const char *const resource_state_table[_RESOURCE_STATE_MAX] = {
@@ -32,31 +33,8 @@ static const ResourceState resource_event_target[_RESOURCE_EVENT_MAX] = {
         [RESOURCE_EVENT_REMOVED] = RESOURCE_STATE_ORPHANED,
 };
 
-const char *resource_state_to_string(ResourceState s) {
-        if (s < 0 || s >= _RESOURCE_STATE_MAX)
-                return NULL;
-        return resource_state_table[s];
-}
-
-ResourceState resource_state_from_string(const char *s) {
-        for (int i = 0; s && i < _RESOURCE_STATE_MAX; i++)
-                if (streq(resource_state_table[i], s))
-                        return (ResourceState) i;
-        return _RESOURCE_STATE_INVALID;
-}
-
-const char *resource_event_to_string(ResourceEvent e) {
-        if (e < 0 || e >= _RESOURCE_EVENT_MAX)
-                return NULL;
-        return resource_event_table[e];
-}
-
-ResourceEvent resource_event_from_string(const char *s) {
-        for (int i = 0; s && i < _RESOURCE_EVENT_MAX; i++)
-                if (streq(resource_event_table[i], s))
-                        return (ResourceEvent) i;
-        return _RESOURCE_EVENT_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(resource_state, ResourceState);
+DEFINE_STRING_TABLE_LOOKUP(resource_event, ResourceEvent);
 
 ResourceState resource_state_next(ResourceState cur, ResourceEvent ev) {
         if (ev < 0 || ev >= _RESOURCE_EVENT_MAX)

@@ -12,17 +12,14 @@
 #include "reconciler/spec/yaml-tree.h"
 #include "lib/cpus.h"
 #include "lib/sort-util.h"
+#include "lib/string-table.h"
 
-static const char *const file_state_table[_DESIRED_FILE_STATE_MAX] = {
+static const char *const desired_file_state_table[_DESIRED_FILE_STATE_MAX] = {
         [DESIRED_FILE_OK] = "ok",
         [DESIRED_FILE_ERROR] = "error",
 };
 
-const char *desired_file_state_to_string(DesiredFileState s) {
-        if (s < 0 || s >= _DESIRED_FILE_STATE_MAX)
-                return NULL;
-        return file_state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(desired_file_state, DesiredFileState);
 
 /* ---- files --------------------------------------------------------------------------------- */
 

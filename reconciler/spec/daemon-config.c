@@ -8,6 +8,8 @@
 #include "reconciler/spec/schema.h"
 #include "reconciler/spec/yaml-tree.h"
 
+#include "lib/string-table.h"
+
 #define DEFAULT_DESIRED_DIR "/etc/asyncfg/desired.d"
 #define DEFAULT_STATE_DIR "/var/lib/asyncfg"
 #define DEFAULT_LISTEN "127.0.0.1:9733"
@@ -31,13 +33,7 @@ static const char *const alert_type_table[] = {
 /* What "api:" accepts: alicloud's two APIs (the others are implied by the provider). */
 static const char *const alicloud_api_names[] = { "fc3", "fc2", NULL };
 
-const char *alert_type_to_string(AlertType t) {
-        return t >= 0 && t < _ALERT_TYPE_MAX ? alert_type_table[t] : NULL;
-}
-
-AlertType alert_type_from_string(const char *s) {
-        return (AlertType) schema_string_table_find(alert_type_table, s);
-}
+DEFINE_STRING_TABLE_LOOKUP(alert_type, AlertType);
 
 static void account_config_done(AccountConfig *a) {
         free(a->name);
@@ -205,7 +201,7 @@ typedef struct CredentialsYaml {
 
 static const SchemaField credentials_fields[] = {
         { "source", schema_parse_enum, offsetof(CredentialsYaml, source), .required = true,
-          .data = credential_source_names },
+          .data = credential_source_table },
         { "path", schema_parse_string, offsetof(CredentialsYaml, path), .max = 4096 },
         {}
 };
@@ -235,7 +231,7 @@ static int parse_credentials(SchemaContext *ctx, const YamlNode *node, const Sch
 
 static const SchemaField account_fields[] = {
         { "name", parse_name, ACC(name), .required = true },
-        { "provider", schema_parse_enum, ACC(provider), .required = true, .data = resource_provider_names },
+        { "provider", schema_parse_enum, ACC(provider), .required = true, .data = provider_table },
         { "region", schema_parse_string, ACC(region), .required = true, .max = 64 },
         { "endpoint", parse_url, ACC(endpoint), .max = 1024 },
         { "rateLimit", schema_parse_mapping_field, ACC(rate_qps), .data = rate_limit_fields },
@@ -277,7 +273,7 @@ static int parse_one_account(SchemaContext *ctx, const YamlNode *node, AccountCo
         SchemaContext sub = *ctx;
         int r;
 
-        sub.variant = schema_string_table_find(resource_provider_names, p);
+        sub.variant = provider_from_string(p);
         if (sub.variant < 0)
                 sub.variant = -1;
         *a = (AccountConfig){
@@ -437,7 +433,7 @@ int daemon_config_parse(const char *path, const void *data, size_t size, DiagLis
                 .diags = diags,
                 .variant = -1,
                 .variant_kind = "provider",
-                .variant_names = resource_provider_names,
+                .variant_names = provider_table,
         };
         int r;
 

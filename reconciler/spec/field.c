@@ -3,6 +3,7 @@
 
 #include "lib/macro.h"
 #include "lib/strbuf.h"
+#include "lib/string-table.h"
 #include "reconciler/spec/field.h"
 
 static const char *const async_field_table[_ASYNC_FIELD_MAX] = {
@@ -14,18 +15,7 @@ static const char *const async_field_table[_ASYNC_FIELD_MAX] = {
         [ASYNC_FIELD_ENABLE_ASYNC_STATUS_LOG] = "enableAsyncStatusLog",
 };
 
-const char *async_field_to_string(AsyncField f) {
-        if (f < 0 || f >= _ASYNC_FIELD_MAX)
-                return NULL;
-        return async_field_table[f];
-}
-
-AsyncField async_field_from_string(const char *s) {
-        for (int i = 0; s && i < _ASYNC_FIELD_MAX; i++)
-                if (streq(s, async_field_table[i]))
-                        return (AsyncField) i;
-        return _ASYNC_FIELD_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(async_field, AsyncField);
 
 const Destination *async_config_destination(const AsyncConfig *c, AsyncField f) {
         if (!c)

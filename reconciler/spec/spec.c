@@ -7,6 +7,8 @@
 #include "reconciler/spec/spec.h"
 #include "reconciler/spec/schema.h"
 
+#include "lib/string-table.h"
+
 static const char *const management_table[] = {
         [MANAGEMENT_ENFORCE] = "enforce",
         [MANAGEMENT_OBSERVE] = "observe",
@@ -16,13 +18,6 @@ static const char *const management_table[] = {
 static const char *const deletion_policy_table[] = {
         [DELETION_POLICY_ORPHAN] = "orphan",
         [DELETION_POLICY_DELETE] = "delete",
-        NULL,
-};
-
-const char *const resource_provider_names[] = {
-        [PROVIDER_AWS] = "aws",
-        [PROVIDER_ALICLOUD] = "alicloud",
-        [PROVIDER_HUAWEICLOUD] = "huaweicloud",
         NULL,
 };
 
@@ -39,25 +34,8 @@ static const struct {
         { RESOURCE_FIELD_ASYNC_STATUS_LOG, "enableAsyncStatusLog", 1u << PROVIDER_HUAWEICLOUD },
 };
 
-static const char *table_lookup(const char *const *t, size_t n, int i) {
-        return i >= 0 && (size_t) i < n ? t[i] : NULL;
-}
-
-const char *management_to_string(Management m) {
-        return table_lookup(management_table, _MANAGEMENT_MAX, m);
-}
-
-Management management_from_string(const char *s) {
-        return (Management) schema_string_table_find(management_table, s);
-}
-
-const char *deletion_policy_to_string(DeletionPolicy p) {
-        return table_lookup(deletion_policy_table, _DELETION_POLICY_MAX, p);
-}
-
-DeletionPolicy deletion_policy_from_string(const char *s) {
-        return (DeletionPolicy) schema_string_table_find(deletion_policy_table, s);
-}
+DEFINE_STRING_TABLE_LOOKUP(management, Management);
+DEFINE_STRING_TABLE_LOOKUP(deletion_policy, DeletionPolicy);
 
 const char *resource_field_to_string(ResourceField f) {
         for (size_t i = 0; i < ELEMENTSOF(field_table); i++)
@@ -201,7 +179,7 @@ static int parse_ignore(SchemaContext *ctx, const YamlNode *node, const SchemaFi
                         bad = true;
                         (void) yaml_error(ctx->diags, ctx->path, item,
                                           "'ignore' entry '%s' is not a field of provider %s", s,
-                                          resource_provider_names[ctx->variant]);
+                                          provider_table[ctx->variant]);
                         continue;
                 }
                 mask |= field;
@@ -247,7 +225,7 @@ static const SchemaField metadata_fields[] = {
 };
 
 static const SchemaField spec_fields[] = {
-        { "provider", schema_parse_enum, SPEC(provider), .required = true, .data = resource_provider_names },
+        { "provider", schema_parse_enum, SPEC(provider), .required = true, .data = provider_table },
         { "account", schema_parse_string, SPEC(account), .max = 128 },
         { "function", schema_parse_string, SPEC(function), .required = true, .max = 256 },
         { "qualifier", schema_parse_string, SPEC(qualifier), .max = 128 },
@@ -286,7 +264,7 @@ static int parse_spec(SchemaContext *ctx, const YamlNode *node, const SchemaFiel
         const char *p = yaml_node_string(yaml_node_get(node, "provider"));
         SchemaContext sub = *ctx;
 
-        sub.variant = p ? schema_string_table_find(resource_provider_names, p) : -1;
+        sub.variant = p ? provider_from_string(p) : -1;
         if (sub.variant < 0)
                 sub.variant = -1;
         return schema_parse_mapping(&sub, node, "'spec'", spec_fields, dest, NULL);
@@ -350,7 +328,7 @@ int resource_spec_from_node(const char *path, const YamlNode *root, DiagList *di
                 .diags = diags,
                 .variant = -1,
                 .variant_kind = "provider",
-                .variant_names = resource_provider_names,
+                .variant_names = provider_table,
         };
         Document d = { .spec.provider = _PROVIDER_INVALID };
         ResourceSpec *s;

@@ -57,9 +57,6 @@ typedef struct ResourceSpec {
         unsigned function_line, function_column;
 } ResourceSpec;
 
-/* The provider names as a NULL-terminated table indexed by Provider (for schema enums). */
-extern const char *const resource_provider_names[];
-
 const char *management_to_string(Management m);
 Management management_from_string(const char *s);
 const char *deletion_policy_to_string(DeletionPolicy p);

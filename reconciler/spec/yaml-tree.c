@@ -7,6 +7,8 @@
 #include "reconciler/spec/limits.h"
 #include "reconciler/spec/yaml-tree.h"
 
+#include "lib/string-table.h"
+
 #define TAG_PREFIX "tag:yaml.org,2002:"
 
 /* An open collection and its members so far: they are collected here, in a buffer that every
@@ -29,17 +31,13 @@ typedef struct Builder {
         bool failed;      /* an error that makes the rest of the stream meaningless */
 } Builder;
 
-static const char *const node_type_table[] = {
+static const char *const yaml_node_type_table[] = {
         [YAML_TREE_SCALAR] = "scalar",
         [YAML_TREE_MAPPING] = "mapping",
         [YAML_TREE_SEQUENCE] = "sequence",
 };
 
-const char *yaml_node_type_to_string(YamlNodeType t) {
-        if ((size_t) t >= ELEMENTSOF(node_type_table))
-                return NULL;
-        return node_type_table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(yaml_node_type, YamlNodeType);
 
 const char *yaml_node_describe(const YamlNode *n) {
         static const char *const kind_table[] = {

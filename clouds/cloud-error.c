@@ -5,6 +5,7 @@
 #include "clouds/cloud-error.h"
 #include "lib/macro.h"
 #include "lib/string-table.h"
+#include "lib/string-util.h"
 
 static const char *const cloud_error_class_table[_CLOUD_ERROR_CLASS_MAX] = {
         [CLOUD_ERROR_NONE] = "none",
@@ -47,20 +48,13 @@ bool cloud_error_code_in(const CloudError *e, const char *const *list) {
         return false;
 }
 
-static int strdup_or_null(const char *s, char **ret) {
-        *ret = NULL;
-        if (s && !(*ret = strdup(s)))
-                return -ENOMEM;
-        return 0;
-}
-
 int cloud_error_copy(CloudError *dst, const CloudError *src) {
         CloudError t = *src;
 
         t.code = t.message = t.request_id = NULL;
-        if (strdup_or_null(src->code, &t.code) < 0 ||
-            strdup_or_null(src->message, &t.message) < 0 ||
-            strdup_or_null(src->request_id, &t.request_id) < 0) {
+        if (strdup_opt(src->code, &t.code) < 0 ||
+            strdup_opt(src->message, &t.message) < 0 ||
+            strdup_opt(src->request_id, &t.request_id) < 0) {
                 cloud_error_done(&t);
                 return -ENOMEM;
         }

@@ -7,6 +7,7 @@
 #include "lib/crypto.h"
 #include "lib/log.h"
 #include "lib/rng.h"
+#include "lib/string-util.h"
 
 /* A list that never ends is a server bug; stop there rather than loop (50 × 1000 configs
  * is far more than any function has). */
@@ -139,21 +140,17 @@ static void account_done(CloudAccount *a) {
         *a = (CloudAccount){};
 }
 
-static int strdup_opt(const char *s, const char **ret) {
-        *ret = NULL;
-        if (s && !(*ret = strdup(s)))
-                return -ENOMEM;
-        return 0;
-}
-
+/* The client's own copy of the account's strings; they are const in CloudAccount for the
+ * caller's sake, owned here (account_done() frees them). */
 static int account_copy(CloudAccount *dst, const CloudAccount *src) {
         CloudAccount t = *src;
 
-        if (strdup_opt(src->name, &t.name) < 0 || strdup_opt(src->region, &t.region) < 0 ||
-            strdup_opt(src->endpoint, &t.endpoint) < 0 ||
-            strdup_opt(src->account_id, &t.account_id) < 0 ||
-            strdup_opt(src->project_id, &t.project_id) < 0 ||
-            strdup_opt(src->ca_file, &t.ca_file) < 0) {
+        if (strdup_opt(src->name, (char **) &t.name) < 0 ||
+            strdup_opt(src->region, (char **) &t.region) < 0 ||
+            strdup_opt(src->endpoint, (char **) &t.endpoint) < 0 ||
+            strdup_opt(src->account_id, (char **) &t.account_id) < 0 ||
+            strdup_opt(src->project_id, (char **) &t.project_id) < 0 ||
+            strdup_opt(src->ca_file, (char **) &t.ca_file) < 0) {
                 account_done(&t);
                 return -ENOMEM;
         }

@@ -7,6 +7,7 @@
 #include "clouds/credentials/credentials.h"
 #include "lib/log.h"
 #include "lib/string-table.h"
+#include "lib/string-util.h"
 
 #define USEC_PER_SEC 1000000ULL
 #define REFRESH_MARGIN_USEC (5ULL * 60ULL * USEC_PER_SEC)
@@ -43,17 +44,12 @@ void credentials_done(Credentials *c) {
         *c = (Credentials){};
 }
 
-static int strdup_or_null(const char *s, char **ret) {
-        *ret = s ? strdup(s) : NULL;
-        return s && !*ret ? -ENOMEM : 0;
-}
-
 int credentials_copy(const Credentials *c, Credentials *ret) {
         Credentials n = { .expires_usec = c->expires_usec, .kind = c->kind };
 
-        if (strdup_or_null(c->access_key_id, &n.access_key_id) < 0 ||
-            strdup_or_null(c->secret, &n.secret) < 0 || strdup_or_null(c->token, &n.token) < 0 ||
-            strdup_or_null(c->source, &n.source) < 0) {
+        if (strdup_opt(c->access_key_id, &n.access_key_id) < 0 ||
+            strdup_opt(c->secret, &n.secret) < 0 || strdup_opt(c->token, &n.token) < 0 ||
+            strdup_opt(c->source, &n.source) < 0) {
                 credentials_done(&n);
                 return -ENOMEM;
         }
@@ -178,11 +174,11 @@ int credential_provider_new(sd_event *event, HttpEngine *http, const CredentialC
         p->http = http;
         p->provider = cfg->provider;
         p->source = cfg->source;
-        if (strdup_or_null(cfg->account, &p->account) < 0 ||
-            strdup_or_null(cfg->path, &p->path) < 0 ||
-            strdup_or_null(cfg->profile, &p->profile) < 0 ||
-            strdup_or_null(cfg->metadata_endpoint, &p->metadata_endpoint) < 0 ||
-            strdup_or_null(cfg->role, &p->role) < 0)
+        if (strdup_opt(cfg->account, &p->account) < 0 ||
+            strdup_opt(cfg->path, &p->path) < 0 ||
+            strdup_opt(cfg->profile, &p->profile) < 0 ||
+            strdup_opt(cfg->metadata_endpoint, &p->metadata_endpoint) < 0 ||
+            strdup_opt(cfg->role, &p->role) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(p);
         return 0;

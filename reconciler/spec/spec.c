@@ -8,6 +8,7 @@
 #include "reconciler/spec/schema.h"
 
 #include "lib/string-table.h"
+#include "lib/string-util.h"
 
 static const char *const management_table[] = {
         [MANAGEMENT_ENFORCE] = "enforce",
@@ -423,11 +424,6 @@ static int strv_copy(char **l, char ***ret) {
                 }
         *ret = c;
         return 0;
-}
-
-static int strdup_opt(const char *s, char **ret) {
-        *ret = NULL;
-        return s && !(*ret = strdup(s)) ? -ENOMEM : 0;
 }
 
 int resource_spec_copy(const ResourceSpec *r, ResourceSpec **ret) {

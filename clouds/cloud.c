@@ -8,6 +8,7 @@
 #include "lib/log.h"
 #include "lib/rng.h"
 #include "lib/string-util.h"
+#include "lib/time-util.h"
 
 /* A list that never ends is a server bug; stop there rather than loop (50 × 1000 configs
  * is far more than any function has). */
@@ -52,13 +53,6 @@ struct CloudCall {
         uint64_t sent_usec; /* CLOCK_MONOTONIC when the exchange in flight was started */
         char names[]; /* target.function and target.qualifier: one allocation per call */
 };
-
-static uint64_t cloud_now_monotonic(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
 
 /* ---- lists --------------------------------------------------------------------------- */
 
@@ -475,7 +469,7 @@ static int cloud_call_start(CloudCall *call) {
         if (r < 0)
                 return r;
         call->request = TAKE_PTR(hr);
-        call->sent_usec = cloud_now_monotonic();
+        call->sent_usec = now(CLOCK_MONOTONIC);
         log_debug("cloud %s: %s %s", strna(c->account.name), req.method, req.path);
         return 0;
 }
@@ -548,14 +542,13 @@ static void cloud_call_observe(CloudCall *call, int error, const HttpResponse *r
         if (!c->observer)
                 return;
         c->observer(&c->account, c->ops->provider, call->op, error < 0 ? 0 : resp->status, error,
-                    cloud_now_monotonic() - call->sent_usec, c->observer_userdata);
+                    now(CLOCK_MONOTONIC) - call->sent_usec, c->observer_userdata);
 }
 
 static void cloud_call_on_response(HttpRequest *req, int error, const HttpResponse *resp,
                                    void *userdata) {
         CloudCall *call = userdata;
         _cleanup_(cloud_error_done) CloudError e = {};
-        struct timespec ts;
 
         call->request = NULL; /* lib/http frees req after we return */
         cloud_call_observe(call, error, resp);
@@ -568,10 +561,7 @@ static void cloud_call_on_response(HttpRequest *req, int error, const HttpRespon
                 return;
         }
 
-        clock_gettime(CLOCK_REALTIME, &ts);
-        if (cloud_error_from_response(call->client->ops, call->op, resp,
-                                      (uint64_t) ts.tv_sec * 1000000ULL +
-                                              (uint64_t) ts.tv_nsec / 1000,
+        if (cloud_error_from_response(call->client->ops, call->op, resp, now(CLOCK_REALTIME),
                                       (const char *const *) call->redact, &e) < 0) {
                 cloud_call_fail(call, -ENOMEM, NULL);
                 return;

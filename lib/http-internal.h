@@ -8,10 +8,9 @@
 #include <curl/curl.h>
 
 #include "lib/http.h"
+#include "lib/time-util.h"
 #include "lib/strbuf.h"
 
-#define USEC_PER_MSEC UINT64_C(1000)
-#define USEC_PER_SEC UINT64_C(1000000)
 #define HTTP_NEVER UINT64_MAX
 
 typedef enum HttpRequestState {

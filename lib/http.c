@@ -32,6 +32,7 @@
 #include "lib/http-internal.h"
 #include "lib/log.h"
 #include "lib/macro.h"
+#include "lib/time-util.h"
 
 static const HttpEngineOptions http_engine_defaults = {
         .connect_timeout_usec = 10 * USEC_PER_SEC,
@@ -288,13 +289,6 @@ static int http_engine_on_timer(sd_event_source *s, uint64_t usec, void *userdat
         return 0;
 }
 
-static uint64_t now_monotonic_usec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 /* CURLMOPT_TIMERFUNCTION: -1 disables the timer, otherwise curl wants to be called in
  * timeout_ms; curl must not be called back from inside this callback.
  *
@@ -323,7 +317,7 @@ static int http_engine_timer_callback(CURLM *multi, long timeout_ms, void *userd
                 goto finish;
         }
 
-        usec = now_monotonic_usec() + (uint64_t) timeout_ms * USEC_PER_MSEC + USEC_PER_MSEC - 1;
+        usec = now(CLOCK_MONOTONIC) + (uint64_t) timeout_ms * USEC_PER_MSEC + USEC_PER_MSEC - 1;
         usec -= usec % USEC_PER_MSEC;
         e->deadline = usec;
         if (usec < e->timer_usec)

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "lib/notify.h"
+#include "lib/time-util.h"
 
 int notify_ready(void) {
         return sd_notify(false, "READY=1");
@@ -29,12 +30,7 @@ int notify_status(const char *format, ...) {
 }
 
 int notify_reloading(void) {
-        struct timespec ts;
-
-        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-                return -errno;
-        uint64_t usec = (uint64_t) ts.tv_sec * UINT64_C(1000000) + (uint64_t) ts.tv_nsec / 1000;
-        return sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, usec);
+        return sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, now(CLOCK_MONOTONIC));
 }
 
 int notify_stopping(void) {

@@ -84,3 +84,12 @@ char *format_duration(char *buf, size_t size, usec_t usec) {
         }
         return buf;
 }
+
+usec_t now(clockid_t clock) {
+        struct timespec ts;
+
+        /* Fails only for a clock this kernel does not have: a bug, not a condition. */
+        if (clock_gettime(clock, &ts) < 0)
+                return 0;
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
+}

@@ -6,6 +6,7 @@
  * microseconds (usec_t, like systemd). */
 
 #include <stdint.h>
+#include <time.h>
 
 typedef uint64_t usec_t;
 
@@ -20,3 +21,8 @@ int parse_duration(const char *s, usec_t *ret_usec);
 
 /* Formats like "1h30m", "500ms", "0s" into buf (at least 32 bytes); returns buf. */
 char *format_duration(char *buf, size_t size, usec_t usec);
+
+/* The time of clock (CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME) in microseconds: the one
+ * reader of the system clocks (systemd's now()). A timer's handler gets its loop's time
+ * from lib/clock.h instead. */
+usec_t now(clockid_t clock);

@@ -8,8 +8,8 @@
 #include "lib/log.h"
 #include "lib/string-table.h"
 #include "lib/string-util.h"
+#include "lib/time-util.h"
 
-#define USEC_PER_SEC 1000000ULL
 #define REFRESH_MARGIN_USEC (5ULL * 60ULL * USEC_PER_SEC)
 #define REFRESH_MIN_USEC (50ULL * 1000ULL)
 #define RETRY_BASE_USEC (1ULL * USEC_PER_SEC)
@@ -155,12 +155,6 @@ struct CredentialProvider {
         void *userdata;
 };
 
-static uint64_t now_realtime(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000ULL;
-}
-
 int credential_provider_new(sd_event *event, HttpEngine *http, const CredentialConfig *cfg,
                             CredentialProvider **ret) {
         if (!event || !cfg || (unsigned) cfg->provider >= _PROVIDER_MAX || isempty(cfg->account) ||
@@ -249,15 +243,14 @@ static uint64_t retry_delay(unsigned n_failures) {
 }
 
 static void provider_schedule(CredentialProvider *p, bool failed) {
-        uint64_t now = now_realtime(), delay;
+        uint64_t t = now(CLOCK_REALTIME), delay;
 
         if (failed)
                 delay = retry_delay(p->n_failures);
         else if (p->creds.expires_usec == 0)
                 return; /* never expires: nothing to refresh */
         else
-                delay = refresh_delay(p->creds.expires_usec > now ? p->creds.expires_usec - now
-                                                                  : 0);
+                delay = refresh_delay(p->creds.expires_usec > t ? p->creds.expires_usec - t : 0);
         int r = provider_arm_timer(p, delay);
         if (r < 0)
                 log_debug_errno(r, "account '%s': cannot arm the refresh timer: %m", p->account);
@@ -267,7 +260,7 @@ static void on_metadata(MetadataClient *m, int error, Credentials *creds, const 
                         void *userdata) {
         CredentialProvider *p = userdata;
 
-        if (error >= 0 && !credentials_valid(creds, now_realtime())) {
+        if (error >= 0 && !credentials_valid(creds, now(CLOCK_REALTIME))) {
                 error = -ESTALE;
                 message = NULL;
                 char *msg = NULL;
@@ -378,7 +371,7 @@ int credential_provider_start(CredentialProvider *p) {
 }
 
 const Credentials *credential_provider_get(CredentialProvider *p) {
-        if (!p || !credentials_valid(&p->creds, now_realtime()))
+        if (!p || !credentials_valid(&p->creds, now(CLOCK_REALTIME)))
                 return NULL;
         return &p->creds;
 }

@@ -18,6 +18,7 @@
 
 #include "clouds/credentials/metadata.h"
 #include "lib/log.h"
+#include "lib/time-util.h"
 
 #define TOKEN_TTL_SEC 21600U
 #define TOKEN_TTL_STR "21600"
@@ -117,12 +118,6 @@ struct MetadataClient {
         MetadataCallback cb;
         void *userdata;
 };
-
-static uint64_t now_usec(clockid_t clock) {
-        struct timespec ts;
-        clock_gettime(clock, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
-}
 
 static void wipe_string(char **s) {
         if (*s) {
@@ -275,7 +270,7 @@ static int client_send(MetadataClient *m, FetchState state, const char *method, 
 }
 
 static bool token_usable(const MetadataClient *m) {
-        return m->token && now_usec(CLOCK_MONOTONIC) + TOKEN_MARGIN_USEC < m->token_expires_usec;
+        return m->token && now(CLOCK_MONOTONIC) + TOKEN_MARGIN_USEC < m->token_expires_usec;
 }
 
 /* The step after the token: the role listing, or the credentials. */
@@ -350,7 +345,7 @@ static void handle_token(MetadataClient *m, int error, const HttpResponse *resp)
                         return;
                 }
                 m->token = t;
-                m->token_expires_usec = now_usec(CLOCK_MONOTONIC) + TOKEN_TTL_SEC * 1000000ULL;
+                m->token_expires_usec = now(CLOCK_MONOTONIC) + TOKEN_TTL_SEC * 1000000ULL;
         } else if (fallback && m->v1_allowed) {
                 log_debug("account '%s': metadata service %s: no session token, continuing without",
                           m->account, m->endpoint);

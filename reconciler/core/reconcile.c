@@ -3,6 +3,7 @@
 
 #include "lib/log.h"
 #include "lib/string-table.h"
+#include "lib/time-util.h"
 #include "reconciler/core/accounts.h"
 #include "reconciler/core/reconcile.h"
 
@@ -91,13 +92,6 @@ static void reconcile_finish_errno(Reconcile *r, CloudOp op, int error) {
         cloud_error_done(&e);
 }
 
-static uint64_t now_realtime_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
-
 static bool async_config_equal(const AsyncConfig *a, const AsyncConfig *b) {
         for (AsyncField f = 0; f < _ASYNC_FIELD_MAX; f++)
                 if (!async_field_equal(a, b, f))
@@ -126,7 +120,7 @@ static void reconcile_record(Reconcile *r, const AsyncConfig *doc, bool created)
         if (!r->store || !r->key)
                 return;
         reconcile_state_info(r->spec, &info);
-        k = state_store_put(r->store, r->key, doc, now_realtime_usec(), created);
+        k = state_store_put(r->store, r->key, doc, now(CLOCK_REALTIME), created);
         if (k >= 0)
                 k = state_store_set_info(r->store, r->key, &info);
         if (k < 0)

@@ -8,6 +8,7 @@
 
 #include "lib/hashmap.h"
 #include "lib/json-writer.h"
+#include "lib/time-util.h"
 #include "reconciler/spec/field.h"
 #include "reconciler/core/state.h"
 
@@ -500,12 +501,6 @@ int state_store_open(const char *dir, DiagList *diags, StateStore **ret) {
         return 0;
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
-
 int state_store_quarantine(const char *dir, char **ret_path) {
         _cleanup_free_ char *from = NULL, *to = NULL;
 
@@ -513,7 +508,7 @@ int state_store_quarantine(const char *dir, char **ret_path) {
                 from = NULL;
                 return -ENOMEM;
         }
-        if (asprintf(&to, "%s.broken-%" PRIu64, from, now_usec()) < 0) {
+        if (asprintf(&to, "%s.broken-%" PRIu64, from, now(CLOCK_REALTIME)) < 0) {
                 to = NULL;
                 return -ENOMEM;
         }

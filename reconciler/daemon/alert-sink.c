@@ -15,6 +15,7 @@
 #include "lib/rng.h"
 #include "reconciler/daemon/alert-sink.h"
 #include "lib/backoff.h"
+#include "lib/time-util.h"
 
 typedef struct AlertDelivery {
         struct AlertDelivery *next;
@@ -54,13 +55,6 @@ static void sink_report(AlertSink *s, AlertStatus status, bool sent) {
                 s->observer(s->name, status, sent, s->userdata);
 }
 
-static uint64_t realtime_now(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 static void sink_start_next(AlertSink *s);
 
 /* Takes the head off the queue (done or dropped) and goes on with the next one. */
@@ -98,7 +92,7 @@ static void sink_failed(AlertSink *s, AlertDelivery *d, int error, const HttpRes
                 snprintf(why, sizeof(why), "HTTP %ld", resp->status);
         if (d->attempts < ALERT_SINK_ATTEMPTS && delivery_retryable(error, resp)) {
                 if (resp && (ra = http_response_header(resp, "Retry-After")))
-                        (void) http_parse_retry_after(ra, realtime_now(), &retry_after);
+                        (void) http_parse_retry_after(ra, now(CLOCK_REALTIME), &retry_after);
                 usec_t delay = backoff_next(&d->backoff, &s->rng, retry_after);
                 log_debug("Alert sink '%s': delivery failed (%s), retrying in %llums.", s->name,
                           why, (unsigned long long) (delay / USEC_PER_MSEC));
@@ -141,7 +135,7 @@ static int sink_send(AlertSink *s, AlertDelivery *d) {
                 return k;
         k = http_request_add_header(r, "Content-Type", "application/json");
         if (k >= 0 && s->ops->sign)
-                k = s->ops->sign(r, s->secret, d->body, realtime_now());
+                k = s->ops->sign(r, s->secret, d->body, now(CLOCK_REALTIME));
         if (k >= 0)
                 k = http_request_set_body(r, d->body, strlen(d->body));
         if (k >= 0)

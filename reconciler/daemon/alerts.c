@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "lib/prioq.h"
 #include "lib/string-table.h"
+#include "lib/time-util.h"
 #include "reconciler/daemon/alert-sink.h"
 #include "reconciler/daemon/alerts.h"
 
@@ -247,13 +248,6 @@ static int fingerprint_of(const AlertSubject *s, AlertKind kind, const char *con
 
 /* ---- notifications ------------------------------------------------------------------------- */
 
-static uint64_t realtime_now(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 static void alerts_journal(const AlertState *st, AlertStatus status, bool reminder, const char *why) {
         char alert[64], resource[ALERT_STRING_MAX + 16], kind[32], stat[32], fp[48],
                 provider[64], account[ALERT_STRING_MAX + 16];
@@ -278,7 +272,7 @@ static void alerts_journal(const AlertState *st, AlertStatus status, bool remind
 /* The journal entry, then one notification to each sink. */
 static void alerts_notify(Alerts *a, const AlertState *st, AlertStatus status, bool reminder,
                           const char *why) {
-        uint64_t now = realtime_now();
+        uint64_t t = now(CLOCK_REALTIME);
         AlertSubject subject = state_subject(st);
         AlertMessage m = {
                 .kind = st->kind,
@@ -289,9 +283,9 @@ static void alerts_notify(Alerts *a, const AlertState *st, AlertStatus status, b
                 .fields = st->fields,
                 .fingerprint = st->fingerprint,
                 .starts_at = st->starts_at,
-                .ends_at = status == ALERT_STATUS_RESOLVED ? now : 0,
+                .ends_at = status == ALERT_STATUS_RESOLVED ? t : 0,
                 .expires_at = status == ALERT_STATUS_FIRING
-                                      ? now + ALERT_EXPIRY_REMINDERS * a->policy.remind_every
+                                      ? t + ALERT_EXPIRY_REMINDERS * a->policy.remind_every
                                       : 0,
         };
 
@@ -312,7 +306,7 @@ static void alerts_arm(Alerts *a) {
 
 static void alerts_fire(Alerts *a, AlertState *st) {
         st->fired = true;
-        st->starts_at = realtime_now();
+        st->starts_at = now(CLOCK_REALTIME);
         st->next_reminder = clock_now(a->clock) + a->policy.remind_every;
         if (prioq_put(a->reminders, st, &st->idx) < 0)
                 log_oom(); /* it fires, but will not be reminded */

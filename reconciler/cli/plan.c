@@ -147,7 +147,7 @@ static int print_text(const CliRun *run, bool apply, const size_t *counts, bool 
 /* The bytes of json_dumpf(JSON_INDENT(2) | JSON_PRESERVE_ORDER) of {"resources": [...],
  * "summary": {...}} as one tree, written straight from the items: a jansson object per item
  * (diff entries, error) only to dump it was most of the cost of -o json. The keys of the diff
- * entries are diff_entry_to_json()'s (test-cli-plan compares the two). */
+ * entries are diff_entry_to_json()'s (test-plan compares the two). */
 
 /* A failed allocation is the writer's error (json_writer_json() of NULL). */
 static void diff_value_write_json(JsonWriter *w, const AsyncConfig *c, AsyncField f) {

@@ -2,7 +2,7 @@
 /* clouds/credentials: the static sources (file, systemd credential, environment, shared file),
  * the order of the chain, broken and partial credentials, and that no message ever carries a
  * secret. Each test runs with a fresh $HOME in a temporary directory and none of the vendors'
- * variables set. The metadata services are in test-credentials-metadata.c. */
+ * variables set. The metadata services are in test-metadata.c. */
 #include <setjmp.h>
 #include <stddef.h>
 #include <stdarg.h>

@@ -74,7 +74,7 @@ BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all build-tests check check-all check-layering check-unit check-fuzz check-e2e check-conformance deps demo fuzz bench \
-        bench-fakecloud install clean format
+        bench-fakecloud install clean format format-check
 .DEFAULT_GOAL := all
 # Keep objects of pattern chains (replayers, tests); deleting them only forces rebuilds.
 .SECONDARY:
@@ -195,8 +195,20 @@ install: $(BIN_DAEMON) $(BIN_CLI)
 	install -d $(DESTDIR)$(TMPFILESDIR)
 	install -m 0644 deploy/asyncfg.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/asyncfg.conf
 
+FORMAT_SRC = $(wildcard cmd/*.c lib/*.[ch] clouds/*.[ch] clouds/*/*.[ch] reconciler/*/*.[ch] \
+                         tests/unit/*.[ch] tests/fuzz/*.c tests/fakecloud/*.[ch] tests/bench/*.c)
+
+# .clang-format holds the layout; format rewrites the sources, format-check (part of make
+# check) fails on any file that clang-format would change and shows how.
 format:
-	clang-format -i $(wildcard cmd/*.c lib/*.[ch] clouds/*.[ch] clouds/*/*.[ch] reconciler/*/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/fakecloud/*.[ch])
+	clang-format -i $(FORMAT_SRC)
+
+format-check:
+	@bad=0; for f in $(FORMAT_SRC); do \
+	    if ! clang-format "$$f" | cmp -s "$$f" -; then \
+	        echo "$$f: not as clang-format lays it out:"; clang-format "$$f" | diff -u "$$f" - | head -n 20; bad=1; fi; \
+	done; if [ $$bad -ne 0 ]; then echo "format-check: run 'make format'" >&2; exit 1; fi; \
+	echo "format-check: every source is as .clang-format lays it out"
 
 clean:
 	rm -rf build

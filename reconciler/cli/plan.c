@@ -294,37 +294,12 @@ static int print_report(const CliRun *run, const CliPlanOptions *o, const size_t
                        : print_text(run, o->apply, counts, use_color(o->out), out);
 }
 
-/* The report is made and the run torn down while the state store is saved (cli_run_execute()),
- * and the report is held back until the save is done, so that a warning about the save still
- * comes first, as when the save came before the report. Frees the run. */
-static int print_report_and_free(CliRun **run, const CliPlanOptions *o, const size_t *counts) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&buf, &size);
-        int r;
-
-        if (!f) {
-                cli_run_wait_save(*run);
-                return print_report(*run, o, counts, o->out);
-        }
-        r = print_report(*run, o, counts, f);
-        if (fclose(f) != 0 && r >= 0)
-                r = -ENOMEM;
-        *run = cli_run_free(*run); /* waits for the save */
-        /* As if the report were written straight to out: what was made before a failure is
-         * written, and only the JSON report tells a failed write. */
-        if (size > 0 && fwrite(buf, 1, size, o->out) != size && o->json && r >= 0)
-                r = -EIO;
-        return r;
-}
-
 int cli_plan_run(const CliPlanOptions *o) {
         _cleanup_(cli_run_freep) CliRun *run = NULL;
         size_t counts[_ACTION_MAX] = {};
         int r;
 
-        r = cli_run_load(o->config_path, o->dir, o->jobs,
-                         o->apply ? RECONCILE_APPLY : RECONCILE_PLAN, o->err, &run);
+        r = cli_run_load(o->config_path, o->dir, o->jobs, o->err, &run);
         if (r != 0)
                 return r;
         run->verb = o->apply ? "apply" : "plan";
@@ -335,7 +310,7 @@ int cli_plan_run(const CliPlanOptions *o) {
                 return r;
         for (size_t i = 0; i < run->n_items; i++)
                 counts[item_action(&run->items[i], o->apply)]++;
-        r = print_report_and_free(&run, o, counts);
+        r = print_report(run, o, counts, o->out);
         if (r < 0)
                 return r;
         if (counts[ACTION_ERROR] > 0)

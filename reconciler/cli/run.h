@@ -2,8 +2,8 @@
 #pragma once
 
 /* The one-shot run behind `asyncfg plan` and `asyncfg apply` (DESIGN.md §6): load the daemon
- * configuration and the desired state, then reconcile every resource once (reconciler/
- * reconcile.h) through the work queue — at most `concurrency` requests in flight, the
+ * configuration and the desired state, then reconcile every resource once
+ * (reconciler/core/reconcile.h) through the work queue — at most `concurrency` requests in flight, the
  * per-account rate limits, retries with backoff on retryable errors (throttling with
  * Retry-After, transient errors) up to CLI_RUN_MAX_ATTEMPTS runs per resource — and collect
  * one final result per resource, in file order.
@@ -46,9 +46,6 @@ typedef struct CliRunItem {
         bool done;
 } CliRunItem;
 
-typedef struct CliRunOpen CliRunOpen;
-typedef struct CliRunSave CliRunSave;
-
 typedef struct CliRun {
         DaemonConfig *config;
         DesiredSet *set;
@@ -58,27 +55,19 @@ typedef struct CliRun {
         bool progress; /* draw a progress line on stderr (a terminal) */
         FILE *progress_file;
         const char *verb; /* "plan" / "apply", for the progress line */
-        CliRunOpen *open; /* internal: the state store being opened (in a thread) */
-        CliRunSave *save; /* internal: the state store being saved and freed (in a thread) */
 } CliRun;
 
 /* Loads config_path and dir (NULL: the config's desiredDir; a file or a directory tree), the
- * files of a large tree on up to jobs threads (0: one per CPU; see run->jobs), and meanwhile
- * opens the state store for a run of mode (its warnings come from cli_run_execute()).
- * Problems are printed to err as "path:line:col: error: ..."; returns 0 and the run, 1 when
- * something was invalid (printed), or a negative errno. */
-int cli_run_load(const char *config_path, const char *dir, unsigned jobs, ReconcileMode mode,
-                 FILE *err, CliRun **ret);
+ * files of a large tree on up to jobs threads (0: one per CPU; see run->jobs). Problems are
+ * printed to err as "path:line:col: error: ..."; returns 0 and the run, 1 when something was
+ * invalid (printed), or a negative errno. */
+int cli_run_load(const char *config_path, const char *dir, unsigned jobs, FILE *err,
+                 CliRun **ret);
 
-/* Reconciles every item once (mode plan or apply). Warnings (state store) go to err. 0 or a
- * negative errno for a failure of the tool itself (event loop, out of memory).
- *
- * The state store is saved (apply) and freed in a thread while the caller goes on with the
- * report and the teardown: cli_run_wait_save() (or else cli_run_free()) waits for the save
- * and prints its warning, if any, to err. A caller keeps that warning before its report by
- * holding the report back until then. */
+/* Reconciles every item once (mode plan or apply), with the state store opened for it and,
+ * after an apply, saved. Warnings (state store) go to err. 0 or a negative errno for a failure
+ * of the tool itself (event loop, out of memory). */
 int cli_run_execute(CliRun *run, ReconcileMode mode, FILE *err);
-void cli_run_wait_save(CliRun *run);
 
 CliRun *cli_run_free(CliRun *run);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CliRun *, cli_run_free);

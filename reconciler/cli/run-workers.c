@@ -151,26 +151,13 @@ static void progress_update(Exec *e, bool final) {
 
 /* ---- one attempt -------------------------------------------------------------------- */
 
-static WorkResult work_result_from_error(const CloudError *error) {
-        switch (error->class) {
-        case CLOUD_ERROR_NONE:
-                return WORK_RESULT_SUCCESS;
-        case CLOUD_ERROR_THROTTLED:
-                return WORK_RESULT_THROTTLED;
-        case CLOUD_ERROR_TRANSIENT:
-                return WORK_RESULT_RETRY;
-        default:
-                return WORK_RESULT_PERMANENT;
-        }
-}
-
 static int exec_take(Exec *e, size_t list);
 
 static void exec_item_done(ExecItem *x, const CloudError *error) {
         Exec *e = x->exec;
         int r;
 
-        r = workqueue_done(e->queue, x->item->key, work_result_from_error(error),
+        r = workqueue_done(e->queue, x->item->key, work_result_from_cloud_error(error),
                            error->retry_after_usec);
         if (r == 0) {
                 x->item->done = true;

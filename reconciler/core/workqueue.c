@@ -70,6 +70,15 @@ static const char *const work_result_table[_WORK_RESULT_MAX] = {
 DEFINE_STRING_TABLE_LOOKUP(work_priority, WorkPriority);
 DEFINE_STRING_TABLE_LOOKUP(work_result, WorkResult);
 
+WorkResult work_result_from_cloud_error(const CloudError *error) {
+        if (error->class == CLOUD_ERROR_NONE)
+                return WORK_RESULT_SUCCESS;
+        if (error->class == CLOUD_ERROR_THROTTLED)
+                return WORK_RESULT_THROTTLED;
+        return cloud_error_class_is_retryable(error->class) ? WORK_RESULT_RETRY
+                                                            : WORK_RESULT_PERMANENT;
+}
+
 static void workqueue_rearm(WorkQueue *q);
 
 /* ---- items in the per-account priority queues ------------------------------------------ */

@@ -37,6 +37,7 @@
 
 #include "lib/clock.h"
 #include "lib/rng.h"
+#include "clouds/cloud-error.h"
 #include "lib/backoff.h"
 
 #define WORKQUEUE_CONCURRENCY_DEFAULT 32u
@@ -64,6 +65,11 @@ const char *work_priority_to_string(WorkPriority p);
 WorkPriority work_priority_from_string(const char *s);
 const char *work_result_to_string(WorkResult r);
 WorkResult work_result_from_string(const char *s);
+
+/* What a run that ended with error means for the queue (DESIGN.md §3.7): success for none,
+ * throttled (slow the account) for a throttling error, retry for the other retryable ones,
+ * permanent for the rest. The CLI and the daemon both decide through it. */
+WorkResult work_result_from_cloud_error(const CloudError *error);
 
 typedef struct WorkQueueOptions {
         unsigned concurrency;  /* runs in flight, all accounts; 0: WORKQUEUE_CONCURRENCY_DEFAULT */

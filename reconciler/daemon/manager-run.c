@@ -170,18 +170,11 @@ static void manager_count_run(Manager *m, Resource *r, const char *result, bool 
 
 /* ---- ends of runs ------------------------------------------------------------------------ */
 
-static WorkResult work_result_for_error(const CloudError *e) {
-        if (e->class == CLOUD_ERROR_THROTTLED)
-                return WORK_RESULT_THROTTLED;
-        return cloud_error_class_is_retryable(e->class) ? WORK_RESULT_RETRY
-                                                        : WORK_RESULT_PERMANENT;
-}
-
 /* Records a failed run: last error, state retrying or error, and what the queue needs. */
 static WorkResult manager_resource_failed(Manager *m, Resource *r, const CloudError *e,
                                           const char *what) {
         _cleanup_free_ char *msg = NULL, *line = NULL;
-        WorkResult wr = work_result_for_error(e);
+        WorkResult wr = work_result_from_cloud_error(e);
 
         (void) cloud_error_format(e, &msg);
         if (asprintf(&line, "%s failed: %s", what, strna(msg)) < 0)

@@ -481,6 +481,28 @@ static void test_max_attempts(void **state) {
         harness_free(h);
 }
 
+/* One table for the CLI and the daemon: what each error class means for the queue. */
+static void test_result_from_cloud_error(void **state) {
+        static const struct {
+                CloudErrorClass class;
+                WorkResult result;
+        } table[] = {
+                { CLOUD_ERROR_NONE, WORK_RESULT_SUCCESS },
+                { CLOUD_ERROR_THROTTLED, WORK_RESULT_THROTTLED },
+                { CLOUD_ERROR_TRANSIENT, WORK_RESULT_RETRY },
+                { CLOUD_ERROR_CONFIG_ABSENT, WORK_RESULT_PERMANENT },
+                { CLOUD_ERROR_FUNCTION_ABSENT, WORK_RESULT_PERMANENT },
+                { CLOUD_ERROR_INVALID, WORK_RESULT_PERMANENT },
+                { CLOUD_ERROR_AUTH, WORK_RESULT_PERMANENT },
+                { CLOUD_ERROR_PERMANENT, WORK_RESULT_PERMANENT },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                CloudError e = { .class = table[i].class };
+                assert_int_equal(work_result_from_cloud_error(&e), table[i].result);
+        }
+}
+
 static void test_strings_and_options(void **state) {
         Harness *h = harness_new(MODE_ASYNC, NULL);
         WorkQueueOptions bad = { .backoff = { .base = 1, .cap = 2 } };
@@ -534,6 +556,7 @@ static void test_real_clock(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_result_from_cloud_error),
                 cmocka_unit_test(test_dedupe),
                 cmocka_unit_test(test_never_two_in_flight),
                 cmocka_unit_test(test_changes_ahead_of_polls),

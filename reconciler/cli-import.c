@@ -12,8 +12,20 @@ typedef struct ImportCall {
         sd_event *event;
         CloudError error;
         bool absent; /* GET: no config */
+        bool done;   /* the callback ran */
         CloudConfigList list;
 } ImportCall;
+
+/* Runs the loop until the call's callback has run: import makes several calls one after the
+ * other on one loop, so the callbacks mark the call done rather than exit the loop. */
+static int import_wait(ImportCall *c) {
+        while (!c->done) {
+                int r = sd_event_run(c->event, UINT64_MAX);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
 
 static void import_keep_error(ImportCall *c, const CloudError *error) {
         if (cloud_error_copy(&c->error, error) < 0)
@@ -35,7 +47,7 @@ static void on_get(CloudCall *call, const CloudError *error, const AsyncConfig *
                 else
                         c->list.n_items = 1;
         }
-        (void) sd_event_exit(c->event, 0);
+        c->done = true;
 }
 
 static void on_list(CloudCall *call, const CloudError *error, const CloudConfigList *list,
@@ -46,7 +58,7 @@ static void on_list(CloudCall *call, const CloudError *error, const CloudConfigL
                 import_keep_error(c, error);
         else if (cloud_config_list_take(&c->list, (CloudConfigList *) list) < 0)
                 c->error.class = CLOUD_ERROR_TRANSIENT, c->error.error = -ENOMEM;
-        (void) sd_event_exit(c->event, 0);
+        c->done = true;
 }
 
 /* Runs one GET (qualifier given) or LIST on the account's client. 0 (outcome in c) or a
@@ -59,7 +71,7 @@ static int import_call(const Account *a, const FunctionId *id, bool one, ImportC
                 : cloud_list(a->client, &t, on_list, c, NULL);
         if (r < 0)
                 return r;
-        r = sd_event_loop(c->event);
+        r = import_wait(c);
         /* A GET's item is of the qualifier asked for. */
         if (r >= 0 && one && c->list.n_items == 1 &&
             !(c->list.items[0].qualifier = strdup(id->qualifier)))
@@ -121,7 +133,7 @@ static int import_list_qualifiers(const Account *a, const FunctionId *id, CloudO
         r = cloud_list_qualifiers(a->client, op, &t, on_list, c, NULL);
         if (r < 0)
                 return r;
-        return sd_event_loop(c->event);
+        return import_wait(c);
 }
 
 /* The default qualifier, every qualifier the list names, every version and alias. 0, or the
@@ -164,7 +176,7 @@ static int import_get_candidates(const Account *a, const FunctionId *id,
 
                 r = cloud_get(a->client, &t, on_get, &c, NULL);
                 if (r >= 0)
-                        r = sd_event_loop(event);
+                        r = import_wait(&c);
                 if (r >= 0 && c.error.class == CLOUD_ERROR_FUNCTION_ABSENT)
                         cloud_error_done(&c.error);
                 if (r >= 0 && c.error.class != CLOUD_ERROR_NONE) {
@@ -438,8 +450,13 @@ static int import_with_config(const CliImportOptions *o, const DaemonConfig *con
                 if (r < 0)
                         fprintf(o->err, "error: cannot call account '%s': %s\n", acc->name,
                                 strerror(-r));
-                else if (c.error.class == CLOUD_ERROR_NONE && list_count_unknown(&c.list) > 0)
+                else if (c.error.class == CLOUD_ERROR_NONE && list_count_unknown(&c.list) > 0) {
                         r = import_resolve_qualifiers(o, acc, &account, &id, &c);
+                        if (r < 0)
+                                fprintf(o->err, "error: cannot read the versions and aliases of "
+                                                "'%s' in account '%s': %s\n",
+                                        o->function, acc->name, strerror(-r));
+                }
                 r = r < 0 ? 1 : r > 0 ? r : import_report(o, acc, &id, one, &c);
         }
         http_engine_free(http);

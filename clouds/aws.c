@@ -9,6 +9,8 @@
 
 #define AWS_API_PREFIX "/2019-09-25/functions/"
 #define AWS_LIST_MAX_ITEMS "50"
+/* ListVersionsByFunction and ListAliases live under the service's own API date. */
+#define AWS_FUNCTIONS_PREFIX "/2015-03-31/functions/"
 
 static const CloudDestinationKeys aws_destination_keys = {
         .config = "DestinationConfig",
@@ -57,7 +59,7 @@ static int aws_build_request(const CloudAccount *a, CloudOp op, const CloudTarge
         _cleanup_free_ char *fn = NULL, *label = NULL;
         int r;
 
-        if (op == CLOUD_OP_LIST)
+        if (op == CLOUD_OP_LIST || op == CLOUD_OP_LIST_VERSIONS || op == CLOUD_OP_LIST_ALIASES)
                 r = aws_function_unqualified(t->function, &fn);
         else
                 r = (fn = strdup(t->function)) ? 0 : -ENOMEM;
@@ -68,6 +70,16 @@ static int aws_build_request(const CloudAccount *a, CloudOp op, const CloudTarge
         if (r < 0)
                 return r;
 
+        if (op == CLOUD_OP_LIST_VERSIONS || op == CLOUD_OP_LIST_ALIASES) {
+                req->method = "GET";
+                r = cloud_request_set_path(req, AWS_FUNCTIONS_PREFIX "%s/%s", label,
+                                           op == CLOUD_OP_LIST_VERSIONS ? "versions" : "aliases");
+                if (r >= 0 && page_token)
+                        r = cloud_request_add_query(req, "Marker", page_token);
+                if (r >= 0)
+                        r = cloud_request_add_query(req, "MaxItems", AWS_LIST_MAX_ITEMS);
+                return r;
+        }
         if (op == CLOUD_OP_LIST) {
                 req->method = "GET";
                 r = cloud_request_set_path(req, AWS_API_PREFIX "%s/event-invoke-config/list", label);
@@ -149,21 +161,22 @@ int cloud_parse_aws_config(const char *body, size_t size, AsyncConfig *ret) {
         return aws_config_from_json(o, ret);
 }
 
-/* "arn:aws:lambda:us-east-1:123:function:name:QUALIFIER" → "QUALIFIER" ($LATEST when the ARN
- * carries none). */
+/* "arn:aws:lambda:us-east-1:123:function:name:QUALIFIER" → "QUALIFIER"; NULL when the ARN
+ * carries none. The documented answer is always qualified, but moto's is not: an unqualified
+ * ARN may belong to any qualifier, so it is not taken for $LATEST (DESIGN.md §3.12). */
 static int aws_arn_qualifier(const char *arn, char **ret) {
         const char *q = NULL;
-        char *s;
 
         if (!startswith(arn, "arn:") || cloud_count_char(arn, ':') < 6)
                 return -EBADMSG;
         if (cloud_count_char(arn, ':') >= 7)
                 q = strrchr(arn, ':') + 1;
-        s = strdup(isempty(q) ? cloud_ops_aws.default_qualifier : q);
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        if (isempty(q)) {
+                *ret = NULL;
+                return 0;
+        }
+        *ret = strdup(q);
+        return *ret ? 0 : -ENOMEM;
 }
 
 static int aws_list_item(const json_t *item, CloudQualifiedConfig *ret) {
@@ -189,6 +202,15 @@ static int aws_list_item(const json_t *item, CloudQualifiedConfig *ret) {
 int cloud_parse_aws_list(const char *body, size_t size, CloudConfigList *ret) {
         return cloud_json_parse_list(body, size, "FunctionEventInvokeConfigs", "NextMarker",
                                      aws_list_item, NULL, ret);
+}
+
+/* ListVersionsByFunction {"Versions": [{"Version": "$LATEST", ...}], "NextMarker"} and
+ * ListAliases {"Aliases": [{"Name": "prod", "FunctionVersion": "1", ...}], "NextMarker"}. */
+int cloud_parse_aws_qualifiers(CloudOp op, const char *body, size_t size, CloudConfigList *ret) {
+        bool versions = op == CLOUD_OP_LIST_VERSIONS;
+
+        return cloud_json_parse_names(body, size, versions ? "Versions" : "Aliases",
+                                      versions ? "Version" : "Name", "NextMarker", NULL, ret);
 }
 
 int cloud_parse_aws_error(const char *body, size_t size, CloudError *ret) {
@@ -284,6 +306,7 @@ const CloudOps cloud_ops_aws = {
         .serialize_config = aws_serialize_config,
         .parse_config = cloud_parse_aws_config,
         .parse_list = cloud_parse_aws_list,
+        .parse_qualifiers = cloud_parse_aws_qualifiers,
         .parse_error = cloud_parse_aws_error,
         .code_header = "x-amzn-ErrorType",
         .request_id_header = "x-amzn-RequestId",

@@ -82,9 +82,12 @@ typedef struct CloudTarget {
         const char *qualifier; /* NULL: the default, see above */
 } CloudTarget;
 
-/* One config of a list, with the qualifier it belongs to. */
+/* One config of a list, with the qualifier it belongs to. In a list of versions or aliases
+ * (cloud_list_qualifiers()) an item is only a qualifier, its config empty. */
 typedef struct CloudQualifiedConfig {
-        char *qualifier; /* "$LATEST", "LATEST", "prod", "latest", "1" ... as the cloud says */
+        char *qualifier; /* "$LATEST", "LATEST", "prod", "latest", "1" ... as the cloud says;
+                          * NULL when the item does not say (an unqualified ARN or URN, no
+                          * qualifier member): never guessed, see cloud_list_qualifiers() */
         char *function;  /* the function the item names, when the body says (FC3 filter
                           * check); NULL otherwise */
         AsyncConfig config;
@@ -132,6 +135,9 @@ typedef struct CloudOps {
         /* Response bodies. 0, -EBADMSG (malformed), -ENOMEM. */
         int (*parse_config)(const char *body, size_t size, AsyncConfig *ret);
         int (*parse_list)(const char *body, size_t size, CloudConfigList *ret);
+        /* A page of CLOUD_OP_LIST_VERSIONS or CLOUD_OP_LIST_ALIASES: items with only their
+         * qualifier (the version or alias name), and the next page's token. */
+        int (*parse_qualifiers)(CloudOp op, const char *body, size_t size, CloudConfigList *ret);
         /* Fills ->code, ->message, ->request_id from an error body (whatever it finds). */
         int (*parse_error)(const char *body, size_t size, CloudError *ret);
 
@@ -155,6 +161,10 @@ const CloudOps *cloud_ops_from_api(CloudApi api);
 int cloud_parse_aws_config(const char *body, size_t size, AsyncConfig *ret);
 int cloud_parse_aws_list(const char *body, size_t size, CloudConfigList *ret);
 int cloud_parse_aws_error(const char *body, size_t size, CloudError *ret);
+int cloud_parse_aws_qualifiers(CloudOp op, const char *body, size_t size, CloudConfigList *ret);
+int cloud_parse_fc_qualifiers(CloudOp op, const char *body, size_t size, CloudConfigList *ret);
+int cloud_parse_huaweicloud_qualifiers(CloudOp op, const char *body, size_t size,
+                                       CloudConfigList *ret);
 int cloud_parse_fc3_config(const char *body, size_t size, AsyncConfig *ret);
 int cloud_parse_fc3_list(const char *body, size_t size, CloudConfigList *ret);
 int cloud_parse_fc2_config(const char *body, size_t size, AsyncConfig *ret);
@@ -227,6 +237,15 @@ int cloud_delete(CloudClient *c, const CloudTarget *t, CloudDoneCallback cb, voi
 /* Every config of function (t->qualifier is ignored), following pagination. */
 int cloud_list(CloudClient *c, const CloudTarget *t, CloudListCallback cb, void *userdata,
                CloudCall **ret_call);
+
+/* The versions (op CLOUD_OP_LIST_VERSIONS) or the aliases (CLOUD_OP_LIST_ALIASES) of function
+ * (t->qualifier is ignored), following pagination: Lambda ListVersionsByFunction (which
+ * includes $LATEST) / ListAliases; FC3 ListFunctionVersions / ListAliases; FC2
+ * ListServiceVersions / ListAliases of the function's service (FC2 qualifiers are the
+ * service's); FunctionGraph's versions (which include latest) / aliases of the function. The
+ * list's items carry only a qualifier. -EINVAL for any other op. */
+int cloud_list_qualifiers(CloudClient *c, CloudOp op, const CloudTarget *t, CloudListCallback cb,
+                          void *userdata, CloudCall **ret_call);
 
 /* The callback fires with class TRANSIENT, error -ECANCELED (from the event loop). No-op
  * once the callback runs. */

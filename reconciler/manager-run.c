@@ -134,7 +134,7 @@ int manager_enqueue(Manager *m, Resource *r, WorkPriority priority) {
 void manager_cloud_observer(const CloudAccount *account, Provider provider, CloudOp op,
                             long http_status, int error, uint64_t duration_usec, void *userdata) {
         Manager *m = userdata;
-        static const char *const methods[_CLOUD_OP_MAX] = { "GET", "PUT", "DELETE", "GET" };
+        static const char *const methods[_CLOUD_OP_MAX] = { "GET", "PUT", "DELETE", "GET", "GET", "GET" };
         char code[32];
 
         if (http_status > 0)

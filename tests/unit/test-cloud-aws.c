@@ -76,6 +76,38 @@ static void test_parse_config_malformed(void **state) {
                                 "{\"MaximumRetryAttempts\":1,\"DestinationConfig\":{\"OnFailure\":{\"Destination\":\"arn:aws:sqs:r:1:q\"}}}");
 }
 
+/* moto's list answer: an unqualified FunctionArn says nothing about the qualifier, and none
+ * is guessed (DESIGN.md §3.12); versions and aliases come from their own lists. */
+static void test_parse_list_unqualified_and_qualifiers(void **state) {
+        static const char body[] =
+                "{\"FunctionEventInvokeConfigs\": [{\"FunctionArn\": \"arn:aws:lambda:us-east-1:123456789012:function:f\","
+                " \"MaximumRetryAttempts\": 1}]}";
+        static const char versions[] =
+                "{\"Versions\": [{\"FunctionName\": \"f\", \"Version\": \"$LATEST\"}, {\"Version\": \"1\"}],"
+                " \"NextMarker\": \"1\"}";
+        static const char aliases[] = "{\"Aliases\": [{\"Name\": \"prod\", \"FunctionVersion\": \"1\"}]}";
+        CloudConfigList l = {};
+
+        assert_int_equal(cloud_parse_aws_list(body, strlen(body), &l), 0);
+        assert_int_equal(l.n_items, 1);
+        assert_null(l.items[0].qualifier);
+        cloud_config_list_done(&l);
+        assert_int_equal(cloud_parse_aws_qualifiers(CLOUD_OP_LIST_VERSIONS, versions, strlen(versions), &l), 0);
+        assert_int_equal(l.n_items, 2);
+        assert_string_equal(l.items[0].qualifier, "$LATEST");
+        assert_string_equal(l.items[1].qualifier, "1");
+        assert_string_equal(l.next_token, "1");
+        cloud_config_list_done(&l);
+        assert_int_equal(cloud_parse_aws_qualifiers(CLOUD_OP_LIST_ALIASES, aliases, strlen(aliases), &l), 0);
+        assert_int_equal(l.n_items, 1);
+        assert_string_equal(l.items[0].qualifier, "prod");
+        cloud_config_list_done(&l);
+        assert_int_equal(cloud_parse_aws_qualifiers(CLOUD_OP_LIST_ALIASES, versions, strlen(versions), &l), 0);
+        assert_int_equal(l.n_items, 0); /* no "Aliases": none */
+        cloud_config_list_done(&l);
+        assert_int_equal(cloud_parse_aws_qualifiers(CLOUD_OP_LIST_ALIASES, "{\"Aliases\":[{}]}", 16, &l), -EBADMSG);
+}
+
 static void test_parse_list(void **state) {
         static const char body[] =
                 "{\"FunctionEventInvokeConfigs\": ["
@@ -273,6 +305,7 @@ int main(void) {
                 cmocka_unit_test(test_parse_config_absent_forms),
                 cmocka_unit_test(test_parse_config_malformed),
                 cmocka_unit_test(test_parse_list),
+                cmocka_unit_test(test_parse_list_unqualified_and_qualifiers),
                 cmocka_unit_test(test_serialize),
                 cmocka_unit_test(test_request_get_vector_a),
                 cmocka_unit_test(test_request_put_arn),

@@ -87,6 +87,32 @@ static void test_parse_malformed(void **state) {
                                 "{\"max_async_retry_attempts\":1,\"enable_async_status_log\":false}");
 }
 
+static void test_parse_qualifiers(void **state) {
+        static const char unqualified[] = "{\"async_invoke_configs\":[{\"func_urn\":\"" URN "\"}],\"count\":1}";
+        static const char versions[] =
+                "{\"versions\":[{\"func_urn\":\"" URN "\",\"version\":\"latest\"},{\"version\":\"v1\"}],"
+                "\"next_marker\":2,\"count\":3}";
+        static const char aliases[] = "[{\"name\":\"prod\",\"version\":\"v1\",\"alias_urn\":\"" URN ":!prod\"}]";
+        CloudConfigList l = {};
+
+        assert_int_equal(cloud_parse_huaweicloud_list(unqualified, strlen(unqualified), &l), 0);
+        assert_int_equal(l.n_items, 1);
+        assert_null(l.items[0].qualifier); /* never guessed to be latest */
+        cloud_config_list_done(&l);
+        assert_int_equal(cloud_parse_huaweicloud_qualifiers(CLOUD_OP_LIST_VERSIONS, versions, strlen(versions), &l), 0);
+        assert_int_equal(l.n_items, 2);
+        assert_string_equal(l.items[0].qualifier, "latest");
+        assert_string_equal(l.items[1].qualifier, "v1");
+        assert_string_equal(l.next_token, "2");
+        cloud_config_list_done(&l);
+        assert_int_equal(cloud_parse_huaweicloud_qualifiers(CLOUD_OP_LIST_ALIASES, aliases, strlen(aliases), &l), 0);
+        assert_int_equal(l.n_items, 1);
+        assert_string_equal(l.items[0].qualifier, "prod");
+        assert_null(l.next_token);
+        cloud_config_list_done(&l);
+        assert_int_equal(cloud_parse_huaweicloud_qualifiers(CLOUD_OP_LIST_ALIASES, "{}", 2, &l), -EBADMSG);
+}
+
 static void test_parse_list(void **state) {
         static const char page1[] =
                 "{\"async_invoke_configs\":[{\"func_urn\":\"" URN ":latest\",\"max_async_retry_attempts\":1},"
@@ -232,6 +258,7 @@ int main(void) {
                 cmocka_unit_test(test_parse_absent_forms),
                 cmocka_unit_test(test_parse_malformed),
                 cmocka_unit_test(test_parse_list),
+                cmocka_unit_test(test_parse_qualifiers),
                 cmocka_unit_test(test_serialize),
                 cmocka_unit_test(test_request_get_vector),
                 cmocka_unit_test(test_request_ops),

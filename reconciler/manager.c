@@ -221,7 +221,7 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
 static int manager_rebind_endpoint(Manager *m);
 
 /* Records the outcome of a load of the daemon configuration (at start or on SIGHUP) for /status
- * and the metrics, as Prometheus does; error NULL: it succeeded. */
+ * and the metrics, as Prometheus does; error: why it failed (NULL: unknown, see the log). */
 static void manager_note_reload(Manager *m, bool ok, const char *error) {
         m->reload_usec = now_realtime_usec();
         m->reload_successful = ok;

@@ -250,6 +250,9 @@ static void manager_note_drift(Manager *m, Resource *r, const Diff *d) {
 }
 
 void manager_report_written(Manager *m, Resource *r) {
+        /* The write made live equal to desired: whatever drift it corrected is over ("drift"
+         * is "drifted now"; last_drift and last_drift_diff keep when and what). */
+        r->drift = false;
         manager_resource_event(m, r, RESOURCE_EVENT_WRITTEN, "applied (recorded in the state store)");
 }
 

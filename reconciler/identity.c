@@ -170,7 +170,7 @@ static int aws_parse(const char *function, const char *qualifier, FunctionId *id
         if (dup_or_null(name, &id->function) < 0 || dup_or_null(name, &id->name) < 0 ||
             dup_or_null(region, &id->region) < 0 || dup_or_null(account, &id->account_id) < 0)
                 return -ENOMEM;
-        return aws_set_target(parts[0], id);
+        return aws_set_target(region ? parts[1] : NULL, id);
 }
 
 static bool fc_name_valid(const char *s) {

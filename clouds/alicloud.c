@@ -105,6 +105,20 @@ static int fc2_split_function(const char *function, char **ret_service, char **r
 }
 
 /* The path of the function's config ("/async-invoke-config") or of its list ("...configs"). */
+/* FC3 functions are addressed by name and FC2 functions by service and name: neither carries
+ * a region or an account, so the endpoint's region and the credentials' account decide. An
+ * ARN (acs:fc:REGION:ACCOUNT:functions/NAME, the form FC3 answers in functionArn) does carry
+ * both, and is not a name FC takes in the path: it is refused rather than sent. */
+static int fc_check_target(const CloudAccount *a, const char *function, char **ret_message) {
+        if (startswith(function, "acs:") || strchr(function, ':'))
+                return cloud_target_refuse(ret_message,
+                                           "function '%s' is an ARN: Function Compute functions "
+                                           "are named by name in the account's region%s",
+                                           function,
+                                           a->api == CLOUD_API_FC2 ? " ('service/function')" : "");
+        return 0;
+}
+
 static int fc_function_path(const CloudAccount *a, const char *function, const char *leaf,
                             CloudRequest *req) {
         _cleanup_free_ char *svc = NULL, *fn = NULL;
@@ -179,6 +193,8 @@ static int fc_build_request(const CloudAccount *a, CloudOp op, const CloudTarget
         const FcApi *api = fc_api(a);
         int r;
 
+        if (fc_check_target(a, t->function, NULL) < 0)
+                return -EINVAL;
         r = cloud_request_add_header(req, "x-acs-action", api->actions[op]);
         if (r >= 0)
                 r = cloud_request_add_header(req, "x-acs-version", api->version);
@@ -452,6 +468,7 @@ const CloudOps cloud_ops_fc3 = {
         .provider = PROVIDER_ALICLOUD,
         .default_qualifier = "LATEST",
         .check_account = fc_check_account,
+        .check_target = fc_check_target,
         .default_endpoint = fc3_default_endpoint,
         .build_request = fc_build_request,
         .sign_request = fc_sign_request,
@@ -469,6 +486,7 @@ const CloudOps cloud_ops_fc2 = {
         .provider = PROVIDER_ALICLOUD,
         .default_qualifier = "LATEST",
         .check_account = fc_check_account,
+        .check_target = fc_check_target,
         .default_endpoint = fc2_default_endpoint,
         .build_request = fc_build_request,
         .sign_request = fc_sign_request,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* AWS Lambda FunctionEventInvokeConfig (docs/cloud-apis.md §1): rest-json under the API date
  * 2019-09-25, SigV4 with service "lambda", PascalCase bodies. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <strings.h>
 
 #include "clouds/cloud-json.h"
@@ -31,6 +33,42 @@ static bool aws_function_is_qualified(const char *fn) {
         return colons >= 1;
 }
 
+/* The region and account a FunctionName spells (docs/cloud-apis.md 1.3): both from
+ * arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:Q], the account from
+ * ACCOUNT:function:NAME[:Q]; "" for what it does not spell. */
+static void aws_function_locators(const char *fn, char region[static 64], char account[static 64]) {
+        char c;
+
+        region[0] = account[0] = 0;
+        if (startswith(fn, "arn:")) {
+                if (sscanf(fn, "arn:%*[^:]:lambda:%63[^:]:%63[^:]:function:%c", region, account,
+                           &c) != 3)
+                        region[0] = account[0] = 0;
+        } else if (sscanf(fn, "%63[0-9]:function:%c", account, &c) != 2)
+                account[0] = 0;
+}
+
+/* An ARN names exactly one function: the one of its region and account. Lambda answers on a
+ * regional endpoint and acts for the account of the credentials, so a function ARN of another
+ * region or account is refused here, before any request could reach a function of the same
+ * name in the account's own region. The account id is compared only when it is configured. */
+static int aws_check_target(const CloudAccount *a, const char *function, char **ret_message) {
+        char region[64], account[64];
+
+        aws_function_locators(function, region, account);
+        if (region[0] && !streq(region, a->region))
+                return cloud_target_refuse(ret_message,
+                                           "function '%s' is in region '%s', but account '%s' is "
+                                           "in region '%s'",
+                                           function, region, strna(a->name), a->region);
+        if (account[0] && !isempty(a->account_id) && !streq(account, a->account_id))
+                return cloud_target_refuse(ret_message,
+                                           "function '%s' belongs to AWS account %s, but account "
+                                           "'%s' is AWS account %s",
+                                           function, account, strna(a->name), a->account_id);
+        return 0;
+}
+
 static int aws_function_unqualified(const char *fn, char **ret) {
         char *s = aws_function_is_qualified(fn) ? strndup(fn, (size_t) (strrchr(fn, ':') - fn))
                                                 : strdup(fn);
@@ -59,6 +97,17 @@ static int aws_build_request(const CloudAccount *a, CloudOp op, const CloudTarge
         _cleanup_free_ char *fn = NULL, *label = NULL;
         int r;
 
+        /* A function the document named by ARN (or partial ARN) is sent as that ARN, not as
+         * its bare name. A bare name means "the function of that name in the endpoint's region
+         * and the credentials' account", which is another function whenever the ARN's region
+         * or account is not the account's own; the ARN means exactly one function, and Lambda
+         * refuses it in another region ("Functions from 'R' are not reachable in this region")
+         * and for another account (not authorized) instead of acting on a namesake. So even a
+         * target that got past validation (a record kept from before the account's region
+         * changed) cannot write to the wrong function. A bare name stays a bare name: the
+         * document named no region or account. */
+        if (aws_check_target(a, t->function, NULL) < 0)
+                return -EINVAL;
         if (op == CLOUD_OP_LIST || op == CLOUD_OP_LIST_VERSIONS || op == CLOUD_OP_LIST_ALIASES)
                 r = aws_function_unqualified(t->function, &fn);
         else
@@ -265,8 +314,13 @@ static void aws_classify_error(CloudOp op, CloudError *e) {
                  * an EventInvokeConfig", docs/cloud-apis.md 1.6). The second wording is
                  * UNCONFIRMED, so anything but "Function not found" on a GET or DELETE is "no
                  * config": at worst the following PUT reports the missing function. */
-                if (strcasestr(msg, "Function not found") ||
-                    (op != CLOUD_OP_GET && op != CLOUD_OP_DELETE))
+                if (strcasestr(msg, "not reachable in this region")) {
+                        /* "Functions from 'R' are not reachable in this region ('S')": an ARN of
+                         * another region. Not "absent": nothing was read or deleted. */
+                        e->class = CLOUD_ERROR_PERMANENT;
+                        e->note = "the function ARN names another region than the account's";
+                } else if (strcasestr(msg, "Function not found") ||
+                           (op != CLOUD_OP_GET && op != CLOUD_OP_DELETE))
                         e->class = CLOUD_ERROR_FUNCTION_ABSENT;
                 else
                         e->class = CLOUD_ERROR_CONFIG_ABSENT;
@@ -300,6 +354,7 @@ const CloudOps cloud_ops_aws = {
         .provider = PROVIDER_AWS,
         .default_qualifier = "$LATEST",
         .check_account = aws_check_account,
+        .check_target = aws_check_target,
         .default_endpoint = aws_default_endpoint,
         .build_request = aws_build_request,
         .sign_request = aws_sign_request,

@@ -100,6 +100,22 @@ const AsyncConfig *cloud_config_list_find(const CloudConfigList *l, const char *
 
 /* ---- tables ------------------------------------------------------------------------ */
 
+int cloud_target_refuse(char **ret_message, const char *format, ...) {
+        va_list ap;
+        int r;
+
+        if (!ret_message)
+                return -EINVAL;
+        va_start(ap, format);
+        r = vasprintf(ret_message, format, ap);
+        va_end(ap);
+        if (r < 0) {
+                *ret_message = NULL;
+                return -ENOMEM;
+        }
+        return -EINVAL;
+}
+
 const CloudOps *cloud_ops_from_api(CloudApi api) {
         static const CloudOps *const table[_CLOUD_API_MAX] = {
                 [CLOUD_API_AWS_LAMBDA] = &cloud_ops_aws,

@@ -70,7 +70,8 @@ typedef struct CloudAccount {
                                * lambda.{region}.amazonaws.com, fcv3.{region}.aliyuncs.com,
                                * {account_id}.{region}.fc.aliyuncs.com,
                                * functiongraph.{region}.myhuaweicloud.com (all https) */
-        const char *account_id; /* alicloud; required for FC2 without an endpoint override */
+        const char *account_id; /* alicloud: required for FC2 without an endpoint override;
+                                 * aws: optional, 12 digits, checked against function ARNs */
         const char *project_id; /* huaweicloud; required */
         const char *ca_file;    /* PEM bundle replacing the system's, or NULL */
         CloudCredentialsFunc credentials;
@@ -115,6 +116,13 @@ typedef struct CloudOps {
 
         /* Checks the account has what this cloud needs (region, project id ...), -EINVAL. */
         int (*check_account)(const CloudAccount *a);
+        /* Whether a target's function, when its spelling carries a region, an account or a
+         * project (an ARN, a partial ARN, a URN), names this account's own (DESIGN.md §3.12):
+         * a function elsewhere is never addressed through this account. Pure: the caller adds
+         * the location. 0 (also for a spelling without any: a name); -EINVAL and, when
+         * ret_message is not NULL, a sentence naming both sides in it (malloc'd); -ENOMEM.
+         * build_request refuses such a target too. */
+        int (*check_target)(const CloudAccount *a, const char *function, char **ret_message);
         /* The real endpoint "https://host" of the account, fresh string. */
         int (*default_endpoint)(const CloudAccount *a, char **ret);
 
@@ -186,6 +194,10 @@ static inline size_t cloud_count_char(const char *s, char c) {
                 n += *s == c;
         return n;
 }
+
+/* For check_target: -EINVAL, with the formatted sentence in *ret_message when ret_message
+ * is not NULL; -ENOMEM when it cannot be formatted. */
+int cloud_target_refuse(char **ret_message, const char *format, ...) _printf_(2, 3);
 
 /* ---- clients and calls --------------------------------------------------------------- */
 

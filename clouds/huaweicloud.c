@@ -2,6 +2,7 @@
 /* Huawei Cloud FunctionGraph v2 (docs/cloud-apis.md §3): the function URN raw in the path,
  * APIG SDK-HMAC-SHA256 signing, snake_case bodies whose destination "param" is a JSON
  * string holding an object. */
+#include <stdio.h>
 #include <strings.h>
 
 #include "clouds/cloud-json.h"
@@ -19,6 +20,27 @@ static bool hw_urn_valid(const char *urn) {
                (colons == HW_URN_COLONS_UNQUALIFIED || colons == HW_URN_COLONS_UNQUALIFIED + 1) &&
                !strstr(urn, "::") && !endswith(urn, ":") &&
                urn[strspn(urn, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_-.$")] == 0;
+}
+
+/* A function URN urn:fss:REGION:PROJECT:function:PACKAGE:NAME[:VERSION] is answered only by
+ * the endpoint of its region under its project's path; the account's region and projectId
+ * must be the URN's (docs/cloud-apis.md 4: the project id is also in the path). */
+static int hw_check_target(const CloudAccount *a, const char *function, char **ret_message) {
+        char region[65], project[65], c;
+
+        if (sscanf(function, "urn:fss:%64[^:]:%64[^:]:function:%c", region, project, &c) != 3)
+                return 0; /* not a URN: the parser's business */
+        if (!streq(region, a->region))
+                return cloud_target_refuse(ret_message,
+                                           "function '%s' is in region '%s', but account '%s' is "
+                                           "in region '%s'",
+                                           function, region, strna(a->name), a->region);
+        if (a->project_id && !streq(project, a->project_id))
+                return cloud_target_refuse(ret_message,
+                                           "function '%s' is in project '%s', but account '%s' "
+                                           "has project '%s'",
+                                           function, project, strna(a->name), a->project_id);
+        return 0;
 }
 
 /* The qualified URN of a target: the URN's own version, else the qualifier, else "latest";
@@ -121,6 +143,8 @@ static int hw_build_request(const CloudAccount *a, CloudOp op, const CloudTarget
         _cleanup_free_ char *urn = NULL;
         int r;
 
+        if (hw_check_target(a, t->function, NULL) < 0)
+                return -EINVAL;
         if (op == CLOUD_OP_LIST_VERSIONS || op == CLOUD_OP_LIST_ALIASES)
                 return hw_build_qualifiers(a, op, t, page_token, req);
         r = hw_target_urn(t, &urn);
@@ -416,6 +440,7 @@ const CloudOps cloud_ops_huaweicloud = {
         .provider = PROVIDER_HUAWEICLOUD,
         .default_qualifier = "latest",
         .check_account = hw_check_account,
+        .check_target = hw_check_target,
         .default_endpoint = hw_default_endpoint,
         .build_request = hw_build_request,
         .sign_request = hw_sign_request,

@@ -17,7 +17,7 @@ void account_config_to_cloud(const AccountConfig *a, CloudAccount *ret) {
 
 void resource_spec_to_target(const ResourceSpec *spec, CloudTarget *ret) {
         *ret = (CloudTarget){
-                .function = spec->id.function,
+                .function = spec->id.target ?: spec->id.function,
                 .qualifier = spec->id.qualifier,
         };
 }

@@ -64,7 +64,8 @@ static void on_list(CloudCall *call, const CloudError *error, const CloudConfigL
 /* Runs one GET (qualifier given) or LIST on the account's client. 0 (outcome in c) or a
  * negative errno when the call could not start. */
 static int import_call(const Account *a, const FunctionId *id, bool one, ImportCall *c) {
-        CloudTarget t = { .function = id->function, .qualifier = one ? id->qualifier : NULL };
+        CloudTarget t = { .function = id->target ?: id->function,
+                          .qualifier = one ? id->qualifier : NULL };
         int r;
 
         r = one ? cloud_get(a->client, &t, on_get, c, NULL)
@@ -347,6 +348,23 @@ static int emit_list(const CliImportOptions *o, const AccountConfig *acc, const 
         return 0;
 }
 
+/* A function ARN/URN of another region, account or project is not the account's: never
+ * called (DESIGN.md §3.12). 0, 1 (printed), -ENOMEM. */
+static int import_check_target(const CliImportOptions *o, const AccountConfig *acc) {
+        const CloudOps *ops = cloud_ops_from_api(acc->api);
+        _cleanup_free_ char *msg = NULL;
+        CloudAccount ca;
+        int r;
+
+        account_config_to_cloud(acc, &ca);
+        r = ops && ops->check_target ? ops->check_target(&ca, o->function, &msg) : 0;
+        if (r == -ENOMEM || (r < 0 && !msg))
+                return -ENOMEM;
+        if (r < 0)
+                fprintf(o->err, "error: %s\n", msg);
+        return r < 0 ? 1 : 0;
+}
+
 /* The checks the loader makes, so that what is imported also loads. 0, or 1 (printed). */
 static int import_check_args(const CliImportOptions *o, const DaemonConfig *config,
                              const AccountConfig **ret_acc, FunctionId *ret_id) {
@@ -373,6 +391,11 @@ static int import_check_args(const CliImportOptions *o, const DaemonConfig *conf
                         cloud_api_to_string(ret_id->api));
                 function_id_done(ret_id);
                 return 1;
+        }
+        r = import_check_target(o, acc);
+        if (r != 0) {
+                function_id_done(ret_id);
+                return r;
         }
         *ret_acc = acc;
         return 0;

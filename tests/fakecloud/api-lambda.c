@@ -161,6 +161,34 @@ bool fake_lambda_parse_function_name(const char *s, FakeLambdaId *id) {
         return true;
 }
 
+/* An ARN names the function of its region and account, not a namesake here. Real Lambda
+ * answers an ARN of another region with 404 ResourceNotFoundException "Functions from 'R' are
+ * not reachable in this region ('S')" (aws-cli issue 3954 and others quote it); one of another
+ * account goes through IAM, and the event-invoke-config operations take no resource policy, so
+ * the caller is not authorized: 403 AccessDeniedException. Responds and returns false then. */
+static bool lambda_check_locators(FakeCall *c, const FakeLambdaId *id) {
+        char msg[512];
+
+        if (id->region[0] && !streq(id->region, c->region)) {
+                snprintf(msg, sizeof(msg), "Functions from '%s' are not reachable in this region ('%s')",
+                         id->region, c->region);
+                lambda_fail(c, 404, "ResourceNotFoundException", msg);
+                return false;
+        }
+        if (id->account[0] && !streq(id->account, c->fc->aws_account)) {
+                snprintf(msg, sizeof(msg),
+                         "User: arn:aws:iam::%s:user/fakecloud is not authorized to perform: lambda:%s on "
+                         "resource: arn:aws:lambda:%s:%s:function:%s",
+                         c->fc->aws_account, streq(c->req->method, "GET") ? "GetFunctionEventInvokeConfig"
+                                             : streq(c->req->method, "DELETE") ? "DeleteFunctionEventInvokeConfig"
+                                                                               : "PutFunctionEventInvokeConfig",
+                         id->region[0] ? id->region : c->region, id->account, id->name);
+                lambda_fail(c, 403, "AccessDeniedException", msg);
+                return false;
+        }
+        return true;
+}
+
 /* Resolves the function and qualifier of a request; responds and returns false on error. */
 static bool lambda_resolve(FakeCall *c, FakeLambdaId *id) {
         const char *q = fake_call_query(c, "Qualifier");
@@ -173,6 +201,8 @@ static bool lambda_resolve(FakeCall *c, FakeLambdaId *id) {
                                        "(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
                 return false;
         }
+        if (!lambda_check_locators(c, id))
+                return false;
         if (q) {
                 if (!qualifier_valid(q)) {
                         lambda_fail_invalid(c, "1 validation error detected: Value at 'qualifier' failed to "

@@ -286,6 +286,22 @@ static void test_request_fc2_ops(void **state) {
         cloud_client_unref(x);
 }
 
+/* FC is addressed by name: an ARN (which carries a region and an account) is refused, never
+ * sent in the path. */
+static void test_check_target(void **state) {
+        _cleanup_free_ char *msg = NULL;
+        _cleanup_(cloud_client_unrefp) CloudClient *c = test_client(&fc3_account);
+        CloudTarget t = { .function = "acs:fc:cn-shanghai:1234567890123456:functions/f" };
+        CloudCredentials cc = { "a", "b", NULL };
+        CloudRequest r = {};
+
+        assert_int_equal(cloud_ops_fc3.check_target(&fc3_account, "f", NULL), 0);
+        assert_int_equal(cloud_ops_fc2.check_target(&fc2_account, "s/f", NULL), 0);
+        assert_int_equal(cloud_ops_fc3.check_target(&fc3_account, t.function, &msg), -EINVAL);
+        assert_non_null(strstr(msg, "is an ARN"));
+        assert_int_equal(cloud_client_build_request(c, CLOUD_OP_GET, &t, NULL, NULL, &cc, 0, "n", &r), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_fc3_config),
@@ -298,6 +314,7 @@ int main(void) {
                 cmocka_unit_test(test_request_fc3_get_vector),
                 cmocka_unit_test(test_request_fc3_ops),
                 cmocka_unit_test(test_request_fc2_ops),
+                cmocka_unit_test(test_check_target),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

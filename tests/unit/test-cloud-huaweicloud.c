@@ -252,9 +252,41 @@ static void test_request_ops(void **state) {
         assert_int_equal(cloud_client_new(NULL, &a, &x), -EINVAL);
 }
 
+/* DESIGN.md §3.12: a URN of another region or project is refused (both named), and no request
+ * is built for it. */
+static void test_check_target(void **state) {
+        static const struct {
+                const char *function, *message; /* NULL: accepted */
+        } cases[] = {
+                { URN, NULL },
+                { URN ":latest", NULL },
+                { "urn:fss:cn-east-3:" PROJECT ":function:default:my-func",
+                  "function 'urn:fss:cn-east-3:" PROJECT ":function:default:my-func' is in region 'cn-east-3', but account 'hw' is in region 'cn-north-4'" },
+                { "urn:fss:cn-north-4:ffffffffffffffffffffffffffffffff:function:default:my-func:1",
+                  "is in project 'ffffffffffffffffffffffffffffffff', but account 'hw' has project '" PROJECT "'" },
+        };
+        _cleanup_(cloud_client_unrefp) CloudClient *c = test_client(&hw_account);
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *msg = NULL;
+                CloudTarget t = { .function = cases[i].function };
+                CloudCredentials cc = { "a", "b", NULL };
+                CloudRequest r = {};
+                int k = cloud_ops_huaweicloud.check_target(&hw_account, cases[i].function, &msg);
+
+                assert_int_equal(k, cases[i].message ? -EINVAL : 0);
+                assert_int_equal(cloud_client_build_request(c, CLOUD_OP_GET, &t, NULL, NULL, &cc, T_2024, "n", &r),
+                                 cases[i].message ? -EINVAL : 0);
+                cloud_request_done(&r);
+                if (cases[i].message && (!msg || !strstr(msg, cases[i].message)))
+                        fail_msg("case %zu: '%s'", i, strna(msg));
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_config),
+                cmocka_unit_test(test_check_target),
                 cmocka_unit_test(test_parse_absent_forms),
                 cmocka_unit_test(test_parse_malformed),
                 cmocka_unit_test(test_parse_list),

@@ -27,6 +27,8 @@ static const FcApi fc3_api = {
                 [CLOUD_OP_PUT] = "PutAsyncInvokeConfig",
                 [CLOUD_OP_DELETE] = "DeleteAsyncInvokeConfig",
                 [CLOUD_OP_LIST] = "ListAsyncInvokeConfigs",
+                [CLOUD_OP_LIST_VERSIONS] = "ListFunctionVersions",
+                [CLOUD_OP_LIST_ALIASES] = "ListAliases",
         },
 };
 
@@ -38,6 +40,8 @@ static const FcApi fc2_api = {
                 [CLOUD_OP_PUT] = "PutFunctionAsyncInvokeConfig",
                 [CLOUD_OP_DELETE] = "DeleteFunctionAsyncInvokeConfig",
                 [CLOUD_OP_LIST] = "ListFunctionAsyncInvokeConfigs",
+                [CLOUD_OP_LIST_VERSIONS] = "ListServiceVersions",
+                [CLOUD_OP_LIST_ALIASES] = "ListAliases",
         },
 };
 
@@ -101,6 +105,20 @@ static int fc2_split_function(const char *function, char **ret_service, char **r
 }
 
 /* The path of the function's config ("/async-invoke-config") or of its list ("...configs"). */
+/* FC3 functions are addressed by name and FC2 functions by service and name: neither carries
+ * a region or an account, so the endpoint's region and the credentials' account decide. An
+ * ARN (acs:fc:REGION:ACCOUNT:functions/NAME, the form FC3 answers in functionArn) does carry
+ * both, and is not a name FC takes in the path: it is refused rather than sent. */
+static int fc_check_target(const CloudAccount *a, const char *function, char **ret_message) {
+        if (startswith(function, "acs:") || strchr(function, ':'))
+                return cloud_target_refuse(ret_message,
+                                           "function '%s' is an ARN: Function Compute functions "
+                                           "are named by name in the account's region%s",
+                                           function,
+                                           a->api == CLOUD_API_FC2 ? " ('service/function')" : "");
+        return 0;
+}
+
 static int fc_function_path(const CloudAccount *a, const char *function, const char *leaf,
                             CloudRequest *req) {
         _cleanup_free_ char *svc = NULL, *fn = NULL;
@@ -142,12 +160,41 @@ static int fc_build_list(const CloudAccount *a, const CloudTarget *t, const char
         return r;
 }
 
+/* FC3 versions and aliases are the function's; FC2's are its service's (a qualifier names a
+ * version or alias of the service). */
+static int fc_build_qualifiers(const CloudAccount *a, CloudOp op, const CloudTarget *t,
+                               const char *page_token, CloudRequest *req) {
+        const char *leaf = op == CLOUD_OP_LIST_VERSIONS ? "versions" : "aliases";
+        _cleanup_free_ char *svc = NULL, *fn = NULL;
+        int r;
+
+        req->method = "GET";
+        if (a->api == CLOUD_API_FC2) {
+                r = fc2_split_function(t->function, &svc, &fn);
+                if (r >= 0)
+                        r = cloud_request_set_path(req, "/2021-04-06/services/%s/%s", svc, leaf);
+        } else if (strchr(t->function, '/'))
+                r = -EINVAL;
+        else {
+                r = urlenc_escape(t->function, SIZE_MAX, NULL, &fn);
+                if (r >= 0)
+                        r = cloud_request_set_path(req, "/2023-03-30/functions/%s/%s", fn, leaf);
+        }
+        if (r >= 0)
+                r = cloud_request_add_query(req, "limit", FC_LIST_LIMIT);
+        if (r >= 0 && page_token)
+                r = cloud_request_add_query(req, "nextToken", page_token);
+        return r;
+}
+
 static int fc_build_request(const CloudAccount *a, CloudOp op, const CloudTarget *t,
                             const AsyncConfig *desired, const char *page_token,
                             CloudRequest *req) {
         const FcApi *api = fc_api(a);
         int r;
 
+        if (fc_check_target(a, t->function, NULL) < 0)
+                return -EINVAL;
         r = cloud_request_add_header(req, "x-acs-action", api->actions[op]);
         if (r >= 0)
                 r = cloud_request_add_header(req, "x-acs-version", api->version);
@@ -155,6 +202,8 @@ static int fc_build_request(const CloudAccount *a, CloudOp op, const CloudTarget
                 return r;
         if (op == CLOUD_OP_LIST)
                 return fc_build_list(a, t, page_token, req);
+        if (op == CLOUD_OP_LIST_VERSIONS || op == CLOUD_OP_LIST_ALIASES)
+                return fc_build_qualifiers(a, op, t, page_token, req);
 
         req->method = op == CLOUD_OP_GET ? "GET" : op == CLOUD_OP_PUT ? "PUT" : "DELETE";
         r = fc_function_path(a, t->function, "async-invoke-config", req);
@@ -287,13 +336,15 @@ static int fc_list_item(const FcApi *api, const json_t *item, CloudQualifiedConf
                 if (r < 0)
                         return r;
         }
+        /* Neither a qualifier member nor a qualified ARN (FC3's one documented example has a
+         * bare functionArn): the item does not say, and LATEST is not assumed (DESIGN.md
+         * §3.12). */
         if (qualifier) {
                 free(q);
                 q = strdup(qualifier);
-        } else if (!q)
-                q = strdup("LATEST");
-        if (!q)
-                return -ENOMEM;
+                if (!q)
+                        return -ENOMEM;
+        }
         r = fc_config_from_json(api, item, &ret->config);
         if (r < 0)
                 return r;
@@ -316,6 +367,15 @@ int cloud_parse_fc3_list(const char *body, size_t size, CloudConfigList *ret) {
 
 int cloud_parse_fc2_list(const char *body, size_t size, CloudConfigList *ret) {
         return cloud_json_parse_list(body, size, "configs", "nextToken", fc2_list_item, NULL, ret);
+}
+
+/* FC3 ListVersionsOutput / FC2 ListServiceVersions {"versions": [{"versionId"}], "nextToken",
+ * "direction"}; ListAliasesOutput {"aliases": [{"aliasName", "versionId"}], "nextToken"}. */
+int cloud_parse_fc_qualifiers(CloudOp op, const char *body, size_t size, CloudConfigList *ret) {
+        bool versions = op == CLOUD_OP_LIST_VERSIONS;
+
+        return cloud_json_parse_names(body, size, versions ? "versions" : "aliases",
+                                      versions ? "versionId" : "aliasName", "nextToken", NULL, ret);
 }
 
 static int set_string_member(const json_t *o, const char *const *keys, char **field) {
@@ -408,12 +468,14 @@ const CloudOps cloud_ops_fc3 = {
         .provider = PROVIDER_ALICLOUD,
         .default_qualifier = "LATEST",
         .check_account = fc_check_account,
+        .check_target = fc_check_target,
         .default_endpoint = fc3_default_endpoint,
         .build_request = fc_build_request,
         .sign_request = fc_sign_request,
         .serialize_config = fc3_serialize_config,
         .parse_config = cloud_parse_fc3_config,
         .parse_list = cloud_parse_fc3_list,
+        .parse_qualifiers = cloud_parse_fc_qualifiers,
         .parse_error = cloud_parse_alicloud_error,
         .request_id_header = "x-acs-request-id",
         .classify_error = fc_classify_error,
@@ -424,12 +486,14 @@ const CloudOps cloud_ops_fc2 = {
         .provider = PROVIDER_ALICLOUD,
         .default_qualifier = "LATEST",
         .check_account = fc_check_account,
+        .check_target = fc_check_target,
         .default_endpoint = fc2_default_endpoint,
         .build_request = fc_build_request,
         .sign_request = fc_sign_request,
         .serialize_config = fc2_serialize_config,
         .parse_config = cloud_parse_fc2_config,
         .parse_list = cloud_parse_fc2_list,
+        .parse_qualifiers = cloud_parse_fc_qualifiers,
         .parse_error = cloud_parse_alicloud_error,
         .request_id_header = "X-Fc-Request-Id",
         .classify_error = fc_classify_error,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* AWS Lambda FunctionEventInvokeConfig (docs/cloud-apis.md §1): rest-json under the API date
  * 2019-09-25, SigV4 with service "lambda", PascalCase bodies. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <strings.h>
 
 #include "clouds/cloud-json.h"
@@ -9,6 +11,8 @@
 
 #define AWS_API_PREFIX "/2019-09-25/functions/"
 #define AWS_LIST_MAX_ITEMS "50"
+/* ListVersionsByFunction and ListAliases live under the service's own API date. */
+#define AWS_FUNCTIONS_PREFIX "/2015-03-31/functions/"
 
 static const CloudDestinationKeys aws_destination_keys = {
         .config = "DestinationConfig",
@@ -27,6 +31,42 @@ static bool aws_function_is_qualified(const char *fn) {
         if (strstr(fn, ":function:"))
                 return colons >= 3;
         return colons >= 1;
+}
+
+/* The region and account a FunctionName spells (docs/cloud-apis.md 1.3): both from
+ * arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:Q], the account from
+ * ACCOUNT:function:NAME[:Q]; "" for what it does not spell. */
+static void aws_function_locators(const char *fn, char region[static 64], char account[static 64]) {
+        char c;
+
+        region[0] = account[0] = 0;
+        if (startswith(fn, "arn:")) {
+                if (sscanf(fn, "arn:%*[^:]:lambda:%63[^:]:%63[^:]:function:%c", region, account,
+                           &c) != 3)
+                        region[0] = account[0] = 0;
+        } else if (sscanf(fn, "%63[0-9]:function:%c", account, &c) != 2)
+                account[0] = 0;
+}
+
+/* An ARN names exactly one function: the one of its region and account. Lambda answers on a
+ * regional endpoint and acts for the account of the credentials, so a function ARN of another
+ * region or account is refused here, before any request could reach a function of the same
+ * name in the account's own region. The account id is compared only when it is configured. */
+static int aws_check_target(const CloudAccount *a, const char *function, char **ret_message) {
+        char region[64], account[64];
+
+        aws_function_locators(function, region, account);
+        if (region[0] && !streq(region, a->region))
+                return cloud_target_refuse(ret_message,
+                                           "function '%s' is in region '%s', but account '%s' is "
+                                           "in region '%s'",
+                                           function, region, strna(a->name), a->region);
+        if (account[0] && !isempty(a->account_id) && !streq(account, a->account_id))
+                return cloud_target_refuse(ret_message,
+                                           "function '%s' belongs to AWS account %s, but account "
+                                           "'%s' is AWS account %s",
+                                           function, account, strna(a->name), a->account_id);
+        return 0;
 }
 
 static int aws_function_unqualified(const char *fn, char **ret) {
@@ -57,7 +97,18 @@ static int aws_build_request(const CloudAccount *a, CloudOp op, const CloudTarge
         _cleanup_free_ char *fn = NULL, *label = NULL;
         int r;
 
-        if (op == CLOUD_OP_LIST)
+        /* A function the document named by ARN (or partial ARN) is sent as that ARN, not as
+         * its bare name. A bare name means "the function of that name in the endpoint's region
+         * and the credentials' account", which is another function whenever the ARN's region
+         * or account is not the account's own; the ARN means exactly one function, and Lambda
+         * refuses it in another region ("Functions from 'R' are not reachable in this region")
+         * and for another account (not authorized) instead of acting on a namesake. So even a
+         * target that got past validation (a record kept from before the account's region
+         * changed) cannot write to the wrong function. A bare name stays a bare name: the
+         * document named no region or account. */
+        if (aws_check_target(a, t->function, NULL) < 0)
+                return -EINVAL;
+        if (op == CLOUD_OP_LIST || op == CLOUD_OP_LIST_VERSIONS || op == CLOUD_OP_LIST_ALIASES)
                 r = aws_function_unqualified(t->function, &fn);
         else
                 r = (fn = strdup(t->function)) ? 0 : -ENOMEM;
@@ -68,6 +119,16 @@ static int aws_build_request(const CloudAccount *a, CloudOp op, const CloudTarge
         if (r < 0)
                 return r;
 
+        if (op == CLOUD_OP_LIST_VERSIONS || op == CLOUD_OP_LIST_ALIASES) {
+                req->method = "GET";
+                r = cloud_request_set_path(req, AWS_FUNCTIONS_PREFIX "%s/%s", label,
+                                           op == CLOUD_OP_LIST_VERSIONS ? "versions" : "aliases");
+                if (r >= 0 && page_token)
+                        r = cloud_request_add_query(req, "Marker", page_token);
+                if (r >= 0)
+                        r = cloud_request_add_query(req, "MaxItems", AWS_LIST_MAX_ITEMS);
+                return r;
+        }
         if (op == CLOUD_OP_LIST) {
                 req->method = "GET";
                 r = cloud_request_set_path(req, AWS_API_PREFIX "%s/event-invoke-config/list", label);
@@ -149,21 +210,22 @@ int cloud_parse_aws_config(const char *body, size_t size, AsyncConfig *ret) {
         return aws_config_from_json(o, ret);
 }
 
-/* "arn:aws:lambda:us-east-1:123:function:name:QUALIFIER" → "QUALIFIER" ($LATEST when the ARN
- * carries none). */
+/* "arn:aws:lambda:us-east-1:123:function:name:QUALIFIER" → "QUALIFIER"; NULL when the ARN
+ * carries none. The documented answer is always qualified, but moto's is not: an unqualified
+ * ARN may belong to any qualifier, so it is not taken for $LATEST (DESIGN.md §3.12). */
 static int aws_arn_qualifier(const char *arn, char **ret) {
         const char *q = NULL;
-        char *s;
 
         if (!startswith(arn, "arn:") || cloud_count_char(arn, ':') < 6)
                 return -EBADMSG;
         if (cloud_count_char(arn, ':') >= 7)
                 q = strrchr(arn, ':') + 1;
-        s = strdup(isempty(q) ? cloud_ops_aws.default_qualifier : q);
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        if (isempty(q)) {
+                *ret = NULL;
+                return 0;
+        }
+        *ret = strdup(q);
+        return *ret ? 0 : -ENOMEM;
 }
 
 static int aws_list_item(const json_t *item, CloudQualifiedConfig *ret) {
@@ -189,6 +251,15 @@ static int aws_list_item(const json_t *item, CloudQualifiedConfig *ret) {
 int cloud_parse_aws_list(const char *body, size_t size, CloudConfigList *ret) {
         return cloud_json_parse_list(body, size, "FunctionEventInvokeConfigs", "NextMarker",
                                      aws_list_item, NULL, ret);
+}
+
+/* ListVersionsByFunction {"Versions": [{"Version": "$LATEST", ...}], "NextMarker"} and
+ * ListAliases {"Aliases": [{"Name": "prod", "FunctionVersion": "1", ...}], "NextMarker"}. */
+int cloud_parse_aws_qualifiers(CloudOp op, const char *body, size_t size, CloudConfigList *ret) {
+        bool versions = op == CLOUD_OP_LIST_VERSIONS;
+
+        return cloud_json_parse_names(body, size, versions ? "Versions" : "Aliases",
+                                      versions ? "Version" : "Name", "NextMarker", NULL, ret);
 }
 
 int cloud_parse_aws_error(const char *body, size_t size, CloudError *ret) {
@@ -243,8 +314,13 @@ static void aws_classify_error(CloudOp op, CloudError *e) {
                  * an EventInvokeConfig", docs/cloud-apis.md 1.6). The second wording is
                  * UNCONFIRMED, so anything but "Function not found" on a GET or DELETE is "no
                  * config": at worst the following PUT reports the missing function. */
-                if (strcasestr(msg, "Function not found") ||
-                    (op != CLOUD_OP_GET && op != CLOUD_OP_DELETE))
+                if (strcasestr(msg, "not reachable in this region")) {
+                        /* "Functions from 'R' are not reachable in this region ('S')": an ARN of
+                         * another region. Not "absent": nothing was read or deleted. */
+                        e->class = CLOUD_ERROR_PERMANENT;
+                        e->note = "the function ARN names another region than the account's";
+                } else if (strcasestr(msg, "Function not found") ||
+                           (op != CLOUD_OP_GET && op != CLOUD_OP_DELETE))
                         e->class = CLOUD_ERROR_FUNCTION_ABSENT;
                 else
                         e->class = CLOUD_ERROR_CONFIG_ABSENT;
@@ -278,12 +354,14 @@ const CloudOps cloud_ops_aws = {
         .provider = PROVIDER_AWS,
         .default_qualifier = "$LATEST",
         .check_account = aws_check_account,
+        .check_target = aws_check_target,
         .default_endpoint = aws_default_endpoint,
         .build_request = aws_build_request,
         .sign_request = aws_sign_request,
         .serialize_config = aws_serialize_config,
         .parse_config = cloud_parse_aws_config,
         .parse_list = cloud_parse_aws_list,
+        .parse_qualifiers = cloud_parse_aws_qualifiers,
         .parse_error = cloud_parse_aws_error,
         .code_header = "x-amzn-ErrorType",
         .request_id_header = "x-amzn-RequestId",

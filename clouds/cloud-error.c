@@ -23,6 +23,8 @@ static const char *const cloud_op_table[_CLOUD_OP_MAX] = {
         [CLOUD_OP_PUT] = "put",
         [CLOUD_OP_DELETE] = "delete",
         [CLOUD_OP_LIST] = "list",
+        [CLOUD_OP_LIST_VERSIONS] = "list-versions",
+        [CLOUD_OP_LIST_ALIASES] = "list-aliases",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(cloud_error_class, CloudErrorClass);

@@ -38,20 +38,25 @@ typedef enum CloudErrorClass {
         _CLOUD_ERROR_CLASS_INVALID = -22, /* -EINVAL */
 } CloudErrorClass;
 
-/* The four operations; the classifier needs to know which one failed (a 404 to a PUT or a
- * list is never "config absent"). */
+/* The operations; the classifier needs to know which one failed (a 404 to a PUT or a list is
+ * never "config absent"). The last two list a function's versions and its aliases (FC2: its
+ * service's), for `asyncfg import` when a config list does not say which qualifier an item
+ * belongs to. */
 typedef enum CloudOp {
         CLOUD_OP_GET,
         CLOUD_OP_PUT,
         CLOUD_OP_DELETE,
         CLOUD_OP_LIST,
+        CLOUD_OP_LIST_VERSIONS,
+        CLOUD_OP_LIST_ALIASES,
         _CLOUD_OP_MAX,
         _CLOUD_OP_INVALID = -22,
 } CloudOp;
 
 const char *cloud_error_class_to_string(CloudErrorClass c); /* "none", "config-absent", ... */
 CloudErrorClass cloud_error_class_from_string(const char *s);
-const char *cloud_op_to_string(CloudOp op); /* "get", "put", "delete", "list" */
+const char *cloud_op_to_string(CloudOp op); /* "get", "put", "delete", "list", "list-versions",
+                                             * "list-aliases" */
 CloudOp cloud_op_from_string(const char *s);
 
 /* THROTTLED and TRANSIENT: retry with backoff (DESIGN.md §3.7). */

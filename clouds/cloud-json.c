@@ -245,3 +245,64 @@ int cloud_json_parse_list(const char *body, size_t size, const char *items_key,
         l = (CloudConfigList){};
         return 0;
 }
+
+static int cloud_json_names_from_array(const json_t *items, const char *name_key,
+                                       CloudConfigList *l) {
+        const char *name;
+        json_t *v;
+        size_t i;
+        int r;
+
+        if (json_array_size(items) == 0)
+                return 0;
+        l->items = calloc(json_array_size(items), sizeof(*l->items));
+        if (!l->items)
+                return -ENOMEM;
+        json_array_foreach(items, i, v) {
+                if (!json_is_object(v))
+                        return -EBADMSG;
+                r = cloud_json_get_string(v, name_key, &name);
+                if (r < 0)
+                        return r;
+                if (!name)
+                        return -EBADMSG;
+                l->items[l->n_items].qualifier = strdup(name);
+                if (!l->items[l->n_items].qualifier)
+                        return -ENOMEM;
+                l->n_items++;
+        }
+        return 0;
+}
+
+int cloud_json_parse_names(const char *body, size_t size, const char *items_key,
+                           const char *name_key, const char *next_key, json_t **ret_root,
+                           CloudConfigList *ret) {
+        _cleanup_(cloud_config_list_done) CloudConfigList l = {};
+        json_auto_t *o = NULL;
+        const char *next = NULL;
+        json_t *items;
+        int r;
+
+        if (items_key) {
+                r = cloud_json_parse_object(body, size, &o);
+                if (r >= 0)
+                        r = cloud_json_get_array(o, items_key, &items);
+                if (r >= 0 && next_key)
+                        r = cloud_json_get_string(o, next_key, &next);
+        } else {
+                o = body && size > 0 ? json_loadb(body, size, JSON_REJECT_DUPLICATES, NULL) : NULL;
+                items = o;
+                r = json_is_array(o) ? 0 : -EBADMSG;
+        }
+        if (r >= 0)
+                r = cloud_json_names_from_array(items, name_key, &l);
+        if (r < 0)
+                return r;
+        if (next && !(l.next_token = strdup(next)))
+                return -ENOMEM;
+        if (ret_root)
+                *ret_root = TAKE_PTR(o);
+        *ret = l;
+        l = (CloudConfigList){};
+        return 0;
+}

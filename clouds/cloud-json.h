@@ -98,3 +98,11 @@ typedef int (*CloudListItemFunc)(const json_t *item, CloudQualifiedConfig *ret);
 int cloud_json_parse_list(const char *body, size_t size, const char *items_key,
                           const char *next_key, CloudListItemFunc item, json_t **ret_root,
                           CloudConfigList *ret);
+
+/* A page of version or alias names (CLOUD_OP_LIST_VERSIONS, CLOUD_OP_LIST_ALIASES): as
+ * cloud_json_parse_list(), each item an object whose string member name_key is the qualifier
+ * (an item without one is -EBADMSG: a list we cannot read decides nothing); items_key NULL:
+ * the body is the array itself (FunctionGraph's aliases), one page. */
+int cloud_json_parse_names(const char *body, size_t size, const char *items_key,
+                           const char *name_key, const char *next_key, json_t **ret_root,
+                           CloudConfigList *ret);

@@ -95,6 +95,22 @@ const AsyncConfig *cloud_config_list_find(const CloudConfigList *l, const char *
 
 /* ---- tables ------------------------------------------------------------------------ */
 
+int cloud_target_refuse(char **ret_message, const char *format, ...) {
+        va_list ap;
+        int r;
+
+        if (!ret_message)
+                return -EINVAL;
+        va_start(ap, format);
+        r = vasprintf(ret_message, format, ap);
+        va_end(ap);
+        if (r < 0) {
+                *ret_message = NULL;
+                return -ENOMEM;
+        }
+        return -EINVAL;
+}
+
 const CloudOps *cloud_ops_from_api(CloudApi api) {
         static const CloudOps *const table[_CLOUD_API_MAX] = {
                 [CLOUD_API_AWS_LAMBDA] = &cloud_ops_aws,
@@ -347,6 +363,10 @@ int cloud_error_from_response(const CloudOps *ops, CloudOp op, const HttpRespons
 
 /* ---- calls --------------------------------------------------------------------------- */
 
+static bool cloud_op_is_list(CloudOp op) {
+        return op == CLOUD_OP_LIST || op == CLOUD_OP_LIST_VERSIONS || op == CLOUD_OP_LIST_ALIASES;
+}
+
 /* Wipes and drops the copies of the secrets. */
 static void cloud_call_forget_secrets(CloudCall *call) {
         for (size_t i = 0; i < ELEMENTSOF(call->redact); i++) {
@@ -383,6 +403,8 @@ static void cloud_call_finish(CloudCall *call, const CloudError *e, const AsyncC
                 call->cb.done(call, e, call->userdata);
                 break;
         case CLOUD_OP_LIST:
+        case CLOUD_OP_LIST_VERSIONS:
+        case CLOUD_OP_LIST_ALIASES:
                 call->cb.list(call, e, e->class == CLOUD_ERROR_NONE ? &call->list : NULL,
                               call->userdata);
                 break;
@@ -480,7 +502,10 @@ static void cloud_call_on_list_page(CloudCall *call, const HttpResponse *resp) {
         CloudError ok = {};
         int r;
 
-        r = call->client->ops->parse_list(resp->body, resp->body_size, &page);
+        r = call->op == CLOUD_OP_LIST
+                    ? call->client->ops->parse_list(resp->body, resp->body_size, &page)
+                    : call->client->ops->parse_qualifiers(call->op, resp->body, resp->body_size,
+                                                          &page);
         if (r < 0) {
                 cloud_call_fail(call, r == -ENOMEM ? r : -EBADMSG, "malformed response");
                 return;
@@ -518,7 +543,7 @@ static void cloud_call_on_success(CloudCall *call, const HttpResponse *resp) {
         CloudError ok = {};
         int r;
 
-        if (call->op == CLOUD_OP_LIST) {
+        if (cloud_op_is_list(call->op)) {
                 cloud_call_on_list_page(call, resp);
                 return;
         }
@@ -577,7 +602,7 @@ static void cloud_call_on_response(HttpRequest *req, int error, const HttpRespon
 
 static int cloud_call_new(CloudClient *c, CloudOp op, const CloudTarget *t, void *userdata,
                           CloudCall **ret) {
-        const char *qualifier = op != CLOUD_OP_LIST ? t->qualifier : NULL;
+        const char *qualifier = !cloud_op_is_list(op) ? t->qualifier : NULL;
         size_t nf, nq;
         CloudCall *call;
 
@@ -665,6 +690,20 @@ int cloud_list(CloudClient *c, const CloudTarget *t, CloudListCallback cb, void 
         if (!cb)
                 return -EINVAL;
         r = cloud_call_new(c, CLOUD_OP_LIST, t, userdata, &call);
+        if (r < 0)
+                return r;
+        call->cb.list = cb;
+        return cloud_call_run(call, ret_call);
+}
+
+int cloud_list_qualifiers(CloudClient *c, CloudOp op, const CloudTarget *t, CloudListCallback cb,
+                          void *userdata, CloudCall **ret_call) {
+        CloudCall *call;
+        int r;
+
+        if (!cb || (op != CLOUD_OP_LIST_VERSIONS && op != CLOUD_OP_LIST_ALIASES))
+                return -EINVAL;
+        r = cloud_call_new(c, op, t, userdata, &call);
         if (r < 0)
                 return r;
         call->cb.list = cb;

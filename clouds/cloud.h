@@ -70,7 +70,8 @@ typedef struct CloudAccount {
                                * lambda.{region}.amazonaws.com, fcv3.{region}.aliyuncs.com,
                                * {account_id}.{region}.fc.aliyuncs.com,
                                * functiongraph.{region}.myhuaweicloud.com (all https) */
-        const char *account_id; /* alicloud; required for FC2 without an endpoint override */
+        const char *account_id; /* alicloud: required for FC2 without an endpoint override;
+                                 * aws: optional, 12 digits, checked against function ARNs */
         const char *project_id; /* huaweicloud; required */
         const char *ca_file;    /* PEM bundle replacing the system's, or NULL */
         CloudCredentialsFunc credentials;
@@ -82,9 +83,12 @@ typedef struct CloudTarget {
         const char *qualifier; /* NULL: the default, see above */
 } CloudTarget;
 
-/* One config of a list, with the qualifier it belongs to. */
+/* One config of a list, with the qualifier it belongs to. In a list of versions or aliases
+ * (cloud_list_qualifiers()) an item is only a qualifier, its config empty. */
 typedef struct CloudQualifiedConfig {
-        char *qualifier; /* "$LATEST", "LATEST", "prod", "latest", "1" ... as the cloud says */
+        char *qualifier; /* "$LATEST", "LATEST", "prod", "latest", "1" ... as the cloud says;
+                          * NULL when the item does not say (an unqualified ARN or URN, no
+                          * qualifier member): never guessed, see cloud_list_qualifiers() */
         char *function;  /* the function the item names, when the body says (FC3 filter
                           * check); NULL otherwise */
         AsyncConfig config;
@@ -112,6 +116,13 @@ typedef struct CloudOps {
 
         /* Checks the account has what this cloud needs (region, project id ...), -EINVAL. */
         int (*check_account)(const CloudAccount *a);
+        /* Whether a target's function, when its spelling carries a region, an account or a
+         * project (an ARN, a partial ARN, a URN), names this account's own (DESIGN.md §3.12):
+         * a function elsewhere is never addressed through this account. Pure: the caller adds
+         * the location. 0 (also for a spelling without any: a name); -EINVAL and, when
+         * ret_message is not NULL, a sentence naming both sides in it (malloc'd); -ENOMEM.
+         * build_request refuses such a target too. */
+        int (*check_target)(const CloudAccount *a, const char *function, char **ret_message);
         /* The real endpoint "https://host" of the account, fresh string. */
         int (*default_endpoint)(const CloudAccount *a, char **ret);
 
@@ -132,6 +143,9 @@ typedef struct CloudOps {
         /* Response bodies. 0, -EBADMSG (malformed), -ENOMEM. */
         int (*parse_config)(const char *body, size_t size, AsyncConfig *ret);
         int (*parse_list)(const char *body, size_t size, CloudConfigList *ret);
+        /* A page of CLOUD_OP_LIST_VERSIONS or CLOUD_OP_LIST_ALIASES: items with only their
+         * qualifier (the version or alias name), and the next page's token. */
+        int (*parse_qualifiers)(CloudOp op, const char *body, size_t size, CloudConfigList *ret);
         /* Fills ->code, ->message, ->request_id from an error body (whatever it finds). */
         int (*parse_error)(const char *body, size_t size, CloudError *ret);
 
@@ -155,6 +169,10 @@ const CloudOps *cloud_ops_from_api(CloudApi api);
 int cloud_parse_aws_config(const char *body, size_t size, AsyncConfig *ret);
 int cloud_parse_aws_list(const char *body, size_t size, CloudConfigList *ret);
 int cloud_parse_aws_error(const char *body, size_t size, CloudError *ret);
+int cloud_parse_aws_qualifiers(CloudOp op, const char *body, size_t size, CloudConfigList *ret);
+int cloud_parse_fc_qualifiers(CloudOp op, const char *body, size_t size, CloudConfigList *ret);
+int cloud_parse_huaweicloud_qualifiers(CloudOp op, const char *body, size_t size,
+                                       CloudConfigList *ret);
 int cloud_parse_fc3_config(const char *body, size_t size, AsyncConfig *ret);
 int cloud_parse_fc3_list(const char *body, size_t size, CloudConfigList *ret);
 int cloud_parse_fc2_config(const char *body, size_t size, AsyncConfig *ret);
@@ -176,6 +194,10 @@ static inline size_t cloud_count_char(const char *s, char c) {
                 n += *s == c;
         return n;
 }
+
+/* For check_target: -EINVAL, with the formatted sentence in *ret_message when ret_message
+ * is not NULL; -ENOMEM when it cannot be formatted. */
+int cloud_target_refuse(char **ret_message, const char *format, ...) _printf_(2, 3);
 
 /* ---- clients and calls --------------------------------------------------------------- */
 
@@ -227,6 +249,15 @@ int cloud_delete(CloudClient *c, const CloudTarget *t, CloudDoneCallback cb, voi
 /* Every config of function (t->qualifier is ignored), following pagination. */
 int cloud_list(CloudClient *c, const CloudTarget *t, CloudListCallback cb, void *userdata,
                CloudCall **ret_call);
+
+/* The versions (op CLOUD_OP_LIST_VERSIONS) or the aliases (CLOUD_OP_LIST_ALIASES) of function
+ * (t->qualifier is ignored), following pagination: Lambda ListVersionsByFunction (which
+ * includes $LATEST) / ListAliases; FC3 ListFunctionVersions / ListAliases; FC2
+ * ListServiceVersions / ListAliases of the function's service (FC2 qualifiers are the
+ * service's); FunctionGraph's versions (which include latest) / aliases of the function. The
+ * list's items carry only a qualifier. -EINVAL for any other op. */
+int cloud_list_qualifiers(CloudClient *c, CloudOp op, const CloudTarget *t, CloudListCallback cb,
+                          void *userdata, CloudCall **ret_call);
 
 /* The callback fires with class TRANSIENT, error -ECANCELED (from the event loop). No-op
  * once the callback runs. */

@@ -2,6 +2,7 @@
 /* Huawei Cloud FunctionGraph v2 (docs/cloud-apis.md §3): the function URN raw in the path,
  * APIG SDK-HMAC-SHA256 signing, snake_case bodies whose destination "param" is a JSON
  * string holding an object. */
+#include <stdio.h>
 #include <strings.h>
 
 #include "clouds/cloud-json.h"
@@ -19,6 +20,27 @@ static bool hw_urn_valid(const char *urn) {
                (colons == HW_URN_COLONS_UNQUALIFIED || colons == HW_URN_COLONS_UNQUALIFIED + 1) &&
                !strstr(urn, "::") && !endswith(urn, ":") &&
                urn[strspn(urn, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_-.$")] == 0;
+}
+
+/* A function URN urn:fss:REGION:PROJECT:function:PACKAGE:NAME[:VERSION] is answered only by
+ * the endpoint of its region under its project's path; the account's region and projectId
+ * must be the URN's (docs/cloud-apis.md 4: the project id is also in the path). */
+static int hw_check_target(const CloudAccount *a, const char *function, char **ret_message) {
+        char region[65], project[65], c;
+
+        if (sscanf(function, "urn:fss:%64[^:]:%64[^:]:function:%c", region, project, &c) != 3)
+                return 0; /* not a URN: the parser's business */
+        if (!streq(region, a->region))
+                return cloud_target_refuse(ret_message,
+                                           "function '%s' is in region '%s', but account '%s' is "
+                                           "in region '%s'",
+                                           function, region, strna(a->name), a->region);
+        if (a->project_id && !streq(project, a->project_id))
+                return cloud_target_refuse(ret_message,
+                                           "function '%s' is in project '%s', but account '%s' "
+                                           "has project '%s'",
+                                           function, project, strna(a->name), a->project_id);
+        return 0;
 }
 
 /* The qualified URN of a target: the URN's own version, else the qualifier, else "latest";
@@ -89,12 +111,42 @@ static int hw_serialize_config(const AsyncConfig *c, char **ret, size_t *ret_siz
         return cloud_json_writer_take(&w, ret, ret_size);
 }
 
+/* A function's versions (paged by marker/maxitems) and aliases (one array), addressed by the
+ * URN without version as the documented example shows. */
+static int hw_build_qualifiers(const CloudAccount *a, CloudOp op, const CloudTarget *t,
+                               const char *page_token, CloudRequest *req) {
+        _cleanup_free_ char *urn = NULL;
+        int r;
+
+        if (!hw_urn_valid(t->function))
+                return -EINVAL;
+        urn = cloud_count_char(t->function, ':') > HW_URN_COLONS_UNQUALIFIED
+                      ? strndup(t->function, (size_t) (strrchr(t->function, ':') - t->function))
+                      : strdup(t->function);
+        if (!urn)
+                return -ENOMEM;
+        req->method = "GET";
+        if (op == CLOUD_OP_LIST_ALIASES)
+                return cloud_request_set_path(req, "/v2/%s/fgs/functions/%s/aliases",
+                                              a->project_id, urn);
+        r = cloud_request_set_path(req, "/v2/%s/fgs/functions/%s/versions", a->project_id, urn);
+        if (r >= 0 && page_token)
+                r = cloud_request_add_query(req, "marker", page_token);
+        if (r >= 0)
+                r = cloud_request_add_query(req, "maxitems", HW_LIST_LIMIT);
+        return r;
+}
+
 static int hw_build_request(const CloudAccount *a, CloudOp op, const CloudTarget *t,
                             const AsyncConfig *desired, const char *page_token,
                             CloudRequest *req) {
         _cleanup_free_ char *urn = NULL;
         int r;
 
+        if (hw_check_target(a, t->function, NULL) < 0)
+                return -EINVAL;
+        if (op == CLOUD_OP_LIST_VERSIONS || op == CLOUD_OP_LIST_ALIASES)
+                return hw_build_qualifiers(a, op, t, page_token, req);
         r = hw_target_urn(t, &urn);
         if (r < 0)
                 return r;
@@ -222,10 +274,10 @@ static int hw_list_item(const json_t *item, CloudQualifiedConfig *ret) {
                 return r;
         if (!urn || !startswith(urn, "urn:fss:"))
                 return -EBADMSG;
-        ret->qualifier = strdup(cloud_count_char(urn, ':') > HW_URN_COLONS_UNQUALIFIED
-                                        ? strrchr(urn, ':') + 1
-                                        : "latest");
-        if (!ret->qualifier)
+        /* A URN without version does not say which version or alias the config is of; it
+         * is not taken for latest (DESIGN.md §3.12). */
+        if (cloud_count_char(urn, ':') > HW_URN_COLONS_UNQUALIFIED &&
+            !(ret->qualifier = strdup(strrchr(urn, ':') + 1)))
                 return -ENOMEM;
         r = hw_config_from_json(item, &ret->config);
         if (r < 0) {
@@ -235,18 +287,12 @@ static int hw_list_item(const json_t *item, CloudQualifiedConfig *ret) {
         return r;
 }
 
-/* page_info.next_marker, a number (or a numeric string), is the next page's marker; the list
- * ends when it is missing, when the page was empty, or when it reaches count. */
-static int hw_next_marker(const json_t *o, size_t n_items, char **ret) {
-        json_t *page_info, *next, *count;
-        int r;
-
+/* next_marker, a number (or a numeric string), is the next page's marker; the list ends when
+ * it is missing, when the page was empty, or when it reaches count. */
+static int hw_marker_next(const json_t *next, const json_t *count, size_t n_items, char **ret) {
         *ret = NULL;
-        r = cloud_json_get_object(o, "page_info", &page_info);
-        if (r < 0 || !page_info || n_items == 0)
-                return r;
-        next = json_object_get(page_info, "next_marker");
-        count = json_object_get(o, "count");
+        if (n_items == 0)
+                return 0;
         if (count && !json_is_null(count) && !json_is_integer(count))
                 return -EBADMSG;
         if (!next || json_is_null(next))
@@ -263,6 +309,41 @@ static int hw_next_marker(const json_t *o, size_t n_items, char **ret) {
                 return 0;
         *ret = strdup(json_string_value(next));
         return *ret ? 0 : -ENOMEM;
+}
+
+/* The async-config list: page_info.next_marker. */
+static int hw_next_marker(const json_t *o, size_t n_items, char **ret) {
+        json_t *page_info;
+        int r;
+
+        *ret = NULL;
+        r = cloud_json_get_object(o, "page_info", &page_info);
+        if (r < 0 || !page_info)
+                return r;
+        return hw_marker_next(json_object_get(page_info, "next_marker"), json_object_get(o, "count"),
+                              n_items, ret);
+}
+
+/* ListFunctionVersions {"versions": [{"version": "latest", ...}], "next_marker", "count"};
+ * ListVersionAliases: a bare array [{"name", "version", "alias_urn", ...}], one page. */
+int cloud_parse_huaweicloud_qualifiers(CloudOp op, const char *body, size_t size,
+                                       CloudConfigList *ret) {
+        _cleanup_(cloud_config_list_done) CloudConfigList l = {};
+        json_auto_t *o = NULL;
+        int r;
+
+        if (op == CLOUD_OP_LIST_ALIASES)
+                return cloud_json_parse_names(body, size, NULL, "name", NULL, NULL, ret);
+        r = cloud_json_parse_names(body, size, "versions", "version", NULL, &o, &l);
+        if (r < 0)
+                return r;
+        r = hw_marker_next(json_object_get(o, "next_marker"), json_object_get(o, "count"),
+                           l.n_items, &l.next_token);
+        if (r < 0)
+                return r;
+        *ret = l;
+        l = (CloudConfigList){};
+        return 0;
 }
 
 int cloud_parse_huaweicloud_list(const char *body, size_t size, CloudConfigList *ret) {
@@ -359,12 +440,14 @@ const CloudOps cloud_ops_huaweicloud = {
         .provider = PROVIDER_HUAWEICLOUD,
         .default_qualifier = "latest",
         .check_account = hw_check_account,
+        .check_target = hw_check_target,
         .default_endpoint = hw_default_endpoint,
         .build_request = hw_build_request,
         .sign_request = hw_sign_request,
         .serialize_config = hw_serialize_config,
         .parse_config = cloud_parse_huaweicloud_config,
         .parse_list = cloud_parse_huaweicloud_list,
+        .parse_qualifiers = cloud_parse_huaweicloud_qualifiers,
         .parse_error = cloud_parse_huaweicloud_error,
         .request_id_header = "X-Request-Id",
         .classify_error = hw_classify_error,

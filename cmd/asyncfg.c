@@ -3,6 +3,7 @@
  * is a row of the verb table and its logic lives in reconciler/ (validate.c, cli-plan.c,
  * cli-import.c, cli-status.c). */
 #include <getopt.h>
+#include <stdarg.h>
 #include <malloc.h>
 #include <stdio.h>
 
@@ -12,16 +13,57 @@
 #include "reconciler/cli/status.h"
 #include "reconciler/cli/validate.h"
 
+/* The options, as bits: each verb says which it takes (a verb given one it does not take is a
+ * usage error, not an option silently ignored). */
+typedef enum Option {
+        OPTION_CONFIG = 1u << 0,
+        OPTION_OUTPUT = 1u << 1,
+        OPTION_JOBS = 1u << 2,
+        OPTION_ACCOUNT = 1u << 3,
+        OPTION_FUNCTION = 1u << 4,
+        OPTION_QUALIFIER = 1u << 5,
+        OPTION_FROM_TFSTATE = 1u << 6,
+        OPTION_ENDPOINT = 1u << 7,
+} Option;
+
 typedef struct Args {
         const char *config;
         ValidateOutput output;
         const char *account, *function, *qualifier, *from_tfstate, *endpoint;
         unsigned jobs;
+        unsigned given; /* Option bits seen */
+        bool help, version;
         char **paths;
         size_t n_paths;
 } Args;
 
 typedef int (*VerbFunc)(const Args *a);
+
+/* Exit codes (DESIGN.md §6): 0 success, 1 any error (usage errors included), and 2 only for
+ * plan's "changes pending": a typo must never read as "changes". */
+#define EXIT_USAGE 1
+
+static const char *verb_current = NULL; /* for the hint of a usage error */
+
+/* Prints a usage error's one-line hint; returns the exit code. */
+static int usage_hint(void) {
+        if (verb_current)
+                fprintf(stderr, "see 'asyncfg %s --help'\n", verb_current);
+        else
+                fputs("see 'asyncfg --help'\n", stderr);
+        return EXIT_USAGE;
+}
+
+_printf_(1, 2) static int usage_error(const char *format, ...) {
+        va_list ap;
+
+        fputs("asyncfg: ", stderr);
+        va_start(ap, format);
+        vfprintf(stderr, format, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        return usage_hint();
+}
 
 /* A negative return of a verb's logic is a failure of the tool itself. */
 static int verb_exit(const char *verb, int r) {
@@ -33,10 +75,8 @@ static int verb_exit(const char *verb, int r) {
 }
 
 static int verb_validate(const Args *a) {
-        if (a->n_paths == 0) {
-                log_error("validate: at least one PATH is needed.");
-                return 1;
-        }
+        if (a->n_paths == 0)
+                return usage_error("validate: at least one PATH is needed.");
         return verb_exit("validate", validate_paths(a->paths, a->n_paths, a->config, a->output,
                                                     stdout, stderr));
 }
@@ -52,10 +92,10 @@ static int plan_or_apply(const Args *a, const char *verb, bool apply) {
                 .err = stderr,
         };
 
-        if (!a->config || a->n_paths > 1) {
-                log_error("usage: asyncfg %s --config FILE [DIR]", verb);
-                return 1;
-        }
+        if (!a->config)
+                return usage_error("%s: --config FILE is needed.", verb);
+        if (a->n_paths > 1)
+                return usage_error("%s: at most one DIR, not %zu.", verb, a->n_paths);
         return verb_exit(verb, cli_plan_run(&o));
 }
 
@@ -77,13 +117,17 @@ static int verb_import(const Args *a) {
                 .err = stderr,
         };
 
-        if (a->from_tfstate && !a->account && !a->function && !a->qualifier && a->n_paths == 0)
+        if (a->n_paths > 0)
+                return usage_error("import: unexpected argument '%s'.", a->paths[0]);
+        if (a->from_tfstate) {
+                if (a->account || a->function || a->qualifier)
+                        return usage_error("import: --from-tfstate does not go with --account, "
+                                           "--function or --qualifier.");
                 return verb_exit("import", cli_import_tfstate(a->from_tfstate, stdout, stderr));
-        if (a->from_tfstate || !a->config || !a->account || !a->function || a->n_paths > 0) {
-                log_error("usage: asyncfg import --config FILE --account A --function F "
-                          "[--qualifier Q] | asyncfg import --from-tfstate FILE");
-                return 1;
         }
+        if (!a->config || !a->account || !a->function)
+                return usage_error("import: --config, --account and --function are needed "
+                                   "(or --from-tfstate FILE).");
         return verb_exit("import", cli_import_cloud(&o));
 }
 
@@ -96,48 +140,144 @@ static int verb_status(const Args *a) {
                 .err = stderr,
         };
 
-        if (a->n_paths > 0) {
-                log_error("usage: asyncfg status [--endpoint URL | --config FILE]");
-                return 1;
-        }
+        if (a->n_paths > 0)
+                return usage_error("status: unexpected argument '%s'.", a->paths[0]);
         return verb_exit("status", cli_status_run(&o));
 }
 
+static int verb_help(const Args *a);
+
+static int verb_version(const Args *a) {
+        if (a->n_paths > 0)
+                return usage_error("version: unexpected argument '%s'.", a->paths[0]);
+        printf("asyncfg %s\n", ASYNCFG_VERSION);
+        return 0;
+}
+
+/* The options' help lines, in the order they are listed. */
 static const struct {
+        Option option;
+        const char *text;
+} option_help[] = {
+        { OPTION_CONFIG, "  -c, --config FILE     the daemon configuration (accounts)" },
+        { OPTION_OUTPUT, "  -o, --output FORMAT   text or json (default: text)" },
+        { OPTION_JOBS, "  -j, --jobs N          worker threads, 1 to 64 (default: one per CPU for a\n"
+                       "                        large run, at most 8)" },
+        { OPTION_ACCOUNT, "      --account A       the account (a name in the configuration)" },
+        { OPTION_FUNCTION, "      --function F      the function" },
+        { OPTION_QUALIFIER, "      --qualifier Q     one version or alias (default: every one)" },
+        { OPTION_FROM_TFSTATE, "      --from-tfstate F  a Terraform state file, instead of the cloud" },
+        { OPTION_ENDPOINT, "      --endpoint URL    the daemon's endpoint (default: the config's\n"
+                           "                        listen, else http://127.0.0.1:9733)" },
+};
+
+static const struct Verb {
         const char *name;
         VerbFunc func;
-        const char *usage;
+        const char *synopsis; /* after "asyncfg " */
+        const char *summary;  /* one line, for the global help */
+        const char *description;
+        unsigned options;     /* Option bits it takes */
+        const char *exit_codes;
 } verbs[] = {
-        { "validate", verb_validate, "validate [--config FILE] PATH...   exit 0 valid, 1 invalid" },
-        { "plan", verb_plan, "plan --config FILE [DIR]          field-level diff; exit 0 in sync, 2 changes, 1 error" },
-        { "apply", verb_apply, "apply --config FILE [DIR]         one-shot reconcile; exit 0 converged, 1 error" },
-        { "import", verb_import, "import --config FILE --account A --function F [--qualifier Q]\n"
-                                 "  asyncfg import --from-tfstate FILE   live config / Terraform state as YAML" },
-        { "status", verb_status, "status [--endpoint URL]           the running daemon's status as a table" },
+        { "validate", verb_validate, "validate [--config FILE] PATH...",
+          "check desired-state files; exit 0 valid, 1 invalid",
+          "Checks the desired-state files PATH... (files or directories) and prints every problem\n"
+          "as path:line:col: error: message. With --config, accounts are checked too.",
+          OPTION_CONFIG | OPTION_OUTPUT,
+          "  0  valid\n  1  invalid, or any other error (usage errors included)\n" },
+        { "plan", verb_plan, "plan --config FILE [DIR]",
+          "field-level diff; exit 0 in sync, 2 changes, 1 error",
+          "Reads every resource's live configuration and prints the field-level diff against the\n"
+          "desired state in DIR (default: the configuration's desiredDir). Writes nothing.",
+          OPTION_CONFIG | OPTION_OUTPUT | OPTION_JOBS,
+          "  0  in sync\n  2  changes pending (and only that)\n"
+          "  1  any error (usage errors included)\n" },
+        { "apply", verb_apply, "apply --config FILE [DIR]",
+          "one-shot reconcile; exit 0 converged, 1 error",
+          "Reconciles every resource of DIR (default: the configuration's desiredDir) once.",
+          OPTION_CONFIG | OPTION_OUTPUT | OPTION_JOBS,
+          "  0  converged\n  1  any error (usage errors included)\n" },
+        { "import", verb_import,
+          "import --config FILE --account A --function F [--qualifier Q]\n"
+          "       asyncfg import --from-tfstate FILE",
+          "live config or Terraform state as YAML documents",
+          "Prints the live async-invocation configuration of a function as YAML documents (without\n"
+          "--qualifier, every version's and alias's), or those of a Terraform state file.",
+          OPTION_CONFIG | OPTION_ACCOUNT | OPTION_FUNCTION | OPTION_QUALIFIER | OPTION_FROM_TFSTATE,
+          "  0  printed\n  1  any error (usage errors included)\n" },
+        { "status", verb_status, "status [--endpoint URL | --config FILE]",
+          "the running daemon's status; exit 1 when anything is wrong",
+          "Prints the running daemon's /status as a table (or the JSON with -o json). A health\n"
+          "check: exits 1 when a resource is in error, a file fails to load, the desired-state\n"
+          "directory is unusable, or the daemon cannot be reached.",
+          OPTION_CONFIG | OPTION_OUTPUT | OPTION_ENDPOINT,
+          "  0  all is well\n  1  something is in error, or any other error (usage errors "
+          "included)\n" },
+        { "help", verb_help, "help [COMMAND]", "this text, or a command's",
+          "Prints the usage of COMMAND, or of asyncfg.", 0, "  0  printed\n  1  usage error\n" },
+        { "version", verb_version, "version", "the version", "Prints the version.", 0,
+          "  0  printed\n" },
 };
+
+static const struct Verb *verb_find(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, name))
+                        return &verbs[i];
+        return NULL;
+}
 
 static void help(FILE *f) {
         fprintf(f, "asyncfg %s: keep serverless async-invocation configs equal to YAML\n\n"
-                   "usage: asyncfg COMMAND [OPTIONS]\n",
+                   "usage: asyncfg COMMAND [OPTIONS]\n\ncommands:\n",
                 ASYNCFG_VERSION);
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                fprintf(f, "  asyncfg %s\n", verbs[i].usage);
-        fprintf(f, "\noptions:\n"
-                   "  -c, --config FILE     the daemon configuration (accounts)\n"
-                   "  -o, --output FORMAT   text (default) or json\n"
-                   "  -j, --jobs N          plan, apply: worker threads (default: one per CPU\n"
-                   "                        for a large run, at most 8)\n"
-                   "      --account A       import: the account\n"
-                   "      --function F      import: the function\n"
-                   "      --qualifier Q     import: one version or alias (default: all)\n"
-                   "      --from-tfstate F  import: a Terraform state file\n"
-                   "      --endpoint URL    status: the daemon's endpoint (default: the config's\n"
-                   "                        listen, else http://127.0.0.1:9733)\n"
+                fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
+        fprintf(f, "\n'asyncfg COMMAND --help' or 'asyncfg help COMMAND': a command's options.\n"
+                   "\noptions:\n"
                    "  -h, --help            this text\n"
-                   "      --version         the version\n");
+                   "      --version         the version\n"
+                   "\nexit status: 0 success, 1 any error (usage errors included); plan only: 2\n"
+                   "changes pending.\n");
 }
 
-/* Returns 0 to go on, 1 when done (help/version printed), -EINVAL on a usage error. */
+static void verb_help_print(const struct Verb *v, FILE *f) {
+        fprintf(f, "usage: asyncfg %s\n\n%s\n\noptions:\n", v->synopsis, v->description);
+        for (size_t i = 0; i < ELEMENTSOF(option_help); i++)
+                if (v->options & option_help[i].option)
+                        fprintf(f, "%s\n", option_help[i].text);
+        fprintf(f, "  -h, --help            this text\n\nexit status:\n%s", v->exit_codes);
+}
+
+static int verb_help(const Args *a) {
+        const struct Verb *v;
+
+        if (a->n_paths == 0) {
+                help(stdout);
+                return 0;
+        }
+        if (a->n_paths > 1)
+                return usage_error("help: one COMMAND at most.");
+        v = verb_find(a->paths[0]);
+        if (!v)
+                return usage_error("help: unknown command '%s'.", a->paths[0]);
+        verb_help_print(v, stdout);
+        return 0;
+}
+
+/* The long name of an option bit, for "does not apply" errors. */
+static const char *option_name(Option o) {
+        static const char *const names[] = { "--config", "--output", "--jobs", "--account",
+                                             "--function", "--qualifier", "--from-tfstate",
+                                             "--endpoint" };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (o == 1u << i)
+                        return names[i];
+        return "?";
+}
+
+/* Returns 0, or -EINVAL on a usage error (printed, without the hint). */
 static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
         enum { ARG_VERSION = 0x100, ARG_ACCOUNT, ARG_FUNCTION, ARG_QUALIFIER, ARG_FROM_TFSTATE,
                ARG_ENDPOINT };
@@ -162,6 +302,7 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 switch (c) {
                 case 'c':
                         a->config = optarg;
+                        a->given |= OPTION_CONFIG;
                         break;
                 case 'o':
                         if (streq(optarg, "json"))
@@ -172,6 +313,7 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                                 log_error("Unknown output format '%s' (text or json).", optarg);
                                 return -EINVAL;
                         }
+                        a->given |= OPTION_OUTPUT;
                         break;
                 case 'j':
                         errno = 0;
@@ -182,38 +324,54 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                                 return -EINVAL;
                         }
                         a->jobs = (unsigned) jobs;
+                        a->given |= OPTION_JOBS;
                         break;
                 case ARG_ACCOUNT:
                         a->account = optarg;
+                        a->given |= OPTION_ACCOUNT;
                         break;
                 case ARG_FUNCTION:
                         a->function = optarg;
+                        a->given |= OPTION_FUNCTION;
                         break;
                 case ARG_QUALIFIER:
                         a->qualifier = optarg;
+                        a->given |= OPTION_QUALIFIER;
                         break;
                 case ARG_FROM_TFSTATE:
                         a->from_tfstate = optarg;
+                        a->given |= OPTION_FROM_TFSTATE;
                         break;
                 case ARG_ENDPOINT:
                         a->endpoint = optarg;
+                        a->given |= OPTION_ENDPOINT;
                         break;
                 case 'h':
-                        help(stdout);
-                        return 1;
+                        a->help = true;
+                        break;
                 case ARG_VERSION:
-                        printf("asyncfg %s\n", ASYNCFG_VERSION);
-                        return 1;
-                default:
+                        a->version = true;
+                        break;
+                default: /* getopt_long() printed what was wrong */
                         return -EINVAL;
                 }
         return 0;
 }
 
+/* An option given that the verb does not take: a usage error (1), else 0. */
+static int verb_check_options(const struct Verb *v, const Args *a) {
+        unsigned extra = a->given & ~v->options;
+
+        if (extra == 0)
+                return 0;
+        return usage_error("%s: %s does not apply here.", v->name,
+                           option_name((Option) (extra & -extra)));
+}
+
 int main(int argc, char **argv) {
+        const struct Verb *v;
         Args global = {}, a = {};
-        const char *verb;
-        int r;
+        int r, first;
 
         /* A short-lived process that parses thousands of files one after the other: keep up
          * to 4 MiB of freed heap instead of handing it back to the kernel after each file and
@@ -224,26 +382,40 @@ int main(int argc, char **argv) {
         log_open();
         /* Options before the verb (asyncfg -o json validate ...) and after it both work. */
         /* "+": stop at the verb; after it, options and paths may be mixed. */
-        r = parse_args(argc, argv, "+c:o:j:h", &global);
-        if (r != 0)
-                return r > 0 ? 0 : 2;
+        if (parse_args(argc, argv, "+c:o:j:h", &global) < 0)
+                return usage_hint();
+        if (global.help || global.version) {
+                if (global.help)
+                        help(stdout);
+                else
+                        printf("asyncfg %s\n", ASYNCFG_VERSION);
+                return 0;
+        }
         if (optind >= argc) {
                 help(stderr);
-                return 2;
+                return EXIT_USAGE;
         }
-        verb = argv[optind];
+        v = verb_find(argv[optind]);
+        if (!v)
+                return usage_error("unknown command '%s'.", argv[optind]);
+        verb_current = v->name;
         a = global;
-        optind++;
-        int first = optind - 1;
+        first = optind;
         optind = 0; /* a full re-initialisation of GNU getopt */
-        r = parse_args(argc - first, argv + first, "c:o:j:h", &a);
-        if (r != 0)
-                return r > 0 ? 0 : 2;
+        if (parse_args(argc - first, argv + first, "c:o:j:h", &a) < 0)
+                return usage_hint();
+        if (a.help) {
+                verb_help_print(v, stdout);
+                return 0;
+        }
+        if (a.version) {
+                printf("asyncfg %s\n", ASYNCFG_VERSION);
+                return 0;
+        }
         a.paths = argv + first + optind;
         a.n_paths = (size_t) (argc - first - optind);
-        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                if (streq(verbs[i].name, verb))
-                        return verbs[i].func(&a);
-        log_error("Unknown command '%s'; see asyncfg --help.", verb);
-        return 2;
+        r = verb_check_options(v, &a);
+        if (r != 0)
+                return r;
+        return v->func(&a);
 }

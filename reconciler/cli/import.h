@@ -7,6 +7,12 @@
  *   import --config FILE --account A --function F [--qualifier Q]
  *       With Q (or a qualifier spelled in F): that one config (GET). Without: every config of
  *       the function, all versions and aliases, through the cloud's list API (all pages).
+ *       When a list item does not say its qualifier (FC3's documented bare functionArn,
+ *       moto's unqualified FunctionArn), none is guessed: the configs of the default
+ *       qualifier and of each version and alias (the cloud's version and alias lists) are
+ *       read one by one instead; if those account for fewer configs than the list holds,
+ *       nothing is imported (exit 1). Never two documents with one identity (a repeated one
+ *       with an equal config is dropped; with a different config nothing is imported).
  *       Each document names the account; function and qualifier are written in the loader's
  *       canonical form (AWS name, FC2 service/function, Huawei URN without version).
  *   import --from-tfstate FILE

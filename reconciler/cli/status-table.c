@@ -225,21 +225,33 @@ static void count_states(const json_t *doc, StatusCounts *ret) {
         *ret = c;
 }
 
+/* Files in error: the daemon's own count (summary.files.error, the number its metrics give)
+ * when the document has it, else the entries of "files" in state error. */
+static size_t count_bad_files(const json_t *doc) {
+        const json_t *n = json_object_get(json_object_get(json_object_get(doc, "summary"), "files"),
+                                          "error");
+        size_t bad = 0, i;
+        json_t *file;
+
+        if (json_is_integer(n) && json_integer_value(n) >= 0)
+                return (size_t) json_integer_value(n);
+        json_array_foreach(json_object_get(doc, "files"), i, file)
+                if (streq(json_str(file, "state") ?: "", "error"))
+                        bad++;
+        return bad;
+}
+
 static int write_summary(FILE *f, const json_t *doc) {
         const json_t *summary = json_object_get(doc, "summary");
         const json_t *files = json_object_get(doc, "files");
         _cleanup_free_ char *line = NULL, *sync = NULL;
         StatusCounts counts;
-        size_t n_files = json_array_size(files), n_bad = 0, i;
-        json_t *file;
+        size_t n_files = json_array_size(files), n_bad = count_bad_files(doc);
 
         count_states(doc, &counts);
         line = status_line_format(&counts);
         if (!line)
                 return -ENOMEM;
-        json_array_foreach(files, i, file)
-                if (streq(json_str(file, "state") ?: "", "error"))
-                        n_bad++;
         fprintf(f, "%s; %zu file%s, %zu with errors", line, n_files, n_files == 1 ? "" : "s",
                 n_bad);
         if (json_str(summary, "last_successful_sync")) {
@@ -315,4 +327,26 @@ int status_print(FILE *f, const char *json, size_t size, StatusFormat format, bo
         if (r < 0)
                 return r;
         return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
+}
+
+int status_check(const char *json, size_t size, StatusProblems *ret) {
+        json_t *doc;
+        StatusCounts counts;
+
+        if (!json || !ret)
+                return -EINVAL;
+        doc = json_loadb(json, size, JSON_REJECT_DUPLICATES, NULL);
+        if (!document_valid(doc)) {
+                json_decref(doc);
+                return -EBADMSG;
+        }
+        count_states(doc, &counts);
+        *ret = (StatusProblems) {
+                .resources_in_error = counts.error,
+                .files_in_error = count_bad_files(doc),
+                .directory_error = json_is_string(
+                        json_object_get(json_object_get(doc, "summary"), "directory_error")),
+        };
+        json_decref(doc);
+        return ret->resources_in_error > 0 || ret->files_in_error > 0 || ret->directory_error;
 }

@@ -45,3 +45,14 @@ StatusFormat status_format_from_string(const char *s);
  * json is not a /status document (not JSON, or no "resources" array of objects), -ENOMEM, or
  * -EIO if writing failed. Writes nothing on -EBADMSG. */
 int status_print(FILE *f, const char *json, size_t size, StatusFormat format, bool color);
+
+/* What a /status document reports wrong, for `asyncfg status` as a health check. */
+typedef struct StatusProblems {
+        size_t resources_in_error; /* summary.states.error (else counted from the resources) */
+        size_t files_in_error;     /* summary.files.error (else counted from "files") */
+        bool directory_error;      /* summary.directory_error is set */
+} StatusProblems;
+
+/* Reads json as status_print() does. Returns 0 when nothing is wrong, 1 when something is
+ * (*ret says what), -EBADMSG if json is not a /status document, -EINVAL. */
+int status_check(const char *json, size_t size, StatusProblems *ret);

@@ -18,6 +18,21 @@ typedef struct StatusFetch {
         int result; /* the exit code */
 } StatusFetch;
 
+/* A health check (DESIGN.md §6): 1 when the document reports a resource in error, a file that
+ * fails to load or an unusable desired-state directory, said in one line on err. */
+static int status_health(const char *json, size_t size, FILE *err) {
+        StatusProblems p;
+        int r = status_check(json, size, &p);
+
+        if (r <= 0)
+                return r < 0 ? 1 : 0;
+        fprintf(err, "error: the daemon reports %zu resource%s in error, %zu file%s with errors%s\n",
+                p.resources_in_error, p.resources_in_error == 1 ? "" : "s", p.files_in_error,
+                p.files_in_error == 1 ? "" : "s",
+                p.directory_error ? ", the desired-state directory unusable" : "");
+        return 1;
+}
+
 static void on_status(HttpRequest *req, int error, const HttpResponse *resp, void *userdata) {
         StatusFetch *f = userdata;
         const CliStatusOptions *o = f->o;
@@ -36,7 +51,7 @@ static void on_status(HttpRequest *req, int error, const HttpResponse *resp, voi
                 if (r < 0)
                         fprintf(o->err, "error: %s: %s\n", f->url,
                                 r == -EBADMSG ? "not a status document" : strerror(-r));
-                f->result = r < 0 ? 1 : 0;
+                f->result = r < 0 ? 1 : status_health(resp->body, resp->body_size, o->err);
         }
         (void) sd_event_exit(f->event, 0);
 }

@@ -3,8 +3,11 @@
 
 /* `asyncfg status [--endpoint URL]` (DESIGN.md §6): GET URL/status from the running daemon and
  * print it as a table or JSON (reconciler/cli/status-table.h). URL: --endpoint, else the `listen`
- * address of --config, else http://127.0.0.1:9733. Exit 0 printed, 1 daemon unreachable, not
- * answering 200, or not a /status document. */
+ * address of --config, else http://127.0.0.1:9733. A health check: exit 0 printed and all is
+ * well; 1 when the document reports a resource in error, a file that fails to load or an
+ * unusable desired-state directory (printed all the same, -o json unchanged, and one line on
+ * err saying what), or the daemon is unreachable, does not answer 200, or sends something
+ * that is not a /status document. */
 
 #include <stdbool.h>
 #include <stdio.h>

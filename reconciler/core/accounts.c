@@ -3,21 +3,9 @@
 
 #include "reconciler/core/accounts.h"
 
-void account_config_to_cloud(const AccountConfig *a, CloudAccount *ret) {
-        *ret = (CloudAccount){
-                .name = a->name,
-                .api = a->api,
-                .region = a->region,
-                .endpoint = a->endpoint,
-                .account_id = a->account_id,
-                .project_id = a->project_id,
-                .ca_file = a->ca_file,
-        };
-}
-
 void resource_spec_to_target(const ResourceSpec *spec, CloudTarget *ret) {
         *ret = (CloudTarget){
-                .function = spec->id.function,
+                .function = spec->id.target ?: spec->id.function,
                 .qualifier = spec->id.qualifier,
         };
 }

@@ -49,9 +49,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(AccountSet *, account_set_free);
 /* The account named name, or NULL. */
 Account *account_set_find(const AccountSet *s, const char *name);
 
-/* Fills a CloudAccount from an account's configuration; the strings stay borrowed from it. */
-void account_config_to_cloud(const AccountConfig *a, CloudAccount *ret);
 
-/* The cloud address of a loaded (normalised) resource: its canonical function and qualifier,
- * borrowed from spec. */
+/* The cloud address of a loaded (normalised) resource: its canonical function (the ARN when
+ * the document named one, FunctionId.target) and qualifier, borrowed from spec. */
 void resource_spec_to_target(const ResourceSpec *spec, CloudTarget *ret);

@@ -30,6 +30,7 @@ struct Endpoint {
         void *userdata;
         uint16_t port;
         bool ready;
+        char *not_ready_reason; /* for /readyz's 503, or NULL */
 };
 
 /* ---- listen strings ----------------------------------------------------------------------- */
@@ -147,6 +148,17 @@ static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, c
         return respond(c, status, TEXT_PLAIN, (char *) text, strlen(text), false);
 }
 
+/* 200 "ready", or 503 "not ready" with the reason the manager gave, on one line. */
+static enum MHD_Result serve_readyz(Endpoint *ep, struct MHD_Connection *c) {
+        char *text = NULL;
+
+        if (ep->ready)
+                return respond_text(c, MHD_HTTP_OK, "ready\n");
+        if (!ep->not_ready_reason || asprintf(&text, "not ready: %s\n", ep->not_ready_reason) < 0)
+                return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready\n");
+        return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, TEXT_PLAIN, text, strlen(text), true);
+}
+
 static enum MHD_Result serve_metrics(Endpoint *ep, struct MHD_Connection *c) {
         char *text;
         size_t size;
@@ -191,8 +203,7 @@ static enum MHD_Result endpoint_handle(void *cls, struct MHD_Connection *c, cons
         if (streq(url, "/healthz"))
                 return respond_text(c, MHD_HTTP_OK, "ok\n");
         if (streq(url, "/readyz"))
-                return ep->ready ? respond_text(c, MHD_HTTP_OK, "ready\n")
-                                 : respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready\n");
+                return serve_readyz(ep, c);
         if (streq(url, "/status") && ep->status_json)
                 return serve_status(ep, c);
         return respond_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
@@ -372,13 +383,30 @@ Endpoint *endpoint_free(Endpoint *ep) {
         if (ep->daemon)
                 MHD_stop_daemon(ep->daemon);
         sd_event_unref(ep->event);
+        free(ep->not_ready_reason);
         free(ep);
         return NULL;
 }
 
 void endpoint_set_ready(Endpoint *ep, bool ready) {
-        if (ep)
-                ep->ready = ready;
+        if (!ep)
+                return;
+        ep->ready = ready;
+        free(ep->not_ready_reason);
+        ep->not_ready_reason = NULL;
+}
+
+int endpoint_set_not_ready(Endpoint *ep, const char *reason) {
+        char *copy = NULL;
+
+        if (!ep)
+                return 0;
+        if (reason && !(copy = strdup(reason)))
+                return -ENOMEM;
+        ep->ready = false;
+        free(ep->not_ready_reason);
+        ep->not_ready_reason = copy;
+        return 0;
 }
 
 bool endpoint_get_ready(const Endpoint *ep) {

@@ -12,8 +12,10 @@
  *
  *   /metrics  200, the registry in the text format (Content-Type METRICS_CONTENT_TYPE)
  *   /healthz  200 "ok\n" (whoever answers is the event loop, so it is running)
- *   /readyz   200 "ready\n" once endpoint_set_ready(ep, true), else 503 "not ready\n". The
- *             manager sets it when the first full pass over the directory has been attempted.
+ *   /readyz   200 "ready\n" once endpoint_set_ready(ep, true), else 503 "not ready\n", or
+ *             "not ready: REASON\n" after endpoint_set_not_ready(ep, REASON). The manager
+ *             decides (manager_publish_ready()): ready once the first full pass over the
+ *             desired-state directory has run and while that directory can be read.
  *   /status   200, application/json, the string returned by the status_json callback (500 if
  *             it returns NULL). Schema below.
  *
@@ -36,9 +38,16 @@
  *       "states": {"in_sync": 117, "drifted": 2, "changing": 0, "pending": 0,
  *                  "retrying": 0, "error": 1, "orphaned": 0},
  *       "files": {"ok": 14, "error": 1},
- *       "ready": true,
- *       "last_successful_sync": "2024-05-01T12:00:00Z" | null
+ *       "ready": true,                        what /readyz answers
+ *       "last_successful_sync": "2024-05-01T12:00:00Z" | null,
+ *       "directory_error": "..." | null,      why the last full scan of the directory failed
+ *       "queue_depth": 0, "in_flight": 0,
+ *       "last_reload": {"successful": true,   the last load of the daemon configuration (start
+ *                       "at": "RFC3339",      or SIGHUP); a failed one keeps the one in force
+ *                       "error": "..." | null}
  *     },
+ *     files.error counts the files that fail to load and every path the directory scan could
+ *     not use (each an entry of "files" below), as asyncfg_desired_files{state="error"} does.
  *     "resources": [
  *       {
  *         "name": "orders-worker",            metadata.name
@@ -51,7 +60,12 @@
  *         "diff": [{"field": "maxRetryAttempts", "from": 2, "to": 1}, ...],
  *                                             live ("from") against desired ("to"); values
  *                                             are JSON of any type, null for absent; [] if none
- *         "drift": true | false,              live differs from what was last applied
+ *         "drift": true | false,              drifted now: the last read found live different
+ *                                             from what was last applied, and no write has
+ *                                             corrected it since
+ *         "last_drift": "RFC3339" | null,     when drift was last detected (stays after the
+ *         "last_drift_diff": [...] | null,    correction), and what it was
+ *         "last_write_diff": [...] | null,    what the last write changed
  *         "last_error": {"class": "throttled", "message": "..."} | null,
  *         "last_observed": "RFC3339" | null,  last successful GET
  *         "last_changed": "RFC3339" | null,   last successful PUT/DELETE
@@ -115,7 +129,10 @@ static inline void endpoint_freep(Endpoint **ep) {
         endpoint_free(*ep);
 }
 
+/* Ready or not, without a reason (set_ready forgets the one set_not_ready gave). */
 void endpoint_set_ready(Endpoint *ep, bool ready);
+/* Not ready, because of reason (one line, copied; NULL: none given). 0 or -ENOMEM. */
+int endpoint_set_not_ready(Endpoint *ep, const char *reason);
 bool endpoint_get_ready(const Endpoint *ep);
 
 /* The bound port (the one picked when listen asked for port 0). */

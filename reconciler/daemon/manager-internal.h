@@ -83,6 +83,11 @@ struct Manager {
         uint64_t retries_reported;    /* workqueue retries already counted in the metric */
         char *status_line;            /* the last STATUS= sent */
         char *dir_error;              /* why the last rescan failed, or NULL */
+        int dir_errno;                /* and its negative errno, or 0 */
+        /* The last load of the daemon configuration, at start or on SIGHUP (/status, metrics) */
+        bool reload_successful;
+        uint64_t reload_usec;         /* CLOCK_REALTIME of that attempt */
+        char *reload_error;           /* why it failed, or NULL */
         uint64_t last_success_usec;   /* CLOCK_REALTIME of the last successful run */
         usec_t debounce_usec;
         bool first_pass_done;
@@ -95,6 +100,10 @@ struct Manager {
 void manager_schedule_save(Manager *m);
 void manager_schedule_publish(Manager *m);
 void manager_check_stopped(Manager *m);
+/* Readiness, decided here only (/readyz, /status's summary.ready): ready once the first full
+ * pass over the desired-state directory has run, and while that directory can be read. */
+bool manager_is_ready(const Manager *m);
+void manager_publish_ready(Manager *m);
 void manager_release_retired(Manager *m);
 int manager_add_ack(Manager *m, const char *key);
 /* Arms the one-shot timer *s (created on first use, userdata m) for when, unless it is
@@ -105,7 +114,9 @@ uint64_t now_realtime_usec(void);
 uint64_t now_monotonic_usec(void);
 
 /* manager-load.c */
-int manager_load_config(Manager *m, DaemonConfig **ret);
+/* Loads the daemon configuration; its problems are logged. On failure, *ret_error (may be NULL)
+ * gets them as one line for /status (NULL on out of memory). */
+int manager_load_config(Manager *m, DaemonConfig **ret, char **ret_error);
 int manager_generation_new(Manager *m, DaemonConfig *config, ManagerGeneration **ret);
 ManagerGeneration *manager_generation_free(ManagerGeneration *g);
 int manager_install_generation(Manager *m, ManagerGeneration *g);
@@ -153,4 +164,8 @@ void manager_resource_forget(Manager *m, Resource *r, const char *why);
 
 /* manager-status.c */
 char *manager_status_json(void *userdata);
+/* The desired files per state as every view counts them (/status, /metrics, STATUS=, and so
+ * `asyncfg status`): a path the directory scan could not use (an unreadable or too deep
+ * subdirectory, a directory without YAML files) is one more in error, as /status lists it. */
+void manager_count_files(const Manager *m, size_t *ret_ok, size_t *ret_error);
 int manager_format_time(uint64_t realtime_usec, char buf[static 32]);

@@ -25,7 +25,23 @@ static void log_diags(int level, const DiagList *l) {
         }
 }
 
-int manager_load_config(Manager *m, DaemonConfig **ret) {
+/* The problems of diags as one line ("a; b"), or the errno's text when there are none. */
+static char *diags_join(const DiagList *l, int error) {
+        _cleanup_free_ char *joined = NULL;
+
+        for (size_t i = 0; i < l->n; i++) {
+                _cleanup_free_ char *line = NULL, *next = NULL;
+
+                if (diag_format(&l->items[i], &line) < 0 ||
+                    asprintf(&next, "%s%s%s", joined ?: "", joined ? "; " : "", line) < 0)
+                        return NULL;
+                free(joined);
+                joined = TAKE_PTR(next);
+        }
+        return joined ? TAKE_PTR(joined) : strdup(strerror(-error));
+}
+
+int manager_load_config(Manager *m, DaemonConfig **ret, char **ret_error) {
         _cleanup_(diag_list_done) DiagList diags = {};
         DaemonConfig *c = NULL;
         int k;
@@ -33,8 +49,11 @@ int manager_load_config(Manager *m, DaemonConfig **ret) {
         diag_list_init(&diags);
         k = daemon_config_load(m->config_path, &diags, &c);
         log_diags(LOG_ERR, &diags);
-        if (k < 0)
+        if (k < 0) {
+                if (ret_error)
+                        *ret_error = diags_join(&diags, k);
                 return log_error_errno(k, "Configuration '%s' is not usable.", m->config_path);
+        }
         *ret = c;
         return 0;
 }
@@ -106,10 +125,13 @@ int manager_install_generation(Manager *m, ManagerGeneration *g) {
 }
 
 void manager_update_file_metrics(Manager *m) {
-        for (DesiredFileState s = 0; s < _DESIRED_FILE_STATE_MAX; s++)
-                (void) metrics_gauge_set(m->metrics->desired_files,
-                                         (double) desired_set_n_files_in_state(m->desired, s),
-                                         desired_file_state_to_string(s));
+        size_t ok, error;
+
+        manager_count_files(m, &ok, &error);
+        (void) metrics_gauge_set(m->metrics->desired_files, (double) ok,
+                                 desired_file_state_to_string(DESIRED_FILE_OK));
+        (void) metrics_gauge_set(m->metrics->desired_files, (double) error,
+                                 desired_file_state_to_string(DESIRED_FILE_ERROR));
 }
 
 /* ---- the sorted diff: desired state → runtime table -------------------------------------- */
@@ -247,9 +269,10 @@ static const char *manager_desired_dir(const Manager *m) {
         return m->gen->config->desired_dir;
 }
 
-static void manager_set_dir_error(Manager *m, const char *msg) {
+static void manager_set_dir_error(Manager *m, int error, const char *msg) {
         free(m->dir_error);
         m->dir_error = msg ? strdup(msg) : NULL;
+        m->dir_errno = msg ? error : 0;
 }
 
 /* Logs the problems of the files a rescan touched that are (still) broken. */
@@ -269,9 +292,7 @@ int manager_rescan_full(Manager *m, const char *why) {
 
         log_debug("Rescanning '%s' (%s).", dir, why);
         k = desired_set_rescan(m->desired, dir);
-        m->first_pass_done = true;
-        if (m->endpoint)
-                endpoint_set_ready(m->endpoint, true);
+        m->first_pass_done = true; /* readiness: published with the rest (manager.c) */
         if (k == -ENOMEM)
                 return log_oom();
         if (k < 0) {
@@ -283,12 +304,12 @@ int manager_rescan_full(Manager *m, const char *why) {
                              resource_table_size(&m->table)) < 0)
                         return log_oom();
                 log_error("%s", msg);
-                manager_set_dir_error(m, msg);
+                manager_set_dir_error(m, k, msg);
                 manager_update_file_metrics(m);
                 manager_schedule_publish(m);
                 return 0;
         }
-        manager_set_dir_error(m, NULL);
+        manager_set_dir_error(m, 0, NULL);
         manager_log_file_errors(m);
         return manager_apply_desired(m);
 }
@@ -377,6 +398,12 @@ void manager_on_dirwatch(Dirwatch *dw, const DirwatchChange *change, void *userd
 
         if (m->stopping)
                 return;
+        /* A problem of the directory itself (no YAML file left, an unreadable subdirectory)
+         * is a fact about the whole tree that only a full rescan finds or clears: while one
+         * stands, every change is looked at through a full rescan. Otherwise files moved out
+         * and back unchanged are "already loaded" and the error stays in /status for good. */
+        if (m->dir_error || m->desired->scan_diags.n > 0)
+                full = true;
         for (size_t i = 0; !full && i < change->n_paths; i++) {
                 k = manager_rescan_one(m, change->paths[i]);
                 if (k < 0)

@@ -134,7 +134,7 @@ int manager_enqueue(Manager *m, Resource *r, WorkPriority priority) {
 void manager_cloud_observer(const CloudAccount *account, Provider provider, CloudOp op,
                             long http_status, int error, uint64_t duration_usec, void *userdata) {
         Manager *m = userdata;
-        static const char *const methods[_CLOUD_OP_MAX] = { "GET", "PUT", "DELETE", "GET" };
+        static const char *const methods[_CLOUD_OP_MAX] = { "GET", "PUT", "DELETE", "GET", "GET", "GET" };
         char code[32];
 
         if (http_status > 0)
@@ -243,6 +243,9 @@ static void manager_note_drift(Manager *m, Resource *r, const Diff *d) {
 }
 
 void manager_report_written(Manager *m, Resource *r) {
+        /* The write made live equal to desired: whatever drift it corrected is over ("drift"
+         * is "drifted now"; last_drift and last_drift_diff keep when and what). */
+        r->drift = false;
         manager_resource_event(m, r, RESOURCE_EVENT_WRITTEN, "applied (recorded in the state store)");
 }
 

@@ -115,11 +115,32 @@ int manager_arm_timer_earliest(Manager *m, sd_event_source **s, clockid_t clock,
 
 /* ---- publishing -------------------------------------------------------------------------- */
 
+bool manager_is_ready(const Manager *m) {
+        /* A directory without YAML files is read fine (an error in /status, not "not ready"). */
+        return m->first_pass_done && (!m->dir_error || m->dir_errno == -ENODATA);
+}
+
+void manager_publish_ready(Manager *m) {
+        if (!m->endpoint)
+                return;
+        if (manager_is_ready(m))
+                endpoint_set_ready(m->endpoint, true);
+        else if (endpoint_set_not_ready(m->endpoint,
+                                        m->dir_error ?: "the desired-state directory has not been "
+                                                        "read yet") < 0)
+                endpoint_set_ready(m->endpoint, false); /* no reason, but not ready */
+}
+
+/* Everything the views show but /status (built when asked) comes from here, from the same
+ * counts: STATUS=, the file gauges, readiness. */
 static int on_publish(sd_event_source *s, void *userdata) {
         Manager *m = userdata;
         _cleanup_free_ char *line = status_line_format(&m->counts), *full = NULL;
-        size_t n_broken = desired_set_n_files_in_state(m->desired, DESIRED_FILE_ERROR);
+        size_t n_ok, n_broken;
 
+        manager_count_files(m, &n_ok, &n_broken);
+        manager_update_file_metrics(m);
+        manager_publish_ready(m);
         (void) metrics_gauge_set(m->metrics->workqueue_depth, workqueue_get_depth(m->queue));
         if (!line)
                 return 0;
@@ -200,17 +221,50 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
 /* A new endpoint when listen changed; the old one stays if the new one cannot be bound. */
 static int manager_rebind_endpoint(Manager *m);
 
-static void manager_reload(Manager *m) {
+/* Records the outcome of a load of the daemon configuration (at start or on SIGHUP) for /status
+ * and the metrics, as Prometheus does; error: why it failed (NULL: unknown, see the log). */
+static void manager_note_reload(Manager *m, bool ok, const char *error) {
+        m->reload_usec = now_realtime_usec();
+        m->reload_successful = ok;
+        free(m->reload_error);
+        m->reload_error = ok ? NULL : strdup(error ?: "see the log");
+        (void) metrics_gauge_set(m->metrics->config_last_reload_successful, ok ? 1 : 0);
+        if (ok)
+                (void) metrics_gauge_set(m->metrics->config_last_reload_success_timestamp,
+                                         (double) (m->reload_usec / 1000000ULL));
+}
+
+/* Loads the configuration again and puts it in force; false (logged, and *ret_error why) when
+ * the one in force stays. */
+static bool manager_reload_config(Manager *m, char **ret_error) {
         ManagerGeneration *g = NULL;
         DaemonConfig *c = NULL;
+
+        if (manager_load_config(m, &c, ret_error) < 0) {
+                log_error("Keeping the configuration in force; only the desired state is read again.");
+                return false;
+        }
+        if (manager_generation_new(m, c, &g) < 0) {
+                *ret_error = strdup("the cloud accounts could not be set up; see the log");
+                return false;
+        }
+        if (manager_install_generation(m, g) < 0) {
+                log_error("Keeping the configuration in force.");
+                *ret_error = strdup("the configuration could not be put in force; see the log");
+                return false;
+        }
+        return true;
+}
+
+static void manager_reload(Manager *m) {
+        _cleanup_free_ char *error = NULL;
         DesiredSet *s = NULL;
+        bool ok;
 
         (void) notify_reloading();
         log_info("Reloading '%s'.", m->config_path);
-        if (manager_load_config(m, &c) < 0)
-                log_error("Keeping the configuration in force; only the desired state is read again.");
-        else if (manager_generation_new(m, c, &g) >= 0 && manager_install_generation(m, g) < 0)
-                log_error("Keeping the configuration in force.");
+        ok = manager_reload_config(m, &error);
+        manager_note_reload(m, ok, error);
         /* A fresh desired set resolves every document against the accounts now in force. */
         if (desired_set_new(m->gen->config, &s) < 0)
                 log_oom();
@@ -299,6 +353,7 @@ Manager *manager_free(Manager *m) {
         strv_free(m->acks);
         free(m->status_line);
         free(m->dir_error);
+        free(m->reload_error);
         free(m->listen);
         free(m->watched_dir);
         free(m->config_path);
@@ -345,9 +400,10 @@ int manager_load(Manager *m) {
         DaemonConfig *c;
         int k;
 
-        k = manager_load_config(m, &c);
+        k = manager_load_config(m, &c, NULL);
         if (k < 0)
                 return k;
+        manager_note_reload(m, true, NULL);
         k = manager_generation_new(m, c, &g);
         if (k < 0)
                 return k;
@@ -399,7 +455,7 @@ static int manager_rebind_endpoint(Manager *m) {
         free(m->listen);
         m->listen = strdup(listen ?: "");
         if (ep) {
-                endpoint_set_ready(ep, m->first_pass_done);
+                manager_publish_ready(m);
                 log_info("Serving /metrics, /healthz, /readyz, /status on port %u.",
                          endpoint_get_port(ep));
         }

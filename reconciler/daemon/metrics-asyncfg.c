@@ -63,14 +63,21 @@ static int register_gauges(AsyncfgMetrics *m) {
                                  "Whether a resource's live configuration has drifted (0 or 1).",
                                  LABELS("name"), &m->resource_drifted) ?:
                metrics_add_gauge(r, "asyncfg_desired_files",
-                                 "Number of desired-state files per load state.",
+                                 "Number of desired-state files per load state (error includes "
+                                 "paths the directory scan could not use).",
                                  LABELS("state"), &m->desired_files) ?:
                metrics_add_gauge(r, "asyncfg_last_successful_sync_timestamp_seconds",
                                  "Unix time of the last pass in which every resource was in "
                                  "sync.",
                                  NULL, &m->last_successful_sync) ?:
                metrics_add_gauge(r, "asyncfg_build_info", "Build information; always 1.",
-                                 LABELS("version"), &m->build_info);
+                                 LABELS("version"), &m->build_info) ?:
+               metrics_add_gauge(r, "asyncfg_config_last_reload_successful",
+                                 "Whether the last configuration reload attempt was successful.",
+                                 NULL, &m->config_last_reload_successful) ?:
+               metrics_add_gauge(r, "asyncfg_config_last_reload_success_timestamp_seconds",
+                                 "Timestamp of the last successful configuration reload.", NULL,
+                                 &m->config_last_reload_success_timestamp);
 }
 
 static int register_histograms(AsyncfgMetrics *m) {

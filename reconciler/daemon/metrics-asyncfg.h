@@ -15,9 +15,16 @@
  *   asyncfg_cloud_requests_total{provider,method,code} counter   code: "200", ..., or an error
  *                                                                class for no response
  *   asyncfg_cloud_request_duration_seconds             histogram client-go's request buckets
- *   asyncfg_desired_files{state}                       gauge     state: ok | error
+ *   asyncfg_desired_files{state}                       gauge     state: ok | error; error also
+ *                                                                counts each path the directory
+ *                                                                scan could not use (as /status)
  *   asyncfg_last_successful_sync_timestamp_seconds     gauge     Unix time
  *   asyncfg_build_info{version}                        gauge     1, set at registration
+ *   asyncfg_config_last_reload_successful              gauge     0/1: whether the last load of
+ *                                                                the daemon configuration (start
+ *                                                                or SIGHUP) succeeded
+ *   asyncfg_config_last_reload_success_timestamp_seconds gauge   Unix time of the last
+ *                                                                successful one
  *   asyncfg_alerts_sent_total{sink,status}             counter   notifications delivered (2xx);
  *                                                                status: firing | resolved
  *   asyncfg_alerts_dropped_total{sink,status}          counter   given up (retries exhausted,
@@ -46,6 +53,8 @@ typedef struct AsyncfgMetrics {
         MetricGauge *desired_files;
         MetricGauge *last_successful_sync;
         MetricGauge *build_info;
+        MetricGauge *config_last_reload_successful;
+        MetricGauge *config_last_reload_success_timestamp;
         MetricCounter *alerts_sent_total;
         MetricCounter *alerts_dropped_total;
 } AsyncfgMetrics;

@@ -89,27 +89,38 @@ static json_t *file_to_json(const DesiredFile *f) {
         return o;
 }
 
+void manager_count_files(const Manager *m, size_t *ret_ok, size_t *ret_error) {
+        *ret_ok = desired_set_n_files_in_state(m->desired, DESIRED_FILE_OK);
+        *ret_error = desired_set_n_files_in_state(m->desired, DESIRED_FILE_ERROR) +
+                     m->desired->scan_diags.n;
+}
+
+static json_t *last_reload_to_json(const Manager *m) {
+        return json_pack("{s:b, s:o, s:o}", "successful", m->reload_successful, "at",
+                         json_time(m->reload_usec), "error", json_string_or_null(m->reload_error));
+}
+
 static json_t *summary_to_json(const Manager *m) {
         StatusCounts c = m->counts;
         json_t *states = json_object();
         unsigned total = 0;
+        size_t n_ok, n_error;
 
         for (size_t i = 0; states && i < STATUS_STATES_MAX; i++) {
                 unsigned v = *status_counts_field(&c, status_state_names[i]);
                 total += v;
                 json_object_set_new(states, status_state_names[i], json_integer(v));
         }
-        return json_pack("{s:i, s:o, s:{s:i, s:i}, s:b, s:o, s:o, s:i, s:i}",
+        manager_count_files(m, &n_ok, &n_error);
+        return json_pack("{s:i, s:o, s:{s:i, s:i}, s:b, s:o, s:o, s:i, s:i, s:o}",
                          "resources", (json_int_t) total, "states", states,
-                         "files", "ok",
-                         (json_int_t) desired_set_n_files_in_state(m->desired, DESIRED_FILE_OK),
-                         "error",
-                         (json_int_t) desired_set_n_files_in_state(m->desired, DESIRED_FILE_ERROR),
-                         "ready", m->first_pass_done,
+                         "files", "ok", (json_int_t) n_ok, "error", (json_int_t) n_error,
+                         "ready", manager_is_ready(m),
                          "last_successful_sync", json_time(m->last_success_usec),
                          "directory_error", json_string_or_null(m->dir_error),
                          "queue_depth", (json_int_t) workqueue_get_depth(m->queue),
-                         "in_flight", (json_int_t) m->n_runs);
+                         "in_flight", (json_int_t) m->n_runs,
+                         "last_reload", last_reload_to_json(m));
 }
 
 char *manager_status_json(void *userdata) {

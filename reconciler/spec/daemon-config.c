@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "clouds/cloud.h"
 #include "reconciler/spec/daemon-config.h"
 #include "reconciler/spec/limits.h"
 #include "reconciler/spec/schema.h"
@@ -152,6 +153,11 @@ static int parse_digits(SchemaContext *ctx, const YamlNode *node, const SchemaFi
         if (strspn(*(char **) dest, "0123456789") != strlen(*(char **) dest))
                 return yaml_error(ctx->diags, ctx->path, node,
                                   "'%s' must be a quoted string of digits", f->key);
+        /* An AWS account id is checked against function ARNs: a wrong length never matches. */
+        if (ctx->variant == PROVIDER_AWS && strlen(*(char **) dest) != 12)
+                return yaml_error(ctx->diags, ctx->path, node,
+                                  "'%s' of an aws account must be its 12-digit AWS account id",
+                                  f->key);
         return 0;
 }
 
@@ -187,6 +193,7 @@ static int parse_alicloud_api(SchemaContext *ctx, const YamlNode *node, const Sc
 #define ACC(m) offsetof(AccountConfig, m)
 #define ALICLOUD_ONLY (1u << PROVIDER_ALICLOUD)
 #define HUAWEI_ONLY (1u << PROVIDER_HUAWEICLOUD)
+#define AWS_ONLY (1u << PROVIDER_AWS)
 
 static const SchemaField rate_limit_fields[] = {
         { "qps", parse_qps, 0 },
@@ -236,7 +243,8 @@ static const SchemaField account_fields[] = {
         { "endpoint", parse_url, ACC(endpoint), .max = 1024 },
         { "rateLimit", schema_parse_mapping_field, ACC(rate_qps), .data = rate_limit_fields },
         { "credentials", parse_credentials, 0 },
-        { "accountId", parse_digits, ACC(account_id), .variants = ALICLOUD_ONLY, .max = 32 },
+        { "accountId", parse_digits, ACC(account_id), .variants = ALICLOUD_ONLY | AWS_ONLY,
+          .max = 32 },
         { "api", parse_alicloud_api, ACC(api), .variants = ALICLOUD_ONLY },
         { "projectId", schema_parse_string, ACC(project_id), .required = true,
           .variants = HUAWEI_ONLY, .max = 64 },
@@ -526,6 +534,47 @@ static int check_api(const DaemonConfig *c, const AccountConfig *a, const Resour
                              a->name);
 }
 
+void account_config_to_cloud(const AccountConfig *a, CloudAccount *ret) {
+        *ret = (CloudAccount){
+                .name = a->name,
+                .api = a->api,
+                .region = a->region,
+                .endpoint = a->endpoint,
+                .account_id = a->account_id,
+                .project_id = a->project_id,
+                .ca_file = a->ca_file,
+        };
+}
+
+/* The provider's check that a function spelled with a region, account or project (ARN, URN)
+ * is the account's own (DESIGN.md §3.12), located at spec.function. */
+static int check_target(const AccountConfig *a, const ResourceSpec *spec, DiagList *diags) {
+        const CloudOps *ops = cloud_ops_from_api(a->api);
+        _cleanup_free_ char *msg = NULL;
+        CloudAccount ca;
+        int r;
+
+        if (!ops || !ops->check_target || !spec->function)
+                return 0;
+        account_config_to_cloud(a, &ca);
+        r = ops->check_target(&ca, spec->function, &msg);
+        if (r == -ENOMEM || (r < 0 && !msg))
+                return -ENOMEM;
+        if (r < 0)
+                return yaml_error_at(diags, spec->path, spec->function_line,
+                                     spec->function_column, "%s", msg);
+        return 0;
+}
+
+/* Both checks of a document against its account, each reported. */
+static int check_account_of(const DaemonConfig *c, const AccountConfig *a,
+                            const ResourceSpec *spec, DiagList *diags) {
+        int r = check_api(c, a, spec, diags);
+
+        /* A function spelled for the other API has nothing to compare. */
+        return r < 0 ? r : check_target(a, spec, diags);
+}
+
 int daemon_config_resolve_account(const DaemonConfig *c, ResourceSpec *spec, DiagList *diags) {
         const char *provider = provider_to_string(spec->provider);
         const AccountConfig *a;
@@ -542,7 +591,7 @@ int daemon_config_resolve_account(const DaemonConfig *c, ResourceSpec *spec, Dia
                                              n == 0 ? provider : c->path, n == 0 ? c->path : provider);
                 if (resource_spec_set_account(spec, a->name) < 0)
                         return -ENOMEM;
-                return check_api(c, a, spec, diags);
+                return check_account_of(c, a, spec, diags);
         }
         a = daemon_config_find_account(c, spec->account);
         if (!a)
@@ -552,5 +601,5 @@ int daemon_config_resolve_account(const DaemonConfig *c, ResourceSpec *spec, Dia
                 return yaml_error_at(diags, spec->path, spec->account_line, spec->account_column,
                                      "account '%s' is a %s account, not %s", spec->account,
                                      strna(provider_to_string(a->provider)), provider);
-        return check_api(c, a, spec, diags);
+        return check_account_of(c, a, spec, diags);
 }

@@ -19,6 +19,7 @@
  *                              the alert policy (AlertPolicy; defaults 2, 3, 1h)
  */
 
+#include "clouds/cloud.h"
 #include "clouds/credentials/credentials.h" /* CredentialSource: one enum for the config and the providers */
 #include "clouds/model.h"
 #include "lib/diag.h"
@@ -43,7 +44,8 @@ typedef struct AccountConfig {
         unsigned rate_burst;      /* bucket size (default 20) */
         CredentialSource credential_source;
         char *credentials_path;   /* source file: the file */
-        char *account_id;         /* alicloud: the numeric account ID (FC2 endpoint host) */
+        char *account_id;         /* alicloud: the numeric account ID (FC2 endpoint host);
+                                   * aws: optional 12-digit account ID, checked against ARNs */
         char *project_id;         /* huaweicloud: the project ID */
         char *ca_file;            /* optional CA bundle (tests, private endpoints) */
         unsigned line, column;    /* of the account's mapping in the config file */
@@ -99,9 +101,13 @@ const AccountConfig *daemon_config_find_account(const DaemonConfig *c, const cha
 
 /* Checks spec.account against the config and fills it in when it was omitted and exactly one
  * account of the provider exists; for alicloud, the account's API (fc3/fc2) must match the
- * spelling of the function. Problems go to diags at spec.account (or spec.function). Returns 0,
- * -EINVAL, -ENOMEM. */
+ * spelling of the function; a function spelled with a region, account or project (ARN, URN)
+ * must be the account's own (the provider's CloudOps.check_target). Problems go to diags at
+ * spec.account (or spec.function). Returns 0, -EINVAL, -ENOMEM. */
 int daemon_config_resolve_account(const DaemonConfig *c, ResourceSpec *spec, DiagList *diags);
 
 /* Splits "host:port" (also "[v6]:port"); port 1..65535. Returns 0 or -EINVAL. */
 int parse_listen_address(const char *s, char **ret_host, unsigned *ret_port);
+
+/* The account as clouds/cloud.h's CloudAccount, borrowing a's strings (no credentials). */
+void account_config_to_cloud(const AccountConfig *a, CloudAccount *ret);

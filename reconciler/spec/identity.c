@@ -75,6 +75,7 @@ void function_id_done(FunctionId *id) {
         free(id->qualifier);
         free(id->region);
         free(id->account_id);
+        free(id->target);
         *id = (FunctionId){};
 }
 
@@ -93,6 +94,23 @@ static int merge_qualifier(const char *embedded, const char *field, const char *
                                  "qualifier '%s' conflicts with the qualifier '%s' in the function",
                                  field, embedded);
         return dup_or_null(embedded ?: field ?: def, ret) < 0 ? -ENOMEM : 0;
+}
+
+/* The unqualified ARN (partition as written) or partial ARN, when the function was spelled
+ * with a region or account. */
+static int aws_set_target(const char *partition, FunctionId *id) {
+        int r = 0;
+
+        if (id->region)
+                r = asprintf(&id->target, "arn:%s:lambda:%s:%s:function:%s", partition,
+                             id->region, id->account_id, id->name);
+        else if (id->account_id)
+                r = asprintf(&id->target, "%s:function:%s", id->account_id, id->name);
+        if (r < 0) {
+                id->target = NULL;
+                return -ENOMEM;
+        }
+        return 0;
 }
 
 static int aws_parse(const char *function, const char *qualifier, FunctionId *id,
@@ -152,7 +170,7 @@ static int aws_parse(const char *function, const char *qualifier, FunctionId *id
         if (dup_or_null(name, &id->function) < 0 || dup_or_null(name, &id->name) < 0 ||
             dup_or_null(region, &id->region) < 0 || dup_or_null(account, &id->account_id) < 0)
                 return -ENOMEM;
-        return 0;
+        return aws_set_target(region ? parts[1] : NULL, id);
 }
 
 static bool fc_name_valid(const char *s) {
@@ -166,6 +184,12 @@ static int alicloud_parse(const char *function, const char *qualifier, FunctionI
         if (qualifier && !chars_valid(qualifier, 1, 128, "-_"))
                 return set_error(ret_error, -EDOM, "invalid qualifier '%s' (expected LATEST, a "
                                  "version number or an alias name)", qualifier);
+        /* An ARN carries a region and an account, which a name sent to FC does not. */
+        if (startswith(function, "acs:"))
+                return set_error(ret_error, -EINVAL,
+                                 "function '%s' is an ARN: Function Compute functions are named "
+                                 "by name ('name', FC2 'service/function'), in the account's "
+                                 "region", function);
         if (slash) {
                 _cleanup_free_ char *svc = strndup(function, (size_t) (slash - function));
                 if (!svc)

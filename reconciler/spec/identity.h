@@ -9,6 +9,7 @@
  *                arn:aws:lambda:region:123456789012:function:name[:q]
  *                → function = name; region/account kept from an ARN; default qualifier $LATEST
  *   alicloud     FC3 "name", FC2 "service/function" → as written; default qualifier LATEST
+ *                (an ARN acs:fc:... is not accepted: FC is addressed by name)
  *   huaweicloud  urn:fss:region:project:function:package:name[:version]
  *                → function = the URN without version; qualifier = version (latest lower-case),
  *                  or the qualifier field, or latest
@@ -28,6 +29,8 @@ typedef struct FunctionId {
         char *qualifier;  /* normalised, never NULL after a successful parse */
         char *region;     /* from an ARN or URN; NULL otherwise */
         char *account_id; /* AWS account from an ARN; Huawei project from the URN; or NULL */
+        char *target;     /* what requests name when it is not function: AWS the unqualified
+                           * ARN or partial ARN as written (clouds/aws.c says why); or NULL */
 } FunctionId;
 
 /* Parses function (and the optional qualifier field, NULL when absent). On success fills *ret

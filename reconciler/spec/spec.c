@@ -452,6 +452,7 @@ int resource_spec_copy(const ResourceSpec *r, ResourceSpec **ret) {
         k |= strdup_opt(r->id.function, &c->id.function) | strdup_opt(r->id.name, &c->id.name);
         k |= strdup_opt(r->id.qualifier, &c->id.qualifier) | strdup_opt(r->id.region, &c->id.region);
         k |= strdup_opt(r->id.account_id, &c->id.account_id);
+        k |= strdup_opt(r->id.target, &c->id.target);
         k |= async_config_copy(&c->config, &r->config);
         if (k != 0)
                 return -ENOMEM;

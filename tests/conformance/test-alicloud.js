@@ -487,3 +487,24 @@ test('fc2 fault: latency, a dropped connection and a truncated body', async () =
   });
   assert.equal((await fc2Get(svc, name, 'LATEST')).body.maxAsyncRetryAttempts, 3);
 });
+
+test('fc3 and fc2: the version and alias lists (import finds qualifiers with them)', async () => {
+  const name = await newFc3Function(['1', '2', 'prod']);
+  const v = await fc3.listFunctionVersions(name, new FC3.ListFunctionVersionsRequest({ limit: 1 }));
+  assert.deepEqual(v.body.versions.map((x) => x.versionId), ['1']);
+  const v2 = await fc3.listFunctionVersions(name, new FC3.ListFunctionVersionsRequest({ nextToken: v.body.nextToken }));
+  assert.deepEqual(v2.body.versions.map((x) => x.versionId), ['2']);
+  assert.equal(v2.body.nextToken, undefined);
+  const a = await fc3.listAliases(name, new FC3.ListAliasesRequest({}));
+  assert.deepEqual(a.body.aliases.map((x) => [x.aliasName, x.versionId]), [['prod', '2']]);
+  const e = await fake.rejection(fc3.listAliases(fake.uniqueName('fc3-none'), new FC3.ListAliasesRequest({})));
+  assert.deepEqual(aliErr(e), { code: 'FunctionNotFound', status: 404 });
+
+  const { svc } = await newFc2Function(['1', 'prod']);
+  const sv = await fc2.listServiceVersions(svc, new FC2.ListServiceVersionsRequest({}));
+  assert.deepEqual(sv.body.versions.map((x) => x.versionId), ['1']);
+  const sa = await fc2.listAliases(svc, new FC2.ListAliasesRequest({}));
+  assert.deepEqual(sa.body.aliases.map((x) => x.aliasName), ['prod']);
+  const e2 = await fake.rejection(fc2.listAliases(fake.uniqueName('fc2-none'), new FC2.ListAliasesRequest({})));
+  assert.deepEqual(aliErr(e2), { code: 'ServiceNotFound', status: 404 });
+});

@@ -381,3 +381,18 @@ test('aws fault: a truncated JSON body makes the SDK fail to parse', async () =>
   const got = await get({ FunctionName: name });
   assert.equal(got.MaximumRetryAttempts, 1);
 });
+
+test('aws: ListVersionsByFunction and ListAliases (import finds qualifiers with them)', async () => {
+  const { ListVersionsByFunctionCommand, ListAliasesCommand } = require('@aws-sdk/client-lambda');
+  const name = await newFunction(['1', '2', 'prod', 'blue']);
+  const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name, MaxItems: 2 }));
+  assert.deepEqual(versions.Versions.map((v) => v.Version), ['$LATEST', '1']);
+  assert.equal(versions.Versions[1].FunctionArn, `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}:1`);
+  const rest = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name, Marker: versions.NextMarker }));
+  assert.deepEqual(rest.Versions.map((v) => v.Version), ['2']);
+  assert.equal(rest.NextMarker, undefined);
+  const aliases = await lambda.send(new ListAliasesCommand({ FunctionName: name }));
+  assert.deepEqual(aliases.Aliases.map((a) => [a.Name, a.FunctionVersion]), [['blue', '2'], ['prod', '2']]);
+  await assert.rejects(lambda.send(new ListAliasesCommand({ FunctionName: 'no-such-fn-x' })),
+    (e) => e.name === 'ResourceNotFoundException' && e.$metadata.httpStatusCode === 404);
+});

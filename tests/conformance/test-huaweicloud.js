@@ -282,3 +282,24 @@ test('huaweicloud fault: a truncated JSON body comes back as an empty result', a
   });
   assert.equal((await show(urn(name))).max_async_retry_attempts, 2);
 });
+
+test('huaweicloud: ListFunctionVersions and ListVersionAliases (import finds qualifiers with them)', async () => {
+  const name = await newFunction(['v1', 'prod']);
+  const unqualified = urn(name).replace(/:latest$/, '');
+  const page = await fg.listFunctionVersions(new FG.ListFunctionVersionsRequest()
+    .withFunctionUrn(unqualified).withMaxitems('1'));
+  assert.deepEqual(page.versions.map((v) => v.version), ['latest']);
+  assert.equal(page.next_marker, 1);
+  assert.equal(page.count, 2);
+  const rest = await fg.listFunctionVersions(new FG.ListFunctionVersionsRequest()
+    .withFunctionUrn(unqualified).withMarker(String(page.next_marker)));
+  assert.deepEqual(rest.versions.map((v) => v.version), ['v1']);
+  const aliases = await fg.listVersionAliases(new FG.ListVersionAliasesRequest().withFunctionUrn(unqualified));
+  /* The body is a bare array (the Go SDK's ListVersionAliasesResponse.Body); this SDK hands
+   * the array itself back. */
+  assert.ok(Array.isArray(aliases));
+  assert.deepEqual(aliases.map((a) => [a.name, a.version]), [['prod', 'latest']]);
+  const e = await fake.rejection(fg.listVersionAliases(new FG.ListVersionAliasesRequest()
+    .withFunctionUrn(urn(fake.uniqueName('hw-none')).replace(/:latest$/, ''))));
+  assert.deepEqual(hwErr(e), { status: 404, code: 'FSS.1051' });
+});

@@ -77,8 +77,10 @@ def test_status_shows_a_broken_files_diagnostics(fake, make_daemon):
     d.wait_state("st-ok", "in_sync")
     wait_for(lambda: d.status()["summary"]["files"]["error"] == 1, 5, what="bad.yaml in error")
 
+    # A health check: a file that fails to load is exit 1, with the table printed all the same.
     rc, out, err = status(d)
-    assert rc == 0, err
+    assert rc == 1, err
+    assert err == "error: the daemon reports 0 resources in error, 1 file with errors\n", err
     assert set(rows(out)) == {"st-ok"}
     diag = [l for l in out.splitlines() if l.startswith(bad + ":")]
     assert len(diag) == 1, out
@@ -86,8 +88,34 @@ def test_status_shows_a_broken_files_diagnostics(fake, make_daemon):
     assert "2 files, 1 with errors" in out.strip().splitlines()[-1], out
 
     rc, out, err = status(d, "-o", "json")
-    assert rc == 0, err
+    assert rc == 1, err
     files = {f["path"]: f for f in json.loads(out)["files"]}
     assert files[bad]["state"] == "error"
     assert files[bad]["diagnostics"] == diag
     assert d.stop() == 0
+
+
+def test_status_is_a_health_check(fake, make_daemon):
+    fake.create("hc-ok")  # hc-gone does not exist in the cloud: that resource goes to error
+    d = make_daemon(resync="1m")
+    d.write("ok.yaml", doc("hc-ok"))
+    d.start()
+    d.wait_state("hc-ok", "in_sync")
+    rc, out, err = status(d)
+    assert rc == 0 and err == "", err
+    rc, out, err = status(d, "-o", "json")
+    assert rc == 0 and json.loads(out)["summary"]["states"]["in_sync"] == 1
+    d.write("gone.yaml", doc("hc-gone"))
+    d.wait_state("hc-gone", "error")
+    rc, out, err = status(d)
+    assert rc == 1 and "1 resource in error" in err, err
+    assert rows(out)["hc-gone"][5] == "error"
+    rc, out, err = status(d, "-o", "json")
+    assert rc == 1 and json.loads(out)["summary"]["states"]["error"] == 1  # JSON as before
+    os.unlink(os.path.join(d.desired, "gone.yaml"))
+    wait_for(lambda: d.resource("hc-gone") is None or d.state_of("hc-gone") == "orphaned", 5,
+             what="hc-gone no longer declared")
+    assert status(d)[0] == 0
+    assert d.stop() == 0
+    rc, out, err = status(d)  # the daemon cannot be reached
+    assert rc == 1 and "cannot reach the daemon" in err, err

@@ -98,3 +98,84 @@ def test_import_tfstate_malformed():
     assert r.returncode == 1
     assert r.stdout == ""
     assert "malformed.json:" in r.stderr and "error:" in r.stderr
+
+
+# Import of a function with configs on its default qualifier, an alias and a version, for
+# every provider, with list answers that carry the qualifier and with ones that leave it out
+# (FC3's documented bare functionArn, moto's unqualified Lambda FunctionArn): the output has
+# one document per identity, validates, and plans in sync (DESIGN.md §3.12).
+QUALIFIED_IMPORT = [
+    # account, provider, function as written, emulator spec, the three qualifiers
+    ("aws-prod", "aws", "billing", {"provider": "aws", "function": "billing"}, ["$LATEST", "prod", "1"]),
+    ("ali-prod", "alicloud", "billing", {"provider": "alicloud", "function": "billing"}, ["LATEST", "prod", "1"]),
+    ("ali-legacy", "alicloud", "payments/billing",
+     {"provider": "alicloud", "service": "payments", "function": "billing"}, ["LATEST", "prod", "1"]),
+    ("hw-prod", "huaweicloud", f"{HW_URN}:billing", {"provider": "huaweicloud", "function": f"{HW_URN}:billing"},
+     ["latest", "prod", "1"]),
+]
+
+
+def identities(text):
+    """(function, qualifier) of every document of an import's output."""
+    import yaml
+    return [(d["spec"]["function"], str(d["spec"].get("qualifier")))
+            for d in yaml.safe_load_all(text) if d]
+
+
+def billing_docs(account, provider, function, qualifiers):
+    docs = {}
+    for i, q in enumerate(qualifiers):
+        docs[f"b{i}.yaml"] = (f"apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\nmetadata: {{name: billing-{i}}}\n"
+                              f"spec: {{provider: {provider}, account: {account}, function: '{function}', "
+                              f"qualifier: '{q}', maxRetryAttempts: {i}}}\n")
+    return docs
+
+
+@pytest.mark.parametrize("unqualified", [False, True], ids=["qualified-lists", "unqualified-lists"])
+@pytest.mark.parametrize("account,provider,function,spec,qualifiers", QUALIFIED_IMPORT,
+                         ids=[c[0] for c in QUALIFIED_IMPORT])
+def test_import_default_alias_and_version(setup, tmp_path, unqualified, account, provider, function, spec,
+                                          qualifiers):
+    setup.fake.create_functions([{**spec, "qualifiers": qualifiers[1:]}])
+    src = write_desired(str(tmp_path / "src"), billing_docs(account, provider, function, qualifiers))
+    r = setup.asyncfg("apply", src)
+    assert r.returncode == 0, r.stdout + r.stderr
+    setup.fake.control("PUT", "/_fake/settings", {"unqualifiedLists": unqualified}, expect=200)
+    r = setup.asyncfg("import", "--account", account, "--function", function)
+    assert r.returncode == 0, r.stderr
+    ids = identities(r.stdout)
+    assert len(ids) == 3 and len(set(ids)) == 3, r.stdout
+    assert sorted(q for _, q in ids) == sorted(qualifiers), r.stdout
+    out = tmp_path / "imported"
+    out.mkdir()
+    (out / "imported.yaml").write_text(r.stdout)
+    r = run("validate", "--config", setup.config, str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = setup.asyncfg("plan", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Plan: 0 to create, 0 to update, 3 in sync, 0 errors." in r.stdout
+
+
+def test_import_unqualified_list_ambiguous(setup):
+    """A config whose qualifier no version or alias list names (an alias deleted, its config
+    left behind), in a list that does not say qualifiers: nothing imported, exit 1."""
+    setup.fake.create_functions([{"provider": "aws", "function": "billing", "qualifiers": ["prod"]}])
+    for q in ("$LATEST", "prod", "gone"):
+        setup.fake.drift(provider="aws", function="billing", qualifier=q, config={"MaximumRetryAttempts": 1})
+    setup.fake.control("PUT", "/_fake/settings", {"unqualifiedLists": True}, expect=200)
+    r = setup.asyncfg("import", "--account", "aws-prod", "--function", "billing")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout == ""
+    assert "does not say which version or alias 3 of its 3 configs belong to" in r.stderr, r.stderr
+    assert "found only 2" in r.stderr, r.stderr
+
+
+def test_fakecloud_unqualified_lists_flag(tmp_path):
+    """--unqualified-lists starts the emulator with the switch on."""
+    from conftest import start_fakecloud, stop_fakecloud
+    fake = start_fakecloud("--unqualified-lists")
+    try:
+        assert fake.control("GET", "/_fake/settings", expect=200) == {"unqualifiedLists": True}
+        fake.control("PUT", "/_fake/settings", {"nope": 1}, expect=400)
+    finally:
+        stop_fakecloud(fake)

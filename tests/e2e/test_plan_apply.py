@@ -188,7 +188,7 @@ def test_parallel_workers_converge(setup):
 def test_jobs_must_be_a_positive_number(setup):
     for bad in ("0", "-1", "x", "65", "2x", ""):
         r = setup.asyncfg("plan", "--jobs", bad)
-        assert r.returncode == 2 and "--jobs" in r.stderr, (bad, r.stderr)
+        assert r.returncode == 1 and "--jobs" in r.stderr, (bad, r.stderr)
     assert setup.fake.stats()["requests"] == 0
 
 

@@ -59,4 +59,4 @@ def test_usage():
     assert run("--help").returncode == 0
     assert run("validate").returncode == 1
     assert run("plan").returncode == 1
-    assert run("frobnicate").returncode == 2
+    assert run("frobnicate").returncode == 1

@@ -352,6 +352,12 @@ static int parse_limit(FakeCall *c, size_t *ret) {
         return 0;
 }
 
+/* FC3's functionArn "acs:fc:REGION:ACCOUNT:functions/NAME[:QUALIFIER]"; FC2's "qualifier". */
+static json_t *fc_list_item(FakeCall *c, const char *wire) {
+        return c->api == FAKE_API_FC2 ? fake_list_item(c, wire, "qualifier", 0)
+                                      : fake_list_item(c, wire, "functionArn", 4);
+}
+
 /* Answers {configs:[…], nextToken} from the items after the nextToken query parameter. */
 static void fc_list_respond(FakeCall *c, FcList *l, size_t limit) {
         json_auto_t *configs = json_array();
@@ -367,7 +373,7 @@ static void fc_list_respond(FakeCall *c, FcList *l, size_t limit) {
         while (!isempty(token) && i < l->n && strcmp(l->items[i].token, token) <= 0)
                 i++;
         for (; i < l->n && k < limit; i++, k++)
-                if (json_array_append_new(configs, json_loads(l->items[i].wire, 0, NULL)) < 0)
+                if (json_array_append_new(configs, fc_list_item(c, l->items[i].wire)) < 0)
                         c->oom = true;
         fake_call_respond_json(c, 200,
                                json_pack("{s:O,s:s*}", "configs", configs, "nextToken",
@@ -394,6 +400,114 @@ static void fc_list(FakeCall *c, const FcId *id) {
         else
                 fc_list_respond(c, &l, limit);
         fc_list_done(&l);
+}
+
+/* ---- versions and aliases ---------------------------------------------------------------
+ *
+ *   FC3  GET /2023-03-30/functions/{fn}/versions|aliases[?limit=&nextToken=]  of the function
+ *   FC2  GET /2021-04-06/services/{svc}/versions|aliases[?limit=&nextToken=]  of the service
+ *
+ * Versions are the all-digit qualifiers (LATEST is none), aliases the others; an FC2 service
+ * has those of all its functions. An alias points at the highest version ("1" if none). */
+
+typedef struct FcNamesVisit {
+        FakeNames *names;
+        const char *service_prefix; /* "svc/" */
+} FcNamesVisit;
+
+static void fc_names_add_service_function(const FakeFunction *fn, void *userdata) {
+        FcNamesVisit *v = userdata;
+
+        if (fn->api == FAKE_API_FC2 && startswith(fn->key, v->service_prefix))
+                fake_names_add_function(v->names, fn);
+}
+
+/* The qualifiers of the function (FC3) or service (FC2); false when it answered 404. */
+static bool fc_collect_names(FakeCall *c, const char *service, const char *function, FakeNames *ret) {
+        char prefix[140];
+        FcId id;
+
+        if (service) {
+                FcNamesVisit v = { .names = ret, .service_prefix = prefix };
+                if (!fc_name_valid(service)) {
+                        fc_fail_invalid(c, "%s name is invalid", "service");
+                        return false;
+                }
+                if (!service_exists(c, service)) {
+                        snprintf(prefix, sizeof(prefix), "service '%s' does not exist", service);
+                        fc_fail(c, 404, "ServiceNotFound", prefix);
+                        return false;
+                }
+                snprintf(prefix, sizeof(prefix), "%s/", service);
+                fake_store_foreach(c->fc->store, fc_names_add_service_function, &v);
+        } else {
+                FakeFunction *fn;
+                if (!fc_resolve(c, NULL, function, &id))
+                        return false;
+                fn = fc_lock(c, &id, false, false);
+                if (fn)
+                        fake_names_add_function(ret, fn);
+                fake_store_unlock(c->fc->store, c->api, id.key);
+                if (!fn)
+                        return false;
+        }
+        fake_names_sort(ret);
+        return true;
+}
+
+static bool fc_is_version(const char *q) {
+        return q[0] && strspn(q, "0123456789") == strlen(q);
+}
+
+static json_t *fc_name_json(FakeCall *c, const char *name, bool versions, const char *top) {
+        char t[32];
+
+        fake_format_rfc3339_utc(c->now_usec, t);
+        if (versions)
+                return json_pack("{s:s,s:s,s:s,s:s}", "versionId", name, "description", "", "createdTime", t,
+                                 "lastModifiedTime", t);
+        return json_pack("{s:s,s:s,s:s,s:{},s:s,s:s}", "aliasName", name, "versionId", top, "description", "",
+                         "additionalVersionWeight", "createdTime", t, "lastModifiedTime", t);
+}
+
+static void fc_list_names(FakeCall *c, const char *service, const char *function, bool versions) {
+        json_auto_t *items = json_array();
+        const char *token = fake_call_query(c, "nextToken"), *dir = fake_call_query(c, "direction");
+        FakeNames all = {}, names = {};
+        const char *top = "1";
+        size_t limit, i, k = 0;
+
+        if (!items) {
+                c->oom = true;
+                return;
+        }
+        if (dir && !streq(dir, "FORWARD") && !streq(dir, "BACKWARD"))
+                return fc_fail_invalid(c, "%s must be FORWARD or BACKWARD", "direction");
+        if (parse_limit(c, &limit) < 0 || !fc_collect_names(c, service, function, &all))
+                goto finish;
+        for (i = 0; i < all.n; i++) {
+                if (fc_is_version(all.names[i]) &&
+                    strtoull(all.names[i], NULL, 10) >= strtoull(top, NULL, 10))
+                        top = all.names[i];
+                if (fc_is_version(all.names[i]) == versions)
+                        fake_names_add(&names, all.names[i]);
+        }
+        for (i = fake_names_index_after(&names, token); i < names.n && k < limit; i++, k++)
+                if (json_array_append_new(items, fc_name_json(c, names.names[i], versions, top)) < 0)
+                        c->oom = true;
+        c->oom |= all.oom || names.oom;
+        if (versions)
+                fake_call_respond_json(c, 200,
+                                       json_pack("{s:O,s:s,s:s*}", "versions", items, "direction",
+                                                 dir ?: "FORWARD", "nextToken",
+                                                 i < names.n ? names.names[i - 1] : NULL));
+        else
+                fake_call_respond_json(c, 200,
+                                       json_pack("{s:O,s:s*}", "aliases", items, "nextToken",
+                                                 i < names.n ? names.names[i - 1] : NULL));
+finish:
+        fake_names_done(&all);
+        fake_names_done(&names);
 }
 
 /* ---- routing --------------------------------------------------------------------------- */
@@ -426,6 +540,12 @@ static void fc3_handle(FakeCall *c) {
                         fc_list(c, &id);
                 return;
         }
+        if (c->n_segments == 4 && streq(s[1], "functions") &&
+            (streq(s[3], "versions") || streq(s[3], "aliases"))) {
+                if (!streq(c->req->method, "GET"))
+                        return fc_error(c, FAKE_ERROR_METHOD, NULL);
+                return fc_list_names(c, NULL, s[2], streq(s[3], "versions"));
+        }
         if (c->n_segments != 4 || !streq(s[1], "functions") || !streq(s[3], "async-invoke-config"))
                 return fc_error(c, FAKE_ERROR_NO_ROUTE, NULL);
         if (fc_resolve(c, NULL, s[2], &id))
@@ -436,6 +556,12 @@ static void fc2_handle(FakeCall *c) {
         char **s = c->segments;
         FcId id;
 
+        if (c->n_segments == 4 && streq(s[1], "services") &&
+            (streq(s[3], "versions") || streq(s[3], "aliases"))) {
+                if (!streq(c->req->method, "GET"))
+                        return fc_error(c, FAKE_ERROR_METHOD, NULL);
+                return fc_list_names(c, s[2], NULL, streq(s[3], "versions"));
+        }
         if (c->n_segments != 6 || !streq(s[1], "services") || !streq(s[3], "functions") ||
             !(streq(s[5], "async-invoke-config") || streq(s[5], "async-invoke-configs")))
                 return fc_error(c, FAKE_ERROR_NO_ROUTE, NULL);

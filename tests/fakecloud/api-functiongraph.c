@@ -323,7 +323,7 @@ static void fg_list(FakeCall *c, const FakeFgId *id) {
         if (!fn)
                 goto finish;
         for (i = (size_t) marker; i < fn->n_configs && k < (size_t) limit; i++, k++)
-                if (json_array_append_new(items, json_loads(fn->configs[i].wire, 0, NULL)) < 0)
+                if (json_array_append_new(items, fake_list_item(c, fn->configs[i].wire, "func_urn", 6)) < 0)
                         c->oom = true;
         fake_call_respond_json(c, 200,
                                json_pack("{s:O,s:I,s:{s:I,s:I,s:I}}", "async_invoke_configs", items, "count",
@@ -334,18 +334,97 @@ finish:
         fake_store_unlock(c->fc->store, FAKE_API_FUNCTIONGRAPH, id->key);
 }
 
+/* ---- versions and aliases ---------------------------------------------------------------
+ *
+ *   GET /v2/{project}/fgs/functions/{urn}/versions[?marker=&maxitems=]   ListFunctionVersions
+ *   GET /v2/{project}/fgs/functions/{urn}/aliases                        ListVersionAliases
+ *
+ * Versions are latest and the qualifiers that look like versions (v1, 1, 1.2), aliases the
+ * others, pointing at latest. Versions: {versions, next_marker, count}, marker an offset as in
+ * the config list; aliases: a bare array (the SDK's ListVersionAliasesResponse body). */
+
+static json_t *fg_version_json(FakeCall *c, const FakeFgId *id, const char *version) {
+        char t[32];
+
+        fake_format_plain_cst(c->now_usec, t);
+        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "func_urn", id->key, "func_name", id->name, "namespace",
+                         c->fc->hw_project, "package", "default", "version", version, "last_modified", t);
+}
+
+static json_t *fg_alias_json(FakeCall *c, const FakeFgId *id, const char *alias) {
+        char t[32], urn[700];
+
+        fake_format_rfc3339_cst(c->now_usec, t);
+        snprintf(urn, sizeof(urn), "%s:!%s", id->key, alias);
+        return json_pack("{s:s,s:s,s:s,s:s,s:s}", "name", alias, "version", "latest", "description", "",
+                         "last_modified", t, "alias_urn", urn);
+}
+
+static void fg_list_names(FakeCall *c, const FakeFgId *id, bool versions) {
+        json_auto_t *items = json_array();
+        FakeNames all = {}, names = {};
+        FakeFunction *fn;
+        long marker = 0, max = FG_LIST_DEFAULT;
+        size_t i, k = 0;
+
+        if (!items) {
+                c->oom = true;
+                return;
+        }
+        if (versions && (parse_number(c, "marker", 0, INT32_MAX, &marker) < 0 ||
+                         parse_number(c, "maxitems", FG_LIST_DEFAULT, FG_LIST_MAX, &max) < 0))
+                return;
+        if (max == 0)
+                max = FG_LIST_DEFAULT;
+        fn = fg_lock(c, id, false, false);
+        if (fn)
+                fake_names_add_function(&all, fn);
+        fake_store_unlock(c->fc->store, FAKE_API_FUNCTIONGRAPH, id->key);
+        if (!fn)
+                goto finish;
+        fake_names_sort(&all);
+        if (versions)
+                fake_names_add(&names, "latest");
+        for (i = 0; i < all.n; i++)
+                if (looks_like_version(all.names[i]) == versions)
+                        fake_names_add(&names, all.names[i]);
+        c->oom |= all.oom || names.oom;
+        if (!versions) {
+                for (i = 0; i < names.n; i++)
+                        if (json_array_append_new(items, fg_alias_json(c, id, names.names[i])) < 0)
+                                c->oom = true;
+                fake_call_respond_json(c, 200, json_incref(items));
+                goto finish;
+        }
+        for (i = (size_t) marker; i < names.n && k < (size_t) max; i++, k++)
+                if (json_array_append_new(items, fg_version_json(c, id, names.names[i])) < 0)
+                        c->oom = true;
+        fake_call_respond_json(c, 200,
+                               json_pack("{s:O,s:I,s:I}", "versions", items, "next_marker", (json_int_t) i,
+                                         "count", (json_int_t) names.n));
+finish:
+        fake_names_done(&all);
+        fake_names_done(&names);
+}
+
 static void fg_handle(FakeCall *c) {
         char **s = c->segments;
         const char *m = c->req->method;
         FakeFgId id;
 
         if (c->n_segments != 6 || !streq(s[2], "fgs") || !streq(s[3], "functions") ||
-            !(streq(s[5], "async-invoke-config") || streq(s[5], "async-invoke-configs")))
+            !(streq(s[5], "async-invoke-config") || streq(s[5], "async-invoke-configs") ||
+              streq(s[5], "versions") || streq(s[5], "aliases")))
                 return fg_error(c, FAKE_ERROR_NO_ROUTE, NULL);
         if (!streq(s[1], c->fc->hw_project))
                 return fg_fail(c, 403, "FSS.0403", "The project id in the path is not the caller's project.");
         if (!fake_fg_parse_urn(s[4], &id))
                 return fg_fail_invalid(c, "%s", "the function URN is invalid");
+        if (streq(s[5], "versions") || streq(s[5], "aliases")) {
+                if (!streq(m, "GET"))
+                        return fg_error(c, FAKE_ERROR_METHOD, NULL);
+                return fg_list_names(c, &id, streq(s[5], "versions"));
+        }
         if (streq(s[5], "async-invoke-configs")) {
                 if (!streq(m, "GET"))
                         return fg_error(c, FAKE_ERROR_METHOD, NULL);

@@ -161,6 +161,34 @@ bool fake_lambda_parse_function_name(const char *s, FakeLambdaId *id) {
         return true;
 }
 
+/* An ARN names the function of its region and account, not a namesake here. Real Lambda
+ * answers an ARN of another region with 404 ResourceNotFoundException "Functions from 'R' are
+ * not reachable in this region ('S')" (aws-cli issue 3954 and others quote it); one of another
+ * account goes through IAM, and the event-invoke-config operations take no resource policy, so
+ * the caller is not authorized: 403 AccessDeniedException. Responds and returns false then. */
+static bool lambda_check_locators(FakeCall *c, const FakeLambdaId *id) {
+        char msg[512];
+
+        if (id->region[0] && !streq(id->region, c->region)) {
+                snprintf(msg, sizeof(msg), "Functions from '%s' are not reachable in this region ('%s')",
+                         id->region, c->region);
+                lambda_fail(c, 404, "ResourceNotFoundException", msg);
+                return false;
+        }
+        if (id->account[0] && !streq(id->account, c->fc->aws_account)) {
+                snprintf(msg, sizeof(msg),
+                         "User: arn:aws:iam::%s:user/fakecloud is not authorized to perform: lambda:%s on "
+                         "resource: arn:aws:lambda:%s:%s:function:%s",
+                         c->fc->aws_account, streq(c->req->method, "GET") ? "GetFunctionEventInvokeConfig"
+                                             : streq(c->req->method, "DELETE") ? "DeleteFunctionEventInvokeConfig"
+                                                                               : "PutFunctionEventInvokeConfig",
+                         id->region[0] ? id->region : c->region, id->account, id->name);
+                lambda_fail(c, 403, "AccessDeniedException", msg);
+                return false;
+        }
+        return true;
+}
+
 /* Resolves the function and qualifier of a request; responds and returns false on error. */
 static bool lambda_resolve(FakeCall *c, FakeLambdaId *id) {
         const char *q = fake_call_query(c, "Qualifier");
@@ -173,6 +201,8 @@ static bool lambda_resolve(FakeCall *c, FakeLambdaId *id) {
                                        "(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
                 return false;
         }
+        if (!lambda_check_locators(c, id))
+                return false;
         if (q) {
                 if (!qualifier_valid(q)) {
                         lambda_fail_invalid(c, "1 validation error detected: Value at 'qualifier' failed to "
@@ -436,7 +466,7 @@ static void lambda_list(FakeCall *c, const FakeLambdaId *id) {
                 goto finish;
         i = fake_function_config_index_after(fn, marker);
         for (size_t k = 0; i < fn->n_configs && k < max; i++, k++)
-                if (json_array_append_new(items, json_loads(fn->configs[i].wire, 0, NULL)) < 0)
+                if (json_array_append_new(items, fake_list_item(c, fn->configs[i].wire, "FunctionArn", 6)) < 0)
                         c->oom = true;
         fake_call_respond_json(c, 200,
                                json_pack("{s:O,s:s?}", "FunctionEventInvokeConfigs", items, "NextMarker",
@@ -469,6 +499,123 @@ static void lambda_handle(FakeCall *c) {
         else
                 lambda_write(c, &id, streq(m, "POST"));
 }
+
+/* ---- versions and aliases (API 2015-03-31) --------------------------------------------
+ *
+ *   GET /2015-03-31/functions/{FunctionName}/versions[?Marker=&MaxItems=]   ListVersionsByFunction
+ *   GET /2015-03-31/functions/{FunctionName}/aliases[?Marker=&MaxItems=]    ListAliases
+ *
+ * A function's versions are $LATEST and its all-digit qualifiers, its aliases the others
+ * (fake_names_add_function()); an alias points at the highest version, else $LATEST. */
+
+#define LAMBDA_VERSIONS_MAX 10000
+
+static bool lambda_is_version(const char *q) {
+        return q[0] && strspn(q, "0123456789") == strlen(q);
+}
+
+static json_t *lambda_version_json(FakeCall *c, const FakeFunction *fn, const FakeLambdaId *id,
+                                   const char *version) {
+        FakeLambdaId v = *id;
+        char arn[512];
+
+        snprintf(v.qualifier, sizeof(v.qualifier), "%s", version);
+        lambda_arn(c, fn, &v, true, arn, sizeof(arn));
+        return json_pack("{s:s,s:s,s:s}", "FunctionName", id->name, "FunctionArn", arn, "Version", version);
+}
+
+static json_t *lambda_alias_json(FakeCall *c, const FakeFunction *fn, const FakeLambdaId *id,
+                                 const char *alias, const char *version) {
+        FakeLambdaId v = *id;
+        char arn[512];
+
+        snprintf(v.qualifier, sizeof(v.qualifier), "%s", alias);
+        lambda_arn(c, fn, &v, true, arn, sizeof(arn));
+        return json_pack("{s:s,s:s,s:s,s:s,s:s}", "AliasArn", arn, "Name", alias, "FunctionVersion", version,
+                         "Description", "", "RevisionId", "00000000-0000-4000-8000-000000000000");
+}
+
+/* The versions ($LATEST first) or aliases of fn, in order, and the version an alias points
+ * at (the highest, else $LATEST). */
+static void lambda_names(const FakeFunction *fn, bool versions, FakeNames *out, char top[static 129]) {
+        FakeNames all = {};
+
+        fake_names_add_function(&all, fn);
+        fake_names_sort(&all);
+        strcpy(top, "$LATEST");
+        if (versions)
+                fake_names_add(out, "$LATEST");
+        for (size_t i = 0; i < all.n; i++) {
+                bool v = lambda_is_version(all.names[i]);
+                if (v && (streq(top, "$LATEST") || strtoull(all.names[i], NULL, 10) > strtoull(top, NULL, 10)))
+                        snprintf(top, 129, "%s", all.names[i]);
+                if (v == versions)
+                        fake_names_add(out, all.names[i]);
+        }
+        out->oom |= all.oom;
+        fake_names_done(&all);
+}
+
+static void lambda_list_names(FakeCall *c, const FakeLambdaId *id, bool versions) {
+        _cleanup_(json_decrefp) json_t *items = json_array();
+        const char *marker = fake_call_query(c, "Marker");
+        FakeNames names = {};
+        FakeFunction *fn;
+        char top[129];
+        size_t i;
+        long max;
+
+        if (!items) {
+                c->oom = true;
+                return;
+        }
+        if (fake_call_query_long(c, "MaxItems", 1, LAMBDA_VERSIONS_MAX, LAMBDA_LIST_MAX, &max) < 0)
+                return lambda_fail_invalid(c, "1 validation error detected: Value at 'maxItems' failed to satisfy "
+                                              "constraint: Member must have value between 1 and 10000");
+        fn = lambda_lock(c, id, false, false);
+        if (!fn)
+                goto finish;
+        lambda_names(fn, versions, &names, top);
+        /* $LATEST sorts first by strcmp too, so the marker order is the answer's order. */
+        i = fake_names_index_after(&names, marker);
+        for (size_t k = 0; i < names.n && k < (size_t) max; i++, k++)
+                if (json_array_append_new(items, versions ? lambda_version_json(c, fn, id, names.names[i])
+                                                          : lambda_alias_json(c, fn, id, names.names[i], top)) < 0)
+                        c->oom = true;
+        c->oom |= names.oom;
+        fake_call_respond_json(c, 200,
+                               json_pack("{s:O,s:s?}", versions ? "Versions" : "Aliases", items, "NextMarker",
+                                         i < names.n ? names.names[i - 1] : NULL));
+finish:
+        fake_names_done(&names);
+        fake_store_unlock(c->fc->store, FAKE_API_LAMBDA, id->name);
+}
+
+static void lambda_functions_handle(FakeCall *c) {
+        FakeLambdaId id = {};
+
+        if (c->n_segments != 4 || !streq(c->segments[1], "functions") ||
+            !(streq(c->segments[3], "versions") || streq(c->segments[3], "aliases")))
+                return lambda_error(c, FAKE_ERROR_NO_ROUTE, NULL);
+        if (!streq(c->req->method, "GET"))
+                return lambda_error(c, FAKE_ERROR_METHOD, NULL);
+        if (!fake_lambda_parse_function_name(c->segments[2], &id) || id.qualifier[0])
+                return lambda_fail_invalid(c, "1 validation error detected: Value at 'functionName' failed to "
+                                              "satisfy constraint: Member must satisfy regular expression pattern: "
+                                              "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
+                                              "(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)");
+        strcpy(id.qualifier, "$LATEST");
+        lambda_list_names(c, &id, streq(c->segments[3], "versions"));
+}
+
+const FakeApiOps fake_lambda_functions_ops = {
+        .api = FAKE_API_LAMBDA,
+        .prefix = "/2015-03-31/",
+        .algorithm = SIGN_ALGORITHM_SIGV4,
+        .request_id_header = "x-amzn-RequestId",
+        .handle = lambda_functions_handle,
+        .error = lambda_error,
+};
 
 const FakeApiOps fake_lambda_ops = {
         .api = FAKE_API_LAMBDA,

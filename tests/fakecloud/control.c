@@ -8,7 +8,8 @@
  *   DELETE /_fake/drift       remove a stored config out of band
  *   POST   /_fake/faults      set fault injection ({} clears); GET shows it
  *   GET    /_fake/stats       counters
- *   POST   /_fake/reset       forget functions, configs, faults and counters */
+ *   POST   /_fake/reset       forget functions, configs, faults and counters
+ *   PUT    /_fake/settings    {"unqualifiedLists": bool}; GET shows the settings */
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -414,6 +415,31 @@ static void control_reset(FakeCall *c) {
         fake_call_respond_json(c, 200, json_object());
 }
 
+static json_t *settings_to_json(FakeCloud *fc) {
+        return json_pack("{s:b}", "unqualifiedLists",
+                         __atomic_load_n(&fc->unqualified_lists, __ATOMIC_RELAXED));
+}
+
+static void control_settings(FakeCall *c) {
+        json_auto_t *body = NULL;
+        const char *key;
+        char err[256];
+        json_t *v;
+
+        if (streq(c->req->method, "GET"))
+                return fake_call_respond_json(c, 200, settings_to_json(c->fc));
+        body = fake_call_parse_body(c, err, sizeof(err));
+        if (!body)
+                return control_fail(c, 400, "body: %s", err);
+        json_object_foreach(body, key, v)
+                if (!streq(key, "unqualifiedLists") || !json_is_boolean(v))
+                        return control_fail(c, 400, "unknown setting or not a boolean: '%.100s'", key);
+        v = json_object_get(body, "unqualifiedLists");
+        if (v)
+                __atomic_store_n(&c->fc->unqualified_lists, json_is_true(v), __ATOMIC_RELAXED);
+        fake_call_respond_json(c, 200, settings_to_json(c->fc));
+}
+
 typedef struct ControlRoute {
         const char *method;
         const char *path;
@@ -450,6 +476,8 @@ static const ControlRoute routes[] = {
         { "GET", "/_fake/faults", control_faults },
         { "GET", "/_fake/stats", route_stats },
         { "POST", "/_fake/reset", control_reset },
+        { "PUT", "/_fake/settings", control_settings },
+        { "GET", "/_fake/settings", control_settings },
 };
 
 void fake_control_handle(FakeCall *c) {

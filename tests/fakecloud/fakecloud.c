@@ -10,6 +10,7 @@
 
 static const FakeApiOps *const api_ops[] = {
         &fake_lambda_ops,
+        &fake_lambda_functions_ops,
         &fake_fc3_ops,
         &fake_fc2_ops,
         &fake_functiongraph_ops,
@@ -40,6 +41,7 @@ int fake_cloud_new(const FakeCloudOptions *o, FakeCloud **ret) {
         r |= dup_or_default(&fc->aws_account, o->aws_account, FAKE_DEFAULT_AWS_ACCOUNT);
         if (r < 0)
                 return -ENOMEM;
+        fc->unqualified_lists = o->unqualified_lists;
         r = fake_store_new(&fc->store);
         if (r < 0)
                 return r;

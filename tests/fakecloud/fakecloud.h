@@ -33,6 +33,7 @@ typedef struct FakeCloudOptions {
         const char *alicloud_account; /* in FC ARNs */
         const char *huawei_project;   /* the {project_id} the FunctionGraph API answers on */
         const char *aws_account;      /* in Lambda ARNs when the function was named plainly */
+        bool unqualified_lists;       /* list answers leave the qualifier out (README.md) */
 } FakeCloudOptions;
 
 #define FAKE_DEFAULT_AWS_AKID "AKIDFAKE"

@@ -21,6 +21,10 @@ struct FakeCloud {
         char *hw_project;
         char *aws_account;
         int64_t fixed_time; /* 0: the real clock */
+        /* List answers leave the qualifier out (Lambda FunctionArn and FC3 functionArn and
+         * Huawei func_urn unqualified, FC2 without "qualifier"), as FC3's documented example
+         * and moto do: --unqualified-lists, PUT /_fake/settings. */
+        bool unqualified_lists;
         uint64_t id_counter;
         uint64_t id_salt;
         FakeStore *store;
@@ -72,6 +76,7 @@ typedef struct FakeApiOps {
 } FakeApiOps;
 
 extern const FakeApiOps fake_lambda_ops;
+extern const FakeApiOps fake_lambda_functions_ops; /* versions and aliases, API 2015-03-31 */
 extern const FakeApiOps fake_fc3_ops;
 extern const FakeApiOps fake_fc2_ops;
 extern const FakeApiOps fake_functiongraph_ops;
@@ -112,6 +117,11 @@ void fake_call_delete_config(FakeCall *c, FakeFunction *fn, const char *qualifie
 void fake_call_put_config(FakeCall *c, FakeFunction *fn, const char *qualifier, char *wire);
 /* Answers with a copy of a stored wire JSON. */
 void fake_call_respond_copy(FakeCall *c, unsigned status, const char *wire);
+
+/* A list item from a stored wire config: as stored, or, while lists are unqualified, with the
+ * qualifier left out: the string member key cut before its last ':' when it has more than
+ * colons ':' (a qualified ARN or URN), or, colons 0, the member key removed. NULL: no memory. */
+json_t *fake_list_item(const FakeCall *c, const char *wire, const char *key, size_t colons);
 
 /* Compact JSON text of j (not consumed), with reals printed like epoch seconds.milliseconds. */
 char *fake_json_dump(const json_t *j);

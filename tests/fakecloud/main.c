@@ -27,6 +27,7 @@ static void help(void) {
                "  --tls-cert FILE          serve HTTPS with this PEM certificate ...\n"
                "  --tls-key FILE           ... and this PEM key\n"
                "  --threads N              worker threads (default: the number of CPUs)\n"
+               "  --unqualified-lists      list answers leave the qualifier out (FC3's documented shape, moto's)\n"
                "  -h, --help               this help\n");
 }
 
@@ -81,7 +82,7 @@ static char *read_file(const char *path) {
 
 int main(int argc, char **argv) {
         enum { ARG_LISTEN = 0x100, ARG_AWS, ARG_ALI, ARG_HW, ARG_ALI_ACCOUNT, ARG_HW_PROJECT, ARG_AWS_ACCOUNT,
-               ARG_CERT, ARG_KEY, ARG_THREADS };
+               ARG_CERT, ARG_KEY, ARG_THREADS, ARG_UNQUALIFIED_LISTS };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, ARG_LISTEN },
                 { "aws", required_argument, NULL, ARG_AWS },
@@ -93,6 +94,7 @@ int main(int argc, char **argv) {
                 { "tls-cert", required_argument, NULL, ARG_CERT },
                 { "tls-key", required_argument, NULL, ARG_KEY },
                 { "threads", required_argument, NULL, ARG_THREADS },
+                { "unqualified-lists", no_argument, NULL, ARG_UNQUALIFIED_LISTS },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -139,6 +141,9 @@ int main(int argc, char **argv) {
                 case ARG_THREADS:
                         so.threads = (unsigned) strtoul(optarg, NULL, 10);
                         r = so.threads == 0 || so.threads > 256 ? -EINVAL : 0;
+                        break;
+                case ARG_UNQUALIFIED_LISTS:
+                        co.unqualified_lists = true;
                         break;
                 case 'h':
                         help();

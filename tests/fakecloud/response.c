@@ -194,3 +194,22 @@ int fake_body_int(FakeCall *c, json_t *body, const char *key, json_int_t lo, jso
         *ret = v;
         return 0;
 }
+
+json_t *fake_list_item(const FakeCall *c, const char *wire, const char *key, size_t colons) {
+        json_t *j = json_loads(wire, 0, NULL);
+        const char *v, *last;
+        size_t n = 0;
+
+        if (!j || !__atomic_load_n(&c->fc->unqualified_lists, __ATOMIC_RELAXED))
+                return j;
+        if (colons == 0) {
+                json_object_del(j, key);
+                return j;
+        }
+        v = json_string_value(json_object_get(j, key));
+        for (const char *p = v; p && *p; p++)
+                n += *p == ':';
+        if (v && n > colons && (last = strrchr(v, ':')))
+                json_object_set_new(j, key, json_stringn(v, (size_t) (last - v)));
+        return j;
+}

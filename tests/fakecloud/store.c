@@ -372,3 +372,72 @@ size_t fake_function_config_index_after(const FakeFunction *fn, const char *mark
         i = config_search(fn, marker, &found);
         return found ? i + 1 : i;
 }
+
+/* ---- names ----------------------------------------------------------------------------- */
+
+void fake_names_done(FakeNames *l) {
+        for (size_t i = 0; i < l->n; i++)
+                free(l->names[i]);
+        free(l->names);
+        *l = (FakeNames) {};
+}
+
+void fake_names_add(FakeNames *l, const char *name) {
+        if (l->n == l->allocated) {
+                size_t n = MAX(16u, l->allocated * 2);
+                char **p = realloc(l->names, n * sizeof(char *));
+                if (!p) {
+                        l->oom = true;
+                        return;
+                }
+                l->names = p;
+                l->allocated = n;
+        }
+        l->names[l->n] = strdup(name);
+        if (l->names[l->n])
+                l->n++;
+        else
+                l->oom = true;
+}
+
+void fake_names_add_function(FakeNames *l, const FakeFunction *fn) {
+        const char *def = fake_api_default_qualifier(fn->api);
+
+        if (fn->qualifiers) {
+                for (char **q = fn->qualifiers; *q; q++)
+                        if (!streq(*q, def))
+                                fake_names_add(l, *q);
+                return;
+        }
+        for (size_t i = 0; i < fn->n_configs; i++)
+                if (!streq(fn->configs[i].qualifier, def))
+                        fake_names_add(l, fn->configs[i].qualifier);
+}
+
+static int names_compare(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+void fake_names_sort(FakeNames *l) {
+        size_t k = 0;
+
+        if (l->n == 0)
+                return;
+        qsort(l->names, l->n, sizeof(char *), names_compare);
+        for (size_t i = 0; i < l->n; i++) {
+                if (k > 0 && streq(l->names[k - 1], l->names[i])) {
+                        free(l->names[i]);
+                        continue;
+                }
+                l->names[k++] = l->names[i];
+        }
+        l->n = k;
+}
+
+size_t fake_names_index_after(const FakeNames *l, const char *marker) {
+        size_t i = 0;
+
+        while (!isempty(marker) && i < l->n && strcmp(l->names[i], marker) <= 0)
+                i++;
+        return i;
+}

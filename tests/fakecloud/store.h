@@ -79,3 +79,19 @@ int fake_function_put_config(FakeFunction *fn, const char *qualifier, char *wire
 int fake_function_delete_config(FakeFunction *fn, const char *qualifier);
 /* Index of the first config whose qualifier sorts after marker ("" or NULL: 0). */
 size_t fake_function_config_index_after(const FakeFunction *fn, const char *marker);
+
+/* The version and alias names of functions, for the clouds' version and alias lists. */
+typedef struct FakeNames {
+        char **names; /* sorted and unique after fake_names_sort() */
+        size_t n, allocated;
+        bool oom;
+} FakeNames;
+
+void fake_names_done(FakeNames *l);
+void fake_names_add(FakeNames *l, const char *name);
+/* Adds the names a function has besides the default: its declared qualifiers or, when it was
+ * created without a list (every qualifier exists), those that have a config. */
+void fake_names_add_function(FakeNames *l, const FakeFunction *fn);
+void fake_names_sort(FakeNames *l);
+/* Index of the first name after marker ("" or NULL: 0). */
+size_t fake_names_index_after(const FakeNames *l, const char *marker);

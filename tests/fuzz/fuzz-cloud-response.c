@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Every cloud response parser: the first byte selects the parser, the rest is the body.
- * Also checks that a parsed config survives serialisation and parses back equal. */
+ * Also checks that a parsed config survives serialisation and parses back equal. A list body
+ * also goes through the cloud's version and alias list parsers. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -69,6 +70,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 CloudConfigList l = {};
                 if (parsers[i].list(body, size, &l) >= 0)
                         cloud_config_list_done(&l);
+                /* The version and alias lists read the same kind of body. */
+                for (CloudOp op = CLOUD_OP_LIST_VERSIONS; op <= CLOUD_OP_LIST_ALIASES; op++)
+                        if (parsers[i].ops->parse_qualifiers(op, body, size, &l) >= 0)
+                                cloud_config_list_done(&l);
                 break;
         }
         default: {

@@ -104,7 +104,9 @@ static void test_parse_lists(void **state) {
 
         assert_int_equal(cloud_parse_fc3_list(fc3, strlen(fc3), &l), 0);
         assert_int_equal(l.n_items, 3);
-        assert_string_equal(l.items[0].qualifier, "LATEST");
+        /* A bare functionArn (the documented example) does not say its qualifier: none is
+         * guessed (DESIGN.md §3.12). */
+        assert_null(l.items[0].qualifier);
         assert_string_equal(l.items[0].function, "my-func");
         assert_string_equal(l.items[1].qualifier, "prod");
         assert_true(l.items[1].config.async_task);
@@ -128,6 +130,31 @@ static void test_parse_lists(void **state) {
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 assert_int_equal(cloud_parse_fc3_list(bad[i], strlen(bad[i]), &l), -EBADMSG);
+}
+
+static void test_parse_qualifiers(void **state) {
+        static const char versions[] =
+                "{\"versions\":[{\"versionId\":\"1\",\"description\":\"\"},{\"versionId\":\"2\"}],"
+                "\"direction\":\"FORWARD\",\"nextToken\":\"2\"}";
+        static const char aliases[] = "{\"aliases\":[{\"aliasName\":\"prod\",\"versionId\":\"2\"}]}";
+        static const char *const bad[] = { "{\"versions\":[{}]}", "{\"versions\":[{\"versionId\":1}]}",
+                                           "[]", "{\"versions\":{}}" };
+        CloudConfigList l = {};
+
+        assert_int_equal(cloud_parse_fc_qualifiers(CLOUD_OP_LIST_VERSIONS, versions, strlen(versions), &l), 0);
+        assert_int_equal(l.n_items, 2);
+        assert_string_equal(l.items[0].qualifier, "1");
+        assert_string_equal(l.items[1].qualifier, "2");
+        assert_string_equal(l.next_token, "2");
+        cloud_config_list_done(&l);
+        assert_int_equal(cloud_parse_fc_qualifiers(CLOUD_OP_LIST_ALIASES, aliases, strlen(aliases), &l), 0);
+        assert_int_equal(l.n_items, 1);
+        assert_string_equal(l.items[0].qualifier, "prod");
+        assert_null(l.next_token);
+        cloud_config_list_done(&l);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                assert_int_equal(cloud_parse_fc_qualifiers(CLOUD_OP_LIST_VERSIONS, bad[i], strlen(bad[i]), &l),
+                                 -EBADMSG);
 }
 
 static void test_serialize(void **state) {
@@ -259,6 +286,22 @@ static void test_request_fc2_ops(void **state) {
         cloud_client_unref(x);
 }
 
+/* FC is addressed by name: an ARN (which carries a region and an account) is refused, never
+ * sent in the path. */
+static void test_check_target(void **state) {
+        _cleanup_free_ char *msg = NULL;
+        _cleanup_(cloud_client_unrefp) CloudClient *c = test_client(&fc3_account);
+        CloudTarget t = { .function = "acs:fc:cn-shanghai:1234567890123456:functions/f" };
+        CloudCredentials cc = { "a", "b", NULL };
+        CloudRequest r = {};
+
+        assert_int_equal(cloud_ops_fc3.check_target(&fc3_account, "f", NULL), 0);
+        assert_int_equal(cloud_ops_fc2.check_target(&fc2_account, "s/f", NULL), 0);
+        assert_int_equal(cloud_ops_fc3.check_target(&fc3_account, t.function, &msg), -EINVAL);
+        assert_non_null(strstr(msg, "is an ARN"));
+        assert_int_equal(cloud_client_build_request(c, CLOUD_OP_GET, &t, NULL, NULL, &cc, 0, "n", &r), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_fc3_config),
@@ -266,10 +309,12 @@ int main(void) {
                 cmocka_unit_test(test_parse_absent_forms),
                 cmocka_unit_test(test_parse_malformed),
                 cmocka_unit_test(test_parse_lists),
+                cmocka_unit_test(test_parse_qualifiers),
                 cmocka_unit_test(test_serialize),
                 cmocka_unit_test(test_request_fc3_get_vector),
                 cmocka_unit_test(test_request_fc3_ops),
                 cmocka_unit_test(test_request_fc2_ops),
+                cmocka_unit_test(test_check_target),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,6 +76,38 @@ static void test_parse_config_malformed(void **state) {
                                 "{\"MaximumRetryAttempts\":1,\"DestinationConfig\":{\"OnFailure\":{\"Destination\":\"arn:aws:sqs:r:1:q\"}}}");
 }
 
+/* moto's list answer: an unqualified FunctionArn says nothing about the qualifier, and none
+ * is guessed (DESIGN.md §3.12); versions and aliases come from their own lists. */
+static void test_parse_list_unqualified_and_qualifiers(void **state) {
+        static const char body[] =
+                "{\"FunctionEventInvokeConfigs\": [{\"FunctionArn\": \"arn:aws:lambda:us-east-1:123456789012:function:f\","
+                " \"MaximumRetryAttempts\": 1}]}";
+        static const char versions[] =
+                "{\"Versions\": [{\"FunctionName\": \"f\", \"Version\": \"$LATEST\"}, {\"Version\": \"1\"}],"
+                " \"NextMarker\": \"1\"}";
+        static const char aliases[] = "{\"Aliases\": [{\"Name\": \"prod\", \"FunctionVersion\": \"1\"}]}";
+        CloudConfigList l = {};
+
+        assert_int_equal(cloud_parse_aws_list(body, strlen(body), &l), 0);
+        assert_int_equal(l.n_items, 1);
+        assert_null(l.items[0].qualifier);
+        cloud_config_list_done(&l);
+        assert_int_equal(cloud_parse_aws_qualifiers(CLOUD_OP_LIST_VERSIONS, versions, strlen(versions), &l), 0);
+        assert_int_equal(l.n_items, 2);
+        assert_string_equal(l.items[0].qualifier, "$LATEST");
+        assert_string_equal(l.items[1].qualifier, "1");
+        assert_string_equal(l.next_token, "1");
+        cloud_config_list_done(&l);
+        assert_int_equal(cloud_parse_aws_qualifiers(CLOUD_OP_LIST_ALIASES, aliases, strlen(aliases), &l), 0);
+        assert_int_equal(l.n_items, 1);
+        assert_string_equal(l.items[0].qualifier, "prod");
+        cloud_config_list_done(&l);
+        assert_int_equal(cloud_parse_aws_qualifiers(CLOUD_OP_LIST_ALIASES, versions, strlen(versions), &l), 0);
+        assert_int_equal(l.n_items, 0); /* no "Aliases": none */
+        cloud_config_list_done(&l);
+        assert_int_equal(cloud_parse_aws_qualifiers(CLOUD_OP_LIST_ALIASES, "{\"Aliases\":[{}]}", 16, &l), -EBADMSG);
+}
+
 static void test_parse_list(void **state) {
         static const char body[] =
                 "{\"FunctionEventInvokeConfigs\": ["
@@ -267,12 +299,67 @@ static void test_request_bad_input(void **state) {
         assert_int_equal(cloud_client_build_request(c, CLOUD_OP_GET, &t, NULL, NULL, &cc, T_20150830, "n", &r), -EINVAL);
 }
 
+/* DESIGN.md §3.12: a function ARN of another region, or of another account when the account id
+ * is known, is refused with a sentence naming both sides, and no request is built for it. */
+static const struct {
+        const char *region, *account_id, *function;
+        const char *message; /* NULL: accepted */
+} targets[] = {
+        { "us-east-1", NULL, "orders-worker", NULL },
+        { "us-east-1", NULL, "orders-worker:live", NULL },
+        { "us-east-1", NULL, "arn:aws:lambda:us-east-1:999999999999:function:orders-worker", NULL },
+        { "us-east-1", "123456789012", "arn:aws:lambda:us-east-1:123456789012:function:orders-worker:live", NULL },
+        { "us-east-1", "123456789012", "123456789012:function:orders-worker", NULL },
+        { "us-east-1", NULL, "arn:aws:lambda:eu-west-1:999999999999:function:orders-worker",
+          "function 'arn:aws:lambda:eu-west-1:999999999999:function:orders-worker' is in region 'eu-west-1', but account 'aws-test' is in region 'us-east-1'" },
+        { "us-east-1", NULL, "arn:aws:lambda:eu-west-1:999999999999:function:orders-worker:live", "region 'eu-west-1'" },
+        { "us-east-1", NULL, "arn:aws-cn:lambda:cn-north-1:999999999999:function:f", "region 'cn-north-1'" },
+        { "us-east-1", "123456789012", "arn:aws:lambda:us-east-1:999999999999:function:orders-worker",
+          "function 'arn:aws:lambda:us-east-1:999999999999:function:orders-worker' belongs to AWS account 999999999999, but account 'aws-test' is AWS account 123456789012" },
+        { "us-east-1", "123456789012", "999999999999:function:orders-worker", "belongs to AWS account 999999999999" },
+        { "us-east-1", "123456789012", "999999999999:function:orders-worker:7", "belongs to AWS account 999999999999" },
+};
+
+static void test_check_target(void **state) {
+        for (size_t i = 0; i < ELEMENTSOF(targets); i++) {
+                CloudAccount a = aws_account;
+                _cleanup_free_ char *msg = NULL;
+                _cleanup_(cloud_client_unrefp) CloudClient *c = NULL;
+                _cleanup_(cloud_request_done) CloudRequest r = {};
+                CloudTarget t = { .function = targets[i].function };
+                CloudCredentials cc = { aws_creds.ak, aws_creds.sk, NULL };
+                int k;
+
+                a.region = targets[i].region;
+                a.account_id = targets[i].account_id;
+                k = cloud_ops_aws.check_target(&a, targets[i].function, &msg);
+                c = test_client(&a);
+                if (!targets[i].message) {
+                        assert_int_equal(k, 0);
+                        assert_null(msg);
+                        assert_int_equal(cloud_client_build_request(c, CLOUD_OP_GET, &t, NULL, NULL, &cc, T_20150830, "n", &r), 0);
+                        continue;
+                }
+                assert_int_equal(k, -EINVAL);
+                assert_non_null(msg);
+                if (!strstr(msg, targets[i].message))
+                        fail_msg("case %zu: '%s'", i, msg);
+                for (CloudOp op = 0; op < _CLOUD_OP_MAX; op++) {
+                        CloudRequest q = {};
+                        AsyncConfig d = {};
+                        assert_int_equal(cloud_client_build_request(c, op, &t, &d, NULL, &cc, T_20150830, "n", &q), -EINVAL);
+                        cloud_request_done(&q);
+                }
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_config_full),
                 cmocka_unit_test(test_parse_config_absent_forms),
                 cmocka_unit_test(test_parse_config_malformed),
                 cmocka_unit_test(test_parse_list),
+                cmocka_unit_test(test_parse_list_unqualified_and_qualifiers),
                 cmocka_unit_test(test_serialize),
                 cmocka_unit_test(test_request_get_vector_a),
                 cmocka_unit_test(test_request_put_arn),
@@ -280,6 +367,7 @@ int main(void) {
                 cmocka_unit_test(test_request_list),
                 cmocka_unit_test(test_endpoint_override),
                 cmocka_unit_test(test_request_bad_input),
+                cmocka_unit_test(test_check_target),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

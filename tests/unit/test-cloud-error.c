@@ -79,6 +79,14 @@ static const Case cases[] = {
         { AWS, GET, 502, NULL, NULL, "<html>bad gateway</html>", CLOUD_ERROR_TRANSIENT, NULL },
         { AWS, GET, 400, "x-amzn-ErrorType", "InvalidRequestContentException", "{}", CLOUD_ERROR_INVALID, "InvalidRequestContentException" },
         { AWS, GET, 413, NULL, NULL, "{\"code\":\"RequestTooLargeException\"}", CLOUD_ERROR_PERMANENT, "RequestTooLargeException" },
+        /* an ARN of another region: neither "no config" (a DELETE would count as done) nor
+         * "no function" */
+        { AWS, GET, 404, "x-amzn-ErrorType", "ResourceNotFoundException",
+          "{\"Type\":\"User\",\"Message\":\"Functions from 'eu-west-1' are not reachable in this region ('us-east-1')\"}",
+          CLOUD_ERROR_PERMANENT, "ResourceNotFoundException" },
+        { AWS, DEL, 404, "x-amzn-ErrorType", "ResourceNotFoundException",
+          "{\"Type\":\"User\",\"Message\":\"Functions from 'eu-west-1' are not reachable in this region ('us-east-1')\"}",
+          CLOUD_ERROR_PERMANENT, "ResourceNotFoundException" },
         /* Alibaba FC3 */
         { FC3, GET, 404, NULL, NULL, "{\"Code\":\"AsyncConfigNotExists\",\"Message\":\"async config not exists\",\"RequestId\":\"1-abc\"}",
           CLOUD_ERROR_CONFIG_ABSENT, "AsyncConfigNotExists" },

@@ -237,8 +237,12 @@ typedef struct Env {
 static void env_new(Env *env, CloudApi api, uint16_t port) {
         char endpoint[64];
         CloudAccount a = {
-                .name = "t", .api = api, .region = "cn-north-4", .endpoint = endpoint,
-                .account_id = "1234567890123456", .project_id = "0123456789abcdef0123456789abcdef",
+                /* Lambda: the region of the flavours' ARN, no account id (an ARN of another
+                 * region or account is refused before any request). */
+                .name = "t", .api = api, .endpoint = endpoint,
+                .region = api == CLOUD_API_AWS_LAMBDA ? "us-east-1" : "cn-north-4",
+                .account_id = api == CLOUD_API_AWS_LAMBDA ? NULL : "1234567890123456",
+                .project_id = "0123456789abcdef0123456789abcdef",
                 .credentials = creds_get,
         };
 

@@ -116,7 +116,10 @@ static const Case invalid[] = {
         { "accounts: [{name: a, provider: aws}]\n", 1, 12, "missing required key 'region' in account" },
         { "accounts: [{name: 'a/b', provider: aws, region: r}]\n", 1, 19, "invalid name 'a/b'" },
         { "accounts: [{name: a, provider: aws, region: r}, {name: a, provider: aws, region: s}]\n", 1, 56, "duplicate account name 'a' (first at line 1, column 19)" },
-        { "accounts: [{name: a, provider: aws, region: r, accountId: '1'}]\n", 1, 48, "key 'accountId' is only valid for provider alicloud" },
+        { "accounts: [{name: a, provider: aws, region: r, accountId: '1'}]\n", 1, 59, "'accountId' of an aws account must be its 12-digit AWS account id" },
+        { "accounts: [{name: a, provider: aws, region: r, accountId: '1234567890123'}]\n", 1, 59, "'accountId' of an aws account must be its 12-digit AWS account id" },
+        { "accounts: [{name: a, provider: aws, region: r, accountId: '12345678901a'}]\n", 1, 59, "'accountId' must be a quoted string of digits" },
+        { "accounts: [{name: a, provider: huaweicloud, region: r, projectId: p, accountId: '123456789012'}]\n", 1, 70, "key 'accountId' is only valid for provider aws or alicloud" },
         { "accounts: [{name: a, provider: aws, region: r, api: fc2}]\n", 1, 48, "key 'api' is only valid for provider alicloud" },
         { "accounts: [{name: a, provider: alicloud, region: r, api: fc4}]\n", 1, 58, "'api' must be one of fc3, fc2, got 'fc4'" },
         { "accounts: [{name: a, provider: alicloud, region: r, api: fc2}]\n", 1, 12, "uses api fc2, which needs 'accountId'" },
@@ -236,6 +239,75 @@ static void test_resolve_account(void **state) {
                        "account 'ali-prod' uses api fc3");
 }
 
+/* DESIGN.md §3.12: a function ARN/URN of another region, account or project is an error at
+ * spec.function naming both sides; one of the account's own loads. */
+#define FOREIGN_CONFIG                                                                             \
+        "accounts:\n"                                                                              \
+        "  - {name: use1, provider: aws, region: us-east-1, accountId: '123456789012'}\n"           \
+        "  - {name: use1-anon, provider: aws, region: us-east-1}\n"                                \
+        "  - {name: hw, provider: huaweicloud, region: cn-north-4, projectId: p0}\n"               \
+        "  - {name: ali, provider: alicloud, region: cn-hangzhou}\n"
+
+static const struct {
+        const char *spec;
+        const char *account; /* NULL: an error at 7:13 (spec.function) containing message */
+        const char *message;
+        const char *message2;
+} foreign[] = {
+        { "  provider: aws\n  account: use1\n  function: 'arn:aws:lambda:eu-west-1:123456789012:function:orders-worker'\n",
+          NULL, "is in region 'eu-west-1', but account 'use1' is in region 'us-east-1'" },
+        { "  provider: aws\n  account: use1\n  function: 'arn:aws:lambda:eu-west-1:999999999999:function:orders-worker'\n",
+          NULL, "'eu-west-1'", "'us-east-1'" },
+        { "  provider: aws\n  account: use1\n  function: 'arn:aws:lambda:us-east-1:999999999999:function:orders-worker'\n",
+          NULL, "belongs to AWS account 999999999999, but account 'use1' is AWS account 123456789012" },
+        { "  provider: aws\n  account: use1\n  function: '999999999999:function:orders-worker'\n",
+          NULL, "belongs to AWS account 999999999999" },
+        { "  provider: aws\n  account: use1\n  function: '999999999999:function:orders-worker:live'\n",
+          NULL, "belongs to AWS account 999999999999" },
+        { "  provider: aws\n  account: use1-anon\n  function: 'arn:aws:lambda:eu-west-1:123456789012:function:orders-worker:live'\n",
+          NULL, "is in region 'eu-west-1', but account 'use1-anon' is in region 'us-east-1'" },
+        { "  provider: huaweicloud\n  account: hw\n  function: 'urn:fss:cn-east-3:p0:function:default:f'\n",
+          NULL, "is in region 'cn-east-3', but account 'hw' is in region 'cn-north-4'" },
+        { "  provider: huaweicloud\n  account: hw\n  function: 'urn:fss:cn-north-4:p9:function:default:f:latest'\n",
+          NULL, "is in project 'p9', but account 'hw' has project 'p0'" },
+        /* the account's own: loads */
+        { "  provider: aws\n  account: use1\n  function: 'arn:aws:lambda:us-east-1:123456789012:function:orders-worker'\n",
+          "use1", NULL },
+        { "  provider: aws\n  account: use1\n  function: '123456789012:function:orders-worker:live'\n",
+          "use1", NULL },
+        { "  provider: aws\n  account: use1-anon\n  function: 'arn:aws:lambda:us-east-1:999999999999:function:orders-worker'\n",
+          "use1-anon", NULL }, /* no accountId configured: only the region is known */
+        { "  provider: aws\n  account: use1\n  function: orders-worker\n", "use1", NULL },
+        { "  provider: huaweicloud\n  account: hw\n  function: 'urn:fss:cn-north-4:p0:function:default:f'\n",
+          "hw", NULL },
+};
+
+static void test_foreign_function(void **state) {
+        _cleanup_(daemon_config_freep) DaemonConfig *c = parse_ok(FOREIGN_CONFIG);
+
+        for (size_t i = 0; i < ELEMENTSOF(foreign); i++) {
+                _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+                _cleanup_free_ char *yaml = NULL;
+                const DesiredFile *f;
+                int r;
+
+                assert_int_equal(asprintf(&yaml, DOC("%s"), foreign[i].spec) > 0, true);
+                assert_int_equal(desired_set_new(c, &s), 0);
+                r = desired_set_load_data(s, "d.yaml", yaml, strlen(yaml));
+                f = desired_set_get_file(s, "d.yaml");
+                if (foreign[i].account ? r != 1 : r != 0 || f->diags.n_errors != 1 ||
+                                                      f->diags.items[0].line != 7 ||
+                                                      f->diags.items[0].column != 13 ||
+                                                      !strstr(f->diags.items[0].message, foreign[i].message) ||
+                                                      (foreign[i].message2 &&
+                                                       !strstr(f->diags.items[0].message, foreign[i].message2))) {
+                        fprintf(stderr, "case %zu: r=%d\n", i, r);
+                        diag_list_print(&f->diags, stderr);
+                        fail();
+                }
+        }
+}
+
 /* With an account resolved, "f" in the only account and "f" with that account named are one. */
 static void test_resolved_duplicates(void **state) {
         _cleanup_(daemon_config_freep) DaemonConfig *c = parse_ok(CONFIG);
@@ -272,7 +344,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_full),            cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_invalid),         cmocka_unit_test(test_listen_address),
-                cmocka_unit_test(test_resolve_account), cmocka_unit_test(test_resolved_duplicates),
+                cmocka_unit_test(test_resolve_account),
+                cmocka_unit_test(test_foreign_function), cmocka_unit_test(test_resolved_duplicates),
                 cmocka_unit_test(test_shipped_examples),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -211,7 +211,21 @@ static void test_routes(void **state) {
         slots_free(r, 1);
         endpoint_set_ready(h.ep, false);
         run_calls(&h, "127.0.0.1", r, 1);
-        assert_call(&r[0].call, 503, NULL, NULL);
+        assert_call(&r[0].call, 503, "not ready\n", NULL);
+        slots_free(r, 1);
+        /* Not ready with a reason: the 503 says it; ready again forgets it. */
+        assert_int_equal(endpoint_set_not_ready(h.ep, "desired-state directory '/d' is missing"), 0);
+        assert_false(endpoint_get_ready(h.ep));
+        run_calls(&h, "127.0.0.1", r, 1);
+        assert_call(&r[0].call, 503, "not ready: desired-state directory '/d' is missing\n", NULL);
+        slots_free(r, 1);
+        endpoint_set_ready(h.ep, true);
+        run_calls(&h, "127.0.0.1", r, 1);
+        assert_call(&r[0].call, 200, "ready\n", NULL);
+        slots_free(r, 1);
+        endpoint_set_ready(h.ep, false);
+        run_calls(&h, "127.0.0.1", r, 1);
+        assert_call(&r[0].call, 503, "not ready\n", NULL);
         slots_free(r, 1);
 
         harness_stop(&h);

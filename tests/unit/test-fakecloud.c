@@ -167,6 +167,28 @@ static void test_lambda_not_found(void **state) {
                "{\"MaximumRetryAttempts\":1}", 404);
 }
 
+/* Like Lambda: an ARN names the function of its region and account; one of another region is
+ * 404 "not reachable in this region", one of another account is not authorized — never the
+ * namesake that the endpoint's region has. */
+static void test_lambda_foreign_arn(void **state) {
+        FakeCloud *fc = *state;
+        Reply r;
+
+        r = call(fc, FAKE_API_LAMBDA, "GET", LAMBDA "arn%3Aaws%3Alambda%3Aeu-west-1%3A123456789012%3Afunction%3Aorders/event-invoke-config", NULL);
+        assert_int_equal(r.status, 404);
+        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"), "ResourceNotFoundException");
+        assert_string_equal(str(&r, "Message"), "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')");
+        reply_done(&r);
+        r = call(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "arn%3Aaws%3Alambda%3Aus-east-1%3A999999999999%3Afunction%3Aorders/event-invoke-config", "{}");
+        assert_int_equal(r.status, 403);
+        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"), "AccessDeniedException");
+        assert_non_null(strstr(str(&r, "message"), "is not authorized to perform: lambda:PutFunctionEventInvokeConfig"));
+        reply_done(&r);
+        expect(fc, FAKE_API_LAMBDA, "DELETE", LAMBDA "999999999999%3Afunction%3Aorders/event-invoke-config", NULL, 403);
+        /* the account's own ARN reaches the function */
+        expect(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Aorders/event-invoke-config", "{}", 200);
+}
+
 static void test_lambda_put_get_quirks(void **state) {
         FakeCloud *fc = *state;
         json_t *dc;
@@ -745,6 +767,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_routing),
                 cmocka_unit_test(test_lambda_not_found),
+                cmocka_unit_test(test_lambda_foreign_arn),
                 cmocka_unit_test(test_lambda_put_get_quirks),
                 cmocka_unit_test(test_lambda_post_merge_delete),
                 cmocka_unit_test(test_lambda_ranges_and_bodies),

@@ -87,6 +87,32 @@ static void test_parse_malformed(void **state) {
                                 "{\"max_async_retry_attempts\":1,\"enable_async_status_log\":false}");
 }
 
+static void test_parse_qualifiers(void **state) {
+        static const char unqualified[] = "{\"async_invoke_configs\":[{\"func_urn\":\"" URN "\"}],\"count\":1}";
+        static const char versions[] =
+                "{\"versions\":[{\"func_urn\":\"" URN "\",\"version\":\"latest\"},{\"version\":\"v1\"}],"
+                "\"next_marker\":2,\"count\":3}";
+        static const char aliases[] = "[{\"name\":\"prod\",\"version\":\"v1\",\"alias_urn\":\"" URN ":!prod\"}]";
+        CloudConfigList l = {};
+
+        assert_int_equal(cloud_parse_huaweicloud_list(unqualified, strlen(unqualified), &l), 0);
+        assert_int_equal(l.n_items, 1);
+        assert_null(l.items[0].qualifier); /* never guessed to be latest */
+        cloud_config_list_done(&l);
+        assert_int_equal(cloud_parse_huaweicloud_qualifiers(CLOUD_OP_LIST_VERSIONS, versions, strlen(versions), &l), 0);
+        assert_int_equal(l.n_items, 2);
+        assert_string_equal(l.items[0].qualifier, "latest");
+        assert_string_equal(l.items[1].qualifier, "v1");
+        assert_string_equal(l.next_token, "2");
+        cloud_config_list_done(&l);
+        assert_int_equal(cloud_parse_huaweicloud_qualifiers(CLOUD_OP_LIST_ALIASES, aliases, strlen(aliases), &l), 0);
+        assert_int_equal(l.n_items, 1);
+        assert_string_equal(l.items[0].qualifier, "prod");
+        assert_null(l.next_token);
+        cloud_config_list_done(&l);
+        assert_int_equal(cloud_parse_huaweicloud_qualifiers(CLOUD_OP_LIST_ALIASES, "{}", 2, &l), -EBADMSG);
+}
+
 static void test_parse_list(void **state) {
         static const char page1[] =
                 "{\"async_invoke_configs\":[{\"func_urn\":\"" URN ":latest\",\"max_async_retry_attempts\":1},"
@@ -226,12 +252,45 @@ static void test_request_ops(void **state) {
         assert_int_equal(cloud_client_new(NULL, &a, &x), -EINVAL);
 }
 
+/* DESIGN.md §3.12: a URN of another region or project is refused (both named), and no request
+ * is built for it. */
+static void test_check_target(void **state) {
+        static const struct {
+                const char *function, *message; /* NULL: accepted */
+        } cases[] = {
+                { URN, NULL },
+                { URN ":latest", NULL },
+                { "urn:fss:cn-east-3:" PROJECT ":function:default:my-func",
+                  "function 'urn:fss:cn-east-3:" PROJECT ":function:default:my-func' is in region 'cn-east-3', but account 'hw' is in region 'cn-north-4'" },
+                { "urn:fss:cn-north-4:ffffffffffffffffffffffffffffffff:function:default:my-func:1",
+                  "is in project 'ffffffffffffffffffffffffffffffff', but account 'hw' has project '" PROJECT "'" },
+        };
+        _cleanup_(cloud_client_unrefp) CloudClient *c = test_client(&hw_account);
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *msg = NULL;
+                CloudTarget t = { .function = cases[i].function };
+                CloudCredentials cc = { "a", "b", NULL };
+                CloudRequest r = {};
+                int k = cloud_ops_huaweicloud.check_target(&hw_account, cases[i].function, &msg);
+
+                assert_int_equal(k, cases[i].message ? -EINVAL : 0);
+                assert_int_equal(cloud_client_build_request(c, CLOUD_OP_GET, &t, NULL, NULL, &cc, T_2024, "n", &r),
+                                 cases[i].message ? -EINVAL : 0);
+                cloud_request_done(&r);
+                if (cases[i].message && (!msg || !strstr(msg, cases[i].message)))
+                        fail_msg("case %zu: '%s'", i, strna(msg));
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_config),
+                cmocka_unit_test(test_check_target),
                 cmocka_unit_test(test_parse_absent_forms),
                 cmocka_unit_test(test_parse_malformed),
                 cmocka_unit_test(test_parse_list),
+                cmocka_unit_test(test_parse_qualifiers),
                 cmocka_unit_test(test_serialize),
                 cmocka_unit_test(test_request_get_vector),
                 cmocka_unit_test(test_request_ops),

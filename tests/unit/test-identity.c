@@ -79,6 +79,13 @@ static const Bad bad[] = {
         { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:layer:x", NULL, -EINVAL, "invalid Lambda function ARN" },
         { PROVIDER_AWS, "arn:gcp:lambda:us-east-1:123456789012:function:x", NULL, -EINVAL, "bad partition, region or account" },
         { PROVIDER_AWS, "12345678901x:function:f", NULL, -EINVAL, "invalid partial Lambda ARN" },
+        /* a qualified ARN and a different spec.qualifier: never one of them silently */
+        { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:f:live", "prod", -EDOM, "qualifier 'prod' conflicts with the qualifier 'live' in the function" },
+        { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:f:live", "$LATEST", -EDOM, "conflicts with the qualifier 'live'" },
+        { PROVIDER_AWS, "123456789012:function:f:7", "8", -EDOM, "qualifier '8' conflicts with the qualifier '7' in the function" },
+        /* FC takes names only: an ARN (region and account in it) is not a function name */
+        { PROVIDER_ALICLOUD, "acs:fc:cn-hangzhou:1234567890123456:functions/f", NULL, -EINVAL, "is an ARN: Function Compute functions are named by name" },
+        { PROVIDER_ALICLOUD, "acs:fc:cn-hangzhou:1234567890123456:services/s.LATEST/functions/f", NULL, -EINVAL, "is an ARN" },
         { PROVIDER_ALICLOUD, "svc/", NULL, -EINVAL, "invalid FC2 function 'svc/'" },
         { PROVIDER_ALICLOUD, "/fn", NULL, -EINVAL, "invalid FC2 function '/fn'" },
         { PROVIDER_ALICLOUD, "-fn", NULL, -EINVAL, "invalid function name '-fn'" },
@@ -100,6 +107,34 @@ static void test_bad(void **state) {
                 if (!strstr(error, bad[i].message))
                         fail_msg("case %zu: '%s' does not contain '%s'", i, error, bad[i].message);
                 assert_null(id.function);
+        }
+}
+
+/* What requests name (FunctionId.target): the unqualified ARN or partial ARN the document
+ * wrote, so that the cloud resolves the function of that region and account, not a namesake. */
+static void test_target(void **state) {
+        static const struct {
+                Provider provider;
+                const char *function, *qualifier, *target;
+        } cases[] = {
+                { PROVIDER_AWS, "orders", NULL, NULL },
+                { PROVIDER_AWS, "orders:live", NULL, NULL },
+                { PROVIDER_AWS, "arn:aws:lambda:eu-west-1:999999999999:function:orders-worker", NULL,
+                  "arn:aws:lambda:eu-west-1:999999999999:function:orders-worker" },
+                { PROVIDER_AWS, "arn:aws-cn:lambda:cn-north-1:999999999999:function:f:live", NULL,
+                  "arn:aws-cn:lambda:cn-north-1:999999999999:function:f" },
+                { PROVIDER_AWS, "999999999999:function:f:7", "7", "999999999999:function:f" },
+                { PROVIDER_ALICLOUD, "f", NULL, NULL },
+                { PROVIDER_HUAWEICLOUD, URN ":latest", NULL, NULL },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *error = NULL;
+                FunctionId id;
+
+                assert_int_equal(function_id_parse(cases[i].provider, cases[i].function, cases[i].qualifier, &id, &error), 0);
+                assert_opt_equal(id.target, cases[i].target);
+                function_id_done(&id);
         }
 }
 
@@ -149,6 +184,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_good), cmocka_unit_test(test_bad),
                 cmocka_unit_test(test_same), cmocka_unit_test(test_validators),
+                cmocka_unit_test(test_target),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -436,6 +436,8 @@ static void test_asyncfg_families(void **state) {
         assert_int_equal(metrics_histogram_observe(m->cloud_request_duration, 0.02), 0);
         assert_int_equal(metrics_gauge_set(m->desired_files, 3, "ok"), 0);
         assert_int_equal(metrics_gauge_set(m->last_successful_sync, 1714564800), 0);
+        assert_int_equal(metrics_gauge_set(m->config_last_reload_successful, 0), 0);
+        assert_int_equal(metrics_gauge_set(m->config_last_reload_success_timestamp, 1714564700), 0);
 
         assert_int_equal(metrics_format(m->registry, &text, &size), 0);
         check_exposition(text);
@@ -461,6 +463,10 @@ static void test_asyncfg_families(void **state) {
                 "asyncfg_desired_files{state=\"ok\"} 3\n",
                 "\nasyncfg_last_successful_sync_timestamp_seconds 1714564800\n",
                 "asyncfg_build_info{version=\"" ASYNCFG_VERSION "\"} 1\n",
+                "# TYPE asyncfg_config_last_reload_successful gauge\n"
+                "asyncfg_config_last_reload_successful 0\n",
+                "# TYPE asyncfg_config_last_reload_success_timestamp_seconds gauge\n"
+                "asyncfg_config_last_reload_success_timestamp_seconds 1714564700\n",
         };
         for (size_t i = 0; i < ELEMENTSOF(expected); i++)
                 if (!strstr(text, expected[i]))

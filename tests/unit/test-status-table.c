@@ -157,11 +157,50 @@ static void test_malformed(void **state) {
         assert_null(status_format_to_string(_STATUS_FORMAT_MAX));
 }
 
+/* status_check(): the health check behind `asyncfg status`'s exit code. */
+static void test_check(void **state) {
+        static const struct {
+                const char *json;
+                int result;
+                size_t resources, files;
+                bool dir;
+        } cases[] = {
+                { "{\"resources\":[]}", 0, 0, 0, false },
+                { "{\"summary\":{\"states\":{\"in_sync\":3,\"drifted\":1,\"error\":0},"
+                  "\"files\":{\"ok\":2,\"error\":0},\"directory_error\":null},\"resources\":[]}",
+                  0, 0, 0, false },
+                { "{\"summary\":{\"states\":{\"error\":2}},\"resources\":[]}", 1, 2, 0, false },
+                /* No summary: counted from the resources and the files. */
+                { "{\"resources\":[{\"state\":\"error\"},{\"state\":\"in_sync\"}]}", 1, 1, 0,
+                  false },
+                { "{\"resources\":[],\"files\":[{\"path\":\"/d/x.yaml\",\"state\":\"error\"}]}",
+                  1, 0, 1, false },
+                /* The daemon's own count wins over the list (one source of truth). */
+                { "{\"summary\":{\"files\":{\"ok\":1,\"error\":2}},\"resources\":[],"
+                  "\"files\":[{\"path\":\"/d/x.yaml\",\"state\":\"error\"}]}",
+                  1, 0, 2, false },
+                { "{\"summary\":{\"directory_error\":\"gone\"},\"resources\":[]}", 1, 0, 0, true },
+                { sample, 1, 1, 1, false },
+        };
+        StatusProblems p;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                int r = status_check(cases[i].json, strlen(cases[i].json), &p);
+                if (r != cases[i].result)
+                        fail_msg("case %zu: %d", i, r);
+                assert_int_equal(p.resources_in_error, cases[i].resources);
+                assert_int_equal(p.files_in_error, cases[i].files);
+                assert_int_equal(p.directory_error, cases[i].dir);
+        }
+        assert_int_equal(status_check("[]", 2, &p), -EBADMSG);
+        assert_int_equal(status_check("nope", 4, &p), -EBADMSG);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_table),      cmocka_unit_test(test_color),
                 cmocka_unit_test(test_summary_variants), cmocka_unit_test(test_json),
-                cmocka_unit_test(test_malformed),
+                cmocka_unit_test(test_malformed), cmocka_unit_test(test_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "reconciler/spec/daemon-config.h"
 #include "reconciler/desired/desired.h"
 #include "reconciler/cli/tfstate.h"
 
@@ -100,6 +101,19 @@ static void convert_golden(const char *input, const char *golden, const char *sk
         diag_list_done(&diags);
 }
 
+/* The key on a line of yaml (1-based): the located error points at it. */
+static const char *yaml_error_key(const char *yaml, unsigned line) {
+        static char key[64];
+        const char *p = yaml;
+
+        for (unsigned i = 1; i < line && p; i++)
+                p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+        assert_non_null(p);
+        p += strspn(p, " ");
+        snprintf(key, sizeof(key), "%.*s", (int) strcspn(p, ":"), p);
+        return key;
+}
+
 static void test_v4_all(void **state) {
         convert_golden("v4-all.json", "v4-all.yaml", "aws_lambda_function.orders random_integer.suffix");
 }
@@ -135,6 +149,44 @@ static void test_zero_values(void **state) {
         assert_null(c->on_failure.target);
         assert_null(t->resources[0].qualifier);
         assert_string_equal(t->resources[0].function, "f");
+        diag_list_done(&diags);
+}
+
+/* DESIGN.md §3.12: a state of functions in another region, account or project gives documents
+ * that keep the ARN/URN as written, so that they fail validation against the accounts (at
+ * spec.function) instead of naming a namesake in the account's own region. */
+static void test_foreign_region_fails_validation(void **state) {
+        static const char state_text[] =
+                "{\"version\":4,\"resources\":["
+                "{\"mode\":\"managed\",\"type\":\"aws_lambda_function_event_invoke_config\",\"name\":\"a\","
+                "\"instances\":[{\"attributes\":{\"function_name\":"
+                "\"arn:aws:lambda:eu-west-1:999999999999:function:orders-worker\",\"qualifier\":\"live\"}}]},"
+                "{\"mode\":\"managed\",\"type\":\"huaweicloud_fgs_async_invoke_configuration\",\"name\":\"h\","
+                "\"instances\":[{\"attributes\":{\"function_urn\":"
+                "\"urn:fss:cn-east-3:p0:function:default:f:latest\"}}]}]}";
+        static const char config_text[] =
+                "accounts:\n"
+                "  - {name: use1, provider: aws, region: us-east-1}\n"
+                "  - {name: hw, provider: huaweicloud, region: cn-north-4, projectId: p0}\n";
+        _cleanup_(tfstate_import_freep) TfStateImport *t = NULL;
+        _cleanup_(daemon_config_freep) DaemonConfig *c = NULL;
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+        _cleanup_free_ char *yaml = NULL;
+        const DesiredFile *f;
+        DiagList diags;
+
+        diag_list_init(&diags);
+        assert_int_equal(tfstate_parse("s.json", state_text, strlen(state_text), &diags, &t), 0);
+        assert_string_equal(t->resources[0].function, "arn:aws:lambda:eu-west-1:999999999999:function:orders-worker");
+        assert_int_equal(tfstate_import_to_yaml(t, &yaml), 0);
+        assert_int_equal(daemon_config_parse("c.yaml", config_text, strlen(config_text), &diags, &c), 0);
+        assert_int_equal(desired_set_new(c, &s), 0);
+        assert_int_equal(desired_set_load_data(s, "import.yaml", yaml, strlen(yaml)), 0);
+        f = desired_set_get_file(s, "import.yaml");
+        assert_int_equal(f->diags.n_errors, 2);
+        assert_non_null(strstr(f->diags.items[0].message, "is in region 'eu-west-1', but account 'use1' is in region 'us-east-1'"));
+        assert_non_null(strstr(f->diags.items[1].message, "is in region 'cn-east-3', but account 'hw' is in region 'cn-north-4'"));
+        assert_string_equal(yaml_error_key(yaml, f->diags.items[0].line), "function");
         diag_list_done(&diags);
 }
 
@@ -210,6 +262,7 @@ int main(void) {
                 cmocka_unit_test(test_v4_all),     cmocka_unit_test(test_v4_modules),
                 cmocka_unit_test(test_show_json),  cmocka_unit_test(test_zero_values),
                 cmocka_unit_test(test_malformed),  cmocka_unit_test(test_bad_inputs),
+                cmocka_unit_test(test_foreign_region_fails_validation),
                 cmocka_unit_test(test_no_secrets),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -199,10 +199,32 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
 /* A new endpoint when listen changed; the old one stays if the new one cannot be bound. */
 static int manager_rebind_endpoint(Manager *m);
 
+/* The desired set stays across a reload, so that its files keep their last good version and
+ * the rescan alone decides what is gone (DESIGN.md §3.2): a fresh set would have nothing for a
+ * file that cannot be read at this moment, and its resources would be removed. Every document
+ * is resolved again against the accounts now in force. Only a new desiredDir starts from an
+ * empty set, since the files of the old one are no longer the desired state. */
+static void manager_reload_desired(Manager *m, const char *old_dir) {
+        DesiredSet *s = NULL;
+
+        if (old_dir && streq(old_dir, m->gen->config->desired_dir)) {
+                desired_set_set_config(m->desired, m->gen->config);
+                return;
+        }
+        if (desired_set_new(m->gen->config, &s) < 0) {
+                desired_set_set_config(m->desired, m->gen->config);
+                log_oom();
+                return;
+        }
+        desired_set_free(m->desired);
+        m->desired = s;
+}
+
 static void manager_reload(Manager *m) {
         ManagerGeneration *g = NULL;
         DaemonConfig *c = NULL;
-        DesiredSet *s = NULL;
+        const char *old_dir = m->gen->config->desired_dir;
+        _cleanup_free_ char *dir = old_dir ? strdup(old_dir) : NULL;
 
         (void) notify_reloading();
         log_info("Reloading '%s'.", m->config_path);
@@ -210,13 +232,7 @@ static void manager_reload(Manager *m) {
                 log_error("Keeping the configuration in force; only the desired state is read again.");
         else if (manager_generation_new(m, c, &g) >= 0 && manager_install_generation(m, g) < 0)
                 log_error("Keeping the configuration in force.");
-        /* A fresh desired set resolves every document against the accounts now in force. */
-        if (desired_set_new(m->gen->config, &s) < 0)
-                log_oom();
-        else {
-                desired_set_free(m->desired);
-                m->desired = s;
-        }
+        manager_reload_desired(m, dir);
         (void) manager_watch_dir(m);
         (void) manager_rebind_endpoint(m);
         (void) manager_rescan_full(m, "reload");

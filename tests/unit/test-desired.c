@@ -334,13 +334,16 @@ static void test_file_size_limit(void **state) {
         memset(big, '#', LIMIT_FILE_SIZE + 1);
         big[LIMIT_FILE_SIZE + 1] = 0;
         write_file("big.yaml", big);
-        big[LIMIT_FILE_SIZE] = 0; /* exactly the limit: a comment-only file, valid */
+        big[LIMIT_FILE_SIZE] = 0; /* exactly the limit: read whole (a comment-only file) */
         write_file("ok.yaml", big);
         assert_int_equal(desired_set_new(NULL, &s), 0);
         assert_int_equal(desired_set_load_file(s, path_in("big.yaml")), 0);
         f = desired_set_get_file(s, path_in("big.yaml"));
         assert_true(has_diag(&f->diags, "big.yaml", 1, 1, "file is too large (1048577 bytes, limit 1048576)"));
-        assert_int_equal(desired_set_load_file(s, path_in("ok.yaml")), 1);
+        assert_int_equal(desired_set_load_file(s, path_in("ok.yaml")), 0);
+        f = desired_set_get_file(s, path_in("ok.yaml"));
+        assert_int_equal(f->diags.n, 1);
+        assert_true(has_diag(&f->diags, "ok.yaml", 1, 1, "holds no document"));
 }
 
 /* ---- loading on several threads gives what loading one file at a time gives ---- */
@@ -409,7 +412,7 @@ static void test_parallel_load_same_as_serial(void **state) {
         write_file("f07a.yaml", DOC("r1000", "other-7"));     /* f01's name: duplicate */
         write_file("f09a.yaml", "broken: [");                 /* YAML error */
         write_file("f11a.yaml", "apiVersion: asyncfg.io/v1\nkind: Nope\n"); /* schema error */
-        write_file("f13a.yaml", "");                          /* no documents */
+        write_file("f13a.yaml", "");                          /* no documents: an error */
         write_file("f15a.yaml", DOC("x15", "fn-3000") "---\n" DOC("x15", "z")); /* both */
         assert_non_null(big);
         memset(big, '#', LIMIT_FILE_SIZE + 1);
@@ -425,7 +428,7 @@ static void test_parallel_load_same_as_serial(void **state) {
         assert_int_equal(r, 31);
         assert_int_equal(desired_set_rescan(par3, tmpdir), r);
         assert_int_equal(desired_set_rescan(par2, tmpdir), r);
-        assert_int_equal(desired_set_n_files_in_state(serial, DESIRED_FILE_ERROR), 6);
+        assert_int_equal(desired_set_n_files_in_state(serial, DESIRED_FILE_ERROR), 7);
         assert_true(has_diag(&desired_set_get_file(serial, path_in("f05a.yaml"))->diags,
                              "f05a.yaml", 1, 1, "is also declared at "));
         assert_same_sets(serial, par3);

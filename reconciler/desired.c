@@ -563,7 +563,7 @@ typedef struct Scan {
                 ino_t ino;
         } *dirs; /* every directory entered: symlink loops and diamonds are read once */
         size_t n_dirs;
-        bool incomplete; /* a directory could not be read: an unreadable root is not "empty" */
+        bool incomplete; /* a directory or an entry could not be read: nothing is known gone */
         bool too_many;
 } Scan;
 
@@ -622,8 +622,14 @@ static int scan_entry(Scan *sc, const char *dir, const char *name, unsigned dept
                 return 0; /* dotfiles, dot-dirs, ".", "..", ConfigMap "..data" */
         if (asprintf(&path, "%s/%s", dir, name) < 0)
                 return -ENOMEM;
-        if (stat(path, &st) < 0)
-                return 0; /* a dangling symlink or a file that just went away */
+        if (stat(path, &st) < 0) {
+                if (errno == ENOENT)
+                        return 0; /* a dangling symlink or a file that just went away */
+                /* a symlink loop, a directory without search permission: what is behind it is
+                 * unknown, not absent */
+                sc->incomplete = true;
+                return yaml_error_at(sc->diags, path, 0, 0, "cannot read: %m") == -ENOMEM ? -ENOMEM : 0;
+        }
         if (S_ISDIR(st.st_mode)) {
                 int r = scan_enter_dir(sc, &st);
                 if (r <= 0)
@@ -751,9 +757,15 @@ bool desired_path_is_gone(const char *root, const char *path) {
         }
 }
 
-static int rescan_remove_gone(DesiredSet *s, const char *dir) {
+/* The one decision of what is gone (DESIGN.md §3.2), for every way a rescan is started: a
+ * known file the scan did not find, when the scan read the whole tree (a file missing from its
+ * old path may have moved into a part that could not be read) and desired_path_is_gone(). */
+static int rescan_remove_gone(DesiredSet *s, const Scan *sc) {
+        const char *dir = sc->root;
         int removed = 0;
 
+        if (sc->incomplete)
+                return 0;
         for (size_t i = 0; i < s->n_files;) {
                 DesiredFile *f = s->files[i];
 
@@ -776,7 +788,11 @@ static int file_mark_unreached(DesiredFile *f) {
 
         diag_list_clear(&f->diags);
         f->state = DESIRED_FILE_ERROR;
-        if (stat(f->path, &st) < 0)
+        if (stat(f->path, &st) < 0 && errno == ENOENT)
+                r = yaml_error_at(&f->diags, f->path, 0, 0,
+                                  "the file is not here any more, but part of the tree could not "
+                                  "be read: nothing is removed until all of it can be");
+        else if (stat(f->path, &st) < 0)
                 r = yaml_error_at(&f->diags, f->path, 0, 0, "cannot read file: %m");
         else if (!S_ISREG(st.st_mode))
                 r = yaml_error_at(&f->diags, f->path, 0, 0, "cannot read file: not a regular file");
@@ -844,7 +860,7 @@ int desired_set_rescan(DesiredSet *s, const char *dir) {
                 if (f)
                         f->seen = true;
         }
-        removed = rescan_remove_gone(s, root);
+        removed = rescan_remove_gone(s, &sc);
         loaded = rescan_load(s, &sc);
         if (loaded < 0) {
                 r = loaded;

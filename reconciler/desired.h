@@ -91,7 +91,9 @@ int desired_set_remove_file(DesiredSet *s, const char *path);
  * missing, -ENODATA when it holds no YAML file (then nothing is removed: an empty directory is
  * an error, not "delete everything"), -E2BIG over LIMIT_FILES (nothing is changed). The
  * reasons are in s->scan_diags too. A known file the scan did not find is removed only when
- * desired_path_is_gone() says so; otherwise it is in error with its last good version. Every
+ * the scan read every directory and entry of the tree (a file missing from its old path may
+ * have moved into a part that could not be read) and desired_path_is_gone() says so;
+ * otherwise it is in error with its last good version. Every
  * way the daemon learns of a change (inotify hint, periodic or full rescan, SIGHUP, start)
  * ends here, so this is the one place that decides what is gone (DESIGN.md §3.2). */
 int desired_set_rescan(DesiredSet *s, const char *dir);

@@ -642,9 +642,14 @@ static int scan_entry(Scan *sc, const char *dir, const char *name, unsigned dept
                 }
                 return scan_dir(sc, path, depth + 1);
         }
-        if (S_ISREG(st.st_mode) && desired_file_name_wanted(name))
+        if (!desired_file_name_wanted(name))
+                return 0;
+        if (S_ISREG(st.st_mode))
                 return scan_add_file(sc, TAKE_PTR(path));
-        return 0;
+        /* a FIFO or a device where a file should be: not opened (that may block or have
+         * effects), and not "no file" either */
+        return yaml_error_at(sc->diags, path, 0, 0, "cannot read file: not a regular file") ==
+                               -ENOMEM ? -ENOMEM : 0;
 }
 
 static int scan_dir(Scan *sc, const char *dir, unsigned depth) {

@@ -162,3 +162,13 @@ def test_nothing_deleted_unless_gone(tmp_shared, fake, path, failure):  # noqa: 
             assert d.metric('asyncfg_desired_files{state="error"}') >= 1
     finally:
         d.close()
+
+
+@pytest.mark.parametrize("content", ["", "# only a comment\n\n", "---\n"])
+def test_validate_rejects_file_without_document(tmp_path, content):
+    import subprocess
+    (tmp_path / "r.yaml").write_text(content)
+    p = subprocess.run([os.path.join(os.path.dirname(DAEMON), "asyncfg"), "validate",
+                        str(tmp_path)], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert re.search(r"r\.yaml:1:1: error: the file holds no document", p.stderr), p.stderr

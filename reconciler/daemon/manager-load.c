@@ -200,8 +200,9 @@ static int manager_sync_remove(Resource *r, void *userdata) {
         Manager *m = userdata;
 
         /* DESIGN.md §3.2: only a file that is really gone (or a good new version without the
-         * document) removes a resource; a broken file keeps what it declared. After a reload
-         * the desired set is new and a broken file has no good version in it: keep ours. */
+         * document) removes a resource; a broken file keeps what it declared. A file in error
+         * without a good version in the set (the account it named left the configuration at a
+         * reload): keep ours. */
         if (manager_file_broken(m, r))
                 return 0;
         r->removed = true;

@@ -256,22 +256,37 @@ static bool manager_reload_config(Manager *m, char **ret_error) {
         return true;
 }
 
-static void manager_reload(Manager *m) {
-        _cleanup_free_ char *error = NULL;
+/* The desired set stays across a reload, so that its files keep their last good version and
+ * the rescan alone decides what is gone (DESIGN.md §3.2): a fresh set would have nothing for a
+ * file that cannot be read at this moment, and its resources would be removed. Every document
+ * is resolved again against the accounts now in force. Only a new desiredDir starts from an
+ * empty set, since the files of the old one are no longer the desired state. */
+static void manager_reload_desired(Manager *m, const char *old_dir) {
         DesiredSet *s = NULL;
+
+        if (old_dir && streq(old_dir, m->gen->config->desired_dir)) {
+                desired_set_set_config(m->desired, m->gen->config);
+                return;
+        }
+        if (desired_set_new(m->gen->config, &s) < 0) {
+                desired_set_set_config(m->desired, m->gen->config);
+                log_oom();
+                return;
+        }
+        desired_set_free(m->desired);
+        m->desired = s;
+}
+
+static void manager_reload(Manager *m) {
+        const char *old_dir = m->gen->config->desired_dir;
+        _cleanup_free_ char *dir = old_dir ? strdup(old_dir) : NULL, *error = NULL;
         bool ok;
 
         (void) notify_reloading();
         log_info("Reloading '%s'.", m->config_path);
         ok = manager_reload_config(m, &error);
         manager_note_reload(m, ok, error);
-        /* A fresh desired set resolves every document against the accounts now in force. */
-        if (desired_set_new(m->gen->config, &s) < 0)
-                log_oom();
-        else {
-                desired_set_free(m->desired);
-                m->desired = s;
-        }
+        manager_reload_desired(m, dir);
         (void) manager_watch_dir(m);
         (void) manager_rebind_endpoint(m);
         (void) manager_rescan_full(m, "reload");

@@ -216,6 +216,13 @@ static int parse_resources(const DesiredSet *s, const char *path, const void *da
                         return -ENOMEM;
                 }
         }
+        if (diags->n_errors == 0 && (!stream || stream->n_documents == 0) &&
+            yaml_error_at(diags, path, 1, 1,
+                          "the file holds no document (it is empty or only comments); delete "
+                          "the file to remove what it declared") == -ENOMEM) {
+                resources_free(l, n);
+                return -ENOMEM;
+        }
         *ret = l;
         *ret_n = n;
         return 0;
@@ -399,6 +406,13 @@ int desired_set_load_file(DesiredSet *s, const char *path) {
         return r;
 }
 
+void desired_set_set_config(DesiredSet *s, const DaemonConfig *config) {
+        s->config = config;
+        /* the next rescan reads every file again: no stat identity matches this one */
+        for (size_t i = 0; i < s->n_files; i++)
+                s->files[i]->size = -1;
+}
+
 void desired_set_set_load_threads(DesiredSet *s, unsigned n, unsigned files_per_thread) {
         if (n == 0)
                 n = cpus_online(DESIRED_LOAD_MAX_THREADS);
@@ -546,7 +560,7 @@ typedef struct Scan {
                 ino_t ino;
         } *dirs; /* every directory entered: symlink loops and diamonds are read once */
         size_t n_dirs;
-        bool incomplete; /* a directory could not be read: removing files would be a guess */
+        bool incomplete; /* a directory or an entry could not be read: nothing is known gone */
         bool too_many;
 } Scan;
 
@@ -605,8 +619,14 @@ static int scan_entry(Scan *sc, const char *dir, const char *name, unsigned dept
                 return 0; /* dotfiles, dot-dirs, ".", "..", ConfigMap "..data" */
         if (asprintf(&path, "%s/%s", dir, name) < 0)
                 return -ENOMEM;
-        if (stat(path, &st) < 0)
-                return 0; /* a dangling symlink or a file that just went away */
+        if (stat(path, &st) < 0) {
+                if (errno == ENOENT)
+                        return 0; /* a dangling symlink or a file that just went away */
+                /* a symlink loop, a directory without search permission: what is behind it is
+                 * unknown, not absent */
+                sc->incomplete = true;
+                return yaml_error_at(sc->diags, path, 0, 0, "cannot read: %m") == -ENOMEM ? -ENOMEM : 0;
+        }
         if (S_ISDIR(st.st_mode)) {
                 int r = scan_enter_dir(sc, &st);
                 if (r <= 0)
@@ -619,9 +639,14 @@ static int scan_entry(Scan *sc, const char *dir, const char *name, unsigned dept
                 }
                 return scan_dir(sc, path, depth + 1);
         }
-        if (S_ISREG(st.st_mode) && desired_file_name_wanted(name))
+        if (!desired_file_name_wanted(name))
+                return 0;
+        if (S_ISREG(st.st_mode))
                 return scan_add_file(sc, TAKE_PTR(path));
-        return 0;
+        /* a FIFO or a device where a file should be: not opened (that may block or have
+         * effects), and not "no file" either */
+        return yaml_error_at(sc->diags, path, 0, 0, "cannot read file: not a regular file") ==
+                               -ENOMEM ? -ENOMEM : 0;
 }
 
 static int scan_dir(Scan *sc, const char *dir, unsigned depth) {
@@ -686,7 +711,7 @@ static int rescan_retry_errors(DesiredSet *s) {
                 if (!paths)
                         return -ENOMEM;
                 for (size_t i = 0; i < s->n_files; i++)
-                        if (s->files[i]->state == DESIRED_FILE_ERROR)
+                        if (s->files[i]->state == DESIRED_FILE_ERROR && s->files[i]->seen)
                                 paths[n++] = s->files[i]->path;
                 r = load_files(s, paths, n);
                 if (r <= 0)
@@ -695,17 +720,58 @@ static int rescan_retry_errors(DesiredSet *s) {
         return 0;
 }
 
-static int rescan_remove_gone(DesiredSet *s, const char *dir) {
-        size_t plen = strlen(dir);
+/* Opens and reads the first entry of dir: the scan could have listed it. */
+static bool dir_readable(const char *dir) {
+        DIR *d = opendir(dir);
+        bool ok;
+
+        if (!d)
+                return false;
+        errno = 0;
+        ok = readdir(d) || errno == 0;
+        closedir(d);
+        return ok;
+}
+
+bool desired_path_is_gone(const char *root, const char *path) {
+        _cleanup_free_ char *dir = NULL;
+        size_t n = strlen(root);
+        struct stat st;
+
+        if (!strneq(path, root, n) || path[n] != '/')
+                return false;
+        if (lstat(path, &st) >= 0 || errno != ENOENT)
+                return false; /* there, or not known to be absent (EACCES, ELOOP, ENOTDIR) */
+        dir = strdup(path);
+        if (!dir)
+                return false;
+        /* The nearest directory above it that exists must be one the scan can read. */
+        for (;;) {
+                char *slash = strrchr(dir, '/');
+
+                if (!slash || (size_t) (slash - dir) < n)
+                        return false;
+                *slash = 0;
+                if (lstat(dir, &st) >= 0)
+                        return stat(dir, &st) >= 0 && S_ISDIR(st.st_mode) && dir_readable(dir);
+                if (errno != ENOENT)
+                        return false;
+        }
+}
+
+/* The one decision of what is gone (DESIGN.md §3.2), for every way a rescan is started: a
+ * known file the scan did not find, when the scan read the whole tree (a file missing from its
+ * old path may have moved into a part that could not be read) and desired_path_is_gone(). */
+static int rescan_remove_gone(DesiredSet *s, const Scan *sc) {
+        const char *dir = sc->root;
         int removed = 0;
 
+        if (sc->incomplete)
+                return 0;
         for (size_t i = 0; i < s->n_files;) {
                 DesiredFile *f = s->files[i];
-                bool under = strneq(f->path, dir, plen) && f->path[plen] == '/';
-                struct stat st;
 
-                /* Only what the scan did not find and what stat() confirms is gone. */
-                if (under && !f->seen && stat(f->path, &st) < 0 && errno == ENOENT) {
+                if (!f->seen && desired_path_is_gone(dir, f->path)) {
                         desired_set_remove_file(s, f->path);
                         removed++;
                         continue;
@@ -713,6 +779,43 @@ static int rescan_remove_gone(DesiredSet *s, const char *dir) {
                 i++;
         }
         return removed;
+}
+
+/* A file the set knows that the scan did not reach and that is not gone: under a directory
+ * that cannot be read, nested too deep, behind a symlink loop, or no longer a regular file. It
+ * keeps its last good version and is in error until the scan reaches it again. */
+static int file_mark_unreached(DesiredFile *f) {
+        struct stat st;
+        int r;
+
+        diag_list_clear(&f->diags);
+        f->state = DESIRED_FILE_ERROR;
+        if (stat(f->path, &st) < 0 && errno == ENOENT)
+                r = yaml_error_at(&f->diags, f->path, 0, 0,
+                                  "the file is not here any more, but part of the tree could not "
+                                  "be read: nothing is removed until all of it can be");
+        else if (stat(f->path, &st) < 0)
+                r = yaml_error_at(&f->diags, f->path, 0, 0, "cannot read file: %m");
+        else if (!S_ISREG(st.st_mode))
+                r = yaml_error_at(&f->diags, f->path, 0, 0, "cannot read file: not a regular file");
+        else
+                r = yaml_error_at(&f->diags, f->path, 0, 0,
+                                  "the scan did not reach the file (a directory above it cannot "
+                                  "be read, is nested too deep or is in a symlink loop)");
+        return r == -ENOMEM ? r : 0;
+}
+
+static int rescan_mark_unreached(DesiredSet *s, const char *dir) {
+        size_t n = strlen(dir);
+
+        for (size_t i = 0; i < s->n_files; i++) {
+                DesiredFile *f = s->files[i];
+
+                if (!f->seen && strneq(f->path, dir, n) && f->path[n] == '/' &&
+                    file_mark_unreached(f) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
 }
 
 int desired_set_rescan(DesiredSet *s, const char *dir) {
@@ -752,22 +855,22 @@ int desired_set_rescan(DesiredSet *s, const char *dir) {
         qsort(sc.paths, sc.n_paths, sizeof(char *), path_compare);
         for (size_t i = 0; i < s->n_files; i++)
                 s->files[i]->seen = false;
-        /* Removals first, so that a resource moved from a deleted file to a new one is free. */
-        if (!sc.incomplete) {
-                /* mark what the scan found before deciding what is gone */
-                for (size_t i = 0; i < sc.n_paths; i++) {
-                        DesiredFile *f = (DesiredFile *) desired_set_get_file(s, sc.paths[i]);
-                        if (f)
-                                f->seen = true;
-                }
-                removed = rescan_remove_gone(s, root);
+        /* Removals first, so that a resource moved from a deleted file to a new one is free.
+         * What the scan found is marked first; of the rest, desired_path_is_gone() decides. */
+        for (size_t i = 0; i < sc.n_paths; i++) {
+                DesiredFile *f = (DesiredFile *) desired_set_get_file(s, sc.paths[i]);
+                if (f)
+                        f->seen = true;
         }
+        removed = rescan_remove_gone(s, &sc);
         loaded = rescan_load(s, &sc);
         if (loaded < 0) {
                 r = loaded;
                 goto finish;
         }
         r = rescan_retry_errors(s);
+        if (r >= 0)
+                r = rescan_mark_unreached(s, root);
         if (r >= 0)
                 r = loaded + removed;
 finish:

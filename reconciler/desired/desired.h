@@ -6,8 +6,11 @@
  *
  * A file is accepted all or nothing: only when every document in it is valid (and no resource
  * or name in it collides with another file's) do its resources replace the ones it had. A
- * broken new version keeps the previous good resources in force and records its errors. Only
- * desired_set_remove_file() (a file that is really gone) drops a file's resources.
+ * broken new version keeps the previous good resources in force and records its errors, and so
+ * does a file that holds no document (empty or only comments). Only a file that is really gone
+ * (desired_path_is_gone()) loses its resources; a file that is not gone but cannot be read, is
+ * no longer a regular file, or that the scan could not reach (a directory above it unreadable,
+ * too deep or in a symlink loop) is in error and keeps its last good version.
  *
  * Scanning skips dotfiles and dot-directories (so Kubernetes ConfigMap mounts, whose real
  * files sit under "..2024_..." and are reached through symlinks, are read once through the
@@ -87,8 +90,24 @@ int desired_set_remove_file(DesiredSet *s, const char *path);
  * gone. Returns the number of files loaded or removed (>= 0), -ENOENT/-ENOTDIR when dir is
  * missing, -ENODATA when it holds no YAML file (then nothing is removed: an empty directory is
  * an error, not "delete everything"), -E2BIG over LIMIT_FILES (nothing is changed). The
- * reasons are in s->scan_diags too. If a subdirectory could not be read, no file is removed. */
+ * reasons are in s->scan_diags too. A known file the scan did not find is removed only when
+ * the scan read every directory and entry of the tree (a file missing from its old path may
+ * have moved into a part that could not be read) and desired_path_is_gone() says so;
+ * otherwise it is in error with its last good version. Every
+ * way the daemon learns of a change (inotify hint, periodic or full rescan, SIGHUP, start)
+ * ends here, so this is the one place that decides what is gone (DESIGN.md §3.2). */
 int desired_set_rescan(DesiredSet *s, const char *dir);
+
+/* Whether path, a file below the directory root, is really gone: lstat() says it does not
+ * exist, and the nearest directory above it that exists (root or below) can be read, so its
+ * absence is established rather than guessed. A file that is there in any form (unreadable, a
+ * FIFO, a dangling symlink), or whose absence cannot be established (EACCES, ELOOP, ENOTDIR,
+ * an unreadable directory above it), is not gone. */
+bool desired_path_is_gone(const char *root, const char *path);
+
+/* Puts another daemon configuration in force for account resolution (a reload) and makes the
+ * next rescan read every file again. The files keep their last good version meanwhile. */
+void desired_set_set_config(DesiredSet *s, const DaemonConfig *config);
 
 const DesiredFile *desired_set_get_file(const DesiredSet *s, const char *path);
 

@@ -10,6 +10,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "reconciler/desired/desired.h"
 #include "reconciler/spec/limits.h"
@@ -209,6 +210,182 @@ static void test_empty_and_missing_dir(void **state) {
         assert_int_equal(desired_set_n_resources(s), 1);
 }
 
+/* ---- what is gone: each way a file can fail to be read, and a file really gone ---- */
+
+/* Runs as an unprivileged user when root (CI), for whom chmod 000 does not stop reading: the
+ * effective uid is the one permission checks use, and the saved uid lets it come back. */
+static int rescan_unprivileged(DesiredSet *s) {
+        bool root = geteuid() == 0;
+        int r;
+
+        if (root)
+                assert_int_equal(seteuid(65534), 0);
+        r = desired_set_rescan(s, tmpdir);
+        if (root)
+                assert_int_equal(seteuid(0), 0);
+        return r;
+}
+
+static bool is_gone_unprivileged(const char *rel) {
+        bool root = geteuid() == 0, gone;
+
+        if (root)
+                assert_int_equal(seteuid(65534), 0);
+        gone = desired_path_is_gone(tmpdir, path_in(rel));
+        if (root)
+                assert_int_equal(seteuid(0), 0);
+        return gone;
+}
+
+static void deep_dir(char *rel, size_t size, unsigned levels) {
+        rel[0] = 0;
+        for (unsigned i = 0; i < levels; i++) {
+                strncat(rel, i ? "/d" : "d", size - strlen(rel) - 1);
+                assert_int_equal(mkdir(path_in(rel), 0755), 0);
+        }
+}
+
+static void break_unreadable_file(const char *rel) {
+        /* a new version (a chmod alone leaves the stat identity, and the version in force, as
+         * they were) */
+        replace_file(rel, DOC("r2", "fr"));
+        assert_int_equal(chmod(path_in(rel), 0), 0);
+}
+static void break_unreadable_dir(const char *rel) {
+        assert_int_equal(chmod(path_in("sub"), 0), 0);
+}
+static void break_unlistable_dir(const char *rel) {
+        assert_int_equal(chmod(path_in("sub"), 0311), 0); /* searchable, not readable */
+}
+static void break_symlink_loop(const char *rel) {
+        assert_int_equal(rename(path_in("sub"), path_in(".hold")), 0);
+        assert_int_equal(symlink("sub", path_in("sub")), 0);
+}
+static void break_emptied(const char *rel) {
+        replace_file(rel, "");
+}
+static void break_comment_only(const char *rel) {
+        replace_file(rel, "# moved elsewhere\n\n   \n# ---\n");
+}
+static void break_fifo(const char *rel) {
+        assert_int_equal(unlink(path_in(rel)), 0);
+        assert_int_equal(mkfifo(path_in(rel), 0644), 0);
+}
+static void break_too_deep(const char *rel) {
+        char deep[256];
+
+        /* the file's directory moves below the depth limit: its old path is gone, but the
+         * document may be in the part of the tree the scan does not read */
+        deep_dir(deep, sizeof(deep), LIMIT_DIRECTORY_DEPTH);
+        strncat(deep, "/sub", sizeof(deep) - strlen(deep) - 1);
+        assert_int_equal(rename(path_in("sub"), path_in(deep)), 0);
+}
+static void break_deleted(const char *rel) {
+        assert_int_equal(unlink(path_in(rel)), 0);
+}
+static void break_dir_deleted(const char *rel) {
+        assert_int_equal(unlink(path_in(rel)), 0);
+        assert_int_equal(rmdir(path_in("sub")), 0);
+}
+
+static void test_only_gone_removes(void **state) {
+        static const struct {
+                const char *name;
+                void (*apply)(const char *rel);
+                bool gone;    /* desired_path_is_gone() */
+                bool removed; /* by the rescan */
+                const char *error;
+        } cases[] = {
+                { "unreadable file", break_unreadable_file, false, false, "cannot read file: Permission denied" },
+                { "unreadable dir", break_unreadable_dir, false, false, "cannot read file: Permission denied" },
+                { "unlistable dir", break_unlistable_dir, false, false, "the scan did not reach the file" },
+                { "symlink loop", break_symlink_loop, false, false, "Too many levels of symbolic links" },
+                { "emptied", break_emptied, false, false, "holds no document" },
+                { "comment only", break_comment_only, false, false, "holds no document" },
+                { "fifo", break_fifo, false, false, "not a regular file" },
+                { "too deep", break_too_deep, true, false, "part of the tree could not be read" },
+                { "deleted", break_deleted, true, true, NULL },
+                { "directory deleted", break_dir_deleted, true, true, NULL },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+                char rel[256];
+                const DesiredFile *f;
+
+                print_message("case: %s\n", cases[i].name);
+                assert_int_equal(setup(NULL), 0);
+                assert_int_equal(chmod(tmpdir, 0755), 0);
+                write_file("keep.yaml", DOC("keep", "fk"));
+                assert_int_equal(desired_set_new(NULL, &s), 0);
+                assert_int_equal(mkdir(path_in("sub"), 0755), 0);
+                snprintf(rel, sizeof(rel), "sub/r.yaml");
+                write_file(rel, DOC("r", "fr"));
+                assert_int_equal(desired_set_rescan(s, tmpdir), 2);
+                assert_int_equal(desired_set_n_resources(s), 2);
+
+                cases[i].apply(rel);
+                assert_int_equal(is_gone_unprivileged(rel), cases[i].gone);
+                assert_true(rescan_unprivileged(s) >= 0);
+                f = desired_set_get_file(s, path_in(rel));
+                if (cases[i].removed) {
+                        assert_null(f);
+                        assert_int_equal(desired_set_n_resources(s), 1);
+                } else {
+                        assert_non_null(f);
+                        assert_int_equal(f->state, DESIRED_FILE_ERROR);
+                        assert_int_equal(f->n_resources, 1);
+                        assert_string_equal(f->resources[0]->name, "r");
+                        assert_true(has_diag(&f->diags, "r.yaml", f->diags.items[0].line,
+                                             f->diags.items[0].column, cases[i].error));
+                        assert_int_equal(desired_set_n_resources(s), 2);
+                        /* a second pass decides the same */
+                        assert_true(rescan_unprivileged(s) >= 0);
+                        assert_int_equal(desired_set_n_resources(s), 2);
+                }
+                assert_int_equal(desired_set_get_file(s, path_in("keep.yaml"))->state,
+                                 DESIRED_FILE_OK);
+                (void) chmod(path_in("sub"), 0755);
+                (void) chmod(path_in("sub/r.yaml"), 0644);
+                assert_int_equal(teardown(NULL), 0);
+        }
+}
+
+/* The whole directory unreadable, or readable but not listable: nothing is gone. */
+static void test_unreadable_root_removes_nothing(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+        const mode_t modes[] = { 0, 0311 };
+
+        assert_int_equal(chmod(tmpdir, 0755), 0);
+        write_file("a.yaml", DOC("a", "fa"));
+        write_file("b.yaml", DOC("b", "fb"));
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_int_equal(desired_set_rescan(s, tmpdir), 2);
+        for (size_t i = 0; i < ELEMENTSOF(modes); i++) {
+                assert_int_equal(chmod(tmpdir, modes[i]), 0);
+                (void) rescan_unprivileged(s);
+                assert_int_equal(chmod(tmpdir, 0755), 0);
+                assert_int_equal(s->n_files, 2);
+                assert_int_equal(desired_set_n_resources(s), 2);
+                assert_int_equal(desired_set_n_files_in_state(s, DESIRED_FILE_ERROR), 2);
+        }
+        assert_int_equal(desired_set_rescan(s, tmpdir), 2);
+        assert_int_equal(desired_set_n_files_in_state(s, DESIRED_FILE_OK), 2);
+}
+
+/* A reload keeps the set: a new configuration makes every file be read again. */
+static void test_set_config_rereads(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+
+        write_file("a.yaml", DOC("a", "fa"));
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_int_equal(desired_set_rescan(s, tmpdir), 1);
+        assert_int_equal(desired_set_rescan(s, tmpdir), 0);
+        desired_set_set_config(s, NULL);
+        assert_int_equal(desired_set_rescan(s, tmpdir), 1);
+        assert_int_equal(desired_set_n_resources(s), 1);
+}
+
 static void test_duplicates_across_files(void **state) {
         _cleanup_(desired_set_freep) DesiredSet *s = NULL;
         const DesiredFile *f;
@@ -334,13 +511,16 @@ static void test_file_size_limit(void **state) {
         memset(big, '#', LIMIT_FILE_SIZE + 1);
         big[LIMIT_FILE_SIZE + 1] = 0;
         write_file("big.yaml", big);
-        big[LIMIT_FILE_SIZE] = 0; /* exactly the limit: a comment-only file, valid */
+        big[LIMIT_FILE_SIZE] = 0; /* exactly the limit: read whole (a comment-only file) */
         write_file("ok.yaml", big);
         assert_int_equal(desired_set_new(NULL, &s), 0);
         assert_int_equal(desired_set_load_file(s, path_in("big.yaml")), 0);
         f = desired_set_get_file(s, path_in("big.yaml"));
         assert_true(has_diag(&f->diags, "big.yaml", 1, 1, "file is too large (1048577 bytes, limit 1048576)"));
-        assert_int_equal(desired_set_load_file(s, path_in("ok.yaml")), 1);
+        assert_int_equal(desired_set_load_file(s, path_in("ok.yaml")), 0);
+        f = desired_set_get_file(s, path_in("ok.yaml"));
+        assert_int_equal(f->diags.n, 1);
+        assert_true(has_diag(&f->diags, "ok.yaml", 1, 1, "holds no document"));
 }
 
 /* ---- loading on several threads gives what loading one file at a time gives ---- */
@@ -409,7 +589,7 @@ static void test_parallel_load_same_as_serial(void **state) {
         write_file("f07a.yaml", DOC("r1000", "other-7"));     /* f01's name: duplicate */
         write_file("f09a.yaml", "broken: [");                 /* YAML error */
         write_file("f11a.yaml", "apiVersion: asyncfg.io/v1\nkind: Nope\n"); /* schema error */
-        write_file("f13a.yaml", "");                          /* no documents */
+        write_file("f13a.yaml", "");                          /* no documents: an error */
         write_file("f15a.yaml", DOC("x15", "fn-3000") "---\n" DOC("x15", "z")); /* both */
         assert_non_null(big);
         memset(big, '#', LIMIT_FILE_SIZE + 1);
@@ -425,7 +605,7 @@ static void test_parallel_load_same_as_serial(void **state) {
         assert_int_equal(r, 31);
         assert_int_equal(desired_set_rescan(par3, tmpdir), r);
         assert_int_equal(desired_set_rescan(par2, tmpdir), r);
-        assert_int_equal(desired_set_n_files_in_state(serial, DESIRED_FILE_ERROR), 6);
+        assert_int_equal(desired_set_n_files_in_state(serial, DESIRED_FILE_ERROR), 7);
         assert_true(has_diag(&desired_set_get_file(serial, path_in("f05a.yaml"))->diags,
                              "f05a.yaml", 1, 1, "is also declared at "));
         assert_same_sets(serial, par3);
@@ -458,6 +638,9 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_configmap_layout, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_last_good_version, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_empty_and_missing_dir, setup, teardown),
+                cmocka_unit_test(test_only_gone_removes),
+                cmocka_unit_test_setup_teardown(test_unreadable_root_removes_nothing, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_set_config_rereads, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_duplicates_across_files, setup, teardown),
                 cmocka_unit_test(test_duplicates_in_one_file),
                 cmocka_unit_test(test_huawei_identity_duplicate),

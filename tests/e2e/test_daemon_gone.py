@@ -19,7 +19,7 @@ import pytest
 from daemonlib import DAEMON, Daemon, NotifySocket, doc, fake, wait_for  # noqa: F401
 
 NOBODY = 65534
-DEPTH_LIMIT = 16  # reconciler/limits.h LIMIT_DIRECTORY_DEPTH
+DEPTH_LIMIT = 16  # reconciler/spec/limits.h LIMIT_DIRECTORY_DEPTH
 GRACE = 2.5       # past the removal's grace (debounce + 1 s) with margin
 
 

@@ -8,6 +8,7 @@
 #include "lib/macro.h"
 
 #include "reconciler/cli/emit.h"
+#include "reconciler/spec/async-config.h"
 #include "reconciler/spec/field.h"
 
 #define NAME_MAX_LENGTH 63u

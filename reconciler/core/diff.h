@@ -26,6 +26,7 @@
 
 #include "clouds/model.h"
 #include "lib/macro.h"
+#include "reconciler/spec/async-config.h"
 #include "reconciler/spec/field.h"
 #include "reconciler/spec/spec.h"
 

@@ -9,6 +9,7 @@
 #include "lib/hashmap.h"
 #include "lib/json-writer.h"
 #include "lib/time-util.h"
+#include "reconciler/spec/async-config.h"
 #include "reconciler/spec/field.h"
 #include "reconciler/core/state.h"
 

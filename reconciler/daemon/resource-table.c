@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/macro.h"
+#include "reconciler/spec/async-config.h"
 #include "reconciler/spec/field.h"
 #include "reconciler/daemon/resource-table.h"
 

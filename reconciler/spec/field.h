@@ -13,7 +13,6 @@
 #include <stdbool.h>
 
 #include "clouds/model.h"
-#include "lib/json-writer.h"
 
 typedef enum AsyncField {
         ASYNC_FIELD_MAX_RETRY_ATTEMPTS,      /* maxRetryAttempts */
@@ -36,14 +35,6 @@ typedef unsigned AsyncFieldSet;
 const char *async_field_to_string(AsyncField f);
 AsyncField async_field_from_string(const char *s);
 
-/* The destination of a destination field, NULL for the scalar fields. */
-const Destination *async_config_destination(const AsyncConfig *c, AsyncField f);
-
-/* True when the field holds a value in c. An empty target ("") counts as absent. */
-bool async_config_field_present(const AsyncConfig *c, AsyncField f);
-/* The set of the fields present in c. */
-AsyncFieldSet async_config_present_fields(const AsyncConfig *c);
-
 /* Whether a and b hold the same value for f, after normalisation (DESIGN.md §3.4): absent ==
  * null == {} == "" for destinations; 0 and false are values; Huawei param compared as parsed
  * JSON (an object, or a string holding one; null, "" and {} are the same empty param). A NULL
@@ -64,12 +55,3 @@ json_t *async_field_to_json(const AsyncConfig *c, AsyncField f);
 /* The field's value for people: "2", "true", "arn:aws:sqs:...", "OBS {bucket: b, prefix: /f}"
  * (param keys sorted), "(none)" when absent. Returns 0 and a malloc'd string, or -ENOMEM. */
 int async_field_format(const AsyncConfig *c, AsyncField f, char **ret);
-
-/* The whole config as a JSON object with the YAML's keys, absent fields left out. */
-int async_config_to_json(const AsyncConfig *c, json_t **ret);
-/* The same object written straight to w: the bytes json_writer_json(w, async_config_to_json())
- * would write, without building the tree (the state store writes one per record). */
-void async_config_write_json(JsonWriter *w, const AsyncConfig *c);
-/* The inverse of async_config_to_json(). Unknown keys and wrong types are -EBADMSG (the input
- * is our own state file: anything else means it was damaged). */
-int async_config_from_json(const json_t *j, AsyncConfig *ret);

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "reconciler/spec/async-config.h"
 #include "reconciler/spec/field.h"
 #include "reconciler/core/state.h"
 

@@ -21,6 +21,8 @@
  *
  *   record                       what happens
  *   none                         nothing was applied, nothing to delete: forgotten, no DELETE
+ *                                (a PUT whose answer was lost is the one way a config of it
+ *                                can exist: left alone then, rather than deleted on a guess)
  *   same location                the DELETE is sent
  *   another location             no DELETE; error (the reason in /status, one log line, an
  *                                alert); the record kept and held as an orphan is: the check

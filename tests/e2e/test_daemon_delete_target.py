@@ -73,6 +73,7 @@ def test_region_changed_and_document_removed_deletes_nothing(fake, make_daemon):
     # The record is kept (the config in us-east-1 is still asyncfg's), held as an orphan.
     wait_for(lambda: (record_of(d, "orders") or {}).get("orphanedAtUsec"), 3,
              what="the record held")
+    assert d.resource("orders")["orphaned_since"]
     assert record_of(d, "orders")["location"] == {
         "account": "aws-test", "api": "lambda", "region": "us-east-1",
         "endpoint": f"http://127.0.0.1:{fake.port}"}

@@ -110,32 +110,54 @@ void reconcile_state_info(const ResourceSpec *spec, StateResourceInfo *ret) {
         };
 }
 
-/* Records doc as last applied, with who it belongs to (an orphan is shown from that). Failing
- * to remember is not failing to apply: the next run only cannot tell drift from change, so it
- * is logged at debug level and otherwise ignored. */
+void reconcile_state_location(const CloudAccount *a, StateLocation *ret) {
+        *ret = (StateLocation){
+                .account = (char *) a->name,
+                .api = (char *) cloud_api_to_string(a->api),
+                .region = (char *) a->region,
+                .account_id = (char *) a->account_id,
+                .project_id = (char *) a->project_id,
+                .endpoint = (char *) a->endpoint,
+        };
+}
+
+/* Records doc as last applied, with who it belongs to (an orphan is shown from that) and where
+ * (the account's location now: a DELETE goes there or nowhere). Failing to remember is not
+ * failing to apply: the next run only cannot tell drift from change, so it is logged at debug
+ * level and otherwise ignored. */
 static void reconcile_record(Reconcile *r, const AsyncConfig *doc, bool created) {
         StateResourceInfo info;
+        StateLocation location;
         int k;
 
         if (!r->store || !r->key)
                 return;
         reconcile_state_info(r->spec, &info);
+        reconcile_state_location(cloud_client_get_account(r->client), &location);
         k = state_store_put(r->store, r->key, doc, now(CLOCK_REALTIME), created);
         if (k >= 0)
                 k = state_store_set_info(r->store, r->key, &info);
+        if (k >= 0)
+                k = state_store_set_location(r->store, r->key, &location);
         if (k < 0)
                 log_debug_errno(k, "Could not record the state of '%s': %m", r->key);
 }
 
 /* In sync: adopt what is live as last applied (enforce), or as the baseline of the last
- * agreement (observe), when the record is missing or stale (see reconcile.h). */
+ * agreement (observe), when the record is missing or stale (see reconcile.h). A record of
+ * another location is stale too: the config that agrees with the YAML is here now (the
+ * account moved), and a record older than locations learns its location this way, on its
+ * first run in sync. */
 static void reconcile_adopt(Reconcile *r, const AsyncConfig *live) {
         const StateRecord *rec;
+        StateLocation here;
 
         if (r->mode != RECONCILE_APPLY || !r->store || !r->key)
                 return;
         rec = state_store_get(r->store, r->key);
-        if (rec && async_config_equal(&rec->applied, live))
+        reconcile_state_location(cloud_client_get_account(r->client), &here);
+        if (rec && async_config_equal(&rec->applied, live) &&
+            state_location_equal(&rec->location, &here))
                 return;
         reconcile_record(r, live, false);
 }

@@ -15,9 +15,10 @@
  *                                                  └─failed─▶ error
  *
  * In apply mode with a state store, the document PUT is recorded as last applied (created
- * when no config existed); an in-sync resource whose record is missing or stale is recorded
- * as adopted (what is live is what the YAML says), so a later drift is told from a change.
- * The store is not saved here (the caller saves once, at the end or on a timer).
+ * when no config existed), with the location of the client's account (where it was applied);
+ * an in-sync resource whose record is missing or stale (another config, or another location)
+ * is recorded as adopted (what is live is what the YAML says), so a later drift is told from a
+ * change. The store is not saved here (the caller saves once, at the end or on a timer).
  *
  * Observe mode (management: observe) never writes to the cloud, so nothing is ever "applied".
  * Its record is the baseline of the last agreement instead: whenever a run finds live equal
@@ -112,6 +113,9 @@ void reconcile_error_from_errno(int error, CloudError *ret);
 
 /* The state-store info of spec (borrowed strings: valid while spec is; never freed). */
 void reconcile_state_info(const ResourceSpec *spec, StateResourceInfo *ret);
+/* Where a call through an account of this configuration goes, as the state store records it
+ * (borrowed strings: valid while a is; never freed). */
+void reconcile_state_location(const CloudAccount *a, StateLocation *ret);
 
 /* Deletes the live config of spec (deletionPolicy: delete, the daemon's decision); a config
  * or function that is already gone counts as success. The callback is cloud_delete()'s. */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -29,14 +30,93 @@ struct StateStore {
         bool dirty;
 };
 
+/* The records' structs of optional strings (StateResourceInfo, StateLocation), each described
+ * by a table: copying, comparing, loading and saving once for both. */
+typedef struct StringMember {
+        const char *json;
+        size_t offset;
+} StringMember;
+
+typedef struct StringMembers {
+        const char *json; /* the record's key for the object */
+        size_t size;      /* of the struct */
+        const StringMember *members;
+        const uint8_t *sorted; /* member indexes in JSON key order: objects are saved sorted */
+        size_t n;
+} StringMembers;
+
+#define INFO_FIELD(m) offsetof(StateResourceInfo, m)
+static const StringMember info_fields[] = {
+        { "name", INFO_FIELD(name) },         { "provider", INFO_FIELD(provider) },
+        { "account", INFO_FIELD(account) },   { "function", INFO_FIELD(function) },
+        { "qualifier", INFO_FIELD(qualifier) }, { "file", INFO_FIELD(file) },
+};
+static const uint8_t info_fields_sorted[] = { 2 /* account */, 5 /* file */, 3 /* function */,
+                                              0 /* name */,    1 /* provider */, 4 /* qualifier */ };
+_Static_assert(ELEMENTSOF(info_fields_sorted) == ELEMENTSOF(info_fields), "every info member");
+static const StringMembers info_members = { "resource", sizeof(StateResourceInfo), info_fields,
+                                            info_fields_sorted, ELEMENTSOF(info_fields) };
+
+#define LOCATION_FIELD(m) offsetof(StateLocation, m)
+static const StringMember location_fields[] = {
+        { "account", LOCATION_FIELD(account) },      { "api", LOCATION_FIELD(api) },
+        { "region", LOCATION_FIELD(region) },        { "accountId", LOCATION_FIELD(account_id) },
+        { "projectId", LOCATION_FIELD(project_id) }, { "endpoint", LOCATION_FIELD(endpoint) },
+};
+static const uint8_t location_fields_sorted[] = { 0 /* account */,  3 /* accountId */,
+                                                  1 /* api */,      5 /* endpoint */,
+                                                  4 /* projectId */, 2 /* region */ };
+_Static_assert(ELEMENTSOF(location_fields_sorted) == ELEMENTSOF(location_fields),
+               "every location member");
+static const StringMembers location_members = { "location", sizeof(StateLocation),
+                                                location_fields, location_fields_sorted,
+                                                ELEMENTSOF(location_fields) };
+
+static char **member(const StringMembers *t, const void *obj, size_t n) {
+        return (char **) ((uint8_t *) obj + t->members[n].offset);
+}
+
+static void members_done(const StringMembers *t, void *obj) {
+        for (size_t n = 0; n < t->n; n++) {
+                free(*member(t, obj, n));
+                *member(t, obj, n) = NULL;
+        }
+}
+
+static bool members_equal(const StringMembers *t, const void *a, const void *b) {
+        for (size_t n = 0; n < t->n; n++) {
+                const char *x = *member(t, a, n), *y = *member(t, b, n);
+                if (!!x != !!y || (x && !streq(x, y)))
+                        return false;
+        }
+        return true;
+}
+
+/* Copies src's strings into dst, whose members are all NULL. 0, or -ENOMEM (dst then holds
+ * what was copied: release it with members_done()). */
+static int members_copy(const StringMembers *t, void *dst, const void *src) {
+        for (size_t n = 0; n < t->n; n++) {
+                const char *v = *member(t, src, n);
+                if (v && !(*member(t, dst, n) = strdup(v)))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 void state_resource_info_done(StateResourceInfo *i) {
-        free(i->name);
-        free(i->provider);
-        free(i->account);
-        free(i->function);
-        free(i->qualifier);
-        free(i->file);
-        *i = (StateResourceInfo){};
+        members_done(&info_members, i);
+}
+
+void state_location_done(StateLocation *l) {
+        members_done(&location_members, l);
+}
+
+bool state_location_is_known(const StateLocation *l) {
+        return l && l->account && l->api && l->region;
+}
+
+bool state_location_equal(const StateLocation *a, const StateLocation *b) {
+        return members_equal(&location_members, a, b);
 }
 
 static StateRecord *state_record_free(StateRecord *r) {
@@ -45,6 +125,7 @@ static StateRecord *state_record_free(StateRecord *r) {
         free(r->key);
         async_config_done(&r->applied);
         state_resource_info_done(&r->info);
+        state_location_done(&r->location);
         free(r);
         return NULL;
 }
@@ -173,60 +254,43 @@ static int store_remove(StateStore *s, const char *key) {
         return 1;
 }
 
-/* The info members in one table: copying, comparing, JSON. */
-#define INFO_FIELD(m) offsetof(StateResourceInfo, m)
-static const struct {
-        const char *json;
-        size_t offset;
-} info_fields[] = {
-        { "name", INFO_FIELD(name) },         { "provider", INFO_FIELD(provider) },
-        { "account", INFO_FIELD(account) },   { "function", INFO_FIELD(function) },
-        { "qualifier", INFO_FIELD(qualifier) }, { "file", INFO_FIELD(file) },
-};
+/* Replaces the struct of strings at cur (described by t) with a copy of want. 1 if it changed,
+ * 0 if it was the same, -ENOMEM (cur then unchanged). */
+static int store_set_members(StateStore *s, const StringMembers *t, void *cur, const void *want) {
+        union {
+                StateResourceInfo info;
+                StateLocation location;
+        } tmp = {};
+        int r;
 
-static char **info_member(StateResourceInfo *i, size_t n) {
-        return (char **) ((uint8_t *) i + info_fields[n].offset);
-}
-
-static bool info_equal(StateResourceInfo *a, StateResourceInfo *b) {
-        for (size_t n = 0; n < ELEMENTSOF(info_fields); n++) {
-                const char *x = *info_member(a, n), *y = *info_member(b, n);
-                if (!!x != !!y || (x && !streq(x, y)))
-                        return false;
+        assert(t->size <= sizeof(tmp));
+        if (members_equal(t, cur, want))
+                return 0;
+        r = members_copy(t, &tmp, want);
+        if (r < 0) {
+                members_done(t, &tmp);
+                return r;
         }
-        return true;
-}
-
-static int info_copy(StateResourceInfo *dst, const StateResourceInfo *src) {
-        StateResourceInfo c = {};
-
-        for (size_t n = 0; n < ELEMENTSOF(info_fields); n++) {
-                const char *v = *info_member((StateResourceInfo *) src, n);
-                if (v && !(*info_member(&c, n) = strdup(v))) {
-                        state_resource_info_done(&c);
-                        return -ENOMEM;
-                }
-        }
-        *dst = c;
-        return 0;
+        members_done(t, cur);
+        memcpy(cur, &tmp, t->size);
+        s->dirty = true;
+        return 1;
 }
 
 static int store_set_info(StateStore *s, const char *key, const StateResourceInfo *info) {
         StateRecord *rec = store_find(s, key);
-        StateResourceInfo c;
-        int r;
 
         if (!rec)
                 return -ENOENT;
-        if (info_equal(&rec->info, (StateResourceInfo *) info))
-                return 0;
-        r = info_copy(&c, info);
-        if (r < 0)
-                return r;
-        state_resource_info_done(&rec->info);
-        rec->info = c;
-        s->dirty = true;
-        return 1;
+        return store_set_members(s, &info_members, &rec->info, info);
+}
+
+static int store_set_location(StateStore *s, const char *key, const StateLocation *location) {
+        StateRecord *rec = store_find(s, key);
+
+        if (!rec)
+                return -ENOENT;
+        return store_set_members(s, &location_members, &rec->location, location);
 }
 
 static int store_set_orphaned(StateStore *s, const char *key, uint64_t usec) {
@@ -262,9 +326,6 @@ int state_record_info_from_key(const char *key, StateResourceInfo *ret) {
         return 0;
 }
 
-/* ---- loading ------------------------------------------------------------------------ */
-
-/* The optional "resource" object and "orphanedAtUsec" (see state.h). */
 /* ---- the record functions, locked while the store is shared ------------------------------- */
 
 static void store_lock(const StateStore *s) {
@@ -319,6 +380,15 @@ int state_store_set_info(StateStore *s, const char *key, const StateResourceInfo
         return r;
 }
 
+int state_store_set_location(StateStore *s, const char *key, const StateLocation *location) {
+        int r;
+
+        store_lock(s);
+        r = store_set_location(s, key, location);
+        store_unlock(s);
+        return r;
+}
+
 int state_store_set_orphaned(StateStore *s, const char *key, uint64_t usec) {
         int r;
 
@@ -328,32 +398,48 @@ int state_store_set_orphaned(StateStore *s, const char *key, uint64_t usec) {
         return r;
 }
 
-static int state_load_extras(StateStore *s, const char *key, const json_t *v, DiagList *diags) {
-        const json_t *res = json_object_get(v, "resource"), *orph = json_object_get(v, "orphanedAtUsec");
-        StateResourceInfo info = {};
-        int r = 0;
+/* The optional object t->json of record v into obj (zeroed): 0 (also when absent), a
+ * diagnostic's error, or -ENOMEM; obj then holds what was read (members_done()). */
+static int state_load_members(StateStore *s, const char *key, const json_t *v,
+                              const StringMembers *t, void *obj, DiagList *diags) {
+        const json_t *o = json_object_get(v, t->json);
 
-        if ((res && !json_is_object(res)) ||
-            (orph && (!json_is_integer(orph) || json_integer_value(orph) < 0)))
-                return diag_error(diags, s->path, 0, 0,
-                                  "resource '%s': malformed \"resource\" or \"orphanedAtUsec\"", key);
-        for (size_t n = 0; res && n < ELEMENTSOF(info_fields); n++) {
-                const json_t *m = json_object_get(res, info_fields[n].json);
+        if (!o)
+                return 0;
+        if (!json_is_object(o))
+                return diag_error(diags, s->path, 0, 0, "resource '%s': \"%s\" must be an object",
+                                  key, t->json);
+        for (size_t n = 0; n < t->n; n++) {
+                const json_t *m = json_object_get(o, t->members[n].json);
                 if (!m || json_is_null(m))
                         continue;
-                if (!json_is_string(m)) {
-                        state_resource_info_done(&info);
-                        return diag_error(diags, s->path, 0, 0, "resource '%s': \"resource\".%s must be a string",
-                                          key, info_fields[n].json);
-                }
-                if (!(*info_member(&info, n) = strdup(json_string_value(m)))) {
-                        state_resource_info_done(&info);
+                if (!json_is_string(m))
+                        return diag_error(diags, s->path, 0, 0,
+                                          "resource '%s': \"%s\".%s must be a string", key,
+                                          t->json, t->members[n].json);
+                if (!(*member(t, obj, n) = strdup(json_string_value(m))))
                         return -ENOMEM;
-                }
         }
-        if (res)
+        return 0;
+}
+
+/* The optional "resource", "location" and "orphanedAtUsec" (see state.h). */
+static int state_load_extras(StateStore *s, const char *key, const json_t *v, DiagList *diags) {
+        const json_t *orph = json_object_get(v, "orphanedAtUsec");
+        _cleanup_(state_resource_info_done) StateResourceInfo info = {};
+        _cleanup_(state_location_done) StateLocation location = {};
+        int r;
+
+        if (orph && (!json_is_integer(orph) || json_integer_value(orph) < 0))
+                return diag_error(diags, s->path, 0, 0, "resource '%s': malformed \"orphanedAtUsec\"",
+                                  key);
+        r = state_load_members(s, key, v, &info_members, &info, diags);
+        if (r >= 0)
+                r = state_load_members(s, key, v, &location_members, &location, diags);
+        if (r >= 0 && json_object_get(v, info_members.json))
                 r = state_store_set_info(s, key, &info);
-        state_resource_info_done(&info);
+        if (r >= 0 && json_object_get(v, location_members.json))
+                r = state_store_set_location(s, key, &location);
         if (r < 0)
                 return r;
         if (orph)
@@ -522,25 +608,21 @@ int state_store_quarantine(const char *dir, char **ret_path) {
 
 /* ---- saving ------------------------------------------------------------------------- */
 
-/* info_fields in key order: the "resource" object is saved with sorted keys. */
-static const uint8_t info_fields_sorted[] = { 2 /* account */, 5 /* file */, 3 /* function */,
-                                              0 /* name */,    1 /* provider */, 4 /* qualifier */ };
-_Static_assert(ELEMENTSOF(info_fields_sorted) == ELEMENTSOF(info_fields), "every info member");
-
-static void state_info_write(JsonWriter *w, const StateResourceInfo *info) {
+/* The object t->json of obj with sorted keys, left out when every member is NULL. */
+static void state_members_write(JsonWriter *w, const StringMembers *t, const void *obj) {
         bool open = false;
 
-        for (size_t k = 0; k < ELEMENTSOF(info_fields_sorted); k++) {
-                size_t n = info_fields_sorted[k];
-                const char *v = *info_member((StateResourceInfo *) info, n);
+        for (size_t k = 0; k < t->n; k++) {
+                size_t n = t->sorted[k];
+                const char *v = *member(t, obj, n);
                 if (!v)
                         continue;
                 if (!open) {
-                        json_writer_key(w, "resource");
+                        json_writer_key(w, t->json);
                         json_writer_open_object(w);
                         open = true;
                 }
-                json_writer_key(w, info_fields[n].json);
+                json_writer_key(w, t->members[n].json);
                 json_writer_string(w, v);
         }
         if (open)
@@ -557,11 +639,12 @@ static void state_record_write(JsonWriter *w, const StateRecord *r) {
         async_config_write_json(w, &r->applied);
         json_writer_key(w, "created");
         json_writer_bool(w, r->created);
+        state_members_write(w, &location_members, &r->location);
         if (r->orphaned_usec > 0) {
                 json_writer_key(w, "orphanedAtUsec");
                 json_writer_integer(w, (int64_t) r->orphaned_usec);
         }
-        state_info_write(w, &r->info);
+        state_members_write(w, &info_members, &r->info);
         json_writer_close_object(w);
 }
 

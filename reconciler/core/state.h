@@ -13,13 +13,18 @@
  *                                     "resource": {"name": "orders", "provider": "aws",
  *                                                  "account": "aws-prod", "function": "orders",
  *                                                  "qualifier": "$LATEST", "file": "/etc/..."},
+ *                                     "location": {"account": "aws-prod", "api": "lambda",
+ *                                                  "region": "us-east-1"},
  *                                     "orphanedAtUsec": 1700000000000000}}}
  *
- * "resource" (what the document said, so that an orphan can be shown without its document)
- * and "orphanedAtUsec" (the document is gone and the daemon keeps the record as an orphan)
- * are optional and were added within version 1: older readers ignore unknown keys, and a
- * record without them loads with empty info (StateRecord.info; state_record_info_from_key()
- * recovers provider, account, function and qualifier from the key) and not orphaned.
+ * "resource" (what the document said, so that an orphan can be shown without its document),
+ * "location" (where the config was applied: the account and how it was reached, so that a
+ * DELETE goes exactly there or nowhere, DESIGN.md §3.12) and "orphanedAtUsec" (the document is
+ * gone and the daemon keeps the record as an orphan) are optional and were added within
+ * version 1: older readers ignore unknown keys, and a record without them loads with empty
+ * info (StateRecord.info; state_record_info_from_key() recovers provider, account, function
+ * and qualifier from the key), an unknown location (state_location_is_known() false) and not
+ * orphaned.
  *
  * "format" is the owner marker: a file without it is not ours and is never trusted or
  * overwritten. Saving is atomic (DESIGN.md §3.10): a temporary file in the same directory,
@@ -48,6 +53,19 @@ typedef struct StateResourceInfo {
         char *file;      /* the file that declared it last */
 } StateResourceInfo;
 
+/* Where a config was applied: the account of the daemon configuration and its location then.
+ * The members are those of the account's CloudAccount that decide which function a bare name
+ * reaches; NULL: not configured (accountId, projectId, endpoint) or not known (a record
+ * written before locations were recorded has every member NULL). */
+typedef struct StateLocation {
+        char *account;    /* the account's name */
+        char *api;        /* "lambda", "fc3", "fc2", "functiongraph": the provider follows */
+        char *region;
+        char *account_id; /* where configured */
+        char *project_id; /* where configured */
+        char *endpoint;   /* the override, where set */
+} StateLocation;
+
 typedef struct StateRecord {
         char *key;
         AsyncConfig applied;   /* the document last PUT */
@@ -55,6 +73,7 @@ typedef struct StateRecord {
         bool created;          /* asyncfg created the config (none existed); false: adopted */
         StateResourceInfo info;
         uint64_t orphaned_usec; /* CLOCK_REALTIME when it was orphaned; 0: it is not */
+        StateLocation location; /* where applied; unknown in records older than it */
 } StateRecord;
 
 typedef struct StateStore StateStore;
@@ -76,10 +95,10 @@ StateStore *state_store_free(StateStore *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(StateStore *, state_store_free);
 
 /* The record of key, or NULL. Valid until the next put/remove/free. */
-/* While shared, state_store_get(), _put(), _remove(), _set_info() and _set_orphaned() take a
- * lock, so that several threads may use the store at once, each for its own keys (a record
- * returned by state_store_get() stays valid while nobody else changes that key). The rest
- * (open, save, iterating) is for one thread, with the store not shared. */
+/* While shared, state_store_get(), _put(), _remove(), _set_info(), _set_location() and
+ * _set_orphaned() take a lock, so that several threads may use the store at once, each for its
+ * own keys (a record returned by state_store_get() stays valid while nobody else changes that
+ * key). The rest (open, save, iterating) is for one thread, with the store not shared. */
 void state_store_set_shared(StateStore *s, bool shared);
 
 const StateRecord *state_store_get(const StateStore *s, const char *key);
@@ -99,6 +118,9 @@ int state_store_remove(StateStore *s, const char *key);
 /* Sets the info of key's record (strings copied; NULL members stay NULL). 1 if it changed, 0
  * if it was the same, -ENOENT (no record), -ENOMEM (the record is then unchanged). */
 int state_store_set_info(StateStore *s, const char *key, const StateResourceInfo *info);
+/* Sets where key's record was applied (strings copied). 1 if it changed, 0 if it was the
+ * same, -ENOENT (no record), -ENOMEM (the record is then unchanged). */
+int state_store_set_location(StateStore *s, const char *key, const StateLocation *location);
 /* Marks key's record orphaned at usec (0: not orphaned). 1 if it changed, 0 if not, -ENOENT. */
 int state_store_set_orphaned(StateStore *s, const char *key, uint64_t usec);
 
@@ -107,6 +129,13 @@ int state_store_set_orphaned(StateStore *s, const char *key, uint64_t usec);
  * qualifier (name and file NULL). 0, -EINVAL (not such a key), -ENOMEM. */
 int state_record_info_from_key(const char *key, StateResourceInfo *ret);
 void state_resource_info_done(StateResourceInfo *i);
+
+/* A location is known when it names the account, api and region (every one that asyncfg
+ * writes does); one read from a record older than locations is not. */
+bool state_location_is_known(const StateLocation *l);
+/* Every member equal (two NULLs are equal; NULL and a value are not). */
+bool state_location_equal(const StateLocation *a, const StateLocation *b);
+void state_location_done(StateLocation *l);
 
 /* Writes the store if it changed since it was opened or last saved. Returns 1 if written, 0
  * if there was nothing to write, or -errno (the old file is then untouched). */

@@ -138,6 +138,11 @@ void manager_cancel_runs(Manager *m);
 void manager_cloud_observer(const CloudAccount *account, Provider provider, CloudOp op,
                             long http_status, int error, uint64_t duration_usec, void *userdata);
 void manager_report_written(Manager *m, Resource *r);
+/* A run that cannot start (no such account, an unusable account, a DELETE that would not go
+ * where the config was applied): r goes to error with msg (logged once, by the setter), an
+ * alert of class about what, and the queue waits for the resync or a change. 0 or -EIO. */
+int manager_fail_run(Manager *m, Resource *r, const char *key, CloudErrorClass class,
+                     const char *what, const char *msg);
 
 /* manager-alerts.c */
 int manager_alerts_configure(Manager *m);
@@ -152,6 +157,11 @@ json_t *manager_alerts_status_json(const Manager *m, const Resource *r);
 /* Defers the DELETE of removed r by the grace period: true when deferred (the timer queues it
  * unless its document comes back), false when the grace is over (queue it now). */
 bool manager_defer_delete(Manager *m, Resource *r);
+/* Before the DELETE of removed r through client: 1 when it goes where r's config was applied
+ * (its state-store record's location is client's account's now); 0 when nothing is to be sent
+ * and the run is over (r was forgotten: asyncfg applied nothing; or r is in error: the config
+ * was applied elsewhere, or the record does not say where); -ENOMEM. */
+int manager_delete_check_target(Manager *m, Resource *r, CloudClient *client);
 
 /* manager-orphan.c */
 int manager_orphan_unowned_records(Manager *m);
@@ -161,6 +171,10 @@ void manager_resource_orphan(Manager *m, Resource *r, const char *why);
 void manager_resource_unorphan(Manager *m, Resource *r);
 /* Drops r and its state-store record; why (may be NULL) is logged. */
 void manager_resource_forget(Manager *m, Resource *r, const char *why);
+/* Removed r keeps its record and its live config for now (its DELETE was refused): it is
+ * forgotten when orphanRetention has passed since, as an orphan is, and a restart lists it as
+ * one. */
+void manager_resource_hold(Manager *m, Resource *r);
 
 /* manager-status.c */
 char *manager_status_json(void *userdata);

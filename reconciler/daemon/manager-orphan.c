@@ -63,7 +63,8 @@ static int on_orphan_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         for (size_t i = 0; i < n; i++) {
                 Resource *r = a[i];
 
-                if (r->state != RESOURCE_STATE_ORPHANED || r->run)
+                /* Orphans, and removed resources held (manager_resource_hold()). */
+                if (!r->removed || r->orphaned_usec == 0 || r->run)
                         continue;
                 if (r->orphaned_usec + keep <= now)
                         manager_resource_forget(m, r, "orphaned long enough (orphanRetention): "
@@ -96,6 +97,14 @@ static void manager_resource_set_orphaned(Manager *m, Resource *r, uint64_t sinc
         manager_resource_event(m, r, RESOURCE_EVENT_REMOVED, why);
         (void) metrics_gauge_remove(m->metrics->resource_drifted, s->name);
         manager_arm_orphan_timer(m, since_usec + manager_orphan_retention(m));
+}
+
+void manager_resource_hold(Manager *m, Resource *r) {
+        if (r->orphaned_usec == 0)
+                r->orphaned_usec = now_realtime_usec();
+        if (state_store_set_orphaned(m->state, r->key, r->orphaned_usec) > 0)
+                manager_schedule_save(m);
+        manager_arm_orphan_timer(m, r->orphaned_usec + manager_orphan_retention(m));
 }
 
 void manager_resource_orphan(Manager *m, Resource *r, const char *why) {

@@ -320,11 +320,10 @@ static void manager_on_deleted(CloudCall *call, const CloudError *e, void *userd
 
 /* ---- starting runs ----------------------------------------------------------------------- */
 
-/* A run that cannot start because of the configuration (no such account, an unusable
- * account): the resource goes to error, the queue waits for the resync or a change. */
-static int manager_fail_config(Manager *m, Resource *r, const char *key, const char *msg) {
-        (void) resource_set_error(r, CLOUD_ERROR_AUTH, msg);
-        manager_alerts_on_error(m, r, CLOUD_ERROR_AUTH, NULL, "config");
+int manager_fail_run(Manager *m, Resource *r, const char *key, CloudErrorClass class,
+                     const char *what, const char *msg) {
+        (void) resource_set_error(r, class, msg);
+        manager_alerts_on_error(m, r, class, NULL, what);
         manager_resource_event(m, r, RESOURCE_EVENT_PERMANENT, msg);
         r->run_started_usec = now_monotonic_usec();
         manager_count_run(m, r, "error", true);
@@ -372,7 +371,13 @@ int manager_process(WorkQueue *q, const char *key, void *item_userdata, void *us
                              a ? "is unusable: " : "is not configured",
                              a ? strna(a->error) : "") < 0)
                         return -ENOMEM;
-                return manager_fail_config(m, r, key, msg);
+                return manager_fail_run(m, r, key, CLOUD_ERROR_AUTH, "config", msg);
+        }
+        if (r->removed) {
+                /* The DELETE goes where the config was applied, or nowhere. */
+                k = manager_delete_check_target(m, r, a->client);
+                if (k <= 0)
+                        return k;
         }
         r->run_started_usec = now_monotonic_usec();
         k = manager_start_run(m, r, a->client);

@@ -64,7 +64,7 @@ static json_t *resource_to_json(const Manager *m, const Resource *r) {
                 return NULL;
         json_object_set_new(o, "last_write_diff",
                             r->last_write_json ? json_incref(r->last_write_json) : json_null());
-        if (r->state == RESOURCE_STATE_ORPHANED)
+        if (r->orphaned_usec > 0) /* orphaned, or held after a refused DELETE (manager-delete.c) */
                 json_object_set_new(o, "orphaned_since", json_time(r->orphaned_usec));
         alerts = manager_alerts_status_json(m, r);
         if (alerts)

@@ -297,6 +297,43 @@ static void test_change_is_not_drift(void **state) {
         assert_int_equal(live_retries(env), 2);
 }
 
+/* A record says where it was applied: the client's account. In sync through an account that
+ * is now elsewhere (or from a record older than locations), the record moves with it: the
+ * config that agrees with the YAML is there now. */
+static void test_record_location(void **state) {
+        Env *env = *state;
+        CloudAccount west = *cloud_client_get_account(env->client);
+        CloudClient *east = env->client;
+        Outcome o;
+
+        assert_int_equal(run(env, 1, "enforce", RECONCILE_APPLY).outcome, RECONCILE_CREATED);
+        assert_string_equal(record(env)->location.account, "aws-test");
+        assert_string_equal(record(env)->location.api, "lambda");
+        assert_string_equal(record(env)->location.region, "us-east-1");
+        assert_string_equal(record(env)->location.endpoint, env->endpoint);
+        assert_null(record(env)->location.account_id);
+
+        west.region = "eu-west-1";
+        assert_int_equal(cloud_client_new(env->engine, &west, &env->client), 0);
+        o = run(env, 1, "enforce", RECONCILE_APPLY);
+        assert_int_equal(o.outcome, RECONCILE_IN_SYNC);
+        assert_string_equal(record(env)->location.region, "eu-west-1");
+        assert_true(record(env)->created);
+        cloud_client_unref(env->client);
+        env->client = east;
+
+        /* A record without a location learns it on its next run in sync. */
+        assert_int_equal(state_store_set_location(env->store, KEY, &(StateLocation){}), 1);
+        assert_false(state_location_is_known(&record(env)->location));
+        assert_int_equal(run(env, 1, "enforce", RECONCILE_APPLY).outcome, RECONCILE_IN_SYNC);
+        assert_string_equal(record(env)->location.region, "us-east-1");
+        /* Plan records nothing. */
+        assert_int_equal(state_store_set_location(env->store, KEY, &(StateLocation){}), 1);
+        assert_int_equal(run(env, 1, "enforce", RECONCILE_PLAN).outcome, RECONCILE_IN_SYNC);
+        assert_false(state_location_is_known(&record(env)->location));
+        assert_int_equal(count(env, "PUT"), 1);
+}
+
 static void test_failed_read_decides_nothing(void **state) {
         Env *env = *state;
         Outcome o;
@@ -422,6 +459,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_plan_then_apply_creates, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_drift_updates_with_one_put, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_change_is_not_drift, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_record_location, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failed_read_decides_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failed_put_is_an_error, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_observe_never_writes_and_keeps_a_baseline, setup,

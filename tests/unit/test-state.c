@@ -322,6 +322,84 @@ static void test_info_and_orphans(void **state) {
         remove_dir(d);
 }
 
+/* Where a config was applied: kept through a save, compared member by member; a record
+ * written before locations loads with an unknown one, and a malformed one is refused. */
+static void test_location(void **state) {
+        char *d = make_dir();
+        StateStore *s = NULL;
+        const StateRecord *r;
+        AsyncConfig c = { .has_max_retry_attempts = true, .max_retry_attempts = 1 };
+        StateLocation east = { .account = "aws-prod", .api = "lambda", .region = "us-east-1",
+                               .endpoint = "http://127.0.0.1:1" },
+                      west = east, hw = { .account = "hw", .api = "functiongraph",
+                                          .region = "cn-north-4", .project_id = "p1",
+                                          .account_id = "a1" };
+        DiagList diags;
+
+        west.region = "eu-west-1";
+        assert_true(state_location_is_known(&east));
+        assert_false(state_location_is_known(&(StateLocation){}));
+        assert_true(state_location_equal(&east, &east));
+        assert_false(state_location_equal(&east, &west));
+        assert_false(state_location_equal(&east, &(StateLocation){ .account = "aws-prod",
+                                                                  .api = "lambda",
+                                                                  .region = "us-east-1" }));
+
+        assert_int_equal(state_store_open(d, NULL, &s), 0);
+        assert_int_equal(state_store_set_location(s, "aws/aws-prod/orders/$LATEST", &east), -ENOENT);
+        assert_int_equal(state_store_put(s, "aws/aws-prod/orders/$LATEST", &c, 1, true), 0);
+        assert_false(state_location_is_known(&state_store_get(s, "aws/aws-prod/orders/$LATEST")->location));
+        assert_int_equal(state_store_set_location(s, "aws/aws-prod/orders/$LATEST", &west), 1);
+        assert_int_equal(state_store_set_location(s, "aws/aws-prod/orders/$LATEST", &east), 1);
+        assert_int_equal(state_store_set_location(s, "aws/aws-prod/orders/$LATEST", &east), 0);
+        assert_int_equal(state_store_put(s, "huaweicloud/hw/urn/latest", &c, 2, false), 0);
+        assert_int_equal(state_store_set_location(s, "huaweicloud/hw/urn/latest", &hw), 1);
+        assert_int_equal(state_store_put(s, "aws/aws-prod/old/$LATEST", &c, 3, false), 0);
+        /* a put keeps it */
+        assert_int_equal(state_store_put(s, "aws/aws-prod/orders/$LATEST", &c, 4, false), 0);
+        assert_int_equal(state_store_save(s), 1);
+        s = state_store_free(s);
+
+        assert_int_equal(state_store_open(d, NULL, &s), 0);
+        r = state_store_get(s, "aws/aws-prod/orders/$LATEST");
+        assert_non_null(r);
+        assert_true(state_location_equal(&r->location, &east));
+        assert_string_equal(r->location.endpoint, "http://127.0.0.1:1");
+        assert_null(r->location.account_id);
+        r = state_store_get(s, "huaweicloud/hw/urn/latest");
+        assert_true(state_location_equal(&r->location, &hw));
+        r = state_store_get(s, "aws/aws-prod/old/$LATEST");
+        assert_false(state_location_is_known(&r->location));
+        s = state_store_free(s);
+
+        /* Version 1 as the daemon wrote it before locations: unknown, not an error. */
+        write_text(d, "state.json",
+                   "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"aws/a/f/$LATEST\": "
+                   "{\"appliedAtUsec\": 5, \"created\": true, \"config\": {}, "
+                   "\"resource\": {\"name\": \"f\"}}}}");
+        assert_int_equal(state_store_open(d, NULL, &s), 0);
+        r = state_store_get(s, "aws/a/f/$LATEST");
+        assert_non_null(r);
+        assert_string_equal(r->info.name, "f");
+        assert_false(state_location_is_known(&r->location));
+        assert_null(r->location.region);
+        s = state_store_free(s);
+
+        diag_list_init(&diags);
+        write_text(d, "state.json",
+                   "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"k\": "
+                   "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}, \"location\": {\"region\": 1}}}}");
+        assert_int_equal(state_store_open(d, &diags, &s), -EBADMSG);
+        write_text(d, "state.json",
+                   "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"k\": "
+                   "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}, \"location\": \"x\"}}}");
+        assert_int_equal(state_store_open(d, &diags, &s), -EBADMSG);
+        assert_true(diags.n >= 2);
+        diag_list_done(&diags);
+        remove_dir(d);
+        (void) state;
+}
+
 static void test_info_from_key(void **state) {
         StateResourceInfo i = {};
 
@@ -342,11 +420,30 @@ static void test_info_from_key(void **state) {
         assert_int_equal(state_record_info_from_key("garbage", &i), -EINVAL);
 }
 
+/* Sets o[key] to the object of names[n]: values[n] for the values that are not NULL; nothing
+ * when all are. */
+static void set_strings(json_t *o, const char *key, const char *const *names,
+                        const char *const *values, size_t n) {
+        json_t *res = NULL;
+
+        for (size_t i = 0; i < n; i++) {
+                if (!values[i])
+                        continue;
+                if (!res) {
+                        res = json_object();
+                        assert_int_equal(json_object_set_new(o, key, res), 0);
+                }
+                assert_int_equal(json_object_set_new(res, names[i], json_string(values[i])), 0);
+        }
+}
+
 /* The tree the store was once saved as (json_dumps(JSON_INDENT(1) | JSON_SORT_KEYS) of the
  * whole document), built here from the public getters: the streamed save must give exactly
  * these bytes. */
 static char *state_as_one_tree(StateStore *s) {
         static const char *const names[] = { "name", "provider", "account", "function", "qualifier", "file" };
+        static const char *const location_names[] = { "account", "api", "region", "accountId",
+                                                      "projectId", "endpoint" };
         json_t *resources = json_object(), *root;
         char *text;
 
@@ -354,20 +451,16 @@ static char *state_as_one_tree(StateStore *s) {
                 const StateRecord *r = state_store_get_nth(s, i);
                 const char *info[] = { r->info.name,     r->info.provider,  r->info.account,
                                        r->info.function, r->info.qualifier, r->info.file };
-                json_t *config, *o, *res = NULL;
+                const char *location[] = { r->location.account,    r->location.api,
+                                           r->location.region,     r->location.account_id,
+                                           r->location.project_id, r->location.endpoint };
+                json_t *config, *o;
                 assert_int_equal(async_config_to_json(&r->applied, &config), 0);
                 o = json_pack("{s:I, s:b, s:o}", "appliedAtUsec", (json_int_t) r->applied_usec,
                               "created", r->created, "config", config);
                 assert_non_null(o);
-                for (size_t n = 0; n < ELEMENTSOF(names); n++) {
-                        if (!info[n])
-                                continue;
-                        if (!res) {
-                                res = json_object();
-                                assert_int_equal(json_object_set_new(o, "resource", res), 0);
-                        }
-                        assert_int_equal(json_object_set_new(res, names[n], json_string(info[n])), 0);
-                }
+                set_strings(o, "resource", names, info, ELEMENTSOF(names));
+                set_strings(o, "location", location_names, location, ELEMENTSOF(location_names));
                 if (r->orphaned_usec > 0)
                         assert_int_equal(json_object_set_new(o, "orphanedAtUsec",
                                                              json_integer((json_int_t) r->orphaned_usec)), 0);
@@ -446,6 +539,13 @@ static void test_save_bytes(void **state) {
                                 .function = (char *) "f", .qualifier = (char *) "q", .file = (char *) "d" }), 1);
         assert_int_equal(state_store_set_orphaned(s, KEY_HW, 1700000000000123), 1);
         assert_int_equal(state_store_set_orphaned(s, "z/with/slash/", 42), 1);
+        assert_int_equal(state_store_set_location(s, KEY_HW, &(StateLocation){
+                                .account = (char *) "hw", .api = (char *) "functiongraph",
+                                .region = (char *) "cn-north-4", .project_id = (char *) "p\"1",
+                                .account_id = (char *) "a", .endpoint = (char *) "https://h" }), 1);
+        assert_int_equal(state_store_set_location(s, "z/with/slash/", &(StateLocation){
+                                .account = (char *) "a", .api = (char *) "lambda",
+                                .region = (char *) "us-east-1" }), 1);
         assert_saved_as_one_tree(s, dir);                             /* many */
 
         async_config_done(&a);
@@ -503,6 +603,7 @@ int main(void) {
                 cmocka_unit_test(test_open_errors), cmocka_unit_test(test_save_bytes),
                 cmocka_unit_test(test_order),
                 cmocka_unit_test(test_info_and_orphans), cmocka_unit_test(test_info_from_key),
+                cmocka_unit_test(test_location),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -535,12 +535,7 @@ static bool mns_resource_valid(const char *r) {
         if (!endswith(name, "/messages"))
                 return false;
         n = strlen(name) - strlen("/messages");
-        if (n < 1 || n > 256)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!isalnum((unsigned char) name[i]) && name[i] != '-' && name[i] != '_')
-                        return false;
-        return true;
+        return syntax_span_valid(name, n, 1, 256, "-_");
 }
 
 /* "functions/NAME", or the FC2 form "services/SVC[.QUALIFIER]/functions/NAME" (UNCONFIRMED in
@@ -550,12 +545,8 @@ static bool fc_resource_valid(const char *r) {
                 return syntax_chars_valid(r + 10, 1, 128, "-_");
         if (startswith(r, "services/")) {
                 const char *f = strstr(r, "/functions/");
-                if (!f || f == r + 9)
-                        return false;
-                for (const char *c = r + 9; c < f; c++)
-                        if (!isalnum((unsigned char) *c) && !strchr("-_.", *c))
-                                return false;
-                return syntax_chars_valid(f + 11, 1, 128, "-_");
+                return f && syntax_span_valid(r + 9, (size_t) (f - (r + 9)), 1, SIZE_MAX, "-_.") &&
+                       syntax_chars_valid(f + 11, 1, 128, "-_");
         }
         return false;
 }

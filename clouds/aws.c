@@ -457,12 +457,7 @@ static bool aws_queue_name_valid(const char *s, size_t max) {
 
         if (n > 5 && endswith(s, ".fifo"))
                 n -= 5;
-        if (n < 1 || n > max)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!isalnum((unsigned char) s[i]) && s[i] != '-' && s[i] != '_')
-                        return false;
-        return true;
+        return syntax_span_valid(s, n, 1, max, "-_");
 }
 
 static bool aws_lambda_resource_valid(const char *r) {

@@ -24,15 +24,17 @@ int colon_split(const char *s, char *buf, size_t size, const char **parts, int m
         return n;
 }
 
-bool syntax_chars_valid(const char *s, size_t min, size_t max, const char *extra) {
-        size_t n = strlen(s);
-
+bool syntax_span_valid(const char *s, size_t n, size_t min, size_t max, const char *extra) {
         if (n < min || n > max)
                 return false;
-        for (const char *p = s; *p; p++)
-                if (!isalnum((unsigned char) *p) && !strchr(extra, *p))
+        for (size_t i = 0; i < n; i++)
+                if (!isalnum((unsigned char) s[i]) && !strchr(extra, s[i]))
                         return false;
         return true;
+}
+
+bool syntax_chars_valid(const char *s, size_t min, size_t max, const char *extra) {
+        return syntax_span_valid(s, strlen(s), min, max, extra);
 }
 
 bool syntax_digits_valid(const char *s) {

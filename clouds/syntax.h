@@ -14,7 +14,8 @@
 #define COLON_SPLIT_MAX 1024
 int colon_split(const char *s, char *buf, size_t size, const char **parts, int max);
 
-/* min..max characters, each a letter, a digit or one of extra. */
+/* min..max characters, each a letter, a digit or one of extra: the first n of s, or all of it. */
+bool syntax_span_valid(const char *s, size_t n, size_t min, size_t max, const char *extra);
 bool syntax_chars_valid(const char *s, size_t min, size_t max, const char *extra);
 /* One or more decimal digits, nothing else. */
 bool syntax_digits_valid(const char *s);

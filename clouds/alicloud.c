@@ -3,11 +3,14 @@
  * (API 2021-04-06), both ROA-style REST with ACS3-HMAC-SHA256 and camelCase bodies. They
  * differ in paths, action names, the task-mode flag (asyncTask / statefulInvocation) and the
  * host; the two tables below share everything else. */
+#include <ctype.h>
 #include <strings.h>
 
 #include "clouds/cloud-json.h"
 #include "clouds/cloud.h"
+#include "clouds/syntax.h"
 #include "lib/crypto.h"
+#include "lib/string-util.h"
 #include "lib/urlenc.h"
 
 #define FC_LIST_LIMIT "100"
@@ -111,11 +114,11 @@ static int fc2_split_function(const char *function, char **ret_service, char **r
  * both, and is not a name FC takes in the path: it is refused rather than sent. */
 static int fc_check_target(const CloudAccount *a, const char *function, char **ret_message) {
         if (startswith(function, "acs:") || strchr(function, ':'))
-                return cloud_target_refuse(ret_message,
-                                           "function '%s' is an ARN: Function Compute functions "
-                                           "are named by name in the account's region%s",
-                                           function,
-                                           a->api == CLOUD_API_FC2 ? " ('service/function')" : "");
+                return cloud_refuse(ret_message, -EINVAL,
+                                    "function '%s' is an ARN: Function Compute functions "
+                                    "are named by name in the account's region%s",
+                                    function,
+                                    a->api == CLOUD_API_FC2 ? " ('service/function')" : "");
         return 0;
 }
 
@@ -288,11 +291,11 @@ static int fc_parse_config(const FcApi *api, const char *body, size_t size, Asyn
         return fc_config_from_json(api, o, ret);
 }
 
-int cloud_parse_fc3_config(const char *body, size_t size, AsyncConfig *ret) {
+static int fc3_parse_config(const char *body, size_t size, AsyncConfig *ret) {
         return fc_parse_config(&fc3_api, body, size, ret);
 }
 
-int cloud_parse_fc2_config(const char *body, size_t size, AsyncConfig *ret) {
+static int fc2_parse_config(const char *body, size_t size, AsyncConfig *ret) {
         return fc_parse_config(&fc2_api, body, size, ret);
 }
 
@@ -361,17 +364,17 @@ static int fc2_list_item(const json_t *item, CloudQualifiedConfig *ret) {
         return fc_list_item(&fc2_api, item, ret);
 }
 
-int cloud_parse_fc3_list(const char *body, size_t size, CloudConfigList *ret) {
+static int fc3_parse_list(const char *body, size_t size, CloudConfigList *ret) {
         return cloud_json_parse_list(body, size, "configs", "nextToken", fc3_list_item, NULL, ret);
 }
 
-int cloud_parse_fc2_list(const char *body, size_t size, CloudConfigList *ret) {
+static int fc2_parse_list(const char *body, size_t size, CloudConfigList *ret) {
         return cloud_json_parse_list(body, size, "configs", "nextToken", fc2_list_item, NULL, ret);
 }
 
 /* FC3 ListVersionsOutput / FC2 ListServiceVersions {"versions": [{"versionId"}], "nextToken",
  * "direction"}; ListAliasesOutput {"aliases": [{"aliasName", "versionId"}], "nextToken"}. */
-int cloud_parse_fc_qualifiers(CloudOp op, const char *body, size_t size, CloudConfigList *ret) {
+static int fc_parse_qualifiers(CloudOp op, const char *body, size_t size, CloudConfigList *ret) {
         bool versions = op == CLOUD_OP_LIST_VERSIONS;
 
         return cloud_json_parse_names(body, size, versions ? "versions" : "aliases",
@@ -390,7 +393,7 @@ static int set_string_member(const json_t *o, const char *const *keys, char **fi
         return 0;
 }
 
-int cloud_parse_alicloud_error(const char *body, size_t size, CloudError *ret) {
+static int fc_parse_error(const char *body, size_t size, CloudError *ret) {
         /* FC3 {"Code","Message","RequestId"}, FC2 {"errorCode","errorMessage"}; darabonba
          * reads either case. */
         static const char *const code_keys[] = { "Code", "errorCode", NULL };
@@ -463,20 +466,152 @@ static int fc2_default_endpoint(const CloudAccount *a, char **ret) {
                        : 0;
 }
 
+/* ---- the provider's facts: function ids, destinations (shared by FC3 and FC2) ---------- */
+
+static bool fc_name_valid(const char *s) {
+        return syntax_chars_valid(s, 1, 128, "-_") && !isdigit((unsigned char) s[0]) && s[0] != '-';
+}
+
+/* FC2 "service/function": the api is FC2 and the name the function's. */
+static int fc2_parse_name(const char *function, const char *slash, FunctionId *id,
+                          char **ret_message) {
+        _cleanup_free_ char *svc = strndup(function, (size_t) (slash - function));
+
+        if (!svc)
+                return -ENOMEM;
+        if (!fc_name_valid(svc) || !fc_name_valid(slash + 1))
+                return cloud_refuse(ret_message, -EINVAL,
+                                    "invalid FC2 function '%s' (expected 'service/function')",
+                                    function);
+        id->api = CLOUD_API_FC2;
+        return strdup_opt(slash + 1, &id->name);
+}
+
+/* The spelling decides the api: "service/function" is FC2, a name is FC3. */
+static int fc_parse_function_id(const char *function, const char *qualifier, FunctionId *id,
+                                char **ret_message) {
+        const char *slash = strchr(function, '/');
+        int r;
+
+        if (qualifier && !syntax_chars_valid(qualifier, 1, 128, "-_"))
+                return cloud_refuse(ret_message, -EDOM, "invalid qualifier '%s' (expected LATEST, a "
+                                    "version number or an alias name)", qualifier);
+        /* An ARN carries a region and an account, which a name sent to FC does not. */
+        if (startswith(function, "acs:"))
+                return cloud_refuse(ret_message, -EINVAL,
+                                    "function '%s' is an ARN: Function Compute functions are named "
+                                    "by name ('name', FC2 'service/function'), in the account's "
+                                    "region", function);
+        if (slash)
+                r = fc2_parse_name(function, slash, id, ret_message);
+        else if (!fc_name_valid(function))
+                r = cloud_refuse(ret_message, -EINVAL,
+                                 "invalid function name '%s' (1-128 letters, digits, '-' "
+                                 "or '_', not starting with a digit or '-'; FC2 functions "
+                                 "are written 'service/function')", function);
+        else {
+                id->api = CLOUD_API_FC3;
+                r = strdup_opt(function, &id->name);
+        }
+        if (r < 0)
+                return r;
+        if (strdup_opt(function, &id->function) < 0 ||
+            strdup_opt(qualifier ?: "LATEST", &id->qualifier) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* "/queues/NAME/messages" or "/topics/NAME/messages" */
+static bool mns_resource_valid(const char *r) {
+        const char *name;
+        size_t n;
+
+        if (startswith(r, "/queues/"))
+                name = r + 8;
+        else if (startswith(r, "/topics/"))
+                name = r + 8;
+        else
+                return false;
+        if (!endswith(name, "/messages"))
+                return false;
+        n = strlen(name) - strlen("/messages");
+        return syntax_span_valid(name, n, 1, 256, "-_");
+}
+
+/* "functions/NAME", or the FC2 form "services/SVC[.QUALIFIER]/functions/NAME" (UNCONFIRMED in
+ * docs/cloud-apis.md §2.4, accepted so FC2 users are not blocked). */
+static bool fc_resource_valid(const char *r) {
+        if (startswith(r, "functions/"))
+                return syntax_chars_valid(r + 10, 1, 128, "-_");
+        if (startswith(r, "services/")) {
+                const char *f = strstr(r, "/functions/");
+                return f && syntax_span_valid(r + 9, (size_t) (f - (r + 9)), 1, SIZE_MAX, "-_.") &&
+                       syntax_chars_valid(f + 11, 1, 128, "-_");
+        }
+        return false;
+}
+
+/* Destinations (docs/cloud-apis.md §2.4): the acs: ARN of an MNS queue or topic, an FC
+ * function or an EventBridge bus. NULL if valid, else why not. */
+static const char *fc_destination_reason(const char *arn) {
+        char buf[COLON_SPLIT_MAX];
+        const char *p[5];
+        int n = colon_split(arn, buf, sizeof(buf), p, 5);
+
+        if (n != 5 || !streq(p[0], "acs"))
+                return "is not an Alibaba Cloud ARN (acs:SERVICE:REGION:ACCOUNT:RESOURCE)";
+        if (!streq(p[1], "mns") && !streq(p[1], "fc") && !streq(p[1], "eventbridge"))
+                return "is not an MNS queue or topic, FC function or EventBridge ARN";
+        if (!syntax_region_valid(p[2]) || !syntax_digits_valid(p[3]) || strlen(p[3]) > 32)
+                return "has an invalid region or account ID";
+        if (streq(p[1], "mns") && !mns_resource_valid(p[4]))
+                return "is not a valid MNS ARN (…:/queues/NAME/messages or …:/topics/NAME/messages)";
+        if (streq(p[1], "fc") && !fc_resource_valid(p[4]))
+                return "is not a valid FC function ARN (…:functions/NAME)";
+        if (streq(p[1], "eventbridge") &&
+            (!startswith(p[4], "eventbus/") || !syntax_chars_valid(p[4] + 9, 1, 128, "-_.")))
+                return "is not a valid EventBridge ARN (…:eventbus/NAME)";
+        return NULL;
+}
+
+static int fc_check_destination(const char *target, bool on_failure, char **ret_message) {
+        const char *why = fc_destination_reason(target);
+
+        if (!why)
+                return 0;
+        return cloud_refuse(ret_message, -EINVAL, "destination '%s' %s", target, why);
+}
+
+/* ---- the tables ----------------------------------------------------------------------- */
+
+/* Ranges, widest documented (docs/cloud-apis.md §0, §2.3); the cloud stays the authority and
+ * rejects what it does not take at PUT time. Retries 0-8 (FC3 SDK, tf FC2 >= v1.167.0). Age:
+ * FC3 SDK 1-604800, tf FC2 1-2592000, tf fcv3 0-86400. Widest is 1-2592000: the 0 of tf fcv3
+ * is Terraform's own validation only, and that resource never sends 0 (it sends the field only
+ * when > 0), so no source shows the API taking 0. One range for FC3 and FC2. */
+#define FC_LIMITS                                                      \
+        {                                                              \
+                [CLOUD_LIMIT_RETRY_ATTEMPTS] = { 0, 8 },               \
+                [CLOUD_LIMIT_EVENT_AGE_SECONDS] = { 1, 2592000 },      \
+        }
+
 const CloudOps cloud_ops_fc3 = {
         .api = CLOUD_API_FC3,
         .provider = PROVIDER_ALICLOUD,
         .default_qualifier = "LATEST",
+        .parse_function_id = fc_parse_function_id,
+        .limits = FC_LIMITS,
+        .check_destination = fc_check_destination,
         .check_account = fc_check_account,
         .check_target = fc_check_target,
         .default_endpoint = fc3_default_endpoint,
         .build_request = fc_build_request,
         .sign_request = fc_sign_request,
         .serialize_config = fc3_serialize_config,
-        .parse_config = cloud_parse_fc3_config,
-        .parse_list = cloud_parse_fc3_list,
-        .parse_qualifiers = cloud_parse_fc_qualifiers,
-        .parse_error = cloud_parse_alicloud_error,
+        .parse_config = fc3_parse_config,
+        .parse_list = fc3_parse_list,
+        .parse_qualifiers = fc_parse_qualifiers,
+        .parse_error = fc_parse_error,
         .request_id_header = "x-acs-request-id",
         .classify_error = fc_classify_error,
 };
@@ -485,16 +620,19 @@ const CloudOps cloud_ops_fc2 = {
         .api = CLOUD_API_FC2,
         .provider = PROVIDER_ALICLOUD,
         .default_qualifier = "LATEST",
+        .parse_function_id = fc_parse_function_id,
+        .limits = FC_LIMITS,
+        .check_destination = fc_check_destination,
         .check_account = fc_check_account,
         .check_target = fc_check_target,
         .default_endpoint = fc2_default_endpoint,
         .build_request = fc_build_request,
         .sign_request = fc_sign_request,
         .serialize_config = fc2_serialize_config,
-        .parse_config = cloud_parse_fc2_config,
-        .parse_list = cloud_parse_fc2_list,
-        .parse_qualifiers = cloud_parse_fc_qualifiers,
-        .parse_error = cloud_parse_alicloud_error,
+        .parse_config = fc2_parse_config,
+        .parse_list = fc2_parse_list,
+        .parse_qualifiers = fc_parse_qualifiers,
+        .parse_error = fc_parse_error,
         .request_id_header = "X-Fc-Request-Id",
         .classify_error = fc_classify_error,
 };

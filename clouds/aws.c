@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* AWS Lambda FunctionEventInvokeConfig (docs/cloud-apis.md §1): rest-json under the API date
  * 2019-09-25, SigV4 with service "lambda", PascalCase bodies. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
 
 #include "clouds/cloud-json.h"
 #include "clouds/cloud.h"
+#include "clouds/syntax.h"
+#include "lib/string-util.h"
 #include "lib/urlenc.h"
 
 #define AWS_API_PREFIX "/2019-09-25/functions/"
@@ -57,15 +60,15 @@ static int aws_check_target(const CloudAccount *a, const char *function, char **
 
         aws_function_locators(function, region, account);
         if (region[0] && !streq(region, a->region))
-                return cloud_target_refuse(ret_message,
-                                           "function '%s' is in region '%s', but account '%s' is "
-                                           "in region '%s'",
-                                           function, region, strna(a->name), a->region);
+                return cloud_refuse(ret_message, -EINVAL,
+                                    "function '%s' is in region '%s', but account '%s' is "
+                                    "in region '%s'",
+                                    function, region, strna(a->name), a->region);
         if (account[0] && !isempty(a->account_id) && !streq(account, a->account_id))
-                return cloud_target_refuse(ret_message,
-                                           "function '%s' belongs to AWS account %s, but account "
-                                           "'%s' is AWS account %s",
-                                           function, account, strna(a->name), a->account_id);
+                return cloud_refuse(ret_message, -EINVAL,
+                                    "function '%s' belongs to AWS account %s, but account "
+                                    "'%s' is AWS account %s",
+                                    function, account, strna(a->name), a->account_id);
         return 0;
 }
 
@@ -200,7 +203,7 @@ static int aws_config_from_json(const json_t *o, AsyncConfig *ret) {
         return 0;
 }
 
-int cloud_parse_aws_config(const char *body, size_t size, AsyncConfig *ret) {
+static int aws_parse_config(const char *body, size_t size, AsyncConfig *ret) {
         json_auto_t *o = NULL;
         int r;
 
@@ -248,21 +251,21 @@ static int aws_list_item(const json_t *item, CloudQualifiedConfig *ret) {
         return 0;
 }
 
-int cloud_parse_aws_list(const char *body, size_t size, CloudConfigList *ret) {
+static int aws_parse_list(const char *body, size_t size, CloudConfigList *ret) {
         return cloud_json_parse_list(body, size, "FunctionEventInvokeConfigs", "NextMarker",
                                      aws_list_item, NULL, ret);
 }
 
 /* ListVersionsByFunction {"Versions": [{"Version": "$LATEST", ...}], "NextMarker"} and
  * ListAliases {"Aliases": [{"Name": "prod", "FunctionVersion": "1", ...}], "NextMarker"}. */
-int cloud_parse_aws_qualifiers(CloudOp op, const char *body, size_t size, CloudConfigList *ret) {
+static int aws_parse_qualifiers(CloudOp op, const char *body, size_t size, CloudConfigList *ret) {
         bool versions = op == CLOUD_OP_LIST_VERSIONS;
 
         return cloud_json_parse_names(body, size, versions ? "Versions" : "Aliases",
                                       versions ? "Version" : "Name", "NextMarker", NULL, ret);
 }
 
-int cloud_parse_aws_error(const char *body, size_t size, CloudError *ret) {
+static int aws_parse_error(const char *body, size_t size, CloudError *ret) {
         json_auto_t *o = NULL;
         json_t *code, *message;
         int r;
@@ -341,28 +344,199 @@ static void aws_classify_error(CloudOp op, CloudError *e) {
                 e->class = CLOUD_ERROR_PERMANENT;
 }
 
-static int aws_check_account(const CloudAccount *a) {
-        return 0;
-}
-
 static int aws_default_endpoint(const CloudAccount *a, char **ret) {
         return asprintf(ret, "https://lambda.%s.amazonaws.com", a->region) < 0 ? -ENOMEM : 0;
 }
 
+/* ---- the provider's facts: function ids, destinations ------------------------------- */
+
+static bool aws_function_name_valid(const char *s) {
+        return syntax_chars_valid(s, 1, 64, "-_");
+}
+
+static bool aws_qualifier_valid(const char *s) {
+        return streq(s, "$LATEST") || streq(s, "$LATEST.PUBLISHED") ||
+               syntax_chars_valid(s, 1, 128, "-_$");
+}
+
+static bool aws_account_id_valid(const char *s) {
+        return strlen(s) == 12 && syntax_digits_valid(s);
+}
+
+/* The unqualified ARN (partition as written) or partial ARN, when the function was spelled
+ * with a region or account. */
+static int aws_set_target(const char *partition, FunctionId *id) {
+        int r = 0;
+
+        if (id->region)
+                r = asprintf(&id->target, "arn:%s:lambda:%s:%s:function:%s", partition,
+                             id->region, id->account_id, id->name);
+        else if (id->account_id)
+                r = asprintf(&id->target, "%s:function:%s", id->account_id, id->name);
+        if (r < 0) {
+                id->target = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* The parts of a function spelling: name, and what the spelling carries besides. */
+typedef struct AwsSpelling {
+        const char *partition, *region, *account, *name, *qualifier;
+} AwsSpelling;
+
+static int aws_split_function(const char *function, char *buf, AwsSpelling *ret,
+                              char **ret_message) {
+        const char *parts[8];
+        int n = colon_split(function, buf, COLON_SPLIT_MAX, parts, 8);
+
+        if (n < 0)
+                return cloud_refuse(ret_message, -EINVAL, "function is too long");
+        if (streq(parts[0], "arn")) {
+                if (n < 7 || n > 8 || !streq(parts[2], "lambda") || !streq(parts[5], "function"))
+                        return cloud_refuse(ret_message, -EINVAL,
+                                            "invalid Lambda function ARN '%s' (expected "
+                                            "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER])",
+                                            function);
+                if (!startswith(parts[1], "aws") || !syntax_region_valid(parts[3]) ||
+                    !aws_account_id_valid(parts[4]))
+                        return cloud_refuse(ret_message, -EINVAL,
+                                            "invalid Lambda function ARN '%s' (bad partition, region "
+                                            "or account)", function);
+                *ret = (AwsSpelling){ parts[1], parts[3], parts[4], parts[6], n == 8 ? parts[7] : NULL };
+        } else if (n >= 3 && streq(parts[1], "function")) {
+                if (n > 4 || !aws_account_id_valid(parts[0]))
+                        return cloud_refuse(ret_message, -EINVAL,
+                                            "invalid partial Lambda ARN '%s' (expected "
+                                            "ACCOUNT:function:NAME[:QUALIFIER])", function);
+                *ret = (AwsSpelling){ .account = parts[0], .name = parts[2],
+                                      .qualifier = n == 4 ? parts[3] : NULL };
+        } else {
+                if (n > 2)
+                        return cloud_refuse(ret_message, -EINVAL,
+                                            "invalid function '%s' (expected a name, name:qualifier, "
+                                            "or an ARN)", function);
+                *ret = (AwsSpelling){ .name = parts[0], .qualifier = n == 2 ? parts[1] : NULL };
+        }
+        return 0;
+}
+
+static int aws_parse_function_id(const char *function, const char *qualifier, FunctionId *id,
+                                 char **ret_message) {
+        char buf[COLON_SPLIT_MAX];
+        AwsSpelling sp = {};
+        int r;
+
+        if (qualifier && !aws_qualifier_valid(qualifier))
+                return cloud_refuse(ret_message, -EDOM, "invalid qualifier '%s' (expected $LATEST, a "
+                                    "version number or an alias name)", qualifier);
+        r = aws_split_function(function, buf, &sp, ret_message);
+        if (r < 0)
+                return r;
+        if (!aws_function_name_valid(sp.name))
+                return cloud_refuse(ret_message, -EINVAL,
+                                    "invalid function name '%s' (1-64 letters, digits, '-' or '_')",
+                                    sp.name);
+        if (sp.qualifier && !aws_qualifier_valid(sp.qualifier))
+                return cloud_refuse(ret_message, -EINVAL, "invalid qualifier '%s' in function '%s'",
+                                    sp.qualifier, function);
+        id->api = CLOUD_API_AWS_LAMBDA;
+        r = function_id_merge_qualifier(sp.qualifier, qualifier, "$LATEST", &id->qualifier,
+                                        ret_message);
+        if (r < 0)
+                return r;
+        if (strdup_opt(sp.name, &id->function) < 0 || strdup_opt(sp.name, &id->name) < 0 ||
+            strdup_opt(sp.region, &id->region) < 0 || strdup_opt(sp.account, &id->account_id) < 0)
+                return -ENOMEM;
+        return aws_set_target(sp.partition, id);
+}
+
+/* SQS queue / SNS topic names: letters, digits, '-', '_', optionally ending in ".fifo". */
+static bool aws_queue_name_valid(const char *s, size_t max) {
+        size_t n = strlen(s);
+
+        if (n > 5 && endswith(s, ".fifo"))
+                n -= 5;
+        return syntax_span_valid(s, n, 1, max, "-_");
+}
+
+static bool aws_lambda_resource_valid(const char *r) {
+        char buf[COLON_SPLIT_MAX];
+        const char *parts[3];
+        int n = colon_split(r, buf, sizeof(buf), parts, 3);
+
+        return (n == 2 || n == 3) && streq(parts[0], "function") &&
+               aws_function_name_valid(parts[1]) && (n == 2 || aws_qualifier_valid(parts[2]));
+}
+
+/* Destinations (docs/cloud-apis.md §1.5): the ARN of an SQS queue, SNS topic, Lambda function
+ * or EventBridge event bus; an S3 bucket ARN only for onFailure. NULL if valid, else why not. */
+static const char *aws_destination_reason(const char *arn, bool on_failure) {
+        char buf[COLON_SPLIT_MAX];
+        const char *p[6];
+        int n = colon_split(arn, buf, sizeof(buf), p, 6);
+
+        if (n != 6 || !streq(p[0], "arn") || !startswith(p[1], "aws") ||
+            !syntax_chars_valid(p[1], 3, 16, "-"))
+                return "is not an AWS ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)";
+        if (streq(p[2], "s3")) {
+                if (!on_failure)
+                        return "is an S3 bucket, which is accepted only for onFailure";
+                if (!isempty(p[3]) || !isempty(p[4]) || !syntax_bucket_valid(p[5]))
+                        return "is not a valid S3 bucket ARN (arn:aws:s3:::BUCKET)";
+                return NULL;
+        }
+        if (!streq(p[2], "sqs") && !streq(p[2], "sns") && !streq(p[2], "lambda") &&
+            !streq(p[2], "events"))
+                return on_failure ? "is not an SQS queue, SNS topic, Lambda function, EventBridge "
+                                    "event bus or S3 bucket ARN"
+                                  : "is not an SQS queue, SNS topic, Lambda function or EventBridge "
+                                    "event bus ARN";
+        if (!syntax_region_valid(p[3]) || !aws_account_id_valid(p[4]))
+                return "has an invalid region or account (12 digits)";
+        if (streq(p[2], "sqs") && !aws_queue_name_valid(p[5], 80))
+                return "is not a valid SQS queue ARN";
+        if (streq(p[2], "sns") && !aws_queue_name_valid(p[5], 256))
+                return "is not a valid SNS topic ARN";
+        if (streq(p[2], "lambda") && !aws_lambda_resource_valid(p[5]))
+                return "is not a valid Lambda function ARN";
+        if (streq(p[2], "events") &&
+            (!startswith(p[5], "event-bus/") || !syntax_chars_valid(p[5] + 10, 1, 256, "-_./")))
+                return "is not a valid EventBridge event bus ARN (…:event-bus/NAME)";
+        return NULL;
+}
+
+static int aws_check_destination(const char *target, bool on_failure, char **ret_message) {
+        const char *why = aws_destination_reason(target, on_failure);
+
+        if (!why)
+                return 0;
+        return cloud_refuse(ret_message, -EINVAL, "destination '%s' %s", target, why);
+}
+
+/* ---- the table ---------------------------------------------------------------------- */
+
+/* Ranges: aws retries 0-2, age 60-21600 (botocore service-2.json; all sources agree). The
+ * cloud stays the authority and rejects what it does not take at PUT time. */
 const CloudOps cloud_ops_aws = {
         .api = CLOUD_API_AWS_LAMBDA,
         .provider = PROVIDER_AWS,
         .default_qualifier = "$LATEST",
-        .check_account = aws_check_account,
+        .parse_function_id = aws_parse_function_id,
+        .limits = {
+                [CLOUD_LIMIT_RETRY_ATTEMPTS] = { 0, 2 },
+                [CLOUD_LIMIT_EVENT_AGE_SECONDS] = { 60, 21600 },
+        },
+        .check_destination = aws_check_destination,
         .check_target = aws_check_target,
         .default_endpoint = aws_default_endpoint,
         .build_request = aws_build_request,
         .sign_request = aws_sign_request,
         .serialize_config = aws_serialize_config,
-        .parse_config = cloud_parse_aws_config,
-        .parse_list = cloud_parse_aws_list,
-        .parse_qualifiers = cloud_parse_aws_qualifiers,
-        .parse_error = cloud_parse_aws_error,
+        .parse_config = aws_parse_config,
+        .parse_list = aws_parse_list,
+        .parse_qualifiers = aws_parse_qualifiers,
+        .parse_error = aws_parse_error,
         .code_header = "x-amzn-ErrorType",
         .request_id_header = "x-amzn-RequestId",
         .classify_error = aws_classify_error,

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -95,12 +96,12 @@ const AsyncConfig *cloud_config_list_find(const CloudConfigList *l, const char *
 
 /* ---- tables ------------------------------------------------------------------------ */
 
-int cloud_target_refuse(char **ret_message, const char *format, ...) {
+int cloud_refuse(char **ret_message, int error, const char *format, ...) {
         va_list ap;
         int r;
 
         if (!ret_message)
-                return -EINVAL;
+                return error;
         va_start(ap, format);
         r = vasprintf(ret_message, format, ap);
         va_end(ap);
@@ -108,7 +109,7 @@ int cloud_target_refuse(char **ret_message, const char *format, ...) {
                 *ret_message = NULL;
                 return -ENOMEM;
         }
-        return -EINVAL;
+        return error;
 }
 
 const CloudOps *cloud_ops_from_api(CloudApi api) {
@@ -122,6 +123,29 @@ const CloudOps *cloud_ops_from_api(CloudApi api) {
         if (api < 0 || api >= _CLOUD_API_MAX)
                 return NULL;
         return table[api];
+}
+
+const CloudOps *cloud_ops_from_provider(Provider provider) {
+        static const CloudOps *const table[_PROVIDER_MAX] = {
+                [PROVIDER_AWS] = &cloud_ops_aws,
+                [PROVIDER_ALICLOUD] = &cloud_ops_fc3,
+                [PROVIDER_HUAWEICLOUD] = &cloud_ops_huaweicloud,
+        };
+
+        if (provider < 0 || provider >= _PROVIDER_MAX)
+                return NULL;
+        return table[provider];
+}
+
+int cloud_ops_check_limit(const CloudOps *ops, CloudLimit limit, int64_t value,
+                          char **ret_message) {
+        CloudRange range = ops->limits[limit];
+
+        if (value >= range.min && value <= range.max)
+                return 0;
+        return cloud_refuse(ret_message, -ERANGE,
+                            "must be between %" PRId64 " and %" PRId64 " for provider %s, got %" PRId64,
+                            range.min, range.max, provider_to_string(ops->provider), value);
 }
 
 int cloud_aws_error_code_clean(const char *value, char **ret) {
@@ -211,7 +235,7 @@ int cloud_client_new(HttpEngine *engine, const CloudAccount *account, CloudClien
         if (!ops || isempty(account->region) || !account->credentials ||
             account->region[strspn(account->region, "abcdefghijklmnopqrstuvwxyz0123456789-")])
                 return -EINVAL;
-        r = ops->check_account(account);
+        r = ops->check_account ? ops->check_account(account) : 0;
         if (r < 0)
                 return r;
 

@@ -39,6 +39,7 @@
 
 #include "clouds/cloud-error.h"
 #include "clouds/cloud-request.h"
+#include "clouds/function-id.h"
 #include "clouds/model.h"
 #include "lib/http.h"
 
@@ -107,14 +108,65 @@ int cloud_config_list_take(CloudConfigList *dst, CloudConfigList *src);
 /* The config of a qualifier, or NULL. */
 const AsyncConfig *cloud_config_list_find(const CloudConfigList *l, const char *qualifier);
 
+/* ---- the provider's facts ------------------------------------------------------------ */
+
+/* The integer settings whose range is the provider's (DESIGN.md §2). */
+typedef enum CloudLimit {
+        CLOUD_LIMIT_RETRY_ATTEMPTS,    /* maxRetryAttempts */
+        CLOUD_LIMIT_EVENT_AGE_SECONDS, /* maxEventAgeSeconds */
+        _CLOUD_LIMIT_MAX,
+} CloudLimit;
+
+typedef struct CloudRange {
+        int64_t min, max;
+} CloudRange;
+
+/* One key of a typed destination's param map (Huawei: OBS bucket, prefix, expires ...). */
+typedef struct CloudParamKey {
+        const char *key;
+        bool integer; /* an integer, else a string */
+        bool required;
+        int64_t min, max; /* integer: bounds; string: max is the longest length (0: any) */
+        /* A string value's own syntax, NULL: any. Pure: 0, or -EINVAL and a sentence in
+         * *ret_message ("invalid OBS bucket name 'x'"); -ENOMEM. */
+        int (*check)(const char *value, char **ret_message);
+} CloudParamKey;
+
+/* A destination type and the keys of its param map, terminated by a row with key NULL. */
+typedef struct CloudDestinationType {
+        const char *name;
+        const CloudParamKey *keys;
+} CloudDestinationType;
+
 /* ---- the operations table ---------------------------------------------------------- */
 
+/* Members marked optional may be NULL: the cloud needs nothing there. */
 typedef struct CloudOps {
         CloudApi api;
         Provider provider;
         const char *default_qualifier; /* "$LATEST", "LATEST", "latest" */
 
-        /* Checks the account has what this cloud needs (region, project id ...), -EINVAL. */
+        /* The provider's facts, the same in every table of a provider (FC3 and FC2), so that
+         * a document can be checked before its account, and so its api, is known. Pure: they
+         * return a message and the caller adds the file location (DESIGN.md §1).
+         *
+         * Parses a function spelling (function-id.h) and the optional qualifier field into
+         * *ret (id->api from the spelling): 0; -EINVAL (the function is at fault) or -EDOM
+         * (the qualifier field) with a sentence in *ret_message; -ENOMEM. */
+        int (*parse_function_id)(const char *function, const char *qualifier, FunctionId *ret,
+                                 char **ret_message);
+        /* The values the provider takes (cloud_ops_check_limit() says it in words). */
+        CloudRange limits[_CLOUD_LIMIT_MAX];
+        /* Whether target is a destination of this provider, on failure or on success: 0; or
+         * -EINVAL and, in *ret_message, a sentence that the caller begins with the field's
+         * name ("destination 'x' is not an AWS ARN (...)"); -ENOMEM. */
+        int (*check_destination)(const char *target, bool on_failure, char **ret_message);
+        /* Optional: the destination types whose param map the caller checks (Huawei),
+         * terminated by a row with name NULL; NULL when a destination is an ARN alone. */
+        const CloudDestinationType *destination_types;
+
+        /* Optional: checks the account has what this cloud needs (region, project id ...),
+         * -EINVAL. */
         int (*check_account)(const CloudAccount *a);
         /* Whether a target's function, when its spelling carries a region, an account or a
          * project (an ARN, a partial ARN, a URN), names this account's own (DESIGN.md §3.12):
@@ -163,24 +215,18 @@ extern const CloudOps cloud_ops_huaweicloud;
 
 /* The table of an api, or NULL. */
 const CloudOps *cloud_ops_from_api(CloudApi api);
+/* The table of a provider's default api (alicloud: FC3), or NULL. For what only the provider
+ * decides (its facts above): a document names its provider before its account, and the
+ * spelling of an Alibaba function, not this table, decides between FC3 and FC2. */
+const CloudOps *cloud_ops_from_provider(Provider provider);
+/* Whether value is in ops->limits[limit]: 0; or -ERANGE and, in *ret_message, "must be between
+ * MIN and MAX for provider P, got V", which the caller begins with the setting's name;
+ * -ENOMEM. */
+int cloud_ops_check_limit(const CloudOps *ops, CloudLimit limit, int64_t value,
+                          char **ret_message);
 
-/* ---- the parsers (the fuzzer calls them directly) ---------------------------------- */
-
-int cloud_parse_aws_config(const char *body, size_t size, AsyncConfig *ret);
-int cloud_parse_aws_list(const char *body, size_t size, CloudConfigList *ret);
-int cloud_parse_aws_error(const char *body, size_t size, CloudError *ret);
-int cloud_parse_aws_qualifiers(CloudOp op, const char *body, size_t size, CloudConfigList *ret);
-int cloud_parse_fc_qualifiers(CloudOp op, const char *body, size_t size, CloudConfigList *ret);
-int cloud_parse_huaweicloud_qualifiers(CloudOp op, const char *body, size_t size,
-                                       CloudConfigList *ret);
-int cloud_parse_fc3_config(const char *body, size_t size, AsyncConfig *ret);
-int cloud_parse_fc3_list(const char *body, size_t size, CloudConfigList *ret);
-int cloud_parse_fc2_config(const char *body, size_t size, AsyncConfig *ret);
-int cloud_parse_fc2_list(const char *body, size_t size, CloudConfigList *ret);
-int cloud_parse_alicloud_error(const char *body, size_t size, CloudError *ret);
-int cloud_parse_huaweicloud_config(const char *body, size_t size, AsyncConfig *ret);
-int cloud_parse_huaweicloud_list(const char *body, size_t size, CloudConfigList *ret);
-int cloud_parse_huaweicloud_error(const char *body, size_t size, CloudError *ret);
+/* The response parsers are reached through the tables (ops->parse_config ...), the fuzzers'
+ * and unit tests' way in too: nothing else of a cloud's file is exported. */
 
 /* The AWS error code as botocore reads it: x-amzn-ErrorType "Code:http://...#x" → "Code"
  * (text after ':' dropped, text before '#' dropped). Fresh string, 0 or -ENOMEM. */
@@ -195,9 +241,9 @@ static inline size_t cloud_count_char(const char *s, char c) {
         return n;
 }
 
-/* For check_target: -EINVAL, with the formatted sentence in *ret_message when ret_message
- * is not NULL; -ENOMEM when it cannot be formatted. */
-int cloud_target_refuse(char **ret_message, const char *format, ...) _printf_(2, 3);
+/* For the pure checks (check_target, parse_function_id ...): error, with the formatted sentence
+ * in *ret_message when ret_message is not NULL; -ENOMEM when it cannot be formatted. */
+int cloud_refuse(char **ret_message, int error, const char *format, ...) _printf_(3, 4);
 
 /* ---- clients and calls --------------------------------------------------------------- */
 

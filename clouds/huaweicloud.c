@@ -7,6 +7,8 @@
 
 #include "clouds/cloud-json.h"
 #include "clouds/cloud.h"
+#include "clouds/syntax.h"
+#include "lib/string-util.h"
 
 #define HW_LIST_LIMIT "100"
 #define HW_URN_COLONS_UNQUALIFIED 6 /* urn:fss:region:project:function:package:name */
@@ -31,15 +33,15 @@ static int hw_check_target(const CloudAccount *a, const char *function, char **r
         if (sscanf(function, "urn:fss:%64[^:]:%64[^:]:function:%c", region, project, &c) != 3)
                 return 0; /* not a URN: the parser's business */
         if (!streq(region, a->region))
-                return cloud_target_refuse(ret_message,
-                                           "function '%s' is in region '%s', but account '%s' is "
-                                           "in region '%s'",
-                                           function, region, strna(a->name), a->region);
+                return cloud_refuse(ret_message, -EINVAL,
+                                    "function '%s' is in region '%s', but account '%s' is "
+                                    "in region '%s'",
+                                    function, region, strna(a->name), a->region);
         if (a->project_id && !streq(project, a->project_id))
-                return cloud_target_refuse(ret_message,
-                                           "function '%s' is in project '%s', but account '%s' "
-                                           "has project '%s'",
-                                           function, project, strna(a->name), a->project_id);
+                return cloud_refuse(ret_message, -EINVAL,
+                                    "function '%s' is in project '%s', but account '%s' "
+                                    "has project '%s'",
+                                    function, project, strna(a->name), a->project_id);
         return 0;
 }
 
@@ -255,7 +257,7 @@ static int hw_config_from_json(const json_t *o, AsyncConfig *ret) {
         return 0;
 }
 
-int cloud_parse_huaweicloud_config(const char *body, size_t size, AsyncConfig *ret) {
+static int hw_parse_config(const char *body, size_t size, AsyncConfig *ret) {
         json_auto_t *o = NULL;
         int r;
 
@@ -326,8 +328,7 @@ static int hw_next_marker(const json_t *o, size_t n_items, char **ret) {
 
 /* ListFunctionVersions {"versions": [{"version": "latest", ...}], "next_marker", "count"};
  * ListVersionAliases: a bare array [{"name", "version", "alias_urn", ...}], one page. */
-int cloud_parse_huaweicloud_qualifiers(CloudOp op, const char *body, size_t size,
-                                       CloudConfigList *ret) {
+static int hw_parse_qualifiers(CloudOp op, const char *body, size_t size, CloudConfigList *ret) {
         _cleanup_(cloud_config_list_done) CloudConfigList l = {};
         json_auto_t *o = NULL;
         int r;
@@ -346,7 +347,7 @@ int cloud_parse_huaweicloud_qualifiers(CloudOp op, const char *body, size_t size
         return 0;
 }
 
-int cloud_parse_huaweicloud_list(const char *body, size_t size, CloudConfigList *ret) {
+static int hw_parse_list(const char *body, size_t size, CloudConfigList *ret) {
         _cleanup_(cloud_config_list_done) CloudConfigList l = {};
         json_auto_t *o = NULL;
         int r;
@@ -370,7 +371,7 @@ static int hw_set_string(json_t *v, char **field) {
         return *field ? 0 : -ENOMEM;
 }
 
-int cloud_parse_huaweicloud_error(const char *body, size_t size, CloudError *ret) {
+static int hw_parse_error(const char *body, size_t size, CloudError *ret) {
         json_auto_t *o = NULL;
         json_t *nested;
         int r;
@@ -435,20 +436,166 @@ static int hw_default_endpoint(const CloudAccount *a, char **ret) {
                                                                                         : 0;
 }
 
+/* ---- the provider's facts: function ids, destinations ------------------------------- */
+
+static bool hw_version_valid(const char *s) {
+        return syntax_chars_valid(s, 1, 64, "-_.");
+}
+
+/* Huawei writes the latest version as "latest": accept any case, store lower-case. */
+static const char *hw_version_normalise(const char *s) {
+        return s && strcasecmp(s, "latest") == 0 ? "latest" : s;
+}
+
+/* Splits a function URN as users write it into its parts: 7 (unqualified) or 8 (with
+ * version) on success. Stricter than hw_urn_valid(), which guards the wire. */
+static int hw_urn_split(const char *urn, char *buf, size_t size, const char **parts) {
+        int n = colon_split(urn, buf, size, parts, 9);
+
+        if (n < 7 || n > 8 || !streq(parts[0], "urn") || !streq(parts[1], "fss") ||
+            !syntax_region_valid(parts[2]) || !syntax_chars_valid(parts[3], 1, 64, "") ||
+            !streq(parts[4], "function") || !syntax_chars_valid(parts[5], 1, 64, "-_") ||
+            !syntax_chars_valid(parts[6], 1, 128, "-_") || (n == 8 && !hw_version_valid(parts[7])))
+                return -EINVAL;
+        return n;
+}
+
+static int hw_parse_function_id(const char *function, const char *qualifier, FunctionId *id,
+                                char **ret_message) {
+        char buf[COLON_SPLIT_MAX];
+        const char *parts[9];
+        const char *version;
+        int n, r;
+
+        if (qualifier && !hw_version_valid(qualifier))
+                return cloud_refuse(ret_message, -EDOM, "invalid qualifier '%s' (expected latest, a "
+                                    "version or an alias name)", qualifier);
+        n = hw_urn_split(function, buf, sizeof(buf), parts);
+        if (n < 0)
+                return cloud_refuse(ret_message, -EINVAL,
+                                    "invalid function URN '%s' (expected "
+                                    "urn:fss:REGION:PROJECT:function:PACKAGE:NAME[:VERSION])",
+                                    function);
+        version = n == 8 ? hw_version_normalise(parts[7]) : NULL;
+        r = function_id_merge_qualifier(version, hw_version_normalise(qualifier), "latest",
+                                        &id->qualifier, ret_message);
+        if (r < 0)
+                return r;
+        id->api = CLOUD_API_FUNCTIONGRAPH;
+        if (asprintf(&id->function, "urn:fss:%s:%s:function:%s:%s", parts[2], parts[3], parts[5],
+                     parts[6]) < 0) {
+                id->function = NULL;
+                return -ENOMEM;
+        }
+        if (strdup_opt(parts[6], &id->name) < 0 || strdup_opt(parts[2], &id->region) < 0 ||
+            strdup_opt(parts[3], &id->account_id) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* Destinations (docs/cloud-apis.md §3.4) are a type and a param map with the keys the type
+ * needs: OBS bucket + prefix (+ expires 0..365), SMN topic_urn, DIS stream_name,
+ * FunctionGraph func_urn. The keys' own syntax: */
+
+static int hw_check_bucket(const char *value, char **ret_message) {
+        if (syntax_bucket_valid(value))
+                return 0;
+        return cloud_refuse(ret_message, -EINVAL, "invalid OBS bucket name '%s'", value);
+}
+
+/* urn:smn:REGION:PROJECT:TOPIC */
+static int hw_check_topic_urn(const char *value, char **ret_message) {
+        char buf[COLON_SPLIT_MAX];
+        const char *p[6];
+        int n = colon_split(value, buf, sizeof(buf), p, 6);
+
+        if (n == 5 && streq(p[0], "urn") && streq(p[1], "smn") && syntax_region_valid(p[2]) &&
+            syntax_chars_valid(p[3], 1, 64, "") && syntax_chars_valid(p[4], 1, 256, "-_"))
+                return 0;
+        return cloud_refuse(ret_message, -EINVAL,
+                            "invalid SMN topic URN '%s' (expected urn:smn:REGION:PROJECT:TOPIC)",
+                            value);
+}
+
+static int hw_check_stream_name(const char *value, char **ret_message) {
+        if (syntax_chars_valid(value, 1, 64, "-_"))
+                return 0;
+        return cloud_refuse(ret_message, -EINVAL, "invalid DIS stream name '%s'", value);
+}
+
+static int hw_check_func_urn(const char *value, char **ret_message) {
+        char buf[COLON_SPLIT_MAX];
+        const char *parts[9];
+
+        if (hw_urn_split(value, buf, sizeof(buf), parts) > 0)
+                return 0;
+        return cloud_refuse(ret_message, -EINVAL, "invalid function URN '%s'", value);
+}
+
+static const CloudParamKey obs_keys[] = {
+        { "bucket", .required = true, .max = 63, .check = hw_check_bucket },
+        { "prefix", .required = true, .max = 1024 },
+        { "expires", .integer = true, .min = 0, .max = 365 },
+        {}
+};
+static const CloudParamKey smn_keys[] = {
+        { "topic_urn", .required = true, .check = hw_check_topic_urn },
+        {}
+};
+static const CloudParamKey dis_keys[] = {
+        { "stream_name", .required = true, .max = 64, .check = hw_check_stream_name },
+        {}
+};
+static const CloudParamKey functiongraph_keys[] = {
+        { "func_urn", .required = true, .check = hw_check_func_urn },
+        {}
+};
+
+static const CloudDestinationType hw_destination_types[] = {
+        { "OBS", obs_keys },
+        { "SMN", smn_keys },
+        { "DIS", dis_keys },
+        { "FunctionGraph", functiongraph_keys },
+        {}
+};
+
+/* The type only: its param map is the caller's to check against hw_destination_types. */
+static int hw_check_destination(const char *target, bool on_failure, char **ret_message) {
+        for (const CloudDestinationType *t = hw_destination_types; t->name; t++)
+                if (streq(t->name, target))
+                        return 0;
+        return cloud_refuse(ret_message, -EINVAL,
+                            "destination type '%s' is not one of OBS, SMN, DIS, FunctionGraph",
+                            target);
+}
+
+/* ---- the table ---------------------------------------------------------------------- */
+
+/* Ranges, widest documented (docs/cloud-apis.md §0, §3.3); the cloud stays the authority and
+ * rejects what it does not take at PUT time. Retries 0-3 (request doc, Go SDK request model)
+ * vs 0-8 (response docs, golangsdk) → 0-8; age 1-86400 (request doc) vs 60-86400 (response
+ * docs) → 1-86400. */
 const CloudOps cloud_ops_huaweicloud = {
         .api = CLOUD_API_FUNCTIONGRAPH,
         .provider = PROVIDER_HUAWEICLOUD,
         .default_qualifier = "latest",
+        .parse_function_id = hw_parse_function_id,
+        .limits = {
+                [CLOUD_LIMIT_RETRY_ATTEMPTS] = { 0, 8 },
+                [CLOUD_LIMIT_EVENT_AGE_SECONDS] = { 1, 86400 },
+        },
+        .check_destination = hw_check_destination,
+        .destination_types = hw_destination_types,
         .check_account = hw_check_account,
         .check_target = hw_check_target,
         .default_endpoint = hw_default_endpoint,
         .build_request = hw_build_request,
         .sign_request = hw_sign_request,
         .serialize_config = hw_serialize_config,
-        .parse_config = cloud_parse_huaweicloud_config,
-        .parse_list = cloud_parse_huaweicloud_list,
-        .parse_qualifiers = cloud_parse_huaweicloud_qualifiers,
-        .parse_error = cloud_parse_huaweicloud_error,
+        .parse_config = hw_parse_config,
+        .parse_list = hw_parse_list,
+        .parse_qualifiers = hw_parse_qualifiers,
+        .parse_error = hw_parse_error,
         .request_id_header = "X-Request-Id",
         .classify_error = hw_classify_error,
 };

@@ -3,7 +3,7 @@
 #include "reconciler/core/accounts.h"
 #include "reconciler/cli/import.h"
 #include "reconciler/cli/emit.h"
-#include "reconciler/spec/identity.h"
+#include "clouds/function-id.h"
 #include "reconciler/cli/tfstate.h"
 #include "reconciler/core/user-agent.h"
 

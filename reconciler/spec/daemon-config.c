@@ -261,12 +261,6 @@ static const SchemaField alert_fields[] = {
         {}
 };
 
-static CloudApi default_api(Provider p) {
-        return p == PROVIDER_AWS        ? CLOUD_API_AWS_LAMBDA
-               : p == PROVIDER_ALICLOUD ? CLOUD_API_FC3
-                                        : CLOUD_API_FUNCTIONGRAPH;
-}
-
 static int account_check(SchemaContext *ctx, const YamlNode *node, const AccountConfig *a) {
         if (a->provider == PROVIDER_ALICLOUD && a->api == CLOUD_API_FC2 && !a->account_id)
                 return yaml_error(ctx->diags, ctx->path, node,
@@ -286,7 +280,9 @@ static int parse_one_account(SchemaContext *ctx, const YamlNode *node, AccountCo
                 sub.variant = -1;
         *a = (AccountConfig){
                 .provider = sub.variant >= 0 ? (Provider) sub.variant : _PROVIDER_INVALID,
-                .api = sub.variant >= 0 ? default_api(sub.variant) : _CLOUD_API_INVALID,
+                /* The provider's default api (alicloud: FC3 unless 'api' says fc2). */
+                .api = sub.variant >= 0 ? cloud_ops_from_provider(sub.variant)->api
+                                        : _CLOUD_API_INVALID,
                 .rate_qps = DEFAULT_QPS,
                 .rate_burst = DEFAULT_BURST,
                 .line = node ? node->line : 1,

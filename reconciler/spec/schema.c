@@ -158,37 +158,15 @@ int schema_parse_string_empty_ok(SchemaContext *ctx, const YamlNode *node, const
         return string_common(ctx, node, f, dest, true);
 }
 
-static bool field_bounds(const SchemaContext *ctx, const SchemaField *f, int64_t *min, int64_t *max) {
-        if (f->ranges) {
-                if (ctx->variant < 0 || ctx->variant >= SCHEMA_MAX_VARIANTS)
-                        return false;
-                *min = f->ranges[ctx->variant].min;
-                *max = f->ranges[ctx->variant].max;
-                return true;
-        }
-        *min = f->min;
-        *max = f->max;
-        return f->min != 0 || f->max != 0;
-}
-
 static int int_common(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
                       int64_t *ret) {
-        int64_t min, max;
-
         if (!node || node->type != YAML_TREE_SCALAR || node->kind != YAML_KIND_INT)
                 return yaml_error(ctx->diags, ctx->path, node, "'%s' must be an integer, got %s",
                                   f->key, yaml_node_describe(node));
-        if (field_bounds(ctx, f, &min, &max) && (node->int_value < min || node->int_value > max)) {
-                if (f->ranges && ctx->variant_names)
-                        return yaml_error(ctx->diags, ctx->path, node,
-                                          "'%s' must be between %" PRId64 " and %" PRId64
-                                          " for %s %s, got %" PRId64,
-                                          f->key, min, max, ctx->variant_kind,
-                                          ctx->variant_names[ctx->variant], node->int_value);
+        if ((f->min != 0 || f->max != 0) && (node->int_value < f->min || node->int_value > f->max))
                 return yaml_error(ctx->diags, ctx->path, node,
                                   "'%s' must be between %" PRId64 " and %" PRId64 ", got %" PRId64,
-                                  f->key, min, max, node->int_value);
-        }
+                                  f->key, f->min, f->max, node->int_value);
         *ret = node->int_value;
         return 0;
 }

@@ -7,8 +7,8 @@
  * nested table). Unknown keys are errors at the key; every problem is reported, not just the
  * first; the struct is filled as far as it could be.
  *
- * "Variants" let one table serve several providers: ctx->variant selects the column of
- * per-variant integer ranges, and a row with a variants mask is rejected on the others. */
+ * "Variants" let one table serve several providers: a row with a variants mask is rejected on
+ * the others. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -29,10 +29,6 @@ typedef struct SchemaField SchemaField;
 typedef int (*SchemaParser)(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
                             void *dest);
 
-typedef struct SchemaRange {
-        int64_t min, max;
-} SchemaRange;
-
 #define SCHEMA_MAX_VARIANTS 4
 
 struct SchemaField {
@@ -42,8 +38,6 @@ struct SchemaField {
         bool required;
         /* Integers: bounds (both 0: none). Durations: bounds in usec. Strings: max length. */
         int64_t min, max;
-        /* Per-variant bounds (integers), used instead of min/max when set. */
-        const SchemaRange *ranges;
         /* Bitmask of variants the key is allowed for; 0: all. */
         unsigned variants;
         /* Offset + 1 of a bool set to true when the key was parsed; 0: none. */

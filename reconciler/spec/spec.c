@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <stdio.h>
 
+#include "clouds/cloud.h"
 #include "reconciler/spec/destination.h"
 #include "reconciler/spec/limits.h"
 #include "reconciler/spec/spec.h"
@@ -193,25 +194,28 @@ static int parse_ignore(SchemaContext *ctx, const YamlNode *node, const SchemaFi
 
 /* ---- tables -------------------------------------------------------------------------------- */
 
-/* Ranges per provider, widest documented (docs/cloud-apis.md §0, §1.4, §2.3, §3.3); the cloud
- * stays the authority and rejects what it does not take at PUT time.
- *  - aws: retries 0-2, age 60-21600 (botocore service-2.json; all sources agree).
- *  - alicloud: retries 0-8 (FC3 SDK, tf FC2 >= v1.167.0). Age: FC3 SDK 1-604800, tf FC2
- *    1-2592000, tf fcv3 0-86400. Widest is 1-2592000: the 0 of tf fcv3 is Terraform's own
- *    validation only, and that resource never sends 0 (it sends the field only when > 0), so
- *    no source shows the API taking 0. One range for FC3 and FC2.
- *  - huaweicloud: retries 0-3 (request doc, Go SDK request model) vs 0-8 (response docs,
- *    golangsdk) → 0-8; age 1-86400 (request doc) vs 60-86400 (response docs) → 1-86400. */
-static const SchemaRange retry_ranges[SCHEMA_MAX_VARIANTS] = {
-        [PROVIDER_AWS] = { 0, 2 },
-        [PROVIDER_ALICLOUD] = { 0, 8 },
-        [PROVIDER_HUAWEICLOUD] = { 0, 8 },
-};
-static const SchemaRange age_ranges[SCHEMA_MAX_VARIANTS] = {
-        [PROVIDER_AWS] = { 60, 21600 },
-        [PROVIDER_ALICLOUD] = { 1, 2592000 },
-        [PROVIDER_HUAWEICLOUD] = { 1, 86400 },
-};
+/* The ranges are the provider's (clouds/: CloudOps.limits); the location is ours. */
+static int parse_limit(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
+                       void *dest) {
+        const CloudOps *ops = cloud_ops_from_provider(ctx->variant);
+        _cleanup_free_ char *why = NULL;
+        int64_t v;
+        int r;
+
+        r = schema_parse_int(ctx, node, f, &v);
+        if (r < 0)
+                return r;
+        r = ops ? cloud_ops_check_limit(ops, *(const CloudLimit *) f->data, v, &why) : 0;
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return yaml_error(ctx->diags, ctx->path, node, "'%s' %s", f->key, why);
+        *(int64_t *) dest = v;
+        return 0;
+}
+
+static const CloudLimit limit_retry_attempts = CLOUD_LIMIT_RETRY_ATTEMPTS;
+static const CloudLimit limit_event_age = CLOUD_LIMIT_EVENT_AGE_SECONDS;
 
 static const DestinationSide side_success = DESTINATION_ON_SUCCESS;
 static const DestinationSide side_failure = DESTINATION_ON_FAILURE;
@@ -230,10 +234,10 @@ static const SchemaField spec_fields[] = {
         { "account", schema_parse_string, SPEC(account), .max = 128 },
         { "function", schema_parse_string, SPEC(function), .required = true, .max = 256 },
         { "qualifier", schema_parse_string, SPEC(qualifier), .max = 128 },
-        { "maxRetryAttempts", schema_parse_int, CONFIG(max_retry_attempts), .ranges = retry_ranges,
-          .has_offset = CONFIG(has_max_retry_attempts) + 1 },
-        { "maxEventAgeSeconds", schema_parse_int, CONFIG(max_event_age_seconds),
-          .ranges = age_ranges, .has_offset = CONFIG(has_max_event_age) + 1 },
+        { "maxRetryAttempts", parse_limit, CONFIG(max_retry_attempts),
+          .data = &limit_retry_attempts, .has_offset = CONFIG(has_max_retry_attempts) + 1 },
+        { "maxEventAgeSeconds", parse_limit, CONFIG(max_event_age_seconds),
+          .data = &limit_event_age, .has_offset = CONFIG(has_max_event_age) + 1 },
         { "onSuccess", destination_parse_field, CONFIG(on_success), .data = &side_success },
         { "onFailure", destination_parse_field, CONFIG(on_failure), .data = &side_failure },
         { "asyncTask", schema_parse_bool, CONFIG(async_task), .variants = 1u << PROVIDER_ALICLOUD,

@@ -5,7 +5,7 @@
 
 #include "clouds/model.h"
 #include "lib/time-util.h"
-#include "reconciler/spec/identity.h"
+#include "clouds/function-id.h"
 #include "reconciler/spec/yaml-tree.h"
 
 #define RESOURCE_API_VERSION "asyncfg.io/v1"

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "clouds/cloud.h"
 #include "reconciler/spec/daemon-config.h"
 #include "reconciler/desired/desired.h"
 #include "reconciler/spec/destination.h"
@@ -14,21 +15,17 @@
 /* What an accepted resource must satisfy whatever the input was: the oracle for "never accepts
  * something invalid". */
 static void check_destination(const ResourceSpec *r, const Destination *d, DestinationSide side) {
+        const CloudOps *ops = cloud_ops_from_provider(r->provider);
+        char *why = NULL;
+
         if (!d->target)
                 return;
-        switch (r->provider) {
-        case PROVIDER_AWS:
-                if (aws_destination_check(d->target, side) || d->param)
-                        abort();
-                break;
-        case PROVIDER_ALICLOUD:
-                if (alicloud_destination_check(d->target) || d->param)
-                        abort();
-                break;
-        default:
-                if (!json_is_object(d->param) || json_object_size(d->param) == 0)
-                        abort();
-        }
+        if (ops->check_destination(d->target, side == DESTINATION_ON_FAILURE, &why) < 0)
+                abort();
+        if (!ops->destination_types && d->param)
+                abort();
+        if (ops->destination_types && (!json_is_object(d->param) || json_object_size(d->param) == 0))
+                abort();
 }
 
 static void check_resource(const ResourceSpec *r) {

@@ -18,7 +18,7 @@ static const CloudAccount fc2_account = { .name = "ali2", .api = CLOUD_API_FC2, 
                                           .account_id = "1234567890123456" };
 
 static void test_parse_fc3_config(void **state) {
-        AsyncConfig c = parse_ok(cloud_parse_fc3_config,
+        AsyncConfig c = parse_ok(cloud_ops_fc3.parse_config,
                 "{\"asyncTask\":true,\"createdTime\":\"2024-01-01T00:00:00Z\","
                 "\"destinationConfig\":{\"onFailure\":{\"destination\":\"acs:fc:cn-shanghai:123:functions/f1\"},"
                 "\"onSuccess\":{\"destination\":null}},\"functionArn\":\"acs:fc:cn-shanghai:123:functions/my\","
@@ -34,12 +34,12 @@ static void test_parse_fc3_config(void **state) {
         async_config_done(&c);
 
         /* FC3 does not know statefulInvocation: ignored */
-        c = parse_ok(cloud_parse_fc3_config, "{\"statefulInvocation\":true}");
+        c = parse_ok(cloud_ops_fc3.parse_config, "{\"statefulInvocation\":true}");
         assert_absent(&c);
 }
 
 static void test_parse_fc2_config(void **state) {
-        AsyncConfig c = parse_ok(cloud_parse_fc2_config,
+        AsyncConfig c = parse_ok(cloud_ops_fc2.parse_config,
                 "{\"service\":\"s\",\"function\":\"f\",\"qualifier\":\"LATEST\",\"createdTime\":\"x\",\"lastModifiedTime\":\"y\","
                 "\"destinationConfig\":{\"onSuccess\":{\"destination\":\"acs:mns:cn-hangzhou:123:/topics/t/messages\"},\"onFailure\":null},"
                 "\"maxAsyncEventAgeInSeconds\":3600,\"maxAsyncRetryAttempts\":0,\"statefulInvocation\":false}");
@@ -64,9 +64,9 @@ static void test_parse_absent_forms(void **state) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(bodies); i++) {
-                AsyncConfig c = parse_ok(cloud_parse_fc3_config, bodies[i]);
+                AsyncConfig c = parse_ok(cloud_ops_fc3.parse_config, bodies[i]);
                 assert_absent(&c);
-                c = parse_ok(cloud_parse_fc2_config, bodies[i]);
+                c = parse_ok(cloud_ops_fc2.parse_config, bodies[i]);
                 assert_absent(&c);
         }
 }
@@ -82,12 +82,12 @@ static void test_parse_malformed(void **state) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(bodies); i++) {
-                parse_bad(cloud_parse_fc3_config, bodies[i]);
-                parse_bad(cloud_parse_fc2_config, bodies[i]);
+                parse_bad(cloud_ops_fc3.parse_config, bodies[i]);
+                parse_bad(cloud_ops_fc2.parse_config, bodies[i]);
         }
-        parse_bad(cloud_parse_fc3_config, "{\"asyncTask\":\"true\"}");
-        parse_bad(cloud_parse_fc2_config, "{\"statefulInvocation\":1}");
-        assert_truncations_fail(cloud_parse_fc3_config, "{\"asyncTask\":false,\"maxAsyncRetryAttempts\":2}");
+        parse_bad(cloud_ops_fc3.parse_config, "{\"asyncTask\":\"true\"}");
+        parse_bad(cloud_ops_fc2.parse_config, "{\"statefulInvocation\":1}");
+        assert_truncations_fail(cloud_ops_fc3.parse_config, "{\"asyncTask\":false,\"maxAsyncRetryAttempts\":2}");
 }
 
 static void test_parse_lists(void **state) {
@@ -102,7 +102,7 @@ static void test_parse_lists(void **state) {
                 "\"nextToken\":\"\"}";
         CloudConfigList l = {};
 
-        assert_int_equal(cloud_parse_fc3_list(fc3, strlen(fc3), &l), 0);
+        assert_int_equal(cloud_ops_fc3.parse_list(fc3, strlen(fc3), &l), 0);
         assert_int_equal(l.n_items, 3);
         /* A bare functionArn (the documented example) does not say its qualifier: none is
          * guessed (DESIGN.md §3.12). */
@@ -115,7 +115,7 @@ static void test_parse_lists(void **state) {
         assert_string_equal(l.next_token, "NEXT");
         cloud_config_list_done(&l);
 
-        assert_int_equal(cloud_parse_fc2_list(fc2, strlen(fc2), &l), 0);
+        assert_int_equal(cloud_ops_fc2.parse_list(fc2, strlen(fc2), &l), 0);
         assert_int_equal(l.n_items, 1);
         assert_string_equal(l.items[0].qualifier, "v1");
         assert_null(l.items[0].function);
@@ -129,7 +129,7 @@ static void test_parse_lists(void **state) {
                 "{\"configs\":[{\"functionArn\":\"acs:fc:r:1:services/x\"}]}",
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
-                assert_int_equal(cloud_parse_fc3_list(bad[i], strlen(bad[i]), &l), -EBADMSG);
+                assert_int_equal(cloud_ops_fc3.parse_list(bad[i], strlen(bad[i]), &l), -EBADMSG);
 }
 
 static void test_parse_qualifiers(void **state) {
@@ -141,19 +141,19 @@ static void test_parse_qualifiers(void **state) {
                                            "[]", "{\"versions\":{}}" };
         CloudConfigList l = {};
 
-        assert_int_equal(cloud_parse_fc_qualifiers(CLOUD_OP_LIST_VERSIONS, versions, strlen(versions), &l), 0);
+        assert_int_equal(cloud_ops_fc3.parse_qualifiers(CLOUD_OP_LIST_VERSIONS, versions, strlen(versions), &l), 0);
         assert_int_equal(l.n_items, 2);
         assert_string_equal(l.items[0].qualifier, "1");
         assert_string_equal(l.items[1].qualifier, "2");
         assert_string_equal(l.next_token, "2");
         cloud_config_list_done(&l);
-        assert_int_equal(cloud_parse_fc_qualifiers(CLOUD_OP_LIST_ALIASES, aliases, strlen(aliases), &l), 0);
+        assert_int_equal(cloud_ops_fc3.parse_qualifiers(CLOUD_OP_LIST_ALIASES, aliases, strlen(aliases), &l), 0);
         assert_int_equal(l.n_items, 1);
         assert_string_equal(l.items[0].qualifier, "prod");
         assert_null(l.next_token);
         cloud_config_list_done(&l);
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
-                assert_int_equal(cloud_parse_fc_qualifiers(CLOUD_OP_LIST_VERSIONS, bad[i], strlen(bad[i]), &l),
+                assert_int_equal(cloud_ops_fc3.parse_qualifiers(CLOUD_OP_LIST_VERSIONS, bad[i], strlen(bad[i]), &l),
                                  -EBADMSG);
 }
 
@@ -183,7 +183,7 @@ static void test_serialize(void **state) {
         _cleanup_free_ char *z = serialize(&cloud_ops_fc3, &zero);
         assert_string_equal(z, "{\"maxAsyncRetryAttempts\":0}");
 
-        AsyncConfig back = parse_ok(cloud_parse_fc2_config, b);
+        AsyncConfig back = parse_ok(cloud_ops_fc2.parse_config, b);
         assert_true(back.has_async_task);
         assert_false(back.async_task);
         assert_true(destination_equal(&back.on_failure, &c.on_failure));

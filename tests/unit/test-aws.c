@@ -15,7 +15,7 @@ static TestCreds aws_sts = { "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMP
 static const CloudAccount aws_account = { .name = "aws-test", .api = CLOUD_API_AWS_LAMBDA, .region = "us-east-1" };
 
 static void test_parse_config_full(void **state) {
-        AsyncConfig c = parse_ok(cloud_parse_aws_config,
+        AsyncConfig c = parse_ok(cloud_ops_aws.parse_config,
                 "{\"LastModified\": 1577824406.719,"
                 " \"FunctionArn\": \"arn:aws:lambda:us-east-2:123456789012:function:my-function:$LATEST\","
                 " \"MaximumRetryAttempts\": 0, \"MaximumEventAgeInSeconds\": 3600,"
@@ -44,7 +44,7 @@ static void test_parse_config_absent_forms(void **state) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(bodies); i++) {
-                AsyncConfig c = parse_ok(cloud_parse_aws_config, bodies[i]);
+                AsyncConfig c = parse_ok(cloud_ops_aws.parse_config, bodies[i]);
                 assert_absent(&c);
                 async_config_done(&c);
         }
@@ -71,8 +71,8 @@ static void test_parse_config_malformed(void **state) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(bodies); i++)
-                parse_bad(cloud_parse_aws_config, bodies[i]);
-        assert_truncations_fail(cloud_parse_aws_config,
+                parse_bad(cloud_ops_aws.parse_config, bodies[i]);
+        assert_truncations_fail(cloud_ops_aws.parse_config,
                                 "{\"MaximumRetryAttempts\":1,\"DestinationConfig\":{\"OnFailure\":{\"Destination\":\"arn:aws:sqs:r:1:q\"}}}");
 }
 
@@ -88,24 +88,24 @@ static void test_parse_list_unqualified_and_qualifiers(void **state) {
         static const char aliases[] = "{\"Aliases\": [{\"Name\": \"prod\", \"FunctionVersion\": \"1\"}]}";
         CloudConfigList l = {};
 
-        assert_int_equal(cloud_parse_aws_list(body, strlen(body), &l), 0);
+        assert_int_equal(cloud_ops_aws.parse_list(body, strlen(body), &l), 0);
         assert_int_equal(l.n_items, 1);
         assert_null(l.items[0].qualifier);
         cloud_config_list_done(&l);
-        assert_int_equal(cloud_parse_aws_qualifiers(CLOUD_OP_LIST_VERSIONS, versions, strlen(versions), &l), 0);
+        assert_int_equal(cloud_ops_aws.parse_qualifiers(CLOUD_OP_LIST_VERSIONS, versions, strlen(versions), &l), 0);
         assert_int_equal(l.n_items, 2);
         assert_string_equal(l.items[0].qualifier, "$LATEST");
         assert_string_equal(l.items[1].qualifier, "1");
         assert_string_equal(l.next_token, "1");
         cloud_config_list_done(&l);
-        assert_int_equal(cloud_parse_aws_qualifiers(CLOUD_OP_LIST_ALIASES, aliases, strlen(aliases), &l), 0);
+        assert_int_equal(cloud_ops_aws.parse_qualifiers(CLOUD_OP_LIST_ALIASES, aliases, strlen(aliases), &l), 0);
         assert_int_equal(l.n_items, 1);
         assert_string_equal(l.items[0].qualifier, "prod");
         cloud_config_list_done(&l);
-        assert_int_equal(cloud_parse_aws_qualifiers(CLOUD_OP_LIST_ALIASES, versions, strlen(versions), &l), 0);
+        assert_int_equal(cloud_ops_aws.parse_qualifiers(CLOUD_OP_LIST_ALIASES, versions, strlen(versions), &l), 0);
         assert_int_equal(l.n_items, 0); /* no "Aliases": none */
         cloud_config_list_done(&l);
-        assert_int_equal(cloud_parse_aws_qualifiers(CLOUD_OP_LIST_ALIASES, "{\"Aliases\":[{}]}", 16, &l), -EBADMSG);
+        assert_int_equal(cloud_ops_aws.parse_qualifiers(CLOUD_OP_LIST_ALIASES, "{\"Aliases\":[{}]}", 16, &l), -EBADMSG);
 }
 
 static void test_parse_list(void **state) {
@@ -118,7 +118,7 @@ static void test_parse_list(void **state) {
                 " \"NextMarker\": \"page-2\"}";
         CloudConfigList l = {};
 
-        assert_int_equal(cloud_parse_aws_list(body, strlen(body), &l), 0);
+        assert_int_equal(cloud_ops_aws.parse_list(body, strlen(body), &l), 0);
         assert_int_equal(l.n_items, 2);
         assert_string_equal(l.items[0].qualifier, "GREEN");
         assert_int_equal(l.items[0].config.max_event_age_seconds, 1800);
@@ -131,7 +131,7 @@ static void test_parse_list(void **state) {
         cloud_config_list_done(&l);
 
         static const char empty[] = "{\"FunctionEventInvokeConfigs\": [], \"NextMarker\": null}";
-        assert_int_equal(cloud_parse_aws_list(empty, strlen(empty), &l), 0);
+        assert_int_equal(cloud_ops_aws.parse_list(empty, strlen(empty), &l), 0);
         assert_int_equal(l.n_items, 0);
         assert_null(l.next_token);
         cloud_config_list_done(&l);
@@ -146,7 +146,7 @@ static void test_parse_list(void **state) {
                 "{\"FunctionEventInvokeConfigs\": [",
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
-                assert_int_equal(cloud_parse_aws_list(bad[i], strlen(bad[i]), &l), -EBADMSG);
+                assert_int_equal(cloud_ops_aws.parse_list(bad[i], strlen(bad[i]), &l), -EBADMSG);
 }
 
 static void test_serialize(void **state) {
@@ -177,7 +177,7 @@ static void test_serialize(void **state) {
         assert_string_equal(e, "{\"DestinationConfig\":{\"OnFailure\":{\"Destination\":\"arn:aws:s3:::b\"}}}");
 
         /* round trip */
-        AsyncConfig back = parse_ok(cloud_parse_aws_config, a);
+        AsyncConfig back = parse_ok(cloud_ops_aws.parse_config, a);
         assert_int_equal(back.max_retry_attempts, 1);
         assert_true(destination_equal(&back.on_success, &c.on_success));
         assert_true(destination_equal(&back.on_failure, &c.on_failure));

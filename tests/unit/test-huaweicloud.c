@@ -19,7 +19,7 @@ static const CloudAccount hw_account = { .name = "hw", .api = CLOUD_API_FUNCTION
                                          .region = "cn-north-4", .project_id = PROJECT };
 
 static void test_parse_config(void **state) {
-        AsyncConfig c = parse_ok(cloud_parse_huaweicloud_config,
+        AsyncConfig c = parse_ok(cloud_ops_huaweicloud.parse_config,
                 "{\"func_urn\":\"" URN ":latest\",\"max_async_event_age_in_seconds\":3600,"
                 "\"max_async_retry_attempts\":0,\"created_time\":\"2021-03-04T14:50:02+08:00\","
                 "\"last_modified\":\"2021-03-04 14:50:02\",\"enable_async_status_log\":true,"
@@ -38,7 +38,7 @@ static void test_parse_config(void **state) {
         assert_null(c.on_failure.param);
 
         /* the server reordering keys or adding whitespace changes nothing */
-        AsyncConfig d = parse_ok(cloud_parse_huaweicloud_config,
+        AsyncConfig d = parse_ok(cloud_ops_huaweicloud.parse_config,
                 "{\"destination_config\":{\"on_success\":{\"destination\":\"OBS\","
                 "\"param\":\" { \\\"expires\\\" : 5 ,\\n \\\"bucket\\\":\\\"b\\\", \\\"prefix\\\":\\\"/s\\\"}\"}}}");
         assert_true(destination_equal(&c.on_success, &d.on_success));
@@ -59,10 +59,10 @@ static void test_parse_absent_forms(void **state) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(bodies); i++) {
-                AsyncConfig c = parse_ok(cloud_parse_huaweicloud_config, bodies[i]);
+                AsyncConfig c = parse_ok(cloud_ops_huaweicloud.parse_config, bodies[i]);
                 assert_absent(&c);
         }
-        AsyncConfig c = parse_ok(cloud_parse_huaweicloud_config,
+        AsyncConfig c = parse_ok(cloud_ops_huaweicloud.parse_config,
                                  "{\"destination_config\":{\"on_failure\":{\"destination\":\"SMN\",\"param\":\"\"}}}");
         assert_string_equal(c.on_failure.target, "SMN");
         assert_null(c.on_failure.param);
@@ -82,8 +82,8 @@ static void test_parse_malformed(void **state) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(bodies); i++)
-                parse_bad(cloud_parse_huaweicloud_config, bodies[i]);
-        assert_truncations_fail(cloud_parse_huaweicloud_config,
+                parse_bad(cloud_ops_huaweicloud.parse_config, bodies[i]);
+        assert_truncations_fail(cloud_ops_huaweicloud.parse_config,
                                 "{\"max_async_retry_attempts\":1,\"enable_async_status_log\":false}");
 }
 
@@ -95,22 +95,22 @@ static void test_parse_qualifiers(void **state) {
         static const char aliases[] = "[{\"name\":\"prod\",\"version\":\"v1\",\"alias_urn\":\"" URN ":!prod\"}]";
         CloudConfigList l = {};
 
-        assert_int_equal(cloud_parse_huaweicloud_list(unqualified, strlen(unqualified), &l), 0);
+        assert_int_equal(cloud_ops_huaweicloud.parse_list(unqualified, strlen(unqualified), &l), 0);
         assert_int_equal(l.n_items, 1);
         assert_null(l.items[0].qualifier); /* never guessed to be latest */
         cloud_config_list_done(&l);
-        assert_int_equal(cloud_parse_huaweicloud_qualifiers(CLOUD_OP_LIST_VERSIONS, versions, strlen(versions), &l), 0);
+        assert_int_equal(cloud_ops_huaweicloud.parse_qualifiers(CLOUD_OP_LIST_VERSIONS, versions, strlen(versions), &l), 0);
         assert_int_equal(l.n_items, 2);
         assert_string_equal(l.items[0].qualifier, "latest");
         assert_string_equal(l.items[1].qualifier, "v1");
         assert_string_equal(l.next_token, "2");
         cloud_config_list_done(&l);
-        assert_int_equal(cloud_parse_huaweicloud_qualifiers(CLOUD_OP_LIST_ALIASES, aliases, strlen(aliases), &l), 0);
+        assert_int_equal(cloud_ops_huaweicloud.parse_qualifiers(CLOUD_OP_LIST_ALIASES, aliases, strlen(aliases), &l), 0);
         assert_int_equal(l.n_items, 1);
         assert_string_equal(l.items[0].qualifier, "prod");
         assert_null(l.next_token);
         cloud_config_list_done(&l);
-        assert_int_equal(cloud_parse_huaweicloud_qualifiers(CLOUD_OP_LIST_ALIASES, "{}", 2, &l), -EBADMSG);
+        assert_int_equal(cloud_ops_huaweicloud.parse_qualifiers(CLOUD_OP_LIST_ALIASES, "{}", 2, &l), -EBADMSG);
 }
 
 static void test_parse_list(void **state) {
@@ -123,20 +123,20 @@ static void test_parse_list(void **state) {
                 "\"count\":3,\"page_info\":{\"next_marker\":3,\"previous_marker\":2,\"current_count\":1}}";
         CloudConfigList l = {};
 
-        assert_int_equal(cloud_parse_huaweicloud_list(page1, strlen(page1), &l), 0);
+        assert_int_equal(cloud_ops_huaweicloud.parse_list(page1, strlen(page1), &l), 0);
         assert_int_equal(l.n_items, 2);
         assert_string_equal(l.items[0].qualifier, "latest");
         assert_string_equal(l.items[1].qualifier, "v2");
         assert_string_equal(l.next_token, "2");
         cloud_config_list_done(&l);
 
-        assert_int_equal(cloud_parse_huaweicloud_list(page2, strlen(page2), &l), 0);
+        assert_int_equal(cloud_ops_huaweicloud.parse_list(page2, strlen(page2), &l), 0);
         assert_string_equal(l.items[0].qualifier, "prod");
         assert_null(l.next_token); /* next_marker reached count */
         cloud_config_list_done(&l);
 
         static const char empty[] = "{\"async_invoke_configs\":[],\"page_info\":{\"next_marker\":10}}";
-        assert_int_equal(cloud_parse_huaweicloud_list(empty, strlen(empty), &l), 0);
+        assert_int_equal(cloud_ops_huaweicloud.parse_list(empty, strlen(empty), &l), 0);
         assert_null(l.next_token); /* an empty page ends the list */
         cloud_config_list_done(&l);
 
@@ -148,7 +148,7 @@ static void test_parse_list(void **state) {
                 "{\"page_info\":[]}",
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
-                assert_int_equal(cloud_parse_huaweicloud_list(bad[i], strlen(bad[i]), &l), -EBADMSG);
+                assert_int_equal(cloud_ops_huaweicloud.parse_list(bad[i], strlen(bad[i]), &l), -EBADMSG);
 }
 
 static void test_serialize(void **state) {
@@ -170,7 +170,7 @@ static void test_serialize(void **state) {
         assert_int_equal(crypto_sha256_hex(a, strlen(a), h), 0);
         assert_string_equal(h, "7450979070934489a9f83df373dc61c544dfa2b13005db7766cb3f2bf409e9fe");
 
-        AsyncConfig back = parse_ok(cloud_parse_huaweicloud_config, a);
+        AsyncConfig back = parse_ok(cloud_ops_huaweicloud.parse_config, a);
         assert_true(destination_equal(&back.on_success, &c.on_success));
         assert_true(destination_equal(&back.on_failure, &c.on_failure));
         assert_false(back.async_status_log);

@@ -7,7 +7,8 @@
 #include <cmocka.h>
 
 #include "lib/macro.h"
-#include "reconciler/spec/identity.h"
+#include "clouds/cloud.h"
+#include "clouds/function-id.h"
 
 #define URN "urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:fn"
 
@@ -170,21 +171,54 @@ static void test_same(void **state) {
         assert_false(same(PROVIDER_HUAWEICLOUD, URN ":v3", NULL, URN, NULL));
 }
 
+static bool parses(Provider p, const char *function) {
+        _cleanup_(function_id_done) FunctionId id = {};
+        _cleanup_free_ char *error = NULL;
+
+        return function_id_parse(p, function, NULL, &id, &error) == 0;
+}
+
+/* The syntax checks the providers' files keep to themselves, through what uses them. */
 static void test_validators(void **state) {
-        assert_true(aws_account_id_valid("123456789012"));
-        assert_false(aws_account_id_valid("12345678901"));
-        assert_false(aws_account_id_valid("12345678901a"));
-        assert_true(aws_qualifier_valid("$LATEST"));
-        assert_false(aws_qualifier_valid(""));
-        assert_true(huawei_function_urn_valid(URN));
-        assert_false(huawei_function_urn_valid("urn:fss:x"));
+        assert_true(parses(PROVIDER_AWS, "123456789012:function:f"));
+        assert_false(parses(PROVIDER_AWS, "12345678901:function:f"));
+        assert_false(parses(PROVIDER_AWS, "12345678901a:function:f"));
+        assert_true(parses(PROVIDER_AWS, "f:$LATEST"));
+        assert_false(parses(PROVIDER_AWS, "f:"));
+        assert_true(parses(PROVIDER_HUAWEICLOUD, URN));
+        assert_false(parses(PROVIDER_HUAWEICLOUD, "urn:fss:x"));
+        /* and a FunctionGraph destination's func_urn the same way */
+        assert_int_equal(cloud_ops_huaweicloud.destination_types[3].keys[0].check(URN, NULL), 0);
+        assert_int_equal(cloud_ops_huaweicloud.destination_types[3].keys[0].check("urn:fss:x", NULL),
+                         -EINVAL);
+}
+
+/* Spec parsing knows the provider before the account: the facts come from its default table. */
+static void test_ops_from_provider(void **state) {
+        char *msg = NULL;
+
+        assert_ptr_equal(cloud_ops_from_provider(PROVIDER_AWS), &cloud_ops_aws);
+        assert_ptr_equal(cloud_ops_from_provider(PROVIDER_ALICLOUD), &cloud_ops_fc3);
+        assert_ptr_equal(cloud_ops_from_provider(PROVIDER_HUAWEICLOUD), &cloud_ops_huaweicloud);
+        assert_null(cloud_ops_from_provider(_PROVIDER_MAX));
+        assert_null(cloud_ops_from_provider(_PROVIDER_INVALID));
+        /* FC3 and FC2 share the provider's facts */
+        assert_ptr_equal(cloud_ops_fc3.parse_function_id, cloud_ops_fc2.parse_function_id);
+        assert_ptr_equal(cloud_ops_fc3.check_destination, cloud_ops_fc2.check_destination);
+        assert_memory_equal(cloud_ops_fc3.limits, cloud_ops_fc2.limits, sizeof(cloud_ops_fc3.limits));
+        assert_int_equal(cloud_ops_check_limit(&cloud_ops_aws, CLOUD_LIMIT_RETRY_ATTEMPTS, 2, &msg), 0);
+        assert_null(msg);
+        assert_int_equal(cloud_ops_check_limit(&cloud_ops_aws, CLOUD_LIMIT_RETRY_ATTEMPTS, 3, &msg),
+                         -ERANGE);
+        assert_string_equal(msg, "must be between 0 and 2 for provider aws, got 3");
+        free(msg);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_good), cmocka_unit_test(test_bad),
                 cmocka_unit_test(test_same), cmocka_unit_test(test_validators),
-                cmocka_unit_test(test_target),
+                cmocka_unit_test(test_target), cmocka_unit_test(test_ops_from_provider),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

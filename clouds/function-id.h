@@ -3,7 +3,8 @@
 
 /* Function identity: the many spellings of "which function, which version or alias" reduced
  * to one canonical form per provider, so that two documents naming the same function in
- * different spellings are recognised as the same resource.
+ * different spellings are recognised as the same resource. Each provider parses its own
+ * spellings (CloudOps.parse_function_id, in its clouds/ file):
  *
  *   aws          name | name:qualifier | 123456789012:function:name[:q] |
  *                arn:aws:lambda:region:123456789012:function:name[:q]
@@ -33,9 +34,10 @@ typedef struct FunctionId {
                            * ARN or partial ARN as written (clouds/aws.c says why); or NULL */
 } FunctionId;
 
-/* Parses function (and the optional qualifier field, NULL when absent). On success fills *ret
- * and returns 0. On a problem returns -EINVAL (the function is at fault) or -EDOM (the qualifier
- * field is at fault) with a human message in *ret_error (malloc'd), or -ENOMEM. */
+/* Parses function (and the optional qualifier field, NULL when absent) through the provider's
+ * table (cloud_ops_from_provider()). On success fills *ret and returns 0. On a problem returns
+ * -EINVAL (the function is at fault) or -EDOM (the qualifier field is at fault) with a human
+ * message in *ret_error (malloc'd), or -ENOMEM. */
 int function_id_parse(Provider provider, const char *function, const char *qualifier,
                       FunctionId *ret, char **ret_error);
 void function_id_done(FunctionId *id);
@@ -44,14 +46,8 @@ void function_id_done(FunctionId *id);
  * agree when both sides have them. */
 bool function_id_same(const FunctionId *a, const FunctionId *b);
 
-/* Splits s at ':' into at most max parts (the last keeps any further ':'), copying s into buf.
- * Returns the number of parts, or -1 when s does not fit in buf. ARNs and URNs are split
- * with it. */
-#define COLON_SPLIT_MAX 1024
-int colon_split(const char *s, char *buf, size_t size, const char **parts, int max);
-
-/* Syntax checks shared with destinations. */
-bool aws_function_name_valid(const char *s);
-bool aws_qualifier_valid(const char *s);
-bool aws_account_id_valid(const char *s);
-bool huawei_function_urn_valid(const char *s);
+/* For the providers' parsers: the qualifier of *ret from the one embedded in the function, the
+ * qualifier field and the provider's default. 0; -EDOM with a message in *ret_error when the
+ * two written ones differ; -ENOMEM. */
+int function_id_merge_qualifier(const char *embedded, const char *field, const char *def,
+                                char **ret, char **ret_error);

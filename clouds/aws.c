@@ -441,6 +441,7 @@ static int aws_parse_function_id(const char *function, const char *qualifier, Fu
                 return cloud_refuse(ret_message, -EINVAL, "invalid qualifier '%s' in function '%s'",
                                     sp.qualifier, function);
         id->api = CLOUD_API_AWS_LAMBDA;
+        id->qualifier_spelled = sp.qualifier != NULL;
         r = function_id_merge_qualifier(sp.qualifier, qualifier, "$LATEST", &id->qualifier,
                                         ret_message);
         if (r < 0)

@@ -477,6 +477,7 @@ static int hw_parse_function_id(const char *function, const char *qualifier, Fun
                                     "urn:fss:REGION:PROJECT:function:PACKAGE:NAME[:VERSION])",
                                     function);
         version = n == 8 ? hw_version_normalise(parts[7]) : NULL;
+        id->qualifier_spelled = version != NULL;
         r = function_id_merge_qualifier(version, hw_version_normalise(qualifier), "latest",
                                         &id->qualifier, ret_message);
         if (r < 0)

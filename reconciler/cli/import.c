@@ -431,21 +431,6 @@ static int import_report(const CliImportOptions *o, const AccountConfig *acc,
 /* Whether the function's spelling carries a version or alias (identity.h's forms): AWS
  * name:q, 123456789012:function:name:q, arn:aws:lambda:r:a:function:name:q; a Huawei URN with
  * its eighth part. Alibaba names never do. */
-static bool function_spells_qualifier(Provider p, const char *function) {
-        size_t colons = cloud_count_char(function, ':');
-
-        switch (p) {
-        case PROVIDER_AWS:
-                return startswith(function, "arn:") ? colons >= 7
-                       : strstr(function, ":function:") ? colons >= 3
-                                                        : colons >= 1;
-        case PROVIDER_HUAWEICLOUD:
-                return colons >= 7;
-        default:
-                return false;
-        }
-}
-
 static int import_with_config(const CliImportOptions *o, const DaemonConfig *config) {
         const AccountConfig *acc = NULL;
         _cleanup_(function_id_done) FunctionId id = {};
@@ -459,7 +444,7 @@ static int import_with_config(const CliImportOptions *o, const DaemonConfig *con
         if (r != 0)
                 return r;
         /* A qualifier spelled in the function (name:alias, a versioned URN) counts as given. */
-        one = o->qualifier || function_spells_qualifier(acc->provider, o->function);
+        one = o->qualifier || id.qualifier_spelled;
         r = sd_event_new(&c.event);
         if (r < 0)
                 return r;

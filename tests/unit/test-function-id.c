@@ -194,6 +194,35 @@ static void test_validators(void **state) {
 }
 
 /* Spec parsing knows the provider before the account: the facts come from its default table. */
+/* Whether the function itself named a version or alias: import then reads that one config. */
+static void test_qualifier_spelled(void **state) {
+        static const struct {
+                Provider provider;
+                const char *function;
+                bool spelled;
+        } table[] = {
+                { PROVIDER_AWS, "orders", false },
+                { PROVIDER_AWS, "orders:prod", true },
+                { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:orders", false },
+                { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:orders:7", true },
+                { PROVIDER_AWS, "123456789012:function:orders", false },
+                { PROVIDER_AWS, "123456789012:function:orders:prod", true },
+                { PROVIDER_HUAWEICLOUD, "urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:f", false },
+                { PROVIDER_HUAWEICLOUD, "urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:f:latest", true },
+                { PROVIDER_ALICLOUD, "orders", false },
+                { PROVIDER_ALICLOUD, "svc/orders", false },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                _cleanup_free_ char *error = NULL;
+                FunctionId id = {};
+
+                assert_int_equal(function_id_parse(table[i].provider, table[i].function, NULL, &id, &error), 0);
+                assert_int_equal(id.qualifier_spelled, table[i].spelled);
+                function_id_done(&id);
+        }
+}
+
 static void test_ops_from_provider(void **state) {
         char *msg = NULL;
 
@@ -219,6 +248,7 @@ int main(void) {
                 cmocka_unit_test(test_good), cmocka_unit_test(test_bad),
                 cmocka_unit_test(test_same), cmocka_unit_test(test_validators),
                 cmocka_unit_test(test_target), cmocka_unit_test(test_ops_from_provider),
+                cmocka_unit_test(test_qualifier_spelled),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -538,18 +538,6 @@ static int load_files(DesiredSet *s, char *const *paths, size_t n) {
 
 /* ---- scanning ------------------------------------------------------------------------------ */
 
-bool desired_file_name_wanted(const char *name) {
-        static const char *const backup_suffixes[] = { "~", ".swp", ".swo", ".bak", ".tmp", ".orig" };
-        size_t n = strlen(name);
-
-        if (name[0] == '.' || (name[0] == '#' && n > 1 && name[n - 1] == '#'))
-                return false;
-        for (size_t i = 0; i < ELEMENTSOF(backup_suffixes); i++)
-                if (endswith(name, backup_suffixes[i]))
-                        return false;
-        return (endswith(name, ".yaml") && n > 5) || (endswith(name, ".yml") && n > 4);
-}
-
 typedef struct Scan {
         const char *root;
         DiagList *diags;
@@ -615,7 +603,7 @@ static int scan_entry(Scan *sc, const char *dir, const char *name, unsigned dept
         _cleanup_free_ char *path = NULL;
         struct stat st;
 
-        if (name[0] == '.')
+        if (desired_name_is_hidden(name))
                 return 0; /* dotfiles, dot-dirs, ".", "..", ConfigMap "..data" */
         if (asprintf(&path, "%s/%s", dir, name) < 0)
                 return -ENOMEM;
@@ -718,45 +706,6 @@ static int rescan_retry_errors(DesiredSet *s) {
                         return r;
         }
         return 0;
-}
-
-/* Opens and reads the first entry of dir: the scan could have listed it. */
-static bool dir_readable(const char *dir) {
-        DIR *d = opendir(dir);
-        bool ok;
-
-        if (!d)
-                return false;
-        errno = 0;
-        ok = readdir(d) || errno == 0;
-        closedir(d);
-        return ok;
-}
-
-bool desired_path_is_gone(const char *root, const char *path) {
-        _cleanup_free_ char *dir = NULL;
-        size_t n = strlen(root);
-        struct stat st;
-
-        if (!strneq(path, root, n) || path[n] != '/')
-                return false;
-        if (lstat(path, &st) >= 0 || errno != ENOENT)
-                return false; /* there, or not known to be absent (EACCES, ELOOP, ENOTDIR) */
-        dir = strdup(path);
-        if (!dir)
-                return false;
-        /* The nearest directory above it that exists must be one the scan can read. */
-        for (;;) {
-                char *slash = strrchr(dir, '/');
-
-                if (!slash || (size_t) (slash - dir) < n)
-                        return false;
-                *slash = 0;
-                if (lstat(dir, &st) >= 0)
-                        return stat(dir, &st) >= 0 && S_ISDIR(st.st_mode) && dir_readable(dir);
-                if (errno != ENOENT)
-                        return false;
-        }
 }
 
 /* The one decision of what is gone (DESIGN.md §3.2), for every way a rescan is started: a

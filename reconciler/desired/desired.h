@@ -12,16 +12,16 @@
  * no longer a regular file, or that the scan could not reach (a directory above it unreadable,
  * too deep or in a symlink loop) is in error and keeps its last good version.
  *
- * Scanning skips dotfiles and dot-directories (so Kubernetes ConfigMap mounts, whose real
- * files sit under "..2024_..." and are reached through symlinks, are read once through the
- * symlinks), editor backups (*~, #*#, *.swp, *.swo, *.bak, *.tmp, *.orig, .#*), follows
- * symlinks to files and directories, and guards against symlink loops. */
+ * Scanning skips hidden paths and editor backups (reconciler/desired/desired-path.h says which
+ * names are desired-state files), follows symlinks to files and directories, and guards against
+ * symlink loops. */
 
 #include <sys/stat.h>
 
 #include "lib/diag.h"
 #include "reconciler/spec/daemon-config.h"
 #include "reconciler/desired/desired-index.h"
+#include "reconciler/desired/desired-path.h"
 #include "reconciler/spec/spec.h"
 
 typedef enum DesiredFileState {
@@ -98,13 +98,6 @@ int desired_set_remove_file(DesiredSet *s, const char *path);
  * ends here, so this is the one place that decides what is gone (DESIGN.md §3.2). */
 int desired_set_rescan(DesiredSet *s, const char *dir);
 
-/* Whether path, a file below the directory root, is really gone: lstat() says it does not
- * exist, and the nearest directory above it that exists (root or below) can be read, so its
- * absence is established rather than guessed. A file that is there in any form (unreadable, a
- * FIFO, a dangling symlink), or whose absence cannot be established (EACCES, ELOOP, ENOTDIR,
- * an unreadable directory above it), is not gone. */
-bool desired_path_is_gone(const char *root, const char *path);
-
 /* Puts another daemon configuration in force for account resolution (a reload) and makes the
  * next rescan read every file again. The files keep their last good version meanwhile. */
 void desired_set_set_config(DesiredSet *s, const DaemonConfig *config);
@@ -123,5 +116,3 @@ size_t desired_set_n_resources(const DesiredSet *s);
 size_t desired_set_n_files_in_state(const DesiredSet *s, DesiredFileState state);
 /* Every current problem: the scan's and those of every file in error, sorted. */
 int desired_set_collect_diags(const DesiredSet *s, DiagList *ret);
-/* Whether a file name is one the scan takes (*.yaml and *.yml, not hidden, not a backup). */
-bool desired_file_name_wanted(const char *name);

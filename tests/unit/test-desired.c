@@ -69,19 +69,72 @@ static bool has_diag(const DiagList *l, const char *path_suffix, unsigned line, 
         return false;
 }
 
+/* The one list of names (reconciler/desired/desired-path.h) that the scan, the directory watch
+ * and the daemon's per-file path share. */
 static void test_skip_rules(void **state) {
         static const struct {
                 const char *name;
-                bool wanted;
+                bool hidden, backup, wanted;
         } names[] = {
-                { "a.yaml", true },     { "b.yml", true },      { ".a.yaml", false },
-                { "a.yaml~", false },   { "#a.yaml#", false },  { "a.yaml.swp", false },
-                { "a.yaml.swo", false }, { "a.yaml.bak", false }, { "a.yaml.tmp", false },
-                { "a.yaml.orig", false }, { ".#a.yaml", false }, { "a.json", false },
-                { ".yaml", false },     { "README.md", false }, { "x.yml.bak", false },
+                /* desired-state files */
+                { "a.yaml", false, false, true },
+                { "b.yml", false, false, true },
+                { "a.b.yaml", false, false, true },
+                { "#a.yaml", false, false, true },
+                { "a#.yaml", false, false, true },
+                { "4913.yaml", false, false, true },
+                /* hidden */
+                { ".a.yaml", true, false, false },
+                { "..data", true, false, false },
+                { ".git", true, false, false },
+                { ".yaml", true, false, false },
+                /* editor backups and scratch files */
+                { "a.yaml~", false, true, false },
+                { "#a.yaml#", false, true, false },
+                { ".#a.yaml", true, true, false },
+                { ".a.yaml.swp", true, true, false },
+                { "a.yaml.swp", false, true, false },
+                { "a.yaml.swo", false, true, false },
+                { "a.yaml.swx", false, true, false },
+                { "a.yaml.bak", false, true, false },
+                { "x.yml.bak", false, true, false },
+                { "a.yaml.tmp", false, true, false },
+                { "a.yaml.orig", false, true, false },
+                { "4913", false, true, false },
+                /* other names: neither, and not read */
+                { "a.json", false, false, false },
+                { "README.md", false, false, false },
+                { "#", false, false, false },
+                { "yaml", false, false, false },
+                { "a.yaml.d", false, false, false },
+                /* case matters */
+                { "a.YAML", false, false, false },
+                { "a.Yml", false, false, false },
+                { "a.yaml.BAK", false, false, false },
         };
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                print_message("name: '%s'\n", names[i].name);
+                assert_int_equal(desired_name_is_hidden(names[i].name), names[i].hidden);
+                assert_int_equal(desired_name_is_backup(names[i].name), names[i].backup);
                 assert_int_equal(desired_file_name_wanted(names[i].name), names[i].wanted);
+        }
+}
+
+static void test_path_hidden(void **state) {
+        static const struct {
+                const char *rel;
+                bool hidden;
+        } paths[] = {
+                { "a.yaml", false },          { "sub/a.yaml", false },
+                { "a.b/c.d/e.yaml", false },  { "sub/", false },
+                { ".a.yaml", true },          { "sub/.a.yaml", true },
+                { ".git/a.yaml", true },      { "a/..data/b.yaml", true },
+                { "a/..2024_01/b/c.yaml", true },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                print_message("path: '%s'\n", paths[i].rel);
+                assert_int_equal(desired_path_is_hidden(paths[i].rel), paths[i].hidden);
+        }
 }
 
 static void test_scan_tree(void **state) {
@@ -634,6 +687,7 @@ static void test_parallel_load_same_as_serial(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_skip_rules),
+                cmocka_unit_test(test_path_hidden),
                 cmocka_unit_test_setup_teardown(test_scan_tree, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_configmap_layout, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_last_good_version, setup, teardown),

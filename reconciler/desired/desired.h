@@ -42,7 +42,8 @@ typedef struct DesiredFile {
         ino_t ino;
         off_t size;
         struct timespec mtime;
-        bool seen;                 /* internal: found by the current rescan */
+        bool seen;                 /* internal: found by the current rescan, or the scan would
+                                    * read it (desired_set_retry_errors()) */
 } DesiredFile;
 
 typedef struct DesiredSet {
@@ -97,6 +98,29 @@ int desired_set_remove_file(DesiredSet *s, const char *path);
  * way the daemon learns of a change (inotify hint, periodic or full rescan, SIGHUP, start)
  * ends here, so this is the one place that decides what is gone (DESIGN.md §3.2). */
 int desired_set_rescan(DesiredSet *s, const char *dir);
+
+/* What desired_set_update_file() did. */
+typedef enum DesiredUpdate {
+        DESIRED_UPDATE_RESCAN,   /* only a full rescan can tell what the path is now */
+        DESIRED_UPDATE_NONE,     /* not a desired-state file, or the version already read */
+        DESIRED_UPDATE_ACCEPTED, /* read again; the new version is in force */
+        DESIRED_UPDATE_REJECTED, /* read again and broken: the last good version stays */
+} DesiredUpdate;
+
+/* Reads rel, a path below dir that changed (a hint of the directory watch), again when it is a
+ * desired-state file that the scan would read (desired_path_classify()) and its stat identity
+ * (dev, ino, size, mtime) is not the one read last. Never removes a file: a path that may be
+ * gone, a directory or anything else the scan alone can judge is DESIRED_UPDATE_RESCAN. The
+ * file's path is dir's as desired_set_rescan() writes it, so both name a file alike. Returns a
+ * DesiredUpdate, with *ret_file (optional) the file when it was read again, or -ENOMEM. */
+int desired_set_update_file(DesiredSet *s, const char *dir, const char *rel,
+                            const DesiredFile **ret_file);
+
+/* Reads every file in error again that the scan of dir would read (desired_path_classify()):
+ * its error may have been a collision with a file that changed since. A file the scan would
+ * not reach keeps its error and its last good version until a rescan reaches it. This is the
+ * retry desired_set_rescan() makes after loading. Returns 0 or -ENOMEM. */
+int desired_set_retry_errors(DesiredSet *s, const char *dir);
 
 /* Puts another daemon configuration in force for account resolution (a reload) and makes the
  * next rescan read every file again. The files keep their last good version meanwhile. */

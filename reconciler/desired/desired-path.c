@@ -21,7 +21,9 @@ bool desired_path_is_hidden(const char *rel) {
 }
 
 bool desired_name_is_backup(const char *name) {
-        static const char *const suffixes[] = { "~", ".swp", ".swo", ".swx", ".bak", ".tmp", ".orig" };
+        static const char *const suffixes[] = {
+                "~", ".swp", ".swo", ".swx", ".bak", ".tmp", ".orig"
+        };
         size_t n = strlen(name);
 
         if (streq(name, "4913") || startswith(name, ".#"))

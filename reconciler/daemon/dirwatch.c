@@ -7,6 +7,7 @@
 #include "lib/macro.h"
 #include "lib/string-table.h"
 #include "reconciler/daemon/dirwatch.h"
+#include "reconciler/desired/desired-path.h"
 
 /* One mask for every watch: the root's parent may be reached again through a symlink in the
  * tree, and inotify_add_watch() on an inode already watched replaces the mask. */
@@ -94,13 +95,6 @@ static bool path_is_under(const char *path, const char *dir) {
         return strneq(path, dir, n) && (path[n] == 0 || path[n] == '/');
 }
 
-static bool path_is_hidden(const char *rel) {
-        for (const char *p = rel; p; p = strchr(p, '/'), p = p ? p + 1 : NULL)
-                if (*p == '.')
-                        return true;
-        return false;
-}
-
 /* The errors of a path that changed under us: nothing to watch there any more. */
 static bool errno_is_gone(int e) {
         return e == ENOENT || e == ENOTDIR || e == ELOOP || e == ENAMETOOLONG;
@@ -111,22 +105,6 @@ static unsigned path_depth(const char *rel) {
         for (const char *p = rel; *p; p++)
                 n += *p == '/';
         return n;
-}
-
-/* Scratch files of editors that the loader never reads: vim's write test "4913" and its swap
- * files, backups "x~", emacs' "#x#" and lock ".#x", and "*.tmp" of atomic writers. */
-static bool name_is_editor_scratch(const char *name) {
-        static const char *const suffixes[] = { "~", ".swp", ".swo", ".swx", ".tmp" };
-        size_t n = strlen(name);
-
-        if (streq(name, "4913") || startswith(name, ".#"))
-                return true;
-        if (n > 1 && name[0] == '#' && name[n - 1] == '#')
-                return true;
-        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++)
-                if (endswith(name, suffixes[i]))
-                        return true;
-        return false;
 }
 
 /* ---- the batch --------------------------------------------------------------------------- */
@@ -189,7 +167,7 @@ static int batch_add_path(Dirwatch *dw, const char *rel) {
 
         if (dw->full)
                 return batch_arm(dw), 0;
-        if (path_is_hidden(rel))
+        if (desired_path_is_hidden(rel))
                 return batch_add_full(dw, DIRWATCH_REASON_HIDDEN), 0;
         i = paths_lower_bound(dw->paths, dw->n_paths, rel);
         if (i < dw->n_paths && streq(dw->paths[i], rel))
@@ -612,7 +590,7 @@ static int handle_tree_event(Dirwatch *dw, size_t i, const struct inotify_event 
         r = handle_dirlink(dw, rel, ev);
         if (r != 0)
                 return r < 0 ? r : 0;
-        if (name_is_editor_scratch(ev->name))
+        if (desired_name_is_backup(ev->name)) /* a file the loader never reads */
                 return 0;
         return batch_add_path(dw, rel);
 }

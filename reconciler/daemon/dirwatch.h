@@ -31,9 +31,10 @@
  *                   watcher is in DIRWATCH_STATE_POLLING from then on
  *   poll            the periodic full rescan while polling (every poll interval)
  *   requested       dirwatch_rescan_hint_full() (SIGHUP)
- * Editor scratch files that the loader never reads (vim's "4913", *.swp, *.swo, *.swx, *~,
- * *.tmp, emacs' #x# and .#x) are dropped; an editor's atomic save is reported through the
- * rename onto the real name.
+ * Editor backups and scratch files, which the loader never reads (desired_name_is_backup():
+ * vim's "4913", *.swp, *.swo, *.swx, *~, *.bak, *.tmp, *.orig, emacs' #x# and .#x), are
+ * dropped; an editor's atomic save is reported through the rename onto the real name. Which
+ * paths are hidden is desired_path_is_hidden()'s decision, the loader's.
  *
  * States (dirwatch_get_state()), each change of which comes with a "full" callback:
  *   watching      the whole tree is covered by inotify

@@ -315,81 +315,23 @@ int manager_rescan_full(Manager *m, const char *why) {
         return manager_apply_desired(m);
 }
 
-/* Whether the set already has this version of the file (stat identity). */
-static bool desired_file_unchanged(const DesiredFile *f, const struct stat *st) {
-        return f && f->state == DESIRED_FILE_OK && f->dev == st->st_dev && f->ino == st->st_ino &&
-               f->size == st->st_size && f->mtime.tv_sec == st->st_mtim.tv_sec &&
-               f->mtime.tv_nsec == st->st_mtim.tv_nsec;
-}
-
-static bool path_has_hidden_component(const char *rel) {
-        for (const char *p = rel; p; p = strchr(p, '/')) {
-                if (*p == '/')
-                        p++;
-                if (*p == '.')
-                        return true;
-        }
-        return false;
-}
-
-/* Loads one changed file. 1 when it was handled, 0 when only a full rescan can handle the
- * path (gone, a directory, a name the loader does not take directly), -ENOMEM. */
+/* Reads one changed file again (desired_set_update_file()). 1 when it was handled, 0 when only
+ * a full rescan can handle the path, -ENOMEM. */
 static int manager_rescan_one(Manager *m, const char *rel) {
-        _cleanup_free_ char *path = NULL;
-        const char *base = strrchr(rel, '/');
-        struct stat st;
-        int k;
+        const DesiredFile *f = NULL;
+        int k = desired_set_update_file(m->desired, manager_desired_dir(m), rel, &f);
 
-        if (asprintf(&path, "%s/%s", manager_desired_dir(m), rel) < 0)
-                return -ENOMEM;
-        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-                return 0;
-        if (path_has_hidden_component(rel))
-                return 0;
-        if (!desired_file_name_wanted(base ? base + 1 : rel))
-                return 1; /* not a desired-state file: nothing to do */
-        if (desired_file_unchanged(desired_set_get_file(m->desired, path), &st))
-                return 1;
-        k = desired_set_load_file(m->desired, path);
         if (k < 0)
                 return k;
-        if (k == 0) {
-                const DesiredFile *f = desired_set_get_file(m->desired, path);
-
-                if (f)
-                        log_diags(LOG_ERR, &f->diags);
-                log_error("'%s' is not valid; %s.", path,
-                          f && f->has_good ? "its last good version stays in force"
-                                           : "nothing of it is applied");
+        if (k == DESIRED_UPDATE_RESCAN)
+                return 0;
+        if (k == DESIRED_UPDATE_REJECTED) {
+                log_diags(LOG_ERR, &f->diags);
+                log_error("'%s' is not valid; %s.", f->path,
+                          f->has_good ? "its last good version stays in force"
+                                      : "nothing of it is applied");
         }
         return 1;
-}
-
-/* Files in error are loaded again after a change elsewhere: the conflict that broke them (a
- * duplicate identity with another file) may be gone. */
-static int manager_retry_broken(Manager *m) {
-        _cleanup_strv_free_ char **paths = NULL;
-        size_t n = 0;
-
-        for (size_t i = 0; i < m->desired->n_files; i++)
-                if (m->desired->files[i]->state == DESIRED_FILE_ERROR)
-                        n++;
-        if (n == 0)
-                return 0;
-        paths = calloc(n + 1, sizeof(char *));
-        if (!paths)
-                return -ENOMEM;
-        n = 0;
-        for (size_t i = 0; i < m->desired->n_files; i++)
-                if (m->desired->files[i]->state == DESIRED_FILE_ERROR &&
-                    !(paths[n++] = strdup(m->desired->files[i]->path)))
-                        return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                int k = desired_set_load_file(m->desired, paths[i]);
-                if (k < 0)
-                        return k;
-        }
-        return 0;
 }
 
 void manager_on_dirwatch(Dirwatch *dw, const DirwatchChange *change, void *userdata) {
@@ -412,8 +354,10 @@ void manager_on_dirwatch(Dirwatch *dw, const DirwatchChange *change, void *userd
                 if (k == 0)
                         full = true;
         }
+        /* Files in error may load now: the conflict that broke them (a duplicate identity with
+         * another file) may be gone. */
         if (k >= 0 && !full)
-                k = manager_retry_broken(m);
+                k = desired_set_retry_errors(m->desired, manager_desired_dir(m));
         if (k < 0) {
                 log_oom();
                 full = true;

@@ -538,18 +538,6 @@ static int load_files(DesiredSet *s, char *const *paths, size_t n) {
 
 /* ---- scanning ------------------------------------------------------------------------------ */
 
-bool desired_file_name_wanted(const char *name) {
-        static const char *const backup_suffixes[] = { "~", ".swp", ".swo", ".bak", ".tmp", ".orig" };
-        size_t n = strlen(name);
-
-        if (name[0] == '.' || (name[0] == '#' && n > 1 && name[n - 1] == '#'))
-                return false;
-        for (size_t i = 0; i < ELEMENTSOF(backup_suffixes); i++)
-                if (endswith(name, backup_suffixes[i]))
-                        return false;
-        return (endswith(name, ".yaml") && n > 5) || (endswith(name, ".yml") && n > 4);
-}
-
 typedef struct Scan {
         const char *root;
         DiagList *diags;
@@ -615,7 +603,7 @@ static int scan_entry(Scan *sc, const char *dir, const char *name, unsigned dept
         _cleanup_free_ char *path = NULL;
         struct stat st;
 
-        if (name[0] == '.')
+        if (desired_name_is_hidden(name))
                 return 0; /* dotfiles, dot-dirs, ".", "..", ConfigMap "..data" */
         if (asprintf(&path, "%s/%s", dir, name) < 0)
                 return -ENOMEM;
@@ -665,14 +653,33 @@ static int scan_dir(Scan *sc, const char *dir, unsigned depth) {
         return r;
 }
 
+/* dir without trailing slashes: "dir/" and "dir" name the same tree, and its files' paths are
+ * free of "//" whichever way it was written. */
+static char *root_dup(const char *dir) {
+        char *root = strdup(dir);
+
+        while (root && strlen(root) > 1 && endswith(root, "/"))
+                root[strlen(root) - 1] = 0;
+        return root;
+}
+
 static int path_compare(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-static bool file_unchanged(const DesiredFile *f, const struct stat *st) {
-        return f->state == DESIRED_FILE_OK && f->dev == st->st_dev && f->ino == st->st_ino &&
-               f->size == st->st_size && f->mtime.tv_sec == st->st_mtim.tv_sec &&
-               f->mtime.tv_nsec == st->st_mtim.tv_nsec;
+/* The known file at path when the set holds the version that is there now (the same stat
+ * identity, and accepted), or NULL: the one "unchanged" test of the rescan and of the per-file
+ * path. */
+static DesiredFile *file_get_unchanged(DesiredSet *s, const char *path) {
+        DesiredFile *f = (DesiredFile *) desired_set_get_file(s, path);
+        struct stat st;
+
+        if (!f || f->state != DESIRED_FILE_OK || stat(path, &st) < 0)
+                return NULL;
+        if (f->dev != st.st_dev || f->ino != st.st_ino || f->size != st.st_size ||
+            f->mtime.tv_sec != st.st_mtim.tv_sec || f->mtime.tv_nsec != st.st_mtim.tv_nsec)
+                return NULL;
+        return f;
 }
 
 /* Loads what is new or changed, and re-tries what is in error (its error may have been a
@@ -686,10 +693,9 @@ static int rescan_load(DesiredSet *s, const Scan *sc) {
         if (!todo)
                 return -ENOMEM;
         for (size_t i = 0; i < sc->n_paths; i++) {
-                DesiredFile *f = (DesiredFile *) desired_set_get_file(s, sc->paths[i]);
-                struct stat st;
+                DesiredFile *f = file_get_unchanged(s, sc->paths[i]);
 
-                if (f && stat(sc->paths[i], &st) >= 0 && file_unchanged(f, &st))
+                if (f)
                         f->seen = true;
                 else
                         todo[n++] = sc->paths[i];
@@ -698,11 +704,11 @@ static int rescan_load(DesiredSet *s, const Scan *sc) {
         return r < 0 ? r : (int) n;
 }
 
-/* A file rejected for colliding with one that loads later in the same pass is accepted on a
- * second pass once the other has moved its resource away. Bounded by the files in error.
- * Loading a file changes only that file's state, so a pass is over the files in error when it
- * starts. */
-static int rescan_retry_errors(DesiredSet *s) {
+/* Loads the files in error that are marked seen again. A file rejected for colliding with one
+ * that loads later in the same pass is accepted on a second pass once the other has moved its
+ * resource away. Bounded by the files in error. Loading a file changes only that file's state,
+ * so a pass is over the files in error when it starts. */
+static int retry_seen_errors(DesiredSet *s) {
         for (size_t pass = 0; pass < 4; pass++) {
                 _cleanup_free_ char **paths = calloc(s->n_files ?: 1, sizeof(char *));
                 size_t n = 0;
@@ -718,45 +724,6 @@ static int rescan_retry_errors(DesiredSet *s) {
                         return r;
         }
         return 0;
-}
-
-/* Opens and reads the first entry of dir: the scan could have listed it. */
-static bool dir_readable(const char *dir) {
-        DIR *d = opendir(dir);
-        bool ok;
-
-        if (!d)
-                return false;
-        errno = 0;
-        ok = readdir(d) || errno == 0;
-        closedir(d);
-        return ok;
-}
-
-bool desired_path_is_gone(const char *root, const char *path) {
-        _cleanup_free_ char *dir = NULL;
-        size_t n = strlen(root);
-        struct stat st;
-
-        if (!strneq(path, root, n) || path[n] != '/')
-                return false;
-        if (lstat(path, &st) >= 0 || errno != ENOENT)
-                return false; /* there, or not known to be absent (EACCES, ELOOP, ENOTDIR) */
-        dir = strdup(path);
-        if (!dir)
-                return false;
-        /* The nearest directory above it that exists must be one the scan can read. */
-        for (;;) {
-                char *slash = strrchr(dir, '/');
-
-                if (!slash || (size_t) (slash - dir) < n)
-                        return false;
-                *slash = 0;
-                if (lstat(dir, &st) >= 0)
-                        return stat(dir, &st) >= 0 && S_ISDIR(st.st_mode) && dir_readable(dir);
-                if (errno != ENOENT)
-                        return false;
-        }
 }
 
 /* The one decision of what is gone (DESIGN.md §3.2), for every way a rescan is started: a
@@ -819,16 +786,13 @@ static int rescan_mark_unreached(DesiredSet *s, const char *dir) {
 }
 
 int desired_set_rescan(DesiredSet *s, const char *dir) {
-        _cleanup_free_ char *root = strdup(dir);
+        _cleanup_free_ char *root = root_dup(dir);
         Scan sc = { .diags = &s->scan_diags };
         struct stat st;
         int r, loaded, removed = 0;
 
         if (!root)
                 return -ENOMEM;
-        /* "dir/" and "dir" name the same tree; keep paths free of "//". */
-        while (strlen(root) > 1 && endswith(root, "/"))
-                root[strlen(root) - 1] = 0;
         sc.root = root;
         diag_list_clear(&s->scan_diags);
         if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -868,7 +832,7 @@ int desired_set_rescan(DesiredSet *s, const char *dir) {
                 r = loaded;
                 goto finish;
         }
-        r = rescan_retry_errors(s);
+        r = retry_seen_errors(s);
         if (r >= 0)
                 r = rescan_mark_unreached(s, root);
         if (r >= 0)
@@ -876,6 +840,41 @@ int desired_set_rescan(DesiredSet *s, const char *dir) {
 finish:
         scan_done(&sc);
         return r;
+}
+
+int desired_set_update_file(DesiredSet *s, const char *dir, const char *rel,
+                            const DesiredFile **ret_file) {
+        _cleanup_free_ char *root = root_dup(dir), *path = NULL;
+        DesiredPathKind kind;
+        int r;
+
+        if (!root || asprintf(&path, "%s/%s", root, rel) < 0)
+                return -ENOMEM;
+        kind = desired_path_classify(root, path);
+        if (kind == DESIRED_PATH_UNKNOWN)
+                return DESIRED_UPDATE_RESCAN;
+        if (kind == DESIRED_PATH_IGNORED || file_get_unchanged(s, path))
+                return DESIRED_UPDATE_NONE;
+        r = desired_set_load_file(s, path);
+        if (r < 0)
+                return r;
+        if (ret_file)
+                *ret_file = desired_set_get_file(s, path);
+        return r > 0 ? DESIRED_UPDATE_ACCEPTED : DESIRED_UPDATE_REJECTED;
+}
+
+int desired_set_retry_errors(DesiredSet *s, const char *dir) {
+        _cleanup_free_ char *root = root_dup(dir);
+
+        if (!root)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_files; i++) {
+                DesiredFile *f = s->files[i];
+
+                if (f->state == DESIRED_FILE_ERROR)
+                        f->seen = desired_path_classify(root, f->path) == DESIRED_PATH_FILE;
+        }
+        return retry_seen_errors(s);
 }
 
 /* ---- queries ------------------------------------------------------------------------------- */

@@ -12,16 +12,16 @@
  * no longer a regular file, or that the scan could not reach (a directory above it unreadable,
  * too deep or in a symlink loop) is in error and keeps its last good version.
  *
- * Scanning skips dotfiles and dot-directories (so Kubernetes ConfigMap mounts, whose real
- * files sit under "..2024_..." and are reached through symlinks, are read once through the
- * symlinks), editor backups (*~, #*#, *.swp, *.swo, *.bak, *.tmp, *.orig, .#*), follows
- * symlinks to files and directories, and guards against symlink loops. */
+ * Scanning skips hidden paths and editor backups (reconciler/desired/desired-path.h says which
+ * names are desired-state files), follows symlinks to files and directories, and guards against
+ * symlink loops. */
 
 #include <sys/stat.h>
 
 #include "lib/diag.h"
 #include "reconciler/spec/daemon-config.h"
 #include "reconciler/desired/desired-index.h"
+#include "reconciler/desired/desired-path.h"
 #include "reconciler/spec/spec.h"
 
 typedef enum DesiredFileState {
@@ -42,7 +42,8 @@ typedef struct DesiredFile {
         ino_t ino;
         off_t size;
         struct timespec mtime;
-        bool seen;                 /* internal: found by the current rescan */
+        bool seen;                 /* internal: found by the current rescan, or the scan would
+                                    * read it (desired_set_retry_errors()) */
 } DesiredFile;
 
 typedef struct DesiredSet {
@@ -98,12 +99,28 @@ int desired_set_remove_file(DesiredSet *s, const char *path);
  * ends here, so this is the one place that decides what is gone (DESIGN.md §3.2). */
 int desired_set_rescan(DesiredSet *s, const char *dir);
 
-/* Whether path, a file below the directory root, is really gone: lstat() says it does not
- * exist, and the nearest directory above it that exists (root or below) can be read, so its
- * absence is established rather than guessed. A file that is there in any form (unreadable, a
- * FIFO, a dangling symlink), or whose absence cannot be established (EACCES, ELOOP, ENOTDIR,
- * an unreadable directory above it), is not gone. */
-bool desired_path_is_gone(const char *root, const char *path);
+/* What desired_set_update_file() did. */
+typedef enum DesiredUpdate {
+        DESIRED_UPDATE_RESCAN,   /* only a full rescan can tell what the path is now */
+        DESIRED_UPDATE_NONE,     /* not a desired-state file, or the version already read */
+        DESIRED_UPDATE_ACCEPTED, /* read again; the new version is in force */
+        DESIRED_UPDATE_REJECTED, /* read again and broken: the last good version stays */
+} DesiredUpdate;
+
+/* Reads rel, a path below dir that changed (a hint of the directory watch), again when it is a
+ * desired-state file that the scan would read (desired_path_classify()) and its stat identity
+ * (dev, ino, size, mtime) is not the one read last. Never removes a file: a path that may be
+ * gone, a directory or anything else the scan alone can judge is DESIRED_UPDATE_RESCAN. The
+ * file's path is dir's as desired_set_rescan() writes it, so both name a file alike. Returns a
+ * DesiredUpdate, with *ret_file (optional) the file when it was read again, or -ENOMEM. */
+int desired_set_update_file(DesiredSet *s, const char *dir, const char *rel,
+                            const DesiredFile **ret_file);
+
+/* Reads every file in error again that the scan of dir would read (desired_path_classify()):
+ * its error may have been a collision with a file that changed since. A file the scan would
+ * not reach keeps its error and its last good version until a rescan reaches it. This is the
+ * retry desired_set_rescan() makes after loading. Returns 0 or -ENOMEM. */
+int desired_set_retry_errors(DesiredSet *s, const char *dir);
 
 /* Puts another daemon configuration in force for account resolution (a reload) and makes the
  * next rescan read every file again. The files keep their last good version meanwhile. */
@@ -123,5 +140,3 @@ size_t desired_set_n_resources(const DesiredSet *s);
 size_t desired_set_n_files_in_state(const DesiredSet *s, DesiredFileState state);
 /* Every current problem: the scan's and those of every file in error, sorted. */
 int desired_set_collect_diags(const DesiredSet *s, DiagList *ret);
-/* Whether a file name is one the scan takes (*.yaml and *.yml, not hidden, not a backup). */
-bool desired_file_name_wanted(const char *name);

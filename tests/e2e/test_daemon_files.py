@@ -219,3 +219,20 @@ def test_rename_across_two_batches_deletes_nothing(fake, make_daemon):
     wait_for(lambda: "mv" not in fake.configs(), 5, what="DELETE after the grace")
     assert fake.count("DELETE") == 1
     assert d.stop() == 0
+
+
+def test_desired_dir_with_trailing_slash(fake, make_daemon):
+    # desiredDir "dir/" names each file as the scan does: an edit seen through inotify is the
+    # same file, not a second "dir//a.yaml" whose resource collides with the first one's.
+    fake.create("a")
+    d = make_daemon(resync="1m")
+    d.write_config(d.config_text().replace(f"desiredDir: {d.desired}\n",
+                                           f"desiredDir: {d.desired}/\n"))
+    d.write("a.yaml", doc("a", retries=1))
+    d.start()
+    d.wait_state("a", "in_sync")
+    d.write("a.yaml", doc("a", retries=2))
+    wait_for(lambda: retries(fake, "a") == 2, 5, what="a updated")
+    assert d.status()["summary"]["files"] == {"ok": 1, "error": 0}
+    assert d.resource("a")["file"] == os.path.join(d.desired, "a.yaml")
+    assert d.stop() == 0

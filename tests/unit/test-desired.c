@@ -69,19 +69,72 @@ static bool has_diag(const DiagList *l, const char *path_suffix, unsigned line, 
         return false;
 }
 
+/* The one list of names (reconciler/desired/desired-path.h) that the scan, the directory watch
+ * and the daemon's per-file path share. */
 static void test_skip_rules(void **state) {
         static const struct {
                 const char *name;
-                bool wanted;
+                bool hidden, backup, wanted;
         } names[] = {
-                { "a.yaml", true },     { "b.yml", true },      { ".a.yaml", false },
-                { "a.yaml~", false },   { "#a.yaml#", false },  { "a.yaml.swp", false },
-                { "a.yaml.swo", false }, { "a.yaml.bak", false }, { "a.yaml.tmp", false },
-                { "a.yaml.orig", false }, { ".#a.yaml", false }, { "a.json", false },
-                { ".yaml", false },     { "README.md", false }, { "x.yml.bak", false },
+                /* desired-state files */
+                { "a.yaml", false, false, true },
+                { "b.yml", false, false, true },
+                { "a.b.yaml", false, false, true },
+                { "#a.yaml", false, false, true },
+                { "a#.yaml", false, false, true },
+                { "4913.yaml", false, false, true },
+                /* hidden */
+                { ".a.yaml", true, false, false },
+                { "..data", true, false, false },
+                { ".git", true, false, false },
+                { ".yaml", true, false, false },
+                /* editor backups and scratch files */
+                { "a.yaml~", false, true, false },
+                { "#a.yaml#", false, true, false },
+                { ".#a.yaml", true, true, false },
+                { ".a.yaml.swp", true, true, false },
+                { "a.yaml.swp", false, true, false },
+                { "a.yaml.swo", false, true, false },
+                { "a.yaml.swx", false, true, false },
+                { "a.yaml.bak", false, true, false },
+                { "x.yml.bak", false, true, false },
+                { "a.yaml.tmp", false, true, false },
+                { "a.yaml.orig", false, true, false },
+                { "4913", false, true, false },
+                /* other names: neither, and not read */
+                { "a.json", false, false, false },
+                { "README.md", false, false, false },
+                { "#", false, false, false },
+                { "yaml", false, false, false },
+                { "a.yaml.d", false, false, false },
+                /* case matters */
+                { "a.YAML", false, false, false },
+                { "a.Yml", false, false, false },
+                { "a.yaml.BAK", false, false, false },
         };
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                print_message("name: '%s'\n", names[i].name);
+                assert_int_equal(desired_name_is_hidden(names[i].name), names[i].hidden);
+                assert_int_equal(desired_name_is_backup(names[i].name), names[i].backup);
                 assert_int_equal(desired_file_name_wanted(names[i].name), names[i].wanted);
+        }
+}
+
+static void test_path_hidden(void **state) {
+        static const struct {
+                const char *rel;
+                bool hidden;
+        } paths[] = {
+                { "a.yaml", false },          { "sub/a.yaml", false },
+                { "a.b/c.d/e.yaml", false },  { "sub/", false },
+                { ".a.yaml", true },          { "sub/.a.yaml", true },
+                { ".git/a.yaml", true },      { "a/..data/b.yaml", true },
+                { "a/..2024_01/b/c.yaml", true },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                print_message("path: '%s'\n", paths[i].rel);
+                assert_int_equal(desired_path_is_hidden(paths[i].rel), paths[i].hidden);
+        }
 }
 
 static void test_scan_tree(void **state) {
@@ -109,6 +162,111 @@ static void test_scan_tree(void **state) {
         assert_non_null(desired_set_get_file(s, path_in("sub/c.yaml")));
         /* unchanged files are not read again */
         assert_int_equal(desired_set_rescan(s, tmpdir), 0);
+}
+
+static void deep_dir(char *rel, size_t size, unsigned levels);
+
+/* desired_path_classify() says of each path what the scan does with it. */
+static void test_path_classify_agrees_with_scan(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+        char deep[256], deeper[264], deep_file[272], deeper_file[280];
+        const struct {
+                const char *rel;
+                DesiredPathKind kind;
+        } paths[] = {
+                { "a.yaml", DESIRED_PATH_FILE },
+                { "sub/b.yml", DESIRED_PATH_FILE },
+                { "link.yaml", DESIRED_PATH_FILE }, /* a symlink to a file: followed */
+                { deep_file, DESIRED_PATH_FILE },   /* the deepest level the scan reads */
+                { "a.yaml.bak", DESIRED_PATH_IGNORED },
+                { "a.yaml.orig", DESIRED_PATH_IGNORED },
+                { "notes.txt", DESIRED_PATH_IGNORED },
+                { "A.YAML", DESIRED_PATH_IGNORED },
+                { "sub", DESIRED_PATH_UNKNOWN },               /* a directory */
+                { "gone.yaml", DESIRED_PATH_UNKNOWN },
+                { "dangling.yaml", DESIRED_PATH_UNKNOWN },
+                { "fifo.yaml", DESIRED_PATH_UNKNOWN },
+                { ".h/c.yaml", DESIRED_PATH_UNKNOWN },         /* read only through symlinks */
+                { "sub/loop/b.yml", DESIRED_PATH_UNKNOWN },    /* the scan reads sub/b.yml */
+                { "top/sub/b.yml", DESIRED_PATH_UNKNOWN },     /* top is the root again */
+                { deeper_file, DESIRED_PATH_UNKNOWN },         /* one level too deep */
+        };
+
+        deep_dir(deep, sizeof(deep), LIMIT_DIRECTORY_DEPTH);
+        snprintf(deep_file, sizeof(deep_file), "%s/e.yaml", deep);
+        snprintf(deeper, sizeof(deeper), "%s/d", deep);
+        assert_int_equal(mkdir(path_in(deeper), 0755), 0);
+        snprintf(deeper_file, sizeof(deeper_file), "%s/f.yaml", deeper);
+        assert_int_equal(mkdir(path_in("sub"), 0755), 0);
+        assert_int_equal(mkdir(path_in(".h"), 0755), 0);
+        write_file("a.yaml", DOC("a", "fa"));
+        write_file("sub/b.yml", DOC("b", "fb"));
+        write_file(".h/c.yaml", DOC("c", "fc"));
+        write_file(deep_file, DOC("e", "fe"));
+        write_file(deeper_file, DOC("f", "ff"));
+        write_file("a.yaml.bak", "broken: [");
+        write_file("a.yaml.orig", "broken: [");
+        write_file("notes.txt", "broken: [");
+        write_file("A.YAML", "broken: [");
+        assert_int_equal(symlink(".h/c.yaml", path_in("link.yaml")), 0);
+        assert_int_equal(symlink("missing.yaml", path_in("dangling.yaml")), 0);
+        assert_int_equal(mkfifo(path_in("fifo.yaml"), 0644), 0);
+        assert_int_equal(symlink(".", path_in("sub/loop")), 0);
+        assert_int_equal(symlink(".", path_in("top")), 0);
+
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_true(desired_set_rescan(s, tmpdir) >= 0);
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                DesiredPathKind kind = desired_path_classify(tmpdir, path_in(paths[i].rel));
+
+                print_message("path: '%s'\n", paths[i].rel);
+                assert_int_equal(kind, paths[i].kind);
+                /* the scan read exactly the files classified as desired-state files */
+                assert_int_equal(desired_set_get_file(s, path_in(paths[i].rel)) != NULL,
+                                 kind == DESIRED_PATH_FILE);
+        }
+        assert_int_equal(s->n_files, 4);
+        /* not below the root */
+        assert_int_equal(desired_path_classify(path_in("sub"), path_in("a.yaml")),
+                         DESIRED_PATH_UNKNOWN);
+}
+
+/* The daemon's per-file path names and judges a file as the scan does. */
+static void test_update_file(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+        char root[128];
+        const DesiredFile *f = NULL;
+
+        assert_int_equal(mkdir(path_in("sub"), 0755), 0);
+        write_file("sub/a.yaml", DOC("a", "fa"));
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_int_equal(desired_set_rescan(s, tmpdir), 1);
+        /* the directory written with a trailing slash names the same file */
+        snprintf(root, sizeof(root), "%s//", tmpdir);
+        assert_int_equal(desired_set_update_file(s, root, "sub/a.yaml", &f),
+                         DESIRED_UPDATE_NONE);
+        replace_file("sub/a.yaml", DOC("a2", "fa"));
+        assert_int_equal(desired_set_update_file(s, root, "sub/a.yaml", &f),
+                         DESIRED_UPDATE_ACCEPTED);
+        assert_ptr_equal(f, desired_set_get_file(s, path_in("sub/a.yaml")));
+        assert_string_equal(f->resources[0]->name, "a2");
+        assert_int_equal(s->n_files, 1);
+        replace_file("sub/a.yaml", "spec: [\n");
+        assert_int_equal(desired_set_update_file(s, tmpdir, "sub/a.yaml", &f),
+                         DESIRED_UPDATE_REJECTED);
+        assert_int_equal(f->state, DESIRED_FILE_ERROR);
+        assert_string_equal(f->resources[0]->name, "a2");
+        /* a rejected version is read again at the next hint: it may load by then */
+        assert_int_equal(desired_set_update_file(s, tmpdir, "sub/a.yaml", &f),
+                         DESIRED_UPDATE_REJECTED);
+        /* names the loader does not take; what only a rescan can judge */
+        write_file("sub/a.yaml.orig", DOC("o", "fo"));
+        assert_int_equal(desired_set_update_file(s, tmpdir, "sub/a.yaml.orig", NULL),
+                         DESIRED_UPDATE_NONE);
+        assert_int_equal(desired_set_update_file(s, tmpdir, "sub", NULL), DESIRED_UPDATE_RESCAN);
+        assert_int_equal(desired_set_update_file(s, tmpdir, "gone.yaml", NULL),
+                         DESIRED_UPDATE_RESCAN);
+        assert_int_equal(s->n_files, 1);
 }
 
 static void test_configmap_layout(void **state) {
@@ -214,16 +372,20 @@ static void test_empty_and_missing_dir(void **state) {
 
 /* Runs as an unprivileged user when root (CI), for whom chmod 000 does not stop reading: the
  * effective uid is the one permission checks use, and the saved uid lets it come back. */
-static int rescan_unprivileged(DesiredSet *s) {
+static int unprivileged(int (*fn)(DesiredSet *s, const char *dir), DesiredSet *s) {
         bool root = geteuid() == 0;
         int r;
 
         if (root)
                 assert_int_equal(seteuid(65534), 0);
-        r = desired_set_rescan(s, tmpdir);
+        r = fn(s, tmpdir);
         if (root)
                 assert_int_equal(seteuid(0), 0);
         return r;
+}
+
+static int rescan_unprivileged(DesiredSet *s) {
+        return unprivileged(desired_set_rescan, s);
 }
 
 static bool is_gone_unprivileged(const char *rel) {
@@ -261,6 +423,14 @@ static void break_symlink_loop(const char *rel) {
         assert_int_equal(rename(path_in("sub"), path_in(".hold")), 0);
         assert_int_equal(symlink("sub", path_in("sub")), 0);
 }
+static void break_dir_loop(const char *rel) {
+        /* "sub" becomes the root itself, which the scan entered first: sub/r.yaml is there
+         * (it is the root's r.yaml) but never read under that path. The root's r.yaml
+         * collides with sub/r.yaml's last good version, so only sub/r.yaml could load. */
+        assert_int_equal(rename(path_in("sub"), path_in(".hold")), 0);
+        assert_int_equal(symlink(".", path_in("sub")), 0);
+        write_file("r.yaml", DOC("r2", "fr"));
+}
 static void break_emptied(const char *rel) {
         replace_file(rel, "");
 }
@@ -288,6 +458,19 @@ static void break_dir_deleted(const char *rel) {
         assert_int_equal(rmdir(path_in("sub")), 0);
 }
 
+/* rel keeps its last good version ("r") and is in error for the reason error. */
+static void assert_kept_in_error(const DesiredSet *s, const char *rel, const char *error) {
+        const DesiredFile *f = desired_set_get_file(s, path_in(rel));
+
+        assert_non_null(f);
+        assert_int_equal(f->state, DESIRED_FILE_ERROR);
+        assert_int_equal(f->n_resources, 1);
+        assert_string_equal(f->resources[0]->name, "r");
+        assert_true(has_diag(&f->diags, "r.yaml", f->diags.items[0].line,
+                             f->diags.items[0].column, error));
+        assert_int_equal(desired_set_n_resources(s), 2);
+}
+
 static void test_only_gone_removes(void **state) {
         static const struct {
                 const char *name;
@@ -300,6 +483,7 @@ static void test_only_gone_removes(void **state) {
                 { "unreadable dir", break_unreadable_dir, false, false, "cannot read file: Permission denied" },
                 { "unlistable dir", break_unlistable_dir, false, false, "the scan did not reach the file" },
                 { "symlink loop", break_symlink_loop, false, false, "Too many levels of symbolic links" },
+                { "directory loop", break_dir_loop, false, false, "the scan did not reach the file" },
                 { "emptied", break_emptied, false, false, "holds no document" },
                 { "comment only", break_comment_only, false, false, "holds no document" },
                 { "fifo", break_fifo, false, false, "not a regular file" },
@@ -332,16 +516,14 @@ static void test_only_gone_removes(void **state) {
                         assert_null(f);
                         assert_int_equal(desired_set_n_resources(s), 1);
                 } else {
-                        assert_non_null(f);
-                        assert_int_equal(f->state, DESIRED_FILE_ERROR);
-                        assert_int_equal(f->n_resources, 1);
-                        assert_string_equal(f->resources[0]->name, "r");
-                        assert_true(has_diag(&f->diags, "r.yaml", f->diags.items[0].line,
-                                             f->diags.items[0].column, cases[i].error));
-                        assert_int_equal(desired_set_n_resources(s), 2);
+                        assert_kept_in_error(s, rel, cases[i].error);
                         /* a second pass decides the same */
                         assert_true(rescan_unprivileged(s) >= 0);
                         assert_int_equal(desired_set_n_resources(s), 2);
+                        /* and so does the daemon's retry after an inotify hint: it reads
+                         * again only what the scan reads */
+                        assert_int_equal(unprivileged(desired_set_retry_errors, s), 0);
+                        assert_kept_in_error(s, rel, cases[i].error);
                 }
                 assert_int_equal(desired_set_get_file(s, path_in("keep.yaml"))->state,
                                  DESIRED_FILE_OK);
@@ -634,7 +816,11 @@ static void test_parallel_load_same_as_serial(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_skip_rules),
+                cmocka_unit_test(test_path_hidden),
                 cmocka_unit_test_setup_teardown(test_scan_tree, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_path_classify_agrees_with_scan, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_update_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_configmap_layout, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_last_good_version, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_empty_and_missing_dir, setup, teardown),

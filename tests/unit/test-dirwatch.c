@@ -230,8 +230,11 @@ static void test_editor_scratch(void **state) {
 
         write_file(at(f, "a.yaml"), "old");
         start(f);
-        /* what vim and emacs leave around a save */
+        /* what vim and emacs leave around a save, and patch or a merge tool (the loader reads
+         * none of them: desired_name_is_backup()) */
         write_file(at(f, "4913"), "");
+        write_file(at(f, "a.yaml.bak"), "backup");
+        write_file(at(f, "a.yaml.orig"), "before the merge");
         assert_int_equal(unlink(at(f, "4913")), 0);
         write_file(at(f, ".a.yaml.swp"), "swap");
         write_file(at(f, "#a.yaml#"), "autosave");
@@ -249,6 +252,8 @@ static void test_editor_scratch(void **state) {
         assert_int_equal(unlink(at(f, "#a.yaml#")), 0);
         assert_int_equal(unlink(at(f, ".#a.yaml")), 0);
         assert_int_equal(unlink(at(f, "a.yaml~")), 0);
+        assert_int_equal(unlink(at(f, "a.yaml.bak")), 0);
+        assert_int_equal(unlink(at(f, "a.yaml.orig")), 0);
         wait_calls(f, 1);
         settle(f);
         assert_int_equal(f->calls, 1);

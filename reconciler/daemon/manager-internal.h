@@ -6,13 +6,11 @@
  *                      (STATUS=, gauges)
  *   manager-load.c     daemon configuration, accounts, directory rescans, the sorted diff of the
  *                      desired state against the runtime table, deletions
- *   manager-run.c      the work queue's runs: reconcile.h for each resource, DELETE for a
- *                      removed one (deletionPolicy: delete); the one state setter; cloud metrics
- *   manager-status.c   /status JSON
+ *   manager-queue.c    the work queue's wiring: what is queued, the callback that starts a
+ *                      resource's run; cloud request metrics
+ *   status-document.c  /status JSON
  *   manager-alerts.c   alerts: detections and clears from the ends of runs (alerts.h)
- *   manager-delete.c   deferred deletes: a removed document's DELETE waits for a grace period
- *   manager-orphan.c   orphans: resources whose document is gone (listed until orphanRetention)
- *                      and records without a document at start */
+ * What happens to one resource (its states, runs, removal, orphans) is in resource.h. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,6 +28,7 @@
 #include "reconciler/daemon/metrics-asyncfg.h"
 #include "reconciler/core/reconcile.h"
 #include "reconciler/daemon/resource-table.h"
+#include "reconciler/daemon/resource.h"
 #include "reconciler/core/state.h"
 #include "reconciler/core/status-summary.h"
 #include "reconciler/core/workqueue.h"
@@ -37,7 +36,7 @@
 /* State saves are batched: at most one every SAVE_INTERVAL (the completions of one burst of
  * runs go into one write). */
 #define MANAGER_SAVE_INTERVAL_USEC (100ULL * 1000ULL)
-/* A removed resource's DELETE waits one debounce plus this (manager-delete.c). */
+/* A removed resource's DELETE waits one debounce plus this (resource-removal.c). */
 #define MANAGER_DELETE_GRACE_USEC (1000ULL * 1000ULL)
 /* The directory watch's debounce (ASYNCFG_DEBOUNCE_MSEC overrides it, for tests). */
 #define MANAGER_DEBOUNCE_USEC_DEFAULT (200ULL * 1000ULL)
@@ -70,15 +69,16 @@ struct Manager {
         StatusCounts counts;
 
         sd_event_source *sig_term, *sig_int, *sig_hup;
-        sd_event_source *save_timer;    /* batched state-store saves */
         sd_event_source *publish_event; /* STATUS= and gauges, once per loop iteration */
-        sd_event_source *stop_timer;    /* the bound on in-flight requests at stop */
-        sd_event_source *orphan_timer;  /* the next orphan to forget (CLOCK_REALTIME) */
-        sd_event_source *delete_timer;  /* the next deferred DELETE (manager-delete.c) */
+        /* Every timer is on clock (a fake one in tests): */
+        ClockTimer *save_timer;   /* batched state-store saves */
+        ClockTimer *stop_timer;   /* the bound on in-flight requests at stop */
+        ClockTimer *orphan_timer; /* the next orphan to forget (resource-removal.c) */
+        ClockTimer *delete_timer; /* the next deferred DELETE (resource-removal.c) */
 
         char **acks;  /* keys of written resources whose record awaits the save (strv) */
         size_t n_acks;
-        uint64_t last_save_usec;      /* CLOCK_MONOTONIC */
+        uint64_t last_save_usec;      /* clock's time */
         unsigned n_runs;              /* runs in flight */
         uint64_t retries_reported;    /* workqueue retries already counted in the metric */
         char *status_line;            /* the last STATUS= sent */
@@ -106,12 +106,10 @@ bool manager_is_ready(const Manager *m);
 void manager_publish_ready(Manager *m);
 void manager_release_retired(Manager *m);
 int manager_add_ack(Manager *m, const char *key);
-/* Arms the one-shot timer *s (created on first use, userdata m) for when, unless it is
- * already due earlier. 0 or a negative errno. */
-int manager_arm_timer_earliest(Manager *m, sd_event_source **s, clockid_t clock, uint64_t when,
-                               uint64_t accuracy, sd_event_time_handler_t handler);
-uint64_t now_realtime_usec(void);
-uint64_t now_monotonic_usec(void);
+/* Arms the timer *t (created on first use on the manager's clock, userdata m) for when (the
+ * clock's time), unless it is already due earlier. 0 or a negative errno. */
+int manager_arm_timer_earliest(Manager *m, ClockTimer **t, usec_t when,
+                               clock_timer_handler_t handler);
 
 /* manager-load.c */
 /* Loads the daemon configuration; its problems are logged. On failure, *ret_error (may be NULL)
@@ -128,16 +126,12 @@ int manager_watch_dir(Manager *m);
 Resource *manager_resource_new(Manager *m, const char *key, const ResourceSpec *spec);
 void manager_update_file_metrics(Manager *m);
 
-/* manager-run.c */
+/* manager-queue.c */
 int manager_process(WorkQueue *q, const char *key, void *item_userdata, void *userdata);
-void manager_resource_event(Manager *m, Resource *r, ResourceEvent ev, const char *why);
-void manager_resource_drop(Manager *m, Resource *r);
-void manager_resource_finish_removal(Manager *m, Resource *r);
 int manager_enqueue(Manager *m, Resource *r, WorkPriority priority);
 void manager_cancel_runs(Manager *m);
 void manager_cloud_observer(const CloudAccount *account, Provider provider, CloudOp op,
                             long http_status, int error, uint64_t duration_usec, void *userdata);
-void manager_report_written(Manager *m, Resource *r);
 
 /* manager-alerts.c */
 int manager_alerts_configure(Manager *m);
@@ -148,21 +142,11 @@ void manager_alerts_forget(Manager *m, Resource *r);
 /* The alerts firing for r as /status shows them (endpoint.h); NULL when none is (or on
  * allocation failure: /status then just lacks them). */
 json_t *manager_alerts_status_json(const Manager *m, const Resource *r);
-/* manager-delete.c */
-/* Defers the DELETE of removed r by the grace period: true when deferred (the timer queues it
- * unless its document comes back), false when the grace is over (queue it now). */
-bool manager_defer_delete(Manager *m, Resource *r);
-
-/* manager-orphan.c */
+/* resource-removal.c */
+/* At start: state-store records without a document become orphans. */
 int manager_orphan_unowned_records(Manager *m);
-/* The document of r is gone and its live config is left alone: r is listed as orphaned. */
-void manager_resource_orphan(Manager *m, Resource *r, const char *why);
-/* r's document is back: no longer an orphan (its record stays, not orphaned). */
-void manager_resource_unorphan(Manager *m, Resource *r);
-/* Drops r and its state-store record; why (may be NULL) is logged. */
-void manager_resource_forget(Manager *m, Resource *r, const char *why);
 
-/* manager-status.c */
+/* status-document.c */
 char *manager_status_json(void *userdata);
 /* The desired files per state as every view counts them (/status, /metrics, STATUS=, and so
  * `asyncfg status`): a path the directory scan could not use (an unreadable or too deep

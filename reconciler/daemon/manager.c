@@ -22,20 +22,6 @@
 #include "reconciler/daemon/manager-internal.h"
 #include "reconciler/core/user-agent.h"
 
-uint64_t now_realtime_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
-
-uint64_t now_monotonic_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
-
 /* ---- saving ------------------------------------------------------------------------------- */
 
 int manager_add_ack(Manager *m, const char *key) {
@@ -56,15 +42,15 @@ int manager_add_ack(Manager *m, const char *key) {
 static void manager_save_now(Manager *m) {
         int k = state_store_save(m->state);
 
-        m->last_save_usec = now_monotonic_usec();
+        m->last_save_usec = clock_now(m->clock);
         if (k < 0)
                 log_error_errno(k, "Failed to save the state store in '%s': %m; retrying.",
                                 m->gen ? m->gen->config->state_dir : "?");
         for (size_t i = 0; i < m->n_acks; i++) {
                 Resource *r = resource_table_get(&m->table, m->acks[i]);
 
-                if (r && r->state == RESOURCE_STATE_CHANGING && !r->run)
-                        manager_report_written(m, r);
+                if (r && r->state == RESOURCE_STATE_CHANGING && !resource_run_in_flight(r))
+                        resource_report_written(r);
                 free(m->acks[i]);
         }
         free(m->acks);
@@ -74,43 +60,35 @@ static void manager_save_now(Manager *m) {
                 manager_schedule_save(m); /* not reported as saved: keep trying */
 }
 
-static int on_save_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+static int on_save_timer(ClockTimer *t, usec_t usec, void *userdata) {
         manager_save_now(userdata);
         return 0;
 }
 
 void manager_schedule_save(Manager *m) {
-        uint64_t when = MAX(now_monotonic_usec(), m->last_save_usec + MANAGER_SAVE_INTERVAL_USEC);
+        usec_t when = MAX(clock_now(m->clock), m->last_save_usec + MANAGER_SAVE_INTERVAL_USEC);
 
-        if (!m->save_timer) {
-                if (sd_event_add_time(m->event, &m->save_timer, CLOCK_MONOTONIC, when, 1000,
-                                      on_save_timer, m) < 0) {
-                        manager_save_now(m); /* no timer: save at once rather than not at all */
-                        return;
-                }
+        if (!m->save_timer && clock_timer_new(m->clock, on_save_timer, m, &m->save_timer) < 0) {
+                manager_save_now(m); /* no timer: save at once rather than not at all */
                 return;
         }
-        int enabled = SD_EVENT_OFF;
-        (void) sd_event_source_get_enabled(m->save_timer, &enabled);
-        if (enabled != SD_EVENT_OFF)
+        if (clock_timer_get(m->save_timer) != USEC_INFINITY)
                 return; /* already due */
-        (void) sd_event_source_set_time(m->save_timer, when);
-        (void) sd_event_source_set_enabled(m->save_timer, SD_EVENT_ONESHOT);
+        (void) clock_timer_arm(m->save_timer, when);
 }
 
-int manager_arm_timer_earliest(Manager *m, sd_event_source **s, clockid_t clock, uint64_t when,
-                               uint64_t accuracy, sd_event_time_handler_t handler) {
-        int enabled = SD_EVENT_OFF;
-        uint64_t due = 0;
+int manager_arm_timer_earliest(Manager *m, ClockTimer **t, usec_t when,
+                               clock_timer_handler_t handler) {
+        int k;
 
-        if (!*s)
-                return sd_event_add_time(m->event, s, clock, when, accuracy, handler, m);
-        (void) sd_event_source_get_enabled(*s, &enabled);
-        (void) sd_event_source_get_time(*s, &due);
-        if (enabled != SD_EVENT_OFF && due <= when)
+        if (!*t) {
+                k = clock_timer_new(m->clock, handler, m, t);
+                if (k < 0)
+                        return k;
+        }
+        if (clock_timer_get(*t) <= when)
                 return 0;
-        (void) sd_event_source_set_time(*s, when);
-        return sd_event_source_set_enabled(*s, SD_EVENT_ONESHOT);
+        return clock_timer_arm(*t, when);
 }
 
 /* ---- publishing -------------------------------------------------------------------------- */
@@ -184,7 +162,7 @@ void manager_check_stopped(Manager *m) {
         (void) sd_event_exit(m->event, m->exit_status);
 }
 
-static int on_stop_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+static int on_stop_timeout(ClockTimer *t, usec_t usec, void *userdata) {
         Manager *m = userdata;
 
         log_warning("%u requests still in flight after %llus: cancelling them.", m->n_runs,
@@ -205,8 +183,9 @@ static void manager_stop(Manager *m, const char *why) {
                  (unsigned long long) (MANAGER_STOP_TIMEOUT_USEC / 1000000ULL));
         m->dirwatch = dirwatch_free(m->dirwatch);
         if (m->n_runs > 0 &&
-            sd_event_add_time_relative(m->event, &m->stop_timer, CLOCK_MONOTONIC,
-                                       MANAGER_STOP_TIMEOUT_USEC, 0, on_stop_timeout, m) < 0)
+            manager_arm_timer_earliest(m, &m->stop_timer,
+                                       clock_now(m->clock) + MANAGER_STOP_TIMEOUT_USEC,
+                                       on_stop_timeout) < 0)
                 manager_cancel_runs(m);
         manager_check_stopped(m);
 }
@@ -224,7 +203,7 @@ static int manager_rebind_endpoint(Manager *m);
 /* Records the outcome of a load of the daemon configuration (at start or on SIGHUP) for /status
  * and the metrics, as Prometheus does; error: why it failed (NULL: unknown, see the log). */
 static void manager_note_reload(Manager *m, bool ok, const char *error) {
-        m->reload_usec = now_realtime_usec();
+        m->reload_usec = now(CLOCK_REALTIME);
         m->reload_successful = ok;
         free(m->reload_error);
         m->reload_error = ok ? NULL : strdup(error ?: "see the log");
@@ -307,12 +286,25 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 /* ---- life cycle --------------------------------------------------------------------------- */
 
 int manager_new(sd_event *event, const char *config_path, Manager **ret) {
+        Clock *clock;
+        int k;
+
+        k = clock_new_event(event, &clock);
+        if (k < 0)
+                return log_error_errno(k, "Failed to set up the clock: %m");
+        return manager_new_with_clock(event, clock, config_path, ret);
+}
+
+int manager_new_with_clock(sd_event *event, Clock *clock, const char *config_path, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(*m));
         const char *e;
         int k;
 
-        if (!m)
+        if (!m) {
+                clock_free(clock);
                 return log_oom();
+        }
+        m->clock = clock;
         m->event = sd_event_ref(event);
         m->config_path = strdup(config_path);
         m->debounce_usec = MANAGER_DEBOUNCE_USEC_DEFAULT;
@@ -324,9 +316,6 @@ int manager_new(sd_event *event, const char *config_path, Manager **ret) {
         k = metrics_new_asyncfg(&m->metrics);
         if (k < 0)
                 return log_error_errno(k, "Failed to set up metrics: %m");
-        k = clock_new_event(event, &m->clock);
-        if (k < 0)
-                return log_error_errno(k, "Failed to set up the clock: %m");
         k = http_engine_new(event, &(HttpEngineOptions) { .user_agent = ASYNCFG_USER_AGENT }, &m->http);
         if (k < 0)
                 return log_error_errno(k, "Failed to set up the HTTP engine: %m");
@@ -352,11 +341,11 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sig_term);
         sd_event_source_disable_unref(m->sig_int);
         sd_event_source_disable_unref(m->sig_hup);
-        sd_event_source_disable_unref(m->save_timer);
         sd_event_source_disable_unref(m->publish_event);
-        sd_event_source_disable_unref(m->stop_timer);
-        sd_event_source_disable_unref(m->orphan_timer);
-        sd_event_source_disable_unref(m->delete_timer);
+        clock_timer_free(m->save_timer);
+        clock_timer_free(m->stop_timer);
+        clock_timer_free(m->orphan_timer);
+        clock_timer_free(m->delete_timer);
         endpoint_free(m->endpoint);
         dirwatch_free(m->dirwatch);
         resource_table_done(&m->table);

@@ -105,6 +105,9 @@ void manager_check_stopped(Manager *m);
 bool manager_is_ready(const Manager *m);
 void manager_publish_ready(Manager *m);
 void manager_release_retired(Manager *m);
+/* SIGHUP: the configuration again (the one in force stays if the new one is not usable), the
+ * desired state again; logged. */
+void manager_reload(Manager *m);
 int manager_add_ack(Manager *m, const char *key);
 /* Arms the timer *t (created on first use on the manager's clock, userdata m) for when (the
  * clock's time), unless it is already due earlier. 0 or a negative errno. */
@@ -117,6 +120,8 @@ int manager_arm_timer_earliest(Manager *m, ClockTimer **t, usec_t when,
 int manager_load_config(Manager *m, DaemonConfig **ret, char **ret_error);
 int manager_generation_new(Manager *m, DaemonConfig *config, ManagerGeneration **ret);
 ManagerGeneration *manager_generation_free(ManagerGeneration *g);
+/* Puts g in force; takes g on every path (freed on failure, the one in force stays). 0 or a
+ * negative errno (logged). */
 int manager_install_generation(Manager *m, ManagerGeneration *g);
 int manager_rescan_full(Manager *m, const char *why);
 void manager_on_dirwatch(Dirwatch *dw, const DirwatchChange *change, void *userdata);

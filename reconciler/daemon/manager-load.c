@@ -96,8 +96,8 @@ int manager_generation_new(Manager *m, DaemonConfig *config, ManagerGeneration *
 
 /* Puts g in force: the queue's options and accounts, the desired set's account resolution.
  * The previous generation retires until no run can use it any more. */
-int manager_install_generation(Manager *m, ManagerGeneration *g) {
-        const DaemonConfig *c = g->config;
+/* The queue's options and accounts of c; logged. */
+static int manager_configure_queue(Manager *m, const DaemonConfig *c) {
         WorkQueueOptions o = {
                 .concurrency = c->concurrency,
                 .backoff = { .base = c->backoff_base, .cap = c->backoff_cap },
@@ -114,6 +114,20 @@ int manager_install_generation(Manager *m, ManagerGeneration *g) {
                 if (k < 0)
                         return log_error_errno(k, "Invalid rate limit of account '%s': %m",
                                                c->accounts[i].name);
+        }
+        return 0;
+}
+
+int manager_install_generation(Manager *m, ManagerGeneration *g) {
+        int k;
+
+        k = manager_configure_queue(m, g->config);
+        if (k < 0) {
+                manager_generation_free(g);
+                /* The queue may have taken some of g's options: back to the ones in force. */
+                if (m->gen)
+                        (void) manager_configure_queue(m, m->gen->config);
+                return k;
         }
         if (m->gen) {
                 m->gen->next = m->retired;

@@ -256,7 +256,7 @@ static void manager_reload_desired(Manager *m, const char *old_dir) {
         m->desired = s;
 }
 
-static void manager_reload(Manager *m) {
+void manager_reload(Manager *m) {
         const char *old_dir = m->gen->config->desired_dir;
         _cleanup_free_ char *dir = old_dir ? strdup(old_dir) : NULL, *error = NULL;
         bool ok;

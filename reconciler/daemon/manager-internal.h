@@ -2,12 +2,11 @@
 #pragma once
 
 /* The manager's state, shared by its files:
- *   manager.c          life cycle, signals (stop, reload), the state-store save timer, publishing
- *                      (STATUS=, gauges)
+ *   manager.c          life cycle, signals (stop, reload), the state-store save timer, the
+ *                      work queue's wiring (what is queued, the callback that starts a
+ *                      resource's run), cloud request metrics, publishing (STATUS=, gauges)
  *   manager-load.c     daemon configuration, accounts, directory rescans, the sorted diff of the
  *                      desired state against the runtime table, deletions
- *   manager-queue.c    the work queue's wiring: what is queued, the callback that starts a
- *                      resource's run; cloud request metrics
  *   status-document.c  /status JSON
  *   manager-alerts.c   alerts: detections and clears from the ends of runs (alerts.h)
  * What happens to one resource (its states, runs, removal, orphans) is in resource.h. */
@@ -131,7 +130,7 @@ int manager_watch_dir(Manager *m);
 Resource *manager_resource_new(Manager *m, const char *key, const ResourceSpec *spec);
 void manager_update_file_metrics(Manager *m);
 
-/* manager-queue.c */
+/* manager.c: the work queue */
 int manager_process(WorkQueue *q, const char *key, void *item_userdata, void *userdata);
 int manager_enqueue(Manager *m, Resource *r, WorkPriority priority);
 void manager_cancel_runs(Manager *m);

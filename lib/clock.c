@@ -70,6 +70,10 @@ usec_t clock_now(Clock *clock) {
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
 }
 
+usec_t clock_now_realtime(Clock *clock) {
+        return clock->event ? now(CLOCK_REALTIME) : clock->now;
+}
+
 static int clock_timer_dispatch(ClockTimer *timer, usec_t now) {
         int r;
 

@@ -33,6 +33,10 @@ Clock *clock_free(Clock *clock);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Clock *, clock_free);
 
 usec_t clock_now(Clock *clock);
+/* CLOCK_REALTIME in microseconds, for times that must mean the same after a restart: the
+ * system's on a real clock; on a fake one, the fake time itself (a test starts it at a
+ * plausible wall-clock time), so that a test moves both with clock_fake_advance(). */
+usec_t clock_now_realtime(Clock *clock);
 
 /* A new timer starts disarmed. */
 int clock_timer_new(Clock *clock, clock_timer_handler_t handler, void *userdata, ClockTimer **ret);

@@ -212,15 +212,15 @@ static void count_states(const json_t *doc, StatusCounts *ret) {
 
         if (json_is_object(states))
                 json_object_foreach((json_t *) states, key, v) {
-                        unsigned *field = status_counts_field(&c, key);
-                        if (field && json_is_integer(v) && json_integer_value(v) >= 0)
-                                *field = (unsigned) json_integer_value(v);
+                        ResourceState st = resource_state_from_string(key);
+                        if (st >= 0 && json_is_integer(v) && json_integer_value(v) >= 0)
+                                c.n[st] = (unsigned) json_integer_value(v);
                 }
         else
                 json_array_foreach(json_object_get(doc, "resources"), i, v) {
-                        unsigned *field = status_counts_field(&c, json_str(v, "state"));
-                        if (field)
-                                (*field)++;
+                        ResourceState st = resource_state_from_string(json_str(v, "state"));
+                        if (st >= 0)
+                                c.n[st]++;
                 }
         *ret = c;
 }
@@ -342,7 +342,7 @@ int status_check(const char *json, size_t size, StatusProblems *ret) {
         }
         count_states(doc, &counts);
         *ret = (StatusProblems) {
-                .resources_in_error = counts.error,
+                .resources_in_error = counts.n[RESOURCE_STATE_ERROR],
                 .files_in_error = count_bad_files(doc),
                 .directory_error = json_is_string(
                         json_object_get(json_object_get(doc, "summary"), "directory_error")),

@@ -1,65 +1,48 @@
 /* SPDX-License-Identifier: MIT */
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "lib/macro.h"
 #include "reconciler/core/status-summary.h"
 
-const char *const status_state_names[STATUS_STATES_MAX] = {
-        "in_sync", "drifted", "changing", "pending", "retrying", "error", "orphaned",
-};
-
-/* How each state reads in the line, singular and plural; same order as the names. */
+/* How each state reads in the line, singular and plural. */
 static const struct {
         const char *one, *many;
-} status_state_words[STATUS_STATES_MAX] = {
-        { "in sync", "in sync" },   { "drifted", "drifted" },   { "changing", "changing" },
-        { "pending", "pending" },   { "retrying", "retrying" }, { "error", "errors" },
-        { "orphaned", "orphaned" },
+} status_state_words[_RESOURCE_STATE_MAX] = {
+        [RESOURCE_STATE_IN_SYNC] = { "in sync", "in sync" },
+        [RESOURCE_STATE_DRIFTED] = { "drifted", "drifted" },
+        [RESOURCE_STATE_CHANGING] = { "changing", "changing" },
+        [RESOURCE_STATE_PENDING] = { "pending", "pending" },
+        [RESOURCE_STATE_RETRYING] = { "retrying", "retrying" },
+        [RESOURCE_STATE_ERROR] = { "error", "errors" },
+        [RESOURCE_STATE_ORPHANED] = { "orphaned", "orphaned" },
 };
 
-static void status_counts_array(StatusCounts *c, unsigned *ret[STATUS_STATES_MAX]) {
-        unsigned *fields[STATUS_STATES_MAX] = {
-                &c->in_sync, &c->drifted,  &c->changing, &c->pending,
-                &c->retrying, &c->error, &c->orphaned,
-        };
-        memcpy(ret, fields, sizeof(fields));
-}
+unsigned status_counts_total(const StatusCounts *c) {
+        unsigned total = 0;
 
-unsigned *status_counts_field(StatusCounts *c, const char *state) {
-        unsigned *fields[STATUS_STATES_MAX];
-
-        if (!c || !state)
-                return NULL;
-        status_counts_array(c, fields);
-        for (size_t i = 0; i < STATUS_STATES_MAX; i++)
-                if (streq(status_state_names[i], state))
-                        return fields[i];
-        return NULL;
+        for (ResourceState s = 0; s < _RESOURCE_STATE_MAX; s++)
+                total += c->n[s];
+        return total;
 }
 
 char *status_line_format(const StatusCounts *c) {
-        StatusCounts copy = *c;
-        unsigned *fields[STATUS_STATES_MAX];
-        unsigned long total = 0;
+        unsigned long total = status_counts_total(c);
+        const char *sep = ": ";
         char *buf = NULL;
         size_t size = 0;
         FILE *f;
-
-        status_counts_array(&copy, fields);
-        for (size_t i = 0; i < STATUS_STATES_MAX; i++)
-                total += *fields[i];
 
         f = open_memstream(&buf, &size);
         if (!f)
                 return NULL;
         fprintf(f, "%lu resource%s", total, total == 1 ? "" : "s");
-        const char *sep = ": ";
-        for (size_t i = 0; i < STATUS_STATES_MAX; i++) {
-                if (*fields[i] == 0)
+        for (ResourceState s = 0; s < _RESOURCE_STATE_MAX; s++) {
+                if (c->n[s] == 0)
                         continue;
-                fprintf(f, "%s%u %s", sep, *fields[i],
-                        *fields[i] == 1 ? status_state_words[i].one : status_state_words[i].many);
+                fprintf(f, "%s%u %s", sep, c->n[s],
+                        c->n[s] == 1 ? status_state_words[s].one : status_state_words[s].many);
                 sep = ", ";
         }
         bool failed = ferror(f);

@@ -21,7 +21,8 @@ typedef struct Watch {
 } Watch;
 
 struct Dirwatch {
-        sd_event *event;
+        sd_event *event; /* the inotify fd's source */
+        Clock *clock;    /* the debounce and poll timers (a fake one in tests) */
         char *root;      /* as given, trailing slashes removed */
         char *parent;    /* the root's parent directory; NULL when the root is "/" */
         char *root_name; /* the root's last component, as it appears in the parent */
@@ -31,7 +32,8 @@ struct Dirwatch {
         unsigned max_watches;
 
         int fd;
-        sd_event_source *io, *debounce, *poll;
+        sd_event_source *io;
+        ClockTimer *debounce, *poll;
         int parent_wd;   /* -1: not watched */
         Watch *watches;  /* the tree's directories, sorted by wd */
         size_t n_watches;
@@ -120,16 +122,14 @@ static void batch_clear_paths(Dirwatch *dw) {
 /* (Re)arms the debounce timer: debounce after this event, but never later than max_delay
  * after the batch's first event. */
 static void batch_arm(Dirwatch *dw) {
-        uint64_t now = 0, when;
+        uint64_t now = clock_now(dw->clock), when;
 
-        (void) sd_event_now(dw->event, CLOCK_MONOTONIC, &now);
         if (!dw->batch_open) {
                 dw->batch_open = true;
                 dw->batch_start = now;
         }
         when = MIN(now + dw->debounce_usec, dw->batch_start + dw->max_delay_usec);
-        (void) sd_event_source_set_time(dw->debounce, when);
-        (void) sd_event_source_set_enabled(dw->debounce, SD_EVENT_ONESHOT);
+        (void) clock_timer_arm(dw->debounce, when);
 }
 
 /* "hidden" and "too-many-paths" only say that the paths are not worth listing; any other
@@ -188,7 +188,7 @@ static int batch_add_path(Dirwatch *dw, const char *rel) {
         return 0;
 }
 
-static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
+static int on_debounce(ClockTimer *t, usec_t usec, void *userdata) {
         Dirwatch *dw = userdata;
         char *empty[] = { NULL };
         char **paths = dw->paths ?: empty;
@@ -222,17 +222,14 @@ static void dirwatch_update_poll(Dirwatch *dw) {
         bool need = dw->state == DIRWATCH_STATE_POLLING ||
                     (dw->state == DIRWATCH_STATE_ROOT_MISSING &&
                      (dw->parent_wd < 0 || dw->root_is_link));
-        uint64_t now = 0;
 
         if (!need) {
-                (void) sd_event_source_set_enabled(dw->poll, SD_EVENT_OFF);
+                (void) clock_timer_disarm(dw->poll);
                 return;
         }
-        if (sd_event_source_get_enabled(dw->poll, NULL) > 0)
+        if (clock_timer_get(dw->poll) != USEC_INFINITY)
                 return; /* keep the running period */
-        (void) sd_event_now(dw->event, CLOCK_MONOTONIC, &now);
-        (void) sd_event_source_set_time(dw->poll, now + dw->poll_usec);
-        (void) sd_event_source_set_enabled(dw->poll, SD_EVENT_ON);
+        (void) clock_timer_arm(dw->poll, clock_now(dw->clock) + dw->poll_usec);
 }
 
 /* The one place the state changes. The watcher decides here to fall back to polling, so it
@@ -639,12 +636,12 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
         return 0;
 }
 
-static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
+static int on_poll(ClockTimer *t, usec_t usec, void *userdata) {
         Dirwatch *dw = userdata;
         DirwatchState old = dw->state;
 
-        /* off first, so that dirwatch_update_poll() re-arms a full period */
-        (void) sd_event_source_set_enabled(dw->poll, SD_EVENT_OFF);
+        /* The timer is disarmed when this runs, so dirwatch_update_poll() re-arms a full
+         * period. */
         if (dirwatch_setup(dw) < 0 || old == DIRWATCH_STATE_POLLING)
                 batch_add_full(dw, DIRWATCH_REASON_POLL);
         else if (dw->state != old)
@@ -682,12 +679,12 @@ static int dirwatch_split_root(Dirwatch *dw, const char *root) {
         return 0;
 }
 
-int dirwatch_new(sd_event *e, const char *root, uint64_t debounce_usec, DirwatchCallback cb,
-                 void *userdata, Dirwatch **ret) {
+int dirwatch_new(sd_event *e, Clock *clock, const char *root, uint64_t debounce_usec,
+                 DirwatchCallback cb, void *userdata, Dirwatch **ret) {
         _cleanup_(dirwatch_freep) Dirwatch *dw = NULL;
         int r;
 
-        if (!e || isempty(root) || !cb || !ret)
+        if (!e || !clock || isempty(root) || !cb || !ret)
                 return -EINVAL;
         dw = calloc(1, sizeof(*dw));
         if (!dw)
@@ -695,6 +692,7 @@ int dirwatch_new(sd_event *e, const char *root, uint64_t debounce_usec, Dirwatch
         dw->fd = -EBADF;
         dw->parent_wd = -1;
         dw->event = sd_event_ref(e);
+        dw->clock = clock;
         dw->cb = cb;
         dw->userdata = userdata;
         dw->debounce_usec = debounce_usec ?: DIRWATCH_DEBOUNCE_USEC_DEFAULT;
@@ -705,17 +703,12 @@ int dirwatch_new(sd_event *e, const char *root, uint64_t debounce_usec, Dirwatch
         r = dirwatch_split_root(dw, root);
         if (r < 0)
                 return r;
-        /* Accuracy 1 ms: sd-event's default (0) is 250 ms, which would add up to a quarter of a
-         * second to every file change. */
-        r = sd_event_add_time(e, &dw->debounce, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_debounce,
-                              dw);
+        r = clock_timer_new(clock, on_debounce, dw, &dw->debounce);
         if (r < 0)
                 return r;
-        (void) sd_event_source_set_enabled(dw->debounce, SD_EVENT_OFF);
-        r = sd_event_add_time(e, &dw->poll, CLOCK_MONOTONIC, UINT64_MAX, 0, on_poll, dw);
+        r = clock_timer_new(clock, on_poll, dw, &dw->poll);
         if (r < 0)
                 return r;
-        (void) sd_event_source_set_enabled(dw->poll, SD_EVENT_OFF);
         r = dirwatch_setup(dw);
         if (r < 0)
                 return r;
@@ -723,7 +716,7 @@ int dirwatch_new(sd_event *e, const char *root, uint64_t debounce_usec, Dirwatch
         batch_clear_paths(dw);
         dw->full = false;
         dw->batch_open = false;
-        (void) sd_event_source_set_enabled(dw->debounce, SD_EVENT_OFF);
+        (void) clock_timer_disarm(dw->debounce);
         *ret = TAKE_PTR(dw);
         return 0;
 }
@@ -739,8 +732,8 @@ Dirwatch *dirwatch_free(Dirwatch *dw) {
         free(dw->dirlinks);
         batch_clear_paths(dw);
         sd_event_source_disable_unref(dw->io);
-        sd_event_source_disable_unref(dw->debounce);
-        sd_event_source_disable_unref(dw->poll);
+        clock_timer_free(dw->debounce);
+        clock_timer_free(dw->poll);
         if (dw->fd >= 0)
                 close(dw->fd); /* drops every watch at once */
         sd_event_unref(dw->event);
@@ -757,8 +750,8 @@ void dirwatch_set_max_delay(Dirwatch *dw, uint64_t usec) {
 
 void dirwatch_set_poll_interval(Dirwatch *dw, uint64_t usec) {
         dw->poll_usec = usec ?: DIRWATCH_POLL_USEC_DEFAULT;
-        if (sd_event_source_get_enabled(dw->poll, NULL) > 0) {
-                (void) sd_event_source_set_enabled(dw->poll, SD_EVENT_OFF);
+        if (clock_timer_get(dw->poll) != USEC_INFINITY) {
+                (void) clock_timer_disarm(dw->poll);
                 dirwatch_update_poll(dw);
         }
 }

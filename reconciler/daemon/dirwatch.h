@@ -67,6 +67,8 @@
 #include <sys/inotify.h>
 #include <systemd/sd-event.h>
 
+#include "lib/clock.h"
+
 #define DIRWATCH_DEBOUNCE_USEC_DEFAULT (200 * 1000ULL)
 #define DIRWATCH_MAX_DELAY_USEC_DEFAULT (2 * 1000 * 1000ULL)
 #define DIRWATCH_POLL_USEC_DEFAULT (30 * 1000 * 1000ULL)
@@ -115,9 +117,10 @@ const char *dirwatch_reason_to_string(DirwatchReason r);
  * and its replacement noticed). debounce_usec 0 means DIRWATCH_DEBOUNCE_USEC_DEFAULT. A root
  * that is missing is not an error (the state says so). Returns 0, -EINVAL, -ENOMEM, or an
  * error of sd-event. The inotify instance or watch limit is not an error either: the watcher
- * then polls. */
-int dirwatch_new(sd_event *e, const char *root, uint64_t debounce_usec, DirwatchCallback cb,
-                 void *userdata, Dirwatch **ret);
+ * then polls. inotify is read on e; the debounce and poll timers are on clock (a fake one in
+ * tests), which must outlive the watcher. */
+int dirwatch_new(sd_event *e, Clock *clock, const char *root, uint64_t debounce_usec,
+                 DirwatchCallback cb, void *userdata, Dirwatch **ret);
 Dirwatch *dirwatch_free(Dirwatch *dw);
 static inline void dirwatch_freep(Dirwatch **dw) {
         dirwatch_free(*dw);

@@ -71,7 +71,9 @@
  *         "last_changed": "RFC3339" | null,   last successful PUT/DELETE
  *         "orphaned_since": "RFC3339"         only for state orphaned (its document is gone;
  *                                             file/line are where it was last declared, ""
- *                                             and 0 when only its state record is known)
+ *                                             and 0 when only its state record is known),
+ *                                             and for error after a refused DELETE (held
+ *                                             until orphanRetention, resource-removal.c)
  *         "alerts": [                         only while an alert fires for it (alerts.h):
  *           {"kind": "drift" | "error",
  *            "alertname": "AsyncfgDrift" | "AsyncfgError",

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 
 /* The manager's side of alerts (reconciler/daemon/alerts.h): what counts as a detection, with which
- * content, and when a condition is gone. Called from the ends of runs (manager-run.c), from
+ * content, and when a condition is gone. Called from the ends of runs (resource.c), from
  * the removal of a resource, and when a configuration is put in force (load, SIGHUP).
  *
  *   run result                         DRIFT                         ERROR

@@ -96,8 +96,8 @@ int manager_generation_new(Manager *m, DaemonConfig *config, ManagerGeneration *
 
 /* Puts g in force: the queue's options and accounts, the desired set's account resolution.
  * The previous generation retires until no run can use it any more. */
-int manager_install_generation(Manager *m, ManagerGeneration *g) {
-        const DaemonConfig *c = g->config;
+/* The queue's options and accounts of c; logged. */
+static int manager_configure_queue(Manager *m, const DaemonConfig *c) {
         WorkQueueOptions o = {
                 .concurrency = c->concurrency,
                 .backoff = { .base = c->backoff_base, .cap = c->backoff_cap },
@@ -114,6 +114,20 @@ int manager_install_generation(Manager *m, ManagerGeneration *g) {
                 if (k < 0)
                         return log_error_errno(k, "Invalid rate limit of account '%s': %m",
                                                c->accounts[i].name);
+        }
+        return 0;
+}
+
+int manager_install_generation(Manager *m, ManagerGeneration *g) {
+        int k;
+
+        k = manager_configure_queue(m, g->config);
+        if (k < 0) {
+                manager_generation_free(g);
+                /* The queue may have taken some of g's options: back to the ones in force. */
+                if (m->gen)
+                        (void) manager_configure_queue(m, m->gen->config);
+                return k;
         }
         if (m->gen) {
                 m->gen->next = m->retired;
@@ -159,20 +173,16 @@ static int manager_sync_add(const DesiredRef *d, void *userdata) {
         if (r) {
                 /* Its removal is pending or in flight, or it is an orphan, and the document is
                  * back. */
-                r->removed = false;
-                r->delete_due_usec = 0;
-                r->delete_grace_over = false;
                 if (resource_set_spec(r, d->spec) < 0)
                         return log_oom();
-                manager_resource_unorphan(m, r);
         } else {
                 r = manager_resource_new(m, d->key, d->spec);
                 if (!r)
                         return -ENOMEM;
-                manager_resource_unorphan(m, r); /* its record may say it was */
         }
+        resource_unremove(r); /* a new one's record may say it was orphaned */
         r->spec_changed = true;
-        manager_resource_event(m, r, RESOURCE_EVENT_CHANGED, "declared");
+        resource_set_state(r, RESOURCE_EVENT_CHANGED, "declared");
         return manager_enqueue(m, r, WORK_PRIORITY_CHANGE);
 }
 
@@ -185,7 +195,7 @@ static int manager_sync_update(Resource *r, const DesiredRef *d, bool changed, v
         if (!changed)
                 return 0;
         r->spec_changed = true;
-        manager_resource_event(m, r, RESOURCE_EVENT_CHANGED, "document changed");
+        resource_set_state(r, RESOURCE_EVENT_CHANGED, "document changed");
         return manager_enqueue(m, r, WORK_PRIORITY_CHANGE);
 }
 
@@ -205,8 +215,7 @@ static int manager_sync_remove(Resource *r, void *userdata) {
          * reload): keep ours. */
         if (manager_file_broken(m, r))
                 return 0;
-        r->removed = true;
-        manager_resource_finish_removal(m, r);
+        resource_remove(r);
         return 0;
 }
 
@@ -380,7 +389,7 @@ int manager_watch_dir(Manager *m) {
         m->watched_dir = strdup(dir);
         if (!m->watched_dir)
                 return log_oom();
-        k = dirwatch_new(m->event, dir, m->debounce_usec, manager_on_dirwatch, m, &m->dirwatch);
+        k = dirwatch_new(m->event, m->clock, dir, m->debounce_usec, manager_on_dirwatch, m, &m->dirwatch);
         if (k < 0)
                 return log_error_errno(k, "Failed to watch '%s': %m", dir);
         dirwatch_set_max_delay(m->dirwatch, MAX(m->debounce_usec * 5, 1000000ULL));

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 
 /* The manager's life cycle: new, load, start, reload (SIGHUP), stop (SIGTERM/SIGINT); the
- * batched state-store save; publishing (STATUS=, gauges).
+ * batched state-store save; the work queue's wiring; publishing (STATUS=, gauges). What
+ * happens to one resource is resource.c's and resource-removal.c's.
  *
  * "Acknowledged" (DESIGN.md §3.10): a write is acknowledged when the daemon tells anyone that
  * it is applied: the "→ in_sync: applied" log line, /status, the metrics. A run that wrote
@@ -13,6 +14,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,20 +23,6 @@
 #include "lib/notify.h"
 #include "reconciler/daemon/manager-internal.h"
 #include "reconciler/core/user-agent.h"
-
-uint64_t now_realtime_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
-
-uint64_t now_monotonic_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
 
 /* ---- saving ------------------------------------------------------------------------------- */
 
@@ -56,15 +44,15 @@ int manager_add_ack(Manager *m, const char *key) {
 static void manager_save_now(Manager *m) {
         int k = state_store_save(m->state);
 
-        m->last_save_usec = now_monotonic_usec();
+        m->last_save_usec = clock_now(m->clock);
         if (k < 0)
                 log_error_errno(k, "Failed to save the state store in '%s': %m; retrying.",
                                 m->gen ? m->gen->config->state_dir : "?");
         for (size_t i = 0; i < m->n_acks; i++) {
                 Resource *r = resource_table_get(&m->table, m->acks[i]);
 
-                if (r && r->state == RESOURCE_STATE_CHANGING && !r->run)
-                        manager_report_written(m, r);
+                if (r && r->state == RESOURCE_STATE_CHANGING && !resource_run_in_flight(r))
+                        resource_report_written(r);
                 free(m->acks[i]);
         }
         free(m->acks);
@@ -74,43 +62,94 @@ static void manager_save_now(Manager *m) {
                 manager_schedule_save(m); /* not reported as saved: keep trying */
 }
 
-static int on_save_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+static int on_save_timer(ClockTimer *t, usec_t usec, void *userdata) {
         manager_save_now(userdata);
         return 0;
 }
 
 void manager_schedule_save(Manager *m) {
-        uint64_t when = MAX(now_monotonic_usec(), m->last_save_usec + MANAGER_SAVE_INTERVAL_USEC);
+        usec_t when = MAX(clock_now(m->clock), m->last_save_usec + MANAGER_SAVE_INTERVAL_USEC);
 
-        if (!m->save_timer) {
-                if (sd_event_add_time(m->event, &m->save_timer, CLOCK_MONOTONIC, when, 1000,
-                                      on_save_timer, m) < 0) {
-                        manager_save_now(m); /* no timer: save at once rather than not at all */
-                        return;
-                }
+        if (!m->save_timer && clock_timer_new(m->clock, on_save_timer, m, &m->save_timer) < 0) {
+                manager_save_now(m); /* no timer: save at once rather than not at all */
                 return;
         }
-        int enabled = SD_EVENT_OFF;
-        (void) sd_event_source_get_enabled(m->save_timer, &enabled);
-        if (enabled != SD_EVENT_OFF)
+        if (clock_timer_get(m->save_timer) != USEC_INFINITY)
                 return; /* already due */
-        (void) sd_event_source_set_time(m->save_timer, when);
-        (void) sd_event_source_set_enabled(m->save_timer, SD_EVENT_ONESHOT);
+        (void) clock_timer_arm(m->save_timer, when);
 }
 
-int manager_arm_timer_earliest(Manager *m, sd_event_source **s, clockid_t clock, uint64_t when,
-                               uint64_t accuracy, sd_event_time_handler_t handler) {
-        int enabled = SD_EVENT_OFF;
-        uint64_t due = 0;
+int manager_arm_timer_earliest(Manager *m, ClockTimer **t, usec_t when,
+                               clock_timer_handler_t handler) {
+        int k;
 
-        if (!*s)
-                return sd_event_add_time(m->event, s, clock, when, accuracy, handler, m);
-        (void) sd_event_source_get_enabled(*s, &enabled);
-        (void) sd_event_source_get_time(*s, &due);
-        if (enabled != SD_EVENT_OFF && due <= when)
+        if (!*t) {
+                k = clock_timer_new(m->clock, handler, m, t);
+                if (k < 0)
+                        return k;
+        }
+        if (clock_timer_get(*t) <= when)
                 return 0;
-        (void) sd_event_source_set_time(*s, when);
-        return sd_event_source_set_enabled(*s, SD_EVENT_ONESHOT);
+        return clock_timer_arm(*t, when);
+}
+
+/* ---- the work queue: what is queued, and the callback that starts a resource's run ------- */
+
+int manager_enqueue(Manager *m, Resource *r, WorkPriority priority) {
+        const char *account = r->spec->account;
+        double qps;
+        int k;
+
+        if (account && workqueue_get_account_qps(m->queue, account, &qps) < 0)
+                account = NULL; /* unknown account: the run reports it */
+        k = workqueue_add(m->queue, r->key, account, priority, 0, r);
+        if (k < 0)
+                return log_error_errno(k, "Failed to queue '%s': %m", r->spec->name);
+        (void) workqueue_set_resync(m->queue, r->key, r->spec->resync_interval);
+        return 0;
+}
+
+int manager_process(WorkQueue *q, const char *key, void *item_userdata, void *userdata) {
+        Manager *m = userdata;
+        Resource *r = resource_table_get(&m->table, key);
+        _cleanup_free_ char *msg = NULL;
+        Account *a;
+
+        if (m->stopping || !r)
+                return -ECANCELED;
+        a = r->spec->account ? account_set_find(m->gen->accounts, r->spec->account) : NULL;
+        if (a && a->client)
+                return resource_start_run(r, a->client);
+        if (asprintf(&msg, "account '%s' %s%s", strna(r->spec->account),
+                     a ? "is unusable: " : "is not configured", a ? strna(a->error) : "") < 0)
+                return -ENOMEM;
+        return resource_fail_run(r, CLOUD_ERROR_AUTH, "config", msg);
+}
+
+void manager_cancel_runs(Manager *m) {
+        _cleanup_free_ Resource **a = NULL;
+        size_t n;
+
+        if (resource_table_sorted(&m->table, NULL, &a, &n) < 0)
+                return;
+        for (size_t i = 0; i < n; i++)
+                resource_cancel_run(a[i]);
+}
+
+void manager_cloud_observer(const CloudAccount *account, Provider provider, CloudOp op,
+                            long http_status, int error, uint64_t duration_usec, void *userdata) {
+        Manager *m = userdata;
+        static const char *const methods[_CLOUD_OP_MAX] = { "GET", "PUT", "DELETE", "GET", "GET", "GET" };
+        char code[32];
+
+        if (http_status > 0)
+                snprintf(code, sizeof(code), "%ld", http_status);
+        else
+                snprintf(code, sizeof(code), "%s", error == -ETIMEDOUT ? "timeout" : "transport");
+        (void) metrics_counter_inc(m->metrics->cloud_requests_total, provider_to_string(provider),
+                                   op >= 0 && op < _CLOUD_OP_MAX ? methods[op] : "GET", code);
+        (void) metrics_histogram_observe(m->metrics->cloud_request_duration,
+                                         (double) duration_usec / 1e6);
 }
 
 /* ---- publishing -------------------------------------------------------------------------- */
@@ -184,7 +223,7 @@ void manager_check_stopped(Manager *m) {
         (void) sd_event_exit(m->event, m->exit_status);
 }
 
-static int on_stop_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+static int on_stop_timeout(ClockTimer *t, usec_t usec, void *userdata) {
         Manager *m = userdata;
 
         log_warning("%u requests still in flight after %llus: cancelling them.", m->n_runs,
@@ -205,8 +244,9 @@ static void manager_stop(Manager *m, const char *why) {
                  (unsigned long long) (MANAGER_STOP_TIMEOUT_USEC / 1000000ULL));
         m->dirwatch = dirwatch_free(m->dirwatch);
         if (m->n_runs > 0 &&
-            sd_event_add_time_relative(m->event, &m->stop_timer, CLOCK_MONOTONIC,
-                                       MANAGER_STOP_TIMEOUT_USEC, 0, on_stop_timeout, m) < 0)
+            manager_arm_timer_earliest(m, &m->stop_timer,
+                                       clock_now(m->clock) + MANAGER_STOP_TIMEOUT_USEC,
+                                       on_stop_timeout) < 0)
                 manager_cancel_runs(m);
         manager_check_stopped(m);
 }
@@ -224,7 +264,7 @@ static int manager_rebind_endpoint(Manager *m);
 /* Records the outcome of a load of the daemon configuration (at start or on SIGHUP) for /status
  * and the metrics, as Prometheus does; error: why it failed (NULL: unknown, see the log). */
 static void manager_note_reload(Manager *m, bool ok, const char *error) {
-        m->reload_usec = now_realtime_usec();
+        m->reload_usec = now(CLOCK_REALTIME);
         m->reload_successful = ok;
         free(m->reload_error);
         m->reload_error = ok ? NULL : strdup(error ?: "see the log");
@@ -277,7 +317,7 @@ static void manager_reload_desired(Manager *m, const char *old_dir) {
         m->desired = s;
 }
 
-static void manager_reload(Manager *m) {
+void manager_reload(Manager *m) {
         const char *old_dir = m->gen->config->desired_dir;
         _cleanup_free_ char *dir = old_dir ? strdup(old_dir) : NULL, *error = NULL;
         bool ok;
@@ -307,12 +347,25 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 /* ---- life cycle --------------------------------------------------------------------------- */
 
 int manager_new(sd_event *event, const char *config_path, Manager **ret) {
+        Clock *clock;
+        int k;
+
+        k = clock_new_event(event, &clock);
+        if (k < 0)
+                return log_error_errno(k, "Failed to set up the clock: %m");
+        return manager_new_with_clock(event, clock, config_path, ret);
+}
+
+int manager_new_with_clock(sd_event *event, Clock *clock, const char *config_path, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(*m));
         const char *e;
         int k;
 
-        if (!m)
+        if (!m) {
+                clock_free(clock);
                 return log_oom();
+        }
+        m->clock = clock;
         m->event = sd_event_ref(event);
         m->config_path = strdup(config_path);
         m->debounce_usec = MANAGER_DEBOUNCE_USEC_DEFAULT;
@@ -324,9 +377,6 @@ int manager_new(sd_event *event, const char *config_path, Manager **ret) {
         k = metrics_new_asyncfg(&m->metrics);
         if (k < 0)
                 return log_error_errno(k, "Failed to set up metrics: %m");
-        k = clock_new_event(event, &m->clock);
-        if (k < 0)
-                return log_error_errno(k, "Failed to set up the clock: %m");
         k = http_engine_new(event, &(HttpEngineOptions) { .user_agent = ASYNCFG_USER_AGENT }, &m->http);
         if (k < 0)
                 return log_error_errno(k, "Failed to set up the HTTP engine: %m");
@@ -352,11 +402,11 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sig_term);
         sd_event_source_disable_unref(m->sig_int);
         sd_event_source_disable_unref(m->sig_hup);
-        sd_event_source_disable_unref(m->save_timer);
         sd_event_source_disable_unref(m->publish_event);
-        sd_event_source_disable_unref(m->stop_timer);
-        sd_event_source_disable_unref(m->orphan_timer);
-        sd_event_source_disable_unref(m->delete_timer);
+        clock_timer_free(m->save_timer);
+        clock_timer_free(m->stop_timer);
+        clock_timer_free(m->orphan_timer);
+        clock_timer_free(m->delete_timer);
         endpoint_free(m->endpoint);
         dirwatch_free(m->dirwatch);
         resource_table_done(&m->table);

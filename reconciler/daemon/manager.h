@@ -19,6 +19,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "lib/clock.h"
 #include "lib/macro.h"
 
 #define MANAGER_CONFIG_DEFAULT "/etc/asyncfg/asyncfgd.yaml"
@@ -27,6 +28,10 @@
 typedef struct Manager Manager;
 
 int manager_new(sd_event *event, const char *config_path, Manager **ret);
+/* As manager_new(), with every timer of the manager (and of its queue and directory watch) on
+ * clock, which it takes on every path: a test passes a fake one (lib/clock.h) and moves time
+ * itself. */
+int manager_new_with_clock(sd_event *event, Clock *clock, const char *config_path, Manager **ret);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 

@@ -9,57 +9,6 @@
 #include "reconciler/spec/field.h"
 #include "reconciler/daemon/resource-table.h"
 
-Resource *resource_new(const char *key, const ResourceSpec *spec) {
-        _cleanup_(resource_freep) Resource *r = calloc(1, sizeof(*r));
-
-        if (!r)
-                return NULL;
-        r->state = _RESOURCE_STATE_INVALID;
-        r->key = strdup(key);
-        if (!r->key || resource_spec_copy(spec, &r->spec) < 0)
-                return NULL;
-        return TAKE_PTR(r);
-}
-
-Resource *resource_free(Resource *r) {
-        if (!r)
-                return NULL;
-        free(r->key);
-        resource_spec_free(r->spec);
-        json_decref(r->diff_json);
-        json_decref(r->last_drift_json);
-        json_decref(r->last_write_json);
-        free(r->error);
-        free(r);
-        return NULL;
-}
-
-int resource_set_spec(Resource *r, const ResourceSpec *spec) {
-        ResourceSpec *copy;
-        int k;
-
-        k = resource_spec_copy(spec, &copy);
-        if (k < 0)
-                return k;
-        resource_spec_free(r->spec);
-        r->spec = copy;
-        return 0;
-}
-
-int resource_set_error(Resource *r, CloudErrorClass class, const char *message) {
-        char *m = NULL;
-
-        if (class != CLOUD_ERROR_NONE && message) {
-                m = strdup(message);
-                if (!m)
-                        return -ENOMEM;
-        }
-        free(r->error);
-        r->error = m;
-        r->error_class = class;
-        return 0;
-}
-
 bool resource_spec_reconcile_equal(const ResourceSpec *a, const ResourceSpec *b) {
         if (a->management != b->management || a->ignore != b->ignore)
                 return false;

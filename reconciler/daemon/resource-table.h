@@ -16,47 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "clouds/cloud-error.h"
 #include "lib/hashmap.h"
-#include <jansson.h>
-
-#include "reconciler/core/diff.h"
-#include "reconciler/daemon/resource-state.h"
+#include "reconciler/daemon/resource.h"
 #include "reconciler/spec/spec.h"
-
-typedef struct Resource {
-        char *key;          /* the identity (resource_spec_identity()); the table's key */
-        ResourceSpec *spec; /* the document in force (owned copy) */
-        ResourceState state; /* only through the manager's one setter */
-        json_t *diff_json;   /* live vs desired at the last observation (diff_to_json()), NULL
-                              * when equal or unknown */
-        json_t *last_drift_json; /* the last drift detected (diff_to_json()), NULL: none yet */
-        json_t *last_write_json; /* what the last write fixed (diff_to_json()), NULL: none yet */
-        bool drift;          /* the last observation found drift (live ≠ last applied) */
-        bool spec_changed;   /* the document changed since the last run started */
-        bool removed;        /* no longer desired: freed when its run in flight ends */
-        bool deleted;        /* removed, and its live config was deleted */
-        struct Manager *manager; /* the owner (for callbacks) */
-        CloudErrorClass error_class; /* of the last run; NONE after a success */
-        char *error;         /* the last run's error, one line, or NULL */
-        uint64_t last_observed_usec; /* CLOCK_REALTIME of the last successful GET, 0: never */
-        uint64_t last_changed_usec;  /* CLOCK_REALTIME of the last successful write, 0: never */
-        uint64_t last_drift_usec;    /* CLOCK_REALTIME of the last drift detected, 0: never */
-        uint64_t orphaned_usec;      /* CLOCK_REALTIME since when it is an orphan, 0: it is not */
-        uint64_t delete_due_usec;    /* CLOCK_MONOTONIC when its deferred DELETE is due, 0: none */
-        bool delete_grace_over;      /* removed, and its grace passed: DELETE (and retries) now */
-        uint64_t run_started_usec;   /* CLOCK_MONOTONIC of the run in flight */
-        void *run;                   /* the Reconcile or CloudCall in flight, or NULL */
-        bool run_is_delete;          /* run is a CloudCall (deletionPolicy: delete) */
-} Resource;
-
-Resource *resource_new(const char *key, const ResourceSpec *spec);
-Resource *resource_free(Resource *r);
-DEFINE_TRIVIAL_CLEANUP_FUNC(Resource *, resource_free);
-/* Replaces the document (copied). 0 or -ENOMEM (then the old one stays). */
-int resource_set_spec(Resource *r, const ResourceSpec *spec);
-/* Records the last error (class NONE clears it). 0 or -ENOMEM. */
-int resource_set_error(Resource *r, CloudErrorClass class, const char *message);
 
 /* Whether two documents of the same identity ask for the same reconcile: the managed fields
  * and their values, ignore, management. Name, file, line, labels, deletionPolicy and

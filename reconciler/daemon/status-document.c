@@ -64,7 +64,7 @@ static json_t *resource_to_json(const Manager *m, const Resource *r) {
                 return NULL;
         json_object_set_new(o, "last_write_diff",
                             r->last_write_json ? json_incref(r->last_write_json) : json_null());
-        if (r->orphaned_usec > 0) /* orphaned, or held after a refused DELETE (manager-delete.c) */
+        if (r->orphaned_usec > 0) /* orphaned, or held after a refused DELETE (resource-removal.c) */
                 json_object_set_new(o, "orphaned_since", json_time(r->orphaned_usec));
         alerts = manager_alerts_status_json(m, r);
         if (alerts)
@@ -101,16 +101,13 @@ static json_t *last_reload_to_json(const Manager *m) {
 }
 
 static json_t *summary_to_json(const Manager *m) {
-        StatusCounts c = m->counts;
         json_t *states = json_object();
-        unsigned total = 0;
+        unsigned total = status_counts_total(&m->counts);
         size_t n_ok, n_error;
 
-        for (size_t i = 0; states && i < STATUS_STATES_MAX; i++) {
-                unsigned v = *status_counts_field(&c, status_state_names[i]);
-                total += v;
-                json_object_set_new(states, status_state_names[i], json_integer(v));
-        }
+        for (ResourceState s = 0; states && s < _RESOURCE_STATE_MAX; s++)
+                json_object_set_new(states, resource_state_to_string(s),
+                                    json_integer(m->counts.n[s]));
         manager_count_files(m, &n_ok, &n_error);
         return json_pack("{s:i, s:o, s:{s:i, s:i}, s:b, s:o, s:o, s:i, s:i, s:o}",
                          "resources", (json_int_t) total, "states", states,

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* reconciler/dirwatch against real inotify in a temporary directory. Each wait runs the loop
- * until the expected callback or a 3 s deadline; "nothing more happens" is checked by running
- * the loop a few debounce periods. */
+/* reconciler/dirwatch against real inotify in a temporary directory, with its timers on a fake
+ * clock: the inotify events are real (they are queued by the syscalls that make them), only the
+ * waiting goes. Each wait reads what inotify has, then moves the fake clock to the next timer,
+ * until the expected callback or 3 s of fake time; "nothing more happens" is checked by moving
+ * the clock a few debounce periods. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +13,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "lib/macro.h"
 #include "reconciler/daemon/dirwatch.h"
@@ -23,6 +24,7 @@ typedef struct Fixture {
         char tmp[64];  /* the mkdtemp directory */
         char root[96]; /* tmp/root: the watched directory */
         sd_event *event;
+        Clock *clock; /* fake */
         Dirwatch *dw;
         unsigned calls;
         unsigned full_calls;
@@ -32,10 +34,27 @@ typedef struct Fixture {
         size_t n_paths;
 } Fixture;
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+/* Dispatches what is ready on the loop (the inotify events queued so far), without waiting. */
+static void pump(Fixture *f) {
+        int r;
+
+        while ((r = sd_event_run(f->event, 0)) > 0)
+                ;
+        assert_true(r >= 0);
+}
+
+/* Reads inotify, then moves the fake clock to the next timer, unless that is beyond end (or
+ * none is armed): false then. */
+static bool step(Fixture *f, usec_t end) {
+        usec_t next;
+
+        pump(f);
+        next = clock_fake_next(f->clock);
+        if (next == USEC_INFINITY || next > end)
+                return false;
+        assert_true(clock_fake_advance(f->clock, next - MIN(next, clock_now(f->clock))) >= 0);
+        pump(f);
+        return true;
 }
 
 static void on_change(Dirwatch *dw, const DirwatchChange *c, void *userdata) {
@@ -79,26 +98,27 @@ static void forget(Fixture *f) {
 
 /* Runs the loop until the number of callbacks reaches calls or the deadline passes. */
 static void wait_calls(Fixture *f, unsigned calls) {
-        uint64_t end = now_usec() + DEADLINE;
+        usec_t end = clock_now(f->clock) + DEADLINE;
 
-        while (f->calls < calls && now_usec() < end)
-                assert_true(sd_event_run(f->event, 100 * 1000) >= 0);
+        pump(f);
+        while (f->calls < calls && step(f, end))
+                ;
         assert_true(f->calls >= calls);
 }
 
 /* Runs the loop until every path was reported or the deadline passes. */
 static void wait_paths(Fixture *f, const char *const *paths) {
-        uint64_t end = now_usec() + DEADLINE;
+        usec_t end = clock_now(f->clock) + DEADLINE;
         bool all;
 
+        pump(f);
         do {
                 all = true;
                 for (const char *const *p = paths; *p; p++)
                         all = all && seen(f, *p);
                 if (all)
                         return;
-                assert_true(sd_event_run(f->event, 100 * 1000) >= 0);
-        } while (now_usec() < end);
+        } while (step(f, end));
         for (const char *const *p = paths; *p; p++)
                 if (!seen(f, *p))
                         fail_msg("path '%s' was not reported", *p);
@@ -106,10 +126,9 @@ static void wait_paths(Fixture *f, const char *const *paths) {
 
 /* Runs the loop for a few debounce periods: what is pending is delivered. */
 static void settle(Fixture *f) {
-        uint64_t end = now_usec() + 4 * DEBOUNCE;
-
-        while (now_usec() < end)
-                assert_true(sd_event_run(f->event, 10 * 1000) >= 0);
+        pump(f);
+        assert_true(clock_fake_advance(f->clock, 4 * DEBOUNCE) >= 0);
+        pump(f);
 }
 
 static char *at(const Fixture *f, const char *rel) {
@@ -146,7 +165,8 @@ static void rm_rf(const char *path) {
 }
 
 static void start(Fixture *f) {
-        assert_int_equal(dirwatch_new(f->event, f->root, DEBOUNCE, on_change, f, &f->dw), 0);
+        assert_int_equal(dirwatch_new(f->event, f->clock, f->root, DEBOUNCE, on_change, f, &f->dw),
+                         0);
 }
 
 static int setup(void **state) {
@@ -158,6 +178,7 @@ static int setup(void **state) {
         snprintf(f->root, sizeof(f->root), "%s/root", f->tmp);
         assert_int_equal(mkdir(f->root, 0755), 0);
         assert_int_equal(sd_event_new(&f->event), 0);
+        assert_int_equal(clock_new_fake(1000 * USEC_PER_SEC, &f->clock), 0);
         *state = f;
         return 0;
 }
@@ -166,6 +187,7 @@ static int teardown(void **state) {
         Fixture *f = *state;
 
         dirwatch_free(f->dw);
+        clock_free(f->clock);
         sd_event_unref(f->event);
         rm_rf(f->tmp);
         forget(f);
@@ -438,7 +460,8 @@ static void test_checkout_burst(void **state) {
                 write_file(at(f, name), "old");
         }
         /* a debounce that a loaded CI machine cannot exceed between two files */
-        assert_int_equal(dirwatch_new(f->event, f->root, 300 * 1000, on_change, f, &f->dw), 0);
+        assert_int_equal(dirwatch_new(f->event, f->clock, f->root, 300 * 1000, on_change, f, &f->dw),
+                         0);
         /* git checkout: unlink, create, write, close, file after file */
         for (unsigned i = 0; i < 200; i++) {
                 snprintf(name, sizeof(name), "f%03u.yaml", i);
@@ -446,9 +469,9 @@ static void test_checkout_burst(void **state) {
                 write_file(at(f, name), "new");
         }
         {
-                uint64_t end = now_usec() + DEADLINE;
-                while (f->n_paths < 200 && now_usec() < end)
-                        assert_true(sd_event_run(f->event, 100 * 1000) >= 0);
+                usec_t end = clock_now(f->clock) + DEADLINE;
+                while (f->n_paths < 200 && step(f, end))
+                        ;
         }
         settle(f);
         assert_int_equal(f->full_calls, 0);
@@ -467,9 +490,9 @@ static void test_too_many_paths(void **state) {
                 write_file(at(f, name), "x");
         }
         {
-                uint64_t end = now_usec() + DEADLINE;
-                while (f->full_calls == 0 && now_usec() < end)
-                        assert_true(sd_event_run(f->event, 100 * 1000) >= 0);
+                usec_t end = clock_now(f->clock) + DEADLINE;
+                while (f->full_calls == 0 && step(f, end))
+                        ;
         }
         assert_int_equal(f->full_calls, 1);
         assert_int_equal(f->last_reason, DIRWATCH_REASON_TOO_MANY_PATHS);
@@ -512,7 +535,8 @@ static void test_max_delay(void **state) {
         Fixture *f = *state;
 
         /* a debounce far beyond the deadline: only the cap can deliver the batch in time */
-        assert_int_equal(dirwatch_new(f->event, f->root, 60 * 1000000ULL, on_change, f, &f->dw),
+        assert_int_equal(dirwatch_new(f->event, f->clock, f->root, 60 * 1000000ULL, on_change, f,
+                                      &f->dw),
                          0);
         dirwatch_set_max_delay(f->dw, 100 * 1000);
         write_file(at(f, "a.yaml"), "x");
@@ -661,8 +685,9 @@ static void test_invalid(void **state) {
         Fixture *f = *state;
         Dirwatch *dw = NULL;
 
-        assert_int_equal(dirwatch_new(f->event, "", 0, on_change, f, &dw), -EINVAL);
-        assert_int_equal(dirwatch_new(f->event, f->root, 0, NULL, f, &dw), -EINVAL);
+        assert_int_equal(dirwatch_new(f->event, f->clock, "", 0, on_change, f, &dw), -EINVAL);
+        assert_int_equal(dirwatch_new(f->event, f->clock, f->root, 0, NULL, f, &dw), -EINVAL);
+        assert_int_equal(dirwatch_new(f->event, NULL, f->root, 0, on_change, f, &dw), -EINVAL);
         assert_null(dw);
         assert_null(dirwatch_free(NULL));
 }

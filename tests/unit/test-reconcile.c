@@ -18,6 +18,7 @@
 #include "reconciler/spec/yaml-tree.h"
 #include "tests/fakecloud/fakecloud.h"
 #include "tests/fakecloud/server.h"
+#include "tests/unit/fake-control.h"
 
 #define KEY "aws/aws-test/orders/$LATEST"
 
@@ -53,31 +54,12 @@ static int creds_get(void *userdata, CloudCredentials *ret) {
 
 /* ---- the emulator's control API, in-process ------------------------------------------- */
 
-static json_t *control(Env *env, const char *method, const char *path, const char *body) {
-        FakeRequest req = { .method = method, .target = path, .body = body,
-                            .body_size = body ? strlen(body) : 0, .loopback = true };
-        FakeResponse resp = {};
-        json_t *j = NULL;
-
-        assert_int_equal(fake_handle_request(env->fc, &req, &resp), 0);
-        if (resp.status >= 300)
-                fail_msg("%s %s: %u %s", method, path, resp.status, strna(resp.body));
-        if (resp.body)
-                j = json_loadb(resp.body, resp.body_size, 0, NULL);
-        fake_response_done(&resp);
-        return j;
-}
-
 static void control_void(Env *env, const char *method, const char *path, const char *body) {
-        json_decref(control(env, method, path, body));
+        fake_control_void(env->fc, method, path, body);
 }
 
 static unsigned count(Env *env, const char *method) {
-        json_t *s = control(env, "GET", "/_fake/stats", NULL);
-        unsigned n = (unsigned) json_integer_value(json_object_get(json_object_get(s, "byMethod"), method));
-
-        json_decref(s);
-        return n;
+        return fake_count(env->fc, method);
 }
 
 static void drift(Env *env, const char *config) {
@@ -90,14 +72,7 @@ static void drift(Env *env, const char *config) {
 }
 
 static json_int_t live_retries(Env *env) {
-        json_t *c = control(env, "GET", "/_fake/configs?provider=aws&function=orders", NULL);
-        json_int_t v = -1;
-
-        if (json_array_size(c) == 1)
-                v = json_integer_value(json_object_get(json_object_get(json_array_get(c, 0), "config"),
-                                                       "MaximumRetryAttempts"));
-        json_decref(c);
-        return v;
+        return fake_live_retries(env->fc);
 }
 
 /* ---- set-up ------------------------------------------------------------------------------ */

@@ -19,42 +19,48 @@ static void check(const StatusCounts *c, const char *expected) {
         assert_string_equal(line, expected);
 }
 
+#define COUNTS(...) (&(StatusCounts){ .n = { __VA_ARGS__ } })
+
 static void test_lines(void **state) {
-        check(&(StatusCounts){ .in_sync = 117, .drifted = 2, .error = 1 },
+        check(COUNTS([RESOURCE_STATE_IN_SYNC] = 117, [RESOURCE_STATE_DRIFTED] = 2,
+                     [RESOURCE_STATE_ERROR] = 1),
               "120 resources: 117 in sync, 2 drifted, 1 error");
         check(&(StatusCounts){}, "0 resources");
-        check(&(StatusCounts){ .in_sync = 1 }, "1 resource: 1 in sync");
+        check(COUNTS([RESOURCE_STATE_IN_SYNC] = 1), "1 resource: 1 in sync");
         /* Order is fixed whatever the counts; plural only changes "error". */
-        check(&(StatusCounts){ .orphaned = 1, .error = 2, .retrying = 3, .pending = 4,
-                               .changing = 5, .drifted = 6, .in_sync = 7 },
+        check(COUNTS([RESOURCE_STATE_ORPHANED] = 1, [RESOURCE_STATE_ERROR] = 2,
+                     [RESOURCE_STATE_RETRYING] = 3, [RESOURCE_STATE_PENDING] = 4,
+                     [RESOURCE_STATE_CHANGING] = 5, [RESOURCE_STATE_DRIFTED] = 6,
+                     [RESOURCE_STATE_IN_SYNC] = 7),
               "28 resources: 7 in sync, 6 drifted, 5 changing, 4 pending, 3 retrying, 2 errors, "
               "1 orphaned");
-        check(&(StatusCounts){ .pending = 3 }, "3 resources: 3 pending");
+        check(COUNTS([RESOURCE_STATE_PENDING] = 3), "3 resources: 3 pending");
 }
 
-static void test_field_by_name(void **state) {
+/* The names /status uses, in the order of the line, and counts found again by name (the CLI
+ * reads /status's summary.states this way). */
+static void test_names_and_total(void **state) {
+        static const char *const names[] = { "in_sync", "drifted", "changing", "pending",
+                                             "retrying", "error", "orphaned" };
         StatusCounts c = {};
 
-        for (size_t i = 0; i < STATUS_STATES_MAX; i++) {
-                unsigned *f = status_counts_field(&c, status_state_names[i]);
-                assert_non_null(f);
-                *f = (unsigned) i + 1;
+        assert_int_equal(ELEMENTSOF(names), _RESOURCE_STATE_MAX);
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                ResourceState s = resource_state_from_string(names[i]);
+
+                assert_int_equal(s, (ResourceState) i);
+                assert_string_equal(resource_state_to_string(s), names[i]);
+                c.n[s] = (unsigned) i + 1;
         }
-        assert_int_equal(c.in_sync, 1);
-        assert_int_equal(c.drifted, 2);
-        assert_int_equal(c.changing, 3);
-        assert_int_equal(c.pending, 4);
-        assert_int_equal(c.retrying, 5);
-        assert_int_equal(c.error, 6);
-        assert_int_equal(c.orphaned, 7);
-        assert_null(status_counts_field(&c, "in sync"));
-        assert_null(status_counts_field(&c, NULL));
+        assert_int_equal(status_counts_total(&c), 28);
+        assert_int_equal(resource_state_from_string("in sync"), _RESOURCE_STATE_INVALID);
+        assert_int_equal(resource_state_from_string(NULL), _RESOURCE_STATE_INVALID);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_lines),
-                cmocka_unit_test(test_field_by_name),
+                cmocka_unit_test(test_names_and_total),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 
-/* The daemon's per-resource state machine (reconciler/daemon/resource-state.h): the transition table,
- * orphaned being final, a change not interrupting a write, and the string tables matching the
- * /status names of status-line.h. */
+/* The daemon's per-resource state machine (reconciler/daemon/resource.h): the transition table,
+ * orphaned being final, a change not interrupting a write, and the string tables of states
+ * (reconciler/core/resource-state.h) and events. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,18 +12,14 @@
 #include <cmocka.h>
 
 #include "lib/macro.h"
-#include "reconciler/daemon/resource-state.h"
-#include "reconciler/core/status-summary.h"
+#include "reconciler/daemon/resource.h"
 
 static void test_strings(void **state) {
         for (int s = 0; s < _RESOURCE_STATE_MAX; s++) {
                 const char *name = resource_state_to_string(s);
-                StatusCounts c = {};
 
                 assert_non_null(name);
                 assert_int_equal(resource_state_from_string(name), s);
-                /* Every state is a /status and STATUS= state. */
-                assert_non_null(status_counts_field(&c, name));
         }
         for (int e = 0; e < _RESOURCE_EVENT_MAX; e++)
                 assert_int_equal(resource_event_from_string(resource_event_to_string(e)), e);

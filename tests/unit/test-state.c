@@ -291,6 +291,24 @@ static char *read_file_named(const char *dir, const char *name, size_t *ret_size
         return data;
 }
 
+/* Opening dir fails with error, and the first diagnostic names file and says message. */
+static void assert_open_fails(const char *dir, int error, const char *file, const char *message) {
+        StateStore *s = NULL;
+        DiagList diags;
+        char *msg;
+
+        diag_list_init(&diags);
+        assert_int_equal(state_store_open(dir, &diags, &s), error);
+        assert_null(s);
+        assert_true(diags.n_errors >= 1);
+        assert_int_equal(diag_format(&diags.items[0], &msg), 0);
+        print_message("  %s\n", msg);
+        assert_non_null(strstr(msg, file));
+        assert_non_null(strstr(msg, message));
+        free(msg);
+        diag_list_done(&diags);
+}
+
 typedef struct BadDatabase {
         const char *sql;  /* run on a new state.db, or NULL */
         const char *text; /* else its bytes */
@@ -317,25 +335,17 @@ static void test_bad_databases(void **state) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-                char *dir = make_dir(), *before, *after, *msg, *moved = NULL;
+                char *dir = make_dir(), *before, *after, *moved = NULL;
                 size_t n_before, n_after;
                 StateStore *s = NULL;
-                DiagList diags;
 
                 print_message("bad database %zu\n", i);
-                diag_list_init(&diags);
                 if (bad[i].sql)
                         sql(dir, bad[i].sql);
                 else
                         write_text(dir, "state.db", bad[i].text);
                 before = read_file_named(dir, "state.db", &n_before);
-                assert_int_equal(state_store_open(dir, &diags, &s), bad[i].error);
-                assert_null(s);
-                assert_true(diags.n_errors >= 1);
-                assert_int_equal(diag_format(&diags.items[0], &msg), 0);
-                print_message("  %s\n", msg);
-                assert_non_null(strstr(msg, "/state.db:"));
-                assert_non_null(strstr(msg, bad[i].message));
+                assert_open_fails(dir, bad[i].error, "/state.db:", bad[i].message);
                 after = read_file_named(dir, "state.db", &n_after);
                 assert_int_equal(n_after, n_before);
                 assert_memory_equal(after, before, n_before);
@@ -347,10 +357,8 @@ static void test_bad_databases(void **state) {
                         s = state_store_free(s);
                 }
                 free(moved);
-                free(msg);
                 free(before);
                 free(after);
-                diag_list_done(&diags);
                 remove_dir(dir);
         }
         (void) state;
@@ -386,22 +394,11 @@ static void test_bad_files(void **state) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-                char *dir = make_dir(), *msg;
-                StateStore *s = NULL;
-                DiagList diags;
+                char *dir = make_dir();
 
                 print_message("bad file %zu\n", i);
-                diag_list_init(&diags);
                 write_text(dir, "state.json", bad[i].text);
-                assert_int_equal(state_store_open(dir, &diags, &s), bad[i].error);
-                assert_null(s);
-                assert_true(diags.n_errors >= 1);
-                assert_int_equal(diag_format(&diags.items[0], &msg), 0);
-                print_message("  %s\n", msg);
-                assert_non_null(strstr(msg, "state.json:"));
-                assert_non_null(strstr(msg, bad[i].message));
-                free(msg);
-                diag_list_done(&diags);
+                assert_open_fails(dir, bad[i].error, "state.json:", bad[i].message);
                 remove_dir(dir);
         }
 }

@@ -32,7 +32,7 @@ BUILD     ?= build/san
 SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-PKGS      := libcurl yaml-0.1 jansson libsystemd libmicrohttpd libcrypto
+PKGS      := libcurl yaml-0.1 jansson libsystemd libmicrohttpd libcrypto sqlite3
 # Deferred (=), not immediate: "make check" on a fresh machine installs the packages first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* asyncfg: the command line (DESIGN.md §6). main() only: argument parsing and wiring; each verb
  * is a row of the verb table and its logic lives in reconciler/ (validate.c, cli-plan.c,
- * cli-import.c, cli-status.c). */
+ * cli-import.c, cli-status.c, state.c). */
 #include <getopt.h>
 #include <stdarg.h>
 #include <malloc.h>
@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "reconciler/cli/import.h"
 #include "reconciler/cli/plan.h"
+#include "reconciler/cli/state.h"
 #include "reconciler/cli/status.h"
 #include "reconciler/cli/validate.h"
 
@@ -145,6 +146,32 @@ static int verb_status(const Args *a) {
         return verb_exit("status", cli_status_run(&o));
 }
 
+static int verb_state(const Args *a) {
+        CliStateOptions o = {
+                .config_path = a->config ?: "/etc/asyncfg/asyncfgd.yaml",
+                .action = a->n_paths > 0 ? a->paths[0] : NULL,
+                .keys = a->paths + 1,
+                .n_keys = a->n_paths > 0 ? a->n_paths - 1 : 0,
+                .json = a->output == VALIDATE_OUTPUT_JSON,
+                .out = stdout,
+                .err = stderr,
+        };
+
+        if (!o.action)
+                return usage_error("state: list or forget is needed.");
+        if (streq(o.action, "list")) {
+                if (o.n_keys > 0)
+                        return usage_error("state list: unexpected argument '%s'.", o.keys[0]);
+        } else if (streq(o.action, "forget")) {
+                if (o.n_keys == 0)
+                        return usage_error("state forget: at least one KEY is needed.");
+                if (a->given & OPTION_OUTPUT)
+                        return usage_error("state forget: --output does not apply here.");
+        } else
+                return usage_error("state: unknown action '%s' (list or forget).", o.action);
+        return cli_state_run(&o);
+}
+
 static int verb_help(const Args *a);
 
 static int verb_version(const Args *a) {
@@ -214,6 +241,19 @@ static const struct Verb {
           OPTION_CONFIG | OPTION_OUTPUT | OPTION_ENDPOINT,
           "  0  all is well\n  1  something is in error, or any other error (usage errors "
           "included)\n" },
+        { "state", verb_state,
+          "state list [--config FILE] [-o json]\n"
+          "       asyncfg state forget [--config FILE] KEY...",
+          "what the state store holds; forget records",
+          "Lists the records of the state store in the configuration's stateDir (default\n"
+          "configuration: /etc/asyncfg/asyncfgd.yaml): per resource key, when its config was\n"
+          "last applied, whether asyncfg created or adopted it, since when it is an orphan (its\n"
+          "document is gone), and where it was applied. -o json prints the store as one\n"
+          "state.json document. forget removes the records of KEY... (an orphan's, say); a\n"
+          "running daemon keeps what it holds in memory, so forget with the daemon stopped, or\n"
+          "only orphans.",
+          OPTION_CONFIG | OPTION_OUTPUT,
+          "  0  done\n  1  a KEY without a record, or any other error (usage errors included)\n" },
         { "help", verb_help, "help [COMMAND]", "this text, or a command's",
           "Prints the usage of COMMAND, or of asyncfg.", 0, "  0  printed\n  1  usage error\n" },
         { "version", verb_version, "version", "the version", "Prints the version.", 0,

@@ -12,13 +12,20 @@
 #include "lib/time-util.h"
 #include "reconciler/spec/async-config.h"
 #include "reconciler/spec/field.h"
+#include "reconciler/core/state-backend.h"
 #include "reconciler/core/state.h"
 
 struct StateStore {
         char *dir;
-        char *path;
+        const char *reading; /* the file being read, for diagnostics */
         pthread_mutex_t lock; /* taken by the record functions while shared */
         bool shared;
+        const StateBackendOps *ops;
+        StateBackend *backend;
+        /* The keys changed since the last save (key → the same string, owned): what the next
+         * save writes, and nothing else. */
+        Hashmap *dirty;
+        DiagList *loading_diags; /* while the back end's rows are read */
         /* Looked up by key through index; kept in key order only when an order is asked for
          * (state_store_get_nth(), saving). An apply puts 10,000 records in the order the
          * cloud answers: inserting each at its sorted place moved half the array per put, and
@@ -27,7 +34,6 @@ struct StateStore {
         size_t n, allocated;
         Hashmap *index; /* key (the record's own) → record */
         bool sorted;
-        bool dirty;
 };
 
 /* The records' structs of optional strings (StateResourceInfo, StateLocation), each described
@@ -130,6 +136,37 @@ static StateRecord *state_record_free(StateRecord *r) {
         return NULL;
 }
 
+/* Remembers that key changed: 0, or -ENOMEM (then nothing may be changed). */
+static int store_mark_dirty(StateStore *s, const char *key) {
+        char *k;
+        int r;
+
+        if (hashmap_get(s->dirty, key))
+                return 0;
+        k = strdup(key);
+        if (!k)
+                return -ENOMEM;
+        r = hashmap_put(s->dirty, k, k);
+        if (r < 0)
+                free(k);
+        return r < 0 ? r : 0;
+}
+
+static Hashmap *store_dirty_free(Hashmap *dirty) {
+        size_t i = 0;
+        void *k;
+
+        while (hashmap_iterate(dirty, &i, NULL, &k))
+                free(k);
+        return hashmap_free(dirty);
+}
+
+/* Forgets the changed keys (they are saved); s->dirty is NULL if no new set can be had. */
+static void store_dirty_reset(StateStore *s) {
+        store_dirty_free(s->dirty);
+        s->dirty = hashmap_new();
+}
+
 StateStore *state_store_free(StateStore *s) {
         if (!s)
                 return NULL;
@@ -137,8 +174,10 @@ StateStore *state_store_free(StateStore *s) {
                 state_record_free(s->records[i]);
         free(s->records);
         hashmap_free(s->index);
+        store_dirty_free(s->dirty);
+        if (s->backend)
+                s->ops->close(s->backend);
         free(s->dir);
-        free(s->path);
         pthread_mutex_destroy(&s->lock);
         free(s);
         return NULL;
@@ -183,6 +222,9 @@ static int state_store_insert(StateStore *s, const char *key, AsyncConfig *confi
         StateRecord *rec = store_find(s, key);
         int r;
 
+        r = store_mark_dirty(s, key);
+        if (r < 0)
+                return r;
         if (rec) {
                 async_config_done(&rec->applied);
                 rec->applied = *config;
@@ -232,31 +274,31 @@ static int store_put(StateStore *s, const char *key, const AsyncConfig *config,
                 return r;
         r = state_store_insert(s, key, &c, applied_usec, created);
         async_config_done(&c);
-        if (r < 0)
-                return r;
-        s->dirty = true;
-        return 0;
+        return r;
 }
 
 static int store_remove(StateStore *s, const char *key) {
-        StateRecord *rec = hashmap_remove(s->index, key);
+        StateRecord *rec = hashmap_get(s->index, key);
         size_t i = 0;
 
         if (!rec)
                 return 0;
+        if (store_mark_dirty(s, key) < 0)
+                return -ENOMEM;
+        (void) hashmap_remove(s->index, key);
         /* Rare (orphans): a scan for the slot, and the order of the rest kept. */
         while (s->records[i] != rec)
                 i++;
         memmove(s->records + i, s->records + i + 1, (s->n - i - 1) * sizeof(StateRecord *));
         s->n--;
         state_record_free(rec);
-        s->dirty = true;
         return 1;
 }
 
-/* Replaces the struct of strings at cur (described by t) with a copy of want. 1 if it changed,
- * 0 if it was the same, -ENOMEM (cur then unchanged). */
-static int store_set_members(StateStore *s, const StringMembers *t, void *cur, const void *want) {
+/* Replaces the struct of strings at cur (key's, described by t) with a copy of want. 1 if it
+ * changed, 0 if it was the same, -ENOMEM (cur then unchanged). */
+static int store_set_members(StateStore *s, const char *key, const StringMembers *t, void *cur,
+                             const void *want) {
         union {
                 StateResourceInfo info;
                 StateLocation location;
@@ -266,14 +308,15 @@ static int store_set_members(StateStore *s, const StringMembers *t, void *cur, c
         assert(t->size <= sizeof(tmp));
         if (members_equal(t, cur, want))
                 return 0;
-        r = members_copy(t, &tmp, want);
+        r = store_mark_dirty(s, key);
+        if (r >= 0)
+                r = members_copy(t, &tmp, want);
         if (r < 0) {
                 members_done(t, &tmp);
                 return r;
         }
         members_done(t, cur);
         memcpy(cur, &tmp, t->size);
-        s->dirty = true;
         return 1;
 }
 
@@ -282,7 +325,7 @@ static int store_set_info(StateStore *s, const char *key, const StateResourceInf
 
         if (!rec)
                 return -ENOENT;
-        return store_set_members(s, &info_members, &rec->info, info);
+        return store_set_members(s, key, &info_members, &rec->info, info);
 }
 
 static int store_set_location(StateStore *s, const char *key, const StateLocation *location) {
@@ -290,7 +333,7 @@ static int store_set_location(StateStore *s, const char *key, const StateLocatio
 
         if (!rec)
                 return -ENOENT;
-        return store_set_members(s, &location_members, &rec->location, location);
+        return store_set_members(s, key, &location_members, &rec->location, location);
 }
 
 static int store_set_orphaned(StateStore *s, const char *key, uint64_t usec) {
@@ -300,8 +343,9 @@ static int store_set_orphaned(StateStore *s, const char *key, uint64_t usec) {
                 return -ENOENT;
         if (rec->orphaned_usec == usec)
                 return 0;
+        if (store_mark_dirty(s, key) < 0)
+                return -ENOMEM;
         rec->orphaned_usec = usec;
-        s->dirty = true;
         return 1;
 }
 
@@ -407,14 +451,14 @@ static int state_load_members(StateStore *s, const char *key, const json_t *v,
         if (!o)
                 return 0;
         if (!json_is_object(o))
-                return diag_error(diags, s->path, 0, 0, "resource '%s': \"%s\" must be an object",
+                return diag_error(diags, s->reading, 0, 0, "resource '%s': \"%s\" must be an object",
                                   key, t->json);
         for (size_t n = 0; n < t->n; n++) {
                 const json_t *m = json_object_get(o, t->members[n].json);
                 if (!m || json_is_null(m))
                         continue;
                 if (!json_is_string(m))
-                        return diag_error(diags, s->path, 0, 0,
+                        return diag_error(diags, s->reading, 0, 0,
                                           "resource '%s': \"%s\".%s must be a string", key,
                                           t->json, t->members[n].json);
                 if (!(*member(t, obj, n) = strdup(json_string_value(m))))
@@ -431,7 +475,7 @@ static int state_load_extras(StateStore *s, const char *key, const json_t *v, Di
         int r;
 
         if (orph && (!json_is_integer(orph) || json_integer_value(orph) < 0))
-                return diag_error(diags, s->path, 0, 0, "resource '%s': malformed \"orphanedAtUsec\"",
+                return diag_error(diags, s->reading, 0, 0, "resource '%s': malformed \"orphanedAtUsec\"",
                                   key);
         r = state_load_members(s, key, v, &info_members, &info, diags);
         if (r >= 0)
@@ -455,11 +499,11 @@ static int state_load_record(StateStore *s, const char *key, const json_t *v, Di
 
         if (!json_is_object(v) || !json_is_integer(at) || json_integer_value(at) < 0 ||
             !json_is_boolean(cr) || !cf)
-                return diag_error(diags, s->path, 0, 0,
+                return diag_error(diags, s->reading, 0, 0,
                                   "resource '%s': expected {appliedAtUsec, created, config}", key);
         r = async_config_from_json(cf, &c);
         if (r == -EBADMSG)
-                return diag_error(diags, s->path, 0, 0, "resource '%s': malformed config", key);
+                return diag_error(diags, s->reading, 0, 0, "resource '%s': malformed config", key);
         if (r < 0)
                 return r;
         r = state_store_insert(s, key, &c, (uint64_t) json_integer_value(at), json_is_true(cr));
@@ -479,19 +523,19 @@ static int state_load_json(StateStore *s, const json_t *root, DiagList *diags) {
 
         if (!json_is_object(root) || !json_is_string(format) ||
             !streq(json_string_value(format), STATE_FORMAT)) {
-                diag_error(diags, s->path, 0, 0,
+                diag_error(diags, s->reading, 0, 0,
                            "not an asyncfg state file (no \"format\": \"" STATE_FORMAT
                            "\"), not trusted");
                 return -EPROTONOSUPPORT;
         }
         if (!json_is_integer(version) || json_integer_value(version) != STATE_VERSION) {
-                diag_error(diags, s->path, 0, 0,
+                diag_error(diags, s->reading, 0, 0,
                            "unsupported state file version (expected %d), not trusted",
                            STATE_VERSION);
                 return -EPROTONOSUPPORT;
         }
         if (!json_is_object(resources)) {
-                diag_error(diags, s->path, 0, 0, "\"resources\" must be an object");
+                diag_error(diags, s->reading, 0, 0, "\"resources\" must be an object");
                 return -EBADMSG;
         }
         json_object_foreach((json_t *) resources, key, v) {
@@ -530,26 +574,16 @@ static int state_read_file(const char *path, char **ret_data, size_t *ret_size) 
         return 0;
 }
 
-static int state_store_load(StateStore *s, DiagList *diags) {
-        _cleanup_free_ char *data = NULL;
+/* Parses the state.json document data (size bytes) into the store's records; problems are
+ * reported in diags as s->reading:line:col. */
+static int state_load_document(StateStore *s, const char *data, size_t size, DiagList *diags) {
         json_error_t err;
-        size_t size = 0;
         json_t *root;
         int r;
 
-        r = state_read_file(s->path, &data, &size);
-        if (r == -ENOENT)
-                return 0;
-        if (r == -EFBIG || r == -EBADMSG) {
-                diag_error(diags, s->path, 0, 0, "%s",
-                           r == -EFBIG ? "state file too large" : "not a regular file");
-                return -EBADMSG;
-        }
-        if (r < 0)
-                return r;
         root = json_loadb(data, size, JSON_REJECT_DUPLICATES, &err);
         if (!root) {
-                diag_error(diags, s->path, err.line > 0 ? (unsigned) err.line : 0,
+                diag_error(diags, s->reading, err.line > 0 ? (unsigned) err.line : 0,
                            err.column > 0 ? (unsigned) err.column : 0, "damaged state file: %s",
                            err.text);
                 return -EBADMSG;
@@ -559,7 +593,116 @@ static int state_store_load(StateStore *s, DiagList *diags) {
         return r;
 }
 
-int state_store_open(const char *dir, DiagList *diags, StateStore **ret) {
+/* Reads the state.json file at path into the store's records: 0 (also when there is none),
+ * -EBADMSG (reported in diags), -errno. */
+static int state_load_file(StateStore *s, const char *path, DiagList *diags) {
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        int r;
+
+        r = state_read_file(path, &data, &size);
+        if (r == -ENOENT)
+                return 0;
+        s->reading = path;
+        if (r == -EFBIG || r == -EBADMSG) {
+                diag_error(diags, path, 0, 0, "%s",
+                           r == -EFBIG ? "state file too large" : "not a regular file");
+                return -EBADMSG;
+        }
+        if (r < 0)
+                return r;
+        return state_load_document(s, data, size, diags);
+}
+
+int state_store_load_json(StateStore *s, const char *data, size_t size, DiagList *diags) {
+        s->reading = STATE_JSON_NAME;
+        return state_load_document(s, data, size, diags);
+}
+
+/* One row of the back end: its value is the record's JSON object (see state.h). */
+static int state_load_row(const char *key, const char *value, size_t size, void *userdata) {
+        StateStore *s = userdata;
+        DiagList *diags = s->loading_diags;
+        json_error_t err;
+        json_t *v;
+        int r;
+
+        v = json_loadb(value, size, JSON_REJECT_DUPLICATES, &err);
+        if (!v) {
+                diag_error(diags, s->reading, 0, 0, "resource '%s': damaged record: %s", key,
+                           err.text);
+                return -EBADMSG;
+        }
+        r = state_load_record(s, key, v, diags);
+        json_decref(v);
+        return r == -EINVAL ? -EBADMSG : r;
+}
+
+static int state_load_backend(StateStore *s, DiagList *diags) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (asprintf(&path, "%s/%s", s->dir, s->ops->file_name) < 0)
+                return -ENOMEM;
+        s->reading = path;
+        s->loading_diags = diags;
+        r = s->ops->iterate(s->backend, state_load_row, s, diags);
+        s->loading_diags = NULL;
+        s->reading = NULL;
+        if (r < 0)
+                return r;
+        store_dirty_reset(s); /* what was read is what the back end holds */
+        return s->dirty ? 0 : -ENOMEM;
+}
+
+static int fsync_directory(const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return fsync(fd) < 0 ? -errno : 0;
+}
+
+/* Renames dir/name to dir/name<suffix>, then makes the rename durable. */
+static int state_rename(const char *dir, const char *name, const char *suffix, char **ret_path) {
+        _cleanup_free_ char *from = NULL, *to = NULL;
+        int r;
+
+        if (asprintf(&from, "%s/%s", dir, name) < 0 || asprintf(&to, "%s%s", from, suffix) < 0)
+                return -ENOMEM;
+        if (rename(from, to) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (ret_path)
+                *ret_path = TAKE_PTR(to);
+        r = fsync_directory(dir);
+        return r < 0 ? r : 1;
+}
+
+/* The state.json of an older asyncfg, imported once: its records are written to the empty
+ * back end in one transaction, then the file is renamed state.json.migrated. A file found next
+ * to a back end that holds records was imported already (a crash between the commit and the
+ * rename) and is only renamed. */
+static int state_import_json(StateStore *s, DiagList *diags) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (asprintf(&path, "%s/%s", s->dir, STATE_JSON_NAME) < 0)
+                return -ENOMEM;
+        if (access(path, F_OK) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (s->n == 0) {
+                r = state_load_file(s, path, diags);
+                s->reading = NULL;
+                if (r < 0)
+                        return r;
+                r = state_store_save(s);
+                if (r < 0)
+                        return r;
+        }
+        return state_rename(s->dir, STATE_JSON_NAME, STATE_MIGRATED_SUFFIX, NULL);
+}
+
+/* A store with the back end's records, before any import. */
+static int store_open_backend(const char *dir, DiagList *diags, StateStore **ret) {
         _cleanup_(state_store_freep) StateStore *s = NULL;
         struct stat st;
         int r;
@@ -573,15 +716,33 @@ int state_store_open(const char *dir, DiagList *diags, StateStore **ret) {
                 return -ENOMEM;
         pthread_mutex_init(&s->lock, NULL);
         s->sorted = true;
+        s->ops = &state_backend_sqlite;
         s->index = hashmap_new();
-        if (!s->index)
-                return -ENOMEM;
+        s->dirty = hashmap_new();
         s->dir = strdup(dir);
-        if (!s->dir || asprintf(&s->path, "%s/%s", dir, STATE_FILE_NAME) < 0) {
-                s->path = NULL;
+        if (!s->index || !s->dirty || !s->dir)
                 return -ENOMEM;
+        r = s->ops->open(dir, diags, &s->backend);
+        if (r >= 0)
+                r = state_load_backend(s, diags);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int state_store_open(const char *dir, DiagList *diags, StateStore **ret) {
+        _cleanup_(state_store_freep) StateStore *s = NULL;
+        _cleanup_(diag_list_done) DiagList ignored = {};
+        int r;
+
+        if (!diags) {
+                diag_list_init(&ignored);
+                diags = &ignored;
         }
-        r = state_store_load(s, diags);
+        r = store_open_backend(dir, diags, &s);
+        if (r >= 0)
+                r = state_import_json(s, diags);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(s);
@@ -589,21 +750,23 @@ int state_store_open(const char *dir, DiagList *diags, StateStore **ret) {
 }
 
 int state_store_quarantine(const char *dir, char **ret_path) {
-        _cleanup_free_ char *from = NULL, *to = NULL;
+        _cleanup_(diag_list_done) DiagList ignored = {};
+        _cleanup_free_ char *suffix = NULL;
+        StateStore *s = NULL;
+        int r;
 
-        if (asprintf(&from, "%s/%s", dir, STATE_FILE_NAME) < 0) {
-                from = NULL;
+        /* Whichever made the open fail: the back end if its records cannot be read, else the
+         * state.json that could not be imported. */
+        diag_list_init(&ignored);
+        r = store_open_backend(dir, &ignored, &s);
+        if (r == -EBADMSG || r == -EPROTONOSUPPORT)
+                return state_backend_sqlite.quarantine(dir, ret_path);
+        state_store_free(s);
+        if (r < 0)
+                return r;
+        if (asprintf(&suffix, ".broken-%" PRIu64, now(CLOCK_REALTIME)) < 0)
                 return -ENOMEM;
-        }
-        if (asprintf(&to, "%s.broken-%" PRIu64, from, now(CLOCK_REALTIME)) < 0) {
-                to = NULL;
-                return -ENOMEM;
-        }
-        if (rename(from, to) < 0)
-                return errno == ENOENT ? 0 : -errno;
-        if (ret_path)
-                *ret_path = TAKE_PTR(to);
-        return 1;
+        return state_rename(dir, STATE_JSON_NAME, suffix, ret_path);
 }
 
 /* ---- saving ------------------------------------------------------------------------- */
@@ -629,9 +792,8 @@ static void state_members_write(JsonWriter *w, const StringMembers *t, const voi
                 json_writer_close_object(w);
 }
 
-/* One record, its keys in sorted order. */
-static void state_record_write(JsonWriter *w, const StateRecord *r) {
-        json_writer_key(w, r->key);
+/* One record's value (the object under its key), its keys in sorted order. */
+static void state_record_write_value(JsonWriter *w, const StateRecord *r) {
         json_writer_open_object(w);
         json_writer_key(w, "appliedAtUsec");
         json_writer_integer(w, (int64_t) r->applied_usec);
@@ -650,11 +812,10 @@ static void state_record_write(JsonWriter *w, const StateRecord *r) {
 
 #define STATE_FLUSH_SIZE (64u * 1024u)
 
-/* The bytes of json_dumpf(JSON_INDENT(1) | JSON_SORT_KEYS) of the whole store as one tree
- * (the format's keys and the records' keys are in that order already), written straight from
- * the records: a tree of 10,000 records was a few hundred thousand allocations. A string
- * jansson would have refused (not UTF-8) fails the save with -ENOMEM, as it did then. */
-static int state_store_dump(StateStore *s, FILE *f) {
+/* The state.json document of the whole store (json_dumpf(JSON_INDENT(1) | JSON_SORT_KEYS)'s
+ * bytes), written straight from the records. A string jansson would have refused (not UTF-8)
+ * fails with -ENOMEM. */
+int state_store_write_json(StateStore *s, FILE *f) {
         JsonWriter w;
         int r = 0;
 
@@ -666,7 +827,8 @@ static int state_store_dump(StateStore *s, FILE *f) {
         json_writer_key(&w, "resources");
         json_writer_open_object(&w);
         for (size_t i = 0; i < s->n && r >= 0; i++) {
-                state_record_write(&w, s->records[i]);
+                json_writer_key(&w, s->records[i]->key);
+                state_record_write_value(&w, s->records[i]);
                 r = json_writer_error(&w);
                 if (r >= 0 && json_writer_pending(&w) >= STATE_FLUSH_SIZE)
                         r = json_writer_flush(&w, f);
@@ -681,60 +843,52 @@ static int state_store_dump(StateStore *s, FILE *f) {
         return r == -EINVAL ? -ENOMEM : r;
 }
 
-static int fsync_directory(const char *dir) {
-        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        return fsync(fd) < 0 ? -errno : 0;
-}
-
-/* Writes the store to a temporary file next to path and renames it over path. */
-static int write_file_atomic(StateStore *s) {
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        FILE *f;
+/* Writes key's row: its record's value, or a delete when the record is gone. */
+static int state_save_row(StateStore *s, const char *key) {
+        const StateRecord *rec = store_find(s, key);
+        _cleanup_free_ char *value = NULL;
+        JsonWriter w;
+        size_t size;
         int r;
 
-        if (asprintf(&tmp, "%s/.%s.XXXXXX", s->dir, STATE_FILE_NAME) < 0) {
-                tmp = NULL;
-                return -ENOMEM;
-        }
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        r = fchmod(fd, 0600) < 0 ? -errno : 0;
-        if (r >= 0) {
-                f = fdopen(fd, "w");
-                if (!f)
-                        r = -errno;
-                else {
-                        TAKE_FD(fd);
-                        r = state_store_dump(s, f);
-                        if (r >= 0 && (fflush(f) == EOF || ferror(f)))
-                                r = errno > 0 ? -errno : -EIO;
-                        if (r >= 0 && fsync(fileno(f)) < 0)
-                                r = -errno;
-                        if (fclose(f) == EOF && r >= 0)
-                                r = -errno;
-                }
-        }
-        if (r >= 0 && rename(tmp, s->path) < 0)
-                r = -errno;
-        if (r < 0) {
-                (void) unlink(tmp);
-                return r;
-        }
-        return fsync_directory(s->dir);
+        if (!rec)
+                return s->ops->delete(s->backend, key);
+        json_writer_init_compact(&w);
+        state_record_write_value(&w, rec);
+        r = json_writer_take(&w, &value, &size);
+        if (r < 0)
+                return r == -EINVAL ? -ENOMEM : r;
+        return s->ops->put(s->backend, key, value);
 }
 
 int state_store_save(StateStore *s) {
+        const char *key;
+        size_t i = 0;
         int r;
 
-        if (!s->dirty)
+        if (hashmap_size(s->dirty) == 0)
                 return 0;
-        r = write_file_atomic(s);
+        r = s->ops->begin(s->backend);
         if (r < 0)
                 return r;
-        s->dirty = false;
-        return 1;
+        while (r >= 0 && hashmap_iterate(s->dirty, &i, &key, NULL))
+                r = state_save_row(s, key);
+        if (r < 0) {
+                s->ops->rollback(s->backend);
+                return r;
+        }
+        r = s->ops->commit(s->backend);
+        if (r < 0)
+                return r;
+        store_dirty_reset(s);
+        return s->dirty ? 1 : -ENOMEM;
+}
+
+size_t state_store_pending(const StateStore *s) {
+        return s ? hashmap_size(s->dirty) : 0;
+}
+
+void state_store_set_busy_timeout(StateStore *s, unsigned msec) {
+        if (s && s->backend)
+                s->ops->set_busy_timeout(s->backend, msec);
 }

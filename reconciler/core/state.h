@@ -5,43 +5,51 @@
  * created the configuration or adopted one that existed. It is what tells drift from change
  * (DESIGN.md §3.6).
  *
- * One JSON file, <dir>/state.json:
+ * The records live in a back end (state-backend.h; today SQLite, <dir>/state.db), one row per
+ * resource whose value is the record's JSON object:
  *
- *   {"format": "asyncfg-state", "version": 1,
- *    "resources": {"<identity key>": {"appliedAtUsec": 1700000000000000, "created": true,
- *                                     "config": {"maxRetryAttempts": 0, ...},
- *                                     "resource": {"name": "orders", "provider": "aws",
- *                                                  "account": "aws-prod", "function": "orders",
- *                                                  "qualifier": "$LATEST", "file": "/etc/..."},
- *                                     "location": {"account": "aws-prod", "api": "lambda",
- *                                                  "region": "us-east-1"},
- *                                     "orphanedAtUsec": 1700000000000000}}}
+ *   {"appliedAtUsec": 1700000000000000, "created": true,
+ *    "config": {"maxRetryAttempts": 0, ...},
+ *    "resource": {"name": "orders", "provider": "aws", "account": "aws-prod",
+ *                 "function": "orders", "qualifier": "$LATEST", "file": "/etc/..."},
+ *    "location": {"account": "aws-prod", "api": "lambda", "region": "us-east-1"},
+ *    "orphanedAtUsec": 1700000000000000}
  *
  * "resource" (what the document said, so that an orphan can be shown without its document),
  * "location" (where the config was applied: the account and how it was reached, so that a
  * DELETE goes exactly there or nowhere, DESIGN.md §3.12) and "orphanedAtUsec" (the document is
- * gone and the daemon keeps the record as an orphan) are optional and were added within
- * version 1: older readers ignore unknown keys, and a record without them loads with empty
- * info (StateRecord.info; state_record_info_from_key() recovers provider, account, function
- * and qualifier from the key), an unknown location (state_location_is_known() false) and not
- * orphaned.
+ * gone and the daemon keeps the record as an orphan) are optional: a record without them loads
+ * with empty info (StateRecord.info; state_record_info_from_key() recovers provider, account,
+ * function and qualifier from the key), an unknown location (state_location_is_known() false)
+ * and not orphaned.
  *
- * "format" is the owner marker: a file without it is not ours and is never trusted or
- * overwritten. Saving is atomic (DESIGN.md §3.10): a temporary file in the same directory,
- * fsync, rename over state.json, fsync of the directory; a crash at any moment leaves either
- * the old or the new file, never a mix. Keys are opaque strings (the resource identity). */
+ * The store keeps the records in memory and remembers which keys changed; state_store_save()
+ * writes those rows, and only those, in one transaction that is durable when it returns
+ * (DESIGN.md §3.10): a write costs the same at 100 as at 100,000 records, and two processes
+ * on one stateDir (the CLI and the daemon) never undo each other's records, only, for one key
+ * both write, the later write wins (DESIGN.md §3.13).
+ *
+ * Before state.db, asyncfg kept one JSON file, <dir>/state.json:
+ *
+ *   {"format": "asyncfg-state", "version": 1, "resources": {"<identity key>": {record}}}
+ *
+ * An existing state.json is imported once, when the back end holds no record, and renamed
+ * state.json.migrated. "format" is its owner marker: a file without it is not ours and is never
+ * trusted. Keys are opaque strings (the resource identity). */
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "clouds/model.h"
 #include "lib/diag.h"
 #include "lib/macro.h"
 
-#define STATE_FILE_NAME "state.json"
+#define STATE_JSON_NAME "state.json"
+#define STATE_MIGRATED_SUFFIX ".migrated"
 #define STATE_FORMAT "asyncfg-state"
 #define STATE_VERSION 1
-#define STATE_FILE_MAX (64u * 1024u * 1024u)
+#define STATE_FILE_MAX (64u * 1024u * 1024u) /* of a state.json */
 
 /* Who a record belongs to, as its document said; any member may be NULL (unknown). */
 typedef struct StateResourceInfo {
@@ -78,18 +86,25 @@ typedef struct StateRecord {
 
 typedef struct StateStore StateStore;
 
-/* Opens the store of dir and loads dir/state.json; a missing file is an empty store. A file
- * that cannot be parsed, is truncated, has the wrong shape, is not ours (format marker) or has
- * an unknown version is reported in diags (state.json:line:col where known) and the call fails
- * with -EBADMSG (damaged) or -EPROTONOSUPPORT (foreign or newer): its content is not trusted.
- * The caller decides: give up, or state_store_quarantine() and open again (empty). Other
- * errors: -errno from the file system, -ENOMEM. */
+/* Opens the store of dir (creating an empty one), loads its records, and imports dir/state.json
+ * if the store is empty and there is one (see above). A store or state.json that is damaged,
+ * not ours (owner marker) or of an unknown version is reported in diags (the file, and
+ * line:col where known) and the call fails with -EBADMSG (damaged) or -EPROTONOSUPPORT
+ * (foreign or newer): its content is not trusted, and nothing is written to it. The caller
+ * decides: give up, or state_store_quarantine() and open again (empty). -EBUSY: another
+ * process held the store's lock too long. Other errors: -errno, -ENOMEM. */
 int state_store_open(const char *dir, DiagList *diags, StateStore **ret);
 
-/* Moves a bad dir/state.json aside to dir/state.json.broken-<usec> so that it is kept for
- * inspection and the next open starts empty. Returns 1 and the new path in *ret_path
- * (optional), 0 if there was no file, or -errno. */
+/* Moves what made state_store_open() fail aside, keeping it for inspection: the store's file
+ * (state.db, with its WAL, to state.db.broken-<usec>) if it is not usable, else a state.json
+ * that could not be imported (to state.json.broken-<usec>). The next open starts empty.
+ * Returns 1 and the new path in *ret_path (optional), 0 if there was nothing to move, or
+ * -errno. */
 int state_store_quarantine(const char *dir, char **ret_path);
+
+/* How long a save waits for another process's write lock before it fails with -EBUSY (default
+ * 5 s). */
+void state_store_set_busy_timeout(StateStore *s, unsigned msec);
 
 StateStore *state_store_free(StateStore *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(StateStore *, state_store_free);
@@ -137,6 +152,16 @@ bool state_location_is_known(const StateLocation *l);
 bool state_location_equal(const StateLocation *a, const StateLocation *b);
 void state_location_done(StateLocation *l);
 
-/* Writes the store if it changed since it was opened or last saved. Returns 1 if written, 0
- * if there was nothing to write, or -errno (the old file is then untouched). */
+/* Writes the records changed since the store was opened or last saved, in one transaction
+ * that is durable when this returns. Returns 1 if written, 0 if there was nothing to write, or
+ * -errno (nothing of it was written, the changes stay pending: save again later); -EBUSY when
+ * another process held the lock longer than the busy timeout. */
 int state_store_save(StateStore *s);
+/* How many keys changed since the last save. */
+size_t state_store_pending(const StateStore *s);
+
+/* The whole store as a state.json document (the format above), in key order. 0, or -errno. */
+int state_store_write_json(StateStore *s, FILE *f);
+/* Loads the state.json document data into s (a parser that a fuzzer reaches); problems are
+ * reported as state.json:line:col. 0, -EBADMSG, -EPROTONOSUPPORT, -ENOMEM. */
+int state_store_load_json(StateStore *s, const char *data, size_t size, DiagList *diags);

@@ -32,9 +32,13 @@
 #include "reconciler/core/status-summary.h"
 #include "reconciler/core/workqueue.h"
 
-/* State saves are batched: at most one every SAVE_INTERVAL (the completions of one burst of
- * runs go into one write). */
-#define MANAGER_SAVE_INTERVAL_USEC (100ULL * 1000ULL)
+/* Group commit: the state-store writes that complete together go into one transaction, at most
+ * one every COMMIT_WINDOW (one fsync per window, not per PUT; a write after a quiet spell is
+ * committed at once). A failed commit is retried after COMMIT_RETRY, another process's lock
+ * (the CLI's) after a window, waiting at most COMMIT_BUSY for it on the loop. */
+#define MANAGER_COMMIT_WINDOW_USEC (10ULL * 1000ULL)
+#define MANAGER_COMMIT_RETRY_USEC (1000ULL * 1000ULL)
+#define MANAGER_COMMIT_BUSY_MSEC 50u
 /* A removed resource's DELETE waits one debounce plus this (resource-removal.c). */
 #define MANAGER_DELETE_GRACE_USEC (1000ULL * 1000ULL)
 /* The directory watch's debounce (ASYNCFG_DEBOUNCE_MSEC overrides it, for tests). */
@@ -78,6 +82,7 @@ struct Manager {
         char **acks;  /* keys of written resources whose record awaits the save (strv) */
         size_t n_acks;
         uint64_t last_save_usec;      /* clock's time */
+        bool save_failed;             /* the last commit failed (not for a lock): retry slowly */
         unsigned n_runs;              /* runs in flight */
         uint64_t retries_reported;    /* workqueue retries already counted in the metric */
         char *status_line;            /* the last STATUS= sent */

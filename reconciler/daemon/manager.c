@@ -7,10 +7,11 @@
  * "Acknowledged" (DESIGN.md §3.10): a write is acknowledged when the daemon tells anyone that
  * it is applied: the "→ in_sync: applied" log line, /status, the metrics. A run that wrote
  * records the document in the state store in memory and waits in Manager.acks; the save
- * timer writes state.json (temp file, fsync, rename, fsync of the directory) and only then
- * reports those resources in sync. A kill -9 before the save loses only writes nobody was told
- * about; after a restart they are found in sync by their GET (live equals desired) and are
- * recorded then, without another PUT. */
+ * timer commits every changed record in one transaction (group commit: state.db, WAL,
+ * synchronous=FULL, so durable once it returns) and only then reports those resources in sync.
+ * A commit that fails reports nothing and is retried. A kill -9 before the commit loses only
+ * writes nobody was told about; after a restart they are found in sync by their GET (live
+ * equals desired) and are recorded then, without another PUT. */
 
 #include <errno.h>
 #include <signal.h>
@@ -40,14 +41,8 @@ int manager_add_ack(Manager *m, const char *key) {
         return 0;
 }
 
-/* Saves the state store, then reports the writes it holds. */
-static void manager_save_now(Manager *m) {
-        int k = state_store_save(m->state);
-
-        m->last_save_usec = clock_now(m->clock);
-        if (k < 0)
-                log_error_errno(k, "Failed to save the state store in '%s': %m; retrying.",
-                                m->gen ? m->gen->config->state_dir : "?");
+/* Reports the writes that the last commit made durable. */
+static void manager_report_acks(Manager *m) {
         for (size_t i = 0; i < m->n_acks; i++) {
                 Resource *r = resource_table_get(&m->table, m->acks[i]);
 
@@ -58,8 +53,26 @@ static void manager_save_now(Manager *m) {
         free(m->acks);
         m->acks = NULL;
         m->n_acks = 0;
-        if (k < 0)
-                manager_schedule_save(m); /* not reported as saved: keep trying */
+}
+
+/* Commits the state store, then reports the writes it holds; a failed commit reports none. */
+static void manager_save_now(Manager *m) {
+        int k = state_store_save(m->state);
+
+        m->last_save_usec = clock_now(m->clock);
+        m->save_failed = k < 0 && k != -EBUSY;
+        if (k == -EBUSY)
+                log_debug("The state store in '%s' is locked by another process; retrying.",
+                          m->gen ? m->gen->config->state_dir : "?");
+        else if (k < 0)
+                log_error_errno(k, "Failed to save the state store in '%s': %m; retrying in %llus.",
+                                m->gen ? m->gen->config->state_dir : "?",
+                                MANAGER_COMMIT_RETRY_USEC / 1000000ULL);
+        if (k < 0) {
+                manager_schedule_save(m); /* not durable, not reported: keep trying */
+                return;
+        }
+        manager_report_acks(m);
 }
 
 static int on_save_timer(ClockTimer *t, usec_t usec, void *userdata) {
@@ -68,7 +81,8 @@ static int on_save_timer(ClockTimer *t, usec_t usec, void *userdata) {
 }
 
 void manager_schedule_save(Manager *m) {
-        usec_t when = MAX(clock_now(m->clock), m->last_save_usec + MANAGER_SAVE_INTERVAL_USEC);
+        usec_t gap = m->save_failed ? MANAGER_COMMIT_RETRY_USEC : MANAGER_COMMIT_WINDOW_USEC;
+        usec_t when = MAX(clock_now(m->clock), m->last_save_usec + gap);
 
         if (!m->save_timer && clock_timer_new(m->clock, on_save_timer, m, &m->save_timer) < 0) {
                 manager_save_now(m); /* no timer: save at once rather than not at all */
@@ -439,8 +453,8 @@ static int manager_open_state(Manager *m) {
         if (k != -EBADMSG && k != -EPROTONOSUPPORT) {
                 if (k < 0)
                         return log_error_errno(k, "Failed to open the state store in '%s': %m", dir);
-                log_info("State store '%s/%s': %zu records.", dir, STATE_FILE_NAME,
-                         state_store_size(m->state));
+                log_info("State store '%s': %zu records.", dir, state_store_size(m->state));
+                state_store_set_busy_timeout(m->state, MANAGER_COMMIT_BUSY_MSEC);
                 return 0;
         }
         for (size_t i = 0; i < diags.n; i++) {
@@ -457,6 +471,7 @@ static int manager_open_state(Manager *m) {
         k = state_store_open(dir, NULL, &m->state);
         if (k < 0)
                 return log_error_errno(k, "Failed to open the state store in '%s': %m", dir);
+        state_store_set_busy_timeout(m->state, MANAGER_COMMIT_BUSY_MSEC);
         return 0;
 }
 

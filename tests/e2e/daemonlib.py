@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import threading
 import time
@@ -28,6 +29,22 @@ def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def read_state(state_dir):
+    """The state store (stateDir/state.db) as the state.json document it replaced:
+    {"format", "version", "resources": {key: record}}; empty if there is no database yet. It
+    reads the rows directly (not through asyncfg), with the daemon running or not."""
+    path = os.path.join(state_dir, "state.db")
+    resources = {}
+    if os.path.exists(path):
+        db = sqlite3.connect(path, timeout=10)
+        try:
+            for key, record in db.execute("SELECT key, record FROM resources ORDER BY key"):
+                resources[key] = json.loads(record)
+        finally:
+            db.close()
+    return {"format": "asyncfg-state", "version": 1, "resources": resources}
 
 
 def free_port():

@@ -12,15 +12,11 @@ import json
 import os
 import signal
 
-from daemonlib import doc, fake, make_daemon, wait_for  # noqa: F401
+from daemonlib import doc, fake, make_daemon, read_state, wait_for  # noqa: F401
 
 
 def state_records(d):
-    try:
-        with open(os.path.join(d.state, "state.json")) as f:
-            return json.load(f)["resources"]
-    except FileNotFoundError:
-        return {}
+    return read_state(d.state)["resources"]
 
 
 def record_of(d, name):

@@ -8,12 +8,11 @@ import json
 import os
 import time
 
-from daemonlib import doc, fake, make_daemon, wait_for  # noqa: F401
+from daemonlib import doc, fake, make_daemon, read_state, wait_for  # noqa: F401
 
 
 def state_records(d):
-    with open(os.path.join(d.state, "state.json")) as f:
-        return json.load(f)["resources"]
+    return read_state(d.state)["resources"]
 
 
 def record_of(d, name):

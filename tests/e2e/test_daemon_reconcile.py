@@ -8,7 +8,7 @@ import os
 import signal
 import time
 
-from daemonlib import doc, fake, make_daemon, wait_for  # noqa: F401
+from daemonlib import doc, fake, make_daemon, read_state, wait_for  # noqa: F401
 
 
 def retries(fake, name):
@@ -96,13 +96,11 @@ def test_observe_tells_drift_from_change(fake, make_daemon):
     r = d.resource("ob")
     assert r["diff"] == [{"field": "maxRetryAttempts", "from": 0, "to": 1}]
     assert r["drift"] is False
-    state_path = os.path.join(d.state, "state.json")
     # The cloud comes to agree (someone applied it by hand): the baseline is recorded.
     fake.drift("ob", {"MaximumRetryAttempts": 1})
     d.wait_state("ob", "in_sync", 5)
-    wait_for(lambda: os.path.exists(state_path) and
-             len(json.load(open(state_path))["resources"]) == 1, 5, what="baseline saved")
-    rec = next(iter(json.load(open(state_path))["resources"].values()))
+    wait_for(lambda: len(read_state(d.state)["resources"]) == 1, 5, what="baseline saved")
+    rec = next(iter(read_state(d.state)["resources"].values()))
     assert rec["created"] is False and rec["config"]["maxRetryAttempts"] == 1
     # The cloud changes: drift.
     fake.drift("ob", {"MaximumEventAgeInSeconds": 600})
@@ -189,8 +187,8 @@ def test_kill9_and_restart_converge_without_reapplying(fake, make_daemon):
     puts = fake.count("PUT")
     assert puts == len(names)
     d.kill()
-    # A state file is never half written.
-    state = json.load(open(os.path.join(d.state, "state.json")))
+    # The store is never half written.
+    state = read_state(d.state)
     assert state["format"] == "asyncfg-state" and len(state["resources"]) == len(names)
     # Restarted: every resource is read, none is written again.
     fake.drift("k0", {"MaximumRetryAttempts": 0})  # and this one is drift, known as drift
@@ -213,7 +211,7 @@ def test_kill9_during_writes_loses_nothing_acknowledged(fake, make_daemon):
     wait_for(lambda: d.status()["summary"]["states"]["in_sync"] >= 10, 10, what="some in sync")
     acked = {r["name"] for r in d.status()["resources"] if r["state"] == "in_sync"}
     d.kill()
-    state = json.load(open(os.path.join(d.state, "state.json")))
+    state = read_state(d.state)
     recorded = {k.split("/")[2] for k in state["resources"]}
     assert acked <= recorded  # everything reported in sync was on disk
     fake.faults()

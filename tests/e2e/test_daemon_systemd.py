@@ -4,11 +4,12 @@ WATCHDOG=1 from the loop, RELOADING=1 + MONOTONIC_USEC then READY=1 on SIGHUP (a
 configuration is reported and the old one kept), STOPPING=1 and exit 0 on SIGTERM, also while
 busy, within the bound."""
 
+import json
 import os
 import signal
 import time
 
-from daemonlib import doc, fake, http_get, make_daemon, wait_for  # noqa: F401
+from daemonlib import doc, fake, http_get, make_daemon, read_state, wait_for  # noqa: F401
 
 
 def test_ready_status_watchdog_reload_stop(fake, make_daemon):
@@ -120,5 +121,5 @@ def test_sigterm_lets_in_flight_requests_finish(fake, make_daemon):
     assert time.monotonic() - t0 < 5
     # Nothing new was started after the signal; what was in flight finished (recorded).
     assert fake.count("GET") == gets
-    st = open(os.path.join(d.state, "state.json")).read()
+    st = json.dumps(read_state(d.state))
     assert sum(1 for n in names if f"/{n}/" in st) == fake.count("PUT")

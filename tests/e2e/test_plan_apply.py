@@ -9,6 +9,7 @@ import re
 import subprocess
 
 from conftest import ASYNCFG, HW_URN, run, write_config, write_desired
+from daemonlib import read_state
 
 # What the emulator must hold after apply: exactly the managed fields (DESIRED in conftest),
 # in each cloud's wire format; server-side fields (ARNs, timestamps) are left out here.
@@ -115,7 +116,7 @@ def test_drift_is_reported_and_fixed(setup):
 
 def test_change_versus_drift_and_state_store(setup):
     assert setup.asyncfg("apply").returncode == 0
-    state = json.load(open(os.path.join(setup.tmp, "state", "state.json")))
+    state = read_state(os.path.join(setup.tmp, "state"))
     assert state["format"] == "asyncfg-state" and len(state["resources"]) == 6
     assert all(r["created"] for r in state["resources"].values())
 
@@ -178,7 +179,7 @@ def test_parallel_workers_converge(setup):
     assert doc["summary"]["created"] == 6 and doc["summary"]["error"] == 0
     assert wire_state(setup.fake) == EXPECTED
     assert setup.fake.stats()["byMethod"]["PUT"] == 6
-    state = json.load(open(os.path.join(setup.tmp, "state", "state.json")))
+    state = read_state(os.path.join(setup.tmp, "state"))
     assert len(state["resources"]) == 6 and all(r["created"] for r in state["resources"].values())
 
     r = setup.asyncfg("plan", "--jobs", "2")

@@ -221,7 +221,7 @@ static int teardown(void **state) {
 static void start_in_sync(Env *env, const char *policy) {
         write_doc(env, 1, "enforce", policy);
         start_manager(env);
-        advance(env, MANAGER_SAVE_INTERVAL_USEC);
+        advance(env, MANAGER_COMMIT_WINDOW_USEC);
         assert_state(env, RESOURCE_STATE_IN_SYNC);
         assert_int_equal(live_retries(env), 1);
 }
@@ -237,13 +237,13 @@ static void test_file_added_and_changed(void **state) {
         assert_null(resource(env));
         puts = count(env, "PUT");
         write_doc(env, 1, "enforce", "orphan");
-        advance(env, DEBOUNCE + MANAGER_SAVE_INTERVAL_USEC);
+        advance(env, DEBOUNCE + MANAGER_COMMIT_WINDOW_USEC);
         assert_state(env, RESOURCE_STATE_IN_SYNC);
         assert_int_equal(count(env, "PUT"), puts + 1);
         assert_int_equal(live_retries(env), 1);
 
         write_doc(env, 2, "enforce", "orphan");
-        advance(env, DEBOUNCE + MANAGER_SAVE_INTERVAL_USEC);
+        advance(env, DEBOUNCE + MANAGER_COMMIT_WINDOW_USEC);
         assert_state(env, RESOURCE_STATE_IN_SYNC);
         assert_int_equal(live_retries(env), 2);
         assert_int_equal(count(env, "PUT"), puts + 2);
@@ -428,7 +428,7 @@ static void test_backoff_then_success(void **state) {
                 assert_state(env, RESOURCE_STATE_RETRYING);
         }
         control_void(env, "POST", "/_fake/faults", "{}");
-        advance(env, 2 * BACKOFF_CAP + MANAGER_SAVE_INTERVAL_USEC);
+        advance(env, 2 * BACKOFF_CAP + MANAGER_COMMIT_WINDOW_USEC);
         assert_state(env, RESOURCE_STATE_IN_SYNC);
         assert_null(resource(env)->error);
         assert_int_equal(live_retries(env), 1);
@@ -480,7 +480,7 @@ static void test_install_generation_takes_ownership(void **state) {
         assert_null(env->m->retired);
         /* The queue still runs with the options in force. */
         write_doc(env, 2, "enforce", "orphan");
-        advance(env, DEBOUNCE + MANAGER_SAVE_INTERVAL_USEC);
+        advance(env, DEBOUNCE + MANAGER_COMMIT_WINDOW_USEC);
         assert_state(env, RESOURCE_STATE_IN_SYNC);
         assert_int_equal(live_retries(env), 2);
 }

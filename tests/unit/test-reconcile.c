@@ -5,6 +5,7 @@
  * counters), a failed read that decides nothing, observe mode that never writes but records
  * the baseline of the last agreement, the state store on apply, drift versus change, the
  * PUT-started hook, and cancellation (the callback once, -ECANCELED). */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,7 +111,12 @@ static int teardown(void **state) {
         sd_event_unref(env->event);
         fake_server_stop(env->server);
         fake_cloud_free(env->fc);
-        state_store_free(env->store); /* never saved: the directory stays empty */
+        state_store_free(env->store); /* never saved: only the empty database is there */
+        for (const char *const *n = (const char *const[]){ "state.db", "state.db-wal", "state.db-shm", NULL }; *n; n++) {
+                char p[PATH_MAX];
+                snprintf(p, sizeof(p), "%s/%s", env->dir, *n);
+                (void) unlink(p);
+        }
         assert_int_equal(rmdir(env->dir), 0);
         free(env);
         return 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The state store: round trip, atomic save, damaged and foreign files. */
+/* The state store: round trip, rows written per key, two writers on one directory, the import
+ * of state.json, damaged and foreign files. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "reconciler/spec/async-config.h"
 #include "reconciler/spec/field.h"
@@ -103,9 +105,9 @@ static void test_round_trip(void **state) {
         assert_int_equal(state_store_put(s, KEY_AWS, &aws, 1700000000000000u, false), 0);
         assert_int_equal(state_store_save(s), 1);
         assert_int_equal(state_store_save(s), 0);
-        /* No temporary file is left behind. */
+        /* One database (and its WAL while open), nothing else. */
         names = list_dir(dir);
-        assert_string_equal(names, "state.json");
+        assert_string_equal(names, "state.db,state.db-shm,state.db-wal");
         free(names);
         s = state_store_free(s);
 
@@ -148,35 +150,218 @@ static void test_round_trip(void **state) {
         remove_dir(dir);
 }
 
-/* A crash between creating the temporary file and the rename leaves a stray temporary file:
- * the store still opens the last complete state.json and ignores the stray. */
-static void test_crash_leftover(void **state) {
+static void sql(const char *dir, const char *statement) {
+        char *p;
+        sqlite3 *db;
+        assert_true(asprintf(&p, "%s/state.db", dir) >= 0);
+        assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, statement, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+        free(p);
+}
+
+/* Two stores on one directory (the CLI and the daemon): each writes only the rows it changed,
+ * so neither undoes the other's records, whatever the order of their saves. */
+static void test_two_writers(void **state) {
         char *dir = make_dir();
+        _cleanup_(state_store_freep) StateStore *a = NULL, *b = NULL;
+        AsyncConfig c = { .has_max_retry_attempts = true, .max_retry_attempts = 1 };
+
+        assert_int_equal(state_store_open(dir, NULL, &a), 0);
+        assert_int_equal(state_store_put(a, "k1", &c, 1, true), 0);
+        assert_int_equal(state_store_save(a), 1);
+        assert_int_equal(state_store_open(dir, NULL, &b), 0);
+        assert_non_null(state_store_get(b, "k1"));
+        assert_int_equal(state_store_put(a, "k2", &c, 2, true), 0);
+        assert_int_equal(state_store_put(b, "k3", &c, 3, true), 0);
+        assert_int_equal(state_store_remove(b, "k1"), 1);
+        assert_int_equal(state_store_pending(b), 2);
+        assert_int_equal(state_store_save(a), 1);
+        assert_int_equal(state_store_save(b), 1); /* b never saw k2: it stays */
+        assert_int_equal(state_store_pending(b), 0);
+        assert_int_equal(state_store_put(a, "k4", &c, 4, true), 0);
+        assert_int_equal(state_store_save(a), 1); /* a still holds k1: not written again */
+        a = state_store_free(a);
+        b = state_store_free(b);
+
+        assert_int_equal(state_store_open(dir, NULL, &a), 0);
+        assert_int_equal(state_store_size(a), 3);
+        assert_null(state_store_get(a, "k1"));
+        assert_non_null(state_store_get(a, "k2"));
+        assert_non_null(state_store_get(a, "k3"));
+        assert_non_null(state_store_get(a, "k4"));
+        a = state_store_free(a);
+        remove_dir(dir);
+        (void) state;
+}
+
+/* Another process holding the write lock: the save fails with -EBUSY after the busy timeout,
+ * keeps its changes pending, and succeeds once the lock is released. */
+static void test_busy(void **state) {
+        char *dir = make_dir(), *p;
         _cleanup_(state_store_freep) StateStore *s = NULL;
         AsyncConfig c = {};
-        DiagList diags;
+        sqlite3 *other;
 
-        diag_list_init(&diags);
-        config_from("{\"maxRetryAttempts\":1}", &c);
-        assert_int_equal(state_store_open(dir, &diags, &s), 0);
+        assert_int_equal(state_store_open(dir, NULL, &s), 0);
+        state_store_set_busy_timeout(s, 10);
+        assert_true(asprintf(&p, "%s/state.db", dir) >= 0);
+        assert_int_equal(sqlite3_open(p, &other), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
         assert_int_equal(state_store_put(s, "k", &c, 1, true), 0);
+        assert_int_equal(state_store_save(s), -EBUSY);
+        assert_int_equal(state_store_pending(s), 1);
+        assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(other);
         assert_int_equal(state_store_save(s), 1);
         s = state_store_free(s);
-        write_text(dir, ".state.json.abc123", "{\"format\":\"asyncfg-st");
-
-        assert_int_equal(state_store_open(dir, &diags, &s), 0);
-        assert_int_equal(diags.n, 0);
+        assert_int_equal(state_store_open(dir, NULL, &s), 0);
         assert_non_null(state_store_get(s, "k"));
-        /* Saving replaces state.json whole. */
-        assert_int_equal(state_store_put(s, "k2", &c, 2, true), 0);
-        assert_int_equal(state_store_save(s), 1);
-        char *names = list_dir(dir);
-        assert_string_equal(names, ".state.json.abc123,state.json");
+        free(p);
+        remove_dir(dir);
+        (void) state;
+}
+
+/* An existing state.json is imported once into the empty database and kept renamed; a
+ * state.json next to a database that holds records (a crash between the import's commit and
+ * the rename) is only renamed. */
+static void test_migration(void **state) {
+        char *dir = make_dir(), *names;
+        _cleanup_(state_store_freep) StateStore *s = NULL;
+
+        write_text(dir, "state.json",
+                   "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {"
+                   "\"aws/a/f/$LATEST\": {\"appliedAtUsec\": 5, \"created\": true, "
+                   "\"config\": {\"maxRetryAttempts\": 0}, \"orphanedAtUsec\": 9, "
+                   "\"resource\": {\"name\": \"f\"}, \"location\": {\"account\": \"a\", "
+                   "\"api\": \"lambda\", \"region\": \"us-east-1\"}}}}");
+        assert_int_equal(state_store_open(dir, NULL, &s), 0);
+        assert_int_equal(state_store_size(s), 1);
+        assert_int_equal(state_store_pending(s), 0); /* written already */
+        s = state_store_free(s);
+        names = list_dir(dir);
+        assert_string_equal(names, "state.db,state.json.migrated");
         free(names);
 
-        async_config_done(&c);
-        diag_list_done(&diags);
+        assert_int_equal(state_store_open(dir, NULL, &s), 0);
+        const StateRecord *r = state_store_get(s, "aws/a/f/$LATEST");
+        assert_non_null(r);
+        assert_int_equal(r->applied_usec, 5);
+        assert_true(r->created);
+        assert_int_equal(r->orphaned_usec, 9);
+        assert_string_equal(r->info.name, "f");
+        assert_string_equal(r->location.region, "us-east-1");
+        assert_true(r->applied.has_max_retry_attempts);
+        assert_int_equal(state_store_remove(s, "aws/a/f/$LATEST"), 1);
+        assert_int_equal(state_store_put(s, "other", &r->applied, 1, true), 0);
+        assert_int_equal(state_store_save(s), 1);
+        s = state_store_free(s);
+
+        /* Left over by a crash after the import: not imported again (the removed record stays
+         * removed). */
+        write_text(dir, "state.json",
+                   "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {"
+                   "\"aws/a/f/$LATEST\": {\"appliedAtUsec\": 5, \"created\": true, \"config\": {}}}}");
+        assert_int_equal(state_store_open(dir, NULL, &s), 0);
+        assert_int_equal(state_store_size(s), 1);
+        assert_null(state_store_get(s, "aws/a/f/$LATEST"));
+        s = state_store_free(s);
+        assert_int_equal(access(dir, F_OK), 0);
+        names = list_dir(dir);
+        assert_string_equal(names, "state.db,state.json.migrated");
+        free(names);
         remove_dir(dir);
+        (void) state;
+}
+
+static char *read_file_named(const char *dir, const char *name, size_t *ret_size) {
+        char *p, *data = NULL;
+        size_t size = 0;
+        FILE *f, *m = open_memstream(&data, &size);
+        int c;
+        assert_true(asprintf(&p, "%s/%s", dir, name) >= 0);
+        f = fopen(p, "re");
+        assert_non_null(f);
+        while ((c = fgetc(f)) != EOF)
+                fputc(c, m);
+        fclose(f);
+        fclose(m);
+        free(p);
+        *ret_size = size;
+        return data;
+}
+
+/* Opening dir fails with error, and the first diagnostic names file and says message. */
+static void assert_open_fails(const char *dir, int error, const char *file, const char *message) {
+        StateStore *s = NULL;
+        DiagList diags;
+        char *msg;
+
+        diag_list_init(&diags);
+        assert_int_equal(state_store_open(dir, &diags, &s), error);
+        assert_null(s);
+        assert_true(diags.n_errors >= 1);
+        assert_int_equal(diag_format(&diags.items[0], &msg), 0);
+        print_message("  %s\n", msg);
+        assert_non_null(strstr(msg, file));
+        assert_non_null(strstr(msg, message));
+        free(msg);
+        diag_list_done(&diags);
+}
+
+typedef struct BadDatabase {
+        const char *sql;  /* run on a new state.db, or NULL */
+        const char *text; /* else its bytes */
+        int error;
+        const char *message;
+} BadDatabase;
+
+/* A database that is damaged, not ours, or of a newer schema: reported (state.db:), not
+ * trusted, not written to (its bytes unchanged), and moved aside by the quarantine. */
+static void test_bad_databases(void **state) {
+        static const BadDatabase bad[] = {
+                { NULL, "SQLite format 3\0garbage garbage garbage garbage garbage garbage", -EBADMSG,
+                  "damaged state database" },
+                { NULL, "not a database at all, just text that is long enough to have a header......"
+                        "..........................................................................",
+                  -EBADMSG, "damaged state database" },
+                { "CREATE TABLE t(x)", NULL, -EPROTONOSUPPORT, "not an asyncfg state database" },
+                { "PRAGMA application_id=42", NULL, -EPROTONOSUPPORT, "not an asyncfg state database" },
+                { "PRAGMA application_id=1633904231; PRAGMA user_version=2", NULL, -EPROTONOSUPPORT,
+                  "unsupported state database version 2" },
+                { "PRAGMA application_id=1633904231; PRAGMA user_version=1; CREATE TABLE resources "
+                  "(key TEXT PRIMARY KEY, record TEXT); INSERT INTO resources VALUES ('k', '{x')",
+                  NULL, -EBADMSG, "resource 'k': damaged record" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                char *dir = make_dir(), *before, *after, *moved = NULL;
+                size_t n_before, n_after;
+                StateStore *s = NULL;
+
+                print_message("bad database %zu\n", i);
+                if (bad[i].sql)
+                        sql(dir, bad[i].sql);
+                else
+                        write_text(dir, "state.db", bad[i].text);
+                before = read_file_named(dir, "state.db", &n_before);
+                assert_open_fails(dir, bad[i].error, "/state.db:", bad[i].message);
+                after = read_file_named(dir, "state.db", &n_after);
+                assert_int_equal(n_after, n_before);
+                assert_memory_equal(after, before, n_before);
+                {
+                        assert_int_equal(state_store_quarantine(dir, &moved), 1);
+                        assert_non_null(strstr(moved, "/state.db.broken-"));
+                        assert_int_equal(state_store_open(dir, NULL, &s), 0);
+                        assert_int_equal(state_store_size(s), 0);
+                        s = state_store_free(s);
+                }
+                free(moved);
+                free(before);
+                free(after);
+                remove_dir(dir);
+        }
+        (void) state;
 }
 
 typedef struct BadFile {
@@ -209,22 +394,11 @@ static void test_bad_files(void **state) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-                char *dir = make_dir(), *msg;
-                StateStore *s = NULL;
-                DiagList diags;
+                char *dir = make_dir();
 
                 print_message("bad file %zu\n", i);
-                diag_list_init(&diags);
                 write_text(dir, "state.json", bad[i].text);
-                assert_int_equal(state_store_open(dir, &diags, &s), bad[i].error);
-                assert_null(s);
-                assert_true(diags.n_errors >= 1);
-                assert_int_equal(diag_format(&diags.items[0], &msg), 0);
-                print_message("  %s\n", msg);
-                assert_non_null(strstr(msg, "state.json:"));
-                assert_non_null(strstr(msg, bad[i].message));
-                free(msg);
-                diag_list_done(&diags);
+                assert_open_fails(dir, bad[i].error, "state.json:", bad[i].message);
                 remove_dir(dir);
         }
 }
@@ -243,7 +417,8 @@ static void test_quarantine(void **state) {
         assert_non_null(strstr(moved, "/state.json.broken-"));
         free(moved);
         names = list_dir(dir);
-        assert_true(startswith(names, "state.json.broken-"));
+        assert_true(startswith(names, "state.db,state.db-shm,state.db-wal,state.json.broken-") ||
+                    startswith(names, "state.db,state.json.broken-"));
         free(names);
         assert_int_equal(state_store_open(dir, &diags, &s), 0);
         assert_int_equal(state_store_size(s), 0);
@@ -297,7 +472,9 @@ static void test_info_and_orphans(void **state) {
         assert_true(r->created);
         s = state_store_free(s);
 
-        /* Version 1 as the first daemon wrote it. */
+        /* Version 1 as the first daemon wrote it, imported into an empty store. */
+        remove_dir(d);
+        d = make_dir();
         write_text(d, "state.json",
                    "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"fc3/-/f/LATEST\": "
                    "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}}}}");
@@ -309,6 +486,8 @@ static void test_info_and_orphans(void **state) {
         s = state_store_free(s);
 
         diag_list_init(&diags);
+        remove_dir(d);
+        d = make_dir();
         write_text(d, "state.json",
                    "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"k\": "
                    "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}, \"resource\": {\"name\": 1}}}}");
@@ -373,6 +552,8 @@ static void test_location(void **state) {
         s = state_store_free(s);
 
         /* Version 1 as the daemon wrote it before locations: unknown, not an error. */
+        remove_dir(d);
+        d = make_dir();
         write_text(d, "state.json",
                    "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"aws/a/f/$LATEST\": "
                    "{\"appliedAtUsec\": 5, \"created\": true, \"config\": {}, "
@@ -386,6 +567,8 @@ static void test_location(void **state) {
         s = state_store_free(s);
 
         diag_list_init(&diags);
+        remove_dir(d);
+        d = make_dir();
         write_text(d, "state.json",
                    "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"k\": "
                    "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}, \"location\": {\"region\": 1}}}}");
@@ -475,33 +658,29 @@ static char *state_as_one_tree(StateStore *s) {
         return text;
 }
 
-static char *read_state(const char *dir) {
-        char *p, *data = NULL;
-        size_t size = 0;
-        FILE *f, *m = open_memstream(&data, &size);
-        int c;
-        assert_true(asprintf(&p, "%s/state.json", dir) >= 0);
-        f = fopen(p, "re");
-        assert_non_null(f);
-        while ((c = fgetc(f)) != EOF)
-                fputc(c, m);
-        fclose(f);
-        fclose(m);
-        free(p);
-        return data;
-}
-
+/* The state.json document of the store (asyncfg state list -o json) is exactly the bytes the
+ * one tree gave, and the save keeps it: the same document after a reopen. */
 static void assert_saved_as_one_tree(StateStore *s, const char *dir) {
-        char *want = state_as_one_tree(s), *got;
-        assert_int_equal(state_store_save(s), 1);
-        got = read_state(dir);
+        char *want = state_as_one_tree(s), *got = NULL;
+        size_t size = 0;
+        FILE *m = open_memstream(&got, &size);
+        StateStore *again = NULL;
+
+        assert_int_equal(state_store_write_json(s, m), 0);
+        fclose(m);
         assert_string_equal(got, want);
         assert_int_equal(strlen(got), strlen(want));
+        free(got);
+        assert_true(state_store_save(s) >= 0);
+        assert_int_equal(state_store_open(dir, NULL, &again), 0);
+        got = state_as_one_tree(again);
+        assert_string_equal(got, want);
+        state_store_free(again);
         free(got);
         free(want);
 }
 
-/* The record-by-record save writes the bytes of the one-tree dump: empty, one record, many
+/* The streamed document has the bytes of the one-tree dump, and rows survive a reopen: empty, one record, many
  * records in random order, keys that need escaping or are not ASCII, info and orphans. */
 static void test_save_bytes(void **state) {
         char *dir = make_dir();
@@ -598,7 +777,10 @@ static void test_order(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_round_trip), cmocka_unit_test(test_crash_leftover),
+                cmocka_unit_test(test_round_trip), cmocka_unit_test(test_two_writers),
+                cmocka_unit_test(test_busy),
+                cmocka_unit_test(test_migration),
+                cmocka_unit_test(test_bad_databases),
                 cmocka_unit_test(test_bad_files),  cmocka_unit_test(test_quarantine),
                 cmocka_unit_test(test_open_errors), cmocka_unit_test(test_save_bytes),
                 cmocka_unit_test(test_order),

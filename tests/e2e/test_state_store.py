@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: MIT
+"""The state store (stateDir/state.db, DESIGN.md §3.10 and §3.13): the CLI and the daemon
+writing it at once lose no record, a kill -9 during a sync leaves a sound database holding
+every acknowledged write, state.json is imported once, a damaged database is reported and
+kept, and `asyncfg state list|forget` show and clean it."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import time
+
+from conftest import ASYNCFG
+from daemonlib import doc, fake, make_daemon, read_state, wait_for  # noqa: F401
+
+
+def asyncfg(*args, timeout=120):
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run([ASYNCFG, *args], capture_output=True, text=True, timeout=timeout,
+                          env=env)
+
+
+def names_in(state):
+    return {k.split("/")[2] for k in state["resources"]}
+
+
+def write_docs(directory, names, retries=2):
+    os.makedirs(directory, exist_ok=True)
+    for i in range(0, len(names), 50):
+        with open(os.path.join(directory, f"part{i}.yaml"), "w") as f:
+            f.write("---\n".join(doc(n, retries=retries) for n in names[i:i + 50]))
+
+
+def test_cli_and_daemon_write_one_store_at_once(fake, make_daemon, tmp_path):
+    ours = [f"d{i}" for i in range(150)]
+    theirs = [[f"c{j}x{i}" for i in range(60)] for j in range(3)]
+    fake.create(*ours, *[n for part in theirs for n in part])
+    d = make_daemon(concurrency=8, resync="1m")
+    write_docs(d.desired, ours)
+    fake.faults(latencyMs=20)  # the daemon's writes spread over a few seconds
+    d.start()
+    # While the daemon commits its records, three applies of other documents commit theirs.
+    procs = []
+    for j, part in enumerate(theirs):
+        other = os.path.join(str(tmp_path), f"other{j}")
+        write_docs(other, part)
+        procs.append(subprocess.Popen([ASYNCFG, "apply", "--config", d.config, other],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        assert "could not save" not in err and "cannot be used" not in err, err
+    wait_for(lambda: d.status()["summary"]["states"]["in_sync"] == len(ours), 60,
+             what="the daemon converged")
+    assert d.stop() == 0
+    recorded = names_in(read_state(d.state))
+    everyone = set(ours) | {n for part in theirs for n in part}
+    assert everyone - recorded == set()
+    assert len(recorded) == len(everyone)
+
+
+def test_kill9_during_a_sync_keeps_every_acknowledged_write(fake, make_daemon):
+    names = [f"k{i}" for i in range(300)]
+    fake.create(*names)
+    d = make_daemon(concurrency=16, resync="1m")
+    write_docs(d.desired, names, retries=1)
+    fake.faults(latencyMs=20)
+    d.start()
+    wait_for(lambda: d.status()["summary"]["states"]["in_sync"] >= 60, 30, what="some in sync")
+    acked = {r["name"] for r in d.status()["resources"] if r["state"] == "in_sync"}
+    d.kill()
+    assert len(acked) < len(names)  # killed during the sync, not after it
+    db = sqlite3.connect(os.path.join(d.state, "state.db"))
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        db.close()
+    state = read_state(d.state)
+    assert acked <= names_in(state)  # everything reported in sync was durable
+    for key, rec in state["resources"].items():
+        assert rec["config"]["maxRetryAttempts"] == 1, key
+    fake.faults()
+    t0 = time.monotonic()
+    d.start()
+    wait_for(lambda: d.status()["summary"]["states"]["in_sync"] == len(names), 60,
+             what="converged after the kill")
+    assert time.monotonic() - t0 < 60
+    assert fake.count("PUT") == len(names)  # a PUT whose record was lost is found in sync
+    assert d.stop() == 0
+
+
+def test_state_json_is_imported_once(fake, make_daemon):
+    fake.create("legacy")
+    d = make_daemon()
+    with open(os.path.join(d.state, "state.json"), "w") as f:
+        json.dump({"format": "asyncfg-state", "version": 1, "resources": {
+            "aws/aws-test/legacy/$LATEST": {
+                "appliedAtUsec": 1700000000000000, "created": True,
+                "config": {"maxRetryAttempts": 1, "maxEventAgeSeconds": 3600}}}}, f)
+    d.write("legacy.yaml", doc("legacy"))
+    d.start()
+    d.wait_state("legacy", "in_sync")
+    assert sorted(n for n in os.listdir(d.state) if n.startswith("state.json")) == \
+        ["state.json.migrated"]
+    rec = read_state(d.state)["resources"]["aws/aws-test/legacy/$LATEST"]
+    assert rec["created"] is True  # the imported record's, not a new adoption
+    assert d.stop() == 0
+
+
+def test_damaged_database_is_reported_and_kept(fake, make_daemon):
+    fake.create("a")
+    d = make_daemon()
+    garbage = b"SQLite format 3\x00" + b"\xff" * 200
+    with open(os.path.join(d.state, "state.db"), "wb") as f:
+        f.write(garbage)
+    d.write("a.yaml", doc("a"))
+    d.start()
+    d.wait_state("a", "in_sync")
+    log = d.logtext()
+    assert "state.db" in log and "damaged state database" in log and "moved to" in log
+    broken = [n for n in os.listdir(d.state) if n.startswith("state.db.broken-")]
+    assert len(broken) == 1
+    assert open(os.path.join(d.state, broken[0]), "rb").read() == garbage  # not overwritten
+    assert "aws/aws-test/a/$LATEST" in read_state(d.state)["resources"]
+    assert d.stop() == 0
+
+
+def test_state_list_and_forget(fake, make_daemon):
+    fake.create("one", "two")
+    d = make_daemon()
+    d.write("one.yaml", doc("one"))
+    d.write("two.yaml", doc("two"))
+    d.start()
+    d.wait_state("one", "in_sync")
+    d.wait_state("two", "in_sync")
+    os.unlink(os.path.join(d.desired, "two.yaml"))
+    d.wait_state("two", "orphaned", 5)
+    assert d.stop() == 0
+
+    r = asyncfg("state", "list", "--config", d.config)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split()[:3] == ["KEY", "APPLIED", "OWNER"]
+    one = next(line for line in lines if "/one/" in line)
+    two = next(line for line in lines if "/two/" in line)
+    assert "created" in one or "adopted" in one
+    assert "aws-test/lambda/us-east-1" in one
+    assert one.split()[3] == "-" and two.split()[3].endswith("Z")  # two is an orphan
+
+    r = asyncfg("state", "list", "--config", d.config, "-o", "json")
+    assert r.returncode == 0, r.stderr
+    listed = json.loads(r.stdout)
+    assert listed == read_state(d.state)
+    assert listed["resources"]["aws/aws-test/two/$LATEST"]["orphanedAtUsec"] > 0
+
+    r = asyncfg("state", "forget", "--config", d.config, "aws/aws-test/two/$LATEST")
+    assert r.returncode == 0, r.stderr
+    assert "forgot 'aws/aws-test/two/$LATEST'" in r.stdout
+    assert list(read_state(d.state)["resources"]) == ["aws/aws-test/one/$LATEST"]
+
+    r = asyncfg("state", "forget", "--config", d.config, "aws/aws-test/nope/$LATEST")
+    assert r.returncode == 1
+    assert "no record 'aws/aws-test/nope/$LATEST'" in r.stderr
+    assert list(read_state(d.state)["resources"]) == ["aws/aws-test/one/$LATEST"]
+
+
+def test_state_usage_errors(tmp_path):
+    for args, message in ((["state"], "list or forget"),
+                          (["state", "drop"], "unknown action 'drop'"),
+                          (["state", "forget"], "at least one KEY"),
+                          (["state", "list", "extra"], "unexpected argument 'extra'"),
+                          (["state", "list", "--jobs", "2"], "--jobs does not apply")):
+        r = asyncfg(*args)
+        assert r.returncode == 1, args
+        assert message in r.stderr, (args, r.stderr)
+        assert "see 'asyncfg state --help'" in r.stderr
+    r = asyncfg("state", "--help")
+    assert r.returncode == 0 and "state forget" in r.stdout
+    r = asyncfg("state", "list", "--config", str(tmp_path / "missing.yaml"))
+    assert r.returncode == 1 and "missing.yaml" in r.stderr

@@ -28,6 +28,7 @@ typedef struct ExecItem {
         CliRunItem *item;
         Account *account;
         size_t list; /* its list in the pool */
+        Reconcile *rec; /* the attempt in flight, or NULL */
         bool read_ok; /* some attempt read the live config */
 } ExecItem;
 
@@ -177,6 +178,7 @@ static void on_result(Reconcile *rec, ReconcileResult *res, void *userdata) {
         ExecItem *x = userdata;
         CliRunItem *item = x->item;
 
+        x->rec = NULL;
         item->attempts++;
         if (res->diff && !x->read_ok) {
                 /* The first successful read: what was there before anything was written. */
@@ -198,14 +200,29 @@ static void on_result(Reconcile *rec, ReconcileResult *res, void *userdata) {
         exec_item_done(x, res->error);
 }
 
+/* The PUT's token (DESIGN.md §3.8: every request takes one). */
+static int on_gate(Reconcile *rec, void *userdata) {
+        ExecItem *x = userdata;
+
+        return workqueue_take_token(x->exec->queue, x->item->key);
+}
+
+static void resume(WorkQueue *q, const char *key, void *item_userdata, void *userdata) {
+        ExecItem *x = item_userdata;
+
+        reconcile_resume(x->rec);
+}
+
 static int process(WorkQueue *q, const char *key, void *item_userdata, void *userdata) {
         ExecItem *x = item_userdata;
         Exec *e = userdata;
         int r;
 
         r = reconcile_start(x->account->client, x->item->spec, e->store, key, e->mode, on_result,
-                            x, NULL);
-        if (r < 0) {
+                            x, &x->rec);
+        if (r >= 0)
+                reconcile_set_gate(x->rec, on_gate);
+        else {
                 /* Could not even start (credentials not there yet, out of memory): a failed
                  * attempt like any other, so the queue's retry and attempt limits apply. */
                 x->item->attempts++;
@@ -328,6 +345,7 @@ static int exec_loop(Exec *e, HttpEngine **http) {
         r = workqueue_new(clock, NULL, &o, process, e, &e->queue);
         if (r < 0)
                 return r;
+        workqueue_set_resume(e->queue, resume);
         r = exec_queue_items(e);
         if (r >= 0 && !workqueue_is_idle(e->queue))
                 r = sd_event_loop(e->event);

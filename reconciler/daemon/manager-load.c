@@ -173,6 +173,9 @@ static int manager_sync_add(const DesiredRef *d, void *userdata) {
         }
         r->spec_changed = true;
         manager_resource_event(m, r, RESOURCE_EVENT_CHANGED, "declared");
+        /* Not started yet: the first pass at start (main() loads before it starts). */
+        if (!m->started)
+                return manager_enqueue_start(m, r);
         return manager_enqueue(m, r, WORK_PRIORITY_CHANGE);
 }
 

@@ -115,14 +115,42 @@ void manager_resource_finish_removal(Manager *m, Resource *r) {
                                         : "document removed; live config left alone (orphan)");
 }
 
-int manager_enqueue(Manager *m, Resource *r, WorkPriority priority) {
-        const char *account = r->spec->account;
+/* r's account in the queue; NULL (unlimited) for an unknown one: the run reports it. */
+static const char *manager_queue_account(Manager *m, const Resource *r) {
         double qps;
+
+        if (r->spec->account && workqueue_get_account_qps(m->queue, r->spec->account, &qps) < 0)
+                return NULL;
+        return r->spec->account;
+}
+
+/* Whether the YAML of r is what its record says was last applied: nothing to change, only a
+ * poll for drift to make. */
+static bool manager_resource_matches_record(Manager *m, const Resource *r) {
+        const StateRecord *rec = state_store_get(m->state, r->key);
+        _cleanup_(diff_freep) Diff *d = NULL;
+
+        if (!rec || diff_resource(r->spec, &rec->applied, &rec->applied, &d) < 0)
+                return false;
+        return diff_is_empty(d);
+}
+
+int manager_enqueue_start(Manager *m, Resource *r) {
         int k;
 
-        if (account && workqueue_get_account_qps(m->queue, account, &qps) < 0)
-                account = NULL; /* unknown account: the run reports it */
-        k = workqueue_add(m->queue, r->key, account, priority, 0, r);
+        if (!manager_resource_matches_record(m, r))
+                return manager_enqueue(m, r, WORK_PRIORITY_CHANGE);
+        k = workqueue_add_poll(m->queue, r->key, manager_queue_account(m, r), r);
+        if (k < 0)
+                return log_error_errno(k, "Failed to queue '%s': %m", r->spec->name);
+        (void) workqueue_set_resync(m->queue, r->key, r->spec->resync_interval);
+        return 0;
+}
+
+int manager_enqueue(Manager *m, Resource *r, WorkPriority priority) {
+        int k;
+
+        k = workqueue_add(m->queue, r->key, manager_queue_account(m, r), priority, 0, r);
         if (k < 0)
                 return log_error_errno(k, "Failed to queue '%s': %m", r->spec->name);
         (void) workqueue_set_resync(m->queue, r->key, r->spec->resync_interval);
@@ -338,6 +366,20 @@ static void manager_on_put_started(Reconcile *rec, void *userdata) {
         manager_resource_event(r->manager, r, RESOURCE_EVENT_WRITING, "PUT in flight");
 }
 
+/* The PUT's token (DESIGN.md §3.8: every request takes one). */
+static int manager_on_gate(Reconcile *rec, void *userdata) {
+        Resource *r = userdata;
+
+        return workqueue_take_token(r->manager->queue, r->key);
+}
+
+void manager_resume(WorkQueue *q, const char *key, void *item_userdata, void *userdata) {
+        Resource *r = item_userdata;
+
+        if (r->run && !r->run_is_delete)
+                reconcile_resume(r->run);
+}
+
 static int manager_start_run(Manager *m, Resource *r, CloudClient *client) {
         int k;
 
@@ -352,8 +394,10 @@ static int manager_start_run(Manager *m, Resource *r, CloudClient *client) {
         }
         k = reconcile_start(client, r->spec, m->state, r->key, RECONCILE_APPLY,
                             manager_on_reconciled, r, (Reconcile **) &r->run);
-        if (k >= 0)
+        if (k >= 0) {
                 reconcile_set_put_started(r->run, manager_on_put_started);
+                reconcile_set_gate(r->run, manager_on_gate);
+        }
         return k;
 }
 
@@ -402,7 +446,9 @@ void manager_cancel_runs(Manager *m) {
                         continue;
                 if (a[i]->run_is_delete)
                         cloud_call_cancel(a[i]->run);
-                else
+                else {
                         reconcile_cancel(a[i]->run);
+                        (void) workqueue_wake(m->queue, a[i]->key);
+                }
         }
 }

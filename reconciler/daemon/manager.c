@@ -427,6 +427,7 @@ int manager_load(Manager *m) {
                 manager_generation_free(g);
                 return log_error_errno(k, "Failed to set up the work queue: %m");
         }
+        workqueue_set_resume(m->queue, manager_resume);
         k = manager_install_generation(m, g);
         if (k < 0)
                 return k;

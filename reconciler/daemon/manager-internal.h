@@ -12,7 +12,9 @@
  *   manager-alerts.c   alerts: detections and clears from the ends of runs (alerts.h)
  *   manager-delete.c   deferred deletes: a removed document's DELETE waits for a grace period
  *   manager-orphan.c   orphans: resources whose document is gone (listed until orphanRetention)
- *                      and records without a document at start */
+ *                      and records without a document at start
+ *   manager-budget.c   the drift-poll interval each account's rate limit allows: /status, the
+ *                      gauge, a log line when stretching starts and ends */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -82,6 +84,7 @@ struct Manager {
         unsigned n_runs;              /* runs in flight */
         uint64_t retries_reported;    /* workqueue retries already counted in the metric */
         char *status_line;            /* the last STATUS= sent */
+        Hashmap *poll_stretched;      /* accounts logged as having their polls stretched */
         char *dir_error;              /* why the last rescan failed, or NULL */
         int dir_errno;                /* and its negative errno, or 0 */
         /* The last load of the daemon configuration, at start or on SIGHUP (/status, metrics) */
@@ -166,6 +169,14 @@ void manager_resource_orphan(Manager *m, Resource *r, const char *why);
 void manager_resource_unorphan(Manager *m, Resource *r);
 /* Drops r and its state-store record; why (may be NULL) is logged. */
 void manager_resource_forget(Manager *m, Resource *r, const char *why);
+
+/* manager-budget.c */
+/* The gauge asyncfg_drift_poll_interval_seconds{account}, and the log lines (publishing). */
+void manager_publish_poll_intervals(Manager *m);
+/* /status's summary.accounts: per account, its resources that poll, the configured and the
+ * effective poll interval, and whether it is stretched. */
+json_t *manager_poll_intervals_json(const Manager *m);
+void manager_poll_stretched_free(Manager *m);
 
 /* manager-status.c */
 char *manager_status_json(void *userdata);

@@ -142,6 +142,7 @@ static int on_publish(sd_event_source *s, void *userdata) {
         manager_update_file_metrics(m);
         manager_publish_ready(m);
         (void) metrics_gauge_set(m->metrics->workqueue_depth, workqueue_get_depth(m->queue));
+        manager_publish_poll_intervals(m);
         if (!line)
                 return 0;
         if (asprintf(&full, "%s%s%s", line, n_broken > 0 || m->dir_error ? "; " : "",
@@ -354,6 +355,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sig_hup);
         sd_event_source_disable_unref(m->save_timer);
         sd_event_source_disable_unref(m->publish_event);
+        manager_poll_stretched_free(m);
         sd_event_source_disable_unref(m->stop_timer);
         sd_event_source_disable_unref(m->orphan_timer);
         sd_event_source_disable_unref(m->delete_timer);

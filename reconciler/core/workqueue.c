@@ -40,7 +40,7 @@ struct WorkItem {
         usec_t dirty_due;
         bool waiting;             /* in flight, waiting for a token (run_account's wait list) */
         bool woken;               /* waiting, resumed without a token (workqueue_wake()) */
-        bool spread;              /* a first poll whose due time is not spread yet */
+        bool spread;              /* no poll yet: the first is spread over the interval */
         bool polled;              /* counted in account's poll demand (demand_account) */
         WorkAccount *demand_account;
         uint64_t demand;          /* own resync: its share of demand_own; 0 on the queue's */
@@ -66,7 +66,6 @@ struct WorkQueue {
         unsigned n_queued;
         unsigned n_in_flight;
         unsigned n_waiting;
-        unsigned n_spread;
         uint64_t retries_total;
         uint64_t runs_total;
         bool dispatching; /* inside process(): re-arm once, at the end */
@@ -124,10 +123,6 @@ static int workqueue_enqueue(WorkQueue *q, WorkItem *item, WorkPriority priority
         int r;
 
         workqueue_unqueue(q, item);
-        if (item->spread) {
-                item->spread = false;
-                q->n_spread--;
-        }
         item->priority = priority;
         item->due = MAX(due, item->not_before);
         item->seq = q->seq++;
@@ -155,8 +150,6 @@ static void workqueue_drop_item(WorkQueue *q, WorkItem *item) {
         workqueue_unqueue(q, item);
         workqueue_stop_waiting(q, item);
         work_item_unaccount_poll(item);
-        if (item->spread)
-                q->n_spread--;
         hashmap_remove(q->items, item->key);
         work_item_free(item);
 }
@@ -438,10 +431,10 @@ static usec_t work_account_resume_at(WorkAccount *a, usec_t now) {
         return now + ratelimit_wait(&a->limit, now);
 }
 
-/* The earliest time anything can happen: a waiting run go on, first polls be spread, or (with
- * a free slot) a run start. */
+/* The earliest time anything can happen: a waiting run go on, or (with a free slot) a run
+ * start. */
 static usec_t workqueue_next_wake(WorkQueue *q, usec_t now) {
-        usec_t wake = q->n_spread > 0 ? now : USEC_INFINITY;
+        usec_t wake = USEC_INFINITY;
         bool slot = q->n_in_flight < q->options.concurrency && q->n_queued > 0;
 
         for (size_t i = 0; i < q->n_accounts; i++) {
@@ -460,7 +453,7 @@ static void workqueue_rearm(WorkQueue *q) {
 
         if (q->dispatching)
                 return;
-        if (q->n_waiting > 0 || q->n_spread > 0 ||
+        if (q->n_waiting > 0 ||
             (q->n_in_flight < q->options.concurrency && q->n_queued > 0))
                 wake = workqueue_next_wake(q, clock_now(q->clock));
         if (clock_timer_get(q->timer) == wake)
@@ -508,20 +501,6 @@ static void workqueue_resume_waiting(WorkQueue *q, usec_t now) {
         }
 }
 
-/* First polls (workqueue_add_poll()) get their due time spread evenly over their interval,
- * once every add of this loop iteration is in: so the interval is the one their whole account
- * asks for, not that of the first few items loaded. */
-static void workqueue_spread_polls(WorkQueue *q, usec_t now) {
-        WorkItem *item;
-        size_t state = 0;
-
-        while (q->n_spread > 0 && hashmap_iterate(q->items, &state, NULL, (void **) &item))
-                if (item->spread && workqueue_enqueue(q, item, WORK_PRIORITY_POLL,
-                                                      now + rng_uniform(&q->rng, workqueue_poll_interval(q, item))) < 0)
-                        /* Out of memory: it stays parked; the next spread tries again. */
-                        break;
-}
-
 static int workqueue_done_item(WorkQueue *q, WorkItem *item, WorkResult result, usec_t retry_after);
 
 static void workqueue_start(WorkQueue *q, WorkItem *item, usec_t now) {
@@ -546,7 +525,6 @@ static void workqueue_dispatch(WorkQueue *q, usec_t now) {
         WorkItem *item;
 
         q->dispatching = true;
-        workqueue_spread_polls(q, now);
         workqueue_resume_waiting(q, now);
         while (q->n_in_flight < q->options.concurrency && (item = workqueue_pick(q, now)))
                 workqueue_start(q, item, now);
@@ -621,6 +599,7 @@ static int work_item_new(WorkQueue *q, const char *key, WorkItem **ret) {
         if (!item)
                 return -ENOMEM;
         item->idx = PRIOQ_IDX_NULL;
+        item->spread = true;
         item->key = strdup(key);
         if (!item->key)
                 return -ENOMEM;
@@ -724,20 +703,6 @@ int workqueue_remove(WorkQueue *q, const char *key) {
         return 1;
 }
 
-int workqueue_add_poll(WorkQueue *q, const char *key, const char *account, void *item_userdata) {
-        WorkItem *item;
-        int r;
-
-        r = workqueue_add(q, key, account, WORK_PRIORITY_POLL, USEC_INFINITY, item_userdata);
-        if (r <= 0)
-                return r; /* a known key keeps its due time */
-        item = hashmap_get(q->items, key);
-        item->spread = true;
-        q->n_spread++;
-        workqueue_rearm(q);
-        return 1;
-}
-
 /* ---- the token of each request ------------------------------------------------------------ */
 
 void workqueue_set_resume(WorkQueue *q, workqueue_resume_t resume) {
@@ -783,13 +748,19 @@ int workqueue_wake(WorkQueue *q, const char *key) {
 /* ---- finishing a run -------------------------------------------------------------------- */
 
 /* The next drift poll: the poll interval (the resync, stretched to the account's budget) ±10 %,
- * uniformly, so that resources loaded together do not poll together forever. USEC_INFINITY
- * when there is no resync (apply). */
-static usec_t workqueue_resync_due(WorkQueue *q, const WorkItem *item, usec_t now) {
+ * uniformly, so that resources loaded together do not poll together forever. The first poll of
+ * an item is spread uniformly over the whole interval: the items loaded at start (or added
+ * by a reload) then poll evenly from their first interval on, never all at once.
+ * USEC_INFINITY when there is no resync (apply). */
+static usec_t workqueue_resync_due(WorkQueue *q, WorkItem *item, usec_t now) {
         usec_t resync = workqueue_poll_interval(q, item), spread;
 
         if (resync == 0)
                 return USEC_INFINITY;
+        if (item->spread) {
+                item->spread = false;
+                return now + rng_uniform(&q->rng, resync);
+        }
         spread = resync / 100 * WORKQUEUE_RESYNC_JITTER_PERCENT;
         return now + resync - spread + rng_uniform(&q->rng, 2 * spread);
 }
@@ -826,6 +797,8 @@ static usec_t workqueue_next_due(WorkQueue *q, WorkItem *item, WorkResult result
         }
         if (result == WORK_RESULT_SUCCESS)
                 item->attempt = 0;
+        else
+                item->spread = false; /* an error is retried on the steady interval */
         item->not_before = 0;
         *ret_priority = WORK_PRIORITY_POLL;
         return workqueue_resync_due(q, item, now);

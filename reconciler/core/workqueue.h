@@ -20,10 +20,12 @@
  *  - Drift polls fit the budget (DESIGN.md §3.9): when an account's items ask for more polls
  *    per second than WORKQUEUE_POLL_SHARE_PERCENT of its rate, every poll interval of the
  *    account is stretched by that factor (workqueue_get_poll_interval() says by how much),
- *    and the rest of the budget stays for changes and the writes that polls lead to. First
- *    polls (workqueue_add_poll()) are spread evenly over the interval, never all due at once.
+ *    and the rest of the budget stays for changes and the writes that polls lead to. An item's
+ *    first poll is spread uniformly over the interval: items loaded together never poll
+ *    together.
  *  - At most `concurrency` runs in flight, all accounts together.
- *  - After a run: success → backoff reset, next drift poll at resync ±10 %; retryable error →
+ *  - After a run: success → backoff reset, next drift poll at resync ±10 % (the first one:
+ *    anywhere within the resync, see above); retryable error →
  *    exponential backoff with full jitter (lib/backoff.h), Retry-After honoured;
  *    throttled → the same, and the account's rate halves; permanent error → next try at the
  *    resync interval (or earlier when the key is added again, i.e. its YAML changed).
@@ -122,12 +124,6 @@ int workqueue_add_account(WorkQueue *q, const char *name, double qps, unsigned b
  * flight keeps its own). 1 when a new item was created, 0 when an existing one was merged. */
 int workqueue_add(WorkQueue *q, const char *key, const char *account, WorkPriority priority,
                   usec_t delay, void *item_userdata);
-
-/* Queues key's first drift poll (it is known to be in sync as far as the caller can tell):
- * due at a time spread uniformly over its poll interval, decided at the queue's next timer,
- * once every item of this loop iteration is in. A known key is left as it is. 1 when a new
- * item was created, 0 when the key was known, or workqueue_add()'s errors. */
-int workqueue_add_poll(WorkQueue *q, const char *key, const char *account, void *item_userdata);
 
 /* Per-resource resync interval (the resource's resyncInterval); 0: the queue's. Applies from
  * the next run on. 0, or -ENOENT for an unknown key. */

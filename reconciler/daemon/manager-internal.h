@@ -139,8 +139,8 @@ void manager_resource_drop(Manager *m, Resource *r);
 void manager_resource_finish_removal(Manager *m, Resource *r);
 int manager_enqueue(Manager *m, Resource *r, WorkPriority priority);
 /* At start (DESIGN.md §3.9): a resource whose YAML is what its record says was last applied
- * has no change to make, only its drift poll, spread over the poll interval with the others
- * (never all at once); any other is queued as a change. */
+ * has no change to make, only its drift poll: queued as a poll, which any YAML change made
+ * meanwhile goes ahead of; any other is queued as a change. */
 int manager_enqueue_start(Manager *m, Resource *r);
 void manager_cancel_runs(Manager *m);
 void manager_cloud_observer(const CloudAccount *account, Provider provider, CloudOp op,

@@ -136,15 +136,9 @@ static bool manager_resource_matches_record(Manager *m, const Resource *r) {
 }
 
 int manager_enqueue_start(Manager *m, Resource *r) {
-        int k;
-
         if (!manager_resource_matches_record(m, r))
                 return manager_enqueue(m, r, WORK_PRIORITY_CHANGE);
-        k = workqueue_add_poll(m->queue, r->key, manager_queue_account(m, r), r);
-        if (k < 0)
-                return log_error_errno(k, "Failed to queue '%s': %m", r->spec->name);
-        (void) workqueue_set_resync(m->queue, r->key, r->spec->resync_interval);
-        return 0;
+        return manager_enqueue(m, r, WORK_PRIORITY_POLL);
 }
 
 int manager_enqueue(Manager *m, Resource *r, WorkPriority priority) {

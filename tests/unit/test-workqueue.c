@@ -346,15 +346,25 @@ static void test_resync_jitter(void **state) {
 
                 assert_true(w.queued);
                 assert_int_equal(w.priority, WORK_PRIORITY_POLL);
-                assert_true(w.due >= T0 + 270 * S && w.due <= T0 + 330 * S);
+                assert_true(w.due >= T0 && w.due <= T0 + 300 * S); /* the first: spread */
                 lo = MIN(lo, w.due);
                 hi = MAX(hi, w.due);
         }
-        assert_true(hi - lo > 20 * S); /* jittered, not all at once */
-        assert_true(info(h, 0).due >= T0 + 540 * S && info(h, 0).due <= T0 + 660 * S);
-        /* The polls run, and are rescheduled again. */
-        advance(h, 330 * S);
-        assert_int_equal(h->n_runs, 99);
+        assert_true(hi - lo > 200 * S); /* spread, not all at once */
+        assert_true(info(h, 0).due >= T0 && info(h, 0).due <= T0 + 600 * S);
+        /* The polls run, and are rescheduled again: from then on at resync ±10 %. */
+        advance(h, 300 * S);
+        assert_true(h->n_runs >= 99);
+        for (unsigned i = 1; i < 50; i++) {
+                WorkItemInfo w = info(h, i);
+                usec_t last = 0;
+
+                for (unsigned n = 50; n < h->n_runs; n++)
+                        if (h->runs[n].key == i)
+                                last = h->runs[n].at;
+                assert_true(last > 0);
+                assert_true(w.due >= last + 270 * S && w.due <= last + 330 * S);
+        }
         harness_free(h);
 }
 
@@ -646,7 +656,7 @@ static void test_wake_waiting(void **state) {
 
 static void add_polls(Harness *h, unsigned n, const char *account) {
         for (unsigned i = 0; i < n; i++)
-                assert_int_equal(workqueue_add_poll(h->q, key_name(i), account, (void *) account), 1);
+                add(h, i, account, WORK_PRIORITY_POLL, 0);
 }
 
 /* The maths: 2,000 resources polled every 60 s at qps 5 ask for 33.3 GETs/s; 80 % of 5/s
@@ -663,7 +673,7 @@ static void test_poll_stretch_interval(void **state) {
         assert_int_equal(p.configured, 60 * S);
         assert_int_equal(p.effective, 60 * S);
         for (unsigned i = 200; i < 2000; i++)
-                assert_int_equal(workqueue_add_poll(h->q, key_name(i), "a", NULL), 1);
+                add(h, i, "a", WORK_PRIORITY_POLL, 0);
         assert_int_equal(workqueue_get_poll_interval(h->q, "a", &p), 0);
         assert_int_equal(p.n_polled, 2000);
         assert_int_equal(p.configured, 60 * S);
@@ -676,7 +686,7 @@ static void test_poll_stretch_interval(void **state) {
         /* Resources with their own resyncInterval: 200 every 10 s (20/s) at qps 20 (16/s). */
         assert_int_equal(workqueue_add_account(h->q, "b", 20, 5), 1);
         for (unsigned i = 1000; i < 1200; i++) {
-                assert_int_equal(workqueue_add_poll(h->q, key_name(i), "b", NULL), 1);
+                add(h, i, "b", WORK_PRIORITY_POLL, 0);
                 assert_int_equal(workqueue_set_resync(h->q, key_name(i), 10 * S), 0);
         }
         assert_int_equal(workqueue_get_poll_interval(h->q, "b", &p), 0);
@@ -686,33 +696,58 @@ static void test_poll_stretch_interval(void **state) {
         harness_free(h);
 }
 
-/* First polls are spread evenly over the interval, never all due at once; stretched polls
- * stay within their share of the budget, and a change still starts at once. */
-static void test_polls_spread_and_stretched(void **state) {
+/* Resources loaded together (a start: 2,000 run at once) poll evenly over the interval
+ * from their first poll on, never all at once. */
+static void test_first_polls_spread(void **state) {
         WorkQueueOptions o = { .resync = 60 * S, .concurrency = 100 };
         Harness *h = harness_new(MODE_SYNC, &o);
-        unsigned per_10s[50] = {};
-        unsigned change_run;
+        unsigned per_6s[10] = {};
+        static bool seen[2000];
+        usec_t start;
+
+        h->sync_result = WORK_RESULT_SUCCESS;
+        assert_int_equal(workqueue_add_account(h->q, "a", 1000, 2000), 1);
+        add_polls(h, 2000, "a");
+        advance(h, 0);
+        assert_int_equal(h->n_runs, 2000);
+        start = clock_now(h->clock);
+        advance(h, 60 * S);
+        /* Every key's first poll (its second run); a poll spread early may have run again. */
+        for (unsigned n = 2000; n < h->n_runs; n++)
+                if (!seen[h->runs[n].key]) {
+                        seen[h->runs[n].key] = true;
+                        per_6s[MIN((h->runs[n].at - start) / (6 * S), 9u)]++;
+                }
+        for (unsigned i = 0; i < 2000; i++)
+                assert_true(seen[i]);
+        /* Each tenth of the interval gets about a tenth of the polls (not all near 60 s). */
+        for (unsigned k = 0; k < 10; k++)
+                assert_true(per_6s[k] >= 150 && per_6s[k] <= 250);
+        harness_free(h);
+}
+
+/* Stretched polls never exceed the budget, and a change goes ahead of them at once. */
+static void test_stretched_polls_keep_room_for_changes(void **state) {
+        WorkQueueOptions o = { .resync = 60 * S, .concurrency = 100 };
+        Harness *h = harness_new(MODE_SYNC, &o);
+        unsigned per_sec[101] = {}, change_run;
 
         h->sync_result = WORK_RESULT_SUCCESS;
         assert_int_equal(workqueue_add_account(h->q, "a", 5, 5), 1);
         add_polls(h, 2000, "a");
-        advance(h, 0);
-        assert_true(h->n_runs <= 1); /* not a burst of every resource */
-        advance(h, 250 * S);
-        /* 250 s of a 500 s interval: about half, each 10 s about 40 (4 polls/s). */
-        for (unsigned n = 0; n < h->n_runs; n++)
-                per_10s[(h->runs[n].at - T0) / (10 * S)]++;
-        for (unsigned k = 0; k < 25; k++)
-                assert_true(per_10s[k] >= 25 && per_10s[k] <= 50 + 5);
-        assert_true(h->n_runs >= 900 && h->n_runs <= 1100);
-        /* A change while stretched: runs within a token's time, not after the sweep. */
+        advance(h, 50 * S);
         change_run = h->n_runs;
         add(h, 1999, "a", WORK_PRIORITY_CHANGE, 0);
-        advance(h, 400 * MS);
+        advance(h, 200 * MS);
         for (; change_run < h->n_runs && h->runs[change_run].key != 1999; change_run++)
                 ;
         assert_true(change_run < h->n_runs);
+        advance(h, 50 * S);
+        for (unsigned n = 0; n < h->n_runs; n++)
+                per_sec[MIN((h->runs[n].at - T0) / S, 100u)]++;
+        assert_true(per_sec[0] <= 5 + 5);
+        for (unsigned k = 1; k < 100; k++)
+                assert_true(per_sec[k] <= 5);
         harness_free(h);
 }
 
@@ -736,7 +771,8 @@ int main(void) {
                 cmocka_unit_test(test_token_per_request),
                 cmocka_unit_test(test_wake_waiting),
                 cmocka_unit_test(test_poll_stretch_interval),
-                cmocka_unit_test(test_polls_spread_and_stretched),
+                cmocka_unit_test(test_first_polls_spread),
+                cmocka_unit_test(test_stretched_polls_keep_room_for_changes),
         };
 
         return cmocka_run_group_tests_name("workqueue", tests, NULL, NULL);

@@ -20,6 +20,8 @@
 #include "reconciler/core/user-agent.h"
 
 #define PROGRESS_INTERVAL (100 * USEC_PER_MSEC)
+#define PROGRESS_PLAIN_INTERVAL (5 * USEC_PER_SEC)
+#define PROGRESS_ESTIMATE_AFTER (2 * USEC_PER_SEC)
 
 typedef struct Exec Exec;
 
@@ -28,6 +30,7 @@ typedef struct ExecItem {
         CliRunItem *item;
         Account *account;
         size_t list; /* its list in the pool */
+        Reconcile *rec; /* the attempt in flight, or NULL */
         bool read_ok; /* some attempt read the live config */
 } ExecItem;
 
@@ -49,7 +52,8 @@ typedef struct ExecShared {
         ExecItem *items; /* one per run item, same index */
         atomic_size_t n_finished;
         atomic_uint in_flight;
-        _Atomic usec_t progress_drawn; /* CLOCK_MONOTONIC; 0: never */
+        _Atomic usec_t progress_drawn; /* CLOCK_MONOTONIC; started: never */
+        usec_t started;                /* CLOCK_MONOTONIC */
 } ExecShared;
 
 /* One worker: its own event loop, HTTP engine, accounts and work queue over the items it took
@@ -122,30 +126,50 @@ static void exec_count(Exec *e, size_t finished) {
         }
 }
 
-/* Drawn by the first worker only (the main thread). */
+/* ", about 1m10s left" once the run has gone on long enough to tell, from the pace so far
+ * (which the rate limit sets for a long run); "" before. */
+static void progress_estimate(const ExecShared *shared, size_t finished, size_t total, usec_t now,
+                              char *buf, size_t size) {
+        usec_t elapsed = now - shared->started, left;
+        char d[32];
+
+        *buf = 0;
+        if (finished == 0 || finished >= total || elapsed < PROGRESS_ESTIMATE_AFTER)
+                return;
+        left = (usec_t) ((double) elapsed * (double) (total - finished) / (double) finished);
+        left = (left + USEC_PER_SEC - 1) / USEC_PER_SEC * USEC_PER_SEC;
+        snprintf(buf, size, ", about %s left", format_duration(d, sizeof(d), left));
+}
+
 /* Drawn by whichever worker comes by once the interval is over (one wins the exchange), so
- * that the line keeps moving when the first worker has finished its share early. */
+ * that the line keeps moving when the first worker has finished its share early. On a
+ * terminal one line redrawn in place; elsewhere (CI logs) a line every few seconds, from the
+ * first few seconds on, so a long rate-limited run is never silent. */
 static void progress_update(Exec *e, bool final) {
         CliRun *run = e->run;
-        usec_t now = 0, drawn;
+        ExecShared *shared = e->shared;
+        usec_t now = 0, drawn, interval = run->progress ? PROGRESS_INTERVAL : PROGRESS_PLAIN_INTERVAL;
+        size_t finished = atomic_load(&shared->n_finished);
+        char estimate[64];
 
-        if (!run->progress || !run->progress_file)
+        if (!run->progress_file)
                 return;
         if (final) {
-                if (atomic_load(&e->shared->progress_drawn) > 0)
+                if (run->progress && atomic_load(&shared->progress_drawn) > shared->started)
                         fputs("\r\033[K", run->progress_file);
                 fflush(run->progress_file);
                 return;
         }
         (void) sd_event_now(e->event, CLOCK_MONOTONIC, &now);
-        drawn = atomic_load(&e->shared->progress_drawn);
-        if (now < drawn + PROGRESS_INTERVAL ||
-            !atomic_compare_exchange_strong(&e->shared->progress_drawn, &drawn, now))
+        drawn = atomic_load(&shared->progress_drawn);
+        if (now < drawn + interval ||
+            !atomic_compare_exchange_strong(&shared->progress_drawn, &drawn, now))
                 return;
+        progress_estimate(shared, finished, run->n_items, now, estimate, sizeof(estimate));
         /* One fprintf() call: stdio's lock keeps a line whole. */
-        fprintf(run->progress_file, "\r\033[K%s: %zu/%zu resources, %u in flight", run->verb,
-                atomic_load(&e->shared->n_finished), run->n_items,
-                atomic_load(&e->shared->in_flight));
+        fprintf(run->progress_file, "%s%s: %zu/%zu resources, %u in flight%s%s",
+                run->progress ? "\r\033[K" : "", run->verb, finished, run->n_items,
+                atomic_load(&shared->in_flight), estimate, run->progress ? "" : "\n");
         fflush(run->progress_file);
 }
 
@@ -177,6 +201,7 @@ static void on_result(Reconcile *rec, ReconcileResult *res, void *userdata) {
         ExecItem *x = userdata;
         CliRunItem *item = x->item;
 
+        x->rec = NULL;
         item->attempts++;
         if (res->diff && !x->read_ok) {
                 /* The first successful read: what was there before anything was written. */
@@ -198,14 +223,29 @@ static void on_result(Reconcile *rec, ReconcileResult *res, void *userdata) {
         exec_item_done(x, res->error);
 }
 
+/* The PUT's token (DESIGN.md §3.8: every request takes one). */
+static int on_gate(Reconcile *rec, void *userdata) {
+        ExecItem *x = userdata;
+
+        return workqueue_take_token(x->exec->queue, x->item->key);
+}
+
+static void resume(WorkQueue *q, const char *key, void *item_userdata, void *userdata) {
+        ExecItem *x = item_userdata;
+
+        reconcile_resume(x->rec);
+}
+
 static int process(WorkQueue *q, const char *key, void *item_userdata, void *userdata) {
         ExecItem *x = item_userdata;
         Exec *e = userdata;
         int r;
 
         r = reconcile_start(x->account->client, x->item->spec, e->store, key, e->mode, on_result,
-                            x, NULL);
-        if (r < 0) {
+                            x, &x->rec);
+        if (r >= 0)
+                reconcile_set_gate(x->rec, on_gate);
+        else {
                 /* Could not even start (credentials not there yet, out of memory): a failed
                  * attempt like any other, so the queue's retry and attempt limits apply. */
                 x->item->attempts++;
@@ -328,6 +368,7 @@ static int exec_loop(Exec *e, HttpEngine **http) {
         r = workqueue_new(clock, NULL, &o, process, e, &e->queue);
         if (r < 0)
                 return r;
+        workqueue_set_resume(e->queue, resume);
         r = exec_queue_items(e);
         if (r >= 0 && !workqueue_is_idle(e->queue))
                 r = sd_event_loop(e->event);
@@ -441,6 +482,7 @@ int cli_run_execute(CliRun *run, ReconcileMode mode, FILE *err) {
         _cleanup_free_ ExecItem *items = calloc(run->n_items ?: 1, sizeof(ExecItem));
         _cleanup_free_ Exec *workers = NULL;
         _cleanup_(exec_shared_done) ExecShared shared = { .items = items };
+        usec_t t0 = now(CLOCK_MONOTONIC);
         unsigned n = exec_n_workers(run), started = 1;
         int r;
 
@@ -450,6 +492,8 @@ int cli_run_execute(CliRun *run, ReconcileMode mode, FILE *err) {
         r = exec_pool_init(&shared.pool, run);
         if (r < 0)
                 return r;
+        shared.started = t0;
+        atomic_init(&shared.progress_drawn, t0);
         store = open_store(run->config, mode, err);
         if (store && n > 1)
                 state_store_set_shared(store, true);

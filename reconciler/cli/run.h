@@ -52,7 +52,8 @@ typedef struct CliRun {
         CliRunItem *items;
         size_t n_items;
         unsigned jobs; /* workers; 0: one per CPU for a large run (cli_run_execute()) */
-        bool progress; /* draw a progress line on stderr (a terminal) */
+        bool progress; /* progress_file is a terminal: one line redrawn in place (else a line
+                        * every few seconds) */
         FILE *progress_file;
         const char *verb; /* "plan" / "apply", for the progress line */
 } CliRun;

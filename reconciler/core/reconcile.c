@@ -15,6 +15,7 @@ struct Reconcile {
         ReconcileMode mode;
         ReconcileCallback cb;
         ReconcilePutStartedCallback put_started;
+        ReconcileGate gate;
         void *userdata;
         CloudCall *call; /* in flight, or NULL */
         Diff *diff;
@@ -22,6 +23,8 @@ struct Reconcile {
         bool live_absent;
         bool put_sent;
         bool put_in_flight;
+        bool waiting;   /* for the gate's token of the PUT */
+        bool cancelled; /* while waiting */
 };
 
 static const char *const reconcile_mode_table[_RECONCILE_MODE_MAX] = {
@@ -177,14 +180,10 @@ static void on_put(CloudCall *call, const CloudError *error, void *userdata) {
                          NULL);
 }
 
-static int reconcile_put(Reconcile *r, const AsyncConfig *live) {
+static int reconcile_send_put(Reconcile *r) {
         CloudTarget t;
         int k;
 
-        k = async_config_merge_for_put(&r->spec->config, async_config_present_fields(&r->spec->config),
-                                       (AsyncFieldSet) r->spec->ignore, live, &r->put_doc);
-        if (k < 0)
-                return k;
         resource_spec_to_target(r->spec, &t);
         k = cloud_put(r->client, &t, &r->put_doc, on_put, r, &r->call);
         if (k < 0)
@@ -194,6 +193,39 @@ static int reconcile_put(Reconcile *r, const AsyncConfig *live) {
         if (r->put_started)
                 r->put_started(r, r->userdata);
         return 0;
+}
+
+/* The complete desired document, then the PUT once the gate gives its token. */
+static int reconcile_put(Reconcile *r, const AsyncConfig *live) {
+        int k;
+
+        k = async_config_merge_for_put(&r->spec->config, async_config_present_fields(&r->spec->config),
+                                       (AsyncFieldSet) r->spec->ignore, live, &r->put_doc);
+        if (k < 0)
+                return k;
+        k = r->gate ? r->gate(r, r->userdata) : 0;
+        if (k < 0)
+                return k;
+        if (k > 0) {
+                r->waiting = true; /* reconcile_resume() sends it */
+                return 0;
+        }
+        return reconcile_send_put(r);
+}
+
+void reconcile_resume(Reconcile *r) {
+        int k;
+
+        if (!r || !r->waiting)
+                return;
+        r->waiting = false;
+        if (r->cancelled) {
+                reconcile_finish_errno(r, CLOUD_OP_PUT, -ECANCELED);
+                return;
+        }
+        k = reconcile_send_put(r);
+        if (k < 0)
+                reconcile_finish_errno(r, CLOUD_OP_PUT, k);
 }
 
 static void on_get(CloudCall *call, const CloudError *error, const AsyncConfig *config,
@@ -270,6 +302,15 @@ void reconcile_set_put_started(Reconcile *r, ReconcilePutStartedCallback cb) {
                 r->put_started = cb;
 }
 
+void reconcile_set_gate(Reconcile *r, ReconcileGate gate) {
+        if (r)
+                r->gate = gate;
+}
+
+bool reconcile_is_waiting(const Reconcile *r) {
+        return r && r->waiting;
+}
+
 bool reconcile_put_in_flight(const Reconcile *r) {
         return r && r->put_in_flight;
 }
@@ -277,6 +318,8 @@ bool reconcile_put_in_flight(const Reconcile *r) {
 void reconcile_cancel(Reconcile *r) {
         if (!r)
                 return;
+        if (r->waiting)
+                r->cancelled = true; /* finished when the gate resumes it */
         if (r->call)
                 cloud_call_cancel(r->call);
 }

@@ -93,6 +93,19 @@ int reconcile_start(CloudClient *client, const ResourceSpec *spec, StateStore *s
  * flight then and no callback has fired yet. A reconcile that ends without a PUT (in sync, plan,
  * observe, a failed read, cancellation before the PUT) never calls it. */
 void reconcile_set_put_started(Reconcile *r, ReconcilePutStartedCallback cb);
+/* The API budget (DESIGN.md §3.8): every request takes a token of its account. The GET's is
+ * taken before the reconcile starts (the work queue's run); the PUT asks the gate for its own,
+ * with the userdata of the start: 0 means send it now, 1 that the caller calls
+ * reconcile_resume() once the token is there (from the event loop), a negative errno fails
+ * the reconcile. Set it right after reconcile_start(); NULL (the default): no gate. */
+typedef int (*ReconcileGate)(Reconcile *r, void *userdata);
+void reconcile_set_gate(Reconcile *r, ReconcileGate gate);
+/* The gate's token is there: the PUT is sent (or, if r was cancelled meanwhile, the result
+ * callback fires with -ECANCELED and no PUT). No-op unless r is waiting. */
+void reconcile_resume(Reconcile *r);
+/* Whether r waits for its gate (reconcile_cancel() then only marks it: resume it to end it). */
+bool reconcile_is_waiting(const Reconcile *r);
+
 /* Whether a PUT of r is in flight (started, its answer not in yet). */
 bool reconcile_put_in_flight(const Reconcile *r);
 

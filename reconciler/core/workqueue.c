@@ -6,14 +6,21 @@
 #include "lib/string-table.h"
 #include "reconciler/core/workqueue.h"
 
+typedef struct WorkItem WorkItem;
+
 typedef struct WorkAccount {
         char *name; /* NULL: the unlimited default account */
         bool limited;
         RateLimit limit;
         Prioq *queues[_WORK_PRIORITY_MAX]; /* queued items by due time */
+        WorkItem *wait_head, *wait_tail;   /* runs waiting for the token of their next request */
+        /* The polls its items ask for (see workqueue_poll_interval()): items on the queue's
+         * resync, and the sum of the demands of the others. */
+        uint64_t n_polled_default, n_polled_own;
+        uint64_t demand_own;
 } WorkAccount;
 
-typedef struct WorkItem {
+struct WorkItem {
         char *key;
         void *userdata;
         WorkAccount *account;     /* for the next run */
@@ -31,7 +38,14 @@ typedef struct WorkItem {
         bool removed;
         WorkPriority dirty_priority;
         usec_t dirty_due;
-} WorkItem;
+        bool waiting;             /* in flight, waiting for a token (run_account's wait list) */
+        bool woken;               /* waiting, resumed without a token (workqueue_wake()) */
+        bool spread;              /* no poll yet: the first is spread over the interval */
+        bool polled;              /* counted in account's poll demand (demand_account) */
+        WorkAccount *demand_account;
+        uint64_t demand;          /* own resync: its share of demand_own; 0 on the queue's */
+        WorkItem *wait_prev, *wait_next;
+};
 
 struct WorkQueue {
         Clock *clock;
@@ -39,6 +53,7 @@ struct WorkQueue {
         Rng rng;
         WorkQueueOptions options;
         workqueue_process_t process;
+        workqueue_resume_t resume;
         void *userdata;
 
         Hashmap *items; /* key → WorkItem */
@@ -50,6 +65,7 @@ struct WorkQueue {
         uint64_t seq;
         unsigned n_queued;
         unsigned n_in_flight;
+        unsigned n_waiting;
         uint64_t retries_total;
         uint64_t runs_total;
         bool dispatching; /* inside process(): re-arm once, at the end */
@@ -127,8 +143,13 @@ static WorkItem *work_item_free(WorkItem *item) {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(WorkItem *, work_item_free);
 
+static void workqueue_stop_waiting(WorkQueue *q, WorkItem *item);
+static void work_item_unaccount_poll(WorkItem *item);
+
 static void workqueue_drop_item(WorkQueue *q, WorkItem *item) {
         workqueue_unqueue(q, item);
+        workqueue_stop_waiting(q, item);
+        work_item_unaccount_poll(item);
         hashmap_remove(q->items, item->key);
         work_item_free(item);
 }
@@ -234,6 +255,136 @@ static int workqueue_find_account(WorkQueue *q, const char *name, WorkAccount **
         return 0;
 }
 
+/* ---- the poll budget (DESIGN.md §3.9) ---------------------------------------------------- */
+
+/* Poll demands are in polls per 10^9 seconds: an interval of `resync` usec asks for
+ * POLL_DEMAND_UNIT / resync of them (5 min: 3,333,333), which keeps integer sums exact enough
+ * at a million resources. */
+#define POLL_DEMAND_UNIT (UINT64_C(1000000000) * USEC_PER_SEC)
+
+static void work_item_unaccount_poll(WorkItem *item) {
+        WorkAccount *a = item->demand_account;
+
+        if (!item->polled)
+                return;
+        if (item->demand > 0) {
+                a->n_polled_own--;
+                a->demand_own -= item->demand;
+        } else
+                a->n_polled_default--;
+        item->polled = false;
+        item->demand_account = NULL;
+}
+
+/* Counts item's polls in its account's demand (again, after its account or resync changed). */
+static void work_item_account_poll(WorkItem *item) {
+        WorkAccount *a = item->account;
+
+        work_item_unaccount_poll(item);
+        item->demand = item->resync > 0 ? MAX(POLL_DEMAND_UNIT / item->resync, UINT64_C(1)) : 0;
+        if (item->demand > 0) {
+                a->n_polled_own++;
+                a->demand_own += item->demand;
+        } else
+                a->n_polled_default++;
+        item->polled = true;
+        item->demand_account = a;
+}
+
+static uint64_t work_account_poll_demand(const WorkQueue *q, const WorkAccount *a) {
+        uint64_t d = a->demand_own;
+
+        if (q->options.resync > 0)
+                d += a->n_polled_default * (POLL_DEMAND_UNIT / q->options.resync);
+        return d;
+}
+
+/* The polls per 10^9 s that the account's budget allows (its configured rate, less the share
+ * kept for changes); UINT64_MAX when unlimited. */
+static uint64_t work_account_poll_budget(const WorkAccount *a) {
+        if (!a->limited)
+                return UINT64_MAX;
+        return a->limit.qps_milli * UINT64_C(1000000) / 100 * WORKQUEUE_POLL_SHARE_PERCENT;
+}
+
+/* interval, stretched by the factor by which the account's polls exceed its poll budget. */
+static usec_t work_account_stretch(const WorkQueue *q, const WorkAccount *a, usec_t interval) {
+        uint64_t demand = work_account_poll_demand(q, a), budget = work_account_poll_budget(a);
+        double stretched;
+
+        if (demand <= budget || interval == 0)
+                return interval;
+        stretched = (double) interval * ((double) demand / (double) budget);
+        return stretched >= (double) (USEC_INFINITY / 2) ? USEC_INFINITY / 2 : (usec_t) stretched;
+}
+
+/* The interval between item's polls: its resync, stretched to its account's budget. */
+static usec_t workqueue_poll_interval(const WorkQueue *q, const WorkItem *item) {
+        return work_account_stretch(q, item->account, item->resync ?: q->options.resync);
+}
+
+int workqueue_get_poll_interval(const WorkQueue *q, const char *account, WorkPollInterval *ret) {
+        const WorkAccount *a = hashmap_get(q->accounts_by_name, account);
+        uint64_t n, demand;
+        usec_t configured = q->options.resync;
+
+        if (!a)
+                return -ENOENT;
+        n = a->n_polled_default + a->n_polled_own;
+        demand = work_account_poll_demand(q, a);
+        /* The mean interval its items ask for; the queue's own when none has another. */
+        if (a->n_polled_own > 0 && demand > 0)
+                configured = (usec_t) ((double) n * (double) POLL_DEMAND_UNIT / (double) demand);
+        *ret = (WorkPollInterval){
+                .configured = configured,
+                .effective = work_account_stretch(q, a, configured),
+                .n_polled = (unsigned) n,
+        };
+        return 0;
+}
+
+/* ---- runs waiting for the token of their next request ----------------------------------- */
+
+static void work_account_wait_unlink(WorkAccount *a, WorkItem *item) {
+        if (item->wait_prev)
+                item->wait_prev->wait_next = item->wait_next;
+        else
+                a->wait_head = item->wait_next;
+        if (item->wait_next)
+                item->wait_next->wait_prev = item->wait_prev;
+        else
+                a->wait_tail = item->wait_prev;
+        item->wait_prev = item->wait_next = NULL;
+}
+
+static void work_account_wait_append(WorkAccount *a, WorkItem *item) {
+        item->wait_prev = a->wait_tail;
+        item->wait_next = NULL;
+        if (a->wait_tail)
+                a->wait_tail->wait_next = item;
+        else
+                a->wait_head = item;
+        a->wait_tail = item;
+}
+
+static void work_account_wait_prepend(WorkAccount *a, WorkItem *item) {
+        item->wait_prev = NULL;
+        item->wait_next = a->wait_head;
+        if (a->wait_head)
+                a->wait_head->wait_prev = item;
+        else
+                a->wait_tail = item;
+        a->wait_head = item;
+}
+
+static void workqueue_stop_waiting(WorkQueue *q, WorkItem *item) {
+        if (!item->waiting)
+                return;
+        work_account_wait_unlink(item->run_account, item);
+        item->waiting = item->woken = false;
+        q->n_waiting--;
+}
+
 /* ---- options ---------------------------------------------------------------------------- */
 
 static int workqueue_normalize_options(const WorkQueueOptions *in, WorkQueueOptions *ret) {
@@ -271,22 +422,40 @@ static usec_t work_account_ready_at(WorkAccount *a, WorkPriority p, usec_t now) 
         return MAX(top->due, now + wait);
 }
 
-/* The one timer: armed for the earliest time a run can start, disarmed when none can (nothing
- * queued, or every slot taken: workqueue_done() re-arms). */
+/* When the account's first run waiting for a token can go on. */
+static usec_t work_account_resume_at(WorkAccount *a, usec_t now) {
+        if (!a->wait_head)
+                return USEC_INFINITY;
+        if (a->wait_head->woken || !a->limited)
+                return now;
+        return now + ratelimit_wait(&a->limit, now);
+}
+
+/* The earliest time anything can happen: a waiting run go on, or (with a free slot) a run
+ * start. */
+static usec_t workqueue_next_wake(WorkQueue *q, usec_t now) {
+        usec_t wake = USEC_INFINITY;
+        bool slot = q->n_in_flight < q->options.concurrency && q->n_queued > 0;
+
+        for (size_t i = 0; i < q->n_accounts; i++) {
+                wake = MIN(wake, work_account_resume_at(q->accounts[i], now));
+                for (WorkPriority p = 0; slot && p < _WORK_PRIORITY_MAX; p++)
+                        wake = MIN(wake, work_account_ready_at(q->accounts[i], p, now));
+        }
+        return wake;
+}
+
+/* The one timer: armed for the earliest time a run can start or go on, disarmed when none can
+ * (nothing queued, or every slot taken: workqueue_done() re-arms). */
 static void workqueue_rearm(WorkQueue *q) {
-        usec_t now, wake = USEC_INFINITY;
+        usec_t wake = USEC_INFINITY;
         int r;
 
         if (q->dispatching)
                 return;
-        if (q->n_in_flight < q->options.concurrency && q->n_queued > 0) {
-                now = clock_now(q->clock);
-                for (size_t i = 0; i < q->n_accounts; i++)
-                        for (WorkPriority p = 0; p < _WORK_PRIORITY_MAX; p++) {
-                                usec_t t = work_account_ready_at(q->accounts[i], p, now);
-                                wake = MIN(wake, t);
-                        }
-        }
+        if (q->n_waiting > 0 ||
+            (q->n_in_flight < q->options.concurrency && q->n_queued > 0))
+                wake = workqueue_next_wake(q, clock_now(q->clock));
         if (clock_timer_get(q->timer) == wake)
                 return;
         r = clock_timer_arm(q->timer, wake);
@@ -296,7 +465,8 @@ static void workqueue_rearm(WorkQueue *q) {
 }
 
 /* The next item to run, its token taken: due changes before due polls; the accounts
- * round-robin, starting after the one served last. NULL when nothing can run now. */
+ * round-robin, starting after the one served last. An account with runs waiting for a token
+ * serves them first (workqueue_resume_waiting()). NULL when nothing can run now. */
 static WorkItem *workqueue_pick(WorkQueue *q, usec_t now) {
         for (WorkPriority p = 0; p < _WORK_PRIORITY_MAX; p++)
                 for (size_t i = 0; i < q->n_accounts; i++) {
@@ -304,7 +474,7 @@ static WorkItem *workqueue_pick(WorkQueue *q, usec_t now) {
                         WorkAccount *a = q->accounts[k];
                         WorkItem *top = prioq_peek(a->queues[p]);
 
-                        if (!top || top->due > now)
+                        if (!top || top->due > now || a->wait_head)
                                 continue;
                         if (a->limited && ratelimit_take(&a->limit, now) > 0)
                                 continue;
@@ -312,6 +482,23 @@ static WorkItem *workqueue_pick(WorkQueue *q, usec_t now) {
                         return top;
                 }
         return NULL;
+}
+
+/* Runs waiting for the token of their next request go on, in the order they asked, ahead of
+ * any new run: a run in flight finishes before another starts. */
+static void workqueue_resume_waiting(WorkQueue *q, usec_t now) {
+        for (size_t i = 0; i < q->n_accounts; i++) {
+                WorkAccount *a = q->accounts[i];
+                WorkItem *item;
+
+                while ((item = a->wait_head) &&
+                       (item->woken || !a->limited || ratelimit_take(&a->limit, now) == 0)) {
+                        workqueue_stop_waiting(q, item);
+                        item->started = now; /* the request that a throttle would be about */
+                        /* May call workqueue_done() for the key, and so free the item. */
+                        q->resume(q, item->key, item->userdata, q->userdata);
+                }
+        }
 }
 
 static int workqueue_done_item(WorkQueue *q, WorkItem *item, WorkResult result, usec_t retry_after);
@@ -338,6 +525,7 @@ static void workqueue_dispatch(WorkQueue *q, usec_t now) {
         WorkItem *item;
 
         q->dispatching = true;
+        workqueue_resume_waiting(q, now);
         while (q->n_in_flight < q->options.concurrency && (item = workqueue_pick(q, now)))
                 workqueue_start(q, item, now);
         q->dispatching = false;
@@ -411,6 +599,7 @@ static int work_item_new(WorkQueue *q, const char *key, WorkItem **ret) {
         if (!item)
                 return -ENOMEM;
         item->idx = PRIOQ_IDX_NULL;
+        item->spread = true;
         item->key = strdup(key);
         if (!item->key)
                 return -ENOMEM;
@@ -469,6 +658,7 @@ int workqueue_add(WorkQueue *q, const char *key, const char *account, WorkPriori
                 item->removed = false; /* deleted and declared again while in flight */
         if (item->in_flight) {
                 item->account = a;
+                work_item_account_poll(item);
                 work_item_mark_dirty(item, priority, due);
                 return 0;
         }
@@ -483,6 +673,7 @@ int workqueue_add(WorkQueue *q, const char *key, const char *account, WorkPriori
                         workqueue_drop_item(q, item);
                 return r;
         }
+        work_item_account_poll(item);
         workqueue_rearm(q);
         return created;
 }
@@ -493,6 +684,7 @@ int workqueue_set_resync(WorkQueue *q, const char *key, usec_t resync) {
         if (!item)
                 return -ENOENT;
         item->resync = resync;
+        work_item_account_poll(item);
         return 0;
 }
 
@@ -511,15 +703,64 @@ int workqueue_remove(WorkQueue *q, const char *key) {
         return 1;
 }
 
+/* ---- the token of each request ------------------------------------------------------------ */
+
+void workqueue_set_resume(WorkQueue *q, workqueue_resume_t resume) {
+        q->resume = resume;
+}
+
+int workqueue_take_token(WorkQueue *q, const char *key) {
+        WorkItem *item = hashmap_get(q->items, key);
+        WorkAccount *a;
+        usec_t now;
+
+        if (!item)
+                return -ENOENT;
+        if (!item->in_flight)
+                return -ESTALE;
+        if (item->waiting || !q->resume)
+                return -EBUSY;
+        a = item->run_account;
+        now = clock_now(q->clock);
+        if (!a->limited || (!a->wait_head && ratelimit_take(&a->limit, now) == 0)) {
+                item->started = now;
+                return 0;
+        }
+        work_account_wait_append(a, item);
+        item->waiting = true;
+        q->n_waiting++;
+        workqueue_rearm(q);
+        return 1;
+}
+
+int workqueue_wake(WorkQueue *q, const char *key) {
+        WorkItem *item = hashmap_get(q->items, key);
+
+        if (!item || !item->waiting)
+                return 0;
+        work_account_wait_unlink(item->run_account, item);
+        work_account_wait_prepend(item->run_account, item);
+        item->woken = true;
+        workqueue_rearm(q);
+        return 1;
+}
+
 /* ---- finishing a run -------------------------------------------------------------------- */
 
-/* The next drift poll: resync ±10 %, uniformly, so that resources loaded together do not
- * poll together forever. USEC_INFINITY when there is no resync (apply). */
-static usec_t workqueue_resync_due(WorkQueue *q, const WorkItem *item, usec_t now) {
-        usec_t resync = item->resync ?: q->options.resync, spread;
+/* The next drift poll: the poll interval (the resync, stretched to the account's budget) ±10 %,
+ * uniformly, so that resources loaded together do not poll together forever. The first poll of
+ * an item is spread uniformly over the whole interval: the items loaded at start (or added
+ * by a reload) then poll evenly from their first interval on, never all at once.
+ * USEC_INFINITY when there is no resync (apply). */
+static usec_t workqueue_resync_due(WorkQueue *q, WorkItem *item, usec_t now) {
+        usec_t resync = workqueue_poll_interval(q, item), spread;
 
         if (resync == 0)
                 return USEC_INFINITY;
+        if (item->spread) {
+                item->spread = false;
+                return now + rng_uniform(&q->rng, resync);
+        }
         spread = resync / 100 * WORKQUEUE_RESYNC_JITTER_PERCENT;
         return now + resync - spread + rng_uniform(&q->rng, 2 * spread);
 }
@@ -556,6 +797,8 @@ static usec_t workqueue_next_due(WorkQueue *q, WorkItem *item, WorkResult result
         }
         if (result == WORK_RESULT_SUCCESS)
                 item->attempt = 0;
+        else
+                item->spread = false; /* an error is retried on the steady interval */
         item->not_before = 0;
         *ret_priority = WORK_PRIORITY_POLL;
         return workqueue_resync_due(q, item, now);
@@ -566,6 +809,7 @@ static int workqueue_done_item(WorkQueue *q, WorkItem *item, WorkResult result, 
         WorkPriority priority;
         int r;
 
+        workqueue_stop_waiting(q, item);
         item->in_flight = false;
         q->n_in_flight--;
         if (item->removed) {

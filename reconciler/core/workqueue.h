@@ -11,11 +11,21 @@
  *    ("dirty", like controller-runtime's workqueue) and queued again when the run is done.
  *  - Two priorities: WORK_PRIORITY_CHANGE (a YAML change: due at once) always goes before
  *    WORK_PRIORITY_POLL (a periodic drift poll) among the due items of an account.
- *  - Every item belongs to an account with a token bucket (lib/ratelimit.h); one run
- *    takes one token. Accounts are served round-robin, so a throttled account does not hold
- *    up the others.
+ *  - Every item belongs to an account with a token bucket (lib/ratelimit.h): the account's
+ *    budget in requests per second, which is what the clouds count. Every request takes its
+ *    token: a run takes the one of its first request when it starts, and asks for the next
+ *    one with workqueue_take_token() (a PUT after its GET); runs waiting for a token go on
+ *    (resume callback) before any new run starts. Accounts are served round-robin, so a
+ *    throttled account does not hold up the others.
+ *  - Drift polls fit the budget (DESIGN.md §3.9): when an account's items ask for more polls
+ *    per second than WORKQUEUE_POLL_SHARE_PERCENT of its rate, every poll interval of the
+ *    account is stretched by that factor (workqueue_get_poll_interval() says by how much),
+ *    and the rest of the budget stays for changes and the writes that polls lead to. An item's
+ *    first poll is spread uniformly over the interval: items loaded together never poll
+ *    together.
  *  - At most `concurrency` runs in flight, all accounts together.
- *  - After a run: success → backoff reset, next drift poll at resync ±10 %; retryable error →
+ *  - After a run: success → backoff reset, next drift poll at resync ±10 % (the first one:
+ *    anywhere within the resync, see above); retryable error →
  *    exponential backoff with full jitter (lib/backoff.h), Retry-After honoured;
  *    throttled → the same, and the account's rate halves; permanent error → next try at the
  *    resync interval (or earlier when the key is added again, i.e. its YAML changed).
@@ -42,6 +52,8 @@
 
 #define WORKQUEUE_CONCURRENCY_DEFAULT 32u
 #define WORKQUEUE_RESYNC_JITTER_PERCENT 10u
+/* The share of an account's rate that its drift polls may use; changes keep the rest. */
+#define WORKQUEUE_POLL_SHARE_PERCENT 80u
 
 typedef struct WorkQueue WorkQueue;
 
@@ -85,6 +97,10 @@ typedef struct WorkQueueOptions {
  * means the run could not start; the caller must then NOT call workqueue_done() (the queue
  * counts it as a retryable failure). Must not free the queue. */
 typedef int (*workqueue_process_t)(WorkQueue *q, const char *key, void *item_userdata, void *userdata);
+/* A run that waited in workqueue_take_token() has its token (or was woken by workqueue_wake()):
+ * it sends its next request now. Called from the queue's timer; may call workqueue_done() for
+ * the key. Must not free the queue. */
+typedef void (*workqueue_resume_t)(WorkQueue *q, const char *key, void *item_userdata, void *userdata);
 
 /* rng NULL: seeded from getrandom(); otherwise copied (tests pass a fixed seed). clock must
  * outlive the queue. options NULL: defaults. -EINVAL for a bad backoff configuration. */
@@ -122,6 +138,29 @@ int workqueue_remove(WorkQueue *q, const char *key);
  * was removed, -ENOENT for an unknown key, -ESTALE when the key has no run in flight,
  * -EINVAL for a bad result. */
 int workqueue_done(WorkQueue *q, const char *key, WorkResult result, usec_t retry_after);
+
+/* Sets the callback of runs that waited for a token (see workqueue_take_token()). */
+void workqueue_set_resume(WorkQueue *q, workqueue_resume_t resume);
+
+/* The run of key (in flight, its previous request answered) needs the token of another
+ * request. 0: taken, send it now. 1: none yet: the resume callback is called for the key when
+ * the queue has taken one, before any new run of the account starts. -ENOENT, -ESTALE (no run
+ * in flight), -EBUSY (already waiting, or no resume callback). */
+int workqueue_take_token(WorkQueue *q, const char *key);
+
+/* A run waiting for a token is resumed at the queue's next timer without one (the caller is
+ * cancelling it and sends nothing). 1 when it was waiting, 0 otherwise. */
+int workqueue_wake(WorkQueue *q, const char *key);
+
+typedef struct WorkPollInterval {
+        usec_t configured; /* the mean interval the account's items ask for (resyncInterval) */
+        usec_t effective;  /* what its budget allows: configured, or longer when stretched */
+        unsigned n_polled; /* the items that poll */
+} WorkPollInterval;
+
+/* The account's drift-poll interval (/status, asyncfg_drift_poll_interval_seconds). 0 or
+ * -ENOENT. */
+int workqueue_get_poll_interval(const WorkQueue *q, const char *account, WorkPollInterval *ret);
 
 typedef struct WorkItemInfo {
         bool queued;

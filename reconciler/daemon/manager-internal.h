@@ -9,6 +9,8 @@
  *                      desired state against the runtime table, deletions
  *   status-document.c  /status JSON
  *   manager-alerts.c   alerts: detections and clears from the ends of runs (alerts.h)
+ *   manager-budget.c   the drift-poll interval each account's rate limit allows: /status, the
+ *                      gauge, a log line when stretching starts and ends
  * What happens to one resource (its states, runs, removal, orphans) is in resource.h. */
 
 #include <stdbool.h>
@@ -86,6 +88,7 @@ struct Manager {
         unsigned n_runs;              /* runs in flight */
         uint64_t retries_reported;    /* workqueue retries already counted in the metric */
         char *status_line;            /* the last STATUS= sent */
+        Hashmap *poll_stretched;      /* accounts logged as having their polls stretched */
         char *dir_error;              /* why the last rescan failed, or NULL */
         int dir_errno;                /* and its negative errno, or 0 */
         /* The last load of the daemon configuration, at start or on SIGHUP (/status, metrics) */
@@ -137,7 +140,12 @@ void manager_update_file_metrics(Manager *m);
 
 /* manager.c: the work queue */
 int manager_process(WorkQueue *q, const char *key, void *item_userdata, void *userdata);
+void manager_resume(WorkQueue *q, const char *key, void *item_userdata, void *userdata);
 int manager_enqueue(Manager *m, Resource *r, WorkPriority priority);
+/* At start (DESIGN.md §3.9): a resource whose YAML is what its record says was last applied
+ * has no change to make, only its drift poll: queued as a poll, which any YAML change made
+ * meanwhile goes ahead of; any other is queued as a change. */
+int manager_enqueue_start(Manager *m, Resource *r);
 void manager_cancel_runs(Manager *m);
 void manager_cloud_observer(const CloudAccount *account, Provider provider, CloudOp op,
                             long http_status, int error, uint64_t duration_usec, void *userdata);
@@ -154,6 +162,14 @@ json_t *manager_alerts_status_json(const Manager *m, const Resource *r);
 /* resource-removal.c */
 /* At start: state-store records without a document become orphans. */
 int manager_orphan_unowned_records(Manager *m);
+
+/* manager-budget.c */
+/* The gauge asyncfg_drift_poll_interval_seconds{account}, and the log lines (publishing). */
+void manager_publish_poll_intervals(Manager *m);
+/* /status's summary.accounts: per account, its resources that poll, the configured and the
+ * effective poll interval, and whether it is stretched. */
+json_t *manager_poll_intervals_json(const Manager *m);
+void manager_poll_stretched_free(Manager *m);
 
 /* status-document.c */
 char *manager_status_json(void *userdata);

@@ -183,6 +183,9 @@ static int manager_sync_add(const DesiredRef *d, void *userdata) {
         resource_unremove(r); /* a new one's record may say it was orphaned */
         r->spec_changed = true;
         resource_set_state(r, RESOURCE_EVENT_CHANGED, "declared");
+        /* Not started yet: the first pass at start (main() loads before it starts). */
+        if (!m->started)
+                return manager_enqueue_start(m, r);
         return manager_enqueue(m, r, WORK_PRIORITY_CHANGE);
 }
 

@@ -109,14 +109,36 @@ int manager_arm_timer_earliest(Manager *m, ClockTimer **t, usec_t when,
 
 /* ---- the work queue: what is queued, and the callback that starts a resource's run ------- */
 
-int manager_enqueue(Manager *m, Resource *r, WorkPriority priority) {
-        const char *account = r->spec->account;
+/* r's account in the queue; NULL (unlimited) for an unknown one: the run reports it. */
+static const char *manager_queue_account(Manager *m, const Resource *r) {
         double qps;
+
+        if (r->spec->account && workqueue_get_account_qps(m->queue, r->spec->account, &qps) < 0)
+                return NULL;
+        return r->spec->account;
+}
+
+/* Whether the YAML of r is what its record says was last applied: nothing to change, only a
+ * poll for drift to make. */
+static bool manager_resource_matches_record(Manager *m, const Resource *r) {
+        const StateRecord *rec = state_store_get(m->state, r->key);
+        _cleanup_(diff_freep) Diff *d = NULL;
+
+        if (!rec || diff_resource(r->spec, &rec->applied, &rec->applied, &d) < 0)
+                return false;
+        return diff_is_empty(d);
+}
+
+int manager_enqueue_start(Manager *m, Resource *r) {
+        if (!manager_resource_matches_record(m, r))
+                return manager_enqueue(m, r, WORK_PRIORITY_CHANGE);
+        return manager_enqueue(m, r, WORK_PRIORITY_POLL);
+}
+
+int manager_enqueue(Manager *m, Resource *r, WorkPriority priority) {
         int k;
 
-        if (account && workqueue_get_account_qps(m->queue, account, &qps) < 0)
-                account = NULL; /* unknown account: the run reports it */
-        k = workqueue_add(m->queue, r->key, account, priority, 0, r);
+        k = workqueue_add(m->queue, r->key, manager_queue_account(m, r), priority, 0, r);
         if (k < 0)
                 return log_error_errno(k, "Failed to queue '%s': %m", r->spec->name);
         (void) workqueue_set_resync(m->queue, r->key, r->spec->resync_interval);
@@ -138,6 +160,11 @@ int manager_process(WorkQueue *q, const char *key, void *item_userdata, void *us
                      a ? "is unusable: " : "is not configured", a ? strna(a->error) : "") < 0)
                 return -ENOMEM;
         return resource_fail_run(r, CLOUD_ERROR_AUTH, "config", msg);
+}
+
+/* A run that waited for its PUT's token has one now (DESIGN.md §3.8). */
+void manager_resume(WorkQueue *q, const char *key, void *item_userdata, void *userdata) {
+        resource_resume_run(item_userdata);
 }
 
 void manager_cancel_runs(Manager *m) {
@@ -195,6 +222,7 @@ static int on_publish(sd_event_source *s, void *userdata) {
         manager_update_file_metrics(m);
         manager_publish_ready(m);
         (void) metrics_gauge_set(m->metrics->workqueue_depth, workqueue_get_depth(m->queue));
+        manager_publish_poll_intervals(m);
         if (!line)
                 return 0;
         if (asprintf(&full, "%s%s%s", line, n_broken > 0 || m->dir_error ? "; " : "",
@@ -417,6 +445,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sig_int);
         sd_event_source_disable_unref(m->sig_hup);
         sd_event_source_disable_unref(m->publish_event);
+        manager_poll_stretched_free(m);
         clock_timer_free(m->save_timer);
         clock_timer_free(m->stop_timer);
         clock_timer_free(m->orphan_timer);
@@ -492,6 +521,7 @@ int manager_load(Manager *m) {
                 manager_generation_free(g);
                 return log_error_errno(k, "Failed to set up the work queue: %m");
         }
+        workqueue_set_resume(m->queue, manager_resume);
         k = manager_install_generation(m, g);
         if (k < 0)
                 return k;

@@ -57,6 +57,10 @@ static int register_gauges(AsyncfgMetrics *m) {
 
         return metrics_add_gauge(r, "asyncfg_workqueue_depth", "Current depth of the work queue.",
                                  NULL, &m->workqueue_depth) ?:
+               metrics_add_gauge(r, "asyncfg_drift_poll_interval_seconds",
+                                 "Drift-poll interval in force per account: resyncInterval, or "
+                                 "longer when the rate limit cannot poll every resource.",
+                                 LABELS("account"), &m->drift_poll_interval) ?:
                metrics_add_gauge(r, "asyncfg_resources", "Number of resources per state.",
                                  LABELS("state"), &m->resources) ?:
                metrics_add_gauge(r, "asyncfg_resource_drifted",

@@ -8,6 +8,10 @@
  *   asyncfg_reconcile_errors_total                     counter
  *   asyncfg_reconcile_time_seconds                     histogram controller-runtime's buckets
  *   asyncfg_workqueue_depth                            gauge
+ *   asyncfg_drift_poll_interval_seconds{account}       gauge     the drift-poll interval in
+ *                                                                force: resyncInterval, or
+ *                                                                longer when the rate limit
+ *                                                                cannot poll every resource
  *   asyncfg_workqueue_retries_total                    counter
  *   asyncfg_resources{state}                           gauge     state as in /status
  *   asyncfg_drift_detected_total{provider}             counter
@@ -44,6 +48,7 @@ typedef struct AsyncfgMetrics {
         MetricCounter *reconcile_errors_total;
         MetricHistogram *reconcile_time;
         MetricGauge *workqueue_depth;
+        MetricGauge *drift_poll_interval;
         MetricCounter *workqueue_retries_total;
         MetricGauge *resources;
         MetricCounter *drift_detected_total;

@@ -371,6 +371,13 @@ static void resource_on_put_started(Reconcile *rec, void *userdata) {
         resource_set_state(userdata, RESOURCE_EVENT_WRITING, "PUT in flight");
 }
 
+/* The PUT's token (DESIGN.md §3.8: every request takes one). */
+static int resource_on_gate(Reconcile *rec, void *userdata) {
+        Resource *r = userdata;
+
+        return workqueue_take_token(r->manager->queue, r->key);
+}
+
 static int resource_start_delete(Resource *r, CloudClient *client) {
         int k;
 
@@ -391,6 +398,7 @@ static int resource_start_reconcile(Resource *r, CloudClient *client) {
                 return k;
         r->run.kind = RESOURCE_RUN_RECONCILE;
         reconcile_set_put_started(r->run.reconcile, resource_on_put_started);
+        reconcile_set_gate(r->run.reconcile, resource_on_gate);
         return 0;
 }
 
@@ -427,6 +435,8 @@ void resource_cancel_run(Resource *r) {
         switch (r->run.kind) {
         case RESOURCE_RUN_RECONCILE:
                 reconcile_cancel(r->run.reconcile);
+                /* A run waiting for its PUT's token ends now, not at the token. */
+                (void) workqueue_wake(r->manager->queue, r->key);
                 break;
         case RESOURCE_RUN_DELETE:
                 cloud_call_cancel(r->run.delete_call);
@@ -434,4 +444,9 @@ void resource_cancel_run(Resource *r) {
         default:
                 break;
         }
+}
+
+void resource_resume_run(Resource *r) {
+        if (r->run.kind == RESOURCE_RUN_RECONCILE)
+                reconcile_resume(r->run.reconcile);
 }

@@ -129,6 +129,8 @@ int resource_start_run(Resource *r, CloudClient *client);
 int resource_fail_run(Resource *r, CloudErrorClass class, const char *what, const char *msg);
 /* Cancels the run in flight, if any (its callback still fires, with -ECANCELED). */
 void resource_cancel_run(Resource *r);
+/* The run waited for its PUT's token and has it now: the PUT is sent. */
+void resource_resume_run(Resource *r);
 /* The write of r is on disk in the state store: it is reported in sync. */
 void resource_report_written(Resource *r);
 /* Forgets r: out of the counts, the metrics, the queue and the table; frees it. */

@@ -109,7 +109,7 @@ static json_t *summary_to_json(const Manager *m) {
                 json_object_set_new(states, resource_state_to_string(s),
                                     json_integer(m->counts.n[s]));
         manager_count_files(m, &n_ok, &n_error);
-        return json_pack("{s:i, s:o, s:{s:i, s:i}, s:b, s:o, s:o, s:i, s:i, s:o}",
+        return json_pack("{s:i, s:o, s:{s:i, s:i}, s:b, s:o, s:o, s:i, s:i, s:o, s:o}",
                          "resources", (json_int_t) total, "states", states,
                          "files", "ok", (json_int_t) n_ok, "error", (json_int_t) n_error,
                          "ready", manager_is_ready(m),
@@ -117,7 +117,8 @@ static json_t *summary_to_json(const Manager *m) {
                          "directory_error", json_string_or_null(m->dir_error),
                          "queue_depth", (json_int_t) workqueue_get_depth(m->queue),
                          "in_flight", (json_int_t) m->n_runs,
-                         "last_reload", last_reload_to_json(m));
+                         "last_reload", last_reload_to_json(m),
+                         "accounts", manager_poll_intervals_json(m));
 }
 
 char *manager_status_json(void *userdata) {

@@ -49,6 +49,8 @@ typedef struct Harness {
         unsigned runs_per_key[MAX_KEYS];
         Run runs[MAX_RUNS];
         unsigned n_runs;
+        Run resumes[MAX_RUNS]; /* runs that got the token of their next request */
+        unsigned n_resumes;
 } Harness;
 
 static unsigned key_index(const char *key) {
@@ -90,6 +92,14 @@ static int process(WorkQueue *q, const char *key, void *item_userdata, void *use
         return 0;
 }
 
+static void resume(WorkQueue *q, const char *key, void *item_userdata, void *userdata) {
+        Harness *h = userdata;
+
+        assert_true(h->in_flight[key_index(key)]);
+        assert_true(h->n_resumes < MAX_RUNS);
+        h->resumes[h->n_resumes++] = (Run){ .key = key_index(key), .at = clock_now(h->clock) };
+}
+
 /* Finishes the run of key i; returns workqueue_done()'s result. */
 static int finish(Harness *h, unsigned i, WorkResult result, usec_t retry_after) {
         assert_true(h->in_flight[i]);
@@ -108,6 +118,7 @@ static Harness *harness_new(Mode mode, const WorkQueueOptions *options) {
         h->concurrency = options && options->concurrency ? options->concurrency : WORKQUEUE_CONCURRENCY_DEFAULT;
         assert_int_equal(clock_new_fake(T0, &h->clock), 0);
         assert_int_equal(workqueue_new(h->clock, &rng, options, process, h, &h->q), 0);
+        workqueue_set_resume(h->q, resume);
         return h;
 }
 
@@ -335,15 +346,25 @@ static void test_resync_jitter(void **state) {
 
                 assert_true(w.queued);
                 assert_int_equal(w.priority, WORK_PRIORITY_POLL);
-                assert_true(w.due >= T0 + 270 * S && w.due <= T0 + 330 * S);
+                assert_true(w.due >= T0 && w.due <= T0 + 300 * S); /* the first: spread */
                 lo = MIN(lo, w.due);
                 hi = MAX(hi, w.due);
         }
-        assert_true(hi - lo > 20 * S); /* jittered, not all at once */
-        assert_true(info(h, 0).due >= T0 + 540 * S && info(h, 0).due <= T0 + 660 * S);
-        /* The polls run, and are rescheduled again. */
-        advance(h, 330 * S);
-        assert_int_equal(h->n_runs, 99);
+        assert_true(hi - lo > 200 * S); /* spread, not all at once */
+        assert_true(info(h, 0).due >= T0 && info(h, 0).due <= T0 + 600 * S);
+        /* The polls run, and are rescheduled again: from then on at resync ±10 %. */
+        advance(h, 300 * S);
+        assert_true(h->n_runs >= 99);
+        for (unsigned i = 1; i < 50; i++) {
+                WorkItemInfo w = info(h, i);
+                usec_t last = 0;
+
+                for (unsigned n = 50; n < h->n_runs; n++)
+                        if (h->runs[n].key == i)
+                                last = h->runs[n].at;
+                assert_true(last > 0);
+                assert_true(w.due >= last + 270 * S && w.due <= last + 330 * S);
+        }
         harness_free(h);
 }
 
@@ -554,6 +575,182 @@ static void test_real_clock(void **state) {
         sd_event_unref(e);
 }
 
+
+/* ---- the API budget (DESIGN.md §3.8, §3.9) ------------------------------------------------ */
+
+/* Every request takes its token: a run's second request (a PUT after its GET) waits for one,
+ * and goes before any new run of the account. qps 2, burst 1: requests (runs + resumes) in
+ * any second never exceed 2 once the burst is spent. */
+static void test_token_per_request(void **state) {
+        WorkQueueOptions o = { .concurrency = 8 };
+        Harness *h = harness_new(MODE_ASYNC, &o);
+        unsigned per_sec[20] = {};
+
+        assert_int_equal(workqueue_add_account(h->q, "a", 2, 1), 1);
+        for (unsigned i = 0; i < 10; i++)
+                add(h, i, "a", WORK_PRIORITY_CHANGE, 0);
+        advance(h, 0);
+        assert_int_equal(h->n_runs, 1); /* r0's GET took the one token */
+        assert_int_equal(workqueue_take_token(h->q, "r0"), 1); /* its PUT waits */
+        assert_int_equal(workqueue_take_token(h->q, "r0"), -EBUSY);
+        assert_int_equal(workqueue_take_token(h->q, "r1"), -ESTALE);
+        assert_int_equal(workqueue_take_token(h->q, "r99"), -ENOENT);
+        /* The next token, 500 ms later, is r0's PUT, not r1's GET. */
+        advance(h, 500 * MS - 1);
+        assert_int_equal(h->n_resumes, 0);
+        advance(h, 1);
+        assert_int_equal(h->n_resumes, 1);
+        assert_int_equal(h->resumes[0].key, 0);
+        assert_int_equal(h->resumes[0].at, T0 + 500 * MS);
+        assert_int_equal(h->n_runs, 1);
+        assert_int_equal(finish(h, 0, WORK_RESULT_SUCCESS, 0), 0);
+        /* Then each run asks for its PUT's token at once, and finishes when it has it. */
+        for (unsigned t = 0; t < 20 * 100; t++) {
+                for (unsigned i = 1; i < 10; i++)
+                        if (h->in_flight[i] && h->runs_per_key[i] == 1 &&
+                            workqueue_take_token(h->q, key_name(i)) == 0)
+                                assert_int_equal(finish(h, i, WORK_RESULT_SUCCESS, 0), 0);
+                for (unsigned k = 0; k < h->n_resumes; k++)
+                        if (h->in_flight[h->resumes[k].key])
+                                assert_int_equal(finish(h, h->resumes[k].key, WORK_RESULT_SUCCESS, 0), 0);
+                advance(h, 10 * MS);
+        }
+        assert_int_equal(h->n_runs, 10);
+        assert_int_equal(h->n_runs + h->n_resumes, 20);
+        for (unsigned n = 0; n < h->n_runs; n++)
+                per_sec[(h->runs[n].at - T0) / S]++;
+        for (unsigned n = 0; n < h->n_resumes; n++)
+                per_sec[(h->resumes[n].at - T0) / S]++;
+        /* 20 requests at 2 per second after the first token: 9.5 s. */
+        for (unsigned s = 0; s < 20; s++)
+                assert_true(per_sec[s] <= 2);
+        assert_int_equal(per_sec[9], 2);
+        assert_int_equal(per_sec[10], 0);
+        assert_true(workqueue_is_idle(h->q));
+        harness_free(h);
+}
+
+/* A run waiting for a token can be woken without one (cancelled), from the timer. */
+static void test_wake_waiting(void **state) {
+        Harness *h = harness_new(MODE_ASYNC, NULL);
+
+        assert_int_equal(workqueue_add_account(h->q, "a", 0.1, 1), 1);
+        add(h, 1, "a", WORK_PRIORITY_CHANGE, 0);
+        advance(h, 0);
+        assert_int_equal(workqueue_take_token(h->q, "r1"), 1);
+        assert_int_equal(workqueue_wake(h->q, "r2"), 0);
+        assert_int_equal(workqueue_wake(h->q, "r1"), 1);
+        assert_int_equal(h->n_resumes, 0); /* never from inside the call */
+        advance(h, 0);
+        assert_int_equal(h->n_resumes, 1);
+        assert_int_equal(finish(h, 1, WORK_RESULT_SUCCESS, 0), 0);
+        /* A run that ends while waiting leaves the wait list. */
+        add(h, 2, "a", WORK_PRIORITY_CHANGE, 0);
+        advance(h, 10 * S);
+        assert_int_equal(workqueue_take_token(h->q, "r2"), 1);
+        assert_int_equal(finish(h, 2, WORK_RESULT_SUCCESS, 0), 0);
+        advance(h, 60 * S);
+        assert_int_equal(h->n_resumes, 1);
+        harness_free(h);
+}
+
+static void add_polls(Harness *h, unsigned n, const char *account) {
+        for (unsigned i = 0; i < n; i++)
+                add(h, i, account, WORK_PRIORITY_POLL, 0);
+}
+
+/* The maths: 2,000 resources polled every 60 s at qps 5 ask for 33.3 GETs/s; 80 % of 5/s
+ * polls each every 2000 / 4 = 500 s. 200 resources (3.3/s) fit: not stretched. */
+static void test_poll_stretch_interval(void **state) {
+        WorkQueueOptions o = { .resync = 60 * S };
+        Harness *h = harness_new(MODE_SYNC, &o);
+        WorkPollInterval p;
+
+        assert_int_equal(workqueue_add_account(h->q, "a", 5, 5), 1);
+        add_polls(h, 200, "a");
+        assert_int_equal(workqueue_get_poll_interval(h->q, "a", &p), 0);
+        assert_int_equal(p.n_polled, 200);
+        assert_int_equal(p.configured, 60 * S);
+        assert_int_equal(p.effective, 60 * S);
+        for (unsigned i = 200; i < 2000; i++)
+                add(h, i, "a", WORK_PRIORITY_POLL, 0);
+        assert_int_equal(workqueue_get_poll_interval(h->q, "a", &p), 0);
+        assert_int_equal(p.n_polled, 2000);
+        assert_int_equal(p.configured, 60 * S);
+        assert_true(p.effective > 500 * S - MS && p.effective < 500 * S + MS);
+        /* Removing resources (or a higher rate) ends the stretching. */
+        for (unsigned i = 200; i < 2000; i++)
+                assert_int_equal(workqueue_remove(h->q, key_name(i)), 1);
+        assert_int_equal(workqueue_get_poll_interval(h->q, "a", &p), 0);
+        assert_int_equal(p.effective, 60 * S);
+        /* Resources with their own resyncInterval: 200 every 10 s (20/s) at qps 20 (16/s). */
+        assert_int_equal(workqueue_add_account(h->q, "b", 20, 5), 1);
+        for (unsigned i = 1000; i < 1200; i++) {
+                add(h, i, "b", WORK_PRIORITY_POLL, 0);
+                assert_int_equal(workqueue_set_resync(h->q, key_name(i), 10 * S), 0);
+        }
+        assert_int_equal(workqueue_get_poll_interval(h->q, "b", &p), 0);
+        assert_true(p.configured > 10 * S - MS && p.configured < 10 * S + MS);
+        assert_true(p.effective > 12500 * MS - MS && p.effective < 12500 * MS + MS);
+        assert_int_equal(workqueue_get_poll_interval(h->q, "nope", &p), -ENOENT);
+        harness_free(h);
+}
+
+/* Resources loaded together (a start: 2,000 run at once) poll evenly over the interval
+ * from their first poll on, never all at once. */
+static void test_first_polls_spread(void **state) {
+        WorkQueueOptions o = { .resync = 60 * S, .concurrency = 100 };
+        Harness *h = harness_new(MODE_SYNC, &o);
+        unsigned per_6s[10] = {};
+        static bool seen[2000];
+        usec_t start;
+
+        h->sync_result = WORK_RESULT_SUCCESS;
+        assert_int_equal(workqueue_add_account(h->q, "a", 1000, 2000), 1);
+        add_polls(h, 2000, "a");
+        advance(h, 0);
+        assert_int_equal(h->n_runs, 2000);
+        start = clock_now(h->clock);
+        advance(h, 60 * S);
+        /* Every key's first poll (its second run); a poll spread early may have run again. */
+        for (unsigned n = 2000; n < h->n_runs; n++)
+                if (!seen[h->runs[n].key]) {
+                        seen[h->runs[n].key] = true;
+                        per_6s[MIN((h->runs[n].at - start) / (6 * S), 9u)]++;
+                }
+        for (unsigned i = 0; i < 2000; i++)
+                assert_true(seen[i]);
+        /* Each tenth of the interval gets about a tenth of the polls (not all near 60 s). */
+        for (unsigned k = 0; k < 10; k++)
+                assert_true(per_6s[k] >= 150 && per_6s[k] <= 250);
+        harness_free(h);
+}
+
+/* Stretched polls never exceed the budget, and a change goes ahead of them at once. */
+static void test_stretched_polls_keep_room_for_changes(void **state) {
+        WorkQueueOptions o = { .resync = 60 * S, .concurrency = 100 };
+        Harness *h = harness_new(MODE_SYNC, &o);
+        unsigned per_sec[101] = {}, change_run;
+
+        h->sync_result = WORK_RESULT_SUCCESS;
+        assert_int_equal(workqueue_add_account(h->q, "a", 5, 5), 1);
+        add_polls(h, 2000, "a");
+        advance(h, 50 * S);
+        change_run = h->n_runs;
+        add(h, 1999, "a", WORK_PRIORITY_CHANGE, 0);
+        advance(h, 200 * MS);
+        for (; change_run < h->n_runs && h->runs[change_run].key != 1999; change_run++)
+                ;
+        assert_true(change_run < h->n_runs);
+        advance(h, 50 * S);
+        for (unsigned n = 0; n < h->n_runs; n++)
+                per_sec[MIN((h->runs[n].at - T0) / S, 100u)]++;
+        assert_true(per_sec[0] <= 5 + 5);
+        for (unsigned k = 1; k < 100; k++)
+                assert_true(per_sec[k] <= 5);
+        harness_free(h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_result_from_cloud_error),
@@ -571,6 +768,11 @@ int main(void) {
                 cmocka_unit_test(test_max_attempts),
                 cmocka_unit_test(test_strings_and_options),
                 cmocka_unit_test(test_real_clock),
+                cmocka_unit_test(test_token_per_request),
+                cmocka_unit_test(test_wake_waiting),
+                cmocka_unit_test(test_poll_stretch_interval),
+                cmocka_unit_test(test_first_polls_spread),
+                cmocka_unit_test(test_stretched_polls_keep_room_for_changes),
         };
 
         return cmocka_run_group_tests_name("workqueue", tests, NULL, NULL);

@@ -7,7 +7,9 @@
 #   make demo             run the main job against the bundled emulator
 #   make fuzz             build the libFuzzer harnesses (clang) and run each for FUZZ_SECONDS
 #   make bench            benchmarks
-#   make install          honours PREFIX and DESTDIR
+#   make man              the manual pages (doc/*.scd, scdoc) in build/man
+#   make install          honours PREFIX and DESTDIR; never overwrites an edited configuration
+#   make deb              the Debian package build/deb/asyncfg_<version>_<arch>.deb (debian/)
 #
 # Sources are found by wildcard: every lib/, clouds/ (and its sign/, credentials/) and
 # reconciler/<room>/ file goes into the one
@@ -21,6 +23,9 @@ BINDIR    ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+MANDIR    ?= $(PREFIX)/share/man
+DOCDIR    ?= $(PREFIX)/share/doc/asyncfg
+DATADIR   ?= $(PREFIX)/share/asyncfg
 PYTHON    ?= /usr/bin/python3
 FUZZ_SECONDS ?= 60
 
@@ -74,7 +79,7 @@ BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all build-tests check check-all check-layering check-unit check-fuzz check-e2e check-conformance deps demo fuzz bench \
-        bench-fakecloud install clean format format-check
+        bench-fakecloud man install deb clean format format-check
 .DEFAULT_GOAL := all
 # Keep objects of pattern chains (replayers, tests); deleting them only forces rebuilds.
 .SECONDARY:
@@ -185,15 +190,59 @@ bench: all $(BENCH_BIN)
 bench-fakecloud: all $(BENCH_BIN)
 	@tests/bench/run fakecloud
 
-install: $(BIN_DAEMON) $(BIN_CLI)
+# ---- manual pages, install, Debian package --------------------------------------------
+
+# doc/NAME.SECTION.scd -> build/man/NAME.SECTION (scdoc, Debian's package of that name).
+MAN_SRC   := $(sort $(wildcard doc/*.scd))
+MAN_PAGES := $(MAN_SRC:doc/%.scd=$(BUILD)/man/%)
+
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: doc/%.scd
+	@mkdir -p $(@D)
+	scdoc < $< > $@.tmp && mv $@.tmp $@
+
+# Prometheus rules and the Grafana dashboard: whatever deploy/ holds, by wildcard.
+PROM_FILES := $(sort $(wildcard deploy/*.rules.yaml deploy/prometheus/*.yaml deploy/prometheus/*.yml))
+GRAFANA_FILES := $(sort $(wildcard deploy/grafana/*.json))
+UNIT_SED  := -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
+ETC_CONFIG = $(DESTDIR)$(SYSCONFDIR)/asyncfg/asyncfgd.yaml
+
+# The configuration is installed only where there is none: an existing one (edited or not) is
+# left alone and the shipped one goes next to it as asyncfgd.yaml.dist, to compare by hand.
+# (The Debian package marks it a conffile instead: dpkg asks before replacing an edited one.)
+install: $(BIN_DAEMON) $(BIN_CLI) $(MAN_PAGES)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/asyncfg/desired.d
 	install -m 0755 $(BIN_DAEMON) $(BIN_CLI) $(DESTDIR)$(BINDIR)/
-	install -m 0644 config/asyncfgd.yaml $(DESTDIR)$(SYSCONFDIR)/asyncfg/asyncfgd.yaml
-	@if [ -f deploy/asyncfgd.service ]; then \
-	    install -d $(DESTDIR)$(UNITDIR) && \
-	    sed 's|@BINDIR@|$(BINDIR)|g' deploy/asyncfgd.service > $(DESTDIR)$(UNITDIR)/asyncfgd.service; fi
-	install -d $(DESTDIR)$(TMPFILESDIR)
+	@if [ -e $(ETC_CONFIG) ]; then \
+	    echo "install: $(ETC_CONFIG) exists, left alone; the shipped one is $(ETC_CONFIG).dist"; \
+	    install -m 0644 config/asyncfgd.yaml $(ETC_CONFIG).dist; \
+	else install -m 0644 config/asyncfgd.yaml $(ETC_CONFIG); fi
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)
+	sed $(UNIT_SED) deploy/asyncfgd.service > $(DESTDIR)$(UNITDIR)/asyncfgd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/asyncfgd.service
 	install -m 0644 deploy/asyncfg.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/asyncfg.conf
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	@set -e; for p in $(MAN_PAGES); do s=$${p##*.}; \
+	    install -d $(DESTDIR)$(MANDIR)/man$$s; install -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s/; done
+	$(if $(PROM_FILES),install -d $(DESTDIR)$(DATADIR)/prometheus && \
+	    install -m 0644 $(PROM_FILES) $(DESTDIR)$(DATADIR)/prometheus/)
+	$(if $(GRAFANA_FILES),install -d $(DESTDIR)$(DATADIR)/grafana && \
+	    install -m 0644 $(GRAFANA_FILES) $(DESTDIR)$(DATADIR)/grafana/)
+
+# dpkg-buildpackage with debian/ (at the top, where every Debian tool looks for it); its rules
+# call this Makefile, so the objects in build/ are reused. No pre-clean (-nc): build/ stays.
+# Everything it writes goes to build/deb, not to the parent directory.
+DEB_DIR   := $(abspath $(BUILD))/deb
+DEB_ARCH   = $(shell dpkg-architecture -qDEB_HOST_ARCH)
+deb:
+	@mkdir -p $(DEB_DIR)
+	ASYNCFG_DEB_DIR=$(DEB_DIR) dpkg-buildpackage -b -nc -us -uc \
+	    --buildinfo-file=$(DEB_DIR)/asyncfg_$(VERSION)_$(DEB_ARCH).buildinfo \
+	    --buildinfo-option=-u$(DEB_DIR) \
+	    --changes-file=$(DEB_DIR)/asyncfg_$(VERSION)_$(DEB_ARCH).changes \
+	    --changes-option=-u$(DEB_DIR)
+	@echo "deb: $(DEB_DIR)/asyncfg_$(VERSION)_$(DEB_ARCH).deb"
 
 FORMAT_SRC = $(wildcard cmd/*.c lib/*.[ch] clouds/*.[ch] clouds/*/*.[ch] reconciler/*/*.[ch] \
                          tests/unit/*.[ch] tests/fuzz/*.c tests/fakecloud/*.[ch] tests/bench/*.c)
@@ -211,6 +260,7 @@ format-check:
 	echo "format-check: every source is as .clang-format lays it out"
 
 clean:
-	rm -rf build
+	rm -rf build debian/.debhelper debian/asyncfg debian/files debian/debhelper-build-stamp \
+	    debian/*.debhelper debian/*.debhelper.log debian/*.substvars
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -76,8 +76,8 @@ static int verb_exit(const char *verb, int r) {
 }
 
 static int verb_validate(const Args *a) {
-        if (a->n_paths == 0)
-                return usage_error("validate: at least one PATH is needed.");
+        if (a->n_paths == 0 && !a->config)
+                return usage_error("validate: a PATH or --config FILE is needed.");
         return verb_exit("validate", validate_paths(a->paths, a->n_paths, a->config, a->output,
                                                     stdout, stderr));
 }
@@ -207,10 +207,13 @@ static const struct Verb {
         unsigned options;     /* Option bits it takes */
         const char *exit_codes;
 } verbs[] = {
-        { "validate", verb_validate, "validate [--config FILE] PATH...",
+        { "validate", verb_validate,
+          "validate [--config FILE] PATH...\n       asyncfg validate --config FILE",
           "check desired-state files; exit 0 valid, 1 invalid",
           "Checks the desired-state files PATH... (files or directories) and prints every problem\n"
-          "as path:line:col: error: message. With --config, accounts are checked too.",
+          "as path:line:col: error: message. With --config, accounts are checked too; without\n"
+          "PATH, the configuration and the desiredDir it names, as the daemon loads them. A\n"
+          "directory without YAML files is valid (a warning): the daemon starts with it.",
           OPTION_CONFIG | OPTION_OUTPUT,
           "  0  valid\n  1  invalid, or any other error (usage errors included)\n" },
         { "plan", verb_plan, "plan --config FILE [DIR]",

@@ -37,6 +37,16 @@ static bool path_has_errors(const DiagList *all, const char *root) {
         return false;
 }
 
+/* A directory without YAML files is what a fresh install has, and the daemon starts with it
+ * (ready, managing nothing until files appear; it removes nothing either). So validate calls it
+ * valid, with a warning, and the unit's ExecStartPre= passes on a fresh install. */
+static int scan_note_empty(DesiredSet *s, const char *path) {
+        diag_list_clear(&s->scan_diags);
+        return diag_warning(&s->scan_diags, path, 0, 0,
+                            "no *.yaml or *.yml files yet; the daemon starts with this directory "
+                            "and manages nothing until files appear");
+}
+
 static int load_path(DesiredSet *s, const char *path, PathResult *res) {
         struct stat st;
         int r;
@@ -44,6 +54,8 @@ static int load_path(DesiredSet *s, const char *path, PathResult *res) {
         if (stat(path, &st) >= 0 && S_ISDIR(st.st_mode)) {
                 res->is_dir = true;
                 r = desired_set_rescan(s, path);
+                if (r == -ENODATA)
+                        r = scan_note_empty(s, path);
                 return r == -ENOMEM ? r : 0;
         }
         r = desired_set_load_file(s, path);
@@ -83,6 +95,12 @@ int validate_paths(char *const *paths, size_t n_paths, const char *config_path,
                 r = daemon_config_load(config_path, &diags, &config);
                 if (r == -ENOMEM)
                         goto finish;
+        }
+        /* No PATH: the directory the configuration names, as the daemon would load it. A
+         * configuration that does not load names none; its errors are the answer. */
+        if (n_paths == 0 && config) {
+                paths = &config->desired_dir;
+                n_paths = 1;
         }
         r = desired_set_new(config, &set);
         if (r < 0)

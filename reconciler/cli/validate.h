@@ -3,7 +3,9 @@
 
 /* The logic of "asyncfg validate [--config FILE] PATH...": every path (a file or a directory
  * tree) goes into one DesiredSet, so duplicates across all of them are found; with a daemon
- * configuration every spec.account is resolved and checked. Problems are printed as
+ * configuration every spec.account is resolved and checked, and without PATH the configuration's
+ * desiredDir is the one path (what the unit's ExecStartPre= and ExecReload= check). A directory
+ * without YAML files is valid, with a warning: the daemon starts with it. Problems are printed as
  * "path:line:col: error: message" (or a JSON array), then one summary line per valid path
  * ("config/desired: 4 resources in 4 files, valid"). */
 

@@ -60,3 +60,61 @@ def test_usage():
     assert run("validate").returncode == 1
     assert run("plan").returncode == 1
     assert run("frobnicate").returncode == 1
+
+
+def _config_naming(tmp_path, desired):
+    """The shipped configuration with its desiredDir pointed at desired."""
+    text = (ROOT / "config/asyncfgd.yaml").read_text()
+    assert "desiredDir: /etc/asyncfg/desired.d\n" in text
+    config = tmp_path / "asyncfgd.yaml"
+    config.write_text(text.replace("desiredDir: /etc/asyncfg/desired.d",
+                                   f"desiredDir: {desired}"))
+    return str(config)
+
+
+def test_config_alone_checks_the_directory_it_names(tmp_path):
+    """The unit's ExecStartPre=/ExecReload=: `validate --config FILE` with no PATH (issue 14)."""
+    desired = tmp_path / "desired.d"
+    desired.mkdir()
+    for f in (ROOT / "config/desired").glob("*.yaml"):
+        (desired / f.name).write_text(f.read_text())
+    config = _config_naming(tmp_path, desired)
+    p = run("validate", "--config", config)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith(f"{desired}: ") and p.stdout.endswith(" files, valid\n")
+    (desired / "broken.yaml").write_text("apiVersion: [\n")
+    p = run("validate", "--config", config)
+    assert p.returncode == 1
+    assert p.stderr.startswith(f"{desired}/broken.yaml:2:1: error: ")
+
+
+def test_fresh_install_empty_directory_is_valid_with_a_warning(tmp_path):
+    """The daemon starts (READY=1) with an empty desired.d, so validate must pass it too."""
+    desired = tmp_path / "desired.d"
+    desired.mkdir()
+    config = _config_naming(tmp_path, desired)
+    for args in (("--config", config), ("--config", config, str(desired)), (str(desired),)):
+        p = run("validate", *args)
+        assert p.returncode == 0, (args, p.stderr)
+        assert p.stdout == f"{desired}: 0 resources in 0 files, valid\n"
+        assert p.stderr == (f"{desired}:1:1: warning: no *.yaml or *.yml files yet; the daemon "
+                            "starts with this directory and manages nothing until files appear\n")
+
+
+def test_config_alone_fails_on_a_missing_directory_or_a_bad_config(tmp_path):
+    config = _config_naming(tmp_path, tmp_path / "missing")
+    p = run("validate", "--config", config)
+    assert p.returncode == 1
+    assert str(tmp_path / "missing") in p.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("accounts: []\nnope: 1\n")
+    p = run("validate", "--config", str(bad))
+    assert p.returncode == 1
+    assert f"{bad}:2:1: error: unknown key 'nope' in configuration" in p.stderr
+
+
+def test_neither_path_nor_config_is_a_usage_error():
+    p = run("validate")
+    assert p.returncode == 1
+    assert p.stderr == ("asyncfg: validate: a PATH or --config FILE is needed.\n"
+                        "see 'asyncfg validate --help'\n")

@@ -213,7 +213,8 @@ static const struct Verb {
           "Checks the desired-state files PATH... (files or directories) and prints every problem\n"
           "as path:line:col: error: message. With --config, accounts are checked too; without\n"
           "PATH, the configuration and the desiredDir it names, as the daemon loads them. A\n"
-          "directory without YAML files is valid (a warning): the daemon starts with it.",
+          "directory without YAML files, and there a document that fails to load, are warnings:\n"
+          "the daemon starts with them (the unit's check). Name the directory for CI.",
           OPTION_CONFIG | OPTION_OUTPUT,
           "  0  valid\n  1  invalid, or any other error (usage errors included)\n" },
         { "plan", verb_plan, "plan --config FILE [DIR]",

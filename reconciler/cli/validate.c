@@ -62,6 +62,22 @@ static int load_path(DesiredSet *s, const char *path, PathResult *res) {
         return r == -ENOMEM ? r : 0;
 }
 
+/* The unit's check (no PATH): a document that fails to load does not keep the daemon from
+ * starting or reloading — the daemon keeps that file's last good version and shows the error —
+ * so it must not fail ExecStartPre=/ExecReload= either, or one broken file pushed by Git would
+ * leave every other resource unwatched after a reboot. It is reported as a warning. */
+static int append_as_warnings(DiagList *dst, const DiagList *src) {
+        for (size_t i = 0; i < src->n; i++) {
+                const Diag *d = &src->items[i];
+                int r = diag_add(dst, DIAG_WARNING, d->path, d->line, d->column,
+                                 "%s (the daemon starts all the same and keeps this file's last "
+                                 "good version)", d->message);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static void print_summary(FILE *out, const char *path, const PathResult *res) {
         fprintf(out, "%s: %zu resource%s in %zu file%s, valid\n", path, res->n_resources,
                 res->n_resources == 1 ? "" : "s", res->n_files, res->n_files == 1 ? "" : "s");
@@ -98,7 +114,8 @@ int validate_paths(char *const *paths, size_t n_paths, const char *config_path,
         }
         /* No PATH: the directory the configuration names, as the daemon would load it. A
          * configuration that does not load names none; its errors are the answer. */
-        if (n_paths == 0 && config) {
+        bool unit_check = n_paths == 0;
+        if (unit_check && config) {
                 paths = &config->desired_dir;
                 n_paths = 1;
         }
@@ -115,8 +132,11 @@ int validate_paths(char *const *paths, size_t n_paths, const char *config_path,
                 if (r < 0)
                         goto finish;
         }
+        /* A missing desiredDir stays an error: the daemon does not become ready with it. */
+        unit_check = unit_check && n_paths == 1 && results[0].is_dir;
         for (size_t i = 0; i < set->n_files; i++) {
-                r = diag_list_append(&diags, &set->files[i]->diags);
+                r = unit_check ? append_as_warnings(&diags, &set->files[i]->diags)
+                               : diag_list_append(&diags, &set->files[i]->diags);
                 if (r < 0)
                         goto finish;
         }

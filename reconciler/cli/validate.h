@@ -5,7 +5,10 @@
  * tree) goes into one DesiredSet, so duplicates across all of them are found; with a daemon
  * configuration every spec.account is resolved and checked, and without PATH the configuration's
  * desiredDir is the one path (what the unit's ExecStartPre= and ExecReload= check). A directory
- * without YAML files is valid, with a warning: the daemon starts with it. Problems are printed as
+ * without YAML files is valid, with a warning: the daemon starts with it. In that form (no PATH)
+ * a document that fails to load is a warning too, for the same reason: the daemon starts and
+ * keeps the file's last good version; a configuration that does not load or a missing
+ * desiredDir are errors. Problems are printed as
  * "path:line:col: error: message" (or a JSON array), then one summary line per valid path
  * ("config/desired: 4 resources in 4 files, valid"). */
 

@@ -9,7 +9,8 @@
  *   asyncfg_reconcile_time_seconds                     histogram controller-runtime's buckets
  *   asyncfg_workqueue_depth                            gauge
  *   asyncfg_workqueue_retries_total                    counter
- *   asyncfg_resources{state}                           gauge     state as in /status
+ *   asyncfg_resources{state}                           gauge     state as in /status; every
+ *                                                                state, 0 until entered
  *   asyncfg_drift_detected_total{provider}             counter
  *   asyncfg_resource_drifted{name}                     gauge     0/1; remove on deletion
  *   asyncfg_cloud_requests_total{provider,method,code} counter   code: "200", ..., or an error

@@ -84,6 +84,7 @@ struct Manager {
         char *status_line;            /* the last STATUS= sent */
         char *dir_error;              /* why the last rescan failed, or NULL */
         int dir_errno;                /* and its negative errno, or 0 */
+        char *revision;               /* the directory's .asyncfg-revision, or NULL */
         /* The last load of the daemon configuration, at start or on SIGHUP (/status, metrics) */
         bool reload_successful;
         uint64_t reload_usec;         /* CLOCK_REALTIME of that attempt */

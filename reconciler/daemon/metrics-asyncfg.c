@@ -78,7 +78,11 @@ static int register_gauges(AsyncfgMetrics *m) {
                                  NULL, &m->config_last_reload_successful) ?:
                metrics_add_gauge(r, "asyncfg_config_last_reload_success_timestamp_seconds",
                                  "Timestamp of the last successful configuration reload.", NULL,
-                                 &m->config_last_reload_success_timestamp);
+                                 &m->config_last_reload_success_timestamp) ?:
+               metrics_add_gauge(r, "asyncfg_desired_revision_info",
+                                 "The revision of the desired state in force (the commit a Git "
+                                 "sync checked out); always 1.",
+                                 LABELS("revision"), &m->desired_revision_info);
 }
 
 static int register_histograms(AsyncfgMetrics *m) {

@@ -30,6 +30,10 @@
  *                                                                status: firing | resolved
  *   asyncfg_alerts_dropped_total{sink,status}          counter   given up (retries exhausted,
  *                                                                refused, queue full)
+ *   asyncfg_desired_revision_info{revision}            gauge     1 for the revision of the
+ *                                                                desired state in force (its
+ *                                                                .asyncfg-revision); no series
+ *                                                                without one
  *
  *   metrics_counter_inc(m->reconcile_total, "aws", "success");
  *   metrics_gauge_remove(m->resource_drifted, "orders-worker");
@@ -58,6 +62,7 @@ typedef struct AsyncfgMetrics {
         MetricGauge *config_last_reload_success_timestamp;
         MetricCounter *alerts_sent_total;
         MetricCounter *alerts_dropped_total;
+        MetricGauge *desired_revision_info;
 } AsyncfgMetrics;
 
 /* Bucket upper bounds, in seconds. */

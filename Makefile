@@ -149,6 +149,14 @@ check-conformance: all
 	@if [ -f tests/conformance/package.json ] && [ -z "$(SANITIZE)" ]; then \
 	    tests/conformance/run; fi
 
+# deploy/prometheus: the alerting rules are valid and fire as their tests say (promtool, from
+# Debian's prometheus package; the test file names the rules relative to itself).
+.PHONY: check-rules
+check-all: check-rules
+check-rules:
+	@promtool check rules deploy/prometheus/asyncfg-alerts.rules.yaml
+	@cd deploy/prometheus && promtool test rules asyncfg-alerts.test.yaml
+
 # ---- fuzzing (clang, libFuzzer) ------------------------------------------------------
 
 FUZZ_BUILD := build/fuzz

@@ -203,6 +203,19 @@ install: $(BIN_DAEMON) $(BIN_CLI)
 	install -d $(DESTDIR)$(TMPFILESDIR)
 	install -m 0644 deploy/asyncfg.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/asyncfg.conf
 
+# deploy/git-sync: the sync script, its service and timer (not enabled), and an example of its
+# settings (git-sync.env.example; the service runs once /etc/asyncfg/git-sync.env exists).
+GITSYNCDIR ?= $(PREFIX)/lib/asyncfg
+.PHONY: install-git-sync
+install: install-git-sync
+install-git-sync:
+	install -d $(DESTDIR)$(GITSYNCDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/asyncfg
+	install -m 0755 deploy/git-sync/asyncfg-git-sync $(DESTDIR)$(GITSYNCDIR)/asyncfg-git-sync
+	sed 's|@GITSYNCDIR@|$(GITSYNCDIR)|g' deploy/git-sync/asyncfg-git-sync.service \
+	    > $(DESTDIR)$(UNITDIR)/asyncfg-git-sync.service
+	install -m 0644 deploy/git-sync/asyncfg-git-sync.timer $(DESTDIR)$(UNITDIR)/
+	install -m 0644 deploy/git-sync/git-sync.env $(DESTDIR)$(SYSCONFDIR)/asyncfg/git-sync.env.example
+
 FORMAT_SRC = $(wildcard cmd/*.c lib/*.[ch] clouds/*.[ch] clouds/*/*.[ch] reconciler/*/*.[ch] \
                          tests/unit/*.[ch] tests/fuzz/*.c tests/fakecloud/*.[ch] tests/bench/*.c)
 

@@ -154,6 +154,14 @@ check-conformance: all
 	@if [ -f tests/conformance/package.json ] && [ -z "$(SANITIZE)" ]; then \
 	    tests/conformance/run; fi
 
+# deploy/prometheus: the alerting rules are valid and fire as their tests say (promtool, from
+# Debian's prometheus package; the test file names the rules relative to itself).
+.PHONY: check-rules
+check-all: check-rules
+check-rules:
+	@promtool check rules deploy/prometheus/asyncfg-alerts.rules.yaml
+	@cd deploy/prometheus && promtool test rules asyncfg-alerts.test.yaml
+
 # ---- fuzzing (clang, libFuzzer) ------------------------------------------------------
 
 FUZZ_BUILD := build/fuzz
@@ -243,6 +251,19 @@ deb:
 	    --changes-file=$(DEB_DIR)/asyncfg_$(VERSION)_$(DEB_ARCH).changes \
 	    --changes-option=-u$(DEB_DIR)
 	@echo "deb: $(DEB_DIR)/asyncfg_$(VERSION)_$(DEB_ARCH).deb"
+
+# deploy/git-sync: the sync script, its service and timer (not enabled), and an example of its
+# settings (git-sync.env.example; the service runs once /etc/asyncfg/git-sync.env exists).
+GITSYNCDIR ?= $(PREFIX)/lib/asyncfg
+.PHONY: install-git-sync
+install: install-git-sync
+install-git-sync:
+	install -d $(DESTDIR)$(GITSYNCDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/asyncfg
+	install -m 0755 deploy/git-sync/asyncfg-git-sync $(DESTDIR)$(GITSYNCDIR)/asyncfg-git-sync
+	sed 's|@GITSYNCDIR@|$(GITSYNCDIR)|g' deploy/git-sync/asyncfg-git-sync.service \
+	    > $(DESTDIR)$(UNITDIR)/asyncfg-git-sync.service
+	install -m 0644 deploy/git-sync/asyncfg-git-sync.timer $(DESTDIR)$(UNITDIR)/
+	install -m 0644 deploy/git-sync/git-sync.env $(DESTDIR)$(SYSCONFDIR)/asyncfg/git-sync.env.example
 
 FORMAT_SRC = $(wildcard cmd/*.c lib/*.[ch] clouds/*.[ch] clouds/*/*.[ch] reconciler/*/*.[ch] \
                          tests/unit/*.[ch] tests/fuzz/*.c tests/fakecloud/*.[ch] tests/bench/*.c)

@@ -91,6 +91,7 @@ struct Manager {
         Hashmap *poll_stretched;      /* accounts logged as having their polls stretched */
         char *dir_error;              /* why the last rescan failed, or NULL */
         int dir_errno;                /* and its negative errno, or 0 */
+        char *revision;               /* the directory's .asyncfg-revision, or NULL */
         /* The last load of the daemon configuration, at start or on SIGHUP (/status, metrics) */
         bool reload_successful;
         uint64_t reload_usec;         /* CLOCK_REALTIME of that attempt */

@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 
 #include "lib/log.h"
+#include "lib/string-util.h"
 #include "reconciler/daemon/manager-internal.h"
+#include "reconciler/desired/desired-revision.h"
 
 static void log_diags(int level, const DiagList *l) {
         for (size_t i = 0; i < l->n; i++) {
@@ -297,6 +299,30 @@ static void manager_log_file_errors(Manager *m) {
                 log_diags(LOG_ERR, &diags);
 }
 
+/* The revision the rescan found in the directory: /status's summary.revision and
+ * asyncfg_desired_revision_info{revision}. A revision file that cannot be read or is no
+ * revision leaves none; the documents are applied all the same. */
+static void manager_update_revision(Manager *m, const char *dir) {
+        _cleanup_free_ char *rev = NULL;
+        int k = desired_revision_read(dir, &rev);
+
+        if (k == -ENOMEM)
+                log_oom();
+        else if (k < 0)
+                log_warning_errno(k, "'%s/%s' is not usable (%m); no revision is reported.", dir,
+                                  DESIRED_REVISION_FILE);
+        if (streq_ptr(rev, m->revision))
+                return;
+        if (m->revision)
+                (void) metrics_gauge_remove(m->metrics->desired_revision_info, m->revision);
+        if (rev) {
+                (void) metrics_gauge_set(m->metrics->desired_revision_info, 1, rev);
+                log_info("The desired state is at revision '%s'.", rev);
+        }
+        free(m->revision);
+        m->revision = TAKE_PTR(rev);
+}
+
 /* Everything: new, changed, gone files (desired_set_rescan() guards the empty or missing
  * directory and an unreadable subdirectory: then nothing is removed). */
 int manager_rescan_full(Manager *m, const char *why) {
@@ -323,6 +349,7 @@ int manager_rescan_full(Manager *m, const char *why) {
                 return 0;
         }
         manager_set_dir_error(m, 0, NULL);
+        manager_update_revision(m, dir);
         manager_log_file_errors(m);
         return manager_apply_desired(m);
 }

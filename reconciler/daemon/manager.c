@@ -461,6 +461,7 @@ Manager *manager_free(Manager *m) {
         strv_free(m->acks);
         free(m->status_line);
         free(m->dir_error);
+        free(m->revision);
         free(m->reload_error);
         free(m->listen);
         free(m->watched_dir);

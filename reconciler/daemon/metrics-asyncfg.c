@@ -2,6 +2,7 @@
 
 #include "lib/macro.h"
 #include "reconciler/daemon/metrics-asyncfg.h"
+#include "reconciler/core/resource-state.h"
 
 #ifndef ASYNCFG_VERSION
 #define ASYNCFG_VERSION "unknown"
@@ -81,7 +82,11 @@ static int register_gauges(AsyncfgMetrics *m) {
                                  NULL, &m->config_last_reload_successful) ?:
                metrics_add_gauge(r, "asyncfg_config_last_reload_success_timestamp_seconds",
                                  "Timestamp of the last successful configuration reload.", NULL,
-                                 &m->config_last_reload_success_timestamp);
+                                 &m->config_last_reload_success_timestamp) ?:
+               metrics_add_gauge(r, "asyncfg_desired_revision_info",
+                                 "The revision of the desired state in force (the commit a Git "
+                                 "sync checked out); always 1.",
+                                 LABELS("revision"), &m->desired_revision_info);
 }
 
 static int register_histograms(AsyncfgMetrics *m) {
@@ -98,6 +103,17 @@ static int register_histograms(AsyncfgMetrics *m) {
                                      &m->cloud_request_duration);
 }
 
+/* Every state is a series from the start, zeros included: a state no resource has entered yet
+ * reads 0, not "no data", and rate() or an alert on it works from the first scrape. */
+static int metrics_zero_states(AsyncfgMetrics *m) {
+        for (ResourceState s = 0; s < _RESOURCE_STATE_MAX; s++) {
+                int r = metrics_gauge_set(m->resources, 0, resource_state_to_string(s));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int metrics_new_asyncfg(AsyncfgMetrics **ret) {
         _cleanup_(metrics_free_asyncfgp) AsyncfgMetrics *m = NULL;
         int r;
@@ -111,7 +127,7 @@ int metrics_new_asyncfg(AsyncfgMetrics **ret) {
         r = register_counters(m) ?: register_gauges(m) ?: register_histograms(m);
         if (r < 0)
                 return r;
-        r = metrics_gauge_set(m->build_info, 1, ASYNCFG_VERSION);
+        r = metrics_gauge_set(m->build_info, 1, ASYNCFG_VERSION) ?: metrics_zero_states(m);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(m);

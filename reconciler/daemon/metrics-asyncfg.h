@@ -13,7 +13,8 @@
  *                                                                longer when the rate limit
  *                                                                cannot poll every resource
  *   asyncfg_workqueue_retries_total                    counter
- *   asyncfg_resources{state}                           gauge     state as in /status
+ *   asyncfg_resources{state}                           gauge     state as in /status; every
+ *                                                                state, 0 until entered
  *   asyncfg_drift_detected_total{provider}             counter
  *   asyncfg_resource_drifted{name}                     gauge     0/1; remove on deletion
  *   asyncfg_cloud_requests_total{provider,method,code} counter   code: "200", ..., or an error
@@ -33,6 +34,10 @@
  *                                                                status: firing | resolved
  *   asyncfg_alerts_dropped_total{sink,status}          counter   given up (retries exhausted,
  *                                                                refused, queue full)
+ *   asyncfg_desired_revision_info{revision}            gauge     1 for the revision of the
+ *                                                                desired state in force (its
+ *                                                                .asyncfg-revision); no series
+ *                                                                without one
  *
  *   metrics_counter_inc(m->reconcile_total, "aws", "success");
  *   metrics_gauge_remove(m->resource_drifted, "orders-worker");
@@ -62,6 +67,7 @@ typedef struct AsyncfgMetrics {
         MetricGauge *config_last_reload_success_timestamp;
         MetricCounter *alerts_sent_total;
         MetricCounter *alerts_dropped_total;
+        MetricGauge *desired_revision_info;
 } AsyncfgMetrics;
 
 /* Bucket upper bounds, in seconds. */

@@ -121,6 +121,13 @@ static json_t *summary_to_json(const Manager *m) {
                          "accounts", manager_poll_intervals_json(m));
 }
 
+/* summary.revision: the commit a Git sync checked out (deploy/git-sync), or null. */
+static json_t *summary_set_revision(json_t *summary, const Manager *m) {
+        if (summary)
+                json_object_set_new(summary, "revision", json_string_or_null(m->revision));
+        return summary;
+}
+
 char *manager_status_json(void *userdata) {
         Manager *m = userdata;
         _cleanup_free_ Resource **rs = NULL;
@@ -143,8 +150,8 @@ char *manager_status_json(void *userdata) {
                                                                m->desired->scan_diags.items[i].path ?: "",
                                                                "state", "error", "diagnostics", line));
         }
-        root = json_pack("{s:o, s:o, s:o}", "summary", summary_to_json(m), "resources",
-                         resources, "files", files);
+        root = json_pack("{s:o, s:o, s:o}", "summary", summary_set_revision(summary_to_json(m), m),
+                         "resources", resources, "files", files);
         if (!root)
                 return NULL;
         text = json_dumps(root, JSON_INDENT(2));

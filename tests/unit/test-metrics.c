@@ -16,6 +16,7 @@
 
 #include "lib/macro.h"
 #include "reconciler/daemon/metrics-asyncfg.h"
+#include "reconciler/core/resource-state.h"
 #include "lib/metrics.h"
 
 #define LABELS(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -454,7 +455,8 @@ static void test_asyncfg_families(void **state) {
                 "# TYPE asyncfg_reconcile_time_seconds histogram\n",
                 "\nasyncfg_workqueue_depth 4\n",
                 "\nasyncfg_workqueue_retries_total 1\n",
-                "asyncfg_resources{state=\"drifted\"} 2\nasyncfg_resources{state=\"in_sync\"} 117\n",
+                "asyncfg_resources{state=\"drifted\"} 2\n",
+                "asyncfg_resources{state=\"in_sync\"} 117\n",
                 "asyncfg_drift_detected_total{provider=\"alicloud\"} 1\n",
                 "asyncfg_resource_drifted{name=\"orders-worker\"} 1\n# HELP",
                 "asyncfg_cloud_requests_total{provider=\"aws\",method=\"PUT\",code=\"200\"} 1\n",
@@ -475,6 +477,27 @@ static void test_asyncfg_families(void **state) {
         assert_int_equal(metrics_reconcile_time_buckets_n, 40);
         assert_true(metrics_reconcile_time_buckets[0] == 0.005);
         assert_true(metrics_reconcile_time_buckets[39] == 60);
+}
+
+/* asyncfg_resources{state} has every state from the start, zeros included, so that a
+ * dashboard or an alert on a state no resource has entered yet reads 0, not "no data". */
+static void test_asyncfg_every_state(void **state) {
+        _cleanup_(metrics_free_asyncfgp) AsyncfgMetrics *m = NULL;
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+
+        assert_int_equal(metrics_new_asyncfg(&m), 0);
+        assert_int_equal(metrics_format(m->registry, &text, &size), 0);
+        check_exposition(text);
+        for (ResourceState s = 0; s < _RESOURCE_STATE_MAX; s++) {
+                char line[128];
+
+                snprintf(line, sizeof(line), "\nasyncfg_resources{state=\"%s\"} 0\n",
+                         resource_state_to_string(s));
+                if (!strstr(text, line))
+                        fail_msg("missing: %sin:\n%s", line + 1, text);
+        }
+        assert_int_equal(_RESOURCE_STATE_MAX, 7);
 }
 
 /* The checker itself must catch what it claims to catch. */
@@ -513,7 +536,8 @@ int main(void) {
                 cmocka_unit_test(test_counter),        cmocka_unit_test(test_gauge_remove),
                 cmocka_unit_test(test_histogram),      cmocka_unit_test(test_escaping),
                 cmocka_unit_test(test_format_number),  cmocka_unit_test(test_refused),
-                cmocka_unit_test(test_asyncfg_families), cmocka_unit_test(test_checker_catches),
+                cmocka_unit_test(test_asyncfg_families), cmocka_unit_test(test_asyncfg_every_state),
+                cmocka_unit_test(test_checker_catches),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

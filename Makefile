@@ -258,12 +258,12 @@ GITSYNCDIR ?= $(PREFIX)/lib/asyncfg
 .PHONY: install-git-sync
 install: install-git-sync
 install-git-sync:
-	install -d $(DESTDIR)$(GITSYNCDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/asyncfg
+	install -d $(DESTDIR)$(GITSYNCDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 deploy/git-sync/asyncfg-git-sync $(DESTDIR)$(GITSYNCDIR)/asyncfg-git-sync
 	sed 's|@GITSYNCDIR@|$(GITSYNCDIR)|g' deploy/git-sync/asyncfg-git-sync.service \
 	    > $(DESTDIR)$(UNITDIR)/asyncfg-git-sync.service
 	install -m 0644 deploy/git-sync/asyncfg-git-sync.timer $(DESTDIR)$(UNITDIR)/
-	install -m 0644 deploy/git-sync/git-sync.env $(DESTDIR)$(SYSCONFDIR)/asyncfg/git-sync.env.example
+	install -m 0644 deploy/git-sync/git-sync.env $(DESTDIR)$(DOCDIR)/git-sync.env.example
 
 FORMAT_SRC = $(wildcard cmd/*.c lib/*.[ch] clouds/*.[ch] clouds/*/*.[ch] reconciler/*/*.[ch] \
                          tests/unit/*.[ch] tests/fuzz/*.c tests/fakecloud/*.[ch] tests/bench/*.c)

@@ -151,7 +151,7 @@ def test_git_sync_installs(tmp_path):
                     "PREFIX=/opt/af", "SYSCONFDIR=/opt/af/etc"], check=True, capture_output=True)
     script = tmp_path / "opt/af/lib/asyncfg/asyncfg-git-sync"
     assert os.access(script, os.X_OK)
-    assert (tmp_path / "opt/af/etc/asyncfg/git-sync.env.example").exists()
+    assert (tmp_path / "opt/af/share/doc/asyncfg/git-sync.env.example").exists()
     assert (tmp_path / "opt/af/lib/systemd/system/asyncfg-git-sync.timer").exists()
     unit = (tmp_path / "opt/af/lib/systemd/system/asyncfg-git-sync.service").read_text()
     assert "ExecStart=/opt/af/lib/asyncfg/asyncfg-git-sync\n" in unit and "@GITSYNCDIR@" not in unit

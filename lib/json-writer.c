@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/sort-util.h"
 #include "lib/json-writer.h"
 #include "lib/macro.h"
 
@@ -299,7 +300,7 @@ static void writer_put_sorted_members(JsonWriter *w, const json_t *o) {
         for (void *it = json_object_iter((json_t *) o); it;
              it = json_object_iter_next((json_t *) o, it))
                 keys[i++] = (KeyRef){ json_object_iter_key(it), json_object_iter_key_len(it) };
-        qsort(keys, n, sizeof(KeyRef), key_ref_compare);
+        qsort_safe(keys, n, sizeof(KeyRef), key_ref_compare);
         for (i = 0; i < n; i++)
                 writer_put_member(w, keys[i].key, keys[i].len,
                                   json_object_getn(o, keys[i].key, keys[i].len));

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 
 #include "clouds/sign/sign-internal.h"
+#include "lib/sort-util.h"
 #include "lib/strbuf.h"
 #include "lib/string-table.h"
 #include "lib/urlenc.h"
@@ -145,7 +146,7 @@ static int signed_names(const SignRules *rules, const SignInput *in, const char 
         }
         if (ret->n == 0)
                 return -ENOENT;
-        qsort(ret->l, ret->n, sizeof(char *), strptr_cmp);
+        qsort_safe(ret->l, ret->n, sizeof(char *), strptr_cmp);
         return 0;
 }
 
@@ -185,7 +186,7 @@ static void put_header_line(StrBuf *b, const SignRules *rules, const SignInput *
                 if (in->headers[i].name && strcasecmp(in->headers[i].name, name) == 0)
                         values[n++] = in->headers[i].value ?: "";
         if (rules->sort_repeated_values && n > 1)
-                qsort(values, n, sizeof(char *), strptr_cmp);
+                qsort_safe(values, n, sizeof(char *), strptr_cmp);
         strbuf_puts(b, name);
         strbuf_putc(b, ':');
         for (size_t i = 0; i < n; i++) {
@@ -248,7 +249,7 @@ static int put_canonical_query(StrBuf *b, const SignRules *rules, const SignInpu
                         r = urlenc_escape(pairs[i].raw_value, SIZE_MAX, NULL, &pairs[i].value);
         }
         if (r >= 0) {
-                qsort(pairs, in->n_query, sizeof(QueryPair),
+                qsort_safe(pairs, in->n_query, sizeof(QueryPair),
                       rules->sort_query_encoded ? pair_cmp_encoded : pair_cmp_raw);
                 for (size_t i = 0; i < in->n_query; i++) {
                         if (i > 0)

@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "lib/sort-util.h"
 #include "lib/macro.h"
 
 #include "reconciler/cli/emit.h"
@@ -226,7 +227,7 @@ static int emit_json(yaml_emitter_t *e, const json_t *v, unsigned depth) {
                 if (!keys)
                         return -ENOMEM;
                 json_object_foreach((json_t *) v, key, x) keys[i++] = key;
-                qsort(keys, n, sizeof(char *), strcmp_ptr);
+                qsort_safe(keys, n, sizeof(char *), strcmp_ptr);
                 r = emit_mapping_start(e);
                 for (i = 0; r >= 0 && i < n; i++) {
                         r = emit_string(e, keys[i]);

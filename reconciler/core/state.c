@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "lib/sort-util.h"
 #include "lib/hashmap.h"
 #include "lib/json-writer.h"
 #include "lib/time-util.h"
@@ -205,7 +206,7 @@ static int record_compare(const void *a, const void *b) {
 static void store_sort(StateStore *s) {
         if (s->sorted)
                 return;
-        qsort(s->records, s->n, sizeof(StateRecord *), record_compare);
+        qsort_safe(s->records, s->n, sizeof(StateRecord *), record_compare);
         s->sorted = true;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/sort-util.h"
 #include "lib/macro.h"
 #include "reconciler/spec/async-config.h"
 #include "reconciler/spec/field.h"
@@ -78,7 +79,7 @@ int resource_table_sorted(const ResourceTable *t, int (*cmp)(const void *, const
                 return -ENOMEM;
         while (hashmap_iterate(t->by_key, &i, &k, &v))
                 a[n++] = v;
-        qsort(a, n, sizeof(*a), cmp ?: resource_compare_by_key);
+        qsort_safe(a, n, sizeof(*a), cmp ?: resource_compare_by_key);
         *ret = a;
         *ret_n = n;
         return 0;
@@ -111,7 +112,7 @@ int resource_table_sync(ResourceTable *t, DesiredRef *desired, size_t n,
         size_t n_have, i = 0, j = 0;
         int k, count = 0;
 
-        qsort(desired, n, sizeof(*desired), desired_ref_compare);
+        qsort_safe(desired, n, sizeof(*desired), desired_ref_compare);
         for (size_t x = 1; x < n; x++)
                 if (streq(desired[x - 1].key, desired[x].key))
                         return -EINVAL;

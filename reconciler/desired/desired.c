@@ -816,7 +816,7 @@ int desired_set_rescan(DesiredSet *s, const char *dir) {
                 r = -ENODATA;
                 goto finish;
         }
-        qsort(sc.paths, sc.n_paths, sizeof(char *), path_compare);
+        qsort_safe(sc.paths, sc.n_paths, sizeof(char *), path_compare);
         for (size_t i = 0; i < s->n_files; i++)
                 s->files[i]->seen = false;
         /* Removals first, so that a resource moved from a deleted file to a new one is free.

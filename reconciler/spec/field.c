@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 
+#include "lib/sort-util.h"
 #include "lib/macro.h"
 #include "lib/strbuf.h"
 #include "lib/string-table.h"
@@ -135,7 +136,7 @@ static int destination_format(const Destination *d, StrBuf *b) {
                         return -ENOMEM;
                 }
                 json_object_foreach(p, key, v) keys[i++] = key;
-                qsort(keys, n, sizeof(char *), strcmp_ptr);
+                qsort_safe(keys, n, sizeof(char *), strcmp_ptr);
                 strbuf_puts(b, " {");
                 for (i = 0; i < n; i++) {
                         v = json_object_get(p, keys[i]);

@@ -7,6 +7,7 @@
 #include "reconciler/spec/limits.h"
 #include "reconciler/spec/yaml-tree.h"
 
+#include "lib/sort-util.h"
 #include "lib/string-table.h"
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
@@ -420,7 +421,7 @@ static int mapping_check_duplicates(Builder *b, const YamlNode *m) {
                 return -ENOMEM;
         for (size_t i = 0; i < m->n_pairs; i++)
                 v[i] = &m->pairs[i];
-        qsort(v, m->n_pairs, sizeof(*v), pair_compare);
+        qsort_safe(v, m->n_pairs, sizeof(*v), pair_compare);
         for (size_t i = 1, first = 0; i < m->n_pairs; i++) {
                 if (!streq(v[i]->key->value, v[first]->key->value)) {
                         first = i;

@@ -6,7 +6,7 @@
 #   make deps             install the Debian packages (and npm modules) that are missing
 #   make demo             run the main job against the bundled emulator
 #   make fuzz             build the libFuzzer harnesses (clang) and run each for FUZZ_SECONDS
-#   make bench            benchmarks
+#   make bench            the benchmarks: writes BENCHMARKS.md (tests/bench/bench-report)
 #   make man              the manual pages (doc/*.scd, scdoc) in build/man
 #   make install          honours PREFIX and DESTDIR; never overwrites an edited configuration
 #   make deb              the Debian package build/deb/asyncfg_<version>_<arch>.deb (debian/)

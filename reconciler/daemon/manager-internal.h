@@ -43,6 +43,8 @@
 #define MANAGER_COMMIT_BUSY_MSEC 50u
 /* A removed resource's DELETE waits one debounce plus this (resource-removal.c). */
 #define MANAGER_DELETE_GRACE_USEC (1000ULL * 1000ULL)
+/* HTTP connections beyond concurrency, for alert sinks and metadata services. */
+#define MANAGER_HTTP_SPARE_CONNECTIONS 16u
 /* The directory watch's debounce (ASYNCFG_DEBOUNCE_MSEC overrides it, for tests). */
 #define MANAGER_DEBOUNCE_USEC_DEFAULT (200ULL * 1000ULL)
 

@@ -108,6 +108,14 @@ static int manager_configure_queue(Manager *m, const DaemonConfig *c) {
         k = workqueue_set_options(m->queue, &o);
         if (k < 0)
                 return log_error_errno(k, "Invalid queue options: %m");
+        /* Every account of a region shares one host: without this, libcurl's default cap on
+         * connections per host, not concurrency, would bound the requests in flight. The
+         * spare connections are for alert sinks and metadata services. */
+        k = http_engine_set_limits(m->http, c->concurrency,
+                                   MAX(c->concurrency + MANAGER_HTTP_SPARE_CONNECTIONS, 64u));
+        if (k < 0)
+                return log_error_errno(k, "Failed to size the HTTP engine for %u requests: %m",
+                                       c->concurrency);
         for (size_t i = 0; i < c->n_accounts; i++) {
                 k = workqueue_add_account(m->queue, c->accounts[i].name, c->accounts[i].rate_qps,
                                           c->accounts[i].rate_burst);

@@ -15,7 +15,8 @@
  *   asyncfg_workqueue_retries_total                    counter
  *   asyncfg_resources{state}                           gauge     state as in /status
  *   asyncfg_drift_detected_total{provider}             counter
- *   asyncfg_resource_drifted{name}                     gauge     0/1; remove on deletion
+ *   asyncfg_resource_drifted{name}                     gauge     1 drifted, 0 in error; no
+ *                                                                series for any other state
  *   asyncfg_cloud_requests_total{provider,method,code} counter   code: "200", ..., or an error
  *                                                                class for no response
  *   asyncfg_cloud_request_duration_seconds             histogram client-go's request buckets

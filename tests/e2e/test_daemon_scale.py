@@ -52,3 +52,22 @@ def test_concurrency_is_not_capped_by_connections_per_host(tmp_path):
     finally:
         d.close()
         fake.stop()
+
+
+def test_metrics_have_per_resource_series_only_for_what_is_wrong(tmp_path):
+    n = 300
+    fake = Fake()
+    d = Daemon(tmp_path, fake, qps=10000, burst=10000, resync="1s")
+    try:
+        names = [f"fn{i:03}" for i in range(n)]
+        fake.create(*names[:-1])  # the last one's function does not exist: error
+        write_desired(d, names)
+        d.start()
+        wait_for(lambda: d.metric('asyncfg_resources{state="in_sync"}') == n - 1, 30,
+                 what="the fleet in sync")
+        wait_for(lambda: d.metric('asyncfg_resources{state="error"}') == 1, 10, what="one error")
+        series = [l for l in d.metrics().splitlines() if l.startswith("asyncfg_resource_drifted{")]
+        assert series == [f'asyncfg_resource_drifted{{name="{names[-1]}"}} 0'], series[:5]
+    finally:
+        d.close()
+        fake.stop()

@@ -26,6 +26,7 @@ struct Endpoint {
         sd_event_source *timer;
         struct MHD_Daemon *daemon;
         const Metrics *metrics;
+        void (*before_metrics)(void *userdata);
         EndpointStatusFunc status_json;
         void *userdata;
         uint16_t port;
@@ -163,6 +164,8 @@ static enum MHD_Result serve_metrics(Endpoint *ep, struct MHD_Connection *c) {
         char *text;
         size_t size;
 
+        if (ep->before_metrics)
+                ep->before_metrics(ep->userdata);
         if (metrics_format(ep->metrics, &text, &size) < 0)
                 return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
         return respond(c, MHD_HTTP_OK, METRICS_CONTENT_TYPE, text, size, true);
@@ -358,6 +361,7 @@ int endpoint_new(sd_event *e, const EndpointOptions *options, Endpoint **ret) {
                 return -ENOMEM;
         ep->event = sd_event_ref(e);
         ep->metrics = options->metrics;
+        ep->before_metrics = options->before_metrics;
         ep->status_json = options->status_json;
         ep->userdata = options->userdata;
 

@@ -109,8 +109,10 @@ typedef char *(*EndpointStatusFunc)(void *userdata);
 typedef struct EndpointOptions {
         const char *listen;              /* NULL: ENDPOINT_LISTEN_DEFAULT; "": disabled */
         const Metrics *metrics;          /* borrowed; must outlive the endpoint */
+        void (*before_metrics)(void *userdata); /* optional: sets gauges that change with time
+                                                 * alone, before /metrics is formatted */
         EndpointStatusFunc status_json;
-        void *userdata;                  /* for status_json */
+        void *userdata;                  /* for status_json and before_metrics */
         unsigned connection_limit;       /* [32] */
         unsigned connection_timeout_sec; /* [10] */
 } EndpointOptions;

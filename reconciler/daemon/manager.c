@@ -211,6 +211,16 @@ void manager_publish_ready(Manager *m) {
                 endpoint_set_ready(m->endpoint, false); /* no reason, but not ready */
 }
 
+/* The queue's gauges. The lag grows with time alone, so a scrape sets it too
+ * (EndpointOptions.before_metrics). */
+static void manager_update_queue_metrics(void *userdata) {
+        Manager *m = userdata;
+
+        (void) metrics_gauge_set(m->metrics->workqueue_depth, workqueue_get_depth(m->queue));
+        (void) metrics_gauge_set(m->metrics->workqueue_oldest_due,
+                                 (double) workqueue_get_oldest_due_age(m->queue) / USEC_PER_SEC);
+}
+
 /* Everything the views show but /status (built when asked) comes from here, from the same
  * counts: STATUS=, the file gauges, readiness. */
 static int on_publish(sd_event_source *s, void *userdata) {
@@ -221,7 +231,7 @@ static int on_publish(sd_event_source *s, void *userdata) {
         manager_count_files(m, &n_ok, &n_broken);
         manager_update_file_metrics(m);
         manager_publish_ready(m);
-        (void) metrics_gauge_set(m->metrics->workqueue_depth, workqueue_get_depth(m->queue));
+        manager_update_queue_metrics(m);
         manager_publish_poll_intervals(m);
         if (!line)
                 return 0;
@@ -549,6 +559,7 @@ static int manager_rebind_endpoint(Manager *m) {
         EndpointOptions o = {
                 .listen = listen,
                 .metrics = m->metrics->registry,
+                .before_metrics = manager_update_queue_metrics,
                 .status_json = manager_status_json,
                 .userdata = m,
         };

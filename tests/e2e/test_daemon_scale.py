@@ -71,3 +71,26 @@ def test_metrics_have_per_resource_series_only_for_what_is_wrong(tmp_path):
     finally:
         d.close()
         fake.stop()
+
+
+def test_workqueue_oldest_due_shows_lag(tmp_path):
+    """asyncfg_workqueue_depth counts every scheduled item; the age of the oldest due item is
+    what shows the queue running late (set on a scrape too, as it grows with time alone)."""
+    n = 20
+    fake = Fake()
+    d = Daemon(tmp_path, fake, concurrency=1, qps=10000, burst=10000, resync="10m")
+    try:
+        names = [f"fn{i:03}" for i in range(n)]
+        fake.create(*names)
+        write_desired(d, names)
+        fake.faults(latencyMs=300)
+        d.start()
+        wait_for(lambda: (d.metric("asyncfg_workqueue_oldest_due_seconds") or 0) > 1.5, 10,
+                 what="the lag seen")
+        fake.faults()
+        wait_for(lambda: d.metric('asyncfg_resources{state="in_sync"}') == n, 30, what="in sync")
+        assert d.metric("asyncfg_workqueue_oldest_due_seconds") == 0
+        assert d.metric("asyncfg_workqueue_depth") == n  # the polls, all scheduled
+    finally:
+        d.close()
+        fake.stop()

@@ -100,6 +100,7 @@ struct Manager {
         uint64_t last_success_usec;   /* CLOCK_REALTIME of the last successful run */
         usec_t debounce_usec;
         bool first_pass_done;
+        bool ready_pending;           /* READY=1 is due once the desired state loads */
         bool stopping;
         bool started;
         int exit_status;

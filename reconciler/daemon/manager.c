@@ -200,6 +200,22 @@ bool manager_is_ready(const Manager *m) {
         return m->first_pass_done && (!m->dir_error || m->dir_errno == -ENODATA);
 }
 
+static bool manager_nothing_loaded_over_limit(const Manager *m) {
+        return m->dir_errno == -E2BIG && m->desired->n_files == 0;
+}
+
+void manager_notify_ready(Manager *m) {
+        if (manager_nothing_loaded_over_limit(m)) {
+                if (!m->ready_pending)
+                        log_warning("Not reporting ready while nothing is loaded; READY=1 follows "
+                                    "once the desired state loads.");
+                m->ready_pending = true;
+                return;
+        }
+        m->ready_pending = false;
+        (void) notify_ready();
+}
+
 void manager_publish_ready(Manager *m) {
         if (!m->endpoint)
                 return;
@@ -382,7 +398,7 @@ void manager_reload(Manager *m) {
         (void) manager_watch_dir(m);
         (void) manager_rebind_endpoint(m);
         (void) manager_rescan_full(m, "reload");
-        (void) notify_ready();
+        manager_notify_ready(m);
         free(m->status_line);
         m->status_line = NULL; /* send STATUS= again after READY=1 */
         manager_schedule_publish(m);

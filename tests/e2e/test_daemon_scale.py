@@ -94,3 +94,45 @@ def test_workqueue_oldest_due_shows_lag(tmp_path):
     finally:
         d.close()
         fake.stop()
+
+
+def test_file_limit_is_configurable_and_never_ready_with_nothing_loaded(tmp_path):
+    """limits.files: over it nothing is loaded and nothing is removed; READY=1 is not sent
+    while nothing is loaded (/readyz says why), and follows once the tree fits."""
+    fake = Fake()
+    d = Daemon(tmp_path, fake, qps=10000, burst=10000, resync="10m",
+               extra_config="limits: {files: 5}\n")
+    try:
+        names = [f"fn{i}" for i in range(6)]
+        fake.create(*names)
+        for n in names[:5]:
+            d.write(f"{n}.yaml", aws_docs([n]))
+        d.start()
+        wait_for(lambda: d.metric('asyncfg_resources{state="in_sync"}') == 5, 10, what="in sync")
+        # A sixth file while running: nothing of the tree is taken, nothing is removed.
+        d.write("fn5.yaml", aws_docs(["fn5"]))
+        wait_for(lambda: http_get(d.port, "/readyz")[0] == 503, 5, what="not ready")
+        assert d.status()["summary"]["resources"] == 5
+        assert d.stop() == 0
+        assert fake.count("DELETE") == 0
+
+        # Started over the limit: nothing loaded, so no READY=1.
+        d.start(wait_ready=False)
+        wait_for(lambda: "Not reporting ready" in d.logtext(), 10, what="READY=1 held back")
+        st, body = http_get(d.port, "/readyz")
+        assert st == 503, body
+        assert "more YAML files than limits.files (5) allows" in body.decode(), body
+        assert f"{d.desired}:1:1: error: more than 5 YAML files (limits.files of the daemon " \
+               "configuration); nothing is loaded or removed" in d.logtext()
+        assert d.ready_count() == 1  # the first run's only
+        summary = d.status()["summary"]
+        assert summary["resources"] == 0 and summary["ready"] is False, summary
+        assert len(fake.configs()) == 5 and fake.count("DELETE") == 0
+        # The tree fits again: loaded, then READY=1.
+        os.unlink(os.path.join(d.desired, "fn5.yaml"))
+        wait_for(lambda: d.ready_count() == 2, 10, what="READY=1 once loaded")
+        wait_for(lambda: http_get(d.port, "/readyz")[0] == 200, 5, what="ready")
+        assert d.status()["summary"]["resources"] == 5
+    finally:
+        d.close()
+        fake.stop()

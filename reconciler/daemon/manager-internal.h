@@ -175,7 +175,9 @@ json_t *manager_poll_intervals_json(const Manager *m);
 void manager_poll_stretched_free(Manager *m);
 
 /* status-document.c */
-char *manager_status_json(void *userdata);
+/* The endpoint's status callback (EndpointStatusFunc): the document for a query, streamed. */
+int manager_status_open(void *userdata, const EndpointStatusQuery *q, EndpointBody *ret,
+                        char **ret_error);
 /* The desired files per state as every view counts them (/status, /metrics, STATUS=, and so
  * `asyncfg status`): a path the directory scan could not use (an unreadable or too deep
  * subdirectory, a directory without YAML files) is one more in error, as /status lists it. */

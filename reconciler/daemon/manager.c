@@ -576,7 +576,7 @@ static int manager_rebind_endpoint(Manager *m) {
                 .listen = listen,
                 .metrics = m->metrics->registry,
                 .before_metrics = manager_update_queue_metrics,
-                .status_json = manager_status_json,
+                .status = manager_status_open,
                 .userdata = m,
         };
         Endpoint *ep = NULL;

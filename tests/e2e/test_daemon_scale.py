@@ -4,9 +4,11 @@ per host), /status pages and filters and streams the full list, /metrics has per
 series only for what is wrong, the desired-file limit is configurable and never leads to a
 READY with nothing loaded, and the work queue reports how late it runs."""
 
+import http.client
 import json
 import os
 import signal
+import socket
 
 from daemonlib import Daemon, Fake, http_get, wait_for
 
@@ -133,6 +135,72 @@ def test_file_limit_is_configurable_and_never_ready_with_nothing_loaded(tmp_path
         wait_for(lambda: d.ready_count() == 2, 10, what="READY=1 once loaded")
         wait_for(lambda: http_get(d.port, "/readyz")[0] == 200, 5, what="ready")
         assert d.status()["summary"]["resources"] == 5
+    finally:
+        d.close()
+        fake.stop()
+
+
+def get_json(d, path):
+    st, data = http_get(d.port, path)
+    assert st == 200, (path, st, data)
+    return json.loads(data)
+
+
+def test_status_summary_filters_pages_and_streams(tmp_path):
+    n = 250
+    fake = Fake()
+    d = Daemon(tmp_path, fake, qps=10000, burst=10000, resync="10m")
+    try:
+        names = [f"fn{i:03}" for i in range(n)]
+        broken = {"fn007", "fn100", "fn201"}  # their functions do not exist: error
+        fake.create(*[x for x in names if x not in broken])
+        write_desired(d, names)
+        d.start()
+        wait_for(lambda: d.metric('asyncfg_resources{state="in_sync"}') == n - 3, 30, what="in sync")
+        wait_for(lambda: d.metric('asyncfg_resources{state="error"}') == 3, 10, what="errors")
+
+        # By default a summary: no resource list, the files in error only.
+        doc = get_json(d, "/status")
+        assert "resources" not in doc and doc["files"] == [], doc.keys()
+        assert doc["summary"]["resources"] == n and doc["summary"]["states"]["error"] == 3
+
+        errors = get_json(d, "/status?state=error")
+        assert [r["name"] for r in errors["resources"]] == sorted(broken)
+        assert errors["next"] is None
+        assert [r["name"] for r in get_json(d, "/status?state=error,in_sync&account=aws-test")
+                ["resources"]] == names
+        assert get_json(d, "/status?account=nope")["resources"] == []
+
+        # Pages of 100 in name order, each after the last name of the one before; together
+        # they are the full list, which is streamed (chunked, never built whole).
+        pages, after = [], None
+        while True:
+            page = get_json(d, "/status?limit=100" + (f"&after={after}" if after else ""))
+            pages.append(page["resources"])
+            after = page["next"]
+            if after is None:
+                break
+            assert after == page["resources"][-1]["name"]
+        assert [len(p) for p in pages] == [100, 100, 50]
+        c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
+        c.request("GET", "/status?resources=all")
+        resp = c.getresponse()
+        assert resp.getheader("Transfer-Encoding") == "chunked"
+        full = json.loads(resp.read())
+        c.close()
+        assert [r for p in pages for r in p] == full["resources"]
+        assert len(full["files"]) == n // 50 and full["next"] is None
+
+        for bad in ("limit=0", "limit=x", "state=happy", "resources=some"):
+            st, body = http_get(d.port, "/status?" + bad)
+            assert st == 400 and body.startswith(b"bad query: "), (bad, st, body)
+
+        # A client that reads the full list slowly holds up nothing: the loop answers others.
+        s = socket.create_connection(("127.0.0.1", d.port))
+        s.sendall(b"GET /status?resources=all HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert s.recv(100)
+        assert http_get(d.port, "/healthz", timeout=2) == (200, b"ok\n")
+        s.close()
     finally:
         d.close()
         fake.stop()

@@ -4,6 +4,7 @@ per host), /status pages and filters and streams the full list, /metrics has per
 series only for what is wrong, the desired-file limit is configurable and never leads to a
 READY with nothing loaded, and the work queue reports how late it runs."""
 
+import contextlib
 import http.client
 import json
 import os
@@ -24,19 +25,31 @@ def write_desired(d, names, per_file=50):
         d.write(f"f{i // per_file:03}.yaml", aws_docs(names[i:i + per_file]))
 
 
+@contextlib.contextmanager
+def fleet(tmp_path, n, missing=(), latency_ms=0, **kw):
+    """n AWS resources fn000... in files of 50 (those in missing have no function: error) and a
+    daemon started on them, stopped at the end."""
+    fake = Fake()
+    d = Daemon(tmp_path, fake, **{"qps": 10000, "burst": 10000, "resync": "10m", **kw})
+    try:
+        names = [f"fn{i:03}" for i in range(n)]
+        fake.create(*[x for x in names if x not in missing])
+        write_desired(d, names)
+        if latency_ms:
+            fake.faults(latencyMs=latency_ms)
+        d.start()
+        yield fake, d, names
+    finally:
+        d.close()
+        fake.stop()
+
+
 def test_concurrency_is_not_capped_by_connections_per_host(tmp_path):
     """All accounts of a region share one host: with 50 ms of latency the emulator sees as many
     requests at once as `concurrency` says, more than 8 (libcurl's default cap per host, which
     held before), and a reload that raises it takes effect."""
     n = 200
-    fake = Fake()
-    d = Daemon(tmp_path, fake, concurrency=4, qps=10000, burst=10000, resync="10m")
-    try:
-        names = [f"fn{i:03}" for i in range(n)]
-        fake.create(*names)
-        write_desired(d, names)
-        fake.faults(latencyMs=50)
-        d.start()
+    with fleet(tmp_path, n, latency_ms=50, concurrency=4) as (fake, d, names):
         wait_for(lambda: fake.count("PUT") == n, 60, what="every config written")
         assert fake.stats()["maxInFlight"] <= 4, fake.stats()
 
@@ -51,51 +64,29 @@ def test_concurrency_is_not_capped_by_connections_per_host(tmp_path):
         wait_for(lambda: fake.count("PUT") == 2 * n, 60, what="every change written")
         peak = fake.stats()["maxInFlight"]
         assert 8 < peak <= 32, peak
-    finally:
-        d.close()
-        fake.stop()
 
 
 def test_metrics_have_per_resource_series_only_for_what_is_wrong(tmp_path):
     n = 300
-    fake = Fake()
-    d = Daemon(tmp_path, fake, qps=10000, burst=10000, resync="1s")
-    try:
-        names = [f"fn{i:03}" for i in range(n)]
-        fake.create(*names[:-1])  # the last one's function does not exist: error
-        write_desired(d, names)
-        d.start()
+    with fleet(tmp_path, n, missing={"fn299"}, resync="1s") as (fake, d, names):
         wait_for(lambda: d.metric('asyncfg_resources{state="in_sync"}') == n - 1, 30,
                  what="the fleet in sync")
         wait_for(lambda: d.metric('asyncfg_resources{state="error"}') == 1, 10, what="one error")
         series = [l for l in d.metrics().splitlines() if l.startswith("asyncfg_resource_drifted{")]
-        assert series == [f'asyncfg_resource_drifted{{name="{names[-1]}"}} 0'], series[:5]
-    finally:
-        d.close()
-        fake.stop()
+        assert series == ['asyncfg_resource_drifted{name="fn299"} 0'], series[:5]
 
 
 def test_workqueue_oldest_due_shows_lag(tmp_path):
     """asyncfg_workqueue_depth counts every scheduled item; the age of the oldest due item is
     what shows the queue running late (set on a scrape too, as it grows with time alone)."""
     n = 20
-    fake = Fake()
-    d = Daemon(tmp_path, fake, concurrency=1, qps=10000, burst=10000, resync="10m")
-    try:
-        names = [f"fn{i:03}" for i in range(n)]
-        fake.create(*names)
-        write_desired(d, names)
-        fake.faults(latencyMs=300)
-        d.start()
+    with fleet(tmp_path, n, latency_ms=300, concurrency=1) as (fake, d, names):
         wait_for(lambda: (d.metric("asyncfg_workqueue_oldest_due_seconds") or 0) > 1.5, 10,
                  what="the lag seen")
         fake.faults()
         wait_for(lambda: d.metric('asyncfg_resources{state="in_sync"}') == n, 30, what="in sync")
         assert d.metric("asyncfg_workqueue_oldest_due_seconds") == 0
         assert d.metric("asyncfg_workqueue_depth") == n  # the polls, all scheduled
-    finally:
-        d.close()
-        fake.stop()
 
 
 def test_file_limit_is_configurable_and_never_ready_with_nothing_loaded(tmp_path):
@@ -148,14 +139,8 @@ def get_json(d, path):
 
 def test_status_summary_filters_pages_and_streams(tmp_path):
     n = 250
-    fake = Fake()
-    d = Daemon(tmp_path, fake, qps=10000, burst=10000, resync="10m")
-    try:
-        names = [f"fn{i:03}" for i in range(n)]
-        broken = {"fn007", "fn100", "fn201"}  # their functions do not exist: error
-        fake.create(*[x for x in names if x not in broken])
-        write_desired(d, names)
-        d.start()
+    broken = {"fn007", "fn100", "fn201"}  # their functions do not exist: error
+    with fleet(tmp_path, n, missing=broken) as (fake, d, names):
         wait_for(lambda: d.metric('asyncfg_resources{state="in_sync"}') == n - 3, 30, what="in sync")
         wait_for(lambda: d.metric('asyncfg_resources{state="error"}') == 3, 10, what="errors")
 
@@ -201,6 +186,3 @@ def test_status_summary_filters_pages_and_streams(tmp_path):
         assert s.recv(100)
         assert http_get(d.port, "/healthz", timeout=2) == (200, b"ok\n")
         s.close()
-    finally:
-        d.close()
-        fake.stop()

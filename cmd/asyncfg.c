@@ -25,6 +25,7 @@ typedef enum Option {
         OPTION_QUALIFIER = 1u << 5,
         OPTION_FROM_TFSTATE = 1u << 6,
         OPTION_ENDPOINT = 1u << 7,
+        OPTION_ALL = 1u << 8,
 } Option;
 
 typedef struct Args {
@@ -33,7 +34,7 @@ typedef struct Args {
         const char *account, *function, *qualifier, *from_tfstate, *endpoint;
         unsigned jobs;
         unsigned given; /* Option bits seen */
-        bool help, version;
+        bool help, version, all;
         char **paths;
         size_t n_paths;
 } Args;
@@ -137,6 +138,7 @@ static int verb_status(const Args *a) {
                 .endpoint = a->endpoint,
                 .config_path = a->config,
                 .json = a->output == VALIDATE_OUTPUT_JSON,
+                .all = a->all,
                 .out = stdout,
                 .err = stderr,
         };
@@ -196,6 +198,8 @@ static const struct {
         { OPTION_FROM_TFSTATE, "      --from-tfstate F  a Terraform state file, instead of the cloud" },
         { OPTION_ENDPOINT, "      --endpoint URL    the daemon's endpoint (default: the config's\n"
                            "                        listen, else http://127.0.0.1:9733)" },
+        { OPTION_ALL, "      --all             every resource, in sync or not (default: those\n"
+                      "                        not in sync)" },
 };
 
 static const struct Verb {
@@ -237,12 +241,15 @@ static const struct Verb {
           "--qualifier, every version's and alias's), or those of a Terraform state file.",
           OPTION_CONFIG | OPTION_ACCOUNT | OPTION_FUNCTION | OPTION_QUALIFIER | OPTION_FROM_TFSTATE,
           "  0  printed\n  1  any error (usage errors included)\n" },
-        { "status", verb_status, "status [--endpoint URL | --config FILE]",
+        { "status", verb_status, "status [--endpoint URL | --config FILE] [--all]",
           "the running daemon's status; exit 1 when anything is wrong",
-          "Prints the running daemon's /status as a table (or the JSON with -o json). A health\n"
-          "check: exits 1 when a resource is in error, a file fails to load, the desired-state\n"
-          "directory is unusable, or the daemon cannot be reached.",
-          OPTION_CONFIG | OPTION_OUTPUT | OPTION_ENDPOINT,
+          "Prints the running daemon's status as a table: the resources that are not in sync\n"
+          "(the first 1000; --all: every resource) and the summary. -o json prints the daemon's\n"
+          "/status document for the same query (/status?state=...&limit=1000, or\n"
+          "/status?resources=all). A health check: exits 1 when a resource is in error, a file\n"
+          "fails to load, the desired-state directory is unusable, or the daemon cannot be\n"
+          "reached.",
+          OPTION_CONFIG | OPTION_OUTPUT | OPTION_ENDPOINT | OPTION_ALL,
           "  0  all is well\n  1  something is in error, or any other error (usage errors "
           "included)\n" },
         { "state", verb_state,
@@ -313,7 +320,7 @@ static int verb_help(const Args *a) {
 static const char *option_name(Option o) {
         static const char *const names[] = { "--config", "--output", "--jobs", "--account",
                                              "--function", "--qualifier", "--from-tfstate",
-                                             "--endpoint" };
+                                             "--endpoint", "--all" };
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (o == 1u << i)
@@ -324,7 +331,7 @@ static const char *option_name(Option o) {
 /* Returns 0, or -EINVAL on a usage error (printed, without the hint). */
 static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
         enum { ARG_VERSION = 0x100, ARG_ACCOUNT, ARG_FUNCTION, ARG_QUALIFIER, ARG_FROM_TFSTATE,
-               ARG_ENDPOINT };
+               ARG_ENDPOINT, ARG_ALL };
         unsigned long jobs;
         char *end;
         static const struct option options[] = {
@@ -338,6 +345,7 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 { "qualifier", required_argument, NULL, ARG_QUALIFIER },
                 { "from-tfstate", required_argument, NULL, ARG_FROM_TFSTATE },
                 { "endpoint", required_argument, NULL, ARG_ENDPOINT },
+                { "all", no_argument, NULL, ARG_ALL },
                 {},
         };
         int c;
@@ -389,6 +397,10 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 case ARG_ENDPOINT:
                         a->endpoint = optarg;
                         a->given |= OPTION_ENDPOINT;
+                        break;
+                case ARG_ALL:
+                        a->all = true;
+                        a->given |= OPTION_ALL;
                         break;
                 case 'h':
                         a->help = true;

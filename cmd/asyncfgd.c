@@ -86,7 +86,7 @@ int main(int argc, char **argv) {
         }
 
         log_info("asyncfgd %s running.", ASYNCFG_VERSION);
-        (void) notify_ready();
+        manager_notify_ready(m);
 
         r = sd_event_loop(e);
         if (r < 0)

@@ -38,6 +38,7 @@ struct HttpEngine {
         unsigned n_in_flight;    /* started, callback not yet returned */
         CURL **idle_easy;        /* configured easy handles of finished requests, for the next */
         size_t n_idle_easy;
+        size_t idle_capacity;    /* of idle_easy */
         uint8_t *fds;            /* HTTP_FD_* by socket fd, see the socket callback */
         size_t n_fds;
         /* The standard proxy environment variables, read once (see lib/http.h); NULL: unset. */

@@ -459,11 +459,20 @@ static CURLcode http_request_setup_method(HttpRequest *r) {
                                 streq(r->method, "GET") && !r->has_body ? NULL : r->method);
 }
 
+static bool http_request_is_https(const HttpRequest *r) {
+        return strncasecmp(r->url, "https://", 8) == 0;
+}
+
 static CURLcode http_request_setup_tls(HttpRequest *r) {
         CURLcode c;
 
-        if (!r->ca_file)
-                return CURLE_OK;
+        /* Prefer waiting for a multiplexed stream to opening a connection, but only where
+         * HTTP/2 is negotiated at the TLS handshake (ALPN). On plain http, whether a
+         * connection multiplexes is known only from its first response, so waiting would hold
+         * every request behind the first one: one connection, not max_connections_per_host. */
+        c = curl_easy_setopt(r->easy, CURLOPT_PIPEWAIT, http_request_is_https(r) ? 1L : 0L);
+        if (c != CURLE_OK || !r->ca_file)
+                return c;
         /* The caFile replaces the system's trust store for this request. */
         r->easy_dirty = true;
         c = curl_easy_setopt(r->easy, CURLOPT_CAINFO, r->ca_file);
@@ -509,7 +518,7 @@ static CURLcode http_request_setup_proxy(HttpRequest *r) {
 
         if (!e->proxy_env)
                 return CURLE_OK;
-        proxy = strncasecmp(r->url, "https://", 8) == 0 ? e->proxy_https : e->proxy_http;
+        proxy = http_request_is_https(r) ? e->proxy_https : e->proxy_http;
         c = curl_easy_setopt(r->easy, CURLOPT_PROXY, proxy ?: "");
         if (c == CURLE_OK)
                 c = curl_easy_setopt(r->easy, CURLOPT_NOPROXY, e->no_proxy ?: "");

@@ -417,8 +417,6 @@ static int http_engine_configure_easy(HttpEngine *e, CURL *easy) {
                 c = curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
         if (c == CURLE_OK)
                 c = curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_2TLS);
-        if (c == CURLE_OK) /* prefer waiting for a multiplexed stream to opening a connection */
-                c = curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
         if (c == CURLE_OK) /* notice dead cached connections of a long-running daemon */
                 c = curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
         if (c == CURLE_OK && o->user_agent) /* a caller's own User-Agent header replaces it */
@@ -471,7 +469,7 @@ CURL *http_engine_take_easy(HttpEngine *e) {
 void http_engine_return_easy(HttpEngine *e, CURL *easy, bool reset) {
         if (!easy)
                 return;
-        if (e->n_idle_easy >= e->options.max_total_connections || !e->idle_easy) {
+        if (e->n_idle_easy >= e->idle_capacity) {
                 curl_easy_cleanup(easy);
                 return;
         }
@@ -531,9 +529,43 @@ static int http_engine_read_proxy_env(HttpEngine *e) {
 
 /* ---- the engine ---------------------------------------------------------------------------- */
 
-static int http_engine_setup_multi(HttpEngine *e) {
+/* The connection caps on the multi handle, from e->options. */
+static int http_engine_set_multi_limits(HttpEngine *e) {
         const HttpEngineOptions *o = &e->options;
 
+        if (curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                              (long) o->max_connections_per_host) ||
+            curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                              (long) o->max_total_connections) ||
+            curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long) o->max_total_connections))
+                return -EIO;
+        return 0;
+}
+
+/* The handle pool holds at most max_total_connections: resize it, freeing what no longer
+ * fits. Without memory for a larger pool the old one stays: handles are only reused less. */
+static void http_engine_resize_pool(HttpEngine *e, unsigned total) {
+        CURL **p;
+
+        while (e->n_idle_easy > total)
+                curl_easy_cleanup(e->idle_easy[--e->n_idle_easy]);
+        p = reallocarray(e->idle_easy, total, sizeof(CURL *));
+        if (!p)
+                return;
+        e->idle_easy = p;
+        e->idle_capacity = total;
+}
+
+int http_engine_set_limits(HttpEngine *e, unsigned per_host, unsigned total) {
+        if (!e || per_host == 0 || total == 0)
+                return -EINVAL;
+        http_engine_resize_pool(e, total);
+        e->options.max_connections_per_host = per_host;
+        e->options.max_total_connections = total;
+        return http_engine_set_multi_limits(e);
+}
+
+static int http_engine_setup_multi(HttpEngine *e) {
         e->multi = curl_multi_init();
         if (!e->multi)
                 return -ENOMEM;
@@ -542,14 +574,9 @@ static int http_engine_setup_multi(HttpEngine *e) {
             curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e) ||
             curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, http_engine_timer_callback) ||
             curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e) ||
-            curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long) CURLPIPE_MULTIPLEX) ||
-            curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                              (long) o->max_connections_per_host) ||
-            curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                              (long) o->max_total_connections) ||
-            curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long) o->max_total_connections))
+            curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long) CURLPIPE_MULTIPLEX))
                 return -EIO;
-        return 0;
+        return http_engine_set_multi_limits(e);
 }
 
 static void http_engine_apply_defaults(HttpEngineOptions *o) {
@@ -584,6 +611,7 @@ int http_engine_new(sd_event *event, const HttpEngineOptions *options, HttpEngin
 
         /* Without the pool (out of memory) handles are simply not reused. */
         e->idle_easy = calloc(e->options.max_total_connections, sizeof(CURL *));
+        e->idle_capacity = e->idle_easy ? e->options.max_total_connections : 0;
         e->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
         r = e->epoll_fd < 0 ? -errno : 0;
         if (r >= 0)

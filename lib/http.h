@@ -116,6 +116,11 @@ typedef struct HttpEngineOptions {
 /* The engine attaches to event (taking a reference). options NULL means all defaults. */
 int http_engine_new(sd_event *event, const HttpEngineOptions *options, HttpEngine **ret);
 
+/* Changes the connection caps at run time (a daemon's reloaded concurrency): up to per_host
+ * connections to one host and total connections in all, for connections opened from now on
+ * (open ones stay in use). Either 0: -EINVAL. */
+int http_engine_set_limits(HttpEngine *e, unsigned per_host, unsigned total);
+
 /* Cancels everything in flight or not yet delivered: each callback fires exactly once, with
  * -ECANCELED, before this returns. Must not be called from inside a request callback.
  * Accepts NULL, returns NULL. */

@@ -241,12 +241,24 @@ static size_t count_bad_files(const json_t *doc) {
         return bad;
 }
 
+/* Files in all: summary.files when the document has it ("files" may list only those in
+ * error), else the entries of "files". */
+static size_t count_files(const json_t *doc, const json_t *files) {
+        const json_t *n = json_object_get(json_object_get(doc, "summary"), "files");
+        const json_t *ok = json_object_get(n, "ok"), *error = json_object_get(n, "error");
+
+        if (json_is_integer(ok) && json_is_integer(error) && json_integer_value(ok) >= 0 &&
+            json_integer_value(error) >= 0)
+                return (size_t) (json_integer_value(ok) + json_integer_value(error));
+        return json_array_size(files);
+}
+
 static int write_summary(FILE *f, const json_t *doc) {
         const json_t *summary = json_object_get(doc, "summary");
         const json_t *files = json_object_get(doc, "files");
         _cleanup_free_ char *line = NULL, *sync = NULL;
         StatusCounts counts;
-        size_t n_files = json_array_size(files), n_bad = count_bad_files(doc);
+        size_t n_files = count_files(doc, files), n_bad = count_bad_files(doc);
 
         count_states(doc, &counts);
         line = status_line_format(&counts);
@@ -281,6 +293,9 @@ static int print_table(FILE *f, const json_t *doc, bool color) {
         grid_done(&g);
         if (r < 0)
                 return r;
+        if (json_is_string(json_object_get(doc, "next")))
+                fprintf(f, "(more: asyncfg status --all, or /status?after=%s)\n",
+                        json_string_value(json_object_get(doc, "next")));
         r = write_file_errors(f, json_object_get(doc, "files"));
         if (r < 0)
                 return r;
@@ -293,7 +308,9 @@ static bool document_valid(const json_t *doc) {
         size_t i;
         json_t *v;
 
-        if (!json_is_object(doc) || !json_is_array(resources))
+        /* A summary without a list is a document too (/status without a query). */
+        if (!json_is_object(doc) || (resources ? !json_is_array(resources)
+                                               : !json_is_object(json_object_get(doc, "summary"))))
                 return false;
         json_array_foreach(resources, i, v)
                 if (!json_is_object(v))

@@ -10,6 +10,9 @@
 
 #define STATUS_DEFAULT_ENDPOINT "http://127.0.0.1:9733"
 #define STATUS_TIMEOUT_USEC (10ULL * 1000000ULL)
+/* What the table shows by default: the resources that need a look, a page of them. */
+#define STATUS_QUERY_NOT_IN_SYNC \
+        "state=drifted,changing,pending,retrying,error,orphaned&limit=1000"
 
 typedef struct StatusFetch {
         sd_event *event;
@@ -90,7 +93,8 @@ int cli_status_run(const CliStatusOptions *o) {
                         return 1;
                 }
         }
-        if (asprintf(&url, "%s/status", base ?: o->endpoint ?: STATUS_DEFAULT_ENDPOINT) < 0)
+        if (asprintf(&url, "%s/status?%s", base ?: o->endpoint ?: STATUS_DEFAULT_ENDPOINT,
+                     o->all ? "resources=all" : STATUS_QUERY_NOT_IN_SYNC) < 0)
                 return -ENOMEM;
         f.url = url;
         r = sd_event_new(&f.event);

@@ -870,6 +870,18 @@ unsigned workqueue_get_in_flight(const WorkQueue *q) {
         return q->n_in_flight;
 }
 
+usec_t workqueue_get_oldest_due_age(const WorkQueue *q) {
+        usec_t now = clock_now(q->clock), oldest = now;
+
+        for (size_t i = 0; i < q->n_accounts; i++)
+                for (WorkPriority p = 0; p < _WORK_PRIORITY_MAX; p++) {
+                        const WorkItem *top = prioq_peek(q->accounts[i]->queues[p]);
+                        if (top && top->due < oldest)
+                                oldest = top->due;
+                }
+        return now - oldest;
+}
+
 unsigned workqueue_get_size(const WorkQueue *q) {
         return (unsigned) hashmap_size(q->items);
 }

@@ -177,6 +177,9 @@ int workqueue_get_item(const WorkQueue *q, const char *key, WorkItemInfo *ret);
 /* Metrics (asyncfg_workqueue_*). */
 unsigned workqueue_get_depth(const WorkQueue *q);     /* queued, due or not; not in flight */
 unsigned workqueue_get_in_flight(const WorkQueue *q);
+/* How late the queue runs: the age of the oldest item that is due and not started (waiting for
+ * a slot or a token), 0 when none is. One look at the head of each account's queues. */
+usec_t workqueue_get_oldest_due_age(const WorkQueue *q);
 unsigned workqueue_get_size(const WorkQueue *q);      /* items known: queued, in flight, idle */
 uint64_t workqueue_get_retries_total(const WorkQueue *q); /* RETRY and THROTTLED results */
 uint64_t workqueue_get_runs_total(const WorkQueue *q);    /* runs started */

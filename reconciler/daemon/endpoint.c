@@ -19,6 +19,7 @@
 #define ENDPOINT_CONNECTION_TIMEOUT_SEC 10U
 #define ENDPOINT_MEMORY_LIMIT (16U * 1024U) /* per connection: request line and headers */
 #define ENDPOINT_BACKLOG 64
+#define ENDPOINT_BODY_CHUNK (32U * 1024U) /* bytes of a streamed body produced per turn */
 
 struct Endpoint {
         sd_event *event;
@@ -26,7 +27,8 @@ struct Endpoint {
         sd_event_source *timer;
         struct MHD_Daemon *daemon;
         const Metrics *metrics;
-        EndpointStatusFunc status_json;
+        void (*before_metrics)(void *userdata);
+        EndpointStatusFunc status;
         void *userdata;
         uint16_t port;
         bool ready;
@@ -163,17 +165,67 @@ static enum MHD_Result serve_metrics(Endpoint *ep, struct MHD_Connection *c) {
         char *text;
         size_t size;
 
+        if (ep->before_metrics)
+                ep->before_metrics(ep->userdata);
         if (metrics_format(ep->metrics, &text, &size) < 0)
                 return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
         return respond(c, MHD_HTTP_OK, METRICS_CONTENT_TYPE, text, size, true);
 }
 
-static enum MHD_Result serve_status(Endpoint *ep, struct MHD_Connection *c) {
-        char *json = ep->status_json(ep->userdata);
+static ssize_t body_read(void *cls, uint64_t pos, char *buf, size_t max) {
+        EndpointBody *b = cls;
+        ssize_t n = b->read(b->stream, buf, max);
 
-        if (!json)
-                return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "status unavailable\n");
-        return respond(c, MHD_HTTP_OK, "application/json", json, strlen(json), true);
+        if (n == 0)
+                return MHD_CONTENT_READER_END_OF_STREAM;
+        return n > 0 ? n : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void body_free(void *cls) {
+        EndpointBody *b = cls;
+
+        b->free(b->stream);
+        free(b);
+}
+
+static const char *query_arg(struct MHD_Connection *c, const char *name) {
+        return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* A piece of at most ENDPOINT_BODY_CHUNK bytes per call: the loop turns between pieces. */
+static enum MHD_Result serve_status(Endpoint *ep, struct MHD_Connection *c) {
+        EndpointStatusQuery q = {
+                .resources = query_arg(c, "resources"), .state = query_arg(c, "state"),
+                .account = query_arg(c, "account"), .limit = query_arg(c, "limit"),
+                .after = query_arg(c, "after"),
+        };
+        _cleanup_free_ char *error = NULL;
+        EndpointBody *b = calloc(1, sizeof(*b));
+        char *text = NULL;
+        struct MHD_Response *resp;
+        enum MHD_Result res;
+        int r;
+
+        if (!b)
+                return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+        r = ep->status(ep->userdata, &q, b, &error);
+        if (r < 0) {
+                free(b);
+                if (r != -EINVAL || asprintf(&text, "bad query: %s\n", strna(error)) < 0)
+                        return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                            "status unavailable\n");
+                return respond(c, MHD_HTTP_BAD_REQUEST, TEXT_PLAIN, text, strlen(text), true);
+        }
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, ENDPOINT_BODY_CHUNK, body_read,
+                                                 b, body_free);
+        if (!resp) {
+                body_free(b);
+                return MHD_NO;
+        }
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        res = MHD_queue_response(c, MHD_HTTP_OK, resp);
+        MHD_destroy_response(resp);
+        return res;
 }
 
 static bool request_has_body(struct MHD_Connection *c) {
@@ -204,7 +256,7 @@ static enum MHD_Result endpoint_handle(void *cls, struct MHD_Connection *c, cons
                 return respond_text(c, MHD_HTTP_OK, "ok\n");
         if (streq(url, "/readyz"))
                 return serve_readyz(ep, c);
-        if (streq(url, "/status") && ep->status_json)
+        if (streq(url, "/status") && ep->status)
                 return serve_status(ep, c);
         return respond_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
 }
@@ -358,7 +410,8 @@ int endpoint_new(sd_event *e, const EndpointOptions *options, Endpoint **ret) {
                 return -ENOMEM;
         ep->event = sd_event_ref(e);
         ep->metrics = options->metrics;
-        ep->status_json = options->status_json;
+        ep->before_metrics = options->before_metrics;
+        ep->status = options->status;
         ep->userdata = options->userdata;
 
         fd = endpoint_bind(&addr, len, &ep->port);

@@ -16,21 +16,38 @@
  *             "not ready: REASON\n" after endpoint_set_not_ready(ep, REASON). The manager
  *             decides (manager_publish_ready()): ready once the first full pass over the
  *             desired-state directory has run and while that directory can be read.
- *   /status   200, application/json, the string returned by the status_json callback (500 if
- *             it returns NULL). Schema below.
+ *   /status   200, application/json, the body opened by the status callback (400 for a bad
+ *             query, 500 if it fails), produced in pieces as the client reads. Schema below.
  *
- * A route whose source (metrics, status_json) was not given answers 404. Limits: at most
+ * A route whose source (metrics, status) was not given answers 404. Limits: at most
  * connection_limit connections at once (further clients wait in the kernel's backlog until a
  * slot frees), each closed after connection_timeout_sec without progress, request line and
  * headers limited to 16 KiB; so a slow or greedy client holds at most one slot for a bounded
- * time and never the event loop. Handlers run on the loop: status_json must not block.
+ * time and never the event loop. Handlers run on the loop: status must not block.
  *
  * listen: "host:port" (host a numeric IPv4 address or "localhost"), "[v6]:port" (numeric IPv6),
  * port 0..65535 where 0 picks a free port (endpoint_get_port() says which); NULL means
  * ENDPOINT_LISTEN_DEFAULT; "" disables the endpoint. Host names are not resolved (that would
  * block).
  *
- * /status JSON (produced by the manager; the `asyncfg status` table reads it):
+ * /status JSON (produced by the manager, status-document.c; `asyncfg status` reads it). The
+ * query says what is listed; at 100,000 resources the full list is about 100 MB, so it is
+ * asked for, never the default:
+ *
+ *   /status                      "summary" and "files" (only the files in error, and the
+ *                                directory scan's problems); no "resources"
+ *   /status?resources=all        every resource and every file (the whole document)
+ *   ?state=S[,S...]              only resources in one of these states
+ *   ?account=A                   only resources of account A
+ *   ?limit=N                     at most N resources (1..10000), and "next"
+ *   ?after=NAME                  only resources whose name sorts after NAME
+ *
+ * Any of the last four lists resources too (files: those in error); they combine. The list is
+ * in name order (byte order), so a page's "next" — its last name when more match, else null —
+ * is the next page's after=; the pages of a fleet that does not change are the full list, cut.
+ * The body is written as the client reads it, a few dozen entries per turn of the event loop,
+ * never built whole; an entry shows its resource as it is when written, and one removed
+ * meanwhile is left out. A bad query is a 400 "bad query: REASON".
  *
  *   {
  *     "summary": {
@@ -48,7 +65,7 @@
  *     },
  *     files.error counts the files that fail to load and every path the directory scan could
  *     not use (each an entry of "files" below), as asyncfg_desired_files{state="error"} does.
- *     "resources": [
+ *     "resources": [                          only when the query lists resources
  *       {
  *         "name": "orders-worker",            metadata.name
  *         "file": "/etc/asyncfg/desired.d/orders.yaml",
@@ -84,8 +101,10 @@
  *                                             errorAfter detections, and once resolved)
  *       }, ...                                sorted by name
  *     ],
- *     "files": [
+ *     "next": "orders-worker" | null,         only when the query lists resources
+ *     "files": [                              all with resources=all, else those in error
  *       {"path": "/etc/asyncfg/desired.d/orders.yaml", "state": "ok" | "error",
+ *        "resources": 2, "has_good_version": true,
  *        "diagnostics": ["path:line:col: error: message", ...]}, ...   sorted by path
  *     ]
  *   }
@@ -103,14 +122,33 @@
 
 typedef struct Endpoint Endpoint;
 
-/* Returns a newly allocated JSON document (freed by the endpoint with free()), or NULL. */
-typedef char *(*EndpointStatusFunc)(void *userdata);
+/* The /status query string (the schema above); each NULL when not given. */
+typedef struct EndpointStatusQuery {
+        const char *resources, *state, *account, *limit, *after;
+} EndpointStatusQuery;
+
+/* A response body produced piece by piece on the loop, as the client takes it (so a large one
+ * is never built whole and never blocks the loop): read() writes up to max bytes to buf and
+ * returns how many (> 0), 0 at the end, or a negative errno (the connection is closed);
+ * free(stream) is called once, at the end or when the client goes away. */
+typedef struct EndpointBody {
+        ssize_t (*read)(void *stream, char *buf, size_t max);
+        void (*free)(void *stream);
+        void *stream;
+} EndpointBody;
+
+/* Opens /status for query: 0 and the body; -EINVAL and a one-line message in *ret_error
+ * (freed by the endpoint) for a bad query (400); another negative errno for a 500. */
+typedef int (*EndpointStatusFunc)(void *userdata, const EndpointStatusQuery *query,
+                                  EndpointBody *ret, char **ret_error);
 
 typedef struct EndpointOptions {
         const char *listen;              /* NULL: ENDPOINT_LISTEN_DEFAULT; "": disabled */
         const Metrics *metrics;          /* borrowed; must outlive the endpoint */
-        EndpointStatusFunc status_json;
-        void *userdata;                  /* for status_json */
+        void (*before_metrics)(void *userdata); /* optional: sets gauges that change with time
+                                                 * alone, before /metrics is formatted */
+        EndpointStatusFunc status;
+        void *userdata;                  /* for status and before_metrics */
         unsigned connection_limit;       /* [32] */
         unsigned connection_timeout_sec; /* [10] */
 } EndpointOptions;

@@ -43,6 +43,8 @@
 #define MANAGER_COMMIT_BUSY_MSEC 50u
 /* A removed resource's DELETE waits one debounce plus this (resource-removal.c). */
 #define MANAGER_DELETE_GRACE_USEC (1000ULL * 1000ULL)
+/* HTTP connections beyond concurrency, for alert sinks and metadata services. */
+#define MANAGER_HTTP_SPARE_CONNECTIONS 16u
 /* The directory watch's debounce (ASYNCFG_DEBOUNCE_MSEC overrides it, for tests). */
 #define MANAGER_DEBOUNCE_USEC_DEFAULT (200ULL * 1000ULL)
 
@@ -99,6 +101,7 @@ struct Manager {
         uint64_t last_success_usec;   /* CLOCK_REALTIME of the last successful run */
         usec_t debounce_usec;
         bool first_pass_done;
+        bool ready_pending;           /* READY=1 is due once the desired state loads */
         bool stopping;
         bool started;
         int exit_status;
@@ -173,7 +176,9 @@ json_t *manager_poll_intervals_json(const Manager *m);
 void manager_poll_stretched_free(Manager *m);
 
 /* status-document.c */
-char *manager_status_json(void *userdata);
+/* The endpoint's status callback (EndpointStatusFunc): the document for a query, streamed. */
+int manager_status_open(void *userdata, const EndpointStatusQuery *q, EndpointBody *ret,
+                        char **ret_error);
 /* The desired files per state as every view counts them (/status, /metrics, STATUS=, and so
  * `asyncfg status`): a path the directory scan could not use (an unreadable or too deep
  * subdirectory, a directory without YAML files) is one more in error, as /status lists it. */

@@ -110,6 +110,14 @@ static int manager_configure_queue(Manager *m, const DaemonConfig *c) {
         k = workqueue_set_options(m->queue, &o);
         if (k < 0)
                 return log_error_errno(k, "Invalid queue options: %m");
+        /* Every account of a region shares one host: without this, libcurl's default cap on
+         * connections per host, not concurrency, would bound the requests in flight. The
+         * spare connections are for alert sinks and metadata services. */
+        k = http_engine_set_limits(m->http, c->concurrency,
+                                   MAX(c->concurrency + MANAGER_HTTP_SPARE_CONNECTIONS, 64u));
+        if (k < 0)
+                return log_error_errno(k, "Failed to size the HTTP engine for %u requests: %m",
+                                       c->concurrency);
         for (size_t i = 0; i < c->n_accounts; i++) {
                 k = workqueue_add_account(m->queue, c->accounts[i].name, c->accounts[i].rate_qps,
                                           c->accounts[i].rate_burst);
@@ -290,6 +298,19 @@ static void manager_set_dir_error(Manager *m, int error, const char *msg) {
         m->dir_errno = msg ? error : 0;
 }
 
+/* Why desired_set_rescan() failed with error, in words; NULL on -ENOMEM. */
+static char *manager_dir_error_reason(const Manager *m, int error) {
+        char *s = NULL;
+
+        if (error == -ENODATA)
+                return strdup("no *.yaml or *.yml files");
+        if (error != -E2BIG)
+                return strdup(strerror(-error));
+        if (asprintf(&s, "more YAML files than limits.files (%u) allows, so none is read", m->gen->config->limits.files) < 0)
+                return NULL;
+        return s;
+}
+
 /* Logs the problems of the files a rescan touched that are (still) broken. */
 static void manager_log_file_errors(Manager *m) {
         _cleanup_(diag_list_done) DiagList diags = {};
@@ -335,13 +356,15 @@ int manager_rescan_full(Manager *m, const char *why) {
         if (k == -ENOMEM)
                 return log_oom();
         if (k < 0) {
-                _cleanup_free_ char *msg = NULL;
+                _cleanup_free_ char *msg = NULL, *reason = manager_dir_error_reason(m, k);
 
-                if (asprintf(&msg, "desired-state directory '%s': %s; nothing is removed, %zu "
+                if (!reason ||
+                    asprintf(&msg, "desired-state directory '%s': %s; nothing is removed, %zu "
                              "resources keep their last known version",
-                             dir, k == -ENODATA ? "no *.yaml or *.yml files" : strerror(-k),
-                             resource_table_size(&m->table)) < 0)
+                             dir, reason, resource_table_size(&m->table)) < 0)
                         return log_oom();
+                if (k == -E2BIG) /* located at the directory, naming the setting to change */
+                        log_diags(LOG_ERR, &m->desired->scan_diags);
                 log_error("%s", msg);
                 manager_set_dir_error(m, k, msg);
                 manager_update_file_metrics(m);
@@ -351,6 +374,8 @@ int manager_rescan_full(Manager *m, const char *why) {
         manager_set_dir_error(m, 0, NULL);
         manager_update_revision(m, dir);
         manager_log_file_errors(m);
+        if (m->ready_pending)
+                manager_notify_ready(m);
         return manager_apply_desired(m);
 }
 

@@ -200,6 +200,22 @@ bool manager_is_ready(const Manager *m) {
         return m->first_pass_done && (!m->dir_error || m->dir_errno == -ENODATA);
 }
 
+static bool manager_nothing_loaded_over_limit(const Manager *m) {
+        return m->dir_errno == -E2BIG && m->desired->n_files == 0;
+}
+
+void manager_notify_ready(Manager *m) {
+        if (manager_nothing_loaded_over_limit(m)) {
+                if (!m->ready_pending)
+                        log_warning("Not reporting ready while nothing is loaded; READY=1 follows "
+                                    "once the desired state loads.");
+                m->ready_pending = true;
+                return;
+        }
+        m->ready_pending = false;
+        (void) notify_ready();
+}
+
 void manager_publish_ready(Manager *m) {
         if (!m->endpoint)
                 return;
@@ -209,6 +225,16 @@ void manager_publish_ready(Manager *m) {
                                         m->dir_error ?: "the desired-state directory has not been "
                                                         "read yet") < 0)
                 endpoint_set_ready(m->endpoint, false); /* no reason, but not ready */
+}
+
+/* The queue's gauges. The lag grows with time alone, so a scrape sets it too
+ * (EndpointOptions.before_metrics). */
+static void manager_update_queue_metrics(void *userdata) {
+        Manager *m = userdata;
+
+        (void) metrics_gauge_set(m->metrics->workqueue_depth, workqueue_get_depth(m->queue));
+        (void) metrics_gauge_set(m->metrics->workqueue_oldest_due,
+                                 (double) workqueue_get_oldest_due_age(m->queue) / USEC_PER_SEC);
 }
 
 /* Everything the views show but /status (built when asked) comes from here, from the same
@@ -221,7 +247,7 @@ static int on_publish(sd_event_source *s, void *userdata) {
         manager_count_files(m, &n_ok, &n_broken);
         manager_update_file_metrics(m);
         manager_publish_ready(m);
-        (void) metrics_gauge_set(m->metrics->workqueue_depth, workqueue_get_depth(m->queue));
+        manager_update_queue_metrics(m);
         manager_publish_poll_intervals(m);
         if (!line)
                 return 0;
@@ -372,7 +398,7 @@ void manager_reload(Manager *m) {
         (void) manager_watch_dir(m);
         (void) manager_rebind_endpoint(m);
         (void) manager_rescan_full(m, "reload");
-        (void) notify_ready();
+        manager_notify_ready(m);
         free(m->status_line);
         m->status_line = NULL; /* send STATUS= again after READY=1 */
         manager_schedule_publish(m);
@@ -550,7 +576,8 @@ static int manager_rebind_endpoint(Manager *m) {
         EndpointOptions o = {
                 .listen = listen,
                 .metrics = m->metrics->registry,
-                .status_json = manager_status_json,
+                .before_metrics = manager_update_queue_metrics,
+                .status = manager_status_open,
                 .userdata = m,
         };
         Endpoint *ep = NULL;

@@ -37,5 +37,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 
 int manager_load(Manager *m);
 int manager_start(Manager *m);
+/* READY=1, once the desired state is loaded: a tree over limits.files loads nothing, and a
+ * daemon that manages nothing must not be reported as started. Until then READY=1 waits for
+ * the rescan that loads it (files removed, or a reload that raises the limit); /readyz says
+ * why meanwhile. A missing or empty directory is not held back: it is a state of the
+ * directory (a Git sync that has not run yet) that the daemon waits out, ready or not. */
+void manager_notify_ready(Manager *m);
 /* The loop's exit code after sd_event_loop() returned. */
 int manager_exit_status(const Manager *m);

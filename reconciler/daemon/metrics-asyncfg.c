@@ -58,6 +58,10 @@ static int register_gauges(AsyncfgMetrics *m) {
 
         return metrics_add_gauge(r, "asyncfg_workqueue_depth", "Current depth of the work queue.",
                                  NULL, &m->workqueue_depth) ?:
+               metrics_add_gauge(r, "asyncfg_workqueue_oldest_due_seconds",
+                                 "Age of the oldest work item that is due and not started (how "
+                                 "late the queue runs); 0 when none.",
+                                 NULL, &m->workqueue_oldest_due) ?:
                metrics_add_gauge(r, "asyncfg_drift_poll_interval_seconds",
                                  "Drift-poll interval in force per account: resyncInterval, or "
                                  "longer when the rate limit cannot poll every resource.",

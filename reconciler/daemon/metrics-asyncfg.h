@@ -7,7 +7,11 @@
  *   asyncfg_reconcile_total{provider,result}          counter   result: success | error | ...
  *   asyncfg_reconcile_errors_total                     counter
  *   asyncfg_reconcile_time_seconds                     histogram controller-runtime's buckets
- *   asyncfg_workqueue_depth                            gauge
+ *   asyncfg_workqueue_depth                            gauge     items queued, due or not
+ *   asyncfg_workqueue_oldest_due_seconds               gauge     how late the queue runs: the
+ *                                                                age of the oldest item due and
+ *                                                                not started, 0 when none (set
+ *                                                                on every change and scrape)
  *   asyncfg_drift_poll_interval_seconds{account}       gauge     the drift-poll interval in
  *                                                                force: resyncInterval, or
  *                                                                longer when the rate limit
@@ -16,7 +20,8 @@
  *   asyncfg_resources{state}                           gauge     state as in /status; every
  *                                                                state, 0 until entered
  *   asyncfg_drift_detected_total{provider}             counter
- *   asyncfg_resource_drifted{name}                     gauge     0/1; remove on deletion
+ *   asyncfg_resource_drifted{name}                     gauge     1 drifted, 0 in error; no
+ *                                                                series for any other state
  *   asyncfg_cloud_requests_total{provider,method,code} counter   code: "200", ..., or an error
  *                                                                class for no response
  *   asyncfg_cloud_request_duration_seconds             histogram client-go's request buckets
@@ -53,6 +58,7 @@ typedef struct AsyncfgMetrics {
         MetricCounter *reconcile_errors_total;
         MetricHistogram *reconcile_time;
         MetricGauge *workqueue_depth;
+        MetricGauge *workqueue_oldest_due;
         MetricGauge *drift_poll_interval;
         MetricCounter *workqueue_retries_total;
         MetricGauge *resources;

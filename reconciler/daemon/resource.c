@@ -146,13 +146,24 @@ _printf_(4, 5) static void resource_log(int level, const Resource *r, int error,
         (void) log_struct_internal(level, error, fields, "%s: %s", r->spec->name, msg);
 }
 
+/* asyncfg_resource_drifted{name}: a series only for a resource drifted (1) or in error (0),
+ * so that the series count follows what is wrong, not the fleet. */
+static void resource_update_drifted_metric(Resource *r, ResourceState state) {
+        MetricGauge *g = r->manager->metrics->resource_drifted;
+        bool drifted = state == RESOURCE_STATE_DRIFTED ||
+                       (r->drift && state == RESOURCE_STATE_CHANGING);
+
+        if (drifted || state == RESOURCE_STATE_ERROR)
+                (void) metrics_gauge_set(g, drifted ? 1 : 0, r->spec->name);
+        else
+                (void) metrics_gauge_remove(g, r->spec->name);
+}
+
 void resource_set_state(Resource *r, ResourceEvent ev, const char *why) {
         Manager *m = r->manager;
         ResourceState old = r->state, new = resource_state_next(old, ev);
-        bool drifted = new == RESOURCE_STATE_DRIFTED ||
-                       (r->drift && new == RESOURCE_STATE_CHANGING);
 
-        (void) metrics_gauge_set(m->metrics->resource_drifted, drifted ? 1 : 0, r->spec->name);
+        resource_update_drifted_metric(r, new);
         if (old == new)
                 return;
         manager_count_state(m, old, -1);

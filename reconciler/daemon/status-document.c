@@ -9,7 +9,13 @@
 #include <time.h>
 
 #include "lib/log.h"
+#include "lib/strbuf.h"
 #include "reconciler/daemon/manager-internal.h"
+
+/* A page holds at most this many resources; entries are written this many per turn of the
+ * loop (a piece of the response). */
+#define STATUS_LIMIT_MAX 10000u
+#define STATUS_STREAM_BATCH 64u
 
 int manager_format_time(uint64_t usec, char buf[static 32]) {
         time_t t = (time_t) (usec / 1000000ULL);
@@ -128,33 +134,259 @@ static json_t *summary_set_revision(json_t *summary, const Manager *m) {
         return summary;
 }
 
-char *manager_status_json(void *userdata) {
-        Manager *m = userdata;
-        _cleanup_free_ Resource **rs = NULL;
-        json_t *root, *resources, *files;
-        size_t n;
-        char *text;
+/* ---- the streamed document ---------------------------------------------------------------- */
 
-        if (resource_table_sorted(&m->table, resource_compare_by_name, &rs, &n) < 0)
-                return NULL;
-        resources = json_array();
-        files = json_array();
-        for (size_t i = 0; resources && i < n; i++)
-                json_array_append_new(resources, resource_to_json(m, rs[i]));
-        for (size_t i = 0; files && i < m->desired->n_files; i++)
-                json_array_append_new(files, file_to_json(m->desired->files[i]));
-        for (size_t i = 0; files && i < m->desired->scan_diags.n; i++) {
-                _cleanup_free_ char *line = NULL;
-                if (diag_format(&m->desired->scan_diags.items[i], &line) >= 0)
-                        json_array_append_new(files, json_pack("{s:s, s:s, s:[s]}", "path",
-                                                               m->desired->scan_diags.items[i].path ?: "",
-                                                               "state", "error", "diagnostics", line));
+/* What a /status query asks for (endpoint.h): the resources listed at all, which ones, and the
+ * page. The list is in name order, "after" a name, at most limit of them. */
+typedef struct StatusFilter {
+        bool list;        /* resources listed (any of the query's keys given) */
+        bool all_files;   /* every file, not only those in error (resources=all) */
+        unsigned states;  /* bit per ResourceState; 0: any */
+        const char *account, *after;
+        size_t limit;     /* 0: no limit */
+} StatusFilter;
+
+typedef enum StatusPhase {
+        STATUS_PHASE_RESOURCES,
+        STATUS_PHASE_FILES,
+        STATUS_PHASE_END,
+} StatusPhase;
+
+/* The open document: what is left to write. The resources and files are named by key and
+ * path, found again as their entries are written: one that went away meanwhile is left out,
+ * and the rest is written as it is then. */
+typedef struct StatusStream {
+        Manager *m;
+        StatusPhase phase;
+        char **keys, **paths; /* strv */
+        size_t n_keys, n_paths, i;
+        char *next;           /* the page's last name when more match, for "next" */
+        size_t n_written;     /* entries of the current list written */
+        StrBuf out;           /* written, not yet read */
+        size_t out_pos;
+} StatusStream;
+
+static void status_stream_free(void *p) {
+        StatusStream *st = p;
+
+        if (!st)
+                return;
+        strv_free(st->keys);
+        strv_free(st->paths);
+        free(st->next);
+        strbuf_done(&st->out);
+        free(st);
+}
+
+static int status_parse_states(const char *s, unsigned *ret) {
+        _cleanup_free_ char *copy = strdup(s);
+        unsigned mask = 0;
+        char *save = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *n = strtok_r(copy, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
+                ResourceState st = resource_state_from_string(n);
+                if (st < 0)
+                        return -EINVAL;
+                mask |= 1u << st;
         }
-        root = json_pack("{s:o, s:o, s:o}", "summary", summary_set_revision(summary_to_json(m), m),
-                         "resources", resources, "files", files);
-        if (!root)
-                return NULL;
-        text = json_dumps(root, JSON_INDENT(2));
-        json_decref(root);
-        return text;
+        if (mask == 0)
+                return -EINVAL;
+        *ret = mask;
+        return 0;
+}
+
+static int status_parse_limit(const char *s, size_t *ret) {
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || end == s || *end || v == 0 || v > STATUS_LIMIT_MAX || s[0] == '-')
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+/* The query in f; -EINVAL with the reason in *ret_error. */
+static int status_filter_parse(const EndpointStatusQuery *q, StatusFilter *f, char **ret_error) {
+        const char *bad = NULL;
+        int r = 0;
+
+        *f = (StatusFilter) { .account = q->account, .after = q->after };
+        f->list = q->resources || q->state || q->account || q->limit || q->after;
+        f->all_files = q->resources != NULL;
+        if (q->resources && !streq(q->resources, "all"))
+                bad = "'resources' must be 'all'";
+        else if (q->state && (r = status_parse_states(q->state, &f->states)) == -EINVAL)
+                bad = "'state' must be a comma-separated list of resource states";
+        else if (q->limit && status_parse_limit(q->limit, &f->limit) < 0)
+                bad = "'limit' must be a number from 1 to 10000";
+        if (r == -ENOMEM || (bad && !(*ret_error = strdup(bad))))
+                return -ENOMEM;
+        return bad ? -EINVAL : 0;
+}
+
+static bool status_filter_match(const StatusFilter *f, const Resource *r) {
+        if (f->states && !(f->states & (1u << r->state)))
+                return false;
+        if (f->account && (!r->spec->account || !streq(f->account, r->spec->account)))
+                return false;
+        return !f->after || strcmp(r->spec->name, f->after) > 0;
+}
+
+/* The keys of the resources to list, in name order; the page's cursor in st->next. */
+static int status_stream_pick_resources(StatusStream *st, const StatusFilter *f) {
+        _cleanup_free_ Resource **rs = NULL;
+        size_t n, max;
+
+        if (!f->list)
+                return 0;
+        if (resource_table_sorted(&st->m->table, resource_compare_by_name, &rs, &n) < 0)
+                return -ENOMEM;
+        max = f->limit ?: n;
+        st->keys = calloc(MIN(max, n) + 1, sizeof(char *));
+        if (!st->keys)
+                return -ENOMEM;
+        for (size_t i = 0, last = 0; i < n; i++) {
+                if (!status_filter_match(f, rs[i]))
+                        continue;
+                if (st->n_keys == max) /* one more matches: there is a next page */
+                        return (st->next = strdup(rs[last]->spec->name)) ? 0 : -ENOMEM;
+                if (!(st->keys[st->n_keys++] = strdup(rs[i]->key)))
+                        return -ENOMEM;
+                last = i;
+        }
+        return 0;
+}
+
+/* The paths of the files to list: all of them, or those in error. */
+static int status_stream_pick_files(StatusStream *st, bool all) {
+        const DesiredSet *d = st->m->desired;
+
+        st->paths = calloc(d->n_files + 1, sizeof(char *));
+        if (!st->paths)
+                return -ENOMEM;
+        for (size_t i = 0; i < d->n_files; i++)
+                if ((all || d->files[i]->state == DESIRED_FILE_ERROR) &&
+                    !(st->paths[st->n_paths++] = strdup(d->files[i]->path)))
+                        return -ENOMEM;
+        return 0;
+}
+
+/* Appends o, compact, and drops it. */
+static void status_stream_put_json(StatusStream *st, json_t *o) {
+        _cleanup_free_ char *text = o ? json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+
+        json_decref(o);
+        if (!text)
+                st->out.failed = true;
+        else
+                strbuf_puts(&st->out, text);
+}
+
+static void status_stream_put_head(StatusStream *st, bool list) {
+        strbuf_puts(&st->out, "{\"summary\":");
+        status_stream_put_json(st, summary_set_revision(summary_to_json(st->m), st->m));
+        if (list)
+                strbuf_puts(&st->out, ",\n\"resources\":[");
+}
+
+/* The directory scan's problems: one entry each, after the files. */
+static void status_stream_put_scan_diags(StatusStream *st) {
+        const DiagList *diags = &st->m->desired->scan_diags;
+
+        for (size_t i = 0; i < diags->n; i++) {
+                _cleanup_free_ char *line = NULL;
+                if (diag_format(&diags->items[i], &line) < 0)
+                        continue;
+                strbuf_puts(&st->out, st->n_written++ > 0 ? ",\n" : "\n");
+                status_stream_put_json(st, json_pack("{s:s, s:s, s:[s]}", "path",
+                                                     diags->items[i].path ?: "", "state", "error",
+                                                     "diagnostics", line));
+        }
+}
+
+/* Writes the next few entries of the current phase into st->out. */
+static void status_stream_fill(StatusStream *st) {
+        size_t end;
+
+        switch (st->phase) {
+        case STATUS_PHASE_RESOURCES:
+                for (end = MIN(st->i + STATUS_STREAM_BATCH, st->n_keys); st->i < end; st->i++) {
+                        Resource *r = resource_table_get(&st->m->table, st->keys[st->i]);
+                        if (!r)
+                                continue;
+                        strbuf_puts(&st->out, st->n_written++ > 0 ? ",\n" : "\n");
+                        status_stream_put_json(st, resource_to_json(st->m, r));
+                }
+                if (st->i < st->n_keys)
+                        return;
+                if (st->keys) {
+                        strbuf_puts(&st->out, "],\n\"next\":");
+                        status_stream_put_json(st, st->next ? json_string(st->next) : json_null());
+                }
+                strbuf_puts(&st->out, ",\n\"files\":[");
+                st->phase = STATUS_PHASE_FILES;
+                st->i = st->n_written = 0;
+                return;
+        case STATUS_PHASE_FILES:
+                for (end = MIN(st->i + STATUS_STREAM_BATCH, st->n_paths); st->i < end; st->i++) {
+                        const DesiredFile *f = desired_set_get_file(st->m->desired, st->paths[st->i]);
+                        if (!f)
+                                continue;
+                        strbuf_puts(&st->out, st->n_written++ > 0 ? ",\n" : "\n");
+                        status_stream_put_json(st, file_to_json(f));
+                }
+                if (st->i < st->n_paths)
+                        return;
+                status_stream_put_scan_diags(st);
+                strbuf_puts(&st->out, "]}\n");
+                st->phase = STATUS_PHASE_END;
+                return;
+        case STATUS_PHASE_END:
+                return;
+        }
+}
+
+static ssize_t status_stream_read(void *p, char *buf, size_t max) {
+        StatusStream *st = p;
+        size_t n;
+
+        while (st->out_pos == st->out.len && st->phase != STATUS_PHASE_END) {
+                st->out.len = st->out_pos = 0;
+                status_stream_fill(st);
+        }
+        if (st->out.failed)
+                return -ENOMEM;
+        n = MIN(max, st->out.len - st->out_pos);
+        memcpy(buf, st->out.s + st->out_pos, n);
+        st->out_pos += n;
+        return (ssize_t) n;
+}
+
+int manager_status_open(void *userdata, const EndpointStatusQuery *q, EndpointBody *ret,
+                        char **ret_error) {
+        StatusStream *st;
+        StatusFilter f;
+        int r;
+
+        r = status_filter_parse(q, &f, ret_error);
+        if (r < 0)
+                return r;
+        st = calloc(1, sizeof(*st));
+        if (!st)
+                return -ENOMEM;
+        st->m = userdata;
+        r = status_stream_pick_resources(st, &f);
+        if (r >= 0)
+                r = status_stream_pick_files(st, f.all_files);
+        if (r < 0) {
+                status_stream_free(st);
+                return r;
+        }
+        status_stream_put_head(st, f.list);
+        *ret = (EndpointBody) { .read = status_stream_read, .free = status_stream_free, .stream = st };
+        return 0;
 }

@@ -550,6 +550,7 @@ typedef struct Scan {
         size_t n_dirs;
         bool incomplete; /* a directory or an entry could not be read: nothing is known gone */
         bool too_many;
+        unsigned max_files;
 } Scan;
 
 static void scan_done(Scan *sc) {
@@ -578,11 +579,12 @@ static int scan_enter_dir(Scan *sc, const struct stat *st) {
 static int scan_add_file(Scan *sc, char *path) {
         char **p;
 
-        if (sc->n_paths >= LIMIT_FILES) {
+        if (sc->n_paths >= sc->max_files) {
                 if (!sc->too_many)
                         (void) yaml_error_at(sc->diags, sc->root, 0, 0,
-                                             "too many YAML files (limit %u); nothing was loaded",
-                                             LIMIT_FILES);
+                                             "more than %u YAML files (limits.files of the daemon "
+                                             "configuration); nothing is loaded or removed",
+                                             sc->max_files);
                 sc->too_many = true;
                 free(path);
                 return 0;
@@ -785,9 +787,16 @@ static int rescan_mark_unreached(DesiredSet *s, const char *dir) {
         return 0;
 }
 
+static unsigned desired_set_max_files(const DesiredSet *s) {
+        return s->config && s->config->limits.files ? s->config->limits.files : LIMIT_FILES;
+}
+
 int desired_set_rescan(DesiredSet *s, const char *dir) {
         _cleanup_free_ char *root = root_dup(dir);
-        Scan sc = { .diags = &s->scan_diags };
+        Scan sc = {
+                .diags = &s->scan_diags,
+                .max_files = desired_set_max_files(s),
+        };
         struct stat st;
         int r, loaded, removed = 0;
 
@@ -855,6 +864,9 @@ int desired_set_update_file(DesiredSet *s, const char *dir, const char *rel,
                 return DESIRED_UPDATE_RESCAN;
         if (kind == DESIRED_PATH_IGNORED || file_get_unchanged(s, path))
                 return DESIRED_UPDATE_NONE;
+        /* A file more than the limit allows: only the scan applies the limit to the tree. */
+        if (!desired_set_get_file(s, path) && s->n_files >= desired_set_max_files(s))
+                return DESIRED_UPDATE_RESCAN;
         r = desired_set_load_file(s, path);
         if (r < 0)
                 return r;

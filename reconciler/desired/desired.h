@@ -90,7 +90,8 @@ int desired_set_remove_file(DesiredSet *s, const char *path);
 /* Scans dir: loads new and changed files, re-tries files in error, removes files that are
  * gone. Returns the number of files loaded or removed (>= 0), -ENOENT/-ENOTDIR when dir is
  * missing, -ENODATA when it holds no YAML file (then nothing is removed: an empty directory is
- * an error, not "delete everything"), -E2BIG over LIMIT_FILES (nothing is changed). The
+ * an error, not "delete everything"), -E2BIG over the config's limits.files (LIMIT_FILES
+ * without a config; nothing is changed). The
  * reasons are in s->scan_diags too. A known file the scan did not find is removed only when
  * the scan read every directory and entry of the tree (a file missing from its old path may
  * have moved into a part that could not be read) and desired_path_is_gone() says so;

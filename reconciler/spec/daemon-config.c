@@ -398,6 +398,12 @@ static const SchemaField alerting_fields[] = {
         {}
 };
 
+static const SchemaField limits_fields[] = {
+        { "files", schema_parse_uint, offsetof(DaemonLimits, files), .min = 1,
+          .max = LIMIT_FILES_MAX },
+        {}
+};
+
 #define CFG(m) offsetof(DaemonConfig, m)
 static const SchemaField config_fields[] = {
         { "desiredDir", schema_parse_string, CFG(desired_dir), .max = 4096 },
@@ -412,6 +418,7 @@ static const SchemaField config_fields[] = {
         { "accounts", parse_accounts, CFG(accounts), .required = true },
         { "alerts", parse_alerts, CFG(alerts) },
         { "alerting", schema_parse_mapping_field, CFG(alerting), .data = alerting_fields },
+        { "limits", schema_parse_mapping_field, CFG(limits), .data = limits_fields },
         {}
 };
 
@@ -422,6 +429,7 @@ static int config_set_defaults(DaemonConfig *c) {
         c->backoff_cap = DEFAULT_BACKOFF_CAP;
         c->alerting = (AlertPolicy){ .fire_after = 2, .error_after = 3, .remind_every = USEC_PER_HOUR };
         c->orphan_retention = DEFAULT_ORPHAN_RETENTION;
+        c->limits.files = LIMIT_FILES;
         if (!(c->desired_dir = strdup(DEFAULT_DESIRED_DIR)) ||
             !(c->state_dir = strdup(DEFAULT_STATE_DIR)) || !(c->listen = strdup(DEFAULT_LISTEN)))
                 return -ENOMEM;

@@ -17,6 +17,7 @@
  *   alerts[]                   see AlertConfig; names unique
  *   alerting {fireAfter, errorAfter, remindEvery}
  *                              the alert policy (AlertPolicy; defaults 2, 3, 1h)
+ *   limits {files}             caps on the desired-state tree (DaemonLimits)
  */
 
 #include "clouds/cloud.h"
@@ -66,6 +67,12 @@ typedef struct AlertPolicy {
         usec_t remind_every;  /* a firing alert is sent again this often [1h] */
 } AlertPolicy;
 
+/* Caps on what the daemon reads; 0 means the default. */
+typedef struct DaemonLimits {
+        unsigned files; /* YAML files in the desired-state tree [LIMIT_FILES]; over it,
+                         * nothing is loaded (and nothing removed) */
+} DaemonLimits;
+
 typedef struct DaemonConfig {
         char *path; /* the file it came from */
         char *desired_dir;
@@ -80,6 +87,7 @@ typedef struct DaemonConfig {
         AlertConfig *alerts;
         size_t n_alerts;
         AlertPolicy alerting;
+        DaemonLimits limits;
 } DaemonConfig;
 
 const char *alert_type_to_string(AlertType t);

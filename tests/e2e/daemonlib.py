@@ -226,8 +226,9 @@ class Daemon:
         with open(self.stderr_path) as f:
             return f.read()
 
-    def status(self):
-        st, data = http_get(self.port, "/status")
+    def status(self, query="resources=all"):
+        """/status?query (the whole document by default: every resource and file)."""
+        st, data = http_get(self.port, "/status?" + query if query else "/status")
         assert st == 200
         return json.loads(data)
 

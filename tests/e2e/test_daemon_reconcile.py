@@ -41,7 +41,7 @@ def test_drift_corrected_in_enforce_reported_in_observe(fake, make_daemon):
     assert retries(fake, "obs") == 0
     assert fake.count("PUT") == puts + 1
     assert d.metric('asyncfg_resource_drifted{name="obs"}') == 1
-    assert d.metric('asyncfg_resource_drifted{name="enf"}') == 0
+    assert d.metric('asyncfg_resource_drifted{name="enf"}') is None  # in sync: no series
     assert d.metric('asyncfg_drift_detected_total{provider="aws"}') >= 1
     assert d.metric('asyncfg_resources{state="drifted"}') == 1
     assert "1 drifted" in d.notify.values("STATUS")[-1]

@@ -44,7 +44,13 @@ def test_status_table_and_json_from_the_daemon(fake, make_daemon):
     d.wait_state("st-b", "in_sync")
     d.wait_state("st-obs", "drifted")
 
+    # By default the table lists what is not in sync; the summary counts everything.
     rc, out, err = status(d)
+    assert rc == 0, err
+    assert set(rows(out)) == {"st-obs"}
+    assert out.strip().splitlines()[-1].startswith("3 resources: 2 in sync, 1 drifted"), out
+
+    rc, out, err = status(d, "--all")
     assert rc == 0, err
     r = rows(out)
     assert set(r) == {"st-a", "st-b", "st-obs"}
@@ -57,6 +63,9 @@ def test_status_table_and_json_from_the_daemon(fake, make_daemon):
     assert "\033[" not in out  # not a terminal: no colour
 
     rc, out, err = status(d, "-o", "json")
+    assert rc == 0, err
+    assert [x["name"] for x in json.loads(out)["resources"]] == ["st-obs"]
+    rc, out, err = status(d, "-o", "json", "--all")
     assert rc == 0, err
     j = json.loads(out)
     assert j["summary"]["states"]["in_sync"] == 2 and j["summary"]["states"]["drifted"] == 1
@@ -78,7 +87,7 @@ def test_status_shows_a_broken_files_diagnostics(fake, make_daemon):
     wait_for(lambda: d.status()["summary"]["files"]["error"] == 1, 5, what="bad.yaml in error")
 
     # A health check: a file that fails to load is exit 1, with the table printed all the same.
-    rc, out, err = status(d)
+    rc, out, err = status(d, "--all")
     assert rc == 1, err
     assert err == "error: the daemon reports 0 resources in error, 1 file with errors\n", err
     assert set(rows(out)) == {"st-ok"}

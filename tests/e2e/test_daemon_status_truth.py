@@ -89,7 +89,7 @@ def test_drift_is_false_once_corrected(fake, make_daemon):
     assert r["state"] == "in_sync" and r["diff"] == []
     assert r["drift"] is False, r
     assert r["last_drift"] and r["last_drift_diff"][0]["field"] == "maxRetryAttempts"
-    assert d.metric('asyncfg_resource_drifted{name="dr"}') == 0
+    assert d.metric('asyncfg_resource_drifted{name="dr"}') is None  # in sync: no series
     assert d.metric('asyncfg_drift_detected_total{provider="aws"}') == 1
     assert d.stop() == 0
 

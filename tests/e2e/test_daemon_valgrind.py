@@ -51,7 +51,7 @@ def test_daemon_run_under_valgrind(tmp_path):
                                 stderr=open(str(tmp_path / "asyncfgd.log"), "w"))
 
         def status():
-            st, data = http_get(port, "/status")
+            st, data = http_get(port, "/status?resources=all")  # the streamed list too
             return json.loads(data) if st == 200 else None
 
         def states():

@@ -24,8 +24,11 @@ DOC = {"summary": {"resources": 1, "states": {"in_sync": 0, "drifted": 1}, "file
 def endpoint():
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            body = json.dumps(DOC).encode() if self.path == "/status" else b"{}"
-            self.send_response(200 if self.path == "/status" else 404)
+            # asyncfg status asks for what it shows: the resources not in sync, a page.
+            ok = self.path == ("/status?state=drifted,changing,pending,retrying,error,orphaned"
+                               "&limit=1000")
+            body = json.dumps(DOC).encode() if ok else b"{}"
+            self.send_response(200 if ok else 404)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

@@ -275,6 +275,7 @@ int fake_handle_request(FakeCloud *fc, const FakeRequest *req, FakeResponse *ret
         } else
                 handle_cloud(&c, ops);
 
+        ret->cloud = !control;
         if (!control) /* a dropped connection counts with status 0 */
                 fake_stats_count(&fc->stats, ops ? fake_stats_provider_from_string(fake_api_to_provider(ops->api))
                                                  : FAKE_STATS_UNKNOWN,
@@ -286,4 +287,8 @@ int fake_handle_request(FakeCloud *fc, const FakeRequest *req, FakeResponse *ret
                 return -ENOMEM;
         }
         return 0;
+}
+
+void fake_cloud_count_in_flight(FakeCloud *fc, int delta) {
+        fake_stats_count_in_flight(&fc->stats, delta);
 }

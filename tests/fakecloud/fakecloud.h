@@ -74,6 +74,7 @@ typedef struct FakeResponse {
         size_t body_size;
         bool drop;           /* close the connection without answering (fault injection) */
         uint64_t delay_usec; /* answer after this long (fault injection) */
+        bool cloud;          /* a cloud request, not the control API's */
 } FakeResponse;
 
 int fake_cloud_new(const FakeCloudOptions *o, FakeCloud **ret);
@@ -89,4 +90,8 @@ void fake_cloud_set_time(FakeCloud *fc, int64_t unix_seconds);
 int fake_handle_request(FakeCloud *fc, const FakeRequest *req, FakeResponse *ret);
 
 void fake_response_done(FakeResponse *r);
+
+/* A server tells when a cloud request (FakeResponse.cloud) starts being answered (+1) and when
+ * its connection is done with it (-1): the stats' inFlight and maxInFlight. */
+void fake_cloud_count_in_flight(FakeCloud *fc, int delta);
 const char *fake_response_header(const FakeResponse *r, const char *name);

@@ -25,6 +25,7 @@ typedef struct Exchange {
         bool started;
         bool too_large;
         bool handled; /* response computed (and possibly waiting for its delay) */
+        bool in_flight; /* a cloud request counted in the stats' inFlight */
         FakeResponse resp;
         struct MHD_Connection *connection;
         uint64_t wake_usec;
@@ -124,6 +125,8 @@ static void request_completed(void *cls, struct MHD_Connection *connection, void
 
         if (!e)
                 return;
+        if (e->in_flight)
+                fake_cloud_count_in_flight(((FakeServer *) cls)->fc, -1);
         fake_response_done(&e->resp);
         free(e->target);
         free(e->body);
@@ -225,6 +228,10 @@ static enum MHD_Result handle_exchange(FakeServer *s, Exchange *e, struct MHD_Co
         (void) fake_handle_request(s->fc, &req, &e->resp);
         free(headers.items);
         e->handled = true;
+        if (e->resp.cloud) {
+                e->in_flight = true;
+                fake_cloud_count_in_flight(s->fc, +1);
+        }
         if (e->resp.drop)
                 return MHD_NO;
         if (e->resp.delay_usec > 0) {

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "tests/fakecloud/stats.h"
@@ -60,12 +61,28 @@ void fake_stats_count_fault(FakeStats *s, FakeFaultKind k) {
         add(&s->faults[k]);
 }
 
+void fake_stats_count_in_flight(FakeStats *s, int delta) {
+        uint64_t n, max;
+
+        if (delta < 0) {
+                __atomic_sub_fetch(&s->in_flight, 1, __ATOMIC_RELAXED);
+                return;
+        }
+        n = __atomic_add_fetch(&s->in_flight, 1, __ATOMIC_RELAXED);
+        max = get(&s->max_in_flight);
+        while (n > max && !__atomic_compare_exchange_n(&s->max_in_flight, &max, n, true,
+                                                       __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+                ;
+}
+
 void fake_stats_reset(FakeStats *s) {
-        /* Not atomic as a whole; a reset while requests are in flight may keep a few counts. */
+        /* Not atomic as a whole; a reset while requests are in flight may keep a few counts.
+         * Requests in flight stay counted: they still end. */
         uint64_t *p = (uint64_t *) s;
 
-        for (size_t i = 0; i < sizeof(FakeStats) / sizeof(uint64_t); i++)
+        for (size_t i = 0; i < offsetof(FakeStats, in_flight) / sizeof(uint64_t); i++)
                 __atomic_store_n(&p[i], 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&s->max_in_flight, get(&s->in_flight), __ATOMIC_RELAXED);
 }
 
 static int json_add_count(json_t *o, const char *key, uint64_t n) {
@@ -124,5 +141,7 @@ json_t *fake_stats_to_json(const FakeStats *s) {
         json_object_set_new(root, "faults", faults);
         json_object_set_new(root, "detail", detail);
         json_object_set_new(root, "controlRequests", json_integer((json_int_t) get(&s->control_requests)));
+        json_object_set_new(root, "inFlight", json_integer((json_int_t) get(&s->in_flight)));
+        json_object_set_new(root, "maxInFlight", json_integer((json_int_t) get(&s->max_in_flight)));
         return root;
 }

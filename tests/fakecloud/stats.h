@@ -32,12 +32,15 @@ typedef struct FakeStats {
         uint64_t signature_rejected[_FAKE_STATS_PROVIDER_MAX];
         uint64_t faults[_FAKE_FAULT_KIND_MAX];
         uint64_t control_requests;
+        uint64_t max_in_flight; /* the most cloud requests in flight at once since the reset */
+        uint64_t in_flight;     /* kept by a reset, so it must stay last */
 } FakeStats;
 
 FakeStatsProvider fake_stats_provider_from_string(const char *provider);
 void fake_stats_count(FakeStats *s, FakeStatsProvider p, const char *method, unsigned status);
 void fake_stats_count_rejected(FakeStats *s, FakeStatsProvider p);
 void fake_stats_count_fault(FakeStats *s, FakeFaultKind k);
+void fake_stats_count_in_flight(FakeStats *s, int delta);
 void fake_stats_reset(FakeStats *s);
 /* The GET /_fake/stats document (README.md); NULL on -ENOMEM. */
 json_t *fake_stats_to_json(const FakeStats *s);

@@ -36,7 +36,8 @@ static void test_full(void **state) {
                 "  - {name: ali, provider: alicloud, region: cn-hangzhou, accountId: '1234', api: fc2}\n"
                 "  - {name: hw, provider: huaweicloud, region: cn-north-4, projectId: abc}\n"
                 "alerts:\n  - {name: hook, type: webhook, url: 'https://x/y', secret: s3cr3t}\n"
-                "alerting: {fireAfter: 4, errorAfter: 5, remindEvery: 30m}\n");
+                "alerting: {fireAfter: 4, errorAfter: 5, remindEvery: 30m}\n"
+                "limits: {files: 250000}\n");
 
         assert_string_equal(c->desired_dir, "/srv/desired");
         assert_string_equal(c->state_dir, "/srv/state");
@@ -69,6 +70,7 @@ static void test_full(void **state) {
         assert_int_equal(c->alerting.fire_after, 4);
         assert_int_equal(c->alerting.error_after, 5);
         assert_int_equal(c->alerting.remind_every, 30 * USEC_PER_MINUTE);
+        assert_int_equal(c->limits.files, 250000);
         assert_ptr_equal(daemon_config_find_account(c, "hw"), &c->accounts[2]);
         assert_null(daemon_config_find_account(c, "nope"));
 }
@@ -90,6 +92,7 @@ static void test_defaults(void **state) {
         assert_int_equal(c->alerting.fire_after, 2);
         assert_int_equal(c->alerting.error_after, 3);
         assert_int_equal(c->alerting.remind_every, USEC_PER_HOUR);
+        assert_int_equal(c->limits.files, 1000000);
 }
 
 typedef struct Case {
@@ -141,6 +144,8 @@ static const Case invalid[] = {
         { A1 "alerting: {fireAfter: 0}\n", 2, 23, "'fireAfter' must be between 1 and 1000, got 0" },
         { A1 "alerting: {remindEvery: 10s}\n", 2, 25, "'remindEvery' must be between 1m and 7d" },
         { A1 "alerting: {resolve: true}\n", 2, 12, "unknown key 'resolve' in 'alerting'" },
+        { A1 "limits: {files: 0}\n", 2, 17, "'files' must be between 1 and 100000000, got 0" },
+        { A1 "limits: {dirs: 3}\n", 2, 10, "unknown key 'dirs' in 'limits'" },
         { A1 "alerting: [2]\n", 2, 11, "'alerting' must be a mapping" },
         { A1 "---\n" A1, 3, 1, "the configuration must be exactly one YAML document" },
         { "accounts: [\n", 2, 1, "syntax error" },

@@ -42,13 +42,34 @@ typedef struct Harness {
         bool status_fails;
 } Harness;
 
-static char *status_json(void *userdata) {
+/* A body of the text in the stream, given out a few bytes at a time (a piece per call). */
+static ssize_t status_read(void *stream, char *buf, size_t max) {
+        const char **p = stream;
+        size_t n = MIN(MIN(max, strlen(*p)), (size_t) 5);
+
+        memcpy(buf, *p, n);
+        *p += n;
+        return (ssize_t) n;
+}
+
+static int status_open(void *userdata, const EndpointStatusQuery *q, EndpointBody *ret,
+                       char **ret_error) {
         Harness *h = userdata;
+        const char **text = malloc(sizeof(char *));
 
         h->status_calls++;
-        if (h->status_fails)
-                return NULL;
-        return strdup("{\"summary\":{\"resources\":0}}");
+        if (h->status_fails || !text) {
+                free(text);
+                return -EIO;
+        }
+        if (q->limit && streq(q->limit, "0")) {
+                free(text);
+                *ret_error = strdup("'limit' must be a number from 1 to 10000");
+                return -EINVAL;
+        }
+        *text = "{\"summary\":{\"resources\":0}}";
+        *ret = (EndpointBody) { .read = status_read, .free = free, .stream = text };
+        return 0;
 }
 
 static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -72,7 +93,7 @@ static void harness_start(Harness *h, const char *listen, bool with_sources) {
         EndpointOptions o = {
                 .listen = listen,
                 .metrics = with_sources ? h->metrics : NULL,
-                .status_json = with_sources ? status_json : NULL,
+                .status = with_sources ? status_open : NULL,
                 .userdata = h,
         };
         MetricGauge *g;
@@ -178,6 +199,7 @@ static void test_routes(void **state) {
                 { .call = { "HEAD", "/metrics" } },
                 { .call = { "GET", "/healthz?x=1" } },
                 { .call = { "GET", "/healthz", "a body" } },
+                { .call = { "GET", "/status?limit=0" } },
         };
 
         harness_start(&h, "127.0.0.1:0", true);
@@ -189,7 +211,7 @@ static void test_routes(void **state) {
         assert_call(&s[1].call, 200, "ok\n", "text/plain; charset=utf-8");
         assert_call(&s[2].call, 503, "not ready\n", NULL);
         assert_call(&s[3].call, 200, "{\"summary\":{\"resources\":0}}", "application/json");
-        assert_int_equal(h.status_calls, 1);
+        assert_int_equal(h.status_calls, 2); /* this one and the bad query below */
         assert_call(&s[4].call, 404, NULL, NULL);
         assert_call(&s[5].call, 404, NULL, NULL);
         assert_call(&s[6].call, 405, NULL, NULL);
@@ -199,6 +221,9 @@ static void test_routes(void **state) {
         assert_call(&s[9].call, 200, "", METRICS_CONTENT_TYPE); /* HEAD: headers, no body */
         assert_call(&s[10].call, 200, "ok\n", NULL);            /* the query is not the path */
         assert_call(&s[11].call, 413, NULL, NULL);
+        /* The query goes to the status callback; what it refuses is a 400 that says why. */
+        assert_call(&s[12].call, 400, "bad query: 'limit' must be a number from 1 to 10000\n",
+                    NULL);
         slots_free(s, ELEMENTSOF(s));
 
         /* Ready once the manager says so, and back. */

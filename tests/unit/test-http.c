@@ -5,7 +5,7 @@
  * saw, byte for byte, and counts connections, so the tests check what really went on the wire.
  *
  * Routes:  /echo         200, body = request body, X-Echo-Method: the method
- *          /delay        answers after 3 s, or at once when the server stops
+ *          /delay        answers after 3 s, or at once when released or the server stops
  *          /big          64 KiB with a Content-Length
  *          /bigchunked   64 KiB, chunked (no Content-Length)
  *          anything else 200 "ok"
@@ -45,6 +45,8 @@ typedef struct TestServer {
         bool stopping;
         unsigned connections;
         unsigned requests;
+        unsigned parked, max_parked; /* requests held in /delay now, and at most */
+        unsigned release;            /* bumped to release those parked */
         Seen last;
 } TestServer;
 
@@ -86,13 +88,18 @@ static void server_record(TestServer *srv, struct MHD_Connection *c, const char 
 
 static void server_wait_delay(TestServer *srv) {
         struct timespec deadline;
+        unsigned release;
 
         clock_gettime(CLOCK_REALTIME, &deadline);
         deadline.tv_sec += 3;
         pthread_mutex_lock(&srv->lock);
-        while (!srv->stopping)
+        release = srv->release;
+        srv->parked++;
+        srv->max_parked = MAX(srv->max_parked, srv->parked);
+        while (!srv->stopping && srv->release == release)
                 if (pthread_cond_timedwait(&srv->cond, &srv->lock, &deadline) != 0)
                         break;
+        srv->parked--;
         pthread_mutex_unlock(&srv->lock);
 }
 
@@ -206,10 +213,25 @@ static void server_stop(TestServer *srv) {
 
 /* Releases requests parked in /delay now, and lets later ones park again. */
 static void server_flush_delays(TestServer *srv) {
-        server_release_delays(srv);
         pthread_mutex_lock(&srv->lock);
-        srv->stopping = false;
+        srv->release++;
+        pthread_cond_broadcast(&srv->cond);
         pthread_mutex_unlock(&srv->lock);
+}
+
+/* How many requests /delay holds now; with ret_max, also the most it held at once, and the
+ * count starts again from now. */
+static unsigned server_parked(TestServer *srv, unsigned *ret_max) {
+        unsigned n;
+
+        pthread_mutex_lock(&srv->lock);
+        n = srv->parked;
+        if (ret_max) {
+                *ret_max = srv->max_parked;
+                srv->max_parked = srv->parked;
+        }
+        pthread_mutex_unlock(&srv->lock);
+        return n;
 }
 
 static Seen server_last(TestServer *srv) {
@@ -667,6 +689,73 @@ static void test_parallel_requests_reuse_connections(void **state) {
         loop_free(&loop);
 }
 
+/* Every 10 ms: once /delay holds `want` requests, releases them. */
+typedef struct Releaser {
+        unsigned want;
+        bool reached;
+} Releaser;
+
+static int on_release_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Releaser *rel = userdata;
+
+        if (server_parked(&plain_server, NULL) >= rel->want) {
+                rel->reached = true;
+                server_flush_delays(&plain_server);
+        }
+        return sd_event_source_set_time_relative(s, 10000);
+}
+
+/* Starts n requests to /delay under the engine's current limits; returns how many the server
+ * held at once, at most. */
+static unsigned run_parked(Loop *loop, unsigned n, Releaser *rel) {
+        _cleanup_free_ char *url = url_for(&plain_server, "http", "/delay");
+        Tracked *t = calloc(n, sizeof(*t));
+        sd_event_source *timer = NULL;
+        unsigned max = 0;
+
+        assert_non_null(t);
+        (void) server_parked(&plain_server, &max);
+        assert_int_equal(sd_event_add_time_relative(loop->event, &timer, CLOCK_MONOTONIC, 10000,
+                                                    1000, on_release_timer, rel),
+                         0);
+        assert_int_equal(sd_event_source_set_enabled(timer, SD_EVENT_ON), 0);
+        for (unsigned i = 0; i < n; i++)
+                start_tracked(loop, &t[i], "GET", url, NULL, 0);
+        assert_int_equal(loop_run(loop, 20000000), 0);
+        (void) server_parked(&plain_server, &max);
+        for (unsigned i = 0; i < n; i++) {
+                assert_int_equal(t[i].res.error, 0);
+                result_done(&t[i].res);
+        }
+        sd_event_source_disable_unref(timer);
+        free(t);
+        return max;
+}
+
+/* The connection caps set at run time hold on plain http (HTTP/1.1, one request per
+ * connection): raised, that many requests reach the server at once (the default cap is 8);
+ * lowered, no more than that. */
+static void test_set_limits(void **state) {
+        Releaser rel = { .want = 12 };
+        Loop loop;
+
+        loop_new(&loop, NULL);
+        assert_int_equal(http_engine_set_limits(loop.engine, 0, 4), -EINVAL);
+        assert_int_equal(http_engine_set_limits(loop.engine, 12, 12), 0);
+        assert_int_equal(run_parked(&loop, 12, &rel), 12);
+        assert_true(rel.reached);
+
+        loop_free(&loop);
+
+        /* Connections already open stay usable, so a lowered cap shows on a fresh engine. */
+        rel = (Releaser) { .want = 2 };
+        loop_new(&loop, NULL);
+        assert_int_equal(http_engine_set_limits(loop.engine, 2, 2), 0);
+        assert_int_equal(run_parked(&loop, 6, &rel), 2);
+        assert_true(rel.reached);
+        loop_free(&loop);
+}
+
 static void test_total_timeout(void **state) {
         _cleanup_free_ char *url = url_for(&plain_server, "http", "/delay");
         HttpRequest *req = NULL;
@@ -1086,6 +1175,7 @@ int main(void) {
                 cmocka_unit_test(test_handle_reuse_across_methods),
                 cmocka_unit_test(test_idle_connection_closed_by_server),
                 cmocka_unit_test(test_parallel_requests_reuse_connections),
+                cmocka_unit_test(test_set_limits),
                 cmocka_unit_test(test_total_timeout),
                 cmocka_unit_test(test_connection_refused),
                 cmocka_unit_test(test_response_over_cap),

@@ -258,6 +258,33 @@ static void test_global_cap(void **state) {
         harness_free(h);
 }
 
+/* The lag metric: the age of the oldest item that is due and not started; items due later and
+ * runs in flight do not count. */
+static void test_oldest_due_age(void **state) {
+        WorkQueueOptions o = { .concurrency = 2 };
+        Harness *h = harness_new(MODE_ASYNC, &o);
+
+        assert_int_equal(workqueue_get_oldest_due_age(h->q), 0);
+        add(h, 9, NULL, WORK_PRIORITY_POLL, 10 * MIN_);
+        for (unsigned i = 0; i < 4; i++)
+                add(h, i, NULL, WORK_PRIORITY_CHANGE, i * S);
+        advance(h, 0);
+        assert_int_equal(h->n_in_flight, 1); /* r0; r1 is not due yet */
+        assert_int_equal(workqueue_get_oldest_due_age(h->q), 0);
+        advance(h, 5 * S); /* r1 starts at +1 s; r2 (due +2 s) and r3 (+3 s) wait for a slot */
+        assert_int_equal(h->n_in_flight, 2);
+        assert_int_equal(workqueue_get_oldest_due_age(h->q), 3 * S);
+        assert_int_equal(finish(h, 0, WORK_RESULT_SUCCESS, 0), 0);
+        advance(h, 0); /* r2 starts: r3 is the oldest due */
+        assert_int_equal(workqueue_get_oldest_due_age(h->q), 2 * S);
+        assert_int_equal(finish(h, 1, WORK_RESULT_SUCCESS, 0), 0);
+        advance(h, 0);
+        assert_int_equal(workqueue_get_oldest_due_age(h->q), 0); /* only r9 queued, due later */
+        advance(h, 11 * MIN_); /* r9 due at +10 min, both slots still taken by r2, r3 */
+        assert_int_equal(workqueue_get_oldest_due_age(h->q), 11 * MIN_ + 5 * S - 10 * MIN_);
+        harness_free(h);
+}
+
 /* Two accounts, 10 qps burst 20 and 2 qps burst 1: count runs per simulated second. */
 static void test_account_rate(void **state) {
         WorkQueueOptions o = { .concurrency = 100 };
@@ -758,6 +785,7 @@ int main(void) {
                 cmocka_unit_test(test_never_two_in_flight),
                 cmocka_unit_test(test_changes_ahead_of_polls),
                 cmocka_unit_test(test_global_cap),
+                cmocka_unit_test(test_oldest_due_age),
                 cmocka_unit_test(test_account_rate),
                 cmocka_unit_test(test_throttle),
                 cmocka_unit_test(test_resync_jitter),

@@ -141,8 +141,7 @@ static void resource_set_orphaned(Resource *r, uint64_t since_usec, const char *
         if (state_store_get(m->state, r->key) && state_store_set_info(m->state, r->key, &info) > 0)
                 manager_schedule_save(m);
         (void) workqueue_remove(m->queue, r->key);
-        json_decref(r->diff_json);
-        r->diff_json = NULL;
+        resource_keep(&r->diff, NULL);
         resource_set_state(r, RESOURCE_EVENT_REMOVED, why);
         (void) metrics_gauge_remove(m->metrics->resource_drifted, s->name);
         manager_arm_orphan_timer(m, since_usec + manager_orphan_retention(m));

@@ -21,8 +21,9 @@ Resource *resource_new(const char *key, const ResourceSpec *spec) {
                 return NULL;
         r->state = _RESOURCE_STATE_INVALID;
         r->key = strdup(key);
-        if (!r->key || resource_spec_copy(spec, &r->spec) < 0)
+        if (!r->key)
                 return NULL;
+        r->spec = resource_spec_ref(spec);
         return TAKE_PTR(r);
 }
 
@@ -40,14 +41,10 @@ Resource *resource_free(Resource *r) {
 }
 
 int resource_set_spec(Resource *r, const ResourceSpec *spec) {
-        ResourceSpec *copy;
-        int k;
+        ResourceSpec *old = r->spec;
 
-        k = resource_spec_copy(spec, &copy);
-        if (k < 0)
-                return k;
-        resource_spec_free(r->spec);
-        r->spec = copy;
+        r->spec = resource_spec_ref(spec);
+        resource_spec_free(old);
         return 0;
 }
 

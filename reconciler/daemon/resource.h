@@ -72,7 +72,7 @@ typedef struct ResourceRun {
 
 typedef struct Resource {
         char *key;          /* the identity (resource_spec_identity()); the table's key */
-        ResourceSpec *spec; /* the document in force (owned copy) */
+        ResourceSpec *spec; /* the document in force (a reference: resource_spec_ref()) */
         ResourceState state; /* only through resource_set_state() */
         /* What /status shows, kept as the reconcile's Diff (a reference, often one Diff for
          * two of them), made JSON only when asked: as jansson trees they were 41 % of the
@@ -101,7 +101,7 @@ typedef struct Resource {
 Resource *resource_new(const char *key, const ResourceSpec *spec);
 Resource *resource_free(Resource *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Resource *, resource_free);
-/* Replaces the document (copied). 0 or -ENOMEM (then the old one stays). */
+/* Replaces the document (a reference to spec). Returns 0. */
 int resource_set_spec(Resource *r, const ResourceSpec *spec);
 /* Replaces *slot (one of r's Diffs) with a reference to d (may be NULL). */
 void resource_keep(Diff **slot, Diff *d);

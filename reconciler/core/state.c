@@ -267,6 +267,8 @@ static void store_sort(StateStore *s) {
         if (s->sorted)
                 return;
         qsort(s->records, s->n, sizeof(StateRecord *), record_compare);
+        for (size_t i = 0; i < s->n; i++)
+                s->records[i]->slot = i;
         s->sorted = true;
 }
 
@@ -320,6 +322,7 @@ static int state_store_insert(StateStore *s, const char *key, AsyncConfig *confi
         /* Appending in key order (loading a saved file) keeps the array sorted. */
         if (s->n > 0 && s->sorted && strcmp(s->records[s->n - 1]->key, rec->key) > 0)
                 s->sorted = false;
+        rec->slot = s->n;
         s->records[s->n++] = rec;
         *config = (AsyncConfig){};
         return 0;
@@ -340,17 +343,18 @@ static int store_put(StateStore *s, const char *key, const AsyncConfig *config,
 
 static int store_remove(StateStore *s, const char *key) {
         StateRecord *rec = hashmap_get(s->index, key);
-        size_t i = 0;
 
         if (!rec)
                 return 0;
         if (store_mark_dirty(s, key) < 0)
                 return -ENOMEM;
         (void) hashmap_remove(s->index, key);
-        /* Rare (orphans): a scan for the slot, and the order of the rest kept. */
-        while (s->records[i] != rec)
-                i++;
-        memmove(s->records + i, s->records + i + 1, (s->n - i - 1) * sizeof(StateRecord *));
+        /* The last record takes its slot: removing 50,000 of 100,000 records scanned and moved
+         * half the array each; the order is made again when it is asked for. */
+        s->records[rec->slot] = s->records[s->n - 1];
+        s->records[rec->slot]->slot = rec->slot;
+        if (rec->slot != s->n - 1)
+                s->sorted = false;
         s->n--;
         state_record_free(s, rec);
         return 1;

@@ -385,6 +385,9 @@ static void test_drift_corrected_at_resync(void **state) {
         advance(env, RESYNC_LATEST);
         assert_true(resource(env)->last_drift_usec > 0);
         assert_non_null(resource(env)->last_drift);
+        /* The drift and the write that corrected it: one Diff, referenced twice. */
+        assert_ptr_equal(resource(env)->last_write, resource(env)->last_drift);
+        assert_int_equal(resource(env)->last_write->n_ref, 2);
         assert_state(env, RESOURCE_STATE_IN_SYNC);
         assert_int_equal(live_retries(env), 1);
         assert_int_equal(count(env, "PUT"), puts + 1);

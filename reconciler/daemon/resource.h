@@ -98,6 +98,8 @@ typedef struct Resource {
         ResourceRun run;
 } Resource;
 
+/* spec is shared, not copied (resource_spec_ref()): a spec the caller allocated, never one on
+ * the stack. */
 Resource *resource_new(const char *key, const ResourceSpec *spec);
 Resource *resource_free(Resource *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Resource *, resource_free);

@@ -46,13 +46,15 @@ typedef struct Destination {
         json_t *param;
 } Destination;
 
+/* The flags are together after the values: four AsyncConfigs per resource live in the daemon
+ * (the document, the state record, a diff's two sides), and padding was 16 bytes of each. */
 typedef struct AsyncConfig {
-        bool has_max_retry_attempts;
         int64_t max_retry_attempts;
-        bool has_max_event_age;
         int64_t max_event_age_seconds;
         Destination on_success;
         Destination on_failure;
+        bool has_max_retry_attempts;
+        bool has_max_event_age;
         bool has_async_task; /* alicloud: FC3 asyncTask / FC2 statefulInvocation */
         bool async_task;
         bool has_async_status_log; /* huaweicloud: enable_async_status_log */

@@ -33,8 +33,14 @@ static int async_config_copy_field(AsyncConfig *dst, const AsyncConfig *src, Asy
         }
 }
 
+Diff *diff_ref(Diff *d) {
+        if (d)
+                d->n_ref++;
+        return d;
+}
+
 Diff *diff_free(Diff *d) {
-        if (!d)
+        if (!d || --d->n_ref > 0)
                 return NULL;
         async_config_done(&d->from);
         async_config_done(&d->to);
@@ -51,6 +57,7 @@ int diff_compute(const AsyncConfig *desired, AsyncFieldSet managed, AsyncFieldSe
         d = calloc(1, sizeof(Diff));
         if (!d)
                 return -ENOMEM;
+        d->n_ref = 1;
         d->has_last_applied = last_applied;
 
         for (AsyncField f = 0; f < _ASYNC_FIELD_MAX; f++) {

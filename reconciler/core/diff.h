@@ -37,6 +37,8 @@ typedef struct DiffEntry {
 } DiffEntry;
 
 typedef struct Diff {
+        unsigned n_ref; /* diff_ref(), diff_free(): the daemon keeps one per resource for
+                         * /status, shared between its last observation, drift and write */
         DiffEntry entries[_ASYNC_FIELD_MAX]; /* fields where live ≠ desired, in AsyncField order */
         size_t n_entries;
         /* The entries' fields as live (from) and as desired (to), every other field absent.
@@ -66,6 +68,9 @@ int diff_compute(const AsyncConfig *desired, AsyncFieldSet managed, AsyncFieldSe
 int diff_resource(const ResourceSpec *spec, const AsyncConfig *live,
                   const AsyncConfig *last_applied, Diff **ret);
 
+/* A Diff is reference counted (not atomically: a Diff belongs to one thread). diff_free()
+ * drops one reference and frees the Diff with the last. */
+Diff *diff_ref(Diff *d);
 Diff *diff_free(Diff *d);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Diff *, diff_free);
 

@@ -279,9 +279,7 @@ int reconcile_start(CloudClient *client, const ResourceSpec *spec, StateStore *s
         r->mode = mode;
         r->cb = cb;
         r->userdata = userdata;
-        k = resource_spec_copy(spec, &r->spec);
-        if (k < 0)
-                return k;
+        r->spec = resource_spec_ref(spec);
         if (state_key) {
                 r->key = strdup(state_key);
                 if (!r->key)

@@ -79,7 +79,7 @@ typedef void (*ReconcileCallback)(Reconcile *r, ReconcileResult *result, void *u
 /* The PUT was handed to the cloud client (it is in flight); with the userdata of the start. */
 typedef void (*ReconcilePutStartedCallback)(Reconcile *r, void *userdata);
 
-/* Starts the reconcile of spec (copied) through client. store (may be NULL) and state_key
+/* Starts the reconcile of spec (a reference: resource_spec_ref()) through client. store (may be NULL) and state_key
  * (the resource identity; copied; needed with a store) give the last applied document; the
  * store must outlive the reconcile. ret may be NULL. 0, or a negative errno when nothing was
  * started (then the callback never fires): the start errors of cloud_get() (-EAGAIN while

@@ -82,6 +82,7 @@ typedef struct StateRecord {
         StateResourceInfo info;
         uint64_t orphaned_usec; /* CLOCK_REALTIME when it was orphaned; 0: it is not */
         StateLocation location; /* where applied; unknown in records older than it */
+        size_t slot;            /* internal: its index in the store's array */
 } StateRecord;
 
 typedef struct StateStore StateStore;

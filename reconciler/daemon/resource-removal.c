@@ -141,8 +141,7 @@ static void resource_set_orphaned(Resource *r, uint64_t since_usec, const char *
         if (state_store_get(m->state, r->key) && state_store_set_info(m->state, r->key, &info) > 0)
                 manager_schedule_save(m);
         (void) workqueue_remove(m->queue, r->key);
-        json_decref(r->diff_json);
-        r->diff_json = NULL;
+        resource_keep(&r->diff, NULL);
         resource_set_state(r, RESOURCE_EVENT_REMOVED, why);
         (void) metrics_gauge_remove(m->metrics->resource_drifted, s->name);
         manager_arm_orphan_timer(m, since_usec + manager_orphan_retention(m));
@@ -189,6 +188,7 @@ static void resource_unorphan(Resource *r) {
 /* A Resource for a record without a document: its spec from the record's info (or the key). */
 static int manager_add_orphan_from_record(Manager *m, const StateRecord *rec, uint64_t now_rt) {
         _cleanup_(state_resource_info_done) StateResourceInfo parsed = {};
+        _cleanup_(resource_spec_freep) ResourceSpec *copy = NULL;
         const StateResourceInfo *i = &rec->info;
         uint64_t since = rec->orphaned_usec ?: now_rt;
         ResourceSpec spec = {};
@@ -206,7 +206,10 @@ static int manager_add_orphan_from_record(Manager *m, const StateRecord *rec, ui
         spec.qualifier = spec.id.qualifier = i->qualifier;
         spec.id.provider = spec.provider;
         spec.path = rec->info.file;
-        r = manager_resource_new(m, rec->key, &spec);
+        /* The Resource shares its spec (resource_spec_ref()): one of its own, not this one. */
+        if (resource_spec_copy(&spec, &copy) < 0)
+                return -ENOMEM;
+        r = manager_resource_new(m, rec->key, copy);
         if (!r)
                 return -ENOMEM;
         if (since + manager_orphan_retention(m) <= now_rt) {

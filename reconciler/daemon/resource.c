@@ -21,8 +21,9 @@ Resource *resource_new(const char *key, const ResourceSpec *spec) {
                 return NULL;
         r->state = _RESOURCE_STATE_INVALID;
         r->key = strdup(key);
-        if (!r->key || resource_spec_copy(spec, &r->spec) < 0)
+        if (!r->key)
                 return NULL;
+        r->spec = resource_spec_ref(spec);
         return TAKE_PTR(r);
 }
 
@@ -31,24 +32,35 @@ Resource *resource_free(Resource *r) {
                 return NULL;
         free(r->key);
         resource_spec_free(r->spec);
-        json_decref(r->diff_json);
-        json_decref(r->last_drift_json);
-        json_decref(r->last_write_json);
+        diff_free(r->diff);
+        diff_free(r->last_drift);
+        diff_free(r->last_write);
         free(r->error);
         free(r);
         return NULL;
 }
 
 int resource_set_spec(Resource *r, const ResourceSpec *spec) {
-        ResourceSpec *copy;
-        int k;
+        ResourceSpec *old = r->spec;
 
-        k = resource_spec_copy(spec, &copy);
-        if (k < 0)
-                return k;
-        resource_spec_free(r->spec);
-        r->spec = copy;
+        r->spec = resource_spec_ref(spec);
+        resource_spec_free(old);
         return 0;
+}
+
+void resource_keep(Diff **slot, Diff *d) {
+        Diff *old = *slot;
+
+        *slot = diff_ref(d);
+        diff_free(old);
+}
+
+json_t *resource_diff_json(const Diff *d, bool null_if_none) {
+        json_t *j;
+
+        if (!d)
+                return null_if_none ? json_null() : json_array();
+        return diff_to_json(d, &j) < 0 ? NULL : j;
 }
 
 int resource_set_error(Resource *r, CloudErrorClass class, const char *message) {
@@ -246,26 +258,17 @@ static void resource_run_ended(Resource *r, WorkResult wr, usec_t retry_after) {
         manager_check_stopped(m);
 }
 
-/* Keeps the diff for /status as JSON (the Diff itself belongs to the reconcile). */
-static void resource_keep_diff(Resource *r, const Diff *d) {
-        json_t *j = NULL;
-
-        json_decref(r->diff_json);
-        r->diff_json = NULL;
-        if (d && !diff_is_empty(d) && diff_to_json(d, &j) >= 0)
-                r->diff_json = j;
+/* Keeps the diff of the last observation for /status (a reference: the reconcile's). */
+static void resource_keep_diff(Resource *r, Diff *d) {
+        resource_keep(&r->diff, diff_is_empty(d) ? NULL : d);
 }
 
-static void resource_keep_write(Resource *r, const Diff *d) {
-        json_t *j = NULL;
-
-        if (!d || diff_to_json(d, &j) < 0)
-                return;
-        json_decref(r->last_write_json);
-        r->last_write_json = j;
+static void resource_keep_write(Resource *r, Diff *d) {
+        if (d)
+                resource_keep(&r->last_write, d);
 }
 
-static void resource_note_drift(Resource *r, const Diff *d) {
+static void resource_note_drift(Resource *r, Diff *d) {
         _cleanup_free_ char *text = NULL;
         json_t *j = NULL;
 
@@ -275,10 +278,10 @@ static void resource_note_drift(Resource *r, const Diff *d) {
         r->last_drift_usec = now(CLOCK_REALTIME);
         (void) metrics_counter_inc(r->manager->metrics->drift_detected_total,
                                    provider_to_string(r->spec->provider));
+        resource_keep(&r->last_drift, d);
         if (diff_to_json(d, &j) >= 0) {
                 text = json_dumps(j, JSON_COMPACT);
-                json_decref(r->last_drift_json);
-                r->last_drift_json = j;
+                json_decref(j);
         }
         resource_log(LOG_WARNING, r, 0, "drift detected (the cloud changed): %s%s", strna(text),
                      r->spec->management == MANAGEMENT_ENFORCE ? ", correcting" : ", observe mode: reported only");

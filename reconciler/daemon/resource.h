@@ -72,12 +72,15 @@ typedef struct ResourceRun {
 
 typedef struct Resource {
         char *key;          /* the identity (resource_spec_identity()); the table's key */
-        ResourceSpec *spec; /* the document in force (owned copy) */
+        ResourceSpec *spec; /* the document in force (a reference: resource_spec_ref()) */
         ResourceState state; /* only through resource_set_state() */
-        json_t *diff_json;   /* live vs desired at the last observation (diff_to_json()), NULL
-                              * when equal or unknown */
-        json_t *last_drift_json; /* the last drift detected (diff_to_json()), NULL: none yet */
-        json_t *last_write_json; /* what the last write fixed (diff_to_json()), NULL: none yet */
+        /* What /status shows, kept as the reconcile's Diff (a reference, often one Diff for
+         * two of them), made JSON only when asked: as jansson trees they were 41 % of the
+         * heap at 10,000 resources. */
+        Diff *diff;          /* live vs desired at the last observation, NULL when equal or
+                              * unknown */
+        Diff *last_drift;    /* the last drift detected, NULL: none yet */
+        Diff *last_write;    /* what the last write fixed, NULL: none yet */
         bool drift;          /* the last observation found drift (live ≠ last applied) */
         bool spec_changed;   /* the document changed since the last run started */
         bool removed;        /* no longer desired: freed when its run in flight ends */
@@ -95,11 +98,18 @@ typedef struct Resource {
         ResourceRun run;
 } Resource;
 
+/* spec is shared, not copied (resource_spec_ref()): a spec the caller allocated, never one on
+ * the stack. */
 Resource *resource_new(const char *key, const ResourceSpec *spec);
 Resource *resource_free(Resource *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Resource *, resource_free);
-/* Replaces the document (copied). 0 or -ENOMEM (then the old one stays). */
+/* Replaces the document (a reference to spec). Returns 0. */
 int resource_set_spec(Resource *r, const ResourceSpec *spec);
+/* Replaces *slot (one of r's Diffs) with a reference to d (may be NULL). */
+void resource_keep(Diff **slot, Diff *d);
+/* The Diff of a slot as /status shows it: a JSON array, or null when d is NULL and
+ * null_if_none (else an empty array). NULL only when out of memory. */
+json_t *resource_diff_json(const Diff *d, bool null_if_none);
 /* Records the last error (class NONE clears it). 0 or -ENOMEM. */
 int resource_set_error(Resource *r, CloudErrorClass class, const char *message);
 

@@ -58,18 +58,17 @@ static json_t *resource_to_json(const Manager *m, const Resource *r) {
                       "management", management_to_string(s->management),
                       "deletion_policy", deletion_policy_to_string(s->deletion_policy),
                       "state", resource_state_to_string(r->state),
-                      "diff", r->diff_json ? json_incref(r->diff_json) : json_array(),
+                      "diff", resource_diff_json(r->diff, false),
                       "drift", r->drift,
                       "last_error", resource_error_json(r),
                       "last_observed", json_time(r->last_observed_usec),
                       "last_changed", json_time(r->last_changed_usec),
                       "last_drift", json_time(r->last_drift_usec),
-                      "last_drift_diff", r->last_drift_json ? json_incref(r->last_drift_json)
-                                                            : json_null());
+                      "last_drift_diff", resource_diff_json(r->last_drift, true));
         if (!o)
                 return NULL;
         json_object_set_new(o, "last_write_diff",
-                            r->last_write_json ? json_incref(r->last_write_json) : json_null());
+                            resource_diff_json(r->last_write, true));
         if (r->orphaned_usec > 0) /* orphaned, or held after a refused DELETE (resource-removal.c) */
                 json_object_set_new(o, "orphaned_since", json_time(r->orphaned_usec));
         alerts = manager_alerts_status_json(m, r);

@@ -82,19 +82,40 @@ const DesiredFile *desired_set_get_file(const DesiredSet *s, const char *path) {
         return found ? s->files[i] : NULL;
 }
 
+/* The one place a file's state changes (the counts follow it). */
+static void file_set_state(DesiredSet *s, DesiredFile *f, DesiredFileState state) {
+        s->n_files_in_state[f->state]--;
+        s->n_files_in_state[state]++;
+        f->state = state;
+}
+
+/* Room for one more file: 0 or -ENOMEM. */
+static int desired_set_reserve_file(DesiredSet *s) {
+        DesiredFile **l;
+        size_t a;
+
+        if (s->n_files < s->n_files_allocated)
+                return 0;
+        a = MAX(s->n_files_allocated * 2, 64u);
+        l = reallocarray(s->files, a, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        s->files = l;
+        s->n_files_allocated = a;
+        return 0;
+}
+
 static int desired_set_get_or_add(DesiredSet *s, const char *path, DesiredFile **ret) {
         bool found;
         size_t i = file_index(s, path, &found);
-        DesiredFile **l, *f;
+        DesiredFile *f;
 
         if (found) {
                 *ret = s->files[i];
                 return 0;
         }
-        l = reallocarray(s->files, s->n_files + 1, sizeof(*l));
-        if (!l)
+        if (desired_set_reserve_file(s) < 0)
                 return -ENOMEM;
-        s->files = l;
         f = calloc(1, sizeof(*f));
         if (!f || !(f->path = strdup(path))) {
                 free(f);
@@ -102,7 +123,8 @@ static int desired_set_get_or_add(DesiredSet *s, const char *path, DesiredFile *
         }
         diag_list_init(&f->diags);
         f->state = DESIRED_FILE_ERROR; /* until a version is accepted */
-        memmove(s->files + i + 1, s->files + i, (s->n_files - i) * sizeof(*l));
+        s->n_files_in_state[f->state]++;
+        memmove(s->files + i + 1, s->files + i, (s->n_files - i) * sizeof(*s->files));
         s->files[i] = f;
         s->n_files++;
         *ret = f;
@@ -121,6 +143,7 @@ int desired_set_remove_file(DesiredSet *s, const char *path) {
         if (!found)
                 return 0;
         index_remove_file(s, s->files[i]);
+        s->n_files_in_state[s->files[i]->state]--;
         desired_file_free(s->files[i]);
         memmove(s->files + i, s->files + i + 1, (s->n_files - i - 1) * sizeof(*s->files));
         s->n_files--;
@@ -242,7 +265,7 @@ static int file_commit_parsed(DesiredSet *s, DesiredFile *f, DiagList *diags, Re
         diag_list_init(diags);
         if (f->diags.n_errors > 0) {
                 resources_free(l, n);
-                f->state = DESIRED_FILE_ERROR;
+                file_set_state(s, f, DESIRED_FILE_ERROR);
                 return 0;
         }
         if (index_replace_file(s, f, l, n) < 0) {
@@ -252,7 +275,7 @@ static int file_commit_parsed(DesiredSet *s, DesiredFile *f, DiagList *diags, Re
         resources_free(f->resources, f->n_resources);
         f->resources = l;
         f->n_resources = n;
-        f->state = DESIRED_FILE_OK;
+        file_set_state(s, f, DESIRED_FILE_OK);
         f->has_good = true;
         return 1;
 }
@@ -386,7 +409,7 @@ static int file_version_commit(DesiredSet *s, FileVersion *v) {
                 (void) yaml_error_at(&f->diags, v->path, 0, 0, "cannot read file: %s",
                                      v->read_error == -EBADFD ? "not a regular file"
                                                               : strerror(-v->read_error));
-                f->state = DESIRED_FILE_ERROR;
+                file_set_state(s, f, DESIRED_FILE_ERROR);
                 return 0;
         }
         r = file_commit_parsed(s, f, &v->diags, TAKE_PTR(v->resources), v->n_resources);
@@ -753,12 +776,12 @@ static int rescan_remove_gone(DesiredSet *s, const Scan *sc) {
 /* A file the set knows that the scan did not reach and that is not gone: under a directory
  * that cannot be read, nested too deep, behind a symlink loop, or no longer a regular file. It
  * keeps its last good version and is in error until the scan reaches it again. */
-static int file_mark_unreached(DesiredFile *f) {
+static int file_mark_unreached(DesiredSet *s, DesiredFile *f) {
         struct stat st;
         int r;
 
         diag_list_clear(&f->diags);
-        f->state = DESIRED_FILE_ERROR;
+        file_set_state(s, f, DESIRED_FILE_ERROR);
         if (stat(f->path, &st) < 0 && errno == ENOENT)
                 r = yaml_error_at(&f->diags, f->path, 0, 0,
                                   "the file is not here any more, but part of the tree could not "
@@ -781,7 +804,7 @@ static int rescan_mark_unreached(DesiredSet *s, const char *dir) {
                 DesiredFile *f = s->files[i];
 
                 if (!f->seen && strneq(f->path, dir, n) && f->path[n] == '/' &&
-                    file_mark_unreached(f) < 0)
+                    file_mark_unreached(s, f) < 0)
                         return -ENOMEM;
         }
         return 0;
@@ -911,11 +934,7 @@ size_t desired_set_n_resources(const DesiredSet *s) {
 }
 
 size_t desired_set_n_files_in_state(const DesiredSet *s, DesiredFileState state) {
-        size_t n = 0;
-
-        for (size_t i = 0; i < s->n_files; i++)
-                n += s->files[i]->state == state;
-        return n;
+        return s->n_files_in_state[state];
 }
 
 int desired_set_collect_diags(const DesiredSet *s, DiagList *ret) {

@@ -49,6 +49,10 @@ typedef struct DesiredFile {
 typedef struct DesiredSet {
         DesiredFile **files; /* sorted by path */
         size_t n_files;
+        size_t n_files_allocated; /* internal: grown geometrically */
+        /* internal: the files per state, kept as states change: the daemon shows them at every
+         * turn of its loop, and counting 1,000 files there per completed request added up */
+        size_t n_files_in_state[_DESIRED_FILE_STATE_MAX];
         const DaemonConfig *config; /* optional, not owned: resolves and checks spec.account */
         DiagList scan_diags;        /* problems of the last rescan itself (limits, unreadable) */
         DesiredIndex *index;        /* internal: every file's resources, for duplicate checks */

@@ -62,8 +62,19 @@ unsigned resource_fields_for_provider(Provider p) {
         return m;
 }
 
+ResourceSpec *resource_spec_ref(const ResourceSpec *r) {
+        ResourceSpec *s = (ResourceSpec *) r; /* the count is not the spec's value */
+
+        if (s)
+                __atomic_add_fetch(&s->n_extra_refs, 1, __ATOMIC_RELAXED);
+        return s;
+}
+
 ResourceSpec *resource_spec_free(ResourceSpec *r) {
         if (!r)
+                return NULL;
+        /* Not the last reference: the others keep the spec. */
+        if (__atomic_fetch_sub(&r->n_extra_refs, 1, __ATOMIC_ACQ_REL) > 0)
                 return NULL;
         free(r->name);
         strv_free(r->labels);

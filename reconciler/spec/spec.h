@@ -55,6 +55,10 @@ typedef struct ResourceSpec {
         unsigned line, column;
         unsigned account_line, account_column;
         unsigned function_line, function_column;
+        /* References beyond the first (resource_spec_ref()); 0 in a new or copied spec, so
+         * that every spec, however made, starts with one owner. Atomic: the CLI's workers
+         * share the specs of the desired set. */
+        unsigned n_extra_refs;
 } ResourceSpec;
 
 const char *management_to_string(Management m);
@@ -71,6 +75,10 @@ unsigned resource_fields_for_provider(Provider p);
 int resource_spec_from_node(const char *path, const YamlNode *root, DiagList *diags,
                             ResourceSpec **ret);
 
+/* A spec is immutable once loaded (its account resolved), and shared: the desired set, the
+ * daemon's Resource and a reconcile in flight hold references to one copy instead of a
+ * copy each. resource_spec_free() drops one reference and frees with the last. */
+ResourceSpec *resource_spec_ref(const ResourceSpec *r);
 ResourceSpec *resource_spec_free(ResourceSpec *r);
 static inline void resource_spec_freep(ResourceSpec **r) {
         resource_spec_free(*r);

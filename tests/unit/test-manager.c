@@ -384,7 +384,10 @@ static void test_drift_corrected_at_resync(void **state) {
         assert_int_equal(live_retries(env), 0);
         advance(env, RESYNC_LATEST);
         assert_true(resource(env)->last_drift_usec > 0);
-        assert_non_null(resource(env)->last_drift_json);
+        assert_non_null(resource(env)->last_drift);
+        /* The drift and the write that corrected it: one Diff, referenced twice. */
+        assert_ptr_equal(resource(env)->last_write, resource(env)->last_drift);
+        assert_int_equal(resource(env)->last_write->n_ref, 2);
         assert_state(env, RESOURCE_STATE_IN_SYNC);
         assert_int_equal(live_retries(env), 1);
         assert_int_equal(count(env, "PUT"), puts + 1);
@@ -400,7 +403,7 @@ static void test_observe_mode_reports_only(void **state) {
         write_doc(env, 2, "observe", "orphan");
         advance(env, DEBOUNCE);
         assert_state(env, RESOURCE_STATE_DRIFTED);
-        assert_non_null(resource(env)->diff_json);
+        assert_non_null(resource(env)->diff);
         advance(env, 2 * RESYNC);
         assert_state(env, RESOURCE_STATE_DRIFTED);
         assert_int_equal(live_retries(env), 1);

@@ -35,6 +35,7 @@ static int op_add(const DesiredRef *d, void *userdata) {
         } else {
                 r = resource_new(d->key, d->spec);
                 assert_non_null(r);
+                assert_ptr_equal(r->spec, d->spec); /* shared with the desired set, not copied */
                 assert_int_equal(resource_table_add(l->table, r), 0);
         }
         snprintf(l->lines[l->n++], 96, "add %s", d->key);
@@ -46,6 +47,7 @@ static int op_update(Resource *r, const DesiredRef *d, bool changed, void *userd
 
         assert_string_equal(r->key, d->key);
         assert_int_equal(resource_set_spec(r, d->spec), 0);
+        assert_ptr_equal(r->spec, d->spec);
         snprintf(l->lines[l->n++], 96, "%s %s", changed ? "changed" : "same", d->key);
         return 0;
 }

@@ -313,6 +313,22 @@ static void test_values_defaults(void **state) {
         assert_int_equal(r->ignore, 0);
 }
 
+/* A spec is shared by reference: each owner's free drops one, the last frees it. */
+static void test_spec_ref(void **state) {
+        _cleanup_(resource_spec_freep) ResourceSpec *r = parse_one(AWS);
+        ResourceSpec *a = resource_spec_ref(r), *b = resource_spec_ref(r), *copy = NULL;
+
+        assert_ptr_equal(a, r);
+        assert_ptr_equal(b, r);
+        assert_null(resource_spec_free(a));
+        assert_null(resource_spec_free(b));
+        assert_string_equal(r->name, "t"); /* still the first owner's */
+        assert_int_equal(resource_spec_copy(r, &copy), 0);
+        assert_int_equal(copy->n_extra_refs, 0); /* a copy has one owner */
+        resource_spec_free(copy);
+        (void) state;
+}
+
 static void test_values_alicloud(void **state) {
         _cleanup_(resource_spec_freep) ResourceSpec *r3 = parse_one(ALI "  asyncTask: true\n");
         _cleanup_(resource_spec_freep) ResourceSpec *r2 = parse_one(
@@ -367,6 +383,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_invalid_table),  cmocka_unit_test(test_valid_table),
                 cmocka_unit_test(test_values_aws),     cmocka_unit_test(test_values_defaults),
+                cmocka_unit_test(test_spec_ref),
                 cmocka_unit_test(test_values_alicloud), cmocka_unit_test(test_values_huawei),
                 cmocka_unit_test(test_field_names),
         };

@@ -776,6 +776,46 @@ static void test_order(void **state) {
         (void) state;
 }
 
+/* The strings every record repeats (file, account, location) are one pooled copy, released
+ * with the last record that holds it. */
+static void test_pooled_strings(void **state) {
+        char *dir = make_dir();
+        _cleanup_(state_store_freep) StateStore *s = NULL;
+        AsyncConfig a = { .has_max_retry_attempts = true, .max_retry_attempts = 1 };
+        StateResourceInfo info = { .name = "f1", .provider = "aws", .account = "acct",
+                                   .function = "f1", .qualifier = "$LATEST", .file = "/d/a.yaml" };
+        StateLocation loc = { .account = "acct", .api = "lambda", .region = "us-east-1" };
+        const StateRecord *r1, *r2;
+
+        assert_int_equal(state_store_open(dir, NULL, &s), 0);
+        assert_int_equal(state_store_put(s, "aws/acct/f1/$LATEST", &a, 1, true), 0);
+        assert_int_equal(state_store_put(s, "aws/acct/f2/$LATEST", &a, 1, true), 0);
+        assert_int_equal(state_store_set_info(s, "aws/acct/f1/$LATEST", &info), 1);
+        assert_int_equal(state_store_set_location(s, "aws/acct/f1/$LATEST", &loc), 1);
+        info.name = info.function = "f2";
+        assert_int_equal(state_store_set_info(s, "aws/acct/f2/$LATEST", &info), 1);
+        assert_int_equal(state_store_set_location(s, "aws/acct/f2/$LATEST", &loc), 1);
+        r1 = state_store_get(s, "aws/acct/f1/$LATEST");
+        r2 = state_store_get(s, "aws/acct/f2/$LATEST");
+        assert_ptr_equal(r1->info.file, r2->info.file);
+        assert_ptr_equal(r1->info.account, r2->location.account);
+        assert_ptr_equal(r1->location.region, r2->location.region);
+        assert_ptr_not_equal(r1->info.name, r2->info.name);
+        assert_string_equal(r2->info.name, "f2");
+
+        /* Moving one record to another file leaves the other's alone. */
+        info.file = "/d/b.yaml";
+        assert_int_equal(state_store_set_info(s, "aws/acct/f2/$LATEST", &info), 1);
+        assert_string_equal(r1->info.file, "/d/a.yaml");
+        assert_string_equal(r2->info.file, "/d/b.yaml");
+        assert_int_equal(state_store_remove(s, "aws/acct/f1/$LATEST"), 1);
+        assert_string_equal(r2->location.region, "us-east-1");
+        assert_int_equal(state_store_save(s), 1);
+
+        remove_dir(dir);
+        (void) state;
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip), cmocka_unit_test(test_two_writers),
@@ -784,7 +824,7 @@ int main(void) {
                 cmocka_unit_test(test_bad_databases),
                 cmocka_unit_test(test_bad_files),  cmocka_unit_test(test_quarantine),
                 cmocka_unit_test(test_open_errors), cmocka_unit_test(test_save_bytes),
-                cmocka_unit_test(test_order),
+                cmocka_unit_test(test_order), cmocka_unit_test(test_pooled_strings),
                 cmocka_unit_test(test_info_and_orphans), cmocka_unit_test(test_info_from_key),
                 cmocka_unit_test(test_location),
         };

@@ -228,6 +228,59 @@ static int manager_sync_keep(Resource *r, void *userdata) {
         return 0;
 }
 
+static void broken_files_free(Hashmap *h) {
+        char *path;
+        size_t state = 0;
+
+        while (hashmap_iterate(h, &state, NULL, (void **) &path))
+                free(path);
+        hashmap_free(h);
+}
+
+void manager_broken_files_free(Manager *m) {
+        broken_files_free(m->broken_files);
+        m->broken_files = NULL;
+}
+
+/* The paths of the files in error now; NULL on out of memory. */
+static Hashmap *broken_files_collect(const DesiredSet *s) {
+        Hashmap *h = hashmap_new();
+
+        for (size_t i = 0; h && i < s->n_files; i++) {
+                char *path;
+
+                if (s->files[i]->state != DESIRED_FILE_ERROR)
+                        continue;
+                path = strdup(s->files[i]->path);
+                if (!path || hashmap_put(h, path, path) < 0) {
+                        free(path);
+                        broken_files_free(h);
+                        return NULL;
+                }
+        }
+        return h;
+}
+
+/* A file that was in error and loads again is news as much as its breaking was (which
+ * manager_rescan_one() and manager_log_file_errors() log). */
+static void manager_log_recovered_files(Manager *m) {
+        Hashmap *now_broken = broken_files_collect(m->desired);
+
+        if (!now_broken) {
+                log_oom();
+                return;
+        }
+        for (size_t i = 0; m->broken_files && i < m->desired->n_files; i++) {
+                const DesiredFile *f = m->desired->files[i];
+
+                if (f->state == DESIRED_FILE_OK && hashmap_get(m->broken_files, f->path))
+                        log_info("'%s' is valid again; %zu resources in force.", f->path,
+                                 f->n_resources);
+        }
+        manager_broken_files_free(m);
+        m->broken_files = now_broken;
+}
+
 static void desired_refs_free(DesiredRef *refs, size_t n) {
         for (size_t i = 0; i < n; i++)
                 free((char *) refs[i].key);
@@ -273,6 +326,7 @@ int manager_apply_desired(Manager *m) {
                           "removed, the resources known keep their last good version.");
         k = resource_table_sync(&m->table, refs, i, all_broken ? &ops_keep : &ops, m);
         desired_refs_free(refs, i);
+        manager_log_recovered_files(m);
         manager_update_file_metrics(m);
         manager_schedule_publish(m);
         return k < 0 ? k : 0;

@@ -372,6 +372,9 @@ void manager_reload(Manager *m) {
         (void) manager_watch_dir(m);
         (void) manager_rebind_endpoint(m);
         (void) manager_rescan_full(m, "reload");
+        if (ok)
+                log_info("Reloaded '%s': %zu accounts, %zu resources.", m->config_path,
+                         m->gen->accounts->n_accounts, desired_set_n_resources(m->desired));
         (void) notify_ready();
         free(m->status_line);
         m->status_line = NULL; /* send STATUS= again after READY=1 */
@@ -446,6 +449,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sig_hup);
         sd_event_source_disable_unref(m->publish_event);
         manager_poll_stretched_free(m);
+        manager_broken_files_free(m);
         clock_timer_free(m->save_timer);
         clock_timer_free(m->stop_timer);
         clock_timer_free(m->orphan_timer);

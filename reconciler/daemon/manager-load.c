@@ -90,7 +90,8 @@ int manager_generation_new(Manager *m, DaemonConfig *config, ManagerGeneration *
                 if (a->client)
                         cloud_client_set_observer(a->client, manager_cloud_observer, m);
                 else
-                        log_error("Account '%s' is unusable: %s", a->config->name, strna(a->error));
+                        /* a->error names the account (accounts.c). */
+                        log_error("%s; nothing is reconciled through it.", strna(a->error));
         }
         *ret = g;
         return 0;

@@ -156,8 +156,9 @@ int manager_process(WorkQueue *q, const char *key, void *item_userdata, void *us
         a = r->spec->account ? account_set_find(m->gen->accounts, r->spec->account) : NULL;
         if (a && a->client)
                 return resource_start_run(r, a->client);
-        if (asprintf(&msg, "account '%s' %s%s", strna(r->spec->account),
-                     a ? "is unusable: " : "is not configured", a ? strna(a->error) : "") < 0)
+        /* a->error names the account (accounts.c). */
+        if (a ? !(msg = strdup(strna(a->error)))
+              : asprintf(&msg, "account '%s' is not configured", strna(r->spec->account)) < 0)
                 return -ENOMEM;
         return resource_fail_run(r, CLOUD_ERROR_AUTH, "config", msg);
 }

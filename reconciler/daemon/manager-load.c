@@ -378,6 +378,16 @@ static void manager_update_revision(Manager *m, const char *dir) {
         m->revision = TAKE_PTR(rev);
 }
 
+/* What is wrong with the desired-state directory (desired_set_rescan()'s error), in words. */
+static const char *dir_problem(int error, char *buf, size_t size) {
+        if (error == -ENOENT)
+                return "does not exist";
+        if (error == -ENODATA)
+                return "has no *.yaml or *.yml files";
+        snprintf(buf, size, "cannot be used (%s)", strerror(-error));
+        return buf;
+}
+
 /* Everything: new, changed, gone files (desired_set_rescan() guards the empty or missing
  * directory and an unreadable subdirectory: then nothing is removed). */
 int manager_rescan_full(Manager *m, const char *why) {
@@ -392,9 +402,11 @@ int manager_rescan_full(Manager *m, const char *why) {
         if (k < 0) {
                 _cleanup_free_ char *msg = NULL;
 
-                if (asprintf(&msg, "desired-state directory '%s': %s; nothing is removed, %zu "
-                             "resources keep their last known version",
-                             dir, k == -ENODATA ? "no *.yaml or *.yml files" : strerror(-k),
+                char problem[128];
+
+                if (asprintf(&msg, "desired-state directory '%s' %s; nothing is removed, %zu "
+                             "resources keep their last known version", dir,
+                             dir_problem(k, problem, sizeof(problem)),
                              resource_table_size(&m->table)) < 0)
                         return log_oom();
                 log_error("%s", msg);

@@ -275,8 +275,8 @@ static void manager_log_recovered_files(Manager *m) {
                 const DesiredFile *f = m->desired->files[i];
 
                 if (f->state == DESIRED_FILE_OK && hashmap_get(m->broken_files, f->path))
-                        log_info("'%s' is valid again; %zu resources in force.", f->path,
-                                 f->n_resources);
+                        log_info("'%s' is valid again; %zu resource%s in force.", f->path,
+                                 f->n_resources, f->n_resources == 1 ? "" : "s");
         }
         manager_broken_files_free(m);
         m->broken_files = now_broken;

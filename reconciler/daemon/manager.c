@@ -360,6 +360,13 @@ static void manager_reload_desired(Manager *m, const char *old_dir) {
         m->desired = s;
 }
 
+static void manager_log_reloaded(Manager *m) {
+        size_t n_accounts = m->gen->accounts->n_accounts, n = desired_set_n_resources(m->desired);
+
+        log_info("Reloaded '%s': %zu account%s, %zu resource%s.", m->config_path, n_accounts,
+                 n_accounts == 1 ? "" : "s", n, n == 1 ? "" : "s");
+}
+
 void manager_reload(Manager *m) {
         const char *old_dir = m->gen->config->desired_dir;
         _cleanup_free_ char *dir = old_dir ? strdup(old_dir) : NULL, *error = NULL;
@@ -374,8 +381,7 @@ void manager_reload(Manager *m) {
         (void) manager_rebind_endpoint(m);
         (void) manager_rescan_full(m, "reload");
         if (ok)
-                log_info("Reloaded '%s': %zu accounts, %zu resources.", m->config_path,
-                         m->gen->accounts->n_accounts, desired_set_n_resources(m->desired));
+                manager_log_reloaded(m);
         (void) notify_ready();
         free(m->status_line);
         m->status_line = NULL; /* send STATUS= again after READY=1 */

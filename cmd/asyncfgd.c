@@ -61,6 +61,7 @@ int main(int argc, char **argv) {
         int r;
 
         log_parse_environment("ASYNCFG_LOG_LEVEL");
+        log_show_time(true); /* off the journal: a log file or a terminal keeps the time */
         log_open();
 
         r = parse_argv(argc, argv);

@@ -122,9 +122,15 @@ void diag_list_sort(DiagList *l) {
 
 int diag_format(const Diag *d, char **ret) {
         char *s;
+        int k;
 
-        if (asprintf(&s, "%s:%u:%u: %s: %s", d->path, MAX(d->line, 1u), MAX(d->column, 1u),
-                     diag_severity_to_string(d->severity), d->message) < 0)
+        k = d->line == DIAG_LINE_NONE
+                        ? asprintf(&s, "%s: %s: %s", d->path, diag_severity_to_string(d->severity),
+                                   d->message)
+                        : asprintf(&s, "%s:%u:%u: %s: %s", d->path, MAX(d->line, 1u),
+                                   MAX(d->column, 1u), diag_severity_to_string(d->severity),
+                                   d->message);
+        if (k < 0)
                 return -ENOMEM;
         *ret = s;
         return 0;
@@ -146,8 +152,10 @@ int diag_list_to_json(const DiagList *l, char **ret) {
                 return -ENOMEM;
         for (size_t i = 0; i < l->n; i++) {
                 const Diag *d = &l->items[i];
+                bool none = d->line == DIAG_LINE_NONE;
                 json_t *o = json_pack("{s:s, s:i, s:i, s:s, s:s}", "path", d->path, "line",
-                                      (int) MAX(d->line, 1u), "column", (int) MAX(d->column, 1u),
+                                      none ? 0 : (int) MAX(d->line, 1u), "column",
+                                      none ? 0 : (int) MAX(d->column, 1u),
                                       "severity", diag_severity_to_string(d->severity), "message",
                                       d->message);
                 if (!o || json_array_append_new(a, o) < 0) {

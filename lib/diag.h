@@ -2,12 +2,17 @@
 #pragma once
 
 /* Diagnostics about user input: "path:line:col: error: message". Line and column are 1-based;
- * 0 means "the whole file" (printed as path:1:1 so editors can still jump to it). A DiagList
- * collects every problem instead of stopping at the first. */
+ * 0 means "the whole file" (printed as path:1:1 so editors can still jump to it). A problem of
+ * the path itself, which has no line to point at (it does not exist, or it is a directory), has
+ * the line DIAG_LINE_NONE and is printed "path: error: message". A DiagList collects every
+ * problem instead of stopping at the first. */
 
+#include <limits.h>
 #include <stdio.h>
 
 #include "lib/macro.h"
+
+#define DIAG_LINE_NONE UINT_MAX
 
 typedef enum DiagSeverity {
         DIAG_ERROR,
@@ -48,9 +53,9 @@ int diag_list_append(DiagList *dst, const DiagList *src);
 void diag_list_sort(DiagList *l);
 
 const char *diag_severity_to_string(DiagSeverity s);
-/* "path:line:col: error: message" */
+/* "path:line:col: error: message", or "path: error: message" (DIAG_LINE_NONE) */
 int diag_format(const Diag *d, char **ret);
 void diag_list_print(const DiagList *l, FILE *f);
-/* The list as a JSON array of {"path","line","column","severity","message"}; returns a malloc'd
- * string. */
+/* The list as a JSON array of {"path","line","column","severity","message"} (line and column 0
+ * for DIAG_LINE_NONE); returns a malloc'd string. */
 int diag_list_to_json(const DiagList *l, char **ret);

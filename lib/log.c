@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -7,10 +8,12 @@
 
 #include "lib/log.h"
 #include "lib/string-table.h"
+#include "lib/time-util.h"
 
 static int max_level = LOG_INFO;
 static bool prefix_priority = false;
 static bool under_journal = false;
+static bool show_time = false;
 
 static const char *const log_level_table[] = {
         [LOG_EMERG] = "emerg",   [LOG_ALERT] = "alert",   [LOG_CRIT] = "crit",
@@ -59,11 +62,35 @@ void log_open(void) {
                 prefix_priority = under_journal = true;
 }
 
-static void log_write(int level, const char *fields, const char *msg) {
+void log_show_time(bool b) {
+        show_time = b;
+}
+
+char *log_format_time(char buf[static LOG_TIME_MAX], uint64_t usec) {
+        time_t sec = (time_t) (usec / USEC_PER_SEC);
+        char date[sizeof("YYYY-MM-DDTHH:MM:SS")], zone[sizeof("+HHMM")];
+        struct tm tm;
+
+        if (!localtime_r(&sec, &tm) || strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
+            strftime(zone, sizeof(zone), "%z", &tm) != 5) {
+                buf[0] = 0;
+                return buf;
+        }
+        /* %z is "+0100"; ISO 8601's extended form, which the date has, wants "+01:00". */
+        snprintf(buf, LOG_TIME_MAX, "%s.%03u%.3s:%s", date,
+                 (unsigned) (usec % USEC_PER_SEC / USEC_PER_MSEC), zone, zone + 3);
+        return buf;
+}
+
+static void log_write(int level, const char *msg) {
+        char t[LOG_TIME_MAX];
+
         if (prefix_priority)
-                fprintf(stderr, "<%d>%s%s\n", level, msg, fields ?: "");
+                fprintf(stderr, "<%d>%s\n", level, msg);
+        else if (show_time)
+                fprintf(stderr, "%s %s\n", log_format_time(t, now(CLOCK_REALTIME)), msg);
         else
-                fprintf(stderr, "%s%s\n", msg, fields ?: "");
+                fprintf(stderr, "%s\n", msg);
 }
 
 int log_internal(int level, int error, const char *file, int line, const char *func,
@@ -76,13 +103,27 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         va_start(ap, format);
         vsnprintf(buf, sizeof(buf), format, ap);
         va_end(ap);
-        log_write(level, NULL, buf);
+        log_write(level, buf);
         return -abs(error);
 }
 
+/* The message with its fields as one journal entry; a negative errno when it was not sent. */
+static int log_send_journal(int level, const char *const *fields, const char *msg) {
+        char msgf[2100], prif[16];
+        struct iovec iov[16];
+        size_t k = 0;
+
+        for (size_t i = 0; fields && fields[i] && k < ELEMENTSOF(iov) - 2; i++)
+                iov[k++] = (struct iovec){ .iov_base = (char *) fields[i], .iov_len = strlen(fields[i]) };
+        snprintf(msgf, sizeof(msgf), "MESSAGE=%s", msg);
+        snprintf(prif, sizeof(prif), "PRIORITY=%d", level);
+        iov[k++] = (struct iovec){ .iov_base = msgf, .iov_len = strlen(msgf) };
+        iov[k++] = (struct iovec){ .iov_base = prif, .iov_len = strlen(prif) };
+        return sd_journal_sendv(iov, (int) k);
+}
+
 int log_struct_internal(int level, int error, const char *const *fields, const char *format, ...) {
-        char buf[2048], extra[1024] = "";
-        size_t n = 0;
+        char buf[2048];
         va_list ap;
 
         if (level > max_level)
@@ -92,34 +133,8 @@ int log_struct_internal(int level, int error, const char *const *fields, const c
         va_start(ap, format);
         vsnprintf(buf, sizeof(buf), format, ap);
         va_end(ap);
-
-        if (under_journal) {
-                /* Fields go to the journal as real fields; the text line stays readable. */
-                struct iovec iov[16];
-                char *owned[16];
-                size_t k = 0;
-
-                for (size_t i = 0; fields && fields[i] && k < ELEMENTSOF(iov) - 2; i++) {
-                        owned[k] = strdup(fields[i]);
-                        if (!owned[k])
-                                break;
-                        iov[k] = (struct iovec){ .iov_base = owned[k], .iov_len = strlen(owned[k]) };
-                        k++;
-                }
-                char msgf[2100], prif[16];
-                snprintf(msgf, sizeof(msgf), "MESSAGE=%s", buf);
-                snprintf(prif, sizeof(prif), "PRIORITY=%d", level);
-                iov[k] = (struct iovec){ .iov_base = msgf, .iov_len = strlen(msgf) };
-                iov[k + 1] = (struct iovec){ .iov_base = prif, .iov_len = strlen(prif) };
-                int r = sd_journal_sendv(iov, (int) k + 2);
-                for (size_t i = 0; i < k; i++)
-                        free(owned[i]);
-                if (r >= 0)
-                        return -abs(error);
-        }
-
-        for (size_t i = 0; fields && fields[i] && n < sizeof(extra) - 1; i++)
-                n += (size_t) snprintf(extra + n, sizeof(extra) - n, " %s", fields[i]);
-        log_write(level, extra, buf);
+        /* Off the journal (or when it refuses the entry) the sentence alone is the line. */
+        if (!under_journal || log_send_journal(level, fields, buf) < 0)
+                log_write(level, buf);
         return -abs(error);
 }

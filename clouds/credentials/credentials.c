@@ -264,9 +264,9 @@ static void on_metadata(MetadataClient *m, int error, Credentials *creds, const 
                 error = -ESTALE;
                 message = NULL;
                 char *msg = NULL;
-                if (asprintf(&msg, "account '%s': metadata service %s: the credentials it returned "
-                                   "have already expired",
-                             p->account, metadata_client_endpoint(m)) < 0)
+                if (asprintf(&msg, "metadata service %s: the credentials it returned have already "
+                                   "expired",
+                             metadata_client_endpoint(m)) < 0)
                         msg = NULL;
                 provider_set_error(p, msg);
         } else if (error < 0) {
@@ -317,9 +317,7 @@ static int provider_start_metadata(CredentialProvider *p, char *found_role) {
         int r;
 
         if (!p->http) {
-                if (asprintf(&msg, "account '%s': the metadata source needs an HTTP engine",
-                             p->account) < 0)
-                        msg = NULL;
+                msg = strdup("the metadata source needs an HTTP engine");
                 provider_set_error(p, msg);
                 return -EINVAL;
         }
@@ -328,8 +326,7 @@ static int provider_start_metadata(CredentialProvider *p, char *found_role) {
         if (r >= 0)
                 r = metadata_client_fetch(p->metadata, on_metadata, p);
         if (r < 0) {
-                if (asprintf(&msg, "account '%s': cannot start the metadata fetch: %s", p->account,
-                             strerror(-r)) < 0)
+                if (asprintf(&msg, "cannot start the metadata fetch: %s", strerror(-r)) < 0)
                         msg = NULL;
                 provider_set_error(p, msg);
                 return r;

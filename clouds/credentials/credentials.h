@@ -87,8 +87,8 @@
  * too; hosts with a proxy need the metadata address in no_proxy (as for the vendors' SDKs).
  *
  * Secrets: secrets and tokens are wiped (explicit_bzero) when dropped; they never appear in a
- * log line, an error message or a source description. Messages name the account, the source
- * and the key, never a value. */
+ * log line, an error message or a source description. Messages name the source and the key,
+ * never a value; not the account, which the caller that reports them names once. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -191,7 +191,8 @@ int credential_provider_start(CredentialProvider *p);
  * it): sign with it right away or credentials_copy() it. */
 const Credentials *credential_provider_get(CredentialProvider *p);
 
-/* The message of the last failure (names the account and source, never a secret), or NULL. */
+/* The message of the last failure (names the source, not the account; never a secret), or
+ * NULL. */
 const char *credential_provider_error(const CredentialProvider *p);
 
 /* Number of completed successful metadata fetches (for status and tests). */

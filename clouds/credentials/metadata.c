@@ -221,10 +221,9 @@ static _printf_(3, 4) void client_fail(MetadataClient *m, int error, const char 
         va_end(ap);
         free(m->role);
         m->role = NULL;
-        if (asprintf(&message, "account '%s': metadata service %s: %s", m->account, m->endpoint,
-                     detail ?: "failed") < 0)
+        if (asprintf(&message, "metadata service %s: %s", m->endpoint, detail ?: "failed") < 0)
                 message = NULL;
-        log_debug("%s", strna(message));
+        log_debug("account '%s': %s", m->account, strna(message));
         client_finish(m, error, NULL, message ?: "metadata service failed");
 }
 

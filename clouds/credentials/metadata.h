@@ -19,7 +19,7 @@ typedef struct MetadataClient MetadataClient;
 
 /* error 0: creds holds new credentials and the callee takes them over (moves them out; what
  * is left in *creds is wiped after the callback returns). error < 0: message says what failed
- * (names the account, the endpoint and the step; never a secret). */
+ * (names the endpoint and the step, not the account: the caller names it; never a secret). */
 typedef void (*MetadataCallback)(MetadataClient *m, int error, Credentials *creds,
                                  const char *message, void *userdata);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The credential sources that need no network: a configured file, a systemd credential, the
  * vendor's environment variables and the vendor's shared credentials file (credentials.h has
- * the rules). Every message names the account, the source and the key, never a value. */
+ * the rules). Every message names the source and the key, never a value, and not the account:
+ * the caller that decides what an account without credentials means names it, once. */
 #include <stdarg.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -138,17 +139,17 @@ static int load_env(const CredentialConfig *cfg, const Vendor *v, Credentials *r
         if (!id && !secret)
                 return 0;
         if (!id || !secret)
-                return fail(error, -EINVAL, "account '%s': environment: %s is not set, but %s is",
-                            cfg->account, id ? v->env_secret : v->env_id,
+                return fail(error, -EINVAL, "environment: %s is not set, but %s is",
+                            id ? v->env_secret : v->env_id,
                             id ? v->env_id : v->env_secret);
         if (expiration && credentials_parse_time(expiration, &c.expires_usec) < 0)
-                return fail(error, -EINVAL, "account '%s': environment: %s is not an ISO 8601 time",
-                            cfg->account, v->env_expiration);
+                return fail(error, -EINVAL, "environment: %s is not an ISO 8601 time",
+                            v->env_expiration);
         r = fill(&c, id, secret, token);
         if (r >= 0)
                 r = set_source(&c, CREDENTIAL_SOURCE_ENV, "env");
         if (r < 0)
-                return fail(error, r, "account '%s': out of memory", cfg->account);
+                return fail(error, r, "out of memory");
         *ret = c;
         c = (Credentials){};
         return 1;
@@ -156,7 +157,7 @@ static int load_env(const CredentialConfig *cfg, const Vendor *v, Credentials *r
 
 /* The value of the one name of a field that the section uses; two names at once are an error. */
 static int ini_get_field(const IniFile *f, const char *section, const char *const *names,
-                         const char *path, const char *account, const char **ret, char **error) {
+                         const char *path, const char **ret, char **error) {
         const IniEntry *found = NULL;
 
         for (const char *const *n = names; *n; n++) {
@@ -166,8 +167,8 @@ static int ini_get_field(const IniFile *f, const char *section, const char *cons
                 if (found)
                         return fail(error, -EINVAL,
                                     "%s:%u:1: error: '%s' and '%s' (line %u) give the same "
-                                    "credential (account '%s')",
-                                    path, e->line, e->key, found->key, found->line, account);
+                                    "credential",
+                                    path, e->line, e->key, found->key, found->line);
                 found = e;
         }
         *ret = found ? found->value : NULL;
@@ -189,7 +190,7 @@ static const char *pick_section(const IniFile *f, const Vendor *v, const char *p
 }
 
 static int credentials_from_section(const IniFile *f, const char *section, const Vendor *v,
-                                    const char *path, const char *account, FileResult *res,
+                                    const char *path, FileResult *res,
                                     char **error) {
         const char *id, *secret, *token, *type = ini_get(f, section, "type");
         const char *where = isempty(section) ? "" : section;
@@ -198,9 +199,9 @@ static int credentials_from_section(const IniFile *f, const char *section, const
         if (type && !streq(type, "access_key") && !streq(type, "sts") &&
             !streq(type, "ecs_ram_role"))
                 return fail(error, -EOPNOTSUPP,
-                            "%s: [%s]: credential type '%s' is not supported (account '%s'; "
-                            "supported: access_key, sts, ecs_ram_role)",
-                            path, where, type, account);
+                            "%s: [%s]: credential type '%s' is not supported (supported: "
+                            "access_key, sts, ecs_ram_role)",
+                            path, where, type);
         if (type && streq(type, "ecs_ram_role")) {
                 const char *role = ini_get(f, section, "role_name");
                 if (!isempty(role) && !(res->role = strdup(role)))
@@ -209,28 +210,26 @@ static int credentials_from_section(const IniFile *f, const char *section, const
                 return 0;
         }
 
-        if ((r = ini_get_field(f, section, keys_id, path, account, &id, error)) < 0 ||
-            (r = ini_get_field(f, section, keys_secret, path, account, &secret, error)) < 0 ||
-            (r = ini_get_field(f, section, keys_token, path, account, &token, error)) < 0)
+        if ((r = ini_get_field(f, section, keys_id, path, &id, error)) < 0 ||
+            (r = ini_get_field(f, section, keys_secret, path, &secret, error)) < 0 ||
+            (r = ini_get_field(f, section, keys_token, path, &token, error)) < 0)
                 return r;
         if (isempty(id) || isempty(secret))
-                return fail(error, -EINVAL, "%s: [%s]: '%s' is missing%s (account '%s')", path,
+                return fail(error, -EINVAL, "%s: [%s]: '%s' is missing%s", path,
                             where, isempty(id) ? v->key_id : v->key_secret,
                             isempty(id) && isempty(secret) ? ", and so is the secret" :
                             isempty(id)                    ? ", but a secret is given" :
-                                                             ", but an access key id is given",
-                            account);
+                                                             ", but an access key id is given");
         if (type && streq(type, "sts") && isempty(token))
                 return fail(error, -EINVAL,
-                            "%s: [%s]: type 'sts' needs 'security_token' (account '%s')", path,
-                            where, account);
+                            "%s: [%s]: type 'sts' needs 'security_token'", path, where);
         return fill(&res->creds, id, secret, token);
 }
 
 /* Parses path and reads the credentials in it. Returns 1 found, 0 the file or section does not
  * exist (only when !required), negative on error. */
 static int load_ini(const char *path, const Vendor *v, const char *profile, bool allow_global,
-                    bool required, const char *account, FileResult *res, const char **ret_section,
+                    bool required, FileResult *res, const char **ret_section,
                     char **error) {
         _cleanup_(ini_file_freep) IniFile *f = NULL;
         DiagList diags;
@@ -243,29 +242,26 @@ static int load_ini(const char *path, const Vendor *v, const char *profile, bool
         if (r == -EINVAL && diags.n > 0) {
                 _cleanup_free_ char *line = NULL;
                 (void) diag_format(&diags.items[0], &line);
-                r = fail(error, r, "%s (credentials of account '%s'%s)", strna(line), account,
-                         diags.n > 1 ? "; more errors follow in the file" : "");
+                r = fail(error, r, "%s%s", strna(line),
+                         diags.n > 1 ? " (more errors follow in the file)" : "");
                 diag_list_done(&diags);
                 return r;
         }
         diag_list_done(&diags);
         if (r < 0)
-                return fail(error, r, "account '%s': cannot read credentials file %s: %s", account,
-                            path, strerror(-r));
+                return fail(error, r, "cannot read credentials file %s: %s", path, strerror(-r));
 
         const char *section = pick_section(f, v, profile, allow_global);
         if (!section) {
                 if (!required)
                         return 0;
                 if (profile)
-                        return fail(error, -ENOENT, "%s: profile [%s] not found (account '%s')",
-                                    path, profile, account);
-                return fail(error, -EINVAL, "%s: no credentials in the file (account '%s')", path,
-                            account);
+                        return fail(error, -ENOENT, "%s: profile [%s] not found", path, profile);
+                return fail(error, -EINVAL, "%s: no credentials in the file", path);
         }
-        r = credentials_from_section(f, section, v, path, account, res, error);
+        r = credentials_from_section(f, section, v, path, res, error);
         if (r < 0)
-                return r == -ENOMEM ? fail(error, r, "account '%s': out of memory", account) : r;
+                return r == -ENOMEM ? fail(error, r, "out of memory") : r;
         *ret_section = section;
         return 1;
 }
@@ -273,13 +269,13 @@ static int load_ini(const char *path, const Vendor *v, const char *profile, bool
 static int load_file(const CredentialConfig *cfg, const Vendor *v, const char *path,
                      CredentialSource kind, FileResult *res, char **error) {
         const char *section = NULL;
-        int r = load_ini(path, v, cfg->profile, true, true, cfg->account, res, &section, error);
+        int r = load_ini(path, v, cfg->profile, true, true, res, &section, error);
         if (r <= 0)
                 return r;
         if (res->use_metadata)
                 return 1;
         r = set_source(&res->creds, kind, "%s:%s", credential_source_to_string(kind), path);
-        return r < 0 ? fail(error, r, "account '%s': out of memory", cfg->account) : 1;
+        return r < 0 ? fail(error, r, "out of memory") : 1;
 }
 
 /* $CREDENTIALS_DIRECTORY/<account>: 0 when there is none. */
@@ -289,16 +285,14 @@ static int systemd_path(const CredentialConfig *cfg, bool required, char **ret, 
 
         if (!dir)
                 return required ? fail(error, -ENOENT,
-                                       "account '%s': $CREDENTIALS_DIRECTORY is not set (no "
-                                       "LoadCredential= in the unit?)",
-                                       cfg->account)
+                                       "$CREDENTIALS_DIRECTORY is not set (no "
+                                       "LoadCredential= in the unit?)")
                                 : 0;
         if (strchr(cfg->account, '/') || streq(cfg->account, ".") || streq(cfg->account, ".."))
                 return fail(error, -EINVAL,
-                            "account '%s': the name cannot be a systemd credential name",
-                            cfg->account);
+                            "the account's name cannot be a systemd credential name");
         if (asprintf(ret, "%s/%s", dir, cfg->account) < 0)
-                return fail(error, -ENOMEM, "account '%s': out of memory", cfg->account);
+                return fail(error, -ENOMEM, "out of memory");
         if (!required && stat(*ret, &st) < 0 && errno == ENOENT) {
                 free(*ret);
                 *ret = NULL;
@@ -336,22 +330,21 @@ static int load_shared_file(const CredentialConfig *cfg, const Vendor *v, bool r
 
         r = shared_file_path(v, &path, &explicit_file);
         if (r < 0)
-                return fail(error, r, "account '%s': out of memory", cfg->account);
+                return fail(error, r, "out of memory");
         if (r == 0)
                 return required ? fail(error, -ENOENT,
-                                       "account '%s': no shared credentials file ($HOME and $%s "
-                                       "are not set)",
-                                       cfg->account, v->shared_file_env)
+                                       "no shared credentials file ($HOME and $%s are not set)",
+                                       v->shared_file_env)
                                 : 0;
-        r = load_ini(path, v, profile, false, required || explicit_file || profile, cfg->account,
-                     res, &section, error);
+        r = load_ini(path, v, profile, false, required || explicit_file || profile, res, &section,
+                     error);
         if (r <= 0)
                 return r;
         if (res->use_metadata)
                 return 1;
         r = set_source(&res->creds, CREDENTIAL_SOURCE_SHARED_FILE, "shared-file:%s [%s]", path,
                        section);
-        return r < 0 ? fail(error, r, "account '%s': out of memory", cfg->account) : 1;
+        return r < 0 ? fail(error, r, "out of memory") : 1;
 }
 
 static int load_systemd(const CredentialConfig *cfg, const Vendor *v, bool required,
@@ -377,8 +370,8 @@ static int load_one(const CredentialConfig *cfg, CredentialSource s, bool requir
                 int r = load_env(cfg, v, &res->creds, error);
                 if (r == 0 && required)
                         return fail(error, -ENOENT,
-                                    "account '%s': environment: %s and %s are not set",
-                                    cfg->account, v->env_id, v->env_secret);
+                                    "environment: %s and %s are not set", v->env_id,
+                                    v->env_secret);
                 return r;
         }
         case CREDENTIAL_SOURCE_SHARED_FILE:
@@ -437,9 +430,9 @@ int credentials_resolve_static(const CredentialConfig *cfg, Credentials *ret, ch
                 r = finish(&res, ret, ret_role);
         else if (r == 0 && env_true(vendor_table[cfg->provider].metadata_disabled_env))
                 r = fail(error, -ENOENT,
-                         "account '%s': no credentials found (systemd credential, environment, "
-                         "shared file) and the metadata service is disabled by $%s",
-                         cfg->account, vendor_table[cfg->provider].metadata_disabled_env);
+                         "no credentials found (systemd credential, environment, shared file) "
+                         "and the metadata service is disabled by $%s",
+                         vendor_table[cfg->provider].metadata_disabled_env);
         credentials_done(&res.creds);
         free(res.role);
         return r;

@@ -42,16 +42,25 @@ static bool path_has_errors(const DiagList *all, const char *root) {
  * valid, with a warning, and the unit's ExecStartPre= passes on a fresh install. */
 static int scan_note_empty(DesiredSet *s, const char *path) {
         diag_list_clear(&s->scan_diags);
-        return diag_warning(&s->scan_diags, path, 0, 0,
+        return diag_warning(&s->scan_diags, path, DIAG_LINE_NONE, 0,
                             "no *.yaml or *.yml files yet; the daemon starts with this directory "
                             "and manages nothing until files appear");
 }
 
-static int load_path(DesiredSet *s, const char *path, PathResult *res) {
+/* A PATH that is not there has no line to point at; the one the configuration names is a
+ * directory, and the scan says so. */
+static int note_missing(DesiredSet *s, const char *path) {
+        diag_list_clear(&s->scan_diags);
+        return diag_error(&s->scan_diags, path, DIAG_LINE_NONE, 0, "does not exist");
+}
+
+static int load_path(DesiredSet *s, const char *path, bool desired_dir, PathResult *res) {
         struct stat st;
         int r;
 
-        if (stat(path, &st) >= 0 && S_ISDIR(st.st_mode)) {
+        if (!desired_dir && stat(path, &st) < 0 && errno == ENOENT)
+                return note_missing(s, path) == -ENOMEM ? -ENOMEM : 0;
+        if (desired_dir || (stat(path, &st) >= 0 && S_ISDIR(st.st_mode))) {
                 res->is_dir = true;
                 r = desired_set_rescan(s, path);
                 if (r == -ENODATA)
@@ -124,7 +133,7 @@ int validate_paths(char *const *paths, size_t n_paths, const char *config_path,
                 goto finish;
         desired_set_set_load_threads(set, 0, 0); /* a large tree: one file per CPU at a time */
         for (size_t i = 0; i < n_paths; i++) {
-                r = load_path(set, paths[i], &results[i]);
+                r = load_path(set, paths[i], unit_check, &results[i]);
                 if (r < 0)
                         goto finish;
                 /* Scan problems belong to this argument's scan; keep them before the next. */

@@ -10,6 +10,8 @@ void resource_spec_to_target(const ResourceSpec *spec, CloudTarget *ret) {
         };
 }
 
+/* The one place that names the account in what is wrong with it: the credential providers'
+ * messages (detail) do not, and whoever reports a->error adds no name of its own. */
 static int account_fail(Account *a, const char *what, const char *detail) {
         free(a->error);
         if (asprintf(&a->error, "account '%s': %s%s%s", a->config->name, what,
@@ -40,8 +42,7 @@ int account_open(sd_event *event, HttpEngine *http, const AccountConfig *cfg, Ac
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                /* The provider's message names the account, the source and the key, never a
-                 * value. */
+                /* The provider's message names the source and the key, never a value. */
                 return account_fail(a, "no usable credentials",
                                     credential_provider_error(a->credentials) ?: strerror(-r));
 

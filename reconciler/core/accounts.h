@@ -25,7 +25,7 @@ typedef struct Account {
         const AccountConfig *config; /* borrowed from the DaemonConfig */
         CredentialProvider *credentials;
         CloudClient *client; /* NULL when error is set */
-        char *error;         /* why the account is unusable, or NULL */
+        char *error;         /* why the account is unusable ("account 'x': ..."), or NULL */
 } Account;
 
 typedef struct AccountSet {

@@ -313,6 +313,10 @@ bool reconcile_put_in_flight(const Reconcile *r) {
         return r && r->put_in_flight;
 }
 
+Diff *reconcile_get_diff(const Reconcile *r) {
+        return r ? r->diff : NULL;
+}
+
 void reconcile_cancel(Reconcile *r) {
         if (!r)
                 return;

@@ -108,6 +108,10 @@ bool reconcile_is_waiting(const Reconcile *r);
 
 /* Whether a PUT of r is in flight (started, its answer not in yet). */
 bool reconcile_put_in_flight(const Reconcile *r);
+/* Live versus desired once the GET is in, so that a put-started hook can tell what the PUT
+ * corrects before it says the PUT is out; NULL before. Borrowed: valid until the result
+ * callback returns; take a reference (diff_ref()) to keep it longer. */
+Diff *reconcile_get_diff(const Reconcile *r);
 
 /* The callback fires (from the event loop) with an error of class TRANSIENT, -ECANCELED. The
  * Reconcile is freed after its callback: drop the pointer there (never cancel it later). */

@@ -94,6 +94,7 @@ struct Manager {
         char *dir_error;              /* why the last rescan failed, or NULL */
         int dir_errno;                /* and its negative errno, or 0 */
         char *revision;               /* the directory's .asyncfg-revision, or NULL */
+        Hashmap *broken_files;        /* paths of the files in error (key and value, owned) */
         /* The last load of the daemon configuration, at start or on SIGHUP (/status, metrics) */
         bool reload_successful;
         uint64_t reload_usec;         /* CLOCK_REALTIME of that attempt */
@@ -137,6 +138,7 @@ int manager_install_generation(Manager *m, ManagerGeneration *g);
 int manager_rescan_full(Manager *m, const char *why);
 void manager_on_dirwatch(Dirwatch *dw, const DirwatchChange *change, void *userdata);
 int manager_apply_desired(Manager *m);
+void manager_broken_files_free(Manager *m);
 int manager_watch_dir(Manager *m);
 /* A new Resource of spec (copied) in the table; NULL (logged) on out of memory. */
 Resource *manager_resource_new(Manager *m, const char *key, const ResourceSpec *spec);

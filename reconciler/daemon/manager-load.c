@@ -90,7 +90,8 @@ int manager_generation_new(Manager *m, DaemonConfig *config, ManagerGeneration *
                 if (a->client)
                         cloud_client_set_observer(a->client, manager_cloud_observer, m);
                 else
-                        log_error("Account '%s' is unusable: %s", a->config->name, strna(a->error));
+                        /* a->error names the account (accounts.c). */
+                        log_error("%s; nothing is reconciled through it.", strna(a->error));
         }
         *ret = g;
         return 0;
@@ -236,6 +237,59 @@ static int manager_sync_keep(Resource *r, void *userdata) {
         return 0;
 }
 
+static void broken_files_free(Hashmap *h) {
+        char *path;
+        size_t state = 0;
+
+        while (hashmap_iterate(h, &state, NULL, (void **) &path))
+                free(path);
+        hashmap_free(h);
+}
+
+void manager_broken_files_free(Manager *m) {
+        broken_files_free(m->broken_files);
+        m->broken_files = NULL;
+}
+
+/* The paths of the files in error now; NULL on out of memory. */
+static Hashmap *broken_files_collect(const DesiredSet *s) {
+        Hashmap *h = hashmap_new();
+
+        for (size_t i = 0; h && i < s->n_files; i++) {
+                char *path;
+
+                if (s->files[i]->state != DESIRED_FILE_ERROR)
+                        continue;
+                path = strdup(s->files[i]->path);
+                if (!path || hashmap_put(h, path, path) < 0) {
+                        free(path);
+                        broken_files_free(h);
+                        return NULL;
+                }
+        }
+        return h;
+}
+
+/* A file that was in error and loads again is news as much as its breaking was (which
+ * manager_rescan_one() and manager_log_file_errors() log). */
+static void manager_log_recovered_files(Manager *m) {
+        Hashmap *now_broken = broken_files_collect(m->desired);
+
+        if (!now_broken) {
+                log_oom();
+                return;
+        }
+        for (size_t i = 0; m->broken_files && i < m->desired->n_files; i++) {
+                const DesiredFile *f = m->desired->files[i];
+
+                if (f->state == DESIRED_FILE_OK && hashmap_get(m->broken_files, f->path))
+                        log_info("'%s' is valid again; %zu resource%s in force.", f->path,
+                                 f->n_resources, f->n_resources == 1 ? "" : "s");
+        }
+        manager_broken_files_free(m);
+        m->broken_files = now_broken;
+}
+
 static void desired_refs_free(DesiredRef *refs, size_t n) {
         for (size_t i = 0; i < n; i++)
                 free((char *) refs[i].key);
@@ -281,6 +335,7 @@ int manager_apply_desired(Manager *m) {
                           "removed, the resources known keep their last good version.");
         k = resource_table_sync(&m->table, refs, i, all_broken ? &ops_keep : &ops, m);
         desired_refs_free(refs, i);
+        manager_log_recovered_files(m);
         manager_update_file_metrics(m);
         manager_schedule_publish(m);
         return k < 0 ? k : 0;
@@ -299,16 +354,18 @@ static void manager_set_dir_error(Manager *m, int error, const char *msg) {
 }
 
 /* Why desired_set_rescan() failed with error, in words; NULL on -ENOMEM. */
+/* What is wrong with the directory, as the end of "desired-state directory 'DIR' ...". */
 static char *manager_dir_error_reason(const Manager *m, int error) {
         char *s = NULL;
 
+        if (error == -ENOENT)
+                return strdup("does not exist");
         if (error == -ENODATA)
-                return strdup("no *.yaml or *.yml files");
-        if (error != -E2BIG)
-                return strdup(strerror(-error));
-        if (asprintf(&s, "more YAML files than limits.files (%u) allows, so none is read", m->gen->config->limits.files) < 0)
-                return NULL;
-        return s;
+                return strdup("has no *.yaml or *.yml files");
+        if (error == -E2BIG)
+                return asprintf(&s, "has more YAML files than limits.files (%u) allows, so none "
+                                "is read", m->gen->config->limits.files) < 0 ? NULL : s;
+        return asprintf(&s, "cannot be used (%s)", strerror(-error)) < 0 ? NULL : s;
 }
 
 /* Logs the problems of the files a rescan touched that are (still) broken. */
@@ -344,6 +401,7 @@ static void manager_update_revision(Manager *m, const char *dir) {
         m->revision = TAKE_PTR(rev);
 }
 
+/* What is wrong with the desired-state directory (desired_set_rescan()'s error), in words. */
 /* Everything: new, changed, gone files (desired_set_rescan() guards the empty or missing
  * directory and an unreadable subdirectory: then nothing is removed). */
 int manager_rescan_full(Manager *m, const char *why) {
@@ -359,7 +417,7 @@ int manager_rescan_full(Manager *m, const char *why) {
                 _cleanup_free_ char *msg = NULL, *reason = manager_dir_error_reason(m, k);
 
                 if (!reason ||
-                    asprintf(&msg, "desired-state directory '%s': %s; nothing is removed, %zu "
+                    asprintf(&msg, "desired-state directory '%s' %s; nothing is removed, %zu "
                              "resources keep their last known version",
                              dir, reason, resource_table_size(&m->table)) < 0)
                         return log_oom();

@@ -156,8 +156,9 @@ int manager_process(WorkQueue *q, const char *key, void *item_userdata, void *us
         a = r->spec->account ? account_set_find(m->gen->accounts, r->spec->account) : NULL;
         if (a && a->client)
                 return resource_start_run(r, a->client);
-        if (asprintf(&msg, "account '%s' %s%s", strna(r->spec->account),
-                     a ? "is unusable: " : "is not configured", a ? strna(a->error) : "") < 0)
+        /* a->error names the account (accounts.c). */
+        if (a ? !(msg = strdup(strna(a->error)))
+              : asprintf(&msg, "account '%s' is not configured", strna(r->spec->account)) < 0)
                 return -ENOMEM;
         return resource_fail_run(r, CLOUD_ERROR_AUTH, "config", msg);
 }
@@ -385,6 +386,13 @@ static void manager_reload_desired(Manager *m, const char *old_dir) {
         m->desired = s;
 }
 
+static void manager_log_reloaded(Manager *m) {
+        size_t n_accounts = m->gen->accounts->n_accounts, n = desired_set_n_resources(m->desired);
+
+        log_info("Reloaded '%s': %zu account%s, %zu resource%s.", m->config_path, n_accounts,
+                 n_accounts == 1 ? "" : "s", n, n == 1 ? "" : "s");
+}
+
 void manager_reload(Manager *m) {
         const char *old_dir = m->gen->config->desired_dir;
         _cleanup_free_ char *dir = old_dir ? strdup(old_dir) : NULL, *error = NULL;
@@ -398,6 +406,8 @@ void manager_reload(Manager *m) {
         (void) manager_watch_dir(m);
         (void) manager_rebind_endpoint(m);
         (void) manager_rescan_full(m, "reload");
+        if (ok)
+                manager_log_reloaded(m);
         manager_notify_ready(m);
         free(m->status_line);
         m->status_line = NULL; /* send STATUS= again after READY=1 */
@@ -472,6 +482,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sig_hup);
         sd_event_source_disable_unref(m->publish_event);
         manager_poll_stretched_free(m);
+        manager_broken_files_free(m);
         clock_timer_free(m->save_timer);
         clock_timer_free(m->stop_timer);
         clock_timer_free(m->orphan_timer);

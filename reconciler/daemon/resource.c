@@ -268,9 +268,32 @@ static void resource_keep_write(Resource *r, Diff *d) {
                 resource_keep(&r->last_write, d);
 }
 
+/* The drifted fields in words, live → desired: "maxRetryAttempts: 0 → 2, onFailure: (none) →
+ * arn:...". Every differing field when none is flagged (a field changed in the cloud and in the
+ * YAML alike drifted without a difference of its own). NULL on out of memory. */
+static char *resource_drift_text(const Diff *d) {
+        _cleanup_free_ char *text = NULL;
+        bool flagged = false;
+
+        for (size_t i = 0; i < d->n_entries; i++)
+                flagged = flagged || d->entries[i].drift;
+        for (size_t i = 0; i < d->n_entries; i++) {
+                _cleanup_free_ char *one = NULL, *joined = NULL;
+
+                if (flagged && !d->entries[i].drift)
+                        continue;
+                if (diff_format_field_value(d, &d->entries[i], &one) < 0 ||
+                    asprintf(&joined, "%s%s%s", text ?: "", text ? ", " : "", one) < 0)
+                        return NULL;
+                free(text);
+                text = TAKE_PTR(joined);
+        }
+        return TAKE_PTR(text);
+}
+
+
 static void resource_note_drift(Resource *r, Diff *d) {
         _cleanup_free_ char *text = NULL;
-        json_t *j = NULL;
 
         r->drift = d && d->has_last_applied && diff_has_drift(d) && !diff_is_empty(d);
         if (!r->drift)
@@ -279,12 +302,10 @@ static void resource_note_drift(Resource *r, Diff *d) {
         (void) metrics_counter_inc(r->manager->metrics->drift_detected_total,
                                    provider_to_string(r->spec->provider));
         resource_keep(&r->last_drift, d);
-        if (diff_to_json(d, &j) >= 0) {
-                text = json_dumps(j, JSON_COMPACT);
-                json_decref(j);
-        }
-        resource_log(LOG_WARNING, r, 0, "drift detected (the cloud changed): %s%s", strna(text),
-                     r->spec->management == MANAGEMENT_ENFORCE ? ", correcting" : ", observe mode: reported only");
+        text = resource_drift_text(d);
+        resource_log(LOG_WARNING, r, 0, "drift on %s (someone changed the cloud); %s", strna(text),
+                     r->spec->management == MANAGEMENT_ENFORCE ? "correcting"
+                                                               : "observe mode, not corrected");
 }
 
 void resource_report_written(Resource *r) {
@@ -342,7 +363,8 @@ static void resource_on_reconciled(Reconcile *rec, ReconcileResult *res, void *u
 
         if (res->outcome != RECONCILE_ERROR || res->diff)
                 r->last_observed_usec = now(CLOCK_REALTIME);
-        if (res->diff)
+        /* A run that wrote told its drift before the PUT went out (resource_on_put_started()). */
+        if (res->diff && !res->put_sent)
                 resource_note_drift(r, res->diff);
         wr = resource_on_observed(r, res, &retry_after);
         manager_alerts_on_run(r->manager, r, res->outcome, res->diff);
@@ -380,8 +402,10 @@ int resource_fail_run(Resource *r, CloudErrorClass class, const char *what, cons
         return workqueue_done(m->queue, r->key, WORK_RESULT_PERMANENT, 0) < 0 ? -EIO : 0;
 }
 
-/* changing exactly while the PUT is in flight (and until the write is acknowledged). */
+/* changing exactly while the PUT is in flight (and until the write is acknowledged). The drift
+ * it corrects was found first, and is logged first. */
 static void resource_on_put_started(Reconcile *rec, void *userdata) {
+        resource_note_drift(userdata, reconcile_get_diff(rec));
         resource_set_state(userdata, RESOURCE_EVENT_WRITING, "PUT in flight");
 }
 

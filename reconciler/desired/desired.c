@@ -814,6 +814,21 @@ static unsigned desired_set_max_files(const DesiredSet *s) {
         return s->config && s->config->limits.files ? s->config->limits.files : LIMIT_FILES;
 }
 
+/* The directory itself, which has no line to point at: 0 when it is one, else a negative errno
+ * with the reason in s->scan_diags (a missing directory is said to be missing). What follows
+ * from it (nothing is removed) is for the caller to say. */
+static int rescan_stat_root(DesiredSet *s, const char *root, struct stat *st) {
+        int r = stat(root, st) < 0 ? -errno : S_ISDIR(st->st_mode) ? 0 : -ENOTDIR;
+
+        if (r == -ENOENT)
+                (void) yaml_error_at(&s->scan_diags, root, DIAG_LINE_NONE, 0,
+                                     "the desired-state directory does not exist");
+        else if (r < 0)
+                (void) yaml_error_at(&s->scan_diags, root, DIAG_LINE_NONE, 0,
+                                     "the desired-state directory cannot be used: %s", strerror(-r));
+        return r;
+}
+
 int desired_set_rescan(DesiredSet *s, const char *dir) {
         _cleanup_free_ char *root = root_dup(dir);
         Scan sc = {
@@ -827,12 +842,9 @@ int desired_set_rescan(DesiredSet *s, const char *dir) {
                 return -ENOMEM;
         sc.root = root;
         diag_list_clear(&s->scan_diags);
-        if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
-                r = stat(root, &st) < 0 ? -errno : -ENOTDIR;
-                (void) yaml_error_at(&s->scan_diags, root, 0, 0,
-                                     "desired-state directory cannot be used: %s", strerror(-r));
+        r = rescan_stat_root(s, root, &st);
+        if (r < 0)
                 return r;
-        }
         r = scan_enter_dir(&sc, &st);
         if (r >= 0)
                 r = scan_dir(&sc, root, 0);
@@ -843,8 +855,8 @@ int desired_set_rescan(DesiredSet *s, const char *dir) {
                 goto finish;
         }
         if (sc.n_paths == 0 && !sc.incomplete) {
-                (void) yaml_error_at(&s->scan_diags, root, 0, 0,
-                                     "no *.yaml or *.yml files found; nothing is removed");
+                (void) yaml_error_at(&s->scan_diags, root, DIAG_LINE_NONE, 0,
+                                     "no *.yaml or *.yml files found");
                 r = -ENODATA;
                 goto finish;
         }

@@ -482,8 +482,12 @@ int daemon_config_load(const char *path, DiagList *diags, DaemonConfig **ret) {
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0 || fstat(fd, &st) < 0) {
                 int r = -errno;
-                (void) yaml_error_at(diags, path, 0, 0, "cannot read configuration: %s",
-                                     strerror(-r));
+                if (r == -ENOENT)
+                        (void) yaml_error_at(diags, path, DIAG_LINE_NONE, 0,
+                                             "the configuration file does not exist");
+                else
+                        (void) yaml_error_at(diags, path, DIAG_LINE_NONE, 0,
+                                             "cannot read configuration: %s", strerror(-r));
                 return r;
         }
         if (!S_ISREG(st.st_mode) || st.st_size > (off_t) LIMIT_FILE_SIZE) {

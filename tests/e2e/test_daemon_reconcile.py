@@ -47,7 +47,10 @@ def test_drift_corrected_in_enforce_reported_in_observe(fake, make_daemon):
     assert "1 drifted" in d.notify.values("STATUS")[-1]
     enf = d.resource("enf")
     assert enf["last_drift"] and enf["last_drift_diff"][0]["drift"] is True
-    assert "drift detected" in d.logtext()
+    log = d.logtext()
+    assert "enf: drift on maxRetryAttempts: 0 → 1 (someone changed the cloud); correcting" in log
+    assert ("obs: drift on maxRetryAttempts: 0 → 1 (someone changed the cloud); observe mode, "
+            "not corrected") in log
     assert d.stop() == 0
 
 
@@ -78,7 +81,8 @@ def test_drift_versus_change(fake, make_daemon):
                                      "drift": False, "change": True}]
     assert r["drift"] is False
     assert d.metric('asyncfg_drift_detected_total{provider="aws"}') == drifts
-    assert "drift detected" in d.logtext()
+    assert ("dc: drift on maxEventAgeSeconds: 600 → 3600 (someone changed the cloud); correcting"
+            in d.logtext())
     assert d.stop() == 0
 
 

@@ -104,7 +104,8 @@ def test_fresh_install_empty_directory_is_valid_with_a_warning(tmp_path):
         p = run("validate", *args)
         assert p.returncode == 0, (args, p.stderr)
         assert p.stdout == f"{desired}: 0 resources in 0 files, valid\n"
-        assert p.stderr == (f"{desired}:1:1: warning: no *.yaml or *.yml files yet; the daemon "
+        # A directory has no line to point at (issue 14: no "path:1:1:" for a path as a whole).
+        assert p.stderr == (f"{desired}: warning: no *.yaml or *.yml files yet; the daemon "
                             "starts with this directory and manages nothing until files appear\n")
 
 
@@ -118,6 +119,24 @@ def test_config_alone_fails_on_a_missing_directory_or_a_bad_config(tmp_path):
     p = run("validate", "--config", str(bad))
     assert p.returncode == 1
     assert f"{bad}:2:1: error: unknown key 'nope' in configuration" in p.stderr
+
+
+def test_a_missing_path_is_reported_as_missing(tmp_path):
+    """Issue 14: not "path:1:1: error: cannot read file: ...", and no word of what the daemon
+    would (not) remove."""
+    missing = tmp_path / "nonexistent-dir"
+    p = run("validate", "--config", _config_naming(tmp_path, missing))
+    assert p.returncode == 1
+    assert p.stderr == f"{missing}: error: the desired-state directory does not exist\n"
+    p = run("validate", str(missing))
+    assert p.returncode == 1
+    assert p.stderr == f"{missing}: error: does not exist\n"
+    p = run("validate", "-o", "json", str(missing))
+    assert json.loads(p.stdout) == [{"path": str(missing), "line": 0, "column": 0,
+                                     "severity": "error", "message": "does not exist"}]
+    p = run("validate", "--config", str(tmp_path / "nope.yaml"))
+    assert p.returncode == 1
+    assert p.stderr == f"{tmp_path}/nope.yaml: error: the configuration file does not exist\n"
 
 
 def test_neither_path_nor_config_is_a_usage_error():

@@ -105,7 +105,9 @@ static char *resolve_error(const CredentialConfig *cfg, int expected) {
         assert_null(c.access_key_id);
         assert_non_null(error);
         assert_no_secret(error);
-        assert_non_null(strstr(error, cfg->account));
+        /* The caller names the account, once (reconciler/core/accounts.c). */
+        if (strstr(error, "account '"))
+                fail_msg("the account is named: %s", error);
         return error;
 }
 
@@ -159,7 +161,7 @@ static void test_env_partial(void **state) {
 
         setenv("AWS_ACCESS_KEY_ID", AKID, 1);
         _cleanup_free_ char *e1 = resolve_error(&cfg, -EINVAL);
-        assert_string_equal(e1, "account 'aws-prod': environment: AWS_SECRET_ACCESS_KEY is not set, but AWS_ACCESS_KEY_ID is");
+        assert_string_equal(e1, "environment: AWS_SECRET_ACCESS_KEY is not set, but AWS_ACCESS_KEY_ID is");
 
         unsetenv("AWS_ACCESS_KEY_ID");
         setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
@@ -370,7 +372,7 @@ static void test_partial_file(void **state) {
 
         write_file(".aws/credentials", "[default]\naws_access_key_id = " AKID "\n");
         _cleanup_free_ char *e1 = resolve_error(&cfg, -EINVAL);
-        assert_non_null(strstr(e1, "[default]: 'aws_secret_access_key' is missing, but an access key id is given (account 'aws-prod')"));
+        assert_non_null(strstr(e1, "[default]: 'aws_secret_access_key' is missing, but an access key id is given"));
         assert_null(strstr(e1, AKID));
 
         write_file(".aws/credentials", "[default]\naws_secret_access_key = " SECRET "\n");
@@ -392,7 +394,7 @@ static void test_partial_file(void **state) {
         /* A syntax error: path:line:col, and the secret-looking line is not quoted. */
         write_file(".aws/credentials", "[default]\naws_access_key_id = " AKID "\n" SECRET "\n");
         _cleanup_free_ char *e5 = resolve_error(&cfg, -EINVAL);
-        assert_non_null(strstr(e5, "/.aws/credentials:3:1: error: expected 'key = value' (credentials of account 'aws-prod')"));
+        assert_non_null(strstr(e5, "/.aws/credentials:3:1: error: expected 'key = value'"));
 }
 
 static void test_config_file_formats(void **state) {
@@ -504,21 +506,21 @@ static void test_provider_static(void **state) {
         assert_null(credential_provider_error(p));
         assert_int_equal(credential_provider_start(p), -EALREADY);
 
-        /* Errors are kept for the caller to report, naming the account. */
+        /* Errors are kept for the caller to report; it names the account. */
         unsetenv("HUAWEICLOUD_SDK_AK");
         CredentialConfig cfg2 = { .provider = PROVIDER_HUAWEICLOUD, .account = "hw2" };
         assert_int_equal(credential_provider_new(e, NULL, &cfg2, &q), 0);
         assert_int_equal(credential_provider_start(q), -EINVAL);
         assert_null(credential_provider_get(q));
         assert_string_equal(credential_provider_error(q),
-                            "account 'hw2': environment: HUAWEICLOUD_SDK_AK is not set, but HUAWEICLOUD_SDK_SK is");
+                            "environment: HUAWEICLOUD_SDK_AK is not set, but HUAWEICLOUD_SDK_SK is");
         q = credential_provider_free(q);
 
         /* The metadata source without an HTTP engine. */
         unsetenv("HUAWEICLOUD_SDK_SK");
         assert_int_equal(credential_provider_new(e, NULL, &cfg2, &q), 0);
         assert_int_equal(credential_provider_start(q), -EINVAL);
-        assert_non_null(strstr(credential_provider_error(q), "hw2"));
+        assert_string_equal(credential_provider_error(q), "the metadata source needs an HTTP engine");
 
         CredentialConfig bad = { .provider = PROVIDER_AWS };
         CredentialProvider *none = NULL;

@@ -366,6 +366,14 @@ static void test_empty_and_missing_dir(void **state) {
         assert_true(s->scan_diags.n_errors == 1);
         assert_int_equal(desired_set_rescan(s, path_in("nope")), -ENOENT);
         assert_int_equal(desired_set_n_resources(s), 1);
+        /* A missing directory is said to be missing, with no line to point at. */
+        _cleanup_free_ char *line = NULL, *want = NULL;
+        assert_int_equal(s->scan_diags.n, 1);
+        assert_int_equal(s->scan_diags.items[0].line, DIAG_LINE_NONE);
+        assert_int_equal(diag_format(&s->scan_diags.items[0], &line), 0);
+        assert_true(asprintf(&want, "%s: error: the desired-state directory does not exist",
+                             path_in("nope")) > 0);
+        assert_string_equal(line, want);
 }
 
 /* ---- what is gone: each way a file can fail to be read, and a file really gone ---- */

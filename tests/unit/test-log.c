@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* lib/log: syslog priority prefixes only when stderr really is the journal's stream, and
- * structured fields kept when the journal cannot take them. */
+/* lib/log: syslog priority prefixes only when stderr really is the journal's stream; off it,
+ * a timestamp first (when asked for) and the sentence alone, without the structured fields. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <regex.h>
 #include <stddef.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -61,9 +63,72 @@ static void emit_struct(void) {
         (void) log_struct_internal(LOG_WARNING, 0, fields, "drift detected");
 }
 
-static void test_struct_fields_in_text(void **state) {
+static void test_struct_fields_not_in_text(void **state) {
+        /* Off the journal the fields have nowhere to go: the sentence names what it is about. */
         char *out = capture_stderr(false, emit_struct);
-        assert_string_equal(out, "drift detected RESOURCE=orders PROVIDER=aws\n");
+        assert_string_equal(out, "drift detected\n");
+        free(out);
+}
+
+static void assert_time(uint64_t usec, const char *tz, const char *want) {
+        char buf[LOG_TIME_MAX];
+
+        setenv("TZ", tz, 1);
+        tzset();
+        assert_string_equal(log_format_time(buf, usec), want);
+}
+
+static void test_format_time(void **state) {
+        /* 2026-12-06T10:42:05.123Z */
+        uint64_t t = 1796553725123456ULL;
+
+        assert_time(t, "UTC", "2026-12-06T10:42:05.123+00:00");
+        assert_time(t, "UTC-1", "2026-12-06T11:42:05.123+01:00"); /* POSIX: east is negative */
+        assert_time(t, "<-0530>5:30", "2026-12-06T05:12:05.123-05:30");
+        assert_time(t - 123456, "UTC", "2026-12-06T10:42:05.000+00:00");
+        unsetenv("TZ");
+        tzset();
+}
+
+/* "2026-12-06T10:42:05.123+00:00 " and then the text. */
+static void assert_stamped(const char *line, const char *text) {
+        regex_t re;
+
+        assert_int_equal(regcomp(&re,
+                                 "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}"
+                                 "[+-][0-9]{2}:[0-9]{2} ",
+                                 REG_EXTENDED | REG_NOSUB),
+                         0);
+        assert_int_equal(regexec(&re, line, 0, NULL, 0), 0);
+        regfree(&re);
+        assert_true(strneq(line + LOG_TIME_MAX, text, strlen(text)));
+}
+
+static void test_time_off_the_journal(void **state) {
+        char *out, *second;
+
+        log_show_time(true);
+        out = capture_stderr(false, emit_plain);
+        second = strchr(out, '\n');
+        assert_non_null(second);
+        assert_stamped(out, "disk on fire\n");
+        assert_stamped(second + 1, "all is well\n");
+        assert_string_equal(strchr(second + 1, '\n'), "\n"); /* "not shown" is not */
+        free(out);
+        out = capture_stderr(false, emit_struct);
+        assert_stamped(out, "drift detected\n");
+        free(out);
+        log_show_time(false);
+}
+
+static void test_no_time_under_journal(void **state) {
+        /* The journal stamps its entries: the stream gets the priority only. */
+        char *out;
+
+        log_show_time(true);
+        out = capture_stderr(true, emit_plain);
+        log_show_time(false);
+        assert_string_equal(out, "<3>disk on fire\n<6>all is well\n");
         free(out);
 }
 
@@ -78,7 +143,10 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_prefix_under_journal),
                 cmocka_unit_test(test_no_prefix_elsewhere),
-                cmocka_unit_test(test_struct_fields_in_text),
+                cmocka_unit_test(test_struct_fields_not_in_text),
+                cmocka_unit_test(test_format_time),
+                cmocka_unit_test(test_time_off_the_journal),
+                cmocka_unit_test(test_no_time_under_journal),
                 cmocka_unit_test(test_errno_return),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -402,7 +402,7 @@ static void test_alicloud_ram_role(void **state) {
         harness_init(&h, PROVIDER_ALICLOUD, NULL, "other-role");
         assert_int_equal(credential_provider_start(h.provider), 0);
         assert_true(run_until(&h, &h.n_err, 1, 3000));
-        assert_true(startswith(h.last_message, "account 'meta-acct': metadata service http://127.0.0.1:"));
+        assert_true(startswith(h.last_message, "metadata service http://127.0.0.1:"));
         assert_true(endswith(h.last_message, ": role credentials: HTTP 404"));
         harness_done(&h);
 }
@@ -509,7 +509,7 @@ static void test_failure_keeps_old_credentials(void **state) {
         assert_true(realtime_usec() < expiry);
         expect_creds(&h, 1);
         assert_string_equal(credential_provider_error(h.provider), h.last_message);
-        assert_true(startswith(h.last_message, "account 'meta-acct': metadata service http://127.0.0.1:"));
+        assert_true(startswith(h.last_message, "metadata service http://127.0.0.1:"));
         assert_true(endswith(h.last_message, ": security key: HTTP 500"));
         assert_no_secret(h.last_message);
 
@@ -572,7 +572,7 @@ static void test_expired_answer_and_connection_refused(void **state) {
         assert_int_equal(credential_provider_start(h.provider), 0);
         assert_true(run_until(&h, &h.n_err, 1, 3000));
         assert_int_equal(h.last_error, -ECONNREFUSED);
-        assert_true(startswith(h.last_message, "account 'meta-acct': metadata service http://127.0.0.1:"));
+        assert_true(startswith(h.last_message, "metadata service http://127.0.0.1:"));
         assert_non_null(strstr(h.last_message, "token (PUT): Connection refused"));
         assert_null(strstr(h.last_message, "no systemd credential"));
         harness_done(&h);
@@ -586,7 +586,7 @@ static void test_expired_answer_and_connection_refused(void **state) {
         credential_provider_set_callback(h.provider, on_credentials, &h);
         assert_int_equal(credential_provider_start(h.provider), 0);
         assert_true(run_until(&h, &h.n_err, 1, 3000));
-        assert_true(startswith(h.last_message, "account 'nothing': metadata service http://127.0.0.1:"));
+        assert_true(startswith(h.last_message, "metadata service http://127.0.0.1:"));
         assert_true(endswith(h.last_message, "Connection refused (and no systemd credential, environment "
                                              "variables or shared credentials file were found)"));
         harness_done(&h);

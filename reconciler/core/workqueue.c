@@ -21,7 +21,6 @@ typedef struct WorkAccount {
 } WorkAccount;
 
 struct WorkItem {
-        char *key;
         void *userdata;
         WorkAccount *account;     /* for the next run */
         WorkAccount *run_account; /* of the run in flight */
@@ -45,6 +44,7 @@ struct WorkItem {
         WorkAccount *demand_account;
         uint64_t demand;          /* own resync: its share of demand_own; 0 on the queue's */
         WorkItem *wait_prev, *wait_next;
+        char key[]; /* one allocation: at 100,000 items a malloc'd copy cost 24 bytes more each */
 };
 
 struct WorkQueue {
@@ -136,7 +136,6 @@ static int workqueue_enqueue(WorkQueue *q, WorkItem *item, WorkPriority priority
 static WorkItem *work_item_free(WorkItem *item) {
         if (!item)
                 return NULL;
-        free(item->key);
         free(item);
         return NULL;
 }
@@ -593,16 +592,15 @@ WorkQueue *workqueue_free(WorkQueue *q) {
 /* ---- adding and removing ---------------------------------------------------------------- */
 
 static int work_item_new(WorkQueue *q, const char *key, WorkItem **ret) {
-        _cleanup_(work_item_freep) WorkItem *item = calloc(1, sizeof(WorkItem));
+        size_t n = strlen(key) + 1;
+        _cleanup_(work_item_freep) WorkItem *item = calloc(1, offsetof(WorkItem, key) + n);
         int r;
 
         if (!item)
                 return -ENOMEM;
         item->idx = PRIOQ_IDX_NULL;
         item->spread = true;
-        item->key = strdup(key);
-        if (!item->key)
-                return -ENOMEM;
+        memcpy(item->key, key, n);
         r = hashmap_put(q->items, item->key, item);
         if (r < 0)
                 return r;

@@ -71,7 +71,8 @@ typedef struct ResourceRun {
 } ResourceRun;
 
 typedef struct Resource {
-        char *key;          /* the identity (resource_spec_identity()); the table's key */
+        char *key;          /* the identity (resource_spec_identity()); the table's key; in r's
+                             * own allocation, right after it (one malloc less each) */
         ResourceSpec *spec; /* the document in force (a reference: resource_spec_ref()) */
         ResourceState state; /* only through resource_set_state() */
         /* What /status shows, kept as the reconcile's Diff (a reference, often one Diff for

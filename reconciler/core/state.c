@@ -189,7 +189,6 @@ bool state_location_equal(const StateLocation *a, const StateLocation *b) {
 static StateRecord *state_record_free(const StateStore *s, StateRecord *r) {
         if (!r)
                 return NULL;
-        free(r->key);
         async_config_done(&r->applied);
         store_members_done(s, &info_members, &r->info);
         store_members_done(s, &location_members, &r->location);
@@ -304,14 +303,10 @@ static int state_store_insert(StateStore *s, const char *key, AsyncConfig *confi
                 s->records = n;
                 s->allocated = a;
         }
-        rec = calloc(1, sizeof(StateRecord));
+        rec = calloc(1, sizeof(StateRecord) + strlen(key) + 1);
         if (!rec)
                 return -ENOMEM;
-        rec->key = strdup(key);
-        if (!rec->key) {
-                free(rec);
-                return -ENOMEM;
-        }
+        rec->key = strcpy((char *) (rec + 1), key);
         r = hashmap_put(s->index, rec->key, rec);
         if (r < 0) {
                 state_record_free(s, rec);

@@ -75,7 +75,7 @@ typedef struct StateLocation {
 } StateLocation;
 
 typedef struct StateRecord {
-        char *key;
+        char *key; /* in the record's own allocation, right after it (one malloc less each) */
         AsyncConfig applied;   /* the document last PUT */
         uint64_t applied_usec; /* CLOCK_REALTIME, µs, of that PUT */
         bool created;          /* asyncfg created the config (none existed); false: adopted */

@@ -20,31 +20,33 @@ typedef struct WorkAccount {
         uint64_t demand_own;
 } WorkAccount;
 
+/* Pointers, then 64-bit, then 32-bit members, then the flags: no padding (128 bytes), one per
+ * resource. */
 struct WorkItem {
-        char *key;
         void *userdata;
         WorkAccount *account;     /* for the next run */
         WorkAccount *run_account; /* of the run in flight */
-        WorkPriority priority;    /* of the queued entry or the run in flight */
+        WorkAccount *demand_account;
+        WorkItem *wait_prev, *wait_next;
         usec_t due;               /* while queued */
         usec_t not_before;        /* Retry-After: no add moves the item before this */
         usec_t resync;            /* 0: the queue's */
         usec_t started;           /* when the run in flight started */
+        usec_t dirty_due;
         uint64_t seq;             /* first in, first out among equal due times */
+        uint64_t demand;          /* own resync: its share of demand_own; 0 on the queue's */
         unsigned attempt;         /* failed runs since the last success */
         unsigned idx;             /* in account->queues[priority]; PRIOQ_IDX_NULL: not queued */
+        WorkPriority priority;    /* of the queued entry or the run in flight */
+        WorkPriority dirty_priority;
         bool in_flight;
         bool dirty; /* added while in flight: dirty_priority at dirty_due once done */
         bool removed;
-        WorkPriority dirty_priority;
-        usec_t dirty_due;
         bool waiting;             /* in flight, waiting for a token (run_account's wait list) */
         bool woken;               /* waiting, resumed without a token (workqueue_wake()) */
         bool spread;              /* no poll yet: the first is spread over the interval */
         bool polled;              /* counted in account's poll demand (demand_account) */
-        WorkAccount *demand_account;
-        uint64_t demand;          /* own resync: its share of demand_own; 0 on the queue's */
-        WorkItem *wait_prev, *wait_next;
+        char key[]; /* one allocation: at 100,000 items a malloc'd copy cost 24 bytes more each */
 };
 
 struct WorkQueue {
@@ -136,7 +138,6 @@ static int workqueue_enqueue(WorkQueue *q, WorkItem *item, WorkPriority priority
 static WorkItem *work_item_free(WorkItem *item) {
         if (!item)
                 return NULL;
-        free(item->key);
         free(item);
         return NULL;
 }
@@ -593,16 +594,15 @@ WorkQueue *workqueue_free(WorkQueue *q) {
 /* ---- adding and removing ---------------------------------------------------------------- */
 
 static int work_item_new(WorkQueue *q, const char *key, WorkItem **ret) {
-        _cleanup_(work_item_freep) WorkItem *item = calloc(1, sizeof(WorkItem));
+        size_t n = strlen(key) + 1;
+        _cleanup_(work_item_freep) WorkItem *item = calloc(1, offsetof(WorkItem, key) + n);
         int r;
 
         if (!item)
                 return -ENOMEM;
         item->idx = PRIOQ_IDX_NULL;
         item->spread = true;
-        item->key = strdup(key);
-        if (!item->key)
-                return -ENOMEM;
+        memcpy(item->key, key, n);
         r = hashmap_put(q->items, item->key, item);
         if (r < 0)
                 return r;

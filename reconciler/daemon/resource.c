@@ -15,14 +15,12 @@
 /* ---- the object ---------------------------------------------------------------------------- */
 
 Resource *resource_new(const char *key, const ResourceSpec *spec) {
-        _cleanup_(resource_freep) Resource *r = calloc(1, sizeof(*r));
+        _cleanup_(resource_freep) Resource *r = calloc(1, sizeof(*r) + strlen(key) + 1);
 
         if (!r)
                 return NULL;
         r->state = _RESOURCE_STATE_INVALID;
-        r->key = strdup(key);
-        if (!r->key)
-                return NULL;
+        r->key = strcpy((char *) (r + 1), key);
         r->spec = resource_spec_ref(spec);
         return TAKE_PTR(r);
 }
@@ -30,7 +28,6 @@ Resource *resource_new(const char *key, const ResourceSpec *spec) {
 Resource *resource_free(Resource *r) {
         if (!r)
                 return NULL;
-        free(r->key);
         resource_spec_free(r->spec);
         diff_free(r->diff);
         diff_free(r->last_drift);

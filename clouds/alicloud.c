@@ -191,8 +191,7 @@ static int fc_build_qualifiers(const CloudAccount *a, CloudOp op, const CloudTar
 }
 
 static int fc_build_request(const CloudAccount *a, CloudOp op, const CloudTarget *t,
-                            const AsyncConfig *desired, const char *page_token,
-                            CloudRequest *req) {
+                            const AsyncConfig *desired, const char *page_token, CloudRequest *req) {
         const FcApi *api = fc_api(a);
         int r;
 
@@ -239,7 +238,8 @@ static int fc_sign_request(const CloudAccount *a, CloudRequest *req, const Cloud
         if (r >= 0)
                 r = cloud_request_add_header(req, "accept", "application/json");
         if (r >= 0 && req->body)
-                r = cloud_request_add_header(req, "content-type", "application/json; charset=utf-8");
+                r = cloud_request_add_header(req, "content-type",
+                                             "application/json; charset=utf-8");
         if (r >= 0 && !isempty(c->token)) {
                 r = cloud_request_add_header(req, "x-acs-accesskey-id", c->access_key_id);
                 if (r >= 0)
@@ -415,11 +415,20 @@ static int fc_parse_error(const char *body, size_t size, CloudError *ret) {
 
 static void fc_classify_error(CloudOp op, CloudError *e) {
         static const char *const auth[] = {
-                "SignatureNotMatch", "SignatureDoesNotMatch", "InvalidAccessKeyID",
-                "InvalidAccessKeyId", "InvalidAccessKeyId.NotFound", "InvalidAccessKeyId.Inactive",
-                "InvalidSecurityToken.Expired", "InvalidSecurityToken.Malformed",
-                "InvalidSecurityToken.MismatchWithAccessKey", "IncompleteSignature",
-                "MissingSecurityHeader", "InvalidTimeStamp.Expired", "SignatureNonceUsed", NULL,
+                "SignatureNotMatch",
+                "SignatureDoesNotMatch",
+                "InvalidAccessKeyID",
+                "InvalidAccessKeyId",
+                "InvalidAccessKeyId.NotFound",
+                "InvalidAccessKeyId.Inactive",
+                "InvalidSecurityToken.Expired",
+                "InvalidSecurityToken.Malformed",
+                "InvalidSecurityToken.MismatchWithAccessKey",
+                "IncompleteSignature",
+                "MissingSecurityHeader",
+                "InvalidTimeStamp.Expired",
+                "SignatureNonceUsed",
+                NULL,
         };
         const char *code = e->code ?: "";
         long s = e->http_status;
@@ -441,7 +450,8 @@ static void fc_classify_error(CloudOp op, CloudError *e) {
                 e->class = CLOUD_ERROR_AUTH;
         else if (s >= 500 || s == 409)
                 e->class = CLOUD_ERROR_TRANSIENT;
-        else if (s == 400 || startswith(code, "InvalidArgument") || startswith(code, "MissingRequired"))
+        else if (s == 400 || startswith(code, "InvalidArgument") ||
+                 startswith(code, "MissingRequired"))
                 e->class = CLOUD_ERROR_INVALID;
         else
                 e->class = CLOUD_ERROR_PERMANENT;
@@ -494,21 +504,25 @@ static int fc_parse_function_id(const char *function, const char *qualifier, Fun
         int r;
 
         if (qualifier && !syntax_chars_valid(qualifier, 1, 128, "-_"))
-                return cloud_refuse(ret_message, -EDOM, "invalid qualifier '%s' (expected LATEST, a "
-                                    "version number or an alias name)", qualifier);
+                return cloud_refuse(ret_message, -EDOM,
+                                    "invalid qualifier '%s' (expected LATEST, a "
+                                    "version number or an alias name)",
+                                    qualifier);
         /* An ARN carries a region and an account, which a name sent to FC does not. */
         if (startswith(function, "acs:"))
                 return cloud_refuse(ret_message, -EINVAL,
                                     "function '%s' is an ARN: Function Compute functions are named "
                                     "by name ('name', FC2 'service/function'), in the account's "
-                                    "region", function);
+                                    "region",
+                                    function);
         if (slash)
                 r = fc2_parse_name(function, slash, id, ret_message);
         else if (!fc_name_valid(function))
                 r = cloud_refuse(ret_message, -EINVAL,
                                  "invalid function name '%s' (1-128 letters, digits, '-' "
                                  "or '_', not starting with a digit or '-'; FC2 functions "
-                                 "are written 'service/function')", function);
+                                 "are written 'service/function')",
+                                 function);
         else {
                 id->api = CLOUD_API_FC3;
                 r = strdup_opt(function, &id->name);
@@ -589,10 +603,10 @@ static int fc_check_destination(const char *target, bool on_failure, char **ret_
  * FC3 SDK 1-604800, tf FC2 1-2592000, tf fcv3 0-86400. Widest is 1-2592000: the 0 of tf fcv3
  * is Terraform's own validation only, and that resource never sends 0 (it sends the field only
  * when > 0), so no source shows the API taking 0. One range for FC3 and FC2. */
-#define FC_LIMITS                                                      \
-        {                                                              \
-                [CLOUD_LIMIT_RETRY_ATTEMPTS] = { 0, 8 },               \
-                [CLOUD_LIMIT_EVENT_AGE_SECONDS] = { 1, 2592000 },      \
+#define FC_LIMITS                                                                                  \
+        {                                                                                          \
+                [CLOUD_LIMIT_RETRY_ATTEMPTS] = { 0, 8 },                                           \
+                [CLOUD_LIMIT_EVENT_AGE_SECONDS] = { 1, 2592000 },                                  \
         }
 
 const CloudOps cloud_ops_fc3 = {

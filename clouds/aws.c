@@ -134,7 +134,8 @@ static int aws_build_request(const CloudAccount *a, CloudOp op, const CloudTarge
         }
         if (op == CLOUD_OP_LIST) {
                 req->method = "GET";
-                r = cloud_request_set_path(req, AWS_API_PREFIX "%s/event-invoke-config/list", label);
+                r = cloud_request_set_path(req, AWS_API_PREFIX "%s/event-invoke-config/list",
+                                           label);
                 if (r >= 0 && page_token)
                         r = cloud_request_add_query(req, "Marker", page_token);
                 if (r >= 0)
@@ -292,17 +293,27 @@ static int aws_parse_error(const char *body, size_t size, CloudError *ret) {
 static void aws_classify_error(CloudOp op, CloudError *e) {
         /* botocore retries/standard.py's throttling codes. */
         static const char *const throttling[] = {
-                "TooManyRequestsException", "ThrottlingException", "Throttling",
-                "ThrottledException", "RequestThrottledException", "RequestThrottled",
-                "RequestLimitExceeded", "SlowDown", "TooManyRequests",
-                "ProvisionedThroughputExceededException", "BandwidthLimitExceeded",
-                "LimitExceededException", "TransactionInProgressException", NULL,
+                "TooManyRequestsException",
+                "ThrottlingException",
+                "Throttling",
+                "ThrottledException",
+                "RequestThrottledException",
+                "RequestThrottled",
+                "RequestLimitExceeded",
+                "SlowDown",
+                "TooManyRequests",
+                "ProvisionedThroughputExceededException",
+                "BandwidthLimitExceeded",
+                "LimitExceededException",
+                "TransactionInProgressException",
+                NULL,
         };
         static const char *const auth[] = {
                 "UnrecognizedClientException", "InvalidSignatureException",
-                "AccessDeniedException", "ExpiredTokenException", "IncompleteSignature",
-                "MissingAuthenticationToken", "SignatureDoesNotMatch",
-                "InvalidClientTokenId", "KMSAccessDeniedException", NULL,
+                "AccessDeniedException",       "ExpiredTokenException",
+                "IncompleteSignature",         "MissingAuthenticationToken",
+                "SignatureDoesNotMatch",       "InvalidClientTokenId",
+                "KMSAccessDeniedException",    NULL,
         };
         const char *msg = e->message ?: "";
         long s = e->http_status;
@@ -331,7 +342,8 @@ static void aws_classify_error(CloudOp op, CloudError *e) {
                 e->class = CLOUD_ERROR_TRANSIENT;
                 e->note = "the function is being updated";
         } else if (e->code && streq(e->code, "InvalidParameterValueException") &&
-                   (strcasestr(msg, "destination ARN") || strcasestr(msg, "does not have permissions"))) {
+                   (strcasestr(msg, "destination ARN") ||
+                    strcasestr(msg, "does not have permissions"))) {
                 /* Also what a fresh role permission looks like until IAM has propagated it
                  * (terraform-provider-aws retries these). */
                 e->class = CLOUD_ERROR_TRANSIENT;
@@ -369,8 +381,8 @@ static int aws_set_target(const char *partition, FunctionId *id) {
         int r = 0;
 
         if (id->region)
-                r = asprintf(&id->target, "arn:%s:lambda:%s:%s:function:%s", partition,
-                             id->region, id->account_id, id->name);
+                r = asprintf(&id->target, "arn:%s:lambda:%s:%s:function:%s", partition, id->region,
+                             id->account_id, id->name);
         else if (id->account_id)
                 r = asprintf(&id->target, "%s:function:%s", id->account_id, id->name);
         if (r < 0) {
@@ -394,28 +406,36 @@ static int aws_split_function(const char *function, char *buf, AwsSpelling *ret,
                 return cloud_refuse(ret_message, -EINVAL, "function is too long");
         if (streq(parts[0], "arn")) {
                 if (n < 7 || n > 8 || !streq(parts[2], "lambda") || !streq(parts[5], "function"))
-                        return cloud_refuse(ret_message, -EINVAL,
-                                            "invalid Lambda function ARN '%s' (expected "
-                                            "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER])",
-                                            function);
+                        return cloud_refuse(
+                                ret_message, -EINVAL,
+                                "invalid Lambda function ARN '%s' (expected "
+                                "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER])",
+                                function);
                 if (!startswith(parts[1], "aws") || !syntax_region_valid(parts[3]) ||
                     !aws_account_id_valid(parts[4]))
-                        return cloud_refuse(ret_message, -EINVAL,
-                                            "invalid Lambda function ARN '%s' (bad partition, region "
-                                            "or account)", function);
-                *ret = (AwsSpelling){ parts[1], parts[3], parts[4], parts[6], n == 8 ? parts[7] : NULL };
+                        return cloud_refuse(
+                                ret_message, -EINVAL,
+                                "invalid Lambda function ARN '%s' (bad partition, region "
+                                "or account)",
+                                function);
+                *ret = (AwsSpelling){ parts[1], parts[3], parts[4], parts[6],
+                                      n == 8 ? parts[7] : NULL };
         } else if (n >= 3 && streq(parts[1], "function")) {
                 if (n > 4 || !aws_account_id_valid(parts[0]))
                         return cloud_refuse(ret_message, -EINVAL,
                                             "invalid partial Lambda ARN '%s' (expected "
-                                            "ACCOUNT:function:NAME[:QUALIFIER])", function);
-                *ret = (AwsSpelling){ .account = parts[0], .name = parts[2],
+                                            "ACCOUNT:function:NAME[:QUALIFIER])",
+                                            function);
+                *ret = (AwsSpelling){ .account = parts[0],
+                                      .name = parts[2],
                                       .qualifier = n == 4 ? parts[3] : NULL };
         } else {
                 if (n > 2)
-                        return cloud_refuse(ret_message, -EINVAL,
-                                            "invalid function '%s' (expected a name, name:qualifier, "
-                                            "or an ARN)", function);
+                        return cloud_refuse(
+                                ret_message, -EINVAL,
+                                "invalid function '%s' (expected a name, name:qualifier, "
+                                "or an ARN)",
+                                function);
                 *ret = (AwsSpelling){ .name = parts[0], .qualifier = n == 2 ? parts[1] : NULL };
         }
         return 0;
@@ -428,8 +448,10 @@ static int aws_parse_function_id(const char *function, const char *qualifier, Fu
         int r;
 
         if (qualifier && !aws_qualifier_valid(qualifier))
-                return cloud_refuse(ret_message, -EDOM, "invalid qualifier '%s' (expected $LATEST, a "
-                                    "version number or an alias name)", qualifier);
+                return cloud_refuse(ret_message, -EDOM,
+                                    "invalid qualifier '%s' (expected $LATEST, a "
+                                    "version number or an alias name)",
+                                    qualifier);
         r = aws_split_function(function, buf, &sp, ret_message);
         if (r < 0)
                 return r;
@@ -489,10 +511,11 @@ static const char *aws_destination_reason(const char *arn, bool on_failure) {
         }
         if (!streq(p[2], "sqs") && !streq(p[2], "sns") && !streq(p[2], "lambda") &&
             !streq(p[2], "events"))
-                return on_failure ? "is not an SQS queue, SNS topic, Lambda function, EventBridge "
-                                    "event bus or S3 bucket ARN"
-                                  : "is not an SQS queue, SNS topic, Lambda function or EventBridge "
-                                    "event bus ARN";
+                return on_failure
+                               ? "is not an SQS queue, SNS topic, Lambda function, EventBridge "
+                                 "event bus or S3 bucket ARN"
+                               : "is not an SQS queue, SNS topic, Lambda function or EventBridge "
+                                 "event bus ARN";
         if (!syntax_region_valid(p[3]) || !aws_account_id_valid(p[4]))
                 return "has an invalid region or account (12 digits)";
         if (streq(p[2], "sqs") && !aws_queue_name_valid(p[5], 80))

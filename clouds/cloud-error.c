@@ -54,8 +54,7 @@ int cloud_error_copy(CloudError *dst, const CloudError *src) {
         CloudError t = *src;
 
         t.code = t.message = t.request_id = NULL;
-        if (strdup_opt(src->code, &t.code) < 0 ||
-            strdup_opt(src->message, &t.message) < 0 ||
+        if (strdup_opt(src->code, &t.code) < 0 || strdup_opt(src->message, &t.message) < 0 ||
             strdup_opt(src->request_id, &t.request_id) < 0) {
                 cloud_error_done(&t);
                 return -ENOMEM;
@@ -76,11 +75,11 @@ int cloud_error_format(const CloudError *e, char **ret) {
         if (e->retry_after_usec > 0)
                 snprintf(retry, sizeof(retry), ", retry after %.1fs",
                          (double) e->retry_after_usec / 1e6);
-        r = asprintf(&s, "%s:%s%s%s%s%s%s%s%s%s%s%s%s", strna(cloud_error_class_to_string(e->class)),
-                     status, e->code ? " " : "", e->code ?: "", e->message ? ": " : "",
-                     e->message ?: "", errbuf, e->request_id ? " (request " : "",
-                     e->request_id ?: "", e->request_id ? ")" : "", retry,
-                     e->note ? "; " : "", e->note ?: "");
+        r = asprintf(&s, "%s:%s%s%s%s%s%s%s%s%s%s%s%s",
+                     strna(cloud_error_class_to_string(e->class)), status, e->code ? " " : "",
+                     e->code ?: "", e->message ? ": " : "", e->message ?: "", errbuf,
+                     e->request_id ? " (request " : "", e->request_id ?: "",
+                     e->request_id ? ")" : "", retry, e->note ? "; " : "", e->note ?: "");
         if (r < 0)
                 return -ENOMEM;
         *ret = s;

@@ -74,7 +74,7 @@ typedef struct CloudError {
                            * detail, or NULL */
         char *request_id; /* or NULL */
         uint64_t retry_after_usec; /* THROTTLED: the wait the server asked for; 0: none given */
-        const char *note; /* static explanation of a non-obvious classification, or NULL */
+        const char *note;          /* static explanation of a non-obvious classification, or NULL */
 } CloudError;
 
 void cloud_error_done(CloudError *e);

@@ -30,9 +30,7 @@ json_t *cloud_json_get_ci(const json_t *object, const char *key) {
         exact = json_object_get(object, key);
         if (exact)
                 return exact;
-        json_object_foreach((json_t *) object, k, v)
-                if (strcasecmp(k, key) == 0)
-                        return v;
+        json_object_foreach((json_t *) object, k, v) if (strcasecmp(k, key) == 0) return v;
         return NULL;
 }
 

@@ -35,7 +35,6 @@ int cloud_json_get_array(const json_t *object, const char *key, json_t **ret);
 /* Serialises compactly, keys in insertion order, into a fresh string. 0 or -ENOMEM. */
 int cloud_json_dump(const json_t *value, char **ret, size_t *ret_size);
 
-
 /* ---- destinations in the ARN clouds (AWS, Alibaba) ----------------------------------- */
 
 #include "clouds/cloud.h"

@@ -34,7 +34,8 @@ static const char *cloud_request_copy(CloudRequest *req, const char *value) {
         size_t n = strlen(value) + 1;
         char *p;
 
-        if (!req->text && n <= CLOUD_REQUEST_TEXT_SIZE && !(req->text = malloc(CLOUD_REQUEST_TEXT_SIZE)))
+        if (!req->text && n <= CLOUD_REQUEST_TEXT_SIZE &&
+            !(req->text = malloc(CLOUD_REQUEST_TEXT_SIZE)))
                 return NULL;
         if (req->text && n <= CLOUD_REQUEST_TEXT_SIZE - req->text_used) {
                 p = memcpy(req->text + req->text_used, value, n);

@@ -14,9 +14,9 @@
 #define CLOUD_REQUEST_MAX_QUERY 4
 
 typedef struct CloudRequest {
-        const char *method;  /* static string: "GET", "PUT", "DELETE" */
+        const char *method;   /* static string: "GET", "PUT", "DELETE" */
         const char *base_url; /* "https://host[:port]", no trailing '/'; owned (text) */
-        const char *path;    /* as on the wire, already percent-encoded where the cloud wants;
+        const char *path;     /* as on the wire, already percent-encoded where the cloud wants;
                               * owned (text) */
         SignParam query[CLOUD_REQUEST_MAX_QUERY]; /* keys static, values owned and decoded */
         size_t n_query;

@@ -52,7 +52,7 @@ struct CloudCall {
         char *redact[3];
         char secret_buf[CLOUD_CALL_SECRET_SIZE];
         uint64_t sent_usec; /* CLOCK_MONOTONIC when the exchange in flight was started */
-        char names[]; /* target.function and target.qualifier: one allocation per call */
+        char names[];       /* target.function and target.qualifier: one allocation per call */
 };
 
 /* ---- lists --------------------------------------------------------------------------- */
@@ -144,7 +144,8 @@ int cloud_ops_check_limit(const CloudOps *ops, CloudLimit limit, int64_t value,
         if (value >= range.min && value <= range.max)
                 return 0;
         return cloud_refuse(ret_message, -ERANGE,
-                            "must be between %" PRId64 " and %" PRId64 " for provider %s, got %" PRId64,
+                            "must be between %" PRId64 " and %" PRId64
+                            " for provider %s, got %" PRId64,
                             range.min, range.max, provider_to_string(ops->provider), value);
 }
 
@@ -361,8 +362,7 @@ int cloud_error_from_response(const CloudOps *ops, CloudOp op, const HttpRespons
         if (e.message && cloud_error_set_message(&e, e.message, redact) < 0)
                 return -ENOMEM;
         if (!e.request_id && ops->request_id_header &&
-            (v = http_response_header(resp, ops->request_id_header)) &&
-            !(e.request_id = strdup(v)))
+            (v = http_response_header(resp, ops->request_id_header)) && !(e.request_id = strdup(v)))
                 return -ENOMEM;
 
         ops->classify_error(op, &e);
@@ -484,8 +484,8 @@ static int cloud_call_start(CloudCall *call) {
         if (isempty(creds.access_key_id) || isempty(creds.secret))
                 return -ENOKEY;
         cloud_client_make_nonce(c, nonce);
-        r = cloud_client_build_request(c, call->op, &call->target, &call->desired,
-                                       call->page_token, &creds, time(NULL), nonce, &req);
+        r = cloud_client_build_request(c, call->op, &call->target, &call->desired, call->page_token,
+                                       &creds, time(NULL), nonce, &req);
         if (r < 0)
                 return r;
         cloud_call_remember_secrets(call, &creds);
@@ -536,7 +536,8 @@ static void cloud_call_on_list_page(CloudCall *call, const HttpResponse *resp) {
         }
         /* FC3 lists by a functionName filter: keep only the items of that function. */
         for (size_t i = 0; i < page.n_items; i++)
-                if (page.items[i].function && !streq(page.items[i].function, call->target.function)) {
+                if (page.items[i].function &&
+                    !streq(page.items[i].function, call->target.function)) {
                         free(page.items[i].qualifier);
                         free(page.items[i].function);
                         async_config_done(&page.items[i].config);

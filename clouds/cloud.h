@@ -64,10 +64,10 @@ typedef int (*CloudCredentialsFunc)(void *userdata, CloudCredentials *ret);
 int cloud_credentials_from_provider(void *userdata, CloudCredentials *ret);
 
 typedef struct CloudAccount {
-        const char *name;     /* for messages */
-        CloudApi api;         /* the provider follows from it */
-        const char *region;   /* required */
-        const char *endpoint; /* "scheme://host[:port]" override, or NULL for the real host:
+        const char *name;       /* for messages */
+        CloudApi api;           /* the provider follows from it */
+        const char *region;     /* required */
+        const char *endpoint;   /* "scheme://host[:port]" override, or NULL for the real host:
                                * lambda.{region}.amazonaws.com, fcv3.{region}.aliyuncs.com,
                                * {account_id}.{region}.fc.aliyuncs.com,
                                * functiongraph.{region}.myhuaweicloud.com (all https) */
@@ -182,8 +182,7 @@ typedef struct CloudOps {
          * page_token: LIST only, NULL for the first page. -EINVAL for a target this cloud
          * cannot address. */
         int (*build_request)(const CloudAccount *a, CloudOp op, const CloudTarget *t,
-                             const AsyncConfig *desired, const char *page_token,
-                             CloudRequest *req);
+                             const AsyncConfig *desired, const char *page_token, CloudRequest *req);
         /* Adds the protocol headers (date, nonce, content hash, token ...) and Authorization.
          * req already carries Host. now: the signing time; nonce: ACS3's
          * x-acs-signature-nonce (ignored elsewhere). */
@@ -222,8 +221,7 @@ const CloudOps *cloud_ops_from_provider(Provider provider);
 /* Whether value is in ops->limits[limit]: 0; or -ERANGE and, in *ret_message, "must be between
  * MIN and MAX for provider P, got V", which the caller begins with the setting's name;
  * -ENOMEM. */
-int cloud_ops_check_limit(const CloudOps *ops, CloudLimit limit, int64_t value,
-                          char **ret_message);
+int cloud_ops_check_limit(const CloudOps *ops, CloudLimit limit, int64_t value, char **ret_message);
 
 /* The response parsers are reached through the tables (ops->parse_config ...), the fuzzers'
  * and unit tests' way in too: nothing else of a cloud's file is exported. */
@@ -264,8 +262,7 @@ const CloudOps *cloud_client_get_ops(const CloudClient *c);
  * then error is lib/http's negative errno) and how long the exchange took. For metrics; it must
  * not start or cancel calls. */
 typedef void (*CloudObserver)(const CloudAccount *account, Provider provider, CloudOp op,
-                              long http_status, int error, uint64_t duration_usec,
-                              void *userdata);
+                              long http_status, int error, uint64_t duration_usec, void *userdata);
 void cloud_client_set_observer(CloudClient *c, CloudObserver observer, void *userdata);
 
 /* config: GET success — the live config; NULL otherwise. GET answers "no config" with class

@@ -19,9 +19,10 @@ void function_id_done(FunctionId *id) {
 int function_id_merge_qualifier(const char *embedded, const char *field, const char *def,
                                 char **ret, char **ret_error) {
         if (embedded && field && !streq(embedded, field))
-                return cloud_refuse(ret_error, -EDOM,
-                                    "qualifier '%s' conflicts with the qualifier '%s' in the function",
-                                    field, embedded);
+                return cloud_refuse(
+                        ret_error, -EDOM,
+                        "qualifier '%s' conflicts with the qualifier '%s' in the function", field,
+                        embedded);
         return strdup_opt(embedded ?: field ?: def, ret);
 }
 

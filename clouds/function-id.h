@@ -24,15 +24,15 @@
 
 typedef struct FunctionId {
         Provider provider;
-        CloudApi api;     /* lambda, fc3 or fc2 (from the spelling), functiongraph */
-        char *function;   /* canonical function, see above */
-        char *name;       /* the bare function name (AWS/FC3 name, FC2 function, Huawei name) */
-        char *qualifier;  /* normalised, never NULL after a successful parse */
+        CloudApi api;    /* lambda, fc3 or fc2 (from the spelling), functiongraph */
+        char *function;  /* canonical function, see above */
+        char *name;      /* the bare function name (AWS/FC3 name, FC2 function, Huawei name) */
+        char *qualifier; /* normalised, never NULL after a successful parse */
         bool qualifier_spelled; /* the function itself named a version or alias (name:alias, a
                                  * qualified ARN, a versioned URN) */
-        char *region;     /* from an ARN or URN; NULL otherwise */
-        char *account_id; /* AWS account from an ARN; Huawei project from the URN; or NULL */
-        char *target;     /* what requests name when it is not function: AWS the unqualified
+        char *region;           /* from an ARN or URN; NULL otherwise */
+        char *account_id;       /* AWS account from an ARN; Huawei project from the URN; or NULL */
+        char *target;           /* what requests name when it is not function: AWS the unqualified
                            * ARN or partial ARN as written (clouds/aws.c says why); or NULL */
 } FunctionId;
 

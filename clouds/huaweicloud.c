@@ -21,7 +21,9 @@ static bool hw_urn_valid(const char *urn) {
         return startswith(urn, "urn:fss:") &&
                (colons == HW_URN_COLONS_UNQUALIFIED || colons == HW_URN_COLONS_UNQUALIFIED + 1) &&
                !strstr(urn, "::") && !endswith(urn, ":") &&
-               urn[strspn(urn, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_-.$")] == 0;
+               urn[strspn(urn,
+                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_-.$")] ==
+                       0;
 }
 
 /* A function URN urn:fss:REGION:PROJECT:function:PACKAGE:NAME[:VERSION] is answered only by
@@ -60,7 +62,9 @@ static int hw_target_urn(const CloudTarget *t, char **ret) {
                 s = strdup(t->function);
         } else {
                 const char *q = t->qualifier ?: "latest";
-                if (isempty(q) || q[strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.$")])
+                if (isempty(q) ||
+                    q[strspn(q,
+                             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.$")])
                         return -EINVAL;
                 if (asprintf(&s, "%s:%s", t->function, q) < 0)
                         s = NULL;
@@ -96,7 +100,8 @@ static int hw_serialize_config(const AsyncConfig *c, char **ret, size_t *ret_siz
 
         cloud_json_writer_open(&w, NULL);
         if (c->has_max_event_age)
-                cloud_json_writer_int(&w, "max_async_event_age_in_seconds", c->max_event_age_seconds);
+                cloud_json_writer_int(&w, "max_async_event_age_in_seconds",
+                                      c->max_event_age_seconds);
         if (c->has_max_retry_attempts)
                 cloud_json_writer_int(&w, "max_async_retry_attempts", c->max_retry_attempts);
         /* No empty destination_config: the API would store empty targets (Terraform's
@@ -129,8 +134,8 @@ static int hw_build_qualifiers(const CloudAccount *a, CloudOp op, const CloudTar
                 return -ENOMEM;
         req->method = "GET";
         if (op == CLOUD_OP_LIST_ALIASES)
-                return cloud_request_set_path(req, "/v2/%s/fgs/functions/%s/aliases",
-                                              a->project_id, urn);
+                return cloud_request_set_path(req, "/v2/%s/fgs/functions/%s/aliases", a->project_id,
+                                              urn);
         r = cloud_request_set_path(req, "/v2/%s/fgs/functions/%s/versions", a->project_id, urn);
         if (r >= 0 && page_token)
                 r = cloud_request_add_query(req, "marker", page_token);
@@ -140,8 +145,7 @@ static int hw_build_qualifiers(const CloudAccount *a, CloudOp op, const CloudTar
 }
 
 static int hw_build_request(const CloudAccount *a, CloudOp op, const CloudTarget *t,
-                            const AsyncConfig *desired, const char *page_token,
-                            CloudRequest *req) {
+                            const AsyncConfig *desired, const char *page_token, CloudRequest *req) {
         _cleanup_free_ char *urn = NULL;
         int r;
 
@@ -301,9 +305,12 @@ static int hw_marker_next(const json_t *next, const json_t *count, size_t n_item
                 return 0;
         if (json_is_integer(next)) {
                 if (json_integer_value(next) <= 0 ||
-                    (json_is_integer(count) && json_integer_value(next) >= json_integer_value(count)))
+                    (json_is_integer(count) &&
+                     json_integer_value(next) >= json_integer_value(count)))
                         return 0;
-                return asprintf(ret, "%" JSON_INTEGER_FORMAT, json_integer_value(next)) < 0 ? -ENOMEM : 0;
+                return asprintf(ret, "%" JSON_INTEGER_FORMAT, json_integer_value(next)) < 0
+                               ? -ENOMEM
+                               : 0;
         }
         if (!json_is_string(next))
                 return -EBADMSG;
@@ -322,8 +329,8 @@ static int hw_next_marker(const json_t *o, size_t n_items, char **ret) {
         r = cloud_json_get_object(o, "page_info", &page_info);
         if (r < 0 || !page_info)
                 return r;
-        return hw_marker_next(json_object_get(page_info, "next_marker"), json_object_get(o, "count"),
-                              n_items, ret);
+        return hw_marker_next(json_object_get(page_info, "next_marker"),
+                              json_object_get(o, "count"), n_items, ret);
 }
 
 /* ListFunctionVersions {"versions": [{"version": "latest", ...}], "next_marker", "count"};
@@ -400,7 +407,7 @@ static int hw_parse_error(const char *body, size_t size, CloudError *ret) {
 static void hw_classify_error(CloudOp op, CloudError *e) {
         static const char *const function_absent[] = { "FSS.1051", "FSS.1052", "FSS.1053", NULL };
         static const char *const throttled[] = { "FSS.0429", "APIG.0308", NULL };
-        static const char *const auth[] = { "FSS.0401", "FSS.0403", "APIG.0301", "APIG.0302",
+        static const char *const auth[] = { "FSS.0401",  "FSS.0403",  "APIG.0301", "APIG.0302",
                                             "APIG.0303", "APIG.0304", "APIG.0305", "APIG.0306",
                                             "APIG.0307", NULL };
         long s = e->http_status;
@@ -414,8 +421,9 @@ static void hw_classify_error(CloudOp op, CloudError *e) {
         else if (s == 404)
                 /* The code of "no config" is UNCONFIRMED (docs/cloud-apis.md 3.5): a 404 that
                  * does not name the function, version or alias means no config. */
-                e->class = (op == CLOUD_OP_GET || op == CLOUD_OP_DELETE) ? CLOUD_ERROR_CONFIG_ABSENT
-                                                                         : CLOUD_ERROR_FUNCTION_ABSENT;
+                e->class = (op == CLOUD_OP_GET || op == CLOUD_OP_DELETE)
+                                   ? CLOUD_ERROR_CONFIG_ABSENT
+                                   : CLOUD_ERROR_FUNCTION_ABSENT;
         else if (s >= 500 || s == 409)
                 e->class = CLOUD_ERROR_TRANSIENT;
         else if (s == 400)
@@ -426,14 +434,15 @@ static void hw_classify_error(CloudOp op, CloudError *e) {
 
 static int hw_check_account(const CloudAccount *a) {
         if (isempty(a->project_id) ||
-            a->project_id[strspn(a->project_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")])
+            a->project_id[strspn(a->project_id,
+                                 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")])
                 return -EINVAL;
         return 0;
 }
 
 static int hw_default_endpoint(const CloudAccount *a, char **ret) {
         return asprintf(ret, "https://functiongraph.%s.myhuaweicloud.com", a->region) < 0 ? -ENOMEM
-                                                                                        : 0;
+                                                                                          : 0;
 }
 
 /* ---- the provider's facts: function ids, destinations ------------------------------- */
@@ -468,8 +477,10 @@ static int hw_parse_function_id(const char *function, const char *qualifier, Fun
         int n, r;
 
         if (qualifier && !hw_version_valid(qualifier))
-                return cloud_refuse(ret_message, -EDOM, "invalid qualifier '%s' (expected latest, a "
-                                    "version or an alias name)", qualifier);
+                return cloud_refuse(ret_message, -EDOM,
+                                    "invalid qualifier '%s' (expected latest, a "
+                                    "version or an alias name)",
+                                    qualifier);
         n = hw_urn_split(function, buf, sizeof(buf), parts);
         if (n < 0)
                 return cloud_refuse(ret_message, -EINVAL,
@@ -533,32 +544,27 @@ static int hw_check_func_urn(const char *value, char **ret_message) {
         return cloud_refuse(ret_message, -EINVAL, "invalid function URN '%s'", value);
 }
 
-static const CloudParamKey obs_keys[] = {
-        { "bucket", .required = true, .max = 63, .check = hw_check_bucket },
-        { "prefix", .required = true, .max = 1024 },
-        { "expires", .integer = true, .min = 0, .max = 365 },
-        {}
-};
+static const CloudParamKey obs_keys[] = { { "bucket", .required = true, .max = 63,
+                                            .check = hw_check_bucket },
+                                          { "prefix", .required = true, .max = 1024 },
+                                          { "expires", .integer = true, .min = 0, .max = 365 },
+                                          {} };
 static const CloudParamKey smn_keys[] = {
-        { "topic_urn", .required = true, .check = hw_check_topic_urn },
-        {}
+        { "topic_urn", .required = true, .check = hw_check_topic_urn }, {}
 };
 static const CloudParamKey dis_keys[] = {
-        { "stream_name", .required = true, .max = 64, .check = hw_check_stream_name },
-        {}
+        { "stream_name", .required = true, .max = 64, .check = hw_check_stream_name }, {}
 };
 static const CloudParamKey functiongraph_keys[] = {
-        { "func_urn", .required = true, .check = hw_check_func_urn },
-        {}
+        { "func_urn", .required = true, .check = hw_check_func_urn }, {}
 };
 
-static const CloudDestinationType hw_destination_types[] = {
-        { "OBS", obs_keys },
-        { "SMN", smn_keys },
-        { "DIS", dis_keys },
-        { "FunctionGraph", functiongraph_keys },
-        {}
-};
+static const CloudDestinationType hw_destination_types[] = { { "OBS", obs_keys },
+                                                             { "SMN", smn_keys },
+                                                             { "DIS", dis_keys },
+                                                             { "FunctionGraph",
+                                                               functiongraph_keys },
+                                                             {} };
 
 /* The type only: its param map is the caller's to check against hw_destination_types. */
 static int hw_check_destination(const char *target, bool on_failure, char **ret_message) {

@@ -190,12 +190,14 @@ static const struct {
 } option_help[] = {
         { OPTION_CONFIG, "  -c, --config FILE     the daemon configuration (accounts)" },
         { OPTION_OUTPUT, "  -o, --output FORMAT   text or json (default: text)" },
-        { OPTION_JOBS, "  -j, --jobs N          worker threads, 1 to 64 (default: one per CPU for a\n"
-                       "                        large run, at most 8)" },
+        { OPTION_JOBS,
+          "  -j, --jobs N          worker threads, 1 to 64 (default: one per CPU for a\n"
+          "                        large run, at most 8)" },
         { OPTION_ACCOUNT, "      --account A       the account (a name in the configuration)" },
         { OPTION_FUNCTION, "      --function F      the function" },
         { OPTION_QUALIFIER, "      --qualifier Q     one version or alias (default: every one)" },
-        { OPTION_FROM_TFSTATE, "      --from-tfstate F  a Terraform state file, instead of the cloud" },
+        { OPTION_FROM_TFSTATE,
+          "      --from-tfstate F  a Terraform state file, instead of the cloud" },
         { OPTION_ENDPOINT, "      --endpoint URL    the daemon's endpoint (default: the config's\n"
                            "                        listen, else http://127.0.0.1:9733)" },
         { OPTION_ALL, "      --all             every resource, in sync or not (default: those\n"
@@ -208,7 +210,7 @@ static const struct Verb {
         const char *synopsis; /* after "asyncfg " */
         const char *summary;  /* one line, for the global help */
         const char *description;
-        unsigned options;     /* Option bits it takes */
+        unsigned options; /* Option bits it takes */
         const char *exit_codes;
 } verbs[] = {
         { "validate", verb_validate,
@@ -279,8 +281,9 @@ static const struct Verb *verb_find(const char *name) {
 }
 
 static void help(FILE *f) {
-        fprintf(f, "asyncfg %s: keep serverless async-invocation configs equal to YAML\n\n"
-                   "usage: asyncfg COMMAND [OPTIONS]\n\ncommands:\n",
+        fprintf(f,
+                "asyncfg %s: keep serverless async-invocation configs equal to YAML\n\n"
+                "usage: asyncfg COMMAND [OPTIONS]\n\ncommands:\n",
                 ASYNCFG_VERSION);
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
@@ -318,9 +321,9 @@ static int verb_help(const Args *a) {
 
 /* The long name of an option bit, for "does not apply" errors. */
 static const char *option_name(Option o) {
-        static const char *const names[] = { "--config", "--output", "--jobs", "--account",
-                                             "--function", "--qualifier", "--from-tfstate",
-                                             "--endpoint", "--all" };
+        static const char *const names[] = { "--config",       "--output",   "--jobs",
+                                             "--account",      "--function", "--qualifier",
+                                             "--from-tfstate", "--endpoint", "--all" };
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (o == 1u << i)
@@ -330,8 +333,15 @@ static const char *option_name(Option o) {
 
 /* Returns 0, or -EINVAL on a usage error (printed, without the hint). */
 static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
-        enum { ARG_VERSION = 0x100, ARG_ACCOUNT, ARG_FUNCTION, ARG_QUALIFIER, ARG_FROM_TFSTATE,
-               ARG_ENDPOINT, ARG_ALL };
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_ACCOUNT,
+                ARG_FUNCTION,
+                ARG_QUALIFIER,
+                ARG_FROM_TFSTATE,
+                ARG_ENDPOINT,
+                ARG_ALL
+        };
         unsigned long jobs;
         char *end;
         static const struct option options[] = {
@@ -372,7 +382,8 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                         jobs = strtoul(optarg, &end, 10);
                         if (errno != 0 || end == optarg || *end || optarg[0] == '-' || jobs < 1 ||
                             jobs > 64) {
-                                log_error("--jobs must be a number from 1 to 64, not '%s'.", optarg);
+                                log_error("--jobs must be a number from 1 to 64, not '%s'.",
+                                          optarg);
                                 return -EINVAL;
                         }
                         a->jobs = (unsigned) jobs;

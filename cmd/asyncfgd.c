@@ -26,12 +26,10 @@ static void help(void) {
 /* 1: go on, 0: done (help, version), -EINVAL: bad usage. */
 static int parse_argv(int argc, char **argv) {
         enum { ARG_VERSION = 0x100 };
-        static const struct option options[] = {
-                { "config", required_argument, NULL, 'c' },
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                {}
-        };
+        static const struct option options[] = { { "config", required_argument, NULL, 'c' },
+                                                 { "help", no_argument, NULL, 'h' },
+                                                 { "version", no_argument, NULL, ARG_VERSION },
+                                                 {} };
         int c;
 
         while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0)

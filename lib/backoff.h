@@ -29,7 +29,8 @@ typedef struct BackoffConfig {
         usec_t cap;
 } BackoffConfig;
 
-#define BACKOFF_CONFIG_DEFAULT ((BackoffConfig){ .base = BACKOFF_BASE_DEFAULT, .cap = BACKOFF_CAP_DEFAULT })
+#define BACKOFF_CONFIG_DEFAULT                                                                     \
+        ((BackoffConfig){ .base = BACKOFF_BASE_DEFAULT, .cap = BACKOFF_CAP_DEFAULT })
 
 typedef struct Backoff {
         BackoffConfig config;

@@ -13,8 +13,8 @@
 #define CLOCK_TIMER_ACCURACY_USEC USEC_PER_MSEC
 
 struct Clock {
-        sd_event *event; /* NULL: a fake clock */
-        usec_t now;      /* fake only */
+        sd_event *event;    /* NULL: a fake clock */
+        usec_t now;         /* fake only */
         ClockTimer *timers; /* fake only: every timer, armed or not */
         uint64_t arm_seq;   /* fake only: orders timers armed for the same time */
 };
@@ -96,8 +96,9 @@ int clock_timer_new(Clock *clock, clock_timer_handler_t handler, void *userdata,
 
         if (!t)
                 return -ENOMEM;
-        *t = (ClockTimer){ .clock = clock, .handler = handler, .userdata = userdata,
-                           .when = USEC_INFINITY };
+        *t = (ClockTimer){
+                .clock = clock, .handler = handler, .userdata = userdata, .when = USEC_INFINITY
+        };
         if (clock->event) {
                 r = sd_event_add_time(clock->event, &t->source, CLOCK_MONOTONIC, 0,
                                       CLOCK_TIMER_ACCURACY_USEC, clock_timer_on_event, t);
@@ -170,8 +171,8 @@ static ClockTimer *clock_fake_first(Clock *clock) {
         ClockTimer *first = NULL;
 
         for (ClockTimer *t = clock->timers; t; t = t->next)
-                if (t->when != USEC_INFINITY &&
-                    (!first || t->when < first->when || (t->when == first->when && t->seq < first->seq)))
+                if (t->when != USEC_INFINITY && (!first || t->when < first->when ||
+                                                 (t->when == first->when && t->seq < first->seq)))
                         first = t;
         return first;
 }

@@ -46,7 +46,11 @@ static int diag_push(DiagList *l, DiagSeverity severity, const char *path, unsig
         if (!p)
                 return -ENOMEM;
         l->items[l->n++] = (Diag){
-                .path = p, .line = line, .column = column, .severity = severity, .message = message,
+                .path = p,
+                .line = line,
+                .column = column,
+                .severity = severity,
+                .message = message,
         };
         if (severity == DIAG_ERROR)
                 l->n_errors++;
@@ -124,12 +128,11 @@ int diag_format(const Diag *d, char **ret) {
         char *s;
         int k;
 
-        k = d->line == DIAG_LINE_NONE
-                        ? asprintf(&s, "%s: %s: %s", d->path, diag_severity_to_string(d->severity),
-                                   d->message)
-                        : asprintf(&s, "%s:%u:%u: %s: %s", d->path, MAX(d->line, 1u),
-                                   MAX(d->column, 1u), diag_severity_to_string(d->severity),
-                                   d->message);
+        k = d->line == DIAG_LINE_NONE ? asprintf(&s, "%s: %s: %s", d->path,
+                                                 diag_severity_to_string(d->severity), d->message)
+                                      : asprintf(&s, "%s:%u:%u: %s: %s", d->path, MAX(d->line, 1u),
+                                                 MAX(d->column, 1u),
+                                                 diag_severity_to_string(d->severity), d->message);
         if (k < 0)
                 return -ENOMEM;
         *ret = s;
@@ -155,9 +158,8 @@ int diag_list_to_json(const DiagList *l, char **ret) {
                 bool none = d->line == DIAG_LINE_NONE;
                 json_t *o = json_pack("{s:s, s:i, s:i, s:s, s:s}", "path", d->path, "line",
                                       none ? 0 : (int) MAX(d->line, 1u), "column",
-                                      none ? 0 : (int) MAX(d->column, 1u),
-                                      "severity", diag_severity_to_string(d->severity), "message",
-                                      d->message);
+                                      none ? 0 : (int) MAX(d->column, 1u), "severity",
+                                      diag_severity_to_string(d->severity), "message", d->message);
                 if (!o || json_array_append_new(a, o) < 0) {
                         json_decref(a);
                         return -ENOMEM;

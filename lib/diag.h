@@ -45,7 +45,8 @@ int diag_add(DiagList *l, DiagSeverity severity, const char *path, unsigned line
 int diag_addv(DiagList *l, DiagSeverity severity, const char *path, unsigned line, unsigned column,
               const char *format, va_list ap) _printf_(6, 0);
 #define diag_error(l, path, line, col, ...) diag_add(l, DIAG_ERROR, path, line, col, __VA_ARGS__)
-#define diag_warning(l, path, line, col, ...) diag_add(l, DIAG_WARNING, path, line, col, __VA_ARGS__)
+#define diag_warning(l, path, line, col, ...)                                                      \
+        diag_add(l, DIAG_WARNING, path, line, col, __VA_ARGS__)
 
 /* Appends copies of every item of src. */
 int diag_list_append(DiagList *dst, const DiagList *src);

@@ -28,8 +28,8 @@ typedef struct HttpRequestList {
 struct HttpEngine {
         sd_event *event;
         CURLM *multi;
-        int epoll_fd;            /* curl's sockets */
-        sd_event_source *io;     /* epoll_fd in the event loop */
+        int epoll_fd;        /* curl's sockets */
+        sd_event_source *io; /* epoll_fd in the event loop */
         sd_event_source *timer;
         sd_event_source *defer;
         HttpEngineOptions options;
@@ -38,16 +38,16 @@ struct HttpEngine {
         unsigned n_in_flight;    /* started, callback not yet returned */
         CURL **idle_easy;        /* configured easy handles of finished requests, for the next */
         size_t n_idle_easy;
-        size_t idle_capacity;    /* of idle_easy */
-        uint8_t *fds;            /* HTTP_FD_* by socket fd, see the socket callback */
+        size_t idle_capacity; /* of idle_easy */
+        uint8_t *fds;         /* HTTP_FD_* by socket fd, see the socket callback */
         size_t n_fds;
         /* The standard proxy environment variables, read once (see lib/http.h); NULL: unset. */
         char *proxy_http, *proxy_https, *no_proxy;
-        bool proxy_env;          /* any of them set */
-        int timer_error;         /* of the last timer callback */
-        uint64_t deadline;       /* when curl wants its timeouts run, or HTTP_NEVER */
-        uint64_t timer_usec;     /* when the timer fires (≤ deadline), or HTTP_NEVER when off */
-        bool run_timeouts;       /* curl asked for "at once": the defer source runs them */
+        bool proxy_env;      /* any of them set */
+        int timer_error;     /* of the last timer callback */
+        uint64_t deadline;   /* when curl wants its timeouts run, or HTTP_NEVER */
+        uint64_t timer_usec; /* when the timer fires (≤ deadline), or HTTP_NEVER when off */
+        bool run_timeouts;   /* curl asked for "at once": the defer source runs them */
         bool freeing;
 };
 

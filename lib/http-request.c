@@ -107,7 +107,7 @@ static int http_request_point_headers(HttpRequest *r) {
         if (!r->rheaders)
                 return -ENOMEM;
         for (size_t i = 0; i < r->n_rheaders; i++)
-                r->rheaders[i] = (HttpHeader) {
+                r->rheaders[i] = (HttpHeader){
                         .name = r->rhbuf.s + r->rhoffsets[2 * i],
                         .value = r->rhbuf.s + r->rhoffsets[2 * i + 1],
                 };
@@ -125,7 +125,7 @@ int http_request_fill_response(HttpRequest *r) {
         (void) curl_easy_getinfo(r->easy, CURLINFO_HTTP_VERSION, &version);
         (void) curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME_T, &total);
 
-        r->response = (HttpResponse) {
+        r->response = (HttpResponse){
                 .status = status,
                 .body = r->rbody ?: "",
                 .body_size = r->rbody_size,
@@ -197,7 +197,8 @@ static bool http_header_is_reserved(const char *name) {
 int http_request_add_header(HttpRequest *r, const char *name, const char *value) {
         if (!r || r->state != HTTP_REQUEST_NEW || !value)
                 return -EINVAL;
-        if (!http_header_name_valid(name) || strpbrk(value, "\r\n") || http_header_is_reserved(name))
+        if (!http_header_name_valid(name) || strpbrk(value, "\r\n") ||
+            http_header_is_reserved(name))
                 return -EINVAL;
 
         /* "Name:" with nothing after it would tell libcurl to suppress the header; "Name;" is
@@ -417,7 +418,8 @@ static int http_request_link_headers(HttpRequest *r) {
 
         if (r->hbuf.failed)
                 return -ENOMEM;
-        r->hnodes = reallocarray(NULL, r->n_headers + ELEMENTSOF(suppress), sizeof(struct curl_slist));
+        r->hnodes =
+                reallocarray(NULL, r->n_headers + ELEMENTSOF(suppress), sizeof(struct curl_slist));
         if (!r->hnodes)
                 return -ENOMEM;
         for (unsigned i = 0; i < r->n_headers; i++) {

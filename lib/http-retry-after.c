@@ -43,7 +43,8 @@ int http_parse_retry_after(const char *value, uint64_t now_usec, uint64_t *ret_u
                 return -EINVAL;
         if (strspn(value, "0123456789") == strlen(value)) {
                 /* More than 10 digits is more than the cap anyway. */
-                uint64_t sec = strlen(value) > 10 ? UINT64_MAX / 1000000 : strtoull(value, NULL, 10);
+                uint64_t sec =
+                        strlen(value) > 10 ? UINT64_MAX / 1000000 : strtoull(value, NULL, 10);
                 *ret_usec = retry_after_cap(sec * 1000000ULL);
                 return 0;
         }

@@ -357,7 +357,8 @@ static void http_engine_check_finished(HttpEngine *e) {
 
                 if (msg->msg != CURLMSG_DONE)
                         continue;
-                if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &r) != CURLE_OK ||
+                if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &r) !=
+                            CURLE_OK ||
                     !r || r->state != HTTP_REQUEST_RUNNING)
                         continue;
 
@@ -428,9 +429,9 @@ static int http_engine_configure_easy(HttpEngine *e, CURL *easy) {
         if (c == CURLE_OK)
                 c = curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit_bytes);
         if (c == CURLE_OK)
-                c = curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
-                                     (long) ((o->low_speed_time_usec + USEC_PER_SEC - 1) /
-                                             USEC_PER_SEC));
+                c = curl_easy_setopt(
+                        easy, CURLOPT_LOW_SPEED_TIME,
+                        (long) ((o->low_speed_time_usec + USEC_PER_SEC - 1) / USEC_PER_SEC));
         if (c == CURLE_OK)
                 c = curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, http_request_write_callback);
         if (c == CURLE_OK)

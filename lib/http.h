@@ -88,8 +88,8 @@ typedef struct HttpHeader {
 
 /* Valid only during the callback; everything in it is owned by the request. */
 typedef struct HttpResponse {
-        long status;              /* 200, 404, ... */
-        const char *body;         /* body_size bytes, plus a terminating NUL not counted */
+        long status;      /* 200, 404, ... */
+        const char *body; /* body_size bytes, plus a terminating NUL not counted */
         size_t body_size;
         const HttpHeader *headers; /* of the final response only (not of 100 or proxy CONNECT) */
         size_t n_headers;

@@ -313,8 +313,7 @@ static void writer_put_object(JsonWriter *w, const json_t *o) {
         else
                 for (void *it = json_object_iter((json_t *) o); it;
                      it = json_object_iter_next((json_t *) o, it))
-                        writer_put_member(w, json_object_iter_key(it),
-                                          json_object_iter_key_len(it),
+                        writer_put_member(w, json_object_iter_key(it), json_object_iter_key_len(it),
                                           json_object_iter_value(it));
         json_writer_close_object(w);
 }

@@ -34,14 +34,14 @@
 
 typedef struct JsonWriter {
         StrBuf buf;
-        unsigned indent;  /* spaces per level (JSON_INDENT(n)); 0: one line, ", " between */
-        unsigned depth;   /* level of the innermost open container's members, minus one */
-        unsigned n_open;  /* containers opened here and not closed yet */
-        bool empty;       /* the innermost open container has no member yet */
-        bool after_key;   /* a key was written: its value comes next, with no separator */
-        bool sort_keys;   /* json_writer_json(): objects' keys sorted (JSON_SORT_KEYS) */
-        bool compact;     /* JSON_COMPACT: no space after ':' and ',' (with indent 0) */
-        int error;        /* the first failure: -EINVAL (not UTF-8, not representable) */
+        unsigned indent; /* spaces per level (JSON_INDENT(n)); 0: one line, ", " between */
+        unsigned depth;  /* level of the innermost open container's members, minus one */
+        unsigned n_open; /* containers opened here and not closed yet */
+        bool empty;      /* the innermost open container has no member yet */
+        bool after_key;  /* a key was written: its value comes next, with no separator */
+        bool sort_keys;  /* json_writer_json(): objects' keys sorted (JSON_SORT_KEYS) */
+        bool compact;    /* JSON_COMPACT: no space after ':' and ',' (with indent 0) */
+        int error;       /* the first failure: -EINVAL (not UTF-8, not representable) */
 } JsonWriter;
 
 /* depth: the level the first value is written at, so that text written on its own lands

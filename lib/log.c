@@ -16,9 +16,9 @@ static bool under_journal = false;
 static bool show_time = false;
 
 static const char *const log_level_table[] = {
-        [LOG_EMERG] = "emerg",   [LOG_ALERT] = "alert",   [LOG_CRIT] = "crit",
-        [LOG_ERR] = "err",       [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
-        [LOG_INFO] = "info",     [LOG_DEBUG] = "debug",
+        [LOG_EMERG] = "emerg", [LOG_ALERT] = "alert",     [LOG_CRIT] = "crit",
+        [LOG_ERR] = "err",     [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
+        [LOG_INFO] = "info",   [LOG_DEBUG] = "debug",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(log_level, int);
@@ -27,7 +27,8 @@ DEFINE_STRING_TABLE_LOOKUP_TO_STRING(log_level, int);
 int log_level_from_string(const char *s) {
         if (s && streq(s, "error"))
                 return LOG_ERR;
-        return (int) string_table_lookup_from_string(log_level_table, ELEMENTSOF(log_level_table), s);
+        return (int) string_table_lookup_from_string(log_level_table, ELEMENTSOF(log_level_table),
+                                                     s);
 }
 
 void log_set_max_level(int level) {
@@ -71,7 +72,8 @@ char *log_format_time(char buf[static LOG_TIME_MAX], uint64_t usec) {
         char date[sizeof("YYYY-MM-DDTHH:MM:SS")], zone[sizeof("+HHMM")];
         struct tm tm;
 
-        if (!localtime_r(&sec, &tm) || strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
+        if (!localtime_r(&sec, &tm) ||
+            strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
             strftime(zone, sizeof(zone), "%z", &tm) != 5) {
                 buf[0] = 0;
                 return buf;
@@ -114,7 +116,8 @@ static int log_send_journal(int level, const char *const *fields, const char *ms
         size_t k = 0;
 
         for (size_t i = 0; fields && fields[i] && k < ELEMENTSOF(iov) - 2; i++)
-                iov[k++] = (struct iovec){ .iov_base = (char *) fields[i], .iov_len = strlen(fields[i]) };
+                iov[k++] = (struct iovec){ .iov_base = (char *) fields[i],
+                                           .iov_len = strlen(fields[i]) };
         snprintf(msgf, sizeof(msgf), "MESSAGE=%s", msg);
         snprintf(prif, sizeof(prif), "PRIORITY=%d", level);
         iov[k++] = (struct iovec){ .iov_base = msgf, .iov_len = strlen(msgf) };

@@ -21,7 +21,7 @@ int log_get_max_level(void);
 /* The maximum level from the environment variable named variable (debug|info|notice|warning|
  * error); unset or unknown leaves it as it is. */
 void log_parse_environment(const char *variable);
-void log_open(void);              /* detect journald on stderr */
+void log_open(void); /* detect journald on stderr */
 /* Whether lines off the journal start with the time (a daemon: yes; a CLI: no, the default). */
 void log_show_time(bool b);
 

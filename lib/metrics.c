@@ -16,8 +16,8 @@
 #define METRICS_LABELS_MAX 8
 
 typedef struct Series {
-        char **values; /* n_labels strings */
-        double value;  /* counter, gauge */
+        char **values;           /* n_labels strings */
+        double value;            /* counter, gauge */
         uint64_t *bucket_counts; /* histogram: per bucket, not cumulative; n_buckets entries */
         double sum;
         uint64_t count;
@@ -336,9 +336,8 @@ int metrics_add_gauge(Metrics *m, const char *name, const char *help, const char
         return metrics_add(m, METRIC_GAUGE, name, help, labels, NULL, 0, (MetricFamily **) ret);
 }
 
-int metrics_add_histogram(Metrics *m, const char *name, const char *help,
-                          const char *const *labels, const double *buckets, size_t n_buckets,
-                          MetricHistogram **ret) {
+int metrics_add_histogram(Metrics *m, const char *name, const char *help, const char *const *labels,
+                          const double *buckets, size_t n_buckets, MetricHistogram **ret) {
         return metrics_add(m, METRIC_HISTOGRAM, name, help, labels, buckets, n_buckets,
                            (MetricFamily **) ret);
 }

@@ -70,9 +70,8 @@ int metrics_add_counter(Metrics *m, const char *name, const char *help, const ch
                         MetricCounter **ret);
 int metrics_add_gauge(Metrics *m, const char *name, const char *help, const char *const *labels,
                       MetricGauge **ret);
-int metrics_add_histogram(Metrics *m, const char *name, const char *help,
-                          const char *const *labels, const double *buckets, size_t n_buckets,
-                          MetricHistogram **ret);
+int metrics_add_histogram(Metrics *m, const char *name, const char *help, const char *const *labels,
+                          const double *buckets, size_t n_buckets, MetricHistogram **ret);
 
 /* Counters only go up: a negative or NaN delta is refused (-EINVAL). */
 int metrics_counter_add(MetricCounter *c, double delta, ...);

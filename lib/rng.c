@@ -28,7 +28,8 @@ int rng_seed_random(Rng *rng) {
                 struct timespec ts;
 
                 clock_gettime(CLOCK_MONOTONIC, &ts);
-                rng_seed(rng, (uint64_t) ts.tv_nsec ^ ((uint64_t) ts.tv_sec << 32) ^ (uint64_t) getpid());
+                rng_seed(rng, (uint64_t) ts.tv_nsec ^ ((uint64_t) ts.tv_sec << 32) ^
+                                      (uint64_t) getpid());
                 return r;
         }
         rng_seed(rng, seed);

@@ -74,11 +74,11 @@ int strbuf_take(StrBuf *b, char **ret) {
                 return -ENOMEM;
         }
         *ret = b->s;
-        *b = (StrBuf) {};
+        *b = (StrBuf){};
         return 0;
 }
 
 void strbuf_done(StrBuf *b) {
         free(b->s);
-        *b = (StrBuf) {};
+        *b = (StrBuf){};
 }

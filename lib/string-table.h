@@ -19,20 +19,21 @@
 const char *string_table_lookup_to_string(const char *const *table, size_t len, ssize_t i);
 ssize_t string_table_lookup_from_string(const char *const *table, size_t len, const char *key);
 
-#define _DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, scope)                                    \
+#define _DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, scope)                                   \
         scope const char *name##_to_string(type i) {                                               \
-                return string_table_lookup_to_string(name##_table, ELEMENTSOF(name##_table), i);    \
+                return string_table_lookup_to_string(name##_table, ELEMENTSOF(name##_table), i);   \
         }
 
-#define _DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type, scope)                                  \
+#define _DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type, scope)                                 \
         scope type name##_from_string(const char *s) {                                             \
-                return (type) string_table_lookup_from_string(name##_table, ELEMENTSOF(name##_table), \
-                                                              s);                                  \
+                return (type) string_table_lookup_from_string(name##_table,                        \
+                                                              ELEMENTSOF(name##_table), s);        \
         }
 
-#define DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type) _DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, )
-#define DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type)                                          \
+#define DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type)                                           \
+        _DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, )
+#define DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type)                                         \
         _DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type, )
-#define DEFINE_STRING_TABLE_LOOKUP(name, type)                                                      \
-        DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type)                                            \
+#define DEFINE_STRING_TABLE_LOOKUP(name, type)                                                     \
+        DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type)                                           \
         DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type)

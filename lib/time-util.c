@@ -10,7 +10,8 @@ static const struct {
         usec_t factor;
 } unit_table[] = {
         /* "ms" before "m": the longest suffix wins. */
-        { "ms", USEC_PER_MSEC }, { "us", 1 }, { "s", USEC_PER_SEC }, { "m", USEC_PER_MINUTE },
+        { "ms", USEC_PER_MSEC }, { "us", 1 },
+        { "s", USEC_PER_SEC },   { "m", USEC_PER_MINUTE },
         { "h", USEC_PER_HOUR },  { "d", USEC_PER_DAY },
 };
 
@@ -59,8 +60,8 @@ char *format_duration(char *buf, size_t size, usec_t usec) {
                 const char *suffix;
                 usec_t factor;
         } parts[] = {
-                { "d", USEC_PER_DAY }, { "h", USEC_PER_HOUR },    { "m", USEC_PER_MINUTE },
-                { "s", USEC_PER_SEC }, { "ms", USEC_PER_MSEC },   { "us", 1 },
+                { "d", USEC_PER_DAY }, { "h", USEC_PER_HOUR },  { "m", USEC_PER_MINUTE },
+                { "s", USEC_PER_SEC }, { "ms", USEC_PER_MSEC }, { "us", 1 },
         };
         size_t off = 0;
 

@@ -168,8 +168,7 @@ int credential_provider_new(sd_event *event, HttpEngine *http, const CredentialC
         p->http = http;
         p->provider = cfg->provider;
         p->source = cfg->source;
-        if (strdup_opt(cfg->account, &p->account) < 0 ||
-            strdup_opt(cfg->path, &p->path) < 0 ||
+        if (strdup_opt(cfg->account, &p->account) < 0 || strdup_opt(cfg->path, &p->path) < 0 ||
             strdup_opt(cfg->profile, &p->profile) < 0 ||
             strdup_opt(cfg->metadata_endpoint, &p->metadata_endpoint) < 0 ||
             strdup_opt(cfg->role, &p->role) < 0)
@@ -264,8 +263,9 @@ static void on_metadata(MetadataClient *m, int error, Credentials *creds, const 
                 error = -ESTALE;
                 message = NULL;
                 char *msg = NULL;
-                if (asprintf(&msg, "metadata service %s: the credentials it returned have already "
-                                   "expired",
+                if (asprintf(&msg,
+                             "metadata service %s: the credentials it returned have already "
+                             "expired",
                              metadata_client_endpoint(m)) < 0)
                         msg = NULL;
                 provider_set_error(p, msg);

@@ -324,9 +324,9 @@ static const char *state_step(const MetadataClient *m, FetchState s) {
 
 static void handle_token(MetadataClient *m, int error, const HttpResponse *resp) {
         /* botocore's rule: no IMDSv2 here (or the PUT timed out), try IMDSv1. */
-        bool fallback = error == -ETIMEDOUT || (!error && (resp->status == 403 ||
-                                                           resp->status == 404 ||
-                                                           resp->status == 405));
+        bool fallback =
+                error == -ETIMEDOUT ||
+                (!error && (resp->status == 403 || resp->status == 404 || resp->status == 405));
         int r;
 
         if (!error && resp->status == 200) {

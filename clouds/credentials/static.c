@@ -15,7 +15,7 @@ typedef struct Vendor {
         const char *shared_file_env, *shared_file_home; /* the latter relative to $HOME */
         const char *profile_env, *profile_env_legacy;
         const char *default_sections[3]; /* tried in order when no profile is set */
-        const char *key_id, *key_secret;  /* the vendor's names for the messages */
+        const char *key_id, *key_secret; /* the vendor's names for the messages */
         const char *metadata_disabled_env;
 } Vendor;
 
@@ -61,16 +61,30 @@ static const Vendor vendor_table[_PROVIDER_MAX] = {
 
 /* Every name a field may have in a credentials file, whatever the provider. */
 static const char *const keys_id[] = {
-        "access_key_id", "aws_access_key_id", "ak", "alibaba_cloud_access_key_id",
-        "huaweicloud_sdk_ak", NULL,
+        "access_key_id",
+        "aws_access_key_id",
+        "ak",
+        "alibaba_cloud_access_key_id",
+        "huaweicloud_sdk_ak",
+        NULL,
 };
 static const char *const keys_secret[] = {
-        "secret_access_key", "aws_secret_access_key", "access_key_secret", "sk",
-        "alibaba_cloud_access_key_secret", "huaweicloud_sdk_sk", NULL,
+        "secret_access_key",
+        "aws_secret_access_key",
+        "access_key_secret",
+        "sk",
+        "alibaba_cloud_access_key_secret",
+        "huaweicloud_sdk_sk",
+        NULL,
 };
 static const char *const keys_token[] = {
-        "session_token", "aws_session_token", "aws_security_token", "security_token",
-        "alibaba_cloud_security_token", "huaweicloud_sdk_security_token", NULL,
+        "session_token",
+        "aws_session_token",
+        "aws_security_token",
+        "security_token",
+        "alibaba_cloud_security_token",
+        "huaweicloud_sdk_security_token",
+        NULL,
 };
 
 /* Only for file sources: what the chain found in a file besides plain keys. */
@@ -140,8 +154,7 @@ static int load_env(const CredentialConfig *cfg, const Vendor *v, Credentials *r
                 return 0;
         if (!id || !secret)
                 return fail(error, -EINVAL, "environment: %s is not set, but %s is",
-                            id ? v->env_secret : v->env_id,
-                            id ? v->env_id : v->env_secret);
+                            id ? v->env_secret : v->env_id, id ? v->env_id : v->env_secret);
         if (expiration && credentials_parse_time(expiration, &c.expires_usec) < 0)
                 return fail(error, -EINVAL, "environment: %s is not an ISO 8601 time",
                             v->env_expiration);
@@ -190,8 +203,7 @@ static const char *pick_section(const IniFile *f, const Vendor *v, const char *p
 }
 
 static int credentials_from_section(const IniFile *f, const char *section, const Vendor *v,
-                                    const char *path, FileResult *res,
-                                    char **error) {
+                                    const char *path, FileResult *res, char **error) {
         const char *id, *secret, *token, *type = ini_get(f, section, "type");
         const char *where = isempty(section) ? "" : section;
         int r;
@@ -215,22 +227,21 @@ static int credentials_from_section(const IniFile *f, const char *section, const
             (r = ini_get_field(f, section, keys_token, path, &token, error)) < 0)
                 return r;
         if (isempty(id) || isempty(secret))
-                return fail(error, -EINVAL, "%s: [%s]: '%s' is missing%s", path,
-                            where, isempty(id) ? v->key_id : v->key_secret,
-                            isempty(id) && isempty(secret) ? ", and so is the secret" :
-                            isempty(id)                    ? ", but a secret is given" :
-                                                             ", but an access key id is given");
+                return fail(error, -EINVAL, "%s: [%s]: '%s' is missing%s", path, where,
+                            isempty(id) ? v->key_id : v->key_secret,
+                            isempty(id) && isempty(secret) ? ", and so is the secret"
+                            : isempty(id)                  ? ", but a secret is given"
+                                                           : ", but an access key id is given");
         if (type && streq(type, "sts") && isempty(token))
-                return fail(error, -EINVAL,
-                            "%s: [%s]: type 'sts' needs 'security_token'", path, where);
+                return fail(error, -EINVAL, "%s: [%s]: type 'sts' needs 'security_token'", path,
+                            where);
         return fill(&res->creds, id, secret, token);
 }
 
 /* Parses path and reads the credentials in it. Returns 1 found, 0 the file or section does not
  * exist (only when !required), negative on error. */
 static int load_ini(const char *path, const Vendor *v, const char *profile, bool allow_global,
-                    bool required, FileResult *res, const char **ret_section,
-                    char **error) {
+                    bool required, FileResult *res, const char **ret_section, char **error) {
         _cleanup_(ini_file_freep) IniFile *f = NULL;
         DiagList diags;
         int r;
@@ -357,8 +368,8 @@ static int load_systemd(const CredentialConfig *cfg, const Vendor *v, bool requi
 }
 
 /* One source; 1 found (in res), 0 not found, negative error. */
-static int load_one(const CredentialConfig *cfg, CredentialSource s, bool required,
-                    FileResult *res, char **error) {
+static int load_one(const CredentialConfig *cfg, CredentialSource s, bool required, FileResult *res,
+                    char **error) {
         const Vendor *v = &vendor_table[cfg->provider];
 
         switch (s) {
@@ -369,8 +380,7 @@ static int load_one(const CredentialConfig *cfg, CredentialSource s, bool requir
         case CREDENTIAL_SOURCE_ENV: {
                 int r = load_env(cfg, v, &res->creds, error);
                 if (r == 0 && required)
-                        return fail(error, -ENOENT,
-                                    "environment: %s and %s are not set", v->env_id,
+                        return fail(error, -ENOENT, "environment: %s and %s are not set", v->env_id,
                                     v->env_secret);
                 return r;
         }

@@ -34,10 +34,10 @@ int sign_canonical_request(const SignRules *rules, const SignInput *in, const ch
 
 /* What differs between the algorithms once the canonical request exists. */
 typedef struct SignScope {
-        const char *sts_prefix;    /* the string to sign up to the canonical hash */
-        const CryptoHmacKey *key;  /* the HMAC key of the final step */
-        const char *credential;    /* "AK/date/region/service/aws4_request" or "AK" */
-        const char *separator;     /* between the Authorization parameters: ", " or "," */
+        const char *sts_prefix;   /* the string to sign up to the canonical hash */
+        const CryptoHmacKey *key; /* the HMAC key of the final step */
+        const char *credential;   /* "AK/date/region/service/aws4_request" or "AK" */
+        const char *separator;    /* between the Authorization parameters: ", " or "," */
 } SignScope;
 
 /* Canonical request → string to sign → signature → Authorization

@@ -42,11 +42,11 @@ void sign_result_done(SignResult *r) {
         free(r->canonical_request);
         free(r->string_to_sign);
         free(r->signature);
-        *r = (SignResult) {};
+        *r = (SignResult){};
 }
 
-static int sign_result_take(SignResult *ret, char *canonical, char *signed_headers, char *string_to_sign,
-                     const char *signature, char *authorization) {
+static int sign_result_take(SignResult *ret, char *canonical, char *signed_headers,
+                            char *string_to_sign, const char *signature, char *authorization) {
         SignResult r = {
                 .authorization = authorization,
                 .signed_headers = signed_headers,
@@ -200,7 +200,7 @@ static void put_header_line(StrBuf *b, const SignRules *rules, const SignInput *
 /* ---- canonical query ------------------------------------------------------------------ */
 
 typedef struct QueryPair {
-        char *key, *value;         /* encoded */
+        char *key, *value; /* encoded */
         const char *raw_key, *raw_value;
 } QueryPair;
 
@@ -250,7 +250,7 @@ static int put_canonical_query(StrBuf *b, const SignRules *rules, const SignInpu
         }
         if (r >= 0) {
                 qsort_safe(pairs, in->n_query, sizeof(QueryPair),
-                      rules->sort_query_encoded ? pair_cmp_encoded : pair_cmp_raw);
+                           rules->sort_query_encoded ? pair_cmp_encoded : pair_cmp_raw);
                 for (size_t i = 0; i < in->n_query; i++) {
                         if (i > 0)
                                 strbuf_putc(b, '&');
@@ -267,8 +267,9 @@ static int put_canonical_query(StrBuf *b, const SignRules *rules, const SignInpu
 
 static int payload_hash(const SignRules *rules, const SignInput *in,
                         char ret[static CRYPTO_SHA256_HEX_SIZE]) {
-        const char *h = in->payload_hash ?: sign_header_get(in->headers, in->n_headers,
-                                                             rules->content_hash_header);
+        const char *h =
+                in->payload_hash
+                        ?: sign_header_get(in->headers, in->n_headers, rules->content_hash_header);
 
         if (h) {
                 if (strlen(h) >= CRYPTO_SHA256_HEX_SIZE)
@@ -575,7 +576,8 @@ static int verify_date(const SignRules *rules, const SignInput *in, const SignAu
         if (r < 0)
                 return -EBADMSG;
         if (rules->algorithm == SIGN_ALGORITHM_SIGV4 &&
-            (!auth->scope_date || strlen(auth->scope_date) != 8 || !strneq(date, auth->scope_date, 8)))
+            (!auth->scope_date || strlen(auth->scope_date) != 8 ||
+             !strneq(date, auth->scope_date, 8)))
                 return -EACCES;
         if (now != (time_t) -1 && !sign_clock_skew_ok(t, now, SIGN_MAX_CLOCK_SKEW_SEC))
                 return -ETIME;
@@ -614,8 +616,8 @@ static int recompute(const SignInput *in, const SignAuthorization *auth, const c
         }
 }
 
-int sign_verify(const SignInput *in, const SignAuthorization *auth, const char *secret,
-                time_t now, SignResult *ret) {
+int sign_verify(const SignInput *in, const SignAuthorization *auth, const char *secret, time_t now,
+                SignResult *ret) {
         const SignRules *rules;
         SignResult r = {};
         bool ok;
@@ -671,8 +673,12 @@ static bool get_char(const char **s, char c) {
  * (Feb 30, 24:00, leap seconds). */
 static int make_time(int Y, int M, int D, int h, int m, int s, time_t *ret) {
         struct tm tm = {
-                .tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D,
-                .tm_hour = h, .tm_min = m, .tm_sec = s,
+                .tm_year = Y - 1900,
+                .tm_mon = M - 1,
+                .tm_mday = D,
+                .tm_hour = h,
+                .tm_min = m,
+                .tm_sec = s,
         };
         time_t t;
 

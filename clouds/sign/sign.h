@@ -113,9 +113,9 @@ SignAlgorithm sign_algorithm_from_string(const char *s);
 typedef struct SignAuthorization {
         SignAlgorithm algorithm;
         char *access_key_id;
-        char *scope_date; /* SigV4 credential scope: YYYYMMDD; NULL otherwise */
-        char *region;     /* SigV4 only */
-        char *service;    /* SigV4 only ("lambda") */
+        char *scope_date;      /* SigV4 credential scope: YYYYMMDD; NULL otherwise */
+        char *region;          /* SigV4 only */
+        char *service;         /* SigV4 only ("lambda") */
         char **signed_headers; /* NULL-terminated, lower-cased, in the order listed */
         char *signature;       /* as sent (hex) */
 } SignAuthorization;
@@ -155,8 +155,8 @@ int sign_parse_authorization(const char *value, SignAuthorization **ret);
  * canonical request etc. whenever the signature could be computed (also on -EACCES for a
  * mismatch, so the emulator can put the canonical request into its error message, like AWS);
  * the caller then owns it. -ENOMEM/-EIO as usual. */
-int sign_verify(const SignInput *in, const SignAuthorization *auth, const char *secret,
-                time_t now, SignResult *ret);
+int sign_verify(const SignInput *in, const SignAuthorization *auth, const char *secret, time_t now,
+                SignResult *ret);
 
 /* ---- dates -------------------------------------------------------------------------- */
 

@@ -8,8 +8,17 @@
 
 /* botocore auth.py SIGNED_HEADERS_BLACKLIST: hop-by-hop headers and ones proxies rewrite. */
 static const char *const sigv4_unsigned[] = {
-        "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-        "trailer", "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id",
+        "connection",
+        "expect",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "user-agent",
+        "x-amzn-trace-id",
 };
 
 static bool sigv4_signed_by_default(const char *name) {
@@ -69,7 +78,8 @@ static bool path_is_normal(const char *path) {
         for (const char *seg = path + 1; *seg;) {
                 size_t n = strcspn(seg, "/");
 
-                if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+                if (n == 0 || (n == 1 && seg[0] == '.') ||
+                    (n == 2 && seg[0] == '.' && seg[1] == '.'))
                         return false;
                 seg += n;
                 if (*seg == '/')

@@ -58,8 +58,7 @@ static bool qualifier_is_default(const char *q) {
         return isempty(q) || strcasecmp(q, "$LATEST") == 0 || strcasecmp(q, "LATEST") == 0;
 }
 
-int emit_resource_name(Provider provider, const char *function, const char *qualifier,
-                       char **ret) {
+int emit_resource_name(Provider provider, const char *function, const char *qualifier, char **ret) {
         char buf[NAME_MAX_LENGTH + 1] = "";
         const char *name = function ?: "", *embedded = NULL, *p;
         size_t name_len;
@@ -131,8 +130,8 @@ static int name_unique(char *const *used, size_t n, const char *base, char **ret
 /* Would a YAML 1.2 core-schema (or 1.1) reader resolve this plain scalar to something other
  * than a string? Conservative: anything that starts like a number is quoted. */
 static bool string_needs_quotes(const char *s) {
-        static const char *const words[] = { "null", "true",  "false", "yes", "no",
-                                             "on",   "off",   "y",     "n",   "~" };
+        static const char *const words[] = { "null", "true", "false", "yes", "no",
+                                             "on",   "off",  "y",     "n",   "~" };
 
         if (isempty(s) || strchr("0123456789+-.", s[0]))
                 return true;
@@ -153,10 +152,9 @@ static int emit_scalar(yaml_emitter_t *e, const char *s, bool plain) {
         bool quote = !plain && string_needs_quotes(s);
 
         return emit_event(e, &ev,
-                          yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) s,
-                                                       (int) strlen(s), !quote, 1,
-                                                       quote ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-                                                             : YAML_ANY_SCALAR_STYLE));
+                          yaml_scalar_event_initialize(
+                                  &ev, NULL, NULL, (yaml_char_t *) s, (int) strlen(s), !quote, 1,
+                                  quote ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE));
 }
 
 static int emit_string(yaml_emitter_t *e, const char *s) {
@@ -171,9 +169,9 @@ static int emit_int(yaml_emitter_t *e, int64_t v) {
 
 static int emit_mapping_start(yaml_emitter_t *e) {
         yaml_event_t ev;
-        return emit_event(e, &ev,
-                          yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
-                                                              YAML_BLOCK_MAPPING_STYLE));
+        return emit_event(
+                e, &ev,
+                yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
 }
 
 static int emit_mapping_end(yaml_emitter_t *e) {
@@ -357,8 +355,8 @@ static int emit_names(const EmitResource *r, size_t n, char ***ret) {
                         return -EINVAL;
                 if (r[i].name)
                         base = strdup(r[i].name);
-                else if (emit_resource_name(r[i].provider, r[i].function, r[i].qualifier,
-                                            &base) < 0)
+                else if (emit_resource_name(r[i].provider, r[i].function, r[i].qualifier, &base) <
+                         0)
                         base = NULL;
                 if (!base)
                         return -ENOMEM;

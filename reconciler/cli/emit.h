@@ -28,7 +28,7 @@
 #include "clouds/model.h"
 
 typedef struct EmitResource {
-        char *name;      /* metadata.name; NULL: derived from function and qualifier */
+        char *name; /* metadata.name; NULL: derived from function and qualifier */
         Provider provider;
         char *account;   /* spec.account; NULL: left out */
         char *function;  /* spec.function, as the user should write it */
@@ -44,8 +44,7 @@ EmitResource *emit_resource_array_free(EmitResource *r, size_t n);
  * Huawei URN, or FC2's "service/function" joined with '-'), then the qualifier unless it is
  * the provider's default ($LATEST, LATEST, latest); lower-cased, every run of other characters
  * a single '-', at most 63 characters, never empty ("function"). Not made unique. */
-int emit_resource_name(Provider provider, const char *function, const char *qualifier,
-                       char **ret);
+int emit_resource_name(Provider provider, const char *function, const char *qualifier, char **ret);
 
 /* Renders n resources as a YAML stream, one "---" document each, in the given order. Names
  * are made unique within the output by appending -2, -3, ... (still at most 63 characters).

@@ -203,9 +203,10 @@ static int import_report_ambiguous(const CliImportOptions *o, const AccountConfi
         _cleanup_free_ char *detail = NULL;
         size_t unknown = list_count_unknown(list);
 
-        fprintf(o->err, "error: the list of async-invocation configs of function '%s' in account "
-                        "'%s' does not say which version or alias %zu of its %zu config%s belong%s "
-                        "to, ",
+        fprintf(o->err,
+                "error: the list of async-invocation configs of function '%s' in account "
+                "'%s' does not say which version or alias %zu of its %zu config%s belong%s "
+                "to, ",
                 o->function, acc->name, unknown, list->n_items, list->n_items == 1 ? "" : "s",
                 unknown == 1 ? "s" : "");
         if (failed->class != CLOUD_ERROR_NONE) {
@@ -213,8 +214,10 @@ static int import_report_ambiguous(const CliImportOptions *o, const AccountConfi
                         return -ENOMEM;
                 fprintf(o->err, "and reading its versions and aliases failed: %s;", detail);
         } else
-                fprintf(o->err, "and reading the config of each of its versions and aliases "
-                                "found only %zu;", n_found);
+                fprintf(o->err,
+                        "and reading the config of each of its versions and aliases "
+                        "found only %zu;",
+                        n_found);
         fprintf(o->err, " nothing imported (import each with --qualifier)\n");
         return 1;
 }
@@ -278,11 +281,14 @@ static int import_dedupe(const CliImportOptions *o, const AccountConfig *acc, Em
                 _cleanup_free_ char *msg = NULL;
                 int j;
 
-                r = function_id_parse(acc->provider, res[i].function, res[i].qualifier, &ids[k], &msg);
+                r = function_id_parse(acc->provider, res[i].function, res[i].qualifier, &ids[k],
+                                      &msg);
                 if (r < 0) {
                         if (r != -ENOMEM)
-                                fprintf(o->err, "error: the cloud named a qualifier asyncfg cannot "
-                                                "write: %s\n", strna(msg));
+                                fprintf(o->err,
+                                        "error: the cloud named a qualifier asyncfg cannot "
+                                        "write: %s\n",
+                                        strna(msg));
                         r = r == -ENOMEM ? r : 1;
                         break;
                 }
@@ -296,9 +302,10 @@ static int import_dedupe(const CliImportOptions *o, const AccountConfig *acc, Em
                 function_id_done(&ids[k]);
                 r = import_config_same(ops, &res[j].config, &res[i].config);
                 if (r == 0) {
-                        fprintf(o->err, "error: the cloud answered two different configs for "
-                                        "function '%s' qualifier '%s' in account '%s'; nothing "
-                                        "imported\n",
+                        fprintf(o->err,
+                                "error: the cloud answered two different configs for "
+                                "function '%s' qualifier '%s' in account '%s'; nothing "
+                                "imported\n",
                                 res[i].function, res[i].qualifier, acc->name);
                         r = 1;
                 } else if (r > 0)
@@ -374,8 +381,8 @@ static int import_check_args(const CliImportOptions *o, const DaemonConfig *conf
         int r;
 
         if (!acc) {
-                fprintf(o->err, "%s: error: no account '%s' in the configuration\n",
-                        config->path, o->account);
+                fprintf(o->err, "%s: error: no account '%s' in the configuration\n", config->path,
+                        o->account);
                 return 1;
         }
         r = function_id_parse(acc->provider, o->function, o->qualifier, ret_id, &msg);
@@ -386,8 +393,9 @@ static int import_check_args(const CliImportOptions *o, const DaemonConfig *conf
                 return 1;
         }
         if (acc->provider == PROVIDER_ALICLOUD && ret_id->api != acc->api) {
-                fprintf(o->err, "error: account '%s' uses api %s, but '%s' is spelled for %s "
-                                "(FC2 functions are \"service/function\")\n",
+                fprintf(o->err,
+                        "error: account '%s' uses api %s, but '%s' is spelled for %s "
+                        "(FC2 functions are \"service/function\")\n",
                         acc->name, cloud_api_to_string(acc->api), o->function,
                         cloud_api_to_string(ret_id->api));
                 function_id_done(ret_id);
@@ -402,26 +410,28 @@ static int import_check_args(const CliImportOptions *o, const DaemonConfig *conf
         return 0;
 }
 
-static int import_report(const CliImportOptions *o, const AccountConfig *acc,
-                         const FunctionId *id, bool one, ImportCall *c) {
+static int import_report(const CliImportOptions *o, const AccountConfig *acc, const FunctionId *id,
+                         bool one, ImportCall *c) {
         _cleanup_free_ char *detail = NULL;
 
         if (c->error.class != CLOUD_ERROR_NONE) {
                 if (cloud_error_format(&c->error, &detail) < 0)
                         return -ENOMEM;
                 fprintf(o->err, "error: %s of function '%s' in account '%s' failed: %s\n",
-                        one ? "reading the config" : "listing the configs", o->function,
-                        acc->name, detail);
+                        one ? "reading the config" : "listing the configs", o->function, acc->name,
+                        detail);
                 return 1;
         }
         if (c->absent || c->list.n_items == 0) {
                 if (one)
-                        fprintf(o->err, "function '%s' has no async-invocation config for "
-                                        "qualifier '%s' in account '%s'\n",
+                        fprintf(o->err,
+                                "function '%s' has no async-invocation config for "
+                                "qualifier '%s' in account '%s'\n",
                                 o->function, id->qualifier, acc->name);
                 else
-                        fprintf(o->err, "function '%s' has no async-invocation config in "
-                                        "account '%s'\n",
+                        fprintf(o->err,
+                                "function '%s' has no async-invocation config in "
+                                "account '%s'\n",
                                 o->function, acc->name);
                 return one ? 1 : 0;
         }
@@ -448,7 +458,8 @@ static int import_with_config(const CliImportOptions *o, const DaemonConfig *con
         r = sd_event_new(&c.event);
         if (r < 0)
                 return r;
-        r = http_engine_new(c.event, &(HttpEngineOptions) { .user_agent = ASYNCFG_USER_AGENT }, &http);
+        r = http_engine_new(c.event, &(HttpEngineOptions){ .user_agent = ASYNCFG_USER_AGENT },
+                            &http);
         if (r >= 0)
                 r = account_open(c.event, http, acc, &account);
         if (r >= 0 && account.error) {
@@ -462,8 +473,9 @@ static int import_with_config(const CliImportOptions *o, const DaemonConfig *con
                 else if (c.error.class == CLOUD_ERROR_NONE && list_count_unknown(&c.list) > 0) {
                         r = import_resolve_qualifiers(o, acc, &account, &id, &c);
                         if (r < 0)
-                                fprintf(o->err, "error: cannot read the versions and aliases of "
-                                                "'%s' in account '%s': %s\n",
+                                fprintf(o->err,
+                                        "error: cannot read the versions and aliases of "
+                                        "'%s' in account '%s': %s\n",
                                         o->function, acc->name, strerror(-r));
                 }
                 r = r < 0 ? 1 : r > 0 ? r : import_report(o, acc, &id, one, &c);

@@ -80,11 +80,11 @@ static int print_diff_text(const Diff *d, FILE *out) {
         for (size_t i = 0; d && i < d->n_entries; i++) {
                 const DiffEntry *e = &d->entries[i];
                 _cleanup_free_ char *text = NULL;
-                const char *note = !d->has_last_applied      ? ""
-                                   : e->drift && e->change  ? "   (drift and change)"
-                                   : e->drift               ? "   (drift)"
-                                   : e->change              ? "   (change)"
-                                                            : "";
+                const char *note = !d->has_last_applied    ? ""
+                                   : e->drift && e->change ? "   (drift and change)"
+                                   : e->drift              ? "   (drift)"
+                                   : e->change             ? "   (change)"
+                                                           : "";
                 if (diff_format_field_value(d, e, &text) < 0)
                         return -ENOMEM;
                 fprintf(out, "    %s%s\n", text, note);
@@ -116,8 +116,7 @@ static int print_item_text(const CliRunItem *item, bool apply, const Widths *w, 
         return 0;
 }
 
-static int print_text(const CliRun *run, bool apply, const size_t *counts, bool color,
-                      FILE *out) {
+static int print_text(const CliRun *run, bool apply, const size_t *counts, bool color, FILE *out) {
         Widths w;
         int r;
 
@@ -130,8 +129,9 @@ static int print_text(const CliRun *run, bool apply, const size_t *counts, bool 
         if (run->n_items > 0)
                 fputc('\n', out);
         if (apply)
-                fprintf(out, "Apply: %zu created, %zu updated, %zu in sync, %zu observed (not written), "
-                             "%zu error%s.\n",
+                fprintf(out,
+                        "Apply: %zu created, %zu updated, %zu in sync, %zu observed (not written), "
+                        "%zu error%s.\n",
                         counts[ACTION_CREATED], counts[ACTION_UPDATED], counts[ACTION_IN_SYNC],
                         counts[ACTION_OBSERVE], counts[ACTION_ERROR],
                         counts[ACTION_ERROR] == 1 ? "" : "s");

@@ -35,7 +35,7 @@ typedef struct CliPlanOptions {
         const char *dir;         /* NULL: the config's desiredDir */
         bool json;
         bool apply;
-        unsigned jobs;           /* workers (--jobs); 0: automatic (see reconciler/cli/run.h) */
+        unsigned jobs; /* workers (--jobs); 0: automatic (see reconciler/cli/run.h) */
         FILE *out, *err;
 } CliPlanOptions;
 

@@ -29,9 +29,9 @@ typedef struct ExecItem {
         Exec *exec; /* the worker that took it */
         CliRunItem *item;
         Account *account;
-        size_t list; /* its list in the pool */
+        size_t list;    /* its list in the pool */
         Reconcile *rec; /* the attempt in flight, or NULL */
-        bool read_ok; /* some attempt read the live config */
+        bool read_ok;   /* some attempt read the live config */
 } ExecItem;
 
 /* The items no worker has taken yet, in one list per account (the configuration's accounts in
@@ -83,8 +83,9 @@ static StateStore *open_store(const DaemonConfig *c, ReconcileMode mode, FILE *e
 
         if (access(c->state_dir, mode == RECONCILE_APPLY ? W_OK | X_OK : R_OK | X_OK) < 0) {
                 if (mode == RECONCILE_APPLY)
-                        fprintf(err, "warning: stateDir '%s' is missing or not writable (%m); "
-                                     "applying without recording what was applied\n",
+                        fprintf(err,
+                                "warning: stateDir '%s' is missing or not writable (%m); "
+                                "applying without recording what was applied\n",
                                 c->state_dir);
                 return NULL;
         }
@@ -148,7 +149,8 @@ static void progress_estimate(const ExecShared *shared, size_t finished, size_t 
 static void progress_update(Exec *e, bool final) {
         CliRun *run = e->run;
         ExecShared *shared = e->shared;
-        usec_t now = 0, drawn, interval = run->progress ? PROGRESS_INTERVAL : PROGRESS_PLAIN_INTERVAL;
+        usec_t now = 0, drawn,
+               interval = run->progress ? PROGRESS_INTERVAL : PROGRESS_PLAIN_INTERVAL;
         size_t finished = atomic_load(&shared->n_finished);
         char estimate[64];
 
@@ -241,8 +243,8 @@ static int process(WorkQueue *q, const char *key, void *item_userdata, void *use
         Exec *e = userdata;
         int r;
 
-        r = reconcile_start(x->account->client, x->item->spec, e->store, key, e->mode, on_result,
-                            x, &x->rec);
+        r = reconcile_start(x->account->client, x->item->spec, e->store, key, e->mode, on_result, x,
+                            &x->rec);
         if (r >= 0)
                 reconcile_set_gate(x->rec, on_gate);
         else {
@@ -281,8 +283,8 @@ static int exec_queue_item(Exec *e, size_t i, size_t list) {
                 exec_count(e, 1);
                 return 0;
         }
-        r = workqueue_add(e->queue, x->item->key, x->account->config->name, WORK_PRIORITY_CHANGE,
-                          0, x);
+        r = workqueue_add(e->queue, x->item->key, x->account->config->name, WORK_PRIORITY_CHANGE, 0,
+                          x);
         if (r < 0)
                 return r;
         e->queued[list]++;
@@ -346,7 +348,8 @@ static int exec_loop(Exec *e, HttpEngine **http) {
         const DaemonConfig *c = e->run->config;
         WorkQueueOptions o = {
                 .concurrency = e->concurrency,
-                .backoff = { .base = c->backoff_base, .cap = MIN(c->backoff_cap, CLI_RUN_BACKOFF_CAP) },
+                .backoff = { .base = c->backoff_base,
+                             .cap = MIN(c->backoff_cap, CLI_RUN_BACKOFF_CAP) },
                 .resync = 0,
                 .max_attempts = CLI_RUN_MAX_ATTEMPTS,
         };
@@ -444,7 +447,7 @@ static int exec_pool_init(ExecPool *p, const CliRun *run) {
         _cleanup_free_ size_t *list_of = calloc(run->n_items ?: 1, sizeof(size_t));
         _cleanup_free_ size_t *fill = calloc(n_lists, sizeof(size_t));
 
-        *p = (ExecPool) {
+        *p = (ExecPool){
                 .index = calloc(run->n_items ?: 1, sizeof(size_t)),
                 .start = calloc(n_lists + 1, sizeof(size_t)),
                 .next = calloc(n_lists, sizeof(atomic_size_t)),
@@ -455,8 +458,8 @@ static int exec_pool_init(ExecPool *p, const CliRun *run) {
                 return -ENOMEM;
         }
         for (size_t i = 0; i < run->n_items; i++) {
-                const AccountConfig *a = daemon_config_find_account(run->config,
-                                                                    run->items[i].spec->account);
+                const AccountConfig *a =
+                        daemon_config_find_account(run->config, run->items[i].spec->account);
                 list_of[i] = a ? (size_t) (a - run->config->accounts) : n_lists - 1;
                 p->start[list_of[i] + 1]++;
         }
@@ -498,14 +501,14 @@ int cli_run_execute(CliRun *run, ReconcileMode mode, FILE *err) {
         if (store && n > 1)
                 state_store_set_shared(store, true);
         for (unsigned w = 0; w < n; w++)
-                workers[w] = (Exec) {
+                workers[w] = (Exec){
                         .run = run,
                         .mode = mode,
                         .store = store,
                         .index = w,
                         .n_workers = n,
-                        .concurrency = run->config->concurrency / n +
-                                       (w < run->config->concurrency % n),
+                        .concurrency =
+                                run->config->concurrency / n + (w < run->config->concurrency % n),
                         .shared = &shared,
                 };
 

@@ -40,8 +40,7 @@ static int run_add_items(CliRun *run) {
         return 0;
 }
 
-int cli_run_load(const char *config_path, const char *dir, unsigned jobs, FILE *err,
-                 CliRun **ret) {
+int cli_run_load(const char *config_path, const char *dir, unsigned jobs, FILE *err, CliRun **ret) {
         _cleanup_(cli_run_freep) CliRun *run = calloc(1, sizeof(CliRun));
         DiagList diags;
         int r;

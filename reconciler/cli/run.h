@@ -39,10 +39,10 @@ typedef struct CliRunItem {
         Diff *diff;               /* the diff before any write (NULL when never read) */
         CloudError error;         /* outcome ERROR: the last error */
         CloudOp error_op;
-        char *account_error;      /* the account is unusable: why (then error.class is AUTH) */
+        char *account_error; /* the account is unusable: why (then error.class is AUTH) */
         unsigned attempts;
-        bool put_sent;            /* some attempt sent a PUT */
-        bool live_absent;         /* the first successful read found no config */
+        bool put_sent;    /* some attempt sent a PUT */
+        bool live_absent; /* the first successful read found no config */
         bool done;
 } CliRunItem;
 
@@ -62,8 +62,7 @@ typedef struct CliRun {
  * files of a large tree on up to jobs threads (0: one per CPU; see run->jobs). Problems are
  * printed to err as "path:line:col: error: ..."; returns 0 and the run, 1 when something was
  * invalid (printed), or a negative errno. */
-int cli_run_load(const char *config_path, const char *dir, unsigned jobs, FILE *err,
-                 CliRun **ret);
+int cli_run_load(const char *config_path, const char *dir, unsigned jobs, FILE *err, CliRun **ret);
 
 /* Reconciles every item once (mode plan or apply), with the state store opened for it and,
  * after an apply, saved. Warnings (state store) go to err. 0 or a negative errno for a failure

@@ -77,7 +77,8 @@ static int cli_state_forget(const CliStateOptions *o, StateStore *s) {
         for (size_t i = 0; i < o->n_keys; i++) {
                 r = state_store_remove(s, o->keys[i]);
                 if (r < 0) {
-                        fprintf(o->err, "error: cannot forget '%s': %s\n", o->keys[i], strerror(-r));
+                        fprintf(o->err, "error: cannot forget '%s': %s\n", o->keys[i],
+                                strerror(-r));
                         return 1;
                 }
                 gone[i] = r > 0;

@@ -31,8 +31,8 @@ static const char *const fields[N_COLUMNS - 1] = {
 static const struct {
         const char *state, *color;
 } state_colors[] = {
-        { "in_sync", "\033[32m" },  { "drifted", "\033[33m" },  { "error", "\033[31m" },
-        { "changing", "\033[36m" }, { "pending", "\033[36m" },  { "retrying", "\033[36m" },
+        { "in_sync", "\033[32m" },  { "drifted", "\033[33m" }, { "error", "\033[31m" },
+        { "changing", "\033[36m" }, { "pending", "\033[36m" }, { "retrying", "\033[36m" },
         { "orphaned", "\033[2m" },
 };
 
@@ -166,8 +166,10 @@ static void grid_write_row(FILE *f, const Grid *g, const char *const *row, bool 
         while (last > 0 && isempty(row[last - 1]))
                 last--;
         for (size_t c = 0; c < last; c++) {
-                const char *on = !color ? NULL : header ? COLOR_BOLD
-                                               : c == 5 ? state_color(row[c]) : NULL;
+                const char *on = !color   ? NULL
+                                 : header ? COLOR_BOLD
+                                 : c == 5 ? state_color(row[c])
+                                          : NULL;
                 fprintf(f, "%s%s%s", on ?: "", row[c], on ? COLOR_RESET : "");
                 if (c + 1 < last)
                         fprintf(f, "%*s", (int) (g->width[c] - display_width(row[c]) + 2), "");
@@ -228,16 +230,15 @@ static void count_states(const json_t *doc, StatusCounts *ret) {
 /* Files in error: the daemon's own count (summary.files.error, the number its metrics give)
  * when the document has it, else the entries of "files" in state error. */
 static size_t count_bad_files(const json_t *doc) {
-        const json_t *n = json_object_get(json_object_get(json_object_get(doc, "summary"), "files"),
-                                          "error");
+        const json_t *n =
+                json_object_get(json_object_get(json_object_get(doc, "summary"), "files"), "error");
         size_t bad = 0, i;
         json_t *file;
 
         if (json_is_integer(n) && json_integer_value(n) >= 0)
                 return (size_t) json_integer_value(n);
-        json_array_foreach(json_object_get(doc, "files"), i, file)
-                if (streq(json_str(file, "state") ?: "", "error"))
-                        bad++;
+        json_array_foreach(json_object_get(doc, "files"), i,
+                           file) if (streq(json_str(file, "state") ?: "", "error")) bad++;
         return bad;
 }
 
@@ -287,8 +288,8 @@ static int print_table(FILE *f, const json_t *doc, bool color) {
         if (r >= 0 && g.n_rows > 0) {
                 grid_write_row(f, &g, headers, true, color);
                 for (size_t i = 0; i < g.n_rows; i++)
-                        grid_write_row(f, &g, (const char *const *) g.cells + i * N_COLUMNS,
-                                       false, color);
+                        grid_write_row(f, &g, (const char *const *) g.cells + i * N_COLUMNS, false,
+                                       color);
         }
         grid_done(&g);
         if (r < 0)
@@ -312,14 +313,10 @@ static bool document_valid(const json_t *doc) {
         if (!json_is_object(doc) || (resources ? !json_is_array(resources)
                                                : !json_is_object(json_object_get(doc, "summary"))))
                 return false;
-        json_array_foreach(resources, i, v)
-                if (!json_is_object(v))
-                        return false;
+        json_array_foreach(resources, i, v) if (!json_is_object(v)) return false;
         if (files && !json_is_array(files))
                 return false;
-        json_array_foreach(files, i, v)
-                if (!json_is_object(v))
-                        return false;
+        json_array_foreach(files, i, v) if (!json_is_object(v)) return false;
         return true;
 }
 
@@ -358,7 +355,7 @@ int status_check(const char *json, size_t size, StatusProblems *ret) {
                 return -EBADMSG;
         }
         count_states(doc, &counts);
-        *ret = (StatusProblems) {
+        *ret = (StatusProblems){
                 .resources_in_error = counts.n[RESOURCE_STATE_ERROR],
                 .files_in_error = count_bad_files(doc),
                 .directory_error = json_is_string(

@@ -11,8 +11,7 @@
 #define STATUS_DEFAULT_ENDPOINT "http://127.0.0.1:9733"
 #define STATUS_TIMEOUT_USEC (10ULL * 1000000ULL)
 /* What the table shows by default: the resources that need a look, a page of them. */
-#define STATUS_QUERY_NOT_IN_SYNC \
-        "state=drifted,changing,pending,retrying,error,orphaned&limit=1000"
+#define STATUS_QUERY_NOT_IN_SYNC "state=drifted,changing,pending,retrying,error,orphaned&limit=1000"
 
 typedef struct StatusFetch {
         sd_event *event;
@@ -29,7 +28,8 @@ static int status_health(const char *json, size_t size, FILE *err) {
 
         if (r <= 0)
                 return r < 0 ? 1 : 0;
-        fprintf(err, "error: the daemon reports %zu resource%s in error, %zu file%s with errors%s\n",
+        fprintf(err,
+                "error: the daemon reports %zu resource%s in error, %zu file%s with errors%s\n",
                 p.resources_in_error, p.resources_in_error == 1 ? "" : "s", p.files_in_error,
                 p.files_in_error == 1 ? "" : "s",
                 p.directory_error ? ", the desired-state directory unusable" : "");
@@ -89,7 +89,8 @@ int cli_status_run(const CliStatusOptions *o) {
         if (!o->endpoint && o->config_path) {
                 base = endpoint_from_config(o->config_path, o->err);
                 if (!base) {
-                        fprintf(o->err, "error: no usable 'listen' address in '%s'\n", o->config_path);
+                        fprintf(o->err, "error: no usable 'listen' address in '%s'\n",
+                                o->config_path);
                         return 1;
                 }
         }
@@ -100,7 +101,8 @@ int cli_status_run(const CliStatusOptions *o) {
         r = sd_event_new(&f.event);
         if (r < 0)
                 return r;
-        r = http_engine_new(f.event, &(HttpEngineOptions) { .user_agent = ASYNCFG_USER_AGENT }, &http);
+        r = http_engine_new(f.event, &(HttpEngineOptions){ .user_agent = ASYNCFG_USER_AGENT },
+                            &http);
         if (r >= 0)
                 r = http_request_new(http, "GET", url, &req);
         if (r >= 0)

@@ -18,7 +18,7 @@ typedef struct CliStatusOptions {
         const char *endpoint;    /* NULL: from the config, or the default */
         const char *config_path; /* may be NULL */
         bool json;
-        bool all;                /* every resource (/status?resources=all); else those not in
+        bool all; /* every resource (/status?resources=all); else those not in
                                   * sync, the first 1000 */
         FILE *out, *err;
 } CliStatusOptions;

@@ -203,14 +203,13 @@ static int convert_destination_config(TfResource *t, AsyncConfig *c) {
         return MIN(r, k);
 }
 
-
 /* What differs between the four resource types is only the attribute names: one table. */
 typedef struct TfType {
         const char *type;
         Provider provider;
-        const char *service;    /* FC2: service_name; the function becomes "service/function" */
-        const char *function;   /* function_name, or Huawei's function_urn */
-        const char *qualifier;  /* NULL: none (Huawei: the URN's version) */
+        const char *service;   /* FC2: service_name; the function becomes "service/function" */
+        const char *function;  /* function_name, or Huawei's function_urn */
+        const char *qualifier; /* NULL: none (Huawei: the URN's version) */
         const char *retries;
         const char *age;
         const char *task;       /* alicloud: stateful_invocation (FC2) / async_task (FC3) */
@@ -317,8 +316,7 @@ static int walk_add_skipped(TfWalk *w, const char *address) {
 }
 
 /* One instance of a resource of a known type (attrs is its attributes/values object). */
-static int walk_instance(TfWalk *w, const TfType *kind, const char *address,
-                         const json_t *attrs) {
+static int walk_instance(TfWalk *w, const TfType *kind, const char *address, const json_t *attrs) {
         TfResource t = { .walk = w, .address = address, .attrs = attrs };
         EmitResource e = {};
         int r;
@@ -333,8 +331,8 @@ static int walk_instance(TfWalk *w, const TfType *kind, const char *address,
 }
 
 /* "module.a.aws_x.name[0]" / ["key"] */
-static int format_address(const char *module, const char *mode, const char *type,
-                          const char *name, const json_t *index, char **ret) {
+static int format_address(const char *module, const char *mode, const char *type, const char *name,
+                          const json_t *index, char **ret) {
         _cleanup_free_ char *idx = NULL;
         int r;
 

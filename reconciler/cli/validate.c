@@ -80,7 +80,8 @@ static int append_as_warnings(DiagList *dst, const DiagList *src) {
                 const Diag *d = &src->items[i];
                 int r = diag_add(dst, DIAG_WARNING, d->path, d->line, d->column,
                                  "%s (the daemon starts all the same and keeps this file's last "
-                                 "good version)", d->message);
+                                 "good version)",
+                                 d->message);
                 if (r < 0)
                         return r;
         }

@@ -14,8 +14,8 @@ void resource_spec_to_target(const ResourceSpec *spec, CloudTarget *ret) {
  * messages (detail) do not, and whoever reports a->error adds no name of its own. */
 static int account_fail(Account *a, const char *what, const char *detail) {
         free(a->error);
-        if (asprintf(&a->error, "account '%s': %s%s%s", a->config->name, what,
-                     detail ? ": " : "", detail ?: "") < 0) {
+        if (asprintf(&a->error, "account '%s': %s%s%s", a->config->name, what, detail ? ": " : "",
+                     detail ?: "") < 0) {
                 a->error = NULL;
                 return -ENOMEM;
         }

@@ -49,7 +49,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(AccountSet *, account_set_free);
 /* The account named name, or NULL. */
 Account *account_set_find(const AccountSet *s, const char *name);
 
-
 /* The cloud address of a loaded (normalised) resource: its canonical function (the ARN when
  * the document named one, FunctionId.target) and qualifier, borrowed from spec. */
 void resource_spec_to_target(const ResourceSpec *spec, CloudTarget *ret);

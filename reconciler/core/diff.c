@@ -79,7 +79,8 @@ int diff_compute(const AsyncConfig *desired, AsyncFieldSet managed, AsyncFieldSe
                 r = async_config_copy_field(&d->to, desired, f);
                 if (r < 0)
                         return r;
-                d->entries[d->n_entries++] = (DiffEntry){ .field = f, .drift = drift, .change = change };
+                d->entries[d->n_entries++] =
+                        (DiffEntry){ .field = f, .drift = drift, .change = change };
         }
         *ret = TAKE_PTR(d);
         return 0;
@@ -159,8 +160,8 @@ int async_config_merge_for_put(const AsyncConfig *desired, AsyncFieldSet managed
         int r;
 
         for (AsyncField f = 0; f < _ASYNC_FIELD_MAX; f++) {
-                bool from_desired = ASYNC_FIELD_IN_SET(managed, f) &&
-                                    (!live || !ASYNC_FIELD_IN_SET(ignore, f));
+                bool from_desired =
+                        ASYNC_FIELD_IN_SET(managed, f) && (!live || !ASYNC_FIELD_IN_SET(ignore, f));
                 r = async_config_copy_field(&c, from_desired ? desired : live, f);
                 if (r < 0) {
                         async_config_done(&c);

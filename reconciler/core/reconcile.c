@@ -33,12 +33,9 @@ static const char *const reconcile_mode_table[_RECONCILE_MODE_MAX] = {
 };
 
 static const char *const reconcile_outcome_table[_RECONCILE_OUTCOME_MAX] = {
-        [RECONCILE_IN_SYNC] = "in_sync",
-        [RECONCILE_CREATED] = "created",
-        [RECONCILE_UPDATED] = "updated",
-        [RECONCILE_WOULD_CREATE] = "would_create",
-        [RECONCILE_WOULD_UPDATE] = "would_update",
-        [RECONCILE_ERROR] = "error",
+        [RECONCILE_IN_SYNC] = "in_sync",           [RECONCILE_CREATED] = "created",
+        [RECONCILE_UPDATED] = "updated",           [RECONCILE_WOULD_CREATE] = "would_create",
+        [RECONCILE_WOULD_UPDATE] = "would_update", [RECONCILE_ERROR] = "error",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(reconcile_mode, ReconcileMode);
@@ -81,9 +78,8 @@ void reconcile_error_from_errno(int error, CloudError *ret) {
                 .error = error,
         };
         /* Without the message the class and errno still say what happened. */
-        (void) cloud_error_set_message(ret, error == -EAGAIN ? "credentials not available yet"
-                                                             : strerror(-error),
-                                       NULL);
+        (void) cloud_error_set_message(
+                ret, error == -EAGAIN ? "credentials not available yet" : strerror(-error), NULL);
 }
 
 /* A request that could not even be started: reported like a failed call. */
@@ -199,7 +195,8 @@ static int reconcile_send_put(Reconcile *r) {
 static int reconcile_put(Reconcile *r, const AsyncConfig *live) {
         int k;
 
-        k = async_config_merge_for_put(&r->spec->config, async_config_present_fields(&r->spec->config),
+        k = async_config_merge_for_put(&r->spec->config,
+                                       async_config_present_fields(&r->spec->config),
                                        (AsyncFieldSet) r->spec->ignore, live, &r->put_doc);
         if (k < 0)
                 return k;
@@ -263,8 +260,8 @@ static void on_get(CloudCall *call, const CloudError *error, const AsyncConfig *
 }
 
 int reconcile_start(CloudClient *client, const ResourceSpec *spec, StateStore *store,
-                    const char *state_key, ReconcileMode mode, ReconcileCallback cb,
-                    void *userdata, Reconcile **ret) {
+                    const char *state_key, ReconcileMode mode, ReconcileCallback cb, void *userdata,
+                    Reconcile **ret) {
         _cleanup_(reconcile_freep) Reconcile *r = NULL;
         CloudTarget t;
         int k;

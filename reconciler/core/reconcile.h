@@ -68,9 +68,9 @@ typedef struct ReconcileResult {
         Diff *diff;
         /* ERROR: what failed (class, message); class NONE otherwise. */
         const CloudError *error;
-        CloudOp error_op;  /* ERROR: the operation that failed (GET or PUT) */
-        bool put_sent;     /* a PUT was started (it may have taken effect even if it failed) */
-        bool live_absent;  /* the GET said: no config (when it succeeded) */
+        CloudOp error_op; /* ERROR: the operation that failed (GET or PUT) */
+        bool put_sent;    /* a PUT was started (it may have taken effect even if it failed) */
+        bool live_absent; /* the GET said: no config (when it succeeded) */
 } ReconcileResult;
 
 typedef struct Reconcile Reconcile;
@@ -85,8 +85,8 @@ typedef void (*ReconcilePutStartedCallback)(Reconcile *r, void *userdata);
  * started (then the callback never fires): the start errors of cloud_get() (-EAGAIN while
  * metadata credentials are being fetched, -ENOKEY), -ENOMEM. */
 int reconcile_start(CloudClient *client, const ResourceSpec *spec, StateStore *store,
-                    const char *state_key, ReconcileMode mode, ReconcileCallback cb,
-                    void *userdata, Reconcile **ret);
+                    const char *state_key, ReconcileMode mode, ReconcileCallback cb, void *userdata,
+                    Reconcile **ret);
 
 /* Sets the hook called (from the event loop, at most once, before the result callback) when
  * the PUT is started; NULL clears it. Call it right after reconcile_start(): the GET is in

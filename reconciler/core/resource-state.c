@@ -15,5 +15,6 @@ static const char *const resource_state_table[_RESOURCE_STATE_MAX] = {
 DEFINE_STRING_TABLE_LOOKUP(resource_state, ResourceState);
 
 bool resource_state_is_problem(ResourceState s) {
-        return s == RESOURCE_STATE_DRIFTED || s == RESOURCE_STATE_RETRYING || s == RESOURCE_STATE_ERROR;
+        return s == RESOURCE_STATE_DRIFTED || s == RESOURCE_STATE_RETRYING ||
+               s == RESOURCE_STATE_ERROR;
 }

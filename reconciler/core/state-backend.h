@@ -24,8 +24,7 @@ typedef struct StateBackend StateBackend;
 
 /* One row; value is NUL-terminated (size excludes the NUL). A negative return stops the walk
  * and is returned by iterate(). */
-typedef int (*StateBackendRowFunc)(const char *key, const char *value, size_t size,
-                                   void *userdata);
+typedef int (*StateBackendRowFunc)(const char *key, const char *value, size_t size, void *userdata);
 
 typedef struct StateBackendOps {
         const char *name;      /* "sqlite" */

@@ -117,13 +117,12 @@ static int sqlite_create_schema(StateBackend *b) {
         int r = sqlite_exec(b, "PRAGMA journal_mode=WAL");
 
         if (r >= 0)
-                r = sqlite_exec(b,
-                                "BEGIN IMMEDIATE;"
-                                "CREATE TABLE IF NOT EXISTS resources (key TEXT PRIMARY KEY NOT "
-                                "NULL, record TEXT NOT NULL) WITHOUT ROWID;"
-                                "PRAGMA application_id=1633904231;" /* STATE_DB_APPLICATION_ID */
-                                "PRAGMA user_version=1;"            /* STATE_DB_VERSION */
-                                "COMMIT");
+                r = sqlite_exec(b, "BEGIN IMMEDIATE;"
+                                   "CREATE TABLE IF NOT EXISTS resources (key TEXT PRIMARY KEY NOT "
+                                   "NULL, record TEXT NOT NULL) WITHOUT ROWID;"
+                                   "PRAGMA application_id=1633904231;" /* STATE_DB_APPLICATION_ID */
+                                   "PRAGMA user_version=1;"            /* STATE_DB_VERSION */
+                                   "COMMIT");
         if (r < 0)
                 (void) sqlite_exec(b, "ROLLBACK");
         return r;
@@ -176,8 +175,8 @@ static int sqlite_prepare(StateBackend *b) {
 
         for (size_t i = 0; i < ELEMENTSOF(statements); i++) {
                 sqlite3_stmt **st = (sqlite3_stmt **) ((uint8_t *) b + statements[i].offset);
-                int rc = sqlite3_prepare_v3(b->db, statements[i].sql, -1,
-                                            SQLITE_PREPARE_PERSISTENT, st, NULL);
+                int rc = sqlite3_prepare_v3(b->db, statements[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                            st, NULL);
                 if (rc != SQLITE_OK)
                         return sqlite_to_errno(rc);
         }

@@ -18,7 +18,7 @@
 
 struct StateStore {
         char *dir;
-        const char *reading; /* the file being read, for diagnostics */
+        const char *reading;  /* the file being read, for diagnostics */
         pthread_mutex_t lock; /* taken by the record functions while shared */
         bool shared;
         const StateBackendOps *ops;
@@ -64,29 +64,33 @@ typedef struct StringMembers {
 
 #define INFO_FIELD(m) offsetof(StateResourceInfo, m)
 static const StringMember info_fields[] = {
-        { "name", INFO_FIELD(name), false },         { "provider", INFO_FIELD(provider), true },
-        { "account", INFO_FIELD(account), true },    { "function", INFO_FIELD(function), false },
+        { "name", INFO_FIELD(name), false },          { "provider", INFO_FIELD(provider), true },
+        { "account", INFO_FIELD(account), true },     { "function", INFO_FIELD(function), false },
         { "qualifier", INFO_FIELD(qualifier), true }, { "file", INFO_FIELD(file), true },
 };
-static const uint8_t info_fields_sorted[] = { 2 /* account */, 5 /* file */, 3 /* function */,
-                                              0 /* name */,    1 /* provider */, 4 /* qualifier */ };
+static const uint8_t
+        info_fields_sorted[] = { 2 /* account */, 5 /* file */,     3 /* function */,
+                                 0 /* name */,    1 /* provider */, 4 /* qualifier */ };
 _Static_assert(ELEMENTSOF(info_fields_sorted) == ELEMENTSOF(info_fields), "every info member");
 static const StringMembers info_members = { "resource", sizeof(StateResourceInfo), info_fields,
                                             info_fields_sorted, ELEMENTSOF(info_fields) };
 
 #define LOCATION_FIELD(m) offsetof(StateLocation, m)
 static const StringMember location_fields[] = {
-        { "account", LOCATION_FIELD(account), true },      { "api", LOCATION_FIELD(api), true },
-        { "region", LOCATION_FIELD(region), true },        { "accountId", LOCATION_FIELD(account_id), true },
-        { "projectId", LOCATION_FIELD(project_id), true }, { "endpoint", LOCATION_FIELD(endpoint), true },
+        { "account", LOCATION_FIELD(account), true },
+        { "api", LOCATION_FIELD(api), true },
+        { "region", LOCATION_FIELD(region), true },
+        { "accountId", LOCATION_FIELD(account_id), true },
+        { "projectId", LOCATION_FIELD(project_id), true },
+        { "endpoint", LOCATION_FIELD(endpoint), true },
 };
-static const uint8_t location_fields_sorted[] = { 0 /* account */,  3 /* accountId */,
-                                                  1 /* api */,      5 /* endpoint */,
+static const uint8_t location_fields_sorted[] = { 0 /* account */,   3 /* accountId */,
+                                                  1 /* api */,       5 /* endpoint */,
                                                   4 /* projectId */, 2 /* region */ };
 _Static_assert(ELEMENTSOF(location_fields_sorted) == ELEMENTSOF(location_fields),
                "every location member");
-static const StringMembers location_members = { "location", sizeof(StateLocation),
-                                                location_fields, location_fields_sorted,
+static const StringMembers location_members = { "location", sizeof(StateLocation), location_fields,
+                                                location_fields_sorted,
                                                 ELEMENTSOF(location_fields) };
 
 static char **member(const StringMembers *t, const void *obj, size_t n) {
@@ -512,16 +516,16 @@ static int state_load_members(StateStore *s, const char *key, const json_t *v,
         if (!o)
                 return 0;
         if (!json_is_object(o))
-                return diag_error(diags, s->reading, 0, 0, "resource '%s': \"%s\" must be an object",
-                                  key, t->json);
+                return diag_error(diags, s->reading, 0, 0,
+                                  "resource '%s': \"%s\" must be an object", key, t->json);
         for (size_t n = 0; n < t->n; n++) {
                 const json_t *m = json_object_get(o, t->members[n].json);
                 if (!m || json_is_null(m))
                         continue;
                 if (!json_is_string(m))
                         return diag_error(diags, s->reading, 0, 0,
-                                          "resource '%s': \"%s\".%s must be a string", key,
-                                          t->json, t->members[n].json);
+                                          "resource '%s': \"%s\".%s must be a string", key, t->json,
+                                          t->members[n].json);
                 if (!(*member(t, obj, n) = strdup(json_string_value(m))))
                         return -ENOMEM;
         }
@@ -536,8 +540,8 @@ static int state_load_extras(StateStore *s, const char *key, const json_t *v, Di
         int r;
 
         if (orph && (!json_is_integer(orph) || json_integer_value(orph) < 0))
-                return diag_error(diags, s->reading, 0, 0, "resource '%s': malformed \"orphanedAtUsec\"",
-                                  key);
+                return diag_error(diags, s->reading, 0, 0,
+                                  "resource '%s': malformed \"orphanedAtUsec\"", key);
         r = state_load_members(s, key, v, &info_members, &info, diags);
         if (r >= 0)
                 r = state_load_members(s, key, v, &location_members, &location, diags);
@@ -914,7 +918,7 @@ static int state_save_row(StateStore *s, const char *key) {
         int r;
 
         if (!rec)
-                return s->ops->delete(s->backend, key);
+                return s->ops->delete (s->backend, key);
         json_writer_init_compact(&w);
         state_record_write_value(&w, rec);
         r = json_writer_take(&w, &value, &size);

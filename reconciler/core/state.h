@@ -53,8 +53,8 @@
 
 /* Who a record belongs to, as its document said; any member may be NULL (unknown). */
 typedef struct StateResourceInfo {
-        char *name;      /* metadata.name */
-        char *provider;  /* "aws", ... */
+        char *name;     /* metadata.name */
+        char *provider; /* "aws", ... */
         char *account;
         char *function;  /* normalised, as in the key */
         char *qualifier; /* normalised, as in the key */
@@ -66,8 +66,8 @@ typedef struct StateResourceInfo {
  * reaches; NULL: not configured (accountId, projectId, endpoint) or not known (a record
  * written before locations were recorded has every member NULL). */
 typedef struct StateLocation {
-        char *account;    /* the account's name */
-        char *api;        /* "lambda", "fc3", "fc2", "functiongraph": the provider follows */
+        char *account; /* the account's name */
+        char *api;     /* "lambda", "fc3", "fc2", "functiongraph": the provider follows */
         char *region;
         char *account_id; /* where configured */
         char *project_id; /* where configured */

@@ -28,25 +28,25 @@ struct WorkItem {
         WorkAccount *run_account; /* of the run in flight */
         WorkAccount *demand_account;
         WorkItem *wait_prev, *wait_next;
-        usec_t due;               /* while queued */
-        usec_t not_before;        /* Retry-After: no add moves the item before this */
-        usec_t resync;            /* 0: the queue's */
-        usec_t started;           /* when the run in flight started */
+        usec_t due;        /* while queued */
+        usec_t not_before; /* Retry-After: no add moves the item before this */
+        usec_t resync;     /* 0: the queue's */
+        usec_t started;    /* when the run in flight started */
         usec_t dirty_due;
-        uint64_t seq;             /* first in, first out among equal due times */
-        uint64_t demand;          /* own resync: its share of demand_own; 0 on the queue's */
-        unsigned attempt;         /* failed runs since the last success */
-        unsigned idx;             /* in account->queues[priority]; PRIOQ_IDX_NULL: not queued */
-        WorkPriority priority;    /* of the queued entry or the run in flight */
+        uint64_t seq;          /* first in, first out among equal due times */
+        uint64_t demand;       /* own resync: its share of demand_own; 0 on the queue's */
+        unsigned attempt;      /* failed runs since the last success */
+        unsigned idx;          /* in account->queues[priority]; PRIOQ_IDX_NULL: not queued */
+        WorkPriority priority; /* of the queued entry or the run in flight */
         WorkPriority dirty_priority;
         bool in_flight;
         bool dirty; /* added while in flight: dirty_priority at dirty_due once done */
         bool removed;
-        bool waiting;             /* in flight, waiting for a token (run_account's wait list) */
-        bool woken;               /* waiting, resumed without a token (workqueue_wake()) */
-        bool spread;              /* no poll yet: the first is spread over the interval */
-        bool polled;              /* counted in account's poll demand (demand_account) */
-        char key[]; /* one allocation: at 100,000 items a malloc'd copy cost 24 bytes more each */
+        bool waiting; /* in flight, waiting for a token (run_account's wait list) */
+        bool woken;   /* waiting, resumed without a token (workqueue_wake()) */
+        bool spread;  /* no poll yet: the first is spread over the interval */
+        bool polled;  /* counted in account's poll demand (demand_account) */
+        char key[];   /* one allocation: at 100,000 items a malloc'd copy cost 24 bytes more each */
 };
 
 struct WorkQueue {
@@ -58,7 +58,7 @@ struct WorkQueue {
         workqueue_resume_t resume;
         void *userdata;
 
-        Hashmap *items; /* key → WorkItem */
+        Hashmap *items;         /* key → WorkItem */
         WorkAccount **accounts; /* [0] is the default account */
         size_t n_accounts;
         Hashmap *accounts_by_name;
@@ -193,7 +193,8 @@ static int work_account_set_limit(WorkAccount *a, double qps, unsigned burst, us
 }
 
 static int workqueue_append_account(WorkQueue *q, WorkAccount *a) {
-        WorkAccount **accounts = reallocarray(q->accounts, q->n_accounts + 1, sizeof(WorkAccount *));
+        WorkAccount **accounts =
+                reallocarray(q->accounts, q->n_accounts + 1, sizeof(WorkAccount *));
         int r;
 
         if (!accounts)
@@ -454,8 +455,7 @@ static void workqueue_rearm(WorkQueue *q) {
 
         if (q->dispatching)
                 return;
-        if (q->n_waiting > 0 ||
-            (q->n_in_flight < q->options.concurrency && q->n_queued > 0))
+        if (q->n_waiting > 0 || (q->n_in_flight < q->options.concurrency && q->n_queued > 0))
                 wake = workqueue_next_wake(q, clock_now(q->clock));
         if (clock_timer_get(q->timer) == wake)
                 return;
@@ -804,7 +804,8 @@ static usec_t workqueue_next_due(WorkQueue *q, WorkItem *item, WorkResult result
         return workqueue_resync_due(q, item, now);
 }
 
-static int workqueue_done_item(WorkQueue *q, WorkItem *item, WorkResult result, usec_t retry_after) {
+static int workqueue_done_item(WorkQueue *q, WorkItem *item, WorkResult result,
+                               usec_t retry_after) {
         usec_t now = clock_now(q->clock), due;
         WorkPriority priority;
         int r;
@@ -821,7 +822,8 @@ static int workqueue_done_item(WorkQueue *q, WorkItem *item, WorkResult result, 
         if (item->dirty) {
                 /* Added again during the run (its YAML changed): that wins over the backoff
                  * and the resync, but not over Retry-After (workqueue_enqueue()). */
-                priority = due == USEC_INFINITY ? item->dirty_priority : MIN(priority, item->dirty_priority);
+                priority = due == USEC_INFINITY ? item->dirty_priority
+                                                : MIN(priority, item->dirty_priority);
                 due = MIN(due, item->dirty_due);
                 item->dirty = false;
         }

@@ -96,11 +96,13 @@ typedef struct WorkQueueOptions {
  * workqueue_done() for the key exactly once, later or even before returning. A negative errno
  * means the run could not start; the caller must then NOT call workqueue_done() (the queue
  * counts it as a retryable failure). Must not free the queue. */
-typedef int (*workqueue_process_t)(WorkQueue *q, const char *key, void *item_userdata, void *userdata);
+typedef int (*workqueue_process_t)(WorkQueue *q, const char *key, void *item_userdata,
+                                   void *userdata);
 /* A run that waited in workqueue_take_token() has its token (or was woken by workqueue_wake()):
  * it sends its next request now. Called from the queue's timer; may call workqueue_done() for
  * the key. Must not free the queue. */
-typedef void (*workqueue_resume_t)(WorkQueue *q, const char *key, void *item_userdata, void *userdata);
+typedef void (*workqueue_resume_t)(WorkQueue *q, const char *key, void *item_userdata,
+                                   void *userdata);
 
 /* rng NULL: seeded from getrandom(); otherwise copied (tests pass a fixed seed). clock must
  * outlive the queue. options NULL: defaults. -EINVAL for a bad backoff configuration. */
@@ -165,22 +167,22 @@ int workqueue_get_poll_interval(const WorkQueue *q, const char *account, WorkPol
 typedef struct WorkItemInfo {
         bool queued;
         bool in_flight;
-        bool dirty;             /* added again while in flight */
-        WorkPriority priority;  /* of the queued entry, or of the run in flight */
-        usec_t due;             /* when queued: the earliest time it may run */
-        unsigned attempt;       /* failed runs since the last success */
+        bool dirty;            /* added again while in flight */
+        WorkPriority priority; /* of the queued entry, or of the run in flight */
+        usec_t due;            /* when queued: the earliest time it may run */
+        unsigned attempt;      /* failed runs since the last success */
 } WorkItemInfo;
 
 /* For /status ("next try at") and tests. 0, or -ENOENT. */
 int workqueue_get_item(const WorkQueue *q, const char *key, WorkItemInfo *ret);
 
 /* Metrics (asyncfg_workqueue_*). */
-unsigned workqueue_get_depth(const WorkQueue *q);     /* queued, due or not; not in flight */
+unsigned workqueue_get_depth(const WorkQueue *q); /* queued, due or not; not in flight */
 unsigned workqueue_get_in_flight(const WorkQueue *q);
 /* How late the queue runs: the age of the oldest item that is due and not started (waiting for
  * a slot or a token), 0 when none is. One look at the head of each account's queues. */
 usec_t workqueue_get_oldest_due_age(const WorkQueue *q);
-unsigned workqueue_get_size(const WorkQueue *q);      /* items known: queued, in flight, idle */
+unsigned workqueue_get_size(const WorkQueue *q);          /* items known: queued, in flight, idle */
 uint64_t workqueue_get_retries_total(const WorkQueue *q); /* RETRY and THROTTLED results */
 uint64_t workqueue_get_runs_total(const WorkQueue *q);    /* runs started */
 /* Nothing queued and nothing in flight (apply: done). */

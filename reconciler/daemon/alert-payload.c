@@ -87,7 +87,8 @@ static int webhook_format(const AlertMessage *m, char **ret) {
             set_str(o, "kind", alert_kind_to_string(m->kind)) < 0 ||
             json_object_set_new(o, "resource", webhook_resource(m->subject)) < 0 ||
             json_object_set_new(o, "fields", json_deep_copy(m->fields)) < 0 ||
-            set_str(o, "summary", m->summary) < 0 || set_str(o, "fingerprint", m->fingerprint) < 0 ||
+            set_str(o, "summary", m->summary) < 0 ||
+            set_str(o, "fingerprint", m->fingerprint) < 0 ||
             set_time(o, "startsAt", m->starts_at) < 0 || set_time(o, "endsAt", m->ends_at) < 0) {
                 json_decref(o);
                 return -ENOMEM;
@@ -120,8 +121,8 @@ static int webhook_sign(HttpRequest *r, const char *secret, const char *body, ui
         k = alert_sink_signature(secret, ts, body, sig);
         if (k < 0)
                 return k;
-        return http_request_add_header(r, "X-Asyncfg-Timestamp", ts) ?:
-               http_request_add_header(r, "X-Asyncfg-Signature", sig);
+        return http_request_add_header(r, "X-Asyncfg-Timestamp", ts)
+                       ?: http_request_add_header(r, "X-Asyncfg-Signature", sig);
 }
 
 static int url_as_is(const char *configured, char **ret) {
@@ -250,8 +251,10 @@ static char *am_description(const AlertMessage *m) {
         if (!f)
                 return NULL;
         json_array_foreach((json_t *) m->fields, i, e) {
-                _cleanup_free_ char *from = json_dumps(json_object_get(e, "from"), JSON_ENCODE_ANY | JSON_COMPACT);
-                _cleanup_free_ char *to = json_dumps(json_object_get(e, "to"), JSON_ENCODE_ANY | JSON_COMPACT);
+                _cleanup_free_ char *from =
+                        json_dumps(json_object_get(e, "from"), JSON_ENCODE_ANY | JSON_COMPACT);
+                _cleanup_free_ char *to =
+                        json_dumps(json_object_get(e, "to"), JSON_ENCODE_ANY | JSON_COMPACT);
                 const char *field = json_string_value(json_object_get(e, "field"));
 
                 if (field)
@@ -287,7 +290,8 @@ static int am_format(const AlertMessage *m, char **ret) {
         if (!a || json_object_set_new(a, "labels", am_labels(m)) < 0 ||
             json_object_set_new(a, "annotations", am_annotations(m)) < 0 ||
             set_time(a, "startsAt", m->starts_at) < 0 ||
-            set_time(a, "endsAt", m->status == ALERT_STATUS_RESOLVED ? m->ends_at : m->expires_at) < 0) {
+            set_time(a, "endsAt", m->status == ALERT_STATUS_RESOLVED ? m->ends_at : m->expires_at) <
+                    0) {
                 json_decref(a);
                 return -ENOMEM;
         }

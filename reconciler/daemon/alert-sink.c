@@ -36,7 +36,7 @@ struct AlertSink {
         Rng rng;
         AlertDelivery *head, *tail; /* head is the one in flight or waiting to retry */
         size_t n_queued;
-        HttpRequest *request; /* head's, while in flight */
+        HttpRequest *request;  /* head's, while in flight */
         unsigned dropped_full; /* since the last warning */
         AlertsDeliveryObserver observer;
         void *userdata;
@@ -68,7 +68,8 @@ static void sink_pop(AlertSink *s) {
         delivery_free(d);
         if (s->n_queued == 0 && s->dropped_full > 0) {
                 log_warning("Alert sink '%s': %u notifications were dropped while its queue was "
-                            "full.", s->name, s->dropped_full);
+                            "full.",
+                            s->name, s->dropped_full);
                 s->dropped_full = 0;
         }
         sink_start_next(s);
@@ -173,7 +174,8 @@ int alert_sink_enqueue(AlertSink *s, const AlertMessage *m) {
         if (s->n_queued >= ALERT_SINK_QUEUE_MAX) {
                 if (s->dropped_full++ == 0)
                         log_warning("Alert sink '%s': %u notifications pending, dropping new ones "
-                                    "until it catches up.", s->name, ALERT_SINK_QUEUE_MAX);
+                                    "until it catches up.",
+                                    s->name, ALERT_SINK_QUEUE_MAX);
                 sink_report(s, m->status, false);
                 return 0;
         }
@@ -220,8 +222,9 @@ int alert_sink_new(Clock *clock, HttpEngine *http, const AlertConfig *cfg,
         s->name = strdup(cfg->name);
         s->configured_url = strdup(cfg->url);
         s->secret = cfg->secret ? strdup(cfg->secret) : NULL;
-        k = !s->name || !s->configured_url || (cfg->secret && !s->secret) ? -ENOMEM
-                                                                            : ops->url(cfg->url, &s->url);
+        k = !s->name || !s->configured_url || (cfg->secret && !s->secret)
+                    ? -ENOMEM
+                    : ops->url(cfg->url, &s->url);
         if (k >= 0)
                 k = clock_timer_new(clock, on_retry, s, &s->retry_timer);
         if (k < 0) {

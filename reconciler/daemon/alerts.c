@@ -75,8 +75,11 @@ struct Alerts {
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */
 static size_t utf8_len(const unsigned char *s) {
-        size_t n = *s < 0x80 ? 1 : (*s & 0xe0) == 0xc0 ? 2 : (*s & 0xf0) == 0xe0 ? 3
-                                : (*s & 0xf8) == 0xf0 ? 4 : 0;
+        size_t n = *s < 0x80             ? 1
+                   : (*s & 0xe0) == 0xc0 ? 2
+                   : (*s & 0xf0) == 0xe0 ? 3
+                   : (*s & 0xf8) == 0xf0 ? 4
+                                         : 0;
 
         if (n == 2 && *s < 0xc2)
                 return 0; /* overlong */
@@ -129,15 +132,19 @@ static json_t *json_capped(const json_t *j, unsigned depth) {
         }
         case JSON_ARRAY:
                 c = json_array();
-                json_array_foreach((json_t *) j, i, v)
-                        if (c && i < ALERT_FIELDS_MAX && json_array_append_new(c, json_capped(v, depth + 1)) < 0)
-                                return json_decref(c), NULL;
+                json_array_foreach((json_t *) j, i,
+                                   v) if (c && i < ALERT_FIELDS_MAX &&
+                                          json_array_append_new(c, json_capped(v, depth + 1)) <
+                                                  0) return json_decref(c),
+                        NULL;
                 return c;
         case JSON_OBJECT:
                 c = json_object();
-                json_object_foreach((json_t *) j, k, v)
-                        if (c && json_object_set_new(c, k, json_capped(v, depth + 1)) < 0)
-                                return json_decref(c), NULL;
+                json_object_foreach((json_t *) j, k,
+                                    v) if (c &&
+                                           json_object_set_new(c, k, json_capped(v, depth + 1)) <
+                                                   0) return json_decref(c),
+                        NULL;
                 return c;
         default:
                 return json_deep_copy(j);
@@ -185,11 +192,13 @@ static int state_set_subject(AlertState *st, const AlertSubject *s) {
                 k++;
         if (dup_capped(s->key ?: s->name, &n.subject_key) < 0 || dup_capped(s->name, &n.name) < 0 ||
             dup_capped(s->provider, &n.provider) < 0 || dup_capped(s->account, &n.account) < 0 ||
-            dup_capped(s->function, &n.function) < 0 || dup_capped(s->qualifier, &n.qualifier) < 0 ||
-            dup_capped(s->file, &n.file) < 0 || !(n.labels = calloc(k + 1, sizeof(char *))))
+            dup_capped(s->function, &n.function) < 0 ||
+            dup_capped(s->qualifier, &n.qualifier) < 0 || dup_capped(s->file, &n.file) < 0 ||
+            !(n.labels = calloc(k + 1, sizeof(char *))))
                 goto fail;
         for (size_t i = 0; i < k; i++)
-                if (alert_string_sanitize(s->labels[i], i % 2 ? ALERT_STRING_MAX : 128, &n.labels[i]) < 0)
+                if (alert_string_sanitize(s->labels[i], i % 2 ? ALERT_STRING_MAX : 128,
+                                          &n.labels[i]) < 0)
                         goto fail;
         state_free_subject(st);
         st->subject_key = n.subject_key;
@@ -209,9 +218,15 @@ fail:
 
 static AlertSubject state_subject(const AlertState *st) {
         return (AlertSubject){
-                .key = st->subject_key, .name = st->name, .provider = st->provider,
-                .account = st->account, .function = st->function, .qualifier = st->qualifier,
-                .file = st->file, .line = st->line, .labels = st->labels,
+                .key = st->subject_key,
+                .name = st->name,
+                .provider = st->provider,
+                .account = st->account,
+                .function = st->function,
+                .qualifier = st->qualifier,
+                .file = st->file,
+                .line = st->line,
+                .labels = st->labels,
         };
 }
 
@@ -248,9 +263,10 @@ static int fingerprint_of(const AlertSubject *s, AlertKind kind, const char *con
 
 /* ---- notifications ------------------------------------------------------------------------- */
 
-static void alerts_journal(const AlertState *st, AlertStatus status, bool reminder, const char *why) {
-        char alert[64], resource[ALERT_STRING_MAX + 16], kind[32], stat[32], fp[48],
-                provider[64], account[ALERT_STRING_MAX + 16];
+static void alerts_journal(const AlertState *st, AlertStatus status, bool reminder,
+                           const char *why) {
+        char alert[64], resource[ALERT_STRING_MAX + 16], kind[32], stat[32], fp[48], provider[64],
+                account[ALERT_STRING_MAX + 16];
         const char *fields[] = { alert, resource, kind, stat, fp, provider, account, NULL };
         int level = status == ALERT_STATUS_RESOLVED ? LOG_INFO
                     : reminder                      ? LOG_NOTICE
@@ -380,7 +396,8 @@ static int state_set_content(AlertState *st, const char *fp, const char *summary
 
 int alerts_observe(Alerts *a, const AlertSubject *s, AlertKind kind, const char *content,
                    const char *summary, const json_t *fields) {
-        unsigned threshold = kind == ALERT_KIND_DRIFT ? a->policy.fire_after : a->policy.error_after;
+        unsigned threshold =
+                kind == ALERT_KIND_DRIFT ? a->policy.fire_after : a->policy.error_after;
         char fp[ALERT_FINGERPRINT_LEN + 1];
         AlertState *st;
         int k;

@@ -89,7 +89,7 @@ typedef struct AlertSubject {
 typedef struct AlertMessage {
         AlertKind kind;
         AlertStatus status;
-        bool reminder;           /* a firing alert sent again */
+        bool reminder; /* a firing alert sent again */
         const AlertSubject *subject;
         const char *summary;     /* capped, valid UTF-8 */
         const json_t *fields;    /* JSON array (may be empty), never NULL */
@@ -107,7 +107,7 @@ typedef struct Alerts Alerts;
 typedef void (*AlertsDeliveryObserver)(const char *sink, AlertStatus status, bool sent,
                                        void *userdata);
 
-const char *alert_kind_to_string(AlertKind k);     /* "drift", "error" */
+const char *alert_kind_to_string(AlertKind k); /* "drift", "error" */
 AlertKind alert_kind_from_string(const char *s);
 const char *alert_status_to_string(AlertStatus s); /* "firing", "resolved" */
 AlertStatus alert_status_from_string(const char *s);

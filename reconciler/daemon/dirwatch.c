@@ -12,7 +12,7 @@
 /* One mask for every watch: the root's parent may be reached again through a symlink in the
  * tree, and inotify_add_watch() on an inode already watched replaces the mask. */
 #define WATCH_MASK                                                                                 \
-        (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_DELETE_SELF |  \
+        (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_DELETE_SELF |   \
          IN_MOVE_SELF | IN_ATTRIB | IN_ONLYDIR | IN_EXCL_UNLINK)
 
 typedef struct Watch {
@@ -34,13 +34,13 @@ struct Dirwatch {
         int fd;
         sd_event_source *io;
         ClockTimer *debounce, *poll;
-        int parent_wd;   /* -1: not watched */
-        Watch *watches;  /* the tree's directories, sorted by wd */
+        int parent_wd;  /* -1: not watched */
+        Watch *watches; /* the tree's directories, sorted by wd */
         size_t n_watches;
         char **dirlinks; /* symlinks to directories seen in the tree (relative paths) */
         size_t n_dirlinks;
         DirwatchState state;
-        int error;       /* why the tree is not (fully) watched, negative errno, or 0 */
+        int error; /* why the tree is not (fully) watched, negative errno, or 0 */
         bool root_is_link;
         bool watch_failed;
 
@@ -219,9 +219,9 @@ static void dirwatch_update_poll(Dirwatch *dw) {
         /* A missing root is waited for through its parent's watch, except when the parent is
          * missing too, or the root is a symlink whose target is missing (the target's
          * directory is somewhere else). */
-        bool need = dw->state == DIRWATCH_STATE_POLLING ||
-                    (dw->state == DIRWATCH_STATE_ROOT_MISSING &&
-                     (dw->parent_wd < 0 || dw->root_is_link));
+        bool need =
+                dw->state == DIRWATCH_STATE_POLLING || (dw->state == DIRWATCH_STATE_ROOT_MISSING &&
+                                                        (dw->parent_wd < 0 || dw->root_is_link));
 
         if (!need) {
                 (void) clock_timer_disarm(dw->poll);
@@ -621,8 +621,9 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
         /* One read per wake-up: the source is level-triggered, and the loop stays fair. */
         n = read(fd, &buf, sizeof(buf));
         if (n < 0)
-                return errno == EAGAIN || errno == EINTR ? 0 : dirwatch_resync(dw,
-                                                                  DIRWATCH_REASON_OVERFLOW);
+                return errno == EAGAIN || errno == EINTR
+                               ? 0
+                               : dirwatch_resync(dw, DIRWATCH_REASON_OVERFLOW);
         for (uint8_t *p = buf.raw; p < buf.raw + n;) {
                 struct inotify_event *ev = (struct inotify_event *) (void *) p;
                 p += sizeof(*ev) + ev->len;

@@ -195,8 +195,10 @@ static const char *query_arg(struct MHD_Connection *c, const char *name) {
 /* A piece of at most ENDPOINT_BODY_CHUNK bytes per call: the loop turns between pieces. */
 static enum MHD_Result serve_status(Endpoint *ep, struct MHD_Connection *c) {
         EndpointStatusQuery q = {
-                .resources = query_arg(c, "resources"), .state = query_arg(c, "state"),
-                .account = query_arg(c, "account"), .limit = query_arg(c, "limit"),
+                .resources = query_arg(c, "resources"),
+                .state = query_arg(c, "state"),
+                .account = query_arg(c, "account"),
+                .limit = query_arg(c, "limit"),
                 .after = query_arg(c, "after"),
         };
         _cleanup_free_ char *error = NULL;
@@ -229,10 +231,10 @@ static enum MHD_Result serve_status(Endpoint *ep, struct MHD_Connection *c) {
 }
 
 static bool request_has_body(struct MHD_Connection *c) {
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
-        const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_TRANSFER_ENCODING);
+        const char *cl =
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *te =
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
 
         return te || (cl && strspn(cl, "0") != strlen(cl));
 }
@@ -343,9 +345,8 @@ static int endpoint_bind(const struct sockaddr_storage *addr, socklen_t len, uin
                 return -errno;
         if (getsockname(fd, (struct sockaddr *) &bound, &bound_len) < 0)
                 return -errno;
-        *ret_port = ntohs(bound.ss_family == AF_INET6
-                                  ? ((struct sockaddr_in6 *) &bound)->sin6_port
-                                  : ((struct sockaddr_in *) &bound)->sin_port);
+        *ret_port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *) &bound)->sin6_port
+                                                      : ((struct sockaddr_in *) &bound)->sin_port);
         return TAKE_FD(fd);
 }
 

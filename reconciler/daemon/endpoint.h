@@ -143,8 +143,8 @@ typedef int (*EndpointStatusFunc)(void *userdata, const EndpointStatusQuery *que
                                   EndpointBody *ret, char **ret_error);
 
 typedef struct EndpointOptions {
-        const char *listen;              /* NULL: ENDPOINT_LISTEN_DEFAULT; "": disabled */
-        const Metrics *metrics;          /* borrowed; must outlive the endpoint */
+        const char *listen;                     /* NULL: ENDPOINT_LISTEN_DEFAULT; "": disabled */
+        const Metrics *metrics;                 /* borrowed; must outlive the endpoint */
         void (*before_metrics)(void *userdata); /* optional: sets gauges that change with time
                                                  * alone, before /metrics is formatted */
         EndpointStatusFunc status;

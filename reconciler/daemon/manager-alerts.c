@@ -31,9 +31,15 @@ static AlertSubject resource_alert_subject(const Resource *r) {
         const ResourceSpec *s = r->spec;
 
         return (AlertSubject){
-                .key = r->key, .name = s->name, .provider = provider_to_string(s->provider),
-                .account = s->account, .function = s->function, .qualifier = s->qualifier,
-                .file = s->path, .line = s->line, .labels = s->labels,
+                .key = r->key,
+                .name = s->name,
+                .provider = provider_to_string(s->provider),
+                .account = s->account,
+                .function = s->function,
+                .qualifier = s->qualifier,
+                .file = s->path,
+                .line = s->line,
+                .labels = s->labels,
         };
 }
 
@@ -65,7 +71,8 @@ static int drift_describe(const Diff *d, bool drift_only, char **ret_content, ch
                           json_t **ret_fields) {
         _cleanup_free_ char *content = NULL, *summary = NULL;
         size_t content_size = 0, summary_size = 0;
-        FILE *c = open_memstream(&content, &content_size), *s = open_memstream(&summary, &summary_size);
+        FILE *c = open_memstream(&content, &content_size),
+             *s = open_memstream(&summary, &summary_size);
         json_t *fields = json_array();
         unsigned n = 0;
 
@@ -78,13 +85,15 @@ static int drift_describe(const Diff *d, bool drift_only, char **ret_content, ch
                         continue;
                 if (diff_entry_to_json(d, e, &j) < 0)
                         break;
-                from = json_dumps(json_object_get(j, "from"), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-                to = json_dumps(json_object_get(j, "to"), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+                from = json_dumps(json_object_get(j, "from"),
+                                  JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+                to = json_dumps(json_object_get(j, "to"),
+                                JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
                 (void) diff_format_field_value(d, e, &text);
                 fprintf(c, "%s=%s->%s\n", strna(json_string_value(json_object_get(j, "field"))),
                         strna(from), strna(to));
-                fprintf(s, "%s%s", n++ ? "; " : "live differs from desired (live → desired): ",
-                        strna(text));
+                fprintf(s, "%s%s",
+                        n++ ? "; " : "live differs from desired (live → desired): ", strna(text));
                 (void) json_array_append_new(fields, j);
         }
         if (!c || !s || fclose(c) != 0 || fclose(s) != 0 || !fields) {
@@ -153,7 +162,8 @@ void manager_alerts_on_error(Manager *m, Resource *r, CloudErrorClass class, con
                 snprintf(detail, sizeof(detail), " (%s)", strerror(-e->error));
         if (asprintf(&content, "%s/%s/%ld/%.64s/%d", what, cloud_error_class_to_string(class),
                      e ? e->http_status : 0, e && e->code ? e->code : "", e ? e->error : 0) < 0 ||
-            asprintf(&summary, "%s failed: %s%s", what, cloud_error_class_to_string(class), detail) < 0 ||
+            asprintf(&summary, "%s failed: %s%s", what, cloud_error_class_to_string(class),
+                     detail) < 0 ||
             alerts_observe(m->alerts, &s, ALERT_KIND_ERROR, content, summary, NULL) < 0)
                 log_oom();
 }
@@ -171,11 +181,12 @@ json_t *manager_alerts_status_json(const Manager *m, const Resource *r) {
                 if (!list && !(list = json_array()))
                         return NULL;
                 (void) json_array_append_new(
-                        list, json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", alert_kind_to_string(k),
-                                        "alertname", alert_kind_alertname(k), "status",
-                                        alert_status_to_string(ALERT_STATUS_FIRING), "since",
-                                        manager_format_time(f.since, since) < 0 ? "" : since,
-                                        "fingerprint", f.fingerprint));
+                        list,
+                        json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", alert_kind_to_string(k),
+                                  "alertname", alert_kind_alertname(k), "status",
+                                  alert_status_to_string(ALERT_STATUS_FIRING), "since",
+                                  manager_format_time(f.since, since) < 0 ? "" : since,
+                                  "fingerprint", f.fingerprint));
         }
         return list;
 }

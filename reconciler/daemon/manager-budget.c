@@ -38,7 +38,8 @@ void manager_poll_stretched_free(Manager *m) {
         m->poll_stretched = hashmap_free(m->poll_stretched);
 }
 
-static void manager_log_poll_stretch(Manager *m, const AccountConfig *a, const WorkPollInterval *p) {
+static void manager_log_poll_stretch(Manager *m, const AccountConfig *a,
+                                     const WorkPollInterval *p) {
         char configured[64], effective[64];
         bool stretched = p->effective > p->configured;
 
@@ -56,8 +57,9 @@ static void manager_log_poll_stretch(Manager *m, const AccountConfig *a, const W
                             a->name, p->n_polled, configured, WORKQUEUE_POLL_SHARE_PERCENT,
                             a->rate_qps, effective);
         else
-                log_info("Account '%s': its drift polls fit its rate limit again; polling every %s.",
-                         a->name, configured);
+                log_info(
+                        "Account '%s': its drift polls fit its rate limit again; polling every %s.",
+                        a->name, configured);
 }
 
 void manager_publish_poll_intervals(Manager *m) {

@@ -83,26 +83,26 @@ struct Manager {
         ClockTimer *orphan_timer; /* the next orphan to forget (resource-removal.c) */
         ClockTimer *delete_timer; /* the next deferred DELETE (resource-removal.c) */
 
-        char **acks;  /* keys of written resources whose record awaits the save (strv) */
+        char **acks; /* keys of written resources whose record awaits the save (strv) */
         size_t n_acks;
-        uint64_t last_save_usec;      /* clock's time */
-        bool save_failed;             /* the last commit failed (not for a lock): retry slowly */
-        unsigned n_runs;              /* runs in flight */
-        uint64_t retries_reported;    /* workqueue retries already counted in the metric */
-        char *status_line;            /* the last STATUS= sent */
-        Hashmap *poll_stretched;      /* accounts logged as having their polls stretched */
-        char *dir_error;              /* why the last rescan failed, or NULL */
-        int dir_errno;                /* and its negative errno, or 0 */
-        char *revision;               /* the directory's .asyncfg-revision, or NULL */
-        Hashmap *broken_files;        /* paths of the files in error (key and value, owned) */
+        uint64_t last_save_usec;   /* clock's time */
+        bool save_failed;          /* the last commit failed (not for a lock): retry slowly */
+        unsigned n_runs;           /* runs in flight */
+        uint64_t retries_reported; /* workqueue retries already counted in the metric */
+        char *status_line;         /* the last STATUS= sent */
+        Hashmap *poll_stretched;   /* accounts logged as having their polls stretched */
+        char *dir_error;           /* why the last rescan failed, or NULL */
+        int dir_errno;             /* and its negative errno, or 0 */
+        char *revision;            /* the directory's .asyncfg-revision, or NULL */
+        Hashmap *broken_files;     /* paths of the files in error (key and value, owned) */
         /* The last load of the daemon configuration, at start or on SIGHUP (/status, metrics) */
         bool reload_successful;
-        uint64_t reload_usec;         /* CLOCK_REALTIME of that attempt */
-        char *reload_error;           /* why it failed, or NULL */
-        uint64_t last_success_usec;   /* CLOCK_REALTIME of the last successful run */
+        uint64_t reload_usec;       /* CLOCK_REALTIME of that attempt */
+        char *reload_error;         /* why it failed, or NULL */
+        uint64_t last_success_usec; /* CLOCK_REALTIME of the last successful run */
         usec_t debounce_usec;
         bool first_pass_done;
-        bool ready_pending;           /* READY=1 is due once the desired state loads */
+        bool ready_pending; /* READY=1 is due once the desired state loads */
         bool stopping;
         bool started;
         int exit_status;

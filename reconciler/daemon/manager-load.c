@@ -363,8 +363,12 @@ static char *manager_dir_error_reason(const Manager *m, int error) {
         if (error == -ENODATA)
                 return strdup("has no *.yaml or *.yml files");
         if (error == -E2BIG)
-                return asprintf(&s, "has more YAML files than limits.files (%u) allows, so none "
-                                "is read", m->gen->config->limits.files) < 0 ? NULL : s;
+                return asprintf(&s,
+                                "has more YAML files than limits.files (%u) allows, so none "
+                                "is read",
+                                m->gen->config->limits.files) < 0
+                               ? NULL
+                               : s;
         return asprintf(&s, "cannot be used (%s)", strerror(-error)) < 0 ? NULL : s;
 }
 
@@ -416,10 +420,10 @@ int manager_rescan_full(Manager *m, const char *why) {
         if (k < 0) {
                 _cleanup_free_ char *msg = NULL, *reason = manager_dir_error_reason(m, k);
 
-                if (!reason ||
-                    asprintf(&msg, "desired-state directory '%s' %s; nothing is removed, %zu "
-                             "resources keep their last known version",
-                             dir, reason, resource_table_size(&m->table)) < 0)
+                if (!reason || asprintf(&msg,
+                                        "desired-state directory '%s' %s; nothing is removed, %zu "
+                                        "resources keep their last known version",
+                                        dir, reason, resource_table_size(&m->table)) < 0)
                         return log_oom();
                 if (k == -E2BIG) /* located at the directory, naming the setting to change */
                         log_diags(LOG_ERR, &m->desired->scan_diags);
@@ -502,7 +506,8 @@ int manager_watch_dir(Manager *m) {
         m->watched_dir = strdup(dir);
         if (!m->watched_dir)
                 return log_oom();
-        k = dirwatch_new(m->event, m->clock, dir, m->debounce_usec, manager_on_dirwatch, m, &m->dirwatch);
+        k = dirwatch_new(m->event, m->clock, dir, m->debounce_usec, manager_on_dirwatch, m,
+                         &m->dirwatch);
         if (k < 0)
                 return log_error_errno(k, "Failed to watch '%s': %m", dir);
         dirwatch_set_max_delay(m->dirwatch, MAX(m->debounce_usec * 5, 1000000ULL));

@@ -181,7 +181,8 @@ void manager_cancel_runs(Manager *m) {
 void manager_cloud_observer(const CloudAccount *account, Provider provider, CloudOp op,
                             long http_status, int error, uint64_t duration_usec, void *userdata) {
         Manager *m = userdata;
-        static const char *const methods[_CLOUD_OP_MAX] = { "GET", "PUT", "DELETE", "GET", "GET", "GET" };
+        static const char *const methods[_CLOUD_OP_MAX] = { "GET", "PUT", "DELETE",
+                                                            "GET", "GET", "GET" };
         char code[32];
 
         if (http_status > 0)
@@ -223,8 +224,9 @@ void manager_publish_ready(Manager *m) {
         if (manager_is_ready(m))
                 endpoint_set_ready(m->endpoint, true);
         else if (endpoint_set_not_ready(m->endpoint,
-                                        m->dir_error ?: "the desired-state directory has not been "
-                                                        "read yet") < 0)
+                                        m->dir_error
+                                                ?: "the desired-state directory has not been "
+                                                   "read yet") < 0)
                 endpoint_set_ready(m->endpoint, false); /* no reason, but not ready */
 }
 
@@ -253,9 +255,9 @@ static int on_publish(sd_event_source *s, void *userdata) {
         if (!line)
                 return 0;
         if (asprintf(&full, "%s%s%s", line, n_broken > 0 || m->dir_error ? "; " : "",
-                     m->dir_error       ? "desired-state directory unusable"
-                     : n_broken > 0     ? "files with errors"
-                                        : "") < 0)
+                     m->dir_error   ? "desired-state directory unusable"
+                     : n_broken > 0 ? "files with errors"
+                                    : "") < 0)
                 return 0;
         if (m->started && !m->stopping && (!m->status_line || !streq(m->status_line, full))) {
                 (void) notify_status("%s", full);
@@ -266,8 +268,7 @@ static int on_publish(sd_event_source *s, void *userdata) {
 }
 
 void manager_schedule_publish(Manager *m) {
-        if (!m->publish_event &&
-            sd_event_add_defer(m->event, &m->publish_event, on_publish, m) < 0)
+        if (!m->publish_event && sd_event_add_defer(m->event, &m->publish_event, on_publish, m) < 0)
                 return;
         (void) sd_event_source_set_enabled(m->publish_event, SD_EVENT_ONESHOT);
 }
@@ -350,7 +351,8 @@ static bool manager_reload_config(Manager *m, char **ret_error) {
         DaemonConfig *c = NULL;
 
         if (manager_load_config(m, &c, ret_error) < 0) {
-                log_error("Keeping the configuration in force; only the desired state is read again.");
+                log_error(
+                        "Keeping the configuration in force; only the desired state is read again.");
                 return false;
         }
         if (manager_generation_new(m, c, &g) < 0) {
@@ -455,7 +457,8 @@ int manager_new_with_clock(sd_event *event, Clock *clock, const char *config_pat
         k = metrics_new_asyncfg(&m->metrics);
         if (k < 0)
                 return log_error_errno(k, "Failed to set up metrics: %m");
-        k = http_engine_new(event, &(HttpEngineOptions) { .user_agent = ASYNCFG_USER_AGENT }, &m->http);
+        k = http_engine_new(event, &(HttpEngineOptions){ .user_agent = ASYNCFG_USER_AGENT },
+                            &m->http);
         if (k < 0)
                 return log_error_errno(k, "Failed to set up the HTTP engine: %m");
         *ret = TAKE_PTR(m);
@@ -519,7 +522,8 @@ static int manager_open_state(Manager *m) {
         k = state_store_open(dir, &diags, &m->state);
         if (k != -EBADMSG && k != -EPROTONOSUPPORT) {
                 if (k < 0)
-                        return log_error_errno(k, "Failed to open the state store in '%s': %m", dir);
+                        return log_error_errno(k, "Failed to open the state store in '%s': %m",
+                                               dir);
                 log_info("State store '%s': %zu records.", dir, state_store_size(m->state));
                 state_store_set_busy_timeout(m->state, MANAGER_COMMIT_BUSY_MSEC);
                 return 0;
@@ -534,7 +538,8 @@ static int manager_open_state(Manager *m) {
                 return log_error_errno(k, "Failed to move the damaged state store aside: %m");
         log_error("The state store was not usable and was moved to '%s'; starting without "
                   "last-applied records (drift and change cannot be told apart until the next "
-                  "writes).", strna(moved));
+                  "writes).",
+                  strna(moved));
         k = state_store_open(dir, NULL, &m->state);
         if (k < 0)
                 return log_error_errno(k, "Failed to open the state store in '%s': %m", dir);
@@ -599,7 +604,8 @@ static int manager_rebind_endpoint(Manager *m) {
         m->endpoint = endpoint_free(m->endpoint); /* free the port first: the same may be wanted */
         k = endpoint_new(m->event, &o, &ep);
         if (k < 0)
-                return log_error_errno(k, "Failed to serve the endpoint on '%s': %m", strna(listen));
+                return log_error_errno(k, "Failed to serve the endpoint on '%s': %m",
+                                       strna(listen));
         m->endpoint = ep;
         free(m->listen);
         m->listen = strdup(listen ?: "");

@@ -10,8 +10,8 @@
 
 /* controller-runtime's reconcile_time_seconds buckets (v0.15 and later). */
 const double metrics_reconcile_time_buckets[] = {
-        0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6,
-        0.7,   0.8,  0.9,   1.0,  1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5,  4.0, 4.5, 5.0,
+        0.005, 0.01, 0.025, 0.05, 0.1,  0.15, 0.2,  0.25, 0.3,  0.35, 0.4,  0.45, 0.5, 0.6,
+        0.7,   0.8,  0.9,   1.0,  1.25, 1.5,  1.75, 2.0,  2.5,  3.0,  3.5,  4.0,  4.5, 5.0,
         6.0,   7.0,  8.0,   9.0,  10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0,
 };
 const size_t metrics_reconcile_time_buckets_n = ELEMENTSOF(metrics_reconcile_time_buckets);
@@ -99,12 +99,12 @@ static int register_histograms(AsyncfgMetrics *m) {
         return metrics_add_histogram(r, "asyncfg_reconcile_time_seconds",
                                      "Length of time per reconciliation.", NULL,
                                      metrics_reconcile_time_buckets,
-                                     metrics_reconcile_time_buckets_n, &m->reconcile_time) ?:
-               metrics_add_histogram(r, "asyncfg_cloud_request_duration_seconds",
-                                     "Cloud API request latency in seconds.", NULL,
-                                     metrics_cloud_request_buckets,
-                                     metrics_cloud_request_buckets_n,
-                                     &m->cloud_request_duration);
+                                     metrics_reconcile_time_buckets_n, &m->reconcile_time)
+                       ?: metrics_add_histogram(r, "asyncfg_cloud_request_duration_seconds",
+                                                "Cloud API request latency in seconds.", NULL,
+                                                metrics_cloud_request_buckets,
+                                                metrics_cloud_request_buckets_n,
+                                                &m->cloud_request_duration);
 }
 
 /* Every state is a series from the start, zeros included: a state no resource has entered yet

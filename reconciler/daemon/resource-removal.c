@@ -312,7 +312,8 @@ static bool resource_defer_delete(Resource *r) {
         if (r->delete_due_usec == 0)
                 r->delete_due_usec = clock_now(m->clock) + grace;
         if (manager_arm_delete_timer(m, r->delete_due_usec) < 0) {
-                log_warning("%s: cannot time the deferred delete; deleting at once.", r->spec->name);
+                log_warning("%s: cannot time the deferred delete; deleting at once.",
+                            r->spec->name);
                 r->delete_due_usec = 0;
                 r->delete_grace_over = true;
                 return false;
@@ -361,9 +362,10 @@ static ResourceRemoval resource_removal_decide(const Resource *r, CloudClient *c
                 return client ? resource_removal_decide_target(r, client, ret_why)
                               : RESOURCE_REMOVAL_DELETE;
         }
-        *ret_why = s->management == MANAGEMENT_OBSERVE && s->deletion_policy == DELETION_POLICY_DELETE
-                           ? "document removed; observe mode, live config left alone"
-                           : "document removed; live config left alone (orphan)";
+        *ret_why =
+                s->management == MANAGEMENT_OBSERVE && s->deletion_policy == DELETION_POLICY_DELETE
+                        ? "document removed; observe mode, live config left alone"
+                        : "document removed; live config left alone (orphan)";
         return RESOURCE_REMOVAL_ORPHAN;
 }
 
@@ -412,11 +414,13 @@ static int location_difference(const StateLocation *was, const StateLocation *no
                 return asprintf(ret, "the config was applied in %s, account '%s' is now in %s",
                                 was->region, now->account, now->region);
         if (!same(was->account_id, now->account_id))
-                return asprintf(ret, "the config was applied with accountId %s, account '%s' now has %s",
+                return asprintf(ret,
+                                "the config was applied with accountId %s, account '%s' now has %s",
                                 or_default(was->account_id, "unset"), now->account,
                                 or_default(now->account_id, "none"));
         if (!same(was->project_id, now->project_id))
-                return asprintf(ret, "the config was applied in project %s, account '%s' is now in %s",
+                return asprintf(ret,
+                                "the config was applied in project %s, account '%s' is now in %s",
                                 or_default(was->project_id, "unset"), now->account,
                                 or_default(now->project_id, "none"));
         return asprintf(ret, "the config was applied through endpoint %s, account '%s' now uses %s",
@@ -435,8 +439,9 @@ static char *resource_delete_refusal(const Resource *r, CloudClient *client) {
         if (!rec || location_difference(&rec->location, &here, &diff) < 0)
                 return NULL;
         format_duration(keep, sizeof(keep), manager_orphan_retention(r->manager));
-        if (asprintf(&msg, "not deleting: %s; put the account back as it was to delete it there, or "
-                           "it is forgotten after orphanRetention (%s) and its live config left alone",
+        if (asprintf(&msg,
+                     "not deleting: %s; put the account back as it was to delete it there, or "
+                     "it is forgotten after orphanRetention (%s) and its live config left alone",
                      diff, keep) < 0)
                 return NULL;
         return msg;

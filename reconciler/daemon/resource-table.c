@@ -106,8 +106,8 @@ static int resource_table_sorted_live(const ResourceTable *t, Resource ***ret, s
         return 0;
 }
 
-int resource_table_sync(ResourceTable *t, DesiredRef *desired, size_t n,
-                        const ResourceSyncOps *ops, void *userdata) {
+int resource_table_sync(ResourceTable *t, DesiredRef *desired, size_t n, const ResourceSyncOps *ops,
+                        void *userdata) {
         _cleanup_free_ Resource **have = NULL;
         size_t n_have, i = 0, j = 0;
         int k, count = 0;
@@ -130,7 +130,8 @@ int resource_table_sync(ResourceTable *t, DesiredRef *desired, size_t n,
                         k = ops->remove(have[j++], userdata);
                         count++;
                 } else {
-                        bool changed = !resource_spec_reconcile_equal(have[j]->spec, desired[i].spec);
+                        bool changed =
+                                !resource_spec_reconcile_equal(have[j]->spec, desired[i].spec);
 
                         k = ops->update(have[j++], &desired[i++], changed, userdata);
                         count += changed;

@@ -66,5 +66,5 @@ int resource_compare_by_name(const void *a, const void *b);
  * at the first negative return of an op and returns it; otherwise returns the number of
  * adds + changed updates + removes. A duplicate key in desired is -EINVAL (the desired set
  * never has one). */
-int resource_table_sync(ResourceTable *t, DesiredRef *desired, size_t n,
-                        const ResourceSyncOps *ops, void *userdata);
+int resource_table_sync(ResourceTable *t, DesiredRef *desired, size_t n, const ResourceSyncOps *ops,
+                        void *userdata);

@@ -133,7 +133,8 @@ static void manager_count_state(Manager *m, ResourceState s, int delta) {
         if (s < 0 || s >= _RESOURCE_STATE_MAX)
                 return;
         m->counts.n[s] = (unsigned) ((int) m->counts.n[s] + delta);
-        (void) metrics_gauge_set(m->metrics->resources, m->counts.n[s], resource_state_to_string(s));
+        (void) metrics_gauge_set(m->metrics->resources, m->counts.n[s],
+                                 resource_state_to_string(s));
 }
 
 /* Logs with the resource's structured fields (RESOURCE=, PROVIDER=, FILE=, ACCOUNT=). */
@@ -159,8 +160,8 @@ _printf_(4, 5) static void resource_log(int level, const Resource *r, int error,
  * so that the series count follows what is wrong, not the fleet. */
 static void resource_update_drifted_metric(Resource *r, ResourceState state) {
         MetricGauge *g = r->manager->metrics->resource_drifted;
-        bool drifted = state == RESOURCE_STATE_DRIFTED ||
-                       (r->drift && state == RESOURCE_STATE_CHANGING);
+        bool drifted =
+                state == RESOURCE_STATE_DRIFTED || (r->drift && state == RESOURCE_STATE_CHANGING);
 
         if (drifted || state == RESOURCE_STATE_ERROR)
                 (void) metrics_gauge_set(g, drifted ? 1 : 0, r->spec->name);
@@ -228,8 +229,8 @@ static WorkResult resource_failed(Resource *r, const CloudError *e, const char *
         (void) cloud_error_format(e, &msg);
         if (asprintf(&line, "%s failed: %s", what, strna(msg)) < 0)
                 line = NULL;
-        (void) resource_set_error(r, e->class == CLOUD_ERROR_NONE ? CLOUD_ERROR_TRANSIENT : e->class,
-                                  line ?: what);
+        (void) resource_set_error(
+                r, e->class == CLOUD_ERROR_NONE ? CLOUD_ERROR_TRANSIENT : e->class, line ?: what);
         manager_alerts_on_error(r->manager, r, r->error_class, e, what);
         resource_set_state(r,
                            wr == WORK_RESULT_PERMANENT ? RESOURCE_EVENT_PERMANENT
@@ -288,7 +289,6 @@ static char *resource_drift_text(const Diff *d) {
         return TAKE_PTR(text);
 }
 
-
 static void resource_note_drift(Resource *r, Diff *d) {
         _cleanup_free_ char *text = NULL;
 
@@ -325,7 +325,8 @@ static void resource_on_written(Resource *r, const ReconcileResult *res) {
 }
 
 /* What a finished reconcile does to r; the queue's verdict. */
-static WorkResult resource_on_observed(Resource *r, const ReconcileResult *res, usec_t *retry_after) {
+static WorkResult resource_on_observed(Resource *r, const ReconcileResult *res,
+                                       usec_t *retry_after) {
         switch (res->outcome) {
         case RECONCILE_IN_SYNC:
                 resource_keep_diff(r, NULL);

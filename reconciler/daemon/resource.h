@@ -71,31 +71,31 @@ typedef struct ResourceRun {
 } ResourceRun;
 
 typedef struct Resource {
-        char *key;          /* the identity (resource_spec_identity()); the table's key; in r's
+        char *key;           /* the identity (resource_spec_identity()); the table's key; in r's
                              * own allocation, right after it (one malloc less each) */
-        ResourceSpec *spec; /* the document in force (a reference: resource_spec_ref()) */
+        ResourceSpec *spec;  /* the document in force (a reference: resource_spec_ref()) */
         ResourceState state; /* only through resource_set_state() */
         CloudErrorClass error_class; /* of the last run; NONE after a success */
         /* What /status shows, kept as the reconcile's Diff (a reference, often one Diff for
          * two of them), made JSON only when asked: as jansson trees they were 41 % of the
          * heap at 10,000 resources. */
-        Diff *diff;          /* live vs desired at the last observation, NULL when equal or
+        Diff *diff;                  /* live vs desired at the last observation, NULL when equal or
                               * unknown */
-        Diff *last_drift;    /* the last drift detected, NULL: none yet */
-        Diff *last_write;    /* what the last write fixed, NULL: none yet */
-        bool drift;          /* the last observation found drift (live ≠ last applied) */
-        bool spec_changed;   /* the document changed since the last run started */
-        bool removed;        /* no longer desired: freed when its run in flight ends */
-        bool deleted;        /* removed, and its live config was deleted */
+        Diff *last_drift;            /* the last drift detected, NULL: none yet */
+        Diff *last_write;            /* what the last write fixed, NULL: none yet */
+        bool drift;                  /* the last observation found drift (live ≠ last applied) */
+        bool spec_changed;           /* the document changed since the last run started */
+        bool removed;                /* no longer desired: freed when its run in flight ends */
+        bool deleted;                /* removed, and its live config was deleted */
         bool delete_grace_over;      /* removed, and its grace passed: DELETE (and retries) now */
-        Manager *manager;    /* the owner (for callbacks) */
-        char *error;         /* the last run's error, one line, or NULL */
+        Manager *manager;            /* the owner (for callbacks) */
+        char *error;                 /* the last run's error, one line, or NULL */
         uint64_t last_observed_usec; /* CLOCK_REALTIME of the last successful GET, 0: never */
         uint64_t last_changed_usec;  /* CLOCK_REALTIME of the last successful write, 0: never */
         uint64_t last_drift_usec;    /* CLOCK_REALTIME of the last drift detected, 0: never */
         uint64_t orphaned_usec;      /* CLOCK_REALTIME since when it is an orphan (or held after a
                                       * refused DELETE: resource-removal.c), 0: it is not */
-        uint64_t delete_due_usec;    /* the manager's clock when its deferred DELETE is due, 0: none */
+        uint64_t delete_due_usec; /* the manager's clock when its deferred DELETE is due, 0: none */
         ResourceRun run;
 } Resource;
 

@@ -52,24 +52,21 @@ static json_t *resource_to_json(const Manager *m, const Resource *r) {
         o = json_pack("{s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:o, "
                       "s:o, s:o, s:o}",
                       "name", s->name, "file", s->path ?: "", "line", (json_int_t) s->line,
-                      "provider", provider_to_string(s->provider),
-                      "account", json_string_or_null(s->account),
-                      "function", s->id.function, "qualifier", s->id.qualifier,
-                      "management", management_to_string(s->management),
-                      "deletion_policy", deletion_policy_to_string(s->deletion_policy),
-                      "state", resource_state_to_string(r->state),
-                      "diff", resource_diff_json(r->diff, false),
-                      "drift", r->drift,
-                      "last_error", resource_error_json(r),
-                      "last_observed", json_time(r->last_observed_usec),
-                      "last_changed", json_time(r->last_changed_usec),
-                      "last_drift", json_time(r->last_drift_usec),
-                      "last_drift_diff", resource_diff_json(r->last_drift, true));
+                      "provider", provider_to_string(s->provider), "account",
+                      json_string_or_null(s->account), "function", s->id.function, "qualifier",
+                      s->id.qualifier, "management", management_to_string(s->management),
+                      "deletion_policy", deletion_policy_to_string(s->deletion_policy), "state",
+                      resource_state_to_string(r->state), "diff",
+                      resource_diff_json(r->diff, false), "drift", r->drift, "last_error",
+                      resource_error_json(r), "last_observed", json_time(r->last_observed_usec),
+                      "last_changed", json_time(r->last_changed_usec), "last_drift",
+                      json_time(r->last_drift_usec), "last_drift_diff",
+                      resource_diff_json(r->last_drift, true));
         if (!o)
                 return NULL;
-        json_object_set_new(o, "last_write_diff",
-                            resource_diff_json(r->last_write, true));
-        if (r->orphaned_usec > 0) /* orphaned, or held after a refused DELETE (resource-removal.c) */
+        json_object_set_new(o, "last_write_diff", resource_diff_json(r->last_write, true));
+        if (r->orphaned_usec >
+            0) /* orphaned, or held after a refused DELETE (resource-removal.c) */
                 json_object_set_new(o, "orphaned_since", json_time(r->orphaned_usec));
         alerts = manager_alerts_status_json(m, r);
         if (alerts)
@@ -87,10 +84,10 @@ static json_t *file_to_json(const DesiredFile *f) {
                 if (diag_format(&f->diags.items[i], &line) >= 0)
                         json_array_append_new(diags, json_string(line));
         }
-        o = json_pack("{s:s, s:s, s:i, s:b, s:o}", "path", f->path,
-                      "state", desired_file_state_to_string(f->state),
-                      "resources", (json_int_t) f->n_resources,
-                      "has_good_version", f->has_good, "diagnostics", diags);
+        o = json_pack("{s:s, s:s, s:i, s:b, s:o}", "path", f->path, "state",
+                      desired_file_state_to_string(f->state), "resources",
+                      (json_int_t) f->n_resources, "has_good_version", f->has_good, "diagnostics",
+                      diags);
         return o;
 }
 
@@ -114,16 +111,14 @@ static json_t *summary_to_json(const Manager *m) {
                 json_object_set_new(states, resource_state_to_string(s),
                                     json_integer(m->counts.n[s]));
         manager_count_files(m, &n_ok, &n_error);
-        return json_pack("{s:i, s:o, s:{s:i, s:i}, s:b, s:o, s:o, s:i, s:i, s:o, s:o}",
-                         "resources", (json_int_t) total, "states", states,
-                         "files", "ok", (json_int_t) n_ok, "error", (json_int_t) n_error,
-                         "ready", manager_is_ready(m),
-                         "last_successful_sync", json_time(m->last_success_usec),
-                         "directory_error", json_string_or_null(m->dir_error),
-                         "queue_depth", (json_int_t) workqueue_get_depth(m->queue),
-                         "in_flight", (json_int_t) m->n_runs,
-                         "last_reload", last_reload_to_json(m),
-                         "accounts", manager_poll_intervals_json(m));
+        return json_pack("{s:i, s:o, s:{s:i, s:i}, s:b, s:o, s:o, s:i, s:i, s:o, s:o}", "resources",
+                         (json_int_t) total, "states", states, "files", "ok", (json_int_t) n_ok,
+                         "error", (json_int_t) n_error, "ready", manager_is_ready(m),
+                         "last_successful_sync", json_time(m->last_success_usec), "directory_error",
+                         json_string_or_null(m->dir_error), "queue_depth",
+                         (json_int_t) workqueue_get_depth(m->queue), "in_flight",
+                         (json_int_t) m->n_runs, "last_reload", last_reload_to_json(m), "accounts",
+                         manager_poll_intervals_json(m));
 }
 
 /* summary.revision: the commit a Git sync checked out (deploy/git-sync), or null. */
@@ -138,11 +133,11 @@ static json_t *summary_set_revision(json_t *summary, const Manager *m) {
 /* What a /status query asks for (endpoint.h): the resources listed at all, which ones, and the
  * page. The list is in name order, "after" a name, at most limit of them. */
 typedef struct StatusFilter {
-        bool list;        /* resources listed (any of the query's keys given) */
-        bool all_files;   /* every file, not only those in error (resources=all) */
-        unsigned states;  /* bit per ResourceState; 0: any */
+        bool list;       /* resources listed (any of the query's keys given) */
+        bool all_files;  /* every file, not only those in error (resources=all) */
+        unsigned states; /* bit per ResourceState; 0: any */
         const char *account, *after;
-        size_t limit;     /* 0: no limit */
+        size_t limit; /* 0: no limit */
 } StatusFilter;
 
 typedef enum StatusPhase {
@@ -159,9 +154,9 @@ typedef struct StatusStream {
         StatusPhase phase;
         char **keys, **paths; /* strv */
         size_t n_keys, n_paths, i;
-        char *next;           /* the page's last name when more match, for "next" */
-        size_t n_written;     /* entries of the current list written */
-        StrBuf out;           /* written, not yet read */
+        char *next;       /* the page's last name when more match, for "next" */
+        size_t n_written; /* entries of the current list written */
+        StrBuf out;       /* written, not yet read */
         size_t out_pos;
 } StatusStream;
 
@@ -213,7 +208,7 @@ static int status_filter_parse(const EndpointStatusQuery *q, StatusFilter *f, ch
         const char *bad = NULL;
         int r = 0;
 
-        *f = (StatusFilter) { .account = q->account, .after = q->after };
+        *f = (StatusFilter){ .account = q->account, .after = q->after };
         f->list = q->resources || q->state || q->account || q->limit || q->after;
         f->all_files = q->resources != NULL;
         if (q->resources && !streq(q->resources, "all"))
@@ -332,7 +327,8 @@ static void status_stream_fill(StatusStream *st) {
                 return;
         case STATUS_PHASE_FILES:
                 for (end = MIN(st->i + STATUS_STREAM_BATCH, st->n_paths); st->i < end; st->i++) {
-                        const DesiredFile *f = desired_set_get_file(st->m->desired, st->paths[st->i]);
+                        const DesiredFile *f =
+                                desired_set_get_file(st->m->desired, st->paths[st->i]);
                         if (!f)
                                 continue;
                         strbuf_puts(&st->out, st->n_written++ > 0 ? ",\n" : "\n");
@@ -386,6 +382,8 @@ int manager_status_open(void *userdata, const EndpointStatusQuery *q, EndpointBo
                 return r;
         }
         status_stream_put_head(st, f.list);
-        *ret = (EndpointBody) { .read = status_stream_read, .free = status_stream_free, .stream = st };
+        *ret = (EndpointBody){ .read = status_stream_read,
+                               .free = status_stream_free,
+                               .stream = st };
         return 0;
 }

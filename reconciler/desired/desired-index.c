@@ -165,8 +165,7 @@ const ResourceSpec *desired_index_find(const DesiredIndex *x, const ResourceSpec
         const IndexEntry *best = NULL;
 
         if (spec->id.function)
-                index_chain_find(hashmap_get(x->by_function, spec->id.function), spec, skip,
-                                 &best);
+                index_chain_find(hashmap_get(x->by_function, spec->id.function), spec, skip, &best);
         if (spec->name)
                 index_chain_find(hashmap_get(x->by_name, spec->name), spec, skip, &best);
         return best ? best->spec : NULL;

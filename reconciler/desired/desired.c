@@ -181,8 +181,9 @@ static int check_duplicates(const DesiredSet *s, const DesiredFile *self, Resour
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                const ResourceSpec *other = desired_index_find(own, l[i], NULL) ?:
-                                            desired_index_find(s->index, l[i], self->path);
+                const ResourceSpec *other =
+                        desired_index_find(own, l[i], NULL)
+                                ?: desired_index_find(s->index, l[i], self->path);
 
                 if (other)
                         (void) report_duplicate(diags, l[i], other,
@@ -361,9 +362,9 @@ static void file_note_stat(DesiredFile *f, const struct stat *st) {
  * threads (load_files()); taking them (file_version_commit()) is for one thread, in path
  * order. */
 typedef struct FileVersion {
-        const char *path;  /* borrowed */
-        int result;        /* of file_version_make(): 0 or -ENOMEM */
-        int read_error;    /* the file could not be read: -errno, -EBADFD not a regular file */
+        const char *path; /* borrowed */
+        int result;       /* of file_version_make(): 0 or -ENOMEM */
+        int read_error;   /* the file could not be read: -errno, -EBADFD not a regular file */
         struct stat st;
         DiagList diags;
         ResourceSpec **resources;
@@ -390,8 +391,8 @@ static void file_version_make(const DesiredSet *s, FileVersion *v) {
                 v->result = r == -ENOMEM ? r : 0;
                 return;
         }
-        v->result = parse_resources(s, v->path, data, size, &v->diags, &v->resources,
-                                    &v->n_resources);
+        v->result =
+                parse_resources(s, v->path, data, size, &v->diags, &v->resources, &v->n_resources);
 }
 
 /* Takes a made version into s (see desired_set_load_file()); v is emptied. */
@@ -456,9 +457,9 @@ static void file_mark_seen(DesiredSet *s, const char *path) {
 typedef struct LoadBatch {
         const DesiredSet *set;
         FileVersion *versions;
-        bool *ready;          /* under lock */
+        bool *ready; /* under lock */
         size_t n;
-        atomic_size_t next;   /* the next file to make */
+        atomic_size_t next; /* the next file to make */
         pthread_mutex_t lock;
         pthread_cond_t made;
 } LoadBatch;
@@ -569,7 +570,7 @@ typedef struct Scan {
         struct {
                 dev_t dev;
                 ino_t ino;
-        } *dirs; /* every directory entered: symlink loops and diamonds are read once */
+        } * dirs; /* every directory entered: symlink loops and diamonds are read once */
         size_t n_dirs;
         bool incomplete; /* a directory or an entry could not be read: nothing is known gone */
         bool too_many;
@@ -638,7 +639,8 @@ static int scan_entry(Scan *sc, const char *dir, const char *name, unsigned dept
                 /* a symlink loop, a directory without search permission: what is behind it is
                  * unknown, not absent */
                 sc->incomplete = true;
-                return yaml_error_at(sc->diags, path, 0, 0, "cannot read: %m") == -ENOMEM ? -ENOMEM : 0;
+                return yaml_error_at(sc->diags, path, 0, 0, "cannot read: %m") == -ENOMEM ? -ENOMEM
+                                                                                          : 0;
         }
         if (S_ISDIR(st.st_mode)) {
                 int r = scan_enter_dir(sc, &st);
@@ -648,7 +650,9 @@ static int scan_entry(Scan *sc, const char *dir, const char *name, unsigned dept
                         sc->incomplete = true;
                         return yaml_error_at(sc->diags, path, 0, 0,
                                              "directory nesting is too deep (limit %u)",
-                                             LIMIT_DIRECTORY_DEPTH) == -EINVAL ? 0 : -ENOMEM;
+                                             LIMIT_DIRECTORY_DEPTH) == -EINVAL
+                                       ? 0
+                                       : -ENOMEM;
                 }
                 return scan_dir(sc, path, depth + 1);
         }
@@ -659,7 +663,9 @@ static int scan_entry(Scan *sc, const char *dir, const char *name, unsigned dept
         /* a FIFO or a device where a file should be: not opened (that may block or have
          * effects), and not "no file" either */
         return yaml_error_at(sc->diags, path, 0, 0, "cannot read file: not a regular file") ==
-                               -ENOMEM ? -ENOMEM : 0;
+                               -ENOMEM
+                       ? -ENOMEM
+                       : 0;
 }
 
 static int scan_dir(Scan *sc, const char *dir, unsigned depth) {
@@ -825,7 +831,8 @@ static int rescan_stat_root(DesiredSet *s, const char *root, struct stat *st) {
                                      "the desired-state directory does not exist");
         else if (r < 0)
                 (void) yaml_error_at(&s->scan_diags, root, DIAG_LINE_NONE, 0,
-                                     "the desired-state directory cannot be used: %s", strerror(-r));
+                                     "the desired-state directory cannot be used: %s",
+                                     strerror(-r));
         return r;
 }
 

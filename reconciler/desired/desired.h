@@ -33,16 +33,16 @@ typedef enum DesiredFileState {
 typedef struct DesiredFile {
         char *path;
         DesiredFileState state;
-        DiagList diags;            /* problems of the latest version; empty when ok */
-        ResourceSpec **resources;  /* the last good version's resources (owned) */
+        DiagList diags;           /* problems of the latest version; empty when ok */
+        ResourceSpec **resources; /* the last good version's resources (owned) */
         size_t n_resources;
-        bool has_good;             /* some version was ever accepted */
+        bool has_good; /* some version was ever accepted */
         /* stat identity of the version last read, so a rescan can skip unchanged files */
         dev_t dev;
         ino_t ino;
         off_t size;
         struct timespec mtime;
-        bool seen;                 /* internal: found by the current rescan, or the scan would
+        bool seen; /* internal: found by the current rescan, or the scan would
                                     * read it (desired_set_retry_errors()) */
 } DesiredFile;
 

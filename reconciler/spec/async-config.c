@@ -71,9 +71,12 @@ int async_config_to_json(const AsyncConfig *c, json_t **ret) {
 /* The fields in the order of their names (JSON_SORT_KEYS), and in the order
  * async_config_to_json() inserts them (the enum's). */
 static const AsyncField fields_by_name[] = {
-        ASYNC_FIELD_ASYNC_TASK,        ASYNC_FIELD_ENABLE_ASYNC_STATUS_LOG,
-        ASYNC_FIELD_MAX_EVENT_AGE_SECONDS, ASYNC_FIELD_MAX_RETRY_ATTEMPTS,
-        ASYNC_FIELD_ON_FAILURE,        ASYNC_FIELD_ON_SUCCESS,
+        ASYNC_FIELD_ASYNC_TASK,
+        ASYNC_FIELD_ENABLE_ASYNC_STATUS_LOG,
+        ASYNC_FIELD_MAX_EVENT_AGE_SECONDS,
+        ASYNC_FIELD_MAX_RETRY_ATTEMPTS,
+        ASYNC_FIELD_ON_FAILURE,
+        ASYNC_FIELD_ON_SUCCESS,
 };
 _Static_assert(ELEMENTSOF(fields_by_name) == _ASYNC_FIELD_MAX, "every field");
 

@@ -320,7 +320,8 @@ static int parse_accounts(SchemaContext *ctx, const YamlNode *node, const Schema
         bool bad = false;
 
         if (!node || node->type != YAML_TREE_SEQUENCE)
-                return yaml_error(ctx->diags, ctx->path, node, "'accounts' must be a sequence, got %s",
+                return yaml_error(ctx->diags, ctx->path, node,
+                                  "'accounts' must be a sequence, got %s",
                                   yaml_node_describe(node));
         if (node->n_items > MAX_ACCOUNTS)
                 return yaml_error(ctx->diags, ctx->path, node, "too many accounts (limit %u)",
@@ -349,8 +350,8 @@ static int parse_alerts(SchemaContext *ctx, const YamlNode *node, const SchemaFi
         bool bad = false;
 
         if (!node || node->type != YAML_TREE_SEQUENCE)
-                return yaml_error(ctx->diags, ctx->path, node, "'alerts' must be a sequence, got %s",
-                                  yaml_node_describe(node));
+                return yaml_error(ctx->diags, ctx->path, node,
+                                  "'alerts' must be a sequence, got %s", yaml_node_describe(node));
         if (node->n_items > MAX_ALERTS)
                 return yaml_error(ctx->diags, ctx->path, node, "too many alerts (limit %u)",
                                   MAX_ALERTS);
@@ -368,7 +369,8 @@ static int parse_alerts(SchemaContext *ctx, const YamlNode *node, const SchemaFi
                         return r;
                 /* Only the generic webhook signs; a secret elsewhere would be silently unused. */
                 if (r >= 0 && a->secret && a->type != ALERT_TYPE_WEBHOOK)
-                        r = yaml_error(ctx->diags, ctx->path, schema_locate(node->items[i], "secret"),
+                        r = yaml_error(ctx->diags, ctx->path,
+                                       schema_locate(node->items[i], "secret"),
                                        "'secret' is only valid for type webhook");
                 bad = bad || r < 0;
                 names[i] = a->name;
@@ -391,18 +393,19 @@ static const SchemaField backoff_fields[] = {
 };
 
 static const SchemaField alerting_fields[] = {
-        { "fireAfter", schema_parse_uint, offsetof(AlertPolicy, fire_after), .min = 1, .max = 1000 },
-        { "errorAfter", schema_parse_uint, offsetof(AlertPolicy, error_after), .min = 1, .max = 1000 },
+        { "fireAfter", schema_parse_uint, offsetof(AlertPolicy, fire_after), .min = 1,
+          .max = 1000 },
+        { "errorAfter", schema_parse_uint, offsetof(AlertPolicy, error_after), .min = 1,
+          .max = 1000 },
         { "remindEvery", schema_parse_duration, offsetof(AlertPolicy, remind_every),
           .min = (int64_t) USEC_PER_MINUTE, .max = (int64_t) (7 * USEC_PER_DAY) },
         {}
 };
 
-static const SchemaField limits_fields[] = {
-        { "files", schema_parse_uint, offsetof(DaemonLimits, files), .min = 1,
-          .max = LIMIT_FILES_MAX },
-        {}
-};
+static const SchemaField limits_fields[] = { { "files", schema_parse_uint,
+                                               offsetof(DaemonLimits, files), .min = 1,
+                                               .max = LIMIT_FILES_MAX },
+                                             {} };
 
 #define CFG(m) offsetof(DaemonConfig, m)
 static const SchemaField config_fields[] = {
@@ -427,7 +430,8 @@ static int config_set_defaults(DaemonConfig *c) {
         c->concurrency = DEFAULT_CONCURRENCY;
         c->backoff_base = DEFAULT_BACKOFF_BASE;
         c->backoff_cap = DEFAULT_BACKOFF_CAP;
-        c->alerting = (AlertPolicy){ .fire_after = 2, .error_after = 3, .remind_every = USEC_PER_HOUR };
+        c->alerting =
+                (AlertPolicy){ .fire_after = 2, .error_after = 3, .remind_every = USEC_PER_HOUR };
         c->orphan_retention = DEFAULT_ORPHAN_RETENTION;
         c->limits.files = LIMIT_FILES;
         if (!(c->desired_dir = strdup(DEFAULT_DESIRED_DIR)) ||
@@ -455,13 +459,15 @@ int daemon_config_parse(const char *path, const void *data, size_t size, DiagLis
         if (r < 0)
                 return -EINVAL;
         if (stream->n_documents != 1)
-                return yaml_error_at(diags, path, stream->n_documents ? stream->documents[1]->line : 1,
+                return yaml_error_at(diags, path,
+                                     stream->n_documents ? stream->documents[1]->line : 1,
                                      stream->n_documents ? stream->documents[1]->column : 1,
                                      "the configuration must be exactly one YAML document");
         c = calloc(1, sizeof(*c));
         if (!c || !(c->path = strdup(path)) || config_set_defaults(c) < 0)
                 return -ENOMEM;
-        r = schema_parse_mapping(&ctx, stream->documents[0], "configuration", config_fields, c, NULL);
+        r = schema_parse_mapping(&ctx, stream->documents[0], "configuration", config_fields, c,
+                                 NULL);
         if (r == -ENOMEM)
                 return r;
         if (r >= 0 && c->backoff_base > c->backoff_cap)
@@ -569,14 +575,14 @@ static int check_target(const AccountConfig *a, const ResourceSpec *spec, DiagLi
         if (r == -ENOMEM || (r < 0 && !msg))
                 return -ENOMEM;
         if (r < 0)
-                return yaml_error_at(diags, spec->path, spec->function_line,
-                                     spec->function_column, "%s", msg);
+                return yaml_error_at(diags, spec->path, spec->function_line, spec->function_column,
+                                     "%s", msg);
         return 0;
 }
 
 /* Both checks of a document against its account, each reported. */
-static int check_account_of(const DaemonConfig *c, const AccountConfig *a,
-                            const ResourceSpec *spec, DiagList *diags) {
+static int check_account_of(const DaemonConfig *c, const AccountConfig *a, const ResourceSpec *spec,
+                            DiagList *diags) {
         int r = check_api(c, a, spec, diags);
 
         /* A function spelled for the other API has nothing to compare. */
@@ -591,12 +597,12 @@ int daemon_config_resolve_account(const DaemonConfig *c, ResourceSpec *spec, Dia
         if (!spec->account) {
                 a = only_account_of(c, spec->provider, &n);
                 if (!a)
-                        return yaml_error_at(diags, spec->path, spec->account_line,
-                                             spec->account_column,
-                                             n == 0 ? "no account of provider %s in %s"
-                                                    : "'account' is required: %s has more than one "
-                                                      "%s account",
-                                             n == 0 ? provider : c->path, n == 0 ? c->path : provider);
+                        return yaml_error_at(
+                                diags, spec->path, spec->account_line, spec->account_column,
+                                n == 0 ? "no account of provider %s in %s"
+                                       : "'account' is required: %s has more than one "
+                                         "%s account",
+                                n == 0 ? provider : c->path, n == 0 ? c->path : provider);
                 if (resource_spec_set_account(spec, a->name) < 0)
                         return -ENOMEM;
                 return check_account_of(c, a, spec, diags);

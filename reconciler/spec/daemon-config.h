@@ -38,18 +38,18 @@ typedef enum AlertType {
 typedef struct AccountConfig {
         char *name;
         Provider provider;
-        CloudApi api;             /* lambda, functiongraph, or alicloud's fc3 (default) / fc2 */
+        CloudApi api; /* lambda, functiongraph, or alicloud's fc3 (default) / fc2 */
         char *region;
-        char *endpoint;           /* optional URL override; NULL: the provider's default */
-        double rate_qps;          /* token bucket refill, requests per second (default 10) */
-        unsigned rate_burst;      /* bucket size (default 20) */
+        char *endpoint;      /* optional URL override; NULL: the provider's default */
+        double rate_qps;     /* token bucket refill, requests per second (default 10) */
+        unsigned rate_burst; /* bucket size (default 20) */
         CredentialSource credential_source;
-        char *credentials_path;   /* source file: the file */
-        char *account_id;         /* alicloud: the numeric account ID (FC2 endpoint host);
+        char *credentials_path; /* source file: the file */
+        char *account_id;       /* alicloud: the numeric account ID (FC2 endpoint host);
                                    * aws: optional 12-digit account ID, checked against ARNs */
-        char *project_id;         /* huaweicloud: the project ID */
-        char *ca_file;            /* optional CA bundle (tests, private endpoints) */
-        unsigned line, column;    /* of the account's mapping in the config file */
+        char *project_id;       /* huaweicloud: the project ID */
+        char *ca_file;          /* optional CA bundle (tests, private endpoints) */
+        unsigned line, column;  /* of the account's mapping in the config file */
 } AccountConfig;
 
 typedef struct AlertConfig {

@@ -141,13 +141,12 @@ static unsigned param_variants(void) {
 
 static int parse_raw(SchemaContext *ctx, const YamlNode *node, const char *key,
                      DestinationRaw *raw) {
-        const SchemaField fields[] = {
-                { "destination", schema_parse_string, offsetof(DestinationRaw, destination),
-                  .required = true, .max = 350 },
-                { "param", parse_param_node, offsetof(DestinationRaw, param),
-                  .variants = param_variants() },
-                {}
-        };
+        const SchemaField fields[] = { { "destination", schema_parse_string,
+                                         offsetof(DestinationRaw, destination), .required = true,
+                                         .max = 350 },
+                                       { "param", parse_param_node, offsetof(DestinationRaw, param),
+                                         .variants = param_variants() },
+                                       {} };
         _cleanup_free_ char *what = NULL;
 
         if (asprintf(&what, "'%s'", key) < 0)

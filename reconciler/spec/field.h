@@ -30,7 +30,7 @@ typedef unsigned AsyncFieldSet;
 
 #define ASYNC_FIELD_BIT(f) (1u << (unsigned) (f))
 #define ASYNC_FIELD_SET_ALL ((AsyncFieldSet) ((1u << _ASYNC_FIELD_MAX) - 1u))
-#define ASYNC_FIELD_IN_SET(set, f) (((set) & ASYNC_FIELD_BIT(f)) != 0)
+#define ASYNC_FIELD_IN_SET(set, f) (((set) &ASYNC_FIELD_BIT(f)) != 0)
 
 const char *async_field_to_string(AsyncField f);
 AsyncField async_field_from_string(const char *s);

@@ -56,8 +56,8 @@ int schema_parse_mapping(SchemaContext *ctx, const YamlNode *node, const char *w
         bool bad = false;
 
         if (!node || node->type != YAML_TREE_MAPPING)
-                return yaml_error(ctx->diags, ctx->path, node, "%s must be a mapping, got %s",
-                                  what, yaml_node_describe(node));
+                return yaml_error(ctx->diags, ctx->path, node, "%s must be a mapping, got %s", what,
+                                  yaml_node_describe(node));
         for (size_t i = 0; i < node->n_pairs; i++) {
                 const YamlPair *p = &node->pairs[i];
                 const SchemaField *f;
@@ -107,8 +107,8 @@ int schema_expect_string(SchemaContext *ctx, const YamlNode *node, const char *k
         const char *s = yaml_node_string(node);
 
         if (!s)
-                return yaml_error(ctx->diags, ctx->path, node, "'%s' must be a string, got %s",
-                                  key, yaml_node_describe(node));
+                return yaml_error(ctx->diags, ctx->path, node, "'%s' must be a string, got %s", key,
+                                  yaml_node_describe(node));
         *ret = s;
         return 0;
 }
@@ -128,8 +128,8 @@ const YamlNode *schema_locate(const YamlNode *mapping, const char *key) {
         return mapping;
 }
 
-static int string_common(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
-                         void *dest, bool empty_ok) {
+static int string_common(SchemaContext *ctx, const YamlNode *node, const SchemaField *f, void *dest,
+                         bool empty_ok) {
         char **p = dest;
         const char *s = NULL;
         char *c;
@@ -149,7 +149,8 @@ static int string_common(SchemaContext *ctx, const YamlNode *node, const SchemaF
         return 0;
 }
 
-int schema_parse_string(SchemaContext *ctx, const YamlNode *node, const SchemaField *f, void *dest) {
+int schema_parse_string(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
+                        void *dest) {
         return string_common(ctx, node, f, dest, false);
 }
 
@@ -182,8 +183,8 @@ int schema_parse_uint(SchemaContext *ctx, const YamlNode *node, const SchemaFiel
                 return -EINVAL;
         if (v < 0 || v > UINT32_MAX)
                 return yaml_error(ctx->diags, ctx->path, node,
-                                  "'%s' must be between 0 and %u, got %" PRId64, f->key,
-                                  UINT32_MAX, v);
+                                  "'%s' must be between 0 and %u, got %" PRId64, f->key, UINT32_MAX,
+                                  v);
         *(unsigned *) dest = (unsigned) v;
         return 0;
 }

@@ -19,9 +19,9 @@
 typedef struct SchemaContext {
         const char *path;
         DiagList *diags;
-        int variant;                       /* -1: not known (no per-variant checks) */
-        const char *variant_kind;          /* "provider" */
-        const char *const *variant_names;  /* indexed by variant */
+        int variant;                      /* -1: not known (no per-variant checks) */
+        const char *variant_kind;         /* "provider" */
+        const char *const *variant_names; /* indexed by variant */
         void *userdata;
 } SchemaContext;
 

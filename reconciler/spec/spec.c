@@ -206,8 +206,7 @@ static int parse_ignore(SchemaContext *ctx, const YamlNode *node, const SchemaFi
 /* ---- tables -------------------------------------------------------------------------------- */
 
 /* The ranges are the provider's (clouds/: CloudOps.limits); the location is ours. */
-static int parse_limit(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
-                       void *dest) {
+static int parse_limit(SchemaContext *ctx, const YamlNode *node, const SchemaField *f, void *dest) {
         const CloudOps *ops = cloud_ops_from_provider(ctx->variant);
         _cleanup_free_ char *why = NULL;
         int64_t v;
@@ -234,11 +233,9 @@ static const DestinationSide side_failure = DESTINATION_ON_FAILURE;
 #define SPEC(m) offsetof(ResourceSpec, m)
 #define CONFIG(m) (offsetof(ResourceSpec, config) + offsetof(AsyncConfig, m))
 
-static const SchemaField metadata_fields[] = {
-        { "name", parse_name, SPEC(name), .required = true },
-        { "labels", parse_labels, SPEC(labels) },
-        {}
-};
+static const SchemaField metadata_fields[] = { { "name", parse_name, SPEC(name), .required = true },
+                                               { "labels", parse_labels, SPEC(labels) },
+                                               {} };
 
 static const SchemaField spec_fields[] = {
         { "provider", schema_parse_enum, SPEC(provider), .required = true, .data = provider_table },
@@ -256,7 +253,8 @@ static const SchemaField spec_fields[] = {
         { "enableAsyncStatusLog", schema_parse_bool, CONFIG(async_status_log),
           .variants = 1u << PROVIDER_HUAWEICLOUD, .has_offset = CONFIG(has_async_status_log) + 1 },
         { "management", schema_parse_enum, SPEC(management), .data = management_table },
-        { "deletionPolicy", schema_parse_enum, SPEC(deletion_policy), .data = deletion_policy_table },
+        { "deletionPolicy", schema_parse_enum, SPEC(deletion_policy),
+          .data = deletion_policy_table },
         { "resyncInterval", schema_parse_duration, SPEC(resync_interval),
           .min = (int64_t) USEC_PER_SEC, .max = (int64_t) (7 * USEC_PER_DAY) },
         { "ignore", parse_ignore, SPEC(ignore) },
@@ -394,8 +392,8 @@ fail:
 int resource_spec_identity(const ResourceSpec *r, char **ret) {
         char *s;
 
-        if (asprintf(&s, "%s/%s/%s/%s", strna(provider_to_string(r->provider)),
-                     r->account ?: "-", strna(r->id.function), strna(r->id.qualifier)) < 0)
+        if (asprintf(&s, "%s/%s/%s/%s", strna(provider_to_string(r->provider)), r->account ?: "-",
+                     strna(r->id.function), strna(r->id.qualifier)) < 0)
                 return -ENOMEM;
         *ret = s;
         return 0;
@@ -465,7 +463,8 @@ int resource_spec_copy(const ResourceSpec *r, ResourceSpec **ret) {
         k |= strdup_opt(r->account, &c->account) | strdup_opt(r->function, &c->function);
         k |= strdup_opt(r->qualifier, &c->qualifier) | strdup_opt(r->path, &c->path);
         k |= strdup_opt(r->id.function, &c->id.function) | strdup_opt(r->id.name, &c->id.name);
-        k |= strdup_opt(r->id.qualifier, &c->id.qualifier) | strdup_opt(r->id.region, &c->id.region);
+        k |= strdup_opt(r->id.qualifier, &c->id.qualifier) |
+             strdup_opt(r->id.region, &c->id.region);
         k |= strdup_opt(r->id.account_id, &c->id.account_id);
         k |= strdup_opt(r->id.target, &c->id.target);
         k |= async_config_copy(&c->config, &r->config);

@@ -31,20 +31,20 @@ typedef enum ResourceField {
         RESOURCE_FIELD_MAX_EVENT_AGE = 1u << 1,
         RESOURCE_FIELD_ON_SUCCESS = 1u << 2,
         RESOURCE_FIELD_ON_FAILURE = 1u << 3,
-        RESOURCE_FIELD_ASYNC_TASK = 1u << 4,         /* alicloud */
-        RESOURCE_FIELD_ASYNC_STATUS_LOG = 1u << 5,   /* huaweicloud */
+        RESOURCE_FIELD_ASYNC_TASK = 1u << 4,       /* alicloud */
+        RESOURCE_FIELD_ASYNC_STATUS_LOG = 1u << 5, /* huaweicloud */
 } ResourceField;
 
 typedef struct ResourceSpec {
-        char *name;             /* metadata.name */
-        char **labels;          /* metadata.labels: key, value, key, value, ..., NULL; may be NULL */
+        char *name;    /* metadata.name */
+        char **labels; /* metadata.labels: key, value, key, value, ..., NULL; may be NULL */
         Provider provider;
-        char *account;          /* spec.account; NULL when omitted and not (yet) resolved */
-        char *function;         /* spec.function as written */
-        char *qualifier;        /* spec.qualifier as written; NULL when omitted */
-        FunctionId id;          /* normalised function + qualifier; id.api is lambda, fc3 or fc2
+        char *account;      /* spec.account; NULL when omitted and not (yet) resolved */
+        char *function;     /* spec.function as written */
+        char *qualifier;    /* spec.qualifier as written; NULL when omitted */
+        FunctionId id;      /* normalised function + qualifier; id.api is lambda, fc3 or fc2
                                  * (from the spelling) or functiongraph */
-        AsyncConfig config;     /* the managed values; has_* false = not managed */
+        AsyncConfig config; /* the managed values; has_* false = not managed */
         Management management;
         DeletionPolicy deletion_policy;
         usec_t resync_interval; /* 0: the daemon's default */

@@ -27,9 +27,9 @@ typedef struct Builder {
         YamlStream *stream;
         Level stack[LIMIT_NESTING_DEPTH + 1];
         size_t depth;
-        YamlNode *root;   /* the current document's root, until DOCUMENT_END */
+        YamlNode *root; /* the current document's root, until DOCUMENT_END */
         size_t n_nodes;
-        bool failed;      /* an error that makes the rest of the stream meaningless */
+        bool failed; /* an error that makes the rest of the stream meaningless */
 } Builder;
 
 static const char *const yaml_node_type_table[] = {
@@ -42,10 +42,8 @@ DEFINE_STRING_TABLE_LOOKUP_TO_STRING(yaml_node_type, YamlNodeType);
 
 const char *yaml_node_describe(const YamlNode *n) {
         static const char *const kind_table[] = {
-                [YAML_KIND_NULL] = "null",
-                [YAML_KIND_BOOL] = "a boolean",
-                [YAML_KIND_INT] = "an integer",
-                [YAML_KIND_FLOAT] = "a number",
+                [YAML_KIND_NULL] = "null",       [YAML_KIND_BOOL] = "a boolean",
+                [YAML_KIND_INT] = "an integer",  [YAML_KIND_FLOAT] = "a number",
                 [YAML_KIND_STRING] = "a string",
         };
         if (!n)
@@ -164,8 +162,9 @@ static int int_literal(const char *s, int64_t *ret) {
 }
 
 static bool float_literal(const char *s) {
-        static const char *const specials[] = { ".inf", ".Inf", ".INF", "-.inf", "-.Inf", "-.INF",
-                                                "+.inf", "+.Inf", "+.INF", ".nan", ".NaN", ".NAN" };
+        static const char *const specials[] = { ".inf",  ".Inf",  ".INF",  "-.inf",
+                                                "-.Inf", "-.INF", "+.inf", "+.Inf",
+                                                "+.INF", ".nan",  ".NaN",  ".NAN" };
         const char *p = s;
         bool digits = false;
 
@@ -282,8 +281,8 @@ static YamlNode *builder_new_node(Builder *b, YamlNodeType type, const yaml_mark
 }
 
 static bool collection_tag_ok(const char *tag, const char *expected) {
-        return !tag || streq(tag, "!") || (startswith(tag, TAG_PREFIX) &&
-                                           streq(tag + strlen(TAG_PREFIX), expected));
+        return !tag || streq(tag, "!") ||
+               (startswith(tag, TAG_PREFIX) && streq(tag + strlen(TAG_PREFIX), expected));
 }
 
 /* Room for one more member of size bytes; the buffer doubles, so a 200,000-item sequence is
@@ -548,9 +547,8 @@ static int builder_run(Builder *b, const void *data, size_t size) {
                                 break;
                         }
                         (void) builder_fail(b, &parser.problem_mark, "syntax error: %s%s%s%s",
-                                            parser_problem(&parser),
-                                            parser.context ? " (" : "", parser.context ?: "",
-                                            parser.context ? ")" : "");
+                                            parser_problem(&parser), parser.context ? " (" : "",
+                                            parser.context ?: "", parser.context ? ")" : "");
                         break;
                 }
                 done = e.type == YAML_STREAM_END_EVENT;

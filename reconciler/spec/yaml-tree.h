@@ -58,7 +58,7 @@ struct YamlNode {
 typedef struct YamlStream {
         YamlNode **documents; /* root node of each document, in order */
         size_t n_documents;
-        Arena arena;          /* every node, scalar and member array of the stream */
+        Arena arena; /* every node, scalar and member array of the stream */
 } YamlStream;
 
 /* Parses a whole file held in memory. Documents that were complete before a syntax error are

@@ -93,8 +93,8 @@ static int connect_to(void) {
 }
 
 /* The op-th request of connection id: API, method, target, body. */
-static void describe(unsigned id, unsigned op, FakeApi *api, const char **method, char *target, size_t size,
-                     const char **body) {
+static void describe(unsigned id, unsigned op, FakeApi *api, const char **method, char *target,
+                     size_t size, const char **body) {
         static const char *const bodies[] = {
                 "{\"MaximumRetryAttempts\":1,\"MaximumEventAgeInSeconds\":3600,\"DestinationConfig\":{\"OnFailure\":"
                 "{\"Destination\":\"arn:aws:sqs:us-east-1:123456789012:dlq\"}}}",
@@ -112,20 +112,24 @@ static void describe(unsigned id, unsigned op, FakeApi *api, const char **method
         switch (which) {
         case 0:
                 *api = FAKE_API_LAMBDA;
-                snprintf(target, size, "/2019-09-25/functions/bench-%u/event-invoke-config?Qualifier=prod", id);
+                snprintf(target, size,
+                         "/2019-09-25/functions/bench-%u/event-invoke-config?Qualifier=prod", id);
                 break;
         case 1:
                 *api = FAKE_API_FC3;
-                snprintf(target, size, "/2023-03-30/functions/bench-%u/async-invoke-config?qualifier=LATEST", id);
+                snprintf(target, size,
+                         "/2023-03-30/functions/bench-%u/async-invoke-config?qualifier=LATEST", id);
                 break;
         case 2:
                 *api = FAKE_API_FC2;
-                snprintf(target, size, "/2021-04-06/services/bench/functions/bench-%u/async-invoke-config", id);
+                snprintf(target, size,
+                         "/2021-04-06/services/bench/functions/bench-%u/async-invoke-config", id);
                 break;
         default:
                 *api = FAKE_API_FUNCTIONGRAPH;
                 snprintf(target, size,
-                         "/v2/" FAKE_DEFAULT_HUAWEI_PROJECT "/fgs/functions/urn:fss:cn-north-4:" FAKE_DEFAULT_HUAWEI_PROJECT
+                         "/v2/" FAKE_DEFAULT_HUAWEI_PROJECT
+                         "/fgs/functions/urn:fss:cn-north-4:" FAKE_DEFAULT_HUAWEI_PROJECT
                          ":function:default:bench-%u:latest/async-invoke-config",
                          id);
                 break;
@@ -140,7 +144,7 @@ static int sign_request(unsigned id, unsigned op, const char **method, char *tar
 
         describe(id, op, &api, method, target, size, body);
         *blen = *body ? strlen(*body) : 0;
-        ak = api == FAKE_API_LAMBDA ? FAKE_DEFAULT_AWS_AKID
+        ak = api == FAKE_API_LAMBDA          ? FAKE_DEFAULT_AWS_AKID
              : api == FAKE_API_FUNCTIONGRAPH ? FAKE_DEFAULT_HUAWEI_AK
                                              : FAKE_DEFAULT_ALICLOUD_AKID;
         return fake_client_sign(api, *method, target, host_header, *body, *blen, ak, "fakesecret",
@@ -159,11 +163,11 @@ static int build_request(Conn *c) {
                 return r;
         n = (size_t) snprintf(c->out, sizeof(c->out), "%s %s HTTP/1.1\r\n", method, target);
         for (size_t i = 0; i < s.n_headers && n < sizeof(c->out); i++)
-                n += (size_t) snprintf(c->out + n, sizeof(c->out) - n, "%s: %s\r\n", s.headers[i].name,
-                                       s.headers[i].value);
+                n += (size_t) snprintf(c->out + n, sizeof(c->out) - n, "%s: %s\r\n",
+                                       s.headers[i].name, s.headers[i].value);
         if (n < sizeof(c->out))
-                n += (size_t) snprintf(c->out + n, sizeof(c->out) - n, "Content-Length: %zu\r\n\r\n%s", blen,
-                                       body ?: "");
+                n += (size_t) snprintf(c->out + n, sizeof(c->out) - n,
+                                       "Content-Length: %zu\r\n\r\n%s", blen, body ?: "");
         fake_signed_request_done(&s);
         if (n >= sizeof(c->out))
                 return -E2BIG;
@@ -221,14 +225,16 @@ static void *worker_run(void *userdata) {
                         w->error = -EIO;
                         return NULL;
                 }
-                epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &(struct epoll_event) { .events = EPOLLIN, .data.ptr = c });
+                epoll_ctl(ep, EPOLL_CTL_ADD, c->fd,
+                          &(struct epoll_event){ .events = EPOLLIN, .data.ptr = c });
         }
         while (!stop_flag) {
                 int n = epoll_wait(ep, ev, (int) ELEMENTSOF(ev), 100);
                 for (int i = 0; i < n; i++) {
                         Conn *c = ev[i].data.ptr;
                         unsigned status = 0;
-                        ssize_t k = recv(c->fd, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len, 0);
+                        ssize_t k =
+                                recv(c->fd, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len, 0);
                         int r;
                         if (k <= 0) {
                                 w->error = -EIO;
@@ -268,7 +274,8 @@ static void chain_stop(Chain *c) {
                 (void) sd_event_exit(w->event, 0);
 }
 
-static void chain_on_response(HttpRequest *req, int error, const HttpResponse *resp, void *userdata) {
+static void chain_on_response(HttpRequest *req, int error, const HttpResponse *resp,
+                              void *userdata) {
         Chain *c = userdata;
         Worker *w = c->worker;
         int r;
@@ -323,7 +330,8 @@ static int chain_send(Chain *c) {
 
 static void *worker_run_libcurl(void *userdata) {
         Worker *w = userdata;
-        HttpEngineOptions o = { .max_connections_per_host = w->n_conns, .max_total_connections = w->n_conns };
+        HttpEngineOptions o = { .max_connections_per_host = w->n_conns,
+                                .max_total_connections = w->n_conns };
         _cleanup_free_ Chain *chains = calloc(w->n_conns, sizeof(Chain));
         int r;
 
@@ -331,7 +339,7 @@ static void *worker_run_libcurl(void *userdata) {
         if (r >= 0)
                 r = http_engine_new(w->event, &o, &w->http);
         for (unsigned i = 0; r >= 0 && i < w->n_conns; i++) {
-                chains[i] = (Chain) { .worker = w, .id = w->first_conn + i };
+                chains[i] = (Chain){ .worker = w, .id = w->first_conn + i };
                 r = chain_send(&chains[i]);
                 if (r >= 0)
                         w->active++;
@@ -356,15 +364,18 @@ static int create_functions(void) {
                 return -ENOMEM;
         n += (size_t) snprintf(body + n, cap - n, "[");
         for (unsigned i = 0; i < arg_connections; i++)
-                n += (size_t) snprintf(body + n, cap - n,
-                                       "%s{\"provider\":\"aws\",\"function\":\"bench-%u\"},"
-                                       "{\"provider\":\"alicloud\",\"function\":\"bench-%u\"},"
-                                       "{\"provider\":\"alicloud\",\"service\":\"bench\",\"function\":\"bench-%u\"},"
-                                       "{\"provider\":\"huaweicloud\",\"function\":\"bench-%u\"}",
-                                       i ? "," : "", i, i, i, i);
+                n += (size_t) snprintf(
+                        body + n, cap - n,
+                        "%s{\"provider\":\"aws\",\"function\":\"bench-%u\"},"
+                        "{\"provider\":\"alicloud\",\"function\":\"bench-%u\"},"
+                        "{\"provider\":\"alicloud\",\"service\":\"bench\",\"function\":\"bench-%u\"},"
+                        "{\"provider\":\"huaweicloud\",\"function\":\"bench-%u\"}",
+                        i ? "," : "", i, i, i, i);
         n += (size_t) snprintf(body + n, cap - n, "]");
-        len = asprintf(&req, "POST /_fake/functions HTTP/1.1\r\nHost: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
-                       host_header, n, body);
+        len = asprintf(
+                &req,
+                "POST /_fake/functions HTTP/1.1\r\nHost: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                host_header, n, body);
         if (len < 0)
                 return -ENOMEM;
         fd = connect_to();
@@ -421,16 +432,18 @@ int main(int argc, char **argv) {
                 default:
                         return 2;
                 }
-        if (arg_port == 0 || arg_connections == 0 || arg_threads == 0 || arg_threads > arg_connections ||
-            !(arg_duration > 0 && arg_duration <= 600)) {
-                fprintf(stderr, "usage: load-fakecloud --port P [--connections N] [--duration S] [--threads T] "
-                                "[--client raw|libcurl]\n");
+        if (arg_port == 0 || arg_connections == 0 || arg_threads == 0 ||
+            arg_threads > arg_connections || !(arg_duration > 0 && arg_duration <= 600)) {
+                fprintf(stderr,
+                        "usage: load-fakecloud --port P [--connections N] [--duration S] [--threads T] "
+                        "[--client raw|libcurl]\n");
                 return 2;
         }
         snprintf(host_header, sizeof(host_header), "127.0.0.1:%u", arg_port);
         r = create_functions();
         if (r < 0) {
-                fprintf(stderr, "load-fakecloud: creating the functions failed: %s\n", strerror(-r));
+                fprintf(stderr, "load-fakecloud: creating the functions failed: %s\n",
+                        strerror(-r));
                 return 1;
         }
         workers = calloc(arg_threads, sizeof(Worker));
@@ -439,9 +452,10 @@ int main(int argc, char **argv) {
         start = now_sec();
         for (unsigned i = 0; i < arg_threads; i++) {
                 workers[i].first_conn = i * arg_connections / arg_threads;
-                workers[i].n_conns = (i + 1) * arg_connections / arg_threads - workers[i].first_conn;
-                pthread_create(&workers[i].thread, NULL, arg_libcurl ? worker_run_libcurl : worker_run,
-                               &workers[i]);
+                workers[i].n_conns =
+                        (i + 1) * arg_connections / arg_threads - workers[i].first_conn;
+                pthread_create(&workers[i].thread, NULL,
+                               arg_libcurl ? worker_run_libcurl : worker_run, &workers[i]);
         }
         while (!stop_flag && now_sec() - start < arg_duration) {
                 struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
@@ -464,7 +478,8 @@ int main(int argc, char **argv) {
         }
         printf("fakecloud: %s client, %u connections, %u threads, %.1f s: %llu signed requests (%llu not 2xx), "
                "%.0f requests/s\n",
-               arg_libcurl ? "libcurl" : "raw", arg_connections, arg_threads, elapsed, (unsigned long long) requests, (unsigned long long) errors,
+               arg_libcurl ? "libcurl" : "raw", arg_connections, arg_threads, elapsed,
+               (unsigned long long) requests, (unsigned long long) errors,
                (double) requests / elapsed);
         printf("load generator CPU: %.1f us per request (signing included)\n",
                requests > 0 ? cpu_usec / (double) requests : 0.0);

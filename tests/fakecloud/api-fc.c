@@ -28,8 +28,8 @@
 #define FC_LIST_MAX 100
 
 typedef struct FcId {
-        char key[300];       /* fc3: name; fc2: service/name */
-        char service[130];   /* fc2 */
+        char key[300];     /* fc3: name; fc2: service/name */
+        char service[130]; /* fc2 */
         char name[130];
         const char *qualifier;
 } FcId;
@@ -49,12 +49,13 @@ static void fc_fail(FakeCall *c, unsigned status, const char *code, const char *
          * official SDK (openapi-client doRequest) reads. */
         if (c->api == FAKE_API_FC2)
                 fake_call_respond_json(c, status,
-                                       json_pack("{s:s,s:s,s:s,s:s,s:s}", "errorCode", code, "errorMessage", message,
-                                                 "Code", code, "Message", message, "RequestId", c->request_id));
+                                       json_pack("{s:s,s:s,s:s,s:s,s:s}", "errorCode", code,
+                                                 "errorMessage", message, "Code", code, "Message",
+                                                 message, "RequestId", c->request_id));
         else
                 fake_call_respond_json(c, status,
-                                       json_pack("{s:s,s:s,s:s}", "Code", code, "Message", message, "RequestId",
-                                                 c->request_id));
+                                       json_pack("{s:s,s:s,s:s}", "Code", code, "Message", message,
+                                                 "RequestId", c->request_id));
 }
 
 static void fc_error(FakeCall *c, FakeErrorKind kind, const char *detail) {
@@ -64,22 +65,28 @@ static void fc_error(FakeCall *c, FakeErrorKind kind, const char *detail) {
         case FAKE_ERROR_AUTH_MALFORMED:
                 return fc_fail(c, 403, "SignatureNotMatch", detail);
         case FAKE_ERROR_AUTH_UNKNOWN_KEY:
-                return fc_fail(c, 403, "InvalidAccessKeyID", "The specified AccessKeyID does not exist.");
+                return fc_fail(c, 403, "InvalidAccessKeyID",
+                               "The specified AccessKeyID does not exist.");
         case FAKE_ERROR_AUTH_SIGNATURE:
-                return fc_fail(c, 403, "SignatureNotMatch",
-                               "The request signature we calculated does not match the signature you provided. "
-                               "Check your access key and signing method.");
+                return fc_fail(
+                        c, 403, "SignatureNotMatch",
+                        "The request signature we calculated does not match the signature you provided. "
+                        "Check your access key and signing method.");
         case FAKE_ERROR_AUTH_EXPIRED:
-                return fc_fail(c, 403, "RequestTimeTooSkewed",
-                               "The difference between the request time and the current time is too large.");
+                return fc_fail(
+                        c, 403, "RequestTimeTooSkewed",
+                        "The difference between the request time and the current time is too large.");
         case FAKE_ERROR_THROTTLED:
-                return fc_fail(c, 429, "Throttling", "Request was denied due to request throttling.");
+                return fc_fail(c, 429, "Throttling",
+                               "Request was denied due to request throttling.");
         case FAKE_ERROR_SERVER:
-                return fc_fail(c, c->error_status ?: 500, "InternalServerError", "An internal server error occurred.");
+                return fc_fail(c, c->error_status ?: 500, "InternalServerError",
+                               "An internal server error occurred.");
         case FAKE_ERROR_BODY:
                 return fc_fail(c, 400, "InvalidArgument", detail);
         case FAKE_ERROR_METHOD:
-                return fc_fail(c, 405, "MethodNotAllowed", "The method is not allowed for this resource.");
+                return fc_fail(c, 405, "MethodNotAllowed",
+                               "The method is not allowed for this resource.");
         case FAKE_ERROR_NO_ROUTE:
         default:
                 return fc_fail(c, 404, "PathNotSupported", "The requested path is not supported.");
@@ -106,9 +113,10 @@ static bool fc_name_valid(const char *s) {
 }
 
 static bool fc_resolve(FakeCall *c, const char *service, const char *name, FcId *id) {
-        *id = (FcId) {};
+        *id = (FcId){};
         if ((service && !fc_name_valid(service)) || !fc_name_valid(name)) {
-                fc_fail_invalid(c, "%s name is invalid", service && !fc_name_valid(service) ? "service" : "function");
+                fc_fail_invalid(c, "%s name is invalid",
+                                service && !fc_name_valid(service) ? "service" : "function");
                 return false;
         }
         snprintf(id->name, sizeof(id->name), "%s", name);
@@ -152,7 +160,8 @@ static FakeFunction *fc_lock(FakeCall *c, const FcId *id, bool write, bool check
         }
         if (check_qualifier && !fake_function_has_qualifier(fn, id->qualifier)) {
                 bool version = strspn(id->qualifier, "0123456789") == strlen(id->qualifier);
-                snprintf(msg, sizeof(msg), "%s '%s' does not exist", version ? "version" : "alias", id->qualifier);
+                snprintf(msg, sizeof(msg), "%s '%s' does not exist", version ? "version" : "alias",
+                         id->qualifier);
                 fc_fail(c, 404, version ? "VersionNotFound" : "AliasNotFound", msg);
                 return NULL;
         }
@@ -177,11 +186,14 @@ static int parse_destination(FakeCall *c, json_t *dc, const char *key, const cha
         if (!d || json_is_null(d))
                 return 0;
         if (!json_is_string(d))
-                return fc_fail_invalid(c, "destinationConfig.%s.destination must be a string", key), -EINVAL;
+                return fc_fail_invalid(c, "destinationConfig.%s.destination must be a string", key),
+                       -EINVAL;
         if (json_string_length(d) == 0)
                 return 0;
         if (!startswith(json_string_value(d), "acs:") || json_string_length(d) > 512)
-                return fc_fail_invalid(c, "destinationConfig.%s.destination is not a valid ARN", key), -EINVAL;
+                return fc_fail_invalid(c, "destinationConfig.%s.destination is not a valid ARN",
+                                       key),
+                       -EINVAL;
         *ret = json_string_value(d);
         return 0;
 }
@@ -195,11 +207,13 @@ static int fc_parse_body(FakeCall *c, json_t *body, FcFields *f) {
         const char *flag = flag_name(c->api);
         int r;
 
-        r = fake_body_int(c, body, "maxAsyncRetryAttempts", 0, FC_RETRIES_MAX, fc_fail_invalid, &f->retries);
+        r = fake_body_int(c, body, "maxAsyncRetryAttempts", 0, FC_RETRIES_MAX, fc_fail_invalid,
+                          &f->retries);
         if (r < 0)
                 return r;
         r = fake_body_int(c, body, "maxAsyncEventAgeInSeconds", 1,
-                          c->api == FAKE_API_FC2 ? FC2_AGE_MAX : FC3_AGE_MAX, fc_fail_invalid, &f->age);
+                          c->api == FAKE_API_FC2 ? FC2_AGE_MAX : FC3_AGE_MAX, fc_fail_invalid,
+                          &f->age);
         if (r < 0)
                 return r;
         f->flag = json_object_get(body, flag);
@@ -228,9 +242,10 @@ static char *fc_render(FakeCall *c, const FcId *id, const FcFields *f, int64_t c
 
         fake_format_rfc3339_utc(created_usec, created);
         fake_format_rfc3339_utc(c->now_usec, modified);
-        o = json_pack("{s:O?,s:{s:o,s:o},s:O?,s:O?}", flag_name(c->api), f->flag, "destinationConfig", "onSuccess",
-                      destination_json(f->on_success), "onFailure", destination_json(f->on_failure),
-                      "maxAsyncEventAgeInSeconds", f->age, "maxAsyncRetryAttempts", f->retries);
+        o = json_pack("{s:O?,s:{s:o,s:o},s:O?,s:O?}", flag_name(c->api), f->flag,
+                      "destinationConfig", "onSuccess", destination_json(f->on_success),
+                      "onFailure", destination_json(f->on_failure), "maxAsyncEventAgeInSeconds",
+                      f->age, "maxAsyncRetryAttempts", f->retries);
         if (!o)
                 return NULL;
         if (c->api == FAKE_API_FC2) {
@@ -239,8 +254,8 @@ static char *fc_render(FakeCall *c, const FcId *id, const FcFields *f, int64_t c
                 json_object_set_new(o, "qualifier", json_string(id->qualifier));
         } else {
                 /* FC3's functionArn: unqualified for LATEST, ":qualifier" appended otherwise. */
-                snprintf(arn, sizeof(arn), "acs:fc:%s:%s:functions/%s%s%s", c->region, c->fc->ali_account, id->name,
-                         streq(id->qualifier, "LATEST") ? "" : ":",
+                snprintf(arn, sizeof(arn), "acs:fc:%s:%s:functions/%s%s%s", c->region,
+                         c->fc->ali_account, id->name, streq(id->qualifier, "LATEST") ? "" : ":",
                          streq(id->qualifier, "LATEST") ? "" : id->qualifier);
                 json_object_set_new(o, "functionArn", json_string(arn));
         }
@@ -254,7 +269,8 @@ static char *fc_render(FakeCall *c, const FcId *id, const FcFields *f, int64_t c
 /* ---- operations ------------------------------------------------------------------------ */
 
 static void fc_get(FakeCall *c, const FcId *id) {
-        fake_call_get_config(c, fc_lock(c, id, false, true), id->qualifier, fc_fail_no_config, NULL);
+        fake_call_get_config(c, fc_lock(c, id, false, true), id->qualifier, fc_fail_no_config,
+                             NULL);
         fake_store_unlock(c->fc->store, c->api, id->key);
 }
 
@@ -274,13 +290,15 @@ static void fc_put(FakeCall *c, const FcId *id) {
         if (!fn)
                 goto finish;
         cfg = fake_function_get_config(fn, id->qualifier);
-        fake_call_put_config(c, fn, id->qualifier, fc_render(c, id, &f, cfg ? cfg->created_usec : c->now_usec));
+        fake_call_put_config(c, fn, id->qualifier,
+                             fc_render(c, id, &f, cfg ? cfg->created_usec : c->now_usec));
 finish:
         fake_store_unlock(c->fc->store, c->api, id->key);
 }
 
 static void fc_delete(FakeCall *c, const FcId *id) {
-        fake_call_delete_config(c, fc_lock(c, id, true, true), id->qualifier, fc_fail_no_config, NULL);
+        fake_call_delete_config(c, fc_lock(c, id, true, true), id->qualifier, fc_fail_no_config,
+                                NULL);
         fake_store_unlock(c->fc->store, c->api, id->key);
 }
 
@@ -423,7 +441,8 @@ static void fc_names_add_service_function(const FakeFunction *fn, void *userdata
 }
 
 /* The qualifiers of the function (FC3) or service (FC2); false when it answered 404. */
-static bool fc_collect_names(FakeCall *c, const char *service, const char *function, FakeNames *ret) {
+static bool fc_collect_names(FakeCall *c, const char *service, const char *function,
+                             FakeNames *ret) {
         char prefix[140];
         FcId id;
 
@@ -464,10 +483,11 @@ static json_t *fc_name_json(FakeCall *c, const char *name, bool versions, const 
 
         fake_format_rfc3339_utc(c->now_usec, t);
         if (versions)
-                return json_pack("{s:s,s:s,s:s,s:s}", "versionId", name, "description", "", "createdTime", t,
-                                 "lastModifiedTime", t);
-        return json_pack("{s:s,s:s,s:s,s:{},s:s,s:s}", "aliasName", name, "versionId", top, "description", "",
-                         "additionalVersionWeight", "createdTime", t, "lastModifiedTime", t);
+                return json_pack("{s:s,s:s,s:s,s:s}", "versionId", name, "description", "",
+                                 "createdTime", t, "lastModifiedTime", t);
+        return json_pack("{s:s,s:s,s:s,s:{},s:s,s:s}", "aliasName", name, "versionId", top,
+                         "description", "", "additionalVersionWeight", "createdTime", t,
+                         "lastModifiedTime", t);
 }
 
 static void fc_list_names(FakeCall *c, const char *service, const char *function, bool versions) {
@@ -493,7 +513,8 @@ static void fc_list_names(FakeCall *c, const char *service, const char *function
                         fake_names_add(&names, all.names[i]);
         }
         for (i = fake_names_index_after(&names, token); i < names.n && k < limit; i++, k++)
-                if (json_array_append_new(items, fc_name_json(c, names.names[i], versions, top)) < 0)
+                if (json_array_append_new(items, fc_name_json(c, names.names[i], versions, top)) <
+                    0)
                         c->oom = true;
         c->oom |= all.oom || names.oom;
         if (versions)

@@ -47,10 +47,12 @@ static void fg_fields_done(FgFields *f) {
 static void fg_fail(FakeCall *c, unsigned status, const char *code, const char *message) {
         if (startswith(code, "APIG."))
                 fake_call_respond_json(c, status,
-                                       json_pack("{s:s,s:s,s:s}", "error_code", code, "error_msg", message,
-                                                 "request_id", c->request_id));
+                                       json_pack("{s:s,s:s,s:s}", "error_code", code, "error_msg",
+                                                 message, "request_id", c->request_id));
         else
-                fake_call_respond_json(c, status, json_pack("{s:s,s:s}", "error_code", code, "error_msg", message));
+                fake_call_respond_json(
+                        c, status,
+                        json_pack("{s:s,s:s}", "error_code", code, "error_msg", message));
 }
 
 _printf_(2, 3) static void fg_fail_invalid(FakeCall *c, const char *fmt, ...) {
@@ -89,15 +91,17 @@ static void fg_error(FakeCall *c, FakeErrorKind kind, const char *detail) {
                 return fg_fail(c, 429, "APIG.0308", "The throttling threshold has been reached.");
         case FAKE_ERROR_SERVER:
                 status = c->error_status ?: 500;
-                snprintf(code, sizeof(code), "FSS.%04u", status == 503 || status == 504 ? status : 500);
+                snprintf(code, sizeof(code), "FSS.%04u",
+                         status == 503 || status == 504 ? status : 500);
                 return fg_fail(c, status, code, "Internal server error.");
         case FAKE_ERROR_BODY:
                 return fg_fail(c, 400, "FSS.0400", detail);
         case FAKE_ERROR_NO_ROUTE:
         case FAKE_ERROR_METHOD:
         default:
-                return fg_fail(c, 404, "APIG.0101",
-                               "The API does not exist or has not been published in the environment.");
+                return fg_fail(
+                        c, 404, "APIG.0101",
+                        "The API does not exist or has not been published in the environment.");
         }
 }
 
@@ -109,14 +113,15 @@ bool fake_fg_parse_urn(const char *urn, FakeFgId *id) {
         const char *colons[8];
         size_t n = 0;
 
-        *id = (FakeFgId) {};
+        *id = (FakeFgId){};
         for (; *p; p++)
                 if (*p == ':') {
                         if (n == ELEMENTSOF(colons))
                                 return false;
                         colons[n++] = p;
                 }
-        if (n < 6 || n > 7 || !startswith(urn, "urn:fss:") || strncmp(colons[3], ":function:", 10) != 0)
+        if (n < 6 || n > 7 || !startswith(urn, "urn:fss:") ||
+            strncmp(colons[3], ":function:", 10) != 0)
                 return false;
         if (colons[5] + 1 == (n == 7 ? colons[6] : p) || (size_t) (p - urn) >= sizeof(id->key))
                 return false;
@@ -129,8 +134,8 @@ bool fake_fg_parse_urn(const char *urn, FakeFgId *id) {
                 strcpy(id->qualifier, "latest");
                 snprintf(id->key, sizeof(id->key), "%s", urn);
         }
-        snprintf(id->name, sizeof(id->name), "%.*s", (int) ((n == 7 ? colons[6] : p) - colons[5] - 1),
-                 colons[5] + 1);
+        snprintf(id->name, sizeof(id->name), "%.*s",
+                 (int) ((n == 7 ? colons[6] : p) - colons[5] - 1), colons[5] + 1);
         return true;
 }
 
@@ -187,22 +192,31 @@ static int parse_destination(FakeCall *c, json_t *dc, const char *key, FgDestina
         if (!t || json_is_null(t) || (json_is_string(t) && json_string_length(t) == 0))
                 return 0;
         if (!json_is_string(t))
-                return fg_fail_invalid(c, "destination_config.%s.destination must be a string", key), -EINVAL;
+                return fg_fail_invalid(c, "destination_config.%s.destination must be a string",
+                                       key),
+                       -EINVAL;
         for (size_t i = 0; i < ELEMENTSOF(destination_types); i++)
                 if (streq(json_string_value(t), destination_types[i].type))
                         required = destination_types[i].required;
         if (!required)
-                return fg_fail_invalid(c, "destination_config.%s.destination must be one of OBS, SMN, DIS, FunctionGraph",
-                                       key),
+                return fg_fail_invalid(
+                               c,
+                               "destination_config.%s.destination must be one of OBS, SMN, DIS, FunctionGraph",
+                               key),
                        -EINVAL;
         p = json_object_get(o, "param");
         if (!json_is_string(p))
-                return fg_fail_invalid(c, "destination_config.%s.param must be a string", key), -EINVAL;
+                return fg_fail_invalid(c, "destination_config.%s.param must be a string", key),
+                       -EINVAL;
         param = json_loads(json_string_value(p), 0, NULL);
         if (!json_is_object(param))
-                return fg_fail_invalid(c, "destination_config.%s.param must hold a JSON object", key), -EINVAL;
+                return fg_fail_invalid(c, "destination_config.%s.param must hold a JSON object",
+                                       key),
+                       -EINVAL;
         if (!json_is_string(json_object_get(param, required)))
-                return fg_fail_invalid(c, "destination_config.%s.param must have the string key '%s'", key, required),
+                return fg_fail_invalid(c,
+                                       "destination_config.%s.param must have the string key '%s'",
+                                       key, required),
                        -EINVAL;
         ret->type = json_string_value(t);
         /* The server's own serialisation: sorted keys, compact (like Go's encoding/json). */
@@ -218,15 +232,18 @@ static int fg_parse_body(FakeCall *c, json_t *body, FgFields *f) {
         json_t *dc = json_object_get(body, "destination_config"), *log;
         int r;
 
-        r = fake_body_int(c, body, "max_async_retry_attempts", 0, FG_RETRIES_MAX, fg_fail_invalid, &f->retries);
+        r = fake_body_int(c, body, "max_async_retry_attempts", 0, FG_RETRIES_MAX, fg_fail_invalid,
+                          &f->retries);
         if (r < 0)
                 return r;
-        r = fake_body_int(c, body, "max_async_event_age_in_seconds", FG_AGE_MIN, FG_AGE_MAX, fg_fail_invalid, &f->age);
+        r = fake_body_int(c, body, "max_async_event_age_in_seconds", FG_AGE_MIN, FG_AGE_MAX,
+                          fg_fail_invalid, &f->age);
         if (r < 0)
                 return r;
         log = json_object_get(body, "enable_async_status_log");
         if (log && !json_is_null(log) && !json_is_boolean(log))
-                return fg_fail_invalid(c, "%s must be a boolean", "enable_async_status_log"), -EINVAL;
+                return fg_fail_invalid(c, "%s must be a boolean", "enable_async_status_log"),
+                       -EINVAL;
         f->status_log = json_is_true(log);
         if (!dc || json_is_null(dc))
                 return 0;
@@ -250,11 +267,12 @@ static char *fg_render(FakeCall *c, const FakeFgId *id, const FgFields *f, int64
         snprintf(urn, sizeof(urn), "%s:%s", id->key, id->qualifier);
         fake_format_rfc3339_cst(created_usec, created);
         fake_format_plain_cst(c->now_usec, modified);
-        o = json_pack("{s:s,s:O*,s:O*,s:{s:o,s:o},s:s,s:s,s:b}", "func_urn", urn, "max_async_event_age_in_seconds",
-                      f->age, "max_async_retry_attempts", f->retries, "destination_config", "on_success",
-                      destination_json(&f->on_success), "on_failure", destination_json(&f->on_failure),
-                      "created_time", created, "last_modified", modified, "enable_async_status_log",
-                      f->status_log);
+        o = json_pack("{s:s,s:O*,s:O*,s:{s:o,s:o},s:s,s:s,s:b}", "func_urn", urn,
+                      "max_async_event_age_in_seconds", f->age, "max_async_retry_attempts",
+                      f->retries, "destination_config", "on_success",
+                      destination_json(&f->on_success), "on_failure",
+                      destination_json(&f->on_failure), "created_time", created, "last_modified",
+                      modified, "enable_async_status_log", f->status_log);
         if (!o)
                 return NULL;
         s = fake_json_dump(o);
@@ -265,7 +283,8 @@ static char *fg_render(FakeCall *c, const FakeFgId *id, const FgFields *f, int64
 /* ---- operations ------------------------------------------------------------------------ */
 
 static void fg_get(FakeCall *c, const FakeFgId *id) {
-        fake_call_get_config(c, fg_lock(c, id, false, true), id->qualifier, fg_fail_no_config, NULL);
+        fake_call_get_config(c, fg_lock(c, id, false, true), id->qualifier, fg_fail_no_config,
+                             NULL);
         fake_store_unlock(c->fc->store, FAKE_API_FUNCTIONGRAPH, id->key);
 }
 
@@ -285,13 +304,15 @@ static void fg_put(FakeCall *c, const FakeFgId *id) {
         if (!fn)
                 goto finish;
         cfg = fake_function_get_config(fn, id->qualifier);
-        fake_call_put_config(c, fn, id->qualifier, fg_render(c, id, &f, cfg ? cfg->created_usec : c->now_usec));
+        fake_call_put_config(c, fn, id->qualifier,
+                             fg_render(c, id, &f, cfg ? cfg->created_usec : c->now_usec));
 finish:
         fake_store_unlock(c->fc->store, FAKE_API_FUNCTIONGRAPH, id->key);
 }
 
 static void fg_delete(FakeCall *c, const FakeFgId *id) {
-        fake_call_delete_config(c, fg_lock(c, id, true, true), id->qualifier, fg_fail_no_config, NULL);
+        fake_call_delete_config(c, fg_lock(c, id, true, true), id->qualifier, fg_fail_no_config,
+                                NULL);
         fake_store_unlock(c->fc->store, FAKE_API_FUNCTIONGRAPH, id->key);
 }
 
@@ -323,13 +344,14 @@ static void fg_list(FakeCall *c, const FakeFgId *id) {
         if (!fn)
                 goto finish;
         for (i = (size_t) marker; i < fn->n_configs && k < (size_t) limit; i++, k++)
-                if (json_array_append_new(items, fake_list_item(c, fn->configs[i].wire, "func_urn", 6)) < 0)
+                if (json_array_append_new(
+                            items, fake_list_item(c, fn->configs[i].wire, "func_urn", 6)) < 0)
                         c->oom = true;
         fake_call_respond_json(c, 200,
-                               json_pack("{s:O,s:I,s:{s:I,s:I,s:I}}", "async_invoke_configs", items, "count",
-                                         (json_int_t) fn->n_configs, "page_info", "current_count", (json_int_t) k,
-                                         "previous_marker", (json_int_t) marker, "next_marker",
-                                         (json_int_t) i));
+                               json_pack("{s:O,s:I,s:{s:I,s:I,s:I}}", "async_invoke_configs", items,
+                                         "count", (json_int_t) fn->n_configs, "page_info",
+                                         "current_count", (json_int_t) k, "previous_marker",
+                                         (json_int_t) marker, "next_marker", (json_int_t) i));
 finish:
         fake_store_unlock(c->fc->store, FAKE_API_FUNCTIONGRAPH, id->key);
 }
@@ -347,8 +369,9 @@ static json_t *fg_version_json(FakeCall *c, const FakeFgId *id, const char *vers
         char t[32];
 
         fake_format_plain_cst(c->now_usec, t);
-        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "func_urn", id->key, "func_name", id->name, "namespace",
-                         c->fc->hw_project, "package", "default", "version", version, "last_modified", t);
+        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "func_urn", id->key, "func_name", id->name,
+                         "namespace", c->fc->hw_project, "package", "default", "version", version,
+                         "last_modified", t);
 }
 
 static json_t *fg_alias_json(FakeCall *c, const FakeFgId *id, const char *alias) {
@@ -356,8 +379,8 @@ static json_t *fg_alias_json(FakeCall *c, const FakeFgId *id, const char *alias)
 
         fake_format_rfc3339_cst(c->now_usec, t);
         snprintf(urn, sizeof(urn), "%s:!%s", id->key, alias);
-        return json_pack("{s:s,s:s,s:s,s:s,s:s}", "name", alias, "version", "latest", "description", "",
-                         "last_modified", t, "alias_urn", urn);
+        return json_pack("{s:s,s:s,s:s,s:s,s:s}", "name", alias, "version", "latest", "description",
+                         "", "last_modified", t, "alias_urn", urn);
 }
 
 static void fg_list_names(FakeCall *c, const FakeFgId *id, bool versions) {
@@ -400,8 +423,8 @@ static void fg_list_names(FakeCall *c, const FakeFgId *id, bool versions) {
                 if (json_array_append_new(items, fg_version_json(c, id, names.names[i])) < 0)
                         c->oom = true;
         fake_call_respond_json(c, 200,
-                               json_pack("{s:O,s:I,s:I}", "versions", items, "next_marker", (json_int_t) i,
-                                         "count", (json_int_t) names.n));
+                               json_pack("{s:O,s:I,s:I}", "versions", items, "next_marker",
+                                         (json_int_t) i, "count", (json_int_t) names.n));
 finish:
         fake_names_done(&all);
         fake_names_done(&names);
@@ -417,7 +440,8 @@ static void fg_handle(FakeCall *c) {
               streq(s[5], "versions") || streq(s[5], "aliases")))
                 return fg_error(c, FAKE_ERROR_NO_ROUTE, NULL);
         if (!streq(s[1], c->fc->hw_project))
-                return fg_fail(c, 403, "FSS.0403", "The project id in the path is not the caller's project.");
+                return fg_fail(c, 403, "FSS.0403",
+                               "The project id in the path is not the caller's project.");
         if (!fake_fg_parse_urn(s[4], &id))
                 return fg_fail_invalid(c, "%s", "the function URN is invalid");
         if (streq(s[5], "versions") || streq(s[5], "aliases")) {

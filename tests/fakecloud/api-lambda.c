@@ -59,29 +59,33 @@ static void lambda_error(FakeCall *c, FakeErrorKind kind, const char *detail) {
 
         switch (kind) {
         case FAKE_ERROR_AUTH_MISSING:
-                return lambda_fail(c, 403, "MissingAuthenticationTokenException", "Missing Authentication Token");
+                return lambda_fail(c, 403, "MissingAuthenticationTokenException",
+                                   "Missing Authentication Token");
         case FAKE_ERROR_AUTH_MALFORMED:
                 return lambda_fail(c, 403, "IncompleteSignatureException", detail);
         case FAKE_ERROR_AUTH_UNKNOWN_KEY:
                 return lambda_fail(c, 403, "UnrecognizedClientException",
                                    "The security token included in the request is invalid.");
         case FAKE_ERROR_AUTH_SIGNATURE:
-                return lambda_fail(c, 403, "InvalidSignatureException",
-                                   startswith(detail, "Credential") ? detail
-                                   : "The request signature we calculated does not match the signature you "
-                                     "provided. Check your AWS Secret Access Key and signing method. Consult "
-                                     "the service documentation for details.");
+                return lambda_fail(
+                        c, 403, "InvalidSignatureException",
+                        startswith(detail, "Credential")
+                                ? detail
+                                : "The request signature we calculated does not match the signature you "
+                                  "provided. Check your AWS Secret Access Key and signing method. Consult "
+                                  "the service documentation for details.");
         case FAKE_ERROR_AUTH_EXPIRED:
                 return lambda_fail_expired(c);
         case FAKE_ERROR_THROTTLED:
                 snprintf(s, sizeof(s), "%u", c->retry_after);
                 fake_call_header(c, "x-amzn-ErrorType", "TooManyRequestsException");
-                return fake_call_respond_json(c, 429,
-                                              json_pack("{s:s,s:s,s:s,s:s}", "Type", "User", "message",
-                                                        "Rate exceeded", "Reason", "CallerRateLimitExceeded",
-                                                        "retryAfterSeconds", s));
+                return fake_call_respond_json(
+                        c, 429,
+                        json_pack("{s:s,s:s,s:s,s:s}", "Type", "User", "message", "Rate exceeded",
+                                  "Reason", "CallerRateLimitExceeded", "retryAfterSeconds", s));
         case FAKE_ERROR_SERVER:
-                return lambda_fail(c, c->error_status ?: 500, "ServiceException", "An internal service error occurred.");
+                return lambda_fail(c, c->error_status ?: 500, "ServiceException",
+                                   "An internal service error occurred.");
         case FAKE_ERROR_BODY:
                 return lambda_fail(c, 400, "InvalidRequestContentException", detail);
         case FAKE_ERROR_NO_ROUTE:
@@ -118,7 +122,7 @@ bool fake_lambda_parse_function_name(const char *s, FakeLambdaId *id) {
         char buf[512], *parts[9] = {}, *save = NULL, *p;
         size_t n = 0, base;
 
-        *id = (FakeLambdaId) {};
+        *id = (FakeLambdaId){};
         if (strlen(s) >= sizeof(buf))
                 return false;
         strcpy(buf, s);
@@ -170,19 +174,22 @@ static bool lambda_check_locators(FakeCall *c, const FakeLambdaId *id) {
         char msg[512];
 
         if (id->region[0] && !streq(id->region, c->region)) {
-                snprintf(msg, sizeof(msg), "Functions from '%s' are not reachable in this region ('%s')",
-                         id->region, c->region);
+                snprintf(msg, sizeof(msg),
+                         "Functions from '%s' are not reachable in this region ('%s')", id->region,
+                         c->region);
                 lambda_fail(c, 404, "ResourceNotFoundException", msg);
                 return false;
         }
         if (id->account[0] && !streq(id->account, c->fc->aws_account)) {
-                snprintf(msg, sizeof(msg),
-                         "User: arn:aws:iam::%s:user/fakecloud is not authorized to perform: lambda:%s on "
-                         "resource: arn:aws:lambda:%s:%s:function:%s",
-                         c->fc->aws_account, streq(c->req->method, "GET") ? "GetFunctionEventInvokeConfig"
-                                             : streq(c->req->method, "DELETE") ? "DeleteFunctionEventInvokeConfig"
-                                                                               : "PutFunctionEventInvokeConfig",
-                         id->region[0] ? id->region : c->region, id->account, id->name);
+                snprintf(
+                        msg, sizeof(msg),
+                        "User: arn:aws:iam::%s:user/fakecloud is not authorized to perform: lambda:%s on "
+                        "resource: arn:aws:lambda:%s:%s:function:%s",
+                        c->fc->aws_account,
+                        streq(c->req->method, "GET")      ? "GetFunctionEventInvokeConfig"
+                        : streq(c->req->method, "DELETE") ? "DeleteFunctionEventInvokeConfig"
+                                                          : "PutFunctionEventInvokeConfig",
+                        id->region[0] ? id->region : c->region, id->account, id->name);
                 lambda_fail(c, 403, "AccessDeniedException", msg);
                 return false;
         }
@@ -193,26 +200,30 @@ static bool lambda_check_locators(FakeCall *c, const FakeLambdaId *id) {
 static bool lambda_resolve(FakeCall *c, FakeLambdaId *id) {
         const char *q = fake_call_query(c, "Qualifier");
 
-        *id = (FakeLambdaId) {};
+        *id = (FakeLambdaId){};
         if (!fake_lambda_parse_function_name(c->segments[2], id)) {
-                lambda_fail_invalid(c, "1 validation error detected: Value at 'functionName' failed to satisfy "
-                                       "constraint: Member must satisfy regular expression pattern: "
-                                       "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
-                                       "(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+                lambda_fail_invalid(
+                        c,
+                        "1 validation error detected: Value at 'functionName' failed to satisfy "
+                        "constraint: Member must satisfy regular expression pattern: "
+                        "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
+                        "(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
                 return false;
         }
         if (!lambda_check_locators(c, id))
                 return false;
         if (q) {
                 if (!qualifier_valid(q)) {
-                        lambda_fail_invalid(c, "1 validation error detected: Value at 'qualifier' failed to "
-                                               "satisfy constraint: Member must satisfy regular expression "
-                                               "pattern: (|[a-zA-Z0-9$_-]+)");
+                        lambda_fail_invalid(
+                                c, "1 validation error detected: Value at 'qualifier' failed to "
+                                   "satisfy constraint: Member must satisfy regular expression "
+                                   "pattern: (|[a-zA-Z0-9$_-]+)");
                         return false;
                 }
                 if (id->qualifier[0] && !streq(id->qualifier, q)) {
-                        lambda_fail_invalid(c, "The derived qualifier from the function name does not match "
-                                               "the specified qualifier.");
+                        lambda_fail_invalid(
+                                c, "The derived qualifier from the function name does not match "
+                                   "the specified qualifier.");
                         return false;
                 }
                 snprintf(id->qualifier, sizeof(id->qualifier), "%s", q);
@@ -222,12 +233,14 @@ static bool lambda_resolve(FakeCall *c, FakeLambdaId *id) {
         return true;
 }
 
-static void lambda_arn(FakeCall *c, const FakeFunction *fn, const FakeLambdaId *id, bool qualified, char *buf,
-                       size_t size) {
-        const char *region = fn && fn->arn_region ? fn->arn_region : id->region[0] ? id->region : c->region;
+static void lambda_arn(FakeCall *c, const FakeFunction *fn, const FakeLambdaId *id, bool qualified,
+                       char *buf, size_t size) {
+        const char *region = fn && fn->arn_region ? fn->arn_region
+                             : id->region[0]      ? id->region
+                                                  : c->region;
         const char *account = fn && fn->arn_account ? fn->arn_account
-                              : id->account[0]        ? id->account
-                                                      : c->fc->aws_account;
+                              : id->account[0]      ? id->account
+                                                    : c->fc->aws_account;
 
         snprintf(buf, size, "arn:aws:lambda:%s:%s:function:%s%s%s", region, account, id->name,
                  qualified ? ":" : "", qualified ? id->qualifier : "");
@@ -235,7 +248,8 @@ static void lambda_arn(FakeCall *c, const FakeFunction *fn, const FakeLambdaId *
 
 /* Locks and finds the function; responds 404 (shard still locked, fn NULL) when it or the
  * qualifier does not exist. */
-static FakeFunction *lambda_lock(FakeCall *c, const FakeLambdaId *id, bool write, bool check_qualifier) {
+static FakeFunction *lambda_lock(FakeCall *c, const FakeLambdaId *id, bool write,
+                                 bool check_qualifier) {
         FakeFunction *fn = fake_store_lock(c->fc->store, FAKE_API_LAMBDA, id->name, write);
         char arn[512], msg[600];
 
@@ -268,8 +282,9 @@ static int parse_destination(FakeCall *c, json_t *o, bool on_failure, const char
                 return 0;
         }
         if (!json_is_object(o))
-                return lambda_error(c, FAKE_ERROR_BODY, "Could not parse request body into json: "
-                                                        "expected an object for OnSuccess/OnFailure"),
+                return lambda_error(c, FAKE_ERROR_BODY,
+                                    "Could not parse request body into json: "
+                                    "expected an object for OnSuccess/OnFailure"),
                        -EINVAL;
         d = json_object_get(o, "Destination");
         if (!d || json_is_null(d)) {
@@ -277,41 +292,48 @@ static int parse_destination(FakeCall *c, json_t *o, bool on_failure, const char
                 return 0;
         }
         if (!json_is_string(d))
-                return lambda_error(c, FAKE_ERROR_BODY, "Could not parse request body into json: "
-                                                        "expected a string for Destination"),
+                return lambda_error(c, FAKE_ERROR_BODY,
+                                    "Could not parse request body into json: "
+                                    "expected a string for Destination"),
                        -EINVAL;
         s = json_string_value(d);
         if (json_string_length(d) > LAMBDA_DESTINATION_MAX)
-                return lambda_fail_invalid(c, "1 validation error detected: Value at 'destination' failed to "
-                                              "satisfy constraint: Member must have length less than or "
-                                              "equal to 350"),
+                return lambda_fail_invalid(
+                               c, "1 validation error detected: Value at 'destination' failed to "
+                                  "satisfy constraint: Member must have length less than or "
+                                  "equal to 350"),
                        -EINVAL;
         if (s[0] && !startswith(s, "arn:") && !startswith(s, "kafka://"))
                 return lambda_fail_invalid(c, "The destination ARN is invalid."), -EINVAL;
         if (!on_failure && startswith(s, "arn:aws:s3:"))
-                return lambda_fail_invalid(c, "S3 is not supported as an OnSuccess destination."), -EINVAL;
+                return lambda_fail_invalid(c, "S3 is not supported as an OnSuccess destination."),
+                       -EINVAL;
         *ret = s[0] ? s : NULL;
         return 0;
 }
 
-static int parse_int(FakeCall *c, json_t *v, const char *field, json_int_t lo, json_int_t hi, bool *has,
-                     json_int_t *ret) {
+static int parse_int(FakeCall *c, json_t *v, const char *field, json_int_t lo, json_int_t hi,
+                     bool *has, json_int_t *ret) {
         char msg[256];
 
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_integer(v)) {
-                snprintf(msg, sizeof(msg), "Could not parse request body into json: expected an integer for %s",
+                snprintf(msg, sizeof(msg),
+                         "Could not parse request body into json: expected an integer for %s",
                          field);
                 lambda_error(c, FAKE_ERROR_BODY, msg);
                 return -EINVAL;
         }
         if (json_integer_value(v) < lo || json_integer_value(v) > hi) {
                 bool low = json_integer_value(v) < lo;
-                snprintf(msg, sizeof(msg),
-                         "1 validation error detected: Value '%" JSON_INTEGER_FORMAT "' at '%c%s' failed to "
-                         "satisfy constraint: Member must have value %s than or equal to %" JSON_INTEGER_FORMAT,
-                         json_integer_value(v), field[0] + 32, field + 1, low ? "greater" : "less", low ? lo : hi);
+                snprintf(
+                        msg, sizeof(msg),
+                        "1 validation error detected: Value '%" JSON_INTEGER_FORMAT
+                        "' at '%c%s' failed to "
+                        "satisfy constraint: Member must have value %s than or equal to %" JSON_INTEGER_FORMAT,
+                        json_integer_value(v), field[0] + 32, field + 1, low ? "greater" : "less",
+                        low ? lo : hi);
                 lambda_fail_invalid(c, msg);
                 return -EINVAL;
         }
@@ -330,15 +352,17 @@ static int lambda_parse_body(FakeCall *c, json_t *body, LambdaFields *f) {
                       LAMBDA_RETRIES_MAX, &f->has_retries, &f->retries);
         if (r < 0)
                 return r;
-        r = parse_int(c, json_object_get(body, "MaximumEventAgeInSeconds"), "MaximumEventAgeInSeconds",
-                      LAMBDA_AGE_MIN, LAMBDA_AGE_MAX, &f->has_age, &f->age);
+        r = parse_int(c, json_object_get(body, "MaximumEventAgeInSeconds"),
+                      "MaximumEventAgeInSeconds", LAMBDA_AGE_MIN, LAMBDA_AGE_MAX, &f->has_age,
+                      &f->age);
         if (r < 0)
                 return r;
         if (!dc || json_is_null(dc))
                 return 0;
         if (!json_is_object(dc)) {
-                lambda_error(c, FAKE_ERROR_BODY, "Could not parse request body into json: expected an object "
-                                                 "for DestinationConfig");
+                lambda_error(c, FAKE_ERROR_BODY,
+                             "Could not parse request body into json: expected an object "
+                             "for DestinationConfig");
                 return -EINVAL;
         }
         if (json_object_get(dc, "OnSuccess")) {
@@ -359,13 +383,15 @@ static void lambda_fields_from_wire(json_t *w, LambdaFields *f) {
         json_t *v, *dc = json_object_get(w, "DestinationConfig");
 
         if ((v = json_object_get(w, "MaximumRetryAttempts")) && json_is_integer(v))
-                *f = (LambdaFields) { .has_retries = true, .retries = json_integer_value(v) };
+                *f = (LambdaFields){ .has_retries = true, .retries = json_integer_value(v) };
         if ((v = json_object_get(w, "MaximumEventAgeInSeconds")) && json_is_integer(v)) {
                 f->has_age = true;
                 f->age = json_integer_value(v);
         }
-        f->on_success = json_string_value(json_object_get(json_object_get(dc, "OnSuccess"), "Destination"));
-        f->on_failure = json_string_value(json_object_get(json_object_get(dc, "OnFailure"), "Destination"));
+        f->on_success =
+                json_string_value(json_object_get(json_object_get(dc, "OnSuccess"), "Destination"));
+        f->on_failure =
+                json_string_value(json_object_get(json_object_get(dc, "OnFailure"), "Destination"));
 }
 
 static json_t *destination_json(const char *d) {
@@ -384,8 +410,8 @@ static char *lambda_render(FakeCall *c, const LambdaFields *f, const char *arn) 
         if (f->has_age)
                 json_object_set_new(o, "MaximumEventAgeInSeconds", json_integer(f->age));
         json_object_set_new(o, "DestinationConfig",
-                            json_pack("{s:o,s:o}", "OnSuccess", destination_json(f->on_success), "OnFailure",
-                                      destination_json(f->on_failure)));
+                            json_pack("{s:o,s:o}", "OnSuccess", destination_json(f->on_success),
+                                      "OnFailure", destination_json(f->on_failure)));
         s = fake_json_dump(o);
         json_decref(o);
         return s;
@@ -394,7 +420,8 @@ static char *lambda_render(FakeCall *c, const LambdaFields *f, const char *arn) 
 /* ---- operations ------------------------------------------------------------------------ */
 
 static void lambda_get(FakeCall *c, const FakeLambdaId *id) {
-        fake_call_get_config(c, lambda_lock(c, id, false, true), id->qualifier, lambda_fail_no_config, id);
+        fake_call_get_config(c, lambda_lock(c, id, false, true), id->qualifier,
+                             lambda_fail_no_config, id);
         fake_store_unlock(c->fc->store, FAKE_API_LAMBDA, id->name);
 }
 
@@ -433,7 +460,8 @@ finish:
 }
 
 static void lambda_delete(FakeCall *c, const FakeLambdaId *id) {
-        fake_call_delete_config(c, lambda_lock(c, id, true, true), id->qualifier, lambda_fail_no_config, id);
+        fake_call_delete_config(c, lambda_lock(c, id, true, true), id->qualifier,
+                                lambda_fail_no_config, id);
         fake_store_unlock(c->fc->store, FAKE_API_LAMBDA, id->name);
 }
 
@@ -441,8 +469,9 @@ static int parse_max_items(FakeCall *c, size_t *ret) {
         long v;
 
         if (fake_call_query_long(c, "MaxItems", 1, LAMBDA_LIST_MAX, LAMBDA_LIST_MAX, &v) < 0) {
-                lambda_fail_invalid(c, "1 validation error detected: Value at 'maxItems' failed to satisfy "
-                                       "constraint: Member must have value between 1 and 50");
+                lambda_fail_invalid(
+                        c, "1 validation error detected: Value at 'maxItems' failed to satisfy "
+                           "constraint: Member must have value between 1 and 50");
                 return -EINVAL;
         }
         *ret = (size_t) v;
@@ -466,10 +495,12 @@ static void lambda_list(FakeCall *c, const FakeLambdaId *id) {
                 goto finish;
         i = fake_function_config_index_after(fn, marker);
         for (size_t k = 0; i < fn->n_configs && k < max; i++, k++)
-                if (json_array_append_new(items, fake_list_item(c, fn->configs[i].wire, "FunctionArn", 6)) < 0)
+                if (json_array_append_new(
+                            items, fake_list_item(c, fn->configs[i].wire, "FunctionArn", 6)) < 0)
                         c->oom = true;
         fake_call_respond_json(c, 200,
-                               json_pack("{s:O,s:s?}", "FunctionEventInvokeConfigs", items, "NextMarker",
+                               json_pack("{s:O,s:s?}", "FunctionEventInvokeConfigs", items,
+                                         "NextMarker",
                                          i < fn->n_configs ? fn->configs[i - 1].qualifier : NULL));
 finish:
         fake_store_unlock(c->fc->store, FAKE_API_LAMBDA, id->name);
@@ -521,7 +552,8 @@ static json_t *lambda_version_json(FakeCall *c, const FakeFunction *fn, const Fa
 
         snprintf(v.qualifier, sizeof(v.qualifier), "%s", version);
         lambda_arn(c, fn, &v, true, arn, sizeof(arn));
-        return json_pack("{s:s,s:s,s:s}", "FunctionName", id->name, "FunctionArn", arn, "Version", version);
+        return json_pack("{s:s,s:s,s:s}", "FunctionName", id->name, "FunctionArn", arn, "Version",
+                         version);
 }
 
 static json_t *lambda_alias_json(FakeCall *c, const FakeFunction *fn, const FakeLambdaId *id,
@@ -531,13 +563,15 @@ static json_t *lambda_alias_json(FakeCall *c, const FakeFunction *fn, const Fake
 
         snprintf(v.qualifier, sizeof(v.qualifier), "%s", alias);
         lambda_arn(c, fn, &v, true, arn, sizeof(arn));
-        return json_pack("{s:s,s:s,s:s,s:s,s:s}", "AliasArn", arn, "Name", alias, "FunctionVersion", version,
-                         "Description", "", "RevisionId", "00000000-0000-4000-8000-000000000000");
+        return json_pack("{s:s,s:s,s:s,s:s,s:s}", "AliasArn", arn, "Name", alias, "FunctionVersion",
+                         version, "Description", "", "RevisionId",
+                         "00000000-0000-4000-8000-000000000000");
 }
 
 /* The versions ($LATEST first) or aliases of fn, in order, and the version an alias points
  * at (the highest, else $LATEST). */
-static void lambda_names(const FakeFunction *fn, bool versions, FakeNames *out, char top[static 129]) {
+static void lambda_names(const FakeFunction *fn, bool versions, FakeNames *out,
+                         char top[static 129]) {
         FakeNames all = {};
 
         fake_names_add_function(&all, fn);
@@ -547,7 +581,8 @@ static void lambda_names(const FakeFunction *fn, bool versions, FakeNames *out, 
                 fake_names_add(out, "$LATEST");
         for (size_t i = 0; i < all.n; i++) {
                 bool v = lambda_is_version(all.names[i]);
-                if (v && (streq(top, "$LATEST") || strtoull(all.names[i], NULL, 10) > strtoull(top, NULL, 10)))
+                if (v && (streq(top, "$LATEST") ||
+                          strtoull(all.names[i], NULL, 10) > strtoull(top, NULL, 10)))
                         snprintf(top, 129, "%s", all.names[i]);
                 if (v == versions)
                         fake_names_add(out, all.names[i]);
@@ -570,8 +605,9 @@ static void lambda_list_names(FakeCall *c, const FakeLambdaId *id, bool versions
                 return;
         }
         if (fake_call_query_long(c, "MaxItems", 1, LAMBDA_VERSIONS_MAX, LAMBDA_LIST_MAX, &max) < 0)
-                return lambda_fail_invalid(c, "1 validation error detected: Value at 'maxItems' failed to satisfy "
-                                              "constraint: Member must have value between 1 and 10000");
+                return lambda_fail_invalid(
+                        c, "1 validation error detected: Value at 'maxItems' failed to satisfy "
+                           "constraint: Member must have value between 1 and 10000");
         fn = lambda_lock(c, id, false, false);
         if (!fn)
                 goto finish;
@@ -579,13 +615,15 @@ static void lambda_list_names(FakeCall *c, const FakeLambdaId *id, bool versions
         /* $LATEST sorts first by strcmp too, so the marker order is the answer's order. */
         i = fake_names_index_after(&names, marker);
         for (size_t k = 0; i < names.n && k < (size_t) max; i++, k++)
-                if (json_array_append_new(items, versions ? lambda_version_json(c, fn, id, names.names[i])
-                                                          : lambda_alias_json(c, fn, id, names.names[i], top)) < 0)
+                if (json_array_append_new(
+                            items, versions
+                                           ? lambda_version_json(c, fn, id, names.names[i])
+                                           : lambda_alias_json(c, fn, id, names.names[i], top)) < 0)
                         c->oom = true;
         c->oom |= names.oom;
         fake_call_respond_json(c, 200,
-                               json_pack("{s:O,s:s?}", versions ? "Versions" : "Aliases", items, "NextMarker",
-                                         i < names.n ? names.names[i - 1] : NULL));
+                               json_pack("{s:O,s:s?}", versions ? "Versions" : "Aliases", items,
+                                         "NextMarker", i < names.n ? names.names[i - 1] : NULL));
 finish:
         fake_names_done(&names);
         fake_store_unlock(c->fc->store, FAKE_API_LAMBDA, id->name);
@@ -600,10 +638,11 @@ static void lambda_functions_handle(FakeCall *c) {
         if (!streq(c->req->method, "GET"))
                 return lambda_error(c, FAKE_ERROR_METHOD, NULL);
         if (!fake_lambda_parse_function_name(c->segments[2], &id) || id.qualifier[0])
-                return lambda_fail_invalid(c, "1 validation error detected: Value at 'functionName' failed to "
-                                              "satisfy constraint: Member must satisfy regular expression pattern: "
-                                              "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
-                                              "(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)");
+                return lambda_fail_invalid(
+                        c, "1 validation error detected: Value at 'functionName' failed to "
+                           "satisfy constraint: Member must satisfy regular expression pattern: "
+                           "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
+                           "(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)");
         strcpy(id.qualifier, "$LATEST");
         lambda_list_names(c, &id, streq(c->segments[3], "versions"));
 }

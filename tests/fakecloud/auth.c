@@ -14,7 +14,8 @@ static const char *const token_headers[_SIGN_ALGORITHM_MAX] = {
         [SIGN_ALGORITHM_APIG] = "x-security-token",
 };
 
-static void credentials_of(const FakeCloud *fc, FakeApi api, const char **ret_key, const char **ret_secret) {
+static void credentials_of(const FakeCloud *fc, FakeApi api, const char **ret_key,
+                           const char **ret_secret) {
         switch (api) {
         case FAKE_API_LAMBDA:
                 *ret_key = fc->aws_akid;
@@ -39,13 +40,15 @@ static bool strv_has(char *const *l, const char *s) {
         return false;
 }
 
-static int reject(FakeErrorKind kind, FakeErrorKind *ret_kind, char *detail, size_t size, const char *msg) {
+static int reject(FakeErrorKind kind, FakeErrorKind *ret_kind, char *detail, size_t size,
+                  const char *msg) {
         *ret_kind = kind;
         snprintf(detail, size, "%s", msg);
         return -EACCES;
 }
 
-int fake_auth_check(FakeCall *c, const FakeApiOps *ops, FakeErrorKind *ret_kind, char *detail, size_t size) {
+int fake_auth_check(FakeCall *c, const FakeApiOps *ops, FakeErrorKind *ret_kind, char *detail,
+                    size_t size) {
         _cleanup_(sign_authorization_freep) SignAuthorization *auth = NULL;
         _cleanup_free_ SignParam *params = NULL;
         SignResult result = {};
@@ -55,7 +58,8 @@ int fake_auth_check(FakeCall *c, const FakeApiOps *ops, FakeErrorKind *ret_kind,
 
         value = fake_call_header_get(c, "Authorization");
         if (!value)
-                return reject(FAKE_ERROR_AUTH_MISSING, ret_kind, detail, size, "missing Authorization header");
+                return reject(FAKE_ERROR_AUTH_MISSING, ret_kind, detail, size,
+                              "missing Authorization header");
         r = sign_parse_authorization(value, &auth);
         if (r == -ENOMEM)
                 return r;
@@ -64,7 +68,8 @@ int fake_auth_check(FakeCall *c, const FakeApiOps *ops, FakeErrorKind *ret_kind,
                               "the Authorization header is not a valid signature of this API");
         credentials_of(c->fc, c->api, &key, &secret);
         if (!streq(auth->access_key_id, key))
-                return reject(FAKE_ERROR_AUTH_UNKNOWN_KEY, ret_kind, detail, size, "unknown access key id");
+                return reject(FAKE_ERROR_AUTH_UNKNOWN_KEY, ret_kind, detail, size,
+                              "unknown access key id");
         if (auth->algorithm == SIGN_ALGORITHM_SIGV4) {
                 if (!auth->service || !streq(auth->service, "lambda"))
                         return reject(FAKE_ERROR_AUTH_SIGNATURE, ret_kind, detail, size,
@@ -74,14 +79,15 @@ int fake_auth_check(FakeCall *c, const FakeApiOps *ops, FakeErrorKind *ret_kind,
         }
         /* A session token is accepted whatever its value, but only when it is signed. */
         if (fake_call_header_get(c, token_header) && !strv_has(auth->signed_headers, token_header))
-                return reject(FAKE_ERROR_AUTH_SIGNATURE, ret_kind, detail, size, "the security token is not signed");
+                return reject(FAKE_ERROR_AUTH_SIGNATURE, ret_kind, detail, size,
+                              "the security token is not signed");
 
         params = calloc(c->n_query + 1, sizeof(SignParam));
         if (!params)
                 return -ENOMEM;
         for (size_t i = 0; i < c->n_query; i++)
-                params[i] = (SignParam) { .key = c->query[i].key, .value = c->query[i].value };
-        in = (SignInput) {
+                params[i] = (SignParam){ .key = c->query[i].key, .value = c->query[i].value };
+        in = (SignInput){
                 .method = c->req->method,
                 .path = c->path,
                 .query = params,
@@ -102,7 +108,8 @@ int fake_auth_check(FakeCall *c, const FakeApiOps *ops, FakeErrorKind *ret_kind,
         case -EBADMSG:
         case -EINVAL:
         case -ENOENT:
-                return reject(FAKE_ERROR_AUTH_MALFORMED, ret_kind, detail, size, "the request date is malformed");
+                return reject(FAKE_ERROR_AUTH_MALFORMED, ret_kind, detail, size,
+                              "the request date is malformed");
         case -ETIME:
                 return reject(FAKE_ERROR_AUTH_EXPIRED, ret_kind, detail, size,
                               "the request date is more than 15 minutes away from the server time");

@@ -19,7 +19,7 @@ static int add(FakeSignedRequest *r, const char *name, const char *value) {
         v = strdup(value);
         if (!v)
                 return -ENOMEM;
-        r->headers[r->n_headers++] = (SignHeader) { .name = name, .value = v };
+        r->headers[r->n_headers++] = (SignHeader){ .name = name, .value = v };
         return 0;
 }
 
@@ -27,11 +27,11 @@ static const char *acs_action(FakeApi api, const char *method, const char *path)
         bool list = endswith(path, "configs");
 
         if (api == FAKE_API_FC3)
-                return list                    ? "ListAsyncInvokeConfigs"
+                return list                      ? "ListAsyncInvokeConfigs"
                        : streq(method, "PUT")    ? "PutAsyncInvokeConfig"
                        : streq(method, "DELETE") ? "DeleteAsyncInvokeConfig"
                                                  : "GetAsyncInvokeConfig";
-        return list                    ? "ListFunctionAsyncInvokeConfigs"
+        return list                      ? "ListFunctionAsyncInvokeConfigs"
                : streq(method, "PUT")    ? "PutFunctionAsyncInvokeConfig"
                : streq(method, "DELETE") ? "DeleteFunctionAsyncInvokeConfig"
                                          : "GetFunctionAsyncInvokeConfig";
@@ -79,9 +79,9 @@ static int add_api_headers(FakeSignedRequest *r, FakeApi api, const char *method
         return r_ < 0 ? -ENOMEM : 0;
 }
 
-int fake_client_sign(FakeApi api, const char *method, const char *target, const char *host, const void *body,
-                     size_t body_size, const char *akid, const char *secret, const char *project, time_t now,
-                     FakeSignedRequest *ret) {
+int fake_client_sign(FakeApi api, const char *method, const char *target, const char *host,
+                     const void *body, size_t body_size, const char *akid, const char *secret,
+                     const char *project, time_t now, FakeSignedRequest *ret) {
         const char *q = strchr(target, '?');
         _cleanup_free_ char *path = strndup(target, q ? (size_t) (q - target) : strlen(target));
         _cleanup_free_ SignParam *sp = NULL;
@@ -105,14 +105,21 @@ int fake_client_sign(FakeApi api, const char *method, const char *target, const 
                 return -ENOMEM;
         }
         for (size_t i = 0; i < n_params; i++)
-                sp[i] = (SignParam) { .key = params[i].key, .value = params[i].value };
+                sp[i] = (SignParam){ .key = params[i].key, .value = params[i].value };
         k = add(&r, "Host", host);
         if (k >= 0)
                 k = add_api_headers(&r, api, method, path, body, body_size, project, now);
-        in = (SignInput) { .method = method, .path = path, .query = sp, .n_query = n_params, .headers = r.headers,
-                           .n_headers = r.n_headers, .body = body, .body_size = body_size };
+        in = (SignInput){ .method = method,
+                          .path = path,
+                          .query = sp,
+                          .n_query = n_params,
+                          .headers = r.headers,
+                          .n_headers = r.n_headers,
+                          .body = body,
+                          .body_size = body_size };
         if (k >= 0)
-                k = api == FAKE_API_LAMBDA ? sigv4_sign(&in, akid, secret, "us-east-1", "lambda", NULL, &res)
+                k = api == FAKE_API_LAMBDA
+                            ? sigv4_sign(&in, akid, secret, "us-east-1", "lambda", NULL, &res)
                     : api == FAKE_API_FUNCTIONGRAPH ? apig_sign(&in, akid, secret, NULL, &res)
                                                     : acs3_sign(&in, akid, secret, NULL, &res);
         if (k >= 0)

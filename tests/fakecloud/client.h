@@ -20,7 +20,7 @@ typedef struct FakeSignedRequest {
 /* Signs method + target (the raw request target, path and query as sent) + body for api,
  * with Host host, the given key pair and time. Adds Content-Type for a body and, for
  * FunctionGraph, X-Project-Id = project. 0, -EINVAL, -ENOMEM. */
-int fake_client_sign(FakeApi api, const char *method, const char *target, const char *host, const void *body,
-                     size_t body_size, const char *akid, const char *secret, const char *project, time_t now,
-                     FakeSignedRequest *ret);
+int fake_client_sign(FakeApi api, const char *method, const char *target, const char *host,
+                     const void *body, size_t body_size, const char *akid, const char *secret,
+                     const char *project, time_t now, FakeSignedRequest *ret);
 void fake_signed_request_done(FakeSignedRequest *r);

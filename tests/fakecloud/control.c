@@ -20,10 +20,10 @@
 typedef struct ControlId {
         FakeApi api;
         char key[512];
-        char service[130];        /* fc2 */
-        char name[300];           /* the function as GET /_fake/configs shows it */
-        char qualifier[130];      /* the explicit one ("" when none was given) */
-        char arn_region[64];      /* lambda */
+        char service[130];   /* fc2 */
+        char name[300];      /* the function as GET /_fake/configs shows it */
+        char qualifier[130]; /* the explicit one ("" when none was given) */
+        char arn_region[64]; /* lambda */
         char arn_account[32];
 } ControlId;
 
@@ -48,7 +48,9 @@ static int parse_aws(FakeCall *c, const char *function, ControlId *id, char *err
         FakeLambdaId l;
 
         if (!fake_lambda_parse_function_name(function, &l))
-                return snprintf(error, size, "'%.200s' is not a Lambda function name or ARN", function), -EINVAL;
+                return snprintf(error, size, "'%.200s' is not a Lambda function name or ARN",
+                                function),
+                       -EINVAL;
         id->api = FAKE_API_LAMBDA;
         strcpy(id->key, l.name);
         strcpy(id->name, l.name);
@@ -58,14 +60,15 @@ static int parse_aws(FakeCall *c, const char *function, ControlId *id, char *err
         return 0;
 }
 
-static int parse_alicloud(const char *function, const char *service, const char *api, ControlId *id, char *error,
-                          size_t size) {
+static int parse_alicloud(const char *function, const char *service, const char *api, ControlId *id,
+                          char *error, size_t size) {
         const char *slash = strchr(function, '/');
 
         if (!service && slash) {
                 if ((size_t) (slash - function) >= sizeof(id->service))
                         return snprintf(error, size, "service name too long"), -EINVAL;
-                snprintf(id->service, sizeof(id->service), "%.*s", (int) (slash - function), function);
+                snprintf(id->service, sizeof(id->service), "%.*s", (int) (slash - function),
+                         function);
                 function = slash + 1;
         } else if (service && !copy_str(id->service, sizeof(id->service), service))
                 return snprintf(error, size, "service name too long"), -EINVAL;
@@ -73,9 +76,11 @@ static int parse_alicloud(const char *function, const char *service, const char 
                 return snprintf(error, size, "api '%s' needs %s", api,
                                 streq(api, "fc2") ? "a service" : "no service"),
                        -EINVAL;
-        if (!function[0] || strchr(function, '/') || strchr(function, ':') || strlen(function) > 128 ||
+        if (!function[0] || strchr(function, '/') || strchr(function, ':') ||
+            strlen(function) > 128 ||
             (id->service[0] && (strchr(id->service, ':') || !id->service[0])))
-                return snprintf(error, size, "'%.200s' is not an FC function name", function), -EINVAL;
+                return snprintf(error, size, "'%.200s' is not an FC function name", function),
+                       -EINVAL;
         strcpy(id->name, function);
         if (id->service[0]) {
                 id->api = FAKE_API_FC2;
@@ -87,17 +92,21 @@ static int parse_alicloud(const char *function, const char *service, const char 
         return 0;
 }
 
-static int parse_huawei(FakeCall *c, const char *function, ControlId *id, char *error, size_t size) {
+static int parse_huawei(FakeCall *c, const char *function, ControlId *id, char *error,
+                        size_t size) {
         char urn[600];
         FakeFgId f;
 
         if (!startswith(function, "urn:")) {
                 /* A plain name: the URN of package "default" in the configured project. */
-                snprintf(urn, sizeof(urn), "urn:fss:cn-north-4:%s:function:default:%s", c->fc->hw_project, function);
+                snprintf(urn, sizeof(urn), "urn:fss:cn-north-4:%s:function:default:%s",
+                         c->fc->hw_project, function);
                 function = urn;
         }
         if (!fake_fg_parse_urn(function, &f))
-                return snprintf(error, size, "'%.200s' is not a FunctionGraph function URN", function), -EINVAL;
+                return snprintf(error, size, "'%.200s' is not a FunctionGraph function URN",
+                                function),
+                       -EINVAL;
         id->api = FAKE_API_FUNCTIONGRAPH;
         strcpy(id->key, f.key);
         strcpy(id->name, f.key);
@@ -115,9 +124,10 @@ static int control_parse_id(FakeCall *c, json_t *o, ControlId *id, char *error, 
         const char *qualifier = json_string_value(json_object_get(o, "qualifier"));
         int r;
 
-        *id = (ControlId) {};
+        *id = (ControlId){};
         if (!json_is_object(o) || !provider || !function)
-                return snprintf(error, size, "needs \"provider\" and \"function\" strings"), -EINVAL;
+                return snprintf(error, size, "needs \"provider\" and \"function\" strings"),
+                       -EINVAL;
         if (strlen(function) > 500)
                 return snprintf(error, size, "function too long"), -EINVAL;
         if (streq(provider, "aws"))
@@ -127,7 +137,8 @@ static int control_parse_id(FakeCall *c, json_t *o, ControlId *id, char *error, 
         else if (streq(provider, "huaweicloud"))
                 r = parse_huawei(c, function, id, error, size);
         else
-                return snprintf(error, size, "provider must be aws, alicloud or huaweicloud"), -EINVAL;
+                return snprintf(error, size, "provider must be aws, alicloud or huaweicloud"),
+                       -EINVAL;
         if (r < 0)
                 return r;
         if (qualifier && qualifier[0] && !copy_str(id->qualifier, sizeof(id->qualifier), qualifier))
@@ -154,15 +165,18 @@ static int create_one(FakeCall *c, json_t *spec, char *error, size_t size) {
                 return -ENOMEM;
         json_array_foreach(qs, i, q) {
                 if (!json_is_string(q) || json_string_length(q) == 0 || json_string_length(q) > 128)
-                        return snprintf(error, size, "qualifiers must be non-empty strings"), -EINVAL;
+                        return snprintf(error, size, "qualifiers must be non-empty strings"),
+                               -EINVAL;
                 list[i] = json_string_value(q);
         }
         if (id.api == FAKE_API_FC2) {
-                r = fake_store_add_function(c->fc->store, FAKE_API_FC2, id.service, NULL, NULL, NULL);
+                r = fake_store_add_function(c->fc->store, FAKE_API_FC2, id.service, NULL, NULL,
+                                            NULL);
                 if (r < 0)
                         return r;
         }
-        return fake_store_add_function(c->fc->store, id.api, id.key, list, id.arn_region[0] ? id.arn_region : NULL,
+        return fake_store_add_function(c->fc->store, id.api, id.key, list,
+                                       id.arn_region[0] ? id.arn_region : NULL,
                                        id.arn_account[0] ? id.arn_account : NULL);
 }
 
@@ -200,8 +214,9 @@ static void control_functions(FakeCall *c, bool create) {
                         return control_fail(c, 400, "item %zu: %s", i, error);
                 created += r;
         }
-        fake_call_respond_json(c, create ? 201 : 200,
-                               json_pack("{s:I}", create ? "created" : "removed", (json_int_t) created));
+        fake_call_respond_json(
+                c, create ? 201 : 200,
+                json_pack("{s:I}", create ? "created" : "removed", (json_int_t) created));
 }
 
 /* ---- configs --------------------------------------------------------------------------- */
@@ -224,11 +239,14 @@ static void config_list_add(const FakeFunction *fn, void *userdata) {
         if (l->function && !streq(l->function, name) && !streq(l->function, fn->key))
                 return;
         for (size_t i = 0; i < fn->n_configs; i++) {
-                json_t *item = json_pack("{s:s,s:s,s:s,s:s,s:o}", "provider", fake_api_to_provider(fn->api), "api",
-                                         fake_api_to_string(fn->api), "function", name, "qualifier",
-                                         fn->configs[i].qualifier, "config", json_loads(fn->configs[i].wire, 0, NULL));
+                json_t *item =
+                        json_pack("{s:s,s:s,s:s,s:s,s:o}", "provider",
+                                  fake_api_to_provider(fn->api), "api", fake_api_to_string(fn->api),
+                                  "function", name, "qualifier", fn->configs[i].qualifier, "config",
+                                  json_loads(fn->configs[i].wire, 0, NULL));
                 if (item && fn->api == FAKE_API_FC2 && slash)
-                        json_object_set_new(item, "service", json_stringn(fn->key, (size_t) (slash - fn->key)));
+                        json_object_set_new(item, "service",
+                                            json_stringn(fn->key, (size_t) (slash - fn->key)));
                 if (json_array_append_new(l->items, item) < 0)
                         l->oom = true;
         }
@@ -279,25 +297,27 @@ static void control_configs(FakeCall *c) {
 
 /* ---- drift ----------------------------------------------------------------------------- */
 
-static void set_time_fields(json_t *w, const char *created_key, const char *modified_key, const char *created,
-                            const char *modified) {
+static void set_time_fields(json_t *w, const char *created_key, const char *modified_key,
+                            const char *created, const char *modified) {
         if (!json_is_string(json_object_get(w, created_key)))
                 json_object_set_new(w, created_key, json_string(created));
         json_object_set_new(w, modified_key, json_string(modified));
 }
 
 /* Sets what the server itself writes into a config: identity and timestamps. */
-static void fill_server_fields(FakeCall *c, const FakeFunction *fn, const ControlId *id, const char *qualifier,
-                               int64_t created_usec, json_t *w) {
+static void fill_server_fields(FakeCall *c, const FakeFunction *fn, const ControlId *id,
+                               const char *qualifier, int64_t created_usec, json_t *w) {
         char a[32], b[32], s[700];
         json_t *dc;
 
         switch (id->api) {
         case FAKE_API_LAMBDA:
-                snprintf(s, sizeof(s), "arn:aws:lambda:%s:%s:function:%s:%s", fn->arn_region ?: "us-east-1",
-                         fn->arn_account ?: c->fc->aws_account, id->name, qualifier);
+                snprintf(s, sizeof(s), "arn:aws:lambda:%s:%s:function:%s:%s",
+                         fn->arn_region ?: "us-east-1", fn->arn_account ?: c->fc->aws_account,
+                         id->name, qualifier);
                 json_object_set_new(w, "FunctionArn", json_string(s));
-                json_object_set_new(w, "LastModified", json_real((double) (c->now_usec / 1000) / 1000.0));
+                json_object_set_new(w, "LastModified",
+                                    json_real((double) (c->now_usec / 1000) / 1000.0));
                 dc = json_object_get(w, "DestinationConfig");
                 if (!json_is_object(dc)) {
                         dc = json_object();
@@ -320,8 +340,9 @@ static void fill_server_fields(FakeCall *c, const FakeFunction *fn, const Contro
                 } else if (!json_object_get(w, "functionArn")) {
                         /* As the FC3 API answers: ":qualifier" appended unless LATEST. */
                         bool latest = streq(qualifier, "LATEST");
-                        snprintf(s, sizeof(s), "acs:fc:cn-hangzhou:%s:functions/%s%s%s", c->fc->ali_account,
-                                 id->name, latest ? "" : ":", latest ? "" : qualifier);
+                        snprintf(s, sizeof(s), "acs:fc:cn-hangzhou:%s:functions/%s%s%s",
+                                 c->fc->ali_account, id->name, latest ? "" : ":",
+                                 latest ? "" : qualifier);
                         json_object_set_new(w, "functionArn", json_string(s));
                 }
                 break;
@@ -335,7 +356,8 @@ static void fill_server_fields(FakeCall *c, const FakeFunction *fn, const Contro
         }
 }
 
-static void control_drift_put(FakeCall *c, json_t *body, const ControlId *id, const char *qualifier) {
+static void control_drift_put(FakeCall *c, json_t *body, const ControlId *id,
+                              const char *qualifier) {
         json_t *config = json_object_get(body, "config");
         const char *mode = json_string_value(json_object_get(body, "mode")) ?: "merge";
         json_auto_t *w = NULL;
@@ -431,9 +453,13 @@ static void control_settings(FakeCall *c) {
         body = fake_call_parse_body(c, err, sizeof(err));
         if (!body)
                 return control_fail(c, 400, "body: %s", err);
-        json_object_foreach(body, key, v)
-                if (!streq(key, "unqualifiedLists") || !json_is_boolean(v))
-                        return control_fail(c, 400, "unknown setting or not a boolean: '%.100s'", key);
+        json_object_foreach(
+                body, key,
+                v) if (!streq(key, "unqualifiedLists") ||
+                       !json_is_boolean(
+                               v)) return control_fail(c, 400,
+                                                       "unknown setting or not a boolean: '%.100s'",
+                                                       key);
         v = json_object_get(body, "unqualifiedLists");
         if (v)
                 __atomic_store_n(&c->fc->unqualified_lists, json_is_true(v), __ATOMIC_RELAXED);
@@ -453,7 +479,9 @@ static void route_remove(FakeCall *c) {
         control_functions(c, false);
 }
 static void route_count(FakeCall *c) {
-        fake_call_respond_json(c, 200, json_pack("{s:I}", "functions", (json_int_t) fake_store_count_functions(c->fc->store)));
+        fake_call_respond_json(c, 200,
+                               json_pack("{s:I}", "functions",
+                                         (json_int_t) fake_store_count_functions(c->fc->store)));
 }
 static void route_drift_put(FakeCall *c) {
         control_drift(c, true);

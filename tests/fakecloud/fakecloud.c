@@ -9,11 +9,8 @@
 #include "tests/fakecloud/internal.h"
 
 static const FakeApiOps *const api_ops[] = {
-        &fake_lambda_ops,
-        &fake_lambda_functions_ops,
-        &fake_fc3_ops,
-        &fake_fc2_ops,
-        &fake_functiongraph_ops,
+        &fake_lambda_ops, &fake_lambda_functions_ops, &fake_fc3_ops,
+        &fake_fc2_ops,    &fake_functiongraph_ops,
 };
 
 static int dup_or_default(char **dst, const char *value, const char *def) {
@@ -100,9 +97,10 @@ void fake_cloud_new_request_id(FakeCloud *fc, FakeApi api, char ret[static 40]) 
                 snprintf(ret, 40, "1-%08llx-%08llx%016llx", (unsigned long long) (a >> 32),
                          (unsigned long long) (b >> 32), (unsigned long long) (a ^ b));
         else
-                snprintf(ret, 40, "%08llx-%04llx-4%03llx-8%03llx-%012llx", (unsigned long long) (a >> 32),
-                         (unsigned long long) ((a >> 16) & 0xffff), (unsigned long long) (a & 0xfff),
-                         (unsigned long long) (b & 0xfff), (unsigned long long) (b >> 16));
+                snprintf(ret, 40, "%08llx-%04llx-4%03llx-8%03llx-%012llx",
+                         (unsigned long long) (a >> 32), (unsigned long long) ((a >> 16) & 0xffff),
+                         (unsigned long long) (a & 0xfff), (unsigned long long) (b & 0xfff),
+                         (unsigned long long) (b >> 16));
 }
 
 static const FakeApiOps *find_api(const char *path) {
@@ -194,7 +192,8 @@ static void handle_cloud(FakeCall *c, const FakeApiOps *ops) {
 
         r = fake_auth_check(c, ops, &kind, detail, sizeof(detail));
         if (r == -EACCES) {
-                fake_stats_count_rejected(&c->fc->stats, fake_stats_provider_from_string(fake_api_to_provider(c->api)));
+                fake_stats_count_rejected(&c->fc->stats, fake_stats_provider_from_string(
+                                                                 fake_api_to_provider(c->api)));
                 ops->error(c, kind, detail);
                 return;
         }
@@ -255,7 +254,7 @@ int fake_handle_request(FakeCloud *fc, const FakeRequest *req, FakeResponse *ret
         bool control;
         int r;
 
-        *ret = (FakeResponse) {};
+        *ret = (FakeResponse){};
         c.now_usec = fake_cloud_now_usec(fc);
         r = call_parse_target(&c);
         control = c.path && (streq(c.path, "/_fake") || startswith(c.path, "/_fake/"));
@@ -271,15 +270,18 @@ int fake_handle_request(FakeCloud *fc, const FakeRequest *req, FakeResponse *ret
                 c.api = ops->api;
                 fake_cloud_new_request_id(fc, c.api, c.request_id);
                 fake_call_header(&c, ops->request_id_header, c.request_id);
-                ops->error(&c, FAKE_ERROR_BODY, "the request target is not validly percent-encoded");
+                ops->error(&c, FAKE_ERROR_BODY,
+                           "the request target is not validly percent-encoded");
         } else
                 handle_cloud(&c, ops);
 
         ret->cloud = !control;
         if (!control) /* a dropped connection counts with status 0 */
-                fake_stats_count(&fc->stats, ops ? fake_stats_provider_from_string(fake_api_to_provider(ops->api))
-                                                 : FAKE_STATS_UNKNOWN,
-                                 req->method, ret->status);
+                fake_stats_count(
+                        &fc->stats,
+                        ops ? fake_stats_provider_from_string(fake_api_to_provider(ops->api))
+                            : FAKE_STATS_UNKNOWN,
+                        req->method, ret->status);
         call_done(&c);
         if (c.oom) {
                 fake_response_done(ret);

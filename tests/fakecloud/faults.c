@@ -6,7 +6,7 @@
 #include "tests/fakecloud/faults.h"
 
 void fake_faults_init(FakeFaults *f) {
-        *f = (FakeFaults) {};
+        *f = (FakeFaults){};
         pthread_mutex_init(&f->lock, NULL);
         f->config.limit = -1;
 }
@@ -17,7 +17,7 @@ void fake_faults_done(FakeFaults *f) {
 
 void fake_faults_clear(FakeFaults *f) {
         pthread_mutex_lock(&f->lock);
-        f->config = (FakeFaultConfig) { .limit = -1 };
+        f->config = (FakeFaultConfig){ .limit = -1 };
         f->counter = 0;
         __atomic_store_n(&f->active, false, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&f->lock);
@@ -40,8 +40,8 @@ static int parse_fraction(const json_t *v, const char *key, double *ret, char *e
         return 0;
 }
 
-static int parse_uint(const json_t *v, const char *key, json_int_t lo, json_int_t hi, json_int_t *ret,
-                      char *error, size_t size) {
+static int parse_uint(const json_t *v, const char *key, json_int_t lo, json_int_t hi,
+                      json_int_t *ret, char *error, size_t size) {
         if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
                 return fail(error, size, key, "must be an integer in range");
         *ret = json_integer_value(v);
@@ -57,7 +57,8 @@ static int parse_string(const json_t *v, const char *key, char *buf, size_t bufs
 }
 
 /* One key of the body into c. */
-static int parse_key(FakeFaultConfig *c, const char *key, const json_t *v, char *error, size_t size) {
+static int parse_key(FakeFaultConfig *c, const char *key, const json_t *v, char *error,
+                     size_t size) {
         json_int_t i = 0;
         int r;
 
@@ -119,8 +120,8 @@ int fake_faults_set(FakeFaults *f, const json_t *body, char *error, size_t size)
         f->config = c;
         f->counter = 0;
         __atomic_store_n(&f->active,
-                         c.error5xx > 0 || c.throttle > 0 || c.drop > 0 || c.truncate > 0 || c.latency_ms > 0 ||
-                                 c.jitter_ms > 0,
+                         c.error5xx > 0 || c.throttle > 0 || c.drop > 0 || c.truncate > 0 ||
+                                 c.latency_ms > 0 || c.jitter_ms > 0,
                          __ATOMIC_RELAXED);
         pthread_mutex_unlock(&f->lock);
         return 0;
@@ -132,11 +133,12 @@ json_t *fake_faults_to_json(FakeFaults *f) {
         pthread_mutex_lock(&f->lock);
         c = f->config;
         pthread_mutex_unlock(&f->lock);
-        return json_pack("{s:f,s:i,s:f,s:i,s:i,s:i,s:f,s:f,s:I,s:s,s:s,s:I}", "error5xx", c.error5xx,
-                         "errorStatus", (int) c.error_status, "throttle", c.throttle, "retryAfter",
-                         (int) c.retry_after, "latencyMs", (int) c.latency_ms, "jitterMs", (int) c.jitter_ms,
-                         "drop", c.drop, "truncate", c.truncate, "seed", (json_int_t) c.seed, "provider",
-                         c.provider, "method", c.method, "limit", (json_int_t) c.limit);
+        return json_pack("{s:f,s:i,s:f,s:i,s:i,s:i,s:f,s:f,s:I,s:s,s:s,s:I}", "error5xx",
+                         c.error5xx, "errorStatus", (int) c.error_status, "throttle", c.throttle,
+                         "retryAfter", (int) c.retry_after, "latencyMs", (int) c.latency_ms,
+                         "jitterMs", (int) c.jitter_ms, "drop", c.drop, "truncate", c.truncate,
+                         "seed", (json_int_t) c.seed, "provider", c.provider, "method", c.method,
+                         "limit", (json_int_t) c.limit);
 }
 
 static uint64_t splitmix64(uint64_t x) {
@@ -148,7 +150,8 @@ static uint64_t splitmix64(uint64_t x) {
 
 /* A uniform double in [0, 1). */
 static double next_unit(FakeFaults *f) {
-        return (double) (splitmix64(f->config.seed ^ (f->counter++ * 0xd1b54a32d192ed03ULL)) >> 11) *
+        return (double) (splitmix64(f->config.seed ^ (f->counter++ * 0xd1b54a32d192ed03ULL)) >>
+                         11) *
                0x1.0p-53;
 }
 
@@ -160,15 +163,17 @@ static bool take_one(FakeFaults *f) {
         return true;
 }
 
-void fake_faults_decide(FakeFaults *f, const char *provider, const char *method, FakeFaultDecision *ret) {
+void fake_faults_decide(FakeFaults *f, const char *provider, const char *method,
+                        FakeFaultDecision *ret) {
         FakeFaultConfig *c = &f->config;
         double r;
 
-        *ret = (FakeFaultDecision) {};
+        *ret = (FakeFaultDecision){};
         if (!__atomic_load_n(&f->active, __ATOMIC_RELAXED))
                 return;
         pthread_mutex_lock(&f->lock);
-        if ((c->provider[0] && !streq(c->provider, provider)) || (c->method[0] && !streq(c->method, method)))
+        if ((c->provider[0] && !streq(c->provider, provider)) ||
+            (c->method[0] && !streq(c->method, method)))
                 goto finish;
         r = next_unit(f);
         if (r < c->drop) {

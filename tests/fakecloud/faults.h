@@ -21,9 +21,9 @@ typedef struct FakeFaultConfig {
         double drop;           /* fraction of connections closed without an answer */
         double truncate;       /* fraction of 2xx bodies cut in half */
         uint64_t seed;
-        char provider[16];     /* "" = every provider */
-        char method[8];        /* "" = every method */
-        int64_t limit;         /* faults (not latency) left to inject; -1 = unlimited */
+        char provider[16]; /* "" = every provider */
+        char method[8];    /* "" = every method */
+        int64_t limit;     /* faults (not latency) left to inject; -1 = unlimited */
 } FakeFaultConfig;
 
 typedef struct FakeFaults {
@@ -58,4 +58,5 @@ void fake_faults_clear(FakeFaults *f);
 json_t *fake_faults_to_json(FakeFaults *f);
 
 /* Decides the faults of one request. */
-void fake_faults_decide(FakeFaults *f, const char *provider, const char *method, FakeFaultDecision *ret);
+void fake_faults_decide(FakeFaults *f, const char *provider, const char *method,
+                        FakeFaultDecision *ret);

@@ -34,8 +34,8 @@ struct FakeCloud {
 
 /* The error classes every API answers in its own words (FakeApiOps.error). */
 typedef enum FakeErrorKind {
-        FAKE_ERROR_AUTH_MISSING,     /* no Authorization header */
-        FAKE_ERROR_AUTH_MALFORMED,   /* unparsable header, wrong scheme, unsigned mandatory header */
+        FAKE_ERROR_AUTH_MISSING,   /* no Authorization header */
+        FAKE_ERROR_AUTH_MALFORMED, /* unparsable header, wrong scheme, unsigned mandatory header */
         FAKE_ERROR_AUTH_UNKNOWN_KEY, /* access key id not configured */
         FAKE_ERROR_AUTH_SIGNATURE,   /* signature or body hash mismatch */
         FAKE_ERROR_AUTH_EXPIRED,     /* date outside the 15-minute window */
@@ -59,7 +59,7 @@ typedef struct FakeCall {
         size_t n_query;
         char request_id[40];
         int64_t now_usec;
-        char region[64]; /* from the signature scope or the Host, else a default */
+        char region[64];       /* from the signature scope or the Host, else a default */
         unsigned error_status; /* for FAKE_ERROR_SERVER */
         unsigned retry_after;  /* for FAKE_ERROR_THROTTLED */
         uint64_t roll;         /* spare randomness from the fault decision */
@@ -68,7 +68,7 @@ typedef struct FakeCall {
 
 typedef struct FakeApiOps {
         FakeApi api;
-        const char *prefix;       /* "/2019-09-25/" */
+        const char *prefix; /* "/2019-09-25/" */
         SignAlgorithm algorithm;
         const char *request_id_header;
         void (*handle)(FakeCall *c);
@@ -109,10 +109,10 @@ int fake_body_int(FakeCall *c, json_t *body, const char *key, json_int_t lo, jso
 /* The operations every API shares, on a function its caller has locked (fn NULL: the caller
  * already answered 404). no_config answers the API's "config missing" error. */
 typedef void (*FakeNoConfig)(FakeCall *c, const FakeFunction *fn, const void *userdata);
-void fake_call_get_config(FakeCall *c, FakeFunction *fn, const char *qualifier, FakeNoConfig no_config,
-                          const void *userdata);
-void fake_call_delete_config(FakeCall *c, FakeFunction *fn, const char *qualifier, FakeNoConfig no_config,
-                             const void *userdata);
+void fake_call_get_config(FakeCall *c, FakeFunction *fn, const char *qualifier,
+                          FakeNoConfig no_config, const void *userdata);
+void fake_call_delete_config(FakeCall *c, FakeFunction *fn, const char *qualifier,
+                             FakeNoConfig no_config, const void *userdata);
 /* Stores wire (owned) and answers 200 with it. */
 void fake_call_put_config(FakeCall *c, FakeFunction *fn, const char *qualifier, char *wire);
 /* Answers with a copy of a stored wire JSON. */

@@ -17,13 +17,18 @@ static void help(void) {
                "\"LISTENING <port>\" once it accepts connections; exits on SIGTERM/SIGINT.\n"
                "\n"
                "  --listen HOST:PORT       address to listen on (default 127.0.0.1:0, 0 = a free port)\n"
-               "  --aws AKID:SECRET        AWS credentials (default " FAKE_DEFAULT_AWS_AKID ":" FAKE_DEFAULT_AWS_SECRET ")\n"
+               "  --aws AKID:SECRET        AWS credentials (default " FAKE_DEFAULT_AWS_AKID
+               ":" FAKE_DEFAULT_AWS_SECRET ")\n"
                "  --alicloud AKID:SECRET   Alibaba credentials (default " FAKE_DEFAULT_ALICLOUD_AKID
                ":" FAKE_DEFAULT_ALICLOUD_SECRET ")\n"
-               "  --huaweicloud AK:SK      Huawei credentials (default " FAKE_DEFAULT_HUAWEI_AK ":" FAKE_DEFAULT_HUAWEI_SK ")\n"
-               "  --alicloud-account ID    Alibaba account id in ARNs (default " FAKE_DEFAULT_ALICLOUD_ACCOUNT ")\n"
-               "  --huawei-project ID      Huawei project id (default " FAKE_DEFAULT_HUAWEI_PROJECT ")\n"
-               "  --aws-account ID         AWS account id in ARNs (default " FAKE_DEFAULT_AWS_ACCOUNT ")\n"
+               "  --huaweicloud AK:SK      Huawei credentials (default " FAKE_DEFAULT_HUAWEI_AK
+               ":" FAKE_DEFAULT_HUAWEI_SK ")\n"
+               "  --alicloud-account ID    Alibaba account id in ARNs (default " FAKE_DEFAULT_ALICLOUD_ACCOUNT
+               ")\n"
+               "  --huawei-project ID      Huawei project id (default " FAKE_DEFAULT_HUAWEI_PROJECT
+               ")\n"
+               "  --aws-account ID         AWS account id in ARNs (default " FAKE_DEFAULT_AWS_ACCOUNT
+               ")\n"
                "  --tls-cert FILE          serve HTTPS with this PEM certificate ...\n"
                "  --tls-key FILE           ... and this PEM key\n"
                "  --threads N              worker threads (default: the number of CPUs)\n"
@@ -38,7 +43,7 @@ static int parse_credentials(char *arg, FakeCredentials *ret) {
         if (!colon || colon == arg || !colon[1])
                 return -EINVAL;
         *colon = 0;
-        *ret = (FakeCredentials) { .access_key_id = arg, .secret = colon + 1 };
+        *ret = (FakeCredentials){ .access_key_id = arg, .secret = colon + 1 };
         return 0;
 }
 
@@ -81,8 +86,19 @@ static char *read_file(const char *path) {
 }
 
 int main(int argc, char **argv) {
-        enum { ARG_LISTEN = 0x100, ARG_AWS, ARG_ALI, ARG_HW, ARG_ALI_ACCOUNT, ARG_HW_PROJECT, ARG_AWS_ACCOUNT,
-               ARG_CERT, ARG_KEY, ARG_THREADS, ARG_UNQUALIFIED_LISTS };
+        enum {
+                ARG_LISTEN = 0x100,
+                ARG_AWS,
+                ARG_ALI,
+                ARG_HW,
+                ARG_ALI_ACCOUNT,
+                ARG_HW_PROJECT,
+                ARG_AWS_ACCOUNT,
+                ARG_CERT,
+                ARG_KEY,
+                ARG_THREADS,
+                ARG_UNQUALIFIED_LISTS
+        };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, ARG_LISTEN },
                 { "aws", required_argument, NULL, ARG_AWS },
@@ -153,12 +169,14 @@ int main(int argc, char **argv) {
                 }
                 if (r < 0) {
                         /* Never echo the argument: it may hold a secret. */
-                        fprintf(stderr, "fakecloud: invalid value for --%s\n", options[c - ARG_LISTEN].name);
+                        fprintf(stderr, "fakecloud: invalid value for --%s\n",
+                                options[c - ARG_LISTEN].name);
                         return 2;
                 }
         }
         if (optind < argc || !cert_path != !key_path) {
-                fprintf(stderr, "fakecloud: unexpected arguments (--tls-cert and --tls-key go together)\n");
+                fprintf(stderr,
+                        "fakecloud: unexpected arguments (--tls-cert and --tls-key go together)\n");
                 return 2;
         }
         if (cert_path) {

@@ -11,7 +11,7 @@ void fake_response_done(FakeResponse *r) {
         for (size_t i = 0; i < r->n_headers; i++)
                 free(r->headers[i].value);
         free(r->body);
-        *r = (FakeResponse) {};
+        *r = (FakeResponse){};
 }
 
 const char *fake_response_header(const FakeResponse *r, const char *name) {
@@ -43,7 +43,7 @@ void fake_call_header(FakeCall *c, const char *name, const char *value) {
                 c->oom = true;
                 return;
         }
-        r->headers[r->n_headers++] = (FakeResponseHeader) { .name = name, .value = v };
+        r->headers[r->n_headers++] = (FakeResponseHeader){ .name = name, .value = v };
 }
 
 void fake_call_respond(FakeCall *c, unsigned status, char *body) {
@@ -80,7 +80,8 @@ const char *fake_call_query(const FakeCall *c, const char *key) {
         return NULL;
 }
 
-int fake_call_query_long(const FakeCall *c, const char *key, long lo, long hi, long def, long *ret) {
+int fake_call_query_long(const FakeCall *c, const char *key, long lo, long hi, long def,
+                         long *ret) {
         const char *s = fake_call_query(c, key);
         char *end;
         long v;
@@ -106,8 +107,8 @@ void fake_call_respond_copy(FakeCall *c, unsigned status, const char *wire) {
                 fake_call_respond(c, status, s);
 }
 
-void fake_call_get_config(FakeCall *c, FakeFunction *fn, const char *qualifier, FakeNoConfig no_config,
-                          const void *userdata) {
+void fake_call_get_config(FakeCall *c, FakeFunction *fn, const char *qualifier,
+                          FakeNoConfig no_config, const void *userdata) {
         FakeConfig *cfg = fn ? fake_function_get_config(fn, qualifier) : NULL;
 
         if (fn && !cfg)
@@ -116,8 +117,8 @@ void fake_call_get_config(FakeCall *c, FakeFunction *fn, const char *qualifier, 
                 fake_call_respond_copy(c, 200, cfg->wire);
 }
 
-void fake_call_delete_config(FakeCall *c, FakeFunction *fn, const char *qualifier, FakeNoConfig no_config,
-                             const void *userdata) {
+void fake_call_delete_config(FakeCall *c, FakeFunction *fn, const char *qualifier,
+                             FakeNoConfig no_config, const void *userdata) {
         if (fn && fake_function_delete_config(fn, qualifier) == 0)
                 no_config(c, fn, userdata);
         else if (fn)
@@ -156,8 +157,9 @@ json_t *fake_call_parse_body(const FakeCall *c, char *error, size_t error_size) 
 }
 
 _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wformat-nonliteral\"")
-/* fmt is always one of the literals below. */
-static void format_time(int64_t usec, int offset_sec, const char *fmt, char ret[static 32]) {
+        /* fmt is always one of the literals below. */
+        static void format_time(int64_t usec, int offset_sec, const char *fmt,
+                                char ret[static 32]) {
         time_t t = (time_t) (usec / 1000000) + offset_sec;
         struct tm tm;
 
@@ -166,7 +168,7 @@ static void format_time(int64_t usec, int offset_sec, const char *fmt, char ret[
 }
 _Pragma("GCC diagnostic pop")
 
-void fake_format_rfc3339_utc(int64_t usec, char ret[static 32]) {
+        void fake_format_rfc3339_utc(int64_t usec, char ret[static 32]) {
         format_time(usec, 0, "%Y-%m-%dT%H:%M:%SZ", ret);
 }
 
@@ -188,7 +190,8 @@ int fake_body_int(FakeCall *c, json_t *body, const char *key, json_int_t lo, jso
         if (!json_is_integer(v))
                 return fail(c, "%s must be an integer", key), -EINVAL;
         if (json_integer_value(v) < lo || json_integer_value(v) > hi)
-                return fail(c, "%s must be between %" JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT,
+                return fail(c,
+                            "%s must be between %" JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT,
                             key, lo, hi),
                        -EINVAL;
         *ret = v;

@@ -24,7 +24,7 @@ typedef struct Exchange {
         size_t body_size, body_allocated;
         bool started;
         bool too_large;
-        bool handled; /* response computed (and possibly waiting for its delay) */
+        bool handled;   /* response computed (and possibly waiting for its delay) */
         bool in_flight; /* a cloud request counted in the stats' inFlight */
         FakeResponse resp;
         struct MHD_Connection *connection;
@@ -139,7 +139,8 @@ typedef struct HeaderList {
         size_t n, allocated;
 } HeaderList;
 
-static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value) {
         HeaderList *l = cls;
 
         if (l->n == l->allocated) {
@@ -150,12 +151,13 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
                 l->items = p;
                 l->allocated = n;
         }
-        l->items[l->n++] = (SignHeader) { .name = key, .value = value ?: "" };
+        l->items[l->n++] = (SignHeader){ .name = key, .value = value ?: "" };
         return MHD_YES;
 }
 
 static bool is_loopback(struct MHD_Connection *connection) {
-        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const union MHD_ConnectionInfo *ci =
+                MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
         if (!sa)
@@ -164,7 +166,8 @@ static bool is_loopback(struct MHD_Connection *connection) {
                 return (ntohl(((const struct sockaddr_in *) sa)->sin_addr.s_addr) >> 24) == 127;
         if (sa->sa_family == AF_INET6) {
                 const struct in6_addr *a = &((const struct sockaddr_in6 *) sa)->sin6_addr;
-                return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+                return IN6_IS_ADDR_LOOPBACK(a) ||
+                       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
         }
         return false;
 }
@@ -203,8 +206,8 @@ static enum MHD_Result queue(struct MHD_Connection *connection, FakeResponse *r)
         return ret;
 }
 
-static enum MHD_Result handle_exchange(FakeServer *s, Exchange *e, struct MHD_Connection *connection,
-                                       const char *method) {
+static enum MHD_Result handle_exchange(FakeServer *s, Exchange *e,
+                                       struct MHD_Connection *connection, const char *method) {
         HeaderList headers = {};
         FakeRequest req;
 
@@ -216,7 +219,7 @@ static enum MHD_Result handle_exchange(FakeServer *s, Exchange *e, struct MHD_Co
                 return queue(connection, &e->resp);
         }
         MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_header, &headers);
-        req = (FakeRequest) {
+        req = (FakeRequest){
                 .method = method,
                 .target = e->target,
                 .headers = headers.items,
@@ -242,8 +245,9 @@ static enum MHD_Result handle_exchange(FakeServer *s, Exchange *e, struct MHD_Co
 }
 
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *connection, const char *url,
-                                      const char *method, const char *version, const char *upload_data,
-                                      size_t *upload_data_size, void **req_cls) {
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **req_cls) {
         FakeServer *s = cls;
         Exchange *e = *req_cls;
 
@@ -275,8 +279,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
         fprintf(stderr, "fakecloud: libmicrohttpd: %s", line);
 }
 
-static int open_listener(const FakeServerOptions *o, int *ret_fd, uint16_t *ret_port, char *error, size_t size) {
-        struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai = NULL;
+static int open_listener(const FakeServerOptions *o, int *ret_fd, uint16_t *ret_port, char *error,
+                         size_t size) {
+        struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+                                  .ai_flags = AI_PASSIVE | AI_NUMERICSERV },
+                        *ai = NULL;
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
         char port[8];
@@ -285,7 +292,8 @@ static int open_listener(const FakeServerOptions *o, int *ret_fd, uint16_t *ret_
         snprintf(port, sizeof(port), "%u", o->port);
         r = getaddrinfo(o->host ?: "127.0.0.1", port, &hints, &ai);
         if (r != 0)
-                return snprintf(error, size, "cannot resolve '%s': %s", o->host, gai_strerror(r)), -EINVAL;
+                return snprintf(error, size, "cannot resolve '%s': %s", o->host, gai_strerror(r)),
+                       -EINVAL;
         fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
                 r = -errno;
@@ -298,8 +306,8 @@ static int open_listener(const FakeServerOptions *o, int *ret_fd, uint16_t *ret_
                 r = -errno;
                 freeaddrinfo(ai);
                 close(fd);
-                return snprintf(error, size, "cannot listen on %s:%u: %s", o->host ?: "127.0.0.1", o->port,
-                                strerror(-r)),
+                return snprintf(error, size, "cannot listen on %s:%u: %s", o->host ?: "127.0.0.1",
+                                o->port, strerror(-r)),
                        r;
         }
         freeaddrinfo(ai);
@@ -309,7 +317,8 @@ static int open_listener(const FakeServerOptions *o, int *ret_fd, uint16_t *ret_
         return 0;
 }
 
-int fake_server_start(FakeCloud *fc, const FakeServerOptions *o, FakeServer **ret, char *error, size_t size) {
+int fake_server_start(FakeCloud *fc, const FakeServerOptions *o, FakeServer **ret, char *error,
+                      size_t size) {
         unsigned flags = MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
         unsigned threads = o->threads;
         FakeServer *s;
@@ -322,10 +331,12 @@ int fake_server_start(FakeCloud *fc, const FakeServerOptions *o, FakeServer **re
         /* A pool of epoll threads. With one thread libmicrohttpd 0.9.75 runs without a pool, and
          * its single-thread epoll loop was seen to stop reading requests with exactly 256 or 512
          * busy keep-alive connections (tests/bench/run fakecloud): use poll() there. */
-        flags |= threads > 1 ? MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO : MHD_USE_POLL_INTERNAL_THREAD;
+        flags |= threads > 1 ? MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO
+                             : MHD_USE_POLL_INTERNAL_THREAD;
         if (o->tls_cert_pem && o->tls_key_pem) {
                 if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-                        return snprintf(error, size, "libmicrohttpd was built without TLS"), -EOPNOTSUPP;
+                        return snprintf(error, size, "libmicrohttpd was built without TLS"),
+                               -EOPNOTSUPP;
                 flags |= MHD_USE_TLS;
         }
         s = calloc(1, sizeof(FakeServer));
@@ -353,26 +364,30 @@ int fake_server_start(FakeCloud *fc, const FakeServerOptions *o, FakeServer **re
         }
         s->timer_running = true;
         if (flags & MHD_USE_TLS)
-                s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                                             MHD_OPTION_LISTEN_SOCKET,
-                                             s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0,
-                                             MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED,
-                                             request_completed, s, MHD_OPTION_CONNECTION_LIMIT, 20000,
-                                             MHD_OPTION_CONNECTION_TIMEOUT, 120, MHD_OPTION_HTTPS_MEM_CERT,
-                                             o->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
-                                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY,
-                                             MHD_OPTION_END);
+                s->daemon = MHD_start_daemon(
+                        flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER,
+                        mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+                        MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0,
+                        MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED,
+                        request_completed, s, MHD_OPTION_CONNECTION_LIMIT, 20000,
+                        MHD_OPTION_CONNECTION_TIMEOUT, 120, MHD_OPTION_HTTPS_MEM_CERT,
+                        o->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
+                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY,
+                        MHD_OPTION_END);
         else
-                s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                                             MHD_OPTION_LISTEN_SOCKET,
-                                             s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0,
-                                             MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED,
-                                             request_completed, s, MHD_OPTION_CONNECTION_LIMIT, 20000,
-                                             MHD_OPTION_CONNECTION_TIMEOUT, 120, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                             (size_t) CONNECTION_MEMORY, MHD_OPTION_END);
+                s->daemon = MHD_start_daemon(
+                        flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER,
+                        mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+                        MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0,
+                        MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED,
+                        request_completed, s, MHD_OPTION_CONNECTION_LIMIT, 20000,
+                        MHD_OPTION_CONNECTION_TIMEOUT, 120, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                        (size_t) CONNECTION_MEMORY, MHD_OPTION_END);
         if (!s->daemon) {
                 fake_server_stop(s);
-                return snprintf(error, size, "libmicrohttpd did not start (bad TLS key or certificate?)"), -EIO;
+                return snprintf(error, size,
+                                "libmicrohttpd did not start (bad TLS key or certificate?)"),
+                       -EIO;
         }
         s->listen_fd = -1; /* MHD_stop_daemon() closes it */
         *ret = s;

@@ -18,10 +18,8 @@ static const char *const method_table[FAKE_STATS_N_METHODS] = {
 };
 
 static const char *const fault_table[_FAKE_FAULT_KIND_MAX] = {
-        [FAKE_FAULT_ERROR] = "error5xx",
-        [FAKE_FAULT_THROTTLE] = "throttle",
-        [FAKE_FAULT_DROP] = "drop",
-        [FAKE_FAULT_TRUNCATE] = "truncate",
+        [FAKE_FAULT_ERROR] = "error5xx", [FAKE_FAULT_THROTTLE] = "throttle",
+        [FAKE_FAULT_DROP] = "drop",      [FAKE_FAULT_TRUNCATE] = "truncate",
         [FAKE_FAULT_DELAY] = "latency",
 };
 
@@ -93,8 +91,9 @@ static int json_add_count(json_t *o, const char *key, uint64_t n) {
 }
 
 json_t *fake_stats_to_json(const FakeStats *s) {
-        json_t *root = json_object(), *by_p = json_object(), *by_m = json_object(), *by_s = json_object(),
-               *rej = json_object(), *faults = json_object(), *detail = json_array();
+        json_t *root = json_object(), *by_p = json_object(), *by_m = json_object(),
+               *by_s = json_object(), *rej = json_object(), *faults = json_object(),
+               *detail = json_array();
         uint64_t total = 0, rejected = 0;
         bool oom = !root || !by_p || !by_m || !by_s || !rej || !faults || !detail;
 
@@ -110,11 +109,12 @@ json_t *fake_stats_to_json(const FakeStats *s) {
                                 oom |= json_add_count(by_p, provider_table[p], n) < 0;
                                 oom |= json_add_count(by_m, method_table[m], n) < 0;
                                 oom |= json_add_count(by_s, code, n) < 0;
-                                oom |= json_array_append_new(detail,
-                                                             json_pack("{s:s,s:s,s:i,s:I}", "provider",
-                                                                       provider_table[p], "method",
-                                                                       method_table[m], "status", (int) st,
-                                                                       "count", (json_int_t) n)) < 0;
+                                oom |= json_array_append_new(
+                                               detail,
+                                               json_pack("{s:s,s:s,s:i,s:I}", "provider",
+                                                         provider_table[p], "method",
+                                                         method_table[m], "status", (int) st,
+                                                         "count", (json_int_t) n)) < 0;
                         }
         for (size_t p = 0; !oom && p < _FAKE_STATS_PROVIDER_MAX; p++) {
                 rejected += get(&s->signature_rejected[p]);
@@ -140,7 +140,8 @@ json_t *fake_stats_to_json(const FakeStats *s) {
         json_object_set_new(root, "signatureRejectedByProvider", rej);
         json_object_set_new(root, "faults", faults);
         json_object_set_new(root, "detail", detail);
-        json_object_set_new(root, "controlRequests", json_integer((json_int_t) get(&s->control_requests)));
+        json_object_set_new(root, "controlRequests",
+                            json_integer((json_int_t) get(&s->control_requests)));
         json_object_set_new(root, "inFlight", json_integer((json_int_t) get(&s->in_flight)));
         json_object_set_new(root, "maxInFlight", json_integer((json_int_t) get(&s->max_in_flight)));
         return root;

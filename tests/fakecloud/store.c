@@ -205,8 +205,8 @@ static int function_add_qualifiers(FakeFunction *fn, const char *const *qualifie
         return 0;
 }
 
-static int function_new(FakeApi api, const char *key, const char *arn_region, const char *arn_account,
-                        FakeFunction **ret) {
+static int function_new(FakeApi api, const char *key, const char *arn_region,
+                        const char *arn_account, FakeFunction **ret) {
         FakeFunction *fn = calloc(1, sizeof(FakeFunction));
 
         if (!fn)
@@ -223,8 +223,9 @@ static int function_new(FakeApi api, const char *key, const char *arn_region, co
         return 0;
 }
 
-int fake_store_add_function(FakeStore *s, FakeApi api, const char *key, const char *const *qualifiers,
-                            const char *arn_region, const char *arn_account) {
+int fake_store_add_function(FakeStore *s, FakeApi api, const char *key,
+                            const char *const *qualifiers, const char *arn_region,
+                            const char *arn_account) {
         uint64_t h = hash_key(api, key);
         Shard *sh = shard_of(s, h);
         FakeFunction *fn;
@@ -325,7 +326,8 @@ FakeConfig *fake_function_get_config(FakeFunction *fn, const char *qualifier) {
         return found ? &fn->configs[i] : NULL;
 }
 
-int fake_function_put_config(FakeFunction *fn, const char *qualifier, char *wire, int64_t now_usec) {
+int fake_function_put_config(FakeFunction *fn, const char *qualifier, char *wire,
+                             int64_t now_usec) {
         bool found;
         size_t i = config_search(fn, qualifier, &found);
         FakeConfig *c;
@@ -345,7 +347,7 @@ int fake_function_put_config(FakeFunction *fn, const char *qualifier, char *wire
         }
         fn->configs = c;
         memmove(c + i + 1, c + i, (fn->n_configs - i) * sizeof(FakeConfig));
-        c[i] = (FakeConfig) { .qualifier = q, .wire = wire, .created_usec = now_usec };
+        c[i] = (FakeConfig){ .qualifier = q, .wire = wire, .created_usec = now_usec };
         fn->n_configs++;
         return 1;
 }
@@ -379,7 +381,7 @@ void fake_names_done(FakeNames *l) {
         for (size_t i = 0; i < l->n; i++)
                 free(l->names[i]);
         free(l->names);
-        *l = (FakeNames) {};
+        *l = (FakeNames){};
 }
 
 void fake_names_add(FakeNames *l, const char *name) {

@@ -24,9 +24,9 @@ typedef enum FakeApi {
         _FAKE_API_INVALID = -22,
 } FakeApi;
 
-const char *fake_api_to_string(FakeApi a);          /* "lambda", "fc3", "fc2", "functiongraph" */
-const char *fake_api_to_provider(FakeApi a);        /* "aws", "alicloud", "huaweicloud" */
-const char *fake_api_default_qualifier(FakeApi a);  /* "$LATEST", "LATEST", "LATEST", "latest" */
+const char *fake_api_to_string(FakeApi a);         /* "lambda", "fc3", "fc2", "functiongraph" */
+const char *fake_api_to_provider(FakeApi a);       /* "aws", "alicloud", "huaweicloud" */
+const char *fake_api_default_qualifier(FakeApi a); /* "$LATEST", "LATEST", "LATEST", "latest" */
 
 typedef struct FakeConfig {
         char *qualifier;
@@ -36,10 +36,10 @@ typedef struct FakeConfig {
 
 typedef struct FakeFunction {
         FakeApi api;
-        char *key;         /* lambda: name; fc3: name; fc2: "service/name"; huawei: unqualified URN */
-        char *arn_region;  /* lambda: region/account of the ARN it was created with, or NULL */
+        char *key; /* lambda: name; fc3: name; fc2: "service/name"; huawei: unqualified URN */
+        char *arn_region; /* lambda: region/account of the ARN it was created with, or NULL */
         char *arn_account;
-        char **qualifiers; /* NULL: every qualifier exists; else these plus the default */
+        char **qualifiers;   /* NULL: every qualifier exists; else these plus the default */
         FakeConfig *configs; /* sorted by qualifier */
         size_t n_configs;
         struct FakeFunction *next;
@@ -58,8 +58,9 @@ void fake_store_unlock(FakeStore *s, FakeApi api, const char *key);
 /* Creates the function if missing (the shard must not be locked by the caller). qualifiers
  * (NULL-terminated, may be NULL) are added to its list; a function created without any keeps
  * accepting every qualifier. arn_region/arn_account may be NULL. 1 created, 0 existed, -ENOMEM. */
-int fake_store_add_function(FakeStore *s, FakeApi api, const char *key, const char *const *qualifiers,
-                            const char *arn_region, const char *arn_account);
+int fake_store_add_function(FakeStore *s, FakeApi api, const char *key,
+                            const char *const *qualifiers, const char *arn_region,
+                            const char *arn_account);
 /* 1 removed, 0 did not exist. */
 int fake_store_remove_function(FakeStore *s, FakeApi api, const char *key);
 void fake_store_clear(FakeStore *s);

@@ -71,7 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 CloudError e = {};
                 (void) parsers[i]->parse_error(body, size, &e);
                 if (e.message) /* the sanitiser must cope with whatever came */
-                        (void) cloud_error_set_message(&e, e.message, (const char *const[]){ "a", NULL });
+                        (void) cloud_error_set_message(&e, e.message,
+                                                       (const char *const[]){ "a", NULL });
                 cloud_error_done(&e);
                 break;
         }

@@ -51,8 +51,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (load(json_object_get(root, "desired"), &desired)) {
                 has_live = load(json_object_get(root, "live"), &live);
                 has_last = load(json_object_get(root, "last"), &last);
-                AsyncFieldSet managed = (AsyncFieldSet) json_integer_value(json_object_get(root, "managed"));
-                AsyncFieldSet ignore = (AsyncFieldSet) json_integer_value(json_object_get(root, "ignore"));
+                AsyncFieldSet managed =
+                        (AsyncFieldSet) json_integer_value(json_object_get(root, "managed"));
+                AsyncFieldSet ignore =
+                        (AsyncFieldSet) json_integer_value(json_object_get(root, "ignore"));
                 check(&desired, has_live ? &live : NULL, has_last ? &last : NULL, managed, ignore);
         }
         async_config_done(&desired);

@@ -24,12 +24,18 @@ static const char seed_functions[] =
         "{\"provider\":\"alicloud\",\"service\":\"s\",\"function\":\"f\"},"
         "{\"provider\":\"huaweicloud\",\"function\":\"f\"}]";
 
-static const char seed_drift[] = "{\"provider\":\"aws\",\"function\":\"f\",\"config\":{\"MaximumRetryAttempts\":1}}";
+static const char seed_drift[] =
+        "{\"provider\":\"aws\",\"function\":\"f\",\"config\":{\"MaximumRetryAttempts\":1}}";
 
-static void handle(FakeCloud *fc, const char *method, const char *target, const SignHeader *h, size_t n,
-                   const void *body, size_t body_size) {
-        FakeRequest req = { .method = method, .target = target, .headers = h, .n_headers = n, .body = body,
-                            .body_size = body_size, .loopback = true };
+static void handle(FakeCloud *fc, const char *method, const char *target, const SignHeader *h,
+                   size_t n, const void *body, size_t body_size) {
+        FakeRequest req = { .method = method,
+                            .target = target,
+                            .headers = h,
+                            .n_headers = n,
+                            .body = body,
+                            .body_size = body_size,
+                            .loopback = true };
         FakeResponse resp;
 
         (void) fake_handle_request(fc, &req, &resp);
@@ -86,19 +92,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 colon++;
                 while (*colon == ' ')
                         colon++;
-                headers[n++] = (SignHeader) { .name = h, .value = colon };
+                headers[n++] = (SignHeader){ .name = h, .value = colon };
         }
         body = p ? p + (*p == '\n') : NULL;
         body_size = body ? size - (size_t) (body - copy) : 0;
 
-        if (fake_cloud_new(&(FakeCloudOptions) {}, &fc) < 0)
+        if (fake_cloud_new(&(FakeCloudOptions){}, &fc) < 0)
                 return 0;
         fake_cloud_set_time(fc, NOW);
         handle(fc, "POST", "/_fake/functions", NULL, 0, seed_functions, strlen(seed_functions));
         handle(fc, "PUT", "/_fake/drift", NULL, 0, seed_drift, strlen(seed_drift));
         if (sign) {
                 FakeApi api = api_of(target);
-                const char *ak = api == FAKE_API_LAMBDA ? FAKE_DEFAULT_AWS_AKID
+                const char *ak = api == FAKE_API_LAMBDA          ? FAKE_DEFAULT_AWS_AKID
                                  : api == FAKE_API_FUNCTIONGRAPH ? FAKE_DEFAULT_HUAWEI_AK
                                                                  : FAKE_DEFAULT_ALICLOUD_AKID;
                 if (fake_client_sign(api, method, target, "fuzz", body, body_size, ak, "fakesecret",

@@ -24,7 +24,8 @@ static void check_destination(const ResourceSpec *r, const Destination *d, Desti
                 abort();
         if (!ops->destination_types && d->param)
                 abort();
-        if (ops->destination_types && (!json_is_object(d->param) || json_object_size(d->param) == 0))
+        if (ops->destination_types &&
+            (!json_is_object(d->param) || json_object_size(d->param) == 0))
                 abort();
 }
 
@@ -34,8 +35,7 @@ static void check_resource(const ResourceSpec *r) {
         const AsyncConfig *c = &r->config;
 
         if (r->provider < 0 || r->provider >= _PROVIDER_MAX || !r->name || !*r->name ||
-            strlen(r->name) > 63 || !r->function || !r->id.function || !r->id.qualifier ||
-            !r->path)
+            strlen(r->name) > 63 || !r->function || !r->id.function || !r->id.qualifier || !r->path)
                 abort();
         if (c->has_max_retry_attempts &&
             (c->max_retry_attempts < 0 || c->max_retry_attempts > max_retry[r->provider]))

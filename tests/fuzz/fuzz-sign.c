@@ -18,8 +18,13 @@ static void fuzz_verify(const char *s, const SignParam *q, size_t n_q) {
                 { "X-Sdk-Date", "20150830T123600Z" },
                 { "x-amz-content-sha256", s },
         };
-        const SignInput in = { .method = "GET", .path = s, .query = q, .n_query = n_q,
-                               .headers = h, .n_headers = ELEMENTSOF(h), .body = s,
+        const SignInput in = { .method = "GET",
+                               .path = s,
+                               .query = q,
+                               .n_query = n_q,
+                               .headers = h,
+                               .n_headers = ELEMENTSOF(h),
+                               .body = s,
                                .body_size = strlen(s) };
         SignResult r = {};
 
@@ -36,7 +41,11 @@ static void fuzz_sign(const char *s, const SignParam *q, size_t n_q) {
                 { "X-Sdk-Date", "20150830T123600Z" },
                 { s, "v" },
         };
-        const SignInput in = { .method = s, .path = s, .query = q, .n_query = n_q, .headers = h,
+        const SignInput in = { .method = s,
+                               .path = s,
+                               .query = q,
+                               .n_query = n_q,
+                               .headers = h,
                                .n_headers = ELEMENTSOF(h) };
         SignResult r = {};
 
@@ -74,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (urlenc_parse_query(s, false, &params, &n) < 0)
                 n = 0;
         for (size_t i = 0; i < n; i++)
-                q[i] = (SignParam) { params[i].key, params[i].value };
+                q[i] = (SignParam){ params[i].key, params[i].value };
 
         fuzz_verify(s, q, n);
         fuzz_sign(s, q, n);

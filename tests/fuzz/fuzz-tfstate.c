@@ -24,8 +24,8 @@ static void check_round_trip(const TfStateImport *t) {
         if (r == 0) {
                 assert(stream->n_documents == t->n_resources);
                 for (size_t i = 0; i < t->n_resources; i++) {
-                        const char *fn = yaml_node_string(
-                                yaml_node_get(yaml_node_get(stream->documents[i], "spec"), "function"));
+                        const char *fn = yaml_node_string(yaml_node_get(
+                                yaml_node_get(stream->documents[i], "spec"), "function"));
                         assert(fn && streq(fn, t->resources[i].function));
                 }
         }

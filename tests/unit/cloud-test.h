@@ -44,7 +44,8 @@ static _unused_ void test_build(CloudClient *c, CloudOp op, const char *function
         CloudTarget t = { .function = function, .qualifier = qualifier };
         CloudCredentials cc = { creds->ak, creds->sk, creds->token };
 
-        assert_int_equal(cloud_client_build_request(c, op, &t, desired, token, &cc, now, nonce, ret), 0);
+        assert_int_equal(
+                cloud_client_build_request(c, op, &t, desired, token, &cc, now, nonce, ret), 0);
 }
 
 /* The URL minus its base, i.e. path and query as on the wire. */

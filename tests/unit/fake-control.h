@@ -13,8 +13,11 @@
 /* The answer's JSON (NULL when it has no body); fails the test on an HTTP error. */
 static _unused_ json_t *fake_control(FakeCloud *fc, const char *method, const char *path,
                                      const char *body) {
-        FakeRequest req = { .method = method, .target = path, .body = body,
-                            .body_size = body ? strlen(body) : 0, .loopback = true };
+        FakeRequest req = { .method = method,
+                            .target = path,
+                            .body = body,
+                            .body_size = body ? strlen(body) : 0,
+                            .loopback = true };
         FakeResponse resp = {};
         json_t *j = NULL;
 
@@ -35,7 +38,8 @@ static _unused_ void fake_control_void(FakeCloud *fc, const char *method, const 
 /* How many requests of method the emulator has answered. */
 static _unused_ unsigned fake_count(FakeCloud *fc, const char *method) {
         json_t *s = fake_control(fc, "GET", "/_fake/stats", NULL);
-        unsigned n = (unsigned) json_integer_value(json_object_get(json_object_get(s, "byMethod"), method));
+        unsigned n = (unsigned) json_integer_value(
+                json_object_get(json_object_get(s, "byMethod"), method));
 
         json_decref(s);
         return n;
@@ -47,8 +51,8 @@ static _unused_ json_int_t fake_live_retries(FakeCloud *fc) {
         json_int_t v = -1;
 
         if (json_array_size(c) == 1)
-                v = json_integer_value(json_object_get(json_object_get(json_array_get(c, 0), "config"),
-                                                       "MaximumRetryAttempts"));
+                v = json_integer_value(json_object_get(
+                        json_object_get(json_array_get(c, 0), "config"), "MaximumRetryAttempts"));
         json_decref(c);
         return v;
 }

@@ -17,8 +17,9 @@ typedef struct Upload {
 
 /* Returns true while the handler must return *ret_result at once (the first call, or a chunk of
  * body taken); false once the whole body is in *ret_upload and the handler should answer. */
-static inline bool mhd_upload_step(void **con_cls, const char *upload_data, size_t *upload_data_size,
-                                   Upload **ret_upload, enum MHD_Result *ret_result) {
+static inline bool mhd_upload_step(void **con_cls, const char *upload_data,
+                                   size_t *upload_data_size, Upload **ret_upload,
+                                   enum MHD_Result *ret_result) {
         Upload *u = *con_cls;
 
         if (!u) {

@@ -81,12 +81,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 }
 
 static int server_start(void **state) {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 
         pthread_mutex_init(&srv.lock, NULL);
-        srv.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-                                      0, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-                                      MHD_OPTION_NOTIFY_COMPLETED, mhd_upload_completed, NULL, MHD_OPTION_END);
+        srv.daemon = MHD_start_daemon(
+                MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL,
+                handler, NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
+                mhd_upload_completed, NULL, MHD_OPTION_END);
         if (!srv.daemon)
                 return -1;
         srv.port = MHD_get_daemon_info(srv.daemon, MHD_DAEMON_INFO_BIND_PORT)->port;
@@ -155,8 +157,9 @@ static void on_delivery(const char *sink, AlertStatus status, bool sent, void *u
 
 static void env_new(Env *env, AlertType type, const char *secret, const AlertPolicy *policy) {
         char url[128];
-        AlertConfig cfg = { .name = (char *) "sink", .type = type, .url = url,
-                            .secret = (char *) secret };
+        AlertConfig cfg = {
+                .name = (char *) "sink", .type = type, .url = url, .secret = (char *) secret
+        };
 
         *env = (Env){};
         snprintf(url, sizeof(url), "http://127.0.0.1:%u/hook/", srv.port);
@@ -177,7 +180,9 @@ static void env_free(Env *env) {
 
 /* Runs the loop until nothing is pending (at most 5 s), then checks the count of POSTs. */
 static void settle(Env *env, unsigned expected_posts) {
-        for (unsigned i = 0; i < 500 && (alerts_pending(env->alerts) > 0 || http_engine_in_flight(env->http) > 0); i++)
+        for (unsigned i = 0;
+             i < 500 && (alerts_pending(env->alerts) > 0 || http_engine_in_flight(env->http) > 0);
+             i++)
                 assert_true(sd_event_run(env->event, 10 * 1000) >= 0);
         assert_int_equal(alerts_pending(env->alerts), 0);
         assert_int_equal(n_seen(), expected_posts);
@@ -186,9 +191,15 @@ static void settle(Env *env, unsigned expected_posts) {
 static char *labels[] = { "team", "payments", "app.kubernetes.io/name", "orders", NULL };
 
 static const AlertSubject subject = {
-        .key = "aws/prod/orders/$LATEST", .name = "orders", .provider = "aws",
-        .account = "prod", .function = "orders", .qualifier = "$LATEST",
-        .file = "/etc/asyncfg/desired.d/orders.yaml", .line = 3, .labels = labels,
+        .key = "aws/prod/orders/$LATEST",
+        .name = "orders",
+        .provider = "aws",
+        .account = "prod",
+        .function = "orders",
+        .qualifier = "$LATEST",
+        .file = "/etc/asyncfg/desired.d/orders.yaml",
+        .line = 3,
+        .labels = labels,
 };
 
 #define DRIFT_A "maxRetryAttempts=0->1"
@@ -202,14 +213,18 @@ static void test_fire_after_n(void **state) {
         json_t *j, *res;
 
         env_new(&env, ALERT_TYPE_WEBHOOK, NULL, NULL);
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "live differs", NULL), 0);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A,
+                                        "live differs", NULL),
+                         0);
         settle(&env, 0); /* no alert before N = 2 */
         assert_false(alerts_is_firing(env.alerts, &subject, ALERT_KIND_DRIFT));
         assert_int_equal(alerts_get_count(env.alerts, &subject, ALERT_KIND_DRIFT), 1);
         firing = (AlertFiring){ .since = 7 };
         assert_false(alerts_get_firing(env.alerts, &subject, ALERT_KIND_DRIFT, &firing));
         assert_int_equal(firing.since, 7); /* untouched when not firing */
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "live differs", NULL), 1);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A,
+                                        "live differs", NULL),
+                         1);
         settle(&env, 1);
         assert_true(alerts_is_firing(env.alerts, &subject, ALERT_KIND_DRIFT));
         assert_true(alerts_get_firing(env.alerts, &subject, ALERT_KIND_DRIFT, &firing));
@@ -221,7 +236,8 @@ static void test_fire_after_n(void **state) {
         assert_string_equal(jstr(j, "status"), "firing");
         assert_string_equal(jstr(j, "kind"), "drift");
         assert_string_equal(jstr(j, "summary"), "live differs");
-        assert_string_equal(jstr(j, "fingerprint"), alerts_get_fingerprint(env.alerts, &subject, ALERT_KIND_DRIFT));
+        assert_string_equal(jstr(j, "fingerprint"),
+                            alerts_get_fingerprint(env.alerts, &subject, ALERT_KIND_DRIFT));
         assert_int_equal(strlen(jstr(j, "fingerprint")), ALERT_FINGERPRINT_LEN);
         assert_non_null(jstr(j, "startsAt"));
         assert_string_equal(firing.fingerprint, jstr(j, "fingerprint"));
@@ -242,7 +258,9 @@ static void test_fire_after_n(void **state) {
         assert_string_equal(jstr(json_object_get(res, "labels"), "team"), "payments");
         assert_int_equal(env.sent[ALERT_STATUS_FIRING], 1);
         /* A third detection of the same content: nothing more. */
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "live differs", NULL), 0);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A,
+                                        "live differs", NULL),
+                         0);
         settle(&env, 1);
         json_decref(j);
         env_free(&env);
@@ -252,15 +270,25 @@ static void test_error_after_and_clear_resets(void **state) {
         Env env;
 
         env_new(&env, ALERT_TYPE_WEBHOOK, NULL, &(AlertPolicy){ .error_after = 3 });
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_ERROR, "get/auth/403/AccessDenied", "get failed: auth", NULL), 0);
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_ERROR, "get/auth/403/AccessDenied", "get failed: auth", NULL), 0);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_ERROR,
+                                        "get/auth/403/AccessDenied", "get failed: auth", NULL),
+                         0);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_ERROR,
+                                        "get/auth/403/AccessDenied", "get failed: auth", NULL),
+                         0);
         /* A success in between: consecutive means consecutive. Nothing had fired: no resolved. */
         assert_int_equal(alerts_clear(env.alerts, &subject, ALERT_KIND_ERROR), 0);
         assert_int_equal(alerts_get_count(env.alerts, &subject, ALERT_KIND_ERROR), 0);
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_ERROR, "get/auth/403/AccessDenied", "get failed: auth", NULL), 0);
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_ERROR, "get/auth/403/AccessDenied", "get failed: auth", NULL), 0);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_ERROR,
+                                        "get/auth/403/AccessDenied", "get failed: auth", NULL),
+                         0);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_ERROR,
+                                        "get/auth/403/AccessDenied", "get failed: auth", NULL),
+                         0);
         settle(&env, 0);
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_ERROR, "get/auth/403/AccessDenied", "get failed: auth", NULL), 1);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_ERROR,
+                                        "get/auth/403/AccessDenied", "get failed: auth", NULL),
+                         1);
         settle(&env, 1);
         json_t *j = seen_json(0);
         assert_string_equal(jstr(j, "kind"), "error");
@@ -276,16 +304,25 @@ static void test_dedupe_on_content(void **state) {
         json_t *r, *f;
 
         env_new(&env, ALERT_TYPE_WEBHOOK, NULL, &(AlertPolicy){ .fire_after = 1 });
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "text one", NULL), 1);
+        assert_int_equal(
+                alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "text one", NULL),
+                1);
         settle(&env, 1);
-        snprintf(fp_a, sizeof(fp_a), "%s", alerts_get_fingerprint(env.alerts, &subject, ALERT_KIND_DRIFT));
+        snprintf(fp_a, sizeof(fp_a), "%s",
+                 alerts_get_fingerprint(env.alerts, &subject, ALERT_KIND_DRIFT));
         /* Same content twice, and same content with another message text: no new alert. */
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "text one", NULL), 0);
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "another text", NULL), 0);
+        assert_int_equal(
+                alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "text one", NULL),
+                0);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A,
+                                        "another text", NULL),
+                         0);
         settle(&env, 1);
         assert_string_equal(alerts_get_fingerprint(env.alerts, &subject, ALERT_KIND_DRIFT), fp_a);
         /* Content change: the old alert resolved, a new one fired, in that order. */
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_B, "another text", NULL), 1);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_B,
+                                        "another text", NULL),
+                         1);
         settle(&env, 3);
         r = seen_json(1);
         f = seen_json(2);
@@ -294,11 +331,13 @@ static void test_dedupe_on_content(void **state) {
         assert_non_null(jstr(r, "endsAt"));
         assert_string_equal(jstr(f, "status"), "firing");
         assert_string_not_equal(jstr(f, "fingerprint"), fp_a);
-        assert_string_equal(jstr(f, "fingerprint"), alerts_get_fingerprint(env.alerts, &subject, ALERT_KIND_DRIFT));
+        assert_string_equal(jstr(f, "fingerprint"),
+                            alerts_get_fingerprint(env.alerts, &subject, ALERT_KIND_DRIFT));
         /* The fingerprint depends on content and subject only: stable, and per resource. */
         AlertSubject other = subject;
         other.key = "aws/prod/other/$LATEST";
-        assert_int_equal(alerts_observe(env.alerts, &other, ALERT_KIND_DRIFT, DRIFT_A, "text one", NULL), 1);
+        assert_int_equal(
+                alerts_observe(env.alerts, &other, ALERT_KIND_DRIFT, DRIFT_A, "text one", NULL), 1);
         assert_string_not_equal(alerts_get_fingerprint(env.alerts, &other, ALERT_KIND_DRIFT), fp_a);
         settle(&env, 4);
         json_decref(r);
@@ -310,8 +349,10 @@ static void test_reminder_and_resolved(void **state) {
         Env env;
         json_t *first, *again, *res;
 
-        env_new(&env, ALERT_TYPE_WEBHOOK, NULL, &(AlertPolicy){ .fire_after = 1, .remind_every = 10 * USEC_PER_MINUTE });
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "s", NULL), 1);
+        env_new(&env, ALERT_TYPE_WEBHOOK, NULL,
+                &(AlertPolicy){ .fire_after = 1, .remind_every = 10 * USEC_PER_MINUTE });
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "s", NULL),
+                         1);
         settle(&env, 1);
         assert_int_equal(clock_fake_next(env.clock), 1000 * USEC_PER_SEC + 10 * USEC_PER_MINUTE);
         assert_int_equal(clock_fake_advance(env.clock, 10 * USEC_PER_MINUTE - 1), 0);
@@ -349,7 +390,8 @@ static void test_forget_resolves(void **state) {
 
         env_new(&env, ALERT_TYPE_WEBHOOK, NULL, &(AlertPolicy){ .fire_after = 1 });
         assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_ERROR, "x", "s", NULL), 0);
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "s", NULL), 1);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "s", NULL),
+                         1);
         settle(&env, 1);
         assert_int_equal(alerts_forget(env.alerts, &subject), 1);
         settle(&env, 2);
@@ -370,7 +412,8 @@ static void test_webhook_hmac(void **state) {
         long long ts;
 
         env_new(&env, ALERT_TYPE_WEBHOOK, SECRET, &(AlertPolicy){ .fire_after = 1 });
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "s", NULL), 1);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "s", NULL),
+                         1);
         settle(&env, 1);
         /* The receiver's check: HMAC-SHA256(secret, timestamp "." body), timestamp recent. */
         ts = atoll(srv.seen[0].timestamp);
@@ -396,7 +439,8 @@ static void test_retry_then_drop(void **state) {
 
         env_new(&env, ALERT_TYPE_WEBHOOK, NULL, &(AlertPolicy){ .fire_after = 1 });
         server_reset(fail4, 4);
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "s", NULL), 1);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "s", NULL),
+                         1);
         for (unsigned attempt = 1; attempt <= ALERT_SINK_ATTEMPTS; attempt++) {
                 for (unsigned i = 0; i < 500 && n_seen() < attempt; i++)
                         assert_true(sd_event_run(env.event, 10 * 1000) >= 0);
@@ -427,7 +471,8 @@ static void test_retry_then_success_and_4xx_dropped(void **state) {
 
         env_new(&env, ALERT_TYPE_WEBHOOK, NULL, &(AlertPolicy){ .fire_after = 1 });
         server_reset(script, 3);
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "s", NULL), 1);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "s", NULL),
+                         1);
         for (unsigned i = 0; i < 500 && (n_seen() < 1 || http_engine_in_flight(env.http) > 0); i++)
                 assert_true(sd_event_run(env.event, 10 * 1000) >= 0);
         assert_int_equal(clock_fake_advance(env.clock, ALERT_SINK_BACKOFF_CAP), 1);
@@ -452,7 +497,8 @@ static void test_delivery_order_and_no_blocking(void **state) {
 
                 snprintf(key, sizeof(key), "k%u", i);
                 s.key = key;
-                assert_int_equal(alerts_observe(env.alerts, &s, ALERT_KIND_DRIFT, DRIFT_A, "s", NULL), 1);
+                assert_int_equal(
+                        alerts_observe(env.alerts, &s, ALERT_KIND_DRIFT, DRIFT_A, "s", NULL), 1);
                 assert_int_equal(alerts_clear(env.alerts, &s, ALERT_KIND_DRIFT), 1);
         }
         assert_int_equal(alerts_pending(env.alerts), 20);
@@ -477,9 +523,11 @@ static void test_alertmanager_delivery(void **state) {
         assert_string_equal(srv.seen[0].url, "POST /hook/api/v2/alerts");
         j = seen_json(0);
         assert_true(json_is_array(j));
-        assert_string_equal(jstr(json_object_get(json_array_get(j, 0), "labels"), "alertname"), "AsyncfgError");
+        assert_string_equal(jstr(json_object_get(json_array_get(j, 0), "labels"), "alertname"),
+                            "AsyncfgError");
         /* Firing: endsAt is the expiry, later than startsAt. */
-        assert_true(strcmp(jstr(json_array_get(j, 0), "endsAt"), jstr(json_array_get(j, 0), "startsAt")) > 0);
+        assert_true(strcmp(jstr(json_array_get(j, 0), "endsAt"),
+                           jstr(json_array_get(j, 0), "startsAt")) > 0);
         json_decref(j);
         env_free(&env);
 }
@@ -494,8 +542,10 @@ static void test_reconfigure(void **state) {
                 { .name = (char *) "sink", .type = ALERT_TYPE_WEBHOOK, .url = url },
                 { .name = (char *) "am", .type = ALERT_TYPE_ALERTMANAGER, .url = url },
         };
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "s", NULL), 1);
-        assert_int_equal(alerts_reconfigure(env.alerts, two, 2, &(AlertPolicy){ .fire_after = 3 }), 0);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_A, "s", NULL),
+                         1);
+        assert_int_equal(alerts_reconfigure(env.alerts, two, 2, &(AlertPolicy){ .fire_after = 3 }),
+                         0);
         settle(&env, 1); /* the kept sink kept its queue; the new one starts empty */
         /* State kept; the new policy applies to new conditions. */
         assert_true(alerts_is_firing(env.alerts, &subject, ALERT_KIND_DRIFT));
@@ -505,9 +555,11 @@ static void test_reconfigure(void **state) {
         /* A bad type changes nothing. */
         AlertConfig bad = { .name = (char *) "x", .type = _ALERT_TYPE_MAX, .url = url };
         assert_int_equal(alerts_reconfigure(env.alerts, &bad, 1, NULL), -EINVAL);
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_B, "s", NULL), 0);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_B, "s", NULL),
+                         0);
         assert_int_equal(alerts_reconfigure(env.alerts, NULL, 0, NULL), 0);
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_B, "s", NULL), 1);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_DRIFT, DRIFT_B, "s", NULL),
+                         1);
         settle(&env, 3); /* no sinks: the journal only */
         env_free(&env);
 }
@@ -516,8 +568,11 @@ static void test_reconfigure(void **state) {
 
 static AlertMessage fixed_message(AlertStatus status, json_t *fields) {
         return (AlertMessage){
-                .kind = ALERT_KIND_DRIFT, .status = status, .subject = &subject,
-                .summary = "maxRetryAttempts: 0 → 1 <&>", .fields = fields,
+                .kind = ALERT_KIND_DRIFT,
+                .status = status,
+                .subject = &subject,
+                .summary = "maxRetryAttempts: 0 → 1 <&>",
+                .fields = fields,
                 .fingerprint = "0123456789abcdef",
                 .starts_at = 1714564800123456ULL, /* 2024-05-01T12:00:00.123Z */
                 .ends_at = status == ALERT_STATUS_RESOLVED ? 1714568400000000ULL : 0,
@@ -537,12 +592,14 @@ static void assert_json_equal(const char *got, const char *expected) {
 }
 
 static void test_payload_webhook(void **state) {
-        json_t *fields = json_loads("[{\"field\":\"maxRetryAttempts\",\"from\":0,\"to\":1}]", 0, NULL);
+        json_t *fields =
+                json_loads("[{\"field\":\"maxRetryAttempts\",\"from\":0,\"to\":1}]", 0, NULL);
         AlertMessage m = fixed_message(ALERT_STATUS_RESOLVED, fields);
         _cleanup_free_ char *body = NULL;
 
         assert_int_equal(alert_sink_webhook.format(&m, &body), 0);
-        assert_json_equal(body,
+        assert_json_equal(
+                body,
                 "{\"status\":\"resolved\",\"kind\":\"drift\",\"resource\":{\"name\":\"orders\","
                 "\"provider\":\"aws\",\"account\":\"prod\",\"function\":\"orders\",\"qualifier\":\"$LATEST\","
                 "\"file\":\"/etc/asyncfg/desired.d/orders.yaml\",\"line\":3,\"labels\":{\"team\":\"payments\","
@@ -558,12 +615,14 @@ static void test_payload_slack(void **state) {
         _cleanup_free_ char *body = NULL, *body2 = NULL, *url = NULL;
 
         assert_int_equal(alert_sink_slack.format(&m, &body), 0);
-        assert_json_equal(body, "{\"text\":\"[FIRING] asyncfg drift on orders (aws/prod orders:$LATEST): "
-                                "maxRetryAttempts: 0 → 1 &lt;&amp;&gt;\"}");
+        assert_json_equal(body,
+                          "{\"text\":\"[FIRING] asyncfg drift on orders (aws/prod orders:$LATEST): "
+                          "maxRetryAttempts: 0 → 1 &lt;&amp;&gt;\"}");
         m = fixed_message(ALERT_STATUS_RESOLVED, fields);
         assert_int_equal(alert_sink_slack.format(&m, &body2), 0);
-        assert_json_equal(body2, "{\"text\":\"[RESOLVED] asyncfg drift on orders (aws/prod orders:$LATEST): "
-                                 "maxRetryAttempts: 0 → 1 &lt;&amp;&gt;\"}");
+        assert_json_equal(
+                body2, "{\"text\":\"[RESOLVED] asyncfg drift on orders (aws/prod orders:$LATEST): "
+                       "maxRetryAttempts: 0 → 1 &lt;&amp;&gt;\"}");
         assert_null(alert_sink_slack.sign);
         assert_int_equal(alert_sink_slack.url("https://hooks.slack.com/services/T/B/X", &url), 0);
         assert_string_equal(url, "https://hooks.slack.com/services/T/B/X");
@@ -572,7 +631,8 @@ static void test_payload_slack(void **state) {
 
 static void test_payload_alertmanager(void **state) {
         json_t *fields = json_loads("[{\"field\":\"maxRetryAttempts\",\"from\":0,\"to\":1},"
-                                    "{\"field\":\"onFailure\",\"from\":null,\"to\":\"arn:x\"}]", 0, NULL);
+                                    "{\"field\":\"onFailure\",\"from\":null,\"to\":\"arn:x\"}]",
+                                    0, NULL);
         AlertMessage m = fixed_message(ALERT_STATUS_FIRING, fields);
         _cleanup_free_ char *body = NULL, *body2 = NULL, *url = NULL;
         static const char *labels_json =
@@ -586,13 +646,17 @@ static void test_payload_alertmanager(void **state) {
         char expected[2048];
 
         assert_int_equal(alert_sink_alertmanager.format(&m, &body), 0);
-        snprintf(expected, sizeof(expected), "[{%s%s\"startsAt\":\"2024-05-01T12:00:00.123Z\","
-                 "\"endsAt\":\"2024-05-01T15:00:00.000Z\"}]", labels_json, annotations_json);
+        snprintf(expected, sizeof(expected),
+                 "[{%s%s\"startsAt\":\"2024-05-01T12:00:00.123Z\","
+                 "\"endsAt\":\"2024-05-01T15:00:00.000Z\"}]",
+                 labels_json, annotations_json);
         assert_json_equal(body, expected);
         m = fixed_message(ALERT_STATUS_RESOLVED, fields);
         assert_int_equal(alert_sink_alertmanager.format(&m, &body2), 0);
-        snprintf(expected, sizeof(expected), "[{%s%s\"startsAt\":\"2024-05-01T12:00:00.123Z\","
-                 "\"endsAt\":\"2024-05-01T13:00:00.000Z\"}]", labels_json, annotations_json);
+        snprintf(expected, sizeof(expected),
+                 "[{%s%s\"startsAt\":\"2024-05-01T12:00:00.123Z\","
+                 "\"endsAt\":\"2024-05-01T13:00:00.000Z\"}]",
+                 labels_json, annotations_json);
         assert_json_equal(body2, expected);
         assert_int_equal(alert_sink_alertmanager.url("http://am:9093//", &url), 0);
         assert_string_equal(url, "http://am:9093/api/v2/alerts");
@@ -608,12 +672,14 @@ static void test_payload_capped_and_sanitised(void **state) {
         big[sizeof(big) - 1] = 0;
         env_new(&env, ALERT_TYPE_WEBHOOK, NULL, &(AlertPolicy){ .error_after = 1 });
         fields = json_pack("[{s:s, s:s}]", "field", "onFailure", "from", big);
-        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_ERROR, "c", big, fields), 1);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_ERROR, "c", big, fields),
+                         1);
         settle(&env, 1);
         assert_true(strlen(srv.seen[0].body) < 3000);
         j = seen_json(0);
         assert_int_equal(strlen(jstr(j, "summary")), ALERT_STRING_MAX + 3);
-        assert_int_equal(strlen(jstr(json_array_get(json_object_get(j, "fields"), 0), "from")), ALERT_STRING_MAX + 3);
+        assert_int_equal(strlen(jstr(json_array_get(json_object_get(j, "fields"), 0), "from")),
+                         ALERT_STRING_MAX + 3);
         json_decref(j);
         json_decref(fields);
         env_free(&env);
@@ -628,7 +694,7 @@ static void test_string_sanitize(void **state) {
                 { "plain", 100, "plain" },
                 { "a\nb\tc\x7f", 100, "a b c " },
                 { "bad \xff\xfe utf8 \xc0\xaf", 100, "bad ?? utf8 ??" },
-                { "→→→", 7, "→→..." },  /* cut at a character boundary */
+                { "→→→", 7, "→→..." }, /* cut at a character boundary */
                 { "→→→", 9, "→→→" },
                 { "abcdef", 3, "abc..." },
                 { "", 3, "" },

@@ -17,7 +17,8 @@
 
 /* Defaults (base 1 s, cap 5 min): bound(n) = min(300 s, 2^n s). */
 static const usec_t default_bounds[] = {
-        1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S, 64 * S, 128 * S, 256 * S, 300 * S, 300 * S, 300 * S,
+        1 * S,  2 * S,   4 * S,   8 * S,   16 * S,  32 * S,
+        64 * S, 128 * S, 256 * S, 300 * S, 300 * S, 300 * S,
 };
 
 static void test_bound_sequence(void **state) {

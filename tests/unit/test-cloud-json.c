@@ -38,11 +38,14 @@ static void test_strings_like_jansson(void **state) {
 }
 
 static void test_utf8(void **state) {
-        static const char *const valid[] = { "caf\xc3\xa9", "\xe2\x82\xac/x", "\xf0\x9f\x98\x80", "\xe2\x80\xa8" };
-        static const char *const invalid[] = { "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a\xffz" };
+        static const char *const valid[] = { "caf\xc3\xa9", "\xe2\x82\xac/x", "\xf0\x9f\x98\x80",
+                                             "\xe2\x80\xa8" };
+        static const char *const invalid[] = { "\xc3", "\xc0\xaf", "\xed\xa0\x80",
+                                               "\xf4\x90\x80\x80", "a\xffz" };
 
         for (size_t i = 0; i < ELEMENTSOF(valid); i++) {
-                _cleanup_free_ char *want = jansson_of(json_pack("{s:s}", "k", valid[i])), *got = NULL;
+                _cleanup_free_ char *want = jansson_of(json_pack("{s:s}", "k", valid[i])),
+                                    *got = NULL;
                 CloudJsonWriter w = {};
                 size_t n;
 
@@ -72,9 +75,9 @@ static void test_structure(void **state) {
         CloudJsonWriter w = {};
         size_t n;
 
-        want = jansson_of(json_pack("{s:I, s:I, s:I, s:{s:{s:s}, s:{}}, s:b, s:b}", "min", (json_int_t) INT64_MIN,
-                                    "max", (json_int_t) INT64_MAX, "zero", (json_int_t) 0, "d", "x", "y",
-                                    "z", "e", "t", 1, "f", 0));
+        want = jansson_of(json_pack("{s:I, s:I, s:I, s:{s:{s:s}, s:{}}, s:b, s:b}", "min",
+                                    (json_int_t) INT64_MIN, "max", (json_int_t) INT64_MAX, "zero",
+                                    (json_int_t) 0, "d", "x", "y", "z", "e", "t", 1, "f", 0));
         cloud_json_writer_open(&w, NULL);
         cloud_json_writer_int(&w, "min", INT64_MIN);
         cloud_json_writer_int(&w, "max", INT64_MAX);

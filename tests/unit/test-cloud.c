@@ -56,7 +56,8 @@ typedef struct Collect {
         char raw_query[1024];
 } Collect;
 
-static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value) {
         Collect *c = cls;
 
         if (c->n_headers < ELEMENTSOF(c->headers))
@@ -65,12 +66,14 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 }
 
 /* With the no-op unescaper below, MHD hands over the query raw: decode it like a server. */
-static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value) {
         Collect *c = cls;
         char *k = NULL, *v = NULL;
         size_t used = strlen(c->raw_query);
 
-        snprintf(c->raw_query + used, sizeof(c->raw_query) - used, "%s%s=%s", used ? "&" : "?", key, value ?: "");
+        snprintf(c->raw_query + used, sizeof(c->raw_query) - used, "%s%s=%s", used ? "&" : "?", key,
+                 value ?: "");
         if (c->n_query < ELEMENTSOF(c->query) && urlenc_unescape(key, SIZE_MAX, false, &k) >= 0 &&
             urlenc_unescape(value ?: "", SIZE_MAX, false, &v) >= 0)
                 c->query[c->n_query++] = (SignParam){ k, v };
@@ -94,8 +97,14 @@ static bool verify(const char *method, const char *url, Collect *c, const Upload
                 if (strcasecmp(c->headers[i].name, "Authorization") != 0)
                         h[n++] = c->headers[i];
         SignInput in = {
-                .method = method, .path = url, .query = c->query, .n_query = c->n_query,
-                .headers = h, .n_headers = n, .body = u->data, .body_size = u->size,
+                .method = method,
+                .path = url,
+                .query = c->query,
+                .n_query = c->n_query,
+                .headers = h,
+                .n_headers = n,
+                .body = u->data,
+                .body_size = u->size,
         };
         return sign_verify(&in, a, SECRET, time(NULL), NULL) == 0;
 }
@@ -132,7 +141,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
                 free((char *) c.query[i].value);
         }
 
-        resp = MHD_create_response_from_buffer(strlen(canned.body), (void *) canned.body, MHD_RESPMEM_MUST_COPY);
+        resp = MHD_create_response_from_buffer(strlen(canned.body), (void *) canned.body,
+                                               MHD_RESPMEM_MUST_COPY);
         if (canned.header_name)
                 MHD_add_response_header(resp, canned.header_name, canned.header_value);
         ret = MHD_queue_response(conn, canned.status, resp);
@@ -141,13 +151,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 }
 
 static int server_start(void **state) {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 
         pthread_mutex_init(&srv.lock, NULL);
-        srv.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-                                      NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-                                      MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
-                                      MHD_OPTION_NOTIFY_COMPLETED, mhd_upload_completed, NULL, MHD_OPTION_END);
+        srv.daemon = MHD_start_daemon(
+                MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL,
+                handler, NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape,
+                NULL, MHD_OPTION_NOTIFY_COMPLETED, mhd_upload_completed, NULL, MHD_OPTION_END);
         if (!srv.daemon)
                 return -1;
         srv.port = MHD_get_daemon_info(srv.daemon, MHD_DAEMON_INFO_BIND_PORT)->port;
@@ -183,7 +194,8 @@ typedef struct Result {
 static bool use_token;
 
 static int creds_get(void *userdata, CloudCredentials *ret) {
-        *ret = (CloudCredentials){ .access_key_id = "AKTEST", .secret = SECRET,
+        *ret = (CloudCredentials){ .access_key_id = "AKTEST",
+                                   .secret = SECRET,
                                    .token = use_token ? TOKEN : NULL };
         return 0;
 }
@@ -203,7 +215,8 @@ static void on_done(CloudCall *call, const CloudError *e, void *userdata) {
         on_config(call, e, NULL, userdata);
 }
 
-static void on_list(CloudCall *call, const CloudError *e, const CloudConfigList *l, void *userdata) {
+static void on_list(CloudCall *call, const CloudError *e, const CloudConfigList *l,
+                    void *userdata) {
         Result *r = userdata;
 
         on_config(call, e, NULL, userdata);
@@ -214,7 +227,8 @@ static void on_list(CloudCall *call, const CloudError *e, const CloudConfigList 
                         one.items = calloc(1, sizeof(*one.items));
                         one.n_items = 1;
                         one.items[0].qualifier = strdup(l->items[i].qualifier);
-                        assert_int_equal(async_config_copy(&one.items[0].config, &l->items[i].config), 0);
+                        assert_int_equal(
+                                async_config_copy(&one.items[0].config, &l->items[i].config), 0);
                         assert_int_equal(cloud_config_list_take(&r->list, &one), 0);
                         cloud_config_list_done(&one);
                 }
@@ -239,7 +253,9 @@ static void env_new(Env *env, CloudApi api, uint16_t port) {
         CloudAccount a = {
                 /* Lambda: the region of the flavours' ARN, no account id (an ARN of another
                  * region or account is refused before any request). */
-                .name = "t", .api = api, .endpoint = endpoint,
+                .name = "t",
+                .api = api,
+                .endpoint = endpoint,
                 .region = api == CLOUD_API_AWS_LAMBDA ? "us-east-1" : "cn-north-4",
                 .account_id = api == CLOUD_API_AWS_LAMBDA ? NULL : "1234567890123456",
                 .project_id = "0123456789abcdef0123456789abcdef",
@@ -271,41 +287,47 @@ static void run_until(Env *env, const Result *r) {
 typedef struct Flavour {
         CloudApi api;
         const char *function;
-        const char *config_body;   /* a GET answer with max retries 1 */
-        const char *absent_body;   /* 404 body meaning "no config" */
+        const char *config_body; /* a GET answer with max retries 1 */
+        const char *absent_body; /* 404 body meaning "no config" */
         const char *list_page1, *list_page2;
         const char *list_qualifiers[3];
-        const char *get_target;    /* expected path?query of the GET */
+        const char *get_target; /* expected path?query of the GET */
 } Flavour;
 
 #define URN "urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:f"
 static const Flavour flavours[] = {
-        { CLOUD_API_AWS_LAMBDA, "arn:aws:lambda:us-east-1:1:function:f",
+        { CLOUD_API_AWS_LAMBDA,
+          "arn:aws:lambda:us-east-1:1:function:f",
           "{\"FunctionArn\":\"arn:aws:lambda:us-east-1:1:function:f:$LATEST\",\"MaximumRetryAttempts\":1,\"LastModified\":1700000000.1}",
           "{\"Message\":\"The function arn:aws:lambda:us-east-1:1:function:f:$LATEST doesn't have an EventInvokeConfig\",\"Type\":\"User\"}",
           "{\"FunctionEventInvokeConfigs\":[{\"FunctionArn\":\"arn:aws:lambda:us-east-1:1:function:f:$LATEST\",\"MaximumRetryAttempts\":1}],\"NextMarker\":\"m2\"}",
           "{\"FunctionEventInvokeConfigs\":[{\"FunctionArn\":\"arn:aws:lambda:us-east-1:1:function:f:live\"},{\"FunctionArn\":\"arn:aws:lambda:us-east-1:1:function:f:7\"}]}",
           { "$LATEST", "live", "7" },
           "/2019-09-25/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af/event-invoke-config?Qualifier=%24LATEST" },
-        { CLOUD_API_FC3, "f",
+        { CLOUD_API_FC3,
+          "f",
           "{\"maxAsyncRetryAttempts\":1,\"functionArn\":\"acs:fc:cn-north-4:1:functions/f\"}",
           "{\"Code\":\"AsyncConfigNotExists\",\"Message\":\"no\"}",
           "{\"configs\":[{\"functionArn\":\"acs:fc:cn-north-4:1:functions/f\",\"qualifier\":\"LATEST\"},{\"functionArn\":\"acs:fc:cn-north-4:1:functions/f-other\",\"qualifier\":\"x\"}],\"nextToken\":\"n2\"}",
           "{\"configs\":[{\"functionArn\":\"acs:fc:cn-north-4:1:functions/f\",\"qualifier\":\"prod\"},{\"functionArn\":\"acs:fc:cn-north-4:1:functions/f\",\"qualifier\":\"1\"}],\"nextToken\":\"\"}",
           { "LATEST", "prod", "1" },
           "/2023-03-30/functions/f/async-invoke-config?qualifier=LATEST" },
-        { CLOUD_API_FC2, "s/f",
+        { CLOUD_API_FC2,
+          "s/f",
           "{\"maxAsyncRetryAttempts\":1,\"service\":\"s\",\"function\":\"f\",\"qualifier\":\"LATEST\"}",
           "{\"ErrorCode\":\"AsyncConfigNotExists\",\"ErrorMessage\":\"no\"}",
           "{\"configs\":[{\"qualifier\":\"LATEST\"}],\"nextToken\":\"n2\"}",
           "{\"configs\":[{\"qualifier\":\"prod\"},{\"qualifier\":\"1\"}]}",
           { "LATEST", "prod", "1" },
           "/2021-04-06/services/s/functions/f/async-invoke-config?qualifier=LATEST" },
-        { CLOUD_API_FUNCTIONGRAPH, URN ":latest",
+        { CLOUD_API_FUNCTIONGRAPH,
+          URN ":latest",
           "{\"func_urn\":\"" URN ":latest\",\"max_async_retry_attempts\":1}",
           "{\"error_code\":\"FSS.0404\",\"error_msg\":\"no\"}",
-          "{\"async_invoke_configs\":[{\"func_urn\":\"" URN ":latest\"}],\"count\":3,\"page_info\":{\"next_marker\":1}}",
-          "{\"async_invoke_configs\":[{\"func_urn\":\"" URN ":prod\"},{\"func_urn\":\"" URN ":1\"}],\"count\":3,\"page_info\":{\"next_marker\":3}}",
+          "{\"async_invoke_configs\":[{\"func_urn\":\"" URN
+          ":latest\"}],\"count\":3,\"page_info\":{\"next_marker\":1}}",
+          "{\"async_invoke_configs\":[{\"func_urn\":\"" URN ":prod\"},{\"func_urn\":\"" URN
+          ":1\"}],\"count\":3,\"page_info\":{\"next_marker\":3}}",
           { "latest", "prod", "1" },
           "/v2/0123456789abcdef0123456789abcdef/fgs/functions/" URN ":latest/async-invoke-config" },
 };
@@ -316,8 +338,10 @@ static void test_round_trip(void **state) {
                 const CloudTarget t = { .function = f->function };
                 Env env = {};
                 Result r = {};
-                AsyncConfig desired = { .has_max_retry_attempts = true, .max_retry_attempts = 0,
-                                        .has_max_event_age = true, .max_event_age_seconds = 600 };
+                AsyncConfig desired = { .has_max_retry_attempts = true,
+                                        .max_retry_attempts = 0,
+                                        .has_max_event_age = true,
+                                        .max_event_age_seconds = 600 };
 
                 use_token = i % 2 == 1;
                 env_new(&env, f->api, srv.port);
@@ -337,7 +361,8 @@ static void test_round_trip(void **state) {
                 /* put: the body sent is the complete document; any 2xx is success */
                 _cleanup_free_ char *body = NULL;
                 size_t n;
-                assert_int_equal(cloud_ops_from_api(f->api)->serialize_config(&desired, &body, &n), 0);
+                assert_int_equal(cloud_ops_from_api(f->api)->serialize_config(&desired, &body, &n),
+                                 0);
                 script((Canned[]){ { 200, NULL, NULL, body } }, 1);
                 assert_int_equal(cloud_put(env.client, &t, &desired, on_done, &r, NULL), 0);
                 run_until(&env, &r);
@@ -371,14 +396,22 @@ static void test_round_trip(void **state) {
                 assert_string_equal(srv.seen[0].method, "DELETE");
                 assert_true(srv.seen[0].signature_ok);
                 result_done(&r);
-                script((Canned[]){ { 404, "x-amzn-ErrorType", f->api == CLOUD_API_AWS_LAMBDA ? "ResourceNotFoundException" : "X", f->absent_body } }, 1);
+                script((Canned[]){ { 404, "x-amzn-ErrorType",
+                                     f->api == CLOUD_API_AWS_LAMBDA ? "ResourceNotFoundException"
+                                                                    : "X",
+                                     f->absent_body } },
+                       1);
                 assert_int_equal(cloud_delete(env.client, &t, on_done, &r, NULL), 0);
                 run_until(&env, &r);
                 assert_int_equal(r.error.class, CLOUD_ERROR_NONE);
                 result_done(&r);
 
                 /* get of a missing config */
-                script((Canned[]){ { 404, f->api == CLOUD_API_AWS_LAMBDA ? "x-amzn-ErrorType" : "X-Other", "ResourceNotFoundException", f->absent_body } }, 1);
+                script((Canned[]){ { 404,
+                                     f->api == CLOUD_API_AWS_LAMBDA ? "x-amzn-ErrorType"
+                                                                    : "X-Other",
+                                     "ResourceNotFoundException", f->absent_body } },
+                       1);
                 assert_int_equal(cloud_get(env.client, &t, on_config, &r, NULL), 0);
                 run_until(&env, &r);
                 assert_int_equal(r.error.class, CLOUD_ERROR_CONFIG_ABSENT);
@@ -387,7 +420,9 @@ static void test_round_trip(void **state) {
                 result_done(&r);
 
                 /* list over two pages */
-                script((Canned[]){ { 200, NULL, NULL, f->list_page1 }, { 200, NULL, NULL, f->list_page2 } }, 2);
+                script((Canned[]){ { 200, NULL, NULL, f->list_page1 },
+                                   { 200, NULL, NULL, f->list_page2 } },
+                       2);
                 assert_int_equal(cloud_list(env.client, &t, on_list, &r, NULL), 0);
                 run_until(&env, &r);
                 assert_int_equal(r.error.class, CLOUD_ERROR_NONE);
@@ -432,7 +467,8 @@ static void test_failures(void **state) {
         /* a cloud that echoes the secret and the token used to sign: both cut out */
         use_token = true;
         script((Canned[]){ { 400, NULL, NULL,
-                             "{\"message\":\"bad: " SECRET " / " TOKEN " / " SECRET "\"}" } }, 1);
+                             "{\"message\":\"bad: " SECRET " / " TOKEN " / " SECRET "\"}" } },
+               1);
         assert_int_equal(cloud_get(env.client, &t, on_config, &r, NULL), 0);
         run_until(&env, &r);
         use_token = false;
@@ -444,8 +480,10 @@ static void test_failures(void **state) {
         result_done(&r);
 
         /* a list page that cannot be read fails the whole list */
-        script((Canned[]){ { 200, NULL, NULL, "{\"FunctionEventInvokeConfigs\":[],\"NextMarker\":\"x\"}" },
-                           { 200, NULL, NULL, "[]" } }, 2);
+        script((Canned[]){ { 200, NULL, NULL,
+                             "{\"FunctionEventInvokeConfigs\":[],\"NextMarker\":\"x\"}" },
+                           { 200, NULL, NULL, "[]" } },
+               2);
         assert_int_equal(cloud_list(env.client, &t, on_list, &r, NULL), 0);
         run_until(&env, &r);
         assert_int_equal(r.error.class, CLOUD_ERROR_TRANSIENT);
@@ -481,8 +519,12 @@ static void test_failures(void **state) {
         result_done(&r);
 
         /* bad targets start nothing */
-        assert_int_equal(cloud_get(env.client, &(CloudTarget){ .function = "s/f" }, on_config, &r, NULL), -EINVAL);
-        assert_int_equal(cloud_get(env.client, &(CloudTarget){ .function = NULL }, on_config, &r, NULL), -EINVAL);
+        assert_int_equal(
+                cloud_get(env.client, &(CloudTarget){ .function = "s/f" }, on_config, &r, NULL),
+                -EINVAL);
+        assert_int_equal(
+                cloud_get(env.client, &(CloudTarget){ .function = NULL }, on_config, &r, NULL),
+                -EINVAL);
         assert_int_equal(r.calls, 0);
         env_free(&env);
 }
@@ -490,7 +532,9 @@ static void test_failures(void **state) {
 /* Wired to clouds/credentials/credentials.h: the provider's keys sign the request. */
 static void test_credential_provider(void **state) {
         _cleanup_(credential_provider_freep) CredentialProvider *p = NULL;
-        CredentialConfig cfg = { .provider = PROVIDER_AWS, .account = "t", .source = CREDENTIAL_SOURCE_ENV };
+        CredentialConfig cfg = { .provider = PROVIDER_AWS,
+                                 .account = "t",
+                                 .source = CREDENTIAL_SOURCE_ENV };
         char endpoint[64];
         Env env = {};
         Result r = {};
@@ -499,20 +543,26 @@ static void test_credential_provider(void **state) {
         assert_int_equal(sd_event_new(&env.event), 0);
         assert_int_equal(http_engine_new(env.event, NULL, &env.engine), 0);
         assert_int_equal(credential_provider_new(env.event, NULL, &cfg, &p), 0);
-        CloudAccount a = { .name = "t", .api = CLOUD_API_AWS_LAMBDA, .region = "us-east-1",
-                           .endpoint = endpoint, .credentials = cloud_credentials_from_provider,
+        CloudAccount a = { .name = "t",
+                           .api = CLOUD_API_AWS_LAMBDA,
+                           .region = "us-east-1",
+                           .endpoint = endpoint,
+                           .credentials = cloud_credentials_from_provider,
                            .credentials_userdata = p };
         assert_int_equal(cloud_client_new(env.engine, &a, &env.client), 0);
 
         /* nothing resolved yet: nothing is sent */
-        assert_int_equal(cloud_get(env.client, &(CloudTarget){ .function = "f" }, on_config, &r, NULL), -EAGAIN);
+        assert_int_equal(
+                cloud_get(env.client, &(CloudTarget){ .function = "f" }, on_config, &r, NULL),
+                -EAGAIN);
 
         setenv("AWS_ACCESS_KEY_ID", "AKENV", 1);
         setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
         setenv("AWS_SESSION_TOKEN", TOKEN, 1);
         assert_int_equal(credential_provider_start(p), 1);
         script((Canned[]){ { 200, NULL, NULL, "{}" } }, 1);
-        assert_int_equal(cloud_get(env.client, &(CloudTarget){ .function = "f" }, on_config, &r, NULL), 0);
+        assert_int_equal(
+                cloud_get(env.client, &(CloudTarget){ .function = "f" }, on_config, &r, NULL), 0);
         run_until(&env, &r);
         assert_int_equal(r.error.class, CLOUD_ERROR_NONE);
         assert_true(srv.seen[0].signature_ok);

@@ -20,13 +20,26 @@
 #define TOKEN "T0kenValueThatMustNeverBePrinted"
 
 static const char *const vendor_env[] = {
-        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-        "AWS_CREDENTIAL_EXPIRATION", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE", "AWS_EC2_METADATA_DISABLED", "ALIBABA_CLOUD_ACCESS_KEY_ID",
-        "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
-        "ALIBABA_CLOUD_CREDENTIALS_FILE", "ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_ECS_METADATA",
-        "ALIBABA_CLOUD_ECS_METADATA_DISABLED", "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK",
-        "HUAWEICLOUD_SDK_SECURITY_TOKEN", "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_CREDENTIAL_EXPIRATION",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_EC2_METADATA_DISABLED",
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "ALIBABA_CLOUD_SECURITY_TOKEN",
+        "ALIBABA_CLOUD_CREDENTIALS_FILE",
+        "ALIBABA_CLOUD_PROFILE",
+        "ALIBABA_CLOUD_ECS_METADATA",
+        "ALIBABA_CLOUD_ECS_METADATA_DISABLED",
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+        "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+        "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
         "CREDENTIALS_DIRECTORY",
 };
 
@@ -79,7 +92,9 @@ static void assert_no_secret(const char *s) {
 
 /* Resolves and expects success; checks the keys and returns the source description. */
 static Credentials resolve_ok(Provider provider, CredentialSource source, const char *path) {
-        CredentialConfig cfg = { .provider = provider, .account = "acct", .source = source, .path = path };
+        CredentialConfig cfg = {
+                .provider = provider, .account = "acct", .source = source, .path = path
+        };
         Credentials c = {};
         char *error = NULL, *role = NULL;
 
@@ -151,7 +166,9 @@ static void test_env_alicloud_huaweicloud(void **state) {
         credentials_done(&c);
 
         /* Another vendor's variables are not looked at. */
-        CredentialConfig cfg = { .provider = PROVIDER_AWS, .account = "aws-acct", .source = CREDENTIAL_SOURCE_ENV };
+        CredentialConfig cfg = { .provider = PROVIDER_AWS,
+                                 .account = "aws-acct",
+                                 .source = CREDENTIAL_SOURCE_ENV };
         _cleanup_free_ char *e = resolve_error(&cfg, -ENOENT);
         assert_non_null(strstr(e, "AWS_ACCESS_KEY_ID"));
 }
@@ -161,7 +178,8 @@ static void test_env_partial(void **state) {
 
         setenv("AWS_ACCESS_KEY_ID", AKID, 1);
         _cleanup_free_ char *e1 = resolve_error(&cfg, -EINVAL);
-        assert_string_equal(e1, "environment: AWS_SECRET_ACCESS_KEY is not set, but AWS_ACCESS_KEY_ID is");
+        assert_string_equal(
+                e1, "environment: AWS_SECRET_ACCESS_KEY is not set, but AWS_ACCESS_KEY_ID is");
 
         unsetenv("AWS_ACCESS_KEY_ID");
         setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
@@ -169,7 +187,8 @@ static void test_env_partial(void **state) {
         assert_non_null(strstr(e2, "AWS_ACCESS_KEY_ID is not set"));
 
         /* A broken source stops the chain: the shared file is not used instead. */
-        write_file(".aws/credentials", "[default]\naws_access_key_id=" AKID "\naws_secret_access_key=" SECRET "\n");
+        write_file(".aws/credentials",
+                   "[default]\naws_access_key_id=" AKID "\naws_secret_access_key=" SECRET "\n");
         _cleanup_free_ char *e3 = resolve_error(&cfg, -EINVAL);
 
         setenv("AWS_CREDENTIAL_EXPIRATION", "tomorrow", 1);
@@ -181,9 +200,11 @@ static void test_env_partial(void **state) {
 static void test_chain_order(void **state) {
         _cleanup_free_ char *explicit = NULL;
 
-        write_file(".aws/credentials", "[default]\naws_access_key_id = " AKID "\naws_secret_access_key = " SECRET "\n");
+        write_file(".aws/credentials",
+                   "[default]\naws_access_key_id = " AKID "\naws_secret_access_key = " SECRET "\n");
         write_file("creds.d/acct", "access_key_id = " AKID "\nsecret_access_key = " SECRET "\n");
-        write_file("explicit.ini", "aws_access_key_id = " AKID "\naws_secret_access_key = " SECRET "\n");
+        write_file("explicit.ini",
+                   "aws_access_key_id = " AKID "\naws_secret_access_key = " SECRET "\n");
         explicit = strdup(home_path("explicit.ini"));
 
         /* Only the shared file. */
@@ -229,7 +250,9 @@ static void test_chain_order(void **state) {
         assert_int_equal(c.kind, CREDENTIAL_SOURCE_SHARED_FILE);
         credentials_done(&c);
 
-        CredentialConfig cfg = { .provider = PROVIDER_AWS, .account = "acct", .source = CREDENTIAL_SOURCE_METADATA };
+        CredentialConfig cfg = { .provider = PROVIDER_AWS,
+                                 .account = "acct",
+                                 .source = CREDENTIAL_SOURCE_METADATA };
         assert_int_equal(credentials_resolve_static(&cfg, &c, NULL, NULL), 0);
         assert_null(c.access_key_id);
 }
@@ -266,9 +289,10 @@ static void test_nothing_found(void **state) {
 }
 
 static void test_shared_file_aws_profiles(void **state) {
-        write_file("elsewhere", "[default]\naws_access_key_id = other\naws_secret_access_key = other\n"
-                                "[prod]\naws_access_key_id = " AKID "\naws_secret_access_key = " SECRET
-                                "\naws_session_token = " TOKEN "\n");
+        write_file("elsewhere",
+                   "[default]\naws_access_key_id = other\naws_secret_access_key = other\n"
+                   "[prod]\naws_access_key_id = " AKID "\naws_secret_access_key = " SECRET
+                   "\naws_session_token = " TOKEN "\n");
         setenv("AWS_SHARED_CREDENTIALS_FILE", home_path("elsewhere"), 1);
 
         Credentials c = {};
@@ -310,14 +334,15 @@ static void test_shared_file_alicloud(void **state) {
         Credentials c = {};
         char *role = NULL;
 
-        write_file(".alibabacloud/credentials", "[default]\ntype = access_key\naccess_key_id = " AKID
-                                                "\naccess_key_secret = " SECRET "\n"
-                                                "[sts]\ntype = sts\naccess_key_id = " AKID
-                                                "\naccess_key_secret = " SECRET "\nsecurity_token = " TOKEN "\n"
-                                                "[stsbroken]\ntype = sts\naccess_key_id = " AKID
-                                                "\naccess_key_secret = " SECRET "\n"
-                                                "[ecs]\ntype = ecs_ram_role\nrole_name = EcsRole\n"
-                                                "[rsa]\ntype = rsa_key_pair\npublic_key_id = x\n");
+        write_file(".alibabacloud/credentials",
+                   "[default]\ntype = access_key\naccess_key_id = " AKID
+                   "\naccess_key_secret = " SECRET "\n"
+                   "[sts]\ntype = sts\naccess_key_id = " AKID "\naccess_key_secret = " SECRET
+                   "\nsecurity_token = " TOKEN "\n"
+                   "[stsbroken]\ntype = sts\naccess_key_id = " AKID "\naccess_key_secret = " SECRET
+                   "\n"
+                   "[ecs]\ntype = ecs_ram_role\nrole_name = EcsRole\n"
+                   "[rsa]\ntype = rsa_key_pair\npublic_key_id = x\n");
         c = resolve_ok(PROVIDER_ALICLOUD, CREDENTIAL_SOURCE_AUTO, NULL);
         assert_null(c.token);
         assert_true(endswith(c.source, ".alibabacloud/credentials [default]"));
@@ -344,7 +369,8 @@ static void test_shared_file_alicloud(void **state) {
 
         /* ALIBABA_CLOUD_CREDENTIALS_FILE names another file. */
         unsetenv("ALIBABA_CLOUD_PROFILE");
-        write_file("ali.ini", "[default]\naccess_key_id = " AKID "\naccess_key_secret = " SECRET "\n");
+        write_file("ali.ini",
+                   "[default]\naccess_key_id = " AKID "\naccess_key_secret = " SECRET "\n");
         setenv("ALIBABA_CLOUD_CREDENTIALS_FILE", home_path("ali.ini"), 1);
         c = resolve_ok(PROVIDER_ALICLOUD, CREDENTIAL_SOURCE_AUTO, NULL);
         assert_true(endswith(c.source, "/ali.ini [default]"));
@@ -372,7 +398,9 @@ static void test_partial_file(void **state) {
 
         write_file(".aws/credentials", "[default]\naws_access_key_id = " AKID "\n");
         _cleanup_free_ char *e1 = resolve_error(&cfg, -EINVAL);
-        assert_non_null(strstr(e1, "[default]: 'aws_secret_access_key' is missing, but an access key id is given"));
+        assert_non_null(strstr(
+                e1,
+                "[default]: 'aws_secret_access_key' is missing, but an access key id is given"));
         assert_null(strstr(e1, AKID));
 
         write_file(".aws/credentials", "[default]\naws_secret_access_key = " SECRET "\n");
@@ -387,9 +415,11 @@ static void test_partial_file(void **state) {
 
         /* Two names for one field. */
         cfg.provider = PROVIDER_AWS;
-        write_file(".aws/credentials", "[default]\naws_access_key_id = " AKID "\nak = " AKID "\naws_secret_access_key = " SECRET "\n");
+        write_file(".aws/credentials", "[default]\naws_access_key_id = " AKID "\nak = " AKID
+                                       "\naws_secret_access_key = " SECRET "\n");
         _cleanup_free_ char *e4 = resolve_error(&cfg, -EINVAL);
-        assert_non_null(strstr(e4, ":3:1: error: 'ak' and 'aws_access_key_id' (line 2) give the same credential"));
+        assert_non_null(strstr(
+                e4, ":3:1: error: 'ak' and 'aws_access_key_id' (line 2) give the same credential"));
 
         /* A syntax error: path:line:col, and the secret-looking line is not quoted. */
         write_file(".aws/credentials", "[default]\naws_access_key_id = " AKID "\n" SECRET "\n");
@@ -403,14 +433,16 @@ static void test_config_file_formats(void **state) {
         Credentials c = {};
 
         /* Environment-style lines, as a systemd credential might hold them. */
-        write_file("acct.creds", "ALIBABA_CLOUD_ACCESS_KEY_ID=" AKID "\nALIBABA_CLOUD_ACCESS_KEY_SECRET=" SECRET "\n");
+        write_file("acct.creds", "ALIBABA_CLOUD_ACCESS_KEY_ID=" AKID
+                                 "\nALIBABA_CLOUD_ACCESS_KEY_SECRET=" SECRET "\n");
         c = resolve_ok(PROVIDER_ALICLOUD, CREDENTIAL_SOURCE_FILE, path);
         assert_null(c.token);
         credentials_done(&c);
 
         /* The generic names, in a section chosen by the profile. */
         write_file("acct.creds", "[a]\naccess_key_id = x\nsecret_access_key = y\n"
-                                 "[b]\naccess_key_id = " AKID "\nsecret_access_key = " SECRET "\nsession_token = " TOKEN "\n");
+                                 "[b]\naccess_key_id = " AKID "\nsecret_access_key = " SECRET
+                                 "\nsession_token = " TOKEN "\n");
         cfg.profile = "b";
         assert_int_equal(credentials_resolve_static(&cfg, &c, NULL, NULL), 1);
         assert_string_equal(c.access_key_id, AKID);
@@ -429,7 +461,9 @@ static void test_config_file_formats(void **state) {
         credentials_done(&c);
 
         /* An account name that cannot be a file name. */
-        CredentialConfig bad = { .provider = PROVIDER_AWS, .account = "../etc", .source = CREDENTIAL_SOURCE_SYSTEMD };
+        CredentialConfig bad = { .provider = PROVIDER_AWS,
+                                 .account = "../etc",
+                                 .source = CREDENTIAL_SOURCE_SYSTEMD };
         _cleanup_free_ char *e2 = resolve_error(&bad, -EINVAL);
 }
 
@@ -448,9 +482,16 @@ static void test_parse_time(void **state) {
                 { "2030-01-02 03:04:05z", 1893553445000000ULL },
         };
         static const char *const bad[] = {
-                "", "2030", "2030-01-02", "2030-01-02T03:04Z", "2030-13-02T03:04:05Z",
-                "2030-01-02T03:04:05Zjunk", "2030-01-02T03:04:05+0200", "1969-12-31T23:59:59Z",
-                "2030-01-02T24:00:00Z", "x030-01-02T03:04:05Z",
+                "",
+                "2030",
+                "2030-01-02",
+                "2030-01-02T03:04Z",
+                "2030-13-02T03:04:05Z",
+                "2030-01-02T03:04:05Zjunk",
+                "2030-01-02T03:04:05+0200",
+                "1969-12-31T23:59:59Z",
+                "2030-01-02T24:00:00Z",
+                "x030-01-02T03:04:05Z",
         };
         uint64_t u;
 
@@ -466,14 +507,19 @@ static void test_parse_time(void **state) {
 }
 
 static void test_helpers(void **state) {
-        assert_string_equal(credential_source_to_string(CREDENTIAL_SOURCE_SHARED_FILE), "shared-file");
+        assert_string_equal(credential_source_to_string(CREDENTIAL_SOURCE_SHARED_FILE),
+                            "shared-file");
         assert_int_equal(credential_source_from_string("metadata"), CREDENTIAL_SOURCE_METADATA);
         assert_int_equal(credential_source_from_string("env"), CREDENTIAL_SOURCE_ENV);
         assert_int_equal(credential_source_from_string("vault"), _CREDENTIAL_SOURCE_INVALID);
         assert_null(credential_source_to_string(_CREDENTIAL_SOURCE_MAX));
 
-        Credentials a = { .access_key_id = strdup(AKID), .secret = strdup(SECRET), .expires_usec = 10,
-                          .kind = CREDENTIAL_SOURCE_ENV, .source = strdup("env") }, b;
+        Credentials a = { .access_key_id = strdup(AKID),
+                          .secret = strdup(SECRET),
+                          .expires_usec = 10,
+                          .kind = CREDENTIAL_SOURCE_ENV,
+                          .source = strdup("env") },
+                    b;
         assert_int_equal(credentials_copy(&a, &b), 0);
         assert_string_equal(b.secret, SECRET);
         assert_null(b.token);
@@ -512,15 +558,17 @@ static void test_provider_static(void **state) {
         assert_int_equal(credential_provider_new(e, NULL, &cfg2, &q), 0);
         assert_int_equal(credential_provider_start(q), -EINVAL);
         assert_null(credential_provider_get(q));
-        assert_string_equal(credential_provider_error(q),
-                            "environment: HUAWEICLOUD_SDK_AK is not set, but HUAWEICLOUD_SDK_SK is");
+        assert_string_equal(
+                credential_provider_error(q),
+                "environment: HUAWEICLOUD_SDK_AK is not set, but HUAWEICLOUD_SDK_SK is");
         q = credential_provider_free(q);
 
         /* The metadata source without an HTTP engine. */
         unsetenv("HUAWEICLOUD_SDK_SK");
         assert_int_equal(credential_provider_new(e, NULL, &cfg2, &q), 0);
         assert_int_equal(credential_provider_start(q), -EINVAL);
-        assert_string_equal(credential_provider_error(q), "the metadata source needs an HTTP engine");
+        assert_string_equal(credential_provider_error(q),
+                            "the metadata source needs an HTTP engine");
 
         CredentialConfig bad = { .provider = PROVIDER_AWS };
         CredentialProvider *none = NULL;

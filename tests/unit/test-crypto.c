@@ -15,7 +15,8 @@ static void test_sha256(void **state) {
         assert_int_equal(crypto_sha256_hex(NULL, 0, hex), 0);
         assert_string_equal(hex, CRYPTO_SHA256_EMPTY_HEX);
         assert_int_equal(crypto_sha256_hex("abc", 3, hex), 0);
-        assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_string_equal(hex,
+                            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_int_equal(crypto_sha256("abc", 3, raw), 0);
         assert_int_equal(raw[0], 0xba);
         assert_int_equal(raw[31], 0xad);
@@ -41,9 +42,12 @@ static void test_hmac(void **state) {
 
         memset(key, 0x0b, sizeof(key));
         assert_int_equal(crypto_hmac_sha256_hex(key, sizeof(key), "Hi There", 8, hex), 0);
-        assert_string_equal(hex, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
-        assert_int_equal(crypto_hmac_sha256_hex("Jefe", 4, "what do ya want for nothing?", 28, hex), 0);
-        assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_string_equal(hex,
+                            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+        assert_int_equal(crypto_hmac_sha256_hex("Jefe", 4, "what do ya want for nothing?", 28, hex),
+                         0);
+        assert_string_equal(hex,
+                            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 /* A prepared key gives the same MAC as the one-shot function, message after message; RFC 4231
@@ -59,7 +63,8 @@ static void test_hmac_key(void **state) {
         for (unsigned i = 0; i < 3; i++) {
                 assert_int_equal(crypto_hmac_sha256_with_key(&k, msg, strlen(msg), mac), 0);
                 crypto_hex_encode(mac, sizeof(mac), hex);
-                assert_string_equal(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+                assert_string_equal(
+                        hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
         }
         assert_int_equal(crypto_hmac_sha256_with_key(&k, "abc", 3, mac), 0);
         assert_int_equal(crypto_hmac_sha256(key, sizeof(key), "abc", 3, once), 0);
@@ -96,9 +101,15 @@ static void test_random_hex(void **state) {
 static void test_base64(void **state) {
         static const struct {
                 const char *plain, *encoded;
-        } v[] = { /* RFC 4648 §10 */
-                { "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
-                { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+        } v[] = {
+                /* RFC 4648 §10 */
+                { "", "" },
+                { "f", "Zg==" },
+                { "fo", "Zm8=" },
+                { "foo", "Zm9v" },
+                { "foob", "Zm9vYg==" },
+                { "fooba", "Zm9vYmE=" },
+                { "foobar", "Zm9vYmFy" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(v); i++) {
@@ -112,7 +123,8 @@ static void test_base64(void **state) {
                 assert_int_equal(n, strlen(v[i].plain));
                 assert_memory_equal(d, v[i].plain, n);
         }
-        static const char *const bad[] = { "Zg=", "Zg=a", "Z===", "Zm9v\n", "Zm 9", "=Zm9", "Zg==Zg==" };
+        static const char *const bad[] = { "Zg=",  "Zg=a", "Z===",    "Zm9v\n",
+                                           "Zm 9", "=Zm9", "Zg==Zg==" };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 void *d = NULL;
                 size_t n;
@@ -123,10 +135,10 @@ static void test_base64(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_sha256),      cmocka_unit_test(test_md5),
-                cmocka_unit_test(test_hmac),
-                cmocka_unit_test(test_hmac_key),        cmocka_unit_test(test_hex_consttime),
-                cmocka_unit_test(test_random_hex),  cmocka_unit_test(test_base64),
+                cmocka_unit_test(test_sha256),        cmocka_unit_test(test_md5),
+                cmocka_unit_test(test_hmac),          cmocka_unit_test(test_hmac_key),
+                cmocka_unit_test(test_hex_consttime), cmocka_unit_test(test_random_hex),
+                cmocka_unit_test(test_base64),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,8 +76,8 @@ static void test_full(void **state) {
 }
 
 static void test_defaults(void **state) {
-        _cleanup_(daemon_config_freep) DaemonConfig *c =
-                parse_ok("accounts: [{name: a, provider: alicloud, region: cn-hangzhou}]\nlisten: \"\"\n");
+        _cleanup_(daemon_config_freep) DaemonConfig *c = parse_ok(
+                "accounts: [{name: a, provider: alicloud, region: cn-hangzhou}]\nlisten: \"\"\n");
 
         assert_string_equal(c->desired_dir, "/etc/asyncfg/desired.d");
         assert_string_equal(c->state_dir, "/var/lib/asyncfg");
@@ -111,36 +111,63 @@ static const Case invalid[] = {
         { A1 "resyncInterval: 5 minutes\n", 2, 17, "'resyncInterval' is not a valid duration" },
         { A1 "concurrency: 0\n", 2, 14, "'concurrency' must be between 1 and 4096, got 0" },
         { A1 "backoff: {base: 1s, cap: 1d1s}\n", 2, 26, "'cap' must be between 1ms and 1d" },
-        { A1 "backoff: {base: 10s, cap: 1s}\n", 2, 10, "backoff 'base' must not be larger than 'cap'" },
+        { A1 "backoff: {base: 10s, cap: 1s}\n", 2, 10,
+          "backoff 'base' must not be larger than 'cap'" },
         { A1 "backoff: {jitter: 1}\n", 2, 11, "unknown key 'jitter' in 'backoff'" },
         { "accounts: {name: a}\n", 1, 11, "'accounts' must be a sequence, got a mapping" },
-        { "accounts: [{name: a, region: r}]\n", 1, 12, "missing required key 'provider' in account" },
-        { "accounts: [{name: a, provider: gcp, region: r}]\n", 1, 32, "'provider' must be one of aws, alicloud, huaweicloud, got 'gcp'" },
-        { "accounts: [{name: a, provider: aws}]\n", 1, 12, "missing required key 'region' in account" },
+        { "accounts: [{name: a, region: r}]\n", 1, 12,
+          "missing required key 'provider' in account" },
+        { "accounts: [{name: a, provider: gcp, region: r}]\n", 1, 32,
+          "'provider' must be one of aws, alicloud, huaweicloud, got 'gcp'" },
+        { "accounts: [{name: a, provider: aws}]\n", 1, 12,
+          "missing required key 'region' in account" },
         { "accounts: [{name: 'a/b', provider: aws, region: r}]\n", 1, 19, "invalid name 'a/b'" },
-        { "accounts: [{name: a, provider: aws, region: r}, {name: a, provider: aws, region: s}]\n", 1, 56, "duplicate account name 'a' (first at line 1, column 19)" },
-        { "accounts: [{name: a, provider: aws, region: r, accountId: '1'}]\n", 1, 59, "'accountId' of an aws account must be its 12-digit AWS account id" },
-        { "accounts: [{name: a, provider: aws, region: r, accountId: '1234567890123'}]\n", 1, 59, "'accountId' of an aws account must be its 12-digit AWS account id" },
-        { "accounts: [{name: a, provider: aws, region: r, accountId: '12345678901a'}]\n", 1, 59, "'accountId' must be a quoted string of digits" },
-        { "accounts: [{name: a, provider: huaweicloud, region: r, projectId: p, accountId: '123456789012'}]\n", 1, 70, "key 'accountId' is only valid for provider aws or alicloud" },
-        { "accounts: [{name: a, provider: aws, region: r, api: fc2}]\n", 1, 48, "key 'api' is only valid for provider alicloud" },
-        { "accounts: [{name: a, provider: alicloud, region: r, api: fc4}]\n", 1, 58, "'api' must be one of fc3, fc2, got 'fc4'" },
-        { "accounts: [{name: a, provider: alicloud, region: r, api: fc2}]\n", 1, 12, "uses api fc2, which needs 'accountId'" },
-        { "accounts: [{name: a, provider: alicloud, region: r, accountId: 1234}]\n", 1, 64, "'accountId' must be a string, got an integer" },
-        { "accounts: [{name: a, provider: alicloud, region: r, accountId: '12a'}]\n", 1, 64, "'accountId' must be a quoted string of digits" },
-        { "accounts: [{name: a, provider: huaweicloud, region: r}]\n", 1, 12, "missing required key 'projectId' in account" },
-        { "accounts: [{name: a, provider: aws, region: r, projectId: p}]\n", 1, 48, "key 'projectId' is only valid for provider huaweicloud" },
-        { "accounts: [{name: a, provider: aws, region: r, endpoint: 'ftp://x'}]\n", 1, 58, "'endpoint' must be an http:// or https:// URL" },
-        { "accounts: [{name: a, provider: aws, region: r, rateLimit: {qps: 0}}]\n", 1, 65, "'qps' must be more than 0" },
-        { "accounts: [{name: a, provider: aws, region: r, rateLimit: {qps: x}}]\n", 1, 65, "'qps' must be a number, got a string" },
-        { "accounts: [{name: a, provider: aws, region: r, rateLimit: {burst: 0}}]\n", 1, 67, "'burst' must be between 1 and 10000, got 0" },
-        { "accounts: [{name: a, provider: aws, region: r, credentials: {source: vault}}]\n", 1, 70, "'source' must be one of auto, file, systemd, env, shared-file, metadata, got 'vault'" },
-        { "accounts: [{name: a, provider: aws, region: r, credentials: {source: file}}]\n", 1, 61, "'credentials' with source file needs a 'path'" },
-        { "accounts: [{name: a, provider: aws, region: r, credentials: {source: env, path: /x}}]\n", 1, 81, "'path' is only valid with source file" },
-        { A1 "alerts: [{name: x, type: pager, url: 'http://x'}]\n", 2, 26, "'type' must be one of webhook, slack, alertmanager, got 'pager'" },
+        { "accounts: [{name: a, provider: aws, region: r}, {name: a, provider: aws, region: s}]\n",
+          1, 56, "duplicate account name 'a' (first at line 1, column 19)" },
+        { "accounts: [{name: a, provider: aws, region: r, accountId: '1'}]\n", 1, 59,
+          "'accountId' of an aws account must be its 12-digit AWS account id" },
+        { "accounts: [{name: a, provider: aws, region: r, accountId: '1234567890123'}]\n", 1, 59,
+          "'accountId' of an aws account must be its 12-digit AWS account id" },
+        { "accounts: [{name: a, provider: aws, region: r, accountId: '12345678901a'}]\n", 1, 59,
+          "'accountId' must be a quoted string of digits" },
+        { "accounts: [{name: a, provider: huaweicloud, region: r, projectId: p, accountId: '123456789012'}]\n",
+          1, 70, "key 'accountId' is only valid for provider aws or alicloud" },
+        { "accounts: [{name: a, provider: aws, region: r, api: fc2}]\n", 1, 48,
+          "key 'api' is only valid for provider alicloud" },
+        { "accounts: [{name: a, provider: alicloud, region: r, api: fc4}]\n", 1, 58,
+          "'api' must be one of fc3, fc2, got 'fc4'" },
+        { "accounts: [{name: a, provider: alicloud, region: r, api: fc2}]\n", 1, 12,
+          "uses api fc2, which needs 'accountId'" },
+        { "accounts: [{name: a, provider: alicloud, region: r, accountId: 1234}]\n", 1, 64,
+          "'accountId' must be a string, got an integer" },
+        { "accounts: [{name: a, provider: alicloud, region: r, accountId: '12a'}]\n", 1, 64,
+          "'accountId' must be a quoted string of digits" },
+        { "accounts: [{name: a, provider: huaweicloud, region: r}]\n", 1, 12,
+          "missing required key 'projectId' in account" },
+        { "accounts: [{name: a, provider: aws, region: r, projectId: p}]\n", 1, 48,
+          "key 'projectId' is only valid for provider huaweicloud" },
+        { "accounts: [{name: a, provider: aws, region: r, endpoint: 'ftp://x'}]\n", 1, 58,
+          "'endpoint' must be an http:// or https:// URL" },
+        { "accounts: [{name: a, provider: aws, region: r, rateLimit: {qps: 0}}]\n", 1, 65,
+          "'qps' must be more than 0" },
+        { "accounts: [{name: a, provider: aws, region: r, rateLimit: {qps: x}}]\n", 1, 65,
+          "'qps' must be a number, got a string" },
+        { "accounts: [{name: a, provider: aws, region: r, rateLimit: {burst: 0}}]\n", 1, 67,
+          "'burst' must be between 1 and 10000, got 0" },
+        { "accounts: [{name: a, provider: aws, region: r, credentials: {source: vault}}]\n", 1, 70,
+          "'source' must be one of auto, file, systemd, env, shared-file, metadata, got 'vault'" },
+        { "accounts: [{name: a, provider: aws, region: r, credentials: {source: file}}]\n", 1, 61,
+          "'credentials' with source file needs a 'path'" },
+        { "accounts: [{name: a, provider: aws, region: r, credentials: {source: env, path: /x}}]\n",
+          1, 81, "'path' is only valid with source file" },
+        { A1 "alerts: [{name: x, type: pager, url: 'http://x'}]\n", 2, 26,
+          "'type' must be one of webhook, slack, alertmanager, got 'pager'" },
         { A1 "alerts: [{name: x, type: slack}]\n", 2, 10, "missing required key 'url' in alert" },
-        { A1 "alerts: [{name: x, type: slack, url: 'http://a'}, {name: x, type: slack, url: 'http://b'}]\n", 2, 58, "duplicate alert name 'x'" },
-        { A1 "alerts: [{name: x, type: slack, url: 'http://a', secret: s}]\n", 2, 58, "'secret' is only valid for type webhook" },
+        { A1
+          "alerts: [{name: x, type: slack, url: 'http://a'}, {name: x, type: slack, url: 'http://b'}]\n",
+          2, 58, "duplicate alert name 'x'" },
+        { A1 "alerts: [{name: x, type: slack, url: 'http://a', secret: s}]\n", 2, 58,
+          "'secret' is only valid for type webhook" },
         { A1 "alerting: {fireAfter: 0}\n", 2, 23, "'fireAfter' must be between 1 and 1000, got 0" },
         { A1 "alerting: {remindEvery: 10s}\n", 2, 25, "'remindEvery' must be between 1m and 7d" },
         { A1 "alerting: {resolve: true}\n", 2, 12, "unknown key 'resolve' in 'alerting'" },
@@ -161,7 +188,8 @@ static void test_invalid(void **state) {
 
                 diag_list_init(&d);
                 assert_int_equal(daemon_config_parse("cfg.yaml", invalid[i].yaml,
-                                                     strlen(invalid[i].yaml), &d, &c), -EINVAL);
+                                                     strlen(invalid[i].yaml), &d, &c),
+                                 -EINVAL);
                 assert_null(c);
                 for (size_t j = 0; j < d.n; j++)
                         found = found || (d.items[j].line == invalid[i].line &&
@@ -228,27 +256,31 @@ static void test_resolve_account(void **state) {
         _cleanup_(daemon_config_freep) DaemonConfig *c = parse_ok(CONFIG);
 
         expect_account(c, DOC("  provider: aws\n  function: f\n"), "aws-prod", 0, 0, NULL);
-        expect_account(c, DOC("  provider: aws\n  account: aws-prod\n  function: f\n"), "aws-prod", 0, 0, NULL);
-        expect_account(c, DOC("  provider: alicloud\n  account: ali-old\n  function: s/f\n"), "ali-old", 0, 0, NULL);
+        expect_account(c, DOC("  provider: aws\n  account: aws-prod\n  function: f\n"), "aws-prod",
+                       0, 0, NULL);
+        expect_account(c, DOC("  provider: alicloud\n  account: ali-old\n  function: s/f\n"),
+                       "ali-old", 0, 0, NULL);
         expect_account(c, DOC("  provider: aws\n  account: aws-dev\n  function: f\n"), NULL, 6, 12,
                        "account 'aws-dev' is not defined in cfg.yaml");
         expect_account(c, DOC("  provider: aws\n  account: ali-prod\n  function: f\n"), NULL, 6, 12,
                        "account 'ali-prod' is a alicloud account, not aws");
         expect_account(c, DOC("  provider: alicloud\n  function: f\n"), NULL, 5, 3,
                        "'account' is required: cfg.yaml has more than one alicloud account");
-        expect_account(c, DOC("  provider: huaweicloud\n  function: 'urn:fss:r:p:function:default:f'\n"), NULL, 5, 3,
-                       "no account of provider huaweicloud in cfg.yaml");
-        expect_account(c, DOC("  provider: alicloud\n  account: ali-old\n  function: f\n"), NULL, 7, 13,
+        expect_account(
+                c, DOC("  provider: huaweicloud\n  function: 'urn:fss:r:p:function:default:f'\n"),
+                NULL, 5, 3, "no account of provider huaweicloud in cfg.yaml");
+        expect_account(c, DOC("  provider: alicloud\n  account: ali-old\n  function: f\n"), NULL, 7,
+                       13,
                        "account 'ali-old' uses api fc2: write the function as 'service/function'");
-        expect_account(c, DOC("  provider: alicloud\n  account: ali-prod\n  function: s/f\n"), NULL, 7, 13,
-                       "account 'ali-prod' uses api fc3");
+        expect_account(c, DOC("  provider: alicloud\n  account: ali-prod\n  function: s/f\n"), NULL,
+                       7, 13, "account 'ali-prod' uses api fc3");
 }
 
 /* DESIGN.md §3.12: a function ARN/URN of another region, account or project is an error at
  * spec.function naming both sides; one of the account's own loads. */
 #define FOREIGN_CONFIG                                                                             \
         "accounts:\n"                                                                              \
-        "  - {name: use1, provider: aws, region: us-east-1, accountId: '123456789012'}\n"           \
+        "  - {name: use1, provider: aws, region: us-east-1, accountId: '123456789012'}\n"          \
         "  - {name: use1-anon, provider: aws, region: us-east-1}\n"                                \
         "  - {name: hw, provider: huaweicloud, region: cn-north-4, projectId: p0}\n"               \
         "  - {name: ali, provider: alicloud, region: cn-hangzhou}\n"
@@ -264,7 +296,8 @@ static const struct {
         { "  provider: aws\n  account: use1\n  function: 'arn:aws:lambda:eu-west-1:999999999999:function:orders-worker'\n",
           NULL, "'eu-west-1'", "'us-east-1'" },
         { "  provider: aws\n  account: use1\n  function: 'arn:aws:lambda:us-east-1:999999999999:function:orders-worker'\n",
-          NULL, "belongs to AWS account 999999999999, but account 'use1' is AWS account 123456789012" },
+          NULL,
+          "belongs to AWS account 999999999999, but account 'use1' is AWS account 123456789012" },
         { "  provider: aws\n  account: use1\n  function: '999999999999:function:orders-worker'\n",
           NULL, "belongs to AWS account 999999999999" },
         { "  provider: aws\n  account: use1\n  function: '999999999999:function:orders-worker:live'\n",
@@ -300,12 +333,13 @@ static void test_foreign_function(void **state) {
                 assert_int_equal(desired_set_new(c, &s), 0);
                 r = desired_set_load_data(s, "d.yaml", yaml, strlen(yaml));
                 f = desired_set_get_file(s, "d.yaml");
-                if (foreign[i].account ? r != 1 : r != 0 || f->diags.n_errors != 1 ||
-                                                      f->diags.items[0].line != 7 ||
-                                                      f->diags.items[0].column != 13 ||
-                                                      !strstr(f->diags.items[0].message, foreign[i].message) ||
-                                                      (foreign[i].message2 &&
-                                                       !strstr(f->diags.items[0].message, foreign[i].message2))) {
+                if (foreign[i].account
+                            ? r != 1
+                            : r != 0 || f->diags.n_errors != 1 || f->diags.items[0].line != 7 ||
+                                      f->diags.items[0].column != 13 ||
+                                      !strstr(f->diags.items[0].message, foreign[i].message) ||
+                                      (foreign[i].message2 &&
+                                       !strstr(f->diags.items[0].message, foreign[i].message2))) {
                         fprintf(stderr, "case %zu: r=%d\n", i, r);
                         diag_list_print(&f->diags, stderr);
                         fail();
@@ -335,7 +369,8 @@ static void test_shipped_examples(void **state) {
 
         if (access("config/asyncfgd.yaml", F_OK) < 0)
                 skip();
-        assert_int_equal(validate_paths(paths, 1, "config/asyncfgd.yaml", VALIDATE_OUTPUT_TEXT, o, e), 0);
+        assert_int_equal(
+                validate_paths(paths, 1, "config/asyncfgd.yaml", VALIDATE_OUTPUT_TEXT, o, e), 0);
         fclose(o);
         fclose(e);
         assert_string_equal(err, "");
@@ -347,10 +382,13 @@ static void test_shipped_examples(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_full),            cmocka_unit_test(test_defaults),
-                cmocka_unit_test(test_invalid),         cmocka_unit_test(test_listen_address),
+                cmocka_unit_test(test_full),
+                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_invalid),
+                cmocka_unit_test(test_listen_address),
                 cmocka_unit_test(test_resolve_account),
-                cmocka_unit_test(test_foreign_function), cmocka_unit_test(test_resolved_duplicates),
+                cmocka_unit_test(test_foreign_function),
+                cmocka_unit_test(test_resolved_duplicates),
                 cmocka_unit_test(test_shipped_examples),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -55,8 +55,8 @@ static void test_revisions(void **state) {
         } cases[] = {
                 { "4b825dc642cb6eb9a060e54bf8d69288fbee4904\n",
                   "4b825dc642cb6eb9a060e54bf8d69288fbee4904" },
-                { "4b825dc\n", "4b825dc" },                       /* no newline needed */
-                { "main@4b825dc \r\n\n", "main@4b825dc" },        /* trailing blanks cut */
+                { "4b825dc\n", "4b825dc" },                /* no newline needed */
+                { "main@4b825dc \r\n\n", "main@4b825dc" }, /* trailing blanks cut */
                 { "v1.2\nsecond line is not read\n", "v1.2" },
         };
 

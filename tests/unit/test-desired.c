@@ -125,10 +125,14 @@ static void test_path_hidden(void **state) {
                 const char *rel;
                 bool hidden;
         } paths[] = {
-                { "a.yaml", false },          { "sub/a.yaml", false },
-                { "a.b/c.d/e.yaml", false },  { "sub/", false },
-                { ".a.yaml", true },          { "sub/.a.yaml", true },
-                { ".git/a.yaml", true },      { "a/..data/b.yaml", true },
+                { "a.yaml", false },
+                { "sub/a.yaml", false },
+                { "a.b/c.d/e.yaml", false },
+                { "sub/", false },
+                { ".a.yaml", true },
+                { "sub/.a.yaml", true },
+                { ".git/a.yaml", true },
+                { "a/..data/b.yaml", true },
                 { "a/..2024_01/b/c.yaml", true },
         };
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
@@ -182,14 +186,14 @@ static void test_path_classify_agrees_with_scan(void **state) {
                 { "a.yaml.orig", DESIRED_PATH_IGNORED },
                 { "notes.txt", DESIRED_PATH_IGNORED },
                 { "A.YAML", DESIRED_PATH_IGNORED },
-                { "sub", DESIRED_PATH_UNKNOWN },               /* a directory */
+                { "sub", DESIRED_PATH_UNKNOWN }, /* a directory */
                 { "gone.yaml", DESIRED_PATH_UNKNOWN },
                 { "dangling.yaml", DESIRED_PATH_UNKNOWN },
                 { "fifo.yaml", DESIRED_PATH_UNKNOWN },
-                { ".h/c.yaml", DESIRED_PATH_UNKNOWN },         /* read only through symlinks */
-                { "sub/loop/b.yml", DESIRED_PATH_UNKNOWN },    /* the scan reads sub/b.yml */
-                { "top/sub/b.yml", DESIRED_PATH_UNKNOWN },     /* top is the root again */
-                { deeper_file, DESIRED_PATH_UNKNOWN },         /* one level too deep */
+                { ".h/c.yaml", DESIRED_PATH_UNKNOWN },      /* read only through symlinks */
+                { "sub/loop/b.yml", DESIRED_PATH_UNKNOWN }, /* the scan reads sub/b.yml */
+                { "top/sub/b.yml", DESIRED_PATH_UNKNOWN },  /* top is the root again */
+                { deeper_file, DESIRED_PATH_UNKNOWN },      /* one level too deep */
         };
 
         deep_dir(deep, sizeof(deep), LIMIT_DIRECTORY_DEPTH);
@@ -243,8 +247,7 @@ static void test_update_file(void **state) {
         assert_int_equal(desired_set_rescan(s, tmpdir), 1);
         /* the directory written with a trailing slash names the same file */
         snprintf(root, sizeof(root), "%s//", tmpdir);
-        assert_int_equal(desired_set_update_file(s, root, "sub/a.yaml", &f),
-                         DESIRED_UPDATE_NONE);
+        assert_int_equal(desired_set_update_file(s, root, "sub/a.yaml", &f), DESIRED_UPDATE_NONE);
         replace_file("sub/a.yaml", DOC("a2", "fa"));
         assert_int_equal(desired_set_update_file(s, root, "sub/a.yaml", &f),
                          DESIRED_UPDATE_ACCEPTED);
@@ -340,8 +343,8 @@ static void test_last_good_version(void **state) {
         /* A file that cannot be read is rejected, never removed. */
         assert_int_equal(desired_set_load_file(s, path_in("gone.yaml")), 0);
         assert_int_equal(desired_set_get_file(s, path_in("gone.yaml"))->state, DESIRED_FILE_ERROR);
-        assert_true(has_diag(&desired_set_get_file(s, path_in("gone.yaml"))->diags, "gone.yaml", 0, 0,
-                             "cannot read file: No such file or directory"));
+        assert_true(has_diag(&desired_set_get_file(s, path_in("gone.yaml"))->diags, "gone.yaml", 0,
+                             0, "cannot read file: No such file or directory"));
         assert_int_equal(desired_set_remove_file(s, path_in("gone.yaml")), 1);
 
         /* Only a file that is really gone takes its resources away. */
@@ -474,8 +477,8 @@ static void assert_kept_in_error(const DesiredSet *s, const char *rel, const cha
         assert_int_equal(f->state, DESIRED_FILE_ERROR);
         assert_int_equal(f->n_resources, 1);
         assert_string_equal(f->resources[0]->name, "r");
-        assert_true(has_diag(&f->diags, "r.yaml", f->diags.items[0].line,
-                             f->diags.items[0].column, error));
+        assert_true(has_diag(&f->diags, "r.yaml", f->diags.items[0].line, f->diags.items[0].column,
+                             error));
         assert_int_equal(desired_set_n_resources(s), 2);
 }
 
@@ -487,11 +490,16 @@ static void test_only_gone_removes(void **state) {
                 bool removed; /* by the rescan */
                 const char *error;
         } cases[] = {
-                { "unreadable file", break_unreadable_file, false, false, "cannot read file: Permission denied" },
-                { "unreadable dir", break_unreadable_dir, false, false, "cannot read file: Permission denied" },
-                { "unlistable dir", break_unlistable_dir, false, false, "the scan did not reach the file" },
-                { "symlink loop", break_symlink_loop, false, false, "Too many levels of symbolic links" },
-                { "directory loop", break_dir_loop, false, false, "the scan did not reach the file" },
+                { "unreadable file", break_unreadable_file, false, false,
+                  "cannot read file: Permission denied" },
+                { "unreadable dir", break_unreadable_dir, false, false,
+                  "cannot read file: Permission denied" },
+                { "unlistable dir", break_unlistable_dir, false, false,
+                  "the scan did not reach the file" },
+                { "symlink loop", break_symlink_loop, false, false,
+                  "Too many levels of symbolic links" },
+                { "directory loop", break_dir_loop, false, false,
+                  "the scan did not reach the file" },
                 { "emptied", break_emptied, false, false, "holds no document" },
                 { "comment only", break_comment_only, false, false, "holds no document" },
                 { "fifo", break_fifo, false, false, "not a regular file" },
@@ -582,7 +590,8 @@ static void test_duplicates_across_files(void **state) {
 
         /* Three spellings of one AWS function + qualifier. */
         write_file("a.yaml", DOC("one", "orders"));
-        write_file("b.yaml", "\n" DOC("two", "arn:aws:lambda:us-east-1:123456789012:function:orders"));
+        write_file("b.yaml",
+                   "\n" DOC("two", "arn:aws:lambda:us-east-1:123456789012:function:orders"));
         write_file("c.yaml", DOC("three", "orders:$LATEST"));
         write_file("d.yaml", DOC("one", "unrelated"));
         write_file("e.yaml", DOC("five", "orders:live")); /* another qualifier: fine */
@@ -669,7 +678,8 @@ static void test_duplicate_index_follows_changes(void **state) {
         assert_int_equal(desired_set_remove_file(s, "b.yaml"), 1);
         assert_int_equal(desired_set_load_data(s, "c.yaml", c, strlen(c)), 1);
         assert_int_equal(desired_set_load_data(s, "d.yaml", a, strlen(a)), 0); /* f1 is c's */
-        assert_int_equal(desired_set_load_data(s, "d.yaml", DOC("x", "f4"), strlen(DOC("x", "f4"))), 1);
+        assert_int_equal(desired_set_load_data(s, "d.yaml", DOC("x", "f4"), strlen(DOC("x", "f4"))),
+                         1);
         assert_int_equal(desired_set_n_resources(s), 3);
 }
 
@@ -712,7 +722,8 @@ static void test_file_size_limit(void **state) {
         assert_int_equal(desired_set_new(NULL, &s), 0);
         assert_int_equal(desired_set_load_file(s, path_in("big.yaml")), 0);
         f = desired_set_get_file(s, path_in("big.yaml"));
-        assert_true(has_diag(&f->diags, "big.yaml", 1, 1, "file is too large (1048577 bytes, limit 1048576)"));
+        assert_true(has_diag(&f->diags, "big.yaml", 1, 1,
+                             "file is too large (1048577 bytes, limit 1048576)"));
         assert_int_equal(desired_set_load_file(s, path_in("ok.yaml")), 0);
         f = desired_set_get_file(s, path_in("ok.yaml"));
         assert_int_equal(f->diags.n, 1);
@@ -781,16 +792,16 @@ static void test_parallel_load_same_as_serial(void **state) {
                 snprintf(name, sizeof(name), "%sf%02u.yaml", i % 5 == 4 ? "sub/" : "", i);
                 write_docs(name, i * 1000, i % 3 == 0 ? 150 : 1 + i % 4, false);
         }
-        write_file("f05a.yaml", DOC("x5", "fn-2000"));        /* f02's function: duplicate */
-        write_file("f07a.yaml", DOC("r1000", "other-7"));     /* f01's name: duplicate */
-        write_file("f09a.yaml", "broken: [");                 /* YAML error */
+        write_file("f05a.yaml", DOC("x5", "fn-2000"));    /* f02's function: duplicate */
+        write_file("f07a.yaml", DOC("r1000", "other-7")); /* f01's name: duplicate */
+        write_file("f09a.yaml", "broken: [");             /* YAML error */
         write_file("f11a.yaml", "apiVersion: asyncfg.io/v1\nkind: Nope\n"); /* schema error */
-        write_file("f13a.yaml", "");                          /* no documents: an error */
+        write_file("f13a.yaml", ""); /* no documents: an error */
         write_file("f15a.yaml", DOC("x15", "fn-3000") "---\n" DOC("x15", "z")); /* both */
         assert_non_null(big);
         memset(big, '#', LIMIT_FILE_SIZE + 1);
         big[LIMIT_FILE_SIZE + 1] = 0;
-        write_file("f17a.yaml", big);                          /* too large */
+        write_file("f17a.yaml", big); /* too large */
 
         assert_int_equal(desired_set_new(NULL, &serial), 0);
         assert_int_equal(desired_set_new(NULL, &par3), 0);
@@ -821,8 +832,10 @@ static void test_parallel_load_same_as_serial(void **state) {
         assert_int_equal(desired_set_rescan(par3, tmpdir), r);
         assert_int_equal(desired_set_rescan(par2, tmpdir), r);
         assert_int_equal(desired_set_get_file(serial, path_in("f03.yaml"))->state, DESIRED_FILE_OK);
-        assert_int_equal(desired_set_get_file(serial, path_in("f05a.yaml"))->state, DESIRED_FILE_OK);
-        assert_int_equal(desired_set_get_file(serial, path_in("f01.yaml"))->state, DESIRED_FILE_ERROR);
+        assert_int_equal(desired_set_get_file(serial, path_in("f05a.yaml"))->state,
+                         DESIRED_FILE_OK);
+        assert_int_equal(desired_set_get_file(serial, path_in("f01.yaml"))->state,
+                         DESIRED_FILE_ERROR);
         assert_same_sets(serial, par3);
         assert_same_sets(serial, par2);
 }
@@ -839,7 +852,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_last_good_version, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_empty_and_missing_dir, setup, teardown),
                 cmocka_unit_test(test_only_gone_removes),
-                cmocka_unit_test_setup_teardown(test_unreadable_root_removes_nothing, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unreadable_root_removes_nothing, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_set_config_rereads, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_duplicates_across_files, setup, teardown),
                 cmocka_unit_test(test_duplicates_in_one_file),

@@ -75,17 +75,20 @@ static const Case cases[] = {
           "maxEventAgeSeconds: 61 → 60" },
         { "no live config", "{\"maxRetryAttempts\":1,\"enableAsyncStatusLog\":true}", PRESENT, 0,
           NULL, NULL, "maxRetryAttempts: (none) → 1; enableAsyncStatusLog: (none) → true" },
-        { "huawei param key order", "{\"onFailure\":{\"destination\":\"OBS\",\"param\":{\"bucket\":\"b\",\"prefix\":\"/f\",\"expires\":5}}}",
+        { "huawei param key order",
+          "{\"onFailure\":{\"destination\":\"OBS\",\"param\":{\"bucket\":\"b\",\"prefix\":\"/f\",\"expires\":5}}}",
           PRESENT, 0,
           "{\"onFailure\":{\"destination\":\"OBS\",\"param\":{\"expires\":5,\"prefix\":\"/f\",\"bucket\":\"b\"}}}",
           NULL, "" },
-        { "huawei param value", "{\"onFailure\":{\"destination\":\"OBS\",\"param\":{\"bucket\":\"b\",\"prefix\":\"/f\"}}}",
+        { "huawei param value",
+          "{\"onFailure\":{\"destination\":\"OBS\",\"param\":{\"bucket\":\"b\",\"prefix\":\"/f\"}}}",
           PRESENT, 0,
           "{\"onFailure\":{\"destination\":\"OBS\",\"param\":{\"prefix\":\"/g\",\"bucket\":\"b\"}}}",
           NULL, "onFailure: OBS {bucket: b, prefix: /g} → OBS {bucket: b, prefix: /f}" },
-        { "huawei type", "{\"onSuccess\":{\"destination\":\"SMN\",\"param\":{\"topic_urn\":\"u\"}}}",
-          PRESENT, 0, "{\"onSuccess\":{\"destination\":\"DIS\",\"param\":{\"topic_urn\":\"u\"}}}",
-          NULL, "onSuccess: DIS {topic_urn: u} → SMN {topic_urn: u}" },
+        { "huawei type",
+          "{\"onSuccess\":{\"destination\":\"SMN\",\"param\":{\"topic_urn\":\"u\"}}}", PRESENT, 0,
+          "{\"onSuccess\":{\"destination\":\"DIS\",\"param\":{\"topic_urn\":\"u\"}}}", NULL,
+          "onSuccess: DIS {topic_urn: u} → SMN {topic_urn: u}" },
         { "huawei empty param", "{\"onSuccess\":{\"destination\":\"OBS\"}}", PRESENT, 0,
           "{\"onSuccess\":{\"destination\":\"OBS\",\"param\":{}}}", NULL, "" },
         /* Drift versus change. */
@@ -124,8 +127,8 @@ static void test_table(void **state) {
                         config_from(c->live, &live);
                 if (c->last)
                         config_from(c->last, &last);
-                AsyncFieldSet managed = c->managed == PRESENT ? async_config_present_fields(&desired)
-                                                              : c->managed;
+                AsyncFieldSet managed =
+                        c->managed == PRESENT ? async_config_present_fields(&desired) : c->managed;
                 assert_int_equal(diff_compute(&desired, managed, c->ignore, c->live ? &live : NULL,
                                               c->last ? &last : NULL, &d),
                                  0);
@@ -198,16 +201,19 @@ static void test_json(void **state) {
         json_t *j;
         char *s;
 
-        config_from("{\"maxRetryAttempts\":0,\"onFailure\":{\"destination\":\"OBS\",\"param\":{\"bucket\":\"b\"}}}",
-                    &desired);
+        config_from(
+                "{\"maxRetryAttempts\":0,\"onFailure\":{\"destination\":\"OBS\",\"param\":{\"bucket\":\"b\"}}}",
+                &desired);
         config_from("{\"maxRetryAttempts\":2}", &live);
-        assert_int_equal(diff_compute(&desired, async_config_present_fields(&desired), 0, &live,
-                                      NULL, &d),
-                         0);
+        assert_int_equal(
+                diff_compute(&desired, async_config_present_fields(&desired), 0, &live, NULL, &d),
+                0);
         assert_int_equal(diff_to_json(d, &j), 0);
         s = json_dumps(j, JSON_COMPACT);
-        assert_string_equal(s, "[{\"field\":\"maxRetryAttempts\",\"from\":2,\"to\":0},"
-                               "{\"field\":\"onFailure\",\"from\":null,\"to\":{\"destination\":\"OBS\",\"param\":{\"bucket\":\"b\"}}}]");
+        assert_string_equal(
+                s,
+                "[{\"field\":\"maxRetryAttempts\",\"from\":2,\"to\":0},"
+                "{\"field\":\"onFailure\",\"from\":null,\"to\":{\"destination\":\"OBS\",\"param\":{\"bucket\":\"b\"}}}]");
         free(s);
         json_decref(j);
         d = diff_free(d);
@@ -216,7 +222,9 @@ static void test_json(void **state) {
         assert_int_equal(diff_compute(&desired, B(MAX_RETRY_ATTEMPTS), 0, &live, &last, &d), 0);
         assert_int_equal(diff_to_json(d, &j), 0);
         s = json_dumps(j, JSON_COMPACT);
-        assert_string_equal(s, "[{\"field\":\"maxRetryAttempts\",\"from\":2,\"to\":0,\"drift\":true,\"change\":true}]");
+        assert_string_equal(
+                s,
+                "[{\"field\":\"maxRetryAttempts\",\"from\":2,\"to\":0,\"drift\":true,\"change\":true}]");
         free(s);
         json_decref(j);
         assert_non_null(diff_get(d, ASYNC_FIELD_MAX_RETRY_ATTEMPTS));
@@ -240,8 +248,9 @@ static void test_merge_for_put(void **state) {
         char *s;
 
         config_from("{\"maxRetryAttempts\":0,\"maxEventAgeSeconds\":60}", &desired);
-        config_from("{\"maxRetryAttempts\":2,\"maxEventAgeSeconds\":70,\"onFailure\":{\"destination\":\"arn:q\"},\"onSuccess\":{\"destination\":\"arn:s\"}}",
-                    &live);
+        config_from(
+                "{\"maxRetryAttempts\":2,\"maxEventAgeSeconds\":70,\"onFailure\":{\"destination\":\"arn:q\"},\"onSuccess\":{\"destination\":\"arn:s\"}}",
+                &live);
 
         /* Managed from desired; unmanaged onFailure kept from live; managed-but-empty
          * onSuccess is sent as "none"; ignored maxEventAgeSeconds keeps the live value. */
@@ -250,14 +259,16 @@ static void test_merge_for_put(void **state) {
                                                     &live, &put),
                          0);
         s = config_text(&put);
-        assert_string_equal(s, "{\"maxRetryAttempts\":0,\"maxEventAgeSeconds\":70,\"onFailure\":{\"destination\":\"arn:q\"}}");
+        assert_string_equal(
+                s,
+                "{\"maxRetryAttempts\":0,\"maxEventAgeSeconds\":70,\"onFailure\":{\"destination\":\"arn:q\"}}");
         free(s);
         async_config_done(&put);
 
         /* No live config: the desired document, ignored fields included (creation). */
-        assert_int_equal(async_config_merge_for_put(&desired, managed, B(MAX_EVENT_AGE_SECONDS),
-                                                    NULL, &put),
-                         0);
+        assert_int_equal(
+                async_config_merge_for_put(&desired, managed, B(MAX_EVENT_AGE_SECONDS), NULL, &put),
+                0);
         s = config_text(&put);
         assert_string_equal(s, "{\"maxRetryAttempts\":0,\"maxEventAgeSeconds\":60}");
         free(s);
@@ -307,8 +318,9 @@ static void test_diff_resource(void **state) {
         diag_list_init(&diags);
         assert_int_equal(yaml_tree_parse("t.yaml", doc, strlen(doc), &diags, &stream), 0);
         assert_int_equal(resource_spec_from_node("t.yaml", stream->documents[0], &diags, &spec), 0);
-        config_from("{\"maxRetryAttempts\":2,\"maxEventAgeSeconds\":600,\"onSuccess\":{\"destination\":\"arn:x\"}}",
-                    &live);
+        config_from(
+                "{\"maxRetryAttempts\":2,\"maxEventAgeSeconds\":600,\"onSuccess\":{\"destination\":\"arn:x\"}}",
+                &live);
         assert_int_equal(diff_resource(spec, &live, NULL, &d), 0);
         char *s = diff_render(d);
         assert_string_equal(s, "maxRetryAttempts: 2 → 0");
@@ -386,9 +398,12 @@ static void test_write_json(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_table),        cmocka_unit_test(test_absent_forms),
-                cmocka_unit_test(test_json),         cmocka_unit_test(test_merge_for_put),
-                cmocka_unit_test(test_field_names),  cmocka_unit_test(test_config_json_rejects),
+                cmocka_unit_test(test_table),
+                cmocka_unit_test(test_absent_forms),
+                cmocka_unit_test(test_json),
+                cmocka_unit_test(test_merge_for_put),
+                cmocka_unit_test(test_field_names),
+                cmocka_unit_test(test_config_json_rejects),
                 cmocka_unit_test(test_field_table_matches_loader),
                 cmocka_unit_test(test_diff_resource),
                 cmocka_unit_test(test_write_json),

@@ -202,8 +202,7 @@ static void test_strings(void **state) {
                 assert_non_null(dirwatch_reason_to_string(i));
         assert_null(dirwatch_reason_to_string(_DIRWATCH_REASON_MAX));
         assert_string_equal(dirwatch_reason_to_string(DIRWATCH_REASON_OVERFLOW), "overflow");
-        assert_string_equal(dirwatch_state_to_string(DIRWATCH_STATE_ROOT_MISSING),
-                            "root-missing");
+        assert_string_equal(dirwatch_state_to_string(DIRWATCH_STATE_ROOT_MISSING), "root-missing");
 }
 
 static void test_create_and_write(void **state) {
@@ -299,8 +298,8 @@ static void test_delete(void **state) {
 
 static void test_directory_created(void **state) {
         Fixture *f = *state;
-        static const char *const expect[] = { "d", "d/x.yaml", "p", "p/q", "p/q/r", "p/q/r/y.yaml",
-                                              NULL };
+        static const char *const expect[] = { "d",     "d/x.yaml",     "p", "p/q",
+                                              "p/q/r", "p/q/r/y.yaml", NULL };
 
         start(f);
         /* files written right after mkdir may predate the new directory's watch */
@@ -460,8 +459,8 @@ static void test_checkout_burst(void **state) {
                 write_file(at(f, name), "old");
         }
         /* a debounce that a loaded CI machine cannot exceed between two files */
-        assert_int_equal(dirwatch_new(f->event, f->clock, f->root, 300 * 1000, on_change, f, &f->dw),
-                         0);
+        assert_int_equal(
+                dirwatch_new(f->event, f->clock, f->root, 300 * 1000, on_change, f, &f->dw), 0);
         /* git checkout: unlink, create, write, close, file after file */
         for (unsigned i = 0; i < 200; i++) {
                 snprintf(name, sizeof(name), "f%03u.yaml", i);
@@ -535,9 +534,9 @@ static void test_max_delay(void **state) {
         Fixture *f = *state;
 
         /* a debounce far beyond the deadline: only the cap can deliver the batch in time */
-        assert_int_equal(dirwatch_new(f->event, f->clock, f->root, 60 * 1000000ULL, on_change, f,
-                                      &f->dw),
-                         0);
+        assert_int_equal(
+                dirwatch_new(f->event, f->clock, f->root, 60 * 1000000ULL, on_change, f, &f->dw),
+                0);
         dirwatch_set_max_delay(f->dw, 100 * 1000);
         write_file(at(f, "a.yaml"), "x");
         wait_calls(f, 1);

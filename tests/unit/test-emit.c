@@ -24,17 +24,18 @@ static void test_names(void **state) {
                 { PROVIDER_AWS, "orders-worker", "$LATEST", "orders-worker" },
                 { PROVIDER_AWS, "orders-worker", NULL, "orders-worker" },
                 { PROVIDER_AWS, "Orders_Worker", "7", "orders-worker-7" },
-                { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:billing", NULL, "billing" },
+                { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:billing", NULL,
+                  "billing" },
                 { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:billing:live", NULL,
                   "billing-live" },
                 { PROVIDER_AWS, "billing:live", NULL, "billing-live" },
                 { PROVIDER_AWS, "123456789012:function:billing", NULL, "billing" },
                 { PROVIDER_ALICLOUD, "images/resize", "LATEST", "images-resize" },
                 { PROVIDER_ALICLOUD, "thumbnailer", "v2", "thumbnailer-v2" },
-                { PROVIDER_HUAWEICLOUD, "urn:fss:cn-north-4:0123:function:default:ingest:latest", NULL,
-                  "ingest" },
-                { PROVIDER_HUAWEICLOUD, "urn:fss:cn-north-4:0123:function:default:Ingest_Job:3", NULL,
-                  "ingest-job-3" },
+                { PROVIDER_HUAWEICLOUD, "urn:fss:cn-north-4:0123:function:default:ingest:latest",
+                  NULL, "ingest" },
+                { PROVIDER_HUAWEICLOUD, "urn:fss:cn-north-4:0123:function:default:Ingest_Job:3",
+                  NULL, "ingest-job-3" },
                 { PROVIDER_AWS, "--__--", "$LATEST", "function" },
                 { PROVIDER_AWS, "a--b", "-x-", "a-b-x" },
                 { PROVIDER_AWS,
@@ -53,7 +54,8 @@ static void test_names(void **state) {
 }
 
 static EmitResource aws(const char *function, const char *qualifier) {
-        EmitResource r = { .provider = PROVIDER_AWS, .function = strdup(function),
+        EmitResource r = { .provider = PROVIDER_AWS,
+                           .function = strdup(function),
                            .qualifier = qualifier ? strdup(qualifier) : NULL };
         return r;
 }
@@ -117,7 +119,8 @@ static void test_unique_long(void **state) {
         char *yaml;
 
         assert_int_equal(emit_yaml(r, 2, &yaml), 0);
-        assert_non_null(strstr(yaml, "name: abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghija-2\n"));
+        assert_non_null(strstr(
+                yaml, "name: abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghija-2\n"));
         free(yaml);
         emit_resource_done(&r[0]);
         emit_resource_done(&r[1]);
@@ -126,10 +129,11 @@ static void test_unique_long(void **state) {
 /* Strings a YAML reader would take for something else are quoted and read back as strings. */
 static void test_quoting_round_trip(void **state) {
         static const char *const tricky[] = {
-                "123", "0x1F", "1e3", "-1", "+1", ".5", ".inf", "true", "False", "yes", "off",
-                "null", "~", "y", "$LATEST", "a: b", "#hash", "- dash", "trailing ", " leading",
-                "quote\"s", "multi\nline", "ünïcödé", "[x]", "{y}", "*star", "&amp", "!bang",
-                "%pct", "@at", "`tick", "|pipe", ">gt", "'single'", "a #b",
+                "123",         "0x1F",    "1e3",   "-1",     "+1",        ".5",       ".inf",
+                "true",        "False",   "yes",   "off",    "null",      "~",        "y",
+                "$LATEST",     "a: b",    "#hash", "- dash", "trailing ", " leading", "quote\"s",
+                "multi\nline", "ünïcödé", "[x]",   "{y}",    "*star",     "&amp",     "!bang",
+                "%pct",        "@at",     "`tick", "|pipe",  ">gt",       "'single'", "a #b",
         };
         _cleanup_(yaml_stream_freep) YamlStream *stream = NULL;
         EmitResource r = aws("f", NULL);
@@ -202,9 +206,12 @@ static void assert_loads_back(const EmitResource *r, size_t n) {
 static void test_loader_round_trip(void **state) {
         EmitResource r[3] = {
                 aws("arn:aws:lambda:us-east-1:123456789012:function:orders", "$LATEST"),
-                { .provider = PROVIDER_ALICLOUD, .function = strdup("svc/fn"), .qualifier = strdup("LATEST") },
+                { .provider = PROVIDER_ALICLOUD,
+                  .function = strdup("svc/fn"),
+                  .qualifier = strdup("LATEST") },
                 { .provider = PROVIDER_HUAWEICLOUD,
-                  .function = strdup("urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:ingest:latest") },
+                  .function = strdup(
+                          "urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:ingest:latest") },
         };
 
         r[0].config.has_max_retry_attempts = true;
@@ -215,13 +222,15 @@ static void test_loader_round_trip(void **state) {
         r[1].config.async_task = true;
         r[1].config.has_max_retry_attempts = true;
         r[1].config.max_retry_attempts = 8;
-        r[1].config.on_success.target = strdup("acs:mns:cn-hangzhou:1234567890123456:/queues/q/messages");
+        r[1].config.on_success.target =
+                strdup("acs:mns:cn-hangzhou:1234567890123456:/queues/q/messages");
         r[2].config.has_async_status_log = true;
         r[2].config.on_success.target = strdup("OBS");
-        r[2].config.on_success.param = json_pack("{s:s, s:s, s:i}", "bucket", "123", "prefix", "/s",
-                                                 "expires", 0);
+        r[2].config.on_success.param =
+                json_pack("{s:s, s:s, s:i}", "bucket", "123", "prefix", "/s", "expires", 0);
         r[2].config.on_failure.target = strdup("SMN");
-        r[2].config.on_failure.param = json_string("{\"topic_urn\":\"urn:smn:cn-north-4:0123456789abcdef0123456789abcdef:dlq\"}");
+        r[2].config.on_failure.param = json_string(
+                "{\"topic_urn\":\"urn:smn:cn-north-4:0123456789abcdef0123456789abcdef:dlq\"}");
         assert_loads_back(r, 3);
         for (size_t i = 0; i < 3; i++)
                 emit_resource_done(&r[i]);

@@ -68,7 +68,7 @@ static int status_open(void *userdata, const EndpointStatusQuery *q, EndpointBod
                 return -EINVAL;
         }
         *text = "{\"summary\":{\"resources\":0}}";
-        *ret = (EndpointBody) { .read = status_read, .free = free, .stream = text };
+        *ret = (EndpointBody){ .read = status_read, .free = free, .stream = text };
         return 0;
 }
 
@@ -81,8 +81,8 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
 static void run_until_done(sd_event *e, const unsigned *pending) {
         sd_event_source *deadline = NULL;
 
-        assert_int_equal(sd_event_add_time_relative(e, &deadline, CLOCK_MONOTONIC, DEADLINE_USEC,
-                                                    0, on_deadline, NULL),
+        assert_int_equal(sd_event_add_time_relative(e, &deadline, CLOCK_MONOTONIC, DEADLINE_USEC, 0,
+                                                    on_deadline, NULL),
                          0);
         while (*pending > 0)
                 assert_true(sd_event_run(e, UINT64_MAX) >= 0);
@@ -239,7 +239,8 @@ static void test_routes(void **state) {
         assert_call(&r[0].call, 503, "not ready\n", NULL);
         slots_free(r, 1);
         /* Not ready with a reason: the 503 says it; ready again forgets it. */
-        assert_int_equal(endpoint_set_not_ready(h.ep, "desired-state directory '/d' is missing"), 0);
+        assert_int_equal(endpoint_set_not_ready(h.ep, "desired-state directory '/d' is missing"),
+                         0);
         assert_false(endpoint_get_ready(h.ep));
         run_calls(&h, "127.0.0.1", r, 1);
         assert_call(&r[0].call, 503, "not ready: desired-state directory '/d' is missing\n", NULL);
@@ -315,11 +316,11 @@ static void test_disabled_and_bad_listen(void **state) {
         sd_event *e = NULL;
         Endpoint *ep = (Endpoint *) 0x1;
         static const char *const bad[] = {
-                "127.0.0.1",     "127.0.0.1:",     ":9733",           "127.0.0.1:65536",
-                "127.0.0.1:-1",  "127.0.0.1:+80",  "127.0.0.1:80 ",   "127.0.0.1:0x50",
-                "127.1:80",      "host.example:80", "::1:80",         "[::1]",
-                "[::1]80",       "[::1]:",          "[]:80",          "[127.0.0.1]:80",
-                "[fe80::1%lo]:80", "1.2.3.4.5:80",  "256.0.0.1:80",   " 127.0.0.1:80",
+                "127.0.0.1",        "127.0.0.1:",      ":9733",         "127.0.0.1:65536",
+                "127.0.0.1:-1",     "127.0.0.1:+80",   "127.0.0.1:80 ", "127.0.0.1:0x50",
+                "127.1:80",         "host.example:80", "::1:80",        "[::1]",
+                "[::1]80",          "[::1]:",          "[]:80",         "[127.0.0.1]:80",
+                "[fe80::1%lo]:80",  "1.2.3.4.5:80",    "256.0.0.1:80",  " 127.0.0.1:80",
                 "127.0.0.1:123456",
         };
 
@@ -395,7 +396,8 @@ static int on_idle_readable(sd_event_source *s, int fd, uint32_t revents, void *
 }
 
 static int connect_idle(uint16_t port) {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                                  .sin_port = htons(port),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 

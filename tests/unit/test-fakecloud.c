@@ -33,10 +33,15 @@ static const char *str(const Reply *r, const char *key) {
 }
 
 /* A request with explicit headers (the signature, if any, is the caller's). */
-static Reply raw(FakeCloud *fc, const char *method, const char *target, const SignHeader *h, size_t n,
-                 const char *body, bool loopback) {
-        FakeRequest req = { .method = method, .target = target, .headers = h, .n_headers = n, .body = body,
-                            .body_size = body ? strlen(body) : 0, .loopback = loopback };
+static Reply raw(FakeCloud *fc, const char *method, const char *target, const SignHeader *h,
+                 size_t n, const char *body, bool loopback) {
+        FakeRequest req = { .method = method,
+                            .target = target,
+                            .headers = h,
+                            .n_headers = n,
+                            .body = body,
+                            .body_size = body ? strlen(body) : 0,
+                            .loopback = loopback };
         Reply r = {};
 
         assert_int_equal(fake_handle_request(fc, &req, &r.resp), 0);
@@ -46,21 +51,22 @@ static Reply raw(FakeCloud *fc, const char *method, const char *target, const Si
         return r;
 }
 
-static Reply signed_with(FakeCloud *fc, FakeApi api, const char *method, const char *target, const char *body,
-                         const char *akid, const char *secret, time_t when) {
+static Reply signed_with(FakeCloud *fc, FakeApi api, const char *method, const char *target,
+                         const char *body, const char *akid, const char *secret, time_t when) {
         FakeSignedRequest s = {};
         Reply r;
 
-        assert_int_equal(fake_client_sign(api, method, target, "127.0.0.1:8080", body, body ? strlen(body) : 0, akid,
-                                          secret, PROJECT, when, &s),
+        assert_int_equal(fake_client_sign(api, method, target, "127.0.0.1:8080", body,
+                                          body ? strlen(body) : 0, akid, secret, PROJECT, when, &s),
                          0);
         r = raw(fc, method, target, s.headers, s.n_headers, body, true);
         fake_signed_request_done(&s);
         return r;
 }
 
-static Reply call(FakeCloud *fc, FakeApi api, const char *method, const char *target, const char *body) {
-        const char *ak = api == FAKE_API_LAMBDA ? FAKE_DEFAULT_AWS_AKID
+static Reply call(FakeCloud *fc, FakeApi api, const char *method, const char *target,
+                  const char *body) {
+        const char *ak = api == FAKE_API_LAMBDA          ? FAKE_DEFAULT_AWS_AKID
                          : api == FAKE_API_FUNCTIONGRAPH ? FAKE_DEFAULT_HUAWEI_AK
                                                          : FAKE_DEFAULT_ALICLOUD_AKID;
         return signed_with(fc, api, method, target, body, ak, "fakesecret", NOW);
@@ -70,11 +76,12 @@ static Reply control(FakeCloud *fc, const char *method, const char *path, const 
         return raw(fc, method, path, NULL, 0, body, true);
 }
 
-static void expect(FakeCloud *fc, FakeApi api, const char *method, const char *target, const char *body,
-                   unsigned status) {
+static void expect(FakeCloud *fc, FakeApi api, const char *method, const char *target,
+                   const char *body, unsigned status) {
         Reply r = call(fc, api, method, target, body);
         if (r.status != status)
-                fail_msg("%s %s: %u, expected %u: %s", method, target, r.status, status, strna(r.resp.body));
+                fail_msg("%s %s: %u, expected %u: %s", method, target, r.status, status,
+                         strna(r.resp.body));
         reply_done(&r);
 }
 
@@ -82,16 +89,18 @@ static int setup(void **state) {
         FakeCloud *fc;
         Reply r;
 
-        assert_int_equal(fake_cloud_new(&(FakeCloudOptions) {}, &fc), 0);
+        assert_int_equal(fake_cloud_new(&(FakeCloudOptions){}, &fc), 0);
         fake_cloud_set_time(fc, NOW);
-        r = control(fc, "POST", "/_fake/functions",
-                    "[{\"provider\":\"aws\",\"function\":\"orders\"},"
-                    "{\"provider\":\"aws\",\"function\":\"strict\",\"qualifiers\":[\"prod\",\"1\"]},"
-                    "{\"provider\":\"aws\",\"function\":\"arn:aws:lambda:eu-west-1:111122223333:function:arnfn\"},"
-                    "{\"provider\":\"alicloud\",\"function\":\"f3\",\"qualifiers\":[\"prod\"]},"
-                    "{\"provider\":\"alicloud\",\"function\":\"g3\"},"
-                    "{\"provider\":\"alicloud\",\"service\":\"svc\",\"function\":\"f2\"},"
-                    "{\"provider\":\"huaweicloud\",\"function\":\"" URN "\",\"qualifiers\":[\"v1\",\"prod\"]}]");
+        r = control(
+                fc, "POST", "/_fake/functions",
+                "[{\"provider\":\"aws\",\"function\":\"orders\"},"
+                "{\"provider\":\"aws\",\"function\":\"strict\",\"qualifiers\":[\"prod\",\"1\"]},"
+                "{\"provider\":\"aws\",\"function\":\"arn:aws:lambda:eu-west-1:111122223333:function:arnfn\"},"
+                "{\"provider\":\"alicloud\",\"function\":\"f3\",\"qualifiers\":[\"prod\"]},"
+                "{\"provider\":\"alicloud\",\"function\":\"g3\"},"
+                "{\"provider\":\"alicloud\",\"service\":\"svc\",\"function\":\"f2\"},"
+                "{\"provider\":\"huaweicloud\",\"function\":\"" URN
+                "\",\"qualifiers\":[\"v1\",\"prod\"]}]");
         assert_int_equal(r.status, 201);
         assert_int_equal(json_integer_value(json_object_get(r.json, "created")), 7);
         reply_done(&r);
@@ -115,25 +124,30 @@ static void test_routing(void **state) {
         reply_done(&r);
         r = call(fc, FAKE_API_LAMBDA, "GET", "/2019-09-25/functions/orders/other", NULL);
         assert_int_equal(r.status, 404);
-        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"), "UnknownOperationException");
+        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"),
+                            "UnknownOperationException");
         reply_done(&r);
         r = call(fc, FAKE_API_FC3, "GET", "/2023-03-30/nothing", NULL);
         assert_int_equal(r.status, 404);
         assert_string_equal(str(&r, "Code"), "PathNotSupported");
         reply_done(&r);
-        r = call(fc, FAKE_API_FUNCTIONGRAPH, "GET", "/v2/" PROJECT "/fgs/functions/" URN "/x", NULL);
+        r = call(fc, FAKE_API_FUNCTIONGRAPH, "GET", "/v2/" PROJECT "/fgs/functions/" URN "/x",
+                 NULL);
         assert_int_equal(r.status, 404);
         assert_string_equal(str(&r, "error_code"), "APIG.0101");
         reply_done(&r);
         expect(fc, FAKE_API_FC3, "POST", "/2023-03-30/functions/f3/async-invoke-config", "{}", 405);
         /* Request ids. */
-        r = call(fc, FAKE_API_LAMBDA, "GET", "/2019-09-25/functions/orders/event-invoke-config", NULL);
+        r = call(fc, FAKE_API_LAMBDA, "GET", "/2019-09-25/functions/orders/event-invoke-config",
+                 NULL);
         assert_non_null(fake_response_header(&r.resp, "x-amzn-RequestId"));
         reply_done(&r);
-        r = call(fc, FAKE_API_FC2, "GET", "/2021-04-06/services/svc/functions/f2/async-invoke-config", NULL);
+        r = call(fc, FAKE_API_FC2, "GET",
+                 "/2021-04-06/services/svc/functions/f2/async-invoke-config", NULL);
         assert_non_null(fake_response_header(&r.resp, "X-Fc-Request-Id"));
         reply_done(&r);
-        r = call(fc, FAKE_API_FUNCTIONGRAPH, "GET", "/v2/" PROJECT "/fgs/functions/" URN "/async-invoke-config", NULL);
+        r = call(fc, FAKE_API_FUNCTIONGRAPH, "GET",
+                 "/v2/" PROJECT "/fgs/functions/" URN "/async-invoke-config", NULL);
         assert_non_null(fake_response_header(&r.resp, "X-Request-Id"));
         reply_done(&r);
 }
@@ -148,21 +162,30 @@ static void test_lambda_not_found(void **state) {
 
         r = call(fc, FAKE_API_LAMBDA, "GET", LAMBDA "ghost/event-invoke-config", NULL);
         assert_int_equal(r.status, 404);
-        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"), "ResourceNotFoundException");
+        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"),
+                            "ResourceNotFoundException");
         assert_string_equal(str(&r, "Type"), "User");
-        assert_string_equal(str(&r, "Message"), "Function not found: arn:aws:lambda:us-east-1:123456789012:function:ghost");
+        assert_string_equal(
+                str(&r, "Message"),
+                "Function not found: arn:aws:lambda:us-east-1:123456789012:function:ghost");
         reply_done(&r);
-        r = call(fc, FAKE_API_LAMBDA, "GET", LAMBDA "strict/event-invoke-config?Qualifier=nope", NULL);
+        r = call(fc, FAKE_API_LAMBDA, "GET", LAMBDA "strict/event-invoke-config?Qualifier=nope",
+                 NULL);
         assert_int_equal(r.status, 404);
-        assert_string_equal(str(&r, "Message"),
-                            "Function not found: arn:aws:lambda:us-east-1:123456789012:function:strict:nope");
+        assert_string_equal(
+                str(&r, "Message"),
+                "Function not found: arn:aws:lambda:us-east-1:123456789012:function:strict:nope");
         reply_done(&r);
-        r = call(fc, FAKE_API_LAMBDA, "GET", LAMBDA "strict/event-invoke-config?Qualifier=prod", NULL);
+        r = call(fc, FAKE_API_LAMBDA, "GET", LAMBDA "strict/event-invoke-config?Qualifier=prod",
+                 NULL);
         assert_int_equal(r.status, 404);
-        assert_string_equal(str(&r, "Message"), "The function arn:aws:lambda:us-east-1:123456789012:function:strict:prod "
-                                                "doesn't have an EventInvokeConfig");
+        assert_string_equal(
+                str(&r, "Message"),
+                "The function arn:aws:lambda:us-east-1:123456789012:function:strict:prod "
+                "doesn't have an EventInvokeConfig");
         reply_done(&r);
-        expect(fc, FAKE_API_LAMBDA, "DELETE", LAMBDA "orders/event-invoke-config?Qualifier=none", NULL, 404);
+        expect(fc, FAKE_API_LAMBDA, "DELETE", LAMBDA "orders/event-invoke-config?Qualifier=none",
+               NULL, 404);
         expect(fc, FAKE_API_LAMBDA, "POST", LAMBDA "orders/event-invoke-config?Qualifier=none",
                "{\"MaximumRetryAttempts\":1}", 404);
 }
@@ -174,19 +197,37 @@ static void test_lambda_foreign_arn(void **state) {
         FakeCloud *fc = *state;
         Reply r;
 
-        r = call(fc, FAKE_API_LAMBDA, "GET", LAMBDA "arn%3Aaws%3Alambda%3Aeu-west-1%3A123456789012%3Afunction%3Aorders/event-invoke-config", NULL);
+        r = call(
+                fc, FAKE_API_LAMBDA, "GET",
+                LAMBDA
+                "arn%3Aaws%3Alambda%3Aeu-west-1%3A123456789012%3Afunction%3Aorders/event-invoke-config",
+                NULL);
         assert_int_equal(r.status, 404);
-        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"), "ResourceNotFoundException");
-        assert_string_equal(str(&r, "Message"), "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')");
+        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"),
+                            "ResourceNotFoundException");
+        assert_string_equal(
+                str(&r, "Message"),
+                "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')");
         reply_done(&r);
-        r = call(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "arn%3Aaws%3Alambda%3Aus-east-1%3A999999999999%3Afunction%3Aorders/event-invoke-config", "{}");
+        r = call(
+                fc, FAKE_API_LAMBDA, "PUT",
+                LAMBDA
+                "arn%3Aaws%3Alambda%3Aus-east-1%3A999999999999%3Afunction%3Aorders/event-invoke-config",
+                "{}");
         assert_int_equal(r.status, 403);
-        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"), "AccessDeniedException");
-        assert_non_null(strstr(str(&r, "message"), "is not authorized to perform: lambda:PutFunctionEventInvokeConfig"));
+        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"),
+                            "AccessDeniedException");
+        assert_non_null(
+                strstr(str(&r, "message"),
+                       "is not authorized to perform: lambda:PutFunctionEventInvokeConfig"));
         reply_done(&r);
-        expect(fc, FAKE_API_LAMBDA, "DELETE", LAMBDA "999999999999%3Afunction%3Aorders/event-invoke-config", NULL, 403);
+        expect(fc, FAKE_API_LAMBDA, "DELETE",
+               LAMBDA "999999999999%3Afunction%3Aorders/event-invoke-config", NULL, 403);
         /* the account's own ARN reaches the function */
-        expect(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Aorders/event-invoke-config", "{}", 200);
+        expect(fc, FAKE_API_LAMBDA, "PUT",
+               LAMBDA
+               "arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Aorders/event-invoke-config",
+               "{}", 200);
 }
 
 static void test_lambda_put_get_quirks(void **state) {
@@ -194,14 +235,16 @@ static void test_lambda_put_get_quirks(void **state) {
         json_t *dc;
         Reply r;
 
-        r = call(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "orders/event-invoke-config",
-                 "{\"MaximumRetryAttempts\":1,\"DestinationConfig\":{\"OnFailure\":{\"Destination\":"
-                 "\"arn:aws:sqs:us-east-1:123456789012:dlq\"}}}");
+        r = call(
+                fc, FAKE_API_LAMBDA, "PUT", LAMBDA "orders/event-invoke-config",
+                "{\"MaximumRetryAttempts\":1,\"DestinationConfig\":{\"OnFailure\":{\"Destination\":"
+                "\"arn:aws:sqs:us-east-1:123456789012:dlq\"}}}");
         assert_int_equal(r.status, 200);
         reply_done(&r);
         r = call(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config", NULL);
         assert_int_equal(r.status, 200);
-        assert_string_equal(str(&r, "FunctionArn"), "arn:aws:lambda:us-east-1:123456789012:function:orders:$LATEST");
+        assert_string_equal(str(&r, "FunctionArn"),
+                            "arn:aws:lambda:us-east-1:123456789012:function:orders:$LATEST");
         assert_true(json_is_real(json_object_get(r.json, "LastModified")));
         assert_true(json_real_value(json_object_get(r.json, "LastModified")) == (double) NOW);
         assert_int_equal(json_integer_value(json_object_get(r.json, "MaximumRetryAttempts")), 1);
@@ -209,35 +252,43 @@ static void test_lambda_put_get_quirks(void **state) {
         dc = json_object_get(r.json, "DestinationConfig");
         assert_true(json_is_object(json_object_get(dc, "OnSuccess")));
         assert_int_equal(json_object_size(json_object_get(dc, "OnSuccess")), 0); /* unset: {} */
-        assert_string_equal(json_string_value(json_object_get(json_object_get(dc, "OnFailure"), "Destination")),
-                            "arn:aws:sqs:us-east-1:123456789012:dlq");
+        assert_string_equal(
+                json_string_value(json_object_get(json_object_get(dc, "OnFailure"), "Destination")),
+                "arn:aws:sqs:us-east-1:123456789012:dlq");
         reply_done(&r);
 
         /* The name:qualifier suffix, a full ARN and a partial ARN all reach "orders". */
         expect(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders%3Aprod/event-invoke-config", NULL, 404);
-        expect(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "orders%3Aprod/event-invoke-config", "{\"MaximumRetryAttempts\":0}",
-               200);
-        r = call(fc, FAKE_API_LAMBDA, "GET",
-                 LAMBDA "arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Aorders/event-invoke-config"
-                        "?Qualifier=prod",
-                 NULL);
+        expect(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "orders%3Aprod/event-invoke-config",
+               "{\"MaximumRetryAttempts\":0}", 200);
+        r = call(
+                fc, FAKE_API_LAMBDA, "GET",
+                LAMBDA
+                "arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Aorders/event-invoke-config"
+                "?Qualifier=prod",
+                NULL);
         assert_int_equal(r.status, 200);
         assert_int_equal(json_integer_value(json_object_get(r.json, "MaximumRetryAttempts")), 0);
         reply_done(&r);
-        expect(fc, FAKE_API_LAMBDA, "GET", LAMBDA "123456789012%3Afunction%3Aorders/event-invoke-config", NULL, 200);
-        r = call(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders%3Aprod/event-invoke-config?Qualifier=other", NULL);
+        expect(fc, FAKE_API_LAMBDA, "GET",
+               LAMBDA "123456789012%3Afunction%3Aorders/event-invoke-config", NULL, 200);
+        r = call(fc, FAKE_API_LAMBDA, "GET",
+                 LAMBDA "orders%3Aprod/event-invoke-config?Qualifier=other", NULL);
         assert_int_equal(r.status, 400);
-        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"), "InvalidParameterValueException");
+        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"),
+                            "InvalidParameterValueException");
         reply_done(&r);
 
         /* $LATEST and prod are separate: $LATEST still has retries 1. */
-        r = call(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config?Qualifier=%24LATEST", NULL);
+        r = call(fc, FAKE_API_LAMBDA, "GET",
+                 LAMBDA "orders/event-invoke-config?Qualifier=%24LATEST", NULL);
         assert_int_equal(json_integer_value(json_object_get(r.json, "MaximumRetryAttempts")), 1);
         reply_done(&r);
 
         /* An ARN-created function answers with its own region and account. */
         r = call(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "arnfn/event-invoke-config", "{}");
-        assert_string_equal(str(&r, "FunctionArn"), "arn:aws:lambda:eu-west-1:111122223333:function:arnfn:$LATEST");
+        assert_string_equal(str(&r, "FunctionArn"),
+                            "arn:aws:lambda:eu-west-1:111122223333:function:arnfn:$LATEST");
         reply_done(&r);
 }
 
@@ -251,17 +302,21 @@ static void test_lambda_post_merge_delete(void **state) {
                  "{\"MaximumRetryAttempts\":0}");
         assert_int_equal(r.status, 200);
         assert_int_equal(json_integer_value(json_object_get(r.json, "MaximumRetryAttempts")), 0);
-        assert_int_equal(json_integer_value(json_object_get(r.json, "MaximumEventAgeInSeconds")), 600);
+        assert_int_equal(json_integer_value(json_object_get(r.json, "MaximumEventAgeInSeconds")),
+                         600);
         reply_done(&r);
         /* PUT replaces: the age goes. */
-        r = call(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "orders/event-invoke-config?Qualifier=m", "{\"MaximumRetryAttempts\":1}");
+        r = call(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "orders/event-invoke-config?Qualifier=m",
+                 "{\"MaximumRetryAttempts\":1}");
         assert_null(json_object_get(r.json, "MaximumEventAgeInSeconds"));
         reply_done(&r);
-        r = call(fc, FAKE_API_LAMBDA, "DELETE", LAMBDA "orders/event-invoke-config?Qualifier=m", NULL);
+        r = call(fc, FAKE_API_LAMBDA, "DELETE", LAMBDA "orders/event-invoke-config?Qualifier=m",
+                 NULL);
         assert_int_equal(r.status, 204);
         assert_null(r.resp.body);
         reply_done(&r);
-        expect(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config?Qualifier=m", NULL, 404);
+        expect(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config?Qualifier=m", NULL,
+               404);
 }
 
 static void test_lambda_ranges_and_bodies(void **state) {
@@ -277,8 +332,10 @@ static void test_lambda_ranges_and_bodies(void **state) {
                 { "{\"MaximumEventAgeInSeconds\":60}", 200 },
                 { "{\"MaximumEventAgeInSeconds\":21600}", 200 },
                 { "{\"MaximumEventAgeInSeconds\":21601}", 400 },
-                { "{\"DestinationConfig\":{\"OnSuccess\":{\"Destination\":\"arn:aws:s3:::bucket\"}}}", 400 },
-                { "{\"DestinationConfig\":{\"OnFailure\":{\"Destination\":\"arn:aws:s3:::bucket\"}}}", 200 },
+                { "{\"DestinationConfig\":{\"OnSuccess\":{\"Destination\":\"arn:aws:s3:::bucket\"}}}",
+                  400 },
+                { "{\"DestinationConfig\":{\"OnFailure\":{\"Destination\":\"arn:aws:s3:::bucket\"}}}",
+                  200 },
                 { "{\"DestinationConfig\":{\"OnFailure\":{\"Destination\":\"not-an-arn\"}}}", 400 },
                 { "{\"DestinationConfig\":{\"OnFailure\":{\"Destination\":null}}}", 200 },
         };
@@ -286,17 +343,21 @@ static void test_lambda_ranges_and_bodies(void **state) {
         Reply r;
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
-                expect(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "orders/event-invoke-config?Qualifier=r", cases[i].body,
-                       cases[i].status);
-        r = call(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "orders/event-invoke-config?Qualifier=r", "{\"Maxi");
+                expect(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "orders/event-invoke-config?Qualifier=r",
+                       cases[i].body, cases[i].status);
+        r = call(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "orders/event-invoke-config?Qualifier=r",
+                 "{\"Maxi");
         assert_int_equal(r.status, 400);
-        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"), "InvalidRequestContentException");
+        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"),
+                            "InvalidRequestContentException");
         assert_non_null(str(&r, "message"));
         reply_done(&r);
-        r = call(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "orders/event-invoke-config?Qualifier=r", "{\"MaximumRetryAttempts\":7}");
-        assert_string_equal(str(&r, "message"), "1 validation error detected: Value '7' at 'maximumRetryAttempts' "
-                                                "failed to satisfy constraint: Member must have value less than or "
-                                                "equal to 2");
+        r = call(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "orders/event-invoke-config?Qualifier=r",
+                 "{\"MaximumRetryAttempts\":7}");
+        assert_string_equal(str(&r, "message"),
+                            "1 validation error detected: Value '7' at 'maximumRetryAttempts' "
+                            "failed to satisfy constraint: Member must have value less than or "
+                            "equal to 2");
         reply_done(&r);
 }
 
@@ -305,10 +366,13 @@ static void test_lambda_list(void **state) {
         const char *next;
         Reply r;
 
-        expect(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "strict/event-invoke-config?Qualifier=1", "{}", 200);
-        expect(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "strict/event-invoke-config?Qualifier=prod", "{}", 200);
+        expect(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "strict/event-invoke-config?Qualifier=1", "{}",
+               200);
+        expect(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "strict/event-invoke-config?Qualifier=prod", "{}",
+               200);
         expect(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "strict/event-invoke-config", "{}", 200);
-        r = call(fc, FAKE_API_LAMBDA, "GET", LAMBDA "strict/event-invoke-config/list?MaxItems=2", NULL);
+        r = call(fc, FAKE_API_LAMBDA, "GET", LAMBDA "strict/event-invoke-config/list?MaxItems=2",
+                 NULL);
         assert_int_equal(r.status, 200);
         assert_int_equal(json_array_size(json_object_get(r.json, "FunctionEventInvokeConfigs")), 2);
         next = str(&r, "NextMarker");
@@ -316,15 +380,19 @@ static void test_lambda_list(void **state) {
         {
                 char t[256];
                 Reply r2;
-                snprintf(t, sizeof(t), LAMBDA "strict/event-invoke-config/list?MaxItems=2&Marker=%s", next);
+                snprintf(t, sizeof(t),
+                         LAMBDA "strict/event-invoke-config/list?MaxItems=2&Marker=%s", next);
                 r2 = call(fc, FAKE_API_LAMBDA, "GET", t, NULL);
-                assert_int_equal(json_array_size(json_object_get(r2.json, "FunctionEventInvokeConfigs")), 1);
+                assert_int_equal(
+                        json_array_size(json_object_get(r2.json, "FunctionEventInvokeConfigs")), 1);
                 assert_true(json_is_null(json_object_get(r2.json, "NextMarker")));
                 reply_done(&r2);
         }
         reply_done(&r);
-        expect(fc, FAKE_API_LAMBDA, "GET", LAMBDA "strict/event-invoke-config/list?MaxItems=51", NULL, 400);
-        expect(fc, FAKE_API_LAMBDA, "GET", LAMBDA "strict/event-invoke-config/list?MaxItems=0", NULL, 400);
+        expect(fc, FAKE_API_LAMBDA, "GET", LAMBDA "strict/event-invoke-config/list?MaxItems=51",
+               NULL, 400);
+        expect(fc, FAKE_API_LAMBDA, "GET", LAMBDA "strict/event-invoke-config/list?MaxItems=0",
+               NULL, 400);
         expect(fc, FAKE_API_LAMBDA, "GET", LAMBDA "ghost/event-invoke-config/list", NULL, 404);
 }
 
@@ -342,7 +410,8 @@ static void test_fc3(void **state) {
         assert_int_equal(r.status, 404);
         assert_string_equal(str(&r, "Code"), "FunctionNotFound");
         assert_non_null(str(&r, "Message"));
-        assert_string_equal(str(&r, "RequestId"), fake_response_header(&r.resp, "x-acs-request-id"));
+        assert_string_equal(str(&r, "RequestId"),
+                            fake_response_header(&r.resp, "x-acs-request-id"));
         reply_done(&r);
         r = call(fc, FAKE_API_FC3, "GET", FC3 "f3/async-invoke-config", NULL);
         assert_int_equal(r.status, 404);
@@ -355,9 +424,10 @@ static void test_fc3(void **state) {
         assert_string_equal(str(&r, "Code"), "AliasNotFound");
         reply_done(&r);
 
-        r = call(fc, FAKE_API_FC3, "PUT", FC3 "f3/async-invoke-config?qualifier=LATEST",
-                 "{\"maxAsyncRetryAttempts\":8,\"destinationConfig\":{\"onFailure\":{\"destination\":"
-                 "\"acs:mns:cn-hangzhou:1:/queues/q/messages\"}}}");
+        r = call(
+                fc, FAKE_API_FC3, "PUT", FC3 "f3/async-invoke-config?qualifier=LATEST",
+                "{\"maxAsyncRetryAttempts\":8,\"destinationConfig\":{\"onFailure\":{\"destination\":"
+                "\"acs:mns:cn-hangzhou:1:/queues/q/messages\"}}}");
         assert_int_equal(r.status, 200);
         reply_done(&r);
         r = call(fc, FAKE_API_FC3, "GET", FC3 "f3/async-invoke-config", NULL);
@@ -366,18 +436,21 @@ static void test_fc3(void **state) {
         assert_true(json_is_null(json_object_get(json_object_get(dc, "onSuccess"), "destination")));
         assert_true(json_is_null(json_object_get(r.json, "maxAsyncEventAgeInSeconds")));
         assert_true(json_is_null(json_object_get(r.json, "asyncTask")));
-        assert_string_equal(str(&r, "functionArn"), "acs:fc:cn-hangzhou:1234567890123456:functions/f3");
+        assert_string_equal(str(&r, "functionArn"),
+                            "acs:fc:cn-hangzhou:1234567890123456:functions/f3");
         assert_string_equal(str(&r, "createdTime"), "2023-11-14T22:13:20Z");
         reply_done(&r);
         /* The prod config is separate. */
         expect(fc, FAKE_API_FC3, "GET", FC3 "f3/async-invoke-config?qualifier=prod", NULL, 404);
 
-        expect(fc, FAKE_API_FC3, "PUT", FC3 "f3/async-invoke-config?qualifier=prod", "{\"maxAsyncRetryAttempts\":9}", 400);
+        expect(fc, FAKE_API_FC3, "PUT", FC3 "f3/async-invoke-config?qualifier=prod",
+               "{\"maxAsyncRetryAttempts\":9}", 400);
         expect(fc, FAKE_API_FC3, "PUT", FC3 "f3/async-invoke-config?qualifier=prod",
                "{\"maxAsyncEventAgeInSeconds\":604800,\"asyncTask\":true}", 200);
-        expect(fc, FAKE_API_FC3, "PUT", FC3 "f3/async-invoke-config?qualifier=prod", "{\"maxAsyncEventAgeInSeconds\":604801}",
-               400);
-        expect(fc, FAKE_API_FC3, "PUT", FC3 "f3/async-invoke-config?qualifier=prod", "{\"maxAsyncEventAgeInSeconds\":0}", 400);
+        expect(fc, FAKE_API_FC3, "PUT", FC3 "f3/async-invoke-config?qualifier=prod",
+               "{\"maxAsyncEventAgeInSeconds\":604801}", 400);
+        expect(fc, FAKE_API_FC3, "PUT", FC3 "f3/async-invoke-config?qualifier=prod",
+               "{\"maxAsyncEventAgeInSeconds\":0}", 400);
         r = call(fc, FAKE_API_FC3, "PUT", FC3 "f3/async-invoke-config?qualifier=prod", "not json");
         assert_int_equal(r.status, 400);
         assert_string_equal(str(&r, "Code"), "InvalidArgument");
@@ -389,7 +462,8 @@ static void test_fc3(void **state) {
         assert_int_equal(json_array_size(json_object_get(r.json, "configs")), 2);
         assert_string_equal(str(&r, "nextToken"), "f3:prod");
         reply_done(&r);
-        r = call(fc, FAKE_API_FC3, "GET", "/2023-03-30/async-invoke-configs?limit=2&nextToken=f3%3Aprod", NULL);
+        r = call(fc, FAKE_API_FC3, "GET",
+                 "/2023-03-30/async-invoke-configs?limit=2&nextToken=f3%3Aprod", NULL);
         assert_int_equal(json_array_size(json_object_get(r.json, "configs")), 1);
         assert_null(json_object_get(r.json, "nextToken"));
         reply_done(&r);
@@ -421,19 +495,22 @@ static void test_fc2(void **state) {
         r = call(fc, FAKE_API_FC2, "GET", FC2 "svc/functions/ghost/async-invoke-config", NULL);
         assert_string_equal(str(&r, "errorCode"), "FunctionNotFound");
         reply_done(&r);
-        expect(fc, FAKE_API_FC2, "PUT", FC2 "svc/functions/f2/async-invoke-config", "{\"maxAsyncEventAgeInSeconds\":2592001}",
-               400);
-        r = call(fc, FAKE_API_FC2, "PUT", FC2 "svc/functions/f2/async-invoke-config?qualifier=LATEST",
+        expect(fc, FAKE_API_FC2, "PUT", FC2 "svc/functions/f2/async-invoke-config",
+               "{\"maxAsyncEventAgeInSeconds\":2592001}", 400);
+        r = call(fc, FAKE_API_FC2, "PUT",
+                 FC2 "svc/functions/f2/async-invoke-config?qualifier=LATEST",
                  "{\"maxAsyncEventAgeInSeconds\":2592000,\"statefulInvocation\":true}");
         assert_int_equal(r.status, 200);
         assert_string_equal(str(&r, "service"), "svc");
         assert_string_equal(str(&r, "function"), "f2");
         assert_string_equal(str(&r, "qualifier"), "LATEST");
         assert_true(json_is_true(json_object_get(r.json, "statefulInvocation")));
-        assert_true(json_is_null(json_object_get(json_object_get(json_object_get(r.json, "destinationConfig"), "onFailure"),
-                                                 "destination")));
+        assert_true(json_is_null(json_object_get(
+                json_object_get(json_object_get(r.json, "destinationConfig"), "onFailure"),
+                "destination")));
         reply_done(&r);
-        r = call(fc, FAKE_API_FC2, "GET", FC2 "svc/functions/f2/async-invoke-configs?limit=1", NULL);
+        r = call(fc, FAKE_API_FC2, "GET", FC2 "svc/functions/f2/async-invoke-configs?limit=1",
+                 NULL);
         assert_int_equal(r.status, 200);
         assert_int_equal(json_array_size(json_object_get(r.json, "configs")), 1);
         reply_done(&r);
@@ -449,7 +526,9 @@ static void test_functiongraph(void **state) {
         json_t *os;
         Reply r;
 
-        r = call(fc, FAKE_API_FUNCTIONGRAPH, "GET", FG "urn:fss:cn-north-4:" PROJECT ":function:default:ghost:latest/async-invoke-config",
+        r = call(fc, FAKE_API_FUNCTIONGRAPH, "GET",
+                 FG "urn:fss:cn-north-4:" PROJECT
+                    ":function:default:ghost:latest/async-invoke-config",
                  NULL);
         assert_int_equal(r.status, 404);
         assert_string_equal(str(&r, "error_code"), "FSS.1051");
@@ -462,14 +541,17 @@ static void test_functiongraph(void **state) {
         assert_string_equal(str(&r, "error_code"), "FSS.1053");
         reply_done(&r);
         expect(fc, FAKE_API_FUNCTIONGRAPH, "GET", FG URN ":latest/async-invoke-config", NULL, 404);
-        r = call(fc, FAKE_API_FUNCTIONGRAPH, "GET", "/v2/ffffffffffffffffffffffffffffffff/fgs/functions/" URN "/async-invoke-config", NULL);
+        r = call(fc, FAKE_API_FUNCTIONGRAPH, "GET",
+                 "/v2/ffffffffffffffffffffffffffffffff/fgs/functions/" URN "/async-invoke-config",
+                 NULL);
         assert_int_equal(r.status, 403);
         reply_done(&r);
 
-        r = call(fc, FAKE_API_FUNCTIONGRAPH, "PUT", FG URN ":latest/async-invoke-config",
-                 "{\"max_async_event_age_in_seconds\":86400,\"max_async_retry_attempts\":8,\"destination_config\":"
-                 "{\"on_success\":{\"destination\":\"OBS\",\"param\":\"{\\\"prefix\\\":\\\"p\\\", \\\"bucket\\\":\\\"b\\\"}\"}},"
-                 "\"enable_async_status_log\":true}");
+        r = call(
+                fc, FAKE_API_FUNCTIONGRAPH, "PUT", FG URN ":latest/async-invoke-config",
+                "{\"max_async_event_age_in_seconds\":86400,\"max_async_retry_attempts\":8,\"destination_config\":"
+                "{\"on_success\":{\"destination\":\"OBS\",\"param\":\"{\\\"prefix\\\":\\\"p\\\", \\\"bucket\\\":\\\"b\\\"}\"}},"
+                "\"enable_async_status_log\":true}");
         assert_int_equal(r.status, 200);
         reply_done(&r);
         /* The URN without a version is latest. */
@@ -477,7 +559,8 @@ static void test_functiongraph(void **state) {
         assert_int_equal(r.status, 200);
         assert_string_equal(str(&r, "func_urn"), URN ":latest");
         os = json_object_get(json_object_get(r.json, "destination_config"), "on_success");
-        assert_string_equal(json_string_value(json_object_get(os, "param")), "{\"bucket\":\"b\",\"prefix\":\"p\"}");
+        assert_string_equal(json_string_value(json_object_get(os, "param")),
+                            "{\"bucket\":\"b\",\"prefix\":\"p\"}");
         os = json_object_get(json_object_get(r.json, "destination_config"), "on_failure");
         assert_string_equal(json_string_value(json_object_get(os, "destination")), "");
         assert_string_equal(str(&r, "created_time"), "2023-11-15T06:13:20+08:00");
@@ -485,23 +568,31 @@ static void test_functiongraph(void **state) {
         assert_true(json_is_true(json_object_get(r.json, "enable_async_status_log")));
         reply_done(&r);
 
-        expect(fc, FAKE_API_FUNCTIONGRAPH, "PUT", FG URN ":v1/async-invoke-config", "{\"max_async_event_age_in_seconds\":86401}",
+        expect(fc, FAKE_API_FUNCTIONGRAPH, "PUT", FG URN ":v1/async-invoke-config",
+               "{\"max_async_event_age_in_seconds\":86401}", 400);
+        expect(fc, FAKE_API_FUNCTIONGRAPH, "PUT", FG URN ":v1/async-invoke-config",
+               "{\"max_async_retry_attempts\":9}", 400);
+        expect(fc, FAKE_API_FUNCTIONGRAPH, "PUT", FG URN ":v1/async-invoke-config",
+               "{\"destination_config\":{\"on_failure\":{\"destination\":\"SQS\",\"param\":\"{}\"}}}",
                400);
-        expect(fc, FAKE_API_FUNCTIONGRAPH, "PUT", FG URN ":v1/async-invoke-config", "{\"max_async_retry_attempts\":9}", 400);
         expect(fc, FAKE_API_FUNCTIONGRAPH, "PUT", FG URN ":v1/async-invoke-config",
-               "{\"destination_config\":{\"on_failure\":{\"destination\":\"SQS\",\"param\":\"{}\"}}}", 400);
+               "{\"destination_config\":{\"on_failure\":{\"destination\":\"SMN\",\"param\":\"{}\"}}}",
+               400);
         expect(fc, FAKE_API_FUNCTIONGRAPH, "PUT", FG URN ":v1/async-invoke-config",
-               "{\"destination_config\":{\"on_failure\":{\"destination\":\"SMN\",\"param\":\"{}\"}}}", 400);
-        expect(fc, FAKE_API_FUNCTIONGRAPH, "PUT", FG URN ":v1/async-invoke-config", "{\"max_async_retry_attempts\":0}", 200);
+               "{\"max_async_retry_attempts\":0}", 200);
         expect(fc, FAKE_API_FUNCTIONGRAPH, "PUT", FG URN ":prod/async-invoke-config", "{}", 200);
 
-        r = call(fc, FAKE_API_FUNCTIONGRAPH, "GET", FG URN "/async-invoke-configs?marker=0&limit=2", NULL);
+        r = call(fc, FAKE_API_FUNCTIONGRAPH, "GET", FG URN "/async-invoke-configs?marker=0&limit=2",
+                 NULL);
         assert_int_equal(r.status, 200);
         assert_int_equal(json_array_size(json_object_get(r.json, "async_invoke_configs")), 2);
         assert_int_equal(json_integer_value(json_object_get(r.json, "count")), 3);
-        assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "page_info"), "next_marker")), 2);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "page_info"),
+                                                            "next_marker")),
+                         2);
         reply_done(&r);
-        expect(fc, FAKE_API_FUNCTIONGRAPH, "GET", FG URN "/async-invoke-configs?limit=-1", NULL, 400);
+        expect(fc, FAKE_API_FUNCTIONGRAPH, "GET", FG URN "/async-invoke-configs?limit=-1", NULL,
+               400);
         expect(fc, FAKE_API_FUNCTIONGRAPH, "DELETE", FG URN ":prod/async-invoke-config", NULL, 204);
         expect(fc, FAKE_API_FUNCTIONGRAPH, "DELETE", FG URN ":prod/async-invoke-config", NULL, 404);
 }
@@ -515,69 +606,83 @@ static void test_auth_failures(void **state) {
         Reply r;
 
         /* Wrong secret. */
-        r = signed_with(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config", NULL, FAKE_DEFAULT_AWS_AKID, "bad", NOW);
+        r = signed_with(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config", NULL,
+                        FAKE_DEFAULT_AWS_AKID, "bad", NOW);
         assert_int_equal(r.status, 403);
-        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"), "InvalidSignatureException");
+        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"),
+                            "InvalidSignatureException");
         reply_done(&r);
-        r = signed_with(fc, FAKE_API_FC3, "GET", FC3 "f3/async-invoke-config", NULL, FAKE_DEFAULT_ALICLOUD_AKID, "bad", NOW);
+        r = signed_with(fc, FAKE_API_FC3, "GET", FC3 "f3/async-invoke-config", NULL,
+                        FAKE_DEFAULT_ALICLOUD_AKID, "bad", NOW);
         assert_int_equal(r.status, 403);
         assert_string_equal(str(&r, "Code"), "SignatureNotMatch");
         reply_done(&r);
-        r = signed_with(fc, FAKE_API_FUNCTIONGRAPH, "GET", FG URN "/async-invoke-config", NULL, FAKE_DEFAULT_HUAWEI_AK, "bad", NOW);
+        r = signed_with(fc, FAKE_API_FUNCTIONGRAPH, "GET", FG URN "/async-invoke-config", NULL,
+                        FAKE_DEFAULT_HUAWEI_AK, "bad", NOW);
         assert_int_equal(r.status, 401);
         assert_string_equal(str(&r, "error_code"), "APIG.0301");
         reply_done(&r);
         /* Unknown key id. */
-        r = signed_with(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config", NULL, "AKIDOTHER", "fakesecret", NOW);
-        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"), "UnrecognizedClientException");
+        r = signed_with(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config", NULL,
+                        "AKIDOTHER", "fakesecret", NOW);
+        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"),
+                            "UnrecognizedClientException");
         reply_done(&r);
-        r = signed_with(fc, FAKE_API_FC2, "GET", FC2 "svc/functions/f2/async-invoke-config", NULL, "LTAIOTHER", "fakesecret", NOW);
+        r = signed_with(fc, FAKE_API_FC2, "GET", FC2 "svc/functions/f2/async-invoke-config", NULL,
+                        "LTAIOTHER", "fakesecret", NOW);
         assert_string_equal(str(&r, "errorCode"), "InvalidAccessKeyID");
         reply_done(&r);
         /* Skew: 15 minutes is fine, 15 minutes and 1 second is not. */
-        r = signed_with(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config", NULL, FAKE_DEFAULT_AWS_AKID,
-                        "fakesecret", NOW - 900);
+        r = signed_with(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config", NULL,
+                        FAKE_DEFAULT_AWS_AKID, "fakesecret", NOW - 900);
         assert_int_equal(r.status, 200);
         reply_done(&r);
-        r = signed_with(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config", NULL, FAKE_DEFAULT_AWS_AKID,
-                        "fakesecret", NOW - 901);
+        r = signed_with(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config", NULL,
+                        FAKE_DEFAULT_AWS_AKID, "fakesecret", NOW - 901);
         assert_int_equal(r.status, 403);
-        assert_true(startswith(str(&r, "message"), "Signature expired: 20231114T215819Z is now earlier than"));
+        assert_true(startswith(str(&r, "message"),
+                               "Signature expired: 20231114T215819Z is now earlier than"));
         reply_done(&r);
-        r = signed_with(fc, FAKE_API_FC3, "GET", FC3 "f3/async-invoke-config", NULL, FAKE_DEFAULT_ALICLOUD_AKID, "fakesecret",
-                        NOW + 901);
+        r = signed_with(fc, FAKE_API_FC3, "GET", FC3 "f3/async-invoke-config", NULL,
+                        FAKE_DEFAULT_ALICLOUD_AKID, "fakesecret", NOW + 901);
         assert_string_equal(str(&r, "Code"), "RequestTimeTooSkewed");
         reply_done(&r);
-        r = signed_with(fc, FAKE_API_FUNCTIONGRAPH, "GET", FG URN "/async-invoke-config", NULL, FAKE_DEFAULT_HUAWEI_AK,
-                        "fakesecret", NOW - 3600);
+        r = signed_with(fc, FAKE_API_FUNCTIONGRAPH, "GET", FG URN "/async-invoke-config", NULL,
+                        FAKE_DEFAULT_HUAWEI_AK, "fakesecret", NOW - 3600);
         assert_int_equal(r.status, 401);
         reply_done(&r);
         /* No Authorization header. */
         r = raw(fc, "GET", LAMBDA "orders/event-invoke-config", h, 1, NULL, true);
         assert_int_equal(r.status, 403);
-        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"), "MissingAuthenticationTokenException");
+        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"),
+                            "MissingAuthenticationTokenException");
         reply_done(&r);
         /* A body changed after signing (the x-acs-content-sha256 no longer matches). */
-        assert_int_equal(fake_client_sign(FAKE_API_FC3, "PUT", FC3 "f3/async-invoke-config", "h", "{}", 2,
-                                          FAKE_DEFAULT_ALICLOUD_AKID, "fakesecret", NULL, NOW, &s),
+        assert_int_equal(fake_client_sign(FAKE_API_FC3, "PUT", FC3 "f3/async-invoke-config", "h",
+                                          "{}", 2, FAKE_DEFAULT_ALICLOUD_AKID, "fakesecret", NULL,
+                                          NOW, &s),
                          0);
-        r = raw(fc, "PUT", FC3 "f3/async-invoke-config", s.headers, s.n_headers, "{\"maxAsyncRetryAttempts\":1}", true);
+        r = raw(fc, "PUT", FC3 "f3/async-invoke-config", s.headers, s.n_headers,
+                "{\"maxAsyncRetryAttempts\":1}", true);
         assert_int_equal(r.status, 403);
         assert_string_equal(str(&r, "Code"), "SignatureNotMatch");
         reply_done(&r);
         /* The same for AWS without a body-hash header: the signature covers the body. */
         fake_signed_request_done(&s);
-        assert_int_equal(fake_client_sign(FAKE_API_LAMBDA, "PUT", LAMBDA "orders/event-invoke-config", "h", "{}", 2,
+        assert_int_equal(fake_client_sign(FAKE_API_LAMBDA, "PUT",
+                                          LAMBDA "orders/event-invoke-config", "h", "{}", 2,
                                           FAKE_DEFAULT_AWS_AKID, "fakesecret", NULL, NOW, &s),
                          0);
-        r = raw(fc, "PUT", LAMBDA "orders/event-invoke-config", s.headers, s.n_headers, "{\"MaximumRetryAttempts\":1}", true);
+        r = raw(fc, "PUT", LAMBDA "orders/event-invoke-config", s.headers, s.n_headers,
+                "{\"MaximumRetryAttempts\":1}", true);
         assert_int_equal(r.status, 403);
         reply_done(&r);
         fake_signed_request_done(&s);
 
         r = control(fc, "GET", "/_fake/stats", NULL);
         assert_int_equal(json_integer_value(json_object_get(r.json, "signatureRejected")), 11);
-        assert_true(json_integer_value(json_object_get(json_object_get(r.json, "signatureRejectedByProvider"), "aws")) == 5);
+        assert_true(json_integer_value(json_object_get(
+                            json_object_get(r.json, "signatureRejectedByProvider"), "aws")) == 5);
         reply_done(&r);
 }
 
@@ -594,7 +699,8 @@ static void test_control_loopback_only(void **state) {
         r = control(*state, "PATCH", "/_fake/stats", NULL);
         assert_int_equal(r.status, 405);
         reply_done(&r);
-        r = control(*state, "POST", "/_fake/functions", "{\"provider\":\"gcp\",\"function\":\"x\"}");
+        r = control(*state, "POST", "/_fake/functions",
+                    "{\"provider\":\"gcp\",\"function\":\"x\"}");
         assert_int_equal(r.status, 400);
         reply_done(&r);
 }
@@ -617,7 +723,8 @@ static void test_control_bulk_configs_drift(void **state) {
         assert_int_equal(r.status, 201);
         assert_int_equal(json_integer_value(json_object_get(r.json, "created")), 12000);
         reply_done(&r);
-        expect(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "bulk-11999/event-invoke-config", "{\"MaximumRetryAttempts\":2}", 200);
+        expect(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "bulk-11999/event-invoke-config",
+               "{\"MaximumRetryAttempts\":2}", 200);
 
         r = control(fc, "GET", "/_fake/configs?provider=aws&function=bulk-11999", NULL);
         assert_int_equal(json_array_size(r.json), 1);
@@ -630,31 +737,37 @@ static void test_control_bulk_configs_drift(void **state) {
         reply_done(&r);
 
         /* Drift: merge a change, the cloud's GET shows it. */
-        r = control(fc, "PUT", "/_fake/drift",
-                    "{\"provider\":\"aws\",\"function\":\"bulk-11999\",\"config\":{\"MaximumRetryAttempts\":0,"
-                    "\"DestinationConfig\":{\"OnSuccess\":{\"Destination\":\"arn:aws:sns:us-east-1:1:t\"}}}}");
+        r = control(
+                fc, "PUT", "/_fake/drift",
+                "{\"provider\":\"aws\",\"function\":\"bulk-11999\",\"config\":{\"MaximumRetryAttempts\":0,"
+                "\"DestinationConfig\":{\"OnSuccess\":{\"Destination\":\"arn:aws:sns:us-east-1:1:t\"}}}}");
         assert_int_equal(r.status, 200);
         reply_done(&r);
         r = call(fc, FAKE_API_LAMBDA, "GET", LAMBDA "bulk-11999/event-invoke-config", NULL);
         assert_int_equal(json_integer_value(json_object_get(r.json, "MaximumRetryAttempts")), 0);
-        assert_true(json_is_object(json_object_get(json_object_get(r.json, "DestinationConfig"), "OnFailure")));
+        assert_true(json_is_object(
+                json_object_get(json_object_get(r.json, "DestinationConfig"), "OnFailure")));
         reply_done(&r);
         /* Drift can create a config, for FC2 too, and delete it. */
-        r = control(fc, "PUT", "/_fake/drift",
-                    "{\"provider\":\"alicloud\",\"service\":\"svc\",\"function\":\"f2\",\"qualifier\":\"LATEST\","
-                    "\"config\":{\"maxAsyncRetryAttempts\":5}}");
+        r = control(
+                fc, "PUT", "/_fake/drift",
+                "{\"provider\":\"alicloud\",\"service\":\"svc\",\"function\":\"f2\",\"qualifier\":\"LATEST\","
+                "\"config\":{\"maxAsyncRetryAttempts\":5}}");
         assert_int_equal(r.status, 200);
         assert_string_equal(str(&r, "service"), "svc");
         reply_done(&r);
         expect(fc, FAKE_API_FC2, "GET", FC2 "svc/functions/f2/async-invoke-config", NULL, 200);
-        r = control(fc, "DELETE", "/_fake/drift", "{\"provider\":\"alicloud\",\"function\":\"svc/f2\"}");
+        r = control(fc, "DELETE", "/_fake/drift",
+                    "{\"provider\":\"alicloud\",\"function\":\"svc/f2\"}");
         assert_int_equal(r.status, 204);
         reply_done(&r);
         expect(fc, FAKE_API_FC2, "GET", FC2 "svc/functions/f2/async-invoke-config", NULL, 404);
-        r = control(fc, "DELETE", "/_fake/drift", "{\"provider\":\"alicloud\",\"function\":\"svc/f2\"}");
+        r = control(fc, "DELETE", "/_fake/drift",
+                    "{\"provider\":\"alicloud\",\"function\":\"svc/f2\"}");
         assert_int_equal(r.status, 404);
         reply_done(&r);
-        r = control(fc, "PUT", "/_fake/drift", "{\"provider\":\"aws\",\"function\":\"ghost\",\"config\":{}}");
+        r = control(fc, "PUT", "/_fake/drift",
+                    "{\"provider\":\"aws\",\"function\":\"ghost\",\"config\":{}}");
         assert_int_equal(r.status, 404);
         reply_done(&r);
         /* An FC3 config created by drift for a qualifier other than LATEST carries the same
@@ -670,16 +783,20 @@ static void test_control_bulk_configs_drift(void **state) {
                 json_t *configs = json_object_get(r.json, "configs"), *v;
                 size_t i, qualified = 0;
 
-                json_array_foreach(configs, i, v)
-                        if (endswith(json_string_value(json_object_get(v, "functionArn")), "functions/g3:7")) {
-                                assert_int_equal(json_integer_value(json_object_get(v, "maxAsyncRetryAttempts")), 4);
-                                qualified++;
-                        }
+                json_array_foreach(
+                        configs, i,
+                        v) if (endswith(json_string_value(json_object_get(v, "functionArn")),
+                                        "functions/g3:7")) {
+                        assert_int_equal(
+                                json_integer_value(json_object_get(v, "maxAsyncRetryAttempts")), 4);
+                        qualified++;
+                }
                 assert_int_equal(qualified, 1);
         }
         reply_done(&r);
 
-        r = control(fc, "DELETE", "/_fake/functions", "{\"provider\":\"aws\",\"function\":\"bulk-11999\"}");
+        r = control(fc, "DELETE", "/_fake/functions",
+                    "{\"provider\":\"aws\",\"function\":\"bulk-11999\"}");
         assert_int_equal(json_integer_value(json_object_get(r.json, "removed")), 1);
         reply_done(&r);
         expect(fc, FAKE_API_LAMBDA, "GET", LAMBDA "bulk-11999/event-invoke-config", NULL, 404);
@@ -689,13 +806,15 @@ static void test_faults(void **state) {
         FakeCloud *fc = *state;
         Reply r;
 
-        r = control(fc, "POST", "/_fake/faults", "{\"throttle\":1,\"retryAfter\":3,\"provider\":\"aws\"}");
+        r = control(fc, "POST", "/_fake/faults",
+                    "{\"throttle\":1,\"retryAfter\":3,\"provider\":\"aws\"}");
         assert_int_equal(r.status, 200);
         reply_done(&r);
         r = call(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config", NULL);
         assert_int_equal(r.status, 429);
         assert_string_equal(fake_response_header(&r.resp, "Retry-After"), "3");
-        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"), "TooManyRequestsException");
+        assert_string_equal(fake_response_header(&r.resp, "x-amzn-ErrorType"),
+                            "TooManyRequestsException");
         assert_string_equal(str(&r, "Reason"), "CallerRateLimitExceeded");
         assert_string_equal(str(&r, "retryAfterSeconds"), "3");
         reply_done(&r);
@@ -706,16 +825,19 @@ static void test_faults(void **state) {
         reply_done(&r);
         r = call(fc, FAKE_API_FUNCTIONGRAPH, "GET", FG URN "/async-invoke-config", NULL);
         assert_int_equal(r.status, 429);
-        assert_true(streq(str(&r, "error_code"), "APIG.0308") || streq(str(&r, "error_code"), "FSS.0429"));
+        assert_true(streq(str(&r, "error_code"), "APIG.0308") ||
+                    streq(str(&r, "error_code"), "FSS.0429"));
         reply_done(&r);
 
-        r = control(fc, "POST", "/_fake/faults", "{\"error5xx\":1,\"errorStatus\":503,\"limit\":1}");
+        r = control(fc, "POST", "/_fake/faults",
+                    "{\"error5xx\":1,\"errorStatus\":503,\"limit\":1}");
         reply_done(&r);
         r = call(fc, FAKE_API_FC2, "GET", FC2 "svc/functions/f2/async-invoke-config", NULL);
         assert_int_equal(r.status, 503);
         assert_string_equal(str(&r, "errorCode"), "InternalServerError");
         reply_done(&r);
-        expect(fc, FAKE_API_FC3, "GET", FC3 "f3/async-invoke-config", NULL, 200); /* limit reached */
+        expect(fc, FAKE_API_FC3, "GET", FC3 "f3/async-invoke-config", NULL,
+               200); /* limit reached */
 
         r = control(fc, "POST", "/_fake/faults", "{\"drop\":1}");
         reply_done(&r);
@@ -723,7 +845,8 @@ static void test_faults(void **state) {
         assert_true(r.resp.drop);
         reply_done(&r);
 
-        r = control(fc, "POST", "/_fake/faults", "{\"truncate\":1,\"latencyMs\":20,\"jitterMs\":10}");
+        r = control(fc, "POST", "/_fake/faults",
+                    "{\"truncate\":1,\"latencyMs\":20,\"jitterMs\":10}");
         reply_done(&r);
         r = call(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config", NULL);
         assert_int_equal(r.status, 200);
@@ -739,10 +862,16 @@ static void test_faults(void **state) {
         expect(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config", NULL, 200);
 
         r = control(fc, "GET", "/_fake/stats", NULL);
-        assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "faults"), "throttle")), 2);
-        assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "faults"), "drop")), 1);
-        assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "faults"), "truncate")), 1);
-        assert_true(json_integer_value(json_object_get(json_object_get(r.json, "byStatus"), "429")) == 2);
+        assert_int_equal(
+                json_integer_value(json_object_get(json_object_get(r.json, "faults"), "throttle")),
+                2);
+        assert_int_equal(
+                json_integer_value(json_object_get(json_object_get(r.json, "faults"), "drop")), 1);
+        assert_int_equal(
+                json_integer_value(json_object_get(json_object_get(r.json, "faults"), "truncate")),
+                1);
+        assert_true(json_integer_value(
+                            json_object_get(json_object_get(r.json, "byStatus"), "429")) == 2);
         reply_done(&r);
 }
 

@@ -20,22 +20,39 @@ typedef struct Good {
 } Good;
 
 static const Good good[] = {
-        { PROVIDER_AWS, "orders", NULL, "orders", "orders", "$LATEST", NULL, NULL, CLOUD_API_AWS_LAMBDA },
-        { PROVIDER_AWS, "orders", "$LATEST", "orders", "orders", "$LATEST", NULL, NULL, CLOUD_API_AWS_LAMBDA },
-        { PROVIDER_AWS, "orders:live", NULL, "orders", "orders", "live", NULL, NULL, CLOUD_API_AWS_LAMBDA },
-        { PROVIDER_AWS, "orders:live", "live", "orders", "orders", "live", NULL, NULL, CLOUD_API_AWS_LAMBDA },
-        { PROVIDER_AWS, "123456789012:function:orders", NULL, "orders", "orders", "$LATEST", NULL, "123456789012", CLOUD_API_AWS_LAMBDA },
-        { PROVIDER_AWS, "123456789012:function:orders:7", NULL, "orders", "orders", "7", NULL, "123456789012", CLOUD_API_AWS_LAMBDA },
-        { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:orders", NULL, "orders", "orders", "$LATEST", "us-east-1", "123456789012", CLOUD_API_AWS_LAMBDA },
-        { PROVIDER_AWS, "arn:aws-cn:lambda:cn-north-1:123456789012:function:o_1:$LATEST.PUBLISHED", NULL, "o_1", "o_1", "$LATEST.PUBLISHED", "cn-north-1", "123456789012", CLOUD_API_AWS_LAMBDA },
-        { PROVIDER_ALICLOUD, "image-resize", NULL, "image-resize", "image-resize", "LATEST", NULL, NULL, CLOUD_API_FC3 },
-        { PROVIDER_ALICLOUD, "image-resize", "prod", "image-resize", "image-resize", "prod", NULL, NULL, CLOUD_API_FC3 },
-        { PROVIDER_ALICLOUD, "billing/render", NULL, "billing/render", "render", "LATEST", NULL, NULL, CLOUD_API_FC2 },
-        { PROVIDER_HUAWEICLOUD, URN ":latest", NULL, URN, "fn", "latest", "cn-north-4", "0123456789abcdef0123456789abcdef", CLOUD_API_FUNCTIONGRAPH },
-        { PROVIDER_HUAWEICLOUD, URN ":LATEST", "Latest", URN, "fn", "latest", "cn-north-4", "0123456789abcdef0123456789abcdef", CLOUD_API_FUNCTIONGRAPH },
-        { PROVIDER_HUAWEICLOUD, URN, NULL, URN, "fn", "latest", "cn-north-4", "0123456789abcdef0123456789abcdef", CLOUD_API_FUNCTIONGRAPH },
-        { PROVIDER_HUAWEICLOUD, URN, "v2", URN, "fn", "v2", "cn-north-4", "0123456789abcdef0123456789abcdef", CLOUD_API_FUNCTIONGRAPH },
-        { PROVIDER_HUAWEICLOUD, URN ":v2", "v2", URN, "fn", "v2", "cn-north-4", "0123456789abcdef0123456789abcdef", CLOUD_API_FUNCTIONGRAPH },
+        { PROVIDER_AWS, "orders", NULL, "orders", "orders", "$LATEST", NULL, NULL,
+          CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_AWS, "orders", "$LATEST", "orders", "orders", "$LATEST", NULL, NULL,
+          CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_AWS, "orders:live", NULL, "orders", "orders", "live", NULL, NULL,
+          CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_AWS, "orders:live", "live", "orders", "orders", "live", NULL, NULL,
+          CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_AWS, "123456789012:function:orders", NULL, "orders", "orders", "$LATEST", NULL,
+          "123456789012", CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_AWS, "123456789012:function:orders:7", NULL, "orders", "orders", "7", NULL,
+          "123456789012", CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:orders", NULL, "orders",
+          "orders", "$LATEST", "us-east-1", "123456789012", CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_AWS, "arn:aws-cn:lambda:cn-north-1:123456789012:function:o_1:$LATEST.PUBLISHED",
+          NULL, "o_1", "o_1", "$LATEST.PUBLISHED", "cn-north-1", "123456789012",
+          CLOUD_API_AWS_LAMBDA },
+        { PROVIDER_ALICLOUD, "image-resize", NULL, "image-resize", "image-resize", "LATEST", NULL,
+          NULL, CLOUD_API_FC3 },
+        { PROVIDER_ALICLOUD, "image-resize", "prod", "image-resize", "image-resize", "prod", NULL,
+          NULL, CLOUD_API_FC3 },
+        { PROVIDER_ALICLOUD, "billing/render", NULL, "billing/render", "render", "LATEST", NULL,
+          NULL, CLOUD_API_FC2 },
+        { PROVIDER_HUAWEICLOUD, URN ":latest", NULL, URN, "fn", "latest", "cn-north-4",
+          "0123456789abcdef0123456789abcdef", CLOUD_API_FUNCTIONGRAPH },
+        { PROVIDER_HUAWEICLOUD, URN ":LATEST", "Latest", URN, "fn", "latest", "cn-north-4",
+          "0123456789abcdef0123456789abcdef", CLOUD_API_FUNCTIONGRAPH },
+        { PROVIDER_HUAWEICLOUD, URN, NULL, URN, "fn", "latest", "cn-north-4",
+          "0123456789abcdef0123456789abcdef", CLOUD_API_FUNCTIONGRAPH },
+        { PROVIDER_HUAWEICLOUD, URN, "v2", URN, "fn", "v2", "cn-north-4",
+          "0123456789abcdef0123456789abcdef", CLOUD_API_FUNCTIONGRAPH },
+        { PROVIDER_HUAWEICLOUD, URN ":v2", "v2", URN, "fn", "v2", "cn-north-4",
+          "0123456789abcdef0123456789abcdef", CLOUD_API_FUNCTIONGRAPH },
 };
 
 static void assert_opt_equal(const char *a, const char *b) {
@@ -51,7 +68,8 @@ static void test_good(void **state) {
                 _cleanup_free_ char *error = NULL;
                 FunctionId id;
 
-                assert_int_equal(function_id_parse(g->provider, g->function, g->qualifier, &id, &error), 0);
+                assert_int_equal(
+                        function_id_parse(g->provider, g->function, g->qualifier, &id, &error), 0);
                 assert_null(error);
                 assert_string_equal(id.function, g->canonical);
                 assert_string_equal(id.name, g->name);
@@ -73,27 +91,39 @@ typedef struct Bad {
 static const Bad bad[] = {
         { PROVIDER_AWS, "", NULL, -EINVAL, "invalid function name ''" },
         { PROVIDER_AWS, "a/b", NULL, -EINVAL, "invalid function name 'a/b'" },
-        { PROVIDER_AWS, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL, -EINVAL, "invalid function name" },
-        { PROVIDER_AWS, "f:v1", "v2", -EDOM, "qualifier 'v2' conflicts with the qualifier 'v1' in the function" },
+        { PROVIDER_AWS, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL,
+          -EINVAL, "invalid function name" },
+        { PROVIDER_AWS, "f:v1", "v2", -EDOM,
+          "qualifier 'v2' conflicts with the qualifier 'v1' in the function" },
         { PROVIDER_AWS, "f", "v 1", -EDOM, "invalid qualifier 'v 1'" },
         { PROVIDER_AWS, "f:v 1", NULL, -EINVAL, "invalid qualifier 'v 1' in function" },
-        { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:layer:x", NULL, -EINVAL, "invalid Lambda function ARN" },
-        { PROVIDER_AWS, "arn:gcp:lambda:us-east-1:123456789012:function:x", NULL, -EINVAL, "bad partition, region or account" },
+        { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:layer:x", NULL, -EINVAL,
+          "invalid Lambda function ARN" },
+        { PROVIDER_AWS, "arn:gcp:lambda:us-east-1:123456789012:function:x", NULL, -EINVAL,
+          "bad partition, region or account" },
         { PROVIDER_AWS, "12345678901x:function:f", NULL, -EINVAL, "invalid partial Lambda ARN" },
         /* a qualified ARN and a different spec.qualifier: never one of them silently */
-        { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:f:live", "prod", -EDOM, "qualifier 'prod' conflicts with the qualifier 'live' in the function" },
-        { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:f:live", "$LATEST", -EDOM, "conflicts with the qualifier 'live'" },
-        { PROVIDER_AWS, "123456789012:function:f:7", "8", -EDOM, "qualifier '8' conflicts with the qualifier '7' in the function" },
+        { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:f:live", "prod", -EDOM,
+          "qualifier 'prod' conflicts with the qualifier 'live' in the function" },
+        { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:f:live", "$LATEST", -EDOM,
+          "conflicts with the qualifier 'live'" },
+        { PROVIDER_AWS, "123456789012:function:f:7", "8", -EDOM,
+          "qualifier '8' conflicts with the qualifier '7' in the function" },
         /* FC takes names only: an ARN (region and account in it) is not a function name */
-        { PROVIDER_ALICLOUD, "acs:fc:cn-hangzhou:1234567890123456:functions/f", NULL, -EINVAL, "is an ARN: Function Compute functions are named by name" },
-        { PROVIDER_ALICLOUD, "acs:fc:cn-hangzhou:1234567890123456:services/s.LATEST/functions/f", NULL, -EINVAL, "is an ARN" },
+        { PROVIDER_ALICLOUD, "acs:fc:cn-hangzhou:1234567890123456:functions/f", NULL, -EINVAL,
+          "is an ARN: Function Compute functions are named by name" },
+        { PROVIDER_ALICLOUD, "acs:fc:cn-hangzhou:1234567890123456:services/s.LATEST/functions/f",
+          NULL, -EINVAL, "is an ARN" },
         { PROVIDER_ALICLOUD, "svc/", NULL, -EINVAL, "invalid FC2 function 'svc/'" },
         { PROVIDER_ALICLOUD, "/fn", NULL, -EINVAL, "invalid FC2 function '/fn'" },
         { PROVIDER_ALICLOUD, "-fn", NULL, -EINVAL, "invalid function name '-fn'" },
         { PROVIDER_ALICLOUD, "fn", "$LATEST", -EDOM, "invalid qualifier '$LATEST'" },
-        { PROVIDER_HUAWEICLOUD, "urn:fss:cn-north-4:p:function:default", NULL, -EINVAL, "invalid function URN" },
-        { PROVIDER_HUAWEICLOUD, "urn:obs:cn-north-4:p:function:default:f:latest", NULL, -EINVAL, "invalid function URN" },
-        { PROVIDER_HUAWEICLOUD, URN ":latest", "v1", -EDOM, "qualifier 'v1' conflicts with the qualifier 'latest'" },
+        { PROVIDER_HUAWEICLOUD, "urn:fss:cn-north-4:p:function:default", NULL, -EINVAL,
+          "invalid function URN" },
+        { PROVIDER_HUAWEICLOUD, "urn:obs:cn-north-4:p:function:default:f:latest", NULL, -EINVAL,
+          "invalid function URN" },
+        { PROVIDER_HUAWEICLOUD, URN ":latest", "v1", -EDOM,
+          "qualifier 'v1' conflicts with the qualifier 'latest'" },
         { PROVIDER_HUAWEICLOUD, URN, "v/1", -EDOM, "invalid qualifier 'v/1'" },
 };
 
@@ -102,8 +132,9 @@ static void test_bad(void **state) {
                 _cleanup_free_ char *error = NULL;
                 FunctionId id = {};
 
-                assert_int_equal(function_id_parse(bad[i].provider, bad[i].function, bad[i].qualifier,
-                                                   &id, &error), bad[i].error);
+                assert_int_equal(function_id_parse(bad[i].provider, bad[i].function,
+                                                   bad[i].qualifier, &id, &error),
+                                 bad[i].error);
                 assert_non_null(error);
                 if (!strstr(error, bad[i].message))
                         fail_msg("case %zu: '%s' does not contain '%s'", i, error, bad[i].message);
@@ -120,8 +151,8 @@ static void test_target(void **state) {
         } cases[] = {
                 { PROVIDER_AWS, "orders", NULL, NULL },
                 { PROVIDER_AWS, "orders:live", NULL, NULL },
-                { PROVIDER_AWS, "arn:aws:lambda:eu-west-1:999999999999:function:orders-worker", NULL,
-                  "arn:aws:lambda:eu-west-1:999999999999:function:orders-worker" },
+                { PROVIDER_AWS, "arn:aws:lambda:eu-west-1:999999999999:function:orders-worker",
+                  NULL, "arn:aws:lambda:eu-west-1:999999999999:function:orders-worker" },
                 { PROVIDER_AWS, "arn:aws-cn:lambda:cn-north-1:999999999999:function:f:live", NULL,
                   "arn:aws-cn:lambda:cn-north-1:999999999999:function:f" },
                 { PROVIDER_AWS, "999999999999:function:f:7", "7", "999999999999:function:f" },
@@ -133,7 +164,9 @@ static void test_target(void **state) {
                 _cleanup_free_ char *error = NULL;
                 FunctionId id;
 
-                assert_int_equal(function_id_parse(cases[i].provider, cases[i].function, cases[i].qualifier, &id, &error), 0);
+                assert_int_equal(function_id_parse(cases[i].provider, cases[i].function,
+                                                   cases[i].qualifier, &id, &error),
+                                 0);
                 assert_opt_equal(id.target, cases[i].target);
                 function_id_done(&id);
         }
@@ -154,9 +187,11 @@ static bool same(Provider p, const char *f1, const char *q1, const char *f2, con
 }
 
 static void test_same(void **state) {
-        assert_true(same(PROVIDER_AWS, "orders", NULL, "arn:aws:lambda:us-east-1:123456789012:function:orders", NULL));
+        assert_true(same(PROVIDER_AWS, "orders", NULL,
+                         "arn:aws:lambda:us-east-1:123456789012:function:orders", NULL));
         assert_true(same(PROVIDER_AWS, "orders", "$LATEST", "orders:$LATEST", NULL));
-        assert_true(same(PROVIDER_AWS, "123456789012:function:orders:live", NULL, "orders", "live"));
+        assert_true(
+                same(PROVIDER_AWS, "123456789012:function:orders:live", NULL, "orders", "live"));
         assert_false(same(PROVIDER_AWS, "orders", NULL, "orders", "live"));
         assert_false(same(PROVIDER_AWS, "orders", NULL, "Orders", NULL));
         /* ARNs naming different accounts or regions are different functions */
@@ -189,8 +224,9 @@ static void test_validators(void **state) {
         assert_false(parses(PROVIDER_HUAWEICLOUD, "urn:fss:x"));
         /* and a FunctionGraph destination's func_urn the same way */
         assert_int_equal(cloud_ops_huaweicloud.destination_types[3].keys[0].check(URN, NULL), 0);
-        assert_int_equal(cloud_ops_huaweicloud.destination_types[3].keys[0].check("urn:fss:x", NULL),
-                         -EINVAL);
+        assert_int_equal(
+                cloud_ops_huaweicloud.destination_types[3].keys[0].check("urn:fss:x", NULL),
+                -EINVAL);
 }
 
 /* Spec parsing knows the provider before the account: the facts come from its default table. */
@@ -207,8 +243,11 @@ static void test_qualifier_spelled(void **state) {
                 { PROVIDER_AWS, "arn:aws:lambda:us-east-1:123456789012:function:orders:7", true },
                 { PROVIDER_AWS, "123456789012:function:orders", false },
                 { PROVIDER_AWS, "123456789012:function:orders:prod", true },
-                { PROVIDER_HUAWEICLOUD, "urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:f", false },
-                { PROVIDER_HUAWEICLOUD, "urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:f:latest", true },
+                { PROVIDER_HUAWEICLOUD,
+                  "urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:f", false },
+                { PROVIDER_HUAWEICLOUD,
+                  "urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:f:latest",
+                  true },
                 { PROVIDER_ALICLOUD, "orders", false },
                 { PROVIDER_ALICLOUD, "svc/orders", false },
         };
@@ -217,7 +256,9 @@ static void test_qualifier_spelled(void **state) {
                 _cleanup_free_ char *error = NULL;
                 FunctionId id = {};
 
-                assert_int_equal(function_id_parse(table[i].provider, table[i].function, NULL, &id, &error), 0);
+                assert_int_equal(
+                        function_id_parse(table[i].provider, table[i].function, NULL, &id, &error),
+                        0);
                 assert_int_equal(id.qualifier_spelled, table[i].spelled);
                 function_id_done(&id);
         }
@@ -234,8 +275,10 @@ static void test_ops_from_provider(void **state) {
         /* FC3 and FC2 share the provider's facts */
         assert_ptr_equal(cloud_ops_fc3.parse_function_id, cloud_ops_fc2.parse_function_id);
         assert_ptr_equal(cloud_ops_fc3.check_destination, cloud_ops_fc2.check_destination);
-        assert_memory_equal(cloud_ops_fc3.limits, cloud_ops_fc2.limits, sizeof(cloud_ops_fc3.limits));
-        assert_int_equal(cloud_ops_check_limit(&cloud_ops_aws, CLOUD_LIMIT_RETRY_ATTEMPTS, 2, &msg), 0);
+        assert_memory_equal(cloud_ops_fc3.limits, cloud_ops_fc2.limits,
+                            sizeof(cloud_ops_fc3.limits));
+        assert_int_equal(cloud_ops_check_limit(&cloud_ops_aws, CLOUD_LIMIT_RETRY_ATTEMPTS, 2, &msg),
+                         0);
         assert_null(msg);
         assert_int_equal(cloud_ops_check_limit(&cloud_ops_aws, CLOUD_LIMIT_RETRY_ATTEMPTS, 3, &msg),
                          -ERANGE);
@@ -245,9 +288,12 @@ static void test_ops_from_provider(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_good), cmocka_unit_test(test_bad),
-                cmocka_unit_test(test_same), cmocka_unit_test(test_validators),
-                cmocka_unit_test(test_target), cmocka_unit_test(test_ops_from_provider),
+                cmocka_unit_test(test_good),
+                cmocka_unit_test(test_bad),
+                cmocka_unit_test(test_same),
+                cmocka_unit_test(test_validators),
+                cmocka_unit_test(test_target),
+                cmocka_unit_test(test_ops_from_provider),
                 cmocka_unit_test(test_qualifier_spelled),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -78,7 +78,8 @@ static void test_many_keys_random_removal(void **state) {
                 present[k] = false;
                 if (n % 2000 == 0)
                         for (unsigned i = 0; i < N_KEYS; i++)
-                                assert_ptr_equal(hashmap_get(h, keys[i]), present[i] ? &present[i] : NULL);
+                                assert_ptr_equal(hashmap_get(h, keys[i]),
+                                                 present[i] ? &present[i] : NULL);
         }
         for (unsigned i = 0; i < N_KEYS; i++)
                 assert_ptr_equal(hashmap_get(h, keys[i]), present[i] ? &present[i] : NULL);

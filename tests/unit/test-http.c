@@ -117,7 +117,8 @@ static struct MHD_Response *server_response(TestServer *srv, const char *url, co
         struct MHD_Response *resp;
 
         if (startswith(url, "http://"))
-                return MHD_create_response_from_buffer(7, (void *) "proxied", MHD_RESPMEM_PERSISTENT);
+                return MHD_create_response_from_buffer(7, (void *) "proxied",
+                                                       MHD_RESPMEM_PERSISTENT);
         if (streq(url, "/echo")) {
                 resp = MHD_create_response_from_buffer(u->size, u->data, MHD_RESPMEM_MUST_COPY);
                 MHD_add_response_header(resp, "X-Echo-Method", method);
@@ -183,11 +184,11 @@ static int server_start(TestServer *srv, const char *key_pem, const char *cert_p
                         mhd_upload_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
                         server_notify_connection, srv, MHD_OPTION_END);
         else
-                srv->daemon = MHD_start_daemon(
-                        flags, 0, NULL, NULL, server_handler, srv, MHD_OPTION_SOCK_ADDR, &sa,
-                        MHD_OPTION_NOTIFY_COMPLETED, mhd_upload_completed, srv,
-                        MHD_OPTION_NOTIFY_CONNECTION, server_notify_connection, srv,
-                        MHD_OPTION_END);
+                srv->daemon =
+                        MHD_start_daemon(flags, 0, NULL, NULL, server_handler, srv,
+                                         MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
+                                         mhd_upload_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
+                                         server_notify_connection, srv, MHD_OPTION_END);
         if (!srv->daemon)
                 return -1;
         info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -345,7 +346,7 @@ static int loop_run(Loop *loop, uint64_t timeout_usec) {
 }
 
 static void loop_new(Loop *loop, const HttpEngineOptions *options) {
-        *loop = (Loop) {};
+        *loop = (Loop){};
         assert_int_equal(sd_event_new(&loop->event), 0);
         assert_int_equal(http_engine_new(loop->event, options, &loop->engine), 0);
 }
@@ -395,7 +396,7 @@ static void test_get_headers_on_the_wire(void **state) {
         Loop loop;
         Seen s;
 
-        loop_new(&loop, &(HttpEngineOptions) { .user_agent = "test-agent/1" });
+        loop_new(&loop, &(HttpEngineOptions){ .user_agent = "test-agent/1" });
         assert_int_equal(http_request_new(loop.engine, "GET", url, &req), 0);
         assert_int_equal(http_request_add_header(req, "X-Amz-Date", "20240101T000000Z"), 0);
         assert_int_equal(http_request_add_header(req, "X-Empty", ""), 0);
@@ -488,7 +489,8 @@ static void check_body_round_trip(const char *method, size_t size, const char *c
         assert_null(seen_header(&s, "Expect", buf, sizeof(buf)));
         assert_null(seen_header(&s, "Transfer-Encoding", buf, sizeof(buf)));
         if (content_type)
-                assert_string_equal(seen_header(&s, "Content-Type", buf, sizeof(buf)), content_type);
+                assert_string_equal(seen_header(&s, "Content-Type", buf, sizeof(buf)),
+                                    content_type);
         else
                 assert_null(seen_header(&s, "Content-Type", buf, sizeof(buf)));
         free(s.body);
@@ -626,15 +628,14 @@ static void test_idle_connection_closed_by_server(void **state) {
         Result res;
         Loop loop;
 
-        srv.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-                                      0, NULL, NULL, server_handler, &srv,
-                                      MHD_OPTION_SOCK_ADDR,
-                                      &(struct sockaddr_in) { .sin_family = AF_INET,
-                                                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) },
-                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 1,
-                                      MHD_OPTION_NOTIFY_COMPLETED, mhd_upload_completed, &srv,
-                                      MHD_OPTION_NOTIFY_CONNECTION, server_notify_connection, &srv,
-                                      MHD_OPTION_END);
+        srv.daemon = MHD_start_daemon(
+                MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL,
+                server_handler, &srv, MHD_OPTION_SOCK_ADDR,
+                &(struct sockaddr_in){ .sin_family = AF_INET,
+                                       .sin_addr.s_addr = htonl(INADDR_LOOPBACK) },
+                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 1, MHD_OPTION_NOTIFY_COMPLETED,
+                mhd_upload_completed, &srv, MHD_OPTION_NOTIFY_CONNECTION, server_notify_connection,
+                &srv, MHD_OPTION_END);
         assert_non_null(srv.daemon);
         pthread_mutex_init(&srv.lock, NULL);
         pthread_cond_init(&srv.cond, NULL);
@@ -748,7 +749,7 @@ static void test_set_limits(void **state) {
         loop_free(&loop);
 
         /* Connections already open stay usable, so a lowered cap shows on a fresh engine. */
-        rel = (Releaser) { .want = 2 };
+        rel = (Releaser){ .want = 2 };
         loop_new(&loop, NULL);
         assert_int_equal(http_engine_set_limits(loop.engine, 2, 2), 0);
         assert_int_equal(run_parked(&loop, 6, &rel), 2);
@@ -776,7 +777,8 @@ static void test_total_timeout(void **state) {
 }
 
 static void test_connection_refused(void **state) {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t len = sizeof(sa);
         _cleanup_free_ char *url = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -927,7 +929,7 @@ static void test_start_from_callback(void **state) {
         Chain c;
 
         loop_new(&loop, NULL);
-        c = (Chain) { .loop = &loop, .url = url };
+        c = (Chain){ .loop = &loop, .url = url };
         assert_int_equal(http_request_new(loop.engine, "GET", url, &req), 0);
         assert_int_equal(http_request_start(req, on_chain, &c), 0);
         loop.pending = 1;
@@ -942,7 +944,8 @@ static void test_invalid_input(void **state) {
         Loop loop;
 
         loop_new(&loop, NULL);
-        assert_int_equal(http_request_new(loop.engine, "GET", "http://127.0.0.1/a b", &req), -EINVAL);
+        assert_int_equal(http_request_new(loop.engine, "GET", "http://127.0.0.1/a b", &req),
+                         -EINVAL);
         assert_int_equal(http_request_new(loop.engine, "GET", "ftp://127.0.0.1/x", &req), 0);
         assert_int_equal(http_request_add_header(req, "X-A", "a\r\nX-B: b"), -EINVAL);
         assert_int_equal(http_request_add_header(req, "X:A", "a"), -EINVAL);
@@ -1024,34 +1027,34 @@ static void test_proxy_precedence(void **state) {
         Result res;
 
         /* all_proxy (and ALL_PROXY) serve http too. */
-        assert_int_equal(proxy_case((const char *const[]) { "all_proxy", NULL }, proxy, &res), 0);
+        assert_int_equal(proxy_case((const char *const[]){ "all_proxy", NULL }, proxy, &res), 0);
         assert_string_equal(res.body, "proxied");
         result_done(&res);
-        assert_int_equal(proxy_case((const char *const[]) { "ALL_PROXY", NULL }, proxy, &res), 0);
+        assert_int_equal(proxy_case((const char *const[]){ "ALL_PROXY", NULL }, proxy, &res), 0);
         assert_string_equal(res.body, "proxied");
         result_done(&res);
 
         /* Neither https_proxy nor HTTP_PROXY ("httpoxy") for an http URL: the name is then
          * resolved directly, and .invalid never resolves. */
-        assert_int_equal(proxy_case((const char *const[]) { "https_proxy", "HTTPS_PROXY",
-                                                            "HTTP_PROXY", NULL },
+        assert_int_equal(proxy_case((const char *const[]){ "https_proxy", "HTTPS_PROXY",
+                                                           "HTTP_PROXY", NULL },
                                     proxy, &res),
                          -EHOSTUNREACH);
         result_done(&res);
 
         /* An empty variable counts as unset. */
-        assert_int_equal(proxy_case((const char *const[]) { "http_proxy", NULL }, "", &res),
+        assert_int_equal(proxy_case((const char *const[]){ "http_proxy", NULL }, "", &res),
                          -EHOSTUNREACH);
         result_done(&res);
 
         /* no_proxy wins over the proxy. */
         assert_int_equal(setenv("no_proxy", "127.0.0.2,asyncfg-proxy-test.invalid", 1), 0);
-        assert_int_equal(proxy_case((const char *const[]) { "http_proxy", NULL }, proxy, &res),
+        assert_int_equal(proxy_case((const char *const[]){ "http_proxy", NULL }, proxy, &res),
                          -EHOSTUNREACH);
         unsetenv("no_proxy");
         result_done(&res);
         assert_int_equal(setenv("NO_PROXY", "*", 1), 0);
-        assert_int_equal(proxy_case((const char *const[]) { "all_proxy", NULL }, proxy, &res),
+        assert_int_equal(proxy_case((const char *const[]){ "all_proxy", NULL }, proxy, &res),
                          -EHOSTUNREACH);
         unsetenv("NO_PROXY");
         result_done(&res);

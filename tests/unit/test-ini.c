@@ -25,22 +25,22 @@ static IniFile *parse_ok(const char *text) {
 }
 
 static void test_sections_and_keys(void **state) {
-        _cleanup_(ini_file_freep) IniFile *f = parse_ok(
-                "\xEF\xBB\xBF" "top = level\r\n"
-                "# comment\n"
-                "; another comment\n"
-                "\n"
-                "[default]\n"
-                "aws_access_key_id = AKID\r\n"
-                "  Aws_Secret_Access_Key=  sec#ret;x  \n"
-                "[ prod ]\n"
-                "region: us-east-1\n"
-                "quoted = \"a b\"\n"
-                "single = 'c'\n"
-                "mismatched = \"d'\n"
-                "empty =\n"
-                "[default]\n"
-                "aws_session_token = tok==\n");
+        _cleanup_(ini_file_freep) IniFile *f = parse_ok("\xEF\xBB\xBF"
+                                                        "top = level\r\n"
+                                                        "# comment\n"
+                                                        "; another comment\n"
+                                                        "\n"
+                                                        "[default]\n"
+                                                        "aws_access_key_id = AKID\r\n"
+                                                        "  Aws_Secret_Access_Key=  sec#ret;x  \n"
+                                                        "[ prod ]\n"
+                                                        "region: us-east-1\n"
+                                                        "quoted = \"a b\"\n"
+                                                        "single = 'c'\n"
+                                                        "mismatched = \"d'\n"
+                                                        "empty =\n"
+                                                        "[default]\n"
+                                                        "aws_session_token = tok==\n");
 
         assert_string_equal(ini_get(f, NULL, "top"), "level");
         assert_string_equal(ini_get(f, "", "TOP"), "level");
@@ -84,7 +84,8 @@ typedef struct ErrorCase {
 
 static void test_errors(void **state) {
         static const ErrorCase cases[] = {
-                { "[default]\nwJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY\n", 2, 1, "expected 'key = value'" },
+                { "[default]\nwJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY\n", 2, 1,
+                  "expected 'key = value'" },
                 { "[default\nk = v\n", 1, 1, "unterminated '['" },
                 { "[]\n", 1, 1, "empty section name" },
                 { "[a] junk\n", 1, 5, "unexpected text after section header" },
@@ -108,7 +109,8 @@ static void test_errors(void **state) {
                 assert_int_equal(d.items[0].line, cases[i].line);
                 assert_int_equal(d.items[0].column, cases[i].column);
                 if (!strstr(d.items[0].message, cases[i].message))
-                        fail_msg("case %zu: '%s' lacks '%s'", i, d.items[0].message, cases[i].message);
+                        fail_msg("case %zu: '%s' lacks '%s'", i, d.items[0].message,
+                                 cases[i].message);
                 /* A line that is not key = value may be a secret: never quoted. */
                 assert_null(strstr(d.items[0].message, "wJalr"));
                 diag_list_done(&d);

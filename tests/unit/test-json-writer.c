@@ -117,9 +117,8 @@ static void test_embedded_nul(void **state) {
  * way cli-plan and the state store write them (each record at its depth, then the glue). */
 static void test_document_by_calls(void **state) {
         json_t *tree = json_pack("{s:[{s:s, s:I, s:s?, s:[]}, {s:{}, s:b}], s:{s:i, s:i}}",
-                                 "resources", "name", "r1", "line", (json_int_t) 7, "account",
-                                 NULL, "diff", "error", "ok", false, "summary", "total", 2,
-                                 "error", 0);
+                                 "resources", "name", "r1", "line", (json_int_t) 7, "account", NULL,
+                                 "diff", "error", "ok", false, "summary", "total", 2, "error", 0);
         _cleanup_free_ char *want = json_dumps(tree, JSON_INDENT(2)), *got = NULL;
         JsonWriter w;
 
@@ -182,10 +181,27 @@ static void test_depth(void **state) {
  * then writes nothing. */
 static void test_utf8(void **state) {
         static const char *const strings[] = {
-                "plain", "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf",
-                "\xef\xbf\xbf", "\x7f", "\xc3", "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80",
-                "\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf", "\xf0\x80\x80\x80",
-                "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\x80", "a\xe4\xb8", "\xc3\x28",
+                "plain",
+                "\xc3\xa9",
+                "\xe4\xb8\xad",
+                "\xf0\x9f\x98\x80",
+                "\xf4\x8f\xbf\xbf",
+                "\xef\xbf\xbf",
+                "\x7f",
+                "\xc3",
+                "\xc0\x80",
+                "\xc1\xbf",
+                "\xe0\x80\x80",
+                "\xe0\x9f\xbf",
+                "\xed\xa0\x80",
+                "\xed\xbf\xbf",
+                "\xf0\x80\x80\x80",
+                "\xf4\x90\x80\x80",
+                "\xf5\x80\x80\x80",
+                "\xff",
+                "\x80",
+                "a\xe4\xb8",
+                "\xc3\x28",
         };
 
         for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
@@ -246,10 +262,13 @@ static void test_flush_in_between(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_values),       cmocka_unit_test(test_compact),
+                cmocka_unit_test(test_values),
+                cmocka_unit_test(test_compact),
                 cmocka_unit_test(test_embedded_nul),
-                cmocka_unit_test(test_document_by_calls), cmocka_unit_test(test_depth),
-                cmocka_unit_test(test_utf8),         cmocka_unit_test(test_flush_in_between),
+                cmocka_unit_test(test_document_by_calls),
+                cmocka_unit_test(test_depth),
+                cmocka_unit_test(test_utf8),
+                cmocka_unit_test(test_flush_in_between),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,9 +43,9 @@ typedef struct Env {
         Clock *clock; /* fake; the manager's */
         Manager *m;
         char dir[64];
-        char path[128]; /* the config */
-        char file[128]; /* desired/orders.yaml */
-        char keep[128]; /* desired/keep.yaml: another resource, so that the directory is never
+        char path[128];     /* the config */
+        char file[128];     /* desired/orders.yaml */
+        char keep[128];     /* desired/keep.yaml: another resource, so that the directory is never
                          * empty (an empty one removes nothing, DESIGN.md §3.2) */
         const char *region; /* the account's */
         uint16_t port;
@@ -127,7 +127,8 @@ static void advance(Env *env, usec_t usec) {
 
         settle(env);
         for (usec_t next; (next = clock_fake_next(env->clock)) <= end;) {
-                assert_true(clock_fake_advance(env->clock, next - MIN(next, clock_now(env->clock))) >= 0);
+                assert_true(clock_fake_advance(env->clock,
+                                               next - MIN(next, clock_now(env->clock))) >= 0);
                 settle(env);
         }
         assert_true(clock_fake_advance(env->clock, end - MIN(end, clock_now(env->clock))) >= 0);
@@ -177,8 +178,10 @@ static int setup(void **state) {
                               sizeof(err)) < 0)
                 fail_msg("fake_server_start: %s", err);
         env->port = fake_server_port(env->server);
-        control_void(env, "POST", "/_fake/functions", "{\"provider\": \"aws\", \"function\": \"orders\"}");
-        control_void(env, "POST", "/_fake/functions", "{\"provider\": \"aws\", \"function\": \"keep\"}");
+        control_void(env, "POST", "/_fake/functions",
+                     "{\"provider\": \"aws\", \"function\": \"orders\"}");
+        control_void(env, "POST", "/_fake/functions",
+                     "{\"provider\": \"aws\", \"function\": \"keep\"}");
         assert_int_equal(sd_event_new(&env->event), 0);
         snprintf(env->dir, sizeof(env->dir), "/tmp/test-manager.XXXXXX");
         assert_non_null(mkdtemp(env->dir));
@@ -187,16 +190,17 @@ static int setup(void **state) {
         snprintf(sub, sizeof(sub), "%s/state", env->dir);
         assert_int_equal(mkdir(sub, 0700), 0);
         snprintf(sub, sizeof(sub), "%s/creds", env->dir);
-        write_text(sub, "access_key_id = " FAKE_DEFAULT_AWS_AKID "\nsecret_access_key = "
-                        FAKE_DEFAULT_AWS_SECRET "\n");
+        write_text(sub, "access_key_id = " FAKE_DEFAULT_AWS_AKID
+                        "\nsecret_access_key = " FAKE_DEFAULT_AWS_SECRET "\n");
         snprintf(env->path, sizeof(env->path), "%s/asyncfgd.yaml", env->dir);
         snprintf(env->file, sizeof(env->file), "%s/desired/orders.yaml", env->dir);
         env->region = "us-east-1";
         write_config(env, "60s");
         snprintf(env->keep, sizeof(env->keep), "%s/desired/keep.yaml", env->dir);
-        write_text(env->keep, "apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\n"
-                              "metadata: {name: keep}\nspec:\n  provider: aws\n  account: aws-test\n"
-                              "  function: keep\n  maxRetryAttempts: 0\n");
+        write_text(env->keep,
+                   "apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\n"
+                   "metadata: {name: keep}\nspec:\n  provider: aws\n  account: aws-test\n"
+                   "  function: keep\n  maxRetryAttempts: 0\n");
         *state = env;
         return 0;
 }

@@ -34,19 +34,19 @@ typedef struct FakeMetadata {
         pthread_mutex_t lock;
 
         /* behaviour, set by the tests */
-        unsigned lifetime_ms;   /* of served credentials */
-        int expired;            /* serve credentials that expired already */
-        unsigned token_status;  /* answer to the token PUT; 0: 200 */
-        unsigned creds_status;  /* answer to the credentials GET; 0: 200 */
-        bool require_token;     /* GETs without the current token get 401 */
+        unsigned lifetime_ms;  /* of served credentials */
+        int expired;           /* serve credentials that expired already */
+        unsigned token_status; /* answer to the token PUT; 0: 200 */
+        unsigned creds_status; /* answer to the credentials GET; 0: 200 */
+        bool require_token;    /* GETs without the current token get 401 */
 
         /* what happened */
-        unsigned token_seq;      /* tokens handed out; the current one is "tok-<seq>" */
+        unsigned token_seq; /* tokens handed out; the current one is "tok-<seq>" */
         unsigned n_token_puts, n_role_gets, n_creds_gets, n_served, n_bad_token;
-        char last_ttl_header[64];  /* "name: value" of the last PUT */
-        char last_get_token[64];   /* the token header of the last GET, "" if none */
+        char last_ttl_header[64]; /* "name: value" of the last PUT */
+        char last_get_token[64];  /* the token header of the last GET, "" if none */
         char last_get_path[128];
-        bool every_get_had_token;  /* since the last reset */
+        bool every_get_had_token; /* since the last reset */
 } FakeMetadata;
 
 static FakeMetadata fake;
@@ -80,23 +80,26 @@ static char *creds_body(const char *cloud) {
 
         iso_time(expires, exp, sizeof(exp));
         if (streq(cloud, "aws"))
-                assert_true(asprintf(&body,
-                                     "{\"Code\":\"Success\",\"LastUpdated\":\"2024-01-01T00:00:00Z\","
-                                     "\"Type\":\"AWS-HMAC\",\"AccessKeyId\":\"AKID%u\","
-                                     "\"SecretAccessKey\":\"SECRET%u\",\"Token\":\"TOKEN%u\","
-                                     "\"Expiration\":\"%s\"}",
-                                     n, n, n, exp) > 0);
+                assert_true(
+                        asprintf(&body,
+                                 "{\"Code\":\"Success\",\"LastUpdated\":\"2024-01-01T00:00:00Z\","
+                                 "\"Type\":\"AWS-HMAC\",\"AccessKeyId\":\"AKID%u\","
+                                 "\"SecretAccessKey\":\"SECRET%u\",\"Token\":\"TOKEN%u\","
+                                 "\"Expiration\":\"%s\"}",
+                                 n, n, n, exp) > 0);
         else if (streq(cloud, "ali"))
-                assert_true(asprintf(&body,
-                                     "{\"AccessKeyId\":\"AKID%u\",\"AccessKeySecret\":\"SECRET%u\","
-                                     "\"Expiration\":\"%s\",\"SecurityToken\":\"TOKEN%u\","
-                                     "\"LastUpdated\":\"2024-01-01T00:00:00Z\",\"Code\":\"Success\"}",
-                                     n, n, exp, n) > 0);
+                assert_true(
+                        asprintf(&body,
+                                 "{\"AccessKeyId\":\"AKID%u\",\"AccessKeySecret\":\"SECRET%u\","
+                                 "\"Expiration\":\"%s\",\"SecurityToken\":\"TOKEN%u\","
+                                 "\"LastUpdated\":\"2024-01-01T00:00:00Z\",\"Code\":\"Success\"}",
+                                 n, n, exp, n) > 0);
         else
-                assert_true(asprintf(&body,
-                                     "{\"credential\":{\"access\":\"AKID%u\",\"secret\":\"SECRET%u\","
-                                     "\"securitytoken\":\"TOKEN%u\",\"expires_at\":\"%s\"}}",
-                                     n, n, n, exp) > 0);
+                assert_true(
+                        asprintf(&body,
+                                 "{\"credential\":{\"access\":\"AKID%u\",\"secret\":\"SECRET%u\","
+                                 "\"securitytoken\":\"TOKEN%u\",\"expires_at\":\"%s\"}}",
+                                 n, n, n, exp) > 0);
         return body;
 }
 
@@ -110,7 +113,8 @@ static Answer answer_token(struct MHD_Connection *c, const char *ttl_name) {
         Answer a = { .status = fake.token_status ?: 200 };
 
         fake.n_token_puts++;
-        snprintf(fake.last_ttl_header, sizeof(fake.last_ttl_header), "%s: %s", ttl_name, strna(ttl));
+        snprintf(fake.last_ttl_header, sizeof(fake.last_ttl_header), "%s: %s", ttl_name,
+                 strna(ttl));
         if (!ttl)
                 return (Answer){ .status = 400, .body = strdup("ttl header missing") };
         if (a.status == 200)
@@ -216,7 +220,8 @@ static int fake_start(void **state) {
         fake.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler,
                                        NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_END);
         assert_non_null(fake.daemon);
-        const union MHD_DaemonInfo *info = MHD_get_daemon_info(fake.daemon, MHD_DAEMON_INFO_BIND_PORT);
+        const union MHD_DaemonInfo *info =
+                MHD_get_daemon_info(fake.daemon, MHD_DAEMON_INFO_BIND_PORT);
         assert_non_null(info);
         fake.port = info->port;
         snprintf(fake.url, sizeof(fake.url), "http://127.0.0.1:%u", fake.port);
@@ -237,7 +242,8 @@ static int fake_reset(void **state) {
         fake.token_status = fake.creds_status = 0;
         fake.require_token = true;
         fake.token_seq = 0;
-        fake.n_token_puts = fake.n_role_gets = fake.n_creds_gets = fake.n_served = fake.n_bad_token = 0;
+        fake.n_token_puts = fake.n_role_gets = fake.n_creds_gets = fake.n_served =
+                fake.n_bad_token = 0;
         fake.last_ttl_header[0] = fake.last_get_token[0] = fake.last_get_path[0] = '\0';
         fake.every_get_had_token = true;
         pthread_mutex_unlock(&fake.lock);
@@ -311,7 +317,8 @@ static void harness_done(Harness *h) {
 static bool run_until(Harness *h, const unsigned *counter, unsigned n, unsigned timeout_ms) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint64_t end = (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL + timeout_ms * 1000ULL;
+        uint64_t end = (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL +
+                       timeout_ms * 1000ULL;
 
         while (*counter < n) {
                 clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -562,7 +569,8 @@ static void test_expired_answer_and_connection_refused(void **state) {
 
         /* Nobody listening. */
         int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t len = sizeof(sa);
         assert_int_equal(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
         assert_int_equal(getsockname(fd, (struct sockaddr *) &sa, &len), 0);
@@ -579,7 +587,9 @@ static void test_expired_answer_and_connection_refused(void **state) {
 
         /* The same at the end of the chain: the message says that nothing else was found. */
         h = (Harness){};
-        CredentialConfig cfg = { .provider = PROVIDER_AWS, .account = "nothing", .metadata_endpoint = url };
+        CredentialConfig cfg = { .provider = PROVIDER_AWS,
+                                 .account = "nothing",
+                                 .metadata_endpoint = url };
         assert_int_equal(sd_event_new(&h.event), 0);
         assert_int_equal(http_engine_new(h.event, NULL, &h.http), 0);
         assert_int_equal(credential_provider_new(h.event, h.http, &cfg, &h.provider), 0);
@@ -587,8 +597,9 @@ static void test_expired_answer_and_connection_refused(void **state) {
         assert_int_equal(credential_provider_start(h.provider), 0);
         assert_true(run_until(&h, &h.n_err, 1, 3000));
         assert_true(startswith(h.last_message, "metadata service http://127.0.0.1:"));
-        assert_true(endswith(h.last_message, "Connection refused (and no systemd credential, environment "
-                                             "variables or shared credentials file were found)"));
+        assert_true(endswith(h.last_message,
+                             "Connection refused (and no systemd credential, environment "
+                             "variables or shared credentials file were found)"));
         harness_done(&h);
         close(fd);
 }
@@ -623,22 +634,46 @@ static void test_parse_credentials(void **state) {
                 const char *body;
                 const char *reason; /* NULL: accepted */
         } cases[] = {
-                { PROVIDER_AWS, "{\"Code\":\"Success\",\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRETx\",\"Token\":\"TOKENx\",\"Expiration\":\"2030-01-01T00:00:00Z\"}", NULL },
-                { PROVIDER_AWS, "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRETx\",\"Expiration\":\"2030-01-01T00:00:00Z\"}", NULL },
-                { PROVIDER_AWS, "{\"Code\":\"Failure\",\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRETx\",\"Expiration\":\"2030-01-01T00:00:00Z\"}", "Code is not 'Success'" },
-                { PROVIDER_AWS, "{\"AccessKeyId\":\"A\",\"Expiration\":\"2030-01-01T00:00:00Z\"}", "secret is missing" },
-                { PROVIDER_AWS, "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"\",\"Expiration\":\"2030-01-01T00:00:00Z\"}", "secret is missing" },
-                { PROVIDER_AWS, "{\"AccessKeyId\":7,\"SecretAccessKey\":\"SECRETx\",\"Expiration\":\"2030-01-01T00:00:00Z\"}", "access key id is missing" },
-                { PROVIDER_AWS, "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRETx\"}", "expiration time is missing" },
-                { PROVIDER_AWS, "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRETx\",\"Expiration\":\"soon\"}", "not an ISO 8601 time" },
-                { PROVIDER_AWS, "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRETx\",\"Token\":[],\"Expiration\":\"2030-01-01T00:00:00Z\"}", "token is not a string" },
+                { PROVIDER_AWS,
+                  "{\"Code\":\"Success\",\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRETx\",\"Token\":\"TOKENx\",\"Expiration\":\"2030-01-01T00:00:00Z\"}",
+                  NULL },
+                { PROVIDER_AWS,
+                  "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRETx\",\"Expiration\":\"2030-01-01T00:00:00Z\"}",
+                  NULL },
+                { PROVIDER_AWS,
+                  "{\"Code\":\"Failure\",\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRETx\",\"Expiration\":\"2030-01-01T00:00:00Z\"}",
+                  "Code is not 'Success'" },
+                { PROVIDER_AWS, "{\"AccessKeyId\":\"A\",\"Expiration\":\"2030-01-01T00:00:00Z\"}",
+                  "secret is missing" },
+                { PROVIDER_AWS,
+                  "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"\",\"Expiration\":\"2030-01-01T00:00:00Z\"}",
+                  "secret is missing" },
+                { PROVIDER_AWS,
+                  "{\"AccessKeyId\":7,\"SecretAccessKey\":\"SECRETx\",\"Expiration\":\"2030-01-01T00:00:00Z\"}",
+                  "access key id is missing" },
+                { PROVIDER_AWS, "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRETx\"}",
+                  "expiration time is missing" },
+                { PROVIDER_AWS,
+                  "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRETx\",\"Expiration\":\"soon\"}",
+                  "not an ISO 8601 time" },
+                { PROVIDER_AWS,
+                  "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRETx\",\"Token\":[],\"Expiration\":\"2030-01-01T00:00:00Z\"}",
+                  "token is not a string" },
                 { PROVIDER_AWS, "SECRETx is not json", "not JSON" },
                 { PROVIDER_AWS, "[\"SECRETx\"]", "not a JSON object" },
                 { PROVIDER_AWS, "{\"AccessKeyId\":\"A\",\"AccessKeyId\":\"B\"}", "not JSON" },
-                { PROVIDER_ALICLOUD, "{\"AccessKeyId\":\"A\",\"AccessKeySecret\":\"SECRETx\",\"SecurityToken\":\"TOKENx\",\"Expiration\":\"2030-01-01T00:00:00Z\",\"Code\":\"Success\"}", NULL },
-                { PROVIDER_ALICLOUD, "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRETx\",\"Expiration\":\"2030-01-01T00:00:00Z\"}", "secret is missing" },
-                { PROVIDER_HUAWEICLOUD, "{\"credential\":{\"access\":\"A\",\"secret\":\"SECRETx\",\"securitytoken\":\"TOKENx\",\"expires_at\":\"2030-01-01T00:00:00.000000Z\"}}", NULL },
-                { PROVIDER_HUAWEICLOUD, "{\"access\":\"A\",\"secret\":\"SECRETx\",\"expires_at\":\"2030-01-01T00:00:00Z\"}", "no 'credential' object" },
+                { PROVIDER_ALICLOUD,
+                  "{\"AccessKeyId\":\"A\",\"AccessKeySecret\":\"SECRETx\",\"SecurityToken\":\"TOKENx\",\"Expiration\":\"2030-01-01T00:00:00Z\",\"Code\":\"Success\"}",
+                  NULL },
+                { PROVIDER_ALICLOUD,
+                  "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SECRETx\",\"Expiration\":\"2030-01-01T00:00:00Z\"}",
+                  "secret is missing" },
+                { PROVIDER_HUAWEICLOUD,
+                  "{\"credential\":{\"access\":\"A\",\"secret\":\"SECRETx\",\"securitytoken\":\"TOKENx\",\"expires_at\":\"2030-01-01T00:00:00.000000Z\"}}",
+                  NULL },
+                { PROVIDER_HUAWEICLOUD,
+                  "{\"access\":\"A\",\"secret\":\"SECRETx\",\"expires_at\":\"2030-01-01T00:00:00Z\"}",
+                  "no 'credential' object" },
                 { PROVIDER_HUAWEICLOUD, "{\"credential\":\"SECRETx\"}", "no 'credential' object" },
         };
 
@@ -699,7 +734,8 @@ static void test_default_endpoints(void **state) {
         unsetenv("HUAWEICLOUD_METADATA_ENDPOINT");
         assert_string_equal(metadata_default_endpoint(PROVIDER_AWS), "http://169.254.169.254");
         assert_string_equal(metadata_default_endpoint(PROVIDER_ALICLOUD), "http://100.100.100.200");
-        assert_string_equal(metadata_default_endpoint(PROVIDER_HUAWEICLOUD), "http://169.254.169.254");
+        assert_string_equal(metadata_default_endpoint(PROVIDER_HUAWEICLOUD),
+                            "http://169.254.169.254");
         setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://[fd00:ec2::254]", 1);
         setenv("HUAWEICLOUD_METADATA_ENDPOINT", "http://127.0.0.1:1", 1);
         assert_string_equal(metadata_default_endpoint(PROVIDER_AWS), "http://[fd00:ec2::254]");
@@ -729,9 +765,15 @@ static void test_endpoint_from_environment(void **state) {
 
 int main(void) {
         static const char *const clear[] = {
-                "http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
-                "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-                "ALIBABA_CLOUD_CREDENTIALS_FILE", "CREDENTIALS_DIRECTORY",
+                "http_proxy",
+                "https_proxy",
+                "HTTPS_PROXY",
+                "all_proxy",
+                "ALL_PROXY",
+                "ALIBABA_CLOUD_ACCESS_KEY_ID",
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                "ALIBABA_CLOUD_CREDENTIALS_FILE",
+                "CREDENTIALS_DIRECTORY",
         };
         for (size_t i = 0; i < ELEMENTSOF(clear); i++)
                 unsetenv(clear[i]);

@@ -35,9 +35,8 @@ static void test_counter(void **state) {
         MetricCounter *c, *plain;
 
         assert_int_equal(metrics_new(&m), 0);
-        assert_int_equal(metrics_add_counter(m, "t_total", "Things.", LABELS("provider", "result"),
-                                             &c),
-                         0);
+        assert_int_equal(
+                metrics_add_counter(m, "t_total", "Things.", LABELS("provider", "result"), &c), 0);
         assert_int_equal(metrics_add_counter(m, "a_total", "Plain.", NULL, &plain), 0);
 
         /* A labelled family without series is left out; a plain one shows at 0. */
@@ -93,7 +92,9 @@ static void test_gauge_remove(void **state) {
         metrics_gauge_clear(g);
         assert_text(m, "");
         assert_int_equal(metrics_gauge_set(g, 7, "orders"), 0);
-        assert_text(m, "# HELP drifted Drift (0/1).\n# TYPE drifted gauge\ndrifted{name=\"orders\"} 7\n");
+        assert_text(
+                m,
+                "# HELP drifted Drift (0/1).\n# TYPE drifted gauge\ndrifted{name=\"orders\"} 7\n");
 }
 
 static void test_histogram(void **state) {
@@ -154,9 +155,9 @@ static void test_escaping(void **state) {
         MetricGauge *g;
 
         assert_int_equal(metrics_new(&m), 0);
-        assert_int_equal(metrics_add_gauge(m, "x", "Back\\slash \"quoted\"\nnext line.",
-                                           LABELS("name"), &g),
-                         0);
+        assert_int_equal(
+                metrics_add_gauge(m, "x", "Back\\slash \"quoted\"\nnext line.", LABELS("name"), &g),
+                0);
         assert_int_equal(metrics_gauge_set(g, 1, "a\\b\"c\nd"), 0);
         assert_int_equal(metrics_gauge_set(g, INFINITY, "inf"), 0);
         assert_int_equal(metrics_gauge_set(g, -INFINITY, "minus"), 0);
@@ -334,8 +335,8 @@ static void check_comment(Checker *c, const char *line) {
         c->type_seen = true;
 }
 
-static void check_histogram_sample(Checker *c, const char *suffix, const char *key,
-                                   const char *le, double v) {
+static void check_histogram_sample(Checker *c, const char *suffix, const char *key, const char *le,
+                                   double v) {
         if (streq(suffix, "_bucket")) {
                 assert_true(le[0] != 0);
                 if (!c->hist_started || !streq(key, c->hist_key)) {
@@ -503,10 +504,10 @@ static void test_asyncfg_every_state(void **state) {
 /* The checker itself must catch what it claims to catch. */
 static void test_checker_catches(void **state) {
         static const char *const bad[] = {
-                "x 1\n",                                                  /* no HELP/TYPE */
-                "# HELP x X.\n# TYPE x counter\nx -1\n",                  /* negative counter */
-                "# HELP x X.\n# TYPE x gauge\nx{a=\"\\t\"} 1\n",          /* bad escape */
-                "# HELP x X.\n# TYPE x gauge\nx{a=\"v\"} one\n",          /* bad value */
+                "x 1\n",                                         /* no HELP/TYPE */
+                "# HELP x X.\n# TYPE x counter\nx -1\n",         /* negative counter */
+                "# HELP x X.\n# TYPE x gauge\nx{a=\"\\t\"} 1\n", /* bad escape */
+                "# HELP x X.\n# TYPE x gauge\nx{a=\"v\"} one\n", /* bad value */
                 "# HELP b B.\n# TYPE b gauge\nb 1\n# HELP a A.\n# TYPE a gauge\na 1\n", /* order */
                 "# HELP h H.\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\n"
                 "h_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n", /* not cumulative */
@@ -533,9 +534,9 @@ static void test_checker_catches(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_counter),        cmocka_unit_test(test_gauge_remove),
-                cmocka_unit_test(test_histogram),      cmocka_unit_test(test_escaping),
-                cmocka_unit_test(test_format_number),  cmocka_unit_test(test_refused),
+                cmocka_unit_test(test_counter),          cmocka_unit_test(test_gauge_remove),
+                cmocka_unit_test(test_histogram),        cmocka_unit_test(test_escaping),
+                cmocka_unit_test(test_format_number),    cmocka_unit_test(test_refused),
                 cmocka_unit_test(test_asyncfg_families), cmocka_unit_test(test_asyncfg_every_state),
                 cmocka_unit_test(test_checker_catches),
         };

@@ -66,18 +66,24 @@ static void fixture_init(Fixture *fx) {
 
         *fx = (Fixture){};
         for (size_t i = 0; i < ELEMENTSOF(documents); i++)
-                fx->specs[i] = spec_from(documents[i], i == 2 ? "/d/\"q\"\\f\xc3\xa9.yaml" : "/d/x.yaml");
+                fx->specs[i] =
+                        spec_from(documents[i], i == 2 ? "/d/\"q\"\\f\xc3\xa9.yaml" : "/d/x.yaml");
         for (size_t o = 0; o < ELEMENTSOF(outcomes); o++)
                 for (size_t i = 0; i < ELEMENTSOF(documents); i++, n++)
-                        fx->items[n] = (CliRunItem){ .spec = fx->specs[i], .outcome = outcomes[o],
+                        fx->items[n] = (CliRunItem){ .spec = fx->specs[i],
+                                                     .outcome = outcomes[o],
                                                      .diff = diff_of(fx->specs[i], (n % 2) == 0) };
-        fx->items[n++] = (CliRunItem){ .spec = fx->specs[0], .outcome = RECONCILE_ERROR,
+        fx->items[n++] = (CliRunItem){ .spec = fx->specs[0],
+                                       .outcome = RECONCILE_ERROR,
                                        .account_error = strdup("no credentials") };
-        fx->items[n++] = (CliRunItem){
-                .spec = fx->specs[1], .outcome = RECONCILE_ERROR, .error_op = CLOUD_OP_PUT,
-                .diff = diff_of(fx->specs[1], true),
-                .error = { .class = CLOUD_ERROR_INVALID, .http_status = 400,
-                           .code = strdup("Bad"), .message = strdup("no \"way\"\n") } };
+        fx->items[n++] = (CliRunItem){ .spec = fx->specs[1],
+                                       .outcome = RECONCILE_ERROR,
+                                       .error_op = CLOUD_OP_PUT,
+                                       .diff = diff_of(fx->specs[1], true),
+                                       .error = { .class = CLOUD_ERROR_INVALID,
+                                                  .http_status = 400,
+                                                  .code = strdup("Bad"),
+                                                  .message = strdup("no \"way\"\n") } };
         assert_true(n <= ELEMENTSOF(fx->items));
         fx->run = (CliRun){ .items = fx->items, .n_items = n };
 }
@@ -129,20 +135,25 @@ static json_t *item_tree(const CliRunItem *item, bool apply) {
         if (streq(a, "error")) {
                 char *msg = NULL;
                 assert_int_equal(cli_run_item_error_message(item, &msg), 0);
-                assert_int_equal(json_object_set_new(o, "error", json_pack("{s:s, s:s}", "class",
-                                 cloud_error_class_to_string(item->error.class), "message", msg)), 0);
+                assert_int_equal(json_object_set_new(
+                                         o, "error",
+                                         json_pack("{s:s, s:s}", "class",
+                                                   cloud_error_class_to_string(item->error.class),
+                                                   "message", msg)),
+                                 0);
                 free(msg);
         }
         return o;
 }
 
 static char *report_as_one_tree(const CliRun *run, bool apply) {
-        static const char *const order[] = { "in_sync", "create", "update", "created",
+        static const char *const order[] = { "in_sync", "create",  "update", "created",
                                              "updated", "observe", "error" };
         json_t *resources = json_array(), *summary = json_object(), *root;
         char *text = NULL, *with_newline;
 
-        assert_int_equal(json_object_set_new(summary, "total", json_integer((json_int_t) run->n_items)), 0);
+        assert_int_equal(
+                json_object_set_new(summary, "total", json_integer((json_int_t) run->n_items)), 0);
         for (size_t k = 0; k < ELEMENTSOF(order); k++) {
                 json_int_t n = 0;
                 for (size_t i = 0; i < run->n_items; i++)
@@ -150,10 +161,12 @@ static char *report_as_one_tree(const CliRun *run, bool apply) {
                 if (n > 0 || streq(order[k], "in_sync") || streq(order[k], "error") ||
                     (apply ? streq(order[k], "created") || streq(order[k], "updated")
                            : streq(order[k], "create") || streq(order[k], "update")))
-                        assert_int_equal(json_object_set_new(summary, order[k], json_integer(n)), 0);
+                        assert_int_equal(json_object_set_new(summary, order[k], json_integer(n)),
+                                         0);
         }
         for (size_t i = 0; i < run->n_items; i++)
-                assert_int_equal(json_array_append_new(resources, item_tree(&run->items[i], apply)), 0);
+                assert_int_equal(json_array_append_new(resources, item_tree(&run->items[i], apply)),
+                                 0);
         root = json_pack("{s:o, s:o}", "resources", resources, "summary", summary);
         text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         assert_non_null(text);

@@ -107,8 +107,8 @@ static void test_recovery_schedule(void **state) {
                 usec_t after;
                 double qps;
         } steps[] = {
-                { 0, 5 }, { 9999 * MS, 5 }, { 10 * S, 6 }, { 19 * S, 6 }, { 20 * S, 7 },
-                { 30 * S, 8 }, { 45 * S, 9 }, { 50 * S, 10 }, { 60 * S, 10 }, { 600 * S, 10 },
+                { 0, 5 },      { 9999 * MS, 5 }, { 10 * S, 6 },  { 19 * S, 6 },  { 20 * S, 7 },
+                { 30 * S, 8 }, { 45 * S, 9 },    { 50 * S, 10 }, { 60 * S, 10 }, { 600 * S, 10 },
         };
         RateLimit rl;
         usec_t t1 = T0 + 1 * S;
@@ -148,7 +148,8 @@ static void test_invalid(void **state) {
         assert_int_equal(ratelimit_init(&rl, 0.0 / 0.0, 1, T0), -EINVAL);
         assert_int_equal(ratelimit_init(&rl, 2e6, 1, T0), -EINVAL);
         assert_int_equal(ratelimit_init(&rl, 1, 0, T0), -EINVAL);
-        assert_int_equal(ratelimit_init(&rl, 0.0001, 1, T0), 0); /* rounds up to the smallest rate */
+        assert_int_equal(ratelimit_init(&rl, 0.0001, 1, T0),
+                         0); /* rounds up to the smallest rate */
         assert_true(ratelimit_get_qps(&rl) > 0);
 }
 

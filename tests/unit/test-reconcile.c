@@ -66,9 +66,10 @@ static unsigned count(Env *env, const char *method) {
 static void drift(Env *env, const char *config) {
         char body[512];
 
-        snprintf(body, sizeof(body),
-                 "{\"provider\": \"aws\", \"function\": \"orders\", \"mode\": \"merge\", \"config\": %s}",
-                 config);
+        snprintf(
+                body, sizeof(body),
+                "{\"provider\": \"aws\", \"function\": \"orders\", \"mode\": \"merge\", \"config\": %s}",
+                config);
         control_void(env, "PUT", "/_fake/drift", body);
 }
 
@@ -82,7 +83,9 @@ static int setup(void **state) {
         Env *env = calloc(1, sizeof(Env));
         FakeServerOptions o = { .threads = 2 };
         char err[256] = "";
-        CloudAccount a = { .name = "aws-test", .api = CLOUD_API_AWS_LAMBDA, .region = "us-east-1",
+        CloudAccount a = { .name = "aws-test",
+                           .api = CLOUD_API_AWS_LAMBDA,
+                           .region = "us-east-1",
                            .credentials = creds_get };
 
         assert_non_null(env);
@@ -98,7 +101,8 @@ static int setup(void **state) {
         snprintf(env->dir, sizeof(env->dir), "/tmp/test-reconcile.XXXXXX");
         assert_non_null(mkdtemp(env->dir));
         assert_int_equal(state_store_open(env->dir, NULL, &env->store), 0);
-        control_void(env, "POST", "/_fake/functions", "{\"provider\": \"aws\", \"function\": \"orders\"}");
+        control_void(env, "POST", "/_fake/functions",
+                     "{\"provider\": \"aws\", \"function\": \"orders\"}");
         *state = env;
         return 0;
 }
@@ -112,7 +116,9 @@ static int teardown(void **state) {
         fake_server_stop(env->server);
         fake_cloud_free(env->fc);
         state_store_free(env->store); /* never saved: only the empty database is there */
-        for (const char *const *n = (const char *const[]){ "state.db", "state.db-wal", "state.db-shm", NULL }; *n; n++) {
+        for (const char *const *n =
+                     (const char *const[]){ "state.db", "state.db-wal", "state.db-shm", NULL };
+             *n; n++) {
                 char p[PATH_MAX];
                 snprintf(p, sizeof(p), "%s/%s", env->dir, *n);
                 (void) unlink(p);
@@ -182,7 +188,8 @@ static Outcome run_full(Env *env, int retries, const char *management, Reconcile
         Outcome o = { .cancel_in_hook = cancel_in_hook };
         Reconcile *r = NULL;
 
-        assert_int_equal(reconcile_start(env->client, spec, env->store, KEY, mode, on_result, &o, &r), 0);
+        assert_int_equal(
+                reconcile_start(env->client, spec, env->store, KEY, mode, on_result, &o, &r), 0);
         resource_spec_free(spec); /* copied */
         assert_non_null(r);
         reconcile_set_put_started(r, on_put_started);
@@ -321,7 +328,8 @@ static void test_failed_read_decides_nothing(void **state) {
 
         assert_int_equal(run(env, 1, "enforce", RECONCILE_APPLY).outcome, RECONCILE_CREATED);
         drift(env, "{\"MaximumRetryAttempts\": 0}");
-        control_void(env, "POST", "/_fake/faults", "{\"error5xx\": 1.0, \"errorStatus\": 503, \"method\": \"GET\"}");
+        control_void(env, "POST", "/_fake/faults",
+                     "{\"error5xx\": 1.0, \"errorStatus\": 503, \"method\": \"GET\"}");
         o = run(env, 1, "enforce", RECONCILE_APPLY);
         assert_int_equal(o.outcome, RECONCILE_ERROR);
         assert_int_equal(o.error_op, CLOUD_OP_GET);
@@ -443,8 +451,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_record_location, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failed_read_decides_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failed_put_is_an_error, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_observe_never_writes_and_keeps_a_baseline, setup,
-                                                teardown),
+                cmocka_unit_test_setup_teardown(test_observe_never_writes_and_keeps_a_baseline,
+                                                setup, teardown),
                 cmocka_unit_test_setup_teardown(test_plan_records_nothing_in_sync, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
                 cmocka_unit_test(test_strings),

@@ -125,8 +125,7 @@ static void test_sorted_diff(void **state) {
         assert_int_equal(kept->last_observed_usec, 42);
 
         /* bb removed; aa's labels and resyncInterval differ, which needs no run. */
-        snprintf(y, sizeof(y), "%s---\n%s",
-                 docf(a, sizeof(a), "aa", 1, "  resyncInterval: 1m\n"),
+        snprintf(y, sizeof(y), "%s---\n%s", docf(a, sizeof(a), "aa", 1, "  resyncInterval: 1m\n"),
                  docf(c, sizeof(c), "cc", 0, NULL));
         assert_int_equal(sync_to(s, &t, &l, y), 1);
         assert_int_equal(l.n, 3);

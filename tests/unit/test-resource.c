@@ -83,7 +83,8 @@ static void test_every_state_reachable_and_problems(void **state) {
 
         for (int s = -1; s < _RESOURCE_STATE_MAX; s++)
                 for (int e = 0; e < _RESOURCE_EVENT_MAX; e++) {
-                        ResourceState n = resource_state_next(s < 0 ? _RESOURCE_STATE_INVALID : s, e);
+                        ResourceState n =
+                                resource_state_next(s < 0 ? _RESOURCE_STATE_INVALID : s, e);
                         assert_true(n >= 0 && n < _RESOURCE_STATE_MAX);
                         seen[n] = true;
                 }

@@ -19,9 +19,9 @@ static void test_found_and_insertion_points(void **state) {
                 size_t index;
                 bool found;
         } cases[] = {
-                { "a", 0, false }, { "b", 0, true },  { "c", 1, false }, { "d", 1, true },
-                { "e", 2, false }, { "f", 2, true },  { "g", 3, false }, { "h", 3, true },
-                { "i", 4, false }, { "", 0, false },  { "hh", 4, false },
+                { "a", 0, false }, { "b", 0, true }, { "c", 1, false },  { "d", 1, true },
+                { "e", 2, false }, { "f", 2, true }, { "g", 3, false },  { "h", 3, true },
+                { "i", 4, false }, { "", 0, false }, { "hh", 4, false },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {

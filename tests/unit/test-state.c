@@ -45,9 +45,11 @@ static char *list_dir(const char *d) {
         char *all = strdup("");
         assert_true(n >= 0);
         for (int i = 0; i < n; i++) {
-                if (names[i]->d_name[0] != '.' || (!streq(names[i]->d_name, ".") && !streq(names[i]->d_name, ".."))) {
+                if (names[i]->d_name[0] != '.' ||
+                    (!streq(names[i]->d_name, ".") && !streq(names[i]->d_name, ".."))) {
                         char *s;
-                        assert_true(asprintf(&s, "%s%s%s", all, *all ? "," : "", names[i]->d_name) >= 0);
+                        assert_true(asprintf(&s, "%s%s%s", all, *all ? "," : "",
+                                             names[i]->d_name) >= 0);
                         free(all);
                         all = s;
                 }
@@ -76,7 +78,8 @@ static void config_from(const char *text, AsyncConfig *ret) {
 
 static void assert_config_equal(const AsyncConfig *a, const AsyncConfig *b) {
         for (AsyncField f = 0; f < _ASYNC_FIELD_MAX; f++) {
-                assert_int_equal(async_config_field_present(a, f), async_config_field_present(b, f));
+                assert_int_equal(async_config_field_present(a, f),
+                                 async_config_field_present(b, f));
                 assert_true(async_field_equal(a, b, f));
         }
 }
@@ -94,9 +97,10 @@ static void test_round_trip(void **state) {
         config_from("{\"maxRetryAttempts\":0,\"maxEventAgeSeconds\":60,"
                     "\"onFailure\":{\"destination\":\"arn:aws:sqs:us-east-1:1:q\"}}",
                     &aws);
-        config_from("{\"maxRetryAttempts\":3,\"enableAsyncStatusLog\":false,"
-                    "\"onSuccess\":{\"destination\":\"OBS\",\"param\":{\"bucket\":\"b\",\"expires\":0}}}",
-                    &hw);
+        config_from(
+                "{\"maxRetryAttempts\":3,\"enableAsyncStatusLog\":false,"
+                "\"onSuccess\":{\"destination\":\"OBS\",\"param\":{\"bucket\":\"b\",\"expires\":0}}}",
+                &hw);
 
         assert_int_equal(state_store_open(dir, &diags, &s), 0);
         assert_int_equal(state_store_size(s), 0);
@@ -260,9 +264,10 @@ static void test_migration(void **state) {
 
         /* Left over by a crash after the import: not imported again (the removed record stays
          * removed). */
-        write_text(dir, "state.json",
-                   "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {"
-                   "\"aws/a/f/$LATEST\": {\"appliedAtUsec\": 5, \"created\": true, \"config\": {}}}}");
+        write_text(
+                dir, "state.json",
+                "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {"
+                "\"aws/a/f/$LATEST\": {\"appliedAtUsec\": 5, \"created\": true, \"config\": {}}}}");
         assert_int_equal(state_store_open(dir, NULL, &s), 0);
         assert_int_equal(state_store_size(s), 1);
         assert_null(state_store_get(s, "aws/a/f/$LATEST"));
@@ -321,13 +326,15 @@ typedef struct BadDatabase {
  * trusted, not written to (its bytes unchanged), and moved aside by the quarantine. */
 static void test_bad_databases(void **state) {
         static const BadDatabase bad[] = {
-                { NULL, "SQLite format 3\0garbage garbage garbage garbage garbage garbage", -EBADMSG,
-                  "damaged state database" },
-                { NULL, "not a database at all, just text that is long enough to have a header......"
-                        "..........................................................................",
+                { NULL, "SQLite format 3\0garbage garbage garbage garbage garbage garbage",
+                  -EBADMSG, "damaged state database" },
+                { NULL,
+                  "not a database at all, just text that is long enough to have a header......"
+                  "..........................................................................",
                   -EBADMSG, "damaged state database" },
                 { "CREATE TABLE t(x)", NULL, -EPROTONOSUPPORT, "not an asyncfg state database" },
-                { "PRAGMA application_id=42", NULL, -EPROTONOSUPPORT, "not an asyncfg state database" },
+                { "PRAGMA application_id=42", NULL, -EPROTONOSUPPORT,
+                  "not an asyncfg state database" },
                 { "PRAGMA application_id=1633904231; PRAGMA user_version=2", NULL, -EPROTONOSUPPORT,
                   "unsupported state database version 2" },
                 { "PRAGMA application_id=1633904231; PRAGMA user_version=1; CREATE TABLE resources "
@@ -382,11 +389,13 @@ static void test_bad_files(void **state) {
                   -EBADMSG, "resource 'k'" },
                 { "{\"format\":\"asyncfg-state\",\"version\":1,\"resources\":{\"k\":{\"appliedAtUsec\":1,\"created\":true,\"config\":{\"maxRetryAttempts\":\"x\"}}}}",
                   -EBADMSG, "resource 'k': malformed config" },
-                { "{\"format\":\"asyncfg-state\",\"version\":1,\"resources\":[]}", -EBADMSG, "resources" },
-                { "{\"format\":\"asyncfg-state\",\"version\":1,\"version\":1,\"resources\":{}}", -EBADMSG,
-                  "duplicate" },
+                { "{\"format\":\"asyncfg-state\",\"version\":1,\"resources\":[]}", -EBADMSG,
+                  "resources" },
+                { "{\"format\":\"asyncfg-state\",\"version\":1,\"version\":1,\"resources\":{}}",
+                  -EBADMSG, "duplicate" },
                 /* Foreign files. */
-                { "{\"version\":4,\"resources\":[]}", -EPROTONOSUPPORT, "not an asyncfg state file" },
+                { "{\"version\":4,\"resources\":[]}", -EPROTONOSUPPORT,
+                  "not an asyncfg state file" },
                 { "{\"format\":\"terraform\",\"version\":1,\"resources\":{}}", -EPROTONOSUPPORT,
                   "not an asyncfg state file" },
                 { "[1,2]", -EPROTONOSUPPORT, "not an asyncfg state file" },
@@ -446,8 +455,12 @@ static void test_info_and_orphans(void **state) {
         StateStore *s = NULL;
         const StateRecord *r;
         AsyncConfig c = { .has_max_retry_attempts = true, .max_retry_attempts = 1 };
-        StateResourceInfo info = { .name = "orders", .provider = "aws", .account = "aws-prod",
-                                   .function = "orders", .qualifier = "$LATEST", .file = "/d/o.yaml" };
+        StateResourceInfo info = { .name = "orders",
+                                   .provider = "aws",
+                                   .account = "aws-prod",
+                                   .function = "orders",
+                                   .qualifier = "$LATEST",
+                                   .file = "/d/o.yaml" };
         DiagList diags;
 
         assert_int_equal(state_store_open(d, NULL, &s), 0);
@@ -476,9 +489,10 @@ static void test_info_and_orphans(void **state) {
         /* Version 1 as the first daemon wrote it, imported into an empty store. */
         remove_dir(d);
         d = make_dir();
-        write_text(d, "state.json",
-                   "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"fc3/-/f/LATEST\": "
-                   "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}}}}");
+        write_text(
+                d, "state.json",
+                "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"fc3/-/f/LATEST\": "
+                "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}}}}");
         assert_int_equal(state_store_open(d, NULL, &s), 0);
         r = state_store_get(s, "fc3/-/f/LATEST");
         assert_non_null(r);
@@ -489,13 +503,15 @@ static void test_info_and_orphans(void **state) {
         diag_list_init(&diags);
         remove_dir(d);
         d = make_dir();
-        write_text(d, "state.json",
-                   "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"k\": "
-                   "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}, \"resource\": {\"name\": 1}}}}");
+        write_text(
+                d, "state.json",
+                "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"k\": "
+                "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}, \"resource\": {\"name\": 1}}}}");
         assert_int_equal(state_store_open(d, &diags, &s), -EBADMSG);
-        write_text(d, "state.json",
-                   "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"k\": "
-                   "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}, \"orphanedAtUsec\": -1}}}");
+        write_text(
+                d, "state.json",
+                "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"k\": "
+                "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}, \"orphanedAtUsec\": -1}}}");
         assert_int_equal(state_store_open(d, &diags, &s), -EBADMSG);
         assert_true(diags.n >= 2);
         diag_list_done(&diags);
@@ -509,11 +525,16 @@ static void test_location(void **state) {
         StateStore *s = NULL;
         const StateRecord *r;
         AsyncConfig c = { .has_max_retry_attempts = true, .max_retry_attempts = 1 };
-        StateLocation east = { .account = "aws-prod", .api = "lambda", .region = "us-east-1",
+        StateLocation east = { .account = "aws-prod",
+                               .api = "lambda",
+                               .region = "us-east-1",
                                .endpoint = "http://127.0.0.1:1" },
-                      west = east, hw = { .account = "hw", .api = "functiongraph",
-                                          .region = "cn-north-4", .project_id = "p1",
-                                          .account_id = "a1" };
+                      west = east,
+                      hw = { .account = "hw",
+                             .api = "functiongraph",
+                             .region = "cn-north-4",
+                             .project_id = "p1",
+                             .account_id = "a1" };
         DiagList diags;
 
         west.region = "eu-west-1";
@@ -521,14 +542,16 @@ static void test_location(void **state) {
         assert_false(state_location_is_known(&(StateLocation){}));
         assert_true(state_location_equal(&east, &east));
         assert_false(state_location_equal(&east, &west));
-        assert_false(state_location_equal(&east, &(StateLocation){ .account = "aws-prod",
-                                                                  .api = "lambda",
-                                                                  .region = "us-east-1" }));
+        assert_false(state_location_equal(
+                &east,
+                &(StateLocation){ .account = "aws-prod", .api = "lambda", .region = "us-east-1" }));
 
         assert_int_equal(state_store_open(d, NULL, &s), 0);
-        assert_int_equal(state_store_set_location(s, "aws/aws-prod/orders/$LATEST", &east), -ENOENT);
+        assert_int_equal(state_store_set_location(s, "aws/aws-prod/orders/$LATEST", &east),
+                         -ENOENT);
         assert_int_equal(state_store_put(s, "aws/aws-prod/orders/$LATEST", &c, 1, true), 0);
-        assert_false(state_location_is_known(&state_store_get(s, "aws/aws-prod/orders/$LATEST")->location));
+        assert_false(state_location_is_known(
+                &state_store_get(s, "aws/aws-prod/orders/$LATEST")->location));
         assert_int_equal(state_store_set_location(s, "aws/aws-prod/orders/$LATEST", &west), 1);
         assert_int_equal(state_store_set_location(s, "aws/aws-prod/orders/$LATEST", &east), 1);
         assert_int_equal(state_store_set_location(s, "aws/aws-prod/orders/$LATEST", &east), 0);
@@ -555,10 +578,11 @@ static void test_location(void **state) {
         /* Version 1 as the daemon wrote it before locations: unknown, not an error. */
         remove_dir(d);
         d = make_dir();
-        write_text(d, "state.json",
-                   "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"aws/a/f/$LATEST\": "
-                   "{\"appliedAtUsec\": 5, \"created\": true, \"config\": {}, "
-                   "\"resource\": {\"name\": \"f\"}}}}");
+        write_text(
+                d, "state.json",
+                "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"aws/a/f/$LATEST\": "
+                "{\"appliedAtUsec\": 5, \"created\": true, \"config\": {}, "
+                "\"resource\": {\"name\": \"f\"}}}}");
         assert_int_equal(state_store_open(d, NULL, &s), 0);
         r = state_store_get(s, "aws/a/f/$LATEST");
         assert_non_null(r);
@@ -570,13 +594,15 @@ static void test_location(void **state) {
         diag_list_init(&diags);
         remove_dir(d);
         d = make_dir();
-        write_text(d, "state.json",
-                   "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"k\": "
-                   "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}, \"location\": {\"region\": 1}}}}");
+        write_text(
+                d, "state.json",
+                "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"k\": "
+                "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}, \"location\": {\"region\": 1}}}}");
         assert_int_equal(state_store_open(d, &diags, &s), -EBADMSG);
-        write_text(d, "state.json",
-                   "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"k\": "
-                   "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}, \"location\": \"x\"}}}");
+        write_text(
+                d, "state.json",
+                "{\"format\": \"asyncfg-state\", \"version\": 1, \"resources\": {\"k\": "
+                "{\"appliedAtUsec\": 5, \"created\": false, \"config\": {}, \"location\": \"x\"}}}");
         assert_int_equal(state_store_open(d, &diags, &s), -EBADMSG);
         assert_true(diags.n >= 2);
         diag_list_done(&diags);
@@ -625,9 +651,10 @@ static void set_strings(json_t *o, const char *key, const char *const *names,
  * whole document), built here from the public getters: the streamed save must give exactly
  * these bytes. */
 static char *state_as_one_tree(StateStore *s) {
-        static const char *const names[] = { "name", "provider", "account", "function", "qualifier", "file" };
-        static const char *const location_names[] = { "account", "api", "region", "accountId",
-                                                      "projectId", "endpoint" };
+        static const char *const names[] = { "name",     "provider",  "account",
+                                             "function", "qualifier", "file" };
+        static const char *const location_names[] = { "account",   "api",       "region",
+                                                      "accountId", "projectId", "endpoint" };
         json_t *resources = json_object(), *root;
         char *text;
 
@@ -646,8 +673,10 @@ static char *state_as_one_tree(StateStore *s) {
                 set_strings(o, "resource", names, info, ELEMENTSOF(names));
                 set_strings(o, "location", location_names, location, ELEMENTSOF(location_names));
                 if (r->orphaned_usec > 0)
-                        assert_int_equal(json_object_set_new(o, "orphanedAtUsec",
-                                                             json_integer((json_int_t) r->orphaned_usec)), 0);
+                        assert_int_equal(
+                                json_object_set_new(o, "orphanedAtUsec",
+                                                    json_integer((json_int_t) r->orphaned_usec)),
+                                0);
                 assert_int_equal(json_object_set_new(resources, r->key, o), 0);
         }
         root = json_pack("{s:s, s:i, s:o}", "format", STATE_FORMAT, "version", STATE_VERSION,
@@ -692,41 +721,63 @@ static void test_save_bytes(void **state) {
 
         diag_list_init(&diags);
         config_from("{\"maxRetryAttempts\":0,\"maxEventAgeSeconds\":60,"
-                    "\"onFailure\":{\"destination\":\"arn:aws:sqs:us-east-1:1:q\"}}", &a);
-        config_from("{\"maxRetryAttempts\":3,\"enableAsyncStatusLog\":false,"
-                    "\"onSuccess\":{\"destination\":\"OBS\",\"param\":{\"bucket\":\"b\",\"expires\":0}}}", &b);
+                    "\"onFailure\":{\"destination\":\"arn:aws:sqs:us-east-1:1:q\"}}",
+                    &a);
+        config_from(
+                "{\"maxRetryAttempts\":3,\"enableAsyncStatusLog\":false,"
+                "\"onSuccess\":{\"destination\":\"OBS\",\"param\":{\"bucket\":\"b\",\"expires\":0}}}",
+                &b);
         assert_int_equal(state_store_open(dir, &diags, &s), 0);
 
         assert_int_equal(state_store_put(s, KEY_AWS, &a, 1, true), 0); /* marks it dirty */
         assert_int_equal(state_store_remove(s, KEY_AWS), 1);
-        assert_saved_as_one_tree(s, dir);                             /* empty */
+        assert_saved_as_one_tree(s, dir); /* empty */
 
         assert_int_equal(state_store_put(s, KEY_HW, &b, 1700000000000001, false), 0);
-        assert_saved_as_one_tree(s, dir);                             /* one */
+        assert_saved_as_one_tree(s, dir); /* one */
 
         for (unsigned i = 0; i < 200; i++) {
                 snprintf(key, sizeof key, "aws/acct/fn-%u/$LATEST", (i * 7919u) % 1000u);
-                assert_int_equal(state_store_put(s, key, i % 2 ? &a : &b, 1700000000000000 + i, i % 3 == 0), 0);
+                assert_int_equal(
+                        state_store_put(s, key, i % 2 ? &a : &b, 1700000000000000 + i, i % 3 == 0),
+                        0);
         }
         assert_int_equal(state_store_put(s, "a/\"quoted\"\\back\tslash/\x01", &a, 5, true), 0);
         assert_int_equal(state_store_put(s, "huaweicloud/hw/f\xc3\xa9/latest", &b, 6, false), 0);
         assert_int_equal(state_store_put(s, "z/with/slash/", &b, 7, false), 0);
-        assert_int_equal(state_store_set_info(s, KEY_HW, &(StateResourceInfo){
-                                .name = (char *) "orders", .provider = (char *) "huaweicloud",
-                                .function = (char *) "f\"n\n", .file = (char *) "/etc/asyncfg/d.yaml" }), 1);
-        assert_int_equal(state_store_set_info(s, "z/with/slash/", &(StateResourceInfo){
-                                .name = (char *) "n", .provider = (char *) "p", .account = (char *) "a",
-                                .function = (char *) "f", .qualifier = (char *) "q", .file = (char *) "d" }), 1);
+        assert_int_equal(state_store_set_info(
+                                 s, KEY_HW,
+                                 &(StateResourceInfo){ .name = (char *) "orders",
+                                                       .provider = (char *) "huaweicloud",
+                                                       .function = (char *) "f\"n\n",
+                                                       .file = (char *) "/etc/asyncfg/d.yaml" }),
+                         1);
+        assert_int_equal(state_store_set_info(s, "z/with/slash/",
+                                              &(StateResourceInfo){ .name = (char *) "n",
+                                                                    .provider = (char *) "p",
+                                                                    .account = (char *) "a",
+                                                                    .function = (char *) "f",
+                                                                    .qualifier = (char *) "q",
+                                                                    .file = (char *) "d" }),
+                         1);
         assert_int_equal(state_store_set_orphaned(s, KEY_HW, 1700000000000123), 1);
         assert_int_equal(state_store_set_orphaned(s, "z/with/slash/", 42), 1);
-        assert_int_equal(state_store_set_location(s, KEY_HW, &(StateLocation){
-                                .account = (char *) "hw", .api = (char *) "functiongraph",
-                                .region = (char *) "cn-north-4", .project_id = (char *) "p\"1",
-                                .account_id = (char *) "a", .endpoint = (char *) "https://h" }), 1);
-        assert_int_equal(state_store_set_location(s, "z/with/slash/", &(StateLocation){
-                                .account = (char *) "a", .api = (char *) "lambda",
-                                .region = (char *) "us-east-1" }), 1);
-        assert_saved_as_one_tree(s, dir);                             /* many */
+        assert_int_equal(
+                state_store_set_location(s, KEY_HW,
+                                         &(StateLocation){ .account = (char *) "hw",
+                                                           .api = (char *) "functiongraph",
+                                                           .region = (char *) "cn-north-4",
+                                                           .project_id = (char *) "p\"1",
+                                                           .account_id = (char *) "a",
+                                                           .endpoint = (char *) "https://h" }),
+                1);
+        assert_int_equal(
+                state_store_set_location(s, "z/with/slash/",
+                                         &(StateLocation){ .account = (char *) "a",
+                                                           .api = (char *) "lambda",
+                                                           .region = (char *) "us-east-1" }),
+                1);
+        assert_saved_as_one_tree(s, dir); /* many */
 
         async_config_done(&a);
         async_config_done(&b);
@@ -782,8 +833,12 @@ static void test_pooled_strings(void **state) {
         char *dir = make_dir();
         _cleanup_(state_store_freep) StateStore *s = NULL;
         AsyncConfig a = { .has_max_retry_attempts = true, .max_retry_attempts = 1 };
-        StateResourceInfo info = { .name = "f1", .provider = "aws", .account = "acct",
-                                   .function = "f1", .qualifier = "$LATEST", .file = "/d/a.yaml" };
+        StateResourceInfo info = { .name = "f1",
+                                   .provider = "aws",
+                                   .account = "acct",
+                                   .function = "f1",
+                                   .qualifier = "$LATEST",
+                                   .file = "/d/a.yaml" };
         StateLocation loc = { .account = "acct", .api = "lambda", .region = "us-east-1" };
         const StateRecord *r1, *r2;
 
@@ -818,15 +873,13 @@ static void test_pooled_strings(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_round_trip), cmocka_unit_test(test_two_writers),
-                cmocka_unit_test(test_busy),
-                cmocka_unit_test(test_migration),
-                cmocka_unit_test(test_bad_databases),
-                cmocka_unit_test(test_bad_files),  cmocka_unit_test(test_quarantine),
-                cmocka_unit_test(test_open_errors), cmocka_unit_test(test_save_bytes),
-                cmocka_unit_test(test_order), cmocka_unit_test(test_pooled_strings),
-                cmocka_unit_test(test_info_and_orphans), cmocka_unit_test(test_info_from_key),
-                cmocka_unit_test(test_location),
+                cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_two_writers),
+                cmocka_unit_test(test_busy),           cmocka_unit_test(test_migration),
+                cmocka_unit_test(test_bad_databases),  cmocka_unit_test(test_bad_files),
+                cmocka_unit_test(test_quarantine),     cmocka_unit_test(test_open_errors),
+                cmocka_unit_test(test_save_bytes),     cmocka_unit_test(test_order),
+                cmocka_unit_test(test_pooled_strings), cmocka_unit_test(test_info_and_orphans),
+                cmocka_unit_test(test_info_from_key),  cmocka_unit_test(test_location),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,8 +40,8 @@ static void test_lines(void **state) {
 /* The names /status uses, in the order of the line, and counts found again by name (the CLI
  * reads /status's summary.states this way). */
 static void test_names_and_total(void **state) {
-        static const char *const names[] = { "in_sync", "drifted", "changing", "pending",
-                                             "retrying", "error", "orphaned" };
+        static const char *const names[] = { "in_sync",  "drifted", "changing", "pending",
+                                             "retrying", "error",   "orphaned" };
         StatusCounts c = {};
 
         assert_int_equal(ELEMENTSOF(names), _RESOURCE_STATE_MAX);

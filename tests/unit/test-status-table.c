@@ -71,20 +71,24 @@ static void test_table(void **state) {
         assert_int_equal(r, 0);
         assert_string_equal(
                 out,
-                "NAME           PROVIDER     ACCOUNT   FUNCTION" PAD(40) "QUALIFIER  STATE    DETAIL\n"
-                "billing        alicloud     ali-prod  svc/billing" PAD(37) "LATEST     drifted  "
-                "maxRetryAttempts: 2 -> 1, onFailure: (none) -> acs:mns:cn-hangzhou:1:/queues/q, "
-                "asyncTask: false -> true\n"
-                "orders-worker  aws          aws-prod  orders-worker" PAD(35) "$LATEST    in_sync\n"
-                "r\xc3\xa9sum\xc3\xa9         huaweicloud  hw        "
-                "urn:fss:cn-north-4:p:function:default:r:latest  latest     error    "
-                "permanent: function not found?[2J\n"
-                "queued         aws          -         -" PAD(47) "-          pending  "
-                "onSuccess: {\"Destination\":\"a\"} -> (none)\n"
-                "/d/bad.yaml:3:5: error: unknown key 'maxRetry'\n"
-                "/d/bad.yaml:7:1: error: duplicate resource\n"
-                "4 resources: 1 in sync, 1 drifted, 1 pending, 1 error; 3 files, 1 with errors; "
-                "last successful sync 2024-05-01T12:00:00Z\n");
+                "NAME           PROVIDER     ACCOUNT   FUNCTION" PAD(
+                        40) "QUALIFIER  STATE    DETAIL\n"
+                            "billing        alicloud     ali-prod  svc/billing" PAD(
+                                    37) "LATEST     drifted  "
+                                        "maxRetryAttempts: 2 -> 1, onFailure: (none) -> acs:mns:cn-hangzhou:1:/queues/q, "
+                                        "asyncTask: false -> true\n"
+                                        "orders-worker  aws          aws-prod  orders-worker" PAD(
+                                                35) "$LATEST    in_sync\n"
+                                                    "r\xc3\xa9sum\xc3\xa9         huaweicloud  hw        "
+                                                    "urn:fss:cn-north-4:p:function:default:r:latest  latest     error    "
+                                                    "permanent: function not found?[2J\n"
+                                                    "queued         aws          -         -" PAD(
+                                                            47) "-          pending  "
+                                                                "onSuccess: {\"Destination\":\"a\"} -> (none)\n"
+                                                                "/d/bad.yaml:3:5: error: unknown key 'maxRetry'\n"
+                                                                "/d/bad.yaml:7:1: error: duplicate resource\n"
+                                                                "4 resources: 1 in sync, 1 drifted, 1 pending, 1 error; 3 files, 1 with errors; "
+                                                                "last successful sync 2024-05-01T12:00:00Z\n");
         assert_null(strchr(out, '\033'));
 }
 
@@ -173,8 +177,8 @@ static void test_check(void **state) {
                 /* No summary: counted from the resources and the files. */
                 { "{\"resources\":[{\"state\":\"error\"},{\"state\":\"in_sync\"}]}", 1, 1, 0,
                   false },
-                { "{\"resources\":[],\"files\":[{\"path\":\"/d/x.yaml\",\"state\":\"error\"}]}",
-                  1, 0, 1, false },
+                { "{\"resources\":[],\"files\":[{\"path\":\"/d/x.yaml\",\"state\":\"error\"}]}", 1,
+                  0, 1, false },
                 /* The daemon's own count wins over the list (one source of truth). */
                 { "{\"summary\":{\"files\":{\"ok\":1,\"error\":2}},\"resources\":[],"
                   "\"files\":[{\"path\":\"/d/x.yaml\",\"state\":\"error\"}]}",
@@ -198,9 +202,12 @@ static void test_check(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_table),      cmocka_unit_test(test_color),
-                cmocka_unit_test(test_summary_variants), cmocka_unit_test(test_json),
-                cmocka_unit_test(test_malformed), cmocka_unit_test(test_check),
+                cmocka_unit_test(test_table),
+                cmocka_unit_test(test_color),
+                cmocka_unit_test(test_summary_variants),
+                cmocka_unit_test(test_json),
+                cmocka_unit_test(test_malformed),
+                cmocka_unit_test(test_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

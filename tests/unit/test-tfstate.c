@@ -115,7 +115,8 @@ static const char *yaml_error_key(const char *yaml, unsigned line) {
 }
 
 static void test_v4_all(void **state) {
-        convert_golden("v4-all.json", "v4-all.yaml", "aws_lambda_function.orders random_integer.suffix");
+        convert_golden("v4-all.json", "v4-all.yaml",
+                       "aws_lambda_function.orders random_integer.suffix");
 }
 
 static void test_v4_modules(void **state) {
@@ -177,15 +178,21 @@ static void test_foreign_region_fails_validation(void **state) {
 
         diag_list_init(&diags);
         assert_int_equal(tfstate_parse("s.json", state_text, strlen(state_text), &diags, &t), 0);
-        assert_string_equal(t->resources[0].function, "arn:aws:lambda:eu-west-1:999999999999:function:orders-worker");
+        assert_string_equal(t->resources[0].function,
+                            "arn:aws:lambda:eu-west-1:999999999999:function:orders-worker");
         assert_int_equal(tfstate_import_to_yaml(t, &yaml), 0);
-        assert_int_equal(daemon_config_parse("c.yaml", config_text, strlen(config_text), &diags, &c), 0);
+        assert_int_equal(
+                daemon_config_parse("c.yaml", config_text, strlen(config_text), &diags, &c), 0);
         assert_int_equal(desired_set_new(c, &s), 0);
         assert_int_equal(desired_set_load_data(s, "import.yaml", yaml, strlen(yaml)), 0);
         f = desired_set_get_file(s, "import.yaml");
         assert_int_equal(f->diags.n_errors, 2);
-        assert_non_null(strstr(f->diags.items[0].message, "is in region 'eu-west-1', but account 'use1' is in region 'us-east-1'"));
-        assert_non_null(strstr(f->diags.items[1].message, "is in region 'cn-east-3', but account 'hw' is in region 'cn-north-4'"));
+        assert_non_null(
+                strstr(f->diags.items[0].message,
+                       "is in region 'eu-west-1', but account 'use1' is in region 'us-east-1'"));
+        assert_non_null(
+                strstr(f->diags.items[1].message,
+                       "is in region 'cn-east-3', but account 'hw' is in region 'cn-north-4'"));
         assert_string_equal(yaml_error_key(yaml, f->diags.items[0].line), "function");
         diag_list_done(&diags);
 }
@@ -218,7 +225,8 @@ static void test_bad_inputs(void **state) {
                 { "{\"version\":4}", "without a \"resources\" list" },
                 { "{\"values\":{}}", "without \"root_module\"" },
                 { "{\"values\":{\"root_module\":{\"resources\":{}}}}", "malformed module" },
-                { "{\"values\":{\"root_module\":{\"resources\":[{\"type\":\"x\"}]}}}", "without address" },
+                { "{\"values\":{\"root_module\":{\"resources\":[{\"type\":\"x\"}]}}}",
+                  "without address" },
                 { "{\"version\":4,\"version\":4,\"resources\":[]}", "duplicate" },
                 { "{\"version\":4,\"resources\":[{\"mode\":\"managed\",\"type\":\"aws_lambda_function_event_invoke_config\","
                   "\"name\":\"a\",\"instances\":[{\"attributes\":{}}]}]}",
@@ -234,8 +242,9 @@ static void test_bad_inputs(void **state) {
                 DiagList diags;
 
                 diag_list_init(&diags);
-                assert_int_equal(tfstate_parse("x.json", bad[i].text, strlen(bad[i].text), &diags, &t),
-                                 -EINVAL);
+                assert_int_equal(
+                        tfstate_parse("x.json", bad[i].text, strlen(bad[i].text), &diags, &t),
+                        -EINVAL);
                 assert_null(t);
                 text = diags_text(&diags);
                 print_message("%s", text);
@@ -259,9 +268,12 @@ static void test_no_secrets(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_v4_all),     cmocka_unit_test(test_v4_modules),
-                cmocka_unit_test(test_show_json),  cmocka_unit_test(test_zero_values),
-                cmocka_unit_test(test_malformed),  cmocka_unit_test(test_bad_inputs),
+                cmocka_unit_test(test_v4_all),
+                cmocka_unit_test(test_v4_modules),
+                cmocka_unit_test(test_show_json),
+                cmocka_unit_test(test_zero_values),
+                cmocka_unit_test(test_malformed),
+                cmocka_unit_test(test_bad_inputs),
                 cmocka_unit_test(test_foreign_region_fails_validation),
                 cmocka_unit_test(test_no_secrets),
         };

@@ -55,6 +55,7 @@ static void test_format(void **state) {
 }
 
 int main(void) {
-        const struct CMUnitTest tests[] = { cmocka_unit_test(test_parse), cmocka_unit_test(test_format) };
+        const struct CMUnitTest tests[] = { cmocka_unit_test(test_parse),
+                                            cmocka_unit_test(test_format) };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,10 +34,18 @@ static void test_unescape(void **state) {
                 bool plus;
                 const char *out; /* NULL: -EINVAL */
         } v[] = {
-                { "%24LATEST", false, "$LATEST" }, { "a+b", false, "a+b" }, { "a+b", true, "a b" },
-                { "%e1%88%B4", false, "\xe1\x88\xb4" }, { "%3a", false, ":" }, { "", false, "" },
-                { "%", false, NULL }, { "%4", false, NULL }, { "%zz", false, NULL },
-                { "%00", false, NULL }, { "abc%2", false, NULL }, { "%%41", false, NULL },
+                { "%24LATEST", false, "$LATEST" },
+                { "a+b", false, "a+b" },
+                { "a+b", true, "a b" },
+                { "%e1%88%B4", false, "\xe1\x88\xb4" },
+                { "%3a", false, ":" },
+                { "", false, "" },
+                { "%", false, NULL },
+                { "%4", false, NULL },
+                { "%zz", false, NULL },
+                { "%00", false, NULL },
+                { "abc%2", false, NULL },
+                { "%%41", false, NULL },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(v); i++) {
@@ -58,7 +66,8 @@ static void test_parse_query(void **state) {
         UrlParam *p = NULL;
         size_t n = 0;
 
-        assert_int_equal(urlenc_parse_query("Qualifier=%24LATEST&&empty=&bare&a%20b=c+d", false, &p, &n), 0);
+        assert_int_equal(
+                urlenc_parse_query("Qualifier=%24LATEST&&empty=&bare&a%20b=c+d", false, &p, &n), 0);
         assert_int_equal(n, 4);
         assert_string_equal(p[0].key, "Qualifier");
         assert_string_equal(p[0].value, "$LATEST");

@@ -75,7 +75,8 @@ static int process(WorkQueue *q, const char *key, void *item_userdata, void *use
         assert_false(h->in_flight[i]);
         assert_true(h->n_in_flight < h->concurrency);
         assert_true(h->n_runs < MAX_RUNS);
-        h->runs[h->n_runs++] = (Run){ .key = i, .at = clock_now(h->clock), .account = item_userdata };
+        h->runs[h->n_runs++] =
+                (Run){ .key = i, .at = clock_now(h->clock), .account = item_userdata };
         h->runs_per_key[i]++;
         switch (h->mode) {
         case MODE_FAIL_START:
@@ -115,7 +116,8 @@ static Harness *harness_new(Mode mode, const WorkQueueOptions *options) {
         assert_non_null(h);
         rng_seed(&rng, 12345);
         h->mode = mode;
-        h->concurrency = options && options->concurrency ? options->concurrency : WORKQUEUE_CONCURRENCY_DEFAULT;
+        h->concurrency = options && options->concurrency ? options->concurrency
+                                                         : WORKQUEUE_CONCURRENCY_DEFAULT;
         assert_int_equal(clock_new_fake(T0, &h->clock), 0);
         assert_int_equal(workqueue_new(h->clock, &rng, options, process, h, &h->q), 0);
         workqueue_set_resume(h->q, resume);
@@ -431,7 +433,7 @@ static void test_remove(void **state) {
         /* In flight: dropped when done, never run again. */
         add(h, 1, NULL, WORK_PRIORITY_CHANGE, 0);
         advance(h, 0);
-        add(h, 1, NULL, WORK_PRIORITY_CHANGE, 0); /* dirty... */
+        add(h, 1, NULL, WORK_PRIORITY_CHANGE, 0);          /* dirty... */
         assert_int_equal(workqueue_remove(h->q, "r1"), 1); /* ...and then deleted */
         assert_int_equal(workqueue_get_size(h->q), 1);
         assert_int_equal(finish(h, 1, WORK_RESULT_SUCCESS, 0), 0);
@@ -602,7 +604,6 @@ static void test_real_clock(void **state) {
         sd_event_unref(e);
 }
 
-
 /* ---- the API budget (DESIGN.md §3.8, §3.9) ------------------------------------------------ */
 
 /* Every request takes its token: a run's second request (a PUT after its GET) waits for one,
@@ -617,7 +618,7 @@ static void test_token_per_request(void **state) {
         for (unsigned i = 0; i < 10; i++)
                 add(h, i, "a", WORK_PRIORITY_CHANGE, 0);
         advance(h, 0);
-        assert_int_equal(h->n_runs, 1); /* r0's GET took the one token */
+        assert_int_equal(h->n_runs, 1);                        /* r0's GET took the one token */
         assert_int_equal(workqueue_take_token(h->q, "r0"), 1); /* its PUT waits */
         assert_int_equal(workqueue_take_token(h->q, "r0"), -EBUSY);
         assert_int_equal(workqueue_take_token(h->q, "r1"), -ESTALE);
@@ -639,7 +640,8 @@ static void test_token_per_request(void **state) {
                                 assert_int_equal(finish(h, i, WORK_RESULT_SUCCESS, 0), 0);
                 for (unsigned k = 0; k < h->n_resumes; k++)
                         if (h->in_flight[h->resumes[k].key])
-                                assert_int_equal(finish(h, h->resumes[k].key, WORK_RESULT_SUCCESS, 0), 0);
+                                assert_int_equal(
+                                        finish(h, h->resumes[k].key, WORK_RESULT_SUCCESS, 0), 0);
                 advance(h, 10 * MS);
         }
         assert_int_equal(h->n_runs, 10);

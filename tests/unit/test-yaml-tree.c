@@ -107,7 +107,8 @@ static void test_errors(void **state) {
         expect_one_error("a: !!bool maybe\n", 16, 1, 4, "does not match its tag '!!bool'");
         expect_one_error("a: !custom 1\n", 13, 1, 4, "unsupported tag '!custom'");
         expect_one_error("a: \"x\\0y\"\n", 10, 1, 4, "scalar contains a NUL character");
-        expect_one_error("a: 9223372036854775808\n", 23, 1, 4, "integer '9223372036854775808' is out of range");
+        expect_one_error("a: 9223372036854775808\n", 23, 1, 4,
+                         "integer '9223372036854775808' is out of range");
         expect_one_error("? {a: 1}\n: 2\n", 13, 1, 3, "mapping keys must be scalars");
         expect_one_error("a: [1, 2\n", 9, 2, 1, "syntax error");
         expect_ok("a: -9223372036854775808\n", 23, 1);
@@ -193,7 +194,8 @@ static void test_limit_file_size(void **state) {
 
         memset(y, '#', LIMIT_FILE_SIZE + 1);
         expect_ok(y, LIMIT_FILE_SIZE, 0);
-        expect_one_error(y, LIMIT_FILE_SIZE + 1, 1, 1, "file is too large (1048577 bytes, limit 1048576)");
+        expect_one_error(y, LIMIT_FILE_SIZE + 1, 1, 1,
+                         "file is too large (1048577 bytes, limit 1048576)");
 }
 
 static void test_limit_nodes(void **state) {
@@ -212,11 +214,16 @@ static void test_limit_nodes(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_positions_and_kinds), cmocka_unit_test(test_documents),
-                cmocka_unit_test(test_errors),             cmocka_unit_test(test_billion_laughs),
-                cmocka_unit_test(test_error_cap),          cmocka_unit_test(test_limit_depth),
-                cmocka_unit_test(test_limit_scalar),       cmocka_unit_test(test_limit_documents),
-                cmocka_unit_test(test_limit_file_size),    cmocka_unit_test(test_limit_nodes),
+                cmocka_unit_test(test_positions_and_kinds),
+                cmocka_unit_test(test_documents),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_billion_laughs),
+                cmocka_unit_test(test_error_cap),
+                cmocka_unit_test(test_limit_depth),
+                cmocka_unit_test(test_limit_scalar),
+                cmocka_unit_test(test_limit_documents),
+                cmocka_unit_test(test_limit_file_size),
+                cmocka_unit_test(test_limit_nodes),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

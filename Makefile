@@ -132,7 +132,7 @@ check:
 	@tests/install-deps
 	@$(MAKE) --no-print-directory check-all
 
-check-all: check-layering all check-unit check-fuzz check-e2e check-conformance
+check-all: check-layering format-check all check-unit check-fuzz check-e2e check-conformance
 
 # DESIGN.md §1's dependency arrows, over every #include of the product.
 check-layering:

@@ -387,17 +387,21 @@ class Host:
         if verb in ("start", "enable"):
             assert verb == "start" or "--now" in args, command
             self.start()
+            how = "ExecStartPre=, LoadCredential=, ExecStart= as the dynamic user, READY=1"
         elif verb == "restart":
             self.stop()
             self.start()
+            how = "SIGTERM (exit 0), then as start"
         elif verb == "reload":
             self.reload()
+            how = "ExecReload= as the dynamic user, READY=1 again"
         elif verb == "status":
             assert self.daemon and self.daemon.poll() is None, "asyncfgd is not running"
             print(f"asyncfgd: running, pid {self.daemon.pid}, {self.notify.values('STATUS')[-1:]}")
+            how = "the service runs"
         else:
             raise AssertionError(f"systemctl {verb} is not emulated")
-        return self.note(line, command, f"the unit's Exec{verb.capitalize()} as systemd runs it")
+        return self.note(line, command, how)
 
     def exec_argv(self, command, mainpid=None):
         command = command.lstrip("-")
@@ -592,7 +596,7 @@ def run_readme(host, text=None):
         for lineno, command, expect in commands(body, line):
             try:
                 host.run_one(lineno, command, expect)
-            except AssertionError as e:
+            except (AssertionError, OSError, subprocess.SubprocessError) as e:
                 raise AssertionError(f"README.md:{lineno}: {e}") from None
 
 

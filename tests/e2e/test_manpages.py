@@ -52,8 +52,9 @@ def long_options(path):
 
 def schema_keys(path):
     """The keys of every SchemaField table in path."""
-    return set(re.findall(r'^\s*\{ "([A-Za-z]+)", (?:schema_|parse_|destination_)', src(path),
-                          re.M))
+    # A row starts a line, or follows the table's opening brace ("fields[] = { { ...").
+    return set(re.findall(r'(?:^\s*|= \{ )\{ "([A-Za-z]+)", (?:schema_|parse_|destination_)',
+                          src(path), re.M))
 
 
 def string_table(path, name):

@@ -4,13 +4,6 @@
 #include "reconciler/spec/limits.h"
 #include "reconciler/spec/schema.h"
 
-int schema_string_table_find(const char *const *table, const char *s) {
-        for (int i = 0; s && table[i]; i++)
-                if (streq(table[i], s))
-                        return i;
-        return -EINVAL;
-}
-
 static void *field_dest(void *base, const SchemaField *f) {
         return (uint8_t *) base + f->offset;
 }

@@ -75,8 +75,5 @@ int schema_expect_string(SchemaContext *ctx, const YamlNode *node, const char *k
                          const char **ret);
 int schema_expect_mapping(SchemaContext *ctx, const YamlNode *node, const char *key);
 
-/* Index of s in a NULL-terminated table of names, or -EINVAL. */
-int schema_string_table_find(const char *const *table, const char *s);
-
 /* Position of the value of key in a mapping, or of the mapping itself when it has no key. */
 const YamlNode *schema_locate(const YamlNode *mapping, const char *key);

@@ -125,6 +125,8 @@ bool resource_conflict_write_held(Resource *r) {
 void resource_conflict_reset(Resource *r, const char *why) {
         bool was = resource_in_conflict(r);
 
+        /* A drift of what was written before is not a reversal of what is written next. */
+        r->written_at = 0;
         if (!r->conflict)
                 return;
         free(r->conflict);

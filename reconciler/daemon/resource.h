@@ -192,8 +192,8 @@ void resource_conflict_on_quiet(Resource *r);
 bool resource_conflict_write_held(Resource *r);
 /* Whether r is in conflict (the second reversal within the window was seen). */
 bool resource_in_conflict(const Resource *r);
-/* The conflict is forgotten (the YAML changed: the next write is not held); why is logged if it
- * was one. */
+/* The conflict is forgotten, and the last write with it (the YAML changed: the next write is
+ * not held, and a drift of the old document is no reversal); why is logged if it was one. */
 void resource_conflict_reset(Resource *r, const char *why);
 /* /status's conflict object of r ({fields, count, since, last_seen, writes_held_until}), or
  * NULL when r is not in conflict (or on allocation failure). */

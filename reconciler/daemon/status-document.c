@@ -225,8 +225,15 @@ static int status_filter_parse(const EndpointStatusQuery *q, StatusFilter *f, ch
         return bad ? -EINVAL : 0;
 }
 
+/* A resource in a write conflict is listed with the drifted ones even in the moments its last
+ * write holds (in_sync): `asyncfg status` lists what is not in sync, and a fight is not. */
+static bool status_filter_match_state(const StatusFilter *f, const Resource *r) {
+        return !f->states || (f->states & (1u << r->state)) ||
+               ((f->states & (1u << RESOURCE_STATE_DRIFTED)) && resource_in_conflict(r));
+}
+
 static bool status_filter_match(const StatusFilter *f, const Resource *r) {
-        if (f->states && !(f->states & (1u << r->state)))
+        if (!status_filter_match_state(f, r))
                 return false;
         if (f->account && (!r->spec->account || !streq(f->account, r->spec->account)))
                 return false;

@@ -85,8 +85,9 @@ static void write_value(FILE *f, const json_t *v) {
         free(s);
 }
 
-/* "conflict: maxRetryAttempts changed back 3 times since T; " (a write conflict, /status). */
-static void write_conflict(FILE *f, const json_t *conflict) {
+/* "conflict: maxRetryAttempts changed back 3 times since T" (a write conflict, /status); "; "
+ * after it when more follows. */
+static void write_conflict(FILE *f, const json_t *conflict, bool more) {
         const json_t *n = json_object_get(conflict, "count");
         size_t i;
         json_t *field;
@@ -96,8 +97,9 @@ static void write_conflict(FILE *f, const json_t *conflict) {
         fputs("conflict: ", f);
         json_array_foreach(json_object_get(conflict, "fields"), i, field)
                 fprintf(f, "%s%s", i > 0 ? ", " : "", json_string_value(field) ?: "?");
-        fprintf(f, " changed back %" JSON_INTEGER_FORMAT " times since %s; ",
-                json_is_integer(n) ? json_integer_value(n) : 0, json_str(conflict, "since") ?: "?");
+        fprintf(f, " changed back %" JSON_INTEGER_FORMAT " times since %s%s",
+                json_is_integer(n) ? json_integer_value(n) : 0, json_str(conflict, "since") ?: "?",
+                more ? "; " : "");
 }
 
 static void write_detail(FILE *f, const json_t *res) {
@@ -106,7 +108,8 @@ static void write_detail(FILE *f, const json_t *res) {
         size_t i;
         json_t *d;
 
-        write_conflict(f, json_object_get(res, "conflict"));
+        write_conflict(f, json_object_get(res, "conflict"),
+                       json_is_object(err) || json_array_size(diff) > 0);
         if (json_is_object(err)) {
                 const char *class = json_str(err, "class"), *msg = json_str(err, "message");
                 fprintf(f, "%s%s%s", class ?: "", class && msg ? ": " : "", msg ?: "");

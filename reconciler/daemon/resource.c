@@ -183,7 +183,7 @@ void resource_set_state(Resource *r, ResourceEvent ev, const char *why) {
         manager_count_state(m, new, +1);
         r->state = new;
         /* A fight with another writer is told once (resource-conflict.c), not at every write. */
-        if (resource_in_conflict(r) && level > LOG_ERR)
+        if (resource_in_conflict(r) && new != RESOURCE_STATE_RETRYING && level > LOG_ERR)
                 level = LOG_DEBUG;
         resource_log(level, r, 0, "%s → %s%s%s", old >= 0 ? resource_state_to_string(old) : "new",
                      resource_state_to_string(new), why ? ": " : "", why ?: "");
@@ -334,6 +334,8 @@ static void resource_on_written(Resource *r, const ReconcileResult *res) {
                 resource_report_written(r);
 }
 
+/* Why a difference was not written: observe mode, or in enforce mode only a write held by a
+ * conflict (RECONCILE_GATE_HOLD), since an enforce run writes whatever differs. */
 static const char *resource_differs_why(Resource *r, const ReconcileResult *res) {
         if (r->spec->management == MANAGEMENT_ENFORCE)
                 return "another writer keeps changing it back; write held (conflict backoff)";

@@ -85,12 +85,31 @@ static void write_value(FILE *f, const json_t *v) {
         free(s);
 }
 
+/* "conflict: maxRetryAttempts changed back 3 times since T" (a write conflict, /status); "; "
+ * after it when more follows. */
+static void write_conflict(FILE *f, const json_t *conflict, bool more) {
+        const json_t *n = json_object_get(conflict, "count");
+        size_t i;
+        json_t *field;
+
+        if (!json_is_object(conflict))
+                return;
+        fputs("conflict: ", f);
+        json_array_foreach(json_object_get(conflict, "fields"), i, field)
+                fprintf(f, "%s%s", i > 0 ? ", " : "", json_string_value(field) ?: "?");
+        fprintf(f, " changed back %" JSON_INTEGER_FORMAT " times since %s%s",
+                json_is_integer(n) ? json_integer_value(n) : 0, json_str(conflict, "since") ?: "?",
+                more ? "; " : "");
+}
+
 static void write_detail(FILE *f, const json_t *res) {
         const json_t *err = json_object_get(res, "last_error");
         const json_t *diff = json_object_get(res, "diff");
         size_t i;
         json_t *d;
 
+        write_conflict(f, json_object_get(res, "conflict"),
+                       json_is_object(err) || json_array_size(diff) > 0);
         if (json_is_object(err)) {
                 const char *class = json_str(err, "class"), *msg = json_str(err, "message");
                 fprintf(f, "%s%s%s", class ?: "", class && msg ? ": " : "", msg ?: "");
@@ -273,6 +292,9 @@ static int write_summary(FILE *f, const json_t *doc) {
                         return -ENOMEM;
                 fprintf(f, "; last successful sync %s", sync);
         }
+        if (json_integer_value(json_object_get(summary, "conflicts")) > 0)
+                fprintf(f, "; %" JSON_INTEGER_FORMAT " in a write conflict",
+                        json_integer_value(json_object_get(summary, "conflicts")));
         if (json_is_false(json_object_get(summary, "ready")))
                 fputs("; not ready", f);
         fputc('\n', f);

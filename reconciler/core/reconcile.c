@@ -203,6 +203,11 @@ static int reconcile_put(Reconcile *r, const AsyncConfig *live) {
         k = r->gate ? r->gate(r, r->userdata) : 0;
         if (k < 0)
                 return k;
+        if (k == RECONCILE_GATE_HOLD) {
+                reconcile_finish(r, live ? RECONCILE_WOULD_UPDATE : RECONCILE_WOULD_CREATE,
+                                 CLOUD_OP_GET, NULL);
+                return 0;
+        }
         if (k > 0) {
                 r->waiting = true; /* reconcile_resume() sends it */
                 return 0;

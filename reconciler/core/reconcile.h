@@ -96,8 +96,12 @@ void reconcile_set_put_started(Reconcile *r, ReconcilePutStartedCallback cb);
 /* The API budget (DESIGN.md §3.8): every request takes a token of its account. The GET's is
  * taken before the reconcile starts (the work queue's run); the PUT asks the gate for its own,
  * with the userdata of the start: 0 means send it now, 1 that the caller calls
- * reconcile_resume() once the token is there (from the event loop), a negative errno fails
- * the reconcile. Set it right after reconcile_start(); NULL (the default): no gate. */
+ * reconcile_resume() once the token is there (from the event loop), RECONCILE_GATE_HOLD that
+ * nothing is written this time (the daemon backs off the writes of a resource that another
+ * writer keeps changing back): the reconcile ends as would_create / would_update, like observe
+ * mode; a negative errno fails the reconcile. Set it right after reconcile_start(); NULL (the
+ * default): no gate. */
+#define RECONCILE_GATE_HOLD 2
 typedef int (*ReconcileGate)(Reconcile *r, void *userdata);
 void reconcile_set_gate(Reconcile *r, ReconcileGate gate);
 /* The gate's token is there: the PUT is sent (or, if r was cancelled meanwhile, the result

@@ -23,11 +23,13 @@
 static const char *const alert_kind_table[_ALERT_KIND_MAX] = {
         [ALERT_KIND_DRIFT] = "drift",
         [ALERT_KIND_ERROR] = "error",
+        [ALERT_KIND_CONFLICT] = "conflict",
 };
 
 static const char *const alert_kind_alertname_table[_ALERT_KIND_MAX] = {
         [ALERT_KIND_DRIFT] = "AsyncfgDrift",
         [ALERT_KIND_ERROR] = "AsyncfgError",
+        [ALERT_KIND_CONFLICT] = "AsyncfgConflict",
 };
 
 static const char *const alert_status_table[_ALERT_STATUS_MAX] = {
@@ -396,8 +398,9 @@ static int state_set_content(AlertState *st, const char *fp, const char *summary
 
 int alerts_observe(Alerts *a, const AlertSubject *s, AlertKind kind, const char *content,
                    const char *summary, const json_t *fields) {
-        unsigned threshold =
-                kind == ALERT_KIND_DRIFT ? a->policy.fire_after : a->policy.error_after;
+        unsigned threshold = kind == ALERT_KIND_DRIFT   ? a->policy.fire_after
+                             : kind == ALERT_KIND_ERROR ? a->policy.error_after
+                                                        : 1;
         char fp[ALERT_FINGERPRINT_LEN + 1];
         AlertState *st;
         int k;

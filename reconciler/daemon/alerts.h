@@ -23,7 +23,8 @@
  *   reminder due (R)      -                              "firing" again, same startsAt and
  *                                                        fingerprint
  *
- * N is policy.fire_after for DRIFT and policy.error_after for ERROR; count counts consecutive
+ * N is policy.fire_after for DRIFT, policy.error_after for ERROR and 1 for CONFLICT (a conflict
+ * is already a repeated detection: resource.h); count counts consecutive
  * observations of the condition, whatever their content (a drift that someone keeps changing
  * is still a drift). "Consecutive" means no alerts_clear() in between: in enforce mode a drift
  * that is corrected and found again at every poll (a fight with another tool) fires; one that
@@ -40,7 +41,7 @@
  * holds fires again after N detections, with the same fingerprint.
  *
  * The journal gets one entry per fire, reminder and resolve (fields ALERT=AsyncfgDrift|
- * AsyncfgError, RESOURCE=, KIND=, STATUS=, FINGERPRINT=, PROVIDER=, ACCOUNT=), with or without
+ * AsyncfgError|AsyncfgConflict, RESOURCE=, KIND=, STATUS=, FINGERPRINT=, PROVIDER=, ACCOUNT=), with or without
  * sinks. Secrets: the engine never sees one (the callers pass classified errors, not cloud
  * messages; sink secrets stay in alert-sink.c); every string that goes into a payload is capped
  * (ALERT_STRING_MAX) and made valid UTF-8. */
@@ -64,6 +65,7 @@
 typedef enum AlertKind {
         ALERT_KIND_DRIFT,
         ALERT_KIND_ERROR,
+        ALERT_KIND_CONFLICT, /* another writer keeps undoing asyncfg's writes */
         _ALERT_KIND_MAX,
         _ALERT_KIND_INVALID = -22,
 } AlertKind;
@@ -107,11 +109,11 @@ typedef struct Alerts Alerts;
 typedef void (*AlertsDeliveryObserver)(const char *sink, AlertStatus status, bool sent,
                                        void *userdata);
 
-const char *alert_kind_to_string(AlertKind k); /* "drift", "error" */
+const char *alert_kind_to_string(AlertKind k); /* "drift", "error", "conflict" */
 AlertKind alert_kind_from_string(const char *s);
 const char *alert_status_to_string(AlertStatus s); /* "firing", "resolved" */
 AlertStatus alert_status_from_string(const char *s);
-/* "AsyncfgDrift", "AsyncfgError". */
+/* "AsyncfgDrift", "AsyncfgError", "AsyncfgConflict". */
 const char *alert_kind_alertname(AlertKind k);
 
 /* policy NULL or 0 fields: the defaults above. The sinks' configurations are copied. Timers
@@ -139,7 +141,7 @@ int alerts_observe(Alerts *a, const AlertSubject *s, AlertKind kind, const char 
                    const char *summary, const json_t *fields);
 /* The condition is gone: "resolved" if it had fired. 1 if resolved, 0 otherwise. */
 int alerts_clear(Alerts *a, const AlertSubject *s, AlertKind kind);
-/* The subject is gone: both kinds are cleared (see the table above). 1 if anything resolved. */
+/* The subject is gone: every kind is cleared (see the table above). 1 if anything resolved. */
 int alerts_forget(Alerts *a, const AlertSubject *s);
 
 /* Introspection (tests, /status): whether (s, kind) is firing, its count of detections and

@@ -14,6 +14,9 @@
  *                                                                    cancelled runs)
  *   resource removed                   forget (resolves what fired)
  *
+ * CONFLICT (resource-conflict.c) is observed at each reversal of a resource in conflict and
+ * cleared when the conflict is over; its content is the names of the fields fought over.
+ *
  * Content (what deduplication is on): for a drift the fields that differ with their live and
  * desired values as canonical JSON, in field order; for an error the step, the error class,
  * the HTTP status and the cloud's error code (or the errno) — never the cloud's message, which
@@ -189,6 +192,34 @@ json_t *manager_alerts_status_json(const Manager *m, const Resource *r) {
                                   "fingerprint", f.fingerprint));
         }
         return list;
+}
+
+void manager_alerts_on_conflict(Manager *m, Resource *r, const Diff *d, AsyncFieldSet set,
+                                const char *summary) {
+        AlertSubject s = resource_alert_subject(r);
+        _cleanup_free_ char *drift_content = NULL, *drift_summary = NULL;
+        char content[512] = "conflict";
+        json_t *fields = NULL;
+        size_t n = strlen(content);
+
+        if (!m->alerts)
+                return;
+        /* Deduplicated on which fields are fought over, not on the values they swing between. */
+        for (AsyncField f = 0; f < _ASYNC_FIELD_MAX && n < sizeof(content); f++)
+                if (ASYNC_FIELD_IN_SET(set, f))
+                        n += (size_t) snprintf(content + n, sizeof(content) - n, " %s",
+                                               async_field_to_string(f));
+        if (drift_describe(d, true, &drift_content, &drift_summary, &fields) < 0 ||
+            alerts_observe(m->alerts, &s, ALERT_KIND_CONFLICT, content, summary, fields) < 0)
+                log_oom();
+        json_decref(fields);
+}
+
+void manager_alerts_conflict_over(Manager *m, Resource *r) {
+        AlertSubject s = resource_alert_subject(r);
+
+        if (m->alerts)
+                (void) alerts_clear(m->alerts, &s, ALERT_KIND_CONFLICT);
 }
 
 void manager_alerts_forget(Manager *m, Resource *r) {

@@ -88,6 +88,7 @@ struct Manager {
         uint64_t last_save_usec;   /* clock's time */
         bool save_failed;          /* the last commit failed (not for a lock): retry slowly */
         unsigned n_runs;           /* runs in flight */
+        unsigned n_conflicts;      /* resources in a write conflict (resource-conflict.c) */
         uint64_t retries_reported; /* workqueue retries already counted in the metric */
         char *status_line;         /* the last STATUS= sent */
         Hashmap *poll_stretched;   /* accounts logged as having their polls stretched */
@@ -162,6 +163,11 @@ void manager_alerts_on_run(Manager *m, Resource *r, ReconcileOutcome outcome, co
 void manager_alerts_on_error(Manager *m, Resource *r, CloudErrorClass class, const CloudError *e,
                              const char *what);
 void manager_alerts_forget(Manager *m, Resource *r);
+/* A write conflict on r (resource-conflict.c), on the fields of set, begins or goes on: the
+ * conflict alert (content: the field names; details: d's drifted fields). */
+void manager_alerts_on_conflict(Manager *m, Resource *r, const Diff *d, AsyncFieldSet set,
+                                const char *summary);
+void manager_alerts_conflict_over(Manager *m, Resource *r);
 /* The alerts firing for r as /status shows them (endpoint.h); NULL when none is (or on
  * allocation failure: /status then just lacks them). */
 json_t *manager_alerts_status_json(const Manager *m, const Resource *r);

@@ -39,6 +39,10 @@ static int register_counters(AsyncfgMetrics *m) {
                metrics_add_counter(r, "asyncfg_drift_detected_total",
                                    "Total number of drift detections per provider.",
                                    LABELS("provider"), &m->drift_detected_total) ?:
+               metrics_add_counter(r, "asyncfg_write_conflicts_total",
+                                   "Total number of asyncfg writes undone by another writer, per "
+                                   "provider, counted while a resource is in conflict.",
+                                   LABELS("provider"), &m->write_conflicts_total) ?:
                metrics_add_counter(r, "asyncfg_cloud_requests_total",
                                    "Total number of cloud API requests by provider, method and "
                                    "status code.",

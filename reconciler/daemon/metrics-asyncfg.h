@@ -20,8 +20,12 @@
  *   asyncfg_resources{state}                           gauge     state as in /status; every
  *                                                                state, 0 until entered
  *   asyncfg_drift_detected_total{provider}             counter
- *   asyncfg_resource_drifted{name}                     gauge     1 drifted, 0 in error; no
+ *   asyncfg_resource_drifted{name}                     gauge     1 drifted or in a write
+ *                                                                conflict, 0 in error; no
  *                                                                series for any other state
+ *   asyncfg_write_conflicts_total{provider}            counter   writes undone by another
+ *                                                                writer once a resource is in
+ *                                                                conflict (resource.h)
  *   asyncfg_cloud_requests_total{provider,method,code} counter   code: "200", ..., or an error
  *                                                                class for no response
  *   asyncfg_cloud_request_duration_seconds             histogram client-go's request buckets
@@ -64,6 +68,7 @@ typedef struct AsyncfgMetrics {
         MetricGauge *resources;
         MetricCounter *drift_detected_total;
         MetricGauge *resource_drifted;
+        MetricCounter *write_conflicts_total;
         MetricCounter *cloud_requests_total;
         MetricHistogram *cloud_request_duration;
         MetricGauge *desired_files;

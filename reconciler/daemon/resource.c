@@ -33,6 +33,7 @@ Resource *resource_free(Resource *r) {
         diff_free(r->last_drift);
         diff_free(r->last_write);
         free(r->error);
+        free(r->conflict);
         free(r);
         return NULL;
 }
@@ -137,9 +138,7 @@ static void manager_count_state(Manager *m, ResourceState s, int delta) {
                                  resource_state_to_string(s));
 }
 
-/* Logs with the resource's structured fields (RESOURCE=, PROVIDER=, FILE=, ACCOUNT=). */
-_printf_(4, 5) static void resource_log(int level, const Resource *r, int error, const char *format,
-                                        ...) {
+void resource_log(int level, const Resource *r, int error, const char *format, ...) {
         char resource[256], provider[64], file[4200], account[256], msg[2048];
         const char *fields[] = { resource, provider, file, account, NULL };
         va_list ap;
@@ -157,11 +156,12 @@ _printf_(4, 5) static void resource_log(int level, const Resource *r, int error,
 }
 
 /* asyncfg_resource_drifted{name}: a series only for a resource drifted (1) or in error (0),
- * so that the series count follows what is wrong, not the fleet. */
+ * so that the series count follows what is wrong, not the fleet. A resource in a write conflict
+ * is drifted for as long as the conflict lasts, even in the moments its last write holds. */
 static void resource_update_drifted_metric(Resource *r, ResourceState state) {
         MetricGauge *g = r->manager->metrics->resource_drifted;
-        bool drifted =
-                state == RESOURCE_STATE_DRIFTED || (r->drift && state == RESOURCE_STATE_CHANGING);
+        bool drifted = state == RESOURCE_STATE_DRIFTED ||
+                       (r->drift && state == RESOURCE_STATE_CHANGING) || resource_in_conflict(r);
 
         if (drifted || state == RESOURCE_STATE_ERROR)
                 (void) metrics_gauge_set(g, drifted ? 1 : 0, r->spec->name);
@@ -172,15 +172,20 @@ static void resource_update_drifted_metric(Resource *r, ResourceState state) {
 void resource_set_state(Resource *r, ResourceEvent ev, const char *why) {
         Manager *m = r->manager;
         ResourceState old = r->state, new = resource_state_next(old, ev);
+        int level = resource_log_level(old, new);
 
+        if (ev == RESOURCE_EVENT_CHANGED)
+                resource_conflict_reset(r, "the YAML changed");
         resource_update_drifted_metric(r, new);
         if (old == new)
                 return;
         manager_count_state(m, old, -1);
         manager_count_state(m, new, +1);
         r->state = new;
-        resource_log(resource_log_level(old, new), r, 0, "%s → %s%s%s",
-                     old >= 0 ? resource_state_to_string(old) : "new",
+        /* A fight with another writer is told once (resource-conflict.c), not at every write. */
+        if (resource_in_conflict(r) && new != RESOURCE_STATE_RETRYING && level > LOG_ERR)
+                level = LOG_DEBUG;
+        resource_log(level, r, 0, "%s → %s%s%s", old >= 0 ? resource_state_to_string(old) : "new",
                      resource_state_to_string(new), why ? ": " : "", why ?: "");
         manager_schedule_publish(m);
 }
@@ -189,6 +194,8 @@ void resource_drop(Resource *r) {
         Manager *m = r->manager;
 
         manager_count_state(m, r->state, -1);
+        if (resource_in_conflict(r))
+                m->n_conflicts--;
         (void) metrics_gauge_remove(m->metrics->resource_drifted, r->spec->name);
         manager_alerts_forget(m, r);
         (void) workqueue_remove(m->queue, r->key);
@@ -299,8 +306,10 @@ static void resource_note_drift(Resource *r, Diff *d) {
         (void) metrics_counter_inc(r->manager->metrics->drift_detected_total,
                                    provider_to_string(r->spec->provider));
         resource_keep(&r->last_drift, d);
+        resource_conflict_on_drift(r, d);
         text = resource_drift_text(d);
-        resource_log(LOG_WARNING, r, 0, "drift on %s (someone changed the cloud); %s", strna(text),
+        resource_log(resource_in_conflict(r) ? LOG_DEBUG : LOG_WARNING, r, 0,
+                     "drift on %s (someone changed the cloud); %s", strna(text),
                      r->spec->management == MANAGEMENT_ENFORCE ? "correcting"
                                                                : "observe mode, not corrected");
 }
@@ -316,12 +325,22 @@ void resource_report_written(Resource *r) {
 static void resource_on_written(Resource *r, const ReconcileResult *res) {
         resource_keep_diff(r, NULL);
         resource_keep_write(r, res->diff);
+        resource_conflict_on_write(r);
         (void) resource_set_error(r, CLOUD_ERROR_NONE, NULL);
         r->last_changed_usec = now(CLOCK_REALTIME);
         resource_set_state(r, RESOURCE_EVENT_WRITING,
                            res->outcome == RECONCILE_CREATED ? "created" : "updated");
         if (manager_add_ack(r->manager, r->key) < 0)
                 resource_report_written(r);
+}
+
+/* Why a difference was not written: observe mode, or in enforce mode only a write held by a
+ * conflict (RECONCILE_GATE_HOLD), since an enforce run writes whatever differs. */
+static const char *resource_differs_why(Resource *r, const ReconcileResult *res) {
+        if (r->spec->management == MANAGEMENT_ENFORCE)
+                return "another writer keeps changing it back; write held (conflict backoff)";
+        return res->outcome == RECONCILE_WOULD_CREATE ? "no live config; observe mode, not written"
+                                                      : "live differs; observe mode, not written";
 }
 
 /* What a finished reconcile does to r; the queue's verdict. */
@@ -341,10 +360,7 @@ static WorkResult resource_on_observed(Resource *r, const ReconcileResult *res,
         case RECONCILE_WOULD_UPDATE:
                 resource_keep_diff(r, res->diff);
                 (void) resource_set_error(r, CLOUD_ERROR_NONE, NULL);
-                resource_set_state(r, RESOURCE_EVENT_DIFFERS,
-                                   res->outcome == RECONCILE_WOULD_CREATE
-                                           ? "no live config; observe mode, not written"
-                                           : "live differs; observe mode, not written");
+                resource_set_state(r, RESOURCE_EVENT_DIFFERS, resource_differs_why(r, res));
                 return WORK_RESULT_SUCCESS;
         default:
                 if (res->diff)
@@ -364,6 +380,8 @@ static void resource_on_reconciled(Reconcile *rec, ReconcileResult *res, void *u
         /* A run that wrote told its drift before the PUT went out (resource_on_put_started()). */
         if (res->diff && !res->put_sent)
                 resource_note_drift(r, res->diff);
+        if (res->outcome != RECONCILE_ERROR && !r->drift)
+                resource_conflict_on_quiet(r);
         wr = resource_on_observed(r, res, &retry_after);
         manager_alerts_on_run(r->manager, r, res->outcome, res->diff);
         resource_count_run(r, reconcile_outcome_to_string(res->outcome),
@@ -407,10 +425,14 @@ static void resource_on_put_started(Reconcile *rec, void *userdata) {
         resource_set_state(userdata, RESOURCE_EVENT_WRITING, "PUT in flight");
 }
 
-/* The PUT's token (DESIGN.md §3.8: every request takes one). */
+/* The PUT's token (DESIGN.md §3.8: every request takes one); none, and no PUT, while another
+ * writer keeps changing r back and its writes back off (resource-conflict.c). */
 static int resource_on_gate(Reconcile *rec, void *userdata) {
         Resource *r = userdata;
 
+        resource_conflict_on_drift(r, reconcile_get_diff(rec));
+        if (resource_conflict_write_held(r))
+                return RECONCILE_GATE_HOLD;
         return workqueue_take_token(r->manager->queue, r->key);
 }
 

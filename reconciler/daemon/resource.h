@@ -23,6 +23,8 @@
  *   resource-removal.c  its document is gone: DELETE after a grace (deletionPolicy: delete),
  *                       or orphaned (deletionPolicy: orphan, observe mode) until
  *                       orphanRetention, then forgotten
+ *   resource-conflict.c another writer keeps undoing its writes: a conflict, and the backoff of
+ *                       its writes
  *
  * A Resource with a run in flight is never freed: removing it from the desired state only
  * marks it (removed), and the run's callback carries the removal out. */
@@ -33,6 +35,7 @@
 
 #include "clouds/cloud-error.h"
 #include "clouds/cloud.h"
+#include "lib/clock.h"
 #include "lib/macro.h"
 #include "reconciler/core/reconcile.h"
 #include "reconciler/core/resource-state.h"
@@ -40,6 +43,29 @@
 #include "reconciler/spec/spec.h"
 
 typedef struct Manager Manager;
+
+/* A write conflict (resource-conflict.c): another writer (Terraform, a console user, another
+ * controller) keeps undoing what asyncfg writes.
+ *
+ *   reversal   an observation finds drift (live ≠ last applied) on fields that asyncfg itself
+ *              wrote within the window, max(2 × resyncInterval, 10 min); one per write
+ *   conflict   from the second reversal within the window on: writes back off (the n-th
+ *              reversal of the conflict holds them for backoff.base × 2^(n−2), at most the
+ *              window or backoff.cap if longer) while polls go on and report; counted in
+ *              asyncfg_write_conflicts_total, an alert of kind conflict, logged once
+ *   over       an observation without drift, a window after the last reversal (logged once,
+ *              the alert resolves); or at once when the YAML of the resource changes
+ *
+ * Allocated at the first reversal only: a resource that nobody fights costs one pointer. */
+typedef struct ResourceConflict {
+        AsyncFieldSet fields;    /* the fields reverted, all reversals together */
+        unsigned count;          /* reversals, the first one included */
+        uint64_t since_usec;     /* CLOCK_REALTIME of the first reversal */
+        uint64_t last_seen_usec; /* CLOCK_REALTIME of the last one */
+        usec_t last_seen;        /* the manager's clock of the last one (the window) */
+        usec_t counted_write;    /* the write (its written_at) whose reversal was counted */
+        usec_t write_held_until; /* the manager's clock: no write before, 0: none */
+} ResourceConflict;
 
 typedef enum ResourceEvent {
         RESOURCE_EVENT_CHANGED,   /* the desired document changed (or is new) */
@@ -96,6 +122,8 @@ typedef struct Resource {
         uint64_t orphaned_usec;      /* CLOCK_REALTIME since when it is an orphan (or held after a
                                       * refused DELETE: resource-removal.c), 0: it is not */
         uint64_t delete_due_usec; /* the manager's clock when its deferred DELETE is due, 0: none */
+        usec_t written_at;        /* the manager's clock of the last successful PUT, 0: never */
+        ResourceConflict *conflict; /* NULL: no write of asyncfg was reverted lately */
         ResourceRun run;
 } Resource;
 
@@ -146,6 +174,30 @@ void resource_resume_run(Resource *r);
 void resource_report_written(Resource *r);
 /* Forgets r: out of the counts, the metrics, the queue and the table; frees it. */
 void resource_drop(Resource *r);
+
+/* Logs with the resource's structured fields (RESOURCE=, PROVIDER=, FILE=, ACCOUNT=). */
+_printf_(4, 5) void resource_log(int level, const Resource *r, int error, const char *format, ...);
+
+/* ---- resource-conflict.c ------------------------------------------------------------------- */
+
+/* A PUT of r succeeded (r->last_write says what it fixed): remembered as asyncfg's write. */
+void resource_conflict_on_write(Resource *r);
+/* An observation found drift d on r: a reversal when it undoes asyncfg's last write (counted
+ * once per write, so any number of calls for one observation is one). */
+void resource_conflict_on_drift(Resource *r, const Diff *d);
+/* An observation ended without drift (in sync, or a change written): the conflict is over when
+ * its last reversal is a window old. */
+void resource_conflict_on_quiet(Resource *r);
+/* Whether the writes of r are held now (a conflict backing off). */
+bool resource_conflict_write_held(Resource *r);
+/* Whether r is in conflict (the second reversal within the window was seen). */
+bool resource_in_conflict(const Resource *r);
+/* The conflict is forgotten, and the last write with it (the YAML changed: the next write is
+ * not held, and a drift of the old document is no reversal); why is logged if it was one. */
+void resource_conflict_reset(Resource *r, const char *why);
+/* /status's conflict object of r ({fields, count, since, last_seen, writes_held_until}), or
+ * NULL when r is not in conflict (or on allocation failure). */
+json_t *resource_conflict_json(const Resource *r);
 
 /* ---- resource-removal.c -------------------------------------------------------------------- */
 

@@ -68,6 +68,8 @@ static json_t *resource_to_json(const Manager *m, const Resource *r) {
         if (r->orphaned_usec >
             0) /* orphaned, or held after a refused DELETE (resource-removal.c) */
                 json_object_set_new(o, "orphaned_since", json_time(r->orphaned_usec));
+        if (resource_in_conflict(r))
+                json_object_set_new(o, "conflict", resource_conflict_json(r) ?: json_null());
         alerts = manager_alerts_status_json(m, r);
         if (alerts)
                 json_object_set_new(o, "alerts", alerts);
@@ -111,14 +113,15 @@ static json_t *summary_to_json(const Manager *m) {
                 json_object_set_new(states, resource_state_to_string(s),
                                     json_integer(m->counts.n[s]));
         manager_count_files(m, &n_ok, &n_error);
-        return json_pack("{s:i, s:o, s:{s:i, s:i}, s:b, s:o, s:o, s:i, s:i, s:o, s:o}", "resources",
-                         (json_int_t) total, "states", states, "files", "ok", (json_int_t) n_ok,
-                         "error", (json_int_t) n_error, "ready", manager_is_ready(m),
-                         "last_successful_sync", json_time(m->last_success_usec), "directory_error",
+        return json_pack("{s:i, s:o, s:{s:i, s:i}, s:b, s:o, s:o, s:i, s:i, s:o, s:o, s:i}",
+                         "resources", (json_int_t) total, "states", states, "files", "ok",
+                         (json_int_t) n_ok, "error", (json_int_t) n_error, "ready",
+                         manager_is_ready(m), "last_successful_sync",
+                         json_time(m->last_success_usec), "directory_error",
                          json_string_or_null(m->dir_error), "queue_depth",
                          (json_int_t) workqueue_get_depth(m->queue), "in_flight",
                          (json_int_t) m->n_runs, "last_reload", last_reload_to_json(m), "accounts",
-                         manager_poll_intervals_json(m));
+                         manager_poll_intervals_json(m), "conflicts", (json_int_t) m->n_conflicts);
 }
 
 /* summary.revision: the commit a Git sync checked out (deploy/git-sync), or null. */
@@ -222,8 +225,15 @@ static int status_filter_parse(const EndpointStatusQuery *q, StatusFilter *f, ch
         return bad ? -EINVAL : 0;
 }
 
+/* A resource in a write conflict is listed with the drifted ones even in the moments its last
+ * write holds (in_sync): `asyncfg status` lists what is not in sync, and a fight is not. */
+static bool status_filter_match_state(const StatusFilter *f, const Resource *r) {
+        return !f->states || (f->states & (1u << r->state)) ||
+               ((f->states & (1u << RESOURCE_STATE_DRIFTED)) && resource_in_conflict(r));
+}
+
 static bool status_filter_match(const StatusFilter *f, const Resource *r) {
-        if (f->states && !(f->states & (1u << r->state)))
+        if (!status_filter_match_state(f, r))
                 return false;
         if (f->account && (!r->spec->account || !streq(f->account, r->spec->account)))
                 return false;

@@ -31,11 +31,15 @@ PENDING = {
 REQUIRED = {"asyncfg_resources", "asyncfg_resource_drifted", "asyncfg_drift_detected_total",
             "asyncfg_reconcile_total", "asyncfg_reconcile_time_seconds",
             "asyncfg_cloud_requests_total", "asyncfg_workqueue_depth",
-            "asyncfg_drift_poll_interval_seconds"}
+            "asyncfg_drift_poll_interval_seconds",
+            # issue 15: writes undone by another writer
+            "asyncfg_write_conflicts_total"}
 
 # Families with series only while something is wrong (DESIGN.md §4: the per-resource series
 # follow what is wrong, not the fleet): absent from a healthy daemon's /metrics by design.
-ONLY_WHEN_WRONG = {"asyncfg_resource_drifted"}
+ONLY_WHEN_WRONG = {"asyncfg_resource_drifted",
+                   # a counter with a series once a write conflict was seen
+                   "asyncfg_write_conflicts_total"}
 
 KEYWORDS = {"and", "or", "unless", "bool", "offset", "inf", "nan"}
 

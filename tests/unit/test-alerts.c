@@ -708,6 +708,35 @@ static void test_string_sanitize(void **state) {
         }
 }
 
+/* A conflict is a repeated detection already (resource.h): it fires at its first observation
+ * whatever fireAfter says, once per content (the fields), and resolves when cleared. */
+static void test_conflict_fires_at_once(void **state) {
+        Env env;
+
+        env_new(&env, ALERT_TYPE_WEBHOOK, NULL, &(AlertPolicy){ .fire_after = 3 });
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_CONFLICT,
+                                        "conflict maxRetryAttempts",
+                                        "someone keeps changing maxRetryAttempts back", NULL),
+                         1);
+        assert_int_equal(alerts_observe(env.alerts, &subject, ALERT_KIND_CONFLICT,
+                                        "conflict maxRetryAttempts",
+                                        "someone keeps changing maxRetryAttempts back (3 times)",
+                                        NULL),
+                         0);
+        settle(&env, 1);
+        json_t *j = seen_json(0);
+        assert_string_equal(jstr(j, "kind"), "conflict");
+        assert_string_equal(jstr(j, "status"), "firing");
+        json_decref(j);
+        assert_false(alerts_is_firing(env.alerts, &subject, ALERT_KIND_DRIFT));
+        assert_int_equal(alerts_clear(env.alerts, &subject, ALERT_KIND_CONFLICT), 1);
+        settle(&env, 2);
+        j = seen_json(1);
+        assert_string_equal(jstr(j, "status"), "resolved");
+        json_decref(j);
+        env_free(&env);
+}
+
 static void test_names(void **state) {
         assert_string_equal(alert_kind_to_string(ALERT_KIND_ERROR), "error");
         assert_int_equal(alert_kind_from_string("drift"), ALERT_KIND_DRIFT);
@@ -715,6 +744,8 @@ static void test_names(void **state) {
         assert_string_equal(alert_status_to_string(ALERT_STATUS_RESOLVED), "resolved");
         assert_int_equal(alert_status_from_string("firing"), ALERT_STATUS_FIRING);
         assert_string_equal(alert_kind_alertname(ALERT_KIND_DRIFT), "AsyncfgDrift");
+        assert_string_equal(alert_kind_alertname(ALERT_KIND_CONFLICT), "AsyncfgConflict");
+        assert_int_equal(alert_kind_from_string("conflict"), ALERT_KIND_CONFLICT);
         assert_ptr_equal(alert_sink_ops_for(ALERT_TYPE_SLACK), &alert_sink_slack);
         assert_null(alert_sink_ops_for(_ALERT_TYPE_MAX));
 }
@@ -724,6 +755,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fire_after_n),
                 cmocka_unit_test(test_error_after_and_clear_resets),
+                cmocka_unit_test(test_conflict_fires_at_once),
                 cmocka_unit_test(test_dedupe_on_content),
                 cmocka_unit_test(test_reminder_and_resolved),
                 cmocka_unit_test(test_forget_resolves),

@@ -397,6 +397,100 @@ static void test_drift_corrected_at_resync(void **state) {
         assert_int_equal(count(env, "PUT"), puts + 1);
 }
 
+/* ---- write conflicts (resource-conflict.c) -------------------------------------------------- */
+
+/* The other writer: changes orders back to 0 retries whenever asyncfg's write is live. */
+static void revert_if_written(Env *env, json_int_t written) {
+        if (live_retries(env) == written)
+                control_void(env, "PUT", "/_fake/drift",
+                             "{\"provider\": \"aws\", \"function\": \"orders\", \"mode\": "
+                             "\"merge\", \"config\": {\"MaximumRetryAttempts\": 0}}");
+}
+
+/* Fights for usec of the fake clock, reverting every write within 5 s. Returns the PUTs. */
+static unsigned fight(Env *env, usec_t usec, json_int_t written) {
+        unsigned puts = count(env, "PUT");
+
+        for (usec_t t = 0; t < usec; t += 5 * USEC_PER_SEC) {
+                revert_if_written(env, written);
+                advance(env, 5 * USEC_PER_SEC);
+        }
+        return count(env, "PUT") - puts;
+}
+
+/* Up to the second reversal: a conflict, and the write of the poll that saw it held. */
+static void start_conflict(Env *env) {
+        unsigned puts;
+
+        start_in_sync(env, "orphan");
+        revert_if_written(env, 1);
+        advance(env, RESYNC_LATEST); /* the first reversal: written again */
+        assert_int_equal(live_retries(env), 1);
+        assert_non_null(resource(env)->conflict);
+        assert_int_equal(resource(env)->conflict->count, 1);
+        assert_false(resource_in_conflict(resource(env)));
+        revert_if_written(env, 1);
+        puts = count(env, "PUT");
+        while (!resource_in_conflict(resource(env)))
+                advance(env, 5 * USEC_PER_SEC);
+        assert_int_equal(count(env, "PUT"), puts); /* held */
+        assert_int_equal(live_retries(env), 0);
+        assert_state(env, RESOURCE_STATE_DRIFTED);
+        assert_int_equal(resource(env)->conflict->count, 2);
+        assert_int_equal(resource(env)->conflict->fields,
+                         ASYNC_FIELD_BIT(ASYNC_FIELD_MAX_RETRY_ATTEMPTS));
+        assert_int_equal(env->m->n_conflicts, 1);
+}
+
+static void test_conflict_backs_off_and_ends(void **state) {
+        Env *env = *state;
+        usec_t hold = 100 * USEC_PER_MSEC; /* backoff.base */
+        unsigned n = 2, puts;
+
+        start_conflict(env);
+        /* Each further reversal doubles the hold of the writes, up to the window (10 min). */
+        while (n < 16) {
+                ResourceConflict *c = resource(env)->conflict;
+
+                assert_int_equal(c->count, n);
+                assert_int_equal(c->write_held_until - c->last_seen,
+                                 MIN(hold, 10 * USEC_PER_MINUTE));
+                while (resource(env)->conflict->count == n) {
+                        revert_if_written(env, 1);
+                        advance(env, 5 * USEC_PER_SEC);
+                }
+                hold *= 2;
+                n++;
+        }
+        /* An hour of the fight: a PUT at every poll was 60; the backoff leaves a few. */
+        puts = fight(env, USEC_PER_HOUR, 1);
+        printf("# PUTs in an hour of a fight (resync 1m): %u\n", puts);
+        assert_true(puts <= 8);
+        assert_true(resource_in_conflict(resource(env)));
+        /* The other writer gives up: once asyncfg's write sticks for a window, it is over. */
+        advance(env, 10 * USEC_PER_MINUTE + RESYNC_LATEST);
+        assert_int_equal(live_retries(env), 1);
+        advance(env, 10 * USEC_PER_MINUTE + RESYNC_LATEST);
+        assert_null(resource(env)->conflict);
+        assert_int_equal(env->m->n_conflicts, 0);
+        assert_state(env, RESOURCE_STATE_IN_SYNC);
+}
+
+static void test_conflict_reset_by_yaml_change(void **state) {
+        Env *env = *state;
+        unsigned puts;
+
+        start_conflict(env);
+        puts = count(env, "PUT");
+        write_doc(env, 2, "enforce", "orphan");
+        advance(env, DEBOUNCE + MANAGER_COMMIT_WINDOW_USEC);
+        /* Written at once, not after the hold: the new document is not the one fought over. */
+        assert_int_equal(count(env, "PUT"), puts + 1);
+        assert_int_equal(live_retries(env), 2);
+        assert_null(resource(env)->conflict);
+        assert_int_equal(env->m->n_conflicts, 0);
+}
+
 static void test_observe_mode_reports_only(void **state) {
         Env *env = *state;
 
@@ -505,6 +599,8 @@ int main(void) {
                 T(test_removed_after_region_change_deleted_only_back_there),
                 T(test_removed_after_region_change_forgotten_after_retention),
                 T(test_drift_corrected_at_resync),
+                T(test_conflict_backs_off_and_ends),
+                T(test_conflict_reset_by_yaml_change),
                 T(test_observe_mode_reports_only),
                 T(test_backoff_then_success),
                 T(test_reload),

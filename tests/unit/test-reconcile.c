@@ -37,6 +37,7 @@ typedef struct Env {
 typedef struct Outcome {
         unsigned calls;
         unsigned put_started;
+        unsigned gated;              /* calls of the gate */
         bool put_in_flight_at_start; /* reconcile_put_in_flight() inside the hook */
         bool cancel_in_hook;
         ReconcileOutcome outcome;
@@ -272,6 +273,41 @@ static void test_drift_updates_with_one_put(void **state) {
         assert_true(record(env)->created); /* ownership decided by the first apply */
 }
 
+static int gate_hold(Reconcile *r, void *userdata) {
+        Outcome *o = userdata;
+
+        o->gated++;
+        return RECONCILE_GATE_HOLD;
+}
+
+/* The daemon holds the write of a resource in a write conflict: the gate says so, and the run
+ * ends as observe mode would, with its diff and without a PUT. */
+static void test_gate_hold_writes_nothing(void **state) {
+        Env *env = *state;
+        ResourceSpec *spec = spec_new(1, "enforce");
+        Outcome o = {};
+        Reconcile *r = NULL;
+
+        assert_int_equal(run(env, 1, "enforce", RECONCILE_APPLY).outcome, RECONCILE_CREATED);
+        drift(env, "{\"MaximumRetryAttempts\": 0}");
+        assert_int_equal(reconcile_start(env->client, spec, env->store, KEY, RECONCILE_APPLY,
+                                         on_result, &o, &r),
+                         0);
+        resource_spec_free(spec);
+        reconcile_set_put_started(r, on_put_started);
+        reconcile_set_gate(r, gate_hold);
+        for (unsigned i = 0; i < 1000 && o.calls == 0; i++)
+                assert_true(sd_event_run(env->event, 10 * 1000) >= 0);
+        assert_int_equal(o.calls, 1);
+        assert_int_equal(o.gated, 1);
+        assert_int_equal(o.outcome, RECONCILE_WOULD_UPDATE);
+        assert_true(o.has_diff && o.drift);
+        assert_false(o.put_sent);
+        assert_int_equal(o.put_started, 0);
+        assert_int_equal(count(env, "PUT"), 1);
+        assert_int_equal(live_retries(env), 0);
+}
+
 static void test_change_is_not_drift(void **state) {
         Env *env = *state;
         Outcome o;
@@ -447,6 +483,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_plan_then_apply_creates, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_drift_updates_with_one_put, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_gate_hold_writes_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_change_is_not_drift, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_record_location, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failed_read_decides_nothing, setup, teardown),

@@ -126,6 +126,31 @@ static void test_summary_variants(void **state) {
                                "2 resources: 2 retrying; 0 files, 0 with errors\n");
 }
 
+/* A write conflict (/status's conflict, summary.conflicts): told first in DETAIL, counted in the
+ * summary; a malformed one is shown as far as it makes sense, never refused. */
+static void test_conflict(void **state) {
+        int r;
+        _cleanup_free_ char *a = render(
+                "{\"summary\":{\"conflicts\":1},\"resources\":[{\"name\":\"a\",\"state\":"
+                "\"drifted\",\"diff\":[{\"field\":\"maxRetryAttempts\",\"from\":0,\"to\":1}],"
+                "\"conflict\":{\"fields\":[\"maxRetryAttempts\",\"onFailure\"],\"count\":3,"
+                "\"since\":\"2024-05-01T12:00:00Z\",\"last_seen\":\"2024-05-01T12:04:00Z\"}}]}",
+                STATUS_FORMAT_TABLE, false, &r);
+        assert_int_equal(r, 0);
+        assert_string_equal(a, "NAME  PROVIDER  ACCOUNT  FUNCTION  QUALIFIER  STATE    DETAIL\n"
+                               "a     -         -        -         -          drifted  conflict: "
+                               "maxRetryAttempts, onFailure changed back 3 times since "
+                               "2024-05-01T12:00:00Z; maxRetryAttempts: 0 -> 1\n"
+                               "1 resource: 1 drifted; 0 files, 0 with errors; 1 in a write "
+                               "conflict\n");
+
+        _cleanup_free_ char *b = render("{\"resources\":[{\"name\":\"a\",\"state\":\"in_sync\","
+                                        "\"conflict\":{\"fields\":[1,null],\"count\":\"x\"}}]}",
+                                        STATUS_FORMAT_TABLE, false, &r);
+        assert_int_equal(r, 0);
+        assert_non_null(strstr(b, "in_sync  conflict: ?, ? changed back 0 times since ?\n"));
+}
+
 static void test_json(void **state) {
         int r;
         _cleanup_free_ char *out = render(sample, STATUS_FORMAT_JSON, true, &r);
@@ -205,6 +230,7 @@ int main(void) {
                 cmocka_unit_test(test_table),
                 cmocka_unit_test(test_color),
                 cmocka_unit_test(test_summary_variants),
+                cmocka_unit_test(test_conflict),
                 cmocka_unit_test(test_json),
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_check),

@@ -31,6 +31,9 @@
 /* The one-shot run waits at most this long between tries of a resource (unless the server
  * asks for longer with Retry-After): a CLI should give up within a minute or two. */
 #define CLI_RUN_BACKOFF_CAP (10 * USEC_PER_SEC)
+/* An apply commits what completed within this window together (group commit, as the daemon
+ * does): a run killed half way keeps every record of what it wrote, one fsync per window. */
+#define CLI_RUN_COMMIT_WINDOW (10 * USEC_PER_MSEC)
 
 typedef struct CliRunItem {
         const ResourceSpec *spec; /* borrowed from the run's DesiredSet */

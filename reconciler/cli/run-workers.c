@@ -131,8 +131,8 @@ static void exec_schedule_commit(Exec *e) {
             state_store_pending(e->store) == 0)
                 return;
         /* Floating: the loop owns the source, and frees it with itself. */
-        if (sd_event_add_time_relative(e->event, NULL, CLOCK_MONOTONIC, CLI_RUN_COMMIT_WINDOW, 0,
-                                       on_commit, e) >= 0)
+        if (sd_event_add_time_relative(e->event, NULL, CLOCK_MONOTONIC, CLI_RUN_COMMIT_WINDOW,
+                                       USEC_PER_MSEC, on_commit, e) >= 0)
                 e->commit_armed = true;
 }
 

@@ -227,16 +227,25 @@ static int sqlite_open_readonly_db(StateBackend *b, DiagList *diags) {
         return r;
 }
 
-static int sqlite_open_readonly(const char *dir, DiagList *diags, StateBackend **ret) {
+/* A back end of dir's state.db, not opened yet. NULL when out of memory. */
+static StateBackend *sqlite_backend_new(const char *dir) {
         _cleanup_(sqlite_closep) StateBackend *b = calloc(1, sizeof(StateBackend));
+
+        if (!b)
+                return NULL;
+        if (asprintf(&b->path, "%s/%s", dir, STATE_DB_NAME) < 0) {
+                b->path = NULL;
+                return NULL;
+        }
+        return TAKE_PTR(b);
+}
+
+static int sqlite_open_readonly(const char *dir, DiagList *diags, StateBackend **ret) {
+        _cleanup_(sqlite_closep) StateBackend *b = sqlite_backend_new(dir);
         int r;
 
         if (!b)
                 return -ENOMEM;
-        if (asprintf(&b->path, "%s/%s", dir, STATE_DB_NAME) < 0) {
-                b->path = NULL;
-                return -ENOMEM;
-        }
         if (access(b->path, F_OK) < 0)
                 return -errno; /* -ENOENT: no store yet, which a read never creates */
         r = sqlite_open_readonly_db(b, diags);
@@ -250,15 +259,11 @@ static int sqlite_open_readonly(const char *dir, DiagList *diags, StateBackend *
 }
 
 static int sqlite_open(const char *dir, DiagList *diags, StateBackend **ret) {
-        _cleanup_(sqlite_closep) StateBackend *b = calloc(1, sizeof(StateBackend));
+        _cleanup_(sqlite_closep) StateBackend *b = sqlite_backend_new(dir);
         int r;
 
         if (!b)
                 return -ENOMEM;
-        if (asprintf(&b->path, "%s/%s", dir, STATE_DB_NAME) < 0) {
-                b->path = NULL;
-                return -ENOMEM;
-        }
         r = sqlite3_open_v2(b->path, &b->db,
                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (r != SQLITE_OK)

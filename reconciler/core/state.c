@@ -805,24 +805,6 @@ static int store_open_backend(const char *dir, bool readonly, DiagList *diags, S
         return 0;
 }
 
-int state_store_open(const char *dir, DiagList *diags, StateStore **ret) {
-        _cleanup_(state_store_freep) StateStore *s = NULL;
-        _cleanup_(diag_list_done) DiagList ignored = {};
-        int r;
-
-        if (!diags) {
-                diag_list_init(&ignored);
-                diags = &ignored;
-        }
-        r = store_open_backend(dir, false, diags, &s);
-        if (r >= 0)
-                r = state_import_json(s, diags);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(s);
-        return 0;
-}
-
 /* The records of state.json, read when the store has none (not imported yet), and neither
  * saved nor renamed. */
 static int state_read_json(StateStore *s, DiagList *diags) {
@@ -840,7 +822,8 @@ static int state_read_json(StateStore *s, DiagList *diags) {
         return r;
 }
 
-int state_store_open_readonly(const char *dir, DiagList *diags, StateStore **ret) {
+/* Opens the store of dir; read-only: no state.json import (it is read in the store's place). */
+static int store_open(const char *dir, bool readonly, DiagList *diags, StateStore **ret) {
         _cleanup_(state_store_freep) StateStore *s = NULL;
         _cleanup_(diag_list_done) DiagList ignored = {};
         int r;
@@ -849,13 +832,21 @@ int state_store_open_readonly(const char *dir, DiagList *diags, StateStore **ret
                 diag_list_init(&ignored);
                 diags = &ignored;
         }
-        r = store_open_backend(dir, true, diags, &s);
+        r = store_open_backend(dir, readonly, diags, &s);
         if (r >= 0)
-                r = state_read_json(s, diags);
+                r = readonly ? state_read_json(s, diags) : state_import_json(s, diags);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(s);
         return 0;
+}
+
+int state_store_open(const char *dir, DiagList *diags, StateStore **ret) {
+        return store_open(dir, false, diags, ret);
+}
+
+int state_store_open_readonly(const char *dir, DiagList *diags, StateStore **ret) {
+        return store_open(dir, true, diags, ret);
 }
 
 int state_store_quarantine(const char *dir, char **ret_path) {

@@ -31,6 +31,15 @@ def write_docs(directory, names, retries=2):
             f.write("---\n".join(doc(n, retries=retries) for n in names[i:i + 50]))
 
 
+def assert_sound(state_dir):
+    """state.db passes SQLite's integrity check."""
+    db = sqlite3.connect(os.path.join(state_dir, "state.db"))
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        db.close()
+
+
 def test_cli_and_daemon_write_one_store_at_once(fake, make_daemon, tmp_path):
     ours = [f"d{i}" for i in range(150)]
     theirs = [[f"c{j}x{i}" for i in range(60)] for j in range(3)]
@@ -70,11 +79,7 @@ def test_kill9_during_a_sync_keeps_every_acknowledged_write(fake, make_daemon):
     acked = {r["name"] for r in d.status()["resources"] if r["state"] == "in_sync"}
     d.kill()
     assert len(acked) < len(names)  # killed during the sync, not after it
-    db = sqlite3.connect(os.path.join(d.state, "state.db"))
-    try:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    finally:
-        db.close()
+    assert_sound(d.state)
     state = read_state(d.state)
     assert acked <= names_in(state)  # everything reported in sync was durable
     for key, rec in state["resources"].items():
@@ -125,11 +130,7 @@ def test_apply_commits_as_it_writes_and_a_kill_keeps_them(fake, make_daemon):
         if p.poll() is None:
             p.kill()
             p.wait()
-    db = sqlite3.connect(os.path.join(d.state, "state.db"))
-    try:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    finally:
-        db.close()
+    assert_sound(d.state)
     state = read_state(d.state)
     assert len(state["resources"]) >= committed
     for key, rec in state["resources"].items():

@@ -24,6 +24,8 @@ struct CloudClient {
         char *host;
         CloudObserver observer;
         void *observer_userdata;
+        CloudGateFunc gate;
+        void *gate_userdata;
         Rng nonce_rng; /* see cloud_client_make_nonce() */
 };
 
@@ -46,6 +48,8 @@ struct CloudCall {
         CloudConfigList list; /* LIST: accumulated over pages */
         char *page_token;     /* LIST: the token of the page in flight */
         unsigned n_pages;
+        bool held;      /* the gate holds its next request: cloud_call_resume() sends it */
+        bool cancelled; /* cancelled while held */
         /* The secret and token used to sign, to cut out of messages (NULL-terminated): the
          * provider may replace its credentials while the call is in flight, so they are
          * copied, the secret into secret_buf when it fits. */
@@ -284,6 +288,11 @@ void cloud_client_set_observer(CloudClient *c, CloudObserver observer, void *use
         c->observer_userdata = userdata;
 }
 
+void cloud_client_set_gate(CloudClient *c, CloudGateFunc gate, void *userdata) {
+        c->gate = gate;
+        c->gate_userdata = userdata;
+}
+
 const CloudOps *cloud_client_get_ops(const CloudClient *c) {
         return c->ops;
 }
@@ -520,6 +529,28 @@ static int cloud_call_start(CloudCall *call) {
         return 0;
 }
 
+/* Starts the call's next request, or leaves it held when the client's gate says so. */
+static int cloud_call_start_gated(CloudCall *call) {
+        CloudClient *c = call->client;
+
+        if (c->gate && c->gate(call, c->gate_userdata) > 0) {
+                call->held = true;
+                return 0;
+        }
+        return cloud_call_start(call);
+}
+
+void cloud_call_resume(CloudCall *call) {
+        int r;
+
+        if (!call || !call->held)
+                return;
+        call->held = false;
+        r = call->cancelled ? -ECANCELED : cloud_call_start(call);
+        if (r < 0)
+                cloud_call_fail(call, r, NULL);
+}
+
 /* A 2xx LIST page: keep its items, then fetch the next page or finish. */
 static void cloud_call_on_list_page(CloudCall *call, const HttpResponse *resp) {
         _cleanup_(cloud_config_list_done) CloudConfigList page = {};
@@ -558,7 +589,7 @@ static void cloud_call_on_list_page(CloudCall *call, const HttpResponse *resp) {
         }
         free(call->page_token);
         call->page_token = TAKE_PTR(page.next_token);
-        r = cloud_call_start(call);
+        r = cloud_call_start_gated(call);
         if (r < 0)
                 cloud_call_fail(call, r, NULL);
 }
@@ -649,7 +680,7 @@ static int cloud_call_new(CloudClient *c, CloudOp op, const CloudTarget *t, void
 }
 
 static int cloud_call_run(CloudCall *call, CloudCall **ret_call) {
-        int r = cloud_call_start(call);
+        int r = cloud_call_start_gated(call);
 
         if (r < 0) {
                 cloud_call_free(call);
@@ -736,7 +767,9 @@ int cloud_list_qualifiers(CloudClient *c, CloudOp op, const CloudTarget *t, Clou
 }
 
 void cloud_call_cancel(CloudCall *call) {
-        if (call && call->request)
+        if (call && call->held)
+                call->cancelled = true; /* failed when its gate resumes it */
+        else if (call && call->request)
                 http_request_cancel(call->request);
 }
 

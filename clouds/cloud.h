@@ -265,6 +265,14 @@ typedef void (*CloudObserver)(const CloudAccount *account, Provider provider, Cl
                               long http_status, int error, uint64_t duration_usec, void *userdata);
 void cloud_client_set_observer(CloudClient *c, CloudObserver observer, void *userdata);
 
+/* Asked before each request of the client's calls is sent (each page of a list too): 0 sends
+ * it now; 1 holds it until the gate's owner calls cloud_call_resume(call) from the event loop
+ * (a rate limit: every request takes a token, DESIGN.md §3.8). The owner must resume every call
+ * it holds; a held call that is cancelled fails with -ECANCELED when resumed. */
+typedef int (*CloudGateFunc)(CloudCall *call, void *userdata);
+void cloud_client_set_gate(CloudClient *c, CloudGateFunc gate, void *userdata);
+void cloud_call_resume(CloudCall *call);
+
 /* config: GET success — the live config; NULL otherwise. GET answers "no config" with class
  * CONFIG_ABSENT and "no function" with FUNCTION_ABSENT. */
 typedef void (*CloudConfigCallback)(CloudCall *call, const CloudError *error,

@@ -307,7 +307,13 @@ static int http_engine_timer_callback(CURLM *multi, long timeout_ms, void *userd
         int k = 0;
 
         if (timeout_ms < 0) {
+                /* Nothing is due any more (the last transfer is done): the timer armed for an
+                 * earlier deadline would wake an idle loop for nothing. */
                 e->deadline = HTTP_NEVER;
+                if (e->timer && e->timer_usec != HTTP_NEVER) {
+                        k = sd_event_source_set_enabled(e->timer, SD_EVENT_OFF);
+                        e->timer_usec = HTTP_NEVER;
+                }
                 goto finish;
         }
         if (timeout_ms == 0) {

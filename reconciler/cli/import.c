@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "lib/log.h"
+#include "lib/ratelimit.h"
+#include "lib/time-util.h"
 #include "reconciler/core/accounts.h"
 #include "reconciler/cli/import.h"
 #include "reconciler/cli/emit.h"
@@ -8,6 +10,55 @@
 #include "reconciler/core/user-agent.h"
 
 /* ---- from the cloud ----------------------------------------------------------------- */
+
+/* The account's rateLimit over import's requests: every request, each page of a list too,
+ * takes a token (DESIGN.md §3.8), through the client's gate. Import sends one request at a
+ * time, so at most one call is held. */
+typedef struct ImportPace {
+        sd_event *event;
+        RateLimit limit;
+        CloudCall *held;
+} ImportPace;
+
+static int import_pace_arm(ImportPace *p, usec_t wait);
+
+static int on_pace(sd_event_source *s, uint64_t usec, void *userdata) {
+        ImportPace *p = userdata;
+        usec_t wait = ratelimit_take(&p->limit, now(CLOCK_MONOTONIC));
+
+        if (wait > 0 && import_pace_arm(p, wait) >= 0)
+                return 0;
+        cloud_call_resume(TAKE_PTR(p->held));
+        return 0;
+}
+
+/* A floating timer: the loop owns it and frees it with itself. */
+static int import_pace_arm(ImportPace *p, usec_t wait) {
+        return sd_event_add_time_relative(p->event, NULL, CLOCK_MONOTONIC, wait, 1, on_pace, p);
+}
+
+static int import_gate(CloudCall *call, void *userdata) {
+        ImportPace *p = userdata;
+        usec_t wait = ratelimit_take(&p->limit, now(CLOCK_MONOTONIC));
+
+        if (wait == 0 || import_pace_arm(p, wait) < 0)
+                return 0; /* a token, or no timer: sent now rather than never */
+        p->held = call;
+        return 1;
+}
+
+static int import_pace_init(ImportPace *p, sd_event *event, const AccountConfig *acc,
+                            CloudClient *client) {
+        int r;
+
+        p->event = event;
+        r = ratelimit_init(&p->limit, acc->rate_qps, MAX(acc->rate_burst, 1u),
+                           now(CLOCK_MONOTONIC));
+        if (r < 0)
+                return r;
+        cloud_client_set_gate(client, import_gate, p);
+        return 0;
+}
 
 typedef struct ImportCall {
         sd_event *event;
@@ -445,6 +496,7 @@ static int import_with_config(const CliImportOptions *o, const DaemonConfig *con
         const AccountConfig *acc = NULL;
         _cleanup_(function_id_done) FunctionId id = {};
         ImportCall c = {};
+        ImportPace pace = {};
         HttpEngine *http = NULL;
         Account account = {};
         bool one;
@@ -466,7 +518,9 @@ static int import_with_config(const CliImportOptions *o, const DaemonConfig *con
                 fprintf(o->err, "error: %s\n", account.error);
                 r = 1;
         } else if (r >= 0) {
-                r = import_call(&account, &id, one, &c);
+                r = import_pace_init(&pace, c.event, acc, account.client);
+                if (r >= 0)
+                        r = import_call(&account, &id, one, &c);
                 if (r < 0)
                         fprintf(o->err, "error: cannot call account '%s': %s\n", acc->name,
                                 strerror(-r));

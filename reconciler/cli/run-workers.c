@@ -70,6 +70,7 @@ struct Exec {
         unsigned concurrency;
         ExecShared *shared;
         unsigned in_flight_reported;
+        bool commit_armed; /* a group commit is due within CLI_RUN_COMMIT_WINDOW */
         pthread_t thread;
         int result;
 };
@@ -90,7 +91,10 @@ static StateStore *open_store(const DaemonConfig *c, ReconcileMode mode, FILE *e
                 return NULL;
         }
         diag_list_init(&diags);
-        r = state_store_open(c->state_dir, &diags, &store);
+        /* A plan only reads: it works on a stateDir it cannot write (another user's, mounted
+         * read-only) and never changes one. */
+        r = mode == RECONCILE_APPLY ? state_store_open(c->state_dir, &diags, &store)
+                                    : state_store_open_readonly(c->state_dir, &diags, &store);
         if (r < 0) {
                 diag_list_print(&diags, err);
                 fprintf(err, "warning: the state store in '%s' cannot be used (%s); %s\n",
@@ -108,6 +112,28 @@ static void save_warn(const char *state_dir, int r, FILE *err) {
         if (r < 0)
                 fprintf(err, "warning: could not save the state store in '%s': %s\n", state_dir,
                         strerror(-r));
+}
+
+/* Commits what the workers recorded so far (every worker's: the store is one). A failure
+ * keeps the records pending: the next commit or the end of the run writes them, and the end
+ * reports a failure. */
+static int on_commit(sd_event_source *s, uint64_t usec, void *userdata) {
+        Exec *e = userdata;
+
+        e->commit_armed = false;
+        (void) state_store_save(e->store);
+        return 0;
+}
+
+/* After a write completed: a commit within the window, unless one is due already. */
+static void exec_schedule_commit(Exec *e) {
+        if (e->mode != RECONCILE_APPLY || !e->store || e->commit_armed ||
+            state_store_pending(e->store) == 0)
+                return;
+        /* Floating: the loop owns the source, and frees it with itself. */
+        if (sd_event_add_time_relative(e->event, NULL, CLOCK_MONOTONIC, CLI_RUN_COMMIT_WINDOW,
+                                       USEC_PER_MSEC, on_commit, e) >= 0)
+                e->commit_armed = true;
 }
 
 /* ---- progress ----------------------------------------------------------------------- */
@@ -191,6 +217,7 @@ static void exec_item_done(ExecItem *x, const CloudError *error) {
         } else if (r < 0)
                 log_debug_errno(r, "workqueue_done(%s): %m", x->item->key);
         exec_count(e, r == 0);
+        exec_schedule_commit(e);
         progress_update(e, false);
         /* Every list was tried at the start and is tried again as each of its items ends: a
          * worker whose queue is idle has found them all empty. */

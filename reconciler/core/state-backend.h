@@ -30,6 +30,10 @@ typedef struct StateBackendOps {
         const char *name;      /* "sqlite" */
         const char *file_name; /* in stateDir: "state.db" */
         int (*open)(const char *dir, DiagList *diags, StateBackend **ret);
+        /* Opens dir's store for reading only: nothing is created or written, not even a lock
+         * file, so that a read-only stateDir can be read. -ENOENT: there is no store. Only get()
+         * and iterate() may be called on it. */
+        int (*open_readonly)(const char *dir, DiagList *diags, StateBackend **ret);
         StateBackend *(*close)(StateBackend *b);
         /* 1 and the value in *ret_value, 0 if there is no such row, or -errno. */
         int (*get)(StateBackend *b, const char *key, char **ret_value);

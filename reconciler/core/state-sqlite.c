@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/macro.h"
 #include "lib/time-util.h"
@@ -38,7 +39,8 @@
 struct StateBackend {
         sqlite3 *db;
         char *path;
-        bool wal; /* journal_mode=WAL set (on the first write, never on a file only read) */
+        bool wal;   /* journal_mode=WAL set (on the first write, never on a file only read) */
+        bool empty; /* opened read-only and holds no table yet: no rows */
         sqlite3_stmt *put, *delete, *get;
 };
 
@@ -183,16 +185,85 @@ static int sqlite_prepare(StateBackend *b) {
         return 0;
 }
 
-static int sqlite_open(const char *dir, DiagList *diags, StateBackend **ret) {
+/* Read-only (asyncfg plan): a database that is ours is read, never written; an empty one has
+ * no rows (nothing is created). */
+static int sqlite_check_owner_readonly(StateBackend *b, DiagList *diags) {
+        int64_t app = 0, version = 0, objects = 0;
+        int r = sqlite_probe(b, &app, &version, &objects);
+
+        if (r >= 0 && app == 0 && version == 0 && objects == 0) {
+                b->empty = true;
+                return 0;
+        }
+        return sqlite_check_owner(b, diags);
+}
+
+/* Opens path read-only: first as usual (WAL readers need the -shm file, and a missing one is
+ * created, which a read-only stateDir refuses), then as immutable, which reads the database file
+ * without any lock or -shm. Immutable misses what only the WAL holds; that is there only while
+ * a writer runs (a clean close checkpoints it into the file), and a writer can write its -shm. */
+static int sqlite_open_readonly_db(StateBackend *b, DiagList *diags) {
+        static const char *const modes[] = { "mode=ro", "mode=ro&immutable=1" };
+        _cleanup_free_ char *uri = NULL;
+        int r = -EIO;
+
+        for (size_t i = 0; i < ELEMENTSOF(modes); i++) {
+                sqlite3_close_v2(b->db);
+                b->db = NULL;
+                free(uri);
+                if (asprintf(&uri, "file:%s?%s", b->path, modes[i]) < 0) {
+                        uri = NULL;
+                        return -ENOMEM;
+                }
+                r = sqlite3_open_v2(uri, &b->db,
+                                    SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                                    NULL);
+                r = sqlite_to_errno(r);
+                if (r >= 0)
+                        r = sqlite_check_owner_readonly(b, diags);
+                if (r != -ENOENT && r != -EACCES && r != -EIO)
+                        return r;
+        }
+        return r;
+}
+
+/* A back end of dir's state.db, not opened yet. NULL when out of memory. */
+static StateBackend *sqlite_backend_new(const char *dir) {
         _cleanup_(sqlite_closep) StateBackend *b = calloc(1, sizeof(StateBackend));
+
+        if (!b)
+                return NULL;
+        if (asprintf(&b->path, "%s/%s", dir, STATE_DB_NAME) < 0) {
+                b->path = NULL;
+                return NULL;
+        }
+        return TAKE_PTR(b);
+}
+
+static int sqlite_open_readonly(const char *dir, DiagList *diags, StateBackend **ret) {
+        _cleanup_(sqlite_closep) StateBackend *b = sqlite_backend_new(dir);
         int r;
 
         if (!b)
                 return -ENOMEM;
-        if (asprintf(&b->path, "%s/%s", dir, STATE_DB_NAME) < 0) {
-                b->path = NULL;
+        if (access(b->path, F_OK) < 0)
+                return -errno; /* -ENOENT: no store yet, which a read never creates */
+        r = sqlite_open_readonly_db(b, diags);
+        if (r >= 0 && !b->empty)
+                r = sqlite_prepare(b);
+        if (r < 0)
+                return r;
+        sqlite3_busy_timeout(b->db, STATE_DB_BUSY_MSEC);
+        *ret = TAKE_PTR(b);
+        return 0;
+}
+
+static int sqlite_open(const char *dir, DiagList *diags, StateBackend **ret) {
+        _cleanup_(sqlite_closep) StateBackend *b = sqlite_backend_new(dir);
+        int r;
+
+        if (!b)
                 return -ENOMEM;
-        }
         r = sqlite3_open_v2(b->path, &b->db,
                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (r != SQLITE_OK)
@@ -236,6 +307,8 @@ static int sqlite_delete(StateBackend *b, const char *key) {
 static int sqlite_get(StateBackend *b, const char *key, char **ret_value) {
         int rc, r = 0;
 
+        if (b->empty)
+                return 0;
         if (sqlite3_bind_text(b->get, 1, key, -1, SQLITE_STATIC) != SQLITE_OK)
                 return -ENOMEM;
         rc = sqlite3_step(b->get);
@@ -255,6 +328,8 @@ static int sqlite_iterate(StateBackend *b, StateBackendRowFunc fn, void *userdat
         sqlite3_stmt *st = NULL;
         int rc, r = 0;
 
+        if (b->empty)
+                return 0;
         rc = sqlite3_prepare_v2(b->db, "SELECT key, record FROM resources ORDER BY key", -1, &st,
                                 NULL);
         while (rc == SQLITE_OK && r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -333,6 +408,7 @@ const StateBackendOps state_backend_sqlite = {
         .name = "sqlite",
         .file_name = STATE_DB_NAME,
         .open = sqlite_open,
+        .open_readonly = sqlite_open_readonly,
         .close = sqlite_close,
         .get = sqlite_get,
         .iterate = sqlite_iterate,

@@ -35,6 +35,7 @@ struct StateStore {
         size_t n, allocated;
         Hashmap *index; /* key (the record's own) → record */
         bool sorted;
+        bool readonly; /* state_store_open_readonly(): saving is refused */
         /* The records' shared strings (provider, account, qualifier, file, the location's),
          * one copy each: the same few values repeat in every record (PooledString.s →
          * PooledString). */
@@ -742,6 +743,8 @@ static int state_rename(const char *dir, const char *name, const char *suffix, c
         return r < 0 ? r : 1;
 }
 
+static int store_save(StateStore *s);
+
 /* The state.json of an older asyncfg, imported once: its records are written to the empty
  * back end in one transaction, then the file is renamed state.json.migrated. A file found next
  * to a back end that holds records was imported already (a crash between the commit and the
@@ -759,15 +762,16 @@ static int state_import_json(StateStore *s, DiagList *diags) {
                 s->reading = NULL;
                 if (r < 0)
                         return r;
-                r = state_store_save(s);
+                r = store_save(s);
                 if (r < 0)
                         return r;
         }
         return state_rename(s->dir, STATE_JSON_NAME, STATE_MIGRATED_SUFFIX, NULL);
 }
 
-/* A store with the back end's records, before any import. */
-static int store_open_backend(const char *dir, DiagList *diags, StateStore **ret) {
+/* A store with the back end's records, before any import; read-only: opened for reading, and
+ * a missing store is an empty one (no back end). */
+static int store_open_backend(const char *dir, bool readonly, DiagList *diags, StateStore **ret) {
         _cleanup_(state_store_freep) StateStore *s = NULL;
         struct stat st;
         int r;
@@ -788,8 +792,12 @@ static int store_open_backend(const char *dir, DiagList *diags, StateStore **ret
         s->dir = strdup(dir);
         if (!s->index || !s->dirty || !s->pool || !s->dir)
                 return -ENOMEM;
-        r = s->ops->open(dir, diags, &s->backend);
-        if (r >= 0)
+        s->readonly = readonly;
+        r = readonly ? s->ops->open_readonly(dir, diags, &s->backend)
+                     : s->ops->open(dir, diags, &s->backend);
+        if (r == -ENOENT && readonly)
+                r = 0;
+        else if (r >= 0)
                 r = state_load_backend(s, diags);
         if (r < 0)
                 return r;
@@ -797,7 +805,25 @@ static int store_open_backend(const char *dir, DiagList *diags, StateStore **ret
         return 0;
 }
 
-int state_store_open(const char *dir, DiagList *diags, StateStore **ret) {
+/* The records of state.json, read when the store has none (not imported yet), and neither
+ * saved nor renamed. */
+static int state_read_json(StateStore *s, DiagList *diags) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (s->n > 0)
+                return 0;
+        if (asprintf(&path, "%s/%s", s->dir, STATE_JSON_NAME) < 0)
+                return -ENOMEM;
+        if (access(path, F_OK) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        r = state_load_file(s, path, diags);
+        s->reading = NULL;
+        return r;
+}
+
+/* Opens the store of dir; read-only: no state.json import (it is read in the store's place). */
+static int store_open(const char *dir, bool readonly, DiagList *diags, StateStore **ret) {
         _cleanup_(state_store_freep) StateStore *s = NULL;
         _cleanup_(diag_list_done) DiagList ignored = {};
         int r;
@@ -806,13 +832,21 @@ int state_store_open(const char *dir, DiagList *diags, StateStore **ret) {
                 diag_list_init(&ignored);
                 diags = &ignored;
         }
-        r = store_open_backend(dir, diags, &s);
+        r = store_open_backend(dir, readonly, diags, &s);
         if (r >= 0)
-                r = state_import_json(s, diags);
+                r = readonly ? state_read_json(s, diags) : state_import_json(s, diags);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(s);
         return 0;
+}
+
+int state_store_open(const char *dir, DiagList *diags, StateStore **ret) {
+        return store_open(dir, false, diags, ret);
+}
+
+int state_store_open_readonly(const char *dir, DiagList *diags, StateStore **ret) {
+        return store_open(dir, true, diags, ret);
 }
 
 int state_store_quarantine(const char *dir, char **ret_path) {
@@ -824,7 +858,7 @@ int state_store_quarantine(const char *dir, char **ret_path) {
         /* Whichever made the open fail: the back end if its records cannot be read, else the
          * state.json that could not be imported. */
         diag_list_init(&ignored);
-        r = store_open_backend(dir, &ignored, &s);
+        r = store_open_backend(dir, false, &ignored, &s);
         if (r == -EBADMSG || r == -EPROTONOSUPPORT)
                 return state_backend_sqlite.quarantine(dir, ret_path);
         state_store_free(s);
@@ -927,13 +961,15 @@ static int state_save_row(StateStore *s, const char *key) {
         return s->ops->put(s->backend, key, value);
 }
 
-int state_store_save(StateStore *s) {
+static int store_save(StateStore *s) {
         const char *key;
         size_t i = 0;
         int r;
 
         if (hashmap_size(s->dirty) == 0)
                 return 0;
+        if (s->readonly)
+                return -EROFS;
         r = s->ops->begin(s->backend);
         if (r < 0)
                 return r;
@@ -950,8 +986,24 @@ int state_store_save(StateStore *s) {
         return s->dirty ? 1 : -ENOMEM;
 }
 
+int state_store_save(StateStore *s) {
+        int r;
+
+        store_lock(s);
+        r = store_save(s);
+        store_unlock(s);
+        return r;
+}
+
 size_t state_store_pending(const StateStore *s) {
-        return s ? hashmap_size(s->dirty) : 0;
+        size_t n;
+
+        if (!s)
+                return 0;
+        store_lock(s);
+        n = hashmap_size(s->dirty);
+        store_unlock(s);
+        return n;
 }
 
 void state_store_set_busy_timeout(StateStore *s, unsigned msec) {

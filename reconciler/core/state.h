@@ -96,6 +96,13 @@ typedef struct StateStore StateStore;
  * process held the store's lock too long. Other errors: -errno, -ENOMEM. */
 int state_store_open(const char *dir, DiagList *diags, StateStore **ret);
 
+/* Opens the store of dir for reading only (asyncfg plan): nothing is created, written,
+ * imported or renamed, so a read-only stateDir, or one the user cannot write, is read all the
+ * same. No store is an empty one; a state.json not imported yet is read in its place. Records
+ * may be changed in memory; state_store_save() then fails with -EROFS. Errors as
+ * state_store_open(). */
+int state_store_open_readonly(const char *dir, DiagList *diags, StateStore **ret);
+
 /* Moves what made state_store_open() fail aside, keeping it for inspection: the store's file
  * (state.db, with its WAL, to state.db.broken-<usec>) if it is not usable, else a state.json
  * that could not be imported (to state.json.broken-<usec>). The next open starts empty.
@@ -112,9 +119,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(StateStore *, state_store_free);
 
 /* The record of key, or NULL. Valid until the next put/remove/free. */
 /* While shared, state_store_get(), _put(), _remove(), _set_info(), _set_location() and
- * _set_orphaned() take a lock, so that several threads may use the store at once, each for its
- * own keys (a record returned by state_store_get() stays valid while nobody else changes that
- * key). The rest (open, save, iterating) is for one thread, with the store not shared. */
+ * _set_orphaned(), and state_store_save() and _pending(), take a lock, so that several threads may
+ * use the store at once, each for its own keys (a record returned by state_store_get() stays
+ * valid while nobody else changes that key), and any of them may commit what all have
+ * recorded. The rest (open, iterating) is for one thread, with the store not shared. */
 void state_store_set_shared(StateStore *s, bool shared);
 
 const StateRecord *state_store_get(const StateStore *s, const char *key);

@@ -4,10 +4,11 @@ version and alias through the list API (with pagination); Terraform state files.
 
 import glob
 import os
+import time
 
 import pytest
 
-from conftest import HW_URN, ROOT, run, write_desired
+from conftest import HW_URN, ROOT, run, write_config, write_desired
 
 CASES = [
     # account, function, qualifier (None: every config of the function), configs expected
@@ -63,6 +64,28 @@ def test_import_every_version_and_alias(setup, tmp_path):
         r = setup.asyncfg("plan", str(d))
         assert r.returncode == 0, r.stdout[-2000:] + r.stderr
         assert f"{n} in sync, 0 errors." in r.stdout
+
+
+def test_import_takes_a_token_per_request(setup, tmp_path):
+    """Every request of an import, each page of a list too, takes a token of the account's
+    rateLimit (DESIGN.md §3.8): two pages at qps 2, burst 1, take half a second at least."""
+    docs = {f"aws-{i}.yaml": (f"apiVersion: asyncfg.io/v1\nkind: AsyncInvokeConfig\nmetadata: {{name: a{i}}}\n"
+                              f"spec: {{provider: aws, function: 'orders-worker:a{i:02d}', maxRetryAttempts: 1}}\n")
+            for i in range(60)}
+    r = setup.asyncfg("apply", write_desired(str(tmp_path / "many"), docs))
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    qps = 2
+    os.makedirs(tmp_path / "slow")
+    slow = write_config(str(tmp_path / "slow"), setup.fake, setup.desired, qps=qps, burst=1)
+    before = setup.fake.stats()["requests"]
+    t0 = time.monotonic()
+    r = run("import", "--config", slow, "--account", "aws-prod", "--function", "orders-worker")
+    took = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("kind: AsyncInvokeConfig") == 60, r.stderr
+    requests = setup.fake.stats()["requests"] - before
+    assert requests >= 2  # pages of 50
+    assert took >= 0.9 * (requests - 1) / qps, (took, requests)
 
 
 def test_import_errors(setup):

@@ -31,6 +31,15 @@ def write_docs(directory, names, retries=2):
             f.write("---\n".join(doc(n, retries=retries) for n in names[i:i + 50]))
 
 
+def assert_sound(state_dir):
+    """state.db passes SQLite's integrity check."""
+    db = sqlite3.connect(os.path.join(state_dir, "state.db"))
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        db.close()
+
+
 def test_cli_and_daemon_write_one_store_at_once(fake, make_daemon, tmp_path):
     ours = [f"d{i}" for i in range(150)]
     theirs = [[f"c{j}x{i}" for i in range(60)] for j in range(3)]
@@ -70,11 +79,7 @@ def test_kill9_during_a_sync_keeps_every_acknowledged_write(fake, make_daemon):
     acked = {r["name"] for r in d.status()["resources"] if r["state"] == "in_sync"}
     d.kill()
     assert len(acked) < len(names)  # killed during the sync, not after it
-    db = sqlite3.connect(os.path.join(d.state, "state.db"))
-    try:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    finally:
-        db.close()
+    assert_sound(d.state)
     state = read_state(d.state)
     assert acked <= names_in(state)  # everything reported in sync was durable
     for key, rec in state["resources"].items():
@@ -87,6 +92,95 @@ def test_kill9_during_a_sync_keeps_every_acknowledged_write(fake, make_daemon):
     assert time.monotonic() - t0 < 60
     assert fake.count("PUT") == len(names)  # a PUT whose record was lost is found in sync
     assert d.stop() == 0
+
+
+def state_rows(state_dir):
+    """Rows in state.db, read as another process would (0 before there is a database)."""
+    path = os.path.join(state_dir, "state.db")
+    if not os.path.exists(path):
+        return 0
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    try:
+        return db.execute("SELECT count(*) FROM resources").fetchone()[0]
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return 0
+    finally:
+        db.close()
+
+
+def test_apply_commits_as_it_writes_and_a_kill_keeps_them(fake, make_daemon):
+    """`asyncfg apply` commits each record as its PUT completes (group commit), not at the end of
+    the run: a kill -9 half way through keeps every record committed until then."""
+    names = [f"p{i:03d}" for i in range(120)]
+    fake.create(*names)
+    d = make_daemon(qps=40, burst=2)  # 240 requests at 40/s: about 6 s
+    write_docs(d.desired, names, retries=1)
+    p = subprocess.Popen([ASYNCFG, "apply", "--config", d.config, "--jobs", "1", d.desired],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        # Records appear while the run goes on (before: none until its very end).
+        wait_for(lambda: state_rows(d.state) >= 20 or p.poll() is not None, 30, interval=0.05,
+                 what="records committed during the apply")
+        assert p.poll() is None, "the apply ended before any record was committed: " + p.stderr.read()
+        committed = state_rows(d.state)
+        assert committed < len(names)
+        p.kill()
+        p.wait(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert_sound(d.state)
+    state = read_state(d.state)
+    assert len(state["resources"]) >= committed
+    for key, rec in state["resources"].items():
+        assert rec["config"]["maxRetryAttempts"] == 1, key
+
+
+def run_readonly(state_dir, argv):
+    """argv with state_dir read-only to it: a read-only bind mount in a mount namespace of its
+    own when running as root (root writes through any mode bits), else mode 0555."""
+    if os.geteuid() != 0:
+        os.chmod(state_dir, 0o555)
+        try:
+            return asyncfg(*argv)
+        finally:
+            os.chmod(state_dir, 0o755)
+    script = ('mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" && '
+              'touch "$0/probe" 2>/dev/null && exit 99; exec "$@"')
+    r = subprocess.run(["unshare", "-m", "sh", "-c", script, state_dir, ASYNCFG, *argv],
+                       capture_output=True, text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
+    assert r.returncode != 99, "the state directory was still writable"
+    return r
+
+
+def test_plan_reads_a_read_only_state_dir(fake, make_daemon):
+    """`asyncfg plan` opens the store read-only: on a stateDir it cannot write it still tells a
+    change from drift, says nothing about the store, and leaves the directory as it was."""
+    fake.create("ch", "dr", "same")
+    d = make_daemon()
+    write_docs(d.desired, ["ch", "dr", "same"], retries=1)
+    r = asyncfg("apply", "--config", d.config, d.desired)
+    assert r.returncode == 0, r.stderr
+    write_docs(d.desired, ["ch"], retries=2)  # part0.yaml: ch only, now 2
+    with open(os.path.join(d.desired, "part1.yaml"), "w") as f:
+        f.write("---\n".join(doc(n, retries=1) for n in ("dr", "same")))
+    fake.drift("dr", {"MaximumRetryAttempts": 0})
+    before = sorted(os.listdir(d.state))
+    assert before == ["state.db"]  # closed cleanly: no WAL, no -shm to read through
+    r = run_readonly(d.state, ["plan", "--config", d.config, d.desired])
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "maxRetryAttempts: 1 → 2   (change)" in r.stdout, r.stdout
+    assert "maxRetryAttempts: 0 → 1   (drift)" in r.stdout, r.stdout
+    assert "warning" not in r.stderr, r.stderr
+    assert sorted(os.listdir(d.state)) == before
+
+    # No store at all in a read-only stateDir: a plan of nothing recorded, no warning.
+    os.remove(os.path.join(d.state, "state.db"))
+    r = run_readonly(d.state, ["plan", "--config", d.config, d.desired])
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "warning" not in r.stderr, r.stderr
+    assert os.listdir(d.state) == []
 
 
 def test_state_json_is_imported_once(fake, make_daemon):

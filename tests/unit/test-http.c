@@ -388,6 +388,26 @@ static void run_one(Loop *loop, HttpRequest *req, Tracked *t) {
 
 /* ---- tests --------------------------------------------------------------------------------- */
 
+/* Once nothing is in flight, nothing of the engine's wakes the loop: an idle daemon between
+ * two drift polls must sleep (curl's last timeout of a finished transfer, about a second off,
+ * used to fire for nothing after every request). */
+static void test_idle_after_a_request(void **state) {
+        _cleanup_free_ char *url = url_for(&plain_server, "http", "/echo");
+        Tracked t = {};
+        Loop loop;
+
+        loop_new(&loop, NULL);
+        start_tracked(&loop, &t, "GET", url, NULL, 0);
+        assert_int_equal(loop_run(&loop, 5000000), 0);
+        assert_int_equal(t.res.status, 200);
+        while (sd_event_run(loop.event, 0) > 0) /* what is due now */
+                ;
+        assert_int_equal(sd_event_run(loop.event, 2500000), 0); /* nothing within 2.5 s */
+        result_done(&t.res);
+        loop_free(&loop);
+        (void) state;
+}
+
 static void test_get_headers_on_the_wire(void **state) {
         _cleanup_free_ char *url = url_for(&plain_server, "http", "/echo");
         char host[64], buf[256];
@@ -1190,6 +1210,7 @@ int main(void) {
                 cmocka_unit_test(test_proxy_from_environment),
                 cmocka_unit_test(test_proxy_precedence),
                 cmocka_unit_test(test_tls_ca_file),
+                cmocka_unit_test(test_idle_after_a_request),
         };
 
         /* The tests talk to 127.0.0.1 directly; a proxy from the environment would get in the

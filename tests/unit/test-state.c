@@ -871,6 +871,40 @@ static void test_pooled_strings(void **state) {
         (void) state;
 }
 
+/* A read-only open (asyncfg plan) creates nothing: no store is an empty one, an existing one is
+ * read without writing a byte of it, and saving is refused. */
+static void test_readonly(void **state) {
+        char *dir = make_dir();
+        _cleanup_(state_store_freep) StateStore *s = NULL, *w = NULL;
+        AsyncConfig c = { .has_max_retry_attempts = true, .max_retry_attempts = 3 };
+        struct stat before, after;
+        char *p;
+
+        assert_int_equal(state_store_open_readonly(dir, NULL, &s), 0);
+        assert_int_equal(state_store_size(s), 0);
+        assert_true(asprintf(&p, "%s/state.db", dir) >= 0);
+        assert_int_equal(access(p, F_OK), -1); /* not created */
+        s = state_store_free(s);
+
+        assert_int_equal(state_store_open(dir, NULL, &w), 0);
+        assert_int_equal(state_store_put(w, "k", &c, 1, true), 0);
+        assert_int_equal(state_store_save(w), 1);
+        w = state_store_free(w);
+        assert_int_equal(stat(p, &before), 0);
+        assert_int_equal(state_store_open_readonly(dir, NULL, &s), 0);
+        assert_int_equal(state_store_size(s), 1);
+        assert_int_equal(state_store_get(s, "k")->applied.max_retry_attempts, 3);
+        assert_int_equal(state_store_put(s, "k2", &c, 2, true), 0);
+        assert_int_equal(state_store_save(s), -EROFS);
+        s = state_store_free(s);
+        assert_int_equal(stat(p, &after), 0);
+        assert_int_equal(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+        assert_int_equal(before.st_size, after.st_size);
+        free(p);
+        remove_dir(dir);
+        (void) state;
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_two_writers),
@@ -880,6 +914,7 @@ int main(void) {
                 cmocka_unit_test(test_save_bytes),     cmocka_unit_test(test_order),
                 cmocka_unit_test(test_pooled_strings), cmocka_unit_test(test_info_and_orphans),
                 cmocka_unit_test(test_info_from_key),  cmocka_unit_test(test_location),
+                cmocka_unit_test(test_readonly),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

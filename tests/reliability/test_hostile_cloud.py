@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 
 from daemonlib import Daemon, Fake, doc, wait_for  # noqa: E402
 from hostile_server import ANSWERS, HostileServer, full, make_bombs  # noqa: E402
+from figures47 import record  # noqa: E402
 
 HWM_KB = 200 * 1024       # the daemon's peak RSS over the whole run
 ERROR_SECONDS = 20        # every case but the drips shows its error within this
@@ -118,12 +119,22 @@ def test_hostile_answers_decide_nothing(servers, tmp_path):
         stop_secs = time.monotonic() - t
         for c in cases:
             assert set(servers[c].methods()) == {"GET"}, c
-        print(f"\n{len(cases)} hostile answers; VmHWM {hwm} KiB; {corrected} drifts of the "
-              f"fakecloud account corrected meanwhile; stop {stop_secs:.2f}s")
-        for c in cases:
-            secs, state, err = first_error[c]
-            print(f"  {c:24} {secs:6.2f}s {len(servers[c].methods()):3} GETs  {state:8} "
-                  f"{err['class']}: {err['message'][:100]}")
+        gets = sum(len(servers[c].methods()) for c in cases)
+        slowest = max((first_error[c][0], c) for c in cases if c not in DRIPS)
+        record("hostile-cloud", "Hostile cloud", "pytest tests/reliability/test_hostile_cloud.py", [
+            ["hostile answers (one account and one hostile server each)", len(cases)],
+            ["requests the hostile servers received", f"{gets} GETs, 0 PUT, 0 DELETE; the "
+             "redirects' target: 0"],
+            ["first clear error in /status", f"all but the drips within {slowest[0]:.1f} s "
+             f"(slowest: {slowest[1]}); drip-headers {first_error['drip-headers'][0]:.0f} s "
+             f"(below 1 byte/s for 30 s), drip-body {first_error['drip-body'][0]:.0f} s "
+             "(the 60 s transfer cap)"],
+            ["daemon's VmHWM over the run (100 MB bodies, 256 MiB gzip bomb, header bomb)",
+             f"{hwm // 1024} MiB"],
+            ["the fakecloud account meanwhile", f"{corrected} drifts injected, each corrected"],
+            ["SIGTERM with drips in flight", f"exit 0 in {stop_secs:.1f} s"],
+        ] + [[f"`{c}`", f"{first_error[c][1]}, {first_error[c][2]['class']}: "
+              f"{first_error[c][2]['message'][:120]}"] for c in cases])
     finally:
         if d:
             d.close()

@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import daemonlib  # noqa: E402
 from daemonlib import BUILD, Daemon, Fake, wait_for  # noqa: E402
 import hostile_corpus  # noqa: E402
+from figures47 import record  # noqa: E402
 from hostile_corpus import good  # noqa: E402
 
 ASYNCFG = os.path.join(BUILD, "asyncfg")
@@ -40,6 +41,8 @@ LOCATED = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): error: .+$")
 
 # Bounds, an order of magnitude above what a run measures (tests/reliability/RELIABILITY-4-7.md).
 CORPUS_SECONDS = 30
+SUITE = ("hostile-desired", "Hostile desired state",
+         "pytest tests/reliability/test_hostile_desired.py")
 HWM_KB = 256 * 1024
 BULK_FILES = 20000
 BULK_SECONDS = 120
@@ -145,8 +148,14 @@ def test_validate_locates_every_hostile_file(corpus, tmp_path):
     lines = [f"{d['path']}:{d['line']}:{d['column']}: {d['severity']}: {d['message']}"
              for d in json.loads(out)]
     check_located(lines, root, expectations(cases, daemon=False))
-    print(f"\nvalidate: {len(cases)} hostile inputs, {sum(1 for c in cases if c[1] == 'error')} "
-          f"located errors, {secs:.2f}s, max RSS {rss} KiB")
+    n_error = sum(1 for c in cases if c[1] == "error")
+    record(*SUITE, [
+        ["hostile inputs in the corpus", f"{len(cases)} ({n_error} errors, "
+         f"{sum(1 for c in cases if c[1] == 'skip')} skipped names, "
+         f"{sum(1 for c in cases if c[1] == 'ok')} odd but valid)"],
+        ["asyncfg validate: located errors, time, max RSS",
+         f"{len(named)} paths named, all `path:line:col: error:`; {secs:.2f} s; "
+         f"{rss // 1024} MiB"]])
 
 
 class HostileRun:
@@ -246,8 +255,11 @@ def test_daemon_inotify_and_sighup(hostile_run, tmp_path):
     check_located(lines, run.d.desired, cases)
     run.assert_good_in_force()
     assert vm_hwm_kb(run.d.proc.pid) < HWM_KB
-    print(f"\ndaemon: {len(cases)} hostile inputs through inotify in {took:.2f}s, "
-          f"VmHWM {hwm} KiB")
+    record(*SUITE, [["daemon, inotify then SIGHUP: every verdict as validate's, time, VmHWM",
+                     f"{len(cases)} inputs dropped into the running daemon's directory, all "
+                     f"located in /status within {took:.2f} s, again after SIGHUP; "
+                     f"VmHWM {hwm // 1024} MiB; 0 DELETE, 0 PUT but the {len(OK_NAMES)} "
+                     f"valid odd files' own"]])
 
 
 def make_good_files_hostile(root):
@@ -331,6 +343,12 @@ def test_good_files_made_hostile_keep_their_last_good_version(hostile_run):
     run.assert_good_in_force()
     assert run.fake.count("PUT") == run.puts
     assert run.d.stop() == 0
+    record(*SUITE, [["good files made hostile in place (emptied, broken, binary, FIFO, "
+                     "/dev/zero, comment-only, unreadable, directory replaced by a file), "
+                     "files vanishing mid-read",
+                     f"{len(broken)} files: each in error with its last good version in force "
+                     f"(resources in sync, 0 DELETE, 0 PUT), through SIGHUP too; "
+                     f"{rounds} create/grow/truncate/unlink rounds in 3 s"]])
 
 
 def test_twenty_thousand_files_at_once(hostile_run, tmp_path):
@@ -364,5 +382,6 @@ def test_twenty_thousand_files_at_once(hostile_run, tmp_path):
              interval=0.5, what="the bulk files forgotten")
     run.assert_good_in_force()
     assert run.d.stop() == 0
-    print(f"\n20,000 files: validate {vsecs:.2f}s max RSS {vrss} KiB; daemon {took:.2f}s "
-          f"VmHWM {hwm} KiB")
+    record(*SUITE, [["20,000 broken files at once (one rename)",
+                     f"validate {vsecs:.2f} s, max RSS {vrss // 1024} MiB; daemon: all 20,000 "
+                     f"in error in {took:.2f} s, VmHWM {hwm // 1024} MiB, good files untouched"]])

@@ -36,6 +36,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 
 from daemonlib import BUILD, DAEMON, Fake, NotifySocket, doc, free_port, http_get, wait_for  # noqa: E402
+from figures47 import record  # noqa: E402
+
+SUITE = ("security", "Security", "pytest tests/reliability/test_security.py")
 
 ASYNCFG = os.path.join(BUILD, "asyncfg")
 STRACE = shutil.which("strace")
@@ -330,9 +333,19 @@ def test_canaries_never_leak(canary_run):
         with open(run.trace) as f:
             execs = [x for x in f if "execve(" in x]
         assert len(execs) == 1 and DAEMON in execs[0], execs
-    print(f"\nsecurity: {len(run.canary)} canaries, {len(seen)} places searched "
-          f"({sum(len(v) for v in seen.values())} bytes), {len(run.rx.posts)} alerts, 0 leaks; "
-          f"state files {sorted(modes)} all 0600; execve {len(execs) if STRACE else 'n/a'}")
+    record(*SUITE, [
+        ["canary secrets", f"{len(run.canary)}: credentials file, systemd credential, "
+         "environment (secret and session token), shared credentials file, IMDSv2 (its session "
+         "token, the secret and token it hands out), alert webhook HMAC secret, a secret the "
+         "cloud rejects"],
+        ["places searched", f"{len(seen)} ({sum(len(v) for v in seen.values())} bytes): "
+         + ", ".join(sorted({k.split(' ')[0] if k.startswith('alert') else k for k in seen}))],
+        ["leaks", len(leaks)],
+        ["state files under umask 022", ", ".join(f"{k} {oct(v)[2:]}" for k, v in
+                                                 sorted(modes.items()))],
+        ["execve during the run (strace -f)", f"{len(execs)} (the daemon's own)" if STRACE
+         else "not measured: strace is not installed"],
+    ])
 
 
 def make_self_signed(d, name, san="IP:127.0.0.1"):
@@ -365,6 +378,7 @@ def test_tls_verification_is_always_on(tmp_path):
         desired = os.path.join(d, "desired")
         os.makedirs(desired)
         os.makedirs(os.path.join(d, "state"))
+        refused = {}
         cas = {"none": "", "wrong": f", caFile: {wrong}", "right": f", caFile: {crt}"}
         accounts = "".join(
             f"  - {{name: tls-{k}, provider: aws, region: us-east-1, "
@@ -407,7 +421,7 @@ def test_tls_verification_is_always_on(tmp_path):
             msg = r["message"].lower()
             assert "certificate" in msg or "ssl" in msg, (k, r)
             assert resources()[f"tls-{k}"]["state"] != "in_sync"
-            print(f"\ntls-{k}: {r['message']}")
+            refused[k] = r["message"]
         ctl.request("GET", "/_fake/configs")
         live = {c["function"]: c["config"] for c in json.loads(ctl.getresponse().read())}
         assert live["tls-right"].get("MaximumRetryAttempts") == 2
@@ -415,6 +429,9 @@ def test_tls_verification_is_always_on(tmp_path):
         assert live.get("tls-wrong", {}).get("MaximumRetryAttempts") is None
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=30) == 0
+        record(*SUITE, [["https endpoint, self-signed certificate",
+                         f"no caFile: refused ({refused['none']}); wrong caFile: refused "
+                         f"({refused['wrong']}); its own certificate as caFile: in sync"]])
     finally:
         if daemon and daemon.poll() is None:
             daemon.kill()

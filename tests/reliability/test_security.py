@@ -22,7 +22,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -37,6 +36,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 
 from daemonlib import BUILD, DAEMON, Fake, NotifySocket, doc, free_port, http_get, wait_for  # noqa: E402
 from figures47 import record  # noqa: E402
+from test_daemon_alerts import Receiver  # noqa: E402  (path, headers, JSON, raw body) per POST
 
 SUITE = ("security", "Security", "pytest tests/reliability/test_security.py")
 
@@ -55,33 +55,6 @@ class FakeCloud(Fake):
         line = self.proc.stdout.readline()
         assert line.startswith("LISTENING "), line
         self.port = int(line.split()[1])
-
-
-class Receiver:
-    """Records every request (alerts): path, headers, raw body."""
-
-    def __init__(self):
-        self.posts = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                outer.posts.append((self.path, str(self.headers), raw))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class FakeImds:
@@ -283,11 +256,11 @@ def test_canaries_never_leak(canary_run):
     assert any(m == "PUT" for m, _, _ in run.imds.requests)
     # The wrong secret: an error (auth), and an error alert made of it.
     wait_for(lambda: run.state_of("sec-bad") == "error", 20, what="sec-bad in error")
-    wait_for(lambda: any(b"sec-bad" in p[2] for p in run.rx.posts), 20, what="an error alert")
+    wait_for(lambda: any(b"sec-bad" in p[3] for p in run.rx.posts), 20, what="an error alert")
     # A drift: reported and alerted on.
     wait_for(lambda: run.state_of("sec-obs") == "in_sync", 20, what="sec-obs in sync")
     run.fakes["file"].drift("sec-obs", {"MaximumRetryAttempts": 0})
-    wait_for(lambda: any(b"sec-obs" in p[2] for p in run.rx.posts), 20, what="a drift alert")
+    wait_for(lambda: any(b"sec-obs" in p[3] for p in run.rx.posts), 20, what="a drift alert")
     readies = run.notify.values("READY").count("1")
     os.kill(run.pid, signal.SIGHUP)
     wait_for(lambda: run.notify.values("READY").count("1") > readies, 20, what="READY after SIGHUP")
@@ -318,8 +291,8 @@ def test_canaries_never_leak(canary_run):
         with open(os.path.join(run.state, name), "rb") as f:
             seen[f"state/{name} after stop"] = f.read()
     seen["log"] = run.logtext().encode()
-    for i, (path, headers, body) in enumerate(run.rx.posts):
-        seen[f"alert {i} {path}"] = headers.encode() + body
+    for i, (path, headers, _, body) in enumerate(run.rx.posts):
+        seen[f"alert {i} {path}"] = repr(headers).encode() + body
     if os.path.exists("/run/systemd/journal/socket") and shutil.which("journalctl"):
         seen["journal"] = subprocess.run(["journalctl", "--no-pager", "-o", "verbose",
                                           f"_PID={run.pid}"], capture_output=True).stdout

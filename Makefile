@@ -175,11 +175,18 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_CORE_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) -lpthread
 
+# A finding (crash, leak, timeout, abort of an invariant) fails the target: its log's tail is
+# shown and the input is kept as build/fuzz/<fuzzer>-crash-* (add it to the corpus once fixed)
+# until the next run.
 fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%)
 	@set -e; for f in $(FUZZ_NAMES); do \
-	    mkdir -p build/fuzz/corpus-$$f; \
-	    $(FUZZ_BUILD)/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	        -dict=tests/fuzz/$$f.dict build/fuzz/corpus-$$f tests/fuzz/corpus/$$f 2>&1 | tail -n 3 || true; \
+	    mkdir -p build/fuzz/corpus-$$f; rm -f build/fuzz/$$f-*-*; \
+	    if ! $(FUZZ_BUILD)/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        -artifact_prefix=build/fuzz/$$f- -dict=tests/fuzz/$$f.dict \
+	        build/fuzz/corpus-$$f tests/fuzz/corpus/$$f > build/fuzz/$$f.log 2>&1; then \
+	        tail -n 40 build/fuzz/$$f.log; echo "fuzz: $$f found a problem (build/fuzz/$$f.log)"; \
+	        exit 1; fi; \
+	    echo "fuzz: $$f: $$(grep -h '^Done' build/fuzz/$$f.log)"; \
 	done
 
 # ---- the rest ------------------------------------------------------------------------

@@ -19,6 +19,7 @@
  * SQLite's write lock, each waiting up to the busy timeout. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -185,6 +186,18 @@ static int sqlite_prepare(StateBackend *b) {
         return 0;
 }
 
+/* Creates path 0600 when it does not exist, whatever the umask: SQLite would create it 0644,
+ * and it gives the -wal and -shm files the mode of the database file. An existing file is left
+ * as it is (a foreign one must stay exactly as it was). */
+static int sqlite_create_private(const char *path) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+        if (fd < 0) /* an existing one may be read-only to us: SQLite then opens it so */
+                return errno == EEXIST ? 0 : -errno;
+        close(fd);
+        return 0;
+}
+
 /* Read-only (asyncfg plan): a database that is ours is read, never written; an empty one has
  * no rows (nothing is created). */
 static int sqlite_check_owner_readonly(StateBackend *b, DiagList *diags) {
@@ -264,6 +277,9 @@ static int sqlite_open(const char *dir, DiagList *diags, StateBackend **ret) {
 
         if (!b)
                 return -ENOMEM;
+        r = sqlite_create_private(b->path);
+        if (r < 0)
+                return r;
         r = sqlite3_open_v2(b->path, &b->db,
                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (r != SQLITE_OK)

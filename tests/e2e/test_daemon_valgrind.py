@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 """valgrind finds no leaks in a daemon run (docs/style.md): build/asyncfgd under memcheck
 against the emulator for a short cycle — the documents of the three providers (both Alibaba
-APIs) loaded and reconciled, a drift injected and corrected, a document removed (orphaned), a
-SIGHUP reload, SIGTERM — exits 0
+APIs) loaded and reconciled, a drift injected and corrected, a document removed (orphaned), hostile
+files (a syntax error, an alias, a FIFO), a SIGHUP reload, SIGTERM — exits 0
 with no error and nothing definitely or indirectly lost. Skipped under the sanitizer build
 (ASan and valgrind do not mix) and when valgrind is not installed."""
 
@@ -70,6 +70,14 @@ def test_daemon_run_under_valgrind(tmp_path):
         # A document removed (deletionPolicy orphan): listed as orphaned.
         os.unlink(os.path.join(desired, "fc2.yaml"))
         wait_for(lambda: states().get("orphaned") == 1, 15, what="an orphan")
+        # Hostile files (the loader's error paths: syntax, an alias, a FIFO), kept over the reload.
+        with open(os.path.join(desired, "broken.yaml"), "w") as f:
+            f.write("a: [\n")
+        with open(os.path.join(desired, "alias.yaml"), "w") as f:
+            f.write("a: &x 1\nb: *x\n")
+        os.mkfifo(os.path.join(desired, "fifo.yaml"))
+        wait_for(lambda: ((status() or {}).get("summary") or {}).get("files", {}).get("error", 0) >= 3,
+                 15, what="3 files in error")
         # Reload.
         proc.send_signal(signal.SIGHUP)
         wait_for(lambda: notify.values("READY").count("1") >= 2, 15, what="READY=1 after SIGHUP")

@@ -437,6 +437,33 @@ static void test_quarantine(void **state) {
         remove_dir(dir);
 }
 
+/* state.db and its -wal and -shm are 0600 whatever the umask (issue 15, suite 6): SQLite alone
+ * creates them 0644, and the records say which functions exist in which accounts. */
+static void test_private_files(void **state) {
+        static const char *const names[] = { "state.db", "state.db-wal", "state.db-shm" };
+        char *dir = make_dir();
+        _cleanup_(state_store_freep) StateStore *s = NULL;
+        AsyncConfig c = {};
+        mode_t old = umask(022);
+
+        config_from("{\"maxRetryAttempts\":1}", &c);
+        assert_int_equal(state_store_open(dir, NULL, &s), 0);
+        assert_int_equal(state_store_put(s, KEY_AWS, &c, 1700000000000000u, false), 0);
+        assert_int_equal(state_store_save(s), 1);
+        umask(old);
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                char *p;
+                struct stat st;
+                assert_true(asprintf(&p, "%s/%s", dir, names[i]) >= 0);
+                assert_int_equal(stat(p, &st), 0);
+                assert_int_equal(st.st_mode & 07777, 0600);
+                free(p);
+        }
+        s = state_store_free(s);
+        async_config_done(&c);
+        remove_dir(dir);
+}
+
 static void test_open_errors(void **state) {
         StateStore *s = NULL;
         DiagList diags;
@@ -914,7 +941,7 @@ int main(void) {
                 cmocka_unit_test(test_save_bytes),     cmocka_unit_test(test_order),
                 cmocka_unit_test(test_pooled_strings), cmocka_unit_test(test_info_and_orphans),
                 cmocka_unit_test(test_info_from_key),  cmocka_unit_test(test_location),
-                cmocka_unit_test(test_readonly),
+                cmocka_unit_test(test_readonly),       cmocka_unit_test(test_private_files),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

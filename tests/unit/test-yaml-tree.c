@@ -114,6 +114,32 @@ static void test_errors(void **state) {
         expect_ok("a: -9223372036854775808\n", 23, 1);
 }
 
+/* A depth's member buffer serves a sequence, then a mapping (twice as large members): it was
+ * sized in members, so the mapping wrote past its end (found by fuzz-loader, issue 15; ASan,
+ * as in make SANITIZE=address check, sees the overflow). */
+static void test_level_reuse(void **state) {
+        _cleanup_(yaml_stream_freep) YamlStream *s = NULL;
+        const char *y = "a: [1, 2, 3, 4, 5, 6, 7, 8, 9]\n"
+                        "b: {k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7, k8: 8, k9: 9, "
+                        "k10: 10}\n";
+        const YamlNode *b;
+        DiagList d;
+
+        assert_int_equal(parse(y, strlen(y), &d, &s), 0);
+        assert_int_equal(s->n_documents, 1);
+        b = yaml_node_get(s->documents[0], "b");
+        assert_non_null(b);
+        assert_int_equal(b->n_pairs, 10);
+        for (unsigned i = 1; i <= 10; i++) {
+                char key[8], value[8];
+                snprintf(key, sizeof(key), "k%u", i);
+                snprintf(value, sizeof(value), "%u", i);
+                assert_string_equal(yaml_node_get(b, key)->value, value);
+        }
+        assert_int_equal(yaml_node_get(s->documents[0], "a")->n_items, 9);
+        diag_list_done(&d);
+}
+
 /* A billion laughs: every alias is an error, nothing is expanded, and the report is capped. */
 static void test_billion_laughs(void **state) {
         _cleanup_(yaml_stream_freep) YamlStream *s = NULL;
@@ -224,6 +250,7 @@ int main(void) {
                 cmocka_unit_test(test_limit_documents),
                 cmocka_unit_test(test_limit_file_size),
                 cmocka_unit_test(test_limit_nodes),
+                cmocka_unit_test(test_level_reuse),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -519,6 +519,11 @@ static int manager_open_state(Manager *m) {
         int k;
 
         diag_list_init(&diags);
+        k = state_remove_stale_temp(dir);
+        if (k > 0)
+                log_info("Removed %d stale temporary file(s) '.state.json.*' of an older state "
+                         "store from '%s'.",
+                         k, dir);
         k = state_store_open(dir, &diags, &m->state);
         if (k != -EBADMSG && k != -EPROTONOSUPPORT) {
                 if (k < 0)

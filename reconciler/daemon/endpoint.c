@@ -239,6 +239,34 @@ static bool request_has_body(struct MHD_Connection *c) {
         return te || (cl && strspn(cl, "0") != strlen(cl));
 }
 
+typedef struct LengthCheck {
+        const char *first; /* the first Content-Length value seen */
+        bool conflict;
+} LengthCheck;
+
+static enum MHD_Result length_check_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                        const char *value) {
+        LengthCheck *lc = cls;
+
+        if (!key || strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0)
+                return MHD_YES;
+        if (!lc->first)
+                lc->first = value ?: "";
+        else if (!streq(lc->first, value ?: ""))
+                lc->conflict = true;
+        return lc->conflict ? MHD_NO : MHD_YES;
+}
+
+/* Two different Content-Length values are the classic request-smuggling split (RFC 9112
+ * §6.3): the request is refused, whatever length MHD picked. MHD 0.9.75 keeps the first one
+ * and says nothing; the same value repeated is one length. */
+static bool request_has_conflicting_lengths(struct MHD_Connection *c) {
+        LengthCheck lc = {};
+
+        (void) MHD_get_connection_values(c, MHD_HEADER_KIND, length_check_one, &lc);
+        return lc.conflict;
+}
+
 /* Answers every request in the first call, before any body is read: MHD then closes a
  * connection whose body was not consumed. */
 static enum MHD_Result endpoint_handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -249,6 +277,8 @@ static enum MHD_Result endpoint_handle(void *cls, struct MHD_Connection *c, cons
 
         if (!streq(method, MHD_HTTP_METHOD_GET) && !streq(method, MHD_HTTP_METHOD_HEAD))
                 return respond_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+        if (request_has_conflicting_lengths(c))
+                return respond_text(c, MHD_HTTP_BAD_REQUEST, "conflicting Content-Length\n");
         if (request_has_body(c))
                 return respond_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body not accepted\n");
 

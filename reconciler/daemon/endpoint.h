@@ -8,7 +8,8 @@
  * polls.
  *
  * Routes (GET and HEAD only; anything else 405 with "Allow: GET, HEAD"; a request with a body,
- * i.e. a Content-Length above 0 or a Transfer-Encoding, 413; an unknown path 404):
+ * i.e. a Content-Length above 0 or a Transfer-Encoding, 413; two different Content-Length
+ * values, 400; an unknown path 404):
  *
  *   /metrics  200, the registry in the text format (Content-Type METRICS_CONTENT_TYPE)
  *   /healthz  200 "ok\n" (whoever answers is the event loop, so it is running)

@@ -10,22 +10,27 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <sys/resource.h>
 
 #include "lib/log.h"
 #include "lib/macro.h"
+#include "reconciler/daemon/endpoint-guard.h"
 #include "reconciler/daemon/endpoint.h"
 
-#define ENDPOINT_CONNECTION_LIMIT 32U
+/* 512 connections of at most 16 KiB (request line and headers) each: 8 MiB at worst. */
+#define ENDPOINT_CONNECTION_LIMIT 512U
 #define ENDPOINT_CONNECTION_TIMEOUT_SEC 10U
+#define ENDPOINT_HEADER_TIMEOUT_MSEC 5000U
 #define ENDPOINT_MEMORY_LIMIT (16U * 1024U) /* per connection: request line and headers */
-#define ENDPOINT_BACKLOG 64
-#define ENDPOINT_BODY_CHUNK (32U * 1024U) /* bytes of a streamed body produced per turn */
+#define ENDPOINT_BACKLOG 1024               /* the kernel caps it at net.core.somaxconn */
+#define ENDPOINT_BODY_CHUNK (32U * 1024U)   /* bytes of a streamed body produced per turn */
 
 struct Endpoint {
         sd_event *event;
         sd_event_source *io;
         sd_event_source *timer;
         struct MHD_Daemon *daemon;
+        EndpointGuard *guard;
         const Metrics *metrics;
         void (*before_metrics)(void *userdata);
         EndpointStatusFunc status;
@@ -275,6 +280,7 @@ static enum MHD_Result endpoint_handle(void *cls, struct MHD_Connection *c, cons
                                        void **con_cls) {
         Endpoint *ep = cls;
 
+        endpoint_guard_on_header(ep->guard, c);
         if (!streq(method, MHD_HTTP_METHOD_GET) && !streq(method, MHD_HTTP_METHOD_HEAD))
                 return respond_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
         if (request_has_conflicting_lengths(c))
@@ -380,21 +386,39 @@ static int endpoint_bind(const struct sockaddr_storage *addr, socklen_t len, uin
         return TAKE_FD(fd);
 }
 
+/* The connection limit, within what the process may open: each connection is a descriptor,
+ * and the daemon needs its others (cloud connections, the desired-state files) as well. */
+static unsigned endpoint_connection_limit(const EndpointOptions *o) {
+        unsigned limit = o->connection_limit ?: ENDPOINT_CONNECTION_LIMIT;
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) >= 0 && rl.rlim_cur != RLIM_INFINITY)
+                limit = (unsigned) MIN((rlim_t) limit, MAX(rl.rlim_cur / 2, (rlim_t) 16));
+        return limit;
+}
+
 static int endpoint_start_daemon(Endpoint *ep, int fd, int family, const EndpointOptions *o) {
         unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+        unsigned limit = endpoint_connection_limit(o);
+        unsigned header_msec = o->header_timeout_msec ?: ENDPOINT_HEADER_TIMEOUT_MSEC;
+        int r;
 
         if (family == AF_INET6)
                 flags |= MHD_USE_IPv6;
+        r = endpoint_guard_new(ep->event, limit, (usec_t) header_msec * USEC_PER_MSEC, &ep->guard);
+        if (r < 0)
+                return r;
         /* MHD owns fd from here on: MHD_stop_daemon() closes it. Whether a failing
          * MHD_start_daemon() closes it too is not documented; it is not closed here, because a
          * second close() could hit a reused descriptor number, while a leak on this improbable
          * path (out of memory, no epoll) is harmless: the daemon exits on it. */
         ep->daemon = MHD_start_daemon(
                 flags, 0, NULL, NULL, endpoint_handle, ep, MHD_OPTION_LISTEN_SOCKET, fd,
-                MHD_OPTION_CONNECTION_LIMIT, o->connection_limit ?: ENDPOINT_CONNECTION_LIMIT,
-                MHD_OPTION_CONNECTION_TIMEOUT,
+                MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
                 o->connection_timeout_sec ?: ENDPOINT_CONNECTION_TIMEOUT_SEC,
                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) ENDPOINT_MEMORY_LIMIT,
+                MHD_OPTION_NOTIFY_CONNECTION, endpoint_guard_on_connection, ep->guard,
+                MHD_OPTION_NOTIFY_COMPLETED, endpoint_guard_on_completed, ep->guard,
                 MHD_OPTION_EXTERNAL_LOGGER, endpoint_mhd_log, NULL, MHD_OPTION_END);
         return ep->daemon ? 0 : -EIO;
 }
@@ -466,6 +490,8 @@ Endpoint *endpoint_free(Endpoint *ep) {
         ep->timer = sd_event_source_disable_unref(ep->timer);
         if (ep->daemon)
                 MHD_stop_daemon(ep->daemon);
+        /* After MHD: stopping reports every connection closed to the guard. */
+        ep->guard = endpoint_guard_free(ep->guard);
         sd_event_unref(ep->event);
         free(ep->not_ready_reason);
         free(ep);

@@ -21,10 +21,13 @@
  *             query, 500 if it fails), produced in pieces as the client reads. Schema below.
  *
  * A route whose source (metrics, status) was not given answers 404. Limits: at most
- * connection_limit connections at once (further clients wait in the kernel's backlog until a
- * slot frees), each closed after connection_timeout_sec without progress, request line and
- * headers limited to 16 KiB; so a slow or greedy client holds at most one slot for a bounded
- * time and never the event loop. Handlers run on the loop: status must not block.
+ * connection_limit connections at once, each closed after connection_timeout_sec without
+ * progress, request line and headers limited to 16 KiB. A connection must deliver its whole
+ * request header within header_timeout_msec of its accept (or of its previous answer), however
+ * it trickles in; and when a new client takes the last slot, the connection that has waited
+ * longest for its header is closed (endpoint-guard.h). So slowloris clients and idle floods
+ * turn over instead of filling the slots, a scrape gets in, and no client ever holds the event
+ * loop. Handlers run on the loop: status must not block.
  *
  * listen: "host:port" (host a numeric IPv4 address or "localhost"), "[v6]:port" (numeric IPv6),
  * port 0..65535 where 0 picks a free port (endpoint_get_port() says which); NULL means
@@ -150,8 +153,9 @@ typedef struct EndpointOptions {
                                                  * alone, before /metrics is formatted */
         EndpointStatusFunc status;
         void *userdata;                  /* for status and before_metrics */
-        unsigned connection_limit;       /* [32] */
-        unsigned connection_timeout_sec; /* [10] */
+        unsigned connection_limit;       /* [512], at most half of RLIMIT_NOFILE */
+        unsigned connection_timeout_sec; /* [10] without progress */
+        unsigned header_timeout_msec;    /* [5000] for a whole request header */
 } EndpointOptions;
 
 /* Parses a listen string. Returns 1 and the address, 0 if s is "" (disabled; ret_* untouched),

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "lib/crypto.h"
 #include "lib/http.h"
 #include "reconciler/cli/status.h"
 #include "reconciler/spec/daemon-config.h"
@@ -74,9 +75,59 @@ static char *endpoint_from_config(const char *path, FILE *err) {
         diag_list_done(&diags);
         if (r < 0 || isempty(c->listen) || parse_listen_address(c->listen, &host, &port) < 0)
                 return NULL;
-        if (asprintf(&url, strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u", host, port) < 0)
+        if (asprintf(&url, strchr(host, ':') ? "%s://[%s]:%u" : "%s://%s:%u",
+                     c->web.tls_cert_file ? "https" : "http", host, port) < 0)
                 return NULL;
         return url;
+}
+
+/* The password: $ASYNCFG_PASSWORD, else the first line of the file. 0, or 1 (printed). */
+static int status_read_password(const CliStatusOptions *o, char **ret) {
+        _cleanup_fclose_ FILE *f = NULL;
+        const char *env = getenv("ASYNCFG_PASSWORD");
+        char *line = NULL;
+        size_t size = 0;
+        ssize_t n;
+
+        if (env || !o->password_file) {
+                if (!env)
+                        fprintf(o->err, "error: --user needs the password in $ASYNCFG_PASSWORD "
+                                        "or --password-file\n");
+                *ret = env ? strdup(env) : NULL;
+                return env ? 0 : 1;
+        }
+        f = fopen(o->password_file, "re");
+        n = f ? getline(&line, &size, f) : -1;
+        if (n < 0) {
+                fprintf(o->err, "error: cannot read the password from '%s'\n", o->password_file);
+                free(line);
+                return 1;
+        }
+        line[strcspn(line, "\r\n")] = 0;
+        *ret = line;
+        return 0;
+}
+
+/* Authorization: Basic, for --user. 0, or 1 (printed). */
+static int status_set_auth(const CliStatusOptions *o, HttpRequest *req) {
+        _cleanup_free_ char *password = NULL, *pair = NULL, *b64 = NULL, *header = NULL;
+        int r;
+
+        if (!o->user)
+                return 0;
+        if (status_read_password(o, &password) > 0)
+                return 1;
+        if (!password || asprintf(&pair, "%s:%s", o->user, password) < 0 ||
+            crypto_base64_encode(pair, strlen(pair), &b64) < 0 ||
+            asprintf(&header, "Basic %s", b64) < 0)
+                r = -ENOMEM;
+        else
+                r = http_request_add_header(req, "Authorization", header);
+        explicit_bzero(password, password ? strlen(password) : 0);
+        explicit_bzero(pair, pair ? strlen(pair) : 0);
+        if (r < 0)
+                fprintf(o->err, "error: %s\n", strerror(-r));
+        return r < 0;
 }
 
 int cli_status_run(const CliStatusOptions *o) {
@@ -107,6 +158,14 @@ int cli_status_run(const CliStatusOptions *o) {
                 r = http_request_new(http, "GET", url, &req);
         if (r >= 0)
                 r = http_request_set_timeouts(req, 0, STATUS_TIMEOUT_USEC);
+        if (r >= 0 && o->ca_file)
+                r = http_request_set_ca_file(req, o->ca_file);
+        if (r >= 0 && status_set_auth(o, req) > 0) {
+                http_request_free(req);
+                http_engine_free(http);
+                sd_event_unref(f.event);
+                return 1;
+        }
         if (r >= 0)
                 r = http_request_start(req, on_status, &f);
         if (r >= 0)

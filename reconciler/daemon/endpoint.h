@@ -121,6 +121,7 @@
 #include <systemd/sd-event.h>
 
 #include "lib/metrics.h"
+#include "reconciler/spec/web-config.h"
 
 #define ENDPOINT_LISTEN_DEFAULT "127.0.0.1:9733"
 
@@ -156,11 +157,19 @@ typedef struct EndpointOptions {
         unsigned connection_limit;       /* [512], at most half of RLIMIT_NOFILE */
         unsigned connection_timeout_sec; /* [10] without progress */
         unsigned header_timeout_msec;    /* [5000] for a whole request header */
+        /* PEM files: HTTPS with this certificate (chain) and key, both or neither (-EINVAL);
+         * -EOPNOTSUPP if libmicrohttpd was built without TLS; -EIO if GnuTLS refuses them. */
+        const char *tls_cert_file, *tls_key_file;
+        const WebUser *users; /* basic auth when n_users > 0 (copied; endpoint-auth.h) */
+        size_t n_users;
 } EndpointOptions;
 
 /* Parses a listen string. Returns 1 and the address, 0 if s is "" (disabled; ret_* untouched),
  * -EINVAL if malformed. */
 int endpoint_parse_listen(const char *s, struct sockaddr_storage *ret_addr, socklen_t *ret_len);
+
+/* Whether a listen string names a loopback address (127.0.0.0/8, ::1, "localhost"). */
+bool endpoint_listen_is_loopback(const char *s);
 
 /* Binds and starts serving on event e (taking a reference). Returns 1 and the endpoint, or 0
  * and *ret = NULL when listen is "" (disabled). Errors: -EINVAL (bad listen string or

@@ -24,6 +24,7 @@
 #define ENDPOINT_HEADER_TIMEOUT_MSEC 5000U
 #define ENDPOINT_MEMORY_LIMIT (16U * 1024U) /* per connection: request line and headers */
 #define ENDPOINT_BACKLOG 1024               /* the kernel caps it at net.core.somaxconn */
+#define ENDPOINT_REPORT_INTERVAL (60U * USEC_PER_SEC)
 #define ENDPOINT_PEM_MAX (1024U * 1024U)
 #define ENDPOINT_BODY_CHUNK (32U * 1024U) /* bytes of a streamed body produced per turn */
 
@@ -33,6 +34,9 @@ struct Endpoint {
         sd_event_source *timer;
         struct MHD_Daemon *daemon;
         EndpointGuard *guard;
+        usec_t header_timeout;
+        uint64_t reported_expired, reported_shed; /* the guard's counts when last logged */
+        usec_t reported_at;
         EndpointAuth *auth;       /* NULL: no basic auth */
         char *tls_cert, *tls_key; /* PEM, for MHD; NULL: plain HTTP */
         const Metrics *metrics;
@@ -384,6 +388,34 @@ static unsigned endpoint_connections(Endpoint *ep) {
         return info ? info->num_connections : 0;
 }
 
+/* At most one line a minute about connections the guard closed: an operator learns of a
+ * flood (or of clients on a very slow network) without a line per connection. */
+static void endpoint_report_closed(Endpoint *ep) {
+        uint64_t expired = endpoint_guard_get_expired(ep->guard) - ep->reported_expired;
+        uint64_t shed = endpoint_guard_get_shed(ep->guard) - ep->reported_shed;
+        uint64_t t = 0;
+
+        if (expired + shed == 0)
+                return;
+        (void) sd_event_now(ep->event, CLOCK_MONOTONIC, &t);
+        if (ep->reported_at != 0 && t < ep->reported_at + ENDPOINT_REPORT_INTERVAL)
+                return;
+        if (ep->reported_at == 0)
+                log_warning("The endpoint is closing connections that send no whole request "
+                            "header within %.1fs, or wait for one while new clients need room "
+                            "(a slow or idle-connection flood?); it keeps answering. Counts "
+                            "follow at most once a minute.",
+                            (double) ep->header_timeout / USEC_PER_SEC);
+        else
+                log_warning("The endpoint closed %" PRIu64 " connection(s) for a late request "
+                            "header and %" PRIu64 " to make room for new clients since the "
+                            "last message.",
+                            expired, shed);
+        ep->reported_expired += expired;
+        ep->reported_shed += shed;
+        ep->reported_at = t;
+}
+
 static int endpoint_dispatch(Endpoint *ep) {
         unsigned before = endpoint_connections(ep);
 
@@ -397,6 +429,7 @@ static int endpoint_dispatch(Endpoint *ep) {
          * them): run once more, which re-adds the socket and accepts them. */
         if (endpoint_connections(ep) < before && MHD_run(ep->daemon) != MHD_YES)
                 log_debug("endpoint: MHD_run() failed");
+        endpoint_report_closed(ep);
         return endpoint_arm_timer(ep);
 }
 
@@ -474,7 +507,8 @@ static int endpoint_start_daemon(Endpoint *ep, int fd, int family, const Endpoin
         if (family == AF_INET6)
                 flags |= MHD_USE_IPv6;
         (void) endpoint_tls_options(ep, &opts[4], &flags);
-        r = endpoint_guard_new(ep->event, limit, (usec_t) header_msec * USEC_PER_MSEC, &ep->guard);
+        ep->header_timeout = (usec_t) header_msec * USEC_PER_MSEC;
+        r = endpoint_guard_new(ep->event, limit, ep->header_timeout, &ep->guard);
         if (r < 0)
                 return r;
         /* MHD owns fd from here on: MHD_stop_daemon() closes it. Whether a failing

@@ -154,4 +154,6 @@ def test_scrapes_answered_under_slowloris_and_idle_flood(fake, make_daemon):
     finally:
         attack.stop()
     assert d.proc.poll() is None
+    # Said once (a line a minute at most), not once per connection.
+    assert d.logtext().count("The endpoint is closing connections") == 1, d.logtext()[-2000:]
     assert d.stop() == 0

@@ -29,6 +29,11 @@
  * turn over instead of filling the slots, a scrape gets in, and no client ever holds the event
  * loop. Handlers run on the loop: status must not block.
  *
+ * With tls_cert_file and tls_key_file the endpoint speaks only HTTPS (libmicrohttpd's GnuTLS);
+ * with users, every request on every path must carry HTTP basic credentials of one of them
+ * (401 with WWW-Authenticate: Basic realm="asyncfgd" otherwise; 429 over the check budget;
+ * endpoint-auth.h), before the method and the route are looked at.
+ *
  * listen: "host:port" (host a numeric IPv4 address or "localhost"), "[v6]:port" (numeric IPv6),
  * port 0..65535 where 0 picks a free port (endpoint_get_port() says which); NULL means
  * ENDPOINT_LISTEN_DEFAULT; "" disables the endpoint. Host names are not resolved (that would

@@ -624,11 +624,11 @@ static void manager_warn_unprotected(const DaemonConfig *c) {
                     c->listen, c->path);
 }
 
-static int manager_rebind_endpoint(Manager *m) {
+static EndpointOptions manager_endpoint_options(Manager *m) {
         const DaemonConfig *c = m->gen->config;
-        const char *listen = c->listen;
-        EndpointOptions o = {
-                .listen = listen,
+
+        return (EndpointOptions){
+                .listen = c->listen,
                 .metrics = m->metrics->registry,
                 .before_metrics = manager_update_queue_metrics,
                 .status = manager_status_open,
@@ -638,6 +638,12 @@ static int manager_rebind_endpoint(Manager *m) {
                 .users = c->web.users,
                 .n_users = c->web.n_users,
         };
+}
+
+static int manager_rebind_endpoint(Manager *m) {
+        const DaemonConfig *c = m->gen->config;
+        const char *listen = c->listen;
+        EndpointOptions o = manager_endpoint_options(m);
         _cleanup_free_ char *key = manager_endpoint_key(c);
         Endpoint *ep = NULL;
         int k;

@@ -151,6 +151,25 @@ def test_successful_checks_are_cached_and_failures_budgeted(fake, make_daemon):
     assert d.stop() == 0
 
 
+def test_reload_takes_new_users(fake, make_daemon):
+    """A SIGHUP with another password hash: the old password is refused from then on (the
+    cache of successful checks goes with the old users), the new one is let in."""
+    d = make_daemon(extra_config=web_block(users={"prom": bcrypt("old", cost=4)}))
+    d.start()
+    assert get(d.port, "/healthz", auth=("prom", "old"))[0] == 200
+    d.extra_config = web_block(users={"prom": bcrypt("new", cost=4)})
+    d.write_config()
+    d.signal(signal.SIGHUP)
+    def new_accepted():
+        try:  # the endpoint is bound anew: refused for a moment
+            return get(d.port, "/healthz", auth=("prom", "new"))[0] == 200
+        except ConnectionError:
+            return False
+    wait_for(new_accepted, 10, what="the new password accepted")
+    assert get(d.port, "/healthz", auth=("prom", "old"))[0] == 401
+    assert d.stop() == 0
+
+
 def daemon_on(make_daemon, listen, extra=""):
     d = make_daemon(extra_config=extra)
     d.write_config(d.config_text().replace(f"listen: 127.0.0.1:{d.port}", f"listen: {listen}"))

@@ -119,6 +119,11 @@ class Attack:
         self.sel.close()
 
 
+def vm_hwm_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+
+
 def raise_nofile(want):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < want:
@@ -148,9 +153,12 @@ def test_scrapes_answered_under_slowloris_and_idle_flood(fake, make_daemon):
             time.sleep(0.5)  # pacing between scrapes, not a synchronisation
         assert max(times) < 2.0, times
         assert attack.closed_by_daemon >= 1000 and attack.sent >= 200
+        # 512 connections of at most 16 KiB of header each: the flood costs megabytes.
+        peak = vm_hwm_kib(d.proc.pid)
+        assert peak < 128 * 1024, peak
         print(f"scrape times under attack: {[round(t, 3) for t in times]}, "
               f"connections closed by the daemon: {attack.closed_by_daemon}, "
-              f"slowloris bytes sent: {attack.sent}")
+              f"slowloris bytes sent: {attack.sent}, daemon peak RSS: {peak} KiB")
     finally:
         attack.stop()
     assert d.proc.poll() is None

@@ -376,6 +376,21 @@ static void test_bind_conflict(void **state) {
         sd_event_unref(e);
 }
 
+/* What the daemon's warning about an unprotected endpoint is based on. */
+static void test_listen_is_loopback(void **state) {
+        assert_true(endpoint_listen_is_loopback("127.0.0.1:9733"));
+        assert_true(endpoint_listen_is_loopback("127.1.2.3:1"));
+        assert_true(endpoint_listen_is_loopback("localhost:9733"));
+        assert_true(endpoint_listen_is_loopback("[::1]:9733"));
+        assert_false(endpoint_listen_is_loopback("0.0.0.0:9733"));
+        assert_false(endpoint_listen_is_loopback("[::]:9733"));
+        assert_false(endpoint_listen_is_loopback("10.0.0.1:9733"));
+        /* v4-mapped: not recognised, so warned about (the safe side) */
+        assert_false(endpoint_listen_is_loopback("[::ffff:127.0.0.1]:9733"));
+        assert_false(endpoint_listen_is_loopback(""));
+        assert_false(endpoint_listen_is_loopback("nonsense"));
+}
+
 /* ---- limits ------------------------------------------------------------------------------- */
 
 typedef struct Idle {
@@ -517,6 +532,7 @@ int main(void) {
                 cmocka_unit_test(test_ipv6),
                 cmocka_unit_test(test_disabled_and_bad_listen),
                 cmocka_unit_test(test_bind_conflict),
+                cmocka_unit_test(test_listen_is_loopback),
                 cmocka_unit_test(test_idle_client_dropped),
                 cmocka_unit_test(test_connection_limit_sheds_oldest),
                 cmocka_unit_test(test_header_deadline),

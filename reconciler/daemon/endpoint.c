@@ -329,13 +329,14 @@ static enum MHD_Result endpoint_handle(void *cls, struct MHD_Connection *c, cons
         unsigned status;
 
         endpoint_guard_on_header(ep->guard, c);
+        /* A request whose framing is ambiguous is refused before anything else looks at it. */
+        if (request_has_conflicting_lengths(c))
+                return respond_text(c, MHD_HTTP_BAD_REQUEST, "conflicting Content-Length\n");
         denied = request_check_auth(ep, c, &status);
         if (denied)
                 return respond_text(c, status, denied);
         if (!streq(method, MHD_HTTP_METHOD_GET) && !streq(method, MHD_HTTP_METHOD_HEAD))
                 return respond_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
-        if (request_has_conflicting_lengths(c))
-                return respond_text(c, MHD_HTTP_BAD_REQUEST, "conflicting Content-Length\n");
         if (request_has_body(c))
                 return respond_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body not accepted\n");
 
@@ -477,15 +478,13 @@ static unsigned endpoint_connection_limit(const EndpointOptions *o) {
         return limit;
 }
 
-/* With TLS: MHD (GnuTLS) serves HTTPS with the PEM certificate and key; the options after the
- * common ones. */
-static size_t endpoint_tls_options(Endpoint *ep, struct MHD_OptionItem *o, unsigned *flags) {
+/* With TLS: MHD (GnuTLS) serves HTTPS with the PEM certificate and key, two options at o. */
+static void endpoint_tls_options(Endpoint *ep, struct MHD_OptionItem *o, unsigned *flags) {
         if (!ep->tls_cert)
-                return 0;
+                return;
         *flags |= MHD_USE_TLS;
         o[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, ep->tls_cert };
         o[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, ep->tls_key };
-        return 2;
 }
 
 static int endpoint_start_daemon(Endpoint *ep, int fd, int family, const EndpointOptions *o) {
@@ -506,7 +505,7 @@ static int endpoint_start_daemon(Endpoint *ep, int fd, int family, const Endpoin
 
         if (family == AF_INET6)
                 flags |= MHD_USE_IPv6;
-        (void) endpoint_tls_options(ep, &opts[4], &flags);
+        endpoint_tls_options(ep, &opts[4], &flags);
         ep->header_timeout = (usec_t) header_msec * USEC_PER_MSEC;
         r = endpoint_guard_new(ep->event, limit, ep->header_timeout, &ep->guard);
         if (r < 0)
@@ -514,8 +513,8 @@ static int endpoint_start_daemon(Endpoint *ep, int fd, int family, const Endpoin
         /* MHD owns fd from here on: MHD_stop_daemon() closes it. Whether a failing
          * MHD_start_daemon() closes it too is not documented; it is not closed here, because a
          * second close() could hit a reused descriptor number, while a leak on this improbable
-         * path (out of memory, no epoll, a certificate GnuTLS refuses) is harmless: the daemon
-         * keeps the endpoint it had, or exits. */
+         * path (out of memory, no epoll, a certificate GnuTLS refuses) is harmless: one
+         * descriptor, once, and the caller reports the failure. */
         ep->daemon = MHD_start_daemon(
                 flags, 0, NULL, NULL, endpoint_handle, ep, MHD_OPTION_ARRAY, opts,
                 MHD_OPTION_NOTIFY_CONNECTION, endpoint_guard_on_connection, ep->guard,

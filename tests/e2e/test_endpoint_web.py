@@ -125,6 +125,36 @@ def test_tls_and_basic_auth(fake, make_daemon, cert, tmp_path):
     assert p.returncode == 1 and "cannot reach" in p.stderr
     p = status_cli(d.port, "--ca-file", crt, "--user", "prom")
     assert p.returncode == 1 and "ASYNCFG_PASSWORD" in p.stderr
+    # With --config, an endpoint with tlsCertFile is https://.
+    p = subprocess.run([ASYNCFG, "status", "--config", d.config, "--ca-file", crt, "--user",
+                        "prom"], capture_output=True, text=True, timeout=30,
+                       env=dict(os.environ, ASYNCFG_PASSWORD=PASSWORD))
+    assert p.returncode == 0, p.stderr
+    assert d.stop() == 0
+
+
+def test_reload_rereads_the_certificate(fake, make_daemon, cert, tmp_path):
+    """A renewed certificate at the same path is served after SIGHUP."""
+    crt, key = cert
+    d = make_daemon(extra_config=web_block(crt, key))
+    d.start()
+    assert get(d.port, "/healthz", ca=crt)[0] == 200
+    old = str(tmp_path / "old.crt")
+    os.rename(crt, old)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key,
+                    "-out", crt], check=True, capture_output=True)
+    d.signal(signal.SIGHUP)
+
+    def new_served():
+        try:
+            return get(d.port, "/healthz", ca=crt)[0] == 200
+        except (ConnectionError, ssl.SSLError):
+            return False
+    wait_for(new_served, 10, what="the renewed certificate served")
+    with pytest.raises(ssl.SSLCertVerificationError):
+        get(d.port, "/healthz", ca=old)
     assert d.stop() == 0
 
 

@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 
+from conftest import BUILD
 from daemonlib import fake, http_get, make_daemon, wait_for  # noqa: F401
 
 
@@ -153,9 +154,10 @@ def test_scrapes_answered_under_slowloris_and_idle_flood(fake, make_daemon):
             time.sleep(0.5)  # pacing between scrapes, not a synchronisation
         assert max(times) < 2.0, times
         assert attack.closed_by_daemon >= 1000 and attack.sent >= 200
-        # 512 connections of at most 16 KiB of header each: the flood costs megabytes.
+        # 512 connections of at most 16 KiB of header each: the flood costs megabytes (ASan's
+        # shadow memory and quarantine are not the daemon's).
         peak = vm_hwm_kib(d.proc.pid)
-        assert peak < 128 * 1024, peak
+        assert peak < 128 * 1024 or BUILD.rstrip("/").endswith("/san"), peak
         print(f"scrape times under attack: {[round(t, 3) for t in times]}, "
               f"connections closed by the daemon: {attack.closed_by_daemon}, "
               f"slowloris bytes sent: {attack.sent}, daemon peak RSS: {peak} KiB")

@@ -16,8 +16,8 @@ struct EndpointAuth {
         struct crypt_data crypt; /* about 32 KiB: one, reused */
         char cache[ENDPOINT_AUTH_CACHE][CRYPTO_SHA256_HEX_SIZE];
         size_t cache_next;
-        usec_t window;   /* the second the budget counts in */
-        unsigned checks; /* uncached checks in it */
+        usec_t window;  /* the second the budget counts in */
+        unsigned spent; /* units of uncached checks in it */
 };
 
 int endpoint_auth_new(const WebUser *users, size_t n, EndpointAuth **ret) {
@@ -65,14 +65,24 @@ static bool auth_cached(const EndpointAuth *a, const char *digest) {
         return found;
 }
 
-static bool auth_budget_take(EndpointAuth *a, usec_t now) {
+/* 2^(cost-4) for a hash of cost 4..12 (web_bcrypt_hash_is_valid() vouches for its shape). */
+static unsigned auth_hash_units(const char *hash) {
+        unsigned cost = (unsigned) (hash[4] - '0') * 10 + (unsigned) (hash[5] - '0');
+
+        return 1u << (MIN(MAX(cost, 4u), 16u) - 4);
+}
+
+static bool auth_budget_take(EndpointAuth *a, const char *hash, usec_t now) {
+        unsigned units = auth_hash_units(hash);
+
         if (now / USEC_PER_SEC != a->window) {
                 a->window = now / USEC_PER_SEC;
-                a->checks = 0;
+                a->spent = 0;
         }
-        if (a->checks >= ENDPOINT_AUTH_CHECKS_PER_SEC)
+        /* The first check of a second always runs: a cost-12 hash alone fills the budget. */
+        if (a->spent > 0 && a->spent + units > ENDPOINT_AUTH_BUDGET)
                 return false;
-        a->checks++;
+        a->spent += units;
         return true;
 }
 
@@ -87,16 +97,18 @@ static const char *auth_hash_of(const EndpointAuth *a, const char *name, bool *r
         return DUMMY_HASH;
 }
 
-/* "user:password" checked with bcrypt. */
-static bool auth_check_password(EndpointAuth *a, char *credentials) {
+/* "user:password" checked with bcrypt, within the budget: 1, 0, or -EBUSY. */
+static int auth_check_password(EndpointAuth *a, char *credentials, usec_t now) {
         char *colon = strchr(credentials, ':');
         const char *hash, *out;
         bool known;
 
         if (!colon)
-                return false;
+                return 0;
         *colon = 0;
         hash = auth_hash_of(a, credentials, &known);
+        if (!auth_budget_take(a, hash, now))
+                return -EBUSY;
         out = crypt_r(colon + 1, hash, &a->crypt);
         return crypto_streq_consttime(out, hash) && known;
 }
@@ -105,7 +117,7 @@ int endpoint_auth_check(EndpointAuth *a, const char *authorization, usec_t now) 
         char digest[CRYPTO_SHA256_HEX_SIZE];
         _cleanup_free_ char *credentials = NULL;
         size_t size;
-        bool ok;
+        int r;
 
         if (!authorization || strncasecmp(authorization, "Basic ", 6) != 0)
                 return 0;
@@ -116,12 +128,10 @@ int endpoint_auth_check(EndpointAuth *a, const char *authorization, usec_t now) 
         if (crypto_base64_decode(authorization + 6, (void **) &credentials, &size) < 0 ||
             strlen(credentials) != size)
                 return 0;
-        if (!auth_budget_take(a, now))
-                return -EBUSY;
-        ok = auth_check_password(a, credentials);
+        r = auth_check_password(a, credentials, now);
         explicit_bzero(credentials, size);
-        if (!ok)
-                return 0;
+        if (r <= 0)
+                return r;
         memcpy(a->cache[a->cache_next], digest, sizeof(digest));
         a->cache_next = (a->cache_next + 1) % ENDPOINT_AUTH_CACHE;
         return 1;

@@ -10,9 +10,11 @@
  *  - a successful check is cached, keyed by the SHA-256 of the whole Authorization header
  *    (ENDPOINT_AUTH_CACHE entries, the oldest replaced): a scraper that sends the same header
  *    every 15 s pays for one bcrypt, not one per scrape;
- *  - uncached checks are limited to ENDPOINT_AUTH_CHECKS_PER_SEC per second, all clients
- *    together; beyond that a request is answered 429 without a check, so wrong passwords sent
- *    in a loop cannot take more than a bounded share of the loop. */
+ *  - uncached checks are limited by their cost, all clients together: a check of cost c
+ *    (2^c rounds) takes 2^(c-4) units of a budget of ENDPOINT_AUTH_BUDGET units a second,
+ *    four checks of cost 10 (about 0.2 s of work), one of cost 12; beyond that a request is
+ *    answered 429 without a check, so wrong passwords sent in a loop cannot take more than a
+ *    bounded share of the loop. An unknown user costs what a cost-10 hash does. */
 
 #include <stddef.h>
 
@@ -20,7 +22,7 @@
 #include "reconciler/spec/web-config.h"
 
 #define ENDPOINT_AUTH_CACHE 16u
-#define ENDPOINT_AUTH_CHECKS_PER_SEC 4u
+#define ENDPOINT_AUTH_BUDGET (4u << 6) /* units a second: 4 checks of cost 10 */
 #define ENDPOINT_AUTH_REALM "asyncfgd"
 
 typedef struct EndpointAuth EndpointAuth;

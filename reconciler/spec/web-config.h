@@ -8,7 +8,7 @@
  *   web:
  *     tlsCertFile: /etc/asyncfg/web.crt     PEM certificate (chain); with tlsKeyFile
  *     tlsKeyFile: /etc/asyncfg/web.key      PEM private key; with tlsCertFile
- *     basicAuthUsers:                       name → bcrypt hash ($2a$, $2b$ or $2y$, cost 4-14)
+ *     basicAuthUsers:                       name → bcrypt hash ($2a$, $2b$ or $2y$, cost 4-12)
  *       prometheus: $2b$10$...
  *
  * Both files must exist and be readable when the configuration is loaded (so `asyncfg validate`
@@ -21,7 +21,8 @@
 #include "reconciler/spec/schema.h"
 
 #define WEB_USERS_MAX 100u
-#define WEB_BCRYPT_COST_MAX 14u /* 2^14 rounds: about 1 s per check; more would stall the loop */
+/* 2^12 rounds: a quarter to half a second per check, on the event loop; more would stall it. */
+#define WEB_BCRYPT_COST_MAX 12u
 
 typedef struct WebUser {
         char *name;

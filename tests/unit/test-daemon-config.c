@@ -184,7 +184,7 @@ static const Case invalid[] = {
           "the password of user 'prom' must be a bcrypt hash" },
         { A1
           "web: {basicAuthUsers: {prom: '$2b$31$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u'}}\n",
-          2, 30, "cost 04 to 14" },
+          2, 30, "cost 04 to 12" },
         { A1 "web: {basicAuthUsers: {prom: 10}}\n", 2, 30, "'prom' must be a string" },
         { A1 "web: {basicAuthUsers: [prom]}\n", 2, 23, "'basicAuthUsers' must be a mapping" },
         { A1 "web: {basicAuth: {}}\n", 2, 7, "unknown key 'basicAuth' in 'web'" },

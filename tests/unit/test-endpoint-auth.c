@@ -63,7 +63,8 @@ static void test_cache_and_budget(void **state) {
 
         assert_int_equal(endpoint_auth_new(users, ELEMENTSOF(users), &a), 0);
         assert_int_equal(check(a, "prom:pw1", T0), 1);
-        for (unsigned i = 0; i < ENDPOINT_AUTH_CHECKS_PER_SEC; i++)
+        /* Cost 4: one unit a check. */
+        for (unsigned i = 0; i < ENDPOINT_AUTH_BUDGET; i++)
                 assert_int_equal(check(a, "prom:wrong", T0 + USEC_PER_SEC), 0);
         assert_int_equal(check(a, "prom:wrong", T0 + USEC_PER_SEC), -EBUSY);
         assert_int_equal(check(a, "ops:pw:2", T0 + USEC_PER_SEC + 5), -EBUSY);
@@ -71,6 +72,10 @@ static void test_cache_and_budget(void **state) {
         assert_int_equal(check(a, "ops:pw:2", T0 + 2 * USEC_PER_SEC), 1);
         /* A failure is never cached: the same wrong header is checked (and denied) again. */
         assert_int_equal(check(a, "prom:wrong", T0 + 3 * USEC_PER_SEC), 0);
+        /* An unknown user costs a cost-10 check (64 units): four fill the second. */
+        for (unsigned i = 0; i < ENDPOINT_AUTH_BUDGET / 64; i++)
+                assert_int_equal(check(a, "nobody:x", T0 + 4 * USEC_PER_SEC), 0);
+        assert_int_equal(check(a, "prom:pw2", T0 + 4 * USEC_PER_SEC), -EBUSY);
         endpoint_auth_free(a);
         endpoint_auth_free(NULL);
 }

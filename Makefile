@@ -40,7 +40,7 @@ endif
 PKGS      := libcurl yaml-0.1 jansson libsystemd libmicrohttpd libcrypto sqlite3
 # Deferred (=), not immediate: "make check" on a fresh machine installs the packages first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+PKG_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt -lm
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARNINGS  := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 \

@@ -75,11 +75,14 @@ int cloud_error_format(const CloudError *e, char **ret) {
         if (e->retry_after_usec > 0)
                 snprintf(retry, sizeof(retry), ", retry after %.1fs",
                          (double) e->retry_after_usec / 1e6);
-        r = asprintf(&s, "%s:%s%s%s%s%s%s%s%s%s%s%s%s",
-                     strna(cloud_error_class_to_string(e->class)), status, e->code ? " " : "",
-                     e->code ?: "", e->message ? ": " : "", e->message ?: "", errbuf,
-                     e->request_id ? " (request " : "", e->request_id ?: "",
-                     e->request_id ? ")" : "", retry, e->note ? "; " : "", e->note ?: "");
+        r = asprintf(
+                &s, "%s:%s%s%s%s%s%s%s%s%s%s%s%s", strna(cloud_error_class_to_string(e->class)),
+                status, e->code ? " " : "", e->code ?: "",
+                !e->message            ? ""
+                : status[0] || e->code ? ": "
+                                       : " ",
+                e->message ?: "", errbuf, e->request_id ? " (request " : "", e->request_id ?: "",
+                e->request_id ? ")" : "", retry, e->note ? "; " : "", e->note ?: "");
         if (r < 0)
                 return -ENOMEM;
         *ret = s;

@@ -26,12 +26,16 @@ typedef enum Option {
         OPTION_FROM_TFSTATE = 1u << 6,
         OPTION_ENDPOINT = 1u << 7,
         OPTION_ALL = 1u << 8,
+        OPTION_CA_FILE = 1u << 9,
+        OPTION_USER = 1u << 10,
+        OPTION_PASSWORD_FILE = 1u << 11,
 } Option;
 
 typedef struct Args {
         const char *config;
         ValidateOutput output;
         const char *account, *function, *qualifier, *from_tfstate, *endpoint;
+        const char *ca_file, *user, *password_file;
         unsigned jobs;
         unsigned given; /* Option bits seen */
         bool help, version, all;
@@ -139,6 +143,9 @@ static int verb_status(const Args *a) {
                 .config_path = a->config,
                 .json = a->output == VALIDATE_OUTPUT_JSON,
                 .all = a->all,
+                .ca_file = a->ca_file,
+                .user = a->user,
+                .password_file = a->password_file,
                 .out = stdout,
                 .err = stderr,
         };
@@ -202,6 +209,11 @@ static const struct {
                            "                        listen, else http://127.0.0.1:9733)" },
         { OPTION_ALL, "      --all             every resource, in sync or not (default: those\n"
                       "                        not in sync)" },
+        { OPTION_CA_FILE, "      --ca-file FILE    PEM CA bundle to verify an https:// endpoint" },
+        { OPTION_USER, "      --user NAME       basic auth as NAME; the password from\n"
+                       "                        $ASYNCFG_PASSWORD or --password-file" },
+        { OPTION_PASSWORD_FILE,
+          "      --password-file F the basic-auth password (its first line)" },
 };
 
 static const struct Verb {
@@ -243,7 +255,8 @@ static const struct Verb {
           "--qualifier, every version's and alias's), or those of a Terraform state file.",
           OPTION_CONFIG | OPTION_ACCOUNT | OPTION_FUNCTION | OPTION_QUALIFIER | OPTION_FROM_TFSTATE,
           "  0  printed\n  1  any error (usage errors included)\n" },
-        { "status", verb_status, "status [--endpoint URL | --config FILE] [--all]",
+        { "status", verb_status,
+          "status [--endpoint URL | --config FILE] [--all] [--ca-file FILE] [--user NAME]",
           "the running daemon's status; exit 1 when anything is wrong",
           "Prints the running daemon's status as a table: the resources that are not in sync\n"
           "(the first 1000; --all: every resource) and the summary. -o json prints the daemon's\n"
@@ -251,7 +264,8 @@ static const struct Verb {
           "/status?resources=all). A health check: exits 1 when a resource is in error, a file\n"
           "fails to load, the desired-state directory is unusable, or the daemon cannot be\n"
           "reached.",
-          OPTION_CONFIG | OPTION_OUTPUT | OPTION_ENDPOINT | OPTION_ALL,
+          OPTION_CONFIG | OPTION_OUTPUT | OPTION_ENDPOINT | OPTION_ALL | OPTION_CA_FILE |
+                  OPTION_USER | OPTION_PASSWORD_FILE,
           "  0  all is well\n  1  something is in error, or any other error (usage errors "
           "included)\n" },
         { "state", verb_state,
@@ -323,7 +337,8 @@ static int verb_help(const Args *a) {
 static const char *option_name(Option o) {
         static const char *const names[] = { "--config",       "--output",   "--jobs",
                                              "--account",      "--function", "--qualifier",
-                                             "--from-tfstate", "--endpoint", "--all" };
+                                             "--from-tfstate", "--endpoint", "--all",
+                                             "--ca-file",      "--user",     "--password-file" };
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (o == 1u << i)
@@ -340,7 +355,10 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 ARG_QUALIFIER,
                 ARG_FROM_TFSTATE,
                 ARG_ENDPOINT,
-                ARG_ALL
+                ARG_ALL,
+                ARG_CA_FILE,
+                ARG_USER,
+                ARG_PASSWORD_FILE,
         };
         unsigned long jobs;
         char *end;
@@ -356,6 +374,9 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 { "from-tfstate", required_argument, NULL, ARG_FROM_TFSTATE },
                 { "endpoint", required_argument, NULL, ARG_ENDPOINT },
                 { "all", no_argument, NULL, ARG_ALL },
+                { "ca-file", required_argument, NULL, ARG_CA_FILE },
+                { "user", required_argument, NULL, ARG_USER },
+                { "password-file", required_argument, NULL, ARG_PASSWORD_FILE },
                 {},
         };
         int c;
@@ -412,6 +433,18 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 case ARG_ALL:
                         a->all = true;
                         a->given |= OPTION_ALL;
+                        break;
+                case ARG_CA_FILE:
+                        a->ca_file = optarg;
+                        a->given |= OPTION_CA_FILE;
+                        break;
+                case ARG_USER:
+                        a->user = optarg;
+                        a->given |= OPTION_USER;
+                        break;
+                case ARG_PASSWORD_FILE:
+                        a->password_file = optarg;
+                        a->given |= OPTION_PASSWORD_FILE;
                         break;
                 case 'h':
                         a->help = true;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "lib/crypto.h"
 #include "lib/http.h"
 #include "reconciler/cli/status.h"
 #include "reconciler/spec/daemon-config.h"
@@ -74,9 +75,80 @@ static char *endpoint_from_config(const char *path, FILE *err) {
         diag_list_done(&diags);
         if (r < 0 || isempty(c->listen) || parse_listen_address(c->listen, &host, &port) < 0)
                 return NULL;
-        if (asprintf(&url, strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u", host, port) < 0)
+        if (asprintf(&url, strchr(host, ':') ? "%s://[%s]:%u" : "%s://%s:%u",
+                     c->web.tls_cert_file ? "https" : "http", host, port) < 0)
                 return NULL;
         return url;
+}
+
+/* The password: $ASYNCFG_PASSWORD, else the first line of the file. 0, or -ENOKEY (said on
+ * err). */
+static int status_read_password(const CliStatusOptions *o, char **ret) {
+        _cleanup_fclose_ FILE *f = NULL;
+        const char *env = getenv("ASYNCFG_PASSWORD");
+        char *line = NULL;
+        size_t size = 0;
+
+        if (env) {
+                *ret = strdup(env);
+                return *ret ? 0 : -ENOMEM;
+        }
+        if (!o->password_file) {
+                fprintf(o->err, "error: --user needs the password in $ASYNCFG_PASSWORD or "
+                                "--password-file\n");
+                return -ENOKEY;
+        }
+        f = fopen(o->password_file, "re");
+        if (!f || getline(&line, &size, f) < 0) {
+                fprintf(o->err, "error: cannot read the password from '%s'\n", o->password_file);
+                free(line);
+                return -ENOKEY;
+        }
+        line[strcspn(line, "\r\n")] = 0;
+        *ret = line;
+        return 0;
+}
+
+/* Authorization: Basic, for --user. 0, -ENOKEY (no password, said on err), -ENOMEM. */
+static int status_set_auth(const CliStatusOptions *o, HttpRequest *req) {
+        _cleanup_free_ char *password = NULL, *pair = NULL, *b64 = NULL, *header = NULL;
+        int r;
+
+        if (!o->user)
+                return 0;
+        r = status_read_password(o, &password);
+        if (r < 0)
+                return r;
+        if (asprintf(&pair, "%s:%s", o->user, password) < 0)
+                pair = NULL;
+        explicit_bzero(password, strlen(password));
+        if (!pair || crypto_base64_encode(pair, strlen(pair), &b64) < 0 ||
+            asprintf(&header, "Basic %s", b64) < 0)
+                r = -ENOMEM;
+        else
+                r = http_request_add_header(req, "Authorization", header);
+        if (pair)
+                explicit_bzero(pair, strlen(pair));
+        return r;
+}
+
+/* The GET of url, verified with --ca-file, authenticated as --user. */
+static int status_request_new(const CliStatusOptions *o, HttpEngine *http, const char *url,
+                              HttpRequest **ret) {
+        _cleanup_(http_request_freep) HttpRequest *req = NULL;
+        int r;
+
+        r = http_request_new(http, "GET", url, &req);
+        if (r >= 0)
+                r = http_request_set_timeouts(req, 0, STATUS_TIMEOUT_USEC);
+        if (r >= 0 && o->ca_file)
+                r = http_request_set_ca_file(req, o->ca_file);
+        if (r >= 0)
+                r = status_set_auth(o, req);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(req);
+        return 0;
 }
 
 int cli_status_run(const CliStatusOptions *o) {
@@ -104,20 +176,17 @@ int cli_status_run(const CliStatusOptions *o) {
         r = http_engine_new(f.event, &(HttpEngineOptions){ .user_agent = ASYNCFG_USER_AGENT },
                             &http);
         if (r >= 0)
-                r = http_request_new(http, "GET", url, &req);
-        if (r >= 0)
-                r = http_request_set_timeouts(req, 0, STATUS_TIMEOUT_USEC);
+                r = status_request_new(o, http, url, &req);
         if (r >= 0)
                 r = http_request_start(req, on_status, &f);
         if (r >= 0)
                 req = NULL; /* the engine's now */
-        if (r == -EINVAL) {
+        if (r == -EINVAL)
                 fprintf(o->err, "error: bad endpoint URL '%s'\n", url);
-                r = 0;
-        } else if (r >= 0)
+        else if (r >= 0)
                 r = sd_event_loop(f.event);
         http_request_free(req);
         http_engine_free(http);
         sd_event_unref(f.event);
-        return r < 0 ? r : f.result;
+        return r == -EINVAL || r == -ENOKEY ? 1 : r < 0 ? r : f.result;
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -744,6 +745,33 @@ static int state_rename(const char *dir, const char *name, const char *suffix, c
 }
 
 static int store_save(StateStore *s);
+
+/* The temporary files of the JSON store's atomic save (".state.json.XXXXXX", mkostemp()): one
+ * left by a crash between its creation and its rename holds nothing the store still needs. Only
+ * regular files of exactly that shape are removed; anything else is not ours to touch. */
+static bool state_is_stale_temp(int dfd, const char *name) {
+        static const char prefix[] = "." STATE_JSON_NAME ".";
+        struct stat st;
+
+        return startswith(name, prefix) && strlen(name) == strlen(prefix) + 6 &&
+               fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode);
+}
+
+int state_remove_stale_temp(const char *dir) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        int n = 0, r;
+
+        if (!d)
+                return -errno;
+        while ((errno = 0, de = readdir(d)))
+                if (state_is_stale_temp(dirfd(d), de->d_name) &&
+                    unlinkat(dirfd(d), de->d_name, 0) >= 0)
+                        n++;
+        r = -errno;
+        closedir(d);
+        return r < 0 ? r : n;
+}
 
 /* The state.json of an older asyncfg, imported once: its records are written to the empty
  * back end in one transaction, then the file is renamed state.json.migrated. A file found next

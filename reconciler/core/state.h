@@ -110,6 +110,11 @@ int state_store_open_readonly(const char *dir, DiagList *diags, StateStore **ret
  * -errno. */
 int state_store_quarantine(const char *dir, char **ret_path);
 
+/* Removes the temporary files an older asyncfg's JSON store may have left in dir on a crash
+ * (".state.json.XXXXXX", regular files only). Returns how many, or -errno if dir cannot be
+ * read. */
+int state_remove_stale_temp(const char *dir);
+
 /* How long a save waits for another process's write lock before it fails with -EBUSY (default
  * 5 s). */
 void state_store_set_busy_timeout(StateStore *s, unsigned msec);

@@ -10,15 +10,22 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <sys/resource.h>
 
 #include "lib/log.h"
 #include "lib/macro.h"
+#include "reconciler/daemon/endpoint-auth.h"
+#include "reconciler/daemon/endpoint-guard.h"
 #include "reconciler/daemon/endpoint.h"
 
-#define ENDPOINT_CONNECTION_LIMIT 32U
+/* 512 connections of at most 16 KiB (request line and headers) each: 8 MiB at worst. */
+#define ENDPOINT_CONNECTION_LIMIT 512U
 #define ENDPOINT_CONNECTION_TIMEOUT_SEC 10U
+#define ENDPOINT_HEADER_TIMEOUT_MSEC 5000U
 #define ENDPOINT_MEMORY_LIMIT (16U * 1024U) /* per connection: request line and headers */
-#define ENDPOINT_BACKLOG 64
+#define ENDPOINT_BACKLOG 1024               /* the kernel caps it at net.core.somaxconn */
+#define ENDPOINT_REPORT_INTERVAL (60U * USEC_PER_SEC)
+#define ENDPOINT_PEM_MAX (1024U * 1024U)
 #define ENDPOINT_BODY_CHUNK (32U * 1024U) /* bytes of a streamed body produced per turn */
 
 struct Endpoint {
@@ -26,6 +33,12 @@ struct Endpoint {
         sd_event_source *io;
         sd_event_source *timer;
         struct MHD_Daemon *daemon;
+        EndpointGuard *guard;
+        usec_t header_timeout;
+        uint64_t reported_expired, reported_shed; /* the guard's counts when last logged */
+        usec_t reported_at;
+        EndpointAuth *auth;       /* NULL: no basic auth */
+        char *tls_cert, *tls_key; /* PEM, for MHD; NULL: plain HTTP */
         const Metrics *metrics;
         void (*before_metrics)(void *userdata);
         EndpointStatusFunc status;
@@ -114,6 +127,17 @@ int endpoint_parse_listen(const char *s, struct sockaddr_storage *ret_addr, sock
         return parse_ipv4(s, ret_addr, ret_len);
 }
 
+bool endpoint_listen_is_loopback(const char *s) {
+        struct sockaddr_storage addr;
+        socklen_t len;
+
+        if (endpoint_parse_listen(s, &addr, &len) <= 0)
+                return false;
+        if (addr.ss_family == AF_INET6)
+                return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *) &addr)->sin6_addr);
+        return (ntohl(((const struct sockaddr_in *) &addr)->sin_addr.s_addr) >> 24) == 127;
+}
+
 /* ---- responses ---------------------------------------------------------------------------- */
 
 /* Queues body (static text if !owned, else malloc'd and handed to MHD) as the answer. */
@@ -135,7 +159,12 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const 
             MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
             MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
             (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
-             MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES)) {
+             MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES) ||
+            (status == MHD_HTTP_UNAUTHORIZED &&
+             MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                     "Basic realm=\"" ENDPOINT_AUTH_REALM "\"") != MHD_YES) ||
+            (status == MHD_HTTP_TOO_MANY_REQUESTS &&
+             MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1") != MHD_YES)) {
                 MHD_destroy_response(resp);
                 return MHD_NO;
         }
@@ -239,6 +268,56 @@ static bool request_has_body(struct MHD_Connection *c) {
         return te || (cl && strspn(cl, "0") != strlen(cl));
 }
 
+typedef struct LengthCheck {
+        const char *first; /* the first Content-Length value seen */
+        bool conflict;
+} LengthCheck;
+
+static enum MHD_Result length_check_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                        const char *value) {
+        LengthCheck *lc = cls;
+
+        if (!key || strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0)
+                return MHD_YES;
+        if (!lc->first)
+                lc->first = value ?: "";
+        else if (!streq(lc->first, value ?: ""))
+                lc->conflict = true;
+        return lc->conflict ? MHD_NO : MHD_YES;
+}
+
+/* Two different Content-Length values are the classic request-smuggling split (RFC 9112
+ * §6.3): the request is refused, whatever length MHD picked. MHD 0.9.75 keeps the first one
+ * and says nothing; the same value repeated is one length. */
+static bool request_has_conflicting_lengths(struct MHD_Connection *c) {
+        LengthCheck lc = {};
+
+        (void) MHD_get_connection_values(c, MHD_HEADER_KIND, length_check_one, &lc);
+        return lc.conflict;
+}
+
+/* Basic auth, when configured: NULL to go on, else the answer (401, 429, 500). */
+static const char *request_check_auth(Endpoint *ep, struct MHD_Connection *c,
+                                      unsigned *ret_status) {
+        const char *value;
+        uint64_t t = 0;
+        int r;
+
+        if (!ep->auth)
+                return NULL;
+        value = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        (void) sd_event_now(ep->event, CLOCK_MONOTONIC, &t);
+        r = endpoint_auth_check(ep->auth, value, t);
+        if (r > 0)
+                return NULL;
+        *ret_status = r == 0        ? MHD_HTTP_UNAUTHORIZED
+                      : r == -EBUSY ? MHD_HTTP_TOO_MANY_REQUESTS
+                                    : MHD_HTTP_INTERNAL_SERVER_ERROR;
+        return r == 0        ? "unauthorized\n"
+               : r == -EBUSY ? "too many authentication attempts\n"
+                             : "out of memory\n";
+}
+
 /* Answers every request in the first call, before any body is read: MHD then closes a
  * connection whose body was not consumed. */
 static enum MHD_Result endpoint_handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -246,7 +325,16 @@ static enum MHD_Result endpoint_handle(void *cls, struct MHD_Connection *c, cons
                                        const char *upload_data, size_t *upload_data_size,
                                        void **con_cls) {
         Endpoint *ep = cls;
+        const char *denied;
+        unsigned status;
 
+        endpoint_guard_on_header(ep->guard, c);
+        /* A request whose framing is ambiguous is refused before anything else looks at it. */
+        if (request_has_conflicting_lengths(c))
+                return respond_text(c, MHD_HTTP_BAD_REQUEST, "conflicting Content-Length\n");
+        denied = request_check_auth(ep, c, &status);
+        if (denied)
+                return respond_text(c, status, denied);
         if (!streq(method, MHD_HTTP_METHOD_GET) && !streq(method, MHD_HTTP_METHOD_HEAD))
                 return respond_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
         if (request_has_body(c))
@@ -301,6 +389,34 @@ static unsigned endpoint_connections(Endpoint *ep) {
         return info ? info->num_connections : 0;
 }
 
+/* At most one line a minute about connections the guard closed: an operator learns of a
+ * flood (or of clients on a very slow network) without a line per connection. */
+static void endpoint_report_closed(Endpoint *ep) {
+        uint64_t expired = endpoint_guard_get_expired(ep->guard) - ep->reported_expired;
+        uint64_t shed = endpoint_guard_get_shed(ep->guard) - ep->reported_shed;
+        uint64_t t = 0;
+
+        if (expired + shed == 0)
+                return;
+        (void) sd_event_now(ep->event, CLOCK_MONOTONIC, &t);
+        if (ep->reported_at != 0 && t < ep->reported_at + ENDPOINT_REPORT_INTERVAL)
+                return;
+        if (ep->reported_at == 0)
+                log_warning("The endpoint is closing connections that send no whole request "
+                            "header within %.1fs, or wait for one while new clients need room "
+                            "(a slow or idle-connection flood?); it keeps answering. Counts "
+                            "follow at most once a minute.",
+                            (double) ep->header_timeout / USEC_PER_SEC);
+        else
+                log_warning("The endpoint closed %" PRIu64 " connection(s) for a late request "
+                            "header and %" PRIu64 " to make room for new clients since the "
+                            "last message.",
+                            expired, shed);
+        ep->reported_expired += expired;
+        ep->reported_shed += shed;
+        ep->reported_at = t;
+}
+
 static int endpoint_dispatch(Endpoint *ep) {
         unsigned before = endpoint_connections(ep);
 
@@ -314,6 +430,7 @@ static int endpoint_dispatch(Endpoint *ep) {
          * them): run once more, which re-adds the socket and accepts them. */
         if (endpoint_connections(ep) < before && MHD_run(ep->daemon) != MHD_YES)
                 log_debug("endpoint: MHD_run() failed");
+        endpoint_report_closed(ep);
         return endpoint_arm_timer(ep);
 }
 
@@ -350,23 +467,101 @@ static int endpoint_bind(const struct sockaddr_storage *addr, socklen_t len, uin
         return TAKE_FD(fd);
 }
 
+/* The connection limit, within what the process may open: each connection is a descriptor,
+ * and the daemon needs its others (cloud connections, the desired-state files) as well. */
+static unsigned endpoint_connection_limit(const EndpointOptions *o) {
+        unsigned limit = o->connection_limit ?: ENDPOINT_CONNECTION_LIMIT;
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) >= 0 && rl.rlim_cur != RLIM_INFINITY)
+                limit = (unsigned) MIN((rlim_t) limit, MAX(rl.rlim_cur / 2, (rlim_t) 16));
+        return limit;
+}
+
+/* With TLS: MHD (GnuTLS) serves HTTPS with the PEM certificate and key, two options at o. */
+static void endpoint_tls_options(Endpoint *ep, struct MHD_OptionItem *o, unsigned *flags) {
+        if (!ep->tls_cert)
+                return;
+        *flags |= MHD_USE_TLS;
+        o[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, ep->tls_cert };
+        o[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, ep->tls_key };
+}
+
 static int endpoint_start_daemon(Endpoint *ep, int fd, int family, const EndpointOptions *o) {
         unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+        unsigned limit = endpoint_connection_limit(o);
+        unsigned header_msec = o->header_timeout_msec ?: ENDPOINT_HEADER_TIMEOUT_MSEC;
+        struct MHD_OptionItem opts[] = {
+                { MHD_OPTION_LISTEN_SOCKET, fd, NULL },
+                { MHD_OPTION_CONNECTION_LIMIT, limit, NULL },
+                { MHD_OPTION_CONNECTION_TIMEOUT,
+                  o->connection_timeout_sec ?: ENDPOINT_CONNECTION_TIMEOUT_SEC, NULL },
+                { MHD_OPTION_CONNECTION_MEMORY_LIMIT, ENDPOINT_MEMORY_LIMIT, NULL },
+                { MHD_OPTION_END, 0, NULL }, /* room for the TLS options */
+                { MHD_OPTION_END, 0, NULL },
+                { MHD_OPTION_END, 0, NULL },
+        };
+        int r;
 
         if (family == AF_INET6)
                 flags |= MHD_USE_IPv6;
+        endpoint_tls_options(ep, &opts[4], &flags);
+        ep->header_timeout = (usec_t) header_msec * USEC_PER_MSEC;
+        r = endpoint_guard_new(ep->event, limit, ep->header_timeout, &ep->guard);
+        if (r < 0)
+                return r;
         /* MHD owns fd from here on: MHD_stop_daemon() closes it. Whether a failing
          * MHD_start_daemon() closes it too is not documented; it is not closed here, because a
          * second close() could hit a reused descriptor number, while a leak on this improbable
-         * path (out of memory, no epoll) is harmless: the daemon exits on it. */
+         * path (out of memory, no epoll, a certificate GnuTLS refuses) is harmless: one
+         * descriptor, once, and the caller reports the failure. */
         ep->daemon = MHD_start_daemon(
-                flags, 0, NULL, NULL, endpoint_handle, ep, MHD_OPTION_LISTEN_SOCKET, fd,
-                MHD_OPTION_CONNECTION_LIMIT, o->connection_limit ?: ENDPOINT_CONNECTION_LIMIT,
-                MHD_OPTION_CONNECTION_TIMEOUT,
-                o->connection_timeout_sec ?: ENDPOINT_CONNECTION_TIMEOUT_SEC,
-                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) ENDPOINT_MEMORY_LIMIT,
+                flags, 0, NULL, NULL, endpoint_handle, ep, MHD_OPTION_ARRAY, opts,
+                MHD_OPTION_NOTIFY_CONNECTION, endpoint_guard_on_connection, ep->guard,
+                MHD_OPTION_NOTIFY_COMPLETED, endpoint_guard_on_completed, ep->guard,
                 MHD_OPTION_EXTERNAL_LOGGER, endpoint_mhd_log, NULL, MHD_OPTION_END);
         return ep->daemon ? 0 : -EIO;
+}
+
+/* A PEM file, whole (small: a certificate chain or a key). */
+static int endpoint_read_pem(const char *path, char **ret) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_free_ char *buf = NULL;
+        size_t n;
+
+        if (!f)
+                return -errno;
+        buf = malloc(ENDPOINT_PEM_MAX + 1);
+        if (!buf)
+                return -ENOMEM;
+        n = fread(buf, 1, ENDPOINT_PEM_MAX + 1, f);
+        if (ferror(f))
+                return -EIO;
+        if (n == 0 || n > ENDPOINT_PEM_MAX || memchr(buf, 0, n))
+                return -EBADMSG;
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+/* The certificate, key and users of options, kept by the endpoint. */
+static int endpoint_set_security(Endpoint *ep, const EndpointOptions *o) {
+        int r;
+
+        if (!o->tls_cert_file != !o->tls_key_file)
+                return -EINVAL;
+        if (o->tls_cert_file && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+                return -EOPNOTSUPP;
+        if (o->tls_cert_file) {
+                r = endpoint_read_pem(o->tls_cert_file, &ep->tls_cert);
+                if (r >= 0)
+                        r = endpoint_read_pem(o->tls_key_file, &ep->tls_key);
+                if (r < 0)
+                        return r;
+        }
+        if (o->n_users > 0)
+                return endpoint_auth_new(o->users, o->n_users, &ep->auth);
+        return 0;
 }
 
 static int endpoint_attach(Endpoint *ep) {
@@ -414,6 +609,9 @@ int endpoint_new(sd_event *e, const EndpointOptions *options, Endpoint **ret) {
         ep->before_metrics = options->before_metrics;
         ep->status = options->status;
         ep->userdata = options->userdata;
+        r = endpoint_set_security(ep, options);
+        if (r < 0)
+                return r;
 
         fd = endpoint_bind(&addr, len, &ep->port);
         if (fd < 0)
@@ -436,8 +634,15 @@ Endpoint *endpoint_free(Endpoint *ep) {
         ep->timer = sd_event_source_disable_unref(ep->timer);
         if (ep->daemon)
                 MHD_stop_daemon(ep->daemon);
+        /* After MHD: stopping reports every connection closed to the guard. */
+        ep->guard = endpoint_guard_free(ep->guard);
         sd_event_unref(ep->event);
         free(ep->not_ready_reason);
+        endpoint_auth_free(ep->auth);
+        free(ep->tls_cert);
+        if (ep->tls_key)
+                explicit_bzero(ep->tls_key, strlen(ep->tls_key));
+        free(ep->tls_key);
         free(ep);
         return NULL;
 }

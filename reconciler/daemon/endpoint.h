@@ -8,7 +8,8 @@
  * polls.
  *
  * Routes (GET and HEAD only; anything else 405 with "Allow: GET, HEAD"; a request with a body,
- * i.e. a Content-Length above 0 or a Transfer-Encoding, 413; an unknown path 404):
+ * i.e. a Content-Length above 0 or a Transfer-Encoding, 413; two different Content-Length
+ * values, 400; an unknown path 404):
  *
  *   /metrics  200, the registry in the text format (Content-Type METRICS_CONTENT_TYPE)
  *   /healthz  200 "ok\n" (whoever answers is the event loop, so it is running)
@@ -20,10 +21,18 @@
  *             query, 500 if it fails), produced in pieces as the client reads. Schema below.
  *
  * A route whose source (metrics, status) was not given answers 404. Limits: at most
- * connection_limit connections at once (further clients wait in the kernel's backlog until a
- * slot frees), each closed after connection_timeout_sec without progress, request line and
- * headers limited to 16 KiB; so a slow or greedy client holds at most one slot for a bounded
- * time and never the event loop. Handlers run on the loop: status must not block.
+ * connection_limit connections at once, each closed after connection_timeout_sec without
+ * progress, request line and headers limited to 16 KiB. A connection must deliver its whole
+ * request header within header_timeout_msec of its accept (or of its previous answer), however
+ * it trickles in; and when a new client takes the last slot, the connection that has waited
+ * longest for its header is closed (endpoint-guard.h). So slowloris clients and idle floods
+ * turn over instead of filling the slots, a scrape gets in, and no client ever holds the event
+ * loop. Handlers run on the loop: status must not block.
+ *
+ * With tls_cert_file and tls_key_file the endpoint speaks only HTTPS (libmicrohttpd's GnuTLS);
+ * with users, every request on every path must carry HTTP basic credentials of one of them
+ * (401 with WWW-Authenticate: Basic realm="asyncfgd" otherwise; 429 over the check budget;
+ * endpoint-auth.h), before the method and the route are looked at.
  *
  * listen: "host:port" (host a numeric IPv4 address or "localhost"), "[v6]:port" (numeric IPv6),
  * port 0..65535 where 0 picks a free port (endpoint_get_port() says which); NULL means
@@ -117,6 +126,7 @@
 #include <systemd/sd-event.h>
 
 #include "lib/metrics.h"
+#include "reconciler/spec/web-config.h"
 
 #define ENDPOINT_LISTEN_DEFAULT "127.0.0.1:9733"
 
@@ -149,13 +159,22 @@ typedef struct EndpointOptions {
                                                  * alone, before /metrics is formatted */
         EndpointStatusFunc status;
         void *userdata;                  /* for status and before_metrics */
-        unsigned connection_limit;       /* [32] */
-        unsigned connection_timeout_sec; /* [10] */
+        unsigned connection_limit;       /* [512], at most half of RLIMIT_NOFILE */
+        unsigned connection_timeout_sec; /* [10] without progress */
+        unsigned header_timeout_msec;    /* [5000] for a whole request header */
+        /* PEM files: HTTPS with this certificate (chain) and key, both or neither (-EINVAL);
+         * -EOPNOTSUPP if libmicrohttpd was built without TLS; -EIO if GnuTLS refuses them. */
+        const char *tls_cert_file, *tls_key_file;
+        const WebUser *users; /* basic auth when n_users > 0 (copied; endpoint-auth.h) */
+        size_t n_users;
 } EndpointOptions;
 
 /* Parses a listen string. Returns 1 and the address, 0 if s is "" (disabled; ret_* untouched),
  * -EINVAL if malformed. */
 int endpoint_parse_listen(const char *s, struct sockaddr_storage *ret_addr, socklen_t *ret_len);
+
+/* Whether a listen string names a loopback address (127.0.0.0/8, ::1, "localhost"). */
+bool endpoint_listen_is_loopback(const char *s);
 
 /* Binds and starts serving on event e (taking a reference). Returns 1 and the endpoint, or 0
  * and *ret = NULL when listen is "" (disabled). Errors: -EINVAL (bad listen string or

@@ -71,7 +71,7 @@ struct Manager {
         AsyncfgMetrics *metrics;
         Endpoint *endpoint;
         Alerts *alerts;
-        char *listen; /* what the endpoint is bound to */
+        char *listen; /* what the endpoint is bound with: listen and web (manager_endpoint_key()) */
         ResourceTable table;
         StatusCounts counts;
 

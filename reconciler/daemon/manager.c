@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "lib/log.h"
+#include "lib/strbuf.h"
 #include "lib/notify.h"
 #include "reconciler/daemon/manager-internal.h"
 #include "reconciler/core/user-agent.h"
@@ -519,6 +520,11 @@ static int manager_open_state(Manager *m) {
         int k;
 
         diag_list_init(&diags);
+        k = state_remove_stale_temp(dir);
+        if (k > 0)
+                log_info("Removed %d stale temporary file(s) '.state.json.*' of an older state "
+                         "store from '%s'.",
+                         k, dir);
         k = state_store_open(dir, &diags, &m->state);
         if (k != -EBADMSG && k != -EPROTONOSUPPORT) {
                 if (k < 0)
@@ -587,32 +593,82 @@ int manager_load(Manager *m) {
         return 0;
 }
 
-static int manager_rebind_endpoint(Manager *m) {
-        const char *listen = m->gen->config->listen;
-        EndpointOptions o = {
-                .listen = listen,
+/* What the endpoint is bound with: the listen address and the web block. A change of any of
+ * them (or TLS at all: a renewed certificate has the same path) makes a new endpoint. */
+static char *manager_endpoint_key(const DaemonConfig *c) {
+        const char *parts[] = { c->listen, c->web.tls_cert_file, c->web.tls_key_file };
+        StrBuf b = {};
+        char *key = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+                strbuf_puts(&b, parts[i] ?: "");
+                strbuf_putc(&b, '\n');
+        }
+        for (size_t i = 0; i < c->web.n_users; i++) {
+                strbuf_puts(&b, c->web.users[i].name);
+                strbuf_putc(&b, ':');
+                strbuf_puts(&b, c->web.users[i].hash);
+                strbuf_putc(&b, '\n');
+        }
+        return strbuf_take(&b, &key) < 0 ? NULL : key;
+}
+
+/* One line at start and at every reload while the endpoint is open beyond loopback. */
+static void manager_warn_unprotected(const DaemonConfig *c) {
+        if (isempty(c->listen) || endpoint_listen_is_loopback(c->listen) ||
+            web_config_is_protected(&c->web))
+                return;
+        log_warning("The endpoint listens on '%s', beyond loopback, without TLS or basic "
+                    "authentication: anyone who can reach it reads /metrics and /status. Set "
+                    "'web:' in '%s' (asyncfg.yaml(5)).",
+                    c->listen, c->path);
+}
+
+static EndpointOptions manager_endpoint_options(Manager *m) {
+        const DaemonConfig *c = m->gen->config;
+
+        return (EndpointOptions){
+                .listen = c->listen,
                 .metrics = m->metrics->registry,
                 .before_metrics = manager_update_queue_metrics,
                 .status = manager_status_open,
                 .userdata = m,
+                .tls_cert_file = c->web.tls_cert_file,
+                .tls_key_file = c->web.tls_key_file,
+                .users = c->web.users,
+                .n_users = c->web.n_users,
         };
+}
+
+static int manager_rebind_endpoint(Manager *m) {
+        const DaemonConfig *c = m->gen->config;
+        const char *listen = c->listen;
+        EndpointOptions o = manager_endpoint_options(m);
+        _cleanup_free_ char *key = manager_endpoint_key(c);
         Endpoint *ep = NULL;
         int k;
 
-        if (m->listen && streq(m->listen, listen ?: ""))
+        manager_warn_unprotected(c);
+        if (!key)
+                return log_oom();
+        if (m->listen && streq(m->listen, key) && !c->web.tls_cert_file)
                 return 0;
         m->endpoint = endpoint_free(m->endpoint); /* free the port first: the same may be wanted */
         k = endpoint_new(m->event, &o, &ep);
         if (k < 0)
-                return log_error_errno(k, "Failed to serve the endpoint on '%s': %m",
-                                       strna(listen));
+                return log_error_errno(
+                        k, "Failed to serve the endpoint on '%s'%s: %m", strna(listen),
+                        c->web.tls_cert_file ? " (with TLS: are tlsCertFile and tlsKeyFile a "
+                                               "matching PEM certificate and key?)"
+                                             : "");
         m->endpoint = ep;
         free(m->listen);
-        m->listen = strdup(listen ?: "");
+        m->listen = TAKE_PTR(key);
         if (ep) {
                 manager_publish_ready(m);
-                log_info("Serving /metrics, /healthz, /readyz, /status on port %u.",
-                         endpoint_get_port(ep));
+                log_info("Serving /metrics, /healthz, /readyz, /status on port %u%s%s.",
+                         endpoint_get_port(ep), c->web.tls_cert_file ? " over TLS" : "",
+                         c->web.n_users > 0 ? " with basic authentication" : "");
         }
         return 0;
 }

@@ -18,6 +18,8 @@
  *   alerting {fireAfter, errorAfter, remindEvery}
  *                              the alert policy (AlertPolicy; defaults 2, 3, 1h)
  *   limits {files}             caps on the desired-state tree (DaemonLimits)
+ *   web {tlsCertFile, tlsKeyFile, basicAuthUsers}
+ *                              TLS and basic auth of the endpoint (web-config.h)
  */
 
 #include "clouds/cloud.h"
@@ -26,6 +28,7 @@
 #include "lib/diag.h"
 #include "lib/time-util.h"
 #include "reconciler/spec/spec.h"
+#include "reconciler/spec/web-config.h"
 
 typedef enum AlertType {
         ALERT_TYPE_WEBHOOK,
@@ -88,6 +91,7 @@ typedef struct DaemonConfig {
         size_t n_alerts;
         AlertPolicy alerting;
         DaemonLimits limits;
+        WebConfig web;
 } DaemonConfig;
 
 const char *alert_type_to_string(AlertType t);

@@ -272,3 +272,23 @@ def test_state_usage_errors(tmp_path):
     assert r.returncode == 0 and "state forget" in r.stdout
     r = asyncfg("state", "list", "--config", str(tmp_path / "missing.yaml"))
     assert r.returncode == 1 and "missing.yaml" in r.stderr
+
+
+def test_stale_temp_files_removed_at_start(fake, make_daemon):
+    """A crash of an older asyncfg between the JSON store's mkostemp() and its rename left
+    .state.json.XXXXXX behind: the daemon removes it at start and says so; what only looks
+    like one (another length, a directory, a symlink) stays."""
+    d = make_daemon()
+    stale = [os.path.join(d.state, n) for n in (".state.json.a1B2c3", ".state.json.zzzzzz")]
+    kept = [os.path.join(d.state, n) for n in (".state.json.toolong", ".state.json.dir0ab")]
+    for p in stale + kept[:1]:
+        with open(p, "w") as f:
+            f.write('{"format": "asyncfg-state", "ver')
+    os.mkdir(kept[1])
+    d.start()
+    for p in stale:
+        assert not os.path.exists(p)
+    for p in kept:
+        assert os.path.exists(p)
+    assert "Removed 2 stale temporary file(s) '.state.json.*'" in d.logtext()
+    assert d.stop() == 0

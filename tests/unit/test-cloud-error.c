@@ -348,11 +348,50 @@ static void test_tables(void **state) {
         cloud_error_done(&b);
 }
 
+/* One colon after the class, whatever follows it: a transport error's message has neither
+ * status nor code before it ("transient:: ..." was once printed). */
+static void test_format(void **state) {
+        static const struct {
+                CloudError e;
+                const char *want;
+        } formats[] = {
+                { { .class = CLOUD_ERROR_TRANSIENT,
+                    .error = -ECONNRESET,
+                    .message = (char *) "connection reset" },
+                  "transient: connection reset (Connection reset by peer)" },
+                { { .class = CLOUD_ERROR_TRANSIENT, .message = (char *) "truncated body" },
+                  "transient: truncated body" },
+                { { .class = CLOUD_ERROR_TRANSIENT, .error = -ETIMEDOUT },
+                  "transient: (Connection timed out)" },
+                { { .class = CLOUD_ERROR_FUNCTION_ABSENT,
+                    .http_status = 404,
+                    .code = (char *) "NotFound",
+                    .message = (char *) "no such function" },
+                  "function-absent: HTTP 404 NotFound: no such function" },
+                { { .class = CLOUD_ERROR_THROTTLED,
+                    .http_status = 429,
+                    .message = (char *) "slow down" },
+                  "throttled: HTTP 429: slow down" },
+                { { .class = CLOUD_ERROR_INVALID,
+                    .code = (char *) "Bad",
+                    .message = (char *) "bad" },
+                  "invalid: Bad: bad" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(formats); i++) {
+                _cleanup_free_ char *s = NULL;
+
+                assert_int_equal(cloud_error_format(&formats[i].e, &s), 0);
+                assert_string_equal(s, formats[i].want);
+                assert_null(strstr(s, "::"));
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_classification), cmocka_unit_test(test_details),
                 cmocka_unit_test(test_retry_after),    cmocka_unit_test(test_message_sanitising),
-                cmocka_unit_test(test_tables),
+                cmocka_unit_test(test_tables),         cmocka_unit_test(test_format),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "reconciler/spec/daemon-config.h"
 #include "reconciler/desired/desired.h"
@@ -174,6 +176,21 @@ static const Case invalid[] = {
         { A1 "limits: {files: 0}\n", 2, 17, "'files' must be between 1 and 100000000, got 0" },
         { A1 "limits: {dirs: 3}\n", 2, 10, "unknown key 'dirs' in 'limits'" },
         { A1 "alerting: [2]\n", 2, 11, "'alerting' must be a mapping" },
+        { A1 "web: {tlsCertFile: /nonexistent/web.crt, tlsKeyFile: /etc/passwd}\n", 2, 20,
+          "cannot read 'tlsCertFile' '/nonexistent/web.crt': No such file or directory" },
+        { A1 "web: {tlsCertFile: /dev/null, tlsKeyFile: /etc/passwd}\n", 2, 20,
+          "'tlsCertFile' '/dev/null' must be a non-empty PEM file" },
+        { A1 "web: {basicAuthUsers: {prom: secret}}\n", 2, 30,
+          "the password of user 'prom' must be a bcrypt hash" },
+        { A1
+          "web: {basicAuthUsers: {prom: '$2b$31$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u'}}\n",
+          2, 30, "cost 04 to 12" },
+        { A1 "web: {basicAuthUsers: {prom: 10}}\n", 2, 30, "'prom' must be a string" },
+        { A1 "web: {basicAuthUsers: [prom]}\n", 2, 23, "'basicAuthUsers' must be a mapping" },
+        { A1 "web: {basicAuth: {}}\n", 2, 7, "unknown key 'basicAuth' in 'web'" },
+        { A1
+          "web: {basicAuthUsers: {'a:b': '$2b$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u'}}\n",
+          2, 24, "without ':'" },
         { A1 "---\n" A1, 3, 1, "the configuration must be exactly one YAML document" },
         { "accounts: [\n", 2, 1, "syntax error" },
 };
@@ -204,6 +221,70 @@ static void test_invalid(void **state) {
                 diag_list_done(&d);
         }
         assert_int_equal(failed, 0);
+}
+
+/* The web block: files that exist, and bcrypt hashes; exporter-toolkit's keys in camelCase. */
+static void test_web(void **state) {
+        char dir[] = "/tmp/test-web-XXXXXX", crt[64], key[64], *yaml = NULL;
+        FILE *f;
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(crt, sizeof(crt), "%s/web.crt", dir);
+        snprintf(key, sizeof(key), "%s/web.key", dir);
+        assert_non_null(f = fopen(crt, "w"));
+        fputs("-----BEGIN CERTIFICATE-----\n", f);
+        fclose(f);
+        assert_non_null(f = fopen(key, "w"));
+        fputs("-----BEGIN PRIVATE KEY-----\n", f);
+        fclose(f);
+        assert_true(asprintf(&yaml,
+                             A1 "web:\n  tlsCertFile: %s\n  tlsKeyFile: %s\n  basicAuthUsers:\n"
+                                "    prom: '%s'\n    ops: '%s'\n",
+                             crt, key,
+                             "$2b$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u",
+                             "$2y$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u") > 0);
+        DaemonConfig *c = parse_ok(yaml);
+        assert_string_equal(c->web.tls_cert_file, crt);
+        assert_string_equal(c->web.tls_key_file, key);
+        assert_int_equal(c->web.n_users, 2);
+        assert_string_equal(c->web.users[1].name, "ops");
+        assert_true(web_config_is_protected(&c->web));
+        daemon_config_free(c);
+        free(yaml);
+
+        /* one file without the other */
+        assert_true(asprintf(&yaml, A1 "web: {tlsCertFile: %s}\n", crt) > 0);
+        DiagList d;
+        diag_list_init(&d);
+        assert_int_equal(daemon_config_parse("cfg.yaml", yaml, strlen(yaml), &d, &c), -EINVAL);
+        assert_int_equal(d.n_errors, 1);
+        assert_non_null(strstr(d.items[0].message, "both 'tlsCertFile' and 'tlsKeyFile'"));
+        diag_list_done(&d);
+        free(yaml);
+
+        c = parse_ok(A1);
+        assert_false(web_config_is_protected(&c->web));
+        daemon_config_free(c);
+        assert_int_equal(unlink(crt), 0);
+        assert_int_equal(unlink(key), 0);
+        assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_bcrypt_syntax(void **state) {
+        assert_true(web_bcrypt_hash_is_valid(
+                "$2b$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u"));
+        assert_true(web_bcrypt_hash_is_valid(
+                "$2y$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u"));
+        assert_false(web_bcrypt_hash_is_valid("$1$abcdefgh$abcdefghijklmnopqrstuv"));
+        assert_false(web_bcrypt_hash_is_valid(
+                "$2b$03$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u"));
+        assert_false(web_bcrypt_hash_is_valid(
+                "$2b$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2"));
+        assert_false(web_bcrypt_hash_is_valid(
+                "$2b$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2!"));
+        assert_false(web_bcrypt_hash_is_valid(
+                "$2x$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u"));
+        assert_false(web_bcrypt_hash_is_valid(NULL));
 }
 
 static void test_listen_address(void **state) {
@@ -386,6 +467,8 @@ int main(void) {
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_invalid),
                 cmocka_unit_test(test_listen_address),
+                cmocka_unit_test(test_web),
+                cmocka_unit_test(test_bcrypt_syntax),
                 cmocka_unit_test(test_resolve_account),
                 cmocka_unit_test(test_foreign_function),
                 cmocka_unit_test(test_resolved_duplicates),

@@ -10,6 +10,10 @@ Scale: ASYNCFG_RELIABILITY_SCALE=short (100 resources, part of `make check`) or 
 import json
 import os
 import platform
+import select
+import socket
+import struct
+import threading
 import time
 
 from daemonlib import AKID, SECRET, Daemon, wait_for
@@ -56,6 +60,12 @@ class Resource:
         if self.api == "fc2":
             return {"provider": "alicloud", "service": "svc", "function": f"fd{self.i}"}
         return {"provider": self.provider, "function": self.log_function}
+
+    def drift(self, fake):
+        """Changes its retries in the cloud out of band (PUT /_fake/drift)."""
+        body = {**self.create_body(), "config": {RETRIES_KEY[self.api]: (self.values()[0] + 1) % 3}}
+        st, answer = fake.control("PUT", "/_fake/drift", body)
+        assert st == 200, answer
 
     def values(self, gen=0):
         """(maxRetryAttempts, maxEventAgeSeconds) of generation gen: in every provider's range,
@@ -247,3 +257,117 @@ def write_figures(suite, figures):
            **figures}
     with open(os.path.join(OUT, f"{suite}.json"), "w") as f:
         json.dump(doc, f, indent=2)
+
+
+class Receiver:
+    """A webhook sink on 127.0.0.1, port 0: records every POST's parsed JSON body."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        self.posts, self.lock = [], threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with outer.lock:
+                    outer.posts.append(json.loads(raw))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def alerts(self, status, kind="error"):
+        with self.lock:
+            return [p for p in self.posts if p.get("status") == status and p.get("kind") == kind]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Proxy:
+    """A TCP proxy on 127.0.0.1, port 0, in front of another port. down(): every open
+    connection is cut and every new one is reset as soon as it is accepted (SO_LINGER 0), its
+    time recorded in `attempts`; up(): it forwards again."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.lsock = socket.socket()
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(1024)
+        self.lsock.settimeout(0.2)
+        self.port = self.lsock.getsockname()[1]
+        self.forwarding, self.running = True, True
+        self.attempts, self.accepted = [], 0
+        self.conns, self.lock = set(), threading.Lock()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while self.running:
+            try:
+                c, _ = self.lsock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.accepted += 1
+            if not self.forwarding:
+                self.attempts.append(time.time())
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                c.close()
+                continue
+            threading.Thread(target=self._pump, args=(c,), daemon=True).start()
+
+    def _pump(self, c):
+        try:
+            u = socket.create_connection(("127.0.0.1", self.target))
+        except OSError:
+            c.close()
+            return
+        with self.lock:
+            self.conns.add((c, u))
+        try:
+            while self.running:
+                r, _, _ = select.select([c, u], [], [], 0.5)
+                for s in r:
+                    data = s.recv(65536)
+                    if not data:
+                        return
+                    (u if s is c else c).sendall(data)
+        except OSError:
+            pass
+        finally:
+            with self.lock:
+                self.conns.discard((c, u))
+            c.close()
+            u.close()
+
+    def down(self):
+        self.forwarding = False
+        with self.lock:
+            conns = list(self.conns)
+        for c, u in conns:
+            for s in (c, u):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def up(self):
+        self.forwarding = True
+
+    def close(self):
+        self.running = False
+        self.down()
+        self.lsock.close()
+        self.thread.join(timeout=2)

@@ -17,6 +17,7 @@ import threading
 import time
 
 from daemonlib import AKID, SECRET, Daemon, wait_for
+from test_daemon_alerts import Receiver as AlertReceiver
 
 HW_PROJECT = "0123456789abcdef0123456789abcdef"
 HW_URN = f"urn:fss:cn-north-4:{HW_PROJECT}:function:default"
@@ -259,38 +260,13 @@ def write_figures(suite, figures):
         json.dump(doc, f, indent=2)
 
 
-class Receiver:
-    """A webhook sink on 127.0.0.1, port 0: records every POST's parsed JSON body."""
-
-    def __init__(self):
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-        self.posts, self.lock = [], threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with outer.lock:
-                    outer.posts.append(json.loads(raw))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+class Receiver(AlertReceiver):
+    """The alert tests' webhook sink on 127.0.0.1, port 0 (tests/e2e/test_daemon_alerts.py)."""
 
     def alerts(self, status, kind="error"):
+        """The bodies of the alerts posted with this status and kind."""
         with self.lock:
-            return [p for p in self.posts if p.get("status") == status and p.get("kind") == kind]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+            return [p[2] for p in self.posts if p[2].get("status") == status and p[2].get("kind") == kind]
 
 
 class Proxy:

@@ -41,7 +41,7 @@ static void identify_fc(const FakeCall *c, FakeApi api, FakeLogEntry *e) {
         if (api == FAKE_API_FC3 && c->n_segments >= 3 && streq(c->segments[1], "functions"))
                 fake_log_copy(e->function, sizeof(e->function), c->segments[2]);
         else if (api == FAKE_API_FC2 && c->n_segments >= 5 && streq(c->segments[3], "functions"))
-                snprintf(e->function, sizeof(e->function), "%.90s/%.90s", c->segments[2],
+                snprintf(e->function, sizeof(e->function), "%.60s/%.60s", c->segments[2],
                          c->segments[4]);
         else
                 return;

@@ -30,7 +30,8 @@ typedef enum FakeLogFault {
         _FAKE_LOG_FAULT_MAX,
 } FakeLogFault;
 
-/* Strings are cut to their field's size (a path of a Huawei URN fits in 256). */
+/* Strings are cut to their field's size; about 460 bytes an entry, so a full log holds about
+ * 460 MB (a Huawei path may be cut: function and qualifier say what it addressed). */
 typedef struct FakeLogEntry {
         uint64_t seq;
         int64_t start_usec, end_usec; /* CLOCK_REALTIME */
@@ -39,10 +40,10 @@ typedef struct FakeLogEntry {
         char provider[12];            /* "aws", "alicloud", "huaweicloud", "unknown" */
         char api[16];                 /* "lambda", "fc3", "fc2", "functiongraph", "" */
         char method[8];
-        char path[256];
-        char function[192];  /* as GET /_fake/configs names it; "" for lists */
-        char qualifier[132]; /* the one addressed (default included); "" for lists */
-        char user_agent[96];
+        char path[128];
+        char function[128]; /* as GET /_fake/configs names it; "" for lists */
+        char qualifier[72]; /* the one addressed (default included); "" for lists */
+        char user_agent[64];
 } FakeLogEntry;
 
 typedef struct FakeReqLog {

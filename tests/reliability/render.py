@@ -49,8 +49,10 @@ SUITES = [
      ["The proxy accepts and then resets (SO_LINGER 0) rather than refusing at SYN, so that it "
       "can count every attempt; to libcurl both are a connection error. At the cap, full "
       "jitter retries each resource after uniform(0, cap), so the expected rate is "
-      "2 · resources / cap. Error alerts are deduplicated on resource, error class and code: a "
-      "resource whose error changes during the outage fires once per distinct error."]),
+      "2 · resources / cap. The suite found that an error alert's content held the errno, so a "
+      "resource whose connections were refused, then reset, fired a new alert (and resolved "
+      "the old one) at every change: up to 8 per resource in a 20 s outage. Fixed; the suite "
+      "asserts one alert per resource."]),
     (3, "crashes", "Crashes",
      "kill -9 at random moments while the daemon syncs, restarting it each time; after each "
      "kill the state store opens read-only and passes `PRAGMA integrity_check`; everything "

@@ -24,7 +24,8 @@ HW_URN = f"urn:fss:cn-north-4:{HW_PROJECT}:function:default"
 LONG = os.environ.get("ASYNCFG_RELIABILITY_SCALE", "short") == "long"
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.environ.get("ASYNCFG_RELIABILITY_OUT") or os.path.join(
-    os.environ.get("ASYNCFG_BUILD_DIR") or os.path.join(ROOT, "build"), "reliability")
+    os.environ.get("ASYNCFG_BUILD_DIR") or os.path.join(ROOT, "build"), "reliability",
+    *([] if LONG else ["short"]))  # only the long variants' figures go into RELIABILITY.md
 
 # (account, provider, api) and what a resource of it looks like on the wire and in the log.
 APIS = ("lambda", "fc3", "fc2", "functiongraph")

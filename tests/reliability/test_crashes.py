@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Suite 3, crashes (RELIABILITY.md): 20 kill -9 at random moments while asyncfgd syncs N
-resources, restarting it each time (the desired values change every second restart, so every
+resources (once a random share of the PUTs still to make has reached the cloud), restarting
+it each time (the desired values change every second restart, so every
 kill falls in a sync). After each kill the state store opens read-only and passes SQLite's
 integrity check; at the end everything converges; and the request log shows that nothing in
 sync was written again: no resource had a second PUT of the same desired values (which the
@@ -12,12 +13,16 @@ import signal
 import sqlite3
 import time
 
-from rellib import LONG, MultiDaemon, create_functions, read_log, resources, wait_live, write_figures
+from rellib import (LONG, MultiDaemon, create_functions, read_log, resources, wait_for, wait_live,
+                    write_figures)
 
 N = 1000 if LONG else 100
 KILLS = 20
-MAX_DELAY = 2.5 if LONG else 0.6  # seconds after READY=1; the sync takes longer
 LATENCY = {"latencyMs": 10, "jitterMs": 20}  # stretches the sync, no failures
+
+
+def put_count(fake):
+    return fake.stats()["byMethod"].get("PUT", 0)
 
 
 def integrity(state_dir):
@@ -61,12 +66,15 @@ def test_crashes(fake, tmp_path):
             gen = k // 2
             if k % 2 == 0:
                 d.write_resources(rs, gen)
+                gen_puts = put_count(fake)
             processes.append((time.time(), gen))
             d.start()
             if k == KILLS:
                 break
-            time.sleep(rng.uniform(0.05, MAX_DELAY))
-            # Still syncing: some resource's cloud config is not yet this generation's.
+            # A random moment of the sync: after a random share of what is left to store.
+            left = N - (put_count(fake) - gen_puts)
+            target = put_count(fake) + rng.randint(1, max(1, left - 1))
+            wait_for(lambda: put_count(fake) >= target, 60, interval=0.005, what="PUTs")
             kills.append(time.time())
             d.proc.send_signal(signal.SIGKILL)
             d.proc.wait(timeout=10)
@@ -94,8 +102,9 @@ def test_crashes(fake, tmp_path):
         "rows": [
             ["resources", f"{N} (AWS, FC3, FC2, FunctionGraph), desired values changed every "
                           f"second restart ({KILLS // 2 + 1} generations)"],
-            ["kill -9", f"{KILLS} at random 0.05–{MAX_DELAY} s after READY=1; {during_sync} of "
-                        f"them before the generation was fully stored"],
+            ["kill -9", f"{KILLS}, each once a random share (uniform) of the PUTs still to make "
+                        f"had reached the cloud; {during_sync} of them before the generation "
+                        "was fully stored"],
             ["crashes survived", f"{KILLS} of {KILLS}"],
             ["state store after each kill", f"integrity_check ok {len(rows)} times "
                                             f"(read-only); rows {min(rows)}–{max(rows)}"],

@@ -154,6 +154,23 @@ check-conformance: all
 	@if [ -f tests/conformance/package.json ] && [ -z "$(SANITIZE)" ]; then \
 	    tests/conformance/run; fi
 
+# ---- reliability suites (RELIABILITY.md; tests/reliability) ----------------------------
+# `make reliability`: the long variants (1,000 resources), then RELIABILITY.md rendered from the
+# figures they write to build/reliability. `make check` runs the short ones (100 resources),
+# not under the sanitizers (their timing bounds are the daemon's, not ASan's).
+.PHONY: reliability reliability-suites check-reliability-short
+RELIABILITY_OUT := $(abspath $(BUILD))/reliability
+reliability: reliability-suites
+	@$(PYTHON) tests/reliability/render.py $(RELIABILITY_OUT) RELIABILITY.md
+reliability-suites: all
+	@ASYNCFG_RELIABILITY_SCALE=long ASYNCFG_RELIABILITY_OUT=$(RELIABILITY_OUT) \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/reliability
+check-all: check-reliability-short
+check-reliability-short: all
+	@if [ -z "$(SANITIZE)" ]; then ASYNCFG_RELIABILITY_SCALE=short \
+	    ASYNCFG_RELIABILITY_OUT=$(RELIABILITY_OUT)/short \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/reliability; fi
+
 # deploy/prometheus: the alerting rules are valid and fire as their tests say (promtool, from
 # Debian's prometheus package; the test file names the rules relative to itself).
 .PHONY: check-rules

@@ -160,6 +160,9 @@ void manager_cloud_observer(const CloudAccount *account, Provider provider, Clou
 /* manager-alerts.c */
 int manager_alerts_configure(Manager *m);
 void manager_alerts_on_run(Manager *m, Resource *r, ReconcileOutcome outcome, const Diff *diff);
+/* What an error alert is about, its fingerprint's content: operation, error class, HTTP status
+ * and the cloud's code, not the errno of a failure without an answer. NULL on -ENOMEM. */
+char *manager_alerts_error_content(const char *what, CloudErrorClass class, const CloudError *e);
 void manager_alerts_on_error(Manager *m, Resource *r, CloudErrorClass class, const CloudError *e,
                              const char *what);
 void manager_alerts_forget(Manager *m, Resource *r);

@@ -586,6 +586,27 @@ static void test_install_generation_takes_ownership(void **state) {
         assert_int_equal(live_retries(env), 2);
 }
 
+/* An error alert's content: one for every failure without an answer, whatever the errno (an
+ * unreachable endpoint alternates between refused and reset, and a new content fires a new
+ * alert); a different HTTP status or code is a different alert. */
+static void test_error_alert_content(void **state) {
+        CloudError refused = { .error = -ECONNREFUSED }, reset = { .error = -ECONNRESET },
+                   s503 = { .http_status = 503, .code = (char *) "ServiceException" },
+                   s500 = { .http_status = 500, .code = (char *) "ServiceException" };
+        _cleanup_free_ char *a = manager_alerts_error_content("get", CLOUD_ERROR_TRANSIENT,
+                                                              &refused),
+                            *b = manager_alerts_error_content("get", CLOUD_ERROR_TRANSIENT, &reset),
+                            *c = manager_alerts_error_content("get", CLOUD_ERROR_TRANSIENT, &s503),
+                            *d = manager_alerts_error_content("get", CLOUD_ERROR_TRANSIENT, &s500),
+                            *e = manager_alerts_error_content("put", CLOUD_ERROR_TRANSIENT, &reset);
+
+        assert_non_null(a);
+        assert_string_equal(a, b);
+        assert_string_not_equal(a, c);
+        assert_string_not_equal(c, d);
+        assert_string_not_equal(b, e);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -605,6 +626,7 @@ int main(void) {
                 T(test_backoff_then_success),
                 T(test_reload),
                 T(test_install_generation_takes_ownership),
+                cmocka_unit_test(test_error_alert_content),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

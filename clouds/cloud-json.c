@@ -2,7 +2,6 @@
 #include <strings.h>
 
 #include "clouds/cloud-json.h"
-#include "clouds/cloud-json-scan.h"
 #include "lib/macro.h"
 
 int cloud_json_parse_object(const char *body, size_t size, json_t **ret) {
@@ -11,10 +10,6 @@ int cloud_json_parse_object(const char *body, size_t size, json_t **ret) {
 
         if (!body || size == 0)
                 return -EBADMSG;
-        /* The plain bodies clouds send, without jansson's lexer; the rest (and out of memory)
-         * is jansson's to take or refuse. */
-        if (cloud_json_scan(body, size, ret) > 0)
-                return 0;
         v = json_loadb(body, size, JSON_REJECT_DUPLICATES, &err);
         if (!v)
                 return -EBADMSG;

@@ -111,8 +111,8 @@ int etcd_range(EtcdClient *c, const char *key, const char *range_end, int64_t re
 /* value: size bytes; lease 0: none. */
 int etcd_put(EtcdClient *c, const char *key, const void *value, size_t size, int64_t lease,
              EtcdHeaderCallback cb, void *userdata);
-int etcd_delete_range(EtcdClient *c, const char *key, const char *range_end,
-                      EtcdHeaderCallback cb, void *userdata);
+int etcd_delete_range(EtcdClient *c, const char *key, const char *range_end, EtcdHeaderCallback cb,
+                      void *userdata);
 
 /* ---- txn ---- */
 
@@ -180,7 +180,7 @@ int etcd_txn(EtcdClient *c, const EtcdCompare *compares, size_t n_compares,
 typedef struct EtcdLeaseResult {
         EtcdHeader header;
         int64_t id;
-        int64_t ttl; /* seconds left; ≤ 0: the lease is gone (keepalive, time-to-live) */
+        int64_t ttl;         /* seconds left; ≤ 0: the lease is gone (keepalive, time-to-live) */
         int64_t granted_ttl; /* time-to-live only */
 } EtcdLeaseResult;
 

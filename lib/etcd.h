@@ -32,6 +32,9 @@
  *   -ENOENT         lease not found (keepalive, revoke, time-to-live of an expired lease)
  *   -EBADMSG        a response the parser does not understand
  *   -EIO            any other etcd error (its message in etcd_client_error_detail())
+ *   -EINVAL         etcd refused the request as malformed (gRPC 3)
+ * (The parsers also return -EKEYEXPIRED for gRPC 16, "invalid auth token"; the client handles
+ * it by authenticating again and never passes it to a callback.)
  *   -ECANCELED      etcd_client_free() or etcd_watch_free()
  */
 
@@ -86,8 +89,11 @@ typedef struct EtcdKeyValue {
 
 /* ---- prefixes ---- */
 
+/* Range ends are C strings: NULL means the key alone, "" means etcd's range end "\0" (every
+ * key ≥ the key). */
+
 /* The range end that covers every key starting with prefix (prefix with its last byte + 1,
- * bytes 0xff dropped first; "\0" = every key when nothing is left). A fresh string. */
+ * bytes 0xff dropped first; "" when nothing is left). A fresh string. */
 int etcd_prefix_range_end(const char *prefix, char **ret);
 
 /* ---- kv ---- */
@@ -105,7 +111,7 @@ typedef void (*EtcdRangeCallback)(EtcdClient *c, int error, const EtcdRangeResul
 typedef void (*EtcdHeaderCallback)(EtcdClient *c, int error, const EtcdHeader *header,
                                    void *userdata);
 
-/* range_end NULL: key alone; "\0": every key ≥ key. revision 0: the newest; limit 0: all. */
+/* range_end NULL: key alone; "": every key ≥ key. revision 0: the newest; limit 0: all. */
 int etcd_range(EtcdClient *c, const char *key, const char *range_end, int64_t revision,
                int64_t limit, EtcdRangeCallback cb, void *userdata);
 /* value: size bytes; lease 0: none. */
@@ -113,6 +119,11 @@ int etcd_put(EtcdClient *c, const char *key, const void *value, size_t size, int
              EtcdHeaderCallback cb, void *userdata);
 int etcd_delete_range(EtcdClient *c, const char *key, const char *range_end, EtcdHeaderCallback cb,
                       void *userdata);
+
+/* Compacts the key space's history up to revision (physical: waits until it is removed from
+ * the backend). Tests and operators' tools; etcd's --auto-compaction-retention does it in
+ * production. */
+int etcd_compact(EtcdClient *c, int64_t revision, EtcdHeaderCallback cb, void *userdata);
 
 /* ---- txn ---- */
 
@@ -280,7 +291,9 @@ int etcd_parse_auth_response(const char *data, size_t size, char **ret_token);
 int etcd_parse_status_response(const char *data, size_t size, EtcdStatusResult *ret,
                                EtcdResultArena **ret_arena);
 /* One watch message: the gateway wraps each in {"result": {...}} (or {"error": {...}} when
- * the stream ends with an error). */
+ * the stream ends with an error). A watch cancelled by etcd gives -ESTALE when its start
+ * revision was compacted (and then, unlike the others, fills *ret, compact_revision
+ * included, and *ret_arena), -ECONNRESET for any other reason. */
 int etcd_parse_watch_message(const char *data, size_t size, EtcdWatchResult *ret,
                              EtcdResultArena **ret_arena);
 

@@ -56,7 +56,7 @@ struct HttpRequest {
         HttpRequestState state;
         HttpRequest *prev, *next;
 
-        char *method, *url, *ca_file;
+        char *method, *url, *ca_file, *cert_file, *key_file;
         /* The caller's header lines, NUL-terminated one after the other in hbuf, and the
          * list libcurl reads made of them at start (nodes in one array: no allocation per
          * header). */
@@ -70,6 +70,14 @@ struct HttpRequest {
         bool has_body;
         uint64_t connect_usec, total_usec;
         size_t max_response_size;
+
+        /* Streaming mode (http_request_set_stream()). stream_error: why the write callback
+         * stopped the transfer (the stream callback's errno, or -ECANCELED when it cancelled). */
+        HttpStreamCallback stream;
+        uint64_t stream_idle_usec;
+        sd_event_source *idle_timer; /* armed while running, moved on by every piece */
+        bool in_stream;
+        int stream_error;
 
         HttpCallback callback;
         void *userdata;

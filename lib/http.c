@@ -340,6 +340,7 @@ static void http_request_finish(HttpRequest *r, int error) {
 
         (void) curl_multi_remove_handle(e->multi, r->easy);
         list_remove(&e->running, r);
+        r->idle_timer = sd_event_source_disable_unref(r->idle_timer);
         if (error == 0)
                 error = http_request_fill_response(r);
         r->error = error;
@@ -677,6 +678,24 @@ unsigned http_engine_in_flight(const HttpEngine *e) {
         return e ? e->n_in_flight : 0;
 }
 
+static int http_request_on_idle(sd_event_source *s, uint64_t usec, void *userdata) {
+        HttpRequest *r = userdata;
+
+        if (r->state == HTTP_REQUEST_RUNNING) {
+                r->error_detail = "No data received within the stream's idle timeout.";
+                http_request_finish(r, -ETIMEDOUT);
+        }
+        return 0;
+}
+
+/* A stream's idle timer; every piece received moves it on (http_request_stream_piece()). */
+static int http_request_arm_idle(HttpRequest *r) {
+        if (!r->stream || r->stream_idle_usec == 0)
+                return 0;
+        return sd_event_add_time_relative(r->engine->event, &r->idle_timer, CLOCK_MONOTONIC,
+                                          r->stream_idle_usec, 0, http_request_on_idle, r);
+}
+
 int http_request_start(HttpRequest *r, HttpCallback cb, void *userdata) {
         HttpEngine *e;
         int k;
@@ -689,7 +708,9 @@ int http_request_start(HttpRequest *r, HttpCallback cb, void *userdata) {
         if (e->freeing)
                 return -ESHUTDOWN;
 
-        k = http_request_prepare(r);
+        k = http_request_arm_idle(r);
+        if (k >= 0)
+                k = http_request_prepare(r);
         if (k >= 0) {
                 e->timer_error = 0;
                 if (curl_multi_add_handle(e->multi, r->easy) != CURLM_OK) {
@@ -702,6 +723,7 @@ int http_request_start(HttpRequest *r, HttpCallback cb, void *userdata) {
         if (k < 0) {
                 if (r->easy)
                         http_request_unprepare(r);
+                r->idle_timer = sd_event_source_disable_unref(r->idle_timer);
                 return k;
         }
 
@@ -721,6 +743,12 @@ void http_request_cancel(HttpRequest *r) {
         switch (r->state) {
         case HTTP_REQUEST_RUNNING:
                 r->error_detail = "Cancelled.";
+                if (r->in_stream) {
+                        /* Inside libcurl's write callback the handle must not leave the multi
+                         * handle: the write callback fails the transfer instead. */
+                        r->stream_error = -ECANCELED;
+                        break;
+                }
                 http_request_finish(r, -ECANCELED);
                 break;
         case HTTP_REQUEST_DONE:

@@ -91,7 +91,8 @@ class ClaimMonitor:
         self.thread.start()
 
     def _stream(self, port):
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        # No timeout: a timeout inside readline() loses the part of a line already read.
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         end = bytearray(self.prefix.encode())
         end[-1] += 1
         body = {"create_request": {"key": base64.b64encode(self.prefix.encode()).decode(),
@@ -100,11 +101,9 @@ class ClaimMonitor:
         c.request("POST", "/v3/watch", body=json.dumps(body),
                   headers={"Content-Type": "application/json"})
         r = c.getresponse()
+        c.sock.settimeout(None)
         while self.running:
-            try:
-                line = r.readline()
-            except (TimeoutError, OSError):
-                continue
+            line = r.readline()
             if not line:
                 return
             if line.strip():
@@ -180,9 +179,12 @@ def cloud_writes(fake):
         after = body["next"]
 
 
-def check_writes(fake, monitor, slack=0.05):
+def check_writes(fake, monitor, slack=0.25):
     """The rules above; returns the writes checked. slack: the monitor's lag in stamping a
-    claim's creation (a write may start right after its claim)."""
+    claim's creation (a member writes only after its claim txn succeeded, but the monitor
+    stamps the creation when its watch delivers it, tens of ms later on a busy machine). The
+    end of a write is held to the stamped end of its claim: that lag only ever makes it
+    later, never earlier, so the end check is as strict as the stamps are late."""
     intervals = monitor.intervals()
     writes = cloud_writes(fake)
     problems = []

@@ -105,3 +105,33 @@ def test_sigterm_hands_over_and_drift_is_corrected(tmp_path, fake, etcd, members
         check_writes(fake, monitor)
     finally:
         monitor.close()
+
+
+def test_no_writes_past_the_lease_deadline(tmp_path, fake, etcd, members):
+    """etcd frozen (SIGSTOP): the member cannot renew its lease; once now + write timeout +
+    margin passes the deadline it writes nothing (counted as fenced), and writes again once
+    etcd answers and it has re-read its claims."""
+    fake.create(*NAMES)
+    a = members("host-a", resync="1s")
+    write_docs([a], NAMES)
+    a.start()
+    wait_split([a])
+    wait_for(lambda: all(c.get("MaximumRetryAttempts") == 1
+                         for c in [fake.configs().get(n, {}) for n in NAMES]), 20,
+             what="every function configured")
+    etcd.pause(0)
+    try:
+        frozen = time.time()
+        wait_for(lambda: a.metric("asyncfg_lease_remaining_seconds") == 0, 5,
+                 what="the lease's deadline passed")
+        fake.drift(NAMES[0], {"MaximumRetryAttempts": 0})
+        wait_for(lambda: (a.metric('asyncfg_fenced_writes_total{kind="put"}') or 0) > 0, 10,
+                 what="a fenced PUT")
+        assert fake.configs()[NAMES[0]].get("MaximumRetryAttempts") == 0
+        # Nothing reached the cloud after the deadline (the last renewal was before frozen).
+        late = [w for w in cloud_writes(fake) if w[3] > frozen + 2.0]
+        assert not late, late
+    finally:
+        etcd.resume(0)
+    wait_for(lambda: fake.configs()[NAMES[0]].get("MaximumRetryAttempts") == 1, 20,
+             what="writes again once etcd is back")

@@ -68,6 +68,12 @@ def test_two_members_split_and_write_once(tmp_path, fake, etcd, members):
         assert {w[2] for w in writes} <= {"host-a", "host-b"}, writes
         summary = a.status("")["summary"]["cluster"]
         assert summary["members"] == ["host-a", "host-b"] and summary["joined"]
+        # The account's rate limit (100/s) shared by each member's share of its resources.
+        for m in (a, b):
+            mine = sum(1 for n in NAMES if owner(["host-a", "host-b"], bucket_of(aws_key(n))) ==
+                       m.member)
+            wait_for(lambda: abs(m.status("")["summary"]["cluster"]["rate_limits"]["aws-test"] -
+                                 100 * mine / N) < 0.01, 5, what=f"{m.member}'s share of the rate")
         assert a.metric("asyncfg_cluster_members") == 2
         assert a.metric("asyncfg_buckets_owned") == len(held["host-a"])
         assert 0 < a.metric("asyncfg_lease_remaining_seconds") <= 2

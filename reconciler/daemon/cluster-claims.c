@@ -13,6 +13,7 @@
 
 typedef struct ClaimCall {
         Cluster *cluster;
+        bool release;
         unsigned n;
         unsigned buckets[CLAIM_BATCH];
         int64_t epochs[CLAIM_BATCH]; /* release: the epochs checked */
@@ -88,22 +89,38 @@ void cluster_claims_drop_all(Cluster *c) {
 
 static void claims_flush(Cluster *c);
 
+static void on_claimed(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata);
+static void on_released(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata);
+
+/* The end of a claim or release txn (call->release says which), common to both: false when
+ * there is nothing more to do with it. */
+static bool claim_call_ended(EtcdClient *e, ClaimCall *call, int error) {
+        Cluster *c = call->cluster;
+        uint8_t flag = call->release ? BUCKET_RELEASING : BUCKET_CLAIMING;
+
+        if (error == -ECANCELED)
+                return false;
+        if (call->release)
+                c->releasing = false;
+        else
+                c->claiming = false;
+        for (unsigned i = 0; i < call->n; i++)
+                c->mine[call->buckets[i]] &= (uint8_t) ~flag;
+        if (error < 0) {
+                log_debug("Member '%s' could not %s %u buckets: %s", c->member,
+                          call->release ? "release" : "claim", call->n,
+                          strna(etcd_client_error_detail(e)));
+                cluster_schedule_retry(c, CLUSTER_CLAIM_RETRY_USEC);
+                return false;
+        }
+        return c->phase == CLUSTER_JOINED;
+}
+
 static void on_claimed(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata) {
         _cleanup_free_ ClaimCall *call = userdata;
         Cluster *c = call->cluster;
 
-        if (error == -ECANCELED)
-                return;
-        c->claiming = false;
-        for (unsigned i = 0; i < call->n; i++)
-                c->mine[call->buckets[i]] &= (uint8_t) ~BUCKET_CLAIMING;
-        if (error < 0) {
-                log_debug("Member '%s' could not claim %u buckets: %s", c->member, call->n,
-                          strna(etcd_client_error_detail(e)));
-                cluster_schedule_retry(c, CLUSTER_CLAIM_RETRY_USEC);
-                return;
-        }
-        if (c->phase != CLUSTER_JOINED)
+        if (!claim_call_ended(e, call, error))
                 return;
         /* Lost a race (a previous holder's lease lives on): the watch says when it is free,
          * and the next batch leaves out what the view shows as claimed. */
@@ -118,59 +135,12 @@ static void on_claimed(EtcdClient *e, int error, const EtcdTxnResult *res, void 
         claims_flush(c);
 }
 
-/* One txn: each bucket's claim created on our lease, only if none of them exists. */
-static int claims_send(Cluster *c, ClaimCall *call) {
-        _cleanup_(claim_txn_done) ClaimTxn t = {};
-
-        for (unsigned i = 0; i < call->n; i++) {
-                if (claim_key(c, call->buckets[i], &t.keys[i]) < 0)
-                        return -ENOMEM;
-                t.compares[i] = (EtcdCompare){ .key = t.keys[i],
-                                               .target = ETCD_COMPARE_CREATE,
-                                               .result = ETCD_COMPARE_EQUAL,
-                                               .number = 0 };
-                t.ops[i] = (EtcdOp){ .type = ETCD_OP_PUT,
-                                     .key = t.keys[i],
-                                     .value = c->member,
-                                     .size = strlen(c->member),
-                                     .lease = c->lease };
-        }
-        return etcd_txn(c->etcd, t.compares, call->n, t.ops, call->n, NULL, 0, on_claimed, call);
-}
-
-static void on_released(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata);
-
-/* Our claims of drained buckets deleted, each only if it is still the one of our epoch. */
-static int releases_send(Cluster *c, ClaimCall *call) {
-        _cleanup_(claim_txn_done) ClaimTxn t = {};
-
-        for (unsigned i = 0; i < call->n; i++) {
-                if (claim_key(c, call->buckets[i], &t.keys[i]) < 0)
-                        return -ENOMEM;
-                t.compares[i] = (EtcdCompare){ .key = t.keys[i],
-                                               .target = ETCD_COMPARE_CREATE,
-                                               .result = ETCD_COMPARE_EQUAL,
-                                               .number = call->epochs[i] };
-                t.ops[i] = (EtcdOp){ .type = ETCD_OP_DELETE, .key = t.keys[i] };
-        }
-        return etcd_txn(c->etcd, t.compares, call->n, t.ops, call->n, NULL, 0, on_released, call);
-}
-
 static void on_released(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata) {
         _cleanup_free_ ClaimCall *call = userdata;
         Cluster *c = call->cluster;
 
-        if (error == -ECANCELED)
+        if (!claim_call_ended(e, call, error))
                 return;
-        c->releasing = false;
-        for (unsigned i = 0; i < call->n; i++)
-                c->mine[call->buckets[i]] &= (uint8_t) ~BUCKET_RELEASING;
-        if (error < 0) {
-                log_debug("Member '%s' could not release %u buckets: %s", c->member, call->n,
-                          strna(etcd_client_error_detail(e)));
-                cluster_schedule_retry(c, CLUSTER_CLAIM_RETRY_USEC);
-                return;
-        }
         if (!res->succeeded && call->n > 1) {
                 /* One of them is not ours as we knew it: one by one, to tell which. */
                 c->release_one_by_one = true;
@@ -187,6 +157,29 @@ static void on_released(EtcdClient *e, int error, const EtcdTxnResult *res, void
         claims_flush(c);
 }
 
+/* One txn for every bucket of call. A claim: created on our lease, only if none of them
+ * exists. A release: deleted, each only if it is still the claim of our epoch. */
+static int claims_send(Cluster *c, ClaimCall *call) {
+        _cleanup_(claim_txn_done) ClaimTxn t = {};
+
+        for (unsigned i = 0; i < call->n; i++) {
+                if (claim_key(c, call->buckets[i], &t.keys[i]) < 0)
+                        return -ENOMEM;
+                t.compares[i] = (EtcdCompare){ .key = t.keys[i],
+                                               .target = ETCD_COMPARE_CREATE,
+                                               .result = ETCD_COMPARE_EQUAL,
+                                               .number = call->release ? call->epochs[i] : 0 };
+                t.ops[i] = call->release ? (EtcdOp){ .type = ETCD_OP_DELETE, .key = t.keys[i] }
+                                         : (EtcdOp){ .type = ETCD_OP_PUT,
+                                                     .key = t.keys[i],
+                                                     .value = c->member,
+                                                     .size = strlen(c->member),
+                                                     .lease = c->lease };
+        }
+        return etcd_txn(c->etcd, t.compares, call->n, t.ops, call->n, NULL, 0,
+                        call->release ? on_released : on_claimed, call);
+}
+
 /* The buckets marked flag in mine and ready (pick) go out in one txn, if none is in flight. */
 static ClaimCall *claims_collect(Cluster *c, bool release, unsigned max) {
         ClaimCall *call = calloc(1, sizeof(ClaimCall));
@@ -194,6 +187,7 @@ static ClaimCall *claims_collect(Cluster *c, bool release, unsigned max) {
         if (!call)
                 return NULL;
         call->cluster = c;
+        call->release = release;
         for (unsigned b = 0; b < CLUSTER_BUCKETS && call->n < max; b++) {
                 bool want = release ? c->want_release[b] : c->want_claim[b];
                 if (!want)
@@ -220,7 +214,7 @@ static void claims_flush(Cluster *c) {
                         c->mine[call->buckets[i]] |= BUCKET_RELEASING;
                 }
                 c->releasing = true;
-                if (releases_send(c, call) < 0)
+                if (claims_send(c, call) < 0)
                         on_released(c->etcd, -ENOMEM, NULL, call);
         }
         if (!c->claiming && (call = claims_collect(c, false, CLAIM_BATCH))) {

@@ -43,20 +43,28 @@ def members(tmp_path, fake, etcd):
         m.close()
 
 
+def configured(fake, retries=1):
+    return all(fake.configs().get(n, {}).get("MaximumRetryAttempts") == retries for n in NAMES)
+
+
+def start_members(fake, members, *names, **kw):
+    """The members started, the buckets split, every function configured: (*members, held)."""
+    made = [members(n, **kw) for n in names]
+    write_docs(made, NAMES)
+    for m in made:
+        m.start()
+    held = wait_split(made)
+    wait_for(lambda: configured(fake), 20, what="every function configured")
+    return (*made, held)
+
+
 def test_two_members_split_and_write_once(tmp_path, fake, etcd, members):
     fake.create(*NAMES)
     monitor = ClaimMonitor(etcd)
     try:
-        a, b = members("host-a"), members("host-b")
-        write_docs([a, b], NAMES)
-        a.start()
-        b.start()
-        held = wait_split([a, b])
+        a, b, held = start_members(fake, members, "host-a", "host-b")
         # About even: rendezvous over 2 members.
         assert 400 < len(held["host-a"]) < 624, {k: len(v) for k, v in held.items()}
-        wait_for(lambda: all(c.get("MaximumRetryAttempts") == 1
-                             for c in [fake.configs().get(n, {}) for n in NAMES]), 20,
-                 what="every function configured")
         wait_for(lambda: all(m.state_of(n) == "in_sync" for m in (a, b) for n in NAMES
                              if owner(["host-a", "host-b"], bucket_of(aws_key(n))) == m.member),
                  20, what="both members in sync")
@@ -87,14 +95,7 @@ def test_sigterm_hands_over_and_drift_is_corrected(tmp_path, fake, etcd, members
     fake.create(*NAMES)
     monitor = ClaimMonitor(etcd)
     try:
-        a, b = members("host-a"), members("host-b")
-        write_docs([a, b], NAMES)
-        a.start()
-        b.start()
-        wait_split([a, b])
-        wait_for(lambda: all(c.get("MaximumRetryAttempts") == 1
-                             for c in [fake.configs().get(n, {}) for n in NAMES]), 20,
-                 what="every function configured")
+        a, b, held = start_members(fake, members, "host-a", "host-b")
         t0 = time.time()
         assert a.stop() == 0
         stopped = time.time()
@@ -118,13 +119,7 @@ def test_no_writes_past_the_lease_deadline(tmp_path, fake, etcd, members):
     margin passes the deadline it writes nothing (counted as fenced), and writes again once
     etcd answers and it has re-read its claims."""
     fake.create(*NAMES)
-    a = members("host-a", resync="1s")
-    write_docs([a], NAMES)
-    a.start()
-    wait_split([a])
-    wait_for(lambda: all(c.get("MaximumRetryAttempts") == 1
-                         for c in [fake.configs().get(n, {}) for n in NAMES]), 20,
-             what="every function configured")
+    a, held = start_members(fake, members, "host-a", resync="1s")
     etcd.pause(0)
     try:
         frozen = time.time()

@@ -13,6 +13,7 @@
 
 typedef struct ClaimCall {
         Cluster *cluster;
+        int64_t lease; /* the lease it was sent under */
         bool release;
         unsigned n;
         unsigned buckets[CLAIM_BATCH];
@@ -113,7 +114,8 @@ static bool claim_call_ended(EtcdClient *e, ClaimCall *call, int error) {
                 cluster_schedule_retry(c, CLUSTER_CLAIM_RETRY_USEC);
                 return false;
         }
-        return c->phase == CLUSTER_JOINED;
+        /* Sent under a lease given up since: its claims went with it. */
+        return c->phase == CLUSTER_JOINED && call->lease == c->lease;
 }
 
 static void on_claimed(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata) {
@@ -187,6 +189,7 @@ static ClaimCall *claims_collect(Cluster *c, bool release, unsigned max) {
         if (!call)
                 return NULL;
         call->cluster = c;
+        call->lease = c->lease;
         call->release = release;
         for (unsigned b = 0; b < CLUSTER_BUCKETS && call->n < max; b++) {
                 bool want = release ? c->want_release[b] : c->want_claim[b];

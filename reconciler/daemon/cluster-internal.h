@@ -48,6 +48,7 @@ struct Cluster {
         int64_t lease;
         ClusterFence fence;
         usec_t keepalive_sent; /* in flight since, 0: none */
+        usec_t grant_sent;
         ClockTimer *keepalive_timer;
         ClockTimer *retry_timer; /* join again, list again */
 

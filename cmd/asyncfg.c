@@ -13,6 +13,7 @@
 #include "reconciler/cli/state.h"
 #include "reconciler/cli/status.h"
 #include "reconciler/cli/validate.h"
+#include "reconciler/cli/cluster-status.h"
 
 /* The options, as bits: each verb says which it takes (a verb given one it does not take is a
  * usage error, not an option silently ignored). */
@@ -26,6 +27,7 @@ typedef enum Option {
         OPTION_FROM_TFSTATE = 1u << 6,
         OPTION_ENDPOINT = 1u << 7,
         OPTION_ALL = 1u << 8,
+        OPTION_CLUSTER = 1u << 9,
 } Option;
 
 typedef struct Args {
@@ -34,7 +36,7 @@ typedef struct Args {
         const char *account, *function, *qualifier, *from_tfstate, *endpoint;
         unsigned jobs;
         unsigned given; /* Option bits seen */
-        bool help, version, all;
+        bool help, version, all, cluster;
         char **paths;
         size_t n_paths;
 } Args;
@@ -145,6 +147,11 @@ static int verb_status(const Args *a) {
 
         if (a->n_paths > 0)
                 return usage_error("status: unexpected argument '%s'.", a->paths[0]);
+        if (a->cluster && (a->endpoint || a->all || !a->config))
+                return usage_error("status: --cluster needs --config, and goes without "
+                                   "--endpoint and --all.");
+        if (a->cluster)
+                return verb_exit("status", cli_cluster_status_run(&o));
         return verb_exit("status", cli_status_run(&o));
 }
 
@@ -202,6 +209,9 @@ static const struct {
                            "                        listen, else http://127.0.0.1:9733)" },
         { OPTION_ALL, "      --all             every resource, in sync or not (default: those\n"
                       "                        not in sync)" },
+        { OPTION_CLUSTER,
+          "      --cluster         the cluster of --config, read from etcd: members,\n"
+          "                        buckets and resources each holds" },
 };
 
 static const struct Verb {
@@ -243,15 +253,19 @@ static const struct Verb {
           "--qualifier, every version's and alias's), or those of a Terraform state file.",
           OPTION_CONFIG | OPTION_ACCOUNT | OPTION_FUNCTION | OPTION_QUALIFIER | OPTION_FROM_TFSTATE,
           "  0  printed\n  1  any error (usage errors included)\n" },
-        { "status", verb_status, "status [--endpoint URL | --config FILE] [--all]",
+        { "status", verb_status,
+          "status [--endpoint URL | --config FILE] [--all]\n"
+          "       asyncfg status --cluster --config FILE",
           "the running daemon's status; exit 1 when anything is wrong",
           "Prints the running daemon's status as a table: the resources that are not in sync\n"
           "(the first 1000; --all: every resource) and the summary. -o json prints the daemon's\n"
           "/status document for the same query (/status?state=...&limit=1000, or\n"
           "/status?resources=all). A health check: exits 1 when a resource is in error, a file\n"
           "fails to load, the desired-state directory is unusable, or the daemon cannot be\n"
-          "reached.",
-          OPTION_CONFIG | OPTION_OUTPUT | OPTION_ENDPOINT | OPTION_ALL,
+          "reached. With --cluster: the cluster's members, the buckets and resources each\n"
+          "holds and the last handover, read from etcd; exits 1 when a bucket is held by no\n"
+          "live member.",
+          OPTION_CONFIG | OPTION_OUTPUT | OPTION_ENDPOINT | OPTION_ALL | OPTION_CLUSTER,
           "  0  all is well\n  1  something is in error, or any other error (usage errors "
           "included)\n" },
         { "state", verb_state,
@@ -340,7 +354,8 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 ARG_QUALIFIER,
                 ARG_FROM_TFSTATE,
                 ARG_ENDPOINT,
-                ARG_ALL
+                ARG_ALL,
+                ARG_CLUSTER
         };
         unsigned long jobs;
         char *end;
@@ -356,6 +371,7 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 { "from-tfstate", required_argument, NULL, ARG_FROM_TFSTATE },
                 { "endpoint", required_argument, NULL, ARG_ENDPOINT },
                 { "all", no_argument, NULL, ARG_ALL },
+                { "cluster", no_argument, NULL, ARG_CLUSTER },
                 {},
         };
         int c;
@@ -412,6 +428,10 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 case ARG_ALL:
                         a->all = true;
                         a->given |= OPTION_ALL;
+                        break;
+                case ARG_CLUSTER:
+                        a->cluster = true;
+                        a->given |= OPTION_CLUSTER;
                         break;
                 case 'h':
                         a->help = true;

@@ -5,8 +5,10 @@ exactly once, by the member holding its bucket inside its claim, and a member th
 hands its buckets over. The long scenarios (3 etcd members, kill -9, SIGSTOP, a join, quorum
 loss) are tests/cluster/."""
 
+import json
 import os
 import signal
+import subprocess
 import time
 from collections import Counter
 
@@ -85,6 +87,23 @@ def test_two_members_split_and_write_once(tmp_path, fake, etcd, members):
         assert a.metric("asyncfg_cluster_members") == 2
         assert a.metric("asyncfg_buckets_owned") == len(held["host-a"])
         assert 0 < a.metric("asyncfg_lease_remaining_seconds") <= 2
+        # asyncfg status --cluster: members, buckets and resources from etcd.
+        p = subprocess.run([os.path.join(os.environ.get("ASYNCFG_BUILD_DIR", "build"), "asyncfg"),
+                            "status", "--cluster", "--config", a.config, "-o", "json"],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, p.stderr
+        st = json.loads(p.stdout)
+        assert [m["member"] for m in st["members"]] == ["host-a", "host-b"]
+        assert {m["member"]: m["buckets"] for m in st["members"]} == \
+            {k: len(v) for k, v in held.items()}
+        assert sum(m["resources"] for m in st["members"]) == N
+        assert st["unclaimed"] == {"buckets": 0, "resources": 0}
+        assert st["last_handover"]["member"] in ("host-a", "host-b")
+        p = subprocess.run([os.path.join(os.environ.get("ASYNCFG_BUILD_DIR", "build"), "asyncfg"),
+                            "status", "--cluster", "--config", a.config],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0 and "cluster 't': 2 members, 1024 of 1024 buckets held" in \
+            p.stdout, p.stdout + p.stderr
         assert any(v.startswith("member host-a: ") and "of 1024 buckets" in v
                    for v in a.notify.values("STATUS")), a.notify.values("STATUS")
     finally:

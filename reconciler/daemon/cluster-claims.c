@@ -108,9 +108,9 @@ static bool claim_call_ended(EtcdClient *e, ClaimCall *call, int error) {
         for (unsigned i = 0; i < call->n; i++)
                 c->mine[call->buckets[i]] &= (uint8_t) ~flag;
         if (error < 0) {
-                log_debug("Member '%s' could not %s %u buckets: %s", c->member,
-                          call->release ? "release" : "claim", call->n,
-                          strna(etcd_client_error_detail(e)));
+                log_debug_errno(error, "Member '%s' could not %s %u buckets: %s (%m)", c->member,
+                                call->release ? "release" : "claim", call->n,
+                                strna(etcd_client_error_detail(e)));
                 cluster_schedule_retry(c, CLUSTER_CLAIM_RETRY_USEC);
                 return false;
         }
@@ -134,7 +134,7 @@ static void on_claimed(EtcdClient *e, int error, const EtcdTxnResult *res, void 
         for (unsigned i = 0; i < call->n; i++)
                 bucket_set_held(c, call->buckets[i], res->header.revision);
         cluster_changed(c);
-        claims_flush(c);
+        cluster_claims_flush_soon(c);
 }
 
 static void on_released(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata) {
@@ -149,14 +149,19 @@ static void on_released(EtcdClient *e, int error, const EtcdTxnResult *res, void
                 cluster_schedule_retry(c, 0);
                 return;
         }
-        /* Deleted, or (alone, failed) not ours any more: released either way. */
-        for (unsigned i = 0; i < call->n; i++)
-                bucket_set_released(c, call->buckets[i]);
         if (call->n == 1)
                 c->release_one_by_one = false;
+        if (!res->succeeded) {
+                /* The claim is not the one of our epoch: the view says what it is (gone, or
+                 * ours under another epoch); listing again settles it. */
+                cluster_view_list(c);
+                return;
+        }
+        for (unsigned i = 0; i < call->n; i++)
+                bucket_set_released(c, call->buckets[i]);
         log_debug("Member '%s' handed %u buckets over.", c->member, call->n);
         cluster_changed(c);
-        claims_flush(c);
+        cluster_claims_flush_soon(c);
 }
 
 /* One txn for every bucket of call. A claim: created on our lease, only if none of them
@@ -207,6 +212,7 @@ static ClaimCall *claims_collect(Cluster *c, bool release, unsigned max) {
 
 static void claims_flush(Cluster *c) {
         ClaimCall *call;
+        int k;
 
         if (c->phase != CLUSTER_JOINED)
                 return;
@@ -217,8 +223,9 @@ static void claims_flush(Cluster *c) {
                         c->mine[call->buckets[i]] |= BUCKET_RELEASING;
                 }
                 c->releasing = true;
-                if (claims_send(c, call) < 0)
-                        on_released(c->etcd, -ENOMEM, NULL, call);
+                k = claims_send(c, call);
+                if (k < 0)
+                        on_released(c->etcd, k, NULL, call);
         }
         if (!c->claiming && (call = claims_collect(c, false, CLAIM_BATCH))) {
                 for (unsigned i = 0; i < call->n; i++) {
@@ -226,8 +233,9 @@ static void claims_flush(Cluster *c) {
                         c->mine[call->buckets[i]] |= BUCKET_CLAIMING;
                 }
                 c->claiming = true;
-                if (claims_send(c, call) < 0)
-                        on_claimed(c->etcd, -ENOMEM, NULL, call);
+                k = claims_send(c, call);
+                if (k < 0)
+                        on_claimed(c->etcd, k, NULL, call);
         }
 }
 
@@ -242,6 +250,8 @@ void cluster_claims_decide_one(Cluster *c, unsigned b) {
 
         if (ours && !(c->mine[b] & BUCKET_HELD))
                 bucket_set_held(c, b, c->claims[b].epoch);
+        else if (ours)
+                c->epoch[b] = c->claims[b].epoch; /* what etcd says wins */
         else if (!ours && (c->mine[b] & BUCKET_HELD) && c->view_revision >= c->epoch[b] &&
                  !(c->mine[b] & BUCKET_RELEASING)) {
                 /* The view has seen our claim and it is gone (deleted by someone else): the
@@ -275,7 +285,22 @@ void cluster_claims_decide(Cluster *c) {
         }
         for (unsigned b = 0; b < CLUSTER_BUCKETS; b++)
                 cluster_claims_decide_one(c, b);
-        claims_flush(c);
+        cluster_claims_flush_soon(c);
+}
+
+/* The txns go out from a timer, never from inside an etcd callback: the watch's runs inside
+ * libcurl's write callback, where starting another transfer is a recursive call libcurl
+ * refuses. */
+static int on_flush_timer(ClockTimer *t, usec_t now, void *userdata) {
+        claims_flush(userdata);
+        return 0;
+}
+
+void cluster_claims_flush_soon(Cluster *c) {
+        if (!c->flush_timer && clock_timer_new(c->clock, on_flush_timer, c, &c->flush_timer) < 0)
+                return;
+        if (clock_timer_get(c->flush_timer) == USEC_INFINITY)
+                (void) clock_timer_arm(c->flush_timer, clock_now(c->clock));
 }
 
 void cluster_bucket_idle(Cluster *c, unsigned bucket) {
@@ -284,5 +309,5 @@ void cluster_bucket_idle(Cluster *c, unsigned bucket) {
         if (c->phase == CLUSTER_LEAVING)
                 cluster_maybe_revoke(c);
         else if (c->want_release[bucket])
-                claims_flush(c);
+                cluster_claims_flush_soon(c);
 }

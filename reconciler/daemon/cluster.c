@@ -308,6 +308,7 @@ Cluster *cluster_free(Cluster *c) {
         c->etcd = etcd_client_free(c->etcd); /* callbacks fire with -ECANCELED */
         clock_timer_free(c->keepalive_timer);
         clock_timer_free(c->retry_timer);
+        clock_timer_free(c->flush_timer);
         for (unsigned b = 0; b < CLUSTER_BUCKETS; b++)
                 free(c->claims[b].holder);
         free(c->member);

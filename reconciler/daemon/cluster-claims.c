@@ -108,9 +108,9 @@ static bool claim_call_ended(EtcdClient *e, ClaimCall *call, int error) {
         for (unsigned i = 0; i < call->n; i++)
                 c->mine[call->buckets[i]] &= (uint8_t) ~flag;
         if (error < 0) {
-                log_debug_errno(error, "Member '%s' could not %s %u buckets: %s (%m)", c->member,
-                                call->release ? "release" : "claim", call->n,
-                                strna(etcd_client_error_detail(e)));
+                log_warning_errno(error, "Member '%s' could not %s %u buckets (%s, %m); retrying.",
+                                  c->member, call->release ? "release" : "claim", call->n,
+                                  strna(etcd_client_error_detail(e)));
                 cluster_schedule_retry(c, CLUSTER_CLAIM_RETRY_USEC);
                 return false;
         }
@@ -256,7 +256,10 @@ void cluster_claims_decide_one(Cluster *c, unsigned b) {
                  !(c->mine[b] & BUCKET_RELEASING)) {
                 /* The view has seen our claim and it is gone (deleted by someone else): the
                  * bucket is not ours any more, whatever its writes in flight. */
-                log_warning("Member '%s' lost its claim of bucket %u.", c->member, b);
+                /* Draining, it was ours to release: a release whose answer was lost (and
+                 * whose retry then failed its compare) ends here, and that is expected. */
+                log_full(c->mine[b] & BUCKET_DRAINING ? LOG_DEBUG : LOG_WARNING,
+                         "Member '%s' lost its claim of bucket %u.", c->member, b);
                 bucket_drain(c, b);
                 bucket_set_released(c, b);
         }

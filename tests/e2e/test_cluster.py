@@ -155,3 +155,23 @@ def test_no_writes_past_the_lease_deadline(tmp_path, fake, etcd, members):
         etcd.resume(0)
     wait_for(lambda: fake.configs()[NAMES[0]].get("MaximumRetryAttempts") == 1, 20,
              what="writes again once etcd is back")
+
+
+def test_etcd_unreachable_at_start_ready_and_writes_nothing(tmp_path, fake):
+    """READY=1 comes although etcd cannot be reached (cluster.c says why); the member holds no
+    bucket, so it writes nothing, and says so in STATUS= and /status."""
+    from daemonlib import free_port
+    fake.create(*NAMES[:5])
+    m = Member(tmp_path / "alone", fake, "host-a", [f"http://127.0.0.1:{free_port()}"])
+    try:
+        write_docs([m], NAMES[:5])
+        m.start()  # waits for READY=1
+        cs = m.cluster_status()
+        assert not cs["joined"] and cs["buckets_held"] == 0
+        assert any("not joined (writing nothing)" in v for v in m.notify.values("STATUS")), \
+            m.notify.values("STATUS")
+        time.sleep(1)
+        assert cloud_writes(fake) == []
+        assert "could not join the cluster" in m.logtext()
+    finally:
+        m.close()

@@ -88,30 +88,6 @@ void cluster_claims_drop_all(Cluster *c) {
 
 /* ---- claiming ----------------------------------------------------------------------------- */
 
-/* A txn's answer can come before the watch's event of the same change: the view is brought up
- * to date at once, so that a decision in between never takes a stale claim for ours (a bucket
- * just released, adopted again) or ours for gone. */
-static void view_note_claimed(Cluster *c, unsigned b, int64_t revision) {
-        ClusterClaim *cl = &c->claims[b];
-
-        if (revision <= c->claim_revision[b])
-                return;
-        c->claim_revision[b] = revision;
-        free(cl->holder);
-        *cl = (ClusterClaim){ .holder = strdup(c->member), .epoch = revision, .lease = c->lease };
-}
-
-static void view_note_released(Cluster *c, unsigned b, int64_t revision) {
-        ClusterClaim *cl = &c->claims[b];
-
-        if (revision <= c->claim_revision[b])
-                return; /* the view is past it already */
-        c->claim_revision[b] = revision;
-        free(cl->holder);
-        cl->holder = NULL;
-        cl->epoch = cl->lease = 0;
-}
-
 static void claims_flush(Cluster *c);
 
 static void on_claimed(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata);
@@ -155,10 +131,8 @@ static void on_claimed(EtcdClient *e, int error, const EtcdTxnResult *res, void 
                 return;
         }
         /* Every claim was created at the txn's revision: the buckets' epoch. */
-        for (unsigned i = 0; i < call->n; i++) {
-                view_note_claimed(c, call->buckets[i], res->header.revision);
+        for (unsigned i = 0; i < call->n; i++)
                 bucket_set_held(c, call->buckets[i], res->header.revision);
-        }
         cluster_changed(c);
         cluster_claims_flush_soon(c);
 }
@@ -183,10 +157,8 @@ static void on_released(EtcdClient *e, int error, const EtcdTxnResult *res, void
                 cluster_view_list(c);
                 return;
         }
-        for (unsigned i = 0; i < call->n; i++) {
-                view_note_released(c, call->buckets[i], res->header.revision);
+        for (unsigned i = 0; i < call->n; i++)
                 bucket_set_released(c, call->buckets[i]);
-        }
         log_debug("Member '%s' handed %u buckets over.", c->member, call->n);
         cluster_changed(c);
         cluster_claims_flush_soon(c);

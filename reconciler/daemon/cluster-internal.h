@@ -59,9 +59,6 @@ struct Cluster {
         char **members; /* sorted strv */
         size_t n_members;
         ClusterClaim claims[CLUSTER_BUCKETS];
-        /* The revision each bucket's claim is known at: our own txns' answers may come before
-         * the watch's events, which then bring nothing newer and are skipped. */
-        int64_t claim_revision[CLUSTER_BUCKETS];
         uint8_t mine[CLUSTER_BUCKETS];
         int64_t epoch[CLUSTER_BUCKETS];       /* of our claim, while held */
         bool want_claim[CLUSTER_BUCKETS];     /* to go in the next claim txn */

@@ -17,7 +17,6 @@ static void view_clear(Cluster *c) {
         for (unsigned b = 0; b < CLUSTER_BUCKETS; b++) {
                 free(c->claims[b].holder);
                 c->claims[b].holder = NULL;
-                c->claim_revision[b] = 0;
                 c->claims[b].epoch = c->claims[b].lease = 0;
         }
 }
@@ -77,10 +76,6 @@ static int view_set_claim(Cluster *c, const EtcdKeyValue *kv, bool present) {
 
         if (b < 0)
                 return 0; /* not one of ours: ignored */
-        if (kv->mod_revision > 0 && kv->mod_revision <= c->claim_revision[b])
-                return 0; /* known already (our txn's answer came first) */
-        if (kv->mod_revision > 0)
-                c->claim_revision[b] = kv->mod_revision;
         cl = &c->claims[b];
         free(cl->holder);
         *cl = (ClusterClaim){};
@@ -124,9 +119,6 @@ static void on_watch(EtcdWatch *w, int error, const EtcdWatchResult *res, void *
                 }
         if (res->header.revision > c->view_revision)
                 c->view_revision = res->header.revision;
-        /* The list is every claim as of its revision, absent ones included. */
-        for (unsigned b = 0; b < CLUSTER_BUCKETS; b++)
-                c->claim_revision[b] = MAX(c->claim_revision[b], c->view_revision);
         if (res->n_events > 0) {
                 cluster_claims_decide(c);
                 cluster_changed(c);

@@ -39,7 +39,8 @@ static int claim_key(const Cluster *c, unsigned bucket, char **ret) {
 static bool claim_is_ours(const Cluster *c, unsigned bucket) {
         const ClusterClaim *cl = &c->claims[bucket];
 
-        return cl->holder && c->lease != 0 && cl->lease == c->lease && streq(cl->holder, c->member);
+        return cl->holder && c->lease != 0 && cl->lease == c->lease &&
+               cl->epoch != c->released[bucket] && streq(cl->holder, c->member);
 }
 
 static void bucket_set_held(Cluster *c, unsigned bucket, int64_t epoch) {
@@ -157,8 +158,10 @@ static void on_released(EtcdClient *e, int error, const EtcdTxnResult *res, void
                 cluster_view_list(c);
                 return;
         }
-        for (unsigned i = 0; i < call->n; i++)
+        for (unsigned i = 0; i < call->n; i++) {
+                c->released[call->buckets[i]] = call->epochs[i];
                 bucket_set_released(c, call->buckets[i]);
+        }
         log_debug("Member '%s' handed %u buckets over.", c->member, call->n);
         cluster_changed(c);
         cluster_claims_flush_soon(c);

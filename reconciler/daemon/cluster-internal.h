@@ -61,6 +61,9 @@ struct Cluster {
         ClusterClaim claims[CLUSTER_BUCKETS];
         uint8_t mine[CLUSTER_BUCKETS];
         int64_t epoch[CLUSTER_BUCKETS];       /* of our claim, while held */
+        int64_t released[CLUSTER_BUCKETS];    /* the epoch of our claim last deleted: a view
+                                               * that still shows it (the watch's event comes
+                                               * after the txn's answer) is not ours again */
         bool want_claim[CLUSTER_BUCKETS];     /* to go in the next claim txn */
         bool want_release[CLUSTER_BUCKETS];   /* drained, to go in the next release txn */
         bool claiming, releasing;             /* a txn of that kind in flight */

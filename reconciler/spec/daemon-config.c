@@ -65,6 +65,7 @@ DaemonConfig *daemon_config_free(DaemonConfig *c) {
         for (size_t i = 0; i < c->n_alerts; i++)
                 alert_config_done(&c->alerts[i]);
         free(c->alerts);
+        cluster_config_free(c->cluster);
         free(c);
         return NULL;
 }
@@ -422,6 +423,7 @@ static const SchemaField config_fields[] = {
         { "alerts", parse_alerts, CFG(alerts) },
         { "alerting", schema_parse_mapping_field, CFG(alerting), .data = alerting_fields },
         { "limits", schema_parse_mapping_field, CFG(limits), .data = limits_fields },
+        { "cluster", cluster_config_parse, CFG(cluster) },
         {}
 };
 

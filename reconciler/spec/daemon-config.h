@@ -18,6 +18,7 @@
  *   alerting {fireAfter, errorAfter, remindEvery}
  *                              the alert policy (AlertPolicy; defaults 2, 3, 1h)
  *   limits {files}             caps on the desired-state tree (DaemonLimits)
+ *   cluster                    optional: cluster mode on etcd (ClusterConfig); NULL: alone
  */
 
 #include "clouds/cloud.h"
@@ -25,6 +26,7 @@
 #include "clouds/model.h"
 #include "lib/diag.h"
 #include "lib/time-util.h"
+#include "reconciler/spec/cluster-config.h"
 #include "reconciler/spec/spec.h"
 
 typedef enum AlertType {
@@ -88,6 +90,7 @@ typedef struct DaemonConfig {
         size_t n_alerts;
         AlertPolicy alerting;
         DaemonLimits limits;
+        ClusterConfig *cluster; /* NULL: single-host mode */
 } DaemonConfig;
 
 const char *alert_type_to_string(AlertType t);

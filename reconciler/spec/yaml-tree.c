@@ -17,7 +17,8 @@
 typedef struct Level {
         YamlNode *node;
         void *members; /* YamlPair[] (mapping) or YamlNode *[] (sequence) */
-        size_t n, allocated;
+        size_t n;
+        size_t allocated; /* bytes: a level once a sequence may be reused for a mapping */
 } Level;
 
 /* The parse in progress: the open collections and where each document's root goes. */
@@ -291,10 +292,10 @@ static int level_reserve_one(Level *l, size_t size) {
         size_t a;
         void *p;
 
-        if (l->n < l->allocated)
+        if ((l->n + 1) * size <= l->allocated)
                 return 0;
-        a = l->allocated ? l->allocated * 2 : 8;
-        p = reallocarray(l->members, a, size);
+        a = MAX(l->allocated * 2, 8 * size);
+        p = realloc(l->members, a);
         if (!p)
                 return -ENOMEM;
         l->members = p;

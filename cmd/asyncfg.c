@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "lib/log.h"
+#include "reconciler/cli/cluster-status.h"
 #include "reconciler/cli/import.h"
 #include "reconciler/cli/plan.h"
 #include "reconciler/cli/state.h"
@@ -26,6 +27,7 @@ typedef enum Option {
         OPTION_FROM_TFSTATE = 1u << 6,
         OPTION_ENDPOINT = 1u << 7,
         OPTION_ALL = 1u << 8,
+        OPTION_CLUSTER = 1u << 9,
 } Option;
 
 typedef struct Args {
@@ -34,7 +36,7 @@ typedef struct Args {
         const char *account, *function, *qualifier, *from_tfstate, *endpoint;
         unsigned jobs;
         unsigned given; /* Option bits seen */
-        bool help, version, all;
+        bool help, version, all, cluster;
         char **paths;
         size_t n_paths;
 } Args;
@@ -145,6 +147,17 @@ static int verb_status(const Args *a) {
 
         if (a->n_paths > 0)
                 return usage_error("status: unexpected argument '%s'.", a->paths[0]);
+        if (a->cluster) {
+                if (!a->config || a->endpoint || a->all)
+                        return usage_error("status: --cluster takes --config FILE, and neither "
+                                           "--endpoint nor --all.");
+                return verb_exit("status", cli_cluster_status_run(&(CliClusterStatusOptions){
+                                                   .config_path = a->config,
+                                                   .json = o.json,
+                                                   .out = stdout,
+                                                   .err = stderr,
+                                           }));
+        }
         return verb_exit("status", cli_status_run(&o));
 }
 
@@ -202,6 +215,8 @@ static const struct {
                            "                        listen, else http://127.0.0.1:9733)" },
         { OPTION_ALL, "      --all             every resource, in sync or not (default: those\n"
                       "                        not in sync)" },
+        { OPTION_CLUSTER, "      --cluster         the cluster in etcd (the config's cluster:\n"
+                          "                        block), not one daemon" },
 };
 
 static const struct Verb {
@@ -243,15 +258,19 @@ static const struct Verb {
           "--qualifier, every version's and alias's), or those of a Terraform state file.",
           OPTION_CONFIG | OPTION_ACCOUNT | OPTION_FUNCTION | OPTION_QUALIFIER | OPTION_FROM_TFSTATE,
           "  0  printed\n  1  any error (usage errors included)\n" },
-        { "status", verb_status, "status [--endpoint URL | --config FILE] [--all]",
+        { "status", verb_status,
+          "status [--endpoint URL | --config FILE] [--all]\n"
+          "       asyncfg status --cluster --config FILE",
           "the running daemon's status; exit 1 when anything is wrong",
           "Prints the running daemon's status as a table: the resources that are not in sync\n"
           "(the first 1000; --all: every resource) and the summary. -o json prints the daemon's\n"
           "/status document for the same query (/status?state=...&limit=1000, or\n"
           "/status?resources=all). A health check: exits 1 when a resource is in error, a file\n"
           "fails to load, the desired-state directory is unusable, or the daemon cannot be\n"
-          "reached.",
-          OPTION_CONFIG | OPTION_OUTPUT | OPTION_ENDPOINT | OPTION_ALL,
+          "reached. With --cluster it reads the etcd of the configuration's cluster: block\n"
+          "instead and prints the members, the buckets and resources each holds, the\n"
+          "unclaimed buckets and the last handover; it exits 1 when etcd cannot be read.",
+          OPTION_CONFIG | OPTION_OUTPUT | OPTION_ENDPOINT | OPTION_ALL | OPTION_CLUSTER,
           "  0  all is well\n  1  something is in error, or any other error (usage errors "
           "included)\n" },
         { "state", verb_state,
@@ -323,7 +342,8 @@ static int verb_help(const Args *a) {
 static const char *option_name(Option o) {
         static const char *const names[] = { "--config",       "--output",   "--jobs",
                                              "--account",      "--function", "--qualifier",
-                                             "--from-tfstate", "--endpoint", "--all" };
+                                             "--from-tfstate", "--endpoint", "--all",
+                                             "--cluster" };
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (o == 1u << i)
@@ -340,7 +360,8 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 ARG_QUALIFIER,
                 ARG_FROM_TFSTATE,
                 ARG_ENDPOINT,
-                ARG_ALL
+                ARG_ALL,
+                ARG_CLUSTER
         };
         unsigned long jobs;
         char *end;
@@ -356,6 +377,7 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 { "from-tfstate", required_argument, NULL, ARG_FROM_TFSTATE },
                 { "endpoint", required_argument, NULL, ARG_ENDPOINT },
                 { "all", no_argument, NULL, ARG_ALL },
+                { "cluster", no_argument, NULL, ARG_CLUSTER },
                 {},
         };
         int c;
@@ -412,6 +434,10 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 case ARG_ALL:
                         a->all = true;
                         a->given |= OPTION_ALL;
+                        break;
+                case ARG_CLUSTER:
+                        a->cluster = true;
+                        a->given |= OPTION_CLUSTER;
                         break;
                 case 'h':
                         a->help = true;

@@ -60,7 +60,7 @@ void etcd_json_int_field(JsonWriter *w, const char *name, int64_t v);
 void etcd_json_range_end_field(JsonWriter *w, const char *range_end);
 
 int etcd_body_range(const char *key, const char *range_end, int64_t revision, int64_t limit,
-                    char **ret, size_t *ret_size);
+                    bool keys_only, char **ret, size_t *ret_size);
 int etcd_body_put(const char *key, const void *value, size_t size, int64_t lease, char **ret,
                   size_t *ret_size);
 int etcd_body_delete_range(const char *key, const char *range_end, char **ret, size_t *ret_size);

@@ -358,19 +358,29 @@ int etcd_client_authenticate(EtcdClient *c, EtcdAuthCallback cb, void *userdata)
 
 /* ---- the calls ------------------------------------------------------------------------------ */
 
-int etcd_range(EtcdClient *c, const char *key, const char *range_end, int64_t revision,
-               int64_t limit, EtcdRangeCallback cb, void *userdata) {
+static int etcd_range_call(EtcdClient *c, const char *key, const char *range_end, int64_t revision,
+                           int64_t limit, bool keys_only, EtcdRangeCallback cb, void *userdata) {
         char *body = NULL;
         size_t size = 0;
         int k;
 
         if (!key)
                 return -EINVAL;
-        k = etcd_body_range(key, range_end, revision, limit, &body, &size);
+        k = etcd_body_range(key, range_end, revision, limit, keys_only, &body, &size);
         if (k < 0)
                 return k;
         return etcd_call_start(c, ETCD_CALL_RANGE, "/v3/kv/range", body, size, (void (*)(void)) cb,
                                userdata);
+}
+
+int etcd_range(EtcdClient *c, const char *key, const char *range_end, int64_t revision,
+               int64_t limit, EtcdRangeCallback cb, void *userdata) {
+        return etcd_range_call(c, key, range_end, revision, limit, false, cb, userdata);
+}
+
+int etcd_range_keys(EtcdClient *c, const char *key, const char *range_end, int64_t revision,
+                    int64_t limit, EtcdRangeCallback cb, void *userdata) {
+        return etcd_range_call(c, key, range_end, revision, limit, true, cb, userdata);
 }
 
 int etcd_put(EtcdClient *c, const char *key, const void *value, size_t size, int64_t lease,

@@ -114,6 +114,9 @@ typedef void (*EtcdHeaderCallback)(EtcdClient *c, int error, const EtcdHeader *h
 /* range_end NULL: key alone; "": every key ≥ key. revision 0: the newest; limit 0: all. */
 int etcd_range(EtcdClient *c, const char *key, const char *range_end, int64_t revision,
                int64_t limit, EtcdRangeCallback cb, void *userdata);
+/* The same with "keys_only": every kv's value is "" (a count or a listing of many keys). */
+int etcd_range_keys(EtcdClient *c, const char *key, const char *range_end, int64_t revision,
+                    int64_t limit, EtcdRangeCallback cb, void *userdata);
 /* value: size bytes; lease 0: none. */
 int etcd_put(EtcdClient *c, const char *key, const void *value, size_t size, int64_t lease,
              EtcdHeaderCallback cb, void *userdata);

@@ -9,9 +9,19 @@
 #include "lib/http.h"
 #include "lib/json-writer.h"
 
+/* Each kind of traffic has its own HTTP engine, so its own connections: a burst of kv calls
+ * (a member claiming 1024 buckets) must not queue a lease keepalive behind it until the lease
+ * has expired, and each watch holds a connection for as long as it runs. */
+typedef enum EtcdChannel {
+        ETCD_CHANNEL_KV,
+        ETCD_CHANNEL_LEASE,
+        ETCD_CHANNEL_WATCH, /* streams: no total timeout */
+        _ETCD_CHANNEL_MAX,
+} EtcdChannel;
+
 struct EtcdClient {
         sd_event *event;
-        HttpEngine *http;
+        HttpEngine *http[_ETCD_CHANNEL_MAX];
         char **endpoints; /* without a trailing '/' */
         size_t n_endpoints;
         size_t current; /* where calls go now */
@@ -24,11 +34,12 @@ struct EtcdClient {
         bool freeing;
 };
 
-/* A POST of body (size bytes, copied) to the current endpoint's path ("/v3/kv/range"), with
- * the token, TLS files and the per-call timeout (none when stream is set: the caller makes it
- * a stream). *ret_endpoint: the index it goes to, for etcd_client_rotate(). */
-int etcd_client_new_request(EtcdClient *c, const char *path, const char *body, size_t size,
-                            bool stream, HttpRequest **ret, size_t *ret_endpoint);
+/* A POST of body (size bytes, copied) to the current endpoint's path ("/v3/kv/range") on
+ * channel's engine, with the token, TLS files and the per-call timeout (none on the watch
+ * channel: the caller makes it a stream). *ret_endpoint: the index it goes to, for
+ * etcd_client_rotate(). */
+int etcd_client_new_request(EtcdClient *c, EtcdChannel channel, const char *path, const char *body,
+                            size_t size, HttpRequest **ret, size_t *ret_endpoint);
 
 /* A call to endpoint `from` failed in a way that another member may not: move on, unless
  * another call has already done so. */

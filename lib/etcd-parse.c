@@ -600,6 +600,10 @@ int etcd_parse_watch_message(const char *data, size_t size, EtcdWatchResult *ret
         int k;
 
         k = etcd_parse_error(data, size, NULL);
+        if (k == -ESTALE) { /* an error body: no compact revision to tell */
+                *ret = (EtcdWatchResult){};
+                *ret_arena = NULL;
+        }
         if (k < 0)
                 return k;
         k = etcd_json_load(data, size, &j);

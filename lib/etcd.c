@@ -119,17 +119,17 @@ static int etcd_request_setup(EtcdClient *c, HttpRequest *r, const char *body, s
         return k;
 }
 
-int etcd_client_new_request(EtcdClient *c, const char *path, const char *body, size_t size,
-                            bool stream, HttpRequest **ret, size_t *ret_endpoint) {
+int etcd_client_new_request(EtcdClient *c, EtcdChannel channel, const char *path, const char *body,
+                            size_t size, HttpRequest **ret, size_t *ret_endpoint) {
         _cleanup_(http_request_freep) HttpRequest *r = NULL;
         _cleanup_free_ char *url = NULL;
         int k;
 
         if (asprintf(&url, "%s%s", c->endpoints[c->current], path) < 0)
                 return -ENOMEM;
-        k = http_request_new(c->http, "POST", url, &r);
+        k = http_request_new(c->http[channel], "POST", url, &r);
         if (k >= 0)
-                k = etcd_request_setup(c, r, body, size, stream);
+                k = etcd_request_setup(c, r, body, size, channel == ETCD_CHANNEL_WATCH);
         if (k < 0)
                 return k;
         *ret_endpoint = c->current;
@@ -225,8 +225,9 @@ static int etcd_call_send(EtcdCall *call) {
         HttpRequest *r = NULL;
         int k;
 
-        k = etcd_client_new_request(c, call->path, call->body, call->body_size, false, &r,
-                                    &call->endpoint);
+        k = etcd_client_new_request(
+                c, call->kind == ETCD_CALL_LEASE ? ETCD_CHANNEL_LEASE : ETCD_CHANNEL_KV, call->path,
+                call->body, call->body_size, &r, &call->endpoint);
         if (k < 0)
                 return k;
         free(call->token);
@@ -540,8 +541,8 @@ int etcd_client_new(sd_event *event, const EtcdOptions *options, EtcdClient **re
                 return -ENOMEM;
         c->event = sd_event_ref(event);
         k = etcd_client_copy_options(c, options);
-        if (k >= 0)
-                k = http_engine_new(event, NULL, &c->http);
+        for (EtcdChannel ch = 0; ch < _ETCD_CHANNEL_MAX && k >= 0; ch++)
+                k = http_engine_new(event, NULL, &c->http[ch]);
         if (k < 0)
                 return k;
         *ret = TAKE_PTR(c);
@@ -556,7 +557,8 @@ EtcdClient *etcd_client_free(EtcdClient *c) {
          * caller's callback; watches are cut loose from the client first. */
         while (c->watches)
                 etcd_watch_detach(c->watches);
-        c->http = http_engine_free(c->http);
+        for (EtcdChannel ch = 0; ch < _ETCD_CHANNEL_MAX; ch++)
+                c->http[ch] = http_engine_free(c->http[ch]);
         for (size_t i = 0; i < c->n_endpoints; i++)
                 free(c->endpoints[i]);
         free(c->endpoints);

@@ -296,7 +296,8 @@ int etcd_parse_status_response(const char *data, size_t size, EtcdStatusResult *
 /* One watch message: the gateway wraps each in {"result": {...}} (or {"error": {...}} when
  * the stream ends with an error). A watch cancelled by etcd gives -ESTALE when its start
  * revision was compacted (and then, unlike the others, fills *ret, compact_revision
- * included, and *ret_arena), -ECONNRESET for any other reason. */
+ * included, and *ret_arena, which is NULL for a gRPC error body with code 11 and no result),
+ * -ECONNRESET for any other reason. */
 int etcd_parse_watch_message(const char *data, size_t size, EtcdWatchResult *ret,
                              EtcdResultArena **ret_arena);
 

@@ -221,6 +221,11 @@ static void test_watch(void **state) {
         assert_int_equal(watch(compacted, &w, &a), -ESTALE);
         assert_int_equal(w.compact_revision, 3);
         a = etcd_result_free(a);
+        /* The same as a gRPC error body: no compact revision, no arena, but *ret written. */
+        w.n_events = 99;
+        assert_int_equal(watch("{\"error\":\"compacted\",\"code\":11}", &w, &a), -ESTALE);
+        assert_int_equal(w.n_events, 0);
+        assert_null(a);
         assert_int_equal(watch(cancelled, &w, &a), -ECONNRESET);
         assert_null(a);
         assert_int_equal(watch(no_leader, &w, &a), -EUNATCH);

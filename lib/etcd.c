@@ -21,6 +21,17 @@
 
 #define ETCD_DEFAULT_TIMEOUT_USEC (2 * USEC_PER_SEC)
 
+/* Plain-http etcd speaks HTTP/1.1: one call or one watch per connection. A watch holds its
+ * connection as long as it runs, so the watch engine allows ETCD_MAX_WATCHES of them (more
+ * wait for one to end). */
+#define ETCD_MAX_WATCHES 64
+static const HttpEngineOptions etcd_channel_options[_ETCD_CHANNEL_MAX] = {
+        [ETCD_CHANNEL_KV] = {},
+        [ETCD_CHANNEL_LEASE] = {},
+        [ETCD_CHANNEL_WATCH] = { .max_connections_per_host = ETCD_MAX_WATCHES,
+                                 .max_total_connections = ETCD_MAX_WATCHES },
+};
+
 typedef enum EtcdCallKind {
         ETCD_CALL_RANGE,
         ETCD_CALL_HEADER,
@@ -542,7 +553,7 @@ int etcd_client_new(sd_event *event, const EtcdOptions *options, EtcdClient **re
         c->event = sd_event_ref(event);
         k = etcd_client_copy_options(c, options);
         for (EtcdChannel ch = 0; ch < _ETCD_CHANNEL_MAX && k >= 0; ch++)
-                k = http_engine_new(event, NULL, &c->http[ch]);
+                k = http_engine_new(event, &etcd_channel_options[ch], &c->http[ch]);
         if (k < 0)
                 return k;
         *ret = TAKE_PTR(c);

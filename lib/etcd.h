@@ -244,7 +244,8 @@ typedef struct EtcdWatchResult {
 typedef void (*EtcdWatchCallback)(EtcdWatch *w, int error, const EtcdWatchResult *result,
                                   void *userdata);
 
-/* A streaming POST /v3/watch with "Grpc-Metadata-hasleader: true" on the client's current
+/* A client runs up to 64 watches at once (each holds a connection; more wait for one to end).
+ * A streaming POST /v3/watch with "Grpc-Metadata-hasleader: true" on the client's current
  * endpoint; newline-separated JSON messages are parsed as they arrive. start_revision 0: from
  * now. range_end as for etcd_range(). The watch belongs to the caller (etcd_watch_free()). */
 int etcd_watch_new(EtcdClient *c, const char *key, const char *range_end, int64_t start_revision,

@@ -522,6 +522,40 @@ static void test_watch_freed_in_callback_and_by_client(void **state) {
         etcd_watch_free(w2);
 }
 
+/* Watches hold their connections, and a burst of kv calls fills the engine's: neither may
+ * leave a put or a keepalive waiting (lib/http allows 8 connections per host and engine). */
+static void test_watches_and_bursts_do_not_starve_calls(void **state) {
+        EtcdClient *c = client_for(endpoints(), NULL, NULL);
+        Watched x[10] = {};
+        EtcdWatch *w[10] = {};
+        Got burst[200] = {}, lease, k;
+        int64_t from = do_range(c, "/t9/", "/t90", 0, 0).revision + 1;
+        uint64_t start;
+
+        for (size_t i = 0; i < ELEMENTSOF(w); i++)
+                assert_int_equal(etcd_watch_new(c, "/t9/", "/t90", from, on_watch, &x[i], &w[i]),
+                                 0);
+        assert_int_equal(do_put(c, "/t9/a", "1", 0).error, 0);
+        for (size_t i = 0; i < ELEMENTSOF(w); i++) {
+                run_while(no_put_yet, &x[i]);
+                assert_int_equal(x[i].puts, 1);
+        }
+
+        lease = do_lease(etcd_lease_grant, c, 5);
+        assert_int_equal(lease.error, 0);
+        for (size_t i = 0; i < ELEMENTSOF(burst); i++)
+                assert_int_equal(etcd_range(c, "/t9/a", NULL, 0, 0, on_range, &burst[i]), 0);
+        start = now_usec();
+        k = do_lease(etcd_lease_keepalive, c, lease.id);
+        assert_int_equal(k.error, 0);
+        assert_false(burst[ELEMENTSOF(burst) - 1].done); /* it overtook the burst */
+        assert_true(now_usec() - start < 1000000);
+        run_until(&burst[ELEMENTSOF(burst) - 1].done);
+        for (size_t i = 0; i < ELEMENTSOF(w); i++)
+                etcd_watch_free(w[i]);
+        etcd_client_free(c);
+}
+
 static void test_rotation_past_dead_endpoint(void **state) {
         char dead[64];
         const char *eps[] = { dead, server.url, NULL };
@@ -632,6 +666,7 @@ int main(void) {
                 cmocka_unit_test(test_watch_list_then_watch),
                 cmocka_unit_test(test_watch_compacted_is_stale),
                 cmocka_unit_test(test_watch_freed_in_callback_and_by_client),
+                cmocka_unit_test(test_watches_and_bursts_do_not_starve_calls),
                 cmocka_unit_test(test_rotation_past_dead_endpoint),
                 cmocka_unit_test(test_auth_user_password),
         };

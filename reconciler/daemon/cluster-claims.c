@@ -6,11 +6,28 @@
 
 #define CLUSTER_CLAIM_RETRY_USEC (500 * USEC_PER_MSEC)
 
+/* At most this many claims or releases go in one txn (etcd's --max-txn-ops is 128 by
+ * default, and a compare and an op each count), and one txn of each kind is in flight at a
+ * time: 1024 separate calls would queue the keepalive behind them until the lease expires. */
+#define CLAIM_BATCH 60u
+
 typedef struct ClaimCall {
         Cluster *cluster;
-        unsigned bucket;
-        int64_t epoch; /* release: the epoch checked */
+        unsigned n;
+        unsigned buckets[CLAIM_BATCH];
+        int64_t epochs[CLAIM_BATCH]; /* release: the epochs checked */
 } ClaimCall;
+
+typedef struct ClaimTxn {
+        char *keys[CLAIM_BATCH];
+        EtcdCompare compares[CLAIM_BATCH];
+        EtcdOp ops[CLAIM_BATCH];
+} ClaimTxn;
+
+static void claim_txn_done(ClaimTxn *t) {
+        for (unsigned i = 0; i < CLAIM_BATCH; i++)
+                free(t->keys[i]);
+}
 
 static int claim_key(const Cluster *c, unsigned bucket, char **ret) {
         return asprintf(ret, "%s%u", c->claims_prefix, bucket) < 0 ? -ENOMEM : 0;
@@ -33,11 +50,8 @@ static void bucket_set_held(Cluster *c, unsigned bucket, int64_t epoch) {
         c->epoch[bucket] = epoch;
         c->n_held++;
         c->wanted_since[bucket] = 0;
-        log_debug("Member '%s' holds bucket %u (epoch %lld).", c->member, bucket,
-                  (long long) epoch);
         if (since && c->hooks.handover)
-                c->hooks.handover(c, bucket,
-                                  (double) (clock_now(c->clock) - since) / USEC_PER_SEC,
+                c->hooks.handover(c, bucket, (double) (clock_now(c->clock) - since) / USEC_PER_SEC,
                                   c->userdata);
         if (c->hooks.bucket_taken)
                 c->hooks.bucket_taken(c, bucket, c->userdata);
@@ -66,106 +80,158 @@ void cluster_claims_drop_all(Cluster *c) {
                 if (c->phase != CLUSTER_LEAVING)
                         bucket_set_released(c, b);
                 c->wanted_since[b] = 0;
+                c->want_claim[b] = c->want_release[b] = false;
         }
 }
+
+/* ---- claiming ----------------------------------------------------------------------------- */
+
+static void claims_flush(Cluster *c);
 
 static void on_claimed(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata) {
         _cleanup_free_ ClaimCall *call = userdata;
         Cluster *c = call->cluster;
-        unsigned b = call->bucket;
 
         if (error == -ECANCELED)
                 return;
-        c->mine[b] &= (uint8_t) ~BUCKET_CLAIMING;
+        c->claiming = false;
+        for (unsigned i = 0; i < call->n; i++)
+                c->mine[call->buckets[i]] &= (uint8_t) ~BUCKET_CLAIMING;
         if (error < 0) {
-                log_debug("Member '%s' could not claim bucket %u: %s", c->member, b,
+                log_debug("Member '%s' could not claim %u buckets: %s", c->member, call->n,
                           strna(etcd_client_error_detail(e)));
                 cluster_schedule_retry(c, CLUSTER_CLAIM_RETRY_USEC);
                 return;
         }
-        /* Lost the race (the previous holder's lease lives on): the watch says when it is free. */
-        if (!res->succeeded || c->phase != CLUSTER_JOINED)
+        if (c->phase != CLUSTER_JOINED)
                 return;
-        /* One op: the claim was created at the txn's revision, its epoch. */
-        bucket_set_held(c, b, res->header.revision);
-        cluster_changed(c);
-}
-
-static void bucket_claim(Cluster *c, unsigned bucket) {
-        _cleanup_free_ char *key = NULL;
-        ClaimCall *call;
-        int k;
-
-        if (c->mine[bucket] & (BUCKET_CLAIMING | BUCKET_HELD))
-                return;
-        call = calloc(1, sizeof(ClaimCall));
-        if (!call || claim_key(c, bucket, &key) < 0) {
-                free(call);
-                return;
-        }
-        *call = (ClaimCall){ .cluster = c, .bucket = bucket };
-        k = etcd_txn(c->etcd,
-                     &(EtcdCompare){ .key = key, .target = ETCD_COMPARE_CREATE,
-                                     .result = ETCD_COMPARE_EQUAL, .number = 0 },
-                     1,
-                     &(EtcdOp){ .type = ETCD_OP_PUT, .key = key, .value = c->member,
-                                .size = strlen(c->member), .lease = c->lease },
-                     1, NULL, 0, on_claimed, call);
-        if (k < 0) {
-                free(call);
+        /* Lost a race (a previous holder's lease lives on): the watch says when it is free,
+         * and the next batch leaves out what the view shows as claimed. */
+        if (!res->succeeded) {
                 cluster_schedule_retry(c, CLUSTER_CLAIM_RETRY_USEC);
                 return;
         }
-        c->mine[bucket] |= BUCKET_CLAIMING;
+        /* Every claim was created at the txn's revision: the buckets' epoch. */
+        for (unsigned i = 0; i < call->n; i++)
+                bucket_set_held(c, call->buckets[i], res->header.revision);
+        cluster_changed(c);
+        claims_flush(c);
+}
+
+/* One txn: each bucket's claim created on our lease, only if none of them exists. */
+static int claims_send(Cluster *c, ClaimCall *call) {
+        _cleanup_(claim_txn_done) ClaimTxn t = {};
+
+        for (unsigned i = 0; i < call->n; i++) {
+                if (claim_key(c, call->buckets[i], &t.keys[i]) < 0)
+                        return -ENOMEM;
+                t.compares[i] = (EtcdCompare){ .key = t.keys[i],
+                                               .target = ETCD_COMPARE_CREATE,
+                                               .result = ETCD_COMPARE_EQUAL,
+                                               .number = 0 };
+                t.ops[i] = (EtcdOp){ .type = ETCD_OP_PUT,
+                                     .key = t.keys[i],
+                                     .value = c->member,
+                                     .size = strlen(c->member),
+                                     .lease = c->lease };
+        }
+        return etcd_txn(c->etcd, t.compares, call->n, t.ops, call->n, NULL, 0, on_claimed, call);
+}
+
+static void on_released(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata);
+
+/* Our claims of drained buckets deleted, each only if it is still the one of our epoch. */
+static int releases_send(Cluster *c, ClaimCall *call) {
+        _cleanup_(claim_txn_done) ClaimTxn t = {};
+
+        for (unsigned i = 0; i < call->n; i++) {
+                if (claim_key(c, call->buckets[i], &t.keys[i]) < 0)
+                        return -ENOMEM;
+                t.compares[i] = (EtcdCompare){ .key = t.keys[i],
+                                               .target = ETCD_COMPARE_CREATE,
+                                               .result = ETCD_COMPARE_EQUAL,
+                                               .number = call->epochs[i] };
+                t.ops[i] = (EtcdOp){ .type = ETCD_OP_DELETE, .key = t.keys[i] };
+        }
+        return etcd_txn(c->etcd, t.compares, call->n, t.ops, call->n, NULL, 0, on_released, call);
 }
 
 static void on_released(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata) {
         _cleanup_free_ ClaimCall *call = userdata;
         Cluster *c = call->cluster;
-        unsigned b = call->bucket;
 
         if (error == -ECANCELED)
                 return;
-        c->mine[b] &= (uint8_t) ~BUCKET_RELEASING;
+        c->releasing = false;
+        for (unsigned i = 0; i < call->n; i++)
+                c->mine[call->buckets[i]] &= (uint8_t) ~BUCKET_RELEASING;
         if (error < 0) {
-                log_debug("Member '%s' could not release bucket %u: %s", c->member, b,
+                log_debug("Member '%s' could not release %u buckets: %s", c->member, call->n,
                           strna(etcd_client_error_detail(e)));
                 cluster_schedule_retry(c, CLUSTER_CLAIM_RETRY_USEC);
                 return;
         }
-        /* Deleted, or not ours any more (the epoch differs): released either way. */
-        bucket_set_released(c, b);
-        log_debug("Member '%s' handed bucket %u over.", c->member, b);
+        if (!res->succeeded && call->n > 1) {
+                /* One of them is not ours as we knew it: one by one, to tell which. */
+                c->release_one_by_one = true;
+                cluster_schedule_retry(c, 0);
+                return;
+        }
+        /* Deleted, or (alone, failed) not ours any more: released either way. */
+        for (unsigned i = 0; i < call->n; i++)
+                bucket_set_released(c, call->buckets[i]);
+        if (call->n == 1)
+                c->release_one_by_one = false;
+        log_debug("Member '%s' handed %u buckets over.", c->member, call->n);
         cluster_changed(c);
+        claims_flush(c);
 }
 
-/* Deletes our claim of a drained bucket, only if it is still the one of our epoch. */
-static void bucket_release(Cluster *c, unsigned bucket) {
-        _cleanup_free_ char *key = NULL;
-        ClaimCall *call;
-        int k;
+/* The buckets marked flag in mine and ready (pick) go out in one txn, if none is in flight. */
+static ClaimCall *claims_collect(Cluster *c, bool release, unsigned max) {
+        ClaimCall *call = calloc(1, sizeof(ClaimCall));
 
-        if ((c->mine[bucket] & BUCKET_RELEASING) || !(c->mine[bucket] & BUCKET_DRAINING))
-                return;
-        if (c->hooks.bucket_busy && c->hooks.bucket_busy(c, bucket, c->userdata))
-                return; /* cluster_bucket_idle() comes back */
-        call = calloc(1, sizeof(ClaimCall));
-        if (!call || claim_key(c, bucket, &key) < 0) {
-                free(call);
-                return;
+        if (!call)
+                return NULL;
+        call->cluster = c;
+        for (unsigned b = 0; b < CLUSTER_BUCKETS && call->n < max; b++) {
+                bool want = release ? c->want_release[b] : c->want_claim[b];
+                if (!want)
+                        continue;
+                if (release && c->hooks.bucket_busy && c->hooks.bucket_busy(c, b, c->userdata))
+                        continue; /* cluster_bucket_idle() comes back */
+                call->epochs[call->n] = c->epoch[b];
+                call->buckets[call->n++] = b;
         }
-        *call = (ClaimCall){ .cluster = c, .bucket = bucket, .epoch = c->epoch[bucket] };
-        k = etcd_txn(c->etcd,
-                     &(EtcdCompare){ .key = key, .target = ETCD_COMPARE_CREATE,
-                                     .result = ETCD_COMPARE_EQUAL, .number = call->epoch },
-                     1, &(EtcdOp){ .type = ETCD_OP_DELETE, .key = key }, 1, NULL, 0, on_released,
-                     call);
-        if (k < 0) {
-                free(call);
-                cluster_schedule_retry(c, CLUSTER_CLAIM_RETRY_USEC);
+        if (call->n == 0)
+                call = (free(call), NULL);
+        return call;
+}
+
+static void claims_flush(Cluster *c) {
+        ClaimCall *call;
+
+        if (c->phase != CLUSTER_JOINED)
                 return;
+        if (!c->releasing &&
+            (call = claims_collect(c, true, c->release_one_by_one ? 1 : CLAIM_BATCH))) {
+                for (unsigned i = 0; i < call->n; i++) {
+                        c->want_release[call->buckets[i]] = false;
+                        c->mine[call->buckets[i]] |= BUCKET_RELEASING;
+                }
+                c->releasing = true;
+                if (releases_send(c, call) < 0)
+                        on_released(c->etcd, -ENOMEM, NULL, call);
         }
-        c->mine[bucket] |= BUCKET_RELEASING;
+        if (!c->claiming && (call = claims_collect(c, false, CLAIM_BATCH))) {
+                for (unsigned i = 0; i < call->n; i++) {
+                        c->want_claim[call->buckets[i]] = false;
+                        c->mine[call->buckets[i]] |= BUCKET_CLAIMING;
+                }
+                c->claiming = true;
+                if (claims_send(c, call) < 0)
+                        on_claimed(c->etcd, -ENOMEM, NULL, call);
+        }
 }
 
 static bool bucket_should_be_mine(const Cluster *c, unsigned bucket) {
@@ -191,14 +257,13 @@ void cluster_claims_decide_one(Cluster *c, unsigned b) {
                 c->wanted_since[b] = 0;
                 if (c->mine[b] & BUCKET_HELD) {
                         bucket_drain(c, b);
-                        bucket_release(c, b);
+                        c->want_release[b] = !(c->mine[b] & BUCKET_RELEASING);
                 }
                 return;
         }
         if (!(c->mine[b] & BUCKET_HELD) && !c->wanted_since[b])
                 c->wanted_since[b] = clock_now(c->clock);
-        if (!c->claims[b].holder)
-                bucket_claim(c, b);
+        c->want_claim[b] = !c->claims[b].holder && !(c->mine[b] & (BUCKET_CLAIMING | BUCKET_HELD));
 }
 
 void cluster_claims_decide(Cluster *c) {
@@ -213,6 +278,7 @@ void cluster_claims_decide(Cluster *c) {
         }
         for (unsigned b = 0; b < CLUSTER_BUCKETS; b++)
                 cluster_claims_decide_one(c, b);
+        claims_flush(c);
 }
 
 void cluster_bucket_idle(Cluster *c, unsigned bucket) {
@@ -220,6 +286,6 @@ void cluster_bucket_idle(Cluster *c, unsigned bucket) {
                 return;
         if (c->phase == CLUSTER_LEAVING)
                 cluster_maybe_revoke(c);
-        else if (c->mine[bucket] & BUCKET_DRAINING)
-                bucket_release(c, bucket);
+        else if (c->want_release[bucket])
+                claims_flush(c);
 }

@@ -59,6 +59,10 @@ struct Cluster {
         ClusterClaim claims[CLUSTER_BUCKETS];
         uint8_t mine[CLUSTER_BUCKETS];
         int64_t epoch[CLUSTER_BUCKETS];       /* of our claim, while held */
+        bool want_claim[CLUSTER_BUCKETS];     /* to go in the next claim txn */
+        bool want_release[CLUSTER_BUCKETS];   /* drained, to go in the next release txn */
+        bool claiming, releasing;             /* a txn of that kind in flight */
+        bool release_one_by_one;              /* a batch failed: find out which one */
         usec_t wanted_since[CLUSTER_BUCKETS]; /* when the bucket became ours to take, 0: not */
         unsigned n_held;
 };

@@ -142,8 +142,7 @@ static void on_member_put(EtcdClient *e, int error, const EtcdHeader *h, void *u
         c->phase = CLUSTER_JOINED;
         c->join_failures = 0;
         log_info("Member '%s' joined the cluster (lease %llx, TTL %llus).", c->member,
-                 (unsigned long long) c->lease,
-                 (unsigned long long) (c->fence.ttl / USEC_PER_SEC));
+                 (unsigned long long) c->lease, (unsigned long long) (c->fence.ttl / USEC_PER_SEC));
         cluster_arm_keepalive(c, c->fence.renewed_at);
         cluster_settle(c);
         cluster_view_list(c);
@@ -164,7 +163,8 @@ static void on_granted(EtcdClient *e, int error, const EtcdLeaseResult *res, voi
         if (asprintf(&key, "%s%s", c->members_prefix, c->member) < 0)
                 k = -ENOMEM;
         else
-                k = etcd_put(c->etcd, key, c->member, strlen(c->member), c->lease, on_member_put, c);
+                k = etcd_put(c->etcd, key, c->member, strlen(c->member), c->lease, on_member_put,
+                             c);
         if (k < 0)
                 cluster_join_failed(c, k, "writing its member key");
 }

@@ -112,6 +112,30 @@ def test_latency_throttle_drop_on_the_wire(fake):
     assert lambda_call(fake, "GET", "f")[0] == 200
 
 
+def test_request_log_on_the_wire(fake):
+    """GET /_fake/log: the end of a delayed answer is when it was sent, a dropped connection is
+    status 0, the control API is not logged."""
+    control(fake, "POST", "/_fake/functions", {"provider": "aws", "function": "f"})
+    control(fake, "POST", "/_fake/faults", {"latencyMs": 200})
+    assert lambda_call(fake, "PUT", "f", b"{}")[0] == 200
+    control(fake, "POST", "/_fake/faults", {"drop": 1})
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+        lambda_call(fake, "GET", "f")
+    control(fake, "POST", "/_fake/faults", {})
+    status, log = control(fake, "GET", "/_fake/log")
+    assert status == 200 and log["dropped"] == 0
+    put, get = log["entries"]
+    assert (put["method"], put["function"], put["qualifier"], put["status"], put["fault"]) == \
+        ("PUT", "f", "$LATEST", 200, "latency")
+    assert 0.19 <= put["end"] - put["start"] < 5 and abs(put["start"] - time.time()) < 60
+    assert put["userAgent"] == ""  # http.client sends none
+    assert (get["status"], get["fault"], get["seq"]) == (0, "drop", put["seq"] + 1)
+    assert log["next"] == get["seq"]
+    assert control(fake, "GET", f"/_fake/log?after={get['seq']}")[1]["entries"] == []
+    assert control(fake, "POST", "/_fake/reset")[0] == 200
+    assert control(fake, "GET", "/_fake/log")[1]["entries"] == []
+
+
 def test_control_api_refuses_non_loopback_peers():
     addr = None
     try:

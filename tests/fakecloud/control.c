@@ -8,9 +8,11 @@
  *   DELETE /_fake/drift       remove a stored config out of band
  *   POST   /_fake/faults      set fault injection ({} clears); GET shows it
  *   GET    /_fake/stats       counters
- *   POST   /_fake/reset       forget functions, configs, faults and counters
+ *   GET    /_fake/log         the request log: ?after=SEQ&limit=N (reqlog.h)
+ *   POST   /_fake/reset       forget functions, configs, faults, counters and the log
  *   PUT    /_fake/settings    {"unqualifiedLists": bool}; GET shows the settings */
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -434,6 +436,7 @@ static void control_reset(FakeCall *c) {
         fake_store_clear(c->fc->store);
         fake_faults_clear(&c->fc->faults);
         fake_stats_reset(&c->fc->stats);
+        fake_reqlog_clear(&c->fc->log);
         fake_call_respond_json(c, 200, json_object());
 }
 
@@ -493,6 +496,26 @@ static void route_stats(FakeCall *c) {
         fake_call_respond_json(c, 200, fake_stats_to_json(&c->fc->stats));
 }
 
+static void route_log(FakeCall *c) {
+        json_auto_t *log = NULL;
+        long after, limit;
+        char *text;
+
+        if (fake_call_query_long(c, "after", 0, LONG_MAX, 0, &after) < 0 ||
+            fake_call_query_long(c, "limit", 1, FAKE_REQLOG_MAX_LIMIT, FAKE_REQLOG_DEFAULT_LIMIT,
+                                 &limit) < 0)
+                return control_fail(c, 400, "after must be a sequence number, limit 1-%d",
+                                    FAKE_REQLOG_MAX_LIMIT);
+        log = fake_reqlog_to_json(&c->fc->log, (uint64_t) after, (size_t) limit);
+        /* 16 significant digits: epoch seconds with microseconds. */
+        text = log ? json_dumps(log, JSON_COMPACT | JSON_REAL_PRECISION(16)) : NULL;
+        if (!text) {
+                c->oom = true;
+                return;
+        }
+        fake_call_respond(c, 200, text);
+}
+
 static const ControlRoute routes[] = {
         { "POST", "/_fake/functions", route_create },
         { "DELETE", "/_fake/functions", route_remove },
@@ -503,6 +526,7 @@ static const ControlRoute routes[] = {
         { "POST", "/_fake/faults", control_faults },
         { "GET", "/_fake/faults", control_faults },
         { "GET", "/_fake/stats", route_stats },
+        { "GET", "/_fake/log", route_log },
         { "POST", "/_fake/reset", control_reset },
         { "PUT", "/_fake/settings", control_settings },
         { "GET", "/_fake/settings", control_settings },

@@ -27,6 +27,7 @@ int fake_cloud_new(const FakeCloudOptions *o, FakeCloud **ret) {
         if (!fc)
                 return -ENOMEM;
         fake_faults_init(&fc->faults);
+        fake_reqlog_init(&fc->log);
         r |= dup_or_default(&fc->aws_akid, o->aws.access_key_id, FAKE_DEFAULT_AWS_AKID);
         r |= dup_or_default(&fc->aws_secret, o->aws.secret, FAKE_DEFAULT_AWS_SECRET);
         r |= dup_or_default(&fc->ali_akid, o->alicloud.access_key_id, FAKE_DEFAULT_ALICLOUD_AKID);
@@ -53,6 +54,7 @@ FakeCloud *fake_cloud_free(FakeCloud *fc) {
                 return NULL;
         fake_store_free(fc->store);
         fake_faults_done(&fc->faults);
+        fake_reqlog_done(&fc->log);
         free(fc->aws_akid);
         free(fc->aws_secret);
         free(fc->ali_akid);
@@ -174,6 +176,7 @@ static void apply_truncation(FakeCall *c) {
         /* Cut in half: a body that starts like JSON and does not parse. */
         c->resp->body_size /= 2;
         c->resp->body[c->resp->body_size] = 0;
+        c->log_fault = FAKE_LOG_FAULT_TRUNCATE;
         fake_stats_count_fault(&c->fc->stats, FAKE_FAULT_TRUNCATE);
 }
 
@@ -207,22 +210,26 @@ static void handle_cloud(FakeCall *c, const FakeApiOps *ops) {
         c->roll = d.roll;
         if (d.delay_usec > 0) {
                 c->resp->delay_usec = d.delay_usec;
+                c->log_fault = FAKE_LOG_FAULT_LATENCY;
                 fake_stats_count_fault(&c->fc->stats, FAKE_FAULT_DELAY);
         }
         switch (d.action) {
         case FAKE_FAULT_ACTION_DROP:
                 c->resp->drop = true;
                 c->resp->status = 0;
+                c->log_fault = FAKE_LOG_FAULT_DROP;
                 fake_stats_count_fault(&c->fc->stats, FAKE_FAULT_DROP);
                 return;
         case FAKE_FAULT_ACTION_ERROR:
                 c->error_status = d.error_status;
+                c->log_fault = FAKE_LOG_FAULT_ERROR;
                 fake_stats_count_fault(&c->fc->stats, FAKE_FAULT_ERROR);
                 ops->error(c, FAKE_ERROR_SERVER, "injected server error");
                 return;
         case FAKE_FAULT_ACTION_THROTTLE: {
                 char s[16];
                 c->retry_after = d.retry_after;
+                c->log_fault = FAKE_LOG_FAULT_THROTTLE;
                 snprintf(s, sizeof(s), "%u", d.retry_after);
                 fake_call_header(c, "Retry-After", s);
                 fake_stats_count_fault(&c->fc->stats, FAKE_FAULT_THROTTLE);
@@ -256,6 +263,7 @@ int fake_handle_request(FakeCloud *fc, const FakeRequest *req, FakeResponse *ret
 
         *ret = (FakeResponse){};
         c.now_usec = fake_cloud_now_usec(fc);
+        c.log_start_usec = fake_realtime_usec();
         r = call_parse_target(&c);
         control = c.path && (streq(c.path, "/_fake") || startswith(c.path, "/_fake/"));
         ops = c.path ? find_api(c.path) : NULL;
@@ -282,6 +290,8 @@ int fake_handle_request(FakeCloud *fc, const FakeRequest *req, FakeResponse *ret
                         ops ? fake_stats_provider_from_string(fake_api_to_provider(ops->api))
                             : FAKE_STATS_UNKNOWN,
                         req->method, ret->status);
+        if (!control)
+                ret->log_seq = fake_call_log_request(&c, ops);
         call_done(&c);
         if (c.oom) {
                 fake_response_done(ret);

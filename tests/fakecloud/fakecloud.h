@@ -75,6 +75,7 @@ typedef struct FakeResponse {
         bool drop;           /* close the connection without answering (fault injection) */
         uint64_t delay_usec; /* answer after this long (fault injection) */
         bool cloud;          /* a cloud request, not the control API's */
+        uint64_t log_seq;    /* its entry in the request log (0: none) */
 } FakeResponse;
 
 int fake_cloud_new(const FakeCloudOptions *o, FakeCloud **ret);
@@ -94,4 +95,7 @@ void fake_response_done(FakeResponse *r);
 /* A server tells when a cloud request (FakeResponse.cloud) starts being answered (+1) and when
  * its connection is done with it (-1): the stats' inFlight and maxInFlight. */
 void fake_cloud_count_in_flight(FakeCloud *fc, int delta);
+/* A server tells when it is done with a cloud request (its answer sent or its connection
+ * dropped): the end time of its request log entry (FakeResponse.log_seq). */
+void fake_cloud_log_end(FakeCloud *fc, uint64_t seq);
 const char *fake_response_header(const FakeResponse *r, const char *name);

@@ -10,6 +10,7 @@
 #include "lib/urlenc.h"
 #include "tests/fakecloud/fakecloud.h"
 #include "tests/fakecloud/faults.h"
+#include "tests/fakecloud/reqlog.h"
 #include "tests/fakecloud/stats.h"
 #include "tests/fakecloud/store.h"
 
@@ -30,6 +31,7 @@ struct FakeCloud {
         FakeStore *store;
         FakeStats stats;
         FakeFaults faults;
+        FakeReqLog log;
 };
 
 /* The error classes every API answers in its own words (FakeApiOps.error). */
@@ -59,10 +61,12 @@ typedef struct FakeCall {
         size_t n_query;
         char request_id[40];
         int64_t now_usec;
-        char region[64];       /* from the signature scope or the Host, else a default */
-        unsigned error_status; /* for FAKE_ERROR_SERVER */
-        unsigned retry_after;  /* for FAKE_ERROR_THROTTLED */
-        uint64_t roll;         /* spare randomness from the fault decision */
+        char region[64];        /* from the signature scope or the Host, else a default */
+        unsigned error_status;  /* for FAKE_ERROR_SERVER */
+        unsigned retry_after;   /* for FAKE_ERROR_THROTTLED */
+        uint64_t roll;          /* spare randomness from the fault decision */
+        int64_t log_start_usec; /* CLOCK_REALTIME at arrival, for the request log */
+        FakeLogFault log_fault; /* the fault injected into it, for the request log */
         bool oom;
 } FakeCall;
 
@@ -155,6 +159,12 @@ typedef struct FakeFgId {
 
 /* urn:fss:{region}:{project}:function:{package}:{name}[:{version}]; false when malformed. */
 bool fake_fg_parse_urn(const char *urn, FakeFgId *id);
+
+/* ---- calllog.c ------------------------------------------------------------------------ */
+
+int64_t fake_realtime_usec(void);
+/* Appends a cloud request, as answered, to the request log; its sequence number (0: none). */
+uint64_t fake_call_log_request(FakeCall *c, const FakeApiOps *ops);
 
 /* ---- control.c ------------------------------------------------------------------------- */
 

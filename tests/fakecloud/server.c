@@ -127,6 +127,7 @@ static void request_completed(void *cls, struct MHD_Connection *connection, void
                 return;
         if (e->in_flight)
                 fake_cloud_count_in_flight(((FakeServer *) cls)->fc, -1);
+        fake_cloud_log_end(((FakeServer *) cls)->fc, e->resp.log_seq);
         fake_response_done(&e->resp);
         free(e->target);
         free(e->body);

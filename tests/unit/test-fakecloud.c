@@ -891,6 +891,96 @@ static void test_reset(void **state) {
         reply_done(&r);
 }
 
+static json_t *log_entry(const Reply *r, size_t i) {
+        return json_array_get(json_object_get(r->json, "entries"), i);
+}
+
+static const char *entry_str(const Reply *r, size_t i, const char *key) {
+        return json_string_value(json_object_get(log_entry(r, i), key));
+}
+
+/* The request log: every cloud request (never the control API) in arrival order, with the
+ * function and qualifier it addressed even when a fault answered it, paged by after/limit,
+ * cleared by a reset while sequence numbers go on. */
+static void test_request_log(void **state) {
+        FakeCloud *fc = *state;
+        json_int_t first;
+        Reply r;
+
+        r = control(fc, "POST", "/_fake/reset", NULL);
+        reply_done(&r);
+        r = control(fc, "POST", "/_fake/functions",
+                    "[{\"provider\":\"aws\",\"function\":\"orders\"},"
+                    "{\"provider\":\"alicloud\",\"service\":\"svc\",\"function\":\"f2\"},"
+                    "{\"provider\":\"huaweicloud\",\"function\":\"hw\"}]");
+        reply_done(&r);
+        expect(fc, FAKE_API_LAMBDA, "PUT", LAMBDA "orders/event-invoke-config?Qualifier=prod",
+               "{\"MaximumRetryAttempts\":1}", 200);
+        r = control(fc, "POST", "/_fake/faults", "{\"throttle\":1,\"provider\":\"alicloud\"}");
+        reply_done(&r);
+        expect(fc, FAKE_API_FC2, "GET", FC2 "svc/functions/f2/async-invoke-config", NULL, 429);
+        r = control(fc, "POST", "/_fake/faults", "{\"truncate\":1,\"provider\":\"huaweicloud\"}");
+        reply_done(&r);
+        expect(fc, FAKE_API_FUNCTIONGRAPH, "PUT", FG URN ":v1/async-invoke-config",
+               "{\"max_async_retry_attempts\":2}", 200);
+        r = control(fc, "POST", "/_fake/faults", "{}");
+        reply_done(&r);
+        expect(fc, FAKE_API_LAMBDA, "GET", LAMBDA "orders/event-invoke-config", NULL, 404);
+
+        r = control(fc, "GET", "/_fake/log", NULL);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(json_array_size(json_object_get(r.json, "entries")), 4);
+        first = json_integer_value(json_object_get(log_entry(&r, 0), "seq"));
+        assert_int_equal(json_integer_value(json_object_get(r.json, "next")), first + 3);
+        assert_int_equal(json_integer_value(json_object_get(r.json, "dropped")), 0);
+        assert_string_equal(entry_str(&r, 0, "provider"), "aws");
+        assert_string_equal(entry_str(&r, 0, "api"), "lambda");
+        assert_string_equal(entry_str(&r, 0, "method"), "PUT");
+        assert_string_equal(entry_str(&r, 0, "path"), LAMBDA "orders/event-invoke-config");
+        assert_string_equal(entry_str(&r, 0, "function"), "orders");
+        assert_string_equal(entry_str(&r, 0, "qualifier"), "prod");
+        assert_string_equal(entry_str(&r, 0, "fault"), "none");
+        assert_int_equal(json_integer_value(json_object_get(log_entry(&r, 0), "status")), 200);
+        assert_true(json_real_value(json_object_get(log_entry(&r, 0), "start")) > 1.7e9);
+        assert_true(json_real_value(json_object_get(log_entry(&r, 0), "end")) >=
+                    json_real_value(json_object_get(log_entry(&r, 0), "start")));
+        assert_string_equal(entry_str(&r, 1, "api"), "fc2");
+        assert_string_equal(entry_str(&r, 1, "function"), "svc/f2");
+        assert_string_equal(entry_str(&r, 1, "qualifier"), "LATEST");
+        assert_string_equal(entry_str(&r, 1, "fault"), "throttle");
+        assert_int_equal(json_integer_value(json_object_get(log_entry(&r, 1), "status")), 429);
+        assert_string_equal(entry_str(&r, 2, "function"),
+                            "urn:fss:cn-north-4:" PROJECT ":function:default:hw");
+        assert_string_equal(entry_str(&r, 2, "qualifier"), "v1");
+        assert_string_equal(entry_str(&r, 2, "fault"), "truncate");
+        assert_string_equal(entry_str(&r, 3, "qualifier"), "$LATEST");
+        assert_int_equal(json_integer_value(json_object_get(log_entry(&r, 3), "status")), 404);
+        reply_done(&r);
+
+        {
+                char target[64];
+                snprintf(target, sizeof(target), "/_fake/log?after=%lld&limit=2",
+                         (long long) first);
+                r = control(fc, "GET", target, NULL);
+        }
+        assert_int_equal(json_array_size(json_object_get(r.json, "entries")), 2);
+        assert_int_equal(json_integer_value(json_object_get(log_entry(&r, 0), "seq")), first + 1);
+        assert_int_equal(json_integer_value(json_object_get(r.json, "next")), first + 2);
+        reply_done(&r);
+        r = control(fc, "GET", "/_fake/log?limit=0", NULL);
+        assert_int_equal(r.status, 400);
+        reply_done(&r);
+
+        r = control(fc, "POST", "/_fake/reset", NULL);
+        reply_done(&r);
+        expect(fc, FAKE_API_FC3, "GET", FC3 "gone/async-invoke-config", NULL, 404);
+        r = control(fc, "GET", "/_fake/log", NULL);
+        assert_int_equal(json_array_size(json_object_get(r.json, "entries")), 1);
+        assert_int_equal(json_integer_value(json_object_get(log_entry(&r, 0), "seq")), first + 4);
+        assert_string_equal(entry_str(&r, 0, "function"), "gone");
+        reply_done(&r);
+}
+
 int main(void) {
         /* One emulator for the whole sequence: later tests build on earlier state. */
         const struct CMUnitTest tests[] = {
@@ -909,6 +999,7 @@ int main(void) {
                 cmocka_unit_test(test_control_bulk_configs_drift),
                 cmocka_unit_test(test_faults),
                 cmocka_unit_test(test_reset),
+                cmocka_unit_test(test_request_log),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -4,16 +4,14 @@
  * handed over, leaving on SIGTERM, and what /status, /metrics and STATUS= say of the cluster.
  * Without a `cluster:` block none of this runs: every function here is then a no-op that
  * lets everything through. */
-#include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "lib/log.h"
 #include "lib/string-util.h"
+#include "reconciler/core/cluster-etcd.h"
 #include "reconciler/core/user-agent.h"
 #include "reconciler/daemon/manager-internal.h"
-
-#define PASSWORD_MAX 4096
 
 static const double handover_buckets[] = { 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60 };
 
@@ -33,47 +31,20 @@ struct ManagerCluster {
 
 /* ---- the password ------------------------------------------------------------------------- */
 
-static int read_secret_file(const char *path, char **ret) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        _cleanup_free_ char *buf = NULL;
-        ssize_t n;
-
-        if (fd < 0)
-                return -errno;
-        buf = malloc(PASSWORD_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-        n = read(fd, buf, PASSWORD_MAX);
-        if (n < 0)
-                return -errno;
-        buf[n] = 0;
-        buf[strcspn(buf, "\r\n")] = 0; /* one line: a trailing newline is not part of it */
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 /* NULL without a user. */
 static int cluster_password(const ClusterConfig *c, char **ret) {
-        _cleanup_free_ char *path = NULL;
-        const char *dir = getenv("CREDENTIALS_DIRECTORY");
+        const char *source = NULL;
         int k;
 
-        *ret = NULL;
-        if (!c->user)
-                return 0;
-        if (c->password_credential) {
-                if (isempty(dir))
-                        return log_error_errno(-ENOENT,
-                                               "The etcd password credential '%s' needs "
-                                               "$CREDENTIALS_DIRECTORY (LoadCredential=).",
-                                               c->password_credential);
-                if (asprintf(&path, "%s/%s", dir, c->password_credential) < 0)
-                        return log_oom();
-        }
-        k = read_secret_file(path ?: c->password_file, ret);
+        k = cluster_etcd_password(c, ret, &source);
+        if (k == -ENOENT && streq_ptr(source, "$CREDENTIALS_DIRECTORY"))
+                return log_error_errno(k,
+                                       "The etcd password credential '%s' needs "
+                                       "$CREDENTIALS_DIRECTORY (LoadCredential=).",
+                                       c->password_credential);
         if (k < 0)
                 return log_error_errno(k, "Failed to read the etcd password from '%s': %m",
-                                       path ?: c->password_file);
+                                       source);
         return 0;
 }
 

@@ -43,8 +43,7 @@ static int cluster_password(const ClusterConfig *c, char **ret) {
                                        "$CREDENTIALS_DIRECTORY (LoadCredential=).",
                                        c->password_credential);
         if (k < 0)
-                return log_error_errno(k, "Failed to read the etcd password from '%s': %m",
-                                       source);
+                return log_error_errno(k, "Failed to read the etcd password from '%s': %m", source);
         return 0;
 }
 

@@ -32,7 +32,9 @@ typedef struct EtcdServer {
         uint16_t port;
 } EtcdServer;
 
-static EtcdServer server, auth_server;
+static EtcdServer server, auth_server, tls_server;
+static char tls_dir[] = "/tmp/test-etcd-tls-XXXXXX";
+static char tls_ca[96], tls_cert[96], tls_key[96], tls_other_ca[96];
 static sd_event *event;
 
 static uint64_t now_usec(void) {
@@ -196,17 +198,34 @@ static EtcdClient *client_for(const char *const *endpoints, const char *user,
 
 /* ---- the server ----------------------------------------------------------------------------- */
 
-static int server_start(EtcdServer *s, const char *extra) {
-        char peer[64], cmd[80];
+static int server_start(EtcdServer *s, const char *scheme, const char *const *extra) {
+        char peer[64], cluster[80];
+        const char *argv[40] = { ETCD,    "--name",
+                                 "m",     "--data-dir",
+                                 s->dir,  "--listen-client-urls",
+                                 s->url,  "--advertise-client-urls",
+                                 s->url,  "--listen-peer-urls",
+                                 peer,    "--initial-advertise-peer-urls",
+                                 peer,    "--initial-cluster",
+                                 cluster, "--heartbeat-interval",
+                                 "50",    "--election-timeout",
+                                 "500" };
+        size_t n = 0;
         uint16_t peer_port = free_port();
+
+        while (argv[n])
+                n++;
 
         s->port = free_port();
         snprintf(s->dir, sizeof(s->dir), "/tmp/test-etcd-XXXXXX");
         if (!mkdtemp(s->dir))
                 return -errno;
-        snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%u", s->port);
+        snprintf(s->url, sizeof(s->url), "%s://127.0.0.1:%u", scheme, s->port);
         snprintf(peer, sizeof(peer), "http://127.0.0.1:%u", peer_port);
-        snprintf(cmd, sizeof(cmd), "m=%s", peer);
+        snprintf(cluster, sizeof(cluster), "m=%s", peer);
+        for (size_t i = 0; extra && extra[i] && n + 1 < ELEMENTSOF(argv); i++)
+                argv[n++] = extra[i];
+        argv[n] = NULL;
         s->pid = fork();
         if (s->pid < 0)
                 return -errno;
@@ -214,22 +233,22 @@ static int server_start(EtcdServer *s, const char *extra) {
                 int null = open("/dev/null", O_RDWR | O_CLOEXEC);
                 dup2(null, 1);
                 dup2(null, 2);
-                execl(ETCD, ETCD, "--name", "m", "--data-dir", s->dir, "--listen-client-urls",
-                      s->url, "--advertise-client-urls", s->url, "--listen-peer-urls", peer,
-                      "--initial-advertise-peer-urls", peer, "--initial-cluster", cmd,
-                      "--heartbeat-interval", "50", "--election-timeout", "500",
-                      extra ? "--auth-token-ttl" : NULL, extra, NULL);
+                execv(ETCD, (char *const *) argv);
                 _exit(127);
         }
         return 0;
 }
 
 /* Polls /v3/maintenance/status through the client itself until etcd answers. */
-static int server_wait(EtcdServer *s) {
+static int server_wait(EtcdServer *s, const EtcdOptions *tls) {
         const char *eps[] = { s->url, NULL };
         uint64_t deadline = now_usec() + 20000000;
-        EtcdClient *c = client_for(eps, NULL, NULL);
+        EtcdOptions o = tls ? *tls : (EtcdOptions){};
+        EtcdClient *c = NULL;
         Got g = {};
+
+        o.endpoints = eps;
+        assert_int_equal(etcd_client_new(event, &o, &c), 0);
 
         do {
                 g = (Got){};
@@ -626,6 +645,69 @@ static void test_auth_user_password(void **state) {
         etcd_client_free(anon);
 }
 
+/* A CA, a server certificate for 127.0.0.1 and a client certificate, both signed by it, and
+ * another CA that signed neither. */
+static int make_certificates(void) {
+        char cmd[2048];
+
+        if (!mkdtemp(tls_dir))
+                return -1;
+        snprintf(tls_ca, sizeof(tls_ca), "%s/ca.pem", tls_dir);
+        snprintf(tls_cert, sizeof(tls_cert), "%s/client.pem", tls_dir);
+        snprintf(tls_key, sizeof(tls_key), "%s/client.key", tls_dir);
+        snprintf(tls_other_ca, sizeof(tls_other_ca), "%s/other.pem", tls_dir);
+        snprintf(
+                cmd, sizeof(cmd),
+                "set -e; cd '%s'; exec 2>/dev/null >/dev/null;"
+                "EC='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';"
+                "openssl req -x509 $EC -keyout ca.key -out ca.pem -days 2 -subj /CN=test-ca;"
+                "openssl req -x509 $EC -keyout other.key -out other.pem -days 2 -subj /CN=other;"
+                "openssl req $EC -keyout server.key -out server.csr -subj /CN=127.0.0.1;"
+                "printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' > s.cnf;"
+                "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+                "  -out server.pem -days 2 -extfile s.cnf;"
+                "openssl req $EC -keyout client.key -out client.csr -subj /CN=asyncfg;"
+                "printf 'extendedKeyUsage=clientAuth\\n' > c.cnf;"
+                "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+                "  -out client.pem -days 2 -extfile c.cnf",
+                tls_dir);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *const *tls_server_args(void) {
+        static char cert[96], key[96];
+        static const char *args[] = {
+                "--cert-file",       cert,   "--key-file", key, "--client-cert-auth",
+                "--trusted-ca-file", tls_ca, NULL
+        };
+
+        snprintf(cert, sizeof(cert), "%s/server.pem", tls_dir);
+        snprintf(key, sizeof(key), "%s/server.key", tls_dir);
+        return args;
+}
+
+static Got tls_put(const char *ca, const char *cert, const char *key) {
+        const char *eps[] = { tls_server.url, NULL };
+        EtcdOptions o = { .endpoints = eps, .ca_file = ca, .cert_file = cert, .key_file = key };
+        EtcdClient *c = NULL;
+        Got g;
+
+        assert_int_equal(etcd_client_new(event, &o, &c), 0);
+        g = do_put(c, "/tls", "x", 0);
+        etcd_client_free(c);
+        return g;
+}
+
+static void test_tls_client_certificate(void **state) {
+        if (tls_server.pid <= 0)
+                skip();
+        assert_int_equal(tls_put(tls_ca, tls_cert, tls_key).error, 0);
+        /* No client certificate: etcd's --client-cert-auth refuses the handshake. */
+        assert_true(tls_put(tls_ca, NULL, NULL).error < 0);
+        /* A server certificate of a CA we do not trust. */
+        assert_int_equal(tls_put(tls_other_ca, tls_cert, tls_key).error, -EPROTO);
+}
+
 static void test_invalid_options(void **state) {
         const char *none[] = { NULL }, *ftp[] = { "ftp://x", NULL };
         EtcdOptions o = { .endpoints = none };
@@ -643,16 +725,32 @@ static int group_setup(void **state) {
                 return 0;
         }
         assert_int_equal(sd_event_new(&event), 0);
-        assert_int_equal(server_start(&server, NULL), 0);
-        assert_int_equal(server_start(&auth_server, "1"), 0);
-        assert_int_equal(server_wait(&server), 0);
-        assert_int_equal(server_wait(&auth_server), 0);
+        assert_int_equal(server_start(&server, "http", NULL), 0);
+        assert_int_equal(server_start(&auth_server, "http",
+                                      (const char *const[]){ "--auth-token-ttl", "1", NULL }),
+                         0);
+        if (make_certificates() == 0)
+                assert_int_equal(server_start(&tls_server, "https", tls_server_args()), 0);
+        assert_int_equal(server_wait(&server, NULL), 0);
+        assert_int_equal(server_wait(&auth_server, NULL), 0);
+        if (tls_server.pid > 0)
+                assert_int_equal(server_wait(&tls_server, &(EtcdOptions){ .ca_file = tls_ca,
+                                                                          .cert_file = tls_cert,
+                                                                          .key_file = tls_key }),
+                                 0);
         return 0;
 }
 
 static int group_teardown(void **state) {
         server_stop(&server);
         server_stop(&auth_server);
+        server_stop(&tls_server);
+        if (tls_ca[0]) {
+                char cmd[128];
+
+                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tls_dir);
+                assert_int_equal(system(cmd), 0);
+        }
         event = sd_event_unref(event);
         return 0;
 }
@@ -669,6 +767,7 @@ int main(void) {
                 cmocka_unit_test(test_watches_and_bursts_do_not_starve_calls),
                 cmocka_unit_test(test_rotation_past_dead_endpoint),
                 cmocka_unit_test(test_auth_user_password),
+                cmocka_unit_test(test_tls_client_certificate),
         };
 
         if (access(ETCD, X_OK) < 0)

@@ -267,6 +267,7 @@ static int cluster_print_json(const ClusterStatus *s, FILE *f) {
         unsigned unclaimed;
         size_t unclaimed_resources;
         JsonWriter w;
+        int k;
 
         cluster_unclaimed(s, &unclaimed, &unclaimed_resources);
         json_writer_init(&w, 2, 0, false);
@@ -290,7 +291,9 @@ static int cluster_print_json(const ClusterStatus *s, FILE *f) {
         json_writer_integer(&w, (int64_t) unclaimed_resources);
         cluster_json_last_handover(&w, s);
         json_writer_close_object(&w);
-        return json_writer_flush(&w, f) ?: (fputc('\n', f) == EOF ? -EIO : 0);
+        k = json_writer_flush(&w, f) ?: (fputc('\n', f) == EOF ? -EIO : 0);
+        json_writer_done(&w);
+        return k;
 }
 
 /* ---- reading etcd --------------------------------------------------------------------------- */
@@ -303,28 +306,34 @@ static void cluster_status_fail(ClusterStatus *s, int error, const char *what) {
         (void) sd_event_exit(s->event, 0);
 }
 
-static void cluster_status_finish(ClusterStatus *s) {
-        int k;
+/* Sorts the rows by name; the owners follow their rows. */
+static int cluster_sort_rows(ClusterStatus *s) {
+        _cleanup_free_ char **before = calloc(s->n_rows ?: 1, sizeof(char *));
+        _cleanup_free_ int *moved = calloc(s->n_rows ?: 1, sizeof(int));
 
-        /* Sorted by name, with the owner indexes following the rows. */
-        int map[s->n_rows ?: 1];
-        ClusterRow *copy = s->n_rows ? malloc(s->n_rows * sizeof(ClusterRow)) : NULL;
-
-        if (s->n_rows && !copy) {
-                cluster_status_fail(s, -ENOMEM, "the members");
-                return;
-        }
+        if (!before || !moved)
+                return -ENOMEM;
         for (size_t i = 0; i < s->n_rows; i++)
-                copy[i] = s->rows[i];
+                before[i] = s->rows[i].name;
         qsort(s->rows, s->n_rows, sizeof(ClusterRow), cluster_row_compare);
         for (size_t i = 0; i < s->n_rows; i++)
                 for (size_t j = 0; j < s->n_rows; j++)
-                        if (s->rows[j].name == copy[i].name)
-                                map[i] = (int) j;
-        free(copy);
+                        if (s->rows[j].name == before[i])
+                                moved[i] = (int) j;
         for (unsigned b = 0; b < CLUSTER_BUCKETS; b++)
                 if (s->owner[b] >= 0)
-                        s->owner[b] = map[s->owner[b]];
+                        s->owner[b] = moved[s->owner[b]];
+        return 0;
+}
+
+static void cluster_status_finish(ClusterStatus *s) {
+        int k;
+
+        k = cluster_sort_rows(s);
+        if (k < 0) {
+                cluster_status_fail(s, k, "the members");
+                return;
+        }
         cluster_tally(s);
         if (s->o->json)
                 k = cluster_print_json(s, s->o->out);

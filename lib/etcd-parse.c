@@ -270,6 +270,13 @@ int etcd_parse_error(const char *data, size_t size, char **ret_message) {
         return k;
 }
 
+/* A response body that is not an error body, as a JSON object. */
+static int etcd_load_answer(const char *data, size_t size, json_t **ret) {
+        int k = etcd_parse_error(data, size, NULL);
+
+        return k < 0 ? k : etcd_json_load(data, size, ret);
+}
+
 /* ---- pieces --------------------------------------------------------------------------------- */
 
 static int etcd_parse_header(const json_t *o, EtcdHeader *ret) {
@@ -344,10 +351,7 @@ static int etcd_parse_with_arena(const char *data, size_t size, EtcdObjectParser
         json_t *j = NULL;
         int k;
 
-        k = etcd_parse_error(data, size, NULL);
-        if (k < 0)
-                return k;
-        k = etcd_json_load(data, size, &j);
+        k = etcd_load_answer(data, size, &j);
         if (k < 0)
                 return k;
         a = calloc(1, sizeof(*a));
@@ -386,10 +390,7 @@ int etcd_parse_header_response(const char *data, size_t size, EtcdHeader *ret) {
         json_t *j = NULL;
         int k;
 
-        k = etcd_parse_error(data, size, NULL);
-        if (k < 0)
-                return k;
-        k = etcd_json_load(data, size, &j);
+        k = etcd_load_answer(data, size, &j);
         if (k < 0)
                 return k;
         k = etcd_parse_header(j, &h);
@@ -459,10 +460,7 @@ int etcd_parse_lease_response(const char *data, size_t size, EtcdLeaseResult *re
         const char *error;
         int k;
 
-        k = etcd_parse_error(data, size, NULL);
-        if (k < 0)
-                return k;
-        k = etcd_json_load(data, size, &j);
+        k = etcd_load_answer(data, size, &j);
         if (k < 0)
                 return k;
         k = etcd_json_child(j, "result", JSON_OBJECT, &result);
@@ -491,10 +489,7 @@ int etcd_parse_auth_response(const char *data, size_t size, char **ret_token) {
         char *copy;
         int k;
 
-        k = etcd_parse_error(data, size, NULL);
-        if (k < 0)
-                return k;
-        k = etcd_json_load(data, size, &j);
+        k = etcd_load_answer(data, size, &j);
         if (k < 0)
                 return k;
         k = etcd_json_string(j, "token", &token);

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from conftest import ASYNCFG
-from daemonlib import free_port
+from daemonlib import fake, free_port  # noqa: F401  (fixture)
 from etcdlib import EtcdCluster, b64, etcd_available
 
 pytestmark = pytest.mark.skipif(not etcd_available(), reason="no /usr/bin/etcd")
@@ -169,3 +169,38 @@ def test_unreachable_etcd_and_no_cluster_block(tmp_path):
 
     r = subprocess.run([ASYNCFG, "status", "--cluster"], capture_output=True, text=True)
     assert r.returncode == 1 and "--cluster takes --config FILE" in r.stderr
+
+
+def test_agrees_with_the_members(tmp_path, fake):  # noqa: F811 (fixture)
+    """Two real members: what status --cluster says each holds is what each one's /status
+    says, and the resources per member are those whose bucket the member holds."""
+    from clusterlib import Member, aws_key, bucket_of, wait_split, write_docs
+
+    names = [f"fn-{i:03d}" for i in range(30)]
+    fake.create(*names)
+    cluster = EtcdCluster(tmp_path, members=1)
+    a = b = None
+    try:
+        a = Member(tmp_path / "host-a", fake, "host-a", cluster.endpoints)
+        b = Member(tmp_path / "host-b", fake, "host-b", cluster.endpoints)
+        write_docs([a, b], names)
+        a.write_config()
+        a.start()
+        b.start()
+        held = wait_split([a, b])
+        r = status(a.config, "-o", "json")
+        assert r.returncode == 0, r.stderr
+        view = json.loads(r.stdout)
+        got = {m["member"]: m for m in view["members"]}
+        assert sorted(got) == ["host-a", "host-b"]
+        assert view["unclaimedBuckets"] == 0
+        for name, m in got.items():
+            assert m["live"]
+            assert set(m["buckets"]) == held[name]
+            assert m["resources"] == sum(1 for n in names if bucket_of(aws_key(n)) in held[name])
+        assert view["lastHandover"]["member"] in got
+    finally:
+        for m in (a, b):
+            if m:
+                m.close()
+        cluster.close()

@@ -19,6 +19,12 @@ typedef enum EtcdChannel {
         _ETCD_CHANNEL_MAX,
 } EtcdChannel;
 
+typedef void (*EtcdAuthCallback)(EtcdClient *c, int error, void *userdata);
+typedef struct EtcdAuthWaiter {
+        EtcdAuthCallback callback;
+        void *userdata;
+} EtcdAuthWaiter;
+
 struct EtcdClient {
         sd_event *event;
         HttpEngine *http[_ETCD_CHANNEL_MAX];
@@ -28,7 +34,10 @@ struct EtcdClient {
         uint64_t timeout_usec;
         char *user, *password;
         char *ca_file, *cert_file, *key_file;
-        char *token; /* from /v3/auth/authenticate; NULL: none yet (or auth off) */
+        char *token;                  /* from /v3/auth/authenticate; NULL: none yet (or auth off) */
+        bool authenticating;          /* the one authentication is in flight */
+        EtcdAuthWaiter *auth_waiters; /* who waits for it */
+        size_t n_auth_waiters;
         char *error_detail;
         EtcdWatch *watches; /* live ones, so that etcd_client_free() can cut them loose */
         bool freeing;
@@ -52,7 +61,6 @@ bool etcd_error_rotates(int error);
 void etcd_client_set_detail(EtcdClient *c, const char *s);
 
 /* Gets a token with the client's user and password (-EINVAL without): cb once, from the loop. */
-typedef void (*EtcdAuthCallback)(EtcdClient *c, int error, void *userdata);
 int etcd_client_authenticate(EtcdClient *c, EtcdAuthCallback cb, void *userdata);
 /* The token used by a call was refused (gRPC 16): forget it, unless a newer one is there. */
 void etcd_client_drop_token(EtcdClient *c, const char *used);

@@ -520,6 +520,8 @@ static int etcd_parse_status_cb(const json_t *o, Arena *a, void *ret) {
         if (k >= 0)
                 k = etcd_json_uint(o, "leader", &s.leader);
         if (k >= 0)
+                k = etcd_json_uint(o, "raftIndex", &s.raft_index);
+        if (k >= 0)
                 *(EtcdStatusResult *) ret = s;
         return k;
 }

@@ -354,18 +354,43 @@ static int etcd_call_start(EtcdClient *c, EtcdCallKind kind, const char *path, c
         return 0;
 }
 
+/* The one authentication in flight is over: every waiter hears of it, in order. A waiter may
+ * start calls (and with them a new authentication): the list is taken first. */
+static void etcd_client_on_auth(EtcdClient *c, int error, void *userdata) {
+        _cleanup_free_ EtcdAuthWaiter *waiters = TAKE_PTR(c->auth_waiters);
+        size_t n = c->n_auth_waiters;
+
+        c->n_auth_waiters = 0;
+        c->authenticating = false;
+        for (size_t i = 0; i < n; i++)
+                waiters[i].callback(c, error, waiters[i].userdata);
+}
+
+/* Callers that need a token while one is being fetched wait for that one: etcd checks a
+ * password with bcrypt, tens of milliseconds of its CPU each. */
 int etcd_client_authenticate(EtcdClient *c, EtcdAuthCallback cb, void *userdata) {
+        EtcdAuthWaiter *w;
         char *body = NULL;
         size_t size = 0;
         int k;
 
         if (!c->user)
                 return -EINVAL;
-        k = etcd_body_auth(c->user, c->password ?: "", &body, &size);
-        if (k < 0)
-                return k;
-        return etcd_call_start(c, ETCD_CALL_AUTH, "/v3/auth/authenticate", body, size,
-                               (void (*)(void)) cb, userdata);
+        w = reallocarray(c->auth_waiters, c->n_auth_waiters + 1, sizeof(EtcdAuthWaiter));
+        if (!w)
+                return -ENOMEM;
+        c->auth_waiters = w;
+        if (!c->authenticating) {
+                k = etcd_body_auth(c->user, c->password ?: "", &body, &size);
+                if (k >= 0)
+                        k = etcd_call_start(c, ETCD_CALL_AUTH, "/v3/auth/authenticate", body, size,
+                                            (void (*)(void)) etcd_client_on_auth, NULL);
+                if (k < 0)
+                        return k;
+                c->authenticating = true;
+        }
+        w[c->n_auth_waiters++] = (EtcdAuthWaiter){ .callback = cb, .userdata = userdata };
+        return 0;
 }
 
 /* ---- the calls ------------------------------------------------------------------------------ */
@@ -581,6 +606,7 @@ EtcdClient *etcd_client_free(EtcdClient *c) {
         free(c->cert_file);
         free(c->key_file);
         free(c->token);
+        free(c->auth_waiters);
         free(c->error_detail);
         sd_event_unref(c->event);
         free(c);

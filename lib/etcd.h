@@ -265,6 +265,7 @@ typedef struct EtcdStatusResult {
         int64_t db_size;     /* bytes of the backend file */
         int64_t db_size_in_use;
         uint64_t leader;
+        uint64_t raft_index; /* every write (auth included) moves it on */
 } EtcdStatusResult;
 
 typedef void (*EtcdStatusCallback)(EtcdClient *c, int error, const EtcdStatusResult *result,

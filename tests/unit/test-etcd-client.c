@@ -83,6 +83,7 @@ typedef struct Got {
         size_t n_responses, response_kvs;
         char version_string[32];
         int64_t db_size;
+        uint64_t raft_index;
 } Got;
 
 static void got_kv(Got *g, const EtcdKeyValue *kv) {
@@ -158,6 +159,7 @@ static void on_status(EtcdClient *c, int error, const EtcdStatusResult *s, void 
         if (error >= 0) {
                 snprintf(g->version_string, sizeof(g->version_string), "%s", s->version);
                 g->db_size = s->db_size;
+                g->raft_index = s->raft_index;
         }
 }
 
@@ -522,10 +524,11 @@ static void test_watch_compacted_is_stale(void **state) {
 static void test_watch_freed_in_callback_and_by_client(void **state) {
         EtcdClient *c = client_for(endpoints(), NULL, NULL);
         Watched x = { .free_in_callback = true }, y = {};
+        int64_t from = do_range(c, "/t7/a", NULL, 0, 0).revision + 1;
         EtcdWatch *w2 = NULL;
 
-        assert_int_equal(etcd_watch_new(c, "/t7/a", NULL, 0, on_watch, &x, &x.w), 0);
-        assert_int_equal(etcd_watch_new(c, "/t7/a", NULL, 0, on_watch, &y, &w2), 0);
+        assert_int_equal(etcd_watch_new(c, "/t7/a", NULL, from, on_watch, &x, &x.w), 0);
+        assert_int_equal(etcd_watch_new(c, "/t7/a", NULL, from, on_watch, &y, &w2), 0);
         assert_int_equal(do_put(c, "/t7/a", "1", 0).error, 0);
         run_while(no_put_yet, &y);
         run_while(no_put_yet, &x);
@@ -626,8 +629,11 @@ static void test_auth_user_password(void **state) {
         assert_int_equal(g.error, 0);
         assert_string_equal(g.value, "1");
 
-        /* A watch authenticates too. */
-        assert_int_equal(etcd_watch_new(c, "/asyncfg/", "/asyncfg0", 0, on_watch, &x, &w), 0);
+        /* A watch authenticates too (from a revision: a put racing a watch "from now" may
+         * come first). */
+        g = do_range(c, "/asyncfg/x", NULL, 0, 0);
+        assert_int_equal(
+                etcd_watch_new(c, "/asyncfg/", "/asyncfg0", g.revision + 1, on_watch, &x, &w), 0);
         assert_int_equal(do_put(c, "/asyncfg/y", "2", 0).error, 0);
         run_while(no_put_yet, &x);
         assert_false(x.failed);
@@ -635,6 +641,29 @@ static void test_auth_user_password(void **state) {
         assert_string_equal(x.last_value, "2");
         etcd_watch_free(w);
         etcd_client_free(c);
+
+        /* Twenty calls at once on a new client share one authentication (bcrypt costs etcd
+         * tens of milliseconds each): the raft index moves by exactly one. */
+        {
+                Got before = {}, after = {}, calls[20] = {};
+
+                c = client_for(eps, "asyncfg", "s3cret");
+                assert_int_equal(etcd_status(c, on_status, &before), 0);
+                run_until(&before.done);
+                etcd_client_free(c);
+                c = client_for(eps, "asyncfg", "s3cret");
+                for (size_t i = 0; i < ELEMENTSOF(calls); i++)
+                        assert_int_equal(
+                                etcd_range(c, "/asyncfg/x", NULL, 0, 0, on_range, &calls[i]), 0);
+                for (size_t i = 0; i < ELEMENTSOF(calls); i++) {
+                        run_until(&calls[i].done);
+                        assert_int_equal(calls[i].error, 0);
+                }
+                assert_int_equal(etcd_status(c, on_status, &after), 0);
+                run_until(&after.done);
+                assert_int_equal(after.raft_index - before.raft_index, 1);
+                etcd_client_free(c);
+        }
 
         bad = client_for(eps, "asyncfg", "wrong");
         assert_int_equal(do_range(bad, "/asyncfg/x", NULL, 0, 0).error, -EACCES);

@@ -19,6 +19,11 @@
  * "Authorization"; a response with gRPC code 16 (UNAUTHENTICATED, "invalid auth token") makes
  * it authenticate again and retry the call once.
  *
+ * Traffic: kv calls, lease calls and watches each have their own connections (a burst of kv
+ * calls never queues a keepalive); up to 8 calls of a kind run at once per endpoint, more wait
+ * their turn; an answer over 8 MiB fails with -EMSGSIZE (page a large range with limit). All
+ * calls and watches that need a token while one is being fetched wait for that one.
+ *
  * Endpoints: calls go to the current endpoint; a connection failure, a timeout or gRPC code
  * 14 (UNAVAILABLE, e.g. "etcdserver: no leader") moves to the next endpoint and retries the
  * call, each endpoint at most once per call. Only then does the callback get the error.

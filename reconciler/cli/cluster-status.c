@@ -13,6 +13,7 @@
 #include "reconciler/cli/cluster-status.h"
 #include "reconciler/core/cluster-bucket.h"
 #include "reconciler/core/cluster-etcd.h"
+#include "reconciler/core/cluster-password.h"
 #include "reconciler/desired/desired.h"
 #include "reconciler/spec/daemon-config.h"
 
@@ -196,10 +197,10 @@ static void cluster_print_table(const ClusterStatus *s, FILE *f) {
                 listed += s->rows[i].listed;
         cluster_unclaimed(s, &unclaimed, &unclaimed_resources);
         fprintf(f,
-                "cluster '%s' at %s, revision %" PRIi64
-                ": %zu member%s, %u of %u buckets claimed\n",
-                s->config->name, etcd_client_endpoint(s->etcd), s->revision, listed,
-                listed == 1 ? "" : "s", CLUSTER_BUCKETS - unclaimed, CLUSTER_BUCKETS);
+                "cluster '%s': %zu member%s, %u of %u buckets held (etcd %s, revision %" PRIi64
+                ")\n",
+                s->config->name, listed, listed == 1 ? "" : "s", CLUSTER_BUCKETS - unclaimed,
+                CLUSTER_BUCKETS, etcd_client_endpoint(s->etcd), s->revision);
         fprintf(f, "%-24s %8s %10s %14s\n", "MEMBER", "BUCKETS", "RESOURCES", "STATE RECORDS");
         for (size_t i = 0; i < s->n_rows; i++) {
                 const ClusterRow *r = &s->rows[i];
@@ -208,7 +209,7 @@ static void cluster_print_table(const ClusterStatus *s, FILE *f) {
                         r->state_records,
                         r->listed ? "" : "  (gone: its claims expire with its lease)");
         }
-        fprintf(f, "%-24s %8u %10zu %14s\n", "(unclaimed)", unclaimed, unclaimed_resources, "-");
+        fprintf(f, "%-24s %8u %10zu %14s\n", "(unheld)", unclaimed, unclaimed_resources, "-");
         if (!s->have_desired)
                 fprintf(f,
                         "resources: not counted (the desired-state directory could not be read)\n");
@@ -230,6 +231,8 @@ static void cluster_json_row(JsonWriter *w, const ClusterStatus *s, size_t i) {
         json_writer_key(w, "lease");
         json_writer_integer(w, r->lease);
         json_writer_key(w, "buckets");
+        json_writer_integer(w, r->buckets);
+        json_writer_key(w, "held");
         json_writer_open_array(w);
         for (unsigned b = 0; b < CLUSTER_BUCKETS; b++)
                 if (s->owner[b] == (int) i)
@@ -240,7 +243,7 @@ static void cluster_json_row(JsonWriter *w, const ClusterStatus *s, size_t i) {
                 json_writer_integer(w, (int64_t) r->resources);
         else
                 json_writer_null(w);
-        json_writer_key(w, "stateRecords");
+        json_writer_key(w, "state_records");
         json_writer_integer(w, (int64_t) r->state_records);
         json_writer_close_object(w);
 }
@@ -248,7 +251,7 @@ static void cluster_json_row(JsonWriter *w, const ClusterStatus *s, size_t i) {
 static void cluster_json_last_handover(JsonWriter *w, const ClusterStatus *s) {
         int last = cluster_last_handover(s);
 
-        json_writer_key(w, "lastHandover");
+        json_writer_key(w, "last_handover");
         if (last < 0) {
                 json_writer_null(w);
                 return;
@@ -263,13 +266,24 @@ static void cluster_json_last_handover(JsonWriter *w, const ClusterStatus *s) {
         json_writer_close_object(w);
 }
 
+static void cluster_json_unclaimed(JsonWriter *w, const ClusterStatus *s) {
+        unsigned buckets;
+        size_t resources;
+
+        cluster_unclaimed(s, &buckets, &resources);
+        json_writer_key(w, "unclaimed");
+        json_writer_open_object(w);
+        json_writer_key(w, "buckets");
+        json_writer_integer(w, buckets);
+        json_writer_key(w, "resources");
+        json_writer_integer(w, (int64_t) resources);
+        json_writer_close_object(w);
+}
+
 static int cluster_print_json(const ClusterStatus *s, FILE *f) {
-        unsigned unclaimed;
-        size_t unclaimed_resources;
         JsonWriter w;
         int k;
 
-        cluster_unclaimed(s, &unclaimed, &unclaimed_resources);
         json_writer_init(&w, 2, 0, false);
         json_writer_open_object(&w);
         json_writer_key(&w, "cluster");
@@ -278,17 +292,12 @@ static int cluster_print_json(const ClusterStatus *s, FILE *f) {
         json_writer_string(&w, etcd_client_endpoint(s->etcd));
         json_writer_key(&w, "revision");
         json_writer_integer(&w, s->revision);
-        json_writer_key(&w, "buckets");
-        json_writer_integer(&w, CLUSTER_BUCKETS);
         json_writer_key(&w, "members");
         json_writer_open_array(&w);
         for (size_t i = 0; i < s->n_rows; i++)
                 cluster_json_row(&w, s, i);
         json_writer_close_array(&w);
-        json_writer_key(&w, "unclaimedBuckets");
-        json_writer_integer(&w, unclaimed);
-        json_writer_key(&w, "unclaimedResources");
-        json_writer_integer(&w, (int64_t) unclaimed_resources);
+        cluster_json_unclaimed(&w, s);
         cluster_json_last_handover(&w, s);
         json_writer_close_object(&w);
         k = json_writer_flush(&w, f) ?: (fputc('\n', f) == EOF ? -EIO : 0);
@@ -428,14 +437,13 @@ static int cluster_count_desired(ClusterStatus *s, const DaemonConfig *config) {
 /* ---- the command ---------------------------------------------------------------------------- */
 
 static int cluster_status_setup(ClusterStatus *s, const DaemonConfig *config) {
-        _cleanup_free_ char *password = NULL, *end = NULL;
-        const char *source = NULL;
+        _cleanup_free_ char *password = NULL, *end = NULL, *source = NULL;
         int k;
 
-        k = cluster_etcd_password(s->config, &password, &source);
+        k = cluster_password_read(s->config, &password, &source);
         if (k < 0) {
                 fprintf(s->o->err, "error: cannot read the etcd password from '%s': %s\n",
-                        source ?: "?", strerror(-k));
+                        source ?: "$CREDENTIALS_DIRECTORY", strerror(-k));
                 return 1;
         }
         if (cluster_etcd_prefix(s->config, "members/", &s->members_prefix) < 0 ||

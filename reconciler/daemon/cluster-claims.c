@@ -13,6 +13,8 @@
 
 typedef struct ClaimCall {
         Cluster *cluster;
+        int64_t lease; /* the lease it was sent under */
+        bool release;
         unsigned n;
         unsigned buckets[CLAIM_BATCH];
         int64_t epochs[CLAIM_BATCH]; /* release: the epochs checked */
@@ -88,22 +90,39 @@ void cluster_claims_drop_all(Cluster *c) {
 
 static void claims_flush(Cluster *c);
 
+static void on_claimed(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata);
+static void on_released(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata);
+
+/* The end of a claim or release txn (call->release says which), common to both: false when
+ * there is nothing more to do with it. */
+static bool claim_call_ended(EtcdClient *e, ClaimCall *call, int error) {
+        Cluster *c = call->cluster;
+        uint8_t flag = call->release ? BUCKET_RELEASING : BUCKET_CLAIMING;
+
+        if (error == -ECANCELED)
+                return false;
+        if (call->release)
+                c->releasing = false;
+        else
+                c->claiming = false;
+        for (unsigned i = 0; i < call->n; i++)
+                c->mine[call->buckets[i]] &= (uint8_t) ~flag;
+        if (error < 0) {
+                log_warning_errno(error, "Member '%s' could not %s %u buckets (%s, %m); retrying.",
+                                  c->member, call->release ? "release" : "claim", call->n,
+                                  strna(etcd_client_error_detail(e)));
+                cluster_schedule_retry(c, CLUSTER_CLAIM_RETRY_USEC);
+                return false;
+        }
+        /* Sent under a lease given up since: its claims went with it. */
+        return c->phase == CLUSTER_JOINED && call->lease == c->lease;
+}
+
 static void on_claimed(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata) {
         _cleanup_free_ ClaimCall *call = userdata;
         Cluster *c = call->cluster;
 
-        if (error == -ECANCELED)
-                return;
-        c->claiming = false;
-        for (unsigned i = 0; i < call->n; i++)
-                c->mine[call->buckets[i]] &= (uint8_t) ~BUCKET_CLAIMING;
-        if (error < 0) {
-                log_debug("Member '%s' could not claim %u buckets: %s", c->member, call->n,
-                          strna(etcd_client_error_detail(e)));
-                cluster_schedule_retry(c, CLUSTER_CLAIM_RETRY_USEC);
-                return;
-        }
-        if (c->phase != CLUSTER_JOINED)
+        if (!claim_call_ended(e, call, error))
                 return;
         /* Lost a race (a previous holder's lease lives on): the watch says when it is free,
          * and the next batch leaves out what the view shows as claimed. */
@@ -115,10 +134,38 @@ static void on_claimed(EtcdClient *e, int error, const EtcdTxnResult *res, void 
         for (unsigned i = 0; i < call->n; i++)
                 bucket_set_held(c, call->buckets[i], res->header.revision);
         cluster_changed(c);
-        claims_flush(c);
+        cluster_claims_flush_soon(c);
 }
 
-/* One txn: each bucket's claim created on our lease, only if none of them exists. */
+static void on_released(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata) {
+        _cleanup_free_ ClaimCall *call = userdata;
+        Cluster *c = call->cluster;
+
+        if (!claim_call_ended(e, call, error))
+                return;
+        if (!res->succeeded && call->n > 1) {
+                /* One of them is not ours as we knew it: one by one, to tell which. */
+                c->release_one_by_one = true;
+                cluster_schedule_retry(c, 0);
+                return;
+        }
+        if (call->n == 1)
+                c->release_one_by_one = false;
+        if (!res->succeeded) {
+                /* The claim is not the one of our epoch: the view says what it is (gone, or
+                 * ours under another epoch); listing again settles it. */
+                cluster_view_list(c);
+                return;
+        }
+        for (unsigned i = 0; i < call->n; i++)
+                bucket_set_released(c, call->buckets[i]);
+        log_debug("Member '%s' handed %u buckets over.", c->member, call->n);
+        cluster_changed(c);
+        cluster_claims_flush_soon(c);
+}
+
+/* One txn for every bucket of call. A claim: created on our lease, only if none of them
+ * exists. A release: deleted, each only if it is still the claim of our epoch. */
 static int claims_send(Cluster *c, ClaimCall *call) {
         _cleanup_(claim_txn_done) ClaimTxn t = {};
 
@@ -128,63 +175,16 @@ static int claims_send(Cluster *c, ClaimCall *call) {
                 t.compares[i] = (EtcdCompare){ .key = t.keys[i],
                                                .target = ETCD_COMPARE_CREATE,
                                                .result = ETCD_COMPARE_EQUAL,
-                                               .number = 0 };
-                t.ops[i] = (EtcdOp){ .type = ETCD_OP_PUT,
-                                     .key = t.keys[i],
-                                     .value = c->member,
-                                     .size = strlen(c->member),
-                                     .lease = c->lease };
+                                               .number = call->release ? call->epochs[i] : 0 };
+                t.ops[i] = call->release ? (EtcdOp){ .type = ETCD_OP_DELETE, .key = t.keys[i] }
+                                         : (EtcdOp){ .type = ETCD_OP_PUT,
+                                                     .key = t.keys[i],
+                                                     .value = c->member,
+                                                     .size = strlen(c->member),
+                                                     .lease = c->lease };
         }
-        return etcd_txn(c->etcd, t.compares, call->n, t.ops, call->n, NULL, 0, on_claimed, call);
-}
-
-static void on_released(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata);
-
-/* Our claims of drained buckets deleted, each only if it is still the one of our epoch. */
-static int releases_send(Cluster *c, ClaimCall *call) {
-        _cleanup_(claim_txn_done) ClaimTxn t = {};
-
-        for (unsigned i = 0; i < call->n; i++) {
-                if (claim_key(c, call->buckets[i], &t.keys[i]) < 0)
-                        return -ENOMEM;
-                t.compares[i] = (EtcdCompare){ .key = t.keys[i],
-                                               .target = ETCD_COMPARE_CREATE,
-                                               .result = ETCD_COMPARE_EQUAL,
-                                               .number = call->epochs[i] };
-                t.ops[i] = (EtcdOp){ .type = ETCD_OP_DELETE, .key = t.keys[i] };
-        }
-        return etcd_txn(c->etcd, t.compares, call->n, t.ops, call->n, NULL, 0, on_released, call);
-}
-
-static void on_released(EtcdClient *e, int error, const EtcdTxnResult *res, void *userdata) {
-        _cleanup_free_ ClaimCall *call = userdata;
-        Cluster *c = call->cluster;
-
-        if (error == -ECANCELED)
-                return;
-        c->releasing = false;
-        for (unsigned i = 0; i < call->n; i++)
-                c->mine[call->buckets[i]] &= (uint8_t) ~BUCKET_RELEASING;
-        if (error < 0) {
-                log_debug("Member '%s' could not release %u buckets: %s", c->member, call->n,
-                          strna(etcd_client_error_detail(e)));
-                cluster_schedule_retry(c, CLUSTER_CLAIM_RETRY_USEC);
-                return;
-        }
-        if (!res->succeeded && call->n > 1) {
-                /* One of them is not ours as we knew it: one by one, to tell which. */
-                c->release_one_by_one = true;
-                cluster_schedule_retry(c, 0);
-                return;
-        }
-        /* Deleted, or (alone, failed) not ours any more: released either way. */
-        for (unsigned i = 0; i < call->n; i++)
-                bucket_set_released(c, call->buckets[i]);
-        if (call->n == 1)
-                c->release_one_by_one = false;
-        log_debug("Member '%s' handed %u buckets over.", c->member, call->n);
-        cluster_changed(c);
-        claims_flush(c);
+        return etcd_txn(c->etcd, t.compares, call->n, t.ops, call->n, NULL, 0,
+                        call->release ? on_released : on_claimed, call);
 }
 
 /* The buckets marked flag in mine and ready (pick) go out in one txn, if none is in flight. */
@@ -194,6 +194,8 @@ static ClaimCall *claims_collect(Cluster *c, bool release, unsigned max) {
         if (!call)
                 return NULL;
         call->cluster = c;
+        call->lease = c->lease;
+        call->release = release;
         for (unsigned b = 0; b < CLUSTER_BUCKETS && call->n < max; b++) {
                 bool want = release ? c->want_release[b] : c->want_claim[b];
                 if (!want)
@@ -210,6 +212,7 @@ static ClaimCall *claims_collect(Cluster *c, bool release, unsigned max) {
 
 static void claims_flush(Cluster *c) {
         ClaimCall *call;
+        int k;
 
         if (c->phase != CLUSTER_JOINED)
                 return;
@@ -220,8 +223,9 @@ static void claims_flush(Cluster *c) {
                         c->mine[call->buckets[i]] |= BUCKET_RELEASING;
                 }
                 c->releasing = true;
-                if (releases_send(c, call) < 0)
-                        on_released(c->etcd, -ENOMEM, NULL, call);
+                k = claims_send(c, call);
+                if (k < 0)
+                        on_released(c->etcd, k, NULL, call);
         }
         if (!c->claiming && (call = claims_collect(c, false, CLAIM_BATCH))) {
                 for (unsigned i = 0; i < call->n; i++) {
@@ -229,8 +233,9 @@ static void claims_flush(Cluster *c) {
                         c->mine[call->buckets[i]] |= BUCKET_CLAIMING;
                 }
                 c->claiming = true;
-                if (claims_send(c, call) < 0)
-                        on_claimed(c->etcd, -ENOMEM, NULL, call);
+                k = claims_send(c, call);
+                if (k < 0)
+                        on_claimed(c->etcd, k, NULL, call);
         }
 }
 
@@ -245,11 +250,16 @@ void cluster_claims_decide_one(Cluster *c, unsigned b) {
 
         if (ours && !(c->mine[b] & BUCKET_HELD))
                 bucket_set_held(c, b, c->claims[b].epoch);
+        else if (ours)
+                c->epoch[b] = c->claims[b].epoch; /* what etcd says wins */
         else if (!ours && (c->mine[b] & BUCKET_HELD) && c->view_revision >= c->epoch[b] &&
                  !(c->mine[b] & BUCKET_RELEASING)) {
                 /* The view has seen our claim and it is gone (deleted by someone else): the
                  * bucket is not ours any more, whatever its writes in flight. */
-                log_warning("Member '%s' lost its claim of bucket %u.", c->member, b);
+                /* Draining, it was ours to release: a release whose answer was lost (and
+                 * whose retry then failed its compare) ends here, and that is expected. */
+                log_full(c->mine[b] & BUCKET_DRAINING ? LOG_DEBUG : LOG_WARNING,
+                         "Member '%s' lost its claim of bucket %u.", c->member, b);
                 bucket_drain(c, b);
                 bucket_set_released(c, b);
         }
@@ -278,7 +288,22 @@ void cluster_claims_decide(Cluster *c) {
         }
         for (unsigned b = 0; b < CLUSTER_BUCKETS; b++)
                 cluster_claims_decide_one(c, b);
-        claims_flush(c);
+        cluster_claims_flush_soon(c);
+}
+
+/* The txns go out from a timer, never from inside an etcd callback: the watch's runs inside
+ * libcurl's write callback, where starting another transfer is a recursive call libcurl
+ * refuses. */
+static int on_flush_timer(ClockTimer *t, usec_t now, void *userdata) {
+        claims_flush(userdata);
+        return 0;
+}
+
+void cluster_claims_flush_soon(Cluster *c) {
+        if (!c->flush_timer && clock_timer_new(c->clock, on_flush_timer, c, &c->flush_timer) < 0)
+                return;
+        if (clock_timer_get(c->flush_timer) == USEC_INFINITY)
+                (void) clock_timer_arm(c->flush_timer, clock_now(c->clock));
 }
 
 void cluster_bucket_idle(Cluster *c, unsigned bucket) {
@@ -287,5 +312,5 @@ void cluster_bucket_idle(Cluster *c, unsigned bucket) {
         if (c->phase == CLUSTER_LEAVING)
                 cluster_maybe_revoke(c);
         else if (c->want_release[bucket])
-                claims_flush(c);
+                cluster_claims_flush_soon(c);
 }

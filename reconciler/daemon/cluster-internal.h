@@ -48,8 +48,10 @@ struct Cluster {
         int64_t lease;
         ClusterFence fence;
         usec_t keepalive_sent; /* in flight since, 0: none */
+        usec_t grant_sent;
         ClockTimer *keepalive_timer;
         ClockTimer *retry_timer; /* join again, list again */
+        ClockTimer *flush_timer; /* claim and release txns to send */
 
         EtcdWatch *watch;
         bool listing;
@@ -82,5 +84,7 @@ void cluster_view_reset(Cluster *c);
 /* Walks every bucket towards what the view says it should be. */
 void cluster_claims_decide(Cluster *c);
 void cluster_claims_decide_one(Cluster *c, unsigned bucket);
+/* Sends the claims and releases decided, from the event loop (a timer due now). */
+void cluster_claims_flush_soon(Cluster *c);
 /* Every held bucket is dropped locally (the lease is gone). */
 void cluster_claims_drop_all(Cluster *c);

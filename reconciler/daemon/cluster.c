@@ -68,13 +68,37 @@ void cluster_lease_lost(Cluster *c, const char *why) {
         cluster_schedule_retry(c, 0);
 }
 
-static void on_keepalive(EtcdClient *e, int error, const EtcdLeaseResult *res, void *userdata) {
-        Cluster *c = userdata;
-        usec_t sent = c->keepalive_sent;
+typedef struct KeepaliveCall {
+        Cluster *cluster;
+        int64_t lease;
+        usec_t sent;
+} KeepaliveCall;
 
-        c->keepalive_sent = 0;
-        if (error == -ECANCELED || c->phase != CLUSTER_JOINED)
+/* What a confirmed keepalive sent at sent does: the deadline moves; if it had passed, the
+ * claims are read again before anything is written. */
+static void cluster_renewed(Cluster *c, usec_t sent) {
+        bool was = c->fence.must_reread;
+
+        cluster_fence_renewed(&c->fence, sent);
+        if (c->fence.must_reread && !was)
+                log_warning("Member '%s' renewed its lease after its deadline: it writes nothing "
+                            "until it has read the claims again.",
+                            c->member);
+        if (c->fence.must_reread)
+                cluster_view_list(c);
+}
+
+static void on_keepalive(EtcdClient *e, int error, const EtcdLeaseResult *res, void *userdata) {
+        _cleanup_free_ KeepaliveCall *call = userdata;
+        Cluster *c = call->cluster;
+
+        if (error == -ECANCELED)
                 return;
+        /* An answer about a lease given up meanwhile (cluster_lease_lost() forgot it) says
+         * nothing about the one in force, whose own keepalive may be in flight. */
+        if (call->lease != c->lease || c->phase != CLUSTER_JOINED)
+                return;
+        c->keepalive_sent = 0;
         if (error == -ENOENT || (error == 0 && res->ttl <= 0)) {
                 cluster_lease_lost(c, "etcd says it expired");
                 return;
@@ -84,31 +108,29 @@ static void on_keepalive(EtcdClient *e, int error, const EtcdLeaseResult *res, v
                             "retrying.",
                             c->member, strna(etcd_client_error_detail(e)),
                             cluster_lease_remaining(c));
-        else {
-                bool was = c->fence.must_reread;
-                cluster_fence_renewed(&c->fence, sent);
-                if (c->fence.must_reread && !was)
-                        log_warning("Member '%s' renewed its lease after its deadline: it "
-                                    "writes nothing until it has read the claims again.",
-                                    c->member);
-                if (c->fence.must_reread)
-                        cluster_view_list(c);
-        }
-        cluster_arm_keepalive(c, error < 0 ? clock_now(c->clock) - c->fence.ttl / 10 : sent);
+        else
+                cluster_renewed(c, call->sent);
+        cluster_arm_keepalive(c, error < 0 ? clock_now(c->clock) - c->fence.ttl / 10 : call->sent);
 }
 
 static int on_keepalive_timer(ClockTimer *t, usec_t now, void *userdata) {
         Cluster *c = userdata;
-        int k;
+        KeepaliveCall *call;
 
         if (c->phase != CLUSTER_JOINED || c->keepalive_sent)
                 return 0;
-        c->keepalive_sent = now;
-        k = etcd_lease_keepalive(c->etcd, c->lease, on_keepalive, c);
-        if (k < 0) {
-                c->keepalive_sent = 0;
+        call = calloc(1, sizeof(KeepaliveCall));
+        if (!call) {
                 cluster_arm_keepalive(c, now);
+                return -ENOMEM;
         }
+        *call = (KeepaliveCall){ .cluster = c, .lease = c->lease, .sent = now };
+        if (etcd_lease_keepalive(c->etcd, c->lease, on_keepalive, call) < 0) {
+                free(call);
+                cluster_arm_keepalive(c, now);
+                return 0;
+        }
+        c->keepalive_sent = now;
         return 0;
 }
 
@@ -158,8 +180,7 @@ static void on_granted(EtcdClient *e, int error, const EtcdLeaseResult *res, voi
                 return;
         }
         c->lease = res->id;
-        cluster_fence_renewed(&c->fence, c->keepalive_sent);
-        c->keepalive_sent = 0;
+        cluster_fence_renewed(&c->fence, c->grant_sent);
         if (asprintf(&key, "%s%s", c->members_prefix, c->member) < 0)
                 k = -ENOMEM;
         else
@@ -174,7 +195,7 @@ static void cluster_join(Cluster *c) {
 
         c->phase = CLUSTER_JOINING;
         /* The grant's send time is the first deadline's base, as for a keepalive. */
-        c->keepalive_sent = clock_now(c->clock);
+        c->grant_sent = clock_now(c->clock);
         k = etcd_lease_grant(c->etcd, (int64_t) (c->fence.ttl / USEC_PER_SEC), on_granted, c);
         if (k < 0)
                 cluster_join_failed(c, k, "granting a lease");
@@ -287,6 +308,7 @@ Cluster *cluster_free(Cluster *c) {
         c->etcd = etcd_client_free(c->etcd); /* callbacks fire with -ECANCELED */
         clock_timer_free(c->keepalive_timer);
         clock_timer_free(c->retry_timer);
+        clock_timer_free(c->flush_timer);
         for (unsigned b = 0; b < CLUSTER_BUCKETS; b++)
                 free(c->claims[b].holder);
         free(c->member);

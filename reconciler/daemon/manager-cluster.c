@@ -5,11 +5,10 @@
  * Without a `cluster:` block none of this runs: every function here is then a no-op that
  * lets everything through. */
 #include <stdio.h>
-#include <unistd.h>
 
 #include "lib/log.h"
 #include "lib/string-util.h"
-#include "reconciler/core/cluster-etcd.h"
+#include "reconciler/core/cluster-password.h"
 #include "reconciler/core/user-agent.h"
 #include "reconciler/daemon/manager-internal.h"
 
@@ -29,21 +28,14 @@ struct ManagerCluster {
         MetricHistogram *handover;
 };
 
-/* ---- the password ------------------------------------------------------------------------- */
-
-/* NULL without a user. */
+/* NULL without a user; logged. */
 static int cluster_password(const ClusterConfig *c, char **ret) {
-        const char *source = NULL;
-        int k;
+        _cleanup_free_ char *path = NULL;
+        int k = cluster_password_read(c, ret, &path);
 
-        k = cluster_etcd_password(c, ret, &source);
-        if (k == -ENOENT && streq_ptr(source, "$CREDENTIALS_DIRECTORY"))
-                return log_error_errno(k,
-                                       "The etcd password credential '%s' needs "
-                                       "$CREDENTIALS_DIRECTORY (LoadCredential=).",
-                                       c->password_credential);
         if (k < 0)
-                return log_error_errno(k, "Failed to read the etcd password from '%s': %m", source);
+                return log_error_errno(k, "Failed to read the etcd password from '%s': %m",
+                                       strna(path));
         return 0;
 }
 
@@ -81,6 +73,52 @@ void manager_cluster_update_metrics(Manager *m) {
         (void) metrics_gauge_set(mc->lease_remaining, cluster_lease_remaining(mc->cluster));
 }
 
+/* ---- rate limits -------------------------------------------------------------------------- */
+
+/* DESIGN.md §8: an account's rate limit is shared out by the members' share of its resources,
+ * so that together they stay within it. A member with none of an account's resources keeps a
+ * sliver of it (a limit of 0 would mean "unlimited"). */
+static void account_share(const AccountConfig *a, size_t held, size_t total, size_t n_members,
+                          double *ret_qps, unsigned *ret_burst) {
+        double share =
+                total > 0 ? (double) held / (double) total : 1.0 / (double) MAX(n_members, 1u);
+
+        share = MAX(share, 1.0 / CLUSTER_BUCKETS);
+        *ret_qps = a->rate_qps * share;
+        *ret_burst = (unsigned) MAX(1.0, (double) a->rate_burst * share + 0.5);
+}
+
+void manager_cluster_share_rates(Manager *m, const DaemonConfig *c) {
+        _cleanup_free_ size_t *held = NULL, *total = NULL;
+        _cleanup_free_ Resource **a = NULL;
+        size_t n;
+
+        if (!m->cluster || !c || c->n_accounts == 0 ||
+            resource_table_sorted(&m->table, NULL, &a, &n) < 0)
+                return;
+        held = calloc(c->n_accounts, sizeof(size_t));
+        total = calloc(c->n_accounts, sizeof(size_t));
+        if (!held || !total)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                const AccountConfig *acc = daemon_config_find_account(c, a[i]->spec->account);
+                size_t j = acc ? (size_t) (acc - c->accounts) : 0;
+
+                if (!acc)
+                        continue;
+                total[j]++;
+                held[j] += manager_cluster_schedules(m, a[i]->key);
+        }
+        for (size_t j = 0; j < c->n_accounts; j++) {
+                double qps;
+                unsigned burst;
+
+                account_share(&c->accounts[j], held[j], total[j],
+                              cluster_n_members(m->cluster->cluster), &qps, &burst);
+                (void) workqueue_add_account(m->queue, c->accounts[j].name, qps, burst);
+        }
+}
+
 /* ---- scheduling by bucket ----------------------------------------------------------------- */
 
 /* Queues the resources of the buckets taken since the last scan and takes those of the buckets
@@ -106,6 +144,7 @@ static int on_scan_timer(ClockTimer *t, usec_t now, void *userdata) {
                         (void) manager_enqueue_start(m, a[i]);
         }
         memset(mc->pending, 0, sizeof(mc->pending));
+        manager_cluster_share_rates(m, m->gen ? m->gen->config : NULL);
         manager_schedule_publish(m);
         return 0;
 }
@@ -297,6 +336,19 @@ int manager_cluster_status_prefix(const Manager *m, char **ret) {
         return 0;
 }
 
+/* Each account's rate limit in force here (qps): this member's share of it. */
+static json_t *cluster_rates_json(const Manager *m) {
+        const DaemonConfig *c = m->gen ? m->gen->config : NULL;
+        json_t *o = json_object();
+
+        for (size_t i = 0; o && c && i < c->n_accounts; i++) {
+                double qps;
+                if (workqueue_get_account_qps(m->queue, c->accounts[i].name, &qps) >= 0)
+                        json_object_set_new(o, c->accounts[i].name, json_real(qps));
+        }
+        return o ?: json_null();
+}
+
 json_t *manager_cluster_status_json(const Manager *m) {
         Cluster *c = m->cluster ? m->cluster->cluster : NULL;
         json_t *members, *held;
@@ -310,9 +362,10 @@ json_t *manager_cluster_status_json(const Manager *m) {
         for (unsigned b = 0; held && b < CLUSTER_BUCKETS; b++)
                 if (cluster_holds(c, b))
                         json_array_append_new(held, json_integer(b));
-        return json_pack("{s:s, s:b, s:i, s:i, s:o, s:o, s:f}", "member", cluster_member(c),
+        return json_pack("{s:s, s:b, s:i, s:i, s:o, s:o, s:f, s:o}", "member", cluster_member(c),
                          "joined", cluster_is_joined(c), "buckets_held",
                          (json_int_t) cluster_n_held(c), "buckets", (json_int_t) CLUSTER_BUCKETS,
                          "held", held ?: json_null(), "members", members ?: json_null(),
-                         "lease_remaining_seconds", cluster_lease_remaining(c));
+                         "lease_remaining_seconds", cluster_lease_remaining(c), "rate_limits",
+                         cluster_rates_json(m));
 }

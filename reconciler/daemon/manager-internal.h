@@ -200,6 +200,8 @@ bool manager_cluster_is_settled(const Manager *m);
 int manager_cluster_leave(Manager *m);
 void manager_cluster_free(Manager *m);
 void manager_cluster_update_metrics(Manager *m);
+/* Each account's rate limit scaled to this member's share of its resources. */
+void manager_cluster_share_rates(Manager *m, const DaemonConfig *c);
 /* "member host-a: 341 of 1024 buckets, 3 members; " for STATUS= ("" alone). */
 int manager_cluster_status_prefix(const Manager *m, char **ret);
 /* /status's summary.cluster; null alone. */

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "reconciler/spec/cluster-config.h"
+#include "reconciler/spec/daemon-config.h" /* daemon_config_parse_name() */
 #include "reconciler/spec/yaml-tree.h"
 
 #define MAX_ETCD_ENDPOINTS 16u
@@ -46,25 +47,6 @@ static int parse_endpoints(SchemaContext *ctx, const YamlNode *node, const Schem
         return r;
 }
 
-/* Both are path segments of etcd keys (/asyncfg/<name>/members/<member>) and metric labels. */
-static int parse_key_segment(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
-                             void *dest) {
-        int r = schema_parse_string(ctx, node, f, dest);
-        const char *s;
-
-        if (r < 0)
-                return r;
-        s = *(char **) dest;
-        if (strlen(s) > 63 || s[0] == '.' || s[0] == '-' ||
-            strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
-                    strlen(s))
-                return yaml_error(ctx->diags, ctx->path, node,
-                                  "invalid %s '%s': use up to 63 letters, digits, '-', '_' or "
-                                  "'.', not starting with '.' or '-'",
-                                  f->key, s);
-        return 0;
-}
-
 static int parse_absolute_path(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
                                void *dest) {
         int r = schema_parse_string(ctx, node, f, dest);
@@ -81,7 +63,7 @@ static int parse_absolute_path(SchemaContext *ctx, const YamlNode *node, const S
 static const SchemaField credentials_fields[] = {
         { "user", schema_parse_string, CRED(user), .max = 256 },
         { "passwordFile", parse_absolute_path, CRED(password_file), .max = 4096 },
-        { "passwordCredential", parse_key_segment, CRED(password_credential) },
+        { "passwordCredential", daemon_config_parse_name, CRED(password_credential) },
         { "caFile", parse_absolute_path, CRED(ca_file), .max = 4096 },
         { "certFile", parse_absolute_path, CRED(cert_file), .max = 4096 },
         { "keyFile", parse_absolute_path, CRED(key_file), .max = 4096 },
@@ -143,8 +125,8 @@ static int parse_credentials(SchemaContext *ctx, const YamlNode *node, const Sch
 #define CL(m) offsetof(ClusterConfig, m)
 static const SchemaField cluster_fields[] = {
         { "etcd", parse_endpoints, CL(etcd), .required = true },
-        { "name", parse_key_segment, CL(name), .required = true },
-        { "member", parse_key_segment, CL(member) },
+        { "name", daemon_config_parse_name, CL(name), .required = true },
+        { "member", daemon_config_parse_name, CL(member) },
         { "leaseTTL", schema_parse_duration, CL(lease_ttl), .min = (int64_t) USEC_PER_SEC,
           .max = (int64_t) (5 * USEC_PER_MINUTE) },
         { "credentials", parse_credentials, 0 },

@@ -117,6 +117,12 @@ const AccountConfig *daemon_config_find_account(const DaemonConfig *c, const cha
  * spec.account (or spec.function). Returns 0, -EINVAL, -ENOMEM. */
 int daemon_config_resolve_account(const DaemonConfig *c, ResourceSpec *spec, DiagList *diags);
 
+/* A SchemaParser for names that are also file names under $CREDENTIALS_DIRECTORY, metric label
+ * values and etcd key segments: up to 63 letters, digits, '-', '_', '.', not starting with '.'
+ * or '-' ("invalid <key> '...'" otherwise). dest: char**. */
+int daemon_config_parse_name(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
+                             void *dest);
+
 /* Splits "host:port" (also "[v6]:port"); port 1..65535. Returns 0 or -EINVAL. */
 int parse_listen_address(const char *s, char **ret_host, unsigned *ret_port);
 

@@ -121,14 +121,17 @@ def test_scenarios(world):
 
     # ---- SIGSTOP host-b for 2 × TTL: nothing after its deadline, then it rejoins ----
     b_names = owned_by("host-b", ["host-a", "host-b", "host-c"])
+    # Slow reads, so that host-b has some in flight when it is frozen: their answers, read
+    # after SIGCONT, find drift, and the PUTs they lead to meet the fence.
+    for n in b_names:
+        fake.drift(n, {"MaximumRetryAttempts": 0})
+    fake.faults(latencyMs=600, method="GET")
+    wait_for(lambda: fake.stats()["inFlight"] >= 2, 10, what="reads in flight")
     b.signal(signal.SIGSTOP)
     stopped = time.time()
-    for n in b_names[:5]:
-        b.write(f"{n}.yaml", open(f"{a.desired}/{n}.yaml").read().replace(
-            "maxRetryAttempts: 1", "maxRetryAttempts: 2"))
-        fake.drift(n, {"MaximumRetryAttempts": 0})
     time.sleep(2 * TTL)  # the scenario itself: a process frozen for 2 × TTL
     b.signal(signal.SIGCONT)
+    fake.faults()
     wait_split([a, b, c], timeout=15)
     fenced = sum(v for k, v in [(l.split()[0], float(l.split()[-1]))
                                 for l in b.metrics().splitlines()

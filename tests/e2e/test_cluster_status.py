@@ -92,18 +92,18 @@ def test_members_buckets_resources_and_last_handover(tmp_path):
         a, b = members["host-a"], members["host-b"]
         assert a["live"] and b["live"]
         assert a["lease"] == la and b["lease"] == lb
-        assert len(a["buckets"]) == 512  # the evens but 1000, and 5
-        assert 5 in a["buckets"] and 1000 not in a["buckets"]
-        assert len(b["buckets"]) == 511
-        assert doc["unclaimedBuckets"] == 1
-        assert a["resources"] + b["resources"] + doc["unclaimedResources"] == N_RESOURCES
-        assert a["stateRecords"] == 4  # buckets 2 and 5
-        assert b["stateRecords"] == 1  # bucket 9
-        assert doc["lastHandover"] == {"bucket": 5, "member": "host-a", "revision": last}
+        assert len(a["held"]) == 512  # the evens but 1000, and 5
+        assert 5 in a["held"] and 1000 not in a["held"] and a["buckets"] == 512
+        assert len(b["held"]) == 511
+        assert doc["unclaimed"]["buckets"] == 1
+        assert a["resources"] + b["resources"] + doc["unclaimed"]["resources"] == N_RESOURCES
+        assert a["state_records"] == 4  # buckets 2 and 5
+        assert b["state_records"] == 1  # bucket 9
+        assert doc["last_handover"] == {"bucket": 5, "member": "host-a", "revision": last}
 
         r = status(config)
         assert r.returncode == 0, r.stderr
-        assert "cluster 'prod'" in r.stdout and "2 members, 1023 of 1024 buckets" in r.stdout
+        assert "cluster 'prod': 2 members, 1023 of 1024 buckets held" in r.stdout
         assert "last handover: bucket 5 to host-a" in r.stdout
         line_a = next(l for l in r.stdout.splitlines() if l.startswith("host-a"))
         assert line_a.split()[1:4] == ["512", str(a["resources"]), "4"]
@@ -126,8 +126,8 @@ def test_state_records_in_pages(tmp_path):
         doc = json.loads(r.stdout)
         (a,) = doc["members"]
         assert a["member"] == "host-a" and not a["live"]  # claims only, no members/ key
-        assert a["stateRecords"] == len([i for i in range(10050) if i % 1024 == 0])
-        assert doc["unclaimedBuckets"] == 1023
+        assert a["state_records"] == len([i for i in range(10050) if i % 1024 == 0])
+        assert doc["unclaimed"]["buckets"] == 1023
     finally:
         cluster.close()
 
@@ -143,7 +143,7 @@ def test_auth_from_password_file(tmp_path):
         config = write_setup(tmp_path, cluster.endpoints, credentials=creds)
         r = status(config, "-o", "json")
         assert r.returncode == 0, r.stderr
-        assert json.loads(r.stdout)["members"][0]["buckets"] == [1]
+        assert json.loads(r.stdout)["members"][0]["held"] == [1]
 
         pw.write_text("wrong\n")
         r = status(config)
@@ -193,12 +193,12 @@ def test_agrees_with_the_members(tmp_path, fake):  # noqa: F811 (fixture)
         view = json.loads(r.stdout)
         got = {m["member"]: m for m in view["members"]}
         assert sorted(got) == ["host-a", "host-b"]
-        assert view["unclaimedBuckets"] == 0
+        assert view["unclaimed"] == {"buckets": 0, "resources": 0}
         for name, m in got.items():
             assert m["live"]
-            assert set(m["buckets"]) == held[name]
+            assert set(m["held"]) == held[name] and m["buckets"] == len(held[name])
             assert m["resources"] == sum(1 for n in names if bucket_of(aws_key(n)) in held[name])
-        assert view["lastHandover"]["member"] in got
+        assert view["last_handover"]["member"] in got
     finally:
         for m in (a, b):
             if m:

@@ -8,12 +8,12 @@
 #include <stdio.h>
 
 #include "lib/log.h"
+#include "reconciler/cli/cluster-status.h"
 #include "reconciler/cli/import.h"
 #include "reconciler/cli/plan.h"
 #include "reconciler/cli/state.h"
 #include "reconciler/cli/status.h"
 #include "reconciler/cli/validate.h"
-#include "reconciler/cli/cluster-status.h"
 
 /* The options, as bits: each verb says which it takes (a verb given one it does not take is a
  * usage error, not an option silently ignored). */
@@ -147,11 +147,17 @@ static int verb_status(const Args *a) {
 
         if (a->n_paths > 0)
                 return usage_error("status: unexpected argument '%s'.", a->paths[0]);
-        if (a->cluster && (a->endpoint || a->all || !a->config))
-                return usage_error("status: --cluster needs --config, and goes without "
-                                   "--endpoint and --all.");
-        if (a->cluster)
-                return verb_exit("status", cli_cluster_status_run(&o));
+        if (a->cluster) {
+                if (!a->config || a->endpoint || a->all)
+                        return usage_error("status: --cluster takes --config FILE, and neither "
+                                           "--endpoint nor --all.");
+                return verb_exit("status", cli_cluster_status_run(&(CliClusterStatusOptions){
+                                                   .config_path = a->config,
+                                                   .json = o.json,
+                                                   .out = stdout,
+                                                   .err = stderr,
+                                           }));
+        }
         return verb_exit("status", cli_status_run(&o));
 }
 
@@ -209,9 +215,8 @@ static const struct {
                            "                        listen, else http://127.0.0.1:9733)" },
         { OPTION_ALL, "      --all             every resource, in sync or not (default: those\n"
                       "                        not in sync)" },
-        { OPTION_CLUSTER,
-          "      --cluster         the cluster of --config, read from etcd: members,\n"
-          "                        buckets and resources each holds" },
+        { OPTION_CLUSTER, "      --cluster         the cluster in etcd (the config's cluster:\n"
+                          "                        block), not one daemon" },
 };
 
 static const struct Verb {
@@ -262,9 +267,9 @@ static const struct Verb {
           "/status document for the same query (/status?state=...&limit=1000, or\n"
           "/status?resources=all). A health check: exits 1 when a resource is in error, a file\n"
           "fails to load, the desired-state directory is unusable, or the daemon cannot be\n"
-          "reached. With --cluster: the cluster's members, the buckets and resources each\n"
-          "holds and the last handover, read from etcd; exits 1 when a bucket is held by no\n"
-          "live member.",
+          "reached. With --cluster it reads the etcd of the configuration's cluster: block\n"
+          "instead and prints the members, the buckets and resources each holds, the\n"
+          "unclaimed buckets and the last handover; it exits 1 when etcd cannot be read.",
           OPTION_CONFIG | OPTION_OUTPUT | OPTION_ENDPOINT | OPTION_ALL | OPTION_CLUSTER,
           "  0  all is well\n  1  something is in error, or any other error (usage errors "
           "included)\n" },
@@ -337,7 +342,8 @@ static int verb_help(const Args *a) {
 static const char *option_name(Option o) {
         static const char *const names[] = { "--config",       "--output",   "--jobs",
                                              "--account",      "--function", "--qualifier",
-                                             "--from-tfstate", "--endpoint", "--all" };
+                                             "--from-tfstate", "--endpoint", "--all",
+                                             "--cluster" };
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (o == 1u << i)

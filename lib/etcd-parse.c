@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,54 +83,61 @@ static int etcd_json_load(const char *data, size_t size, json_t **ret) {
         return 0;
 }
 
-/* An int64 written as a JSON string ("123"), or as a number; absent or null: 0. */
-static int etcd_json_int(const json_t *o, const char *key, int64_t *ret) {
+/* The decimal text of a number at key: the gateway writes int64 as a JSON string ("123"); a
+ * JSON integer is printed into buf. NULL when absent or null; -EBADMSG for anything else. */
+static int etcd_json_number_text(const json_t *o, const char *key, char buf[static 24],
+                                 const char **ret) {
         const json_t *v = json_object_get(o, key);
-        const char *s;
-        char *end;
-        long long n;
 
-        if (!v || json_is_null(v)) {
-                *ret = 0;
+        *ret = NULL;
+        if (!v || json_is_null(v))
                 return 0;
-        }
         if (json_is_integer(v)) {
-                *ret = json_integer_value(v);
-                return 0;
+                snprintf(buf, 24, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+                *ret = buf;
+        } else if (json_is_string(v))
+                *ret = json_string_value(v);
+        else
+                return -EBADMSG;
+        return 0;
+}
+
+/* An int64; absent or null: 0. */
+static int etcd_json_int(const json_t *o, const char *key, int64_t *ret) {
+        const char *s;
+        char buf[24], *end;
+        long long n = 0;
+        int k;
+
+        k = etcd_json_number_text(o, key, buf, &s);
+        if (k < 0)
+                return k;
+        if (s) {
+                errno = 0;
+                n = strtoll(s, &end, 10);
+                if (errno != 0 || end == s || *end != 0)
+                        return -EBADMSG;
         }
-        if (!json_is_string(v))
-                return -EBADMSG;
-        s = json_string_value(v);
-        errno = 0;
-        n = strtoll(s, &end, 10);
-        if (errno != 0 || end == s || *end != 0)
-                return -EBADMSG;
         *ret = n;
         return 0;
 }
 
-/* uint64 ids (member ids, leader) are above INT64_MAX half of the time. */
+/* A uint64 (member ids, the leader: above INT64_MAX half of the time); absent or null: 0. */
 static int etcd_json_uint(const json_t *o, const char *key, uint64_t *ret) {
-        const json_t *v = json_object_get(o, key);
         const char *s;
-        char *end;
-        unsigned long long n;
+        char buf[24], *end;
+        unsigned long long n = 0;
+        int k;
 
-        if (!v || json_is_null(v)) {
-                *ret = 0;
-                return 0;
+        k = etcd_json_number_text(o, key, buf, &s);
+        if (k < 0)
+                return k;
+        if (s) {
+                errno = 0;
+                n = strtoull(s, &end, 10);
+                if (errno != 0 || end == s || *end != 0 || s[0] == '-')
+                        return -EBADMSG;
         }
-        if (json_is_integer(v) && json_integer_value(v) >= 0) {
-                *ret = (uint64_t) json_integer_value(v);
-                return 0;
-        }
-        if (!json_is_string(v) || json_string_value(v)[0] == '-')
-                return -EBADMSG;
-        s = json_string_value(v);
-        errno = 0;
-        n = strtoull(s, &end, 10);
-        if (errno != 0 || end == s || *end != 0)
-                return -EBADMSG;
         *ret = n;
         return 0;
 }
@@ -262,6 +270,13 @@ int etcd_parse_error(const char *data, size_t size, char **ret_message) {
         return k;
 }
 
+/* A response body that is not an error body, as a JSON object. */
+static int etcd_load_answer(const char *data, size_t size, json_t **ret) {
+        int k = etcd_parse_error(data, size, NULL);
+
+        return k < 0 ? k : etcd_json_load(data, size, ret);
+}
+
 /* ---- pieces --------------------------------------------------------------------------------- */
 
 static int etcd_parse_header(const json_t *o, EtcdHeader *ret) {
@@ -326,19 +341,17 @@ static int etcd_parse_range_object(const json_t *o, Arena *a, EtcdRangeResult *r
 }
 
 /* Loads body, rejects error bodies, hands the object to parse with a fresh arena; on success
- * the arena goes to *ret_arena. */
+ * (or when parse fails with keep, a result that is an error, 0: none) the arena goes to
+ * *ret_arena. */
 typedef int (*EtcdObjectParser)(const json_t *o, Arena *a, void *ret);
 
 static int etcd_parse_with_arena(const char *data, size_t size, EtcdObjectParser parse, void *ret,
-                                 EtcdResultArena **ret_arena) {
+                                 EtcdResultArena **ret_arena, int keep) {
         EtcdResultArena *a;
         json_t *j = NULL;
         int k;
 
-        k = etcd_parse_error(data, size, NULL);
-        if (k < 0)
-                return k;
-        k = etcd_json_load(data, size, &j);
+        k = etcd_load_answer(data, size, &j);
         if (k < 0)
                 return k;
         a = calloc(1, sizeof(*a));
@@ -348,12 +361,12 @@ static int etcd_parse_with_arena(const char *data, size_t size, EtcdObjectParser
         }
         k = parse(j, &a->arena, ret);
         json_decref(j);
-        if (k < 0) {
+        if (k < 0 && (keep == 0 || k != keep)) {
                 etcd_result_free(a);
                 return k;
         }
         *ret_arena = a;
-        return 0;
+        return k;
 }
 
 /* ---- responses ------------------------------------------------------------------------------ */
@@ -369,7 +382,7 @@ static int etcd_parse_range_cb(const json_t *o, Arena *a, void *ret) {
 
 int etcd_parse_range_response(const char *data, size_t size, EtcdRangeResult *ret,
                               EtcdResultArena **ret_arena) {
-        return etcd_parse_with_arena(data, size, etcd_parse_range_cb, ret, ret_arena);
+        return etcd_parse_with_arena(data, size, etcd_parse_range_cb, ret, ret_arena, 0);
 }
 
 int etcd_parse_header_response(const char *data, size_t size, EtcdHeader *ret) {
@@ -377,10 +390,7 @@ int etcd_parse_header_response(const char *data, size_t size, EtcdHeader *ret) {
         json_t *j = NULL;
         int k;
 
-        k = etcd_parse_error(data, size, NULL);
-        if (k < 0)
-                return k;
-        k = etcd_json_load(data, size, &j);
+        k = etcd_load_answer(data, size, &j);
         if (k < 0)
                 return k;
         k = etcd_parse_header(j, &h);
@@ -439,7 +449,7 @@ static int etcd_parse_txn_cb(const json_t *o, Arena *a, void *ret) {
 
 int etcd_parse_txn_response(const char *data, size_t size, EtcdTxnResult *ret,
                             EtcdResultArena **ret_arena) {
-        return etcd_parse_with_arena(data, size, etcd_parse_txn_cb, ret, ret_arena);
+        return etcd_parse_with_arena(data, size, etcd_parse_txn_cb, ret, ret_arena, 0);
 }
 
 /* grant, revoke and timetolive answer at the top level; keepalive (a stream on the gateway)
@@ -450,10 +460,7 @@ int etcd_parse_lease_response(const char *data, size_t size, EtcdLeaseResult *re
         const char *error;
         int k;
 
-        k = etcd_parse_error(data, size, NULL);
-        if (k < 0)
-                return k;
-        k = etcd_json_load(data, size, &j);
+        k = etcd_load_answer(data, size, &j);
         if (k < 0)
                 return k;
         k = etcd_json_child(j, "result", JSON_OBJECT, &result);
@@ -482,10 +489,7 @@ int etcd_parse_auth_response(const char *data, size_t size, char **ret_token) {
         char *copy;
         int k;
 
-        k = etcd_parse_error(data, size, NULL);
-        if (k < 0)
-                return k;
-        k = etcd_json_load(data, size, &j);
+        k = etcd_load_answer(data, size, &j);
         if (k < 0)
                 return k;
         k = etcd_json_string(j, "token", &token);
@@ -516,13 +520,15 @@ static int etcd_parse_status_cb(const json_t *o, Arena *a, void *ret) {
         if (k >= 0)
                 k = etcd_json_uint(o, "leader", &s.leader);
         if (k >= 0)
+                k = etcd_json_uint(o, "raftIndex", &s.raft_index);
+        if (k >= 0)
                 *(EtcdStatusResult *) ret = s;
         return k;
 }
 
 int etcd_parse_status_response(const char *data, size_t size, EtcdStatusResult *ret,
                                EtcdResultArena **ret_arena) {
-        return etcd_parse_with_arena(data, size, etcd_parse_status_cb, ret, ret_arena);
+        return etcd_parse_with_arena(data, size, etcd_parse_status_cb, ret, ret_arena, 0);
 }
 
 /* ---- watch ---------------------------------------------------------------------------------- */
@@ -595,29 +601,10 @@ static int etcd_parse_watch_cb(const json_t *o, Arena *a, void *ret) {
 
 int etcd_parse_watch_message(const char *data, size_t size, EtcdWatchResult *ret,
                              EtcdResultArena **ret_arena) {
-        EtcdResultArena *a;
-        json_t *j = NULL;
-        int k;
-
-        k = etcd_parse_error(data, size, NULL);
-        if (k < 0)
-                return k;
-        k = etcd_json_load(data, size, &j);
-        if (k < 0)
-                return k;
-        a = calloc(1, sizeof(*a));
-        if (!a) {
-                json_decref(j);
-                return -ENOMEM;
-        }
-        k = etcd_parse_watch_cb(j, &a->arena, ret);
-        json_decref(j);
-        if (k < 0 && k != -ESTALE) {
-                etcd_result_free(a);
-                return k;
-        }
-        *ret_arena = a;
-        return k;
+        /* -ESTALE fills both, even from an error body (which has no compact revision). */
+        *ret = (EtcdWatchResult){};
+        *ret_arena = NULL;
+        return etcd_parse_with_arena(data, size, etcd_parse_watch_cb, ret, ret_arena, -ESTALE);
 }
 
 /* ---- prefixes ------------------------------------------------------------------------------- */

@@ -50,7 +50,7 @@ static void etcd_json_key(JsonWriter *w, const char *key) {
 }
 
 int etcd_body_range(const char *key, const char *range_end, int64_t revision, int64_t limit,
-                    char **ret, size_t *ret_size) {
+                    bool keys_only, char **ret, size_t *ret_size) {
         JsonWriter w;
 
         json_writer_init_compact(&w);
@@ -61,6 +61,10 @@ int etcd_body_range(const char *key, const char *range_end, int64_t revision, in
                 etcd_json_int_field(&w, "revision", revision);
         if (limit > 0)
                 etcd_json_int_field(&w, "limit", limit);
+        if (keys_only) {
+                json_writer_key(&w, "keys_only");
+                json_writer_bool(&w, true);
+        }
         return etcd_body_take(&w, ret, ret_size);
 }
 

@@ -181,7 +181,8 @@ static int etcd_watch_start_stream(EtcdWatch *w) {
         HttpRequest *r = NULL;
         int k;
 
-        k = etcd_client_new_request(c, "/v3/watch", w->body, w->body_size, true, &r, &w->endpoint);
+        k = etcd_client_new_request(c, ETCD_CHANNEL_WATCH, "/v3/watch", w->body, w->body_size, &r,
+                                    &w->endpoint);
         if (k < 0)
                 return k;
         /* Without it a member cut off from its leader would keep the stream open and silent. */

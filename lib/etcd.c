@@ -21,6 +21,17 @@
 
 #define ETCD_DEFAULT_TIMEOUT_USEC (2 * USEC_PER_SEC)
 
+/* Plain-http etcd speaks HTTP/1.1: one call or one watch per connection. A watch holds its
+ * connection as long as it runs, so the watch engine allows ETCD_MAX_WATCHES of them (more
+ * wait for one to end). */
+#define ETCD_MAX_WATCHES 64
+static const HttpEngineOptions etcd_channel_options[_ETCD_CHANNEL_MAX] = {
+        [ETCD_CHANNEL_KV] = {},
+        [ETCD_CHANNEL_LEASE] = {},
+        [ETCD_CHANNEL_WATCH] = { .max_connections_per_host = ETCD_MAX_WATCHES,
+                                 .max_total_connections = ETCD_MAX_WATCHES },
+};
+
 typedef enum EtcdCallKind {
         ETCD_CALL_RANGE,
         ETCD_CALL_HEADER,
@@ -119,17 +130,17 @@ static int etcd_request_setup(EtcdClient *c, HttpRequest *r, const char *body, s
         return k;
 }
 
-int etcd_client_new_request(EtcdClient *c, const char *path, const char *body, size_t size,
-                            bool stream, HttpRequest **ret, size_t *ret_endpoint) {
+int etcd_client_new_request(EtcdClient *c, EtcdChannel channel, const char *path, const char *body,
+                            size_t size, HttpRequest **ret, size_t *ret_endpoint) {
         _cleanup_(http_request_freep) HttpRequest *r = NULL;
         _cleanup_free_ char *url = NULL;
         int k;
 
         if (asprintf(&url, "%s%s", c->endpoints[c->current], path) < 0)
                 return -ENOMEM;
-        k = http_request_new(c->http, "POST", url, &r);
+        k = http_request_new(c->http[channel], "POST", url, &r);
         if (k >= 0)
-                k = etcd_request_setup(c, r, body, size, stream);
+                k = etcd_request_setup(c, r, body, size, channel == ETCD_CHANNEL_WATCH);
         if (k < 0)
                 return k;
         *ret_endpoint = c->current;
@@ -225,8 +236,9 @@ static int etcd_call_send(EtcdCall *call) {
         HttpRequest *r = NULL;
         int k;
 
-        k = etcd_client_new_request(c, call->path, call->body, call->body_size, false, &r,
-                                    &call->endpoint);
+        k = etcd_client_new_request(
+                c, call->kind == ETCD_CALL_LEASE ? ETCD_CHANNEL_LEASE : ETCD_CHANNEL_KV, call->path,
+                call->body, call->body_size, &r, &call->endpoint);
         if (k < 0)
                 return k;
         free(call->token);
@@ -342,35 +354,70 @@ static int etcd_call_start(EtcdClient *c, EtcdCallKind kind, const char *path, c
         return 0;
 }
 
+/* The one authentication in flight is over: every waiter hears of it, in order. A waiter may
+ * start calls (and with them a new authentication): the list is taken first. */
+static void etcd_client_on_auth(EtcdClient *c, int error, void *userdata) {
+        _cleanup_free_ EtcdAuthWaiter *waiters = TAKE_PTR(c->auth_waiters);
+        size_t n = c->n_auth_waiters;
+
+        c->n_auth_waiters = 0;
+        c->authenticating = false;
+        for (size_t i = 0; i < n; i++)
+                waiters[i].callback(c, error, waiters[i].userdata);
+}
+
+/* Callers that need a token while one is being fetched wait for that one: etcd checks a
+ * password with bcrypt, tens of milliseconds of its CPU each. */
 int etcd_client_authenticate(EtcdClient *c, EtcdAuthCallback cb, void *userdata) {
+        EtcdAuthWaiter *w;
         char *body = NULL;
         size_t size = 0;
         int k;
 
         if (!c->user)
                 return -EINVAL;
-        k = etcd_body_auth(c->user, c->password ?: "", &body, &size);
-        if (k < 0)
-                return k;
-        return etcd_call_start(c, ETCD_CALL_AUTH, "/v3/auth/authenticate", body, size,
-                               (void (*)(void)) cb, userdata);
+        w = reallocarray(c->auth_waiters, c->n_auth_waiters + 1, sizeof(EtcdAuthWaiter));
+        if (!w)
+                return -ENOMEM;
+        c->auth_waiters = w;
+        if (!c->authenticating) {
+                k = etcd_body_auth(c->user, c->password ?: "", &body, &size);
+                if (k >= 0)
+                        k = etcd_call_start(c, ETCD_CALL_AUTH, "/v3/auth/authenticate", body, size,
+                                            (void (*)(void)) etcd_client_on_auth, NULL);
+                if (k < 0)
+                        return k;
+                c->authenticating = true;
+        }
+        w[c->n_auth_waiters++] = (EtcdAuthWaiter){ .callback = cb, .userdata = userdata };
+        return 0;
 }
 
 /* ---- the calls ------------------------------------------------------------------------------ */
 
-int etcd_range(EtcdClient *c, const char *key, const char *range_end, int64_t revision,
-               int64_t limit, EtcdRangeCallback cb, void *userdata) {
+static int etcd_range_call(EtcdClient *c, const char *key, const char *range_end, int64_t revision,
+                           int64_t limit, bool keys_only, EtcdRangeCallback cb, void *userdata) {
         char *body = NULL;
         size_t size = 0;
         int k;
 
         if (!key)
                 return -EINVAL;
-        k = etcd_body_range(key, range_end, revision, limit, &body, &size);
+        k = etcd_body_range(key, range_end, revision, limit, keys_only, &body, &size);
         if (k < 0)
                 return k;
         return etcd_call_start(c, ETCD_CALL_RANGE, "/v3/kv/range", body, size, (void (*)(void)) cb,
                                userdata);
+}
+
+int etcd_range(EtcdClient *c, const char *key, const char *range_end, int64_t revision,
+               int64_t limit, EtcdRangeCallback cb, void *userdata) {
+        return etcd_range_call(c, key, range_end, revision, limit, false, cb, userdata);
+}
+
+int etcd_range_keys(EtcdClient *c, const char *key, const char *range_end, int64_t revision,
+                    int64_t limit, EtcdRangeCallback cb, void *userdata) {
+        return etcd_range_call(c, key, range_end, revision, limit, true, cb, userdata);
 }
 
 int etcd_put(EtcdClient *c, const char *key, const void *value, size_t size, int64_t lease,
@@ -530,8 +577,8 @@ int etcd_client_new(sd_event *event, const EtcdOptions *options, EtcdClient **re
                 return -ENOMEM;
         c->event = sd_event_ref(event);
         k = etcd_client_copy_options(c, options);
-        if (k >= 0)
-                k = http_engine_new(event, NULL, &c->http);
+        for (EtcdChannel ch = 0; ch < _ETCD_CHANNEL_MAX && k >= 0; ch++)
+                k = http_engine_new(event, &etcd_channel_options[ch], &c->http[ch]);
         if (k < 0)
                 return k;
         *ret = TAKE_PTR(c);
@@ -546,7 +593,8 @@ EtcdClient *etcd_client_free(EtcdClient *c) {
          * caller's callback; watches are cut loose from the client first. */
         while (c->watches)
                 etcd_watch_detach(c->watches);
-        c->http = http_engine_free(c->http);
+        for (EtcdChannel ch = 0; ch < _ETCD_CHANNEL_MAX; ch++)
+                c->http[ch] = http_engine_free(c->http[ch]);
         for (size_t i = 0; i < c->n_endpoints; i++)
                 free(c->endpoints[i]);
         free(c->endpoints);
@@ -558,6 +606,7 @@ EtcdClient *etcd_client_free(EtcdClient *c) {
         free(c->cert_file);
         free(c->key_file);
         free(c->token);
+        free(c->auth_waiters);
         free(c->error_detail);
         sd_event_unref(c->event);
         free(c);

@@ -19,6 +19,11 @@
  * "Authorization"; a response with gRPC code 16 (UNAUTHENTICATED, "invalid auth token") makes
  * it authenticate again and retry the call once.
  *
+ * Traffic: kv calls, lease calls and watches each have their own connections (a burst of kv
+ * calls never queues a keepalive); up to 8 calls of a kind run at once per endpoint, more wait
+ * their turn; an answer over 8 MiB fails with -EMSGSIZE (page a large range with limit). All
+ * calls and watches that need a token while one is being fetched wait for that one.
+ *
  * Endpoints: calls go to the current endpoint; a connection failure, a timeout or gRPC code
  * 14 (UNAVAILABLE, e.g. "etcdserver: no leader") moves to the next endpoint and retries the
  * call, each endpoint at most once per call. Only then does the callback get the error.
@@ -114,6 +119,9 @@ typedef void (*EtcdHeaderCallback)(EtcdClient *c, int error, const EtcdHeader *h
 /* range_end NULL: key alone; "": every key ≥ key. revision 0: the newest; limit 0: all. */
 int etcd_range(EtcdClient *c, const char *key, const char *range_end, int64_t revision,
                int64_t limit, EtcdRangeCallback cb, void *userdata);
+/* The same with "keys_only": every kv's value is "" (a count or a listing of many keys). */
+int etcd_range_keys(EtcdClient *c, const char *key, const char *range_end, int64_t revision,
+                    int64_t limit, EtcdRangeCallback cb, void *userdata);
 /* value: size bytes; lease 0: none. */
 int etcd_put(EtcdClient *c, const char *key, const void *value, size_t size, int64_t lease,
              EtcdHeaderCallback cb, void *userdata);
@@ -241,7 +249,8 @@ typedef struct EtcdWatchResult {
 typedef void (*EtcdWatchCallback)(EtcdWatch *w, int error, const EtcdWatchResult *result,
                                   void *userdata);
 
-/* A streaming POST /v3/watch with "Grpc-Metadata-hasleader: true" on the client's current
+/* A client runs up to 64 watches at once (each holds a connection; more wait for one to end).
+ * A streaming POST /v3/watch with "Grpc-Metadata-hasleader: true" on the client's current
  * endpoint; newline-separated JSON messages are parsed as they arrive. start_revision 0: from
  * now. range_end as for etcd_range(). The watch belongs to the caller (etcd_watch_free()). */
 int etcd_watch_new(EtcdClient *c, const char *key, const char *range_end, int64_t start_revision,
@@ -261,6 +270,7 @@ typedef struct EtcdStatusResult {
         int64_t db_size;     /* bytes of the backend file */
         int64_t db_size_in_use;
         uint64_t leader;
+        uint64_t raft_index; /* every write (auth included) moves it on */
 } EtcdStatusResult;
 
 typedef void (*EtcdStatusCallback)(EtcdClient *c, int error, const EtcdStatusResult *result,
@@ -293,7 +303,8 @@ int etcd_parse_status_response(const char *data, size_t size, EtcdStatusResult *
 /* One watch message: the gateway wraps each in {"result": {...}} (or {"error": {...}} when
  * the stream ends with an error). A watch cancelled by etcd gives -ESTALE when its start
  * revision was compacted (and then, unlike the others, fills *ret, compact_revision
- * included, and *ret_arena), -ECONNRESET for any other reason. */
+ * included, and *ret_arena, which is NULL for a gRPC error body with code 11 and no result),
+ * -ECONNRESET for any other reason. */
 int etcd_parse_watch_message(const char *data, size_t size, EtcdWatchResult *ret,
                              EtcdResultArena **ret_arena);
 

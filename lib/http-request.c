@@ -340,7 +340,9 @@ static bool http_request_stream_piece(HttpRequest *r, const char *data, size_t l
         if (r->idle_timer)
                 (void) sd_event_source_set_time_relative(r->idle_timer, r->stream_idle_usec);
         r->in_stream = true;
+        r->engine->in_curl_callback++;
         k = r->stream(r, data, len, r->userdata);
+        r->engine->in_curl_callback--;
         r->in_stream = false;
         if (k < 0 && r->stream_error == 0)
                 r->stream_error = k;

@@ -338,7 +338,9 @@ static void http_engine_schedule_dispatch(HttpEngine *e) {
 static void http_request_finish(HttpRequest *r, int error) {
         HttpEngine *e = r->engine;
 
-        (void) curl_multi_remove_handle(e->multi, r->easy);
+        if (!(r->deferred & HTTP_DEFERRED_START)) /* else never added */
+                (void) curl_multi_remove_handle(e->multi, r->easy);
+        r->deferred = 0;
         list_remove(&e->running, r);
         r->idle_timer = sd_event_source_disable_unref(r->idle_timer);
         if (error == 0)
@@ -384,9 +386,29 @@ static void http_engine_dispatch_one(HttpEngine *e) {
         http_request_free(r);
 }
 
+/* Starts and cancels that came from inside a libcurl callback, done now that we are out. */
+static void http_engine_run_deferred(HttpEngine *e) {
+        HttpRequest *next;
+
+        e->have_deferred = false;
+        for (HttpRequest *r = e->running.head; r; r = next) {
+                unsigned d = r->deferred;
+
+                next = r->next;
+                r->deferred = 0;
+                if (d & HTTP_DEFERRED_CANCEL)
+                        http_request_finish(r, -ECANCELED);
+                else if ((d & HTTP_DEFERRED_START) &&
+                         curl_multi_add_handle(e->multi, r->easy) != CURLM_OK)
+                        http_request_finish(r, -ENOMEM);
+        }
+}
+
 static int http_engine_on_defer(sd_event_source *s, void *userdata) {
         HttpEngine *e = userdata;
 
+        if (e->have_deferred && !e->freeing)
+                http_engine_run_deferred(e);
         if (e->run_timeouts && !e->freeing) {
                 e->run_timeouts = false;
                 http_engine_run_timeouts(e);
@@ -711,7 +733,11 @@ int http_request_start(HttpRequest *r, HttpCallback cb, void *userdata) {
         k = http_request_arm_idle(r);
         if (k >= 0)
                 k = http_request_prepare(r);
-        if (k >= 0) {
+        if (k >= 0 && e->in_curl_callback > 0) {
+                r->deferred = HTTP_DEFERRED_START;
+                e->have_deferred = true;
+                http_engine_schedule_dispatch(e);
+        } else if (k >= 0) {
                 e->timer_error = 0;
                 if (curl_multi_add_handle(e->multi, r->easy) != CURLM_OK) {
                         /* The handle may be in the multi handle even so (a failing timer
@@ -747,6 +773,12 @@ void http_request_cancel(HttpRequest *r) {
                         /* Inside libcurl's write callback the handle must not leave the multi
                          * handle: the write callback fails the transfer instead. */
                         r->stream_error = -ECANCELED;
+                        break;
+                }
+                if (r->engine->in_curl_callback > 0) { /* another request's stream callback */
+                        r->deferred |= HTTP_DEFERRED_CANCEL;
+                        r->engine->have_deferred = true;
+                        http_engine_schedule_dispatch(r->engine);
                         break;
                 }
                 http_request_finish(r, -ECANCELED);

@@ -164,8 +164,10 @@ int http_request_set_client_cert(HttpRequest *r, const char *cert_path, const ch
  * (libcurl's write callback), in order; the final HttpCallback then gets the response with an
  * empty body. A non-2xx response is collected and delivered as usual, cb never sees it.
  * cb returns 0 to go on, or a negative errno to stop the transfer: the final callback then gets
- * that errno. cb may call http_request_cancel(r) (the final callback gets -ECANCELED) but must
- * not free the engine. userdata is the one given to http_request_start().
+ * that errno. cb may start and cancel requests, r included (the final callback gets
+ * -ECANCELED), but must not free the engine: libcurl forbids adding and removing handles
+ * inside its callbacks, so those starts and cancels take effect from the event loop, right
+ * after. userdata is the one given to http_request_start().
  * There is no total timeout; the connect timeout still applies, and idle_usec > 0 ends the
  * transfer with -ETIMEDOUT after that long (whole seconds, rounded up) without a byte
  * (0: never; TCP keepalive still notices a dead peer). The response size cap counts headers

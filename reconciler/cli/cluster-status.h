@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* `asyncfg status --cluster --config FILE` (issue 16): reads the cluster's keys in etcd (the
- * config's cluster: block) and the desired state of the config, and prints the members, the
- * buckets each holds, the resources in them, the buckets nobody holds, and the last handover
- * (the claim created last). Exit 0 when every bucket is held by a live member, 1 otherwise or
- * when etcd cannot be read (one line on err saying why). */
+/* `asyncfg status --cluster --config FILE` (DESIGN.md §8): reads the `cluster:` block's etcd
+ * and prints the live members, the buckets and resources each holds (the desired directory's
+ * resources hashed into buckets, and the state records under state/), the unclaimed buckets
+ * and the last handover, as a table or JSON. Exit 0 printed; 1 when the configuration has no
+ * usable cluster: block, the password cannot be read or etcd cannot be read. */
 
-#include "reconciler/cli/status.h"
+#include <stdbool.h>
+#include <stdio.h>
 
-int cli_cluster_status_run(const CliStatusOptions *o);
+typedef struct CliClusterStatusOptions {
+        const char *config_path;
+        bool json;
+        FILE *out, *err;
+} CliClusterStatusOptions;
+
+int cli_cluster_status_run(const CliClusterStatusOptions *o);

@@ -12,6 +12,7 @@ so the checkers need no etcd client library.
     cluster.close()            # stops every member (also a pytest finaliser's job)
 """
 
+import atexit
 import base64
 import http.client
 import json
@@ -85,6 +86,7 @@ class EtcdCluster:
         self.logs = [os.path.join(self.dir, f"{n}.log") for n in self.names]
         self.token = None  # after enable_auth(): the root token the helpers send
         self.user = None
+        atexit.register(self.close)  # a script that dies half-way leaves no etcd behind
         if start:
             for i in range(members):
                 self.start(i, wait=False)

@@ -1294,6 +1294,64 @@ static void test_stream_idle_timeout_and_errors(void **state) {
         loop_free(&loop);
 }
 
+/* From inside a stream callback (libcurl's write callback, where libcurl refuses to add or
+ * remove handles) a new request starts and another one is cancelled all the same. */
+typedef struct StreamStarter {
+        Stream st;
+        Loop *loop;
+        HttpRequest *victim;
+        Tracked started, cancelled;
+        int start_error;
+} StreamStarter;
+
+static int on_stream_start_cancel(HttpRequest *req, const void *data, size_t size, void *userdata) {
+        StreamStarter *x = userdata;
+        _cleanup_free_ char *url = url_for(&plain_server, "http", "/echo");
+        HttpRequest *r = NULL;
+
+        if (x->st.pieces++ > 0)
+                return 0;
+        assert_int_equal(http_request_new(x->loop->engine, "GET", url, &r), 0);
+        x->started.loop = x->loop;
+        x->start_error = http_request_start(r, on_tracked, &x->started);
+        if (x->start_error < 0)
+                http_request_free(r);
+        else
+                x->loop->pending++;
+        http_request_cancel(x->victim);
+        return 0;
+}
+
+static void test_stream_callback_starts_and_cancels(void **state) {
+        _cleanup_free_ char *drip = url_for(&plain_server, "http", "/drip");
+        _cleanup_free_ char *delay = url_for(&plain_server, "http", "/delay");
+        StreamStarter x = {};
+        HttpRequest *req = NULL;
+        Loop loop;
+
+        loop_new(&loop, NULL);
+        x.loop = &loop;
+        x.victim = start_tracked(&loop, &x.cancelled, "GET", delay, NULL, 0);
+        assert_int_equal(http_request_new(loop.engine, "POST", drip, &req), 0);
+        assert_int_equal(http_request_set_stream(req, on_stream_start_cancel, 0), 0);
+        x.st.t.loop = &loop;
+        assert_int_equal(http_request_start(req, on_tracked, &x), 0);
+        loop.pending++;
+        assert_int_equal(loop_run(&loop, 5000000), 0);
+        assert_int_equal(x.start_error, 0);
+        assert_int_equal(x.started.res.calls, 1);
+        assert_int_equal(x.started.res.error, 0);
+        assert_int_equal(x.started.res.status, 200);
+        assert_int_equal(x.cancelled.res.calls, 1);
+        assert_int_equal(x.cancelled.res.error, -ECANCELED);
+        assert_int_equal(x.st.t.res.error, 0);
+        assert_int_equal(http_engine_in_flight(loop.engine), 0);
+        server_flush_delays(&plain_server);
+        result_done(&x.started.res);
+        result_done(&x.st.t.res);
+        loop_free(&loop);
+}
+
 static int group_setup(void **state) {
         if (server_start(&plain_server, NULL, NULL) < 0)
                 return -1;
@@ -1346,6 +1404,7 @@ int main(void) {
                 cmocka_unit_test(test_stream_pieces_as_they_arrive),
                 cmocka_unit_test(test_stream_stopped_by_callback),
                 cmocka_unit_test(test_stream_idle_timeout_and_errors),
+                cmocka_unit_test(test_stream_callback_starts_and_cancels),
                 cmocka_unit_test(test_start_after_loop_finished),
                 cmocka_unit_test(test_proxy_from_environment),
                 cmocka_unit_test(test_proxy_precedence),

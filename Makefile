@@ -78,6 +78,7 @@ BIN_FAKE  := $(if $(wildcard tests/fakecloud/main.c),$(BUILD)/fakecloud)
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
+.PHONY: cluster-test
 .PHONY: all build-tests check check-all check-layering check-unit check-fuzz check-e2e check-conformance deps demo fuzz bench \
         bench-fakecloud man install deb clean format format-check
 .DEFAULT_GOAL := all
@@ -149,6 +150,10 @@ check-fuzz: $(REPLAY_BIN)
 check-e2e: all $(BENCH_BIN)
 	@if ls tests/e2e/test_*.py >/dev/null 2>&1; then \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e; fi
+
+# Cluster mode's long scenarios (3 etcd members, 3-4 daemons; a few minutes): .ci/run runs it.
+cluster-test: all
+	$(PYTHON) -m pytest -q -s -p no:cacheprovider tests/cluster
 
 check-conformance: all
 	@if [ -f tests/conformance/package.json ] && [ -z "$(SANITIZE)" ]; then \

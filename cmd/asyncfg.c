@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "lib/log.h"
+#include "reconciler/cli/cluster-status.h"
 #include "reconciler/cli/import.h"
 #include "reconciler/cli/plan.h"
 #include "reconciler/cli/state.h"
@@ -29,6 +30,7 @@ typedef enum Option {
         OPTION_CA_FILE = 1u << 9,
         OPTION_USER = 1u << 10,
         OPTION_PASSWORD_FILE = 1u << 11,
+        OPTION_CLUSTER = 1u << 12,
 } Option;
 
 typedef struct Args {
@@ -38,7 +40,7 @@ typedef struct Args {
         const char *ca_file, *user, *password_file;
         unsigned jobs;
         unsigned given; /* Option bits seen */
-        bool help, version, all;
+        bool help, version, all, cluster;
         char **paths;
         size_t n_paths;
 } Args;
@@ -152,6 +154,17 @@ static int verb_status(const Args *a) {
 
         if (a->n_paths > 0)
                 return usage_error("status: unexpected argument '%s'.", a->paths[0]);
+        if (a->cluster) {
+                if (!a->config || a->endpoint || a->all)
+                        return usage_error("status: --cluster takes --config FILE, and neither "
+                                           "--endpoint nor --all.");
+                return verb_exit("status", cli_cluster_status_run(&(CliClusterStatusOptions){
+                                                   .config_path = a->config,
+                                                   .json = o.json,
+                                                   .out = stdout,
+                                                   .err = stderr,
+                                           }));
+        }
         return verb_exit("status", cli_status_run(&o));
 }
 
@@ -214,6 +227,8 @@ static const struct {
                        "                        $ASYNCFG_PASSWORD or --password-file" },
         { OPTION_PASSWORD_FILE,
           "      --password-file F the basic-auth password (its first line)" },
+        { OPTION_CLUSTER, "      --cluster         the cluster in etcd (the config's cluster:\n"
+                          "                        block), not one daemon" },
 };
 
 static const struct Verb {
@@ -256,16 +271,19 @@ static const struct Verb {
           OPTION_CONFIG | OPTION_ACCOUNT | OPTION_FUNCTION | OPTION_QUALIFIER | OPTION_FROM_TFSTATE,
           "  0  printed\n  1  any error (usage errors included)\n" },
         { "status", verb_status,
-          "status [--endpoint URL | --config FILE] [--all] [--ca-file FILE] [--user NAME]",
+          "status [--endpoint URL | --config FILE] [--all] [--ca-file FILE] [--user NAME]\n"
+          "       asyncfg status --cluster --config FILE",
           "the running daemon's status; exit 1 when anything is wrong",
           "Prints the running daemon's status as a table: the resources that are not in sync\n"
           "(the first 1000; --all: every resource) and the summary. -o json prints the daemon's\n"
           "/status document for the same query (/status?state=...&limit=1000, or\n"
           "/status?resources=all). A health check: exits 1 when a resource is in error, a file\n"
           "fails to load, the desired-state directory is unusable, or the daemon cannot be\n"
-          "reached.",
+          "reached. With --cluster it reads the etcd of the configuration's cluster: block\n"
+          "instead and prints the members, the buckets and resources each holds, the\n"
+          "unclaimed buckets and the last handover; it exits 1 when etcd cannot be read.",
           OPTION_CONFIG | OPTION_OUTPUT | OPTION_ENDPOINT | OPTION_ALL | OPTION_CA_FILE |
-                  OPTION_USER | OPTION_PASSWORD_FILE,
+                  OPTION_USER | OPTION_PASSWORD_FILE | OPTION_CLUSTER,
           "  0  all is well\n  1  something is in error, or any other error (usage errors "
           "included)\n" },
         { "state", verb_state,
@@ -338,7 +356,8 @@ static const char *option_name(Option o) {
         static const char *const names[] = { "--config",       "--output",   "--jobs",
                                              "--account",      "--function", "--qualifier",
                                              "--from-tfstate", "--endpoint", "--all",
-                                             "--ca-file",      "--user",     "--password-file" };
+                                             "--ca-file",      "--user",     "--password-file",
+                                             "--cluster" };
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (o == 1u << i)
@@ -359,6 +378,7 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 ARG_CA_FILE,
                 ARG_USER,
                 ARG_PASSWORD_FILE,
+                ARG_CLUSTER,
         };
         unsigned long jobs;
         char *end;
@@ -377,6 +397,7 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 { "ca-file", required_argument, NULL, ARG_CA_FILE },
                 { "user", required_argument, NULL, ARG_USER },
                 { "password-file", required_argument, NULL, ARG_PASSWORD_FILE },
+                { "cluster", no_argument, NULL, ARG_CLUSTER },
                 {},
         };
         int c;
@@ -445,6 +466,10 @@ static int parse_args(int argc, char **argv, const char *optstring, Args *a) {
                 case ARG_PASSWORD_FILE:
                         a->password_file = optarg;
                         a->given |= OPTION_PASSWORD_FILE;
+                        break;
+                case ARG_CLUSTER:
+                        a->cluster = true;
+                        a->given |= OPTION_CLUSTER;
                         break;
                 case 'h':
                         a->help = true;

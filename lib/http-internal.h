@@ -13,6 +13,9 @@
 
 #define HTTP_NEVER UINT64_MAX
 
+#define HTTP_DEFERRED_START 1u
+#define HTTP_DEFERRED_CANCEL 2u
+
 typedef enum HttpRequestState {
         HTTP_REQUEST_NEW,
         HTTP_REQUEST_RUNNING,
@@ -48,6 +51,11 @@ struct HttpEngine {
         uint64_t deadline;   /* when curl wants its timeouts run, or HTTP_NEVER */
         uint64_t timer_usec; /* when the timer fires (≤ deadline), or HTTP_NEVER when off */
         bool run_timeouts;   /* curl asked for "at once": the defer source runs them */
+        /* Inside libcurl's callbacks (a stream's piece is handed over from its write callback)
+         * libcurl refuses curl_multi_add_handle() and curl_multi_remove_handle(): starts and
+         * cancels made there are left to the defer source (HttpRequest.deferred). */
+        unsigned in_curl_callback;
+        bool have_deferred;
         bool freeing;
 };
 
@@ -56,7 +64,7 @@ struct HttpRequest {
         HttpRequestState state;
         HttpRequest *prev, *next;
 
-        char *method, *url, *ca_file;
+        char *method, *url, *ca_file, *cert_file, *key_file;
         /* The caller's header lines, NUL-terminated one after the other in hbuf, and the
          * list libcurl reads made of them at start (nodes in one array: no allocation per
          * header). */
@@ -70,6 +78,17 @@ struct HttpRequest {
         bool has_body;
         uint64_t connect_usec, total_usec;
         size_t max_response_size;
+
+        /* Streaming mode (http_request_set_stream()). stream_error: why the write callback
+         * stopped the transfer (the stream callback's errno, or -ECANCELED when it cancelled). */
+        HttpStreamCallback stream;
+        uint64_t stream_idle_usec;
+        sd_event_source *idle_timer; /* armed while running, moved on by every piece */
+        bool in_stream;
+        int stream_error;
+        /* Started (HTTP_REQUEST_START) or cancelled (HTTP_REQUEST_CANCEL) from inside a libcurl
+         * callback: the defer source adds it to or removes it from the multi handle. */
+        unsigned deferred;
 
         HttpCallback callback;
         void *userdata;

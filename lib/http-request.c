@@ -47,7 +47,10 @@ int http_request_errno_from_curl(HttpRequest *r, CURLcode code) {
                 return -ECONNRESET;
         case CURLE_WRITE_ERROR:
         case CURLE_FILESIZE_EXCEEDED:
-                /* Our write and header callbacks fail only when the cap is hit. */
+                /* Our write and header callbacks fail only when the cap is hit or a stream
+                 * callback stops the transfer. */
+                if (r->stream_error < 0)
+                        return r->stream_error;
                 return r->too_big || code == CURLE_FILESIZE_EXCEEDED ? -EMSGSIZE : -EIO;
         case CURLE_WEIRD_SERVER_REPLY:
         case CURLE_HTTP2:
@@ -179,6 +182,9 @@ HttpRequest *http_request_free(HttpRequest *r) {
         free(r->rbody);
         free(r->body);
         free(r->ca_file);
+        free(r->cert_file);
+        free(r->key_file);
+        sd_event_source_disable_unref(r->idle_timer);
         free(r->url);
         free(r->method);
         free(r);
@@ -253,6 +259,30 @@ int http_request_set_ca_file(HttpRequest *r, const char *path) {
         return 0;
 }
 
+int http_request_set_client_cert(HttpRequest *r, const char *cert_path, const char *key_path) {
+        _cleanup_free_ char *cert = NULL, *key = NULL;
+
+        if (!r || r->state != HTTP_REQUEST_NEW || isempty(cert_path) || isempty(key_path))
+                return -EINVAL;
+        cert = strdup(cert_path);
+        key = strdup(key_path);
+        if (!cert || !key)
+                return -ENOMEM;
+        free(r->cert_file);
+        r->cert_file = TAKE_PTR(cert);
+        free(r->key_file);
+        r->key_file = TAKE_PTR(key);
+        return 0;
+}
+
+int http_request_set_stream(HttpRequest *r, HttpStreamCallback cb, uint64_t idle_usec) {
+        if (!r || r->state != HTTP_REQUEST_NEW || !cb)
+                return -EINVAL;
+        r->stream = cb;
+        r->stream_idle_usec = idle_usec;
+        return 0;
+}
+
 int http_request_set_timeouts(HttpRequest *r, uint64_t connect_usec, uint64_t total_usec) {
         if (!r || r->state != HTTP_REQUEST_NEW)
                 return -EINVAL;
@@ -303,10 +333,37 @@ static bool http_request_account(HttpRequest *r, size_t n) {
         return true;
 }
 
+/* A streaming request's 2xx body goes to its stream callback; false if that stopped it. */
+static bool http_request_stream_piece(HttpRequest *r, const char *data, size_t len) {
+        int k;
+
+        if (r->idle_timer)
+                (void) sd_event_source_set_time_relative(r->idle_timer, r->stream_idle_usec);
+        r->in_stream = true;
+        r->engine->in_curl_callback++;
+        k = r->stream(r, data, len, r->userdata);
+        r->engine->in_curl_callback--;
+        r->in_stream = false;
+        if (k < 0 && r->stream_error == 0)
+                r->stream_error = k;
+        return r->stream_error == 0;
+}
+
+static bool http_request_streams_body(HttpRequest *r) {
+        long status = 0;
+
+        if (!r->stream)
+                return false;
+        (void) curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+        return status >= 200 && status < 300;
+}
+
 size_t http_request_write_callback(char *data, size_t size, size_t n, void *userdata) {
         HttpRequest *r = userdata;
         size_t len = size * n;
 
+        if (http_request_streams_body(r))
+                return http_request_stream_piece(r, data, len) ? len : 0;
         if (!http_request_account(r, len))
                 return 0; /* → CURLE_WRITE_ERROR → -EMSGSIZE */
 
@@ -473,6 +530,12 @@ static CURLcode http_request_setup_tls(HttpRequest *r) {
          * connection multiplexes is known only from its first response, so waiting would hold
          * every request behind the first one: one connection, not max_connections_per_host. */
         c = curl_easy_setopt(r->easy, CURLOPT_PIPEWAIT, http_request_is_https(r) ? 1L : 0L);
+        if (c == CURLE_OK && r->cert_file) {
+                r->easy_dirty = true;
+                c = curl_easy_setopt(r->easy, CURLOPT_SSLCERT, r->cert_file);
+                if (c == CURLE_OK)
+                        c = curl_easy_setopt(r->easy, CURLOPT_SSLKEY, r->key_file);
+        }
         if (c != CURLE_OK || !r->ca_file)
                 return c;
         /* The caFile replaces the system's trust store for this request. */
@@ -483,6 +546,21 @@ static CURLcode http_request_setup_tls(HttpRequest *r) {
         return c;
 }
 
+/* A stream has no total timeout, and its idle timer (lib/http.c) replaces the engine's
+ * low-speed limit: libcurl averages the speed over several seconds, so a stream that went
+ * quiet after a burst would pass as alive for a while. */
+static CURLcode http_request_setup_stream(HttpRequest *r) {
+        CURLcode c;
+
+        r->easy_dirty = true;
+        c = curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, 0L);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_LIMIT, 0L);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_TIME, 0L);
+        return c;
+}
+
 static CURLcode http_request_setup_limits(HttpRequest *r) {
         const HttpEngineOptions *o = &r->engine->options;
         size_t max = r->max_response_size ?: o->max_response_size;
@@ -490,7 +568,9 @@ static CURLcode http_request_setup_limits(HttpRequest *r) {
 
         c = curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS,
                              msec_from_usec(r->connect_usec ?: o->connect_timeout_usec));
-        if (c == CURLE_OK)
+        if (c == CURLE_OK && r->stream)
+                c = http_request_setup_stream(r);
+        else if (c == CURLE_OK)
                 c = curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS,
                                      msec_from_usec(r->total_usec ?: o->total_timeout_usec));
         if (c == CURLE_OK) /* fails early on a Content-Length over the cap */

@@ -344,8 +344,11 @@ static void http_engine_schedule_dispatch(HttpEngine *e) {
 static void http_request_finish(HttpRequest *r, int error) {
         HttpEngine *e = r->engine;
 
-        (void) curl_multi_remove_handle(e->multi, r->easy);
+        if (!(r->deferred & HTTP_DEFERRED_START)) /* else never added */
+                (void) curl_multi_remove_handle(e->multi, r->easy);
+        r->deferred = 0;
         list_remove(&e->running, r);
+        r->idle_timer = sd_event_source_disable_unref(r->idle_timer);
         if (error == 0)
                 error = http_request_fill_response(r);
         r->error = error;
@@ -389,9 +392,29 @@ static void http_engine_dispatch_one(HttpEngine *e) {
         http_request_free(r);
 }
 
+/* Starts and cancels that came from inside a libcurl callback, done now that we are out. */
+static void http_engine_run_deferred(HttpEngine *e) {
+        HttpRequest *next;
+
+        e->have_deferred = false;
+        for (HttpRequest *r = e->running.head; r; r = next) {
+                unsigned d = r->deferred;
+
+                next = r->next;
+                r->deferred = 0;
+                if (d & HTTP_DEFERRED_CANCEL)
+                        http_request_finish(r, -ECANCELED);
+                else if ((d & HTTP_DEFERRED_START) &&
+                         curl_multi_add_handle(e->multi, r->easy) != CURLM_OK)
+                        http_request_finish(r, -ENOMEM);
+        }
+}
+
 static int http_engine_on_defer(sd_event_source *s, void *userdata) {
         HttpEngine *e = userdata;
 
+        if (e->have_deferred && !e->freeing)
+                http_engine_run_deferred(e);
         if (e->run_timeouts && !e->freeing) {
                 e->run_timeouts = false;
                 http_engine_run_timeouts(e);
@@ -683,6 +706,24 @@ unsigned http_engine_in_flight(const HttpEngine *e) {
         return e ? e->n_in_flight : 0;
 }
 
+static int http_request_on_idle(sd_event_source *s, uint64_t usec, void *userdata) {
+        HttpRequest *r = userdata;
+
+        if (r->state == HTTP_REQUEST_RUNNING) {
+                r->error_detail = "No data received within the stream's idle timeout.";
+                http_request_finish(r, -ETIMEDOUT);
+        }
+        return 0;
+}
+
+/* A stream's idle timer; every piece received moves it on (http_request_stream_piece()). */
+static int http_request_arm_idle(HttpRequest *r) {
+        if (!r->stream || r->stream_idle_usec == 0)
+                return 0;
+        return sd_event_add_time_relative(r->engine->event, &r->idle_timer, CLOCK_MONOTONIC,
+                                          r->stream_idle_usec, 0, http_request_on_idle, r);
+}
+
 int http_request_start(HttpRequest *r, HttpCallback cb, void *userdata) {
         HttpEngine *e;
         int k;
@@ -695,8 +736,14 @@ int http_request_start(HttpRequest *r, HttpCallback cb, void *userdata) {
         if (e->freeing)
                 return -ESHUTDOWN;
 
-        k = http_request_prepare(r);
-        if (k >= 0) {
+        k = http_request_arm_idle(r);
+        if (k >= 0)
+                k = http_request_prepare(r);
+        if (k >= 0 && e->in_curl_callback > 0) {
+                r->deferred = HTTP_DEFERRED_START;
+                e->have_deferred = true;
+                http_engine_schedule_dispatch(e);
+        } else if (k >= 0) {
                 e->timer_error = 0;
                 if (curl_multi_add_handle(e->multi, r->easy) != CURLM_OK) {
                         /* The handle may be in the multi handle even so (a failing timer
@@ -708,6 +755,7 @@ int http_request_start(HttpRequest *r, HttpCallback cb, void *userdata) {
         if (k < 0) {
                 if (r->easy)
                         http_request_unprepare(r);
+                r->idle_timer = sd_event_source_disable_unref(r->idle_timer);
                 return k;
         }
 
@@ -727,6 +775,18 @@ void http_request_cancel(HttpRequest *r) {
         switch (r->state) {
         case HTTP_REQUEST_RUNNING:
                 r->error_detail = "Cancelled.";
+                if (r->in_stream) {
+                        /* Inside libcurl's write callback the handle must not leave the multi
+                         * handle: the write callback fails the transfer instead. */
+                        r->stream_error = -ECANCELED;
+                        break;
+                }
+                if (r->engine->in_curl_callback > 0) { /* another request's stream callback */
+                        r->deferred |= HTTP_DEFERRED_CANCEL;
+                        r->engine->have_deferred = true;
+                        http_engine_schedule_dispatch(r->engine);
+                        break;
+                }
                 http_request_finish(r, -ECANCELED);
                 break;
         case HTTP_REQUEST_DONE:

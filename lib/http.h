@@ -155,6 +155,26 @@ int http_request_set_body(HttpRequest *r, const void *data, size_t size);
 /* A PEM file of trusted CAs for this request (a per-account caFile). Copied. */
 int http_request_set_ca_file(HttpRequest *r, const char *path);
 
+/* A PEM client certificate and its PEM private key for TLS client authentication (an etcd
+ * with --client-cert-auth). Copied. */
+int http_request_set_client_cert(HttpRequest *r, const char *cert_path, const char *key_path);
+
+/* Streaming mode (a long-lived response read as it arrives: etcd's watch). The body of a 2xx
+ * response is not collected: each piece is handed to cb as it arrives, from the event loop
+ * (libcurl's write callback), in order; the final HttpCallback then gets the response with an
+ * empty body. A non-2xx response is collected and delivered as usual, cb never sees it.
+ * cb returns 0 to go on, or a negative errno to stop the transfer: the final callback then gets
+ * that errno. cb may start and cancel requests, r included (the final callback gets
+ * -ECANCELED), but must not free the engine: libcurl forbids adding and removing handles
+ * inside its callbacks, so those starts and cancels take effect from the event loop, right
+ * after. userdata is the one given to http_request_start().
+ * There is no total timeout; the connect timeout still applies, and idle_usec > 0 ends the
+ * transfer with -ETIMEDOUT after that long (whole seconds, rounded up) without a byte
+ * (0: never; TCP keepalive still notices a dead peer). The response size cap counts headers
+ * and collected (non-2xx) bodies only. */
+typedef int (*HttpStreamCallback)(HttpRequest *r, const void *data, size_t size, void *userdata);
+int http_request_set_stream(HttpRequest *r, HttpStreamCallback cb, uint64_t idle_usec);
+
 /* Per-request overrides; 0 keeps the engine's value. */
 int http_request_set_timeouts(HttpRequest *r, uint64_t connect_usec, uint64_t total_usec);
 int http_request_set_max_response_size(HttpRequest *r, size_t size);

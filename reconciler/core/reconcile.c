@@ -16,6 +16,7 @@ struct Reconcile {
         ReconcileCallback cb;
         ReconcilePutStartedCallback put_started;
         ReconcileGate gate;
+        ReconcileGate fence;
         void *userdata;
         CloudCall *call; /* in flight, or NULL */
         Diff *diff;
@@ -180,6 +181,9 @@ static int reconcile_send_put(Reconcile *r) {
         CloudTarget t;
         int k;
 
+        k = r->fence ? r->fence(r, r->userdata) : 0;
+        if (k < 0)
+                return k;
         resource_spec_to_target(r->spec, &t);
         k = cloud_put(r->client, &t, &r->put_doc, on_put, r, &r->call);
         if (k < 0)
@@ -305,6 +309,11 @@ void reconcile_set_put_started(Reconcile *r, ReconcilePutStartedCallback cb) {
 void reconcile_set_gate(Reconcile *r, ReconcileGate gate) {
         if (r)
                 r->gate = gate;
+}
+
+void reconcile_set_fence(Reconcile *r, ReconcileGate fence) {
+        if (r)
+                r->fence = fence;
 }
 
 bool reconcile_is_waiting(const Reconcile *r) {

@@ -104,6 +104,11 @@ void reconcile_set_put_started(Reconcile *r, ReconcilePutStartedCallback cb);
 #define RECONCILE_GATE_HOLD 2
 typedef int (*ReconcileGate)(Reconcile *r, void *userdata);
 void reconcile_set_gate(Reconcile *r, ReconcileGate gate);
+/* The last word before a PUT goes out (after the gate, also when resumed): 0 sends it, a
+ * negative errno fails the reconcile with it as the PUT's error, nothing sent (cluster mode's
+ * fencing, DESIGN.md §8: a member that may have lost its bucket stops writing first). NULL
+ * (the default): always sent. */
+void reconcile_set_fence(Reconcile *r, ReconcileGate fence);
 /* The gate's token is there: the PUT is sent (or, if r was cancelled meanwhile, the result
  * callback fires with -ECANCELED and no PUT). No-op unless r is waiting. */
 void reconcile_resume(Reconcile *r);

@@ -11,6 +11,7 @@
  *   manager-alerts.c   alerts: detections and clears from the ends of runs (alerts.h)
  *   manager-budget.c   the drift-poll interval each account's rate limit allows: /status, the
  *                      gauge, a log line when stretching starts and ends
+ *   manager-cluster.c  cluster mode: the buckets it schedules, the fence, leaving, the views
  * What happens to one resource (its states, runs, removal, orphans) is in resource.h. */
 
 #include <stdbool.h>
@@ -19,6 +20,7 @@
 #include "lib/clock.h"
 #include "lib/http.h"
 #include "reconciler/daemon/alerts.h"
+#include "reconciler/daemon/cluster.h"
 #include "reconciler/core/accounts.h"
 #include "reconciler/spec/daemon-config.h"
 #include "reconciler/desired/desired.h"
@@ -50,6 +52,8 @@
 
 /* A configuration with its accounts: replaced as one on SIGHUP. The old generation is kept
  * until no run that may still use its clients or credential providers is in flight. */
+typedef struct ManagerCluster ManagerCluster;
+
 typedef struct ManagerGeneration {
         DaemonConfig *config;
         AccountSet *accounts;
@@ -74,6 +78,7 @@ struct Manager {
         char *listen; /* what the endpoint is bound with: listen and web (manager_endpoint_key()) */
         ResourceTable table;
         StatusCounts counts;
+        ManagerCluster *cluster; /* NULL: single-host mode */
 
         sd_event_source *sig_term, *sig_int, *sig_hup;
         sd_event_source *publish_event; /* STATUS= and gauges, once per loop iteration */
@@ -185,6 +190,31 @@ void manager_publish_poll_intervals(Manager *m);
  * effective poll interval, and whether it is stretched. */
 json_t *manager_poll_intervals_json(const Manager *m);
 void manager_poll_stretched_free(Manager *m);
+
+/* manager-cluster.c: without a cluster, each lets everything through and does nothing */
+/* The member's etcd client and cloud HTTP engine (replacing m->http: call it before any
+ * account's client is made). Logged. */
+int manager_cluster_setup(Manager *m, const DaemonConfig *c);
+int manager_cluster_start(Manager *m);
+/* Whether key's resource is scheduled here: its bucket is held. */
+bool manager_cluster_schedules(const Manager *m, const char *key);
+/* Before a cloud write (kind "put", "delete"): 0, or a negative errno (counted in
+ * asyncfg_fenced_writes_total{kind}) when it must not start. */
+int manager_cluster_fence(Manager *m, const char *key, const char *kind);
+void manager_cluster_run_ended(Manager *m, const char *key);
+/* READY=1 waits for it (joined, or the first attempt failed: cluster.c says why). */
+bool manager_cluster_is_settled(const Manager *m);
+/* Stopping with no run in flight: 1 while the member is still leaving (manager_check_stopped()
+ * is called again once it has), 0 when there is nothing (left) to wait for. */
+int manager_cluster_leave(Manager *m);
+void manager_cluster_free(Manager *m);
+void manager_cluster_update_metrics(Manager *m);
+/* Each account's rate limit scaled to this member's share of its resources. */
+void manager_cluster_share_rates(Manager *m, const DaemonConfig *c);
+/* "member host-a: 341 of 1024 buckets, 3 members; " for STATUS= ("" alone). */
+int manager_cluster_status_prefix(const Manager *m, char **ret);
+/* /status's summary.cluster; null alone. */
+json_t *manager_cluster_status_json(const Manager *m);
 
 /* status-document.c */
 /* The endpoint's status callback (EndpointStatusFunc): the document for a query, streamed. */

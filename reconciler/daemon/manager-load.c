@@ -126,6 +126,7 @@ static int manager_configure_queue(Manager *m, const DaemonConfig *c) {
                         return log_error_errno(k, "Invalid rate limit of account '%s': %m",
                                                c->accounts[i].name);
         }
+        manager_cluster_share_rates(m, c); /* cluster mode: this member's share of each */
         return 0;
 }
 

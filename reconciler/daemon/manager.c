@@ -139,6 +139,8 @@ int manager_enqueue_start(Manager *m, Resource *r) {
 int manager_enqueue(Manager *m, Resource *r, WorkPriority priority) {
         int k;
 
+        if (!manager_cluster_schedules(m, r->key))
+                return 0; /* another member's (queued when its bucket is taken) */
         k = workqueue_add(m->queue, r->key, manager_queue_account(m, r), priority, 0, r);
         if (k < 0)
                 return log_error_errno(k, "Failed to queue '%s': %m", r->spec->name);
@@ -154,6 +156,10 @@ int manager_process(WorkQueue *q, const char *key, void *item_userdata, void *us
 
         if (m->stopping || !r)
                 return -ECANCELED;
+        if (!manager_cluster_schedules(m, key)) {
+                (void) workqueue_remove(q, key); /* its bucket was handed over */
+                return -ECANCELED;
+        }
         a = r->spec->account ? account_set_find(m->gen->accounts, r->spec->account) : NULL;
         if (a && a->client)
                 return resource_start_run(r, a->client);
@@ -208,6 +214,10 @@ static bool manager_nothing_loaded_over_limit(const Manager *m) {
 }
 
 void manager_notify_ready(Manager *m) {
+        if (!manager_cluster_is_settled(m)) {
+                m->ready_pending = true; /* hook_changed() comes back */
+                return;
+        }
         if (manager_nothing_loaded_over_limit(m)) {
                 if (!m->ready_pending)
                         log_warning("Not reporting ready while nothing is loaded; READY=1 follows "
@@ -245,7 +255,7 @@ static void manager_update_queue_metrics(void *userdata) {
  * counts: STATUS=, the file gauges, readiness. */
 static int on_publish(sd_event_source *s, void *userdata) {
         Manager *m = userdata;
-        _cleanup_free_ char *line = status_line_format(&m->counts), *full = NULL;
+        _cleanup_free_ char *line = status_line_format(&m->counts), *full = NULL, *member = NULL;
         size_t n_ok, n_broken;
 
         manager_count_files(m, &n_ok, &n_broken);
@@ -253,9 +263,10 @@ static int on_publish(sd_event_source *s, void *userdata) {
         manager_publish_ready(m);
         manager_update_queue_metrics(m);
         manager_publish_poll_intervals(m);
-        if (!line)
+        manager_cluster_update_metrics(m);
+        if (!line || manager_cluster_status_prefix(m, &member) < 0)
                 return 0;
-        if (asprintf(&full, "%s%s%s", line, n_broken > 0 || m->dir_error ? "; " : "",
+        if (asprintf(&full, "%s%s%s%s", member, line, n_broken > 0 || m->dir_error ? "; " : "",
                      m->dir_error   ? "desired-state directory unusable"
                      : n_broken > 0 ? "files with errors"
                                     : "") < 0)
@@ -289,6 +300,8 @@ void manager_release_retired(Manager *m) {
 void manager_check_stopped(Manager *m) {
         if (!m->stopping || m->n_runs > 0)
                 return;
+        if (manager_cluster_leave(m) > 0)
+                return; /* the claims go first; the member comes back here once they have */
         manager_save_now(m);
         log_info("Stopped: state saved, %zu resources.", resource_table_size(&m->table));
         (void) sd_event_exit(m->event, m->exit_status);
@@ -480,6 +493,7 @@ Manager *manager_free(Manager *m) {
         }
         m->gen = manager_generation_free(m->gen);
         m->alerts = alerts_free(m->alerts); /* before the engine and the clock it uses */
+        manager_cluster_free(m); /* its timers before the clock, its etcd client's callbacks */
         m->http = http_engine_free(m->http);
         sd_event_source_disable_unref(m->sig_term);
         sd_event_source_disable_unref(m->sig_int);
@@ -562,6 +576,11 @@ int manager_load(Manager *m) {
         if (k < 0)
                 return k;
         manager_note_reload(m, true, NULL);
+        k = manager_cluster_setup(m, c);
+        if (k < 0) {
+                daemon_config_free(c);
+                return k;
+        }
         k = manager_generation_new(m, c, &g);
         if (k < 0)
                 return k;
@@ -697,7 +716,7 @@ int manager_start(Manager *m) {
                 return log_error_errno(k, "Failed to enable the watchdog: %m");
         m->started = true;
         manager_schedule_publish(m);
-        return 0;
+        return manager_cluster_start(m);
 }
 
 int manager_exit_status(const Manager *m) {

@@ -254,6 +254,7 @@ static void resource_run_ended(Resource *r, WorkResult wr, usec_t retry_after) {
         r->run.reconcile = NULL;
         m->n_runs--;
         (void) workqueue_done(m->queue, r->key, wr, retry_after);
+        manager_cluster_run_ended(m, r->key);
         manager_schedule_save(m);
         manager_schedule_publish(m);
         if (r->removed)
@@ -436,9 +437,19 @@ static int resource_on_gate(Reconcile *rec, void *userdata) {
         return workqueue_take_token(r->manager->queue, r->key);
 }
 
+/* Cluster mode's fence (DESIGN.md §8): no PUT once the member may have lost the bucket. */
+static int resource_on_fence(Reconcile *rec, void *userdata) {
+        Resource *r = userdata;
+
+        return manager_cluster_fence(r->manager, r->key, "put");
+}
+
 static int resource_start_delete(Resource *r, CloudClient *client) {
         int k;
 
+        k = manager_cluster_fence(r->manager, r->key, "delete");
+        if (k < 0)
+                return k;
         k = reconcile_delete(client, r->spec, resource_on_deleted, r, &r->run.delete_call);
         if (k < 0)
                 return k;
@@ -457,6 +468,7 @@ static int resource_start_reconcile(Resource *r, CloudClient *client) {
         r->run.kind = RESOURCE_RUN_RECONCILE;
         reconcile_set_put_started(r->run.reconcile, resource_on_put_started);
         reconcile_set_gate(r->run.reconcile, resource_on_gate);
+        reconcile_set_fence(r->run.reconcile, resource_on_fence);
         return 0;
 }
 

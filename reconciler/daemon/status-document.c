@@ -128,6 +128,8 @@ static json_t *summary_to_json(const Manager *m) {
 static json_t *summary_set_revision(json_t *summary, const Manager *m) {
         if (summary)
                 json_object_set_new(summary, "revision", json_string_or_null(m->revision));
+        if (summary && m->cluster)
+                json_object_set_new(summary, "cluster", manager_cluster_status_json(m));
         return summary;
 }
 

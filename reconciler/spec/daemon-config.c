@@ -66,6 +66,7 @@ DaemonConfig *daemon_config_free(DaemonConfig *c) {
                 alert_config_done(&c->alerts[i]);
         free(c->alerts);
         web_config_done(&c->web);
+        cluster_config_free(c->cluster);
         free(c);
         return NULL;
 }
@@ -127,7 +128,8 @@ static int parse_url(SchemaContext *ctx, const YamlNode *node, const SchemaField
         return 0;
 }
 
-static int parse_name(SchemaContext *ctx, const YamlNode *node, const SchemaField *f, void *dest) {
+int daemon_config_parse_name(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
+                             void *dest) {
         int r = schema_parse_string(ctx, node, f, dest);
         const char *s;
 
@@ -139,9 +141,9 @@ static int parse_name(SchemaContext *ctx, const YamlNode *node, const SchemaFiel
             strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
                     strlen(s))
                 return yaml_error(ctx->diags, ctx->path, node,
-                                  "invalid name '%s': use up to 63 letters, digits, '-', '_' or "
+                                  "invalid %s '%s': use up to 63 letters, digits, '-', '_' or "
                                   "'.', not starting with '.' or '-'",
-                                  s);
+                                  f->key, s);
         return 0;
 }
 
@@ -238,7 +240,7 @@ static int parse_credentials(SchemaContext *ctx, const YamlNode *node, const Sch
 }
 
 static const SchemaField account_fields[] = {
-        { "name", parse_name, ACC(name), .required = true },
+        { "name", daemon_config_parse_name, ACC(name), .required = true },
         { "provider", schema_parse_enum, ACC(provider), .required = true, .data = provider_table },
         { "region", schema_parse_string, ACC(region), .required = true, .max = 64 },
         { "endpoint", parse_url, ACC(endpoint), .max = 1024 },
@@ -255,7 +257,7 @@ static const SchemaField account_fields[] = {
 
 #define ALERT(m) offsetof(AlertConfig, m)
 static const SchemaField alert_fields[] = {
-        { "name", parse_name, ALERT(name), .required = true },
+        { "name", daemon_config_parse_name, ALERT(name), .required = true },
         { "type", schema_parse_enum, ALERT(type), .required = true, .data = alert_type_table },
         { "url", parse_url, ALERT(url), .required = true, .max = 4096 },
         { "secret", schema_parse_string, ALERT(secret), .max = 4096 },
@@ -424,6 +426,7 @@ static const SchemaField config_fields[] = {
         { "alerting", schema_parse_mapping_field, CFG(alerting), .data = alerting_fields },
         { "limits", schema_parse_mapping_field, CFG(limits), .data = limits_fields },
         { "web", web_config_parse, CFG(web) },
+        { "cluster", cluster_config_parse, CFG(cluster) },
         {}
 };
 

@@ -20,6 +20,7 @@
  *   limits {files}             caps on the desired-state tree (DaemonLimits)
  *   web {tlsCertFile, tlsKeyFile, basicAuthUsers}
  *                              TLS and basic auth of the endpoint (web-config.h)
+ *   cluster                    optional: cluster mode on etcd (ClusterConfig); NULL: alone
  */
 
 #include "clouds/cloud.h"
@@ -27,6 +28,7 @@
 #include "clouds/model.h"
 #include "lib/diag.h"
 #include "lib/time-util.h"
+#include "reconciler/spec/cluster-config.h"
 #include "reconciler/spec/spec.h"
 #include "reconciler/spec/web-config.h"
 
@@ -92,6 +94,7 @@ typedef struct DaemonConfig {
         AlertPolicy alerting;
         DaemonLimits limits;
         WebConfig web;
+        ClusterConfig *cluster; /* NULL: single-host mode */
 } DaemonConfig;
 
 const char *alert_type_to_string(AlertType t);
@@ -117,6 +120,12 @@ const AccountConfig *daemon_config_find_account(const DaemonConfig *c, const cha
  * must be the account's own (the provider's CloudOps.check_target). Problems go to diags at
  * spec.account (or spec.function). Returns 0, -EINVAL, -ENOMEM. */
 int daemon_config_resolve_account(const DaemonConfig *c, ResourceSpec *spec, DiagList *diags);
+
+/* A SchemaParser for names that are also file names under $CREDENTIALS_DIRECTORY, metric label
+ * values and etcd key segments: up to 63 letters, digits, '-', '_', '.', not starting with '.'
+ * or '-' ("invalid <key> '...'" otherwise). dest: char**. */
+int daemon_config_parse_name(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
+                             void *dest);
 
 /* Splits "host:port" (also "[v6]:port"); port 1..65535. Returns 0 or -EINVAL. */
 int parse_listen_address(const char *s, char **ret_host, unsigned *ret_port);

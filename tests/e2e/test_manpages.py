@@ -88,6 +88,7 @@ def test_every_daemon_option_is_documented():
 def test_every_configuration_key_is_documented():
     text = page("asyncfg.yaml.5")
     keys = schema_keys("reconciler/spec/daemon-config.c")
+    keys |= schema_keys("reconciler/spec/cluster-config.c")
     assert {"desiredDir", "accounts", "endpoint", "rateLimit", "qps", "source", "caFile"} <= keys
     for k in keys:
         assert f"*{k}*" in text, f"asyncfg.yaml(5) does not document '{k}'"

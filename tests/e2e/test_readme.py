@@ -40,7 +40,8 @@ KEYS = {"aws": "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
 GIT_URL = "https://git.example.com/ops/asyncfg-desired.git"
 SLACK_URL = "https://hooks.slack.com/services/T000/B000/XXXX"
 # The blocks that are only illustrations, by their first line.
-ILLUSTRATIVE = {"asyncfg validate [--config FILE] PATH...     exit 0 valid, 1 invalid"}
+ILLUSTRATIVE = {"asyncfg validate [--config FILE] PATH...     exit 0 valid, 1 invalid",
+                "etcdctl user add root                     # once per etcd cluster, then:"}
 # Run by other tests, not here: make check runs this very file; test_demo.py runs make demo.
 ELSEWHERE = {"make check": "tests/e2e/test_readme.py is part of make check itself",
              "make demo": "tests/e2e/test_demo.py runs tests/demo, what make demo runs"}

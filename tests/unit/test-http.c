@@ -8,6 +8,10 @@
  *          /delay        answers after 3 s, or at once when released or the server stops
  *          /big          64 KiB with a Content-Length
  *          /bigchunked   64 KiB, chunked (no Content-Length)
+ *          /drip         "piece 0\n" ... "piece 5\n", chunked, one every 100 ms
+ *          /dripforever  a piece every 20 ms for up to 10 s (until the client goes)
+ *          /dripstall    one piece, then nothing until released (3 s at most)
+ *          /drip404      404 "not here"
  *          anything else 200 "ok"
  *          http://...    (absolute form, a proxy's view) 200 "proxied" */
 
@@ -111,10 +115,62 @@ static ssize_t chunked_reader(void *cls, uint64_t pos, char *buf, size_t max) {
         return (ssize_t) n;
 }
 
+/* Streaming routes. pos counts bytes sent; every piece is "piece N\n" (8 bytes). */
+#define DRIP_PIECE 8
+static ssize_t drip_piece(uint64_t pos, char *buf, size_t max, useconds_t pause) {
+        char piece[DRIP_PIECE + 1];
+
+        if (max < DRIP_PIECE)
+                return 0;
+        if (pos > 0)
+                usleep(pause);
+        snprintf(piece, sizeof(piece), "piece %u\n", (unsigned) (pos / DRIP_PIECE % 10));
+        memcpy(buf, piece, DRIP_PIECE);
+        return DRIP_PIECE;
+}
+
+static ssize_t drip_reader(void *cls, uint64_t pos, char *buf, size_t max) {
+        if (pos >= 6 * DRIP_PIECE)
+                return MHD_CONTENT_READER_END_OF_STREAM;
+        return drip_piece(pos, buf, max, 100000);
+}
+
+static ssize_t drip_forever_reader(void *cls, uint64_t pos, char *buf, size_t max) {
+        TestServer *srv = cls;
+
+        if (pos >= 500 * DRIP_PIECE || srv->stopping)
+                return MHD_CONTENT_READER_END_OF_STREAM;
+        return drip_piece(pos, buf, max, 20000);
+}
+
+static ssize_t drip_stall_reader(void *cls, uint64_t pos, char *buf, size_t max) {
+        if (pos == DRIP_PIECE)
+                server_wait_delay(cls);
+        if (pos >= DRIP_PIECE)
+                return MHD_CONTENT_READER_END_OF_STREAM;
+        return drip_piece(pos, buf, max, 0);
+}
+
+static struct MHD_Response *server_drip(TestServer *srv, const char *url) {
+        if (streq(url, "/drip"))
+                return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, drip_reader, srv,
+                                                         NULL);
+        if (streq(url, "/dripforever"))
+                return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, drip_forever_reader,
+                                                         srv, NULL);
+        if (streq(url, "/dripstall"))
+                return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, drip_stall_reader,
+                                                         srv, NULL);
+        return MHD_create_response_from_buffer(8, (void *) "not here", MHD_RESPMEM_PERSISTENT);
+}
+
 static struct MHD_Response *server_response(TestServer *srv, const char *url, const char *method,
                                             const Upload *u) {
         static char big[BIG_SIZE];
         struct MHD_Response *resp;
+
+        if (startswith(url, "/drip"))
+                return server_drip(srv, url);
 
         if (startswith(url, "http://"))
                 return MHD_create_response_from_buffer(7, (void *) "proxied",
@@ -150,7 +206,8 @@ static enum MHD_Result server_handler(void *cls, struct MHD_Connection *c, const
 
         server_record(srv, c, url, method, u);
         resp = server_response(srv, url, method, u);
-        ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+        ret = MHD_queue_response(c, streq(url, "/drip404") ? MHD_HTTP_NOT_FOUND : MHD_HTTP_OK,
+                                 resp);
         MHD_destroy_response(resp);
         return ret;
 }
@@ -1157,6 +1214,164 @@ static void test_tls_ca_file(void **state) {
 
 /* ---- setup --------------------------------------------------------------------------------- */
 
+/* ---- streaming ----------------------------------------------------------------------------- */
+
+/* A streaming request's record: t first, so the final callback (on_tracked) finds it too. */
+typedef struct Stream {
+        Tracked t;
+        char data[8192];
+        size_t size;
+        unsigned pieces;
+        uint64_t first_usec; /* when the first piece arrived */
+        unsigned stop_after; /* after this many pieces: cancel (stop_error 0) or fail */
+        int stop_error;
+} Stream;
+
+static int on_stream(HttpRequest *req, const void *data, size_t size, void *userdata) {
+        Stream *st = userdata;
+
+        assert_int_equal(st->t.res.calls, 0); /* never after the final callback */
+        if (st->pieces++ == 0)
+                st->first_usec = now_usec();
+        assert_true(st->size + size <= sizeof(st->data));
+        memcpy(st->data + st->size, data, size);
+        st->size += size;
+        if (st->stop_after == 0 || st->pieces < st->stop_after)
+                return 0;
+        if (st->stop_error < 0)
+                return st->stop_error;
+        http_request_cancel(req);
+        return 0;
+}
+
+static void run_stream(Loop *loop, const char *path, uint64_t idle_usec, Stream *st) {
+        _cleanup_free_ char *url = url_for(&plain_server, "http", path);
+        HttpRequest *req = NULL;
+
+        assert_int_equal(http_request_new(loop->engine, "POST", url, &req), 0);
+        assert_int_equal(http_request_set_stream(req, on_stream, idle_usec), 0);
+        run_one(loop, req, &st->t);
+}
+
+static void test_stream_pieces_as_they_arrive(void **state) {
+        /* A total timeout far below the stream's 500 ms must not apply to it. */
+        HttpEngineOptions o = { .total_timeout_usec = 200000 };
+        Stream st = {};
+        uint64_t start;
+        Loop loop;
+
+        loop_new(&loop, &o);
+        start = now_usec();
+        run_stream(&loop, "/drip", 0, &st);
+        assert_int_equal(st.t.res.error, 0);
+        assert_int_equal(st.t.res.status, 200);
+        assert_int_equal(st.t.res.body_size, 0); /* handed over, not collected */
+        assert_int_equal(st.size, 6 * DRIP_PIECE);
+        assert_memory_equal(st.data, "piece 0\npiece 1\n", 16);
+        assert_memory_equal(st.data + 40, "piece 5\n", 8);
+        assert_true(st.pieces >= 3); /* as they came, not in one piece at the end */
+        assert_true(st.first_usec - start < 300000);
+        assert_true(now_usec() - start >= 450000);
+        result_done(&st.t.res);
+        loop_free(&loop);
+}
+
+static void test_stream_stopped_by_callback(void **state) {
+        Stream cancelled = { .stop_after = 3 },
+               failed = { .stop_after = 2, .stop_error = -EBADMSG };
+        Loop loop;
+
+        loop_new(&loop, NULL);
+        run_stream(&loop, "/dripforever", 0, &cancelled);
+        assert_int_equal(cancelled.t.res.error, -ECANCELED);
+        assert_int_equal(cancelled.pieces, 3);
+        run_stream(&loop, "/dripforever", 0, &failed);
+        assert_int_equal(failed.t.res.error, -EBADMSG);
+        assert_int_equal(failed.pieces, 2);
+        loop_free(&loop);
+}
+
+static void test_stream_idle_timeout_and_errors(void **state) {
+        Stream stalled = {}, missing = {};
+        uint64_t start;
+        Loop loop;
+
+        loop_new(&loop, NULL);
+        start = now_usec();
+        run_stream(&loop, "/dripstall", 1000000, &stalled);
+        assert_int_equal(stalled.t.res.error, -ETIMEDOUT);
+        assert_int_equal(stalled.size, DRIP_PIECE);
+        assert_in_range(now_usec() - start, 900000, 2900000);
+        server_flush_delays(&plain_server);
+
+        /* A non-2xx answer is collected as usual; the stream callback never sees it. */
+        run_stream(&loop, "/drip404", 0, &missing);
+        assert_int_equal(missing.t.res.error, 0);
+        assert_int_equal(missing.t.res.status, 404);
+        assert_string_equal(missing.t.res.body, "not here");
+        assert_int_equal(missing.pieces, 0);
+        result_done(&missing.t.res);
+        loop_free(&loop);
+}
+
+/* From inside a stream callback (libcurl's write callback, where libcurl refuses to add or
+ * remove handles) a new request starts and another one is cancelled all the same. */
+typedef struct StreamStarter {
+        Stream st;
+        Loop *loop;
+        HttpRequest *victim;
+        Tracked started, cancelled;
+        int start_error;
+} StreamStarter;
+
+static int on_stream_start_cancel(HttpRequest *req, const void *data, size_t size, void *userdata) {
+        StreamStarter *x = userdata;
+        _cleanup_free_ char *url = url_for(&plain_server, "http", "/echo");
+        HttpRequest *r = NULL;
+
+        if (x->st.pieces++ > 0)
+                return 0;
+        assert_int_equal(http_request_new(x->loop->engine, "GET", url, &r), 0);
+        x->started.loop = x->loop;
+        x->start_error = http_request_start(r, on_tracked, &x->started);
+        if (x->start_error < 0)
+                http_request_free(r);
+        else
+                x->loop->pending++;
+        http_request_cancel(x->victim);
+        return 0;
+}
+
+static void test_stream_callback_starts_and_cancels(void **state) {
+        _cleanup_free_ char *drip = url_for(&plain_server, "http", "/drip");
+        _cleanup_free_ char *delay = url_for(&plain_server, "http", "/delay");
+        StreamStarter x = {};
+        HttpRequest *req = NULL;
+        Loop loop;
+
+        loop_new(&loop, NULL);
+        x.loop = &loop;
+        x.victim = start_tracked(&loop, &x.cancelled, "GET", delay, NULL, 0);
+        assert_int_equal(http_request_new(loop.engine, "POST", drip, &req), 0);
+        assert_int_equal(http_request_set_stream(req, on_stream_start_cancel, 0), 0);
+        x.st.t.loop = &loop;
+        assert_int_equal(http_request_start(req, on_tracked, &x), 0);
+        loop.pending++;
+        assert_int_equal(loop_run(&loop, 5000000), 0);
+        assert_int_equal(x.start_error, 0);
+        assert_int_equal(x.started.res.calls, 1);
+        assert_int_equal(x.started.res.error, 0);
+        assert_int_equal(x.started.res.status, 200);
+        assert_int_equal(x.cancelled.res.calls, 1);
+        assert_int_equal(x.cancelled.res.error, -ECANCELED);
+        assert_int_equal(x.st.t.res.error, 0);
+        assert_int_equal(http_engine_in_flight(loop.engine), 0);
+        server_flush_delays(&plain_server);
+        result_done(&x.started.res);
+        result_done(&x.st.t.res);
+        loop_free(&loop);
+}
+
 static int group_setup(void **state) {
         if (server_start(&plain_server, NULL, NULL) < 0)
                 return -1;
@@ -1206,6 +1421,10 @@ int main(void) {
                 cmocka_unit_test(test_engine_free_cancels_in_flight),
                 cmocka_unit_test(test_start_from_callback),
                 cmocka_unit_test(test_invalid_input),
+                cmocka_unit_test(test_stream_pieces_as_they_arrive),
+                cmocka_unit_test(test_stream_stopped_by_callback),
+                cmocka_unit_test(test_stream_idle_timeout_and_errors),
+                cmocka_unit_test(test_stream_callback_starts_and_cancels),
                 cmocka_unit_test(test_start_after_loop_finished),
                 cmocka_unit_test(test_proxy_from_environment),
                 cmocka_unit_test(test_proxy_precedence),

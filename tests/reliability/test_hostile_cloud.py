@@ -107,6 +107,8 @@ def test_hostile_answers_decide_nothing(servers, tmp_path):
             assert secs < (DRIP_SECONDS if c in DRIPS else ERROR_SECONDS), (c, secs)
             assert state != "in_sync", (c, state)
             assert err["class"] and 0 < len(err["message"]) < 1000, (c, err)
+            # The class is its own field; the message does not say it again.
+            assert f"{err['class']}:" not in err["message"], (c, err)
             got = servers[c].methods()
             assert got and set(got) == {"GET"}, (c, got)
         assert servers["elsewhere"].log == [], "a redirect was followed"

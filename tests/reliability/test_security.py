@@ -414,7 +414,9 @@ def test_tls_verification_is_always_on(tmp_path):
                          what=f"tls-{k} refused")
             msg = r["message"].lower()
             assert "certificate" in msg or "ssl" in msg, (k, r)
-            assert resources()[f"tls-{k}"]["state"] != "in_sync"
+            # A refused certificate is configuration: permanent, not retried with backoff.
+            assert r["class"] == "permanent", (k, r)
+            assert resources()[f"tls-{k}"]["state"] == "error"
             refused[k] = r["message"]
         ctl.request("GET", "/_fake/configs")
         live = {c["function"]: c["config"] for c in json.loads(ctl.getresponse().read())}

@@ -57,25 +57,43 @@ def unprivileged(argv):
     return (DROP_DAC + argv) if os.geteuid() == 0 and SETPRIV else argv
 
 
+# Forks and execs argv, waits, writes the child's peak RSS (KiB) to argv[1], exits as it did.
+# The peak must be asyncfg's own: Linux carries a process's RSS peak across exec, so a child
+# forked straight from pytest reports pytest's size (over 400 MiB after the 1,000-resource
+# suites in `make reliability`), whereas this small fresh interpreter's is a few MiB.
+MEASURE = """import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+os._exit(code if code >= 0 else 128 - code)
+"""
+
+
 def run_measured(argv, timeout=120):
     """Runs argv; returns (returncode, stdout, stderr, seconds, max RSS in KiB). The output goes
     to files: a pipe that nobody reads while the other fills would block the program."""
     import tempfile
     start = time.monotonic()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(unprivileged(argv), stdout=out, stderr=err,
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r") as rss:
+        proc = subprocess.Popen([sys.executable, "-c", MEASURE, rss.name] + unprivileged(argv),
+                                stdout=out, stderr=err, start_new_session=True,
                                 env={**os.environ, "NO_COLOR": "1"})
-        timer = threading.Timer(timeout, proc.kill)
+        timer = threading.Timer(timeout, os.killpg, (proc.pid, signal.SIGKILL))
         timer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)
+            proc.wait()
         finally:
             timer.cancel()
         out.seek(0)
         err.seek(0)
         text = (out.read().decode(), err.read().decode())
-    return proc.returncode, text[0], text[1], time.monotonic() - start, usage.ru_maxrss
+        maxrss = int(rss.read() or 0)
+    return proc.returncode, text[0], text[1], time.monotonic() - start, maxrss
 
 
 def vm_hwm_kb(pid):

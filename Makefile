@@ -160,12 +160,24 @@ check-conformance: all
 	    tests/conformance/run; fi
 
 # ---- reliability suites (RELIABILITY.md; tests/reliability) ----------------------------
-# `make reliability`: the long variants (1,000 resources), then RELIABILITY.md rendered from the
-# figures they write to build/reliability. `make check` runs the short ones (100 resources),
-# not under the sanitizers (their timing bounds are the daemon's, not ASan's).
-.PHONY: reliability reliability-suites check-reliability-short
+# `make reliability`: the long variants (1,000 resources) of suites 1-3 and suites 4-6, then a
+# bounded fuzzing run (suite 7, RELIABILITY_FUZZ_SECONDS per fuzzer), then RELIABILITY.md
+# rendered from the figures they write to build/reliability; one after the other, so that no
+# step's timing is another's load. .ci/run runs the three steps apart (the fuzzing after the
+# sanitizer check). `make check` runs the short ones (100 resources), not under the
+# sanitizers (their timing bounds are the daemon's, not ASan's).
+.PHONY: reliability reliability-suites reliability-fuzz reliability-render check-reliability-short
 RELIABILITY_OUT := $(abspath $(BUILD))/reliability
-reliability: reliability-suites
+RELIABILITY_FUZZ_SECONDS ?= 10
+reliability:
+	@$(MAKE) --no-print-directory reliability-suites
+	@$(MAKE) --no-print-directory reliability-fuzz
+	@$(MAKE) --no-print-directory reliability-render
+reliability-fuzz:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(RELIABILITY_FUZZ_SECONDS)
+	@ASYNCFG_RELIABILITY_OUT=$(RELIABILITY_OUT) \
+	    $(PYTHON) tests/reliability/fuzz_figures.py $(RELIABILITY_FUZZ_SECONDS)
+reliability-render:
 	@$(PYTHON) tests/reliability/render.py $(RELIABILITY_OUT) RELIABILITY.md
 reliability-suites: all
 	@ASYNCFG_RELIABILITY_SCALE=long ASYNCFG_RELIABILITY_OUT=$(RELIABILITY_OUT) \

@@ -63,10 +63,10 @@ int cloud_error_copy(CloudError *dst, const CloudError *src) {
         return 0;
 }
 
-int cloud_error_format(const CloudError *e, char **ret) {
+/* Everything but the class, each part with its own leading separator (" HTTP 403",
+ * ", retry after 1.0s"...), so that the class can go in front or be left out. */
+static int cloud_error_format_parts(const CloudError *e, char **ret) {
         char status[32] = "", errbuf[64] = "", retry[48] = "";
-        char *s;
-        int r;
 
         if (e->http_status > 0)
                 snprintf(status, sizeof(status), " HTTP %ld", e->http_status);
@@ -75,17 +75,35 @@ int cloud_error_format(const CloudError *e, char **ret) {
         if (e->retry_after_usec > 0)
                 snprintf(retry, sizeof(retry), ", retry after %.1fs",
                          (double) e->retry_after_usec / 1e6);
-        r = asprintf(
-                &s, "%s:%s%s%s%s%s%s%s%s%s%s%s%s", strna(cloud_error_class_to_string(e->class)),
-                status, e->code ? " " : "", e->code ?: "",
-                !e->message            ? ""
-                : status[0] || e->code ? ": "
-                                       : " ",
-                e->message ?: "", errbuf, e->request_id ? " (request " : "", e->request_id ?: "",
-                e->request_id ? ")" : "", retry, e->note ? "; " : "", e->note ?: "");
-        if (r < 0)
+        if (asprintf(ret, "%s%s%s%s%s%s%s%s%s%s%s%s", status, e->code ? " " : "", e->code ?: "",
+                     !e->message            ? ""
+                     : status[0] || e->code ? ": "
+                                            : " ",
+                     e->message ?: "", errbuf, e->request_id ? " (request " : "",
+                     e->request_id ?: "", e->request_id ? ")" : "", retry, e->note ? "; " : "",
+                     e->note ?: "") < 0)
                 return -ENOMEM;
-        *ret = s;
+        return 0;
+}
+
+int cloud_error_format(const CloudError *e, char **ret) {
+        _cleanup_free_ char *parts = NULL;
+
+        if (cloud_error_format_parts(e, &parts) < 0 ||
+            asprintf(ret, "%s:%s", strna(cloud_error_class_to_string(e->class)), parts) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int cloud_error_format_detail(const CloudError *e, char **ret) {
+        _cleanup_free_ char *parts = NULL;
+        size_t skip;
+
+        if (cloud_error_format_parts(e, &parts) < 0)
+                return -ENOMEM;
+        skip = strspn(parts, " ,;");
+        memmove(parts, parts + skip, strlen(parts + skip) + 1);
+        *ret = TAKE_PTR(parts);
         return 0;
 }
 

@@ -88,6 +88,11 @@ int cloud_error_copy(CloudError *dst, const CloudError *src);
  * was set through cloud_error_set_message(). Fresh string; 0 or -ENOMEM. */
 int cloud_error_format(const CloudError *e, char **ret);
 
+/* cloud_error_format() without the class, e.g. "HTTP 404 ResourceNotFoundException: ...", for
+ * a line that shows the class apart (/status's last_error has it in its own field). Fresh
+ * string; 0 or -ENOMEM. */
+int cloud_error_format_detail(const CloudError *e, char **ret);
+
 /* Sets e->message to a copy of text: control characters become ' ', at most
  * CLOUD_ERROR_MESSAGE_MAX bytes (cut at a UTF-8 boundary, "..." appended), and every
  * occurrence of each non-empty string in redact (NULL-terminated, may be NULL) replaced by

@@ -343,9 +343,11 @@ int cloud_client_build_request(CloudClient *c, CloudOp op, const CloudTarget *t,
 
 /* ---- errors ----------------------------------------------------------------------------- */
 
+/* A bad URL or a refused certificate is configuration (DESIGN.md §3.7): retrying cannot help. */
 static int error_set_transport(CloudError *e, int error, const char *detail) {
         *e = (CloudError){
-                .class = error == -EINVAL ? CLOUD_ERROR_PERMANENT : CLOUD_ERROR_TRANSIENT,
+                .class = error == -EINVAL || error == -EKEYREJECTED ? CLOUD_ERROR_PERMANENT
+                                                                    : CLOUD_ERROR_TRANSIENT,
                 .error = error,
         };
         return cloud_error_set_message(e, detail ?: strerror(-error), NULL);

@@ -58,15 +58,17 @@ int http_request_errno_from_curl(HttpRequest *r, CURLcode code) {
         case CURLE_BAD_CONTENT_ENCODING:
         case CURLE_UNSUPPORTED_PROTOCOL:
                 return code == CURLE_UNSUPPORTED_PROTOCOL ? -EINVAL : -EPROTO;
-        case CURLE_SSL_CONNECT_ERROR:
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CERTPROBLEM:
-        case CURLE_SSL_CIPHER:
         case CURLE_SSL_CACERT_BADFILE:
         case CURLE_SSL_ISSUER_ERROR:
         case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
         case CURLE_SSL_INVALIDCERTSTATUS:
         case CURLE_SSL_CRL_BADFILE:
+                /* The certificate, not the network: trying again changes nothing. */
+                return -EKEYREJECTED;
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_SSL_CIPHER:
         case CURLE_SSL_SHUTDOWN_FAILED:
         case CURLE_SSL_ENGINE_NOTFOUND:
         case CURLE_SSL_ENGINE_SETFAILED:

@@ -63,8 +63,11 @@
  *   -ECONNREFUSED   connection refused
  *   -EHOSTUNREACH   host or proxy name not resolved, host or network unreachable
  *   -ECONNRESET     connection dropped / reset, nothing or a truncated response received
- *   -EPROTO         malformed response, HTTP/2 protocol error, any TLS failure (handshake,
- *                   certificate not trusted, host name mismatch, unreadable caFile)
+ *   -EPROTO         malformed response, HTTP/2 protocol error, a TLS failure other than
+ *                   the certificate's (handshake, cipher, engine)
+ *   -EKEYREJECTED   the peer's certificate is refused or cannot be checked: not trusted,
+ *                   host name mismatch, revoked, pinned key mismatch, unreadable caFile
+ *                   or CRL file, unusable client certificate
  *   -EMSGSIZE       response (headers + body) larger than the cap
  *   -ECANCELED      http_request_cancel() or http_engine_free()
  *   -EINVAL         malformed URL, unsupported scheme (only http and https are allowed)

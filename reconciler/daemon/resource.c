@@ -233,7 +233,8 @@ static WorkResult resource_failed(Resource *r, const CloudError *e, const char *
         _cleanup_free_ char *msg = NULL, *line = NULL;
         WorkResult wr = work_result_from_cloud_error(e);
 
-        (void) cloud_error_format(e, &msg);
+        /* The class is stored apart (r->error_class) and shown in front of the line. */
+        (void) cloud_error_format_detail(e, &msg);
         if (asprintf(&line, "%s failed: %s", what, strna(msg)) < 0)
                 line = NULL;
         (void) resource_set_error(

@@ -2,16 +2,19 @@
 # SPDX-License-Identifier: MIT
 """Suite 7's figures for RELIABILITY.md from the last `make fuzz` (build/fuzz/<fuzzer>.log and
 the inputs libFuzzer kept, build/fuzz/<fuzzer>-crash-*, -leak-*, -timeout-*, -oom-*):
-executions, seconds and findings per fuzzer, into build/reliability/fuzzing.json
-(figures47.record). Run it after `make fuzz FUZZ_SECONDS=N`."""
+executions, seconds and findings per fuzzer, into $ASYNCFG_RELIABILITY_OUT (else
+build/reliability)/fuzzing.json (rellib.write_figures), whatever the scale: it is the figure
+of `make reliability`. `make reliability-fuzz` runs it after `make fuzz FUZZ_SECONDS=N`:
+python3 tests/reliability/fuzz_figures.py N."""
 
 import glob
 import os
 import re
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from figures47 import ROOT, record  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "..", "e2e")]
+from rellib import ROOT, write_figures  # noqa: E402
 
 
 def main():
@@ -35,7 +38,11 @@ def main():
                                    "stopped by a finding")
                      + (f"; findings: {', '.join(found)}" if found else "; no finding")])
     rows.append(["executions in all", f"{total:,}"])
-    record("fuzzing", "Fuzzing and sanitizers", "make fuzz FUZZ_SECONDS=20", rows)
+    seconds = sys.argv[1] if len(sys.argv) > 1 else "20"
+    write_figures("fuzzing", {"title": "Fuzzing and sanitizers", "scale": "only", "rows": rows,
+                              "command": f"make fuzz FUZZ_SECONDS={seconds}"},
+                  out=os.environ.get("ASYNCFG_RELIABILITY_OUT") or os.path.join(ROOT, "build",
+                                                                                "reliability"))
 
 
 if __name__ == "__main__":

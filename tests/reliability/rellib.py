@@ -251,13 +251,25 @@ def machine():
     return f"{platform.system()} {platform.machine()}, {cpus} CPUs{', ' + model if model else ''}"
 
 
-def write_figures(suite, figures):
-    """figures: {"title", "command", "rows": [[what, value], ...], ...} into OUT/<suite>.json."""
-    os.makedirs(OUT, exist_ok=True)
+def write_figures(suite, figures, rows=None, out=None):
+    """figures: {"title", "command", "rows": [[what, value], ...], "notes": [...], "scale"}
+    into OUT (or out)/<suite>.json, the form render.py reads. With rows, a suite of several
+    tests adds its rows to what its other tests wrote (a row of the same "what" is replaced)."""
+    out = out or OUT
+    path = os.path.join(out, f"{suite}.json")
+    os.makedirs(out, exist_ok=True)
     doc = {"suite": suite, "scale": "long" if LONG else "short",
            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
-           **figures}
-    with open(os.path.join(OUT, f"{suite}.json"), "w") as f:
+           "rows": [], **figures}
+    if rows is not None:
+        try:
+            with open(path) as f:
+                old = json.load(f)
+        except (OSError, ValueError):
+            old = {}
+        names = {r[0] for r in rows}
+        doc["rows"] = [r for r in old.get("rows", []) if r[0] not in names] + [list(r) for r in rows]
+    with open(path, "w") as f:
         json.dump(doc, f, indent=2)
 
 

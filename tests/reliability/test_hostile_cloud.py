@@ -22,8 +22,11 @@ sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 
 from daemonlib import Daemon, Fake, doc, wait_for  # noqa: E402
 from hostile_server import ANSWERS, HostileServer, full, make_bombs  # noqa: E402
-from figures47 import record  # noqa: E402
+from rellib import write_figures  # noqa: E402
 
+# One variant, whatever the scale: the same run in `make check` and `make reliability`.
+SUITE = ("hostile-cloud", {"title": "Hostile cloud", "scale": "only",
+                        "command": "pytest tests/reliability/test_hostile_cloud.py"})
 HWM_KB = 200 * 1024       # the daemon's peak RSS over the whole run
 ERROR_SECONDS = 20        # every case but the drips shows its error within this
 DRIP_SECONDS = 100        # the drips: the 60 s transfer cap, plus backoff and scheduling
@@ -107,6 +110,8 @@ def test_hostile_answers_decide_nothing(servers, tmp_path):
             assert secs < (DRIP_SECONDS if c in DRIPS else ERROR_SECONDS), (c, secs)
             assert state != "in_sync", (c, state)
             assert err["class"] and 0 < len(err["message"]) < 1000, (c, err)
+            # The class is its own field; the message does not say it again.
+            assert f"{err['class']}:" not in err["message"], (c, err)
             got = servers[c].methods()
             assert got and set(got) == {"GET"}, (c, got)
         assert servers["elsewhere"].log == [], "a redirect was followed"
@@ -121,7 +126,7 @@ def test_hostile_answers_decide_nothing(servers, tmp_path):
             assert set(servers[c].methods()) == {"GET"}, c
         gets = sum(len(servers[c].methods()) for c in cases)
         slowest = max((first_error[c][0], c) for c in cases if c not in DRIPS)
-        record("hostile-cloud", "Hostile cloud", "pytest tests/reliability/test_hostile_cloud.py", [
+        write_figures(*SUITE, [
             ["hostile answers (one account and one hostile server each)", len(cases)],
             ["requests the hostile servers received", f"{gets} GETs, 0 PUT, 0 DELETE; the "
              "redirects' target: 0"],

@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import daemonlib  # noqa: E402
 from daemonlib import BUILD, Daemon, Fake, wait_for  # noqa: E402
 import hostile_corpus  # noqa: E402
-from figures47 import record  # noqa: E402
+from rellib import write_figures  # noqa: E402
 from hostile_corpus import good  # noqa: E402
 
 ASYNCFG = os.path.join(BUILD, "asyncfg")
@@ -39,10 +39,11 @@ DROP_DAC = [SETPRIV, "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_
 UNREADABLE = os.geteuid() != 0 or SETPRIV is not None
 LOCATED = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): error: .+$")
 
-# Bounds, an order of magnitude above what a run measures (tests/reliability/RELIABILITY-4-7.md).
+# Bounds, an order of magnitude above what a run measures (tests/reliability/RELIABILITY.md).
 CORPUS_SECONDS = 30
-SUITE = ("hostile-desired", "Hostile desired state",
-         "pytest tests/reliability/test_hostile_desired.py")
+# One variant, whatever the scale: the same run in `make check` and `make reliability`.
+SUITE = ("hostile-desired", {"title": "Hostile desired state", "scale": "only",
+                        "command": "pytest tests/reliability/test_hostile_desired.py"})
 HWM_KB = 256 * 1024
 BULK_FILES = 20000
 BULK_SECONDS = 120
@@ -56,25 +57,43 @@ def unprivileged(argv):
     return (DROP_DAC + argv) if os.geteuid() == 0 and SETPRIV else argv
 
 
+# Forks and execs argv, waits, writes the child's peak RSS (KiB) to argv[1], exits as it did.
+# The peak must be asyncfg's own: Linux carries a process's RSS peak across exec, so a child
+# forked straight from pytest reports pytest's size (over 400 MiB after the 1,000-resource
+# suites in `make reliability`), whereas this small fresh interpreter's is a few MiB.
+MEASURE = """import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+os._exit(code if code >= 0 else 128 - code)
+"""
+
+
 def run_measured(argv, timeout=120):
     """Runs argv; returns (returncode, stdout, stderr, seconds, max RSS in KiB). The output goes
     to files: a pipe that nobody reads while the other fills would block the program."""
     import tempfile
     start = time.monotonic()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(unprivileged(argv), stdout=out, stderr=err,
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r") as rss:
+        proc = subprocess.Popen([sys.executable, "-c", MEASURE, rss.name] + unprivileged(argv),
+                                stdout=out, stderr=err, start_new_session=True,
                                 env={**os.environ, "NO_COLOR": "1"})
-        timer = threading.Timer(timeout, proc.kill)
+        timer = threading.Timer(timeout, os.killpg, (proc.pid, signal.SIGKILL))
         timer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)
+            proc.wait()
         finally:
             timer.cancel()
         out.seek(0)
         err.seek(0)
         text = (out.read().decode(), err.read().decode())
-    return proc.returncode, text[0], text[1], time.monotonic() - start, usage.ru_maxrss
+        maxrss = int(rss.read() or 0)
+    return proc.returncode, text[0], text[1], time.monotonic() - start, maxrss
 
 
 def vm_hwm_kb(pid):
@@ -149,7 +168,7 @@ def test_validate_locates_every_hostile_file(corpus, tmp_path):
              for d in json.loads(out)]
     check_located(lines, root, expectations(cases, daemon=False))
     n_error = sum(1 for c in cases if c[1] == "error")
-    record(*SUITE, [
+    write_figures(*SUITE, [
         ["hostile inputs in the corpus", f"{len(cases)} ({n_error} errors, "
          f"{sum(1 for c in cases if c[1] == 'skip')} skipped names, "
          f"{sum(1 for c in cases if c[1] == 'ok')} odd but valid)"],
@@ -255,11 +274,12 @@ def test_daemon_inotify_and_sighup(hostile_run, tmp_path):
     check_located(lines, run.d.desired, cases)
     run.assert_good_in_force()
     assert vm_hwm_kb(run.d.proc.pid) < HWM_KB
-    record(*SUITE, [["daemon, inotify then SIGHUP: every verdict as validate's, time, VmHWM",
-                     f"{len(cases)} inputs dropped into the running daemon's directory, all "
-                     f"located in /status within {took:.2f} s, again after SIGHUP; "
-                     f"VmHWM {hwm // 1024} MiB; 0 DELETE, 0 PUT but the {len(OK_NAMES)} "
-                     f"valid odd files' own"]])
+    write_figures(*SUITE, [
+        ["daemon, inotify then SIGHUP: every verdict as validate's, time, VmHWM",
+         f"{len(cases)} inputs dropped into the running daemon's directory, all "
+         f"located in /status within {took:.2f} s, again after SIGHUP; "
+         f"VmHWM {hwm // 1024} MiB; 0 DELETE, 0 PUT but the {len(OK_NAMES)} "
+         f"valid odd files' own"]])
 
 
 def make_good_files_hostile(root):
@@ -343,12 +363,13 @@ def test_good_files_made_hostile_keep_their_last_good_version(hostile_run):
     run.assert_good_in_force()
     assert run.fake.count("PUT") == run.puts
     assert run.d.stop() == 0
-    record(*SUITE, [["good files made hostile in place (emptied, broken, binary, FIFO, "
-                     "/dev/zero, comment-only, unreadable, directory replaced by a file), "
-                     "files vanishing mid-read",
-                     f"{len(broken)} files: each in error with its last good version in force "
-                     f"(resources in sync, 0 DELETE, 0 PUT), through SIGHUP too; "
-                     f"{rounds} create/grow/truncate/unlink rounds in 3 s"]])
+    write_figures(*SUITE, [
+        ["good files made hostile in place (emptied, broken, binary, FIFO, "
+         "/dev/zero, comment-only, unreadable, directory replaced by a file), "
+         "files vanishing mid-read",
+         f"{len(broken)} files: each in error with its last good version in force "
+         f"(resources in sync, 0 DELETE, 0 PUT), through SIGHUP too; "
+         f"{rounds} create/grow/truncate/unlink rounds in 3 s"]])
 
 
 def test_twenty_thousand_files_at_once(hostile_run, tmp_path):
@@ -395,7 +416,8 @@ def test_twenty_thousand_files_at_once(hostile_run, tmp_path):
     assert run.d.status("")["summary"]["files"] == {"ok": 8, "error": 0}
     run.assert_good_in_force()
     assert run.d.stop() == 0
-    record(*SUITE, [["20,000 broken files at once (one rename)",
-                     f"validate {vsecs:.2f} s, max RSS {vrss // 1024} MiB; daemon: all 20,000 "
-                     f"in error in {took:.2f} s (slowest /status meanwhile {slowest[0]:.2f} s), "
-                     f"VmHWM {hwm // 1024} MiB, good files untouched"]])
+    write_figures(*SUITE, [
+        ["20,000 broken files at once (one rename)",
+         f"validate {vsecs:.2f} s, max RSS {vrss // 1024} MiB; daemon: all 20,000 "
+         f"in error in {took:.2f} s (slowest /status meanwhile {slowest[0]:.2f} s), "
+         f"VmHWM {hwm // 1024} MiB, good files untouched"]])

@@ -35,10 +35,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 
 from daemonlib import BUILD, DAEMON, Fake, NotifySocket, doc, free_port, http_get, wait_for  # noqa: E402
-from figures47 import record  # noqa: E402
+from rellib import write_figures  # noqa: E402
 from test_daemon_alerts import Receiver  # noqa: E402  (path, headers, JSON, raw body) per POST
 
-SUITE = ("security", "Security", "pytest tests/reliability/test_security.py")
+# One variant, whatever the scale: the same run in `make check` and `make reliability`.
+SUITE = ("security", {"title": "Security", "scale": "only",
+                        "command": "pytest tests/reliability/test_security.py"})
 
 ASYNCFG = os.path.join(BUILD, "asyncfg")
 
@@ -327,7 +329,7 @@ def test_canaries_never_leak(canary_run):
         with open(run.trace) as f:
             execs = [x for x in f if "execve(" in x]
         assert len(execs) == 1 and DAEMON in execs[0], execs
-    record(*SUITE, [
+    write_figures(*SUITE, [
         ["canary secrets", f"{len(run.canary)}: credentials file, systemd credential, "
          "environment (secret and session token), shared credentials file, IMDSv2 (its session "
          "token, the secret and token it hands out), alert webhook HMAC secret, a secret the "
@@ -414,7 +416,9 @@ def test_tls_verification_is_always_on(tmp_path):
                          what=f"tls-{k} refused")
             msg = r["message"].lower()
             assert "certificate" in msg or "ssl" in msg, (k, r)
-            assert resources()[f"tls-{k}"]["state"] != "in_sync"
+            # A refused certificate is configuration: permanent, not retried with backoff.
+            assert r["class"] == "permanent", (k, r)
+            assert resources()[f"tls-{k}"]["state"] == "error"
             refused[k] = r["message"]
         ctl.request("GET", "/_fake/configs")
         live = {c["function"]: c["config"] for c in json.loads(ctl.getresponse().read())}
@@ -423,9 +427,10 @@ def test_tls_verification_is_always_on(tmp_path):
         assert live.get("tls-wrong", {}).get("MaximumRetryAttempts") is None
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=30) == 0
-        record(*SUITE, [["https endpoint, self-signed certificate",
-                         f"no caFile: refused ({refused['none']}); wrong caFile: refused "
-                         f"({refused['wrong']}); its own certificate as caFile: in sync"]])
+        write_figures(*SUITE, [
+            ["https endpoint, self-signed certificate",
+             f"no caFile: refused ({refused['none']}); wrong caFile: refused "
+             f"({refused['wrong']}); its own certificate as caFile: in sync"]])
     finally:
         if daemon and daemon.poll() is None:
             daemon.kill()

@@ -387,11 +387,41 @@ static void test_format(void **state) {
         }
 }
 
+/* The detail leaves the class out, for lines that show it apart: /status once read
+ * "transient: get failed: transient: malformed response (Bad message)". */
+static void test_format_detail(void **state) {
+        static const struct {
+                CloudError e;
+                const char *want;
+        } details[] = {
+                { { .class = CLOUD_ERROR_TRANSIENT,
+                    .error = -EBADMSG,
+                    .message = (char *) "malformed response" },
+                  "malformed response (Bad message)" },
+                { { .class = CLOUD_ERROR_PERMANENT,
+                    .http_status = 404,
+                    .message = (char *) "gone" },
+                  "HTTP 404: gone" },
+                { { .class = CLOUD_ERROR_TRANSIENT, .error = -ECONNRESET },
+                  "(Connection reset by peer)" },
+                { { .class = CLOUD_ERROR_THROTTLED, .retry_after_usec = 1000000 },
+                  "retry after 1.0s" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(details); i++) {
+                _cleanup_free_ char *s = NULL;
+
+                assert_int_equal(cloud_error_format_detail(&details[i].e, &s), 0);
+                assert_string_equal(s, details[i].want);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_classification), cmocka_unit_test(test_details),
                 cmocka_unit_test(test_retry_after),    cmocka_unit_test(test_message_sanitising),
                 cmocka_unit_test(test_tables),         cmocka_unit_test(test_format),
+                cmocka_unit_test(test_format_detail),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

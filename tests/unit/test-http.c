@@ -1207,9 +1207,9 @@ static void test_tls_ca_file(void **state) {
         if (!have_tls)
                 skip();
         check_tls("ca.pem", 0);
-        check_tls("other.pem", -EPROTO);
-        check_tls(NULL, -EPROTO); /* the system's trust store does not know our CA */
-        check_tls("missing.pem", -EPROTO);
+        check_tls("other.pem", -EKEYREJECTED);
+        check_tls(NULL, -EKEYREJECTED); /* the system's trust store does not know our CA */
+        check_tls("missing.pem", -EKEYREJECTED);
 }
 
 /* ---- setup --------------------------------------------------------------------------------- */

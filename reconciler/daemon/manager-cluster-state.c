@@ -7,6 +7,7 @@
  * with our epoch, and the writes it holds are reported in sync only once the txn succeeded
  * (DESIGN.md §3.10). A failed compare means the bucket is not ours any more: its records are
  * dropped, never retried as ours, and counted in asyncfg_fenced_writes_total{kind="state"}. */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "lib/log.h"
@@ -23,6 +24,7 @@ typedef struct StateRow {
         char *value; /* NULL: delete */
         size_t size;
         unsigned bucket;
+        int64_t epoch; /* compared in its txn */
 } StateRow;
 
 struct ClusterStateStore {
@@ -39,6 +41,10 @@ struct ClusterStateStore {
         char **acks; /* the writes it acknowledges (strv) */
         size_t n_acks;
         bool in_flight;
+        /* identity → the epoch (int64_t, owned) its cloud write started under: its record is
+         * written under that epoch or not at all (the bucket may have been lost and taken
+         * again in between, by us or by another member that wrote since). */
+        Hashmap *write_epochs;
 };
 
 typedef struct LoadCall {
@@ -169,8 +175,10 @@ static void state_batch_end(ClusterStateStore *s) {
 /* Rows from `from` on were not written: changed again, for the next save. */
 static void state_rows_retry(ClusterStateStore *s, size_t from, size_t to) {
         for (size_t i = from; i < to; i++) {
-                if (cluster_epoch(s->cluster, s->rows[i].bucket) != 0)
-                        (void) state_store_mark_changed(s->manager->state, s->rows[i].ident);
+                if (cluster_epoch(s->cluster, s->rows[i].bucket) != 0 &&
+                    state_store_mark_changed(s->manager->state, s->rows[i].ident) >= 0)
+                        /* retried under the epoch it was meant for, or not at all */
+                        cluster_state_note_write(s, s->rows[i].ident, s->rows[i].epoch);
                 s->writing[s->rows[i].bucket]--;
         }
 }
@@ -204,8 +212,9 @@ static void state_txn_fenced(ClusterStateStore *s, const EtcdTxnResult *res) {
                                     row->bucket)
                                 seen = r->kvs[0].create_revision;
                 }
-                if (epoch != 0 && seen == epoch)
-                        (void) state_store_mark_changed(s->manager->state, row->ident);
+                if (epoch != 0 && seen == epoch && seen == row->epoch &&
+                    state_store_mark_changed(s->manager->state, row->ident) >= 0)
+                        cluster_state_note_write(s, row->ident, row->epoch);
                 else {
                         manager_cluster_count_fenced(s->manager, "state");
                         log_warning("Not recording '%s' in etcd: bucket %u is no longer this "
@@ -282,7 +291,7 @@ static int state_txn_add(ClusterStateStore *s, StateTxn *t, const StateRow *row)
                 t->compares[j] = (EtcdCompare){ .key = t->claim_keys[j],
                                                 .target = ETCD_COMPARE_CREATE,
                                                 .result = ETCD_COMPARE_EQUAL,
-                                                .number = cluster_epoch(s->cluster, row->bucket) };
+                                                .number = row->epoch };
                 t->failure[j] = (EtcdOp){ .type = ETCD_OP_RANGE, .key = t->claim_keys[j] };
                 t->n_compares++;
         }
@@ -310,13 +319,43 @@ static void state_txn_send(ClusterStateStore *s) {
                 on_state_txn(cluster_etcd(s->cluster), k, NULL, s);
 }
 
+typedef struct WriteEpoch {
+        int64_t epoch;
+        char key[]; /* the map's key */
+} WriteEpoch;
+
+void cluster_state_note_write(ClusterStateStore *s, const char *key, int64_t epoch) {
+        WriteEpoch *e = hashmap_get(s->write_epochs, key);
+
+        if (!e) {
+                e = malloc(offsetof(WriteEpoch, key) + strlen(key) + 1);
+                if (!e)
+                        return; /* then checked against the epoch of the save */
+                strcpy(e->key, key);
+                if (hashmap_put(s->write_epochs, e->key, e) < 0) {
+                        free(e);
+                        return;
+                }
+        }
+        e->epoch = epoch;
+}
+
+/* Whether ident's record may be written under the bucket's epoch now: the epoch its last
+ * cloud write started under, if any, is that one. */
+static bool state_row_is_ours(ClusterStateStore *s, const char *ident, unsigned bucket) {
+        int64_t now = cluster_epoch(s->cluster, bucket);
+        _cleanup_free_ WriteEpoch *e = hashmap_remove(s->write_epochs, ident);
+
+        return now != 0 && (!e || e->epoch == now);
+}
+
 /* One changed record: a row of the batch if its bucket is ours, else dropped (fenced). */
 static int state_collect_row(const char *ident, const char *value, size_t size, void *userdata) {
         ClusterStateStore *s = userdata;
         unsigned b = cluster_bucket_of(ident);
         StateRow *rows, *row;
 
-        if (cluster_epoch(s->cluster, b) == 0) {
+        if (!state_row_is_ours(s, ident, b)) {
                 manager_cluster_count_fenced(s->manager, "state");
                 return 0;
         }
@@ -325,7 +364,7 @@ static int state_collect_row(const char *ident, const char *value, size_t size, 
                 return -ENOMEM;
         s->rows = rows;
         row = &s->rows[s->n_rows];
-        *row = (StateRow){ .bucket = b, .size = size };
+        *row = (StateRow){ .bucket = b, .size = size, .epoch = cluster_epoch(s->cluster, b) };
         if (asprintf(&row->key, "%s%u/%s", s->state_prefix, b, ident) < 0)
                 return -ENOMEM;
         row->ident = strdup(ident);
@@ -382,7 +421,8 @@ int cluster_state_new(Manager *m, Cluster *c, const ClusterConfig *cc, ClusterSt
                 return -ENOMEM;
         s->manager = m;
         s->cluster = c;
-        if (cluster_etcd_prefix(cc, "state/", &s->state_prefix) < 0 ||
+        s->write_epochs = hashmap_new();
+        if (!s->write_epochs || cluster_etcd_prefix(cc, "state/", &s->state_prefix) < 0 ||
             cluster_etcd_prefix(cc, "claims/", &s->claims_prefix) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(s);
@@ -390,11 +430,16 @@ int cluster_state_new(Manager *m, Cluster *c, const ClusterConfig *cc, ClusterSt
 }
 
 ClusterStateStore *cluster_state_free(ClusterStateStore *s) {
+        void *v;
+
         if (!s)
                 return NULL;
         state_batch_end(s);
         strv_free(s->acks);
         clock_timer_free(s->load_timer);
+        for (size_t i = 0; hashmap_iterate(s->write_epochs, &i, NULL, &v);)
+                free(v);
+        hashmap_free(s->write_epochs);
         free(s->state_prefix);
         free(s->claims_prefix);
         free(s);

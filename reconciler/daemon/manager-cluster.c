@@ -298,8 +298,11 @@ int manager_cluster_fence(Manager *m, const char *key, const char *kind) {
                 log_debug("Not starting a %s of '%s': %s.", kind, key,
                           k == -ESTALE ? "past the lease's time guard"
                                        : "its bucket is not this member's");
+                return k;
         }
-        return k;
+        cluster_state_note_write(m->cluster->state, key,
+                                 cluster_epoch(m->cluster->cluster, cluster_bucket_of(key)));
+        return 0;
 }
 
 void manager_cluster_count_fenced(Manager *m, const char *kind) {

@@ -223,6 +223,8 @@ void cluster_state_load_bucket(ClusterStateStore *s, unsigned bucket);
 /* Whether bucket has records on their way to etcd (its claim must wait for them). */
 bool cluster_state_busy(const ClusterStateStore *s, unsigned bucket);
 int cluster_state_save(ClusterStateStore *s);
+/* A cloud write of key starts under epoch: its record goes to etcd under it or not at all. */
+void cluster_state_note_write(ClusterStateStore *s, const char *key, int64_t epoch);
 
 /* READY=1 waits for it (joined, or the first attempt failed: cluster.c says why). */
 bool manager_cluster_is_settled(const Manager *m);

@@ -1065,8 +1065,13 @@ static void store_unmark_dirty(StateStore *s, const char *key) {
 
 int state_store_load_row(StateStore *s, const char *key, const char *value, size_t size,
                          DiagList *diags) {
+        _cleanup_(diag_list_done) DiagList ignored = {};
         int r;
 
+        if (!diags) {
+                diag_list_init(&ignored);
+                diags = &ignored;
+        }
         store_lock(s);
         (void) store_remove(s, key);
         s->reading = "etcd";

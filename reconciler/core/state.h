@@ -187,7 +187,8 @@ int state_store_load_json(StateStore *s, const char *data, size_t size, DiagList
  * loads rows (state_store_load_row()) and writes the changes (state_store_take_changes()). */
 int state_store_new_memory(StateStore **ret);
 /* Replaces key's record with the row value (size bytes, a record's JSON as a back end holds
- * it), not as a change: 0, -EBADMSG (reported in diags, the record is then gone), -ENOMEM. */
+ * it), not as a change: 0, -EBADMSG (reported in diags, which may be NULL; the record is then
+ * gone), -ENOMEM. */
 int state_store_load_row(StateStore *s, const char *key, const char *value, size_t size,
                          DiagList *diags);
 /* Drops key's record from memory, and its change if any, without writing anything. */

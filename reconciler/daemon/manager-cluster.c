@@ -53,8 +53,10 @@ static int cluster_metrics_register(ManagerCluster *mc, Metrics *r) {
                                             "fence counts it.",
                                             NULL, &mc->lease_remaining)
                        ?: metrics_add_counter(r, "asyncfg_fenced_writes_total",
-                                              "Cloud writes not started because the member "
-                                              "could no longer be sure it held the bucket.",
+                                              "Cloud writes not started (put, delete) or "
+                                              "state records not written (state) because the "
+                                              "member could no longer be sure it held the "
+                                              "bucket.",
                                               (const char *const[]){ "kind", NULL },
                                               &mc->fenced_writes)
                        ?: metrics_add_histogram(r, "asyncfg_handover_seconds",

@@ -15,6 +15,9 @@
 #include "reconciler/daemon/manager-internal.h"
 
 #define STATE_LOAD_RETRY_USEC (500 * USEC_PER_MSEC)
+/* Bucket reads in flight at once: the client runs 8 kv calls per endpoint, and 1024 reads at
+ * a start would queue the claim and release txns behind them. */
+#define STATE_LOADS_MAX 3u
 /* etcd's --max-txn-ops (128 by default) bounds the compares and each branch's ops. */
 #define STATE_TXN_OPS 100u
 
@@ -34,6 +37,7 @@ struct ClusterStateStore {
         ClockTimer *load_timer;
         bool load_wanted[CLUSTER_BUCKETS];
         bool loading[CLUSTER_BUCKETS];
+        unsigned n_loading;
         unsigned writing[CLUSTER_BUCKETS]; /* rows of the batch in flight */
         /* The batch being written, one txn of up to STATE_TXN_OPS rows at a time. */
         StateRow *rows;
@@ -110,6 +114,12 @@ static void on_bucket_read(EtcdClient *e, int error, const EtcdRangeResult *res,
         if (error == -ECANCELED)
                 return;
         s->loading[b] = false;
+        s->n_loading--;
+        /* The next ones waiting; after a failure, not before the retry's delay. */
+        (void) manager_arm_timer_earliest(s->manager, &s->load_timer,
+                                          clock_now(s->manager->clock) +
+                                                  (error < 0 ? STATE_LOAD_RETRY_USEC : 0),
+                                          on_load_timer);
         if (cluster_epoch(s->cluster, b) == 0)
                 return; /* not ours any more */
         if (error < 0 || state_forget_bucket(s, b) < 0) {
@@ -118,9 +128,6 @@ static void on_bucket_read(EtcdClient *e, int error, const EtcdRangeResult *res,
                                   "retrying.",
                                   b, strna(etcd_client_error_detail(e)));
                 s->load_wanted[b] = true;
-                (void) manager_arm_timer_earliest(
-                        s->manager, &s->load_timer,
-                        clock_now(s->manager->clock) + STATE_LOAD_RETRY_USEC, on_load_timer);
                 return;
         }
         state_load_rows(s, res);
@@ -131,14 +138,17 @@ static void state_load_send(ClusterStateStore *s, unsigned bucket) {
         _cleanup_free_ char *key = NULL, *end = NULL;
         LoadCall *call;
 
-        if (s->loading[bucket] || asprintf(&key, "%s%u/", s->state_prefix, bucket) < 0 ||
+        if (s->loading[bucket] || s->n_loading >= STATE_LOADS_MAX ||
+            asprintf(&key, "%s%u/", s->state_prefix, bucket) < 0 ||
             etcd_prefix_range_end(key, &end) < 0 || !(call = calloc(1, sizeof(LoadCall))))
                 return;
         *call = (LoadCall){ s, bucket };
         s->load_wanted[bucket] = false;
         s->loading[bucket] = true;
+        s->n_loading++;
         if (etcd_range(cluster_etcd(s->cluster), key, end, 0, 0, on_bucket_read, call) < 0) {
                 s->loading[bucket] = false;
+                s->n_loading--;
                 s->load_wanted[bucket] = true;
                 free(call);
         }
@@ -147,7 +157,7 @@ static void state_load_send(ClusterStateStore *s, unsigned bucket) {
 static int on_load_timer(ClockTimer *t, usec_t now, void *userdata) {
         ClusterStateStore *s = manager_cluster_state(userdata);
 
-        for (unsigned b = 0; b < CLUSTER_BUCKETS; b++)
+        for (unsigned b = 0; b < CLUSTER_BUCKETS && s->n_loading < STATE_LOADS_MAX; b++)
                 if (s->load_wanted[b] && cluster_epoch(s->cluster, b) != 0)
                         state_load_send(s, b);
         return 0;

@@ -350,25 +350,34 @@ void cluster_state_note_write(ClusterStateStore *s, const char *key, int64_t epo
         e->epoch = epoch;
 }
 
-/* Whether ident's record may be written under the bucket's epoch now: the epoch its last
- * cloud write started under, if any, is that one. */
-static bool state_row_is_ours(ClusterStateStore *s, const char *ident, unsigned bucket) {
+/* Whether ident's record may be written under the bucket's epoch now: 1 if so (the epoch its
+ * last cloud write started under, if any, is that one), 0 if it is not ours and no write of
+ * ours is behind it (a record of a bucket handed over: dropped), -ESTALE if it records a write
+ * and the bucket is no longer ours under that write's epoch (fenced). */
+static int state_row_is_ours(ClusterStateStore *s, const char *ident, unsigned bucket) {
         int64_t now = cluster_epoch(s->cluster, bucket);
         _cleanup_free_ WriteEpoch *e = hashmap_remove(s->write_epochs, ident);
 
-        return now != 0 && (!e || e->epoch == now);
+        if (now != 0 && (!e || e->epoch == now))
+                return 1;
+        return e ? -ESTALE : 0;
 }
 
-/* One changed record: a row of the batch if its bucket is ours, else dropped (fenced). */
+/* One changed record: a row of the batch if its bucket is ours, else dropped. */
 static int state_collect_row(const char *ident, const char *value, size_t size, void *userdata) {
         ClusterStateStore *s = userdata;
         unsigned b = cluster_bucket_of(ident);
         StateRow *rows, *row;
+        int k = state_row_is_ours(s, ident, b);
 
-        if (!state_row_is_ours(s, ident, b)) {
+        if (k == -ESTALE) {
                 manager_cluster_count_fenced(s->manager, "state");
-                return 0;
+                log_warning("Not recording '%s' in etcd: bucket %u is no longer this member's "
+                            "under the claim its write started in.",
+                            ident, b);
         }
+        if (k <= 0)
+                return 0;
         rows = reallocarray(s->rows, s->n_rows + 1, sizeof(StateRow));
         if (!rows)
                 return -ENOMEM;

@@ -12,6 +12,8 @@
  *   manager-budget.c   the drift-poll interval each account's rate limit allows: /status, the
  *                      gauge, a log line when stretching starts and ends
  *   manager-cluster.c  cluster mode: the buckets it schedules, the fence, leaving, the views
+ *   manager-cluster-state.c  cluster mode: the state records in etcd, read per bucket taken,
+ *                      written in epoch-checked txns
  * What happens to one resource (its states, runs, removal, orphans) is in resource.h. */
 
 #include <stdbool.h>

@@ -971,21 +971,19 @@ int state_store_write_json(StateStore *s, FILE *f) {
         return r == -EINVAL ? -ENOMEM : r;
 }
 
+static int store_encode_row(const StateStore *s, const char *key, char **ret, size_t *ret_size);
+
 /* Writes key's row: its record's value, or a delete when the record is gone. */
 static int state_save_row(StateStore *s, const char *key) {
-        const StateRecord *rec = store_find(s, key);
         _cleanup_free_ char *value = NULL;
-        JsonWriter w;
         size_t size;
         int r;
 
-        if (!rec)
-                return s->ops->delete (s->backend, key);
-        json_writer_init_compact(&w);
-        state_record_write_value(&w, rec);
-        r = json_writer_take(&w, &value, &size);
+        r = store_encode_row(s, key, &value, &size);
         if (r < 0)
-                return r == -EINVAL ? -ENOMEM : r;
+                return r;
+        if (!value)
+                return s->ops->delete (s->backend, key);
         return s->ops->put(s->backend, key, value);
 }
 
@@ -998,6 +996,8 @@ static int store_save(StateStore *s) {
                 return 0;
         if (s->readonly)
                 return -EROFS;
+        if (!s->backend)
+                return -EOPNOTSUPP; /* state_store_new_memory(): its owner writes the changes */
         r = s->ops->begin(s->backend);
         if (r < 0)
                 return r;
@@ -1037,4 +1037,103 @@ size_t state_store_pending(const StateStore *s) {
 void state_store_set_busy_timeout(StateStore *s, unsigned msec) {
         if (s && s->backend)
                 s->ops->set_busy_timeout(s->backend, msec);
+}
+
+/* ---- a store without a back end (cluster mode: the records live in etcd) ------------------ */
+
+int state_store_new_memory(StateStore **ret) {
+        _cleanup_(state_store_freep) StateStore *s = calloc(1, sizeof(StateStore));
+
+        if (!s)
+                return -ENOMEM;
+        pthread_mutex_init(&s->lock, NULL);
+        s->sorted = true;
+        s->ops = &state_backend_sqlite; /* never opened: s->backend stays NULL */
+        s->index = hashmap_new();
+        s->dirty = hashmap_new();
+        s->pool = hashmap_new();
+        if (!s->index || !s->dirty || !s->pool)
+                return -ENOMEM;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+/* Forgets that key changed (its record is what the back end holds, or not ours to write). */
+static void store_unmark_dirty(StateStore *s, const char *key) {
+        free(hashmap_remove(s->dirty, key));
+}
+
+int state_store_load_row(StateStore *s, const char *key, const char *value, size_t size,
+                         DiagList *diags) {
+        _cleanup_(diag_list_done) DiagList ignored = {};
+        int r;
+
+        if (!diags) {
+                diag_list_init(&ignored);
+                diags = &ignored;
+        }
+        store_lock(s);
+        (void) store_remove(s, key);
+        s->reading = "etcd";
+        s->loading_diags = diags;
+        r = state_load_row(key, value, size, s);
+        s->loading_diags = NULL;
+        s->reading = NULL;
+        store_unmark_dirty(s, key);
+        store_unlock(s);
+        return r;
+}
+
+void state_store_forget(StateStore *s, const char *key) {
+        store_lock(s);
+        (void) store_remove(s, key);
+        store_unmark_dirty(s, key);
+        store_unlock(s);
+}
+
+int state_store_mark_changed(StateStore *s, const char *key) {
+        int r;
+
+        store_lock(s);
+        r = store_mark_dirty(s, key);
+        store_unlock(s);
+        return r;
+}
+
+/* The row of key as a back end would write it: its record's JSON, or NULL when it is gone. */
+static int store_encode_row(const StateStore *s, const char *key, char **ret, size_t *ret_size) {
+        const StateRecord *rec = store_find(s, key);
+        JsonWriter w;
+        int r;
+
+        *ret = NULL;
+        *ret_size = 0;
+        if (!rec)
+                return 0;
+        json_writer_init_compact(&w);
+        state_record_write_value(&w, rec);
+        r = json_writer_take(&w, ret, ret_size);
+        return r == -EINVAL ? -ENOMEM : r;
+}
+
+int state_store_take_changes(StateStore *s, StateBackendRowFunc fn, void *userdata) {
+        const char *key;
+        size_t i = 0;
+        int r = 0;
+
+        store_lock(s);
+        while (r >= 0 && hashmap_iterate(s->dirty, &i, &key, NULL)) {
+                _cleanup_free_ char *value = NULL;
+                size_t size;
+
+                r = store_encode_row(s, key, &value, &size);
+                if (r >= 0)
+                        r = fn(key, value, size, userdata);
+        }
+        if (r >= 0) {
+                store_dirty_reset(s);
+                r = s->dirty ? 0 : -ENOMEM;
+        }
+        store_unlock(s);
+        return r;
 }

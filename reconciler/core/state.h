@@ -44,6 +44,7 @@
 #include "clouds/model.h"
 #include "lib/diag.h"
 #include "lib/macro.h"
+#include "reconciler/core/state-backend.h"
 
 #define STATE_JSON_NAME "state.json"
 #define STATE_MIGRATED_SUFFIX ".migrated"
@@ -179,3 +180,22 @@ int state_store_write_json(StateStore *s, FILE *f);
 /* Loads the state.json document data into s (a parser that a fuzzer reaches); problems are
  * reported as state.json:line:col. 0, -EBADMSG, -EPROTONOSUPPORT, -ENOMEM. */
 int state_store_load_json(StateStore *s, const char *data, size_t size, DiagList *diags);
+
+/* ---- cluster mode: the records live in etcd, written by the daemon's cluster code ---------- */
+
+/* An empty store without a back end: state_store_save() fails with -EOPNOTSUPP; its owner
+ * loads rows (state_store_load_row()) and writes the changes (state_store_take_changes()). */
+int state_store_new_memory(StateStore **ret);
+/* Replaces key's record with the row value (size bytes, a record's JSON as a back end holds
+ * it), not as a change: 0, -EBADMSG (reported in diags, which may be NULL; the record is then
+ * gone), -ENOMEM. */
+int state_store_load_row(StateStore *s, const char *key, const char *value, size_t size,
+                         DiagList *diags);
+/* Drops key's record from memory, and its change if any, without writing anything. */
+void state_store_forget(StateStore *s, const char *key);
+/* Counts key as changed again (its write failed and is to be retried): 0 or -ENOMEM. */
+int state_store_mark_changed(StateStore *s, const char *key);
+/* Calls fn for every key changed since the last take (or save) with its row: the record's
+ * JSON, or NULL and 0 when the record was removed; then forgets them as changed. A negative
+ * return of fn stops the walk, keeps every change pending, and is returned. */
+int state_store_take_changes(StateStore *s, StateBackendRowFunc fn, void *userdata);

@@ -328,6 +328,14 @@ bool cluster_holds(const Cluster *c, unsigned bucket) {
                (c->mine[bucket] & (BUCKET_HELD | BUCKET_DRAINING)) == BUCKET_HELD;
 }
 
+int64_t cluster_epoch(const Cluster *c, unsigned bucket) {
+        return bucket < CLUSTER_BUCKETS && (c->mine[bucket] & BUCKET_HELD) ? c->epoch[bucket] : 0;
+}
+
+EtcdClient *cluster_etcd(const Cluster *c) {
+        return c->etcd;
+}
+
 int cluster_check_write(Cluster *c, unsigned bucket) {
         if (bucket >= CLUSTER_BUCKETS || !(c->mine[bucket] & BUCKET_HELD) ||
             c->phase != CLUSTER_JOINED)

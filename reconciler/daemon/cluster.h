@@ -68,6 +68,10 @@ void cluster_bucket_idle(Cluster *c, unsigned bucket);
 
 /* Whether bucket's resources are ours to schedule: our claim, not being handed over. */
 bool cluster_holds(const Cluster *c, unsigned bucket);
+/* The epoch (claim create revision) of bucket while we hold it, draining or not; 0 if not. */
+int64_t cluster_epoch(const Cluster *c, unsigned bucket);
+/* The member's etcd client (the state store's writes go through it too). */
+struct EtcdClient *cluster_etcd(const Cluster *c);
 /* Whether a cloud write may start now: 0, or -ESTALE (past the time guard, or the claims not
  * re-read since the deadline passed) or -ENOLCK (the bucket is not ours, or being handed over). */
 int cluster_check_write(Cluster *c, unsigned bucket);

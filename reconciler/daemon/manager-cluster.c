@@ -16,7 +16,8 @@ static const double handover_buckets[] = { 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 3
 
 struct ManagerCluster {
         Cluster *cluster;
-        char *user_agent; /* the cloud engine's; outlives it */
+        ClusterStateStore *state; /* the records in etcd */
+        char *user_agent;         /* the cloud engine's; outlives it */
         ClockTimer *scan_timer;
         uint8_t pending[CLUSTER_BUCKETS]; /* held or dropped since the last scan */
         bool leaving_call;
@@ -52,8 +53,10 @@ static int cluster_metrics_register(ManagerCluster *mc, Metrics *r) {
                                             "fence counts it.",
                                             NULL, &mc->lease_remaining)
                        ?: metrics_add_counter(r, "asyncfg_fenced_writes_total",
-                                              "Cloud writes not started because the member "
-                                              "could no longer be sure it held the bucket.",
+                                              "Cloud writes not started (put, delete) or "
+                                              "state records not written (state) because the "
+                                              "member could no longer be sure it held the "
+                                              "bucket.",
                                               (const char *const[]){ "kind", NULL },
                                               &mc->fenced_writes)
                        ?: metrics_add_histogram(r, "asyncfg_handover_seconds",
@@ -160,7 +163,15 @@ static void cluster_pend(Manager *m, unsigned bucket) {
 }
 
 static void hook_bucket_taken(Cluster *c, unsigned bucket, void *userdata) {
-        cluster_pend(userdata, bucket);
+        Manager *m = userdata;
+
+        /* Its records first: a resource scheduled without them would take drift for change. */
+        cluster_state_load_bucket(m->cluster->state, bucket);
+}
+
+void manager_cluster_bucket_loaded(Manager *m, unsigned bucket) {
+        if (cluster_holds(m->cluster->cluster, bucket))
+                cluster_pend(m, bucket);
 }
 
 static void hook_bucket_dropped(Cluster *c, unsigned bucket, void *userdata) {
@@ -172,6 +183,8 @@ static bool hook_bucket_busy(Cluster *c, unsigned bucket, void *userdata) {
         _cleanup_free_ Resource **a = NULL;
         size_t n;
 
+        if (cluster_state_busy(m->cluster->state, bucket))
+                return true;
         if (m->n_runs == 0)
                 return false;
         if (resource_table_sorted(&m->table, NULL, &a, &n) < 0)
@@ -255,6 +268,9 @@ int manager_cluster_setup(Manager *m, const DaemonConfig *c) {
                 explicit_bzero(password, strlen(password));
         if (k < 0)
                 return log_error_errno(k, "Failed to set up the etcd client: %m");
+        k = cluster_state_new(m, m->cluster->cluster, c->cluster, &m->cluster->state);
+        if (k < 0)
+                return log_oom();
         k = cluster_metrics_register(m->cluster, m->metrics->registry);
         if (k < 0)
                 return log_error_errno(k, "Failed to register the cluster metrics: %m");
@@ -284,8 +300,23 @@ int manager_cluster_fence(Manager *m, const char *key, const char *kind) {
                 log_debug("Not starting a %s of '%s': %s.", kind, key,
                           k == -ESTALE ? "past the lease's time guard"
                                        : "its bucket is not this member's");
+                return k;
         }
-        return k;
+        cluster_state_note_write(m->cluster->state, key,
+                                 cluster_epoch(m->cluster->cluster, cluster_bucket_of(key)));
+        return 0;
+}
+
+void manager_cluster_count_fenced(Manager *m, const char *kind) {
+        (void) metrics_counter_inc(m->cluster->fenced_writes, kind);
+}
+
+int manager_cluster_save(Manager *m) {
+        return cluster_state_save(m->cluster->state);
+}
+
+ClusterStateStore *manager_cluster_state(Manager *m) {
+        return m->cluster->state;
 }
 
 void manager_cluster_run_ended(Manager *m, const char *key) {
@@ -313,8 +344,9 @@ void manager_cluster_free(Manager *m) {
 
         if (!mc)
                 return;
-        mc->left = true; /* no stop from inside the free */
-        mc->cluster = cluster_free(mc->cluster);
+        mc->left = true;                         /* no stop from inside the free */
+        mc->cluster = cluster_free(mc->cluster); /* its etcd calls end first */
+        mc->state = cluster_state_free(mc->state);
         clock_timer_free(mc->scan_timer);
         free(mc->user_agent);
         free(mc);

@@ -12,6 +12,8 @@
  *   manager-budget.c   the drift-poll interval each account's rate limit allows: /status, the
  *                      gauge, a log line when stretching starts and ends
  *   manager-cluster.c  cluster mode: the buckets it schedules, the fence, leaving, the views
+ *   manager-cluster-state.c  cluster mode: the state records in etcd, read per bucket taken,
+ *                      written in epoch-checked txns
  * What happens to one resource (its states, runs, removal, orphans) is in resource.h. */
 
 #include <stdbool.h>
@@ -127,6 +129,10 @@ void manager_release_retired(Manager *m);
  * desired state again; logged. */
 void manager_reload(Manager *m);
 int manager_add_ack(Manager *m, const char *key);
+/* Reports acks[0..n_acks) (keys of writes now recorded) in sync; frees them. */
+void manager_report_written(Manager *m, char **acks, size_t n_acks);
+/* A save failed: retried after MANAGER_COMMIT_RETRY_USEC. */
+void manager_save_failed(Manager *m);
 /* Arms the timer *t (created on first use on the manager's clock, userdata m) for when (the
  * clock's time), unless it is already due earlier. 0 or a negative errno. */
 int manager_arm_timer_earliest(Manager *m, ClockTimer **t, usec_t when,
@@ -202,6 +208,26 @@ bool manager_cluster_schedules(const Manager *m, const char *key);
  * asyncfg_fenced_writes_total{kind}) when it must not start. */
 int manager_cluster_fence(Manager *m, const char *key, const char *kind);
 void manager_cluster_run_ended(Manager *m, const char *key);
+/* Sends the changed state records to etcd: 1 (a txn started), 0, or -errno. */
+int manager_cluster_save(Manager *m);
+/* A taken bucket's records were read: its resources are scheduled. */
+void manager_cluster_bucket_loaded(Manager *m, unsigned bucket);
+void manager_cluster_count_fenced(Manager *m, const char *kind);
+struct ClusterStateStore *manager_cluster_state(Manager *m);
+
+/* manager-cluster-state.c: the state records in etcd (cluster mode) */
+typedef struct ClusterStateStore ClusterStateStore;
+int cluster_state_new(Manager *m, Cluster *c, const ClusterConfig *cc, ClusterStateStore **ret);
+ClusterStateStore *cluster_state_free(ClusterStateStore *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ClusterStateStore *, cluster_state_free);
+/* Reads bucket's records (it was taken), then manager_cluster_bucket_loaded(). */
+void cluster_state_load_bucket(ClusterStateStore *s, unsigned bucket);
+/* Whether bucket has records on their way to etcd (its claim must wait for them). */
+bool cluster_state_busy(const ClusterStateStore *s, unsigned bucket);
+int cluster_state_save(ClusterStateStore *s);
+/* A cloud write of key starts under epoch: its record goes to etcd under it or not at all. */
+void cluster_state_note_write(ClusterStateStore *s, const char *key, int64_t epoch);
+
 /* READY=1 waits for it (joined, or the first attempt failed: cluster.c says why). */
 bool manager_cluster_is_settled(const Manager *m);
 /* Stopping with no run in flight: 1 while the member is still leaving (manager_check_stopped()

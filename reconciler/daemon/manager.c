@@ -42,23 +42,50 @@ int manager_add_ack(Manager *m, const char *key) {
         return 0;
 }
 
-/* Reports the writes that the last commit made durable. */
-static void manager_report_acks(Manager *m) {
-        for (size_t i = 0; i < m->n_acks; i++) {
-                Resource *r = resource_table_get(&m->table, m->acks[i]);
+void manager_report_written(Manager *m, char **acks, size_t n_acks) {
+        for (size_t i = 0; i < n_acks; i++) {
+                Resource *r = resource_table_get(&m->table, acks[i]);
 
                 if (r && r->state == RESOURCE_STATE_CHANGING && !resource_run_in_flight(r))
                         resource_report_written(r);
-                free(m->acks[i]);
+                free(acks[i]);
         }
-        free(m->acks);
+        free(acks);
+}
+
+/* Reports the writes that the last commit made durable. */
+static void manager_report_acks(Manager *m) {
+        manager_report_written(m, m->acks, m->n_acks);
         m->acks = NULL;
         m->n_acks = 0;
 }
 
+void manager_save_failed(Manager *m) {
+        m->save_failed = true;
+        manager_schedule_save(m);
+}
+
+/* Cluster mode: the records go to etcd, and the writes are reported once they are there. */
+static void manager_save_cluster(Manager *m) {
+        int k = manager_cluster_save(m);
+
+        m->last_save_usec = clock_now(m->clock);
+        m->save_failed = false;
+        if (k < 0) {
+                log_error_errno(k, "Failed to prepare the state records for etcd: %m");
+                manager_save_failed(m);
+        }
+}
+
 /* Commits the state store, then reports the writes it holds; a failed commit reports none. */
 static void manager_save_now(Manager *m) {
-        int k = state_store_save(m->state);
+        int k;
+
+        if (m->cluster) {
+                manager_save_cluster(m);
+                return;
+        }
+        k = state_store_save(m->state);
 
         m->last_save_usec = clock_now(m->clock);
         m->save_failed = k < 0 && k != -EBUSY;
@@ -533,6 +560,11 @@ static int manager_open_state(Manager *m) {
         _cleanup_free_ char *moved = NULL;
         int k;
 
+        if (m->cluster) {
+                /* The records are in etcd, read bucket by bucket as they are taken. */
+                k = state_store_new_memory(&m->state);
+                return k < 0 ? log_error_errno(k, "Failed to set up the state store: %m") : 0;
+        }
         diag_list_init(&diags);
         k = state_remove_stale_temp(dir);
         if (k > 0)

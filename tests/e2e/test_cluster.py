@@ -17,7 +17,7 @@ import pytest
 from clusterlib import (ClaimMonitor, Member, aws_key, bucket_of, check_writes, cloud_writes,
                         owner, wait_split, write_docs)
 from daemonlib import doc, fake, wait_for  # noqa: F401  (fixture)
-from etcdlib import EtcdCluster, etcd_available
+from etcdlib import EtcdCluster, b64, etcd_available
 
 pytestmark = pytest.mark.skipif(not etcd_available(), reason="no /usr/bin/etcd")
 
@@ -175,3 +175,73 @@ def test_etcd_unreachable_at_start_ready_and_writes_nothing(tmp_path, fake):
         assert "could not join the cluster" in m.logtext()
     finally:
         m.close()
+
+
+STATE = "/asyncfg/t/state/"
+
+
+def state_records(etcd):
+    """{identity: record} of the state/ keys, each checked to sit under its own bucket."""
+    out = {}
+    for key, kv in etcd.get_prefix(STATE).items():
+        bucket, ident = key[len(STATE):].split("/", 1)
+        assert int(bucket) == bucket_of(ident), key
+        out[ident] = json.loads(kv["value"])
+    return out
+
+
+def cluster_status_json(member):
+    p = subprocess.run([os.path.join(os.environ.get("ASYNCFG_BUILD_DIR", "build"), "asyncfg"),
+                        "status", "--cluster", "--config", member.config, "-o", "json"],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def test_state_in_etcd_read_by_the_new_owner(tmp_path, fake, etcd, members):
+    """The records are in etcd, not in each member's state.db: after a kill -9 the new owner
+    reads them, so a difference injected while nobody watched is drift, not a change."""
+    fake.create(*NAMES)
+    a, b, held = start_members(fake, members, "host-a", "host-b", resync="1s")
+    wait_for(lambda: len(state_records(etcd)) == N, 10, what="every record in etcd")
+    recs = state_records(etcd)
+    assert all(r["config"]["maxRetryAttempts"] == 1 for r in recs.values()), recs
+    assert sum(m["state_records"] for m in cluster_status_json(b)["members"]) == N
+    # Not in SQLite: stateDir holds no state.db in cluster mode.
+    assert not any(os.path.exists(os.path.join(m.state, "state.db")) for m in (a, b))
+    victim = [n for n in NAMES if owner(["host-a", "host-b"], bucket_of(aws_key(n))) == "host-a"]
+    drifts = b.metric('asyncfg_drift_detected_total{provider="aws"}') or 0
+    a.kill()
+    # Changed while host-a is dead and before host-b holds its buckets: only the record
+    # host-a wrote can tell host-b that this is drift.
+    fake.drift(victim[0], {"MaximumRetryAttempts": 0})
+    wait_split([b], timeout=10)
+    wait_for(lambda: fake.configs()[victim[0]].get("MaximumRetryAttempts") == 1, 15,
+             what="drift corrected by host-b")
+    r = b.resource(victim[0])
+    assert r["last_drift"] and r["last_drift_diff"][0]["drift"] is True, r
+    assert b.metric('asyncfg_drift_detected_total{provider="aws"}') >= drifts + 1
+    assert len(state_records(etcd)) == N
+
+
+def test_state_write_after_losing_the_claim_is_fenced(tmp_path, fake, etcd, members):
+    """The claim deleted behind the member's back while its PUT is in flight: the record of
+    that PUT is not written under the epoch that followed, and is counted as fenced."""
+    fake.create(*NAMES)
+    a, held = start_members(fake, members, "host-a")
+    wait_for(lambda: len(state_records(etcd)) == N, 10, what="every record in etcd")
+    name = NAMES[0]
+    bucket = bucket_of(aws_key(name))
+    fake.faults(latencyMs=800, method="PUT", provider="aws")
+    a.write(f"{name}.yaml", doc(name, retries=2))
+    wait_for(lambda: a.state_of(name) == "changing", 10, what="the PUT under way")
+    claim = f"/asyncfg/t/claims/{bucket}"
+    assert etcd.get(claim) == b"host-a"
+    etcd.call("kv/deleterange", {"key": b64(claim)})
+    wait_for(lambda: (a.metric('asyncfg_fenced_writes_total{kind="state"}') or 0) >= 1, 10,
+             what="the state write fenced")
+    # The PUT reached the cloud, but its record was not written under the new epoch (checked
+    # before the faults go: the member, holding the bucket again, writes it anew in > 0.8 s).
+    assert fake.configs()[name].get("MaximumRetryAttempts") == 2
+    assert state_records(etcd)[aws_key(name)]["config"]["maxRetryAttempts"] == 1
+    fake.faults()

@@ -932,6 +932,85 @@ static void test_readonly(void **state) {
         (void) state;
 }
 
+typedef struct Taken {
+        char keys[4][128];
+        char values[4][1024];
+        bool deleted[4];
+        size_t n;
+        int fail; /* returned once n reaches 1 */
+} Taken;
+
+static int take_row(const char *key, const char *value, size_t size, void *userdata) {
+        Taken *t = userdata;
+
+        if (t->fail && t->n == 1)
+                return t->fail;
+        assert_true(t->n < 4);
+        snprintf(t->keys[t->n], sizeof(t->keys[0]), "%s", key);
+        t->deleted[t->n] = !value;
+        if (value) {
+                assert_int_equal(strlen(value), size);
+                snprintf(t->values[t->n], sizeof(t->values[0]), "%s", value);
+        }
+        t->n++;
+        return 0;
+}
+
+/* Cluster mode's seam: a store without a back end whose owner loads rows and takes the
+ * changed ones (as encoded for a back end), a failed take keeping them all pending. */
+static void test_memory_store(void **state) {
+        _cleanup_(state_store_freep) StateStore *s = NULL, *t = NULL;
+        AsyncConfig c = {};
+        Taken taken = {};
+
+        config_from("{\"maxRetryAttempts\":1}", &c);
+        assert_int_equal(state_store_new_memory(&s), 0);
+        assert_int_equal(state_store_save(s), 0); /* nothing to write */
+        assert_int_equal(state_store_put(s, KEY_AWS, &c, 1000, true), 0);
+        assert_int_equal(state_store_save(s), -EOPNOTSUPP);
+        assert_int_equal(state_store_pending(s), 1);
+
+        taken.fail = -EIO;
+        assert_int_equal(state_store_put(s, KEY_HW, &c, 2000, false), 0);
+        assert_int_equal(state_store_take_changes(s, take_row, &taken), -EIO);
+        assert_int_equal(state_store_pending(s), 2);
+        taken = (Taken){};
+        assert_int_equal(state_store_take_changes(s, take_row, &taken), 0);
+        assert_int_equal(taken.n, 2);
+        assert_int_equal(state_store_pending(s), 0);
+
+        /* What was taken loads into another store as the same record, not as a change. */
+        assert_int_equal(state_store_new_memory(&t), 0);
+        for (size_t i = 0; i < taken.n; i++)
+                assert_int_equal(state_store_load_row(t, taken.keys[i], taken.values[i],
+                                                      strlen(taken.values[i]), NULL),
+                                 0);
+        assert_int_equal(state_store_size(t), 2);
+        assert_int_equal(state_store_pending(t), 0);
+        assert_config_equal(&state_store_get(t, KEY_AWS)->applied, &c);
+        assert_true(state_store_get(t, KEY_AWS)->created);
+        assert_false(state_store_get(t, KEY_HW)->created);
+        assert_int_equal(state_store_get(t, KEY_HW)->applied_usec, 2000);
+        /* A damaged row is refused and leaves no record. */
+        assert_int_equal(state_store_load_row(t, KEY_HW, "{", 1, NULL), -EBADMSG);
+        assert_null(state_store_get(t, KEY_HW));
+
+        /* A removal is taken as a delete; forgetting is not a change. */
+        assert_int_equal(state_store_remove(s, KEY_AWS), 1);
+        state_store_forget(s, KEY_HW);
+        assert_int_equal(state_store_size(s), 0);
+        taken = (Taken){};
+        assert_int_equal(state_store_take_changes(s, take_row, &taken), 0);
+        assert_int_equal(taken.n, 1);
+        assert_string_equal(taken.keys[0], KEY_AWS);
+        assert_true(taken.deleted[0]);
+        /* A failed write is counted as changed again. */
+        assert_int_equal(state_store_mark_changed(s, KEY_AWS), 0);
+        assert_int_equal(state_store_pending(s), 1);
+        async_config_done(&c);
+        (void) state;
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_two_writers),
@@ -942,6 +1021,7 @@ int main(void) {
                 cmocka_unit_test(test_pooled_strings), cmocka_unit_test(test_info_and_orphans),
                 cmocka_unit_test(test_info_from_key),  cmocka_unit_test(test_location),
                 cmocka_unit_test(test_readonly),       cmocka_unit_test(test_private_files),
+                cmocka_unit_test(test_memory_store),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -130,14 +130,19 @@ def test_scenarios(world):
     b.signal(signal.SIGSTOP)
     stopped = time.time()
     time.sleep(2 * TTL)  # the scenario itself: a process frozen for 2 × TTL
+    resumed = time.time()
     b.signal(signal.SIGCONT)
     fake.faults()
     wait_split([a, b, c], timeout=15)
     fenced = sum(v for k, v in [(l.split()[0], float(l.split()[-1]))
                                 for l in b.metrics().splitlines()
                                 if l.startswith("asyncfg_fenced_writes_total")])
+    # Past its deadline and until it resumes, nothing of host-b may reach the cloud (a write
+    # started before the freeze and delivered late would show here). After SIGCONT host-b may
+    # write again only inside a claim it holds anew: check_writes() below asserts that every
+    # write lies in its writer's claim interval (a rejoin can re-claim within 0.5 s here).
     b_writes_late = [w for w in cloud_writes(fake)
-                     if w[2] == "host-b" and stopped + TTL < w[3] < stopped + 2 * TTL + 0.5]
+                     if w[2] == "host-b" and stopped + TTL < w[3] < resumed]
     print(f"SIGSTOP: host-b fenced {fenced:.0f} writes, wrote {len(b_writes_late)} in its gap")
     assert not b_writes_late
     check_writes(fake, monitor)
@@ -189,6 +194,6 @@ def test_scenarios(world):
     assert not late, late
     for i in down:
         etcd.start(i, wait=False)
-    wait_for(lambda: configured(fake, NAMES[1:2]), 30, what="writes resumed with quorum")
+    wait_for(lambda: configured(fake, NAMES[1:2]), 60, what="writes resumed with quorum")
     print(f"quorum: writes resumed {time.time() - lost:.1f}s after it was lost")
     check_writes(fake, monitor)

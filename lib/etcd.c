@@ -75,6 +75,7 @@ bool etcd_error_rotates(int error) {
         case -ECONNRESET:
         case -EUNATCH:
         case -EPROTO:
+        case -EKEYREJECTED: /* one member's certificate may be refused, the next one's not */
                 return true;
         default:
                 return false;

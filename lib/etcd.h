@@ -29,8 +29,9 @@
  * call, each endpoint at most once per call. Only then does the callback get the error.
  *
  * Errors given to callbacks:
- *   -ETIMEDOUT, -ECONNREFUSED, -EHOSTUNREACH, -ECONNRESET, -EPROTO   from lib/http, on the last
- *                    endpoint tried
+ *   -ETIMEDOUT, -ECONNREFUSED, -EHOSTUNREACH, -ECONNRESET, -EPROTO, -EKEYREJECTED
+ *                   from lib/http (-EKEYREJECTED: a server certificate refused), on the last
+ *                   endpoint tried
  *   -EUNATCH        every endpoint is unavailable (gRPC 14: no leader, no quorum)
  *   -EACCES         authentication failed (wrong user or password, permission denied)
  *   -ESTALE         the revision asked for has been compacted (range or watch; see the watch)

@@ -734,7 +734,7 @@ static void test_tls_client_certificate(void **state) {
         /* No client certificate: etcd's --client-cert-auth refuses the handshake. */
         assert_true(tls_put(tls_ca, NULL, NULL).error < 0);
         /* A server certificate of a CA we do not trust. */
-        assert_int_equal(tls_put(tls_other_ca, tls_cert, tls_key).error, -EPROTO);
+        assert_int_equal(tls_put(tls_other_ca, tls_cert, tls_key).error, -EKEYREJECTED);
 }
 
 static void test_invalid_options(void **state) {

@@ -5,6 +5,7 @@
  * bounded time; prints requests per second.
  *
  *   load-fakecloud --port P [--connections 64] [--duration 10] [--threads 1] [--client raw]
+ *                  [--requests N]
  *
  * Each connection works on its own functions, cycling PUT, GET per API, so every GET finds a
  * config (all answers are 200 unless the emulator misbehaves; others are counted as errors).
@@ -14,13 +15,18 @@
  * --client libcurl sends the very same signed requests through asyncfg's HTTP engine
  * (lib/http: libcurl's multi interface on sd-event, as the CLI and the daemon use it) and does
  * nothing else with the answers: what a client built on libcurl reaches before it does any
- * work of its own (no desired state, diff, JSON or state store). */
+ * work of its own (no desired state, diff, JSON or state store).
+ *
+ * --requests N stops once N answers have come (--duration is then only a cap): the whole
+ * process's CPU for exactly the number of requests another client made, startup, connections
+ * and exit included on both sides (tests/bench/bench-apply compares `asyncfg apply` so). */
 
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/epoll.h>
 #include <systemd/sd-event.h>
@@ -66,8 +72,16 @@ static uint16_t arg_port;
 static unsigned arg_connections = 64, arg_threads = 1;
 static bool arg_libcurl;
 static double arg_duration = 10;
+static unsigned long arg_requests; /* 0: until --duration */
+static atomic_ulong answered;
 static char host_header[64];
 static volatile bool stop_flag;
+
+/* One more answer: with --requests, the last one wanted stops every worker. */
+static void count_answer(void) {
+        if (arg_requests > 0 && atomic_fetch_add(&answered, 1) + 1 >= arg_requests)
+                stop_flag = true;
+}
 
 static double now_sec(void) {
         struct timespec ts;
@@ -246,6 +260,7 @@ static void *worker_run(void *userdata) {
                         if (r == 0)
                                 continue;
                         w->requests++;
+                        count_answer();
                         if (r < 0 || status < 200 || status >= 300)
                                 w->errors++;
                         c->op = (c->op + 1) % N_OPS;
@@ -287,6 +302,7 @@ static void chain_on_response(HttpRequest *req, int error, const HttpResponse *r
                 return;
         }
         w->requests++;
+        count_answer();
         if (resp->status < 200 || resp->status >= 300)
                 w->errors++;
         if (stop_flag) {
@@ -400,6 +416,7 @@ int main(int argc, char **argv) {
                 { "duration", required_argument, NULL, 'd' },
                 { "threads", required_argument, NULL, 't' },
                 { "client", required_argument, NULL, 'C' },
+                { "requests", required_argument, NULL, 'n' },
                 {},
         };
         _cleanup_free_ Worker *workers = NULL;
@@ -407,7 +424,7 @@ int main(int argc, char **argv) {
         double start, elapsed, cpu_usec;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "p:c:d:t:C:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "p:c:d:t:C:n:", options, NULL)) >= 0)
                 switch (c) {
                 case 'p':
                         arg_port = (uint16_t) strtoul(optarg, NULL, 10);
@@ -420,6 +437,9 @@ int main(int argc, char **argv) {
                         break;
                 case 't':
                         arg_threads = (unsigned) strtoul(optarg, NULL, 10);
+                        break;
+                case 'n':
+                        arg_requests = strtoul(optarg, NULL, 10);
                         break;
                 case 'C':
                         if (streq(optarg, "libcurl"))
@@ -436,7 +456,7 @@ int main(int argc, char **argv) {
             arg_threads > arg_connections || !(arg_duration > 0 && arg_duration <= 600)) {
                 fprintf(stderr,
                         "usage: load-fakecloud --port P [--connections N] [--duration S] [--threads T] "
-                        "[--client raw|libcurl]\n");
+                        "[--client raw|libcurl] [--requests N]\n");
                 return 2;
         }
         snprintf(host_header, sizeof(host_header), "127.0.0.1:%u", arg_port);

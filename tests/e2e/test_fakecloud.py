@@ -199,6 +199,15 @@ def test_load_generator(client):
         assert head.startswith(f"fakecloud: {client} client, 8 connections, 2 threads"), head
         n = int(head.split(": ")[2].split()[0])
         assert n > 0 and "(0 not 2xx)" in head, head
+        # --requests: stops once that many have been answered (the in-flight ones still land),
+        # long before the duration cap
+        r = subprocess.run([os.path.join(BUILD, "bench", "load-fakecloud"), "--port", line.split()[1],
+                            "--connections", "8", "--threads", "2", "--duration", "60", "--requests", "300",
+                            "--client", client], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        head = r.stdout.splitlines()[0]
+        n = int(head.split(": ")[2].split()[0])
+        assert 300 <= n < 300 + 8 and float(head.split(", ")[2].split()[0]) < 30, head
     finally:
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=10) == 0
@@ -223,6 +232,7 @@ def test_bench_apply_reports_its_figures():
                r"raw client (\d+\.\d) us; emulator during the apply (\d+\.\d) us$",
         "budget": r"^  for ratio 0\.5 with every CPU busy, the apply may use at most (-?\d+\.\d) us per request$",
         "parts": r"^  of which libcurl alone takes (\d+\.\d) us and loading the YAML \(asyncfg validate\) (\d+\.\d) us$",
+        "median": r"^  ratio of the median round (\d+\.\d\d) \(rounds: (\d+\.\d\d) (\d+\.\d\d) (\d+\.\d\d)\)$",
     }
     for name, pattern in figures.items():
         m = re.search(pattern, out, re.M)
@@ -231,5 +241,7 @@ def test_bench_apply_reports_its_figures():
             assert all(float(x) > 0 for x in m.groups()[:3]), out
         elif name == "parts":
             assert float(m.group(1)) > 0, out
+        elif name == "median":  # three rounds by default, the one in the middle reported
+            assert m.group(1) == sorted(m.groups()[1:])[1], out
         elif name != "budget":
             assert float(m.group(1)) > 0, out

@@ -364,26 +364,20 @@ int fake_server_start(FakeCloud *fc, const FakeServerOptions *o, FakeServer **re
                 return snprintf(error, size, "pthread_create: %s", strerror(r)), -r;
         }
         s->timer_running = true;
-        if (flags & MHD_USE_TLS)
-                s->daemon = MHD_start_daemon(
-                        flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER,
-                        mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
-                        MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0,
-                        MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED,
-                        request_completed, s, MHD_OPTION_CONNECTION_LIMIT, 20000,
-                        MHD_OPTION_CONNECTION_TIMEOUT, 120, MHD_OPTION_HTTPS_MEM_CERT,
-                        o->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
-                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY,
-                        MHD_OPTION_END);
-        else
-                s->daemon = MHD_start_daemon(
-                        flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER,
-                        mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
-                        MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0,
-                        MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED,
-                        request_completed, s, MHD_OPTION_CONNECTION_LIMIT, 20000,
-                        MHD_OPTION_CONNECTION_TIMEOUT, 120, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                        (size_t) CONNECTION_MEMORY, MHD_OPTION_END);
+        /* The certificate and key only when serving TLS: MHD refuses them otherwise. */
+        struct MHD_OptionItem tls[] = {
+                { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) o->tls_cert_pem },
+                { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) o->tls_key_pem },
+                { MHD_OPTION_END, 0, NULL },
+        };
+        s->daemon = MHD_start_daemon(
+                flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                MHD_OPTION_LISTEN_SOCKET, s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
+                threads > 1 ? threads : 0, MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s,
+                MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_CONNECTION_LIMIT,
+                20000, MHD_OPTION_CONNECTION_TIMEOUT, 120, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                (size_t) CONNECTION_MEMORY, MHD_OPTION_ARRAY,
+                flags & MHD_USE_TLS ? tls : &tls[ELEMENTSOF(tls) - 1], MHD_OPTION_END);
         if (!s->daemon) {
                 fake_server_stop(s);
                 return snprintf(error, size,

@@ -170,3 +170,129 @@ def test_git_sync_units_verify_and_are_hardened(tmp_path):
                         "asyncfg-git-sync.service"], cwd=tmp_path, capture_output=True, text=True)
     m = re.search(r"Overall exposure level for \S+: ([0-9.]+)", r.stdout + r.stderr)
     assert m and float(m.group(1)) <= 2.0, r.stdout + r.stderr
+
+
+def signed_sync(repo, desired, state, verify, signers):
+    env = dict(os.environ, ASYNCFG_GIT_URL=repo.bare, ASYNCFG_GIT_BRANCH="main",
+               ASYNCFG_GIT_PATH="desired", ASYNCFG_DESIRED_DIR=desired, STATE_DIRECTORY=state,
+               HOME=state, ASYNCFG_GIT_VERIFY=verify, ASYNCFG_GIT_SIGNERS=signers, **GIT_ENV)
+    return subprocess.run(["sh", SYNC], env=env, capture_output=True, text=True, timeout=60)
+
+
+def ssh_key(tmp, name):
+    key = os.path.join(tmp, name)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key], check=True)
+    with open(key + ".pub") as f:
+        return key, f.read().strip()
+
+
+def gpg_key(tmp, name):
+    """A signing key in its own GnuPG home; returns (home, fingerprint, armored public key file)."""
+    home = os.path.join(tmp, "gpg-" + name)
+    os.makedirs(home, mode=0o700)
+    env = dict(os.environ, GNUPGHOME=home)
+    subprocess.run(["gpg", "--batch", "--quiet", "--passphrase", "", "--quick-gen-key",
+                    f"{name} <{name}@example.com>", "ed25519", "sign", "never"], env=env, check=True,
+                   capture_output=True)
+    out = subprocess.run(["gpg", "--list-secret-keys", "--with-colons"], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    fpr = next(line.split(":")[9] for line in out.splitlines() if line.startswith("fpr:"))
+    pub = os.path.join(tmp, name + ".asc")
+    with open(pub, "w") as f:
+        f.write(subprocess.run(["gpg", "--armor", "--export", fpr], env=env, check=True,
+                               capture_output=True, text=True).stdout)
+    return home, fpr, pub
+
+
+def commit_signed(repo, files, *config, env=None):
+    """repo.commit() with a signature made under the given git -c settings."""
+    for rel, text in files.items():
+        path = os.path.join(repo.work, "desired", rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+    repo.git("add", "-A")
+    e = dict(os.environ, HOME=repo.work, **GIT_ENV, **(env or {}))
+    args = ["git"] + [a for c in config for a in ("-c", c)] + ["commit", "-q", "-S", "-m", "signed"]
+    r = subprocess.run(args, cwd=repo.work, env=e, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    repo.git("push", "-q", repo.bare, "HEAD:main")
+    return repo.git("rev-parse", "HEAD")
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen missing (openssh-client)")
+def test_git_sync_verifies_ssh_signatures(tmp_path):
+    """ASYNCFG_GIT_VERIFY=ssh: a head signed by an allowed key is applied; an unsigned head, or
+    one signed by a key not in the allowed-signers file, is refused and the directory stays at
+    the last verified commit."""
+    tmp = str(tmp_path)
+    repo = Repo(tmp)
+    good, good_pub = ssh_key(tmp, "ops")
+    bad, _ = ssh_key(tmp, "intruder")
+    allowed = os.path.join(tmp, "allowed_signers")
+    with open(allowed, "w") as f:
+        f.write(f"t@example.com namespaces=\"git\" {good_pub}\n")
+    desired, state = os.path.join(tmp, "desired.d"), os.path.join(tmp, "state")
+
+    c1 = commit_signed(repo, {"a.yaml": doc("gs-a", retries=1)}, "gpg.format=ssh", f"user.signingkey={good}")
+    r = signed_sync(repo, desired, state, "ssh", allowed)
+    assert r.returncode == 0 and f"is now at {c1}" in r.stdout, r.stdout + r.stderr
+
+    for name, make in (("unsigned", lambda: repo.commit({"a.yaml": doc("gs-a", retries=2)})),
+                       ("intruder", lambda: commit_signed(repo, {"a.yaml": doc("gs-a", retries=3)},
+                                                          "gpg.format=ssh", f"user.signingkey={bad}"))):
+        c = make()
+        r = signed_sync(repo, desired, state, "ssh", allowed)
+        assert r.returncode == 1, (name, r.stdout, r.stderr)
+        assert f"commit {c}, the head of branch 'main', has no good ssh signature" in r.stderr, r.stderr
+        assert os.readlink(desired) == os.path.join(state, "rev", c1), name
+        assert not os.path.exists(os.path.join(state, "rev", c)), name  # never checked out
+
+    c4 = commit_signed(repo, {"a.yaml": doc("gs-a", retries=4)}, "gpg.format=ssh", f"user.signingkey={good}")
+    r = signed_sync(repo, desired, state, "ssh", allowed)
+    assert r.returncode == 0 and f"is now at {c4} (was {c1})" in r.stdout, r.stdout + r.stderr
+
+
+@pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg missing (gnupg)")
+def test_git_sync_verifies_gpg_signatures(tmp_path):
+    """ASYNCFG_GIT_VERIFY=gpg: only the keys in ASYNCFG_GIT_SIGNERS count, imported afresh at
+    each run: a key dropped from the file stops being trusted at the next run, even for the
+    commit in force."""
+    tmp = str(tmp_path)
+    repo = Repo(tmp)
+    home, fpr, pub = gpg_key(tmp, "ops")
+    other_home, other_fpr, other_pub = gpg_key(tmp, "other")
+    desired, state = os.path.join(tmp, "desired.d"), os.path.join(tmp, "state")
+
+    c1 = commit_signed(repo, {"a.yaml": doc("gs-a", retries=1)}, "gpg.format=openpgp",
+                       f"user.signingkey={fpr}", env={"GNUPGHOME": home})
+    r = signed_sync(repo, desired, state, "gpg", pub)
+    assert r.returncode == 0 and f"is now at {c1}" in r.stdout, r.stdout + r.stderr
+
+    c2 = commit_signed(repo, {"a.yaml": doc("gs-a", retries=2)}, "gpg.format=openpgp",
+                       f"user.signingkey={other_fpr}", env={"GNUPGHOME": other_home})
+    r = signed_sync(repo, desired, state, "gpg", pub)
+    assert r.returncode == 1 and f"commit {c2}, the head of branch 'main', has no good gpg signature" in r.stderr, \
+        r.stderr
+    assert os.readlink(desired) == os.path.join(state, "rev", c1)
+
+    # The other key trusted instead: c2 goes in. Then the file goes back to the first key only:
+    # the head (c2, in force) is refused, loudly, and nothing is swapped.
+    r = signed_sync(repo, desired, state, "gpg", other_pub)
+    assert r.returncode == 0 and f"is now at {c2}" in r.stdout, r.stdout + r.stderr
+    r = signed_sync(repo, desired, state, "gpg", pub)
+    assert r.returncode == 1 and "has no good gpg signature" in r.stderr, r.stderr
+    assert os.readlink(desired) == os.path.join(state, "rev", c2)
+
+
+def test_git_sync_verify_settings_are_checked(tmp_path):
+    repo = Repo(str(tmp_path))
+    repo.commit({"a.yaml": doc("gs-a")})
+    desired, state = os.path.join(str(tmp_path), "desired.d"), os.path.join(str(tmp_path), "state")
+    r = signed_sync(repo, desired, state, "pgp", "")
+    assert r.returncode == 1 and "ASYNCFG_GIT_VERIFY is 'pgp'; it is none, ssh or gpg." in r.stderr, r.stderr
+    r = signed_sync(repo, desired, state, "ssh", "")
+    assert r.returncode == 1 and "needs ASYNCFG_GIT_SIGNERS" in r.stderr, r.stderr
+    r = signed_sync(repo, desired, state, "ssh", os.path.join(str(tmp_path), "nope"))
+    assert r.returncode == 1 and "cannot read ASYNCFG_GIT_SIGNERS" in r.stderr, r.stderr
+    assert not os.path.exists(desired)

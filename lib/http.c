@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "lib/http-internal.h"
+#include "lib/list.h"
 #include "lib/log.h"
 #include "lib/macro.h"
 #include "lib/time-util.h"
@@ -47,25 +48,11 @@ static const HttpEngineOptions http_engine_defaults = {
 /* ---- lists ------------------------------------------------------------------------------- */
 
 static void list_append(HttpRequestList *l, HttpRequest *r) {
-        r->prev = l->tail;
-        r->next = NULL;
-        if (l->tail)
-                l->tail->next = r;
-        else
-                l->head = r;
-        l->tail = r;
+        DLIST_APPEND(l->head, l->tail, r, prev, next);
 }
 
 static void list_remove(HttpRequestList *l, HttpRequest *r) {
-        if (r->prev)
-                r->prev->next = r->next;
-        else
-                l->head = r->next;
-        if (r->next)
-                r->next->prev = r->prev;
-        else
-                l->tail = r->prev;
-        r->prev = r->next = NULL;
+        DLIST_UNLINK(l->head, l->tail, r, prev, next);
 }
 
 /* ---- sd-event glue ------------------------------------------------------------------------- */

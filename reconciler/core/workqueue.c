@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "lib/hashmap.h"
+#include "lib/list.h"
 #include "lib/log.h"
 #include "lib/prioq.h"
 #include "lib/ratelimit.h"
@@ -348,35 +349,15 @@ int workqueue_get_poll_interval(const WorkQueue *q, const char *account, WorkPol
 /* ---- runs waiting for the token of their next request ----------------------------------- */
 
 static void work_account_wait_unlink(WorkAccount *a, WorkItem *item) {
-        if (item->wait_prev)
-                item->wait_prev->wait_next = item->wait_next;
-        else
-                a->wait_head = item->wait_next;
-        if (item->wait_next)
-                item->wait_next->wait_prev = item->wait_prev;
-        else
-                a->wait_tail = item->wait_prev;
-        item->wait_prev = item->wait_next = NULL;
+        DLIST_UNLINK(a->wait_head, a->wait_tail, item, wait_prev, wait_next);
 }
 
 static void work_account_wait_append(WorkAccount *a, WorkItem *item) {
-        item->wait_prev = a->wait_tail;
-        item->wait_next = NULL;
-        if (a->wait_tail)
-                a->wait_tail->wait_next = item;
-        else
-                a->wait_head = item;
-        a->wait_tail = item;
+        DLIST_APPEND(a->wait_head, a->wait_tail, item, wait_prev, wait_next);
 }
 
 static void work_account_wait_prepend(WorkAccount *a, WorkItem *item) {
-        item->wait_prev = NULL;
-        item->wait_next = a->wait_head;
-        if (a->wait_head)
-                a->wait_head->wait_prev = item;
-        else
-                a->wait_tail = item;
-        a->wait_head = item;
+        DLIST_PREPEND(a->wait_head, a->wait_tail, item, wait_prev, wait_next);
 }
 
 static void workqueue_stop_waiting(WorkQueue *q, WorkItem *item) {

@@ -6,6 +6,7 @@
 
 #include <sys/socket.h>
 
+#include "lib/list.h"
 #include "lib/log.h"
 #include "lib/macro.h"
 #include "reconciler/daemon/endpoint-guard.h"
@@ -32,27 +33,14 @@ struct EndpointGuard {
 static void guard_unlink(EndpointGuard *g, GuardConn *gc) {
         if (!gc->waiting)
                 return;
-        if (gc->prev)
-                gc->prev->next = gc->next;
-        else
-                g->head = gc->next;
-        if (gc->next)
-                gc->next->prev = gc->prev;
-        else
-                g->tail = gc->prev;
-        gc->prev = gc->next = NULL;
+        DLIST_UNLINK(g->head, g->tail, gc, prev, next);
         gc->waiting = false;
 }
 
 static void guard_append(EndpointGuard *g, GuardConn *gc, usec_t now_usec) {
         guard_unlink(g, gc);
         gc->since = now_usec;
-        gc->prev = g->tail;
-        if (g->tail)
-                g->tail->next = gc;
-        else
-                g->head = gc;
-        g->tail = gc;
+        DLIST_APPEND(g->head, g->tail, gc, prev, next);
         gc->waiting = true;
 }
 

@@ -286,6 +286,14 @@ static int write_summary(FILE *f, const json_t *doc) {
                 return -ENOMEM;
         fprintf(f, "%s; %zu file%s, %zu with errors", line, n_files, n_files == 1 ? "" : "s",
                 n_bad);
+        /* Which commit the daemon applies (the git sync's .asyncfg-revision): what an operator
+         * compares with the repository's head. Sanitised like every string of the document. */
+        if (json_str(summary, "revision")) {
+                _cleanup_free_ char *rev = sanitize(strdup(json_str(summary, "revision")));
+                if (!rev)
+                        return -ENOMEM;
+                fprintf(f, " at revision %s", rev);
+        }
         if (json_str(summary, "last_successful_sync")) {
                 sync = sanitize(strdup(json_str(summary, "last_successful_sync")));
                 if (!sync)

@@ -73,6 +73,11 @@ def wait_revision(d, commit):
     wait_for(lambda: d.status()["summary"]["revision"] == commit, 10,
              what=f"/status at revision {commit}")
     assert revision_metric(d) == [f'asyncfg_desired_revision_info{{revision="{commit}"}} 1']
+    # and `asyncfg status`'s summary line names it
+    cli = os.path.join(os.environ.get("ASYNCFG_BUILD_DIR", os.path.join(ROOT, "build")), "asyncfg")
+    r = subprocess.run([cli, "status", "--endpoint", f"http://127.0.0.1:{d.port}"], capture_output=True,
+                       text=True, timeout=30)
+    assert f"with errors at revision {commit}" in r.stdout.strip().splitlines()[-1], r.stdout + r.stderr
 
 
 def test_git_sync_applies_each_commit(fake, make_daemon, tmp_path):

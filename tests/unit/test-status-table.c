@@ -116,6 +116,14 @@ static void test_summary_variants(void **state) {
         assert_string_equal(a, "/d/x.yaml: error: failed to load\n"
                                "0 resources; 1 file, 1 with errors; not ready\n");
 
+        /* The revision in force, sanitised (a terminal escape in it is neutralised). */
+        _cleanup_free_ char *c =
+                render("{\"summary\":{\"revision\":\"0123abc\\u001b[2J\"},\"resources\":[],"
+                       "\"files\":[]}",
+                       STATUS_FORMAT_TABLE, false, &r);
+        assert_int_equal(r, 0);
+        assert_string_equal(c, "0 resources; 0 files, 0 with errors at revision 0123abc?[2J\n");
+
         _cleanup_free_ char *b = render("{\"resources\":[{\"name\":\"a\",\"state\":\"retrying\"},"
                                         "{\"name\":\"b\",\"state\":\"retrying\"}]}",
                                         STATUS_FORMAT_TABLE, false, &r);

@@ -6,6 +6,7 @@
  * now), which re-arms the single timer. */
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -43,6 +44,9 @@ struct Endpoint {
         void (*before_metrics)(void *userdata);
         EndpointStatusFunc status;
         void *userdata;
+        struct sockaddr_storage addr; /* as configured (port 0: any free one) */
+        socklen_t addr_len;
+        int listen_fd; /* MHD's; shared with a successor by endpoint_replace() */
         uint16_t port;
         bool ready;
         char *not_ready_reason; /* for /readyz's 503, or NULL */
@@ -584,7 +588,24 @@ static int endpoint_attach(Endpoint *ep) {
         return endpoint_arm_timer(ep);
 }
 
-int endpoint_new(sd_event *e, const EndpointOptions *options, Endpoint **ret) {
+/* The listening socket: the previous endpoint's, duplicated, when it was configured with the
+ * same address (a reload: the port is never let go, so nothing else can take it meanwhile, and
+ * should the new endpoint fail to start the previous one keeps serving), else a new one. */
+static int endpoint_listen(Endpoint *ep, const Endpoint *previous) {
+        int fd;
+
+        if (!previous || previous->addr_len != ep->addr_len ||
+            memcmp(&previous->addr, &ep->addr, ep->addr_len) != 0)
+                return endpoint_bind(&ep->addr, ep->addr_len, &ep->port);
+        fd = fcntl(previous->listen_fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return -errno;
+        ep->port = previous->port;
+        return fd;
+}
+
+static int endpoint_new_after(sd_event *e, const EndpointOptions *options, const Endpoint *previous,
+                              Endpoint **ret) {
         _cleanup_(endpoint_freep) Endpoint *ep = NULL;
         _cleanup_close_ int fd = -EBADF;
         struct sockaddr_storage addr;
@@ -609,13 +630,16 @@ int endpoint_new(sd_event *e, const EndpointOptions *options, Endpoint **ret) {
         ep->before_metrics = options->before_metrics;
         ep->status = options->status;
         ep->userdata = options->userdata;
+        ep->addr = addr;
+        ep->addr_len = len;
         r = endpoint_set_security(ep, options);
         if (r < 0)
                 return r;
 
-        fd = endpoint_bind(&addr, len, &ep->port);
+        fd = endpoint_listen(ep, previous);
         if (fd < 0)
                 return fd;
+        ep->listen_fd = fd;
         r = endpoint_start_daemon(ep, TAKE_FD(fd), addr.ss_family, options);
         if (r < 0)
                 return r;
@@ -624,6 +648,30 @@ int endpoint_new(sd_event *e, const EndpointOptions *options, Endpoint **ret) {
                 return r;
         *ret = TAKE_PTR(ep);
         return 1;
+}
+
+int endpoint_new(sd_event *e, const EndpointOptions *options, Endpoint **ret) {
+        return endpoint_new_after(e, options, NULL, ret);
+}
+
+int endpoint_replace(sd_event *e, const EndpointOptions *options, Endpoint **ep) {
+        Endpoint *next = NULL;
+        MHD_socket old_fd;
+        int r;
+
+        r = endpoint_new_after(e, options, *ep, &next);
+        if (r < 0)
+                return r; /* *ep serves on, unchanged */
+        /* The old daemon lets go of its listening socket before it stops, so that MHD never
+         * touches it again: the successor may be listening on a duplicate of it. */
+        if (*ep && (*ep)->daemon) {
+                old_fd = MHD_quiesce_daemon((*ep)->daemon);
+                if (old_fd != MHD_INVALID_SOCKET)
+                        (void) close(old_fd);
+        }
+        endpoint_free(*ep);
+        *ep = next;
+        return r;
 }
 
 Endpoint *endpoint_free(Endpoint *ep) {

@@ -181,6 +181,12 @@ bool endpoint_listen_is_loopback(const char *s);
  * options), the bind()/listen() errno (-EADDRINUSE, -EADDRNOTAVAIL, -EACCES, ...), -ENOMEM, -EIO
  * (libmicrohttpd refused to start). */
 int endpoint_new(sd_event *e, const EndpointOptions *options, Endpoint **ret);
+/* Replaces *ep (NULL: none yet) by an endpoint for options, as a reload does: on the same
+ * address the new one takes over the listening socket, so the port stays bound throughout. On
+ * failure *ep is left as it was, still serving, and the error returned; on success the old one
+ * is freed and *ep is the new one (NULL when options->listen disables the endpoint); 1 when
+ * one is served. */
+int endpoint_replace(sd_event *e, const EndpointOptions *options, Endpoint **ep);
 
 /* Closes the listening socket and every connection. Accepts NULL, returns NULL. */
 Endpoint *endpoint_free(Endpoint *ep);

@@ -696,7 +696,7 @@ static int manager_rebind_endpoint(Manager *m) {
         const char *listen = c->listen;
         EndpointOptions o = manager_endpoint_options(m);
         _cleanup_free_ char *key = manager_endpoint_key(c);
-        Endpoint *ep = NULL;
+        Endpoint *ep = m->endpoint;
         int k;
 
         manager_warn_unprotected(c);
@@ -704,14 +704,16 @@ static int manager_rebind_endpoint(Manager *m) {
                 return log_oom();
         if (m->listen && streq(m->listen, key) && !c->web.tls_cert_file)
                 return 0;
-        m->endpoint = endpoint_free(m->endpoint); /* free the port first: the same may be wanted */
-        k = endpoint_new(m->event, &o, &ep);
+        /* The endpoint in force serves until its successor is up, on the same socket when the
+         * address is the same: a certificate GnuTLS refuses leaves the old one serving. */
+        k = endpoint_replace(m->event, &o, &ep);
         if (k < 0)
                 return log_error_errno(
-                        k, "Failed to serve the endpoint on '%s'%s: %m", strna(listen),
+                        k, "Failed to serve the endpoint on '%s'%s: %m%s", strna(listen),
                         c->web.tls_cert_file ? " (with TLS: are tlsCertFile and tlsKeyFile a "
                                                "matching PEM certificate and key?)"
-                                             : "");
+                                             : "",
+                        m->endpoint ? "; the endpoint in force serves on as before" : "");
         m->endpoint = ep;
         free(m->listen);
         m->listen = TAKE_PTR(key);

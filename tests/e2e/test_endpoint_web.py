@@ -158,6 +158,33 @@ def test_reload_rereads_the_certificate(fake, make_daemon, cert, tmp_path):
     assert d.stop() == 0
 
 
+def test_reload_with_a_refused_certificate_keeps_serving(fake, make_daemon, cert, tmp_path):
+    """A SIGHUP whose key does not match the certificate (GnuTLS refuses the pair): the error is
+    logged and the endpoint in force serves on, on the same port, with what it had; once the
+    pair is right again the next SIGHUP serves it. The port is never let go in between."""
+    crt, key = cert
+    d = make_daemon(extra_config=web_block(crt, key))
+    d.start()
+    assert get(d.port, "/healthz", ca=crt)[0] == 200
+    saved = str(tmp_path / "saved.key")
+    os.rename(key, saved)
+    subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-out", key], check=True, capture_output=True)
+    d.signal(signal.SIGHUP)
+    wait_for(lambda: "the endpoint in force serves on as before" in d.logtext(), 10,
+             what="the refused certificate reported")
+    for _ in range(3):
+        assert get(d.port, "/healthz", ca=crt)[0] == 200
+
+    os.rename(saved, key)
+    served = d.logtext().count("Serving /metrics")
+    d.signal(signal.SIGHUP)
+    wait_for(lambda: d.logtext().count("Serving /metrics") == served + 1, 10,
+             what="the endpoint served again after the fix")
+    assert get(d.port, "/healthz", ca=crt)[0] == 200
+    assert d.stop() == 0
+
+
 def test_successful_checks_are_cached_and_failures_budgeted(fake, make_daemon):
     """A cost-12 hash takes a few hundred ms to check: ten scrapes with the same header cost
     one check, not ten. Wrong passwords in a burst are answered 429 beyond the budget (four

@@ -525,6 +525,61 @@ static void test_header_deadline(void **state) {
         harness_stop(&h);
 }
 
+/* An answer on fd, the loop run meanwhile (the endpoint is served by it). */
+static ssize_t recv_served(Harness *h, int fd, char *buf, size_t size) {
+        for (int i = 0; i < 100; i++) {
+                ssize_t n = recv(fd, buf, size - 1, MSG_DONTWAIT);
+                if (n > 0) {
+                        buf[n] = 0;
+                        return n;
+                }
+                assert_true(sd_event_run(h->event, 50000) >= 0);
+        }
+        return -1;
+}
+
+/* endpoint_replace(): on the same address the successor keeps the port, and a connection that
+ * waited in the listening socket's backlog at the swap is answered by the new endpoint; a
+ * successor that cannot start leaves the old one serving; "" disables. */
+static void test_replace(void **state) {
+        Harness h = {};
+        Endpoint *old;
+        EndpointOptions o = { .listen = "127.0.0.1:0", .userdata = &h };
+        static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+        char buf[512];
+        uint16_t port;
+        int early;
+
+        harness_start(&h, "127.0.0.1:0", false);
+        port = endpoint_get_port(h.ep);
+        early = connect_idle(port);
+        old = h.ep;
+        assert_int_equal(endpoint_replace(h.event, &o, &h.ep), 1);
+        assert_ptr_not_equal(h.ep, old);
+        assert_int_equal(endpoint_get_port(h.ep), port);
+        assert_int_equal(send(early, req, sizeof(req) - 1, 0), (ssize_t) sizeof(req) - 1);
+        assert_true(recv_served(&h, early, buf, sizeof(buf)) > 0);
+        assert_true(startswith(buf, "HTTP/1.1 200"));
+        close(early);
+
+        /* A certificate that cannot be read: the error, and the endpoint in force unchanged. */
+        old = h.ep;
+        o.tls_cert_file = "/nonexistent/cert.pem";
+        o.tls_key_file = "/nonexistent/key.pem";
+        assert_int_equal(endpoint_replace(h.event, &o, &h.ep), -ENOENT);
+        assert_ptr_equal(h.ep, old);
+        early = connect_idle(port);
+        assert_int_equal(send(early, req, sizeof(req) - 1, 0), (ssize_t) sizeof(req) - 1);
+        assert_true(recv_served(&h, early, buf, sizeof(buf)) > 0);
+        assert_true(startswith(buf, "HTTP/1.1 200"));
+        close(early);
+
+        o = (EndpointOptions){ .listen = "", .userdata = &h };
+        assert_int_equal(endpoint_replace(h.event, &o, &h.ep), 0);
+        assert_null(h.ep);
+        harness_stop(&h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_routes),
@@ -536,6 +591,7 @@ int main(void) {
                 cmocka_unit_test(test_idle_client_dropped),
                 cmocka_unit_test(test_connection_limit_sheds_oldest),
                 cmocka_unit_test(test_header_deadline),
+                cmocka_unit_test(test_replace),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,6 +65,10 @@ typedef struct ManagerGeneration {
 struct Manager {
         sd_event *event;
         char *config_path;
+        /* What takes effect only at start (the store is open, the member has joined), as it
+         * was then: a reload that changes it says so (manager_warn_start_only()). */
+        char *started_state_dir;
+        char *started_cluster;      /* cluster_config_fingerprint() */
         ManagerGeneration *gen;     /* in force */
         ManagerGeneration *retired; /* waiting for runs in flight */
         HttpEngine *http;

@@ -22,6 +22,7 @@
 
 #include "lib/log.h"
 #include "lib/strbuf.h"
+#include "lib/string-util.h"
 #include "lib/notify.h"
 #include "reconciler/daemon/manager-internal.h"
 #include "reconciler/core/user-agent.h"
@@ -91,10 +92,10 @@ static void manager_save_now(Manager *m) {
         m->save_failed = k < 0 && k != -EBUSY;
         if (k == -EBUSY)
                 log_debug("The state store in '%s' is locked by another process; retrying.",
-                          m->gen ? m->gen->config->state_dir : "?");
+                          strna(m->started_state_dir));
         else if (k < 0)
                 log_error_errno(k, "Failed to save the state store in '%s': %m; retrying in %llus.",
-                                m->gen ? m->gen->config->state_dir : "?",
+                                strna(m->started_state_dir),
                                 MANAGER_COMMIT_RETRY_USEC / 1000000ULL);
         if (k < 0) {
                 manager_schedule_save(m); /* not durable, not reported: keep trying */
@@ -385,6 +386,36 @@ static void manager_note_reload(Manager *m, bool ok, const char *error) {
                                          (double) (m->reload_usec / 1000000ULL));
 }
 
+static int manager_note_start_only(Manager *m, const DaemonConfig *c) {
+        m->started_state_dir = strdup(c->state_dir);
+        if (!m->started_state_dir ||
+            cluster_config_fingerprint(c->cluster, &m->started_cluster) < 0)
+                return log_oom();
+        return 0;
+}
+
+/* stateDir and `cluster:` keep what they were at start (the SQLite store stays open where it
+ * is, the member stays in its cluster): a reload that changes them must not pass in silence. */
+static void manager_warn_start_only(Manager *m, const DaemonConfig *c) {
+        _cleanup_free_ char *cluster = NULL;
+
+        if (!streq_ptr(c->state_dir, m->started_state_dir))
+                log_warning("stateDir is now '%s' in '%s', but the state store stays in '%s' until "
+                            "asyncfgd restarts.",
+                            c->state_dir, m->config_path, strna(m->started_state_dir));
+        if (cluster_config_fingerprint(c->cluster, &cluster) < 0) {
+                log_oom();
+                return;
+        }
+        if (streq_ptr(cluster, m->started_cluster))
+                return;
+        log_warning("The 'cluster:' block of '%s' changed, but %s until asyncfgd restarts.",
+                    m->config_path,
+                    isempty(m->started_cluster) ? "the daemon stays alone, without cluster mode,"
+                    : !c->cluster               ? "cluster mode stays on"
+                                  : "cluster mode keeps the settings it started with");
+}
+
 /* Loads the configuration again and puts it in force; false (logged, and *ret_error why) when
  * the one in force stays. */
 static bool manager_reload_config(Manager *m, char **ret_error) {
@@ -396,6 +427,7 @@ static bool manager_reload_config(Manager *m, char **ret_error) {
                         "Keeping the configuration in force; only the desired state is read again.");
                 return false;
         }
+        manager_warn_start_only(m, c);
         if (manager_generation_new(m, c, &g) < 0) {
                 *ret_error = strdup("the cloud accounts could not be set up; see the log");
                 return false;
@@ -548,6 +580,8 @@ Manager *manager_free(Manager *m) {
         free(m->listen);
         free(m->watched_dir);
         free(m->config_path);
+        free(m->started_state_dir);
+        free(m->started_cluster);
         sd_event_unref(m->event);
         free(m);
         return NULL;
@@ -607,6 +641,11 @@ int manager_load(Manager *m) {
         k = manager_load_config(m, &c, NULL);
         if (k < 0)
                 return k;
+        k = manager_note_start_only(m, c);
+        if (k < 0) {
+                daemon_config_free(c);
+                return k;
+        }
         manager_note_reload(m, true, NULL);
         k = manager_cluster_setup(m, c);
         if (k < 0) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <unistd.h>
 
+#include "lib/strbuf.h"
 #include "reconciler/spec/cluster-config.h"
 #include "reconciler/spec/daemon-config.h" /* daemon_config_parse_name() */
 #include "reconciler/spec/yaml-tree.h"
@@ -25,6 +26,34 @@ ClusterConfig *cluster_config_free(ClusterConfig *c) {
         free(c->key_file);
         free(c);
         return NULL;
+}
+
+static void fingerprint_put(StrBuf *b, const char *key, const char *value) {
+        strbuf_puts(b, key);
+        strbuf_putc(b, ' ');
+        strbuf_puts(b, value ?: "-");
+        strbuf_putc(b, '\n');
+}
+
+int cluster_config_fingerprint(const ClusterConfig *c, char **ret) {
+        StrBuf b = {};
+
+        if (c) {
+                for (char **e = c->etcd; e && *e; e++)
+                        fingerprint_put(&b, "etcd", *e);
+                fingerprint_put(&b, "name", c->name);
+                fingerprint_put(&b, "member", c->member);
+                strbuf_puts(&b, "leaseTTL ");
+                strbuf_put_int(&b, (int64_t) c->lease_ttl);
+                strbuf_putc(&b, '\n');
+                fingerprint_put(&b, "user", c->user);
+                fingerprint_put(&b, "passwordFile", c->password_file);
+                fingerprint_put(&b, "passwordCredential", c->password_credential);
+                fingerprint_put(&b, "caFile", c->ca_file);
+                fingerprint_put(&b, "certFile", c->cert_file);
+                fingerprint_put(&b, "keyFile", c->key_file);
+        }
+        return strbuf_take(&b, ret);
 }
 
 static int parse_endpoints(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,

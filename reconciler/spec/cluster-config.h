@@ -37,6 +37,10 @@ static inline void cluster_config_freep(ClusterConfig **c) {
         cluster_config_free(*c);
 }
 
+/* The block's settings as one string, equal for equal blocks (NULL: not in cluster mode, "");
+ * what a reload compares, since the block takes effect only at start. 0 or -ENOMEM. */
+int cluster_config_fingerprint(const ClusterConfig *c, char **ret);
+
 /* A SchemaParser for the `cluster:` key: dest is a ClusterConfig** set to a new, validated
  * block (member defaulted to the host name). Problems are located in ctx->diags; returns 0,
  * -EINVAL or -ENOMEM. */

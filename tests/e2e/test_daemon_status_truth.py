@@ -9,7 +9,7 @@ import shutil
 import signal
 import subprocess
 
-from daemonlib import BUILD, doc, fake, http_get, make_daemon, wait_for  # noqa: F401
+from daemonlib import BUILD, doc, fake, http_get, make_daemon, read_state, wait_for  # noqa: F401
 
 CLI = os.path.join(BUILD, "asyncfg")
 
@@ -130,6 +130,41 @@ def test_failed_reload_in_status_and_metrics(fake, make_daemon):
     assert last["successful"] is True and last["error"] is None, last
     assert d.metric("asyncfg_config_last_reload_success_timestamp_seconds") > started
     assert d.stop() == 0
+
+
+def test_reload_says_what_only_a_restart_changes(fake, make_daemon, tmp_path):
+    """stateDir and `cluster:` take effect at start only: a reload that changes them logs it
+    (and keeps the store where it is: the next record still goes to the old stateDir), and a
+    reload that changes nothing of them says nothing."""
+    fake.create("so-a", "so-b")
+    d = make_daemon(resync="1m")
+    d.write("a.yaml", doc("so-a"))
+    d.start()
+    d.wait_state("so-a", "in_sync")
+    reloads = d.ready_count()
+    d.signal(signal.SIGHUP)
+    wait_for(lambda: d.ready_count() > reloads, 5, what="READY=1 after a plain reload")
+    assert "until asyncfgd restarts" not in d.logtext()
+
+    other = str(tmp_path / "other-state")
+    os.makedirs(other)
+    text = d.config_text().replace(f"stateDir: {d.state}\n", f"stateDir: {other}\n")
+    text = "cluster: {etcd: ['http://127.0.0.1:1'], name: t}\n" + text
+    d.write_config(text)
+    reloads = d.ready_count()
+    d.signal(signal.SIGHUP)
+    wait_for(lambda: d.ready_count() > reloads, 5, what="READY=1 after the reload")
+    log = d.logtext()
+    assert (f"stateDir is now '{other}' in '{d.config}', but the state store stays in '{d.state}' "
+            "until asyncfgd restarts.") in log, log
+    assert (f"The 'cluster:' block of '{d.config}' changed, but the daemon stays alone, without "
+            "cluster mode, until asyncfgd restarts.") in log, log
+    # The store stays where it was opened: a new resource's record lands there.
+    d.write("b.yaml", doc("so-b"))
+    d.wait_state("so-b", "in_sync")
+    assert d.stop() == 0
+    assert os.listdir(other) == []
+    assert "aws/aws-test/so-b/$LATEST" in read_state(d.state)["resources"]
 
 
 def test_readyz_is_503_while_the_desired_directory_is_missing(fake, make_daemon):

@@ -71,6 +71,44 @@ static void test_defaults(void **state) {
         assert_null(c->cluster->user);
 }
 
+/* What a reload compares: equal blocks (whatever their layout) give equal fingerprints, any
+ * changed setting another one, no block "". */
+static void test_fingerprint(void **state) {
+        static const char *const variants[] = {
+                "cluster: {etcd: ['http://e1:2379'], name: t, member: m}\n",
+                "cluster: {etcd: ['http://e1:2379', 'http://e2:2379'], name: t, member: m}\n",
+                "cluster: {etcd: ['http://e1:2379'], name: u, member: m}\n",
+                "cluster: {etcd: ['http://e1:2379'], name: t, member: n}\n",
+                "cluster: {etcd: ['http://e1:2379'], name: t, member: m, leaseTTL: 20s}\n",
+                "cluster: {etcd: ['http://e1:2379'], name: t, member: m, credentials: {user: x, "
+                "passwordFile: /p}}\n",
+                "cluster: {etcd: ['http://e1:2379'], name: t, member: m, credentials: {caFile: /ca}}\n",
+        };
+        char *f[ELEMENTSOF(variants)] = {};
+        _cleanup_free_ char *none = NULL, *same = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(variants); i++) {
+                _cleanup_(daemon_config_freep) DaemonConfig *c = NULL;
+                _cleanup_free_ char *y = NULL;
+
+                assert_true(asprintf(&y, "%s%s", A1, variants[i]) > 0);
+                c = parse_ok(y);
+                assert_int_equal(cluster_config_fingerprint(c->cluster, &f[i]), 0);
+                for (size_t j = 0; j < i; j++)
+                        assert_string_not_equal(f[i], f[j]);
+        }
+        {
+                _cleanup_(daemon_config_freep) DaemonConfig *c = parse_ok(
+                        A1 "cluster:\n  member: m\n  name: t\n  etcd:\n    - http://e1:2379\n");
+                assert_int_equal(cluster_config_fingerprint(c->cluster, &same), 0);
+                assert_string_equal(same, f[0]);
+        }
+        assert_int_equal(cluster_config_fingerprint(NULL, &none), 0);
+        assert_string_equal(none, "");
+        for (size_t i = 0; i < ELEMENTSOF(variants); i++)
+                free(f[i]);
+}
+
 typedef struct Case {
         const char *yaml;
         unsigned line, column;
@@ -130,9 +168,8 @@ static void test_invalid(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_absent),
-                cmocka_unit_test(test_full),
-                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_absent),   cmocka_unit_test(test_full),
+                cmocka_unit_test(test_defaults), cmocka_unit_test(test_fingerprint),
                 cmocka_unit_test(test_invalid),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -191,9 +191,11 @@ def ssh_key(tmp, name):
         return key, f.read().strip()
 
 
-def gpg_key(tmp, name):
-    """A signing key in its own GnuPG home; returns (home, fingerprint, armored public key file)."""
+def gpg_key(tmp, name, homes):
+    """A signing key in its own GnuPG home (appended to homes, whose gpg-agents the test stops);
+    returns (home, fingerprint, armored public key file)."""
     home = os.path.join(tmp, "gpg-" + name)
+    homes.append(home)
     os.makedirs(home, mode=0o700)
     env = dict(os.environ, GNUPGHOME=home)
     subprocess.run(["gpg", "--batch", "--quiet", "--passphrase", "", "--quick-gen-key",
@@ -259,14 +261,24 @@ def test_git_sync_verifies_ssh_signatures(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg missing (gnupg)")
-def test_git_sync_verifies_gpg_signatures(tmp_path):
+@pytest.fixture
+def gpg_homes():
+    """GnuPG homes made by the test: the gpg-agent that key generation started in each is
+    stopped at the end (gpgconf --kill), so the test leaves no process behind."""
+    homes = []
+    yield homes
+    for home in homes:
+        subprocess.run(["gpgconf", "--homedir", home, "--kill", "all"], capture_output=True, timeout=30)
+
+
+def test_git_sync_verifies_gpg_signatures(tmp_path, gpg_homes):
     """ASYNCFG_GIT_VERIFY=gpg: only the keys in ASYNCFG_GIT_SIGNERS count, imported afresh at
     each run: a key dropped from the file stops being trusted at the next run, even for the
     commit in force."""
     tmp = str(tmp_path)
     repo = Repo(tmp)
-    home, fpr, pub = gpg_key(tmp, "ops")
-    other_home, other_fpr, other_pub = gpg_key(tmp, "other")
+    home, fpr, pub = gpg_key(tmp, "ops", gpg_homes)
+    other_home, other_fpr, other_pub = gpg_key(tmp, "other", gpg_homes)
     desired, state = os.path.join(tmp, "desired.d"), os.path.join(tmp, "state")
 
     c1 = commit_signed(repo, {"a.yaml": doc("gs-a", retries=1)}, "gpg.format=openpgp",
@@ -288,6 +300,9 @@ def test_git_sync_verifies_gpg_signatures(tmp_path):
     r = signed_sync(repo, desired, state, "gpg", pub)
     assert r.returncode == 1 and "has no good gpg signature" in r.stderr, r.stderr
     assert os.readlink(desired) == os.path.join(state, "rev", c2)
+    # The sync's own keyring needs no gpg-agent and leaves none running.
+    agents = subprocess.run(["pgrep", "-f", f"gpg-agent --homedir {state}"], capture_output=True, text=True)
+    assert agents.stdout == "", agents.stdout
 
 
 def test_git_sync_verify_settings_are_checked(tmp_path):

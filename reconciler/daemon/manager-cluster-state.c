@@ -86,25 +86,36 @@ void cluster_state_forget_bucket(StateStore *st, unsigned bucket) {
         state_store_forget_group(st, bucket);
 }
 
-static void state_load_rows(ClusterStateStore *s, const EtcdRangeResult *res) {
-        size_t skip = strlen(s->state_prefix);
+/* The rows read are the bucket's records; their keys in *ret_keys (strv; NULL when out of
+ * memory), *ret_n of them. */
+static void state_load_rows(ClusterStateStore *s, const EtcdRangeResult *res, char ***ret_keys,
+                            size_t *ret_n) {
+        size_t skip = strlen(s->state_prefix), n = 0;
+        char **keys = calloc(res->n_kvs + 1, sizeof(char *));
 
         for (size_t i = 0; i < res->n_kvs; i++) {
                 _cleanup_(diag_list_done) DiagList diags = {};
                 const char *ident = strchr(res->kvs[i].key + skip, '/');
 
                 diag_list_init(&diags);
-                if (!ident || state_store_load_row(s->manager->state, ident + 1, res->kvs[i].value,
-                                                   res->kvs[i].value_size, &diags) >= 0)
+                if (ident && state_store_load_row(s->manager->state, ident + 1, res->kvs[i].value,
+                                                  res->kvs[i].value_size, &diags) >= 0) {
+                        if (keys && !(keys[n++] = strdup(ident + 1)))
+                                keys = strv_free(keys);
                         continue;
+                }
                 log_warning("Ignoring the damaged state record '%s' in etcd.", res->kvs[i].key);
         }
+        *ret_keys = keys;
+        *ret_n = n;
 }
 
 static void on_bucket_read(EtcdClient *e, int error, const EtcdRangeResult *res, void *userdata) {
         _cleanup_free_ LoadCall *call = userdata;
+        _cleanup_strv_free_ char **keys = NULL;
         ClusterStateStore *s = call->store;
         unsigned b = call->bucket;
+        size_t n;
 
         if (error == -ECANCELED)
                 return;
@@ -126,7 +137,11 @@ static void on_bucket_read(EtcdClient *e, int error, const EtcdRangeResult *res,
                 return;
         }
         cluster_state_forget_bucket(s->manager->state, b);
-        state_load_rows(s, res);
+        state_load_rows(s, res, &keys, &n);
+        /* As the single-host store does at start: a record whose document is gone is listed as
+         * an orphan (also one that another member held, or orphaned, before). */
+        if (!keys || manager_orphan_records(s->manager, keys, n) < 0)
+                log_warning("Could not list the orphans of bucket %u: out of memory.", b);
         manager_cluster_bucket_loaded(s->manager, b);
 }
 

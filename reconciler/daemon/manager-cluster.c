@@ -141,10 +141,12 @@ static int on_scan_timer(ClockTimer *t, usec_t now, void *userdata) {
                         continue;
                 if (!cluster_holds(mc->cluster, b))
                         (void) workqueue_remove(m->queue, a[i]->key);
-                else if (a[i]->removed)
-                        (void) manager_enqueue(m, a[i], WORK_PRIORITY_CHANGE);
-                else
+                else if (!a[i]->removed)
                         (void) manager_enqueue_start(m, a[i]);
+                else if (a[i]->state != RESOURCE_STATE_ORPHANED)
+                        /* its DELETE; an orphan is never queued: run, it was orphaned again,
+                         * its time (and so its orphanRetention) restarted at every take */
+                        (void) manager_enqueue(m, a[i], WORK_PRIORITY_CHANGE);
         }
         memset(mc->pending, 0, sizeof(mc->pending));
         manager_cluster_share_rates(m, m->gen ? m->gen->config : NULL);

@@ -188,6 +188,10 @@ json_t *manager_alerts_status_json(const Manager *m, const Resource *r);
 /* resource-removal.c */
 /* At start: state-store records without a document become orphans. */
 int manager_orphan_unowned_records(Manager *m);
+/* The records of keys[0..n) that no document declares become orphans (cluster mode: a bucket's
+ * records as it is taken and read), if the desired state was read completely and without
+ * errors. How many, or -ENOMEM. */
+int manager_orphan_records(Manager *m, char *const *keys, size_t n);
 
 /* manager-budget.c */
 /* The gauge asyncfg_drift_poll_interval_seconds{account}, and the log lines (publishing). */

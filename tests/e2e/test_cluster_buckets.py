@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: MIT
+"""Cluster mode: what a member does with the buckets it takes and gives up, on a real etcd.
+
+- A state record in etcd whose document is gone becomes an orphan when its bucket is read, as
+  the single-host store's records do at start (DESIGN.md §3.2): at a restart, and when the
+  bucket is taken over from another member."""
+
+import json
+import os
+import time
+
+import pytest
+
+from clusterlib import Member, aws_key, bucket_of, owner, wait_split, write_docs
+from daemonlib import doc, fake, wait_for  # noqa: F401  (fixture)
+from etcdlib import EtcdCluster, etcd_available
+
+pytestmark = pytest.mark.skipif(not etcd_available(), reason="no /usr/bin/etcd")
+
+N = 24
+NAMES = [f"fn-{i:03d}" for i in range(N)]
+STATE = "/asyncfg/t/state/"
+PAIR = ["host-a", "host-b"]
+
+
+@pytest.fixture
+def etcd(tmp_path):
+    e = EtcdCluster(tmp_path, members=1)
+    yield e
+    e.close()
+
+
+@pytest.fixture
+def members(tmp_path, fake, etcd):
+    made = []
+
+    def make(name, **kw):
+        m = Member(tmp_path / name, fake, name, etcd.endpoints, **kw)
+        made.append(m)
+        return m
+    yield make
+    for m in made:
+        m.close()
+
+
+def records(etcd):
+    return {k[len(STATE):].split("/", 1)[1]: json.loads(kv["value"])
+            for k, kv in etcd.get_prefix(STATE).items()}
+
+
+def configured(fake, names):
+    return all(fake.configs().get(n, {}).get("MaximumRetryAttempts") == 1 for n in names)
+
+
+def mine(member, names=NAMES):
+    return [n for n in names if owner(PAIR, bucket_of(aws_key(n))) == member]
+
+
+def listed(m):
+    return sorted(r["name"] for r in m.status()["resources"])
+
+
+def start_alone(fake, etcd, m, names=NAMES):
+    """m alone writes every record of names."""
+    write_docs([m], names)
+    m.start()
+    wait_split([m])
+    wait_for(lambda: configured(fake, names), 20, what="every function configured")
+    wait_for(lambda: len(records(etcd)) == len(names), 10, what="every record in etcd")
+
+
+def test_record_without_document_is_orphaned_at_restart(fake, etcd, members):
+    fake.create(*NAMES)
+    a = members("host-a")
+    start_alone(fake, etcd, a)
+    assert a.stop() == 0
+    gone = NAMES[3]
+    os.unlink(os.path.join(a.desired, f"{gone}.yaml"))
+    a.start()
+    wait_split([a])
+    a.wait_state(gone, "orphaned", timeout=15)
+    r = a.resource(gone)
+    assert r["orphaned_since"] and r["function"] == gone, r
+    assert a.status("")["summary"]["states"]["orphaned"] == 1
+    # Its record is kept, marked orphaned: the listing survives the next start too.
+    wait_for(lambda: records(etcd)[aws_key(gone)].get("orphanedAtUsec"), 10,
+             what="the record marked orphaned in etcd")
+    assert fake.configs()[gone].get("MaximumRetryAttempts") == 1  # left alone
+
+
+def test_orphan_taken_over_from_another_member(fake, etcd, members):
+    """host-a orphaned a record; host-b, started without that document, takes its bucket and
+    lists the orphan from the record alone (its time of orphaning kept)."""
+    fake.create(*NAMES)
+    gone = mine("host-b")[0]
+    a = members("host-a")
+    start_alone(fake, etcd, a)
+    os.unlink(os.path.join(a.desired, f"{gone}.yaml"))
+    a.wait_state(gone, "orphaned")
+    since = wait_for(lambda: records(etcd)[aws_key(gone)].get("orphanedAtUsec"), 10,
+                     what="the record marked orphaned in etcd")
+    b = members("host-b")
+    write_docs([b], [n for n in NAMES if n != gone])
+    b.start()
+    wait_split([a, b])
+    b.wait_state(gone, "orphaned", timeout=15)
+    # host-b's first runs are over: the orphan was not run as a change of its own.
+    wait_for(lambda: all(b.state_of(n) == "in_sync" for n in mine("host-b") if n != gone), 15,
+             what="host-b's resources in sync")
+    assert b.resource(gone)["orphaned_since"] == \
+        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(since) // 1000000)), b.resource(gone)
+    assert records(etcd)[aws_key(gone)]["orphanedAtUsec"] == since

@@ -96,6 +96,7 @@ struct Manager {
         bool save_failed;          /* the last commit failed (not for a lock): retry slowly */
         unsigned n_runs;           /* runs in flight */
         unsigned n_conflicts;      /* resources in a write conflict (resource-conflict.c) */
+        unsigned n_elsewhere;      /* cluster mode: resources of buckets not held here */
         uint64_t retries_reported; /* workqueue retries already counted in the metric */
         char *status_line;         /* the last STATUS= sent */
         Hashmap *poll_stretched;   /* accounts logged as having their polls stretched */

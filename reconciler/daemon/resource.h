@@ -125,6 +125,10 @@ typedef struct Resource {
         usec_t written_at;        /* the manager's clock of the last successful PUT, 0: never */
         ResourceConflict *conflict; /* NULL: no write of asyncfg was reverted lately */
         ResourceRun run;
+        /* Cluster mode: its bucket is not this member's (another's, or nobody's yet). Its last
+         * local state is stale: it is left out of the counts, the metrics and /status's list
+         * (counted in Manager.n_elsewhere) until the bucket is this member's again. */
+        bool elsewhere;
 } Resource;
 
 /* spec is shared, not copied (resource_spec_ref()): a spec the caller allocated, never one on
@@ -174,6 +178,10 @@ void resource_resume_run(Resource *r);
 void resource_report_written(Resource *r);
 /* Forgets r: out of the counts, the metrics, the queue and the table; frees it. */
 void resource_drop(Resource *r);
+/* Cluster mode: r's bucket is another member's (elsewhere) or this one's: r leaves the counts,
+ * asyncfg_resources{state}, asyncfg_resource_drifted{name} and STATUS=, or comes back in them
+ * in its state then. */
+void resource_set_elsewhere(Resource *r, bool elsewhere);
 
 /* Logs with the resource's structured fields (RESOURCE=, PROVIDER=, FILE=, ACCOUNT=). */
 _printf_(4, 5) void resource_log(int level, const Resource *r, int error, const char *format, ...);

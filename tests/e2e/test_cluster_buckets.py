@@ -3,7 +3,10 @@
 
 - A state record in etcd whose document is gone becomes an orphan when its bucket is read, as
   the single-host store's records do at start (DESIGN.md §3.2): at a restart, and when the
-  bucket is taken over from another member."""
+  bucket is taken over from another member.
+- Each member serves its own /status (DESIGN.md §8): the resources of the buckets it holds,
+  counted in STATUS=, /status's summary and asyncfg_resources{state}; of the others only how
+  many there are (summary.cluster.resources_elsewhere), never their stale last state."""
 
 import json
 import os
@@ -110,3 +113,38 @@ def test_orphan_taken_over_from_another_member(fake, etcd, members):
     assert b.resource(gone)["orphaned_since"] == \
         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(since) // 1000000)), b.resource(gone)
     assert records(etcd)[aws_key(gone)]["orphanedAtUsec"] == since
+
+
+def test_each_member_reports_its_own_buckets(fake, etcd, members):
+    fake.create(*NAMES)
+    a = members("host-a")
+    start_alone(fake, etcd, a)  # host-a has seen every resource in sync
+    b = members("host-b")
+    write_docs([b], NAMES)
+    b.start()
+    wait_split([a, b])
+    for m in (a, b):
+        own = mine(m.member)
+        assert 0 < len(own) < N
+
+        def reports_own(m=m, own=own):
+            st = m.status()
+            s = st["summary"]
+            return (sorted(r["name"] for r in st["resources"]) == sorted(own) and
+                    s["resources"] == len(own) and s["states"]["in_sync"] == len(own) and
+                    s["cluster"]["resources_elsewhere"] == N - len(own))
+        wait_for(reports_own, 20, what=f"{m.member}'s /status of its own buckets")
+        assert m.metric('asyncfg_resources{state="in_sync"}') == len(own)
+        last = m.notify.values("STATUS")[-1]
+        assert last.startswith(f"member {m.member}: ") and \
+            f"{N - len(own)} resources elsewhere; {len(own)} resources: {len(own)} in sync" \
+            in last, last
+        # A page filtered by state lists only its own too.
+        assert sorted(r["name"] for r in m.status("state=in_sync")["resources"]) == sorted(own)
+    # host-b leaves: host-a holds every bucket and reports every resource again.
+    assert b.stop() == 0
+    wait_split([a])
+    wait_for(lambda: a.status("")["summary"]["resources"] == N and
+             a.status("")["summary"]["cluster"]["resources_elsewhere"] == 0, 20,
+             what="host-a reports every resource")
+    assert listed(a) == sorted(NAMES)

@@ -82,6 +82,7 @@ static const char *const resource_event_table[_RESOURCE_EVENT_MAX] = {
         [RESOURCE_EVENT_DIFFERS] = "differs",     [RESOURCE_EVENT_WRITING] = "writing",
         [RESOURCE_EVENT_WRITTEN] = "written",     [RESOURCE_EVENT_RETRYABLE] = "retryable",
         [RESOURCE_EVENT_PERMANENT] = "permanent", [RESOURCE_EVENT_REMOVED] = "removed",
+        [RESOURCE_EVENT_TAKEN] = "taken",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(resource_event, ResourceEvent);
@@ -96,6 +97,7 @@ static const ResourceState resource_event_target[_RESOURCE_EVENT_MAX] = {
         [RESOURCE_EVENT_RETRYABLE] = RESOURCE_STATE_RETRYING,
         [RESOURCE_EVENT_PERMANENT] = RESOURCE_STATE_ERROR,
         [RESOURCE_EVENT_REMOVED] = RESOURCE_STATE_ORPHANED,
+        [RESOURCE_EVENT_TAKEN] = RESOURCE_STATE_PENDING,
 };
 
 ResourceState resource_state_next(ResourceState cur, ResourceEvent ev) {
@@ -206,17 +208,35 @@ void resource_drop(Resource *r) {
         manager_schedule_publish(m);
 }
 
+/* What this member last saw of r is stale once another member held it: dropped, so that
+ * neither a drift nor an error of then is reported again (asyncfg_resource_drifted would fire
+ * the drift alert) until the next observation. An orphan stays one. */
+static void resource_forget_observation(Resource *r) {
+        if (resource_run_in_flight(r) || r->state == RESOURCE_STATE_ORPHANED)
+                return;
+        resource_keep(&r->diff, NULL);
+        r->drift = false;
+        (void) resource_set_error(r, CLOUD_ERROR_NONE, NULL);
+        resource_set_state(r, RESOURCE_EVENT_TAKEN, "its bucket is this member's again");
+}
+
 void resource_set_elsewhere(Resource *r, bool elsewhere) {
         Manager *m = r->manager;
 
         if (r->elsewhere == elsewhere)
                 return;
-        if (elsewhere)
+        if (elsewhere) {
                 manager_count_state(m, r, r->state, -1);
+                /* The member holding it now watches it: ours would remind forever. */
+                manager_alerts_forget(m, r);
+                resource_conflict_reset(r, "its bucket is another member's");
+        }
         r->elsewhere = elsewhere;
-        if (!elsewhere)
-                manager_count_state(m, r, r->state, +1);
         m->n_elsewhere = elsewhere ? m->n_elsewhere + 1 : m->n_elsewhere - 1;
+        if (!elsewhere) {
+                manager_count_state(m, r, r->state, +1);
+                resource_forget_observation(r);
+        }
         resource_update_drifted_metric(r, r->state);
         manager_schedule_publish(m);
 }

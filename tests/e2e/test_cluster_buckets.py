@@ -148,3 +148,42 @@ def test_each_member_reports_its_own_buckets(fake, etcd, members):
              a.status("")["summary"]["cluster"]["resources_elsewhere"] == 0, 20,
              what="host-a reports every resource")
     assert listed(a) == sorted(NAMES)
+
+
+def test_a_bucket_taken_back_shows_no_stale_state(fake, etcd, members):
+    """host-a saw a resource fail (its PUTs refused), host-b held it while the cloud came back
+    and wrote it, and host-a takes it back: what host-a saw before (retrying, the error) is not
+    reported again, not even for the moment until host-a observes it anew."""
+    fake.create(*NAMES)
+    x = mine("host-b")[0]
+    fake.faults(error5xx=1.0, errorStatus=503, method="PUT", provider="aws")
+    a = members("host-a")
+    write_docs([a], NAMES)
+    a.start()
+    wait_split([a])
+    a.wait_state(x, "retrying")
+    assert a.resource(x)["last_error"], a.resource(x)
+    b = members("host-b")
+    write_docs([b], NAMES)
+    b.start()
+    wait_split([a, b])
+    wait_for(lambda: a.status("")["summary"]["cluster"]["resources_elsewhere"] ==
+             len(mine("host-b")), 10, what="host-a handed host-b's resources over")
+    assert x not in listed(a)
+    fake.faults()
+    b.wait_state(x, "in_sync", timeout=15)
+    wait_for(lambda: aws_key(x) in records(etcd), 10, what="host-b's record of it")
+    wait_for(lambda: all(a.state_of(n) == "in_sync" for n in mine("host-a")), 15,
+             what="host-a's own resources in sync")
+    seen = len(a.notify.values("STATUS"))
+    assert b.stop() == 0
+    wait_split([a])
+    wait_for(lambda: a.status("")["summary"]["cluster"]["resources_elsewhere"] == 0, 10,
+             what="host-a holds every resource again")
+    r = a.resource(x)
+    assert r["last_error"] is None and r["state"] in ("pending", "in_sync"), r
+    # Every STATUS= since (host-a's own resources are in sync): never the stale "retrying" of
+    # x, as its bucket comes back (a few buckets per scan) and before its next poll.
+    after = a.notify.values("STATUS")[seen:]
+    assert any(" 0 resources elsewhere;" in v for v in after), after
+    assert not any("retrying" in v for v in after), after

@@ -151,9 +151,10 @@ def test_each_member_reports_its_own_buckets(fake, etcd, members):
 
 
 def test_a_bucket_taken_back_shows_no_stale_state(fake, etcd, members):
-    """host-a saw a resource fail (its PUTs refused), host-b held it while the cloud came back
-    and wrote it, and host-a takes it back: what host-a saw before (retrying, the error) is not
-    reported again, not even for the moment until host-a observes it anew."""
+    """host-a saw a resource fail (its PUTs refused) and alerted on it; host-b takes it, and
+    host-a's alert ends. host-b holds it while the cloud comes back and writes it, and host-a
+    takes it back: what host-a saw before (retrying, the error) is not reported again, not even
+    for the moment until host-a observes it anew."""
     fake.create(*NAMES)
     x = mine("host-b")[0]
     fake.faults(error5xx=1.0, errorStatus=503, method="PUT", provider="aws")
@@ -163,6 +164,8 @@ def test_a_bucket_taken_back_shows_no_stale_state(fake, etcd, members):
     wait_split([a])
     a.wait_state(x, "retrying")
     assert a.resource(x)["last_error"], a.resource(x)
+    wait_for(lambda: f"Alert AsyncfgError firing for '{x}'" in a.logtext(), 15,
+             what="host-a's error alert of it")
     b = members("host-b")
     write_docs([b], NAMES)
     b.start()
@@ -170,6 +173,9 @@ def test_a_bucket_taken_back_shows_no_stale_state(fake, etcd, members):
     wait_for(lambda: a.status("")["summary"]["cluster"]["resources_elsewhere"] ==
              len(mine("host-b")), 10, what="host-a handed host-b's resources over")
     assert x not in listed(a)
+    # host-b watches it now: host-a's alert ends (else it reminds for as long as host-b holds it).
+    wait_for(lambda: f"Alert AsyncfgError resolved for '{x}'" in a.logtext(), 10,
+             what="host-a's alert of it resolved")
     fake.faults()
     b.wait_state(x, "in_sync", timeout=15)
     wait_for(lambda: aws_key(x) in records(etcd), 10, what="host-b's record of it")

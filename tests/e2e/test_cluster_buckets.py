@@ -14,9 +14,10 @@ import time
 
 import pytest
 
-from clusterlib import Member, aws_key, bucket_of, owner, wait_split, write_docs
+from clusterlib import (aws_key, bucket_of, etcd, members, owner, wait_split,  # noqa: F401
+                        write_docs)
 from daemonlib import doc, fake, wait_for  # noqa: F401  (fixture)
-from etcdlib import EtcdCluster, etcd_available
+from etcdlib import etcd_available
 
 pytestmark = pytest.mark.skipif(not etcd_available(), reason="no /usr/bin/etcd")
 
@@ -24,26 +25,6 @@ N = 24
 NAMES = [f"fn-{i:03d}" for i in range(N)]
 STATE = "/asyncfg/t/state/"
 PAIR = ["host-a", "host-b"]
-
-
-@pytest.fixture
-def etcd(tmp_path):
-    e = EtcdCluster(tmp_path, members=1)
-    yield e
-    e.close()
-
-
-@pytest.fixture
-def members(tmp_path, fake, etcd):
-    made = []
-
-    def make(name, **kw):
-        m = Member(tmp_path / name, fake, name, etcd.endpoints, **kw)
-        made.append(m)
-        return m
-    yield make
-    for m in made:
-        m.close()
 
 
 def records(etcd):

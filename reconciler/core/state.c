@@ -35,6 +35,10 @@ struct StateStore {
         StateRecord **records;
         size_t n, allocated;
         Hashmap *index; /* key (the record's own) → record */
+        /* Each group's records, a list through the records (state_store_set_groups()). */
+        StateRecord **groups;
+        unsigned n_groups;
+        unsigned (*group_of)(const char *key);
         bool sorted;
         bool readonly; /* state_store_open_readonly(): saving is refused */
         /* The records' shared strings (provider, account, qualifier, file, the location's),
@@ -239,6 +243,7 @@ StateStore *state_store_free(StateStore *s) {
         for (size_t i = 0; i < s->n; i++)
                 state_record_free(s, s->records[i]);
         free(s->records);
+        free(s->groups);
         hashmap_free(s->index);
         hashmap_free(s->pool); /* empty: every record released its strings */
         store_dirty_free(s->dirty);
@@ -285,6 +290,28 @@ const StateRecord *state_store_get_nth(StateStore *s, size_t i) {
         return s->records[i];
 }
 
+static void store_group_link(StateStore *s, StateRecord *rec) {
+        if (!s->groups)
+                return;
+        rec->group = s->group_of(rec->key);
+        assert(rec->group < s->n_groups);
+        rec->group_next = s->groups[rec->group];
+        if (rec->group_next)
+                rec->group_next->group_prev = rec;
+        s->groups[rec->group] = rec;
+}
+
+static void store_group_unlink(StateStore *s, StateRecord *rec) {
+        if (!s->groups)
+                return;
+        if (rec->group_prev)
+                rec->group_prev->group_next = rec->group_next;
+        else
+                s->groups[rec->group] = rec->group_next;
+        if (rec->group_next)
+                rec->group_next->group_prev = rec->group_prev;
+}
+
 /* Takes ownership of *config on success. */
 static int state_store_insert(StateStore *s, const char *key, AsyncConfig *config,
                               uint64_t applied_usec, bool created) {
@@ -326,6 +353,7 @@ static int state_store_insert(StateStore *s, const char *key, AsyncConfig *confi
                 s->sorted = false;
         rec->slot = s->n;
         s->records[s->n++] = rec;
+        store_group_link(s, rec);
         *config = (AsyncConfig){};
         return 0;
 }
@@ -343,14 +371,10 @@ static int store_put(StateStore *s, const char *key, const AsyncConfig *config,
         return r;
 }
 
-static int store_remove(StateStore *s, const char *key) {
-        StateRecord *rec = hashmap_get(s->index, key);
-
-        if (!rec)
-                return 0;
-        if (store_mark_dirty(s, key) < 0)
-                return -ENOMEM;
-        (void) hashmap_remove(s->index, key);
+/* Takes rec out of the store (memory only) without marking its key as changed. */
+static void store_drop(StateStore *s, StateRecord *rec) {
+        (void) hashmap_remove(s->index, rec->key);
+        store_group_unlink(s, rec);
         /* The last record takes its slot: removing 50,000 of 100,000 records scanned and moved
          * half the array each; the order is made again when it is asked for. */
         s->records[rec->slot] = s->records[s->n - 1];
@@ -359,6 +383,16 @@ static int store_remove(StateStore *s, const char *key) {
                 s->sorted = false;
         s->n--;
         state_record_free(s, rec);
+}
+
+static int store_remove(StateStore *s, const char *key) {
+        StateRecord *rec = hashmap_get(s->index, key);
+
+        if (!rec)
+                return 0;
+        if (store_mark_dirty(s, key) < 0)
+                return -ENOMEM;
+        store_drop(s, rec);
         return 1;
 }
 
@@ -1085,9 +1119,36 @@ int state_store_load_row(StateStore *s, const char *key, const char *value, size
 }
 
 void state_store_forget(StateStore *s, const char *key) {
+        StateRecord *rec;
+
         store_lock(s);
-        (void) store_remove(s, key);
         store_unmark_dirty(s, key);
+        rec = store_find(s, key);
+        if (rec)
+                store_drop(s, rec);
+        store_unlock(s);
+}
+
+int state_store_set_groups(StateStore *s, unsigned n_groups,
+                           unsigned (*group_of)(const char *key)) {
+        if (s->n > 0)
+                return -EBUSY;
+        free(s->groups);
+        s->groups = calloc(n_groups, sizeof(StateRecord *));
+        if (!s->groups)
+                return -ENOMEM;
+        s->n_groups = n_groups;
+        s->group_of = group_of;
+        return 0;
+}
+
+void state_store_forget_group(StateStore *s, unsigned group) {
+        store_lock(s);
+        while (s->groups && group < s->n_groups && s->groups[group]) {
+                StateRecord *rec = s->groups[group];
+                store_unmark_dirty(s, rec->key);
+                store_drop(s, rec);
+        }
         store_unlock(s);
 }
 

@@ -74,6 +74,9 @@
  *     },
  *     files.error counts the files that fail to load and every path the directory scan could
  *     not use (each an entry of "files" below), as asyncfg_desired_files{state="error"} does.
+ *     In cluster mode summary.cluster says which buckets the member holds (manager-cluster.c),
+ *     and the resources (summary and list) are those of its buckets only; the others are
+ *     counted in summary.cluster.resources_elsewhere.
  *     "resources": [                          only when the query lists resources
  *       {
  *         "name": "orders-worker",            metadata.name

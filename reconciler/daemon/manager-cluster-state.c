@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* The state store in cluster mode (DESIGN.md §8): the records live in etcd under
  * /asyncfg/<name>/state/<bucket>/<identity>, each the record's JSON as state.db holds it. The
- * store in memory (state_store_new_memory()) holds the records of the buckets this member
- * holds: a bucket taken is read in one range before its resources are scheduled; what changed
- * goes to etcd in one txn per save (the manager's group commit), each bucket's claim compared
- * with our epoch, and the writes it holds are reported in sync only once the txn succeeded
- * (DESIGN.md §3.10). A failed compare means the bucket is not ours any more: its records are
- * dropped, never retried as ours, and counted in asyncfg_fenced_writes_total{kind="state"}. */
+ * store in memory (cluster_state_store_new(), its records listed by bucket) holds the records
+ * of the buckets this member holds: a bucket taken is read in one range before its resources
+ * are scheduled; what changed goes to etcd in one txn per save (the manager's group commit),
+ * each bucket's claim compared with our epoch, and the writes it holds are reported in sync
+ * only once the txn succeeded (DESIGN.md §3.10). A failed compare means the bucket is not ours
+ * any more: its records are dropped, never retried as ours, and counted in
+ * asyncfg_fenced_writes_total{kind="state"}. */
 #include <stddef.h>
 #include <stdio.h>
 
@@ -67,49 +68,54 @@ static void state_row_done(StateRow *r) {
 static void state_load_send(ClusterStateStore *s, unsigned bucket);
 static int on_load_timer(ClockTimer *t, usec_t now, void *userdata);
 
-/* The records of bucket in memory are replaced with those etcd holds. */
-static int state_forget_bucket(ClusterStateStore *s, unsigned bucket) {
-        StateStore *st = s->manager->state;
-        _cleanup_strv_free_ char **keys = NULL;
-        size_t n = 0;
+int cluster_state_store_new(StateStore **ret) {
+        _cleanup_(state_store_freep) StateStore *st = NULL;
+        int k = state_store_new_memory(&st);
 
-        for (size_t i = 0; i < state_store_size(st); i++) {
-                const StateRecord *rec = state_store_get_nth(st, i);
-                if (cluster_bucket_of(rec->key) != bucket)
-                        continue;
-                char **k = reallocarray(keys, n + 2, sizeof(char *));
-                if (!k)
-                        return -ENOMEM;
-                keys = k;
-                keys[n] = strdup(rec->key);
-                keys[++n] = NULL;
-                if (!keys[n - 1])
-                        return -ENOMEM;
-        }
-        for (size_t i = 0; i < n; i++)
-                state_store_forget(st, keys[i]);
+        if (k >= 0)
+                k = state_store_set_groups(st, CLUSTER_BUCKETS, cluster_bucket_of);
+        if (k < 0)
+                return k;
+        *ret = TAKE_PTR(st);
         return 0;
 }
 
-static void state_load_rows(ClusterStateStore *s, const EtcdRangeResult *res) {
-        size_t skip = strlen(s->state_prefix);
+/* Through the store's list of the bucket: a start used to walk and hash every record in memory
+ * for each bucket taken (~10^8 hashes at 100,000 records), and sort the store again. */
+void cluster_state_forget_bucket(StateStore *st, unsigned bucket) {
+        state_store_forget_group(st, bucket);
+}
+
+/* The rows read are the bucket's records; their keys in *ret_keys (strv; NULL when out of
+ * memory), *ret_n of them. */
+static void state_load_rows(ClusterStateStore *s, const EtcdRangeResult *res, char ***ret_keys,
+                            size_t *ret_n) {
+        size_t skip = strlen(s->state_prefix), n = 0;
+        char **keys = calloc(res->n_kvs + 1, sizeof(char *));
 
         for (size_t i = 0; i < res->n_kvs; i++) {
                 _cleanup_(diag_list_done) DiagList diags = {};
                 const char *ident = strchr(res->kvs[i].key + skip, '/');
 
                 diag_list_init(&diags);
-                if (!ident || state_store_load_row(s->manager->state, ident + 1, res->kvs[i].value,
-                                                   res->kvs[i].value_size, &diags) >= 0)
+                if (ident && state_store_load_row(s->manager->state, ident + 1, res->kvs[i].value,
+                                                  res->kvs[i].value_size, &diags) >= 0) {
+                        if (keys && !(keys[n++] = strdup(ident + 1)))
+                                keys = strv_free(keys);
                         continue;
+                }
                 log_warning("Ignoring the damaged state record '%s' in etcd.", res->kvs[i].key);
         }
+        *ret_keys = keys;
+        *ret_n = n;
 }
 
 static void on_bucket_read(EtcdClient *e, int error, const EtcdRangeResult *res, void *userdata) {
         _cleanup_free_ LoadCall *call = userdata;
+        _cleanup_strv_free_ char **keys = NULL;
         ClusterStateStore *s = call->store;
         unsigned b = call->bucket;
+        size_t n;
 
         if (error == -ECANCELED)
                 return;
@@ -122,15 +128,20 @@ static void on_bucket_read(EtcdClient *e, int error, const EtcdRangeResult *res,
                                           on_load_timer);
         if (cluster_epoch(s->cluster, b) == 0)
                 return; /* not ours any more */
-        if (error < 0 || state_forget_bucket(s, b) < 0) {
-                log_warning_errno(error ?: -ENOMEM,
+        if (error < 0) {
+                log_warning_errno(error,
                                   "Could not read the state of bucket %u from etcd (%s, %m); "
                                   "retrying.",
                                   b, strna(etcd_client_error_detail(e)));
                 s->load_wanted[b] = true;
                 return;
         }
-        state_load_rows(s, res);
+        cluster_state_forget_bucket(s->manager->state, b);
+        state_load_rows(s, res, &keys, &n);
+        /* As the single-host store does at start: a record whose document is gone is listed as
+         * an orphan (also one that another member held, or orphaned, before). */
+        if (!keys || manager_orphan_records(s->manager, keys, n) < 0)
+                log_warning("Could not list the orphans of bucket %u: out of memory.", b);
         manager_cluster_bucket_loaded(s->manager, b);
 }
 

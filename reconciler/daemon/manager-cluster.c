@@ -125,7 +125,8 @@ void manager_cluster_share_rates(Manager *m, const DaemonConfig *c) {
 /* ---- scheduling by bucket ----------------------------------------------------------------- */
 
 /* Queues the resources of the buckets taken since the last scan and takes those of the buckets
- * dropped out of the queue: one pass over the table for any number of buckets. */
+ * dropped out of the queue: one pass over the table for any number of buckets. Each view
+ * (counts, /status, metrics) shows a resource while its bucket is held here, and only then. */
 static int on_scan_timer(ClockTimer *t, usec_t now, void *userdata) {
         Manager *m = userdata;
         ManagerCluster *mc = m->cluster;
@@ -139,12 +140,15 @@ static int on_scan_timer(ClockTimer *t, usec_t now, void *userdata) {
 
                 if (!mc->pending[b])
                         continue;
+                resource_set_elsewhere(a[i], !cluster_holds(mc->cluster, b));
                 if (!cluster_holds(mc->cluster, b))
                         (void) workqueue_remove(m->queue, a[i]->key);
-                else if (a[i]->removed)
-                        (void) manager_enqueue(m, a[i], WORK_PRIORITY_CHANGE);
-                else
+                else if (!a[i]->removed)
                         (void) manager_enqueue_start(m, a[i]);
+                else if (a[i]->state != RESOURCE_STATE_ORPHANED)
+                        /* its DELETE; an orphan is never queued: run, it was orphaned again,
+                         * its time (and so its orphanRetention) restarted at every take */
+                        (void) manager_enqueue(m, a[i], WORK_PRIORITY_CHANGE);
         }
         memset(mc->pending, 0, sizeof(mc->pending));
         manager_cluster_share_rates(m, m->gen ? m->gen->config : NULL);
@@ -360,9 +364,10 @@ int manager_cluster_status_prefix(const Manager *m, char **ret) {
 
         if (!c)
                 return strdup_opt("", ret);
-        if (asprintf(ret, "member %s: %u of %u buckets, %zu member%s%s; ", cluster_member(c),
-                     cluster_n_held(c), CLUSTER_BUCKETS, cluster_n_members(c),
-                     cluster_n_members(c) == 1 ? "" : "s",
+        if (asprintf(ret, "member %s: %u of %u buckets, %zu member%s, %u resource%s elsewhere%s; ",
+                     cluster_member(c), cluster_n_held(c), CLUSTER_BUCKETS, cluster_n_members(c),
+                     cluster_n_members(c) == 1 ? "" : "s", m->n_elsewhere,
+                     m->n_elsewhere == 1 ? "" : "s",
                      cluster_is_joined(c) ? "" : ", not joined (writing nothing)") < 0)
                 return -ENOMEM;
         return 0;
@@ -394,10 +399,10 @@ json_t *manager_cluster_status_json(const Manager *m) {
         for (unsigned b = 0; held && b < CLUSTER_BUCKETS; b++)
                 if (cluster_holds(c, b))
                         json_array_append_new(held, json_integer(b));
-        return json_pack("{s:s, s:b, s:i, s:i, s:o, s:o, s:f, s:o}", "member", cluster_member(c),
-                         "joined", cluster_is_joined(c), "buckets_held",
+        return json_pack("{s:s, s:b, s:i, s:i, s:o, s:o, s:f, s:o, s:i}", "member",
+                         cluster_member(c), "joined", cluster_is_joined(c), "buckets_held",
                          (json_int_t) cluster_n_held(c), "buckets", (json_int_t) CLUSTER_BUCKETS,
                          "held", held ?: json_null(), "members", members ?: json_null(),
                          "lease_remaining_seconds", cluster_lease_remaining(c), "rate_limits",
-                         cluster_rates_json(m));
+                         cluster_rates_json(m), "resources_elsewhere", (json_int_t) m->n_elsewhere);
 }

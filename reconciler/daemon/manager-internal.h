@@ -100,6 +100,7 @@ struct Manager {
         bool save_failed;          /* the last commit failed (not for a lock): retry slowly */
         unsigned n_runs;           /* runs in flight */
         unsigned n_conflicts;      /* resources in a write conflict (resource-conflict.c) */
+        unsigned n_elsewhere;      /* cluster mode: resources of buckets not held here */
         uint64_t retries_reported; /* workqueue retries already counted in the metric */
         char *status_line;         /* the last STATUS= sent */
         Hashmap *poll_stretched;   /* accounts logged as having their polls stretched */
@@ -192,6 +193,10 @@ json_t *manager_alerts_status_json(const Manager *m, const Resource *r);
 /* resource-removal.c */
 /* At start: state-store records without a document become orphans. */
 int manager_orphan_unowned_records(Manager *m);
+/* The records of keys[0..n) that no document declares become orphans (cluster mode: a bucket's
+ * records as it is taken and read), if the desired state was read completely and without
+ * errors. How many, or -ENOMEM. */
+int manager_orphan_records(Manager *m, char *const *keys, size_t n);
 
 /* manager-budget.c */
 /* The gauge asyncfg_drift_poll_interval_seconds{account}, and the log lines (publishing). */
@@ -224,6 +229,11 @@ typedef struct ClusterStateStore ClusterStateStore;
 int cluster_state_new(Manager *m, Cluster *c, const ClusterConfig *cc, ClusterStateStore **ret);
 ClusterStateStore *cluster_state_free(ClusterStateStore *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ClusterStateStore *, cluster_state_free);
+/* The store in memory that holds the records of the buckets taken (indexed by bucket). */
+int cluster_state_store_new(StateStore **ret);
+/* Drops bucket's records from st, changes included, writing nothing (they are read again from
+ * etcd): O(the bucket's records). */
+void cluster_state_forget_bucket(StateStore *st, unsigned bucket);
 /* Reads bucket's records (it was taken), then manager_cluster_bucket_loaded(). */
 void cluster_state_load_bucket(ClusterStateStore *s, unsigned bucket);
 /* Whether bucket has records on their way to etcd (its claim must wait for them). */

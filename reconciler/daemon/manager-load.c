@@ -175,6 +175,9 @@ Resource *manager_resource_new(Manager *m, const char *key, const ResourceSpec *
                 log_oom();
                 return NULL;
         }
+        /* Counted once its bucket is held here (manager-cluster.c). */
+        if (!manager_cluster_schedules(m, key))
+                resource_set_elsewhere(r, true);
         return r;
 }
 

@@ -596,7 +596,7 @@ static int manager_open_state(Manager *m) {
 
         if (m->cluster) {
                 /* The records are in etcd, read bucket by bucket as they are taken. */
-                k = state_store_new_memory(&m->state);
+                k = cluster_state_store_new(&m->state);
                 return k < 0 ? log_error_errno(k, "Failed to set up the state store: %m") : 0;
         }
         diag_list_init(&diags);

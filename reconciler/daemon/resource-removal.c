@@ -53,7 +53,8 @@
  *     the record dropped from the state store (ownership given up). 0s forgets at once.
  * A resource without a record (never applied, or observe mode never in sync) owns nothing: it
  * is listed until the retention ends or the daemon restarts, whichever comes first. Records
- * that no document declares at start become orphans too (manager_orphan_unowned_records()). */
+ * that no document declares at start become orphans too (manager_orphan_unowned_records()), and
+ * in cluster mode those of each bucket as it is taken and read (manager_orphan_records()). */
 
 #include <errno.h>
 #include <stdlib.h>
@@ -223,18 +224,42 @@ static int manager_add_orphan_from_record(Manager *m, const StateRecord *rec, ui
         return 1;
 }
 
+/* Whether a record without a document may be taken for an orphan now: only when the desired
+ * state was read completely and without errors (a broken file could have declared it). */
+static bool manager_desired_is_complete(const Manager *m) {
+        return !m->dir_error && m->desired->n_files > 0 &&
+               desired_set_n_files_in_state(m->desired, DESIRED_FILE_ERROR) == 0 &&
+               m->desired->scan_diags.n == 0;
+}
+
+int manager_orphan_records(Manager *m, char *const *keys, size_t n) {
+        uint64_t now_rt = clock_now_realtime(m->clock);
+        size_t done = 0;
+
+        if (!manager_desired_is_complete(m))
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                const StateRecord *rec = state_store_get(m->state, keys[i]);
+                int k;
+
+                if (!rec || resource_table_get(&m->table, keys[i]))
+                        continue;
+                k = manager_add_orphan_from_record(m, rec, now_rt);
+                if (k == -ENOMEM)
+                        return k;
+                done += k > 0;
+        }
+        return (int) done;
+}
+
 /* At start: records of the state store that no document declares (the file was removed while
  * the daemon was down, or it was orphaned before) become orphans: their deletionPolicy is not
- * known any more, and the safe choice is not to delete. Only when the desired state was read
- * completely and without errors: a broken file could have declared them. */
+ * known any more, and the safe choice is not to delete. */
 int manager_orphan_unowned_records(Manager *m) {
         _cleanup_strv_free_ char **gone = NULL;
         size_t n = 0, n_records = state_store_size(m->state);
-        uint64_t now_rt = clock_now_realtime(m->clock);
 
-        if (m->dir_error || m->desired->n_files == 0 ||
-            desired_set_n_files_in_state(m->desired, DESIRED_FILE_ERROR) > 0 ||
-            m->desired->scan_diags.n > 0)
+        if (!manager_desired_is_complete(m))
                 return 0;
         /* Keys first: adding orphans may drop records (expired), which moves the others. */
         gone = calloc(n_records + 1, sizeof(char *));
@@ -246,13 +271,7 @@ int manager_orphan_unowned_records(Manager *m) {
                 if (!resource_table_get(&m->table, rec->key) && !(gone[n++] = strdup(rec->key)))
                         return log_oom();
         }
-        for (size_t i = 0; i < n; i++) {
-                const StateRecord *rec = state_store_get(m->state, gone[i]);
-
-                if (rec && manager_add_orphan_from_record(m, rec, now_rt) == -ENOMEM)
-                        return -ENOMEM;
-        }
-        return (int) n;
+        return manager_orphan_records(m, gone, n) == -ENOMEM ? log_oom() : 0;
 }
 
 /* ---- deferred deletes ---------------------------------------------------------------------- */

@@ -82,6 +82,7 @@ static const char *const resource_event_table[_RESOURCE_EVENT_MAX] = {
         [RESOURCE_EVENT_DIFFERS] = "differs",     [RESOURCE_EVENT_WRITING] = "writing",
         [RESOURCE_EVENT_WRITTEN] = "written",     [RESOURCE_EVENT_RETRYABLE] = "retryable",
         [RESOURCE_EVENT_PERMANENT] = "permanent", [RESOURCE_EVENT_REMOVED] = "removed",
+        [RESOURCE_EVENT_TAKEN] = "taken",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(resource_event, ResourceEvent);
@@ -96,6 +97,7 @@ static const ResourceState resource_event_target[_RESOURCE_EVENT_MAX] = {
         [RESOURCE_EVENT_RETRYABLE] = RESOURCE_STATE_RETRYING,
         [RESOURCE_EVENT_PERMANENT] = RESOURCE_STATE_ERROR,
         [RESOURCE_EVENT_REMOVED] = RESOURCE_STATE_ORPHANED,
+        [RESOURCE_EVENT_TAKEN] = RESOURCE_STATE_PENDING,
 };
 
 ResourceState resource_state_next(ResourceState cur, ResourceEvent ev) {
@@ -130,8 +132,8 @@ static int resource_log_level(ResourceState old, ResourceState s) {
         }
 }
 
-static void manager_count_state(Manager *m, ResourceState s, int delta) {
-        if (s < 0 || s >= _RESOURCE_STATE_MAX)
+static void manager_count_state(Manager *m, const Resource *r, ResourceState s, int delta) {
+        if (s < 0 || s >= _RESOURCE_STATE_MAX || r->elsewhere)
                 return;
         m->counts.n[s] = (unsigned) ((int) m->counts.n[s] + delta);
         (void) metrics_gauge_set(m->metrics->resources, m->counts.n[s],
@@ -163,7 +165,7 @@ static void resource_update_drifted_metric(Resource *r, ResourceState state) {
         bool drifted = state == RESOURCE_STATE_DRIFTED ||
                        (r->drift && state == RESOURCE_STATE_CHANGING) || resource_in_conflict(r);
 
-        if (drifted || state == RESOURCE_STATE_ERROR)
+        if (!r->elsewhere && (drifted || state == RESOURCE_STATE_ERROR))
                 (void) metrics_gauge_set(g, drifted ? 1 : 0, r->spec->name);
         else
                 (void) metrics_gauge_remove(g, r->spec->name);
@@ -179,8 +181,8 @@ void resource_set_state(Resource *r, ResourceEvent ev, const char *why) {
         resource_update_drifted_metric(r, new);
         if (old == new)
                 return;
-        manager_count_state(m, old, -1);
-        manager_count_state(m, new, +1);
+        manager_count_state(m, r, old, -1);
+        manager_count_state(m, r, new, +1);
         r->state = new;
         /* A fight with another writer is told once (resource-conflict.c), not at every write. */
         if (resource_in_conflict(r) && new != RESOURCE_STATE_RETRYING && level > LOG_ERR)
@@ -193,7 +195,9 @@ void resource_set_state(Resource *r, ResourceEvent ev, const char *why) {
 void resource_drop(Resource *r) {
         Manager *m = r->manager;
 
-        manager_count_state(m, r->state, -1);
+        manager_count_state(m, r, r->state, -1);
+        if (r->elsewhere)
+                m->n_elsewhere--;
         if (resource_in_conflict(r))
                 m->n_conflicts--;
         (void) metrics_gauge_remove(m->metrics->resource_drifted, r->spec->name);
@@ -201,6 +205,39 @@ void resource_drop(Resource *r) {
         (void) workqueue_remove(m->queue, r->key);
         resource_table_unlink(&m->table, r);
         resource_free(r);
+        manager_schedule_publish(m);
+}
+
+/* What this member last saw of r is stale once another member held it: dropped, so that
+ * neither a drift nor an error of then is reported again (asyncfg_resource_drifted would fire
+ * the drift alert) until the next observation. An orphan stays one. */
+static void resource_forget_observation(Resource *r) {
+        if (resource_run_in_flight(r) || r->state == RESOURCE_STATE_ORPHANED)
+                return;
+        resource_keep(&r->diff, NULL);
+        r->drift = false;
+        (void) resource_set_error(r, CLOUD_ERROR_NONE, NULL);
+        resource_set_state(r, RESOURCE_EVENT_TAKEN, "its bucket is this member's again");
+}
+
+void resource_set_elsewhere(Resource *r, bool elsewhere) {
+        Manager *m = r->manager;
+
+        if (r->elsewhere == elsewhere)
+                return;
+        if (elsewhere) {
+                manager_count_state(m, r, r->state, -1);
+                /* The member holding it now watches it: ours would remind forever. */
+                manager_alerts_forget(m, r);
+                resource_conflict_reset(r, "its bucket is another member's");
+        }
+        r->elsewhere = elsewhere;
+        m->n_elsewhere = elsewhere ? m->n_elsewhere + 1 : m->n_elsewhere - 1;
+        if (!elsewhere) {
+                manager_count_state(m, r, r->state, +1);
+                resource_forget_observation(r);
+        }
+        resource_update_drifted_metric(r, r->state);
         manager_schedule_publish(m);
 }
 

@@ -15,6 +15,8 @@
  *   RETRYABLE         retrying
  *   PERMANENT         error
  *   REMOVED           orphaned
+ *   TAKEN             pending   (cluster mode: its bucket is this member's again: the last
+ *                                observation here is stale, the next one decides)
  *
  * orphaned is left only by CHANGED (its document came back). CHANGED keeps a resource that is
  * being written in changing (the run in flight finishes first; the queue runs it again).
@@ -76,6 +78,7 @@ typedef enum ResourceEvent {
         RESOURCE_EVENT_RETRYABLE, /* a run failed, retryable */
         RESOURCE_EVENT_PERMANENT, /* a run failed, permanent */
         RESOURCE_EVENT_REMOVED,   /* the document is gone */
+        RESOURCE_EVENT_TAKEN,     /* cluster mode: its bucket is this member's again */
         _RESOURCE_EVENT_MAX,
         _RESOURCE_EVENT_INVALID = -22,
 } ResourceEvent;
@@ -125,6 +128,10 @@ typedef struct Resource {
         usec_t written_at;        /* the manager's clock of the last successful PUT, 0: never */
         ResourceConflict *conflict; /* NULL: no write of asyncfg was reverted lately */
         ResourceRun run;
+        /* Cluster mode: its bucket is not this member's (another's, or nobody's yet). Its last
+         * local state is stale: it is left out of the counts, the metrics and /status's list
+         * (counted in Manager.n_elsewhere) until the bucket is this member's again. */
+        bool elsewhere;
 } Resource;
 
 /* spec is shared, not copied (resource_spec_ref()): a spec the caller allocated, never one on
@@ -174,6 +181,10 @@ void resource_resume_run(Resource *r);
 void resource_report_written(Resource *r);
 /* Forgets r: out of the counts, the metrics, the queue and the table; frees it. */
 void resource_drop(Resource *r);
+/* Cluster mode: r's bucket is another member's (elsewhere: r leaves the counts,
+ * asyncfg_resources{state}, asyncfg_resource_drifted{name}, STATUS= and its alerts) or this
+ * one's again (r comes back in them, pending: what it last saw here is stale). */
+void resource_set_elsewhere(Resource *r, bool elsewhere);
 
 /* Logs with the resource's structured fields (RESOURCE=, PROVIDER=, FILE=, ACCOUNT=). */
 _printf_(4, 5) void resource_log(int level, const Resource *r, int error, const char *format, ...);

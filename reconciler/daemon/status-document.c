@@ -235,6 +235,9 @@ static bool status_filter_match_state(const StatusFilter *f, const Resource *r) 
 }
 
 static bool status_filter_match(const StatusFilter *f, const Resource *r) {
+        /* Another member's: that member serves its state (DESIGN.md §8). */
+        if (r->elsewhere)
+                return false;
         if (!status_filter_match_state(f, r))
                 return false;
         if (f->account && (!r->spec->account || !streq(f->account, r->spec->account)))

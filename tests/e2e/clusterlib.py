@@ -19,7 +19,10 @@ import os
 import threading
 import time
 
+import pytest
+
 from daemonlib import Daemon, doc, wait_for
+from etcdlib import EtcdCluster
 
 M64 = (1 << 64) - 1
 BUCKETS = 1024
@@ -214,3 +217,24 @@ def wait_split(members, timeout=20):
         return all(held[owner(names, b)].__contains__(b) for b in range(BUCKETS)) and \
             sum(len(h) for h in held.values()) == BUCKETS and held
     return wait_for(done, timeout, interval=0.1, what="the buckets split between members")
+
+# The fixtures of the short cluster tests (tests/e2e/test_cluster*.py import them): one etcd
+# member, and members made on it, closed at the end.
+@pytest.fixture
+def etcd(tmp_path):
+    e = EtcdCluster(tmp_path, members=1)
+    yield e
+    e.close()
+
+
+@pytest.fixture
+def members(tmp_path, fake, etcd):
+    made = []
+
+    def make(name, **kw):
+        m = Member(tmp_path / name, fake, name, etcd.endpoints, **kw)
+        made.append(m)
+        return m
+    yield make
+    for m in made:
+        m.close()

@@ -15,34 +15,14 @@ from collections import Counter
 import pytest
 
 from clusterlib import (ClaimMonitor, Member, aws_key, bucket_of, check_writes, cloud_writes,
-                        owner, wait_split, write_docs)
+                        etcd, members, owner, wait_split, write_docs)  # noqa: F401 (fixtures)
 from daemonlib import doc, fake, wait_for  # noqa: F401  (fixture)
-from etcdlib import EtcdCluster, b64, etcd_available
+from etcdlib import b64, etcd_available
 
 pytestmark = pytest.mark.skipif(not etcd_available(), reason="no /usr/bin/etcd")
 
 N = 40
 NAMES = [f"fn-{i:03d}" for i in range(N)]
-
-
-@pytest.fixture
-def etcd(tmp_path):
-    e = EtcdCluster(tmp_path, members=1)
-    yield e
-    e.close()
-
-
-@pytest.fixture
-def members(tmp_path, fake, etcd):
-    made = []
-
-    def make(name, **kw):
-        m = Member(tmp_path / name, fake, name, etcd.endpoints, **kw)
-        made.append(m)
-        return m
-    yield make
-    for m in made:
-        m.close()
 
 
 def configured(fake, retries=1):

@@ -186,6 +186,18 @@ static const bool json_plain[256] = {
         [0x5d ... 0x7f] = true,
 };
 
+/* Whether none of the eight bytes of x needs a look (json_plain[] for each, at once): no byte
+ * below 0x20, none at or above 0x80, no '"' and no '\\'. The tests are the usual ones for "a
+ * byte less than" and "a zero byte" in a word, exact for whether any byte matches. */
+static bool word_is_plain(uint64_t x) {
+        const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+        uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+
+        return ((x | ((x - ones * 0x20) & ~x) | ((quote - ones) & ~quote) |
+                 ((backslash - ones) & ~backslash)) &
+                highs) == 0;
+}
+
 /* s[0..n) quoted and escaped: '"', '\\' and control characters; everything else (non-ASCII
  * and '/' included) as is once checked. */
 static void writer_put_string(JsonWriter *w, const char *s, size_t n) {
@@ -193,6 +205,15 @@ static void writer_put_string(JsonWriter *w, const char *s, size_t n) {
 
         strbuf_putc(&w->buf, '"');
         while (p < end) {
+                uint64_t x;
+
+                if (end - p >= 8) {
+                        memcpy(&x, p, sizeof(x));
+                        if (word_is_plain(x)) {
+                                p += 8;
+                                continue;
+                        }
+                }
                 if (json_plain[*p]) {
                         p++;
                         continue;

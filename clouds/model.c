@@ -34,10 +34,9 @@ int destination_copy(Destination *dst, const Destination *src) {
 
         if (src->target && !(t.target = strdup(src->target)))
                 return -ENOMEM;
-        if (src->param && !(t.param = json_deep_copy(src->param))) {
-                free(t.target);
-                return -ENOMEM;
-        }
+        /* Shared, not copied: a param is never changed once built (see model.h), and the
+         * diff, the PUT and the record each held a deep copy of every Huawei destination. */
+        t.param = json_incref(src->param);
         *dst = t;
         return 0;
 }

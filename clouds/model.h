@@ -42,7 +42,8 @@ typedef struct Destination {
         /* AWS, Alibaba: the destination ARN. Huawei: the type, one of OBS, SMN, DIS,
          * FunctionGraph. NULL: absent. */
         char *target;
-        /* Huawei only: the parameters, a JSON object (compared as parsed JSON). NULL otherwise. */
+        /* Huawei only: the parameters, a JSON object (compared as parsed JSON). NULL otherwise.
+         * Never changed once built: copies share it (jansson's reference counts are atomic). */
         json_t *param;
 } Destination;
 

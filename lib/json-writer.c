@@ -178,6 +178,26 @@ static void put_escape(StrBuf *b, unsigned char c) {
         }
 }
 
+/* The bytes written as they are without a look: printable ASCII but '"' and '\\' (one load per
+ * byte instead of four comparisons; keys and values are mostly these). */
+static const bool json_plain[256] = {
+        [0x20 ... 0x21] = true, /* '"' is 0x22 */
+        [0x23 ... 0x5b] = true, /* '\\' is 0x5c */
+        [0x5d ... 0x7f] = true,
+};
+
+/* Whether none of the eight bytes of x needs a look (json_plain[] for each, at once): no byte
+ * below 0x20, none at or above 0x80, no '"' and no '\\'. The tests are the usual ones for "a
+ * byte less than" and "a zero byte" in a word, exact for whether any byte matches. */
+static bool word_is_plain(uint64_t x) {
+        const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+        uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+
+        return ((x | ((x - ones * 0x20) & ~x) | ((quote - ones) & ~quote) |
+                 ((backslash - ones) & ~backslash)) &
+                highs) == 0;
+}
+
 /* s[0..n) quoted and escaped: '"', '\\' and control characters; everything else (non-ASCII
  * and '/' included) as is once checked. */
 static void writer_put_string(JsonWriter *w, const char *s, size_t n) {
@@ -185,7 +205,16 @@ static void writer_put_string(JsonWriter *w, const char *s, size_t n) {
 
         strbuf_putc(&w->buf, '"');
         while (p < end) {
-                if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') {
+                uint64_t x;
+
+                if (end - p >= 8) {
+                        memcpy(&x, p, sizeof(x));
+                        if (word_is_plain(x)) {
+                                p += 8;
+                                continue;
+                        }
+                }
+                if (json_plain[*p]) {
                         p++;
                         continue;
                 }

@@ -31,7 +31,7 @@ static bool strbuf_reserve(StrBuf *b, size_t n) {
         return true;
 }
 
-void strbuf_put(StrBuf *b, const char *s, size_t n) {
+void strbuf_put_grow(StrBuf *b, const char *s, size_t n) {
         if (!strbuf_reserve(b, n))
                 return;
         memcpy(b->s + b->len, s, n);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct StrBuf {
         char *s;
@@ -16,7 +17,18 @@ typedef struct StrBuf {
         bool failed;
 } StrBuf;
 
-void strbuf_put(StrBuf *b, const char *s, size_t n);
+/* The out-of-line part of strbuf_put(): growth and failure. */
+void strbuf_put_grow(StrBuf *b, const char *s, size_t n);
+/* Inline when it fits: most appends are a few bytes (keys, separators, indentation) into room
+ * that is there already, and the call into the growth check cost more than the copy. */
+static inline void strbuf_put(StrBuf *b, const char *s, size_t n) {
+        if (!b->failed && n < b->allocated - b->len) { /* room for n and the NUL */
+                memcpy(b->s + b->len, s, n);
+                b->len += n;
+                b->s[b->len] = 0;
+        } else
+                strbuf_put_grow(b, s, n);
+}
 void strbuf_puts(StrBuf *b, const char *s);
 /* Inline: one byte at a time is how JSON layout and canonical requests are written (millions
  * per run), and a call plus a one-byte memcpy() per byte was most of their cost. */

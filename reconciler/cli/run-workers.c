@@ -53,6 +53,7 @@ typedef struct ExecShared {
         atomic_size_t n_finished;
         atomic_uint in_flight;
         _Atomic usec_t progress_drawn; /* CLOCK_MONOTONIC; started: never */
+        atomic_bool commit_armed;      /* a worker's timer commits the store within the window */
         usec_t started;                /* CLOCK_MONOTONIC */
 } ExecShared;
 
@@ -70,7 +71,7 @@ struct Exec {
         unsigned concurrency;
         ExecShared *shared;
         unsigned in_flight_reported;
-        bool commit_armed; /* a group commit is due within CLI_RUN_COMMIT_WINDOW */
+        bool commit_armed; /* this worker's timer holds the shared commit (ExecShared) */
         pthread_t thread;
         int result;
 };
@@ -121,19 +122,34 @@ static int on_commit(sd_event_source *s, uint64_t usec, void *userdata) {
         Exec *e = userdata;
 
         e->commit_armed = false;
+        atomic_store(&e->shared->commit_armed, false);
         (void) state_store_save(e->store);
         return 0;
 }
 
-/* After a write completed: a commit within the window, unless one is due already. */
+/* After a write completed: a commit within the window, unless one is due already. The store
+ * is one for all workers, and so is the window: each worker arming its own timer made a commit
+ * every 100 ms / n on average, each rewriting the B-tree pages its rows touch. */
 static void exec_schedule_commit(Exec *e) {
         if (e->mode != RECONCILE_APPLY || !e->store || e->commit_armed ||
-            state_store_pending(e->store) == 0)
+            state_store_pending(e->store) == 0 || atomic_exchange(&e->shared->commit_armed, true))
                 return;
         /* Floating: the loop owns the source, and frees it with itself. */
         if (sd_event_add_time_relative(e->event, NULL, CLOCK_MONOTONIC, CLI_RUN_COMMIT_WINDOW,
                                        USEC_PER_MSEC, on_commit, e) >= 0)
                 e->commit_armed = true;
+        else
+                atomic_store(&e->shared->commit_armed, false);
+}
+
+/* A worker whose loop has ended commits now what its timer would have, and hands the window
+ * back: the others may still be writing. */
+static void exec_release_commit(Exec *e) {
+        if (!e->commit_armed)
+                return;
+        e->commit_armed = false;
+        atomic_store(&e->shared->commit_armed, false);
+        (void) state_store_save(e->store);
 }
 
 /* ---- progress ----------------------------------------------------------------------- */
@@ -408,6 +424,7 @@ static int exec_loop(Exec *e, HttpEngine **http) {
         e->queue = workqueue_free(e->queue);
         e->accounts = NULL;
         e->queued = NULL;
+        exec_release_commit(e);
         exec_count(e, 0);
         return r < 0 ? r : 0;
 }
@@ -524,6 +541,7 @@ int cli_run_execute(CliRun *run, ReconcileMode mode, FILE *err) {
                 return r;
         shared.started = t0;
         atomic_init(&shared.progress_drawn, t0);
+        atomic_init(&shared.commit_armed, false);
         store = open_store(run->config, mode, err);
         if (store && n > 1)
                 state_store_set_shared(store, true);

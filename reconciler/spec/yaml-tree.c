@@ -195,12 +195,19 @@ static bool float_literal(const char *s) {
         return *p == 0;
 }
 
+/* The first characters of a null, a boolean or a number ("~nNtTfF+-.0123456789"): a table,
+ * since every plain scalar of every file asks. */
+static const bool may_resolve[256] = {
+        ['~'] = true, ['n'] = true, ['N'] = true, ['t'] = true, ['T'] = true,         ['f'] = true,
+        ['F'] = true, ['+'] = true, ['-'] = true, ['.'] = true, ['0' ... '9'] = true,
+};
+
 static int resolve_plain(Builder *b, YamlNode *n) {
         int r, k;
 
         /* Most plain scalars are keys, names and ARNs: only these first characters can start
          * a null, a boolean or a number, so the others need none of the checks below. */
-        if (n->value[0] && !strchr("~nNtTfF+-.0123456789", n->value[0])) {
+        if (n->value[0] && !may_resolve[(unsigned char) n->value[0]]) {
                 n->kind = YAML_KIND_STRING;
                 return 0;
         }
@@ -273,13 +280,15 @@ static YamlNode *builder_new_node(Builder *b, YamlNodeType type, const yaml_mark
                                     LIMIT_NODES_PER_FILE);
                 return NULL;
         }
-        n = arena_alloc0(&b->stream->arena, sizeof(*n));
+        n = arena_alloc(&b->stream->arena, sizeof(*n));
         if (!n)
                 return NULL;
         b->n_nodes++;
-        n->type = type;
-        n->line = (unsigned) m->line + 1;
-        n->column = (unsigned) m->column + 1;
+        *n = (YamlNode){
+                .type = type,
+                .line = (unsigned) m->line + 1,
+                .column = (unsigned) m->column + 1,
+        };
         return n;
 }
 

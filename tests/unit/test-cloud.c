@@ -575,8 +575,28 @@ static void test_credential_provider(void **state) {
         env_free(&env);
 }
 
+/* A copy shares the Huawei param (never changed once built) and owns its own reference: the
+ * diff, the PUT and the record each deep-copied it before. */
+static void test_destination_copy_shares_param(void **state) {
+        json_t *param = json_pack("{s:s, s:s}", "bucket", "b", "prefix", "/f");
+        Destination src = { .target = strdup("OBS"), .param = param }, dst = {};
+
+        (void) state;
+        assert_int_equal(destination_copy(&dst, &src), 0);
+        assert_ptr_equal(dst.param, param);
+        assert_int_equal(param->refcount, 2);
+        assert_ptr_not_equal(dst.target, src.target);
+        assert_string_equal(dst.target, "OBS");
+        assert_true(destination_equal(&dst, &src));
+        destination_done(&src);
+        assert_int_equal(dst.param->refcount, 1);
+        assert_string_equal(json_string_value(json_object_get(dst.param, "bucket")), "b");
+        destination_done(&dst);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_destination_copy_shares_param),
                 cmocka_unit_test(test_round_trip),
                 cmocka_unit_test(test_failures),
                 cmocka_unit_test(test_credential_provider),

@@ -233,6 +233,38 @@ static void test_utf8(void **state) {
         (void) state;
 }
 
+/* Strings are scanned eight bytes at a time: every byte value (and a UTF-8 sequence, valid or
+ * not) at every offset of a longer string comes out as jansson writes it, or is refused as
+ * jansson refuses it. */
+static void test_bytes_at_every_offset(void **state) {
+        static const char *const inserts[] = { "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80",
+                                               "\xed\xa0\x80", "\xc3\x28" };
+        char s[40];
+
+        for (unsigned v = 1; v < 256 + ELEMENTSOF(inserts); v++)
+                for (size_t off = 0; off < 20; off++) {
+                        const char *ins = v < 256 ? (char[]){ (char) v, 0 } : inserts[v - 256];
+                        json_t *j;
+                        JsonWriter w;
+
+                        memset(s, 'a', sizeof(s));
+                        memcpy(s + off, ins, strlen(ins));
+                        s[24] = 0;
+                        j = json_string(s);
+                        json_writer_init(&w, 0, 0, false);
+                        json_writer_string(&w, s);
+                        assert_int_equal(json_writer_error(&w), j ? 0 : -EINVAL);
+                        if (j) {
+                                _cleanup_free_ char *want = json_dumps(j, JSON_ENCODE_ANY),
+                                                    *got = writer_text(&w);
+                                assert_string_equal(got, want);
+                        }
+                        json_writer_done(&w);
+                        json_decref(j);
+                }
+        (void) state;
+}
+
 /* Flushing in the middle empties the buffer and keeps the layout going. */
 static void test_flush_in_between(void **state) {
         json_t *tree = json_pack("[s, s, s]", "a", "b", "c");
@@ -268,6 +300,7 @@ int main(void) {
                 cmocka_unit_test(test_document_by_calls),
                 cmocka_unit_test(test_depth),
                 cmocka_unit_test(test_utf8),
+                cmocka_unit_test(test_bytes_at_every_offset),
                 cmocka_unit_test(test_flush_in_between),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,6 +44,8 @@
  * (the CLI's) after a window, waiting at most COMMIT_BUSY for it on the loop. */
 #define MANAGER_COMMIT_WINDOW_USEC (10ULL * 1000ULL)
 #define MANAGER_COMMIT_RETRY_USEC (1000ULL * 1000ULL)
+/* STATUS= at most this often (manager_status_due()). */
+#define MANAGER_STATUS_INTERVAL (200ULL * 1000ULL)
 #define MANAGER_COMMIT_BUSY_MSEC 50u
 /* A removed resource's DELETE waits one debounce plus this (resource-removal.c). */
 #define MANAGER_DELETE_GRACE_USEC (1000ULL * 1000ULL)
@@ -103,6 +105,8 @@ struct Manager {
         unsigned n_elsewhere;      /* cluster mode: resources of buckets not held here */
         uint64_t retries_reported; /* workqueue retries already counted in the metric */
         char *status_line;         /* the last STATUS= sent */
+        usec_t status_sent_usec;   /* clock's time it was sent (manager_status_due()) */
+        ClockTimer *status_timer;  /* a STATUS= held back by the interval */
         Hashmap *poll_stretched;   /* accounts logged as having their polls stretched */
         char *dir_error;           /* why the last rescan failed, or NULL */
         int dir_errno;             /* and its negative errno, or 0 */

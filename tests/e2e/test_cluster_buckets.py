@@ -116,10 +116,11 @@ def test_each_member_reports_its_own_buckets(fake, etcd, members):
                     s["cluster"]["resources_elsewhere"] == N - len(own))
         wait_for(reports_own, 20, what=f"{m.member}'s /status of its own buckets")
         assert m.metric('asyncfg_resources{state="in_sync"}') == len(own)
+        want = f"{N - len(own)} resources elsewhere; {len(own)} resources: {len(own)} in sync"
+        # STATUS= follows within its 200 ms interval
+        wait_for(lambda m=m, want=want: want in m.notify.values("STATUS")[-1], 5, what="STATUS=")
         last = m.notify.values("STATUS")[-1]
-        assert last.startswith(f"member {m.member}: ") and \
-            f"{N - len(own)} resources elsewhere; {len(own)} resources: {len(own)} in sync" \
-            in last, last
+        assert last.startswith(f"member {m.member}: ") and want in last, last
         # A page filtered by state lists only its own too.
         assert sorted(r["name"] for r in m.status("state=in_sync")["resources"]) == sorted(own)
     # host-b leaves: host-a holds every bucket and reports every resource again.
@@ -171,6 +172,7 @@ def test_a_bucket_taken_back_shows_no_stale_state(fake, etcd, members):
     assert r["last_error"] is None and r["state"] in ("pending", "in_sync"), r
     # Every STATUS= since (host-a's own resources are in sync): never the stale "retrying" of
     # x, as its bucket comes back (a few buckets per scan) and before its next poll.
+    wait_for(lambda: any(" 0 resources elsewhere;" in v for v in a.notify.values("STATUS")[seen:]), 5,
+             what="STATUS= of every resource")  # within STATUS='s 200 ms interval
     after = a.notify.values("STATUS")[seen:]
-    assert any(" 0 resources elsewhere;" in v for v in after), after
     assert not any("retrying" in v for v in after), after

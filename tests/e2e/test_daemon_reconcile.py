@@ -44,7 +44,8 @@ def test_drift_corrected_in_enforce_reported_in_observe(fake, make_daemon):
     assert d.metric('asyncfg_resource_drifted{name="enf"}') is None  # in sync: no series
     assert d.metric('asyncfg_drift_detected_total{provider="aws"}') >= 1
     assert d.metric('asyncfg_resources{state="drifted"}') == 1
-    assert "1 drifted" in d.notify.values("STATUS")[-1]
+    # STATUS= follows within its 200 ms interval
+    wait_for(lambda: "1 drifted" in d.notify.values("STATUS")[-1], 5, what="STATUS= with the drift")
     enf = d.resource("enf")
     assert enf["last_drift"] and enf["last_drift_diff"][0]["drift"] is True
     log = d.logtext()

@@ -51,6 +51,8 @@ def test_files_moved_out_and_back_clear_the_error_in_every_view(fake, make_daemo
     wait_for(lambda: d.status()["summary"]["directory_error"], 5, what="directory error")
     # Every view says it, and says the same count.
     wait_for(lambda: views(d)["metric_files_error"] == 1, 5, what="the metric")
+    # STATUS= follows within its 200 ms interval
+    wait_for(lambda: "unusable" in d.notify.values("STATUS")[-1], 5, what="STATUS=")
     v = views(d)
     assert v["summary_files_error"] == v["files_entries_in_error"] == v["metric_files_error"] == 1
     assert "desired-state directory unusable" in v["status_line"]

@@ -49,6 +49,25 @@ def test_ready_status_watchdog_reload_stop(fake, make_daemon):
     assert d.notify.values("STOPPING") == ["1"]
 
 
+def test_status_is_rate_limited_and_ends_on_the_last_counts(fake, make_daemon):
+    """During a sync the counts change at every loop iteration: STATUS= goes out at most every
+    200 ms (sd_notify() costs a socket each time), and the last counts always arrive."""
+    names = [f"sr-{i}" for i in range(400)]
+    fake.create(*names)
+    fake.faults(latencyMs=20)  # a sync that lasts long enough to change the counts often
+    d = make_daemon(concurrency=4)
+    for k in range(0, len(names), 50):
+        d.write(f"f{k}.yaml", "---\n".join(doc(n) for n in names[k:k + 50]))
+    d.start()
+    wait_for(lambda: "400 resources: 400 in sync" in d.notify.values("STATUS"), 60,
+             what="the final STATUS=")
+    sent = [(t, m) for t, m in d.notify.all() if m.startswith("STATUS=")]
+    assert len(sent) >= 3, sent  # the sync took over a second: several lines, not one
+    gaps = [b[0] - a[0] for a, b in zip(sent, sent[1:])]
+    assert min(gaps) >= 0.15, (min(gaps), len(sent))
+    assert d.stop() == 0
+
+
 def test_invalid_config_on_reload_keeps_the_old(fake, make_daemon):
     fake.create("a")
     d = make_daemon()

@@ -242,6 +242,6 @@ def test_bench_apply_reports_its_figures():
         elif name == "parts":
             assert float(m.group(1)) > 0, out
         elif name == "median":  # three rounds by default, the one in the middle reported
-            assert m.group(1) == sorted(m.groups()[1:])[1], out
+            assert float(m.group(1)) == sorted(map(float, m.groups()[1:]))[1], out
         elif name != "budget":
             assert float(m.group(1)) > 0, out

@@ -43,3 +43,29 @@
                         (tail) = _i->prev;                                                         \
                 _i->prev = _i->next = NULL;                                                        \
         } while (0)
+
+/* Head-only lists (systemd's LIST_PREPEND/LIST_REMOVE): the list is one pointer, head, for
+ * items that are only ever added at the front and unlinked; one pointer less per list than the
+ * pair above, for lists of which there are many (a table of them). Both O(1). */
+
+#define DLIST_HEAD_PREPEND(head, item, prev, next)                                                 \
+        do {                                                                                       \
+                typeof(item) _i = (item);                                                          \
+                _i->prev = NULL;                                                                   \
+                _i->next = (head);                                                                 \
+                if (_i->next)                                                                      \
+                        _i->next->prev = _i;                                                       \
+                (head) = _i;                                                                       \
+        } while (0)
+
+#define DLIST_HEAD_UNLINK(head, item, prev, next)                                                  \
+        do {                                                                                       \
+                typeof(item) _i = (item);                                                          \
+                if (_i->prev)                                                                      \
+                        _i->prev->next = _i->next;                                                 \
+                else                                                                               \
+                        (head) = _i->next;                                                         \
+                if (_i->next)                                                                      \
+                        _i->next->prev = _i->prev;                                                 \
+                _i->prev = _i->next = NULL;                                                        \
+        } while (0)

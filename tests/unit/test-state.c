@@ -2,6 +2,7 @@
 /* The state store: round trip, rows written per key, two writers on one directory, the import
  * of state.json, damaged and foreign files. */
 #include <dirent.h>
+#include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1011,17 +1012,69 @@ static void test_memory_store(void **state) {
         (void) state;
 }
 
+static unsigned group_of_key(const char *key) {
+        return (unsigned) strlen(key) % 16;
+}
+
+/* In use: the heap's and the mmap()ed blocks' (large arrays go to either, as malloc's mmap
+ * threshold moves). */
+static size_t heap_in_use(void) {
+        struct mallinfo2 mi = mallinfo2();
+
+        return mi.uordblks + mi.hblkhd;
+}
+
+/* The heap that n records of one key length take in a store, with 16 groups or without. */
+static size_t heap_of_records(bool grouped, unsigned n) {
+        _cleanup_(state_store_freep) StateStore *s = NULL;
+        AsyncConfig c = {};
+        size_t before;
+        char key[64];
+
+        assert_int_equal(state_store_new_memory(&s), 0);
+        if (grouped)
+                assert_int_equal(state_store_set_groups(s, 16, group_of_key), 0);
+        before = heap_in_use();
+        for (unsigned i = 0; i < n; i++) {
+                snprintf(key, sizeof(key), "aws/aws-prod/fn-%06u/$LATEST", i);
+                assert_int_equal(state_store_put(s, key, &c, 1, true), 0);
+        }
+        return heap_in_use() - before;
+}
+
+/* Single-host mode never groups its records, and pays nothing for the groups of cluster mode:
+ * each record of a grouped store carries its list links, one of a plain store does not (the
+ * peak memory per resource is held to 2 KiB at 100,000). */
+static void test_groups_cost_nothing_without_them(void **state) {
+        size_t plain = heap_of_records(false, 10000), grouped = heap_of_records(true, 10000);
+
+        if (plain == 0)
+                skip(); /* a sanitizer's allocator: mallinfo2() does not count */
+        /* 24 bytes of links; malloc's 16-byte rounding makes it 16 for these keys */
+        assert_true(grouped >= plain + 10000 * sizeof(void *));
+        (void) state;
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_two_writers),
-                cmocka_unit_test(test_busy),           cmocka_unit_test(test_migration),
-                cmocka_unit_test(test_bad_databases),  cmocka_unit_test(test_bad_files),
-                cmocka_unit_test(test_quarantine),     cmocka_unit_test(test_open_errors),
-                cmocka_unit_test(test_save_bytes),     cmocka_unit_test(test_order),
-                cmocka_unit_test(test_pooled_strings), cmocka_unit_test(test_info_and_orphans),
-                cmocka_unit_test(test_info_from_key),  cmocka_unit_test(test_location),
-                cmocka_unit_test(test_readonly),       cmocka_unit_test(test_private_files),
+                cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_two_writers),
+                cmocka_unit_test(test_busy),
+                cmocka_unit_test(test_migration),
+                cmocka_unit_test(test_bad_databases),
+                cmocka_unit_test(test_bad_files),
+                cmocka_unit_test(test_quarantine),
+                cmocka_unit_test(test_open_errors),
+                cmocka_unit_test(test_save_bytes),
+                cmocka_unit_test(test_order),
+                cmocka_unit_test(test_pooled_strings),
+                cmocka_unit_test(test_info_and_orphans),
+                cmocka_unit_test(test_info_from_key),
+                cmocka_unit_test(test_location),
+                cmocka_unit_test(test_readonly),
+                cmocka_unit_test(test_private_files),
                 cmocka_unit_test(test_memory_store),
+                cmocka_unit_test(test_groups_cost_nothing_without_them),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,12 +80,6 @@ int cluster_state_store_new(StateStore **ret) {
         return 0;
 }
 
-/* Through the store's list of the bucket: a start used to walk and hash every record in memory
- * for each bucket taken (~10^8 hashes at 100,000 records), and sort the store again. */
-void cluster_state_forget_bucket(StateStore *st, unsigned bucket) {
-        state_store_forget_group(st, bucket);
-}
-
 /* The rows read are the bucket's records; their keys in *ret_keys (strv; NULL when out of
  * memory), *ret_n of them. */
 static void state_load_rows(ClusterStateStore *s, const EtcdRangeResult *res, char ***ret_keys,
@@ -136,7 +130,10 @@ static void on_bucket_read(EtcdClient *e, int error, const EtcdRangeResult *res,
                 s->load_wanted[b] = true;
                 return;
         }
-        cluster_state_forget_bucket(s->manager->state, b);
+        /* Through the store's list of the bucket (cluster_state_store_new()): a start used to
+         * walk and hash every record in memory for each bucket taken (~10^8 hashes at 100,000
+         * records), and sort the store again. */
+        state_store_forget_group(s->manager->state, b);
         state_load_rows(s, res, &keys, &n);
         /* As the single-host store does at start: a record whose document is gone is listed as
          * an orphan (also one that another member held, or orphaned, before). */

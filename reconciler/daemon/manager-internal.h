@@ -235,9 +235,6 @@ ClusterStateStore *cluster_state_free(ClusterStateStore *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ClusterStateStore *, cluster_state_free);
 /* The store in memory that holds the records of the buckets taken (indexed by bucket). */
 int cluster_state_store_new(StateStore **ret);
-/* Drops bucket's records from st, changes included, writing nothing (they are read again from
- * etcd): O(the bucket's records). */
-void cluster_state_forget_bucket(StateStore *st, unsigned bucket);
 /* Reads bucket's records (it was taken), then manager_cluster_bucket_loaded(). */
 void cluster_state_load_bucket(ClusterStateStore *s, unsigned bucket);
 /* Whether bucket has records on their way to etcd (its claim must wait for them). */

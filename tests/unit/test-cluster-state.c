@@ -74,7 +74,7 @@ static void test_forget_bucket_drops_only_it(void **state) {
                         break;
                 }
         }
-        cluster_state_forget_bucket(st, 7);
+        state_store_forget_group(st, 7);
         assert_int_equal(state_store_size(st), 5000 - in_7 - 1);
         assert_null(state_store_get(st, key));
         for (size_t i = 0; i < state_store_size(st); i++)
@@ -82,7 +82,7 @@ static void test_forget_bucket_drops_only_it(void **state) {
         /* The record put is no change any more; the removal still is (one of ours). */
         assert_int_equal(state_store_pending(st), 1);
         /* Forgetting an empty bucket, or one twice, is nothing. */
-        cluster_state_forget_bucket(st, 7);
+        state_store_forget_group(st, 7);
         assert_int_equal(state_store_size(st), 5000 - in_7 - 1);
         state_store_free(st);
 }
@@ -117,7 +117,7 @@ static void test_take_every_bucket(void **state) {
         t0 = now(CLOCK_MONOTONIC);
         for (unsigned b = 0; b < CLUSTER_BUCKETS; b++) {
                 usec_t f = now(CLOCK_MONOTONIC);
-                cluster_state_forget_bucket(st, b);
+                state_store_forget_group(st, b);
                 forget += now(CLOCK_MONOTONIC) - f;
                 assert_int_equal(state_store_size(st), N_RECORDS - (start[b + 1] - start[b]));
                 load_rows(st, order, start[b], start[b + 1]);

@@ -1045,7 +1045,7 @@ static size_t heap_of_records(bool grouped, unsigned n) {
 /* Single-host mode never groups its records, and pays nothing for the groups of cluster mode:
  * each record of a grouped store carries its list links, one of a plain store does not (the
  * peak memory per resource is held to 2 KiB at 100,000). */
-static void test_groups_cost_nothing_without_them(void **state) {
+static void test_group_cost(void **state) {
         size_t plain = heap_of_records(false, 10000), grouped = heap_of_records(true, 10000);
 
         if (plain == 0)
@@ -1057,24 +1057,15 @@ static void test_groups_cost_nothing_without_them(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_round_trip),
-                cmocka_unit_test(test_two_writers),
-                cmocka_unit_test(test_busy),
-                cmocka_unit_test(test_migration),
-                cmocka_unit_test(test_bad_databases),
-                cmocka_unit_test(test_bad_files),
-                cmocka_unit_test(test_quarantine),
-                cmocka_unit_test(test_open_errors),
-                cmocka_unit_test(test_save_bytes),
-                cmocka_unit_test(test_order),
-                cmocka_unit_test(test_pooled_strings),
-                cmocka_unit_test(test_info_and_orphans),
-                cmocka_unit_test(test_info_from_key),
-                cmocka_unit_test(test_location),
-                cmocka_unit_test(test_readonly),
-                cmocka_unit_test(test_private_files),
-                cmocka_unit_test(test_memory_store),
-                cmocka_unit_test(test_groups_cost_nothing_without_them),
+                cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_two_writers),
+                cmocka_unit_test(test_busy),           cmocka_unit_test(test_migration),
+                cmocka_unit_test(test_bad_databases),  cmocka_unit_test(test_bad_files),
+                cmocka_unit_test(test_quarantine),     cmocka_unit_test(test_open_errors),
+                cmocka_unit_test(test_save_bytes),     cmocka_unit_test(test_order),
+                cmocka_unit_test(test_pooled_strings), cmocka_unit_test(test_info_and_orphans),
+                cmocka_unit_test(test_info_from_key),  cmocka_unit_test(test_location),
+                cmocka_unit_test(test_readonly),       cmocka_unit_test(test_private_files),
+                cmocka_unit_test(test_memory_store),   cmocka_unit_test(test_group_cost),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 
 #include "lib/clock.h"
 #include "lib/http.h"
+#include "lib/prioq.h"
 #include "reconciler/daemon/alerts.h"
 #include "reconciler/daemon/cluster.h"
 #include "reconciler/core/accounts.h"
@@ -94,6 +95,7 @@ struct Manager {
         ClockTimer *save_timer;   /* batched state-store saves */
         ClockTimer *stop_timer;   /* the bound on in-flight requests at stop */
         ClockTimer *orphan_timer; /* the next orphan to forget (resource-removal.c) */
+        Prioq *orphans;           /* orphans and held removals by time orphaned (the same) */
         ClockTimer *delete_timer; /* the next deferred DELETE (resource-removal.c) */
 
         char **acks; /* keys of written resources whose record awaits the save (strv) */

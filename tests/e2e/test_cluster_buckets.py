@@ -6,17 +6,19 @@
   bucket is taken over from another member.
 - Each member serves its own /status (DESIGN.md §8): the resources of the buckets it holds,
   counted in STATUS=, /status's summary and asyncfg_resources{state}; of the others only how
-  many there are (summary.cluster.resources_elsewhere), never their stale last state."""
+  many there are (summary.cluster.resources_elsewhere, which `asyncfg status` prints), never
+  their stale last state."""
 
 import json
 import os
+import subprocess
 import time
 
 import pytest
 
 from clusterlib import (aws_key, bucket_of, etcd, members, owner, wait_split,  # noqa: F401
                         write_docs)
-from daemonlib import doc, fake, wait_for  # noqa: F401  (fixture)
+from daemonlib import BUILD, doc, fake, wait_for  # noqa: F401  (fixture)
 from etcdlib import etcd_available
 
 pytestmark = pytest.mark.skipif(not etcd_available(), reason="no /usr/bin/etcd")
@@ -25,6 +27,7 @@ N = 24
 NAMES = [f"fn-{i:03d}" for i in range(N)]
 STATE = "/asyncfg/t/state/"
 PAIR = ["host-a", "host-b"]
+CLI = os.path.join(BUILD, "asyncfg")
 
 
 def records(etcd):
@@ -42,6 +45,13 @@ def mine(member, names=NAMES):
 
 def listed(m):
     return sorted(r["name"] for r in m.status()["resources"])
+
+
+def cli_status(m):
+    p = subprocess.run([CLI, "status", "--endpoint", f"http://127.0.0.1:{m.port}"],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 0, p
+    return p.stdout
 
 
 def start_alone(fake, etcd, m, names=NAMES):
@@ -123,6 +133,12 @@ def test_each_member_reports_its_own_buckets(fake, etcd, members):
         assert last.startswith(f"member {m.member}: ") and want in last, last
         # A page filtered by state lists only its own too.
         assert sorted(r["name"] for r in m.status("state=in_sync")["resources"]) == sorted(own)
+        # asyncfg status says how many it leaves out, and where to see them.
+        out = cli_status(m)
+        held = m.status("")["summary"]["cluster"]["buckets_held"]
+        assert (f"Member {m.member} holds {held} of 1024 buckets; {N - len(own)} resources in "
+                "other members' buckets are not listed or counted here") in out, out
+        assert out.strip().splitlines()[-1].startswith(f"{len(own)} resources: "), out
     # host-b leaves: host-a holds every bucket and reports every resource again.
     assert b.stop() == 0
     wait_split([a])

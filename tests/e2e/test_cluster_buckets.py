@@ -7,7 +7,8 @@
 - Each member serves its own /status (DESIGN.md §8): the resources of the buckets it holds,
   counted in STATUS=, /status's summary and asyncfg_resources{state}; of the others only how
   many there are (summary.cluster.resources_elsewhere, which `asyncfg status` prints), never
-  their stale last state."""
+  their stale last state.
+- A write conflict ends at the member that hands its resource over."""
 
 import json
 import os
@@ -20,6 +21,7 @@ from clusterlib import (aws_key, bucket_of, etcd, members, owner, wait_split,  #
                         write_docs)
 from daemonlib import BUILD, doc, fake, wait_for  # noqa: F401  (fixture)
 from etcdlib import etcd_available
+from test_daemon_conflicts import Writer
 
 pytestmark = pytest.mark.skipif(not etcd_available(), reason="no /usr/bin/etcd")
 
@@ -192,3 +194,38 @@ def test_a_bucket_taken_back_shows_no_stale_state(fake, etcd, members):
              what="STATUS= of every resource")  # within STATUS='s 200 ms interval
     after = a.notify.values("STATUS")[seen:]
     assert not any("retrying" in v for v in after), after
+
+
+def test_a_write_conflict_ends_when_its_bucket_is_handed_over(fake, etcd, members):
+    """host-a fights another writer over x (a write conflict: its writes held, counted in its
+    summary); host-b takes x's bucket: the fight is host-b's to see now, and host-a's conflict
+    ends (else host-a counted it, and held x's writes by it when x came back, for as long as the
+    old conflict's window lasted)."""
+    fake.create(*NAMES)
+    x = mine("host-b")[0]
+    a = members("host-a")
+    start_alone(fake, etcd, a)
+    a.wait_state(x, "in_sync")
+    writer = Writer(fake, x, {"MaximumRetryAttempts": 0})
+    try:
+        fake.drift(x, {"MaximumRetryAttempts": 0})  # the create came before the writer
+        wait_for(lambda: a.resource(x).get("conflict"), 20, what="host-a's write conflict")
+        assert a.status("")["summary"]["conflicts"] == 1
+    finally:
+        writer.stop()
+    b = members("host-b")
+    write_docs([b], NAMES)
+    b.start()
+    wait_split([a, b])
+    wait_for(lambda: a.status("")["summary"]["conflicts"] == 0, 10,
+             what="host-a's conflict over")
+    assert f"{x}: write conflict over: its bucket is another member's" in a.logtext(), \
+        a.logtext()[-3000:]
+    # Back at host-a, x is written at once: no conflict of before holds its write.
+    assert b.stop() == 0
+    wait_split([a])
+    wait_for(lambda: a.state_of(x) == "in_sync", 15, what="host-a observes x again")
+    fake.drift(x, {"MaximumRetryAttempts": 0})
+    wait_for(lambda: fake.configs()[x].get("MaximumRetryAttempts") == 1, 15,
+             what="host-a writes x again")
+    assert "conflict" not in a.resource(x), a.resource(x)

@@ -1158,6 +1158,23 @@ int state_store_set_groups(StateStore *s, unsigned n_groups,
         return 0;
 }
 
+/* Forgets the changes of group's keys that have no record (removals): they are not on the
+ * group's list, so this walks the changes pending, which a commit window bounds. */
+static void store_unmark_group_removals(StateStore *s, unsigned group) {
+        _cleanup_free_ char **keys = NULL;
+        size_t i = 0, n = 0;
+        char *k;
+
+        if (hashmap_size(s->dirty) == 0)
+                return;
+        keys = calloc(hashmap_size(s->dirty), sizeof(char *));
+        while (keys && hashmap_iterate(s->dirty, &i, NULL, (void **) &k))
+                if (!store_find(s, k) && s->group_of(k) == group)
+                        keys[n++] = k;
+        for (size_t j = 0; j < n; j++)
+                store_unmark_dirty(s, keys[j]);
+}
+
 void state_store_forget_group(StateStore *s, unsigned group) {
         store_lock(s);
         while (s->groups && group < s->n_groups && s->groups[group]) {
@@ -1165,6 +1182,8 @@ void state_store_forget_group(StateStore *s, unsigned group) {
                 store_unmark_dirty(s, rec->key);
                 store_drop(s, rec);
         }
+        if (s->groups && group < s->n_groups)
+                store_unmark_group_removals(s, group);
         store_unlock(s);
 }
 

@@ -199,7 +199,8 @@ void state_store_forget(StateStore *s, const char *key);
  * with each record only after this call). For an empty store only: 0, -EBUSY (not empty),
  * -ENOMEM. */
 int state_store_set_groups(StateStore *s, unsigned n_groups, unsigned (*group_of)(const char *key));
-/* state_store_forget() of every record of group. */
+/* state_store_forget() of every record of group, and of its keys removed and not saved yet:
+ * no change of the group is left to write. O(the group's records + changes pending). */
 void state_store_forget_group(StateStore *s, unsigned group);
 /* Counts key as changed again (its write failed and is to be retried): 0 or -ENOMEM. */
 int state_store_mark_changed(StateStore *s, const char *key);

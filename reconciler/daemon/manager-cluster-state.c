@@ -172,6 +172,11 @@ static int on_load_timer(ClockTimer *t, usec_t now, void *userdata) {
 }
 
 void cluster_state_load_bucket(ClusterStateStore *s, unsigned bucket) {
+        /* What memory holds of the bucket is from before it was taken: records of an earlier
+         * claim, and changes not saved then, such as the removal of an orphan whose retention
+         * ended while another member held it. A save before the read comes back would write
+         * them under the new claim, over what the other member wrote since. */
+        state_store_forget_group(s->manager->state, bucket);
         s->load_wanted[bucket] = true;
         /* From a timer: the hook runs inside etcd's callbacks, where no call may start. */
         (void) manager_arm_timer_earliest(s->manager, &s->load_timer, clock_now(s->manager->clock),

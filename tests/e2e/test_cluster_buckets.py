@@ -8,7 +8,8 @@
   counted in STATUS=, /status's summary and asyncfg_resources{state}; of the others only how
   many there are (summary.cluster.resources_elsewhere, which `asyncfg status` prints), never
   their stale last state.
-- A write conflict ends at the member that hands its resource over."""
+- A write conflict ends at the member that hands its resource over.
+- A bucket taken again drops what the member had not saved of it from before."""
 
 import json
 import os
@@ -17,10 +18,10 @@ import time
 
 import pytest
 
-from clusterlib import (aws_key, bucket_of, etcd, members, owner, wait_split,  # noqa: F401
-                        write_docs)
+from clusterlib import (HoldingProxy, Member, aws_key, bucket_of, etcd, members,  # noqa: F401
+                        owner, wait_split, write_docs)
 from daemonlib import BUILD, doc, fake, wait_for  # noqa: F401  (fixture)
-from etcdlib import etcd_available
+from etcdlib import b64, etcd_available, unb64
 from test_daemon_conflicts import Writer
 
 pytestmark = pytest.mark.skipif(not etcd_available(), reason="no /usr/bin/etcd")
@@ -229,3 +230,61 @@ def test_a_write_conflict_ends_when_its_bucket_is_handed_over(fake, etcd, member
     wait_for(lambda: fake.configs()[x].get("MaximumRetryAttempts") == 1, 15,
              what="host-a writes x again")
     assert "conflict" not in a.resource(x), a.resource(x)
+
+
+def saves_state(path, body):
+    """A txn of the member's save: its ops write state records."""
+    if path != "/v3/kv/txn":
+        return False
+    ops = json.loads(body).get("success", [])
+    keys = [op.get("request_put", op.get("request_delete_range", {})).get("key", "") for op in ops]
+    return any(unb64(k).startswith(STATE.encode()) for k in keys)
+
+
+def reads_bucket(bucket):
+    key = b64(f"{STATE}{bucket}/")
+    return lambda path, body: path == "/v3/kv/range" and json.loads(body).get("key") == key
+
+
+def test_a_removal_not_saved_is_dropped_when_its_bucket_is_taken_again(tmp_path, fake, etcd,
+                                                                      members):
+    """host-a forgets x (its document removed, orphanRetention 0s) while host-b holds x's
+    bucket and host-a's save is in flight (held at a proxy between host-a and etcd), so the
+    removal waits unsaved. host-b leaves, host-a takes the bucket back: the removal is of a
+    record of host-b's time, and must not be written under host-a's new claim. It used to be,
+    by a save before the bucket's read came back (held at the proxy here), deleting the
+    record host-b wrote."""
+    fake.create(*NAMES)
+    x, (w, v) = mine("host-b")[0], mine("host-a")[:2]
+    proxy = HoldingProxy(etcd.endpoints[0])
+    a = Member(tmp_path / "host-a", fake, "host-a", [proxy.url])
+    a.extra_config += "orphanRetention: 0s\n"
+    a.write_config()
+    try:
+        start_alone(fake, etcd, a)
+        b = members("host-b")
+        write_docs([b], NAMES)
+        b.start()
+        wait_split([a, b])
+        # host-a's save of w's removal waits at the proxy; x's removal comes after it.
+        proxy.set_hold(saves_state)
+        os.unlink(os.path.join(a.desired, f"{w}.yaml"))
+        proxy.wait_held(1)
+        os.unlink(os.path.join(a.desired, f"{x}.yaml"))
+        wait_for(lambda: any(line.split(" ", 2)[1:2] == [f"{x}:"] and "document removed" in line
+                             for line in a.logtext().splitlines()), 10, what="host-a forgets x")
+        read = reads_bucket(bucket_of(aws_key(x)))
+        proxy.set_hold(lambda path, body: saves_state(path, body) or read(path, body))
+        held = proxy.held
+        assert b.stop() == 0
+        proxy.wait_held(held + 1)  # host-a took x's bucket and reads it
+        # host-a's saves go on while the read waits: w's removal is written, then v's, removed
+        # now (each save takes every change pending, so x's removal would be written by then).
+        proxy.set_hold(read)
+        wait_for(lambda: aws_key(w) not in records(etcd), 10, what="host-a's save of w")
+        os.unlink(os.path.join(a.desired, f"{v}.yaml"))
+        wait_for(lambda: aws_key(v) not in records(etcd), 10, what="host-a's save of v")
+        assert aws_key(x) in records(etcd), "host-a deleted x's record under its new claim"
+    finally:
+        proxy.close()
+        a.close()

@@ -3,7 +3,8 @@
  * /asyncfg/<name>/state/<bucket>/<identity>, each the record's JSON as state.db holds it. The
  * store in memory (cluster_state_store_new(), its records listed by bucket) holds the records
  * of the buckets this member holds: a bucket taken is read in one range before its resources
- * are scheduled; what changed goes to etcd in one txn per save (the manager's group commit),
+ * are scheduled, and what memory held of it from before (records, changes not saved) is
+ * dropped when it is taken; what changed goes to etcd in one txn per save (the manager's group commit),
  * each bucket's claim compared with our epoch, and the writes it holds are reported in sync
  * only once the txn succeeded (DESIGN.md §3.10). A failed compare means the bucket is not ours
  * any more: its records are dropped, never retried as ours, and counted in

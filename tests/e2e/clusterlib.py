@@ -9,6 +9,9 @@ event as it happens, and the checker of DESIGN.md §3.13 / §8:
   - no two members wrote one resource in overlapping claim intervals (claims of one bucket do
     not overlap: etcd creates a claim only if absent; the monitor checks it too).
 
+HoldingProxy stands between a member and etcd and holds the requests a test picks (a save, the
+read of one bucket) while the test arranges what happens meanwhile.
+
 The bucket of an identity is reconciler/core/cluster-bucket.c's hash, computed here again
 (tests/unit/test-cluster-bucket.c pins the same values)."""
 

@@ -294,7 +294,11 @@ class HoldingProxy:
                 dst.sendall(data)
         except OSError:
             pass
-        for s in (src, dst):
+        HoldingProxy._shut(src, dst)
+
+    @staticmethod
+    def _shut(*socks):
+        for s in socks:
             try:
                 s.shutdown(2)
             except OSError:
@@ -333,11 +337,7 @@ class HoldingProxy:
                 up.sendall(head + b"\r\n\r\n" + body)
         except OSError:
             pass
-        for s in (client, up):
-            try:
-                s.shutdown(2)
-            except OSError:
-                pass
+        self._shut(client, up)
 
     def wait_held(self, n, timeout=10):
         return wait_for(lambda: self.held >= n, timeout, what=f"{n} request(s) held at the proxy")

@@ -43,3 +43,22 @@
                         (tail) = _i->prev;                                                         \
                 _i->prev = _i->next = NULL;                                                        \
         } while (0)
+
+/* Head-only lists (systemd's LIST_PREPEND/LIST_REMOVE): the list is one pointer, head, for
+ * items that are only ever added at the front and unlinked; one pointer less per list than the
+ * pair above, for lists of which there are many (a table of them). Both O(1): the macros above,
+ * with a tail that nobody keeps. */
+
+#define DLIST_HEAD_PREPEND(head, item, prev, next)                                                 \
+        do {                                                                                       \
+                typeof(head) _unkept_tail = NULL;                                                  \
+                DLIST_PREPEND(head, _unkept_tail, item, prev, next);                               \
+                (void) _unkept_tail;                                                               \
+        } while (0)
+
+#define DLIST_HEAD_UNLINK(head, item, prev, next)                                                  \
+        do {                                                                                       \
+                typeof(head) _unkept_tail = NULL;                                                  \
+                DLIST_UNLINK(head, _unkept_tail, item, prev, next);                                \
+                (void) _unkept_tail;                                                               \
+        } while (0)

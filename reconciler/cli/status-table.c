@@ -273,6 +273,29 @@ static size_t count_files(const json_t *doc, const json_t *files) {
         return json_array_size(files);
 }
 
+/* Cluster mode (summary.cluster): a member lists and counts only the resources of the buckets
+ * it holds; how many it leaves out, and where to see them, or nothing without a cluster. */
+static int write_cluster(FILE *f, const json_t *summary) {
+        const json_t *c = json_object_get(summary, "cluster");
+        const json_t *elsewhere = json_object_get(c, "resources_elsewhere");
+        _cleanup_free_ char *member = NULL;
+        json_int_t n = json_integer_value(elsewhere);
+
+        if (!json_is_integer(elsewhere) || !json_str(c, "member"))
+                return 0;
+        member = sanitize(strdup(json_str(c, "member")));
+        if (!member)
+                return -ENOMEM;
+        fprintf(f,
+                "Member %s holds %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
+                " buckets; %" JSON_INTEGER_FORMAT " resource%s in other members' buckets %s"
+                " not listed or counted here (ask those members, or asyncfg status --cluster).\n",
+                member, json_integer_value(json_object_get(c, "buckets_held")),
+                json_integer_value(json_object_get(c, "buckets")), n, n == 1 ? "" : "s",
+                n == 1 ? "is" : "are");
+        return 0;
+}
+
 static int write_summary(FILE *f, const json_t *doc) {
         const json_t *summary = json_object_get(doc, "summary");
         const json_t *files = json_object_get(doc, "files");
@@ -282,7 +305,7 @@ static int write_summary(FILE *f, const json_t *doc) {
 
         count_states(doc, &counts);
         line = status_line_format(&counts);
-        if (!line)
+        if (!line || write_cluster(f, summary) < 0)
                 return -ENOMEM;
         fprintf(f, "%s; %zu file%s, %zu with errors", line, n_files, n_files == 1 ? "" : "s",
                 n_bad);

@@ -11,11 +11,18 @@
 #include "lib/sort-util.h"
 #include "lib/hashmap.h"
 #include "lib/json-writer.h"
+#include "lib/list.h"
 #include "lib/time-util.h"
 #include "reconciler/spec/async-config.h"
 #include "reconciler/spec/field.h"
 #include "reconciler/core/state-backend.h"
 #include "reconciler/core/state.h"
+
+/* A record's place in its group's list (state_store_set_groups()). */
+typedef struct StateGroupLink {
+        struct StateGroupLink *prev, *next;
+        unsigned group;
+} StateGroupLink;
 
 struct StateStore {
         char *dir;
@@ -35,8 +42,10 @@ struct StateStore {
         StateRecord **records;
         size_t n, allocated;
         Hashmap *index; /* key (the record's own) → record */
-        /* Each group's records, a list through the records (state_store_set_groups()). */
-        StateRecord **groups;
+        /* Each group's records (state_store_set_groups()): a list through the links that each
+         * record then carries in its allocation, right after it (group_link()); without
+         * groups, records have no links and pay nothing for them. */
+        StateGroupLink **groups;
         unsigned n_groups;
         unsigned (*group_of)(const char *key);
         bool sorted;
@@ -290,26 +299,32 @@ const StateRecord *state_store_get_nth(StateStore *s, size_t i) {
         return s->records[i];
 }
 
+_Static_assert(sizeof(StateRecord) % _Alignof(StateGroupLink) == 0, "links right after a record");
+
+/* The group links of rec, in its allocation between the struct and the key. */
+static StateGroupLink *group_link(StateRecord *rec) {
+        return (StateGroupLink *) (rec + 1);
+}
+
+static StateRecord *group_link_record(StateGroupLink *l) {
+        return (StateRecord *) l - 1;
+}
+
 static void store_group_link(StateStore *s, StateRecord *rec) {
+        StateGroupLink *l = group_link(rec);
+
         if (!s->groups)
                 return;
-        rec->group = s->group_of(rec->key);
-        assert(rec->group < s->n_groups);
-        rec->group_next = s->groups[rec->group];
-        if (rec->group_next)
-                rec->group_next->group_prev = rec;
-        s->groups[rec->group] = rec;
+        l->group = s->group_of(rec->key);
+        assert(l->group < s->n_groups);
+        DLIST_HEAD_PREPEND(s->groups[l->group], l, prev, next);
 }
 
 static void store_group_unlink(StateStore *s, StateRecord *rec) {
-        if (!s->groups)
-                return;
-        if (rec->group_prev)
-                rec->group_prev->group_next = rec->group_next;
-        else
-                s->groups[rec->group] = rec->group_next;
-        if (rec->group_next)
-                rec->group_next->group_prev = rec->group_prev;
+        StateGroupLink *l = group_link(rec);
+
+        if (s->groups)
+                DLIST_HEAD_UNLINK(s->groups[l->group], l, prev, next);
 }
 
 /* Takes ownership of *config on success. */
@@ -336,10 +351,11 @@ static int state_store_insert(StateStore *s, const char *key, AsyncConfig *confi
                 s->records = n;
                 s->allocated = a;
         }
-        rec = calloc(1, sizeof(StateRecord) + strlen(key) + 1);
+        rec = calloc(1, sizeof(StateRecord) + (s->groups ? sizeof(StateGroupLink) : 0) +
+                                strlen(key) + 1);
         if (!rec)
                 return -ENOMEM;
-        rec->key = strcpy((char *) (rec + 1), key);
+        rec->key = strcpy((char *) (rec + 1) + (s->groups ? sizeof(StateGroupLink) : 0), key);
         r = hashmap_put(s->index, rec->key, rec);
         if (r < 0) {
                 state_record_free(s, rec);
@@ -1134,7 +1150,7 @@ int state_store_set_groups(StateStore *s, unsigned n_groups,
         if (s->n > 0)
                 return -EBUSY;
         free(s->groups);
-        s->groups = calloc(n_groups, sizeof(StateRecord *));
+        s->groups = calloc(n_groups, sizeof(StateGroupLink *));
         if (!s->groups)
                 return -ENOMEM;
         s->n_groups = n_groups;
@@ -1142,13 +1158,32 @@ int state_store_set_groups(StateStore *s, unsigned n_groups,
         return 0;
 }
 
+/* Forgets the changes of group's keys that have no record (removals): they are not on the
+ * group's list, so this walks the changes pending, which a commit window bounds. */
+static void store_unmark_group_removals(StateStore *s, unsigned group) {
+        _cleanup_free_ char **keys = NULL;
+        size_t i = 0, n = 0;
+        char *k;
+
+        if (hashmap_size(s->dirty) == 0)
+                return;
+        keys = calloc(hashmap_size(s->dirty), sizeof(char *));
+        while (keys && hashmap_iterate(s->dirty, &i, NULL, (void **) &k))
+                if (!store_find(s, k) && s->group_of(k) == group)
+                        keys[n++] = k;
+        for (size_t j = 0; j < n; j++)
+                store_unmark_dirty(s, keys[j]);
+}
+
 void state_store_forget_group(StateStore *s, unsigned group) {
         store_lock(s);
         while (s->groups && group < s->n_groups && s->groups[group]) {
-                StateRecord *rec = s->groups[group];
+                StateRecord *rec = group_link_record(s->groups[group]);
                 store_unmark_dirty(s, rec->key);
                 store_drop(s, rec);
         }
+        if (s->groups && group < s->n_groups)
+                store_unmark_group_removals(s, group);
         store_unlock(s);
 }
 

@@ -84,9 +84,6 @@ typedef struct StateRecord {
         uint64_t orphaned_usec; /* CLOCK_REALTIME when it was orphaned; 0: it is not */
         StateLocation location; /* where applied; unknown in records older than it */
         size_t slot;            /* internal: its index in the store's array */
-        /* internal: its group and the group's other records (state_store_set_groups()) */
-        unsigned group;
-        struct StateRecord *group_prev, *group_next;
 } StateRecord;
 
 typedef struct StateStore StateStore;
@@ -198,9 +195,12 @@ int state_store_load_row(StateStore *s, const char *key, const char *value, size
 void state_store_forget(StateStore *s, const char *key);
 /* Keeps the records in n_groups groups by group_of(key) (< n_groups; cluster mode: the
  * bucket), each a list, so that state_store_forget_group() costs what the group holds, not a
- * pass over the store. For an empty store only: 0, -EBUSY (not empty), -ENOMEM. */
+ * pass over the store. A store without groups pays nothing for them (the links are allocated
+ * with each record only after this call). For an empty store only: 0, -EBUSY (not empty),
+ * -ENOMEM. */
 int state_store_set_groups(StateStore *s, unsigned n_groups, unsigned (*group_of)(const char *key));
-/* state_store_forget() of every record of group. */
+/* state_store_forget() of every record of group, and of its keys removed and not saved yet:
+ * no change of the group is left to write. O(the group's records + changes pending). */
 void state_store_forget_group(StateStore *s, unsigned group);
 /* Counts key as changed again (its write failed and is to be retried): 0 or -ENOMEM. */
 int state_store_mark_changed(StateStore *s, const char *key);

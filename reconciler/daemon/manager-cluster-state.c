@@ -3,7 +3,8 @@
  * /asyncfg/<name>/state/<bucket>/<identity>, each the record's JSON as state.db holds it. The
  * store in memory (cluster_state_store_new(), its records listed by bucket) holds the records
  * of the buckets this member holds: a bucket taken is read in one range before its resources
- * are scheduled; what changed goes to etcd in one txn per save (the manager's group commit),
+ * are scheduled, and what memory held of it from before (records, changes not saved) is
+ * dropped when it is taken; what changed goes to etcd in one txn per save (the manager's group commit),
  * each bucket's claim compared with our epoch, and the writes it holds are reported in sync
  * only once the txn succeeded (DESIGN.md §3.10). A failed compare means the bucket is not ours
  * any more: its records are dropped, never retried as ours, and counted in
@@ -80,12 +81,6 @@ int cluster_state_store_new(StateStore **ret) {
         return 0;
 }
 
-/* Through the store's list of the bucket: a start used to walk and hash every record in memory
- * for each bucket taken (~10^8 hashes at 100,000 records), and sort the store again. */
-void cluster_state_forget_bucket(StateStore *st, unsigned bucket) {
-        state_store_forget_group(st, bucket);
-}
-
 /* The rows read are the bucket's records; their keys in *ret_keys (strv; NULL when out of
  * memory), *ret_n of them. */
 static void state_load_rows(ClusterStateStore *s, const EtcdRangeResult *res, char ***ret_keys,
@@ -136,7 +131,10 @@ static void on_bucket_read(EtcdClient *e, int error, const EtcdRangeResult *res,
                 s->load_wanted[b] = true;
                 return;
         }
-        cluster_state_forget_bucket(s->manager->state, b);
+        /* Through the store's list of the bucket (cluster_state_store_new()): a start used to
+         * walk and hash every record in memory for each bucket taken (~10^8 hashes at 100,000
+         * records), and sort the store again. */
+        state_store_forget_group(s->manager->state, b);
         state_load_rows(s, res, &keys, &n);
         /* As the single-host store does at start: a record whose document is gone is listed as
          * an orphan (also one that another member held, or orphaned, before). */
@@ -175,6 +173,11 @@ static int on_load_timer(ClockTimer *t, usec_t now, void *userdata) {
 }
 
 void cluster_state_load_bucket(ClusterStateStore *s, unsigned bucket) {
+        /* What memory holds of the bucket is from before it was taken: records of an earlier
+         * claim, and changes not saved then, such as the removal of an orphan whose retention
+         * ended while another member held it. A save before the read comes back would write
+         * them under the new claim, over what the other member wrote since. */
+        state_store_forget_group(s->manager->state, bucket);
         s->load_wanted[bucket] = true;
         /* From a timer: the hook runs inside etcd's callbacks, where no call may start. */
         (void) manager_arm_timer_earliest(s->manager, &s->load_timer, clock_now(s->manager->clock),

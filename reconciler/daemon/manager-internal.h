@@ -21,6 +21,7 @@
 
 #include "lib/clock.h"
 #include "lib/http.h"
+#include "lib/prioq.h"
 #include "reconciler/daemon/alerts.h"
 #include "reconciler/daemon/cluster.h"
 #include "reconciler/core/accounts.h"
@@ -94,6 +95,7 @@ struct Manager {
         ClockTimer *save_timer;   /* batched state-store saves */
         ClockTimer *stop_timer;   /* the bound on in-flight requests at stop */
         ClockTimer *orphan_timer; /* the next orphan to forget (resource-removal.c) */
+        Prioq *orphans;           /* orphans and held removals by time orphaned (the same) */
         ClockTimer *delete_timer; /* the next deferred DELETE (resource-removal.c) */
 
         char **acks; /* keys of written resources whose record awaits the save (strv) */
@@ -235,9 +237,6 @@ ClusterStateStore *cluster_state_free(ClusterStateStore *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ClusterStateStore *, cluster_state_free);
 /* The store in memory that holds the records of the buckets taken (indexed by bucket). */
 int cluster_state_store_new(StateStore **ret);
-/* Drops bucket's records from st, changes included, writing nothing (they are read again from
- * etcd): O(the bucket's records). */
-void cluster_state_forget_bucket(StateStore *st, unsigned bucket);
 /* Reads bucket's records (it was taken), then manager_cluster_bucket_loaded(). */
 void cluster_state_load_bucket(ClusterStateStore *s, unsigned bucket);
 /* Whether bucket has records on their way to etcd (its claim must wait for them). */

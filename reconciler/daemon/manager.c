@@ -587,6 +587,7 @@ Manager *manager_free(Manager *m) {
         clock_timer_free(m->status_timer);
         clock_timer_free(m->stop_timer);
         clock_timer_free(m->orphan_timer);
+        prioq_free(m->orphans);
         clock_timer_free(m->delete_timer);
         endpoint_free(m->endpoint);
         dirwatch_free(m->dirwatch);

@@ -99,31 +99,60 @@ static void manager_arm_orphan_timer(Manager *m, uint64_t when_realtime) {
                 log_warning("Cannot time the expiry of orphans; they stay listed.");
 }
 
-/* Forgets the orphans whose retention is over; re-arms for the next one. */
+static int orphan_compare(const void *x, const void *y) {
+        const Resource *a = x, *b = y;
+
+        return a->orphaned_usec < b->orphaned_usec ? -1 : a->orphaned_usec > b->orphaned_usec;
+}
+
+/* Keeps r (orphaned_usec set) among the orphans by time orphaned: the retention is one for all,
+ * so that is also the order of expiry, and the timer finds the due ones without a pass over
+ * the table. */
+static void manager_track_orphan(Manager *m, Resource *r) {
+        if (!m->orphans)
+                m->orphans = prioq_new(orphan_compare);
+        if (m->orphans && (prioq_reshuffle(m->orphans, r, &r->orphan_idx) > 0 ||
+                           prioq_put(m->orphans, r, &r->orphan_idx) >= 0))
+                return;
+        log_warning("%s: cannot time the expiry of this orphan; it stays listed.", r->spec->name);
+}
+
+void resource_untrack_orphan(Resource *r) {
+        if (r->manager->orphans)
+                (void) prioq_remove(r->manager->orphans, r, &r->orphan_idx);
+}
+
+/* Forgets the orphans whose retention is over, earliest first; re-arms for the next one. One
+ * whose run is in flight (a held removal's DELETE tried again) is passed over, as its run's
+ * end decides (resource_hold() re-arms). O(expired × log orphans), not a pass over the table. */
 static int on_orphan_timer(ClockTimer *t, usec_t usec, void *userdata) {
         Manager *m = userdata;
-        _cleanup_free_ Resource **a = NULL;
-        uint64_t now_rt = clock_now_realtime(m->clock), next = UINT64_MAX;
+        uint64_t now_rt = clock_now_realtime(m->clock);
         usec_t keep = manager_orphan_retention(m);
-        size_t n;
+        _cleanup_free_ Resource **busy = NULL;
+        size_t n_busy = 0;
+        Resource *r;
 
-        if (resource_table_sorted(&m->table, NULL, &a, &n) < 0) {
-                manager_arm_orphan_timer(m, now_rt + USEC_PER_SEC);
-                return 0;
-        }
-        for (size_t i = 0; i < n; i++) {
-                Resource *r = a[i];
+        while ((r = prioq_peek(m->orphans)) && r->orphaned_usec + keep <= now_rt) {
+                Resource **a;
 
-                /* Orphans, and removed resources held (resource_hold()). */
-                if (!r->removed || r->orphaned_usec == 0 || resource_run_in_flight(r))
-                        continue;
-                if (r->orphaned_usec + keep <= now_rt)
+                if (!resource_run_in_flight(r)) {
                         resource_forget(r, "orphaned long enough (orphanRetention): forgotten");
-                else
-                        next = MIN(next, r->orphaned_usec + keep);
+                        continue;
+                }
+                a = reallocarray(busy, n_busy + 1, sizeof(Resource *));
+                if (!a) {
+                        r = NULL;
+                        manager_arm_orphan_timer(m, now_rt + USEC_PER_SEC);
+                        break;
+                }
+                busy = a;
+                busy[n_busy++] = prioq_pop(m->orphans); /* aside until the loop ends */
         }
-        if (next != UINT64_MAX)
-                manager_arm_orphan_timer(m, next);
+        if (r)
+                manager_arm_orphan_timer(m, r->orphaned_usec + keep);
+        for (size_t i = 0; i < n_busy; i++)
+                manager_track_orphan(m, busy[i]);
         return 0;
 }
 
@@ -145,6 +174,7 @@ static void resource_set_orphaned(Resource *r, uint64_t since_usec, const char *
         resource_keep(&r->diff, NULL);
         resource_set_state(r, RESOURCE_EVENT_REMOVED, why);
         (void) metrics_gauge_remove(m->metrics->resource_drifted, s->name);
+        manager_track_orphan(m, r);
         manager_arm_orphan_timer(m, since_usec + manager_orphan_retention(m));
 }
 
@@ -172,6 +202,7 @@ static void resource_hold(Resource *r) {
                 r->orphaned_usec = clock_now_realtime(m->clock);
         if (state_store_set_orphaned(m->state, r->key, r->orphaned_usec) > 0)
                 manager_schedule_save(m);
+        manager_track_orphan(m, r);
         manager_arm_orphan_timer(m, r->orphaned_usec + manager_orphan_retention(m));
 }
 
@@ -179,6 +210,7 @@ static void resource_hold(Resource *r) {
 static void resource_unorphan(Resource *r) {
         Manager *m = r->manager;
 
+        resource_untrack_orphan(r);
         if (r->orphaned_usec == 0 && !state_store_get(m->state, r->key))
                 return;
         r->orphaned_usec = 0;

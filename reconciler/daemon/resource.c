@@ -20,6 +20,7 @@ Resource *resource_new(const char *key, const ResourceSpec *spec) {
         if (!r)
                 return NULL;
         r->state = _RESOURCE_STATE_INVALID;
+        r->orphan_idx = PRIOQ_IDX_NULL;
         r->key = strcpy((char *) (r + 1), key);
         r->spec = resource_spec_ref(spec);
         return TAKE_PTR(r);
@@ -202,6 +203,7 @@ void resource_drop(Resource *r) {
                 m->n_conflicts--;
         (void) metrics_gauge_remove(m->metrics->resource_drifted, r->spec->name);
         manager_alerts_forget(m, r);
+        resource_untrack_orphan(r);
         (void) workqueue_remove(m->queue, r->key);
         resource_table_unlink(&m->table, r);
         resource_free(r);

@@ -132,6 +132,7 @@ typedef struct Resource {
          * local state is stale: it is left out of the counts, the metrics and /status's list
          * (counted in Manager.n_elsewhere) until the bucket is this member's again. */
         bool elsewhere;
+        unsigned orphan_idx; /* its place in Manager.orphans; PRIOQ_IDX_NULL: not there */
 } Resource;
 
 /* spec is shared, not copied (resource_spec_ref()): a spec the caller allocated, never one on
@@ -227,3 +228,5 @@ int resource_removal_start(Resource *r, CloudClient *client);
 void resource_unremove(Resource *r);
 /* Drops r and its state-store record; why (may be NULL) is logged. */
 void resource_forget(Resource *r, const char *why);
+/* r is no longer among the orphans whose retention the timer watches (r is dropped). */
+void resource_untrack_orphan(Resource *r);

@@ -9,6 +9,9 @@ event as it happens, and the checker of DESIGN.md §3.13 / §8:
   - no two members wrote one resource in overlapping claim intervals (claims of one bucket do
     not overlap: etcd creates a claim only if absent; the monitor checks it too).
 
+HoldingProxy stands between a member and etcd and holds the requests a test picks (a save, the
+read of one bucket) while the test arranges what happens meanwhile.
+
 The bucket of an identity is reconciler/core/cluster-bucket.c's hash, computed here again
 (tests/unit/test-cluster-bucket.c pins the same values)."""
 
@@ -238,3 +241,103 @@ def members(tmp_path, fake, etcd):
     yield make
     for m in made:
         m.close()
+
+
+class HoldingProxy:
+    """A TCP proxy to one etcd endpoint, on 127.0.0.1 and a port chosen at run time, that holds
+    the member's requests matching hold(path, body) (set by the test) until it no longer
+    matches: a save of state records, or the read of one bucket, held while a test arranges
+    what happens meanwhile. Only unary calls are looked at (the JSON gateway's POSTs with a
+    Content-Length); a watch (POST /v3/watch) is piped through as it is."""
+
+    def __init__(self, endpoint):
+        import socket
+        self.upstream = endpoint.split("//", 1)[1].rsplit(":", 1)
+        self.hold = lambda path, body: False
+        self.held = 0  # requests that waited
+        self.changed = threading.Condition()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def set_hold(self, fn):
+        with self.changed:
+            self.hold = fn
+            self.changed.notify_all()
+
+    def close(self):
+        self.closed = True
+        self.set_hold(lambda path, body: False)
+        self.sock.close()
+
+    def _accept(self):
+        import socket
+        while not self.closed:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            up = socket.create_connection((self.upstream[0], int(self.upstream[1])))
+            threading.Thread(target=self._pipe, args=(up, client), daemon=True).start()
+            threading.Thread(target=self._requests, args=(client, up), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        HoldingProxy._shut(src, dst)
+
+    @staticmethod
+    def _shut(*socks):
+        for s in socks:
+            try:
+                s.shutdown(2)
+            except OSError:
+                pass
+
+    def _requests(self, client, up):
+        buf = b""
+        try:
+            while True:
+                while b"\r\n\r\n" not in buf:
+                    data = client.recv(65536)
+                    if not data:
+                        raise OSError
+                    buf += data
+                head, buf = buf.split(b"\r\n\r\n", 1)
+                lines = head.decode("latin-1").split("\r\n")
+                path = lines[0].split(" ")[1]
+                length = [int(v.split(":", 1)[1]) for v in lines[1:]
+                          if v.lower().startswith("content-length:")]
+                if not length:  # a streaming body (the watch): pipe the rest as it comes
+                    up.sendall(head + b"\r\n\r\n" + buf)
+                    self._pipe(client, up)
+                    return
+                while len(buf) < length[0]:
+                    data = client.recv(65536)
+                    if not data:
+                        raise OSError
+                    buf += data
+                body, buf = buf[:length[0]], buf[length[0]:]
+                with self.changed:
+                    if self.hold(path, body):
+                        self.held += 1
+                        self.changed.notify_all()
+                        while self.hold(path, body):
+                            self.changed.wait()
+                up.sendall(head + b"\r\n\r\n" + body)
+        except OSError:
+            pass
+        self._shut(client, up)
+
+    def wait_held(self, n, timeout=10):
+        return wait_for(lambda: self.held >= n, timeout, what=f"{n} request(s) held at the proxy")

@@ -6,18 +6,23 @@
   bucket is taken over from another member.
 - Each member serves its own /status (DESIGN.md §8): the resources of the buckets it holds,
   counted in STATUS=, /status's summary and asyncfg_resources{state}; of the others only how
-  many there are (summary.cluster.resources_elsewhere), never their stale last state."""
+  many there are (summary.cluster.resources_elsewhere, which `asyncfg status` prints), never
+  their stale last state.
+- A write conflict ends at the member that hands its resource over.
+- A bucket taken again drops what the member had not saved of it from before."""
 
 import json
 import os
+import subprocess
 import time
 
 import pytest
 
-from clusterlib import (aws_key, bucket_of, etcd, members, owner, wait_split,  # noqa: F401
-                        write_docs)
-from daemonlib import doc, fake, wait_for  # noqa: F401  (fixture)
-from etcdlib import etcd_available
+from clusterlib import (HoldingProxy, Member, aws_key, bucket_of, etcd, members,  # noqa: F401
+                        owner, wait_split, write_docs)
+from daemonlib import BUILD, doc, fake, wait_for  # noqa: F401  (fixture)
+from etcdlib import b64, etcd_available, unb64
+from test_daemon_conflicts import Writer
 
 pytestmark = pytest.mark.skipif(not etcd_available(), reason="no /usr/bin/etcd")
 
@@ -25,6 +30,7 @@ N = 24
 NAMES = [f"fn-{i:03d}" for i in range(N)]
 STATE = "/asyncfg/t/state/"
 PAIR = ["host-a", "host-b"]
+CLI = os.path.join(BUILD, "asyncfg")
 
 
 def records(etcd):
@@ -42,6 +48,13 @@ def mine(member, names=NAMES):
 
 def listed(m):
     return sorted(r["name"] for r in m.status()["resources"])
+
+
+def cli_status(m):
+    p = subprocess.run([CLI, "status", "--endpoint", f"http://127.0.0.1:{m.port}"],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 0, p
+    return p.stdout
 
 
 def start_alone(fake, etcd, m, names=NAMES):
@@ -123,6 +136,12 @@ def test_each_member_reports_its_own_buckets(fake, etcd, members):
         assert last.startswith(f"member {m.member}: ") and want in last, last
         # A page filtered by state lists only its own too.
         assert sorted(r["name"] for r in m.status("state=in_sync")["resources"]) == sorted(own)
+        # asyncfg status says how many it leaves out, and where to see them.
+        out = cli_status(m)
+        held = m.status("")["summary"]["cluster"]["buckets_held"]
+        assert (f"Member {m.member} holds {held} of 1024 buckets; {N - len(own)} resources in "
+                "other members' buckets are not listed or counted here") in out, out
+        assert out.strip().splitlines()[-1].startswith(f"{len(own)} resources: "), out
     # host-b leaves: host-a holds every bucket and reports every resource again.
     assert b.stop() == 0
     wait_split([a])
@@ -176,3 +195,96 @@ def test_a_bucket_taken_back_shows_no_stale_state(fake, etcd, members):
              what="STATUS= of every resource")  # within STATUS='s 200 ms interval
     after = a.notify.values("STATUS")[seen:]
     assert not any("retrying" in v for v in after), after
+
+
+def test_a_write_conflict_ends_when_its_bucket_is_handed_over(fake, etcd, members):
+    """host-a fights another writer over x (a write conflict: its writes held, counted in its
+    summary); host-b takes x's bucket: the fight is host-b's to see now, and host-a's conflict
+    ends (else host-a counted it, and held x's writes by it when x came back, for as long as the
+    old conflict's window lasted)."""
+    fake.create(*NAMES)
+    x = mine("host-b")[0]
+    a = members("host-a")
+    start_alone(fake, etcd, a)
+    a.wait_state(x, "in_sync")
+    writer = Writer(fake, x, {"MaximumRetryAttempts": 0})
+    try:
+        fake.drift(x, {"MaximumRetryAttempts": 0})  # the create came before the writer
+        wait_for(lambda: a.resource(x).get("conflict"), 20, what="host-a's write conflict")
+        assert a.status("")["summary"]["conflicts"] == 1
+    finally:
+        writer.stop()
+    b = members("host-b")
+    write_docs([b], NAMES)
+    b.start()
+    wait_split([a, b])
+    wait_for(lambda: a.status("")["summary"]["conflicts"] == 0, 10,
+             what="host-a's conflict over")
+    assert f"{x}: write conflict over: its bucket is another member's" in a.logtext(), \
+        a.logtext()[-3000:]
+    # Back at host-a, x is written at once: no conflict of before holds its write.
+    assert b.stop() == 0
+    wait_split([a])
+    wait_for(lambda: a.state_of(x) == "in_sync", 15, what="host-a observes x again")
+    fake.drift(x, {"MaximumRetryAttempts": 0})
+    wait_for(lambda: fake.configs()[x].get("MaximumRetryAttempts") == 1, 15,
+             what="host-a writes x again")
+    assert "conflict" not in a.resource(x), a.resource(x)
+
+
+def saves_state(path, body):
+    """A txn of the member's save: its ops write state records."""
+    if path != "/v3/kv/txn":
+        return False
+    ops = json.loads(body).get("success", [])
+    keys = [op.get("request_put", op.get("request_delete_range", {})).get("key", "") for op in ops]
+    return any(unb64(k).startswith(STATE.encode()) for k in keys)
+
+
+def reads_bucket(bucket):
+    key = b64(f"{STATE}{bucket}/")
+    return lambda path, body: path == "/v3/kv/range" and json.loads(body).get("key") == key
+
+
+def test_a_removal_not_saved_is_dropped_when_its_bucket_is_taken_again(tmp_path, fake, etcd,
+                                                                      members):
+    """host-a forgets x (its document removed, orphanRetention 0s) while host-b holds x's
+    bucket and host-a's save is in flight (held at a proxy between host-a and etcd), so the
+    removal waits unsaved. host-b leaves, host-a takes the bucket back: the removal is of a
+    record of host-b's time, and must not be written under host-a's new claim. It used to be,
+    by a save before the bucket's read came back (held at the proxy here), deleting the
+    record host-b wrote."""
+    fake.create(*NAMES)
+    x, (w, v) = mine("host-b")[0], mine("host-a")[:2]
+    proxy = HoldingProxy(etcd.endpoints[0])
+    a = Member(tmp_path / "host-a", fake, "host-a", [proxy.url])
+    a.extra_config += "orphanRetention: 0s\n"
+    a.write_config()
+    try:
+        start_alone(fake, etcd, a)
+        b = members("host-b")
+        write_docs([b], NAMES)
+        b.start()
+        wait_split([a, b])
+        # host-a's save of w's removal waits at the proxy; x's removal comes after it.
+        proxy.set_hold(saves_state)
+        os.unlink(os.path.join(a.desired, f"{w}.yaml"))
+        proxy.wait_held(1)
+        os.unlink(os.path.join(a.desired, f"{x}.yaml"))
+        wait_for(lambda: any(line.split(" ", 2)[1:2] == [f"{x}:"] and "document removed" in line
+                             for line in a.logtext().splitlines()), 10, what="host-a forgets x")
+        read = reads_bucket(bucket_of(aws_key(x)))
+        proxy.set_hold(lambda path, body: saves_state(path, body) or read(path, body))
+        held = proxy.held
+        assert b.stop() == 0
+        proxy.wait_held(held + 1)  # host-a took x's bucket and reads it
+        # host-a's saves go on while the read waits: w's removal is written, then v's, removed
+        # now (each save takes every change pending, so x's removal would be written by then).
+        proxy.set_hold(read)
+        wait_for(lambda: aws_key(w) not in records(etcd), 10, what="host-a's save of w")
+        os.unlink(os.path.join(a.desired, f"{v}.yaml"))
+        wait_for(lambda: aws_key(v) not in records(etcd), 10, what="host-a's save of v")
+        assert aws_key(x) in records(etcd), "host-a deleted x's record under its new claim"
+    finally:
+        proxy.close()
+        a.close()

@@ -607,6 +607,78 @@ static void test_error_alert_content(void **state) {
         assert_string_not_equal(b, e);
 }
 
+/* Many orphans, of records without documents, expire in the order of their times and each at
+ * its time (orphanRetention after it was orphaned), however many others wait: the timer finds
+ * the due ones in a queue by expiry, not in a sort of the whole table at each firing (with
+ * 20,000 orphans waiting, 200 firings sorted 20,000 resources each: seconds). */
+#define N_LASTING 20000u
+#define N_EXPIRING 200u
+#define T0 (1700000000ULL * USEC_PER_SEC) /* start_manager()'s wall time */
+
+static void gone_key(unsigned i, char *buf, size_t size) {
+        snprintf(buf, size, "aws/aws-test/gone-%05u/$LATEST", i);
+}
+
+/* Expiring orphan i is due at T0 + expiry(i) s; the names' order is not that of their times. */
+static unsigned expiry(unsigned i) {
+        return 1 + (i * 37u) % N_EXPIRING;
+}
+
+static void put_orphan_records(Env *env) {
+        _cleanup_(diag_list_done) DiagList diags = {};
+        _cleanup_(state_store_freep) StateStore *st = NULL;
+        char dir[160], key[64];
+
+        diag_list_init(&diags);
+        snprintf(dir, sizeof(dir), "%s/state", env->dir);
+        assert_int_equal(state_store_open(dir, &diags, &st), 0);
+        for (unsigned i = 0; i < N_LASTING + N_EXPIRING; i++) {
+                uint64_t due = i < N_EXPIRING ? T0 + expiry(i) * USEC_PER_SEC : T0 + RETENTION;
+
+                gone_key(i, key, sizeof(key));
+                assert_int_equal(state_store_put(st, key, &(AsyncConfig){}, 1, true), 0);
+                assert_int_equal(state_store_set_orphaned(st, key, due - RETENTION), 1);
+        }
+        assert_int_equal(state_store_save(st), 1);
+}
+
+static bool has(Env *env, unsigned i) {
+        char key[64];
+
+        gone_key(i, key, sizeof(key));
+        return resource_table_get(&env->m->table, key) != NULL;
+}
+
+static void test_many_orphans_expire_in_order(void **state) {
+        Env *env = *state;
+        unsigned by_time[N_EXPIRING + 1];
+        usec_t timed = 0;
+
+        put_orphan_records(env);
+        for (unsigned i = 0; i < N_EXPIRING; i++)
+                by_time[expiry(i)] = i;
+        start_in_sync(env, "orphan");
+        assert_int_equal(env->m->counts.n[RESOURCE_STATE_ORPHANED], N_LASTING + N_EXPIRING);
+        for (unsigned t = 1; t <= N_EXPIRING; t++) {
+                usec_t due = T0 + t * USEC_PER_SEC, t0;
+
+                /* A millisecond before: it is still there (and the saves of the last are done). */
+                advance(env, due - USEC_PER_MSEC - clock_now_realtime(env->clock));
+                assert_true(has(env, by_time[t]));
+                t0 = now(CLOCK_MONOTONIC);
+                assert_true(clock_fake_advance(env->clock, USEC_PER_MSEC) >= 0);
+                timed += now(CLOCK_MONOTONIC) - t0;
+                settle(env);
+                assert_false(has(env, by_time[t]));
+                if (t < N_EXPIRING)
+                        assert_true(has(env, by_time[t + 1]));
+        }
+        assert_int_equal(env->m->counts.n[RESOURCE_STATE_ORPHANED], N_LASTING);
+        printf("orphans: %u expired one by one among %u: %.3f s in the timer\n", N_EXPIRING,
+               N_LASTING, (double) timed / USEC_PER_SEC);
+        assert_true(timed < USEC_PER_SEC / 2);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -616,6 +688,7 @@ int main(void) {
                 T(test_removed_delete_after_grace),
                 T(test_removed_and_back_within_grace),
                 T(test_removed_orphan_until_retention),
+                T(test_many_orphans_expire_in_order),
                 T(test_removed_observe_mode_never_deletes),
                 T(test_removed_after_region_change_deleted_only_back_there),
                 T(test_removed_after_region_change_forgotten_after_retention),

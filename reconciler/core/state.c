@@ -1158,8 +1158,26 @@ int state_store_set_groups(StateStore *s, unsigned n_groups,
         return 0;
 }
 
+/* A pending change of group's that has no record: a removal. */
+static bool store_is_group_removal(const StateStore *s, const char *key, unsigned group) {
+        return !store_find(s, key) && s->group_of(key) == group;
+}
+
+/* The first of them, or NULL. */
+static char *store_find_group_removal(const StateStore *s, unsigned group) {
+        size_t i = 0;
+        char *k;
+
+        while (hashmap_iterate(s->dirty, &i, NULL, (void **) &k))
+                if (store_is_group_removal(s, k, group))
+                        return k;
+        return NULL;
+}
+
 /* Forgets the changes of group's keys that have no record (removals): they are not on the
- * group's list, so this walks the changes pending, which a commit window bounds. */
+ * group's list, so this walks the changes pending, which a commit window bounds. A removal
+ * left behind would be saved under the next claim of the group, over what another member
+ * wrote: without memory for the list, the walk starts again after each one. */
 static void store_unmark_group_removals(StateStore *s, unsigned group) {
         _cleanup_free_ char **keys = NULL;
         size_t i = 0, n = 0;
@@ -1168,8 +1186,13 @@ static void store_unmark_group_removals(StateStore *s, unsigned group) {
         if (hashmap_size(s->dirty) == 0)
                 return;
         keys = calloc(hashmap_size(s->dirty), sizeof(char *));
-        while (keys && hashmap_iterate(s->dirty, &i, NULL, (void **) &k))
-                if (!store_find(s, k) && s->group_of(k) == group)
+        if (!keys) {
+                while ((k = store_find_group_removal(s, group)))
+                        store_unmark_dirty(s, k);
+                return;
+        }
+        while (hashmap_iterate(s->dirty, &i, NULL, (void **) &k))
+                if (store_is_group_removal(s, k, group))
                         keys[n++] = k;
         for (size_t j = 0; j < n; j++)
                 store_unmark_dirty(s, keys[j]);

@@ -230,6 +230,10 @@ static void exec_item_done(ExecItem *x, const CloudError *error) {
         if (r == 0) {
                 x->item->done = true;
                 e->queued[x->list]--;
+                /* A run polls nothing again: the queue forgets the item, and stays as small as
+                 * what is in flight (10,000 items of 170 bytes each kept to the end were 7 %
+                 * of an apply's heap, and every lookup went through a table of them). */
+                (void) workqueue_remove(e->queue, x->item->key);
         } else if (r < 0)
                 log_debug_errno(r, "workqueue_done(%s): %m", x->item->key);
         exec_count(e, r == 0);

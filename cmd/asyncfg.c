@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "lib/heap.h"
 #include "lib/log.h"
 #include "reconciler/cli/cluster-status.h"
 #include "reconciler/cli/import.h"
@@ -507,6 +508,9 @@ int main(int argc, char **argv) {
          * load). That is glibc's malloc (make MALLOC=libc); tcmalloc keeps freed memory by
          * itself and takes this for a no-op. */
         (void) mallopt(M_TOP_PAD, 4 * 1024 * 1024);
+        /* Its heap grows by about 2 KiB per resource (an apply of 10,000: 20 MiB) and a page
+         * fault costs as much as a request: let the first 64 MiB fault in huge pages (heap.h). */
+        heap_reserve_huge_pages(64 * 1024 * 1024);
         /* A report of 10,000 resources is megabytes: written in 64 KiB blocks, not in stdio's
          * 4 KiB (1,700 write calls for one apply -o json; a terminal stays line-buffered). */
         if (!isatty(STDOUT_FILENO))

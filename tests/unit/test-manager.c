@@ -652,7 +652,6 @@ static bool has(Env *env, unsigned i) {
 static void test_many_orphans_expire_in_order(void **state) {
         Env *env = *state;
         unsigned by_time[N_EXPIRING + 1];
-        usec_t timed = 0;
 
         put_orphan_records(env);
         for (unsigned i = 0; i < N_EXPIRING; i++)
@@ -660,23 +659,20 @@ static void test_many_orphans_expire_in_order(void **state) {
         start_in_sync(env, "orphan");
         assert_int_equal(env->m->counts.n[RESOURCE_STATE_ORPHANED], N_LASTING + N_EXPIRING);
         for (unsigned t = 1; t <= N_EXPIRING; t++) {
-                usec_t due = T0 + t * USEC_PER_SEC, t0;
+                usec_t due = T0 + t * USEC_PER_SEC;
 
                 /* A millisecond before: it is still there (and the saves of the last are done). */
                 advance(env, due - USEC_PER_MSEC - clock_now_realtime(env->clock));
                 assert_true(has(env, by_time[t]));
-                t0 = now(CLOCK_MONOTONIC);
                 assert_true(clock_fake_advance(env->clock, USEC_PER_MSEC) >= 0);
-                timed += now(CLOCK_MONOTONIC) - t0;
                 settle(env);
                 assert_false(has(env, by_time[t]));
                 if (t < N_EXPIRING)
                         assert_true(has(env, by_time[t + 1]));
         }
+        /* What the timer costs among 20,000 lasting orphans is a benchmark's question, not a
+         * unit test's (a wall-clock bound here failed on a busy machine): tests/bench/growth.md. */
         assert_int_equal(env->m->counts.n[RESOURCE_STATE_ORPHANED], N_LASTING);
-        printf("orphans: %u expired one by one among %u: %.3f s in the timer\n", N_EXPIRING,
-               N_LASTING, (double) timed / USEC_PER_SEC);
-        assert_true(timed < USEC_PER_SEC / 2);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)

@@ -1167,6 +1167,14 @@ static int state_save_row(const char *key, const char *value, size_t size, void 
         return s->ops->put(s->backend, key, value);
 }
 
+/* Puts the changed records in key order: the back end's B-tree takes rows in order with its
+ * pages at hand (records that complete together often have neighbouring keys). */
+static void store_sort_changes(StateStore *s) {
+        qsort_safe(s->changed, s->n_changed, sizeof(StateRecord *), record_compare);
+        for (size_t i = 0; i < s->n_changed; i++)
+                s->changed[i]->changed = (uint32_t) i + 1;
+}
+
 static size_t store_pending(const StateStore *s) {
         return s->n_changed + hashmap_size(s->removed);
 }
@@ -1183,6 +1191,7 @@ static int store_save(StateStore *s) {
         r = s->ops->begin(s->backend);
         if (r < 0)
                 return r;
+        store_sort_changes(s);
         r = store_walk_changes(s, state_save_row, s);
         if (r < 0) {
                 s->ops->rollback(s->backend);

@@ -1138,13 +1138,23 @@ static int store_encode_record(const StateRecord *rec, char **ret, size_t *ret_s
         return r == -EINVAL ? -ENOMEM : r;
 }
 
-/* Calls fn for every change since the last save or take: each changed record's row, then each
- * removed key with NULL and 0. A negative return of fn stops the walk and is returned. */
+/* Puts the changed records in key order: the back end's B-tree takes rows in order with its
+ * pages at hand (records that complete together often have neighbouring keys). */
+static void store_sort_changes(StateStore *s) {
+        qsort_safe(s->changed, s->n_changed, sizeof(StateRecord *), record_compare);
+        for (size_t i = 0; i < s->n_changed; i++)
+                s->changed[i]->changed = (uint32_t) i + 1;
+}
+
+/* Calls fn for every change since the last save or take: each changed record's row, in key
+ * order, then each removed key with NULL and 0. A negative return of fn stops the walk and is
+ * returned. */
 static int store_walk_changes(StateStore *s, StateBackendRowFunc fn, void *userdata) {
         const char *key;
         size_t i = 0;
         int r = 0;
 
+        store_sort_changes(s);
         for (size_t j = 0; j < s->n_changed && r >= 0; j++) {
                 _cleanup_free_ char *value = NULL;
                 size_t size;
@@ -1167,14 +1177,6 @@ static int state_save_row(const char *key, const char *value, size_t size, void 
         return s->ops->put(s->backend, key, value);
 }
 
-/* Puts the changed records in key order: the back end's B-tree takes rows in order with its
- * pages at hand (records that complete together often have neighbouring keys). */
-static void store_sort_changes(StateStore *s) {
-        qsort_safe(s->changed, s->n_changed, sizeof(StateRecord *), record_compare);
-        for (size_t i = 0; i < s->n_changed; i++)
-                s->changed[i]->changed = (uint32_t) i + 1;
-}
-
 static size_t store_pending(const StateStore *s) {
         return s->n_changed + hashmap_size(s->removed);
 }
@@ -1191,7 +1193,6 @@ static int store_save(StateStore *s) {
         r = s->ops->begin(s->backend);
         if (r < 0)
                 return r;
-        store_sort_changes(s);
         r = store_walk_changes(s, state_save_row, s);
         if (r < 0) {
                 s->ops->rollback(s->backend);

@@ -216,6 +216,7 @@ void state_store_forget_group(StateStore *s, unsigned group);
 /* Counts key as changed again (its write failed and is to be retried): 0 or -ENOMEM. */
 int state_store_mark_changed(StateStore *s, const char *key);
 /* Calls fn for every key changed since the last take (or save) with its row: the record's
- * JSON, or NULL and 0 when the record was removed; then forgets them as changed. A negative
+ * JSON (these in key order), or NULL and 0 when the record was removed (after them); then
+ * forgets them as changed. A negative
  * return of fn stops the walk, keeps every change pending, and is returned. */
 int state_store_take_changes(StateStore *s, StateBackendRowFunc fn, void *userdata);

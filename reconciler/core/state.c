@@ -219,21 +219,28 @@ static StateRecord *state_record_free(const StateStore *s, StateRecord *r) {
         return NULL;
 }
 
-/* Room for one more changed record: 0, or -ENOMEM. */
-static int store_reserve_change(StateStore *s) {
-        size_t a = MAX(s->allocated_changed * 2, 64u);
-        StateRecord **n;
+/* Room for one more in an array of n records (*array, *allocated), growing it to twice its
+ * size, at least min and at most max: 0, or -ENOMEM. */
+static int records_reserve(StateRecord ***array, size_t n, size_t *allocated, size_t min,
+                           size_t max) {
+        size_t a = MAX(*allocated * 2, min);
+        StateRecord **p;
 
-        if (s->n_changed < s->allocated_changed)
+        if (n < *allocated)
                 return 0;
-        if (a > UINT32_MAX)
-                return -ENOMEM; /* StateRecord.changed holds the place */
-        n = reallocarray(s->changed, a, sizeof(StateRecord *));
-        if (!n)
+        if (a > max)
                 return -ENOMEM;
-        s->changed = n;
-        s->allocated_changed = a;
+        p = reallocarray(*array, a, sizeof(StateRecord *));
+        if (!p)
+                return -ENOMEM;
+        *array = p;
+        *allocated = a;
         return 0;
+}
+
+/* Room for one more changed record (StateRecord.changed holds its place): 0, or -ENOMEM. */
+static int store_reserve_change(StateStore *s) {
+        return records_reserve(&s->changed, s->n_changed, &s->allocated_changed, 64, UINT32_MAX);
 }
 
 /* Remembers that rec changed: 0, or -ENOMEM (then nothing may be changed). */
@@ -395,17 +402,7 @@ static void store_group_unlink(StateStore *s, StateRecord *rec) {
 
 /* Room for one more record: 0, or -ENOMEM. */
 static int store_reserve_record(StateStore *s) {
-        size_t a = MAX(s->allocated * 2, 16u);
-        StateRecord **n;
-
-        if (s->n < s->allocated)
-                return 0;
-        n = reallocarray(s->records, a, sizeof(StateRecord *));
-        if (!n)
-                return -ENOMEM;
-        s->records = n;
-        s->allocated = a;
-        return 0;
+        return records_reserve(&s->records, s->n, &s->allocated, 16, SIZE_MAX);
 }
 
 /* A new empty record of key (which has none), in the store and marked changed; NULL when out

@@ -134,11 +134,8 @@ static void reconcile_record(Reconcile *r, const AsyncConfig *doc, bool created)
                 return;
         reconcile_state_info(r->spec, &info);
         reconcile_state_location(cloud_client_get_account(r->client), &location);
-        k = state_store_put(r->store, r->key, doc, now(CLOCK_REALTIME), created);
-        if (k >= 0)
-                k = state_store_set_info(r->store, r->key, &info);
-        if (k >= 0)
-                k = state_store_set_location(r->store, r->key, &location);
+        k = state_store_put_with(r->store, r->key, doc, now(CLOCK_REALTIME), created, &info,
+                                 &location);
         if (k < 0)
                 log_debug_errno(k, "Could not record the state of '%s': %m", r->key);
 }

@@ -31,9 +31,13 @@ struct StateStore {
         bool shared;
         const StateBackendOps *ops;
         StateBackend *backend;
-        /* The keys changed since the last save (key → the same string, owned): what the next
-         * save writes, and nothing else. */
-        Hashmap *dirty;
+        /* What the next save writes, and nothing else: the records changed since the last save
+         * (each knows its place, StateRecord.changed, so a record is marked and found without a
+         * lookup by key), and the keys removed since (key → the same string, owned). A key is
+         * never in both: a removed key has no record, a record put again is not removed. */
+        StateRecord **changed;
+        size_t n_changed, allocated_changed;
+        Hashmap *removed;
         DiagList *loading_diags; /* while the back end's rows are read */
         /* Looked up by key through index; kept in key order only when an order is asked for
          * (state_store_get_nth(), saving). An apply puts 10,000 records in the order the
@@ -215,35 +219,103 @@ static StateRecord *state_record_free(const StateStore *s, StateRecord *r) {
         return NULL;
 }
 
-/* Remembers that key changed: 0, or -ENOMEM (then nothing may be changed). */
-static int store_mark_dirty(StateStore *s, const char *key) {
+/* Room for one more in an array of n records (*array, *allocated), growing it to twice its
+ * size, at least min and at most max: 0, or -ENOMEM. */
+static int records_reserve(StateRecord ***array, size_t n, size_t *allocated, size_t min,
+                           size_t max) {
+        size_t a = MAX(*allocated * 2, min);
+        StateRecord **p;
+
+        if (n < *allocated)
+                return 0;
+        if (a > max)
+                return -ENOMEM;
+        p = reallocarray(*array, a, sizeof(StateRecord *));
+        if (!p)
+                return -ENOMEM;
+        *array = p;
+        *allocated = a;
+        return 0;
+}
+
+/* Room for one more changed record (StateRecord.changed holds its place): 0, or -ENOMEM. */
+static int store_reserve_change(StateStore *s) {
+        return records_reserve(&s->changed, s->n_changed, &s->allocated_changed, 64, UINT32_MAX);
+}
+
+/* Remembers that rec changed: 0, or -ENOMEM (then nothing may be changed). */
+static int store_mark_record(StateStore *s, StateRecord *rec) {
+        int r;
+
+        if (rec->changed > 0)
+                return 0;
+        r = store_reserve_change(s);
+        if (r < 0)
+                return r;
+        s->changed[s->n_changed++] = rec;
+        rec->changed = (uint32_t) s->n_changed;
+        return 0;
+}
+
+/* Forgets that rec changed; the last changed record takes its place. */
+static void store_unmark_record(StateStore *s, StateRecord *rec) {
+        StateRecord *last;
+
+        if (rec->changed == 0)
+                return;
+        last = s->changed[--s->n_changed];
+        s->changed[rec->changed - 1] = last;
+        last->changed = rec->changed;
+        rec->changed = 0;
+}
+
+/* Remembers that key, which has no record (any more), is to be deleted: 0, or -ENOMEM. */
+static int store_mark_removed(StateStore *s, const char *key) {
         char *k;
         int r;
 
-        if (hashmap_get(s->dirty, key))
+        if (hashmap_get(s->removed, key))
                 return 0;
         k = strdup(key);
         if (!k)
                 return -ENOMEM;
-        r = hashmap_put(s->dirty, k, k);
+        r = hashmap_put(s->removed, k, k);
         if (r < 0)
                 free(k);
         return r < 0 ? r : 0;
 }
 
-static Hashmap *store_dirty_free(Hashmap *dirty) {
+static void store_unmark_removed(StateStore *s, const char *key) {
+        if (hashmap_size(s->removed) > 0)
+                free(hashmap_remove(s->removed, key));
+}
+
+static Hashmap *store_removed_free(Hashmap *removed) {
         size_t i = 0;
         void *k;
 
-        while (hashmap_iterate(dirty, &i, NULL, &k))
+        while (hashmap_iterate(removed, &i, NULL, &k))
                 free(k);
-        return hashmap_free(dirty);
+        return hashmap_free(removed);
 }
 
-/* Forgets the changed keys (they are saved); s->dirty is NULL if no new set can be had. */
-static void store_dirty_reset(StateStore *s) {
-        store_dirty_free(s->dirty);
-        s->dirty = hashmap_new();
+/* Forgets every change (they are saved, or what the back end holds): 0, or -ENOMEM when no
+ * new set of removals can be had: the removals then stay pending (deleting a row again does
+ * no harm). */
+static int store_changes_reset(StateStore *s) {
+        Hashmap *removed;
+
+        for (size_t i = 0; i < s->n_changed; i++)
+                s->changed[i]->changed = 0;
+        s->n_changed = 0;
+        if (hashmap_size(s->removed) == 0)
+                return 0;
+        removed = hashmap_new();
+        if (!removed)
+                return -ENOMEM;
+        store_removed_free(s->removed);
+        s->removed = removed;
+        return 0;
 }
 
 StateStore *state_store_free(StateStore *s) {
@@ -255,7 +327,8 @@ StateStore *state_store_free(StateStore *s) {
         free(s->groups);
         hashmap_free(s->index);
         hashmap_free(s->pool); /* empty: every record released its strings */
-        store_dirty_free(s->dirty);
+        free(s->changed);
+        store_removed_free(s->removed);
         if (s->backend)
                 s->ops->close(s->backend);
         free(s->dir);
@@ -327,68 +400,87 @@ static void store_group_unlink(StateStore *s, StateRecord *rec) {
                 DLIST_HEAD_UNLINK(s->groups[l->group], l, prev, next);
 }
 
-/* Takes ownership of *config on success. */
-static int state_store_insert(StateStore *s, const char *key, AsyncConfig *config,
-                              uint64_t applied_usec, bool created) {
-        StateRecord *rec = store_find(s, key);
-        int r;
+/* Room for one more record: 0, or -ENOMEM. */
+static int store_reserve_record(StateStore *s) {
+        return records_reserve(&s->records, s->n, &s->allocated, 16, SIZE_MAX);
+}
 
-        r = store_mark_dirty(s, key);
-        if (r < 0)
-                return r;
-        if (rec) {
-                async_config_done(&rec->applied);
-                rec->applied = *config;
-                rec->applied_usec = applied_usec;
-                *config = (AsyncConfig){};
-                return 0;
-        }
-        if (s->n == s->allocated) {
-                size_t a = MAX(s->allocated * 2, 16u);
-                StateRecord **n = reallocarray(s->records, a, sizeof(StateRecord *));
-                if (!n)
-                        return -ENOMEM;
-                s->records = n;
-                s->allocated = a;
-        }
-        rec = calloc(1, sizeof(StateRecord) + (s->groups ? sizeof(StateGroupLink) : 0) +
-                                strlen(key) + 1);
+/* A new empty record of key (which has none), in the store and marked changed; NULL when out
+ * of memory (the store is then unchanged). */
+static StateRecord *store_add(StateStore *s, const char *key) {
+        size_t links = s->groups ? sizeof(StateGroupLink) : 0;
+        StateRecord *rec;
+
+        if (store_reserve_record(s) < 0 || store_reserve_change(s) < 0)
+                return NULL;
+        rec = calloc(1, sizeof(StateRecord) + links + strlen(key) + 1);
         if (!rec)
-                return -ENOMEM;
-        rec->key = strcpy((char *) (rec + 1) + (s->groups ? sizeof(StateGroupLink) : 0), key);
-        r = hashmap_put(s->index, rec->key, rec);
-        if (r < 0) {
-                state_record_free(s, rec);
-                return r;
-        }
-        rec->applied = *config;
-        rec->applied_usec = applied_usec;
-        rec->created = created;
+                return NULL;
+        rec->key = strcpy((char *) (rec + 1) + links, key);
+        if (hashmap_put(s->index, rec->key, rec) < 0)
+                return state_record_free(s, rec);
         /* Appending in key order (loading a saved file) keeps the array sorted. */
         if (s->n > 0 && s->sorted && strcmp(s->records[s->n - 1]->key, rec->key) > 0)
                 s->sorted = false;
         rec->slot = s->n;
         s->records[s->n++] = rec;
         store_group_link(s, rec);
+        store_unmark_removed(s, rec->key); /* a put after a remove writes the row, no delete */
+        (void) store_mark_record(s, rec);  /* cannot fail: room reserved */
+        return rec;
+}
+
+/* Takes ownership of *config on success; key's record in *ret_rec (optional). */
+static int state_store_insert(StateStore *s, const char *key, AsyncConfig *config,
+                              uint64_t applied_usec, bool created, StateRecord **ret_rec) {
+        StateRecord *rec = store_find(s, key);
+        int r;
+
+        if (rec) {
+                r = store_mark_record(s, rec);
+                if (r < 0)
+                        return r;
+                async_config_done(&rec->applied);
+        } else {
+                rec = store_add(s, key);
+                if (!rec)
+                        return -ENOMEM;
+                rec->created = created;
+        }
+        rec->applied = *config;
+        rec->applied_usec = applied_usec;
         *config = (AsyncConfig){};
+        if (ret_rec)
+                *ret_rec = rec;
         return 0;
 }
 
-static int store_put(StateStore *s, const char *key, const AsyncConfig *config,
-                     uint64_t applied_usec, bool created) {
+static int store_set_members(StateStore *s, StateRecord *rec, const StringMembers *t, void *cur,
+                             const void *want);
+
+static int store_put_with(StateStore *s, const char *key, const AsyncConfig *config,
+                          uint64_t applied_usec, bool created, const StateResourceInfo *info,
+                          const StateLocation *location) {
+        StateRecord *rec;
         AsyncConfig c;
         int r;
 
         r = async_config_copy(&c, config);
         if (r < 0)
                 return r;
-        r = state_store_insert(s, key, &c, applied_usec, created);
+        r = state_store_insert(s, key, &c, applied_usec, created, &rec);
         async_config_done(&c);
-        return r;
+        if (r >= 0 && info)
+                r = store_set_members(s, rec, &info_members, &rec->info, info);
+        if (r >= 0 && location)
+                r = store_set_members(s, rec, &location_members, &rec->location, location);
+        return MIN(r, 0);
 }
 
-/* Takes rec out of the store (memory only) without marking its key as changed. */
+/* Takes rec out of the store (memory only), and out of the changes: recording its removal is
+ * the caller's. */
 static void store_drop(StateStore *s, StateRecord *rec) {
+        store_unmark_record(s, rec);
         (void) hashmap_remove(s->index, rec->key);
         store_group_unlink(s, rec);
         /* The last record takes its slot: removing 50,000 of 100,000 records scanned and moved
@@ -406,7 +498,7 @@ static int store_remove(StateStore *s, const char *key) {
 
         if (!rec)
                 return 0;
-        if (store_mark_dirty(s, key) < 0)
+        if (store_mark_removed(s, key) < 0)
                 return -ENOMEM;
         store_drop(s, rec);
         return 1;
@@ -414,7 +506,7 @@ static int store_remove(StateStore *s, const char *key) {
 
 /* Replaces the struct of strings at cur (key's, described by t) with a copy of want. 1 if it
  * changed, 0 if it was the same, -ENOMEM (cur then unchanged). */
-static int store_set_members(StateStore *s, const char *key, const StringMembers *t, void *cur,
+static int store_set_members(StateStore *s, StateRecord *rec, const StringMembers *t, void *cur,
                              const void *want) {
         union {
                 StateResourceInfo info;
@@ -425,7 +517,7 @@ static int store_set_members(StateStore *s, const char *key, const StringMembers
         assert(t->size <= sizeof(tmp));
         if (members_equal(t, cur, want))
                 return 0;
-        r = store_mark_dirty(s, key);
+        r = store_mark_record(s, rec);
         if (r >= 0)
                 r = store_members_copy(s, t, &tmp, want);
         if (r < 0) {
@@ -442,7 +534,7 @@ static int store_set_info(StateStore *s, const char *key, const StateResourceInf
 
         if (!rec)
                 return -ENOENT;
-        return store_set_members(s, key, &info_members, &rec->info, info);
+        return store_set_members(s, rec, &info_members, &rec->info, info);
 }
 
 static int store_set_location(StateStore *s, const char *key, const StateLocation *location) {
@@ -450,7 +542,7 @@ static int store_set_location(StateStore *s, const char *key, const StateLocatio
 
         if (!rec)
                 return -ENOENT;
-        return store_set_members(s, key, &location_members, &rec->location, location);
+        return store_set_members(s, rec, &location_members, &rec->location, location);
 }
 
 static int store_set_orphaned(StateStore *s, const char *key, uint64_t usec) {
@@ -460,7 +552,7 @@ static int store_set_orphaned(StateStore *s, const char *key, uint64_t usec) {
                 return -ENOENT;
         if (rec->orphaned_usec == usec)
                 return 0;
-        if (store_mark_dirty(s, key) < 0)
+        if (store_mark_record(s, rec) < 0)
                 return -ENOMEM;
         rec->orphaned_usec = usec;
         return 1;
@@ -518,7 +610,18 @@ int state_store_put(StateStore *s, const char *key, const AsyncConfig *config,
         int r;
 
         store_lock(s);
-        r = store_put(s, key, config, applied_usec, created);
+        r = store_put_with(s, key, config, applied_usec, created, NULL, NULL);
+        store_unlock(s);
+        return r;
+}
+
+int state_store_put_with(StateStore *s, const char *key, const AsyncConfig *config,
+                         uint64_t applied_usec, bool created, const StateResourceInfo *info,
+                         const StateLocation *location) {
+        int r;
+
+        store_lock(s);
+        r = store_put_with(s, key, config, applied_usec, created, info, location);
         store_unlock(s);
         return r;
 }
@@ -623,7 +726,8 @@ static int state_load_record(StateStore *s, const char *key, const json_t *v, Di
                 return diag_error(diags, s->reading, 0, 0, "resource '%s': malformed config", key);
         if (r < 0)
                 return r;
-        r = state_store_insert(s, key, &c, (uint64_t) json_integer_value(at), json_is_true(cr));
+        r = state_store_insert(s, key, &c, (uint64_t) json_integer_value(at), json_is_true(cr),
+                               NULL);
         async_config_done(&c);
         if (r < 0)
                 return r;
@@ -768,8 +872,7 @@ static int state_load_backend(StateStore *s, DiagList *diags) {
         s->reading = NULL;
         if (r < 0)
                 return r;
-        store_dirty_reset(s); /* what was read is what the back end holds */
-        return s->dirty ? 0 : -ENOMEM;
+        return store_changes_reset(s); /* what was read is what the back end holds */
 }
 
 static int fsync_directory(const char *dir) {
@@ -865,10 +968,10 @@ static int store_open_backend(const char *dir, bool readonly, DiagList *diags, S
         s->sorted = true;
         s->ops = &state_backend_sqlite;
         s->index = hashmap_new();
-        s->dirty = hashmap_new();
+        s->removed = hashmap_new();
         s->pool = hashmap_new();
         s->dir = strdup(dir);
-        if (!s->index || !s->dirty || !s->pool || !s->dir)
+        if (!s->index || !s->removed || !s->pool || !s->dir)
                 return -ENOMEM;
         s->readonly = readonly;
         r = readonly ? s->ops->open_readonly(dir, diags, &s->backend)
@@ -1021,28 +1124,64 @@ int state_store_write_json(StateStore *s, FILE *f) {
         return r == -EINVAL ? -ENOMEM : r;
 }
 
-static int store_encode_row(const StateStore *s, const char *key, char **ret, size_t *ret_size);
-
-/* Writes key's row: its record's value, or a delete when the record is gone. */
-static int state_save_row(StateStore *s, const char *key) {
-        _cleanup_free_ char *value = NULL;
-        size_t size;
+/* The row of rec as a back end writes it: its record's JSON. */
+static int store_encode_record(const StateRecord *rec, char **ret, size_t *ret_size) {
+        JsonWriter w;
         int r;
 
-        r = store_encode_row(s, key, &value, &size);
-        if (r < 0)
-                return r;
+        json_writer_init_compact(&w);
+        state_record_write_value(&w, rec);
+        r = json_writer_take(&w, ret, ret_size);
+        return r == -EINVAL ? -ENOMEM : r;
+}
+
+/* Puts the changed records in key order: the back end's B-tree takes rows in order with its
+ * pages at hand (records that complete together often have neighbouring keys). */
+static void store_sort_changes(StateStore *s) {
+        qsort_safe(s->changed, s->n_changed, sizeof(StateRecord *), record_compare);
+        for (size_t i = 0; i < s->n_changed; i++)
+                s->changed[i]->changed = (uint32_t) i + 1;
+}
+
+/* Calls fn for every change since the last save or take: each changed record's row, in key
+ * order, then each removed key with NULL and 0. A negative return of fn stops the walk and is
+ * returned. */
+static int store_walk_changes(StateStore *s, StateBackendRowFunc fn, void *userdata) {
+        const char *key;
+        size_t i = 0;
+        int r = 0;
+
+        store_sort_changes(s);
+        for (size_t j = 0; j < s->n_changed && r >= 0; j++) {
+                _cleanup_free_ char *value = NULL;
+                size_t size;
+
+                r = store_encode_record(s->changed[j], &value, &size);
+                if (r >= 0)
+                        r = fn(s->changed[j]->key, value, size, userdata);
+        }
+        while (r >= 0 && hashmap_iterate(s->removed, &i, &key, NULL))
+                r = fn(key, NULL, 0, userdata);
+        return r;
+}
+
+/* Writes a row to the back end: a record's value, or a delete when the record is gone. */
+static int state_save_row(const char *key, const char *value, size_t size, void *userdata) {
+        StateStore *s = userdata;
+
         if (!value)
                 return s->ops->delete (s->backend, key);
         return s->ops->put(s->backend, key, value);
 }
 
+static size_t store_pending(const StateStore *s) {
+        return s->n_changed + hashmap_size(s->removed);
+}
+
 static int store_save(StateStore *s) {
-        const char *key;
-        size_t i = 0;
         int r;
 
-        if (hashmap_size(s->dirty) == 0)
+        if (store_pending(s) == 0)
                 return 0;
         if (s->readonly)
                 return -EROFS;
@@ -1051,8 +1190,7 @@ static int store_save(StateStore *s) {
         r = s->ops->begin(s->backend);
         if (r < 0)
                 return r;
-        while (r >= 0 && hashmap_iterate(s->dirty, &i, &key, NULL))
-                r = state_save_row(s, key);
+        r = store_walk_changes(s, state_save_row, s);
         if (r < 0) {
                 s->ops->rollback(s->backend);
                 return r;
@@ -1060,8 +1198,8 @@ static int store_save(StateStore *s) {
         r = s->ops->commit(s->backend);
         if (r < 0)
                 return r;
-        store_dirty_reset(s);
-        return s->dirty ? 1 : -ENOMEM;
+        r = store_changes_reset(s);
+        return r < 0 ? r : 1;
 }
 
 int state_store_save(StateStore *s) {
@@ -1079,7 +1217,7 @@ size_t state_store_pending(const StateStore *s) {
         if (!s)
                 return 0;
         store_lock(s);
-        n = hashmap_size(s->dirty);
+        n = store_pending(s);
         store_unlock(s);
         return n;
 }
@@ -1100,17 +1238,22 @@ int state_store_new_memory(StateStore **ret) {
         s->sorted = true;
         s->ops = &state_backend_sqlite; /* never opened: s->backend stays NULL */
         s->index = hashmap_new();
-        s->dirty = hashmap_new();
+        s->removed = hashmap_new();
         s->pool = hashmap_new();
-        if (!s->index || !s->dirty || !s->pool)
+        if (!s->index || !s->removed || !s->pool)
                 return -ENOMEM;
         *ret = TAKE_PTR(s);
         return 0;
 }
 
 /* Forgets that key changed (its record is what the back end holds, or not ours to write). */
-static void store_unmark_dirty(StateStore *s, const char *key) {
-        free(hashmap_remove(s->dirty, key));
+static void store_unmark_key(StateStore *s, const char *key) {
+        StateRecord *rec = store_find(s, key);
+
+        if (rec)
+                store_unmark_record(s, rec);
+        else
+                store_unmark_removed(s, key);
 }
 
 int state_store_load_row(StateStore *s, const char *key, const char *value, size_t size,
@@ -1129,7 +1272,7 @@ int state_store_load_row(StateStore *s, const char *key, const char *value, size
         r = state_load_row(key, value, size, s);
         s->loading_diags = NULL;
         s->reading = NULL;
-        store_unmark_dirty(s, key);
+        store_unmark_key(s, key);
         store_unlock(s);
         return r;
 }
@@ -1138,10 +1281,11 @@ void state_store_forget(StateStore *s, const char *key) {
         StateRecord *rec;
 
         store_lock(s);
-        store_unmark_dirty(s, key);
         rec = store_find(s, key);
         if (rec)
-                store_drop(s, rec);
+                store_drop(s, rec); /* its change too */
+        else
+                store_unmark_removed(s, key);
         store_unlock(s);
 }
 
@@ -1158,101 +1302,68 @@ int state_store_set_groups(StateStore *s, unsigned n_groups,
         return 0;
 }
 
-/* A pending change of group's that has no record: a removal. */
-static bool store_is_group_removal(const StateStore *s, const char *key, unsigned group) {
-        return !store_find(s, key) && s->group_of(key) == group;
-}
-
-/* The first of them, or NULL. */
+/* The first removal of group's keys not saved yet, or NULL. */
 static char *store_find_group_removal(const StateStore *s, unsigned group) {
         size_t i = 0;
         char *k;
 
-        while (hashmap_iterate(s->dirty, &i, NULL, (void **) &k))
-                if (store_is_group_removal(s, k, group))
+        while (hashmap_iterate(s->removed, &i, NULL, (void **) &k))
+                if (s->group_of(k) == group)
                         return k;
         return NULL;
 }
 
-/* Forgets the changes of group's keys that have no record (removals): they are not on the
- * group's list, so this walks the changes pending, which a commit window bounds. A removal
- * left behind would be saved under the next claim of the group, over what another member
- * wrote: without memory for the list, the walk starts again after each one. */
+/* Forgets the removals of group's keys: they have no record, so they are not on the group's
+ * list, and this walks the removals pending, which a commit window bounds. A removal left
+ * behind would be saved under the next claim of the group, over what another member wrote:
+ * without memory for the list, the walk starts again after each one. */
 static void store_unmark_group_removals(StateStore *s, unsigned group) {
         _cleanup_free_ char **keys = NULL;
         size_t i = 0, n = 0;
         char *k;
 
-        if (hashmap_size(s->dirty) == 0)
+        if (hashmap_size(s->removed) == 0)
                 return;
-        keys = calloc(hashmap_size(s->dirty), sizeof(char *));
+        keys = calloc(hashmap_size(s->removed), sizeof(char *));
         if (!keys) {
                 while ((k = store_find_group_removal(s, group)))
-                        store_unmark_dirty(s, k);
+                        store_unmark_removed(s, k);
                 return;
         }
-        while (hashmap_iterate(s->dirty, &i, NULL, (void **) &k))
-                if (store_is_group_removal(s, k, group))
+        while (hashmap_iterate(s->removed, &i, NULL, (void **) &k))
+                if (s->group_of(k) == group)
                         keys[n++] = k;
         for (size_t j = 0; j < n; j++)
-                store_unmark_dirty(s, keys[j]);
+                store_unmark_removed(s, keys[j]);
 }
 
 void state_store_forget_group(StateStore *s, unsigned group) {
         store_lock(s);
-        while (s->groups && group < s->n_groups && s->groups[group]) {
-                StateRecord *rec = group_link_record(s->groups[group]);
-                store_unmark_dirty(s, rec->key);
-                store_drop(s, rec);
-        }
+        while (s->groups && group < s->n_groups && s->groups[group])
+                store_drop(s, group_link_record(s->groups[group])); /* its change too */
         if (s->groups && group < s->n_groups)
                 store_unmark_group_removals(s, group);
         store_unlock(s);
 }
 
 int state_store_mark_changed(StateStore *s, const char *key) {
+        StateRecord *rec;
         int r;
 
         store_lock(s);
-        r = store_mark_dirty(s, key);
+        rec = store_find(s, key);
+        r = rec ? store_mark_record(s, rec) : store_mark_removed(s, key);
         store_unlock(s);
         return r;
 }
 
-/* The row of key as a back end would write it: its record's JSON, or NULL when it is gone. */
-static int store_encode_row(const StateStore *s, const char *key, char **ret, size_t *ret_size) {
-        const StateRecord *rec = store_find(s, key);
-        JsonWriter w;
+int state_store_take_changes(StateStore *s, StateBackendRowFunc fn, void *userdata) {
         int r;
 
-        *ret = NULL;
-        *ret_size = 0;
-        if (!rec)
-                return 0;
-        json_writer_init_compact(&w);
-        state_record_write_value(&w, rec);
-        r = json_writer_take(&w, ret, ret_size);
-        return r == -EINVAL ? -ENOMEM : r;
-}
-
-int state_store_take_changes(StateStore *s, StateBackendRowFunc fn, void *userdata) {
-        const char *key;
-        size_t i = 0;
-        int r = 0;
-
         store_lock(s);
-        while (r >= 0 && hashmap_iterate(s->dirty, &i, &key, NULL)) {
-                _cleanup_free_ char *value = NULL;
-                size_t size;
-
-                r = store_encode_row(s, key, &value, &size);
-                if (r >= 0)
-                        r = fn(key, value, size, userdata);
-        }
-        if (r >= 0) {
-                store_dirty_reset(s);
-                r = s->dirty ? 0 : -ENOMEM;
-        }
+        r = store_walk_changes(s, fn, userdata);
+        if (r >= 0)
+                r = store_changes_reset(s);
         store_unlock(s);
         return r;
 }

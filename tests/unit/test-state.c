@@ -1012,6 +1012,117 @@ static void test_memory_store(void **state) {
         (void) state;
 }
 
+/* The keys of a take's rows joined with ",", in the order taken; its deletes, each once, in
+ * any order (a hash map's), sorted here; and the last row's value. */
+typedef struct Changes {
+        char keys[4096];
+        char *deleted[32];
+        size_t n_deleted;
+        char value[1024];
+} Changes;
+
+static int collect_change(const char *key, const char *value, size_t size, void *userdata) {
+        Changes *c = userdata;
+        size_t n = strlen(c->keys);
+
+        if (!value) {
+                assert_true(c->n_deleted < ELEMENTSOF(c->deleted));
+                c->deleted[c->n_deleted++] = strdup(key);
+                return 0;
+        }
+        assert_int_equal(c->n_deleted, 0); /* rows first */
+        snprintf(c->keys + n, sizeof(c->keys) - n, "%s%s", n > 0 ? "," : "", key);
+        snprintf(c->value, sizeof(c->value), "%.*s", (int) size, value);
+        return 0;
+}
+
+static int compare_strings(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Takes s's changes into c: the rows' keys; "-" and the deleted keys, sorted, follow them. */
+static char *take_changes(StateStore *s, Changes *c) {
+        *c = (Changes){};
+        assert_int_equal(state_store_take_changes(s, collect_change, c), 0);
+        assert_int_equal(state_store_pending(s), 0);
+        qsort(c->deleted, c->n_deleted, sizeof(char *), compare_strings);
+        for (size_t i = 0; i < c->n_deleted; i++) {
+                size_t n = strlen(c->keys);
+                snprintf(c->keys + n, sizeof(c->keys) - n, "%s-%s", n > 0 ? "," : "",
+                         c->deleted[i]);
+                free(c->deleted[i]);
+        }
+        return c->keys;
+}
+
+/* What the store counts as changed, kept without a lookup by key (StateRecord.changed):
+ * config, info and location recorded in one call; each key once however often it changed; a
+ * key removed then put again written as a row, one put then removed as a delete; a record
+ * dropped from the changes while others stay; the rows in key order, then the deletes. */
+static void test_changes(void **state) {
+        _cleanup_(state_store_freep) StateStore *s = NULL;
+        StateResourceInfo info = { .name = (char *) "orders", .provider = (char *) "aws" };
+        StateLocation here = { .account = (char *) "aws-prod",
+                               .api = (char *) "lambda",
+                               .region = (char *) "us-east-1" };
+        const StateRecord *rec;
+        AsyncConfig c = {};
+        Changes taken;
+        char key[64];
+
+        config_from("{\"maxRetryAttempts\":1}", &c);
+        assert_int_equal(state_store_new_memory(&s), 0);
+        assert_int_equal(state_store_put_with(s, KEY_AWS, &c, 7, true, &info, &here), 0);
+        rec = state_store_get(s, KEY_AWS);
+        assert_non_null(rec);
+        assert_string_equal(rec->info.name, "orders");
+        assert_true(state_location_equal(&rec->location, &here));
+        assert_int_equal(state_store_pending(s), 1);
+        assert_string_equal(take_changes(s, &taken), KEY_AWS);
+        assert_non_null(strstr(taken.value, "\"location\":{\"account\":\"aws-prod\""));
+        assert_non_null(strstr(taken.value, "\"resource\":{\"name\":\"orders\""));
+        /* The same again changes nothing but the time; info and location NULL are kept. */
+        assert_int_equal(state_store_put_with(s, KEY_AWS, &c, 8, false, NULL, NULL), 0);
+        assert_true(state_store_get(s, KEY_AWS)->created);
+        assert_true(state_location_equal(&state_store_get(s, KEY_AWS)->location, &here));
+        assert_string_equal(take_changes(s, &taken), KEY_AWS);
+
+        /* Twenty keys put in a scrambled order, some twice, five removed again. */
+        for (unsigned i = 0; i < 30; i++) {
+                snprintf(key, sizeof key, "aws/a/fn-%02u/q", (i * 7u) % 20u);
+                assert_int_equal(state_store_put(s, key, &c, i, true), 0);
+        }
+        for (unsigned i = 0; i < 20; i += 4) {
+                snprintf(key, sizeof key, "aws/a/fn-%02u/q", i);
+                assert_int_equal(state_store_remove(s, key), 1);
+        }
+        assert_int_equal(state_store_pending(s), 20);
+        /* Removed, then put again: a row, not a delete. */
+        assert_int_equal(state_store_put(s, "aws/a/fn-08/q", &c, 99, true), 0);
+        assert_int_equal(state_store_pending(s), 20);
+        assert_string_equal(take_changes(s, &taken),
+                            "aws/a/fn-01/q,aws/a/fn-02/q,aws/a/fn-03/q,aws/a/fn-05/q,aws/a/fn-06/q,"
+                            "aws/a/fn-07/q,aws/a/fn-08/q,aws/a/fn-09/q,aws/a/fn-10/q,aws/a/fn-11/q,"
+                            "aws/a/fn-13/q,aws/a/fn-14/q,aws/a/fn-15/q,aws/a/fn-17/q,aws/a/fn-18/q,"
+                            "aws/a/fn-19/q,-aws/a/fn-00/q,-aws/a/fn-04/q,-aws/a/fn-12/q,"
+                            "-aws/a/fn-16/q");
+
+        /* A changed record forgotten or removed leaves the others' changes as they were. */
+        assert_int_equal(state_store_put(s, "aws/a/fn-01/q", &c, 1, true), 0);
+        assert_int_equal(state_store_put(s, "aws/a/fn-02/q", &c, 1, true), 0);
+        assert_int_equal(state_store_put(s, "aws/a/fn-03/q", &c, 1, true), 0);
+        state_store_forget(s, "aws/a/fn-01/q");
+        assert_int_equal(state_store_remove(s, "aws/a/fn-02/q"), 1);
+        assert_int_equal(state_store_set_orphaned(s, "aws/a/fn-05/q", 5), 1);
+        assert_int_equal(state_store_mark_changed(s, "aws/a/fn-06/q"), 0);
+        assert_int_equal(state_store_mark_changed(s, "aws/a/gone/q"), 0);
+        assert_string_equal(
+                take_changes(s, &taken),
+                "aws/a/fn-03/q,aws/a/fn-05/q,aws/a/fn-06/q,-aws/a/fn-02/q,-aws/a/gone/q");
+        async_config_done(&c);
+        (void) state;
+}
+
 static unsigned group_of_key(const char *key) {
         return (unsigned) strlen(key) % 16;
 }
@@ -1057,6 +1168,7 @@ int main(void) {
                 cmocka_unit_test(test_info_from_key),  cmocka_unit_test(test_location),
                 cmocka_unit_test(test_readonly),       cmocka_unit_test(test_private_files),
                 cmocka_unit_test(test_memory_store),   cmocka_unit_test(test_group_cost),
+                cmocka_unit_test(test_changes),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

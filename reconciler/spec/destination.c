@@ -147,10 +147,9 @@ static int parse_raw(SchemaContext *ctx, const YamlNode *node, const char *key,
                                        { "param", parse_param_node, offsetof(DestinationRaw, param),
                                          .variants = param_variants() },
                                        {} };
-        _cleanup_free_ char *what = NULL;
+        char what[64];
 
-        if (asprintf(&what, "'%s'", key) < 0)
-                return -ENOMEM;
+        snprintf(what, sizeof(what), "'%s'", key);
         return schema_parse_mapping(ctx, node, what, fields, raw, NULL);
 }
 

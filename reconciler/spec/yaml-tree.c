@@ -116,17 +116,33 @@ const char *yaml_node_string(const YamlNode *n) {
 
 /* ---- scalar resolution (YAML 1.2 core schema) ------------------------------------------- */
 
+/* The literals are told apart by their first character first: every plain scalar that may be
+ * a number asks, and most of them are numbers, which begin with none of these. */
 static bool is_null_literal(const char *s) {
-        return streq(s, "") || streq(s, "~") || streq(s, "null") || streq(s, "Null") ||
-               streq(s, "NULL");
+        switch (s[0]) {
+        case 0:
+                return true;
+        case '~':
+                return s[1] == 0;
+        case 'n':
+        case 'N':
+                return streq(s, "null") || streq(s, "Null") || streq(s, "NULL");
+        default:
+                return false;
+        }
 }
 
 static int bool_literal(const char *s) {
-        if (streq(s, "true") || streq(s, "True") || streq(s, "TRUE"))
-                return 1;
-        if (streq(s, "false") || streq(s, "False") || streq(s, "FALSE"))
-                return 0;
-        return -1;
+        switch (s[0]) {
+        case 't':
+        case 'T':
+                return streq(s, "true") || streq(s, "True") || streq(s, "TRUE") ? 1 : -1;
+        case 'f':
+        case 'F':
+                return streq(s, "false") || streq(s, "False") || streq(s, "FALSE") ? 0 : -1;
+        default:
+                return -1;
+        }
 }
 
 /* 1: an integer literal (value in *ret), 0: not one, -ERANGE: one that does not fit. */
@@ -171,7 +187,7 @@ static bool float_literal(const char *s) {
         const char *p = s;
         bool digits = false;
 
-        for (size_t i = 0; i < ELEMENTSOF(specials); i++)
+        for (size_t i = 0; !isdigit((unsigned char) s[0]) && i < ELEMENTSOF(specials); i++)
                 if (streq(s, specials[i]))
                         return true;
         if (*p == '-' || *p == '+')

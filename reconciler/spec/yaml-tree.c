@@ -187,7 +187,10 @@ static bool float_literal(const char *s) {
         const char *p = s;
         bool digits = false;
 
-        for (size_t i = 0; !isdigit((unsigned char) s[0]) && i < ELEMENTSOF(specials); i++)
+        /* The specials all begin with '.', '+' or '-'; most scalars that get here are names
+         * such as "fn-1", which need none of the twelve strcmp(). */
+        for (size_t i = 0; (s[0] == '.' || s[0] == '+' || s[0] == '-') && i < ELEMENTSOF(specials);
+             i++)
                 if (streq(s, specials[i]))
                         return true;
         if (*p == '-' || *p == '+')

@@ -261,10 +261,11 @@ static const SchemaField spec_fields[] = {
         {}
 };
 
-/* The document: apiVersion and kind are checked against constants after parsing. */
+/* The document: apiVersion and kind are checked against constants after parsing, while the
+ * tree they point into is still there. */
 typedef struct Document {
-        char *api_version;
-        char *kind;
+        const char *api_version;
+        const char *kind;
         ResourceSpec spec;
 } Document;
 
@@ -285,8 +286,9 @@ static int parse_spec(SchemaContext *ctx, const YamlNode *node, const SchemaFiel
 }
 
 static const SchemaField document_fields[] = {
-        { "apiVersion", schema_parse_string, offsetof(Document, api_version), .required = true },
-        { "kind", schema_parse_string, offsetof(Document, kind), .required = true },
+        { "apiVersion", schema_parse_string_borrowed, offsetof(Document, api_version),
+          .required = true },
+        { "kind", schema_parse_string_borrowed, offsetof(Document, kind), .required = true },
         { "metadata", parse_metadata, offsetof(Document, spec), .required = true },
         { "spec", parse_spec, offsetof(Document, spec), .required = true },
         {}
@@ -369,13 +371,9 @@ int resource_spec_from_node(const char *path, const YamlNode *root, DiagList *di
         }
         note_positions(&d.spec, path, root);
         *s = d.spec;
-        free(d.api_version);
-        free(d.kind);
         *ret = s;
         return 0;
 fail:
-        free(d.api_version);
-        free(d.kind);
         d.spec.path = NULL;
         free(d.spec.name);
         strv_free(d.spec.labels);

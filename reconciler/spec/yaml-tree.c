@@ -383,7 +383,9 @@ static int builder_scalar(Builder *b, const yaml_event_t *e) {
                 return -ENOMEM;
         n->length = len;
         n->kind = YAML_KIND_STRING;
-        if (memchr(n->value, 0, len))
+        /* libyaml refuses a raw NUL in its input ("control characters are not allowed"): only
+         * the escape "\0" of a double-quoted scalar makes one */
+        if (e->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE && memchr(n->value, 0, len))
                 r = yaml_error(b->diags, b->path, n, "scalar contains a NUL character");
         else if (tag && !streq(tag, "!"))
                 r = resolve_tagged(b, n, tag);

@@ -185,6 +185,7 @@ static void check_duplicates(const DesiredFile *f, const DesiredIndexFile *v, Re
 static int parse_resources(const DesiredSet *s, const char *path, const void *data, size_t size,
                            DiagList *diags, ResourceSpec ***ret, size_t *ret_n) {
         _cleanup_(yaml_stream_freep) YamlStream *stream = NULL;
+        _cleanup_(spec_path_unrefp) SpecPath *shared = NULL;
         ResourceSpec **l = NULL;
         size_t n = 0;
         int r;
@@ -194,12 +195,15 @@ static int parse_resources(const DesiredSet *s, const char *path, const void *da
                 return r;
         if (stream && stream->n_documents > 0) {
                 l = calloc(stream->n_documents, sizeof(*l));
-                if (!l)
+                shared = spec_path_new(path);
+                if (!l || !shared) {
+                        free(l);
                         return -ENOMEM;
+                }
         }
         for (size_t i = 0; stream && i < stream->n_documents; i++) {
                 ResourceSpec *spec = NULL;
-                r = resource_spec_from_node(path, stream->documents[i], diags, &spec);
+                r = resource_spec_from_node_shared(shared, stream->documents[i], diags, &spec);
                 if (r == -ENOMEM) {
                         resources_free(l, n);
                         return r;

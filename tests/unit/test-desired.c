@@ -718,6 +718,22 @@ static void test_duplicate_index_shared_keys(void **state) {
         assert_int_equal(desired_set_n_resources(s), 4);
 }
 
+/* The documents of one file share one copy of its path (10,000 documents in 100 files were
+ * 10,000 copies). */
+static void test_specs_share_path(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+        const char *y = DOC("a", "fa") "---\n" DOC("b", "fb") "---\n" DOC("c", "fc");
+        const DesiredFile *f;
+
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_int_equal(desired_set_load_data(s, "dir/m.yaml", y, strlen(y)), 1);
+        f = desired_set_get_file(s, "dir/m.yaml");
+        assert_int_equal(f->n_resources, 3);
+        assert_string_equal(f->resources[0]->path, "dir/m.yaml");
+        assert_ptr_equal(f->resources[0]->path, f->resources[1]->path);
+        assert_ptr_equal(f->resources[0]->path, f->resources[2]->path);
+}
+
 /* The limit is the daemon configuration's limits.files (a small one here); the default is far
  * above a tree of one file per function for 100,000 functions. */
 static void test_file_count_limit(void **state) {
@@ -895,6 +911,7 @@ int main(void) {
                 cmocka_unit_test(test_huawei_identity_duplicate),
                 cmocka_unit_test(test_duplicate_index_follows_changes),
                 cmocka_unit_test(test_duplicate_index_shared_keys),
+                cmocka_unit_test(test_specs_share_path),
                 cmocka_unit_test_setup_teardown(test_file_count_limit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_file_size_limit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_parallel_load_same_as_serial, setup, teardown),

@@ -39,6 +39,8 @@ typedef struct ResourceSpec {
         char *name;    /* metadata.name */
         char **labels; /* metadata.labels: key, value, key, value, ..., NULL; may be NULL */
         Provider provider;
+        unsigned ignore;    /* ResourceField bits excluded from drift detection (next to
+                             * provider: no padding, a spec is 224 bytes, not 232) */
         char *account;      /* spec.account; NULL when omitted and not (yet) resolved */
         char *function;     /* spec.function as written */
         char *qualifier;    /* spec.qualifier as written; NULL when omitted */
@@ -48,7 +50,6 @@ typedef struct ResourceSpec {
         Management management;
         DeletionPolicy deletion_policy;
         usec_t resync_interval; /* 0: the daemon's default */
-        unsigned ignore;        /* ResourceField bits excluded from drift detection */
         /* Where it was declared: the document's root node, and spec.account (or spec) for
          * errors found later (account resolution, the account's API). path is a SpecPath's,
          * shared by the specs of one version of the file. */

@@ -2,59 +2,45 @@
 #include "lib/hashmap.h"
 #include "reconciler/desired/desired-index.h"
 
-typedef struct IndexEntry {
+typedef enum IndexKey {
+        INDEX_BY_FUNCTION,
+        INDEX_BY_NAME,
+        _INDEX_KEY_MAX,
+} IndexKey;
+
+typedef struct IndexEntry IndexEntry;
+
+/* The resources sharing one key form a ring through next[key] (an entry alone is its own
+ * ring), and the map holds one member of each ring under that member's own string: no key is
+ * copied and nothing is allocated per resource. From any entry the whole ring is reached, so
+ * a lookup after the version is added hashes nothing. Nearly every ring has one entry (a
+ * collision is a user error, or the old version of a file being replaced). */
+struct IndexEntry {
         const ResourceSpec *spec;
-        const char *file;
-        size_t index;
-} IndexEntry;
-
-/* The resources sharing one key. The chain owns its copy of the key, which the map points to:
- * the resource the key was taken from may leave the index before the others. Nearly every
- * chain has one entry (a collision is a user error), so the first lives in the chain itself:
- * one allocation per key instead of two. */
-typedef struct IndexChain {
-        IndexEntry first;
-        IndexEntry *more; /* entries 1..n-1 */
-        size_t n, allocated_more;
-        char key[];
-} IndexChain;
-
-static IndexEntry *chain_entry(IndexChain *c, size_t i) {
-        return i == 0 ? &c->first : &c->more[i - 1];
-}
-
-static IndexChain *index_chain_free(IndexChain *c) {
-        if (c) {
-                free(c->more);
-                free(c);
-        }
-        return NULL;
-}
-
-struct DesiredIndex {
-        Hashmap *by_function, *by_name;
+        const DesiredIndexFile *version;
+        IndexEntry *next[_INDEX_KEY_MAX]; /* NULL: not indexed under that key */
 };
 
-static void index_map_free(Hashmap *m) {
-        void *value;
+struct DesiredIndexFile {
+        const char *file;
+        size_t n;
+        IndexEntry entries[];
+};
 
-        for (size_t state = 0; hashmap_iterate(m, &state, NULL, &value);) {
-                index_chain_free(value);
-        }
-        hashmap_free(m);
-}
+struct DesiredIndex {
+        Hashmap *maps[_INDEX_KEY_MAX];
+};
 
 int desired_index_new(DesiredIndex **ret) {
         DesiredIndex *x = calloc(1, sizeof(DesiredIndex));
 
         if (!x)
                 return -ENOMEM;
-        x->by_function = hashmap_new();
-        x->by_name = hashmap_new();
-        if (!x->by_function || !x->by_name) {
-                desired_index_free(x);
-                return -ENOMEM;
-        }
+        for (IndexKey k = 0; k < _INDEX_KEY_MAX; k++)
+                if (!(x->maps[k] = hashmap_new())) {
+                        desired_index_free(x);
+                        return -ENOMEM;
+                }
         *ret = x;
         return 0;
 }
@@ -62,111 +48,136 @@ int desired_index_new(DesiredIndex **ret) {
 DesiredIndex *desired_index_free(DesiredIndex *x) {
         if (!x)
                 return NULL;
-        index_map_free(x->by_function);
-        index_map_free(x->by_name);
+        for (IndexKey k = 0; k < _INDEX_KEY_MAX; k++)
+                hashmap_free(x->maps[k]);
         free(x);
         return NULL;
 }
 
-static IndexChain *index_chain_new(Hashmap *m, const char *key) {
-        size_t len = strlen(key);
-        IndexChain *c = malloc(sizeof(IndexChain) + len + 1);
-
-        if (!c)
-                return NULL;
-        *c = (IndexChain){};
-        memcpy(c->key, key, len + 1);
-        if (hashmap_put(m, c->key, c) < 0) {
-                free(c);
-                return NULL;
-        }
-        return c;
+DesiredIndexFile *desired_index_file_free(DesiredIndexFile *v) {
+        free(v);
+        return NULL;
 }
 
-static int index_map_add(Hashmap *m, const char *key, const IndexEntry *e) {
-        IndexChain *c;
+static const char *entry_key(const IndexEntry *e, IndexKey k) {
+        return k == INDEX_BY_FUNCTION ? e->spec->id.function : e->spec->name;
+}
+
+/* Puts e into the ring of its key k (the map's member of it, or a new ring). 0 or -ENOMEM. */
+static int index_link(DesiredIndex *x, IndexEntry *e, IndexKey k) {
+        const char *key = entry_key(e, k);
+        IndexEntry *member;
+        int r;
 
         if (!key)
                 return 0;
-        c = hashmap_get(m, key) ?: index_chain_new(m, key);
-        if (!c)
-                return -ENOMEM;
-        if (c->n > 0 && c->n - 1 == c->allocated_more) {
-                size_t k = c->allocated_more ? c->allocated_more * 2 : 1;
-                IndexEntry *l = reallocarray(c->more, k, sizeof(IndexEntry));
-                if (!l)
-                        return -ENOMEM;
-                c->more = l;
-                c->allocated_more = k;
+        r = hashmap_put(x->maps[k], key, e);
+        if (r == -EEXIST) {
+                member = hashmap_get(x->maps[k], key);
+                e->next[k] = member->next[k];
+                member->next[k] = e;
+                return 0;
         }
-        *chain_entry(c, c->n++) = *e;
+        if (r < 0)
+                return r;
+        e->next[k] = e;
         return 0;
 }
 
-/* Removes spec's entry from the chain of key; the chain goes with its last entry. The order
- * of the others does not matter: desired_index_find() compares positions. */
-static void index_map_remove(Hashmap *m, const char *key, const ResourceSpec *spec) {
-        IndexChain *c;
+/* Takes e out of the ring of its key k; the ring leaves the map with its last entry. When the
+ * map holds e, another member takes its place, under its own string. */
+static void index_unlink(DesiredIndex *x, IndexEntry *e, IndexKey k) {
+        const char *key = entry_key(e, k);
+        IndexEntry *prev = e;
 
-        if (!key || !(c = hashmap_get(m, key)))
+        if (!e->next[k])
                 return;
-        for (size_t i = 0; i < c->n; i++)
-                if (chain_entry(c, i)->spec == spec) {
-                        *chain_entry(c, i) = *chain_entry(c, c->n - 1);
-                        c->n--;
-                        break;
+        while (prev->next[k] != e)
+                prev = prev->next[k];
+        prev->next[k] = e->next[k];
+        e->next[k] = NULL;
+        if (hashmap_get(x->maps[k], key) != e)
+                return;
+        (void) hashmap_remove(x->maps[k], key);
+        /* Cannot fail: the slot just freed keeps the map below the size that grows it. */
+        if (prev != e)
+                (void) hashmap_put(x->maps[k], entry_key(prev, k), prev);
+}
+
+static void index_unlink_entry(DesiredIndex *x, IndexEntry *e) {
+        for (IndexKey k = 0; k < _INDEX_KEY_MAX; k++)
+                index_unlink(x, e, k);
+}
+
+static int index_link_entry(DesiredIndex *x, IndexEntry *e) {
+        for (IndexKey k = 0; k < _INDEX_KEY_MAX; k++)
+                if (index_link(x, e, k) < 0) {
+                        index_unlink_entry(x, e);
+                        return -ENOMEM;
                 }
-        if (c->n == 0) {
-                hashmap_remove(m, c->key);
-                index_chain_free(c);
+        return 0;
+}
+
+int desired_index_add_file(DesiredIndex *x, const char *file, ResourceSpec *const *l, size_t n,
+                           DesiredIndexFile **ret) {
+        DesiredIndexFile *v = malloc(sizeof(DesiredIndexFile) + n * sizeof(IndexEntry));
+
+        if (!v)
+                return -ENOMEM;
+        v->file = file;
+        v->n = n;
+        for (size_t i = 0; i < n; i++) {
+                v->entries[i] = (IndexEntry){ .spec = l[i], .version = v };
+                if (index_link_entry(x, &v->entries[i]) < 0) {
+                        while (i > 0)
+                                index_unlink_entry(x, &v->entries[--i]);
+                        free(v);
+                        return -ENOMEM;
+                }
         }
+        *ret = v;
+        return 0;
 }
 
-int desired_index_add(DesiredIndex *x, const ResourceSpec *spec, const char *file, size_t index) {
-        IndexEntry e = { .spec = spec, .file = file, .index = index };
-        int r;
-
-        r = index_map_add(x->by_function, spec->id.function, &e);
-        if (r >= 0)
-                r = index_map_add(x->by_name, spec->name, &e);
-        if (r < 0)
-                index_map_remove(x->by_function, spec->id.function, spec);
-        return r;
+void desired_index_remove_file(DesiredIndex *x, DesiredIndexFile *v) {
+        if (!v)
+                return;
+        for (size_t i = 0; i < v->n; i++)
+                index_unlink_entry(x, &v->entries[i]);
+        free(v);
 }
 
-void desired_index_remove(DesiredIndex *x, const ResourceSpec *spec) {
-        index_map_remove(x->by_function, spec->id.function, spec);
-        index_map_remove(x->by_name, spec->name, spec);
+static bool entry_before(const IndexEntry *a, const IndexEntry *b) {
+        int c = a->version->file == b->version->file ? 0
+                                                     : strcmp(a->version->file, b->version->file);
+
+        return c < 0 || (c == 0 && a->version == b->version && a < b);
 }
 
-static bool index_entry_before(const IndexEntry *a, const IndexEntry *b) {
-        int c = a->file == b->file ? 0 : strcmp(a->file, b->file);
-
-        return c < 0 || (c == 0 && a->index < b->index);
-}
-
-static bool index_entry_collides(const IndexEntry *e, const ResourceSpec *spec) {
+static bool entry_collides(const IndexEntry *e, const ResourceSpec *spec) {
         return resource_spec_same_identity(spec, e->spec) ||
                (spec->name && e->spec->name && streq(spec->name, e->spec->name));
 }
 
-static void index_chain_find(IndexChain *c, const ResourceSpec *spec, const char *skip,
-                             const IndexEntry **best) {
-        for (size_t i = 0; c && i < c->n; i++) {
-                const IndexEntry *e = chain_entry(c, i);
-                if (e->file != skip && (!*best || index_entry_before(e, *best)) &&
-                    index_entry_collides(e, spec))
-                        *best = e;
+/* The earliest collisions with e in its ring of key k: *own among the entries of e's version
+ * before e, *other among the versions but skip and e's. */
+static void ring_find(const IndexEntry *e, IndexKey k, const DesiredIndexFile *skip,
+                      const IndexEntry **own, const IndexEntry **other) {
+        for (const IndexEntry *o = e->next[k]; o && o != e; o = o->next[k]) {
+                const IndexEntry **best = o->version == e->version ? own : other;
+
+                if (o->version == skip || (best == own && o > e))
+                        continue;
+                if ((!*best || entry_before(o, *best)) && entry_collides(o, e->spec))
+                        *best = o;
         }
 }
 
-const ResourceSpec *desired_index_find(const DesiredIndex *x, const ResourceSpec *spec,
-                                       const char *skip) {
-        const IndexEntry *best = NULL;
+const ResourceSpec *desired_index_find(const DesiredIndexFile *v, size_t i,
+                                       const DesiredIndexFile *skip) {
+        const IndexEntry *own = NULL, *other = NULL;
 
-        if (spec->id.function)
-                index_chain_find(hashmap_get(x->by_function, spec->id.function), spec, skip, &best);
-        if (spec->name)
-                index_chain_find(hashmap_get(x->by_name, spec->name), spec, skip, &best);
-        return best ? best->spec : NULL;
+        for (IndexKey k = 0; k < _INDEX_KEY_MAX; k++)
+                ring_find(&v->entries[i], k, skip, &own, &other);
+        return own ? own->spec : other ? other->spec : NULL;
 }

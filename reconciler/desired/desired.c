@@ -29,9 +29,12 @@ static void resources_free(ResourceSpec **l, size_t n) {
         free(l);
 }
 
+/* Frees f, and its version in the index without taking it out (the index goes too, or the
+ * caller took it out). */
 static DesiredFile *desired_file_free(DesiredFile *f) {
         if (!f)
                 return NULL;
+        desired_index_file_free(f->indexed);
         free(f->path);
         diag_list_done(&f->diags);
         resources_free(f->resources, f->n_resources);
@@ -131,18 +134,13 @@ static int desired_set_get_or_add(DesiredSet *s, const char *path, DesiredFile *
         return 0;
 }
 
-static void index_remove_file(DesiredSet *s, const DesiredFile *f) {
-        for (size_t i = 0; i < f->n_resources; i++)
-                desired_index_remove(s->index, f->resources[i]);
-}
-
 int desired_set_remove_file(DesiredSet *s, const char *path) {
         bool found;
         size_t i = file_index(s, path, &found);
 
         if (!found)
                 return 0;
-        index_remove_file(s, s->files[i]);
+        desired_index_remove_file(s->index, TAKE_PTR(s->files[i]->indexed));
         s->n_files_in_state[s->files[i]->state]--;
         desired_file_free(s->files[i]);
         memmove(s->files + i, s->files + i + 1, (s->n_files - i - 1) * sizeof(*s->files));
@@ -169,50 +167,25 @@ static int report_duplicate(DiagList *diags, const ResourceSpec *r, const Resour
                              other->line, other->column);
 }
 
-/* Reports every resource of l that collides with an earlier one of the same file (preferred)
- * or with a resource of another file (the earliest, see reconciler/desired/desired-index.h). The
- * other files' resources are in s->index already, so this is O(n). Returns 0 or -ENOMEM. */
-static int check_duplicates(const DesiredSet *s, const DesiredFile *self, ResourceSpec **l,
-                            size_t n, DiagList *diags) {
-        _cleanup_(desired_index_freep) DesiredIndex *own = NULL;
-        int r;
-
-        r = desired_index_new(&own);
-        if (r < 0)
-                return r;
+/* Reports every resource of version v (f's candidate, in the index already) that collides with
+ * an earlier one of the same version (preferred) or with a resource of another file (the
+ * earliest, see reconciler/desired/desired-index.h); f's current version does not count. O(n)
+ * in v's size. */
+static void check_duplicates(const DesiredFile *f, const DesiredIndexFile *v, ResourceSpec **l,
+                             size_t n, DiagList *diags) {
         for (size_t i = 0; i < n; i++) {
-                const ResourceSpec *other =
-                        desired_index_find(own, l[i], NULL)
-                                ?: desired_index_find(s->index, l[i], self->path);
+                const ResourceSpec *other = desired_index_find(v, i, f->indexed);
 
                 if (other)
                         (void) report_duplicate(diags, l[i], other,
                                                 is_duplicate_identity(l[i], other));
-                r = desired_index_add(own, l[i], self->path, i);
-                if (r < 0)
-                        return r;
         }
-        return 0;
-}
-
-/* Indexes l as f's resources, in place of f's current ones. -ENOMEM leaves the index as it
- * was. */
-static int index_replace_file(DesiredSet *s, const DesiredFile *f, ResourceSpec **l, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                int r = desired_index_add(s->index, l[i], f->path, i);
-                if (r < 0) {
-                        while (i > 0)
-                                desired_index_remove(s->index, l[--i]);
-                        return r;
-                }
-        }
-        index_remove_file(s, f);
-        return 0;
 }
 
 static int parse_resources(const DesiredSet *s, const char *path, const void *data, size_t size,
                            DiagList *diags, ResourceSpec ***ret, size_t *ret_n) {
         _cleanup_(yaml_stream_freep) YamlStream *stream = NULL;
+        _cleanup_(spec_path_unrefp) SpecPath *shared = NULL;
         ResourceSpec **l = NULL;
         size_t n = 0;
         int r;
@@ -222,12 +195,15 @@ static int parse_resources(const DesiredSet *s, const char *path, const void *da
                 return r;
         if (stream && stream->n_documents > 0) {
                 l = calloc(stream->n_documents, sizeof(*l));
-                if (!l)
+                shared = spec_path_new(path);
+                if (!l || !shared) {
+                        free(l);
                         return -ENOMEM;
+                }
         }
         for (size_t i = 0; stream && i < stream->n_documents; i++) {
                 ResourceSpec *spec = NULL;
-                r = resource_spec_from_node(path, stream->documents[i], diags, &spec);
+                r = resource_spec_from_node_shared(shared, stream->documents[i], diags, &spec);
                 if (r == -ENOMEM) {
                         resources_free(l, n);
                         return r;
@@ -256,23 +232,28 @@ static int parse_resources(const DesiredSet *s, const char *path, const void *da
  * (see desired_set_load_data()). Takes diags and the resources in any case. */
 static int file_commit_parsed(DesiredSet *s, DesiredFile *f, DiagList *diags, ResourceSpec **l,
                               size_t n) {
-        if (diags->n_errors == 0 && check_duplicates(s, f, l, n, diags) < 0) {
-                resources_free(l, n);
-                diag_list_done(diags);
-                return -ENOMEM;
+        DesiredIndexFile *v = NULL;
+
+        if (diags->n_errors == 0) {
+                if (desired_index_add_file(s->index, f->path, l, n, &v) < 0) {
+                        resources_free(l, n);
+                        diag_list_done(diags);
+                        return -ENOMEM;
+                }
+                check_duplicates(f, v, l, n, diags);
         }
         diag_list_done(&f->diags);
         f->diags = *diags;
         diag_list_init(diags);
         if (f->diags.n_errors > 0) {
+                desired_index_remove_file(s->index, v);
                 resources_free(l, n);
                 file_set_state(s, f, DESIRED_FILE_ERROR);
                 return 0;
         }
-        if (index_replace_file(s, f, l, n) < 0) {
-                resources_free(l, n);
-                return -ENOMEM;
-        }
+        /* the old version leaves the index before its resources are freed */
+        desired_index_remove_file(s->index, f->indexed);
+        f->indexed = v;
         resources_free(f->resources, f->n_resources);
         f->resources = l;
         f->n_resources = n;

@@ -36,7 +36,8 @@ typedef struct DesiredFile {
         DiagList diags;           /* problems of the latest version; empty when ok */
         ResourceSpec **resources; /* the last good version's resources (owned) */
         size_t n_resources;
-        bool has_good; /* some version was ever accepted */
+        bool has_good;             /* some version was ever accepted */
+        DesiredIndexFile *indexed; /* internal: resources in the set's index */
         /* stat identity of the version last read, so a rescan can skip unchanged files */
         dev_t dev;
         ino_t ino;

@@ -4,19 +4,15 @@
 
 /* ---- typed destinations: the param map of a type (Huawei) ---------------------------------- */
 
-/* One value of a param map; the SchemaField rows of a type point into an array of them. */
+/* One value of a param map; the SchemaField rows of a type point into an array of them. The
+ * strings are the tree's: they go into the JSON object before the tree goes. */
 typedef struct ParamValue {
-        char *string;
+        const char *string;
         int64_t integer;
         bool present;
 } ParamValue;
 
 #define PARAM_KEYS_MAX 8
-
-static void param_values_done(ParamValue *v, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                free(v[i].string);
-}
 
 /* The schema rows of a type's keys, at index i of a ParamValue array. -E2BIG if the provider
  * lists more keys than PARAM_KEYS_MAX. */
@@ -31,7 +27,7 @@ static int param_fields_build(const CloudParamKey *keys, SchemaField fields[PARA
                         return -E2BIG;
                 fields[i] = (SchemaField){
                         .key = k->key,
-                        .parse = k->integer ? schema_parse_int : schema_parse_string,
+                        .parse = k->integer ? schema_parse_int : schema_parse_string_borrowed,
                         .offset = base + (k->integer ? offsetof(ParamValue, integer)
                                                      : offsetof(ParamValue, string)),
                         .required = k->required,
@@ -111,7 +107,6 @@ static int param_parse(SchemaContext *ctx, const CloudDestinationType *type, con
                 r = param_check(ctx, node, type->keys, values);
         if (r >= 0)
                 r = param_to_json(type->keys, values, ret);
-        param_values_done(values, PARAM_KEYS_MAX);
         return r;
 }
 
@@ -147,10 +142,9 @@ static int parse_raw(SchemaContext *ctx, const YamlNode *node, const char *key,
                                        { "param", parse_param_node, offsetof(DestinationRaw, param),
                                          .variants = param_variants() },
                                        {} };
-        _cleanup_free_ char *what = NULL;
+        char what[64];
 
-        if (asprintf(&what, "'%s'", key) < 0)
-                return -ENOMEM;
+        snprintf(what, sizeof(what), "'%s'", key);
         return schema_parse_mapping(ctx, node, what, fields, raw, NULL);
 }
 

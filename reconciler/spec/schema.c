@@ -121,11 +121,10 @@ const YamlNode *schema_locate(const YamlNode *mapping, const char *key) {
         return mapping;
 }
 
-static int string_common(SchemaContext *ctx, const YamlNode *node, const SchemaField *f, void *dest,
-                         bool empty_ok) {
-        char **p = dest;
+/* The string of node, checked against f: 0 and *ret (the tree's), or -EINVAL (reported). */
+static int string_check(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
+                        bool empty_ok, const char **ret) {
         const char *s = NULL;
-        char *c;
 
         if (schema_expect_string(ctx, node, f->key, &s) < 0)
                 return -EINVAL;
@@ -135,11 +134,28 @@ static int string_common(SchemaContext *ctx, const YamlNode *node, const SchemaF
                 return yaml_error(ctx->diags, ctx->path, node,
                                   "'%s' is too long (%zu characters, limit %" PRId64 ")", f->key,
                                   strlen(s), f->max);
+        *ret = s;
+        return 0;
+}
+
+static int string_common(SchemaContext *ctx, const YamlNode *node, const SchemaField *f, void *dest,
+                         bool empty_ok) {
+        char **p = dest;
+        const char *s;
+        char *c;
+
+        if (string_check(ctx, node, f, empty_ok, &s) < 0)
+                return -EINVAL;
         if (!(c = strdup(s)))
                 return -ENOMEM;
         free(*p);
         *p = c;
         return 0;
+}
+
+int schema_parse_string_borrowed(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
+                                 void *dest) {
+        return string_check(ctx, node, f, false, (const char **) dest);
 }
 
 int schema_parse_string(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,

@@ -59,6 +59,9 @@ int schema_parse_mapping(SchemaContext *ctx, const YamlNode *node, const char *w
 int schema_parse_string(SchemaContext *ctx, const YamlNode *node, const SchemaField *f, void *dest);
 int schema_parse_string_empty_ok(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
                                  void *dest);
+/* A string that is only looked at while the tree is (dest: const char **): no copy. */
+int schema_parse_string_borrowed(SchemaContext *ctx, const YamlNode *node, const SchemaField *f,
+                                 void *dest);
 int schema_parse_int(SchemaContext *ctx, const YamlNode *node, const SchemaField *f, void *dest);
 int schema_parse_uint(SchemaContext *ctx, const YamlNode *node, const SchemaField *f, void *dest);
 int schema_parse_bool(SchemaContext *ctx, const YamlNode *node, const SchemaField *f, void *dest);

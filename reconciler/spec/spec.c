@@ -62,6 +62,49 @@ unsigned resource_fields_for_provider(Provider p) {
         return m;
 }
 
+struct SpecPath {
+        unsigned refs;
+        char path[];
+};
+
+SpecPath *spec_path_new(const char *path) {
+        size_t n = strlen(path);
+        SpecPath *p = malloc(sizeof(SpecPath) + n + 1);
+
+        if (!p)
+                return NULL;
+        p->refs = 1;
+        memcpy(p->path, path, n + 1);
+        return p;
+}
+
+static char *spec_path_ref(SpecPath *p) {
+        __atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+        return p->path;
+}
+
+SpecPath *spec_path_unref(SpecPath *p) {
+        if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0)
+                free(p);
+        return NULL;
+}
+
+/* A new SpecPath of s, its one reference in *ret (s may be any string: a spec made by hand is
+ * copied). 0, or -ENOMEM. */
+static int spec_path_copy(const char *s, char **ret) {
+        SpecPath *p = s ? spec_path_new(s) : NULL;
+
+        if (s && !p)
+                return -ENOMEM;
+        *ret = p ? p->path : NULL;
+        return 0;
+}
+
+/* The SpecPath whose characters s is (every spec's path is one). */
+static SpecPath *spec_path_of(char *s) {
+        return s ? (SpecPath *) (s - offsetof(SpecPath, path)) : NULL;
+}
+
 ResourceSpec *resource_spec_ref(const ResourceSpec *r) {
         ResourceSpec *s = (ResourceSpec *) r; /* the count is not the spec's value */
 
@@ -83,7 +126,7 @@ ResourceSpec *resource_spec_free(ResourceSpec *r) {
         free(r->qualifier);
         function_id_done(&r->id);
         async_config_done(&r->config);
-        free(r->path);
+        spec_path_unref(spec_path_of(r->path));
         free(r);
         return NULL;
 }
@@ -261,10 +304,11 @@ static const SchemaField spec_fields[] = {
         {}
 };
 
-/* The document: apiVersion and kind are checked against constants after parsing. */
+/* The document: apiVersion and kind are checked against constants after parsing, while the
+ * tree they point into is still there. */
 typedef struct Document {
-        char *api_version;
-        char *kind;
+        const char *api_version;
+        const char *kind;
         ResourceSpec spec;
 } Document;
 
@@ -285,8 +329,9 @@ static int parse_spec(SchemaContext *ctx, const YamlNode *node, const SchemaFiel
 }
 
 static const SchemaField document_fields[] = {
-        { "apiVersion", schema_parse_string, offsetof(Document, api_version), .required = true },
-        { "kind", schema_parse_string, offsetof(Document, kind), .required = true },
+        { "apiVersion", schema_parse_string_borrowed, offsetof(Document, api_version),
+          .required = true },
+        { "kind", schema_parse_string_borrowed, offsetof(Document, kind), .required = true },
         { "metadata", parse_metadata, offsetof(Document, spec), .required = true },
         { "spec", parse_spec, offsetof(Document, spec), .required = true },
         {}
@@ -321,7 +366,7 @@ static int check_identity(SchemaContext *ctx, const YamlNode *spec, ResourceSpec
         return 0;
 }
 
-static void note_positions(ResourceSpec *s, const char *path, const YamlNode *root) {
+static void note_positions(ResourceSpec *s, const YamlNode *root) {
         const YamlNode *spec = yaml_node_get(root, "spec");
         const YamlNode *a = schema_locate(spec, "account");
         const YamlNode *f = schema_locate(spec, "function");
@@ -337,8 +382,17 @@ static void note_positions(ResourceSpec *s, const char *path, const YamlNode *ro
 
 int resource_spec_from_node(const char *path, const YamlNode *root, DiagList *diags,
                             ResourceSpec **ret) {
+        _cleanup_(spec_path_unrefp) SpecPath *p = spec_path_new(path);
+
+        if (!p)
+                return -ENOMEM;
+        return resource_spec_from_node_shared(p, root, diags, ret);
+}
+
+int resource_spec_from_node_shared(SpecPath *path, const YamlNode *root, DiagList *diags,
+                                   ResourceSpec **ret) {
         SchemaContext ctx = {
-                .path = path,
+                .path = path->path,
                 .diags = diags,
                 .variant = -1,
                 .variant_kind = "provider",
@@ -362,20 +416,16 @@ int resource_spec_from_node(const char *path, const YamlNode *root, DiagList *di
         if (r < 0)
                 goto fail;
         s = malloc(sizeof(*s));
-        if (!s || !(d.spec.path = strdup(path))) {
-                free(s);
+        if (!s) {
                 r = -ENOMEM;
                 goto fail;
         }
-        note_positions(&d.spec, path, root);
+        d.spec.path = spec_path_ref(path);
+        note_positions(&d.spec, root);
         *s = d.spec;
-        free(d.api_version);
-        free(d.kind);
         *ret = s;
         return 0;
 fail:
-        free(d.api_version);
-        free(d.kind);
         d.spec.path = NULL;
         free(d.spec.name);
         strv_free(d.spec.labels);
@@ -461,7 +511,7 @@ int resource_spec_copy(const ResourceSpec *r, ResourceSpec **ret) {
         };
         k |= strdup_opt(r->name, &c->name) | strv_copy(r->labels, &c->labels);
         k |= strdup_opt(r->account, &c->account) | strdup_opt(r->function, &c->function);
-        k |= strdup_opt(r->qualifier, &c->qualifier) | strdup_opt(r->path, &c->path);
+        k |= strdup_opt(r->qualifier, &c->qualifier) | spec_path_copy(r->path, &c->path);
         k |= strdup_opt(r->id.function, &c->id.function) | strdup_opt(r->id.name, &c->id.name);
         k |= strdup_opt(r->id.qualifier, &c->id.qualifier) |
              strdup_opt(r->id.region, &c->id.region);

@@ -39,6 +39,8 @@ typedef struct ResourceSpec {
         char *name;    /* metadata.name */
         char **labels; /* metadata.labels: key, value, key, value, ..., NULL; may be NULL */
         Provider provider;
+        unsigned ignore;    /* ResourceField bits excluded from drift detection (next to
+                             * provider: no padding, a spec is 224 bytes, not 232) */
         char *account;      /* spec.account; NULL when omitted and not (yet) resolved */
         char *function;     /* spec.function as written */
         char *qualifier;    /* spec.qualifier as written; NULL when omitted */
@@ -48,9 +50,9 @@ typedef struct ResourceSpec {
         Management management;
         DeletionPolicy deletion_policy;
         usec_t resync_interval; /* 0: the daemon's default */
-        unsigned ignore;        /* ResourceField bits excluded from drift detection */
         /* Where it was declared: the document's root node, and spec.account (or spec) for
-         * errors found later (account resolution, the account's API). */
+         * errors found later (account resolution, the account's API). path is a SpecPath's,
+         * shared by the specs of one version of the file. */
         char *path;
         unsigned line, column;
         unsigned account_line, account_column;
@@ -74,6 +76,19 @@ unsigned resource_fields_for_provider(Provider p);
  * location; returns 0 and the spec in *ret, -EINVAL if anything was wrong, -ENOMEM. */
 int resource_spec_from_node(const char *path, const YamlNode *root, DiagList *diags,
                             ResourceSpec **ret);
+
+/* A file's path as the specs of one version of the file share it: one copy per file, not one
+ * per document. Counted: each spec holds a reference, the maker one more until it lets go.
+ * Specs may be freed on any thread. NULL on allocation failure. */
+typedef struct SpecPath SpecPath;
+SpecPath *spec_path_new(const char *path);
+SpecPath *spec_path_unref(SpecPath *p);
+static inline void spec_path_unrefp(SpecPath **p) {
+        spec_path_unref(*p);
+}
+/* resource_spec_from_node() for one of the documents of the file of path. */
+int resource_spec_from_node_shared(SpecPath *path, const YamlNode *root, DiagList *diags,
+                                   ResourceSpec **ret);
 
 /* A spec is immutable once loaded (its account resolved), and shared: the desired set, the
  * daemon's Resource and a reconcile in flight hold references to one copy instead of a

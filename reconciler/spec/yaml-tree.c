@@ -116,17 +116,33 @@ const char *yaml_node_string(const YamlNode *n) {
 
 /* ---- scalar resolution (YAML 1.2 core schema) ------------------------------------------- */
 
+/* The literals are told apart by their first character first: every plain scalar that may be
+ * a number asks, and most of them are numbers, which begin with none of these. */
 static bool is_null_literal(const char *s) {
-        return streq(s, "") || streq(s, "~") || streq(s, "null") || streq(s, "Null") ||
-               streq(s, "NULL");
+        switch (s[0]) {
+        case 0:
+                return true;
+        case '~':
+                return s[1] == 0;
+        case 'n':
+        case 'N':
+                return streq(s, "null") || streq(s, "Null") || streq(s, "NULL");
+        default:
+                return false;
+        }
 }
 
 static int bool_literal(const char *s) {
-        if (streq(s, "true") || streq(s, "True") || streq(s, "TRUE"))
-                return 1;
-        if (streq(s, "false") || streq(s, "False") || streq(s, "FALSE"))
-                return 0;
-        return -1;
+        switch (s[0]) {
+        case 't':
+        case 'T':
+                return streq(s, "true") || streq(s, "True") || streq(s, "TRUE") ? 1 : -1;
+        case 'f':
+        case 'F':
+                return streq(s, "false") || streq(s, "False") || streq(s, "FALSE") ? 0 : -1;
+        default:
+                return -1;
+        }
 }
 
 /* 1: an integer literal (value in *ret), 0: not one, -ERANGE: one that does not fit. */
@@ -171,7 +187,10 @@ static bool float_literal(const char *s) {
         const char *p = s;
         bool digits = false;
 
-        for (size_t i = 0; i < ELEMENTSOF(specials); i++)
+        /* The specials all begin with '.', '+' or '-'; most scalars that get here are names
+         * such as "fn-1", which need none of the twelve strcmp(). */
+        for (size_t i = 0; (s[0] == '.' || s[0] == '+' || s[0] == '-') && i < ELEMENTSOF(specials);
+             i++)
                 if (streq(s, specials[i]))
                         return true;
         if (*p == '-' || *p == '+')
@@ -364,7 +383,9 @@ static int builder_scalar(Builder *b, const yaml_event_t *e) {
                 return -ENOMEM;
         n->length = len;
         n->kind = YAML_KIND_STRING;
-        if (memchr(n->value, 0, len))
+        /* libyaml refuses a raw NUL in its input ("control characters are not allowed"): only
+         * the escape "\0" of a double-quoted scalar makes one */
+        if (e->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE && memchr(n->value, 0, len))
                 r = yaml_error(b->diags, b->path, n, "scalar contains a NUL character");
         else if (tag && !streq(tag, "!"))
                 r = resolve_tagged(b, n, tag);

@@ -683,6 +683,57 @@ static void test_duplicate_index_follows_changes(void **state) {
         assert_int_equal(desired_set_n_resources(s), 3);
 }
 
+/* Resources that share a function (other qualifiers) or whose file is read again share one
+ * entry of the index: whichever of them leaves first, the others are still found. */
+static void test_duplicate_index_shared_keys(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+        const char *a = DOC("a", "f:one") "---\n" DOC("a2", "g"), *b = DOC("b", "f:two");
+        const char *c = DOC("c", "f:two"), *c2 = DOC("c", "f:one");
+        const char *bad = DOC("d", "h") "---\n" DOC("d2", "h");
+
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_int_equal(desired_set_load_data(s, "a.yaml", a, strlen(a)), 1);
+        assert_int_equal(desired_set_load_data(s, "b.yaml", b, strlen(b)), 1);
+        /* a.yaml again: its new version meets its old one, which then leaves */
+        assert_int_equal(desired_set_load_data(s, "a.yaml", a, strlen(a)), 1);
+        assert_int_equal(desired_set_load_data(s, "a.yaml", a, strlen(a)), 1);
+        assert_int_equal(desired_set_remove_file(s, "a.yaml"), 1);
+        assert_int_equal(desired_set_load_data(s, "c.yaml", c, strlen(c)), 0);
+        assert_true(has_diag(&desired_set_get_file(s, "c.yaml")->diags, "c.yaml", 1, 1,
+                             "duplicate resource: function 'f' qualifier 'two' is also declared "
+                             "at b.yaml:1:1"));
+        assert_int_equal(desired_set_load_data(s, "d.yaml", b, strlen(b)), 0);
+        assert_true(has_diag(&desired_set_get_file(s, "d.yaml")->diags, "d.yaml", 1, 1,
+                             "is also declared at b.yaml:1:1"));
+        /* a rejected version leaves nothing behind, nor does a.yaml's last one */
+        assert_int_equal(desired_set_load_data(s, "e.yaml", bad, strlen(bad)), 0);
+        assert_int_equal(desired_set_load_data(s, "c.yaml", c2, strlen(c2)), 1);
+        assert_int_equal(desired_set_load_data(s, "d.yaml", DOC("d", "h"), strlen(DOC("d", "h"))),
+                         1);
+        assert_int_equal(desired_set_load_data(s, "f.yaml", a, strlen(a)), 0);
+        assert_true(has_diag(&desired_set_get_file(s, "f.yaml")->diags, "f.yaml", 1, 1,
+                             "is also declared at c.yaml:1:1"));
+        assert_int_equal(desired_set_load_data(s, "f.yaml", DOC("a2", "g"), strlen(DOC("a2", "g"))),
+                         1);
+        assert_int_equal(desired_set_n_resources(s), 4);
+}
+
+/* The documents of one file share one copy of its path (10,000 documents in 100 files were
+ * 10,000 copies). */
+static void test_specs_share_path(void **state) {
+        _cleanup_(desired_set_freep) DesiredSet *s = NULL;
+        const char *y = DOC("a", "fa") "---\n" DOC("b", "fb") "---\n" DOC("c", "fc");
+        const DesiredFile *f;
+
+        assert_int_equal(desired_set_new(NULL, &s), 0);
+        assert_int_equal(desired_set_load_data(s, "dir/m.yaml", y, strlen(y)), 1);
+        f = desired_set_get_file(s, "dir/m.yaml");
+        assert_int_equal(f->n_resources, 3);
+        assert_string_equal(f->resources[0]->path, "dir/m.yaml");
+        assert_ptr_equal(f->resources[0]->path, f->resources[1]->path);
+        assert_ptr_equal(f->resources[0]->path, f->resources[2]->path);
+}
+
 /* The limit is the daemon configuration's limits.files (a small one here); the default is far
  * above a tree of one file per function for 100,000 functions. */
 static void test_file_count_limit(void **state) {
@@ -859,6 +910,8 @@ int main(void) {
                 cmocka_unit_test(test_duplicates_in_one_file),
                 cmocka_unit_test(test_huawei_identity_duplicate),
                 cmocka_unit_test(test_duplicate_index_follows_changes),
+                cmocka_unit_test(test_duplicate_index_shared_keys),
+                cmocka_unit_test(test_specs_share_path),
                 cmocka_unit_test_setup_teardown(test_file_count_limit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_file_size_limit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_parallel_load_same_as_serial, setup, teardown),

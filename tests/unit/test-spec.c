@@ -418,6 +418,34 @@ static void test_values_defaults(void **state) {
         assert_int_equal(r->ignore, 0);
 }
 
+/* The specs of one file hold one copy of its path, which outlives whichever of them goes
+ * first; a copy of a spec has a path of its own. */
+static void test_spec_shared_path(void **state) {
+        static const char *const yaml = AWS "---\n" ALI;
+        _cleanup_(yaml_stream_freep) YamlStream *stream = NULL;
+        SpecPath *path = spec_path_new("dir/two.yaml");
+        ResourceSpec *a = NULL, *b = NULL, *copy = NULL;
+        DiagList diags;
+
+        diag_list_init(&diags);
+        assert_non_null(path);
+        assert_int_equal(yaml_tree_parse("dir/two.yaml", yaml, strlen(yaml), &diags, &stream), 0);
+        assert_int_equal(stream->n_documents, 2);
+        assert_int_equal(resource_spec_from_node_shared(path, stream->documents[0], &diags, &a), 0);
+        assert_int_equal(resource_spec_from_node_shared(path, stream->documents[1], &diags, &b), 0);
+        assert_null(spec_path_unref(path)); /* the specs keep it */
+        assert_ptr_equal(a->path, b->path);
+        assert_int_equal(resource_spec_copy(a, &copy), 0);
+        assert_ptr_not_equal(copy->path, a->path);
+        resource_spec_free(a);
+        assert_string_equal(b->path, "dir/two.yaml");
+        assert_string_equal(copy->path, "dir/two.yaml");
+        resource_spec_free(b);
+        resource_spec_free(copy);
+        diag_list_done(&diags);
+        (void) state;
+}
+
 /* A spec is shared by reference: each owner's free drops one, the last frees it. */
 static void test_spec_ref(void **state) {
         _cleanup_(resource_spec_freep) ResourceSpec *r = parse_one(AWS);
@@ -491,10 +519,11 @@ static void test_field_names(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_invalid_table), cmocka_unit_test(test_valid_table),
-                cmocka_unit_test(test_values_aws),    cmocka_unit_test(test_values_defaults),
-                cmocka_unit_test(test_spec_ref),      cmocka_unit_test(test_values_alicloud),
-                cmocka_unit_test(test_values_huawei), cmocka_unit_test(test_field_names),
+                cmocka_unit_test(test_invalid_table),   cmocka_unit_test(test_valid_table),
+                cmocka_unit_test(test_values_aws),      cmocka_unit_test(test_values_defaults),
+                cmocka_unit_test(test_spec_ref),        cmocka_unit_test(test_spec_shared_path),
+                cmocka_unit_test(test_values_alicloud), cmocka_unit_test(test_values_huawei),
+                cmocka_unit_test(test_field_names),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -94,6 +94,47 @@ static void test_positions_and_kinds(void **state) {
         diag_list_done(&d);
 }
 
+/* Every spelling of the core schema's literals, and near misses, resolved as YAML 1.2 says
+ * (the checks look at the first character first: a table keeps every branch honest). */
+static void test_plain_scalar_kinds(void **state) {
+        static const struct {
+                const char *value;
+                YamlScalarKind kind;
+        } cases[] = {
+                { "~", YAML_KIND_NULL },       { "null", YAML_KIND_NULL },
+                { "Null", YAML_KIND_NULL },    { "NULL", YAML_KIND_NULL },
+                { "nul", YAML_KIND_STRING },   { "nulls", YAML_KIND_STRING },
+                { "~~", YAML_KIND_STRING },    { "nULL", YAML_KIND_STRING },
+                { "true", YAML_KIND_BOOL },    { "True", YAML_KIND_BOOL },
+                { "TRUE", YAML_KIND_BOOL },    { "false", YAML_KIND_BOOL },
+                { "False", YAML_KIND_BOOL },   { "FALSE", YAML_KIND_BOOL },
+                { "tRUE", YAML_KIND_STRING },  { "fals", YAML_KIND_STRING },
+                { "0", YAML_KIND_INT },        { "-17", YAML_KIND_INT },
+                { "+3", YAML_KIND_INT },       { "0x1F", YAML_KIND_INT },
+                { "0o17", YAML_KIND_INT },     { "1.5", YAML_KIND_FLOAT },
+                { "-2e3", YAML_KIND_FLOAT },   { ".5", YAML_KIND_FLOAT },
+                { ".inf", YAML_KIND_FLOAT },   { "-.Inf", YAML_KIND_FLOAT },
+                { "+.INF", YAML_KIND_FLOAT },  { ".nan", YAML_KIND_FLOAT },
+                { ".NaN", YAML_KIND_FLOAT },   { ".NAN", YAML_KIND_FLOAT },
+                { "0.inf", YAML_KIND_STRING }, { ".infinity", YAML_KIND_STRING },
+                { "1e", YAML_KIND_STRING },    { "fn-0", YAML_KIND_STRING },
+                { "+", YAML_KIND_STRING },     { "-x", YAML_KIND_STRING },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                _cleanup_(yaml_stream_freep) YamlStream *s = NULL;
+                char y[64];
+                DiagList d;
+
+                snprintf(y, sizeof(y), "k: %s\n", cases[i].value);
+                assert_int_equal(parse(y, strlen(y), &d, &s), 0);
+                if (yaml_node_get(s->documents[0], "k")->kind != cases[i].kind)
+                        fail_msg("'%s' resolved to %s", cases[i].value,
+                                 yaml_node_describe(yaml_node_get(s->documents[0], "k")));
+                diag_list_done(&d);
+        }
+}
+
 static void test_documents(void **state) {
         expect_ok("", 0, 0);
         expect_ok("# only a comment\n", 16, 0);
@@ -107,6 +148,10 @@ static void test_errors(void **state) {
         expect_one_error("a: !!bool maybe\n", 16, 1, 4, "does not match its tag '!!bool'");
         expect_one_error("a: !custom 1\n", 13, 1, 4, "unsupported tag '!custom'");
         expect_one_error("a: \"x\\0y\"\n", 10, 1, 4, "scalar contains a NUL character");
+        /* a raw NUL is libyaml's error, whatever the style: only the escape above makes one */
+        expect_one_error("a: x\0y\n", 7, 1, 1, "control characters are not allowed");
+        expect_one_error("a: 'x\0y'\n", 9, 1, 1, "control characters are not allowed");
+        expect_one_error("a: |\n  x\0y\n", 12, 1, 1, "control characters are not allowed");
         expect_one_error("a: 9223372036854775808\n", 23, 1, 4,
                          "integer '9223372036854775808' is out of range");
         expect_one_error("? {a: 1}\n: 2\n", 13, 1, 3, "mapping keys must be scalars");
@@ -241,6 +286,7 @@ static void test_limit_nodes(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_positions_and_kinds),
+                cmocka_unit_test(test_plain_scalar_kinds),
                 cmocka_unit_test(test_documents),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_billion_laughs),

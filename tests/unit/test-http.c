@@ -490,6 +490,10 @@ static void test_get_headers_on_the_wire(void **state) {
         assert_string_equal(seen_header(&s, "User-Agent", buf, sizeof(buf)), "test-agent/1");
         assert_string_equal(seen_header(&s, "X-Amz-Date", buf, sizeof(buf)), "20240101T000000Z");
         assert_string_equal(seen_header(&s, "X-Empty", buf, sizeof(buf)), "");
+        /* In this order, as a signer expects them: Host, the engine's User-Agent, the
+         * caller's. */
+        snprintf(buf, sizeof(buf), "Host: %s\nUser-Agent: test-agent/1\nX-Amz-Date: ", host);
+        assert_true(startswith(s.headers, buf));
         assert_null(seen_header(&s, "Accept", buf, sizeof(buf)));
         assert_null(seen_header(&s, "Accept-Encoding", buf, sizeof(buf)));
         assert_null(seen_header(&s, "Expect", buf, sizeof(buf)));
@@ -523,6 +527,30 @@ static void test_caller_host_accept_user_agent(void **state) {
         free(s.body);
         result_done(&t.res);
         loop_free(&loop);
+}
+
+/* A caller's User-Agent replaces the engine's: one line, the caller's. */
+static void test_caller_user_agent_replaces_engine_one(void **state) {
+        _cleanup_free_ char *url = url_for(&plain_server, "http", "/echo");
+        HttpRequest *req = NULL;
+        Tracked t = {};
+        Loop loop;
+        Seen s;
+
+        loop_new(&loop, &(HttpEngineOptions){ .user_agent = "test-agent/1" });
+        assert_int_equal(http_request_new(loop.engine, "GET", url, &req), 0);
+        assert_int_equal(http_request_add_header(req, "X-First", "1"), 0);
+        assert_int_equal(http_request_add_header(req, "user-agent", "aws-sdk-js/3"), 0);
+        run_one(&loop, req, &t);
+
+        assert_int_equal(t.res.error, 0);
+        s = server_last(&plain_server);
+        assert_non_null(strstr(s.headers, "\nX-First: 1\nuser-agent: aws-sdk-js/3\n"));
+        assert_null(strcasestr(s.headers, "test-agent"));
+        free(s.body);
+        result_done(&t.res);
+        loop_free(&loop);
+        (void) state;
 }
 
 /* A body of size bytes with NULs and high bytes in it. */
@@ -1408,6 +1436,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_get_headers_on_the_wire),
                 cmocka_unit_test(test_caller_host_accept_user_agent),
+                cmocka_unit_test(test_caller_user_agent_replaces_engine_one),
                 cmocka_unit_test(test_put_post_bodies),
                 cmocka_unit_test(test_put_without_body_and_delete),
                 cmocka_unit_test(test_handle_reuse_across_methods),

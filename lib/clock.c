@@ -26,6 +26,7 @@ struct ClockTimer {
         usec_t when; /* USEC_INFINITY: disarmed */
         uint64_t seq;
         sd_event_source *source; /* real only */
+        sd_event_source *defer;  /* real only: fires a timer armed for now or the past */
         ClockTimer *next, *prev; /* fake only */
 };
 
@@ -90,6 +91,31 @@ static int clock_timer_on_event(sd_event_source *s, uint64_t usec, void *userdat
         return clock_timer_dispatch(timer, clock_now(timer->clock));
 }
 
+static int clock_timer_on_defer(sd_event_source *s, void *userdata) {
+        ClockTimer *timer = userdata;
+
+        return clock_timer_dispatch(timer, clock_now(timer->clock));
+}
+
+/* The timer's two sources, both off: a time source, and a defer source for "now". */
+static int clock_timer_add_sources(ClockTimer *t) {
+        int r;
+
+        r = sd_event_add_time(t->clock->event, &t->source, CLOCK_MONOTONIC, 0,
+                              CLOCK_TIMER_ACCURACY_USEC, clock_timer_on_event, t);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(t->source, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_defer(t->clock->event, &t->defer, clock_timer_on_defer, t);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(t->defer, SD_EVENT_OFF);
+        if (r < 0) {
+                t->source = sd_event_source_disable_unref(t->source);
+                t->defer = sd_event_source_disable_unref(t->defer);
+        }
+        return r;
+}
+
 int clock_timer_new(Clock *clock, clock_timer_handler_t handler, void *userdata, ClockTimer **ret) {
         _cleanup_free_ ClockTimer *t = calloc(1, sizeof(ClockTimer));
         int r;
@@ -100,15 +126,9 @@ int clock_timer_new(Clock *clock, clock_timer_handler_t handler, void *userdata,
                 .clock = clock, .handler = handler, .userdata = userdata, .when = USEC_INFINITY
         };
         if (clock->event) {
-                r = sd_event_add_time(clock->event, &t->source, CLOCK_MONOTONIC, 0,
-                                      CLOCK_TIMER_ACCURACY_USEC, clock_timer_on_event, t);
+                r = clock_timer_add_sources(t);
                 if (r < 0)
                         return r;
-                r = sd_event_source_set_enabled(t->source, SD_EVENT_OFF);
-                if (r < 0) {
-                        sd_event_source_unref(t->source);
-                        return r;
-                }
         } else {
                 t->next = clock->timers;
                 if (clock->timers)
@@ -124,6 +144,7 @@ ClockTimer *clock_timer_free(ClockTimer *timer) {
                 return NULL;
         if (timer->source)
                 sd_event_source_disable_unref(timer->source);
+        sd_event_source_disable_unref(timer->defer);
         if (timer->prev)
                 timer->prev->next = timer->next;
         else if (!timer->clock->event)
@@ -134,16 +155,31 @@ ClockTimer *clock_timer_free(ClockTimer *timer) {
         return NULL;
 }
 
+/* A timer due already fires from its defer source. A work queue arms its timer for "now"
+ * whenever a slot frees: moving the time source to now, and off again once it fired, made
+ * sd-event program its timerfd twice for each (timerfd_settime(), plus a read() of the
+ * expiry), most of the system calls of a run beyond the requests' own. */
+static int clock_timer_arm_event(ClockTimer *timer, usec_t when) {
+        bool due = when <= clock_now(timer->clock);
+        int r;
+
+        r = sd_event_source_set_enabled(due ? timer->source : timer->defer, SD_EVENT_OFF);
+        if (r >= 0 && due)
+                return sd_event_source_set_enabled(timer->defer, SD_EVENT_ONESHOT);
+        if (r >= 0)
+                r = sd_event_source_set_time(timer->source, when);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(timer->source, SD_EVENT_ONESHOT);
+        return r;
+}
+
 int clock_timer_arm(ClockTimer *timer, usec_t when) {
         int r;
 
         if (when == USEC_INFINITY)
                 return clock_timer_disarm(timer);
         if (timer->source) {
-                r = sd_event_source_set_time(timer->source, when);
-                if (r < 0)
-                        return r;
-                r = sd_event_source_set_enabled(timer->source, SD_EVENT_ONESHOT);
+                r = clock_timer_arm_event(timer, when);
                 if (r < 0)
                         return r;
         }
@@ -155,6 +191,8 @@ int clock_timer_arm(ClockTimer *timer, usec_t when) {
 int clock_timer_disarm(ClockTimer *timer) {
         if (timer->source) {
                 int r = sd_event_source_set_enabled(timer->source, SD_EVENT_OFF);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(timer->defer, SD_EVENT_OFF);
                 if (r < 0)
                         return r;
         }

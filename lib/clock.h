@@ -4,7 +4,8 @@
 /* Time for the queue: CLOCK_MONOTONIC in microseconds and one-shot wake-ups at absolute times.
  * Two implementations behind one interface:
  *   - the real clock on an sd-event loop (clock_new_event): now() is the loop's time of the
- *     current iteration (sd_event_now), a timer is an sd-event CLOCK_MONOTONIC source;
+ *     current iteration (sd_event_now), a timer is an sd-event CLOCK_MONOTONIC source (one armed
+ *     for now or the past, a defer source: the loop does not wait for it);
  *   - a fake clock for tests (clock_new_fake): time stands still until the test calls
  *     clock_fake_advance(), which fires the armed timers in the order of their times, each one
  *     with the clock set to its own time, so a simulated hour runs in microseconds.

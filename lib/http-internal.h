@@ -46,7 +46,10 @@ struct HttpEngine {
         size_t n_fds;
         /* The standard proxy environment variables, read once (see lib/http.h); NULL: unset. */
         char *proxy_http, *proxy_https, *no_proxy;
-        bool proxy_env;      /* any of them set */
+        bool proxy_env; /* any of them set */
+        /* "User-Agent: <options.user_agent>", the first of the header lines of a request that
+         * adds none (see http_request_link_headers()); NULL without one, or with a proxy. */
+        char *user_agent_line;
         int timer_error;     /* of the last timer callback */
         uint64_t deadline;   /* when curl wants its timeouts run, or HTTP_NEVER */
         uint64_t timer_usec; /* when the timer fires (≤ deadline), or HTTP_NEVER when off */
@@ -71,7 +74,7 @@ struct HttpRequest {
         StrBuf hbuf;
         unsigned n_headers;
         struct curl_slist *hnodes;
-        bool has_accept, has_content_type;
+        bool has_accept, has_content_type, has_user_agent;
         bool easy_dirty; /* options set beyond the per-request ones: reset before reuse */
         char *body;
         size_t body_size;

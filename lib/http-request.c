@@ -225,6 +225,7 @@ int http_request_add_header(HttpRequest *r, const char *name, const char *value)
 
         r->has_accept = r->has_accept || strcasecmp(name, "Accept") == 0;
         r->has_content_type = r->has_content_type || strcasecmp(name, "Content-Type") == 0;
+        r->has_user_agent = r->has_user_agent || strcasecmp(name, "User-Agent") == 0;
         return 0;
 }
 
@@ -465,22 +466,31 @@ static long msec_from_usec(uint64_t usec) {
 static char http_suppress_expect[] = "Expect:", http_suppress_accept[] = "Accept:",
             http_suppress_content_type[] = "Content-Type:";
 
-/* The list libcurl reads: nodes in one array pointing into hbuf, then the suppressions. */
+/* The list libcurl reads: nodes in one array pointing into hbuf, then the suppressions.
+ *
+ * The engine's User-Agent is the first line of the list rather than libcurl's
+ * CURLOPT_USERAGENT, which libcurl formats into a fresh string for every transfer, character
+ * by character, and then copies into the request the same way: a visible part of a request's
+ * cost. libcurl sends the Host line first either way, so the bytes on the wire are the same:
+ * Host, User-Agent, the caller's headers. */
 static int http_request_link_headers(HttpRequest *r) {
         char *suppress[] = {
                 http_suppress_expect,
                 r->has_accept ? NULL : http_suppress_accept,
                 r->has_content_type ? NULL : http_suppress_content_type,
         };
+        char *user_agent = r->has_user_agent ? NULL : r->engine->user_agent_line;
         size_t n = 0;
         char *line = r->hbuf.s;
 
         if (r->hbuf.failed)
                 return -ENOMEM;
-        r->hnodes =
-                reallocarray(NULL, r->n_headers + ELEMENTSOF(suppress), sizeof(struct curl_slist));
+        r->hnodes = reallocarray(NULL, r->n_headers + 1 + ELEMENTSOF(suppress),
+                                 sizeof(struct curl_slist));
         if (!r->hnodes)
                 return -ENOMEM;
+        if (user_agent)
+                r->hnodes[n++].data = user_agent;
         for (unsigned i = 0; i < r->n_headers; i++) {
                 r->hnodes[n++].data = line;
                 line += strlen(line) + 1;

@@ -436,7 +436,10 @@ static int http_engine_configure_easy(HttpEngine *e, CURL *easy) {
                 c = curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_2TLS);
         if (c == CURLE_OK) /* notice dead cached connections of a long-running daemon */
                 c = curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-        if (c == CURLE_OK && o->user_agent) /* a caller's own User-Agent header replaces it */
+        /* Without a proxy the User-Agent is a header line (http_request_link_headers()); with
+         * one, libcurl's option also names us in the CONNECT to the proxy. A caller's own
+         * User-Agent header replaces it either way. */
+        if (c == CURLE_OK && o->user_agent && !e->user_agent_line)
                 c = curl_easy_setopt(easy, CURLOPT_USERAGENT, o->user_agent);
         if (c == CURLE_OK)
                 c = curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -544,6 +547,18 @@ static int http_engine_read_proxy_env(HttpEngine *e) {
         return 0;
 }
 
+/* The User-Agent header line of requests that add none, without a proxy (see
+ * http_engine_configure_easy()). */
+static int http_engine_format_user_agent(HttpEngine *e) {
+        if (isempty(e->options.user_agent) || e->proxy_env)
+                return 0;
+        if (asprintf(&e->user_agent_line, "User-Agent: %s", e->options.user_agent) < 0) {
+                e->user_agent_line = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
 /* ---- the engine ---------------------------------------------------------------------------- */
 
 /* The connection caps on the multi handle, from e->options. */
@@ -634,6 +649,8 @@ int http_engine_new(sd_event *event, const HttpEngineOptions *options, HttpEngin
         if (r >= 0)
                 r = http_engine_read_proxy_env(e);
         if (r >= 0)
+                r = http_engine_format_user_agent(e);
+        if (r >= 0)
                 r = sd_event_add_io(event, &e->io, e->epoll_fd, EPOLLIN, http_engine_on_io, e);
         if (r >= 0)
                 r = http_engine_setup_multi(e);
@@ -680,6 +697,7 @@ HttpEngine *http_engine_free(HttpEngine *e) {
         free(e->proxy_http);
         free(e->proxy_https);
         free(e->no_proxy);
+        free(e->user_agent_line);
         sd_event_source_disable_unref(e->timer);
         sd_event_source_disable_unref(e->defer);
         sd_event_unref(e->event);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 
 /* lib/clock's fake clock: timers fire in time order, each seeing its own time; a handler may
- * re-arm; a handler that re-arms for "now" forever is stopped with -ELOOP. And lib/rng. */
+ * re-arm; a handler that re-arms for "now" forever is stopped with -ELOOP. The real clock: a
+ * timer due already does not wait for the kernel. And lib/rng. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -88,6 +89,40 @@ static void test_fake_loop_guard(void **state) {
         clock_free(c);
 }
 
+/* A timer armed for now (a work queue with a free slot) is ready at once: the loop needs no
+ * wait, so no timerfd is programmed for it (sd_event_prepare() > 0 means "dispatch without
+ * waiting"); one armed for later waits, and re-arming it for now, or disarming it, holds. */
+static void test_real_due_now(void **state) {
+        sd_event *e = NULL;
+        Clock *c = NULL;
+        ClockTimer *t = NULL;
+
+        log_ = (Log){};
+        assert_int_equal(sd_event_new(&e), 0);
+        assert_int_equal(clock_new_event(e, &c), 0);
+        assert_int_equal(clock_timer_new(c, on_timer, (void *) (intptr_t) 7, &t), 0);
+
+        assert_int_equal(clock_timer_arm(t, clock_now(c) + 3600 * USEC_PER_SEC), 0);
+        assert_int_equal(sd_event_prepare(e), 0); /* waits */
+        assert_int_equal(sd_event_wait(e, 0), 0);
+        assert_int_equal(clock_timer_arm(t, clock_now(c)), 0);
+        assert_true(sd_event_prepare(e) > 0); /* ready without waiting */
+        assert_true(sd_event_dispatch(e) > 0);
+        assert_int_equal(log_.n, 1);
+        assert_int_equal(log_.who[0], 7);
+        assert_int_equal(clock_timer_get(t), USEC_INFINITY);
+
+        assert_int_equal(clock_timer_arm(t, 0), 0); /* the past */
+        assert_int_equal(clock_timer_disarm(t), 0);
+        assert_int_equal(sd_event_run(e, 0), 0); /* nothing fires */
+        assert_int_equal(log_.n, 1);
+
+        clock_timer_free(t);
+        clock_free(c);
+        sd_event_unref(e);
+        (void) state;
+}
+
 static void test_rng(void **state) {
         Rng a, b;
         unsigned hist[10] = {};
@@ -111,6 +146,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fake_order),
                 cmocka_unit_test(test_fake_loop_guard),
+                cmocka_unit_test(test_real_due_now),
                 cmocka_unit_test(test_rng),
         };
 

@@ -14,6 +14,10 @@ static void test_sha256(void **state) {
 
         assert_int_equal(crypto_sha256_hex(NULL, 0, hex), 0);
         assert_string_equal(hex, CRYPTO_SHA256_EMPTY_HEX);
+        /* ... which crypto_sha256_hex() gives without hashing: the constant is the digest. */
+        assert_int_equal(crypto_sha256("", 0, raw), 0);
+        crypto_hex_encode(raw, sizeof(raw), hex);
+        assert_string_equal(hex, CRYPTO_SHA256_EMPTY_HEX);
         assert_int_equal(crypto_sha256_hex("abc", 3, hex), 0);
         assert_string_equal(hex,
                             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

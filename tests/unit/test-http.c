@@ -490,6 +490,10 @@ static void test_get_headers_on_the_wire(void **state) {
         assert_string_equal(seen_header(&s, "User-Agent", buf, sizeof(buf)), "test-agent/1");
         assert_string_equal(seen_header(&s, "X-Amz-Date", buf, sizeof(buf)), "20240101T000000Z");
         assert_string_equal(seen_header(&s, "X-Empty", buf, sizeof(buf)), "");
+        /* In this order, as a signer expects them: Host, the engine's User-Agent, the
+         * caller's. */
+        snprintf(buf, sizeof(buf), "Host: %s\nUser-Agent: test-agent/1\nX-Amz-Date: ", host);
+        assert_true(startswith(s.headers, buf));
         assert_null(seen_header(&s, "Accept", buf, sizeof(buf)));
         assert_null(seen_header(&s, "Accept-Encoding", buf, sizeof(buf)));
         assert_null(seen_header(&s, "Expect", buf, sizeof(buf)));
@@ -508,7 +512,7 @@ static void test_caller_host_accept_user_agent(void **state) {
         Loop loop;
         Seen s;
 
-        loop_new(&loop, NULL);
+        loop_new(&loop, &(HttpEngineOptions){ .user_agent = "test-agent/1" });
         assert_int_equal(http_request_new(loop.engine, "GET", url, &req), 0);
         assert_int_equal(http_request_add_header(req, "Host", "lambda.example.test:8443"), 0);
         assert_int_equal(http_request_add_header(req, "Accept", "application/json"), 0);
@@ -520,6 +524,7 @@ static void test_caller_host_accept_user_agent(void **state) {
         assert_string_equal(seen_header(&s, "Host", buf, sizeof(buf)), "lambda.example.test:8443");
         assert_string_equal(seen_header(&s, "Accept", buf, sizeof(buf)), "application/json");
         assert_string_equal(seen_header(&s, "User-Agent", buf, sizeof(buf)), "aws-sdk-js/3");
+        assert_null(strstr(s.headers, "test-agent")); /* the caller's replaces the engine's */
         free(s.body);
         result_done(&t.res);
         loop_free(&loop);

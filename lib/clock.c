@@ -85,16 +85,15 @@ static int clock_timer_dispatch(ClockTimer *timer, usec_t now) {
         return 0;
 }
 
-static int clock_timer_on_event(sd_event_source *s, uint64_t usec, void *userdata) {
+static int clock_timer_on_defer(sd_event_source *s, void *userdata) {
         ClockTimer *timer = userdata;
 
         return clock_timer_dispatch(timer, clock_now(timer->clock));
 }
 
-static int clock_timer_on_defer(sd_event_source *s, void *userdata) {
-        ClockTimer *timer = userdata;
-
-        return clock_timer_dispatch(timer, clock_now(timer->clock));
+/* A due time source fires the same way: the time it was due for does not matter. */
+static int clock_timer_on_event(sd_event_source *s, uint64_t usec, void *userdata) {
+        return clock_timer_on_defer(s, userdata);
 }
 
 /* The timer's two sources, both off: a time source, and a defer source for "now". */
